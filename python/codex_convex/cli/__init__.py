@@ -1,0 +1,21 @@
+"""The ``codex-convex`` command line: the root app wires one sub-app per group; commands live one per file."""
+
+from __future__ import annotations
+
+import typer
+
+from .. import logs
+from . import demo, schema
+
+app = typer.Typer(name="codex-convex", no_args_is_help=True, add_completion=False,
+                  help="Run OpenAI Codex locally while everything it does lives in Convex.")
+app.add_typer(schema.app, name="schema")
+app.command("demo")(demo.demo)
+
+
+def main() -> None:
+    logs.configure()
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,53 @@
+"""The one place that prints: a rich console on stderr for people, one JSON document on stdout for machines."""
+
+from __future__ import annotations
+
+import enum
+import json
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskProgressColumn, TextColumn
+from rich.table import Table
+
+console = Console(stderr=True, highlight=False)
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0
+    FAILED = 1  # the thing checked or run failed (drift, a failed job, a failed doctor check)
+    USAGE = 2  # bad arguments
+    UNAVAILABLE = 3  # a needed service or tool is missing (node, Codex, the deployment)
+
+
+def emit_json(doc: Any) -> None:
+    sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def success(msg: str) -> None:
+    console.print(f"[green]✓[/green] {msg}")
+
+
+def failure(msg: str) -> None:
+    console.print(f"[red]✗[/red] {msg}")
+
+
+def info(msg: str) -> None:
+    console.print(msg)
+
+
+def table(title: str, columns: list[str], rows: list[list[Any]]) -> Table:
+    t = Table(title=title)
+    for c in columns:
+        t.add_column(c)
+    for r in rows:
+        t.add_row(*[str(x) for x in r])
+    return t
+
+
+def progress(*, enabled: bool) -> Progress:
+    """A transient progress display; disabled (prints nothing) when not a TTY or with ``--json``."""
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+                    console=console, transient=True, disable=not enabled or not console.is_terminal)

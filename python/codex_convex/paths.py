@@ -1,0 +1,37 @@
+"""Where the package finds its data: the packaged copy inside a wheel, else the source checkout.
+
+Owns file locations only; reads nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_DIR = PACKAGE_DIR / "_data"
+# In a checkout (editable install) the package lives at <repo>/python/codex_convex.
+REPO_ROOT: Path | None = PACKAGE_DIR.parents[1] if (PACKAGE_DIR.parents[1] / "pyproject.toml").exists() else None
+
+
+def schemas_dir() -> Path:
+    """The committed Codex protocol schemas (``schemas/``)."""
+    if REPO_ROOT is not None:
+        return REPO_ROOT / "schemas"
+    return DATA_DIR / "schemas"
+
+
+def generated_models_dir() -> Path:
+    return PACKAGE_DIR / "protocol" / "_generated"
+
+
+def backend_bundle() -> Path:
+    """The local backend bundled into one JS file (built by ``make bundle`` or at wheel build)."""
+    if REPO_ROOT is not None:
+        return REPO_ROOT / "tools" / "local-backend" / "dist" / "local-backend.mjs"
+    return DATA_DIR / "backend" / "local-backend.mjs"
+
+
+def state_dir() -> Path:
+    """Default folder for the embedded backend's data and the dev signing key."""
+    base = REPO_ROOT if REPO_ROOT is not None else Path.home()
+    return base / ".codex-convex"

@@ -1,0 +1,99 @@
+"""What the scripted model answers, decided from the request Codex sends.
+
+Commands (the whole last user message):
+
+- ``RUN <cmd>``: call ``exec_command`` with ``cmd``; after the tool output comes back, say ``ran: <cmd>``.
+- ``PATCH <path> [text]``: call ``apply_patch`` adding ``path`` with one line; then say ``patched: <path>``.
+- ``SLOW <seconds>``: stream 10 deltas spread over ``seconds``.
+- ``DELTAS <n> [per_second]``: stream ``n`` deltas of ``"tok<i> "`` at the given rate (0 = as fast as possible).
+- ``BIG <bytes>``: one agent message of that many bytes, in 64 KiB deltas.
+- ``HTTP <code>``: answer with that HTTP status.
+- anything else: ``echo: <text>``, streamed word by word.
+
+Must not import anything heavy: it runs inside test processes and the demo.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Delta:
+    text: str
+    delay_s: float = 0.0
+
+
+@dataclass
+class Reply:
+    """One scripted response: an HTTP error, a streamed message, or a tool call."""
+
+    status: int = 200
+    deltas: list[Delta] = field(default_factory=list)
+    tool_call: dict[str, Any] | None = None
+
+
+def _last_user_text(body: dict[str, Any]) -> str:
+    for item in reversed(body.get("input") or []):
+        if item.get("type") == "message" and item.get("role") == "user":
+            parts = item.get("content") or []
+            texts = [p.get("text", "") for p in parts if p.get("type") in ("input_text", "text")]
+            text = "\n".join(t for t in texts if t).strip()
+            if text and not text.startswith("<"):
+                return text
+    return ""
+
+
+def _last_item(body: dict[str, Any]) -> dict[str, Any]:
+    items = body.get("input") or []
+    return items[-1] if items else {}
+
+
+def _words(text: str) -> list[Delta]:
+    words = text.split(" ")
+    return [Delta(w if i == len(words) - 1 else w + " ") for i, w in enumerate(words)]
+
+
+def choose_reply(body: dict[str, Any], call_seq: int) -> Reply:
+    """Decide the reply to one ``POST /v1/responses`` body."""
+    text = _last_user_text(body)
+    last = _last_item(body)
+    if last.get("type") in ("function_call_output", "custom_tool_call_output"):
+        if text.startswith("RUN "):
+            return Reply(deltas=_words(f"ran: {text[4:].strip()}"))
+        if text.startswith("PATCH "):
+            return Reply(deltas=_words(f"patched: {text.split()[1]}"))
+        return Reply(deltas=_words("tool finished"))
+    head, _, rest = text.partition(" ")
+    if head == "HTTP":
+        return Reply(status=int(rest.strip() or "500"))
+    if head == "RUN":
+        args = json.dumps({"cmd": rest.strip()})
+        return Reply(
+            tool_call={"type": "function_call", "call_id": f"call_{call_seq}", "name": "exec_command",
+                       "arguments": args}
+        )
+    if head == "PATCH":
+        path, _, content = rest.strip().partition(" ")
+        patch = f"*** Begin Patch\n*** Add File: {path}\n+{content or 'hello from the scripted model'}\n*** End Patch\n"
+        return Reply(
+            tool_call={"type": "custom_tool_call", "call_id": f"call_{call_seq}", "name": "apply_patch",
+                       "input": patch}
+        )
+    if head == "SLOW":
+        seconds = float(rest.strip() or "1")
+        return Reply(deltas=[Delta(f"slow{i} ", seconds / 10) for i in range(10)])
+    if head == "DELTAS":
+        parts = rest.split()
+        n = int(parts[0]) if parts else 100
+        rate = float(parts[1]) if len(parts) > 1 else 0.0
+        gap = 1.0 / rate if rate > 0 else 0.0
+        return Reply(deltas=[Delta(f"tok{i} ", gap) for i in range(n)])
+    if head == "BIG":
+        size = int(rest.strip() or "1048576")
+        chunk = 64 * 1024
+        body_text = ("x" * 63 + "\n") * (size // 64) + "y" * (size % 64)
+        return Reply(deltas=[Delta(body_text[i : i + chunk]) for i in range(0, len(body_text), chunk)])
+    return Reply(deltas=_words(f"echo: {text}"))
