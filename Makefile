@@ -7,14 +7,18 @@ BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 NPM_STAMP := convex/node_modules/.installed
 
-.PHONY: demo test setup lint typecheck check pytest vitest clean
+.PHONY: demo test setup bundle lint typecheck check pytest vitest clean
 
 demo: setup
 	$(BIN)/codex-convex demo
 
 test: setup lint typecheck check vitest pytest
 
-setup: $(PY_STAMP) $(NPM_STAMP)
+setup: $(PY_STAMP) $(NPM_STAMP) bundle
+
+# The local backend, bundled with the component and the app into one JS file (about a second).
+bundle: $(NPM_STAMP)
+	cd convex && npm run --silent build:backend
 
 $(PY_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +31,7 @@ $(NPM_STAMP): convex/package.json convex/package-lock.json
 	touch $@
 
 lint: setup
-	$(BIN)/ruff check python tests tools
+	$(BIN)/ruff check python tests
 
 typecheck: setup
 	$(BIN)/mypy

@@ -1,12 +1,19 @@
-"""Shared fixtures: the scripted model, a CODEX_HOME pointed at it, and a clean HOME for Codex's shell."""
+"""Shared fixtures: the scripted model, a CODEX_HOME pointed at it, and a Convex deployment.
+
+The deployment is the local backend (started once per session on a free port), or a real one when
+``CONVEX_URL`` is set together with ``CONVEX_TOKEN_ALICE`` and ``CONVEX_TOKEN_BOB`` (two users' JWTs).
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from codex_convex.backend import LocalBackend, mint_dev_token
 from codex_convex.codex import write_scripted_home
 from codex_convex.scripted_model import ScriptedModelServer
 
@@ -36,3 +43,30 @@ def workdir(tmp_path: Path) -> Path:
     d = tmp_path / "work"
     d.mkdir()
     return d
+
+
+@dataclass
+class Deployment:
+    url: str
+    alice: str  # a JWT for user alice
+    bob: str  # a JWT for user bob
+    local: LocalBackend | None  # None on a real deployment
+
+    def token(self, subject: str, **kw: object) -> str:
+        if self.local is None:
+            pytest.skip("minting tokens needs the local backend's dev issuer")
+        return mint_dev_token(self.local.data_dir, subject, **kw)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    url = os.environ.get("CONVEX_URL")
+    if url:
+        alice, bob = os.environ.get("CONVEX_TOKEN_ALICE"), os.environ.get("CONVEX_TOKEN_BOB")
+        if not (alice and bob):
+            pytest.skip("CONVEX_URL is set but CONVEX_TOKEN_ALICE / CONVEX_TOKEN_BOB are not")
+        yield Deployment(url, alice, bob, None)
+        return
+    data = tmp_path_factory.mktemp("backend")
+    with LocalBackend(data) as backend:
+        yield Deployment(backend.url, mint_dev_token(data, "alice"), mint_dev_token(data, "bob"), backend)

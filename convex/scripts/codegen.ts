@@ -14,7 +14,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const TEMPLATES = join(ROOT, "node_modules/convex/dist/esm/cli/codegen_templates");
 const tpl = async (name: string) => await import(pathToFileURL(join(TEMPLATES, name)).href);
 
-const EXCLUDED = new Set(["schema.ts", "convex.config.ts", "auth.config.ts", "testing.ts"]);
+const EXCLUDED = new Set(["schema.ts", "convex.config.ts", "auth.config.ts", "testing.ts", "actor.ts"]);
 
 function listModules(dir: string): string[] {
   const out: string[] = [];

@@ -15,9 +15,11 @@ import type {
 } from "convex/server";
 import { anyApi, componentsGeneric } from "convex/server";
 import type { ComponentApi } from "../../component/_generated/component.js";
+import type * as diagnostics from "../diagnostics.js";
 import type * as health from "../health.js";
 
 const fullApi: ApiFromModules<{
+  diagnostics: typeof diagnostics;
   health: typeof health;
 }> = anyApi as any;
 

@@ -14,12 +14,18 @@ import type {
   FunctionReference,
 } from "convex/server";
 import { anyApi, componentsGeneric } from "convex/server";
+import type * as diagnostics from "../diagnostics.js";
+import type * as errors from "../errors.js";
 import type * as health from "../health.js";
+import type * as tables_diagnostics from "../tables/diagnostics.js";
 import type * as tables_meta from "../tables/meta.js";
 import type * as version from "../version.js";
 
 const fullApi: ApiFromModules<{
+  diagnostics: typeof diagnostics;
+  errors: typeof errors;
   health: typeof health;
+  "tables/diagnostics": typeof tables_diagnostics;
   "tables/meta": typeof tables_meta;
   version: typeof version;
 }> = anyApi as any;

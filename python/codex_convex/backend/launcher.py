@@ -1,0 +1,171 @@
+"""Start and stop the bundled local backend (one ``node`` process) and find a running one.
+
+A started backend writes ``<data>/backend.json`` (url, pid) so ``status``/``stop`` and other processes find it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import httpx
+
+from .. import paths
+from ..errors import CodexConvexError
+
+STATE_FILE = "backend.json"
+START_TIMEOUT_S = 30.0
+
+
+class NodeNotFoundError(CodexConvexError):
+    code = "E_BACKEND_NODE_MISSING"
+
+
+@dataclass(frozen=True)
+class BackendInfo:
+    url: str
+    pid: int
+    data_dir: Path
+
+    @property
+    def admin_key(self) -> str:
+        return (self.data_dir / "admin-key").read_text().strip()
+
+
+def _node() -> str:
+    node = shutil.which("node")
+    if node is None:
+        raise NodeNotFoundError("the local backend needs Node.js 20+ on PATH (https://nodejs.org), or set CONVEX_URL "
+                                "to use a real deployment")
+    return node
+
+
+def _bundle() -> Path:
+    bundle = paths.backend_bundle()
+    if not bundle.exists():
+        raise CodexConvexError(f"the local backend bundle is missing at {bundle}: run `make setup` in the checkout",
+                               code="E_BACKEND_BUNDLE_MISSING")
+    return bundle
+
+
+def _healthy(url: str, timeout_s: float = 2.0) -> bool:
+    try:
+        return httpx.get(f"{url}/health", timeout=timeout_s).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+class LocalBackend:
+    """A local backend process owned by this object (tests, the demo, ``backend start``).
+
+    :param port: 0 lets the backend pick a free port.
+    :param detach: keep running after this Python process exits (``codex-convex backend start``).
+    """
+
+    def __init__(self, data_dir: Path, *, port: int = 0, engine: str = "memory", verbose: bool = False,
+                 log_file: Path | None = None, detach: bool = False, ping_ms: int | None = None) -> None:
+        self.data_dir = data_dir
+        self.port = port
+        self.engine = engine
+        self.verbose = verbose
+        self.log_file = log_file or data_dir / "backend.log"
+        self.detach = detach
+        self.ping_ms = ping_ms
+        self.process: subprocess.Popen[bytes] | None = None
+        self.info: BackendInfo | None = None
+        self._log: IO[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        assert self.info is not None, "backend not started"
+        return self.info.url
+
+    def start(self) -> BackendInfo:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        args = [_node(), str(_bundle()), "--port", str(self.port), "--data", str(self.data_dir),
+                "--engine", self.engine]
+        if self.verbose:
+            args.append("--verbose")
+        if self.ping_ms is not None:
+            args += ["--ping-ms", str(self.ping_ms)]
+        self._log = self.log_file.open("ab")
+        self.process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self._log, stdin=subprocess.DEVNULL,
+                                        start_new_session=self.detach)
+        assert self.process.stdout is not None
+        deadline = time.monotonic() + START_TIMEOUT_S
+        line = b""
+        while time.monotonic() < deadline:
+            line = self.process.stdout.readline()
+            if line or self.process.poll() is not None:
+                break
+        if not line:
+            self.stop()
+            tail = self.log_file.read_text(errors="replace")[-2000:]
+            raise CodexConvexError(f"the local backend did not start: {tail}", code="E_BACKEND_START")
+        event = json.loads(line)
+        self.info = BackendInfo(event["url"], event["pid"], self.data_dir)
+        (self.data_dir / STATE_FILE).write_text(json.dumps({"url": self.info.url, "pid": self.info.pid}))
+        return self.info
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process is not None and self.process.stdout is not None:
+            self.process.stdout.close()
+        if self._log is not None:
+            self._log.close()
+        (self.data_dir / STATE_FILE).unlink(missing_ok=True)
+
+    def kill(self) -> None:
+        """``kill -9`` (fault tests)."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+
+    def __enter__(self) -> LocalBackend:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def backend_status(data_dir: Path) -> BackendInfo | None:
+    """The backend recorded in ``data_dir`` if it is alive and answering, else ``None``."""
+    state = data_dir / STATE_FILE
+    if not state.exists():
+        return None
+    data = json.loads(state.read_text())
+    info = BackendInfo(data["url"], int(data["pid"]), data_dir)
+    return info if _healthy(info.url) else None
+
+
+def stop_backend(data_dir: Path) -> bool:
+    """Stop the backend recorded in ``data_dir``; ``False`` when none was running."""
+    state = data_dir / STATE_FILE
+    if not state.exists():
+        return False
+    pid = int(json.loads(state.read_text())["pid"])
+    stopped = False
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+        stopped = True
+        for _ in range(50):
+            os.kill(pid, 0)
+            time.sleep(0.1)
+        os.kill(pid, signal.SIGKILL)
+    state.unlink(missing_ok=True)
+    return stopped

@@ -1,0 +1,88 @@
+"""``codex-convex backend start|stop|status`` and ``codex-convex dev-token``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ._output import ExitCode, emit_json, failure, info, success
+
+app = typer.Typer(help="The embedded local Convex backend (used when CONVEX_URL is not set).", no_args_is_help=True)
+
+DataOpt = Annotated[Path | None, typer.Option("--data", help="Data folder (default: .codex-convex/backend).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
+
+
+def _data(data: Path | None) -> Path:
+    from .. import paths
+
+    return data or paths.state_dir() / "backend"
+
+
+@app.command("start")
+def start(port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 = any free port).")] = 3210,
+          data: DataOpt = None, verbose: bool = False, json_out: JsonOpt = False) -> None:
+    """Start the local backend in the background and print its URL."""
+    from ..backend import LocalBackend, NodeNotFoundError, backend_status
+
+    d = _data(data)
+    running = backend_status(d)
+    if running is not None:
+        failure(f"a backend is already running for {d} at {running.url} (pid {running.pid})")
+        raise typer.Exit(ExitCode.FAILED)
+    try:
+        started = LocalBackend(d, port=port, verbose=verbose, detach=True).start()
+    except NodeNotFoundError as exc:
+        failure(exc.message)
+        raise typer.Exit(ExitCode.UNAVAILABLE) from exc
+    if json_out:
+        emit_json({"url": started.url, "pid": started.pid, "data": str(d)})
+    else:
+        success(f"local backend at {started.url} (pid {started.pid}, data {d})")
+        info(f"  export CONVEX_URL={started.url}")
+
+
+@app.command("status")
+def status(data: DataOpt = None, json_out: JsonOpt = False) -> None:
+    """Exit 0 and print the URL when a backend is running for the data folder, else exit 1."""
+    from ..backend import backend_status
+
+    running = backend_status(_data(data))
+    if json_out:
+        emit_json({"running": running is not None, **({"url": running.url, "pid": running.pid} if running else {})})
+    elif running:
+        success(f"running at {running.url} (pid {running.pid})")
+    else:
+        failure("not running")
+    if running is None:
+        raise typer.Exit(ExitCode.FAILED)
+
+
+@app.command("stop")
+def stop(data: DataOpt = None) -> None:
+    """Stop the backend of the data folder."""
+    from ..backend import stop_backend
+
+    if stop_backend(_data(data)):
+        success("stopped")
+    else:
+        info("no backend was running")
+
+
+def dev_token(subject: Annotated[str, typer.Option("--subject", help="The user id (JWT `sub`).")],
+              ttl: Annotated[int, typer.Option(help="Lifetime in seconds.")] = 3600,
+              data: DataOpt = None) -> None:
+    """Print a JWT for the local backend's dev issuer."""
+    import sys
+
+    from ..backend import mint_dev_token
+    from ..errors import CodexConvexError
+
+    try:
+        token = mint_dev_token(_data(data), subject, ttl_s=ttl)
+    except CodexConvexError as exc:
+        failure(str(exc))
+        raise typer.Exit(ExitCode.UNAVAILABLE) from exc
+    sys.stdout.write(token + "\n")

@@ -1,0 +1,7 @@
+"""Talking to a Convex deployment: HTTP for calls, the official client for subscriptions, Convex JSON encoding."""
+
+from .encoding import Int64, from_convex_json, to_convex_json
+from .http import ConvexHttp
+from .subscribe import Subscriber
+
+__all__ = ["ConvexHttp", "Int64", "Subscriber", "from_convex_json", "to_convex_json"]

@@ -1,0 +1,103 @@
+"""Mutations, queries and actions over Convex's HTTP API on one ``httpx.AsyncClient`` (DESIGN §1b).
+
+The official ``convex`` client holds the GIL for a whole round trip, so one-shot calls go over HTTP here; only
+subscriptions use it (:mod:`.subscribe`). Transport failures are retried with tenacity: any for queries, only
+"never reached the server" (connect errors) for mutations and actions, which must not run twice by accident.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+import httpx
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+
+from ..errors import ConvexApiError, ConvexAuthError, ConvexTransportError
+from .encoding import from_convex_json, to_convex_json
+from .errors import error_from_data
+
+Kind = Literal["query", "mutation", "action"]
+STATUS_UDF_FAILED = 560
+RETRY_ATTEMPTS = 5
+
+__all__ = ["ConvexHttp"]
+
+
+class ConvexHttp:
+    """One deployment over HTTP; use ``async with`` or call :meth:`aclose`.
+
+    :param url: deployment URL (``http://127.0.0.1:3210`` or ``https://x.convex.cloud``).
+    :param token: a user JWT, sent as ``Authorization: Bearer``.
+    :param admin_key: an admin key, sent as ``Authorization: Convex`` (operator calls).
+    """
+
+    def __init__(self, url: str, *, token: str | None = None, admin_key: str | None = None,
+                 timeout_s: float = 60.0, client: httpx.AsyncClient | None = None) -> None:
+        self.url = url.rstrip("/")
+        self._token = token
+        self._admin_key = admin_key
+        self._client = client or httpx.AsyncClient(timeout=timeout_s, limits=httpx.Limits(max_keepalive_connections=8))
+        self.calls = 0  # how many calls reached the server (benchmarks count write cost with it)
+
+    def set_auth(self, token: str | None) -> None:
+        self._token = token
+
+    def _headers(self) -> dict[str, str]:
+        h = {"Content-Type": "application/json", "Convex-Client": "codex-convex-python"}
+        if self._admin_key:
+            h["Authorization"] = f"Convex {self._admin_key}"
+        elif self._token:
+            h["Authorization"] = f"Bearer {self._token}"
+        return h
+
+    async def query(self, path: str, args: dict[str, Any] | None = None) -> Any:
+        return await self._call("query", path, args)
+
+    async def mutation(self, path: str, args: dict[str, Any] | None = None) -> Any:
+        return await self._call("mutation", path, args)
+
+    async def action(self, path: str, args: dict[str, Any] | None = None) -> Any:
+        return await self._call("action", path, args)
+
+    async def _call(self, kind: Kind, path: str, args: dict[str, Any] | None) -> Any:
+        body = json.dumps({"path": path, "args": to_convex_json(args or {}), "format": "convex_encoded_json"})
+        retry_on: type[BaseException] | tuple[type[BaseException], ...] = (
+            httpx.TransportError if kind == "query" else (httpx.ConnectError, httpx.ConnectTimeout))
+        try:
+            async for attempt in AsyncRetrying(retry=retry_if_exception_type(retry_on),
+                                               stop=stop_after_attempt(RETRY_ATTEMPTS),
+                                               wait=wait_exponential_jitter(multiplier=0.05, max=2.0), reraise=True):
+                with attempt:
+                    resp = await self._client.post(f"{self.url}/api/{kind}", content=body, headers=self._headers())
+        except httpx.TransportError as exc:
+            raise ConvexTransportError(f"{kind} {path}: cannot reach {self.url}: {exc!r}") from exc
+        self.calls += 1
+        return self._decode(kind, path, resp)
+
+    @staticmethod
+    def _decode(kind: Kind, path: str, resp: httpx.Response) -> Any:
+        try:
+            payload = resp.json()
+        except ValueError as exc:
+            raise ConvexApiError(f"{kind} {path}: HTTP {resp.status_code} with a non-JSON body",
+                                 code="E_CONVEX_BAD_RESPONSE") from exc
+        if resp.status_code == 200 and payload.get("status") == "success":
+            return from_convex_json(payload.get("value"))
+        if resp.status_code in (200, STATUS_UDF_FAILED) and payload.get("status") == "error":
+            data = from_convex_json(payload.get("errorData")) if "errorData" in payload else None
+            raise error_from_data(str(payload.get("errorMessage", "")), data)
+        code = str(payload.get("code", f"HTTP_{resp.status_code}"))
+        message = f"{kind} {path}: {payload.get('message', resp.text[:500])}"
+        if resp.status_code == 401:
+            raise ConvexAuthError(message, code="E_AUTH_INVALID_TOKEN", data=payload)
+        raise ConvexApiError(message, code=f"E_CONVEX_{code.upper()}", data=payload)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def __aenter__(self) -> ConvexHttp:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

@@ -1,0 +1,127 @@
+/**
+ * Who is calling. JWTs are verified (signature, issuer, audience, expiry) against the app's auth config
+ * (`convex/app/auth.config.ts`); the dev issuer's key pair lives in `<data>/dev-keys/` and is created on first
+ * start, so `codex-convex dev-token` can mint tokens for it. The admin key (`<data>/admin-key`) authorizes
+ * operator calls, including internal functions.
+ */
+import { createLocalJWKSet, createRemoteJWKSet, exportJWK, exportPKCS8, generateKeyPair, jwtVerify, type JWTPayload } from "jose";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { join } from "node:path";
+import type { Caller, Identity } from "./engine.js";
+import { authConfig } from "./modules.gen.js";
+
+export const DEV_ISSUER = "https://dev.codex-convex.local";
+const DEV_KID = "codex-convex-dev-1";
+
+type Provider = { type?: string; issuer?: string; domain?: string; jwks?: string; algorithm?: string; applicationID?: string };
+type KeySet = ReturnType<typeof createLocalJWKSet>;
+
+export class AuthFailure extends Error {}
+
+// JWT claim → UserIdentity field, as Convex maps them.
+const CLAIMS: Record<string, string> = {
+  given_name: "givenName", family_name: "familyName", preferred_username: "preferredUsername",
+  picture: "pictureUrl", email_verified: "emailVerified", phone_number: "phoneNumber",
+  phone_number_verified: "phoneNumberVerified", updated_at: "updatedAt",
+};
+
+async function ensureDevKeys(dir: string): Promise<{ jwks: { keys: object[] } }> {
+  const jwksPath = join(dir, "jwks.json");
+  if (!existsSync(jwksPath)) {
+    mkdirSync(dir, { recursive: true });
+    const { publicKey, privateKey } = await generateKeyPair("RS256", { extractable: true });
+    const jwk = { ...(await exportJWK(publicKey)), kid: DEV_KID, alg: "RS256", use: "sig" };
+    writeFileSync(join(dir, "private.pem"), await exportPKCS8(privateKey), { mode: 0o600 });
+    writeFileSync(jwksPath, JSON.stringify({ keys: [jwk] }, null, 2));
+  }
+  return { jwks: JSON.parse(readFileSync(jwksPath, "utf8")) };
+}
+
+function ensureAdminKey(dataDir: string): string {
+  const p = join(dataDir, "admin-key");
+  if (!existsSync(p)) writeFileSync(p, `local-admin|${randomBytes(24).toString("hex")}\n`, { mode: 0o600 });
+  return readFileSync(p, "utf8").trim();
+}
+
+function keySetFor(p: Provider, devJwks: { keys: object[] }): KeySet {
+  const issuer = p.issuer ?? p.domain;
+  if (issuer === DEV_ISSUER) return createLocalJWKSet(devJwks as never);
+  if (p.jwks?.startsWith("data:")) {
+    const body = p.jwks.slice(p.jwks.indexOf(",") + 1);
+    const text = p.jwks.includes(";base64,") ? Buffer.from(body, "base64").toString("utf8") : decodeURIComponent(body);
+    return createLocalJWKSet(JSON.parse(text));
+  }
+  const url = p.jwks ?? `${issuer?.replace(/\/$/, "")}/.well-known/jwks.json`;
+  return createRemoteJWKSet(new URL(url)) as unknown as KeySet;
+}
+
+export class Auth {
+  private constructor(
+    private providers: Array<{ issuer: string; audience?: string; algorithms?: string[]; keys: KeySet }>,
+    private adminKey: string,
+    readonly devJwks: { keys: object[] },
+  ) {}
+
+  static async load(dataDir: string): Promise<Auth> {
+    const { jwks } = await ensureDevKeys(join(dataDir, "dev-keys"));
+    const adminKey = ensureAdminKey(dataDir);
+    const providers = ((authConfig as { providers?: Provider[] }).providers ?? []).map((p) => ({
+      issuer: (p.issuer ?? p.domain ?? "").replace(/\/$/, ""),
+      audience: p.applicationID,
+      algorithms: p.algorithm ? [p.algorithm] : undefined,
+      keys: keySetFor(p, jwks),
+    }));
+    return new Auth(providers, adminKey, jwks);
+  }
+
+  async verify(token: string): Promise<Identity> {
+    let iss: string | undefined;
+    try {
+      const payload = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as JWTPayload;
+      iss = payload.iss;
+    } catch {
+      throw new AuthFailure("Could not decode token: not a JWT");
+    }
+    const provider = this.providers.find((p) => p.issuer === iss?.replace(/\/$/, ""));
+    if (!provider) throw new AuthFailure(`No auth provider found matching the given token (issuer ${JSON.stringify(iss)})`);
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, provider.keys, {
+        issuer: iss,
+        audience: provider.audience,
+        algorithms: provider.algorithms,
+      }));
+    } catch (e) {
+      throw new AuthFailure(`Token verification failed: ${(e as Error).message}`);
+    }
+    const { iss: _i, sub, aud: _a, exp: _e, iat: _t, nbf: _n, jti: _j, ...rest } = payload;
+    if (!sub) throw new AuthFailure("Token verification failed: no subject (sub) claim");
+    const claims: Record<string, unknown> = {};
+    for (const [k, val] of Object.entries(rest)) claims[CLAIMS[k] ?? k] = val;
+    return { ...claims, subject: sub, issuer: iss!, tokenIdentifier: `${iss}|${sub}` };
+  }
+
+  isAdminKey(key: string): boolean {
+    const a = Buffer.from(key);
+    const b = Buffer.from(this.adminKey);
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+
+  /** `Authorization` header → caller. :throws AuthFailure: on a bad token or admin key. */
+  async fromHeader(header: string | undefined): Promise<Caller> {
+    if (!header) return { kind: "anonymous" };
+    const [scheme, ...rest] = header.split(" ");
+    const value = rest.join(" ").trim();
+    if (scheme === "Bearer") return { kind: "user", identity: await this.verify(value) };
+    if (scheme === "Convex") {
+      if (this.isAdminKey(value)) return { kind: "admin" };
+      throw new AuthFailure("The provided admin key was invalid for this instance");
+    }
+    throw new AuthFailure(`Unsupported authorization scheme ${JSON.stringify(scheme)}`);
+  }
+}
+
+export function callerKey(c: Caller): string {
+  return c.kind === "user" ? `u:${c.identity.tokenIdentifier}` : c.kind;
+}

@@ -1,0 +1,124 @@
+/**
+ * Engine on convex-test: the app and the mounted component run their real functions (validators, ConvexError,
+ * rollback on throw, scheduler on real timers). In memory, serial (one global lock), full-scan indexes: part 1.
+ */
+import { convexTest } from "convex-test";
+import { ConvexError } from "convex/values";
+import type { Caller, Engine, Identity, Kind, Outcome, Resolved } from "./engine.js";
+import { normalizePath } from "./paths.js";
+import { BadRequest, decodeArgs, encodeValue, type JSONValue } from "./values.js";
+import { appModules, componentModules, componentSchema, COMPONENT_NAME } from "./modules.gen.js";
+
+type Loader = () => Promise<Record<string, unknown>>;
+type RegisteredFn = { isQuery?: boolean; isMutation?: boolean; isAction?: boolean; isPublic?: boolean };
+
+const WRITE_SYSCALLS = new Set(["1.0/insert", "1.0/shallowMerge", "1.0/replace", "1.0/remove", "1.0/schedule", "1.0/cancel_job"]);
+const NOT_FUNCTION_MODULES = /^(_generated\/|schema$|convex\.config$|auth\.config$)/;
+
+/** convex-test calls a module's loader on every resolution; import each module once. */
+function memoize(modules: Record<string, Loader>): Record<string, Loader> {
+  const out: Record<string, Loader> = {};
+  for (const [k, load] of Object.entries(modules)) {
+    let p: Promise<Record<string, unknown>> | undefined;
+    out[k] = () => (p ??= load());
+  }
+  return out;
+}
+
+function kindOf(fn: RegisteredFn): Kind | null {
+  return fn.isQuery ? "query" : fn.isMutation ? "mutation" : fn.isAction ? "action" : null;
+}
+
+export function errorOutcome(e: unknown, ms: number): Outcome {
+  if (e instanceof ConvexError || (e as { name?: string })?.name === "ConvexError") {
+    const data = encodeValue((e as ConvexError<never>).data);
+    return { ok: false, message: `Uncaught ConvexError: ${JSON.stringify(data)}`, data, ms };
+  }
+  const err = e as Error;
+  return { ok: false, message: `Uncaught ${err?.name ?? "Error"}: ${err?.message ?? String(e)}`, ms };
+}
+
+export class ConvexTestEngine implements Engine {
+  readonly name = "memory";
+  private t: any;
+  private app: Record<string, Loader>;
+  private listeners: Array<() => void> = [];
+
+  constructor() {
+    this.app = memoize(appModules as Record<string, Loader>);
+    this.t = convexTest({ schema: undefined, modules: this.app, transactionLimits: true });
+    this.t.registerComponent(COMPONENT_NAME, componentSchema, memoize(componentModules as Record<string, Loader>));
+    this.installWriteHook();
+  }
+
+  private installWriteHook() {
+    const g = globalThis as unknown as { Convex: { syscall: unknown; jsSyscall: unknown; asyncSyscall: (op: string, a: string) => Promise<string> } };
+    const inner = g.Convex;
+    const notify = () => {
+      for (const l of this.listeners) l();
+    };
+    g.Convex = {
+      get syscall() {
+        return inner.syscall;
+      },
+      get jsSyscall() {
+        return inner.jsSyscall;
+      },
+      get asyncSyscall() {
+        const f = inner.asyncSyscall;
+        return async (op: string, a: string) => {
+          const r = await f(op, a);
+          if (WRITE_SYSCALLS.has(op)) notify();
+          return r;
+        };
+      },
+    } as typeof g.Convex;
+  }
+
+  onWrite(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  async resolve(path: string, kind: Kind | "any", caller: Caller): Promise<Resolved> {
+    const { module, exportName } = normalizePath(path);
+    const loader = NOT_FUNCTION_MODULES.test(module) ? undefined : this.app[`./${module}.ts`];
+    const fn = loader ? ((await loader())[exportName] as RegisteredFn | undefined) : undefined;
+    const found = fn && typeof fn === "function" ? kindOf(fn) : null;
+    if (!fn || found === null || (!fn.isPublic && caller.kind !== "admin")) {
+      throw new BadRequest(
+        "FunctionNotFound",
+        `Could not find public function for '${module}:${exportName}'. Did you forget to run \`npx convex dev\` or \`npx convex deploy\`?`,
+        404,
+      );
+    }
+    if (kind !== "any" && kind !== found) {
+      const cap = (s: string) => s[0].toUpperCase() + s.slice(1);
+      throw new BadRequest(
+        "BadFunctionKind",
+        `Trying to execute ${module}:${exportName} as ${cap(kind)}, but it is defined as ${cap(found)}.`,
+      );
+    }
+    return { udfPath: `${module}:${exportName}`, kind: found };
+  }
+
+  async run(fn: Resolved, args: JSONValue, caller: Caller): Promise<Outcome> {
+    const started = performance.now();
+    try {
+      const a = decodeArgs(args);
+      const acc = caller.kind === "user" ? this.t.withIdentity(caller.identity as Identity) : this.t;
+      const path = { componentPath: "", udfPath: fn.udfPath };
+      const r =
+        fn.kind === "query"
+          ? await acc.queryFromPath(path, a)
+          : fn.kind === "mutation"
+            ? await acc.mutationFromPath(path, a)
+            : await acc.actionFromPath(path, a);
+      return { ok: true, value: encodeValue(r), ms: performance.now() - started };
+    } catch (e) {
+      if (e instanceof BadRequest) throw e;
+      return errorOutcome(e, performance.now() - started);
+    }
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,33 @@
+/**
+ * The engine seam: resolve a public function by path, run it with an identity, and report writes. The protocol
+ * layers (http.ts, syncProtocol.ts) only see this interface, so part 2's durable engine swaps in underneath.
+ */
+import type { JSONValue } from "./values.js";
+
+export type Kind = "query" | "mutation" | "action";
+
+export type Identity = {
+  subject: string;
+  issuer: string;
+  tokenIdentifier: string;
+  [claim: string]: unknown;
+};
+
+/** Who is calling: nobody, a verified user, or an operator holding the admin key. */
+export type Caller = { kind: "anonymous" } | { kind: "user"; identity: Identity } | { kind: "admin" };
+
+export type Outcome =
+  | { ok: true; value: JSONValue; ms: number }
+  | { ok: false; message: string; data?: JSONValue; ms: number };
+
+export type Resolved = { udfPath: string; kind: Kind };
+
+export interface Engine {
+  readonly name: string;
+  /** Map `mod:fn`, `mod.js:fn` or `mod` (default export) to a function; internal ones only for admins. */
+  resolve(path: string, kind: Kind | "any", caller: Caller): Promise<Resolved>;
+  run(fn: Resolved, args: JSONValue, caller: Caller): Promise<Outcome>;
+  /** Called after any write commits, including from scheduled functions. */
+  onWrite(listener: () => void): void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,95 @@
+/**
+ * `node local-backend.mjs [--port N] [--host 127.0.0.1] [--data DIR] [--engine memory] [--verbose]`
+ *
+ * Prints one JSON line on stdout when listening: `{"event":"listening","url":…,"pid":…}`; logs go to stderr.
+ */
+import { AsyncResource } from "node:async_hooks";
+import { createServer } from "node:http";
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { WebSocketServer } from "ws";
+import { Auth } from "./auth.js";
+import { Clock } from "./clock.js";
+import { ConvexTestEngine } from "./convexTestEngine.js";
+import { httpHandler } from "./http.js";
+import { log, setVerbose } from "./log.js";
+import { SyncServer } from "./syncProtocol.js";
+
+export const VERSION = "0.1.0";
+const MAX_FRAME_BYTES = 20 * 1024 * 1024;
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      port: { type: "string", default: "3210" },
+      host: { type: "string", default: "127.0.0.1" },
+      data: { type: "string", default: ".codex-convex/backend" },
+      engine: { type: "string", default: "memory" },
+      verbose: { type: "boolean", default: false },
+      "ping-ms": { type: "string", default: "15000" },
+    },
+  });
+  setVerbose(values.verbose!);
+  if (values.engine !== "memory") throw new Error(`unknown engine ${values.engine} (available: memory)`);
+  const dataDir = resolve(values.data!);
+  mkdirSync(dataDir, { recursive: true });
+
+  const engine = new ConvexTestEngine();
+  const auth = await Auth.load(dataDir);
+  const clock = new Clock();
+  const sync = new SyncServer(engine, auth, clock, Number(values["ping-ms"]));
+  // Writes are reported from inside a transaction's async context (convex-test keeps its transaction state in
+  // AsyncLocalStorage); the refresh must run as a fresh top-level call, so it is scheduled from the root context.
+  let pending = false;
+  const inRootContext = AsyncResource.bind((fn: () => void) => fn());
+  const afterWrite = () => {
+    if (pending) return;
+    pending = true;
+    inRootContext(() =>
+      setImmediate(() => {
+        pending = false;
+        clock.tick();
+        sync.broadcast();
+      }),
+    );
+  };
+  engine.onWrite(afterWrite);
+
+  const server = createServer(
+    httpHandler({ engine, auth, version: VERSION, afterWrite, stats: () => ({ engine: engine.name, connections: sync.connectionCount }) }),
+  );
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  server.on("upgrade", (req, socket, head) => {
+    const path = new URL(req.url ?? "/", "http://local").pathname;
+    if (!/^\/api\/(?:[^/]+\/)?sync$/.test(path)) {
+      socket.end("HTTP/1.1 404 Not Found\r\n\r\n");
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => sync.accept(ws));
+  });
+
+  const port = Number(values.port);
+  server.listen(port, values.host, () => {
+    const addr = server.address();
+    const actual = typeof addr === "object" && addr ? addr.port : port;
+    const url = `http://${values.host}:${actual}`;
+    process.stdout.write(JSON.stringify({ event: "listening", url, pid: process.pid, engine: engine.name, data: dataDir }) + "\n");
+    log("listening", { url, engine: engine.name, data: dataDir });
+  });
+
+  const shutdown = (signal: string) => {
+    log("shutdown", { signal });
+    sync.closeAll();
+    server.close();
+    void engine.close().finally(() => process.exit(0));
+    setTimeout(() => process.exit(0), 2000).unref();
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}
+
+main().catch((e) => {
+  log("fatal", { error: (e as Error).stack ?? String(e) });
+  process.exit(1);
+});

@@ -1,0 +1,283 @@
+/**
+ * Convex's WebSocket sync protocol at `/api/sync`, as the official clients speak it.
+ *
+ * Per connection: messages are handled strictly in arrival order on one promise chain (so `set_auth` followed by
+ * a mutation runs that mutation authenticated); every Transition starts at the version last sent; a Transition
+ * follows every MutationResponse (the client only delivers a mutation result after one); Ping every 15 s
+ * (clients drop a server silent for 30 s). After any commit, each connection's subscribed queries are re-run
+ * and only changed results are pushed, in one Transition.
+ */
+import type { WebSocket } from "ws";
+import { callerKey, AuthFailure, type Auth } from "./auth.js";
+import type { Caller, Engine, Outcome } from "./engine.js";
+import { log } from "./log.js";
+import { BadRequest, type JSONValue } from "./values.js";
+import { Clock, encodeTs, decodeTs } from "./clock.js";
+
+const PING_INTERVAL_MS = 15_000;
+
+type Query = { udfPath: string; args: JSONValue; lastSent?: string };
+type Version = { querySet: number; identity: number; ts: bigint };
+
+class Connection {
+  querySet = 0;
+  identity = 0;
+  caller: Caller = { kind: "anonymous" };
+  sent: Version = { querySet: 0, identity: 0, ts: 0n };
+  queries = new Map<number, Query>();
+  refreshQueued = false;
+  closed = false;
+  private chain: Promise<void> = Promise.resolve();
+  private pinger: NodeJS.Timeout;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly id: number,
+    pingMs: number,
+  ) {
+    this.pinger = setInterval(() => this.send({ type: "Ping" }), pingMs);
+  }
+
+  enqueue(task: () => Promise<void>) {
+    this.chain = this.chain.then(async () => {
+      if (this.closed) return;
+      try {
+        await task();
+      } catch (e) {
+        this.fatal(`Internal error: ${(e as Error).message}`);
+      }
+    });
+  }
+
+  send(msg: object) {
+    if (!this.closed && this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(msg));
+  }
+
+  fatal(error: string) {
+    log("sync.fatal", { conn: this.id, error });
+    this.send({ type: "FatalError", error });
+    this.close(1011, "FatalError");
+  }
+
+  close(code = 1000, reason = "") {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.pinger);
+    try {
+      this.ws.close(code, reason);
+    } catch {
+      /* already closing */
+    }
+  }
+}
+
+export class SyncServer {
+  private conns = new Set<Connection>();
+  private nextId = 0;
+
+  constructor(
+    private engine: Engine,
+    private auth: Auth,
+    private clock: Clock,
+    private pingMs = PING_INTERVAL_MS,
+  ) {}
+
+  get connectionCount() {
+    return this.conns.size;
+  }
+
+  accept(ws: WebSocket) {
+    const c = new Connection(ws, this.nextId++, this.pingMs);
+    this.conns.add(c);
+    ws.on("message", (raw, isBinary) => {
+      let msg: any;
+      try {
+        if (isBinary) throw new Error("binary frame");
+        msg = JSON.parse(raw.toString());
+        if (msg === null || typeof msg !== "object" || typeof msg.type !== "string") throw new Error("no message type");
+      } catch (e) {
+        c.enqueue(async () => c.fatal(`Malformed message: ${(e as Error).message}`));
+        return;
+      }
+      this.dispatch(c, msg);
+    });
+    ws.on("close", () => {
+      c.closed = true;
+      c.close();
+      this.conns.delete(c);
+    });
+    ws.on("error", (e) => log("sync.socket_error", { conn: c.id, error: e.message }));
+  }
+
+  /** After a commit: refresh every connection (each sends a Transition only if a result changed). */
+  broadcast() {
+    for (const c of this.conns) this.scheduleRefresh(c);
+  }
+
+  closeAll() {
+    for (const c of this.conns) c.close(1001, "server shutting down");
+  }
+
+  private scheduleRefresh(c: Connection) {
+    if (c.refreshQueued) return;
+    c.refreshQueued = true;
+    c.enqueue(async () => {
+      c.refreshQueued = false;
+      await this.refresh(c, false);
+    });
+  }
+
+  private dispatch(c: Connection, msg: any) {
+    switch (msg.type) {
+      case "Connect":
+        return c.enqueue(async () => {
+          if (typeof msg.maxObservedTimestamp === "string") this.clock.observe(decodeTs(msg.maxObservedTimestamp));
+          log("sync.connect", { conn: c.id, connectionCount: msg.connectionCount, lastCloseReason: msg.lastCloseReason });
+        });
+      case "ModifyQuerySet":
+        return c.enqueue(() => this.modifyQuerySet(c, msg));
+      case "Authenticate":
+        return c.enqueue(() => this.authenticate(c, msg));
+      case "Mutation":
+        return c.enqueue(() => this.mutation(c, msg));
+      case "Action":
+        return c.enqueue(async () => this.action(c, msg, c.caller));
+      case "Event":
+        return;
+      default:
+        return c.enqueue(async () => c.fatal(`Unknown message type ${JSON.stringify(msg.type)}`));
+    }
+  }
+
+  private async evaluate(c: Connection, q: Query, memo: Map<string, object>): Promise<object> {
+    const key = `${q.udfPath}\u0000${JSON.stringify(q.args)}\u0000${callerKey(c.caller)}`;
+    const hit = memo.get(key);
+    if (hit) return hit;
+    let outcome: Outcome;
+    try {
+      const fn = await this.engine.resolve(q.udfPath, "query", c.caller);
+      outcome = await this.engine.run(fn, q.args, c.caller);
+    } catch (e) {
+      if (!(e instanceof BadRequest)) throw e;
+      outcome = { ok: false, message: e.message, ms: 0 };
+    }
+    const m = outcome.ok
+      ? { type: "QueryUpdated", value: outcome.value, logLines: [], journal: null }
+      : { type: "QueryFailed", errorMessage: outcome.message, logLines: [], journal: null, ...(outcome.data !== undefined ? { errorData: outcome.data } : {}) };
+    memo.set(key, m);
+    return m;
+  }
+
+  private transition(c: Connection, modifications: object[]) {
+    const end: Version = { querySet: c.querySet, identity: c.identity, ts: this.clock.now() };
+    c.send({
+      type: "Transition",
+      startVersion: { querySet: c.sent.querySet, identity: c.sent.identity, ts: encodeTs(c.sent.ts) },
+      endVersion: { querySet: end.querySet, identity: end.identity, ts: encodeTs(end.ts) },
+      modifications,
+    });
+    c.sent = end;
+  }
+
+  /** Re-run every query of `c`; push the changed ones. `force` sends a Transition even with no change. */
+  private async refresh(c: Connection, force: boolean, memo = new Map<string, object>()) {
+    const mods: object[] = [];
+    for (const [queryId, q] of c.queries) {
+      const m = await this.evaluate(c, q, memo);
+      const text = JSON.stringify(m);
+      if (!c.queries.has(queryId) || text === q.lastSent) continue;
+      q.lastSent = text;
+      mods.push({ ...m, queryId });
+    }
+    if (mods.length > 0 || force || c.sent.querySet !== c.querySet || c.sent.identity !== c.identity) {
+      this.transition(c, mods);
+    }
+  }
+
+  private async modifyQuerySet(c: Connection, msg: any) {
+    if (msg.baseVersion !== c.querySet || typeof msg.newVersion !== "number" || !Array.isArray(msg.modifications)) {
+      return c.fatal(`Invalid query set version: base ${msg.baseVersion}, server has ${c.querySet}`);
+    }
+    const mods: object[] = [];
+    const memo = new Map<string, object>();
+    for (const mod of msg.modifications) {
+      if (mod?.type === "Add" && typeof mod.queryId === "number" && typeof mod.udfPath === "string") {
+        const q: Query = { udfPath: mod.udfPath, args: Array.isArray(mod.args) ? (mod.args[0] ?? {}) : (mod.args ?? {}) };
+        c.queries.set(mod.queryId, q);
+        const m = await this.evaluate(c, q, memo);
+        q.lastSent = JSON.stringify(m);
+        mods.push({ ...m, queryId: mod.queryId });
+      } else if (mod?.type === "Remove" && typeof mod.queryId === "number") {
+        c.queries.delete(mod.queryId);
+        mods.push({ type: "QueryRemoved", queryId: mod.queryId });
+      } else {
+        return c.fatal(`Invalid query set modification ${JSON.stringify(mod)}`);
+      }
+    }
+    c.querySet = msg.newVersion;
+    this.transition(c, mods);
+  }
+
+  private async authenticate(c: Connection, msg: any) {
+    let caller: Caller;
+    try {
+      if (msg.tokenType === "User") caller = { kind: "user", identity: await this.auth.verify(String(msg.value ?? "")) };
+      else if (msg.tokenType === "Admin") {
+        if (!this.auth.isAdminKey(String(msg.value ?? ""))) throw new AuthFailure("The provided admin key was invalid for this instance");
+        caller = { kind: "admin" };
+      } else if (msg.tokenType === "None") caller = { kind: "anonymous" };
+      else throw new AuthFailure(`Unknown token type ${JSON.stringify(msg.tokenType)}`);
+    } catch (e) {
+      if (!(e instanceof AuthFailure)) throw e;
+      log("sync.auth_error", { conn: c.id, error: e.message });
+      c.send({ type: "AuthError", error: e.message, baseVersion: msg.baseVersion, authUpdateAttempted: true });
+      c.close(1000, "AuthError");
+      return;
+    }
+    c.caller = caller;
+    c.identity = (typeof msg.baseVersion === "number" ? msg.baseVersion : c.identity) + 1;
+    await this.refresh(c, true);
+  }
+
+  private async mutation(c: Connection, msg: any) {
+    const started = performance.now();
+    let outcome: Outcome;
+    try {
+      const fn = await this.engine.resolve(String(msg.udfPath ?? ""), "mutation", c.caller);
+      outcome = await this.engine.run(fn, msg.args ?? [{}], c.caller);
+    } catch (e) {
+      if (!(e instanceof BadRequest)) throw e;
+      outcome = { ok: false, message: e.message, ms: performance.now() - started };
+    }
+    log("call", { transport: "ws", kind: "mutation", path: msg.udfPath, ms: +outcome.ms.toFixed(2), outcome: outcome.ok ? "ok" : "error" });
+    if (outcome.ok) {
+      const ts = this.clock.tick();
+      c.send({ type: "MutationResponse", requestId: msg.requestId, success: true, result: outcome.value, ts: encodeTs(ts), logLines: [] });
+    } else {
+      c.send({
+        type: "MutationResponse", requestId: msg.requestId, success: false, result: outcome.message, ts: null, logLines: [],
+        ...(outcome.data !== undefined ? { errorData: outcome.data } : {}),
+      });
+    }
+    await this.refresh(c, true);
+  }
+
+  private action(c: Connection, msg: any, caller: Caller) {
+    // Actions run outside the connection's chain (they may take minutes), with the identity as of their message.
+    void (async () => {
+      let outcome: Outcome;
+      try {
+        const fn = await this.engine.resolve(String(msg.udfPath ?? ""), "action", caller);
+        outcome = await this.engine.run(fn, msg.args ?? [{}], caller);
+      } catch (e) {
+        outcome = { ok: false, message: (e as Error).message, ms: 0 };
+      }
+      log("call", { transport: "ws", kind: "action", path: msg.udfPath, ms: +outcome.ms.toFixed(2), outcome: outcome.ok ? "ok" : "error" });
+      c.send(
+        outcome.ok
+          ? { type: "ActionResponse", requestId: msg.requestId, success: true, result: outcome.value, logLines: [] }
+          : { type: "ActionResponse", requestId: msg.requestId, success: false, result: outcome.message, logLines: [], ...(outcome.data !== undefined ? { errorData: outcome.data } : {}) },
+      );
+    })();
+  }
+}
