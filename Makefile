@@ -39,6 +39,7 @@ typecheck: setup
 
 check: setup
 	cd convex && npm run --silent codegen:check
+	$(BIN)/codex-convex host-shim check
 	$(BIN)/codex-convex schema check
 
 vitest: setup

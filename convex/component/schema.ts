@@ -1,9 +1,14 @@
 import { defineSchema } from "convex/server";
-import { componentInfo } from "./tables/meta.js";
 import { diagnosticsTables } from "./tables/diagnostics.js";
+import { conversationTables } from "./tables/conversations.js";
+import { turnTables } from "./tables/turns.js";
+import { requestTables } from "./tables/requests.js";
 
-// Tables are defined one concern per file under ./tables; each file says who writes and who reads them.
+// Tables are defined one concern per file under ./tables; each says who writes and who reads it.
+// Every row carries `actor` and every index starts with it: reads are scoped by construction.
 export default defineSchema({
-  ...componentInfo,
   ...diagnosticsTables,
+  ...conversationTables,
+  ...turnTables,
+  ...requestTables,
 });

@@ -15,10 +15,12 @@ import type {
 } from "convex/server";
 import { anyApi, componentsGeneric } from "convex/server";
 import type { ComponentApi } from "../../component/_generated/component.js";
+import type * as chat from "../chat.js";
 import type * as diagnostics from "../diagnostics.js";
 import type * as health from "../health.js";
 
 const fullApi: ApiFromModules<{
+  chat: typeof chat;
   diagnostics: typeof diagnostics;
   health: typeof health;
 }> = anyApi as any;

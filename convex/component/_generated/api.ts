@@ -14,19 +14,45 @@ import type {
   FunctionReference,
 } from "convex/server";
 import { anyApi, componentsGeneric } from "convex/server";
+import type * as conversations from "../conversations.js";
 import type * as diagnostics from "../diagnostics.js";
 import type * as errors from "../errors.js";
 import type * as health from "../health.js";
+import type * as ingest from "../ingest.js";
+import type * as ingestApply from "../ingestApply.js";
+import type * as ingestEvents from "../ingestEvents.js";
+import type * as itemMessages from "../itemMessages.js";
+import type * as messages from "../messages.js";
+import type * as requests from "../requests.js";
+import type * as scope from "../scope.js";
+import type * as tables_conversations from "../tables/conversations.js";
 import type * as tables_diagnostics from "../tables/diagnostics.js";
-import type * as tables_meta from "../tables/meta.js";
+import type * as tables_requests from "../tables/requests.js";
+import type * as tables_turns from "../tables/turns.js";
+import type * as text from "../text.js";
+import type * as tokenUsage from "../tokenUsage.js";
+import type * as validators from "../validators.js";
 import type * as version from "../version.js";
 
 const fullApi: ApiFromModules<{
+  conversations: typeof conversations;
   diagnostics: typeof diagnostics;
   errors: typeof errors;
   health: typeof health;
+  ingest: typeof ingest;
+  ingestApply: typeof ingestApply;
+  ingestEvents: typeof ingestEvents;
+  itemMessages: typeof itemMessages;
+  messages: typeof messages;
+  requests: typeof requests;
+  scope: typeof scope;
+  "tables/conversations": typeof tables_conversations;
   "tables/diagnostics": typeof tables_diagnostics;
-  "tables/meta": typeof tables_meta;
+  "tables/requests": typeof tables_requests;
+  "tables/turns": typeof tables_turns;
+  text: typeof text;
+  tokenUsage: typeof tokenUsage;
+  validators: typeof validators;
   version: typeof version;
 }> = anyApi as any;
 

@@ -13,6 +13,232 @@ import type { FunctionReference } from "convex/server";
 /** The component's public functions, as the app that mounts it sees them (`components.codexConvex`). */
 export type ComponentApi<Name extends string | undefined = string | undefined> =
   {
+    conversations: {
+      archive: FunctionReference<
+        "mutation",
+        "internal",
+        { actor: string; conversationId: string },
+        {
+          conversationId: string;
+          title: string | null;
+          status: "active" | "archived";
+          threadId: string | null;
+          syncState: "unsynced" | "syncing" | "synced" | "drifted";
+          activeSyncJobId: string | null;
+          createdAt: number;
+          updatedAt: number;
+        },
+        Name
+      >;
+      create: FunctionReference<
+        "mutation",
+        "internal",
+        { actor: string; title?: string },
+        {
+          conversationId: string;
+          title: string | null;
+          status: "active" | "archived";
+          threadId: string | null;
+          syncState: "unsynced" | "syncing" | "synced" | "drifted";
+          activeSyncJobId: string | null;
+          createdAt: number;
+          updatedAt: number;
+        },
+        Name
+      >;
+      forceRebind: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          actor: string;
+          conversationId: string;
+          threadId: string;
+          reason?: string;
+        },
+        {
+          conversationId: string;
+          title: string | null;
+          status: "active" | "archived";
+          threadId: string | null;
+          syncState: "unsynced" | "syncing" | "synced" | "drifted";
+          activeSyncJobId: string | null;
+          createdAt: number;
+          updatedAt: number;
+        },
+        Name
+      >;
+      get: FunctionReference<
+        "query",
+        "internal",
+        { actor: string; conversationId: string },
+        | { found: false }
+        | {
+            found: true;
+            conversation: {
+              conversationId: string;
+              title: string | null;
+              status: "active" | "archived";
+              threadId: string | null;
+              syncState: "unsynced" | "syncing" | "synced" | "drifted";
+              activeSyncJobId: string | null;
+              createdAt: number;
+              updatedAt: number;
+            };
+          },
+        Name
+      >;
+      list: FunctionReference<
+        "query",
+        "internal",
+        {
+          actor: string;
+          includeArchived?: boolean;
+          paginationOpts: {
+            numItems: number;
+            cursor: string | null;
+            id?: number;
+            endCursor?: string | null;
+            maximumRowsRead?: number;
+            maximumBytesRead?: number;
+          };
+        },
+        {
+          page: Array<{
+            conversationId: string;
+            title: string | null;
+            status: "active" | "archived";
+            threadId: string | null;
+            syncState: "unsynced" | "syncing" | "synced" | "drifted";
+            activeSyncJobId: string | null;
+            createdAt: number;
+            updatedAt: number;
+          }>;
+          isDone: boolean;
+          continueCursor: string;
+          splitCursor?: string | null;
+          pageStatus?: "SplitRecommended" | "SplitRequired" | null;
+        },
+        Name
+      >;
+      listThreads: FunctionReference<
+        "query",
+        "internal",
+        { actor: string; conversationId: string; includeArchived?: boolean },
+        Array<{
+          threadId: string;
+          current: boolean;
+          status: "active" | "archived";
+          name: string | null;
+          preview: string | null;
+          turnCount: number;
+          messageCount: number;
+          boundAt: number;
+          updatedAt: number;
+        }>,
+        Name
+      >;
+      markSyncProgress: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          actor: string;
+          conversationId: string;
+          syncState: "unsynced" | "syncing" | "synced" | "drifted";
+          expectedSyncJobId?: string;
+          lastSyncedCursor?: number;
+        },
+        {
+          applied: boolean;
+          conversation: {
+            conversationId: string;
+            title: string | null;
+            status: "active" | "archived";
+            threadId: string | null;
+            syncState: "unsynced" | "syncing" | "synced" | "drifted";
+            activeSyncJobId: string | null;
+            createdAt: number;
+            updatedAt: number;
+          };
+        },
+        Name
+      >;
+      summary: FunctionReference<
+        "query",
+        "internal",
+        { actor: string; conversationId: string },
+        | { found: false }
+        | {
+            found: true;
+            conversation: {
+              conversationId: string;
+              title: string | null;
+              status: "active" | "archived";
+              threadId: string | null;
+              syncState: "unsynced" | "syncing" | "synced" | "drifted";
+              activeSyncJobId: string | null;
+              createdAt: number;
+              updatedAt: number;
+            };
+            turnCount: number;
+            messageCount: number;
+            pendingRequests: number;
+            lastTurnStatus: string | null;
+            totalTokens: number | null;
+          },
+        Name
+      >;
+      syncOpenBinding: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          actor: string;
+          threadId: string;
+          conversationId?: string;
+          title?: string;
+        },
+        {
+          conversation: {
+            conversationId: string;
+            title: string | null;
+            status: "active" | "archived";
+            threadId: string | null;
+            syncState: "unsynced" | "syncing" | "synced" | "drifted";
+            activeSyncJobId: string | null;
+            createdAt: number;
+            updatedAt: number;
+          };
+          created: boolean;
+        },
+        Name
+      >;
+      unarchive: FunctionReference<
+        "mutation",
+        "internal",
+        { actor: string; conversationId: string },
+        {
+          conversationId: string;
+          title: string | null;
+          status: "active" | "archived";
+          threadId: string | null;
+          syncState: "unsynced" | "syncing" | "synced" | "drifted";
+          activeSyncJobId: string | null;
+          createdAt: number;
+          updatedAt: number;
+        },
+        Name
+      >;
+      validateHostWiring: FunctionReference<
+        "query",
+        "internal",
+        { actor: string; conversationId?: string },
+        {
+          ok: boolean;
+          contractVersion: number;
+          conversationFound: boolean | null;
+        },
+        Name
+      >;
+    };
     diagnostics: {
       getPing: FunctionReference<
         "query",
@@ -35,6 +261,330 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         "internal",
         {},
         { component: string; contractVersion: number },
+        Name
+      >;
+    };
+    ingest: {
+      ingestBatch: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          actor: string;
+          conversationId: string;
+          streamId: string;
+          seq: number;
+          events: Array<
+            | {
+                type: "threadMeta";
+                threadId: string;
+                name?: string;
+                preview?: string;
+                cwd?: string;
+                model?: string;
+                at: number;
+              }
+            | {
+                type: "turnStarted";
+                threadId: string;
+                turnId: string;
+                at: number;
+              }
+            | {
+                type: "turnCompleted";
+                threadId: string;
+                turnId: string;
+                status: "inProgress" | "completed" | "interrupted" | "failed";
+                error?: {
+                  message: string;
+                  codexErrorInfo?: string;
+                  detailsJson?: string;
+                };
+                at: number;
+              }
+            | {
+                type: "item";
+                threadId: string;
+                turnId: string;
+                itemId: string;
+                phase: "started" | "updated" | "completed";
+                itemType: string;
+                part: number;
+                partCount: number;
+                data: string;
+                at: number;
+              }
+            | {
+                type: "messageDelta";
+                threadId: string;
+                turnId: string;
+                itemId: string;
+                firstDelta: number;
+                deltaCount: number;
+                text: string;
+                at: number;
+              }
+            | {
+                type: "serverRequest";
+                threadId: string;
+                turnId: string;
+                itemId?: string;
+                requestId: string;
+                method: string;
+                paramsJson: string;
+                at: number;
+              }
+            | {
+                type: "serverRequestResolved";
+                threadId: string;
+                turnId: string;
+                requestId: string;
+                at: number;
+              }
+            | {
+                type: "tokenUsage";
+                threadId: string;
+                turnId: string;
+                totalTokens: number;
+                inputTokens: number;
+                cachedInputTokens: number;
+                outputTokens: number;
+                reasoningOutputTokens: number;
+                lastTotalTokens: number;
+                contextWindow?: number;
+                at: number;
+              }
+            | {
+                type: "lifecycle";
+                threadId?: string;
+                turnId?: string;
+                kind: string;
+                message: string;
+                detailsJson?: string;
+                at: number;
+              }
+          >;
+        },
+        {
+          status: "accepted" | "duplicate" | "gap";
+          nextSeq: number;
+          applied: number;
+        },
+        Name
+      >;
+    };
+    messages: {
+      getTurn: FunctionReference<
+        "query",
+        "internal",
+        {
+          actor: string;
+          threadId: string;
+          turnId: string;
+          afterOrdinal?: number;
+        },
+        | { found: false }
+        | {
+            found: true;
+            turn: {
+              threadId: string;
+              turnId: string;
+              ordinal: number;
+              status: "inProgress" | "completed" | "interrupted" | "failed";
+              startedAt: number;
+              completedAt: number | null;
+              error: {
+                message: string;
+                codexErrorInfo?: string;
+                detailsJson?: string;
+              } | null;
+              itemCount: number;
+            };
+            items: Array<{
+              itemId: string;
+              ordinal: number;
+              itemType: string;
+              status: string | null;
+              complete: boolean;
+              json: string | null;
+            }>;
+            hasMore: boolean;
+          },
+        Name
+      >;
+      list: FunctionReference<
+        "query",
+        "internal",
+        {
+          actor: string;
+          conversationId: string;
+          paginationOpts: {
+            numItems: number;
+            cursor: string | null;
+            id?: number;
+            endCursor?: string | null;
+            maximumRowsRead?: number;
+            maximumBytesRead?: number;
+          };
+        },
+        {
+          page: Array<{
+            threadId: string;
+            turnId: string;
+            itemId: string;
+            turnOrdinal: number;
+            itemOrdinal: number;
+            role: "user" | "assistant" | "tool" | "system";
+            kind: string;
+            status:
+              "streaming" | "completed" | "interrupted" | "failed" | "declined";
+            text: string;
+            summary: string | null;
+            deltaCount: number;
+            createdAt: number;
+            updatedAt: number;
+          }>;
+          isDone: boolean;
+          continueCursor: string;
+          splitCursor?: string | null;
+          pageStatus?: "SplitRecommended" | "SplitRequired" | null;
+        },
+        Name
+      >;
+      listTurns: FunctionReference<
+        "query",
+        "internal",
+        {
+          actor: string;
+          threadId: string;
+          paginationOpts: {
+            numItems: number;
+            cursor: string | null;
+            id?: number;
+            endCursor?: string | null;
+            maximumRowsRead?: number;
+            maximumBytesRead?: number;
+          };
+        },
+        {
+          page: Array<{
+            threadId: string;
+            turnId: string;
+            ordinal: number;
+            status: "inProgress" | "completed" | "interrupted" | "failed";
+            startedAt: number;
+            completedAt: number | null;
+            error: {
+              message: string;
+              codexErrorInfo?: string;
+              detailsJson?: string;
+            } | null;
+            itemCount: number;
+          }>;
+          isDone: boolean;
+          continueCursor: string;
+          splitCursor?: string | null;
+          pageStatus?: "SplitRecommended" | "SplitRequired" | null;
+        },
+        Name
+      >;
+    };
+    requests: {
+      get: FunctionReference<
+        "query",
+        "internal",
+        { actor: string; threadId: string; turnId: string; requestId: string },
+        null | {
+          conversationId: string;
+          threadId: string;
+          turnId: string;
+          itemId: string | null;
+          requestId: string;
+          method: string;
+          paramsJson: string;
+          status: "pending" | "answered" | "expired";
+          decisionJson: string | null;
+          answeredBy: string | null;
+          createdAt: number;
+        },
+        Name
+      >;
+      listPending: FunctionReference<
+        "query",
+        "internal",
+        { actor: string; conversationId: string },
+        Array<{
+          conversationId: string;
+          threadId: string;
+          turnId: string;
+          itemId: string | null;
+          requestId: string;
+          method: string;
+          paramsJson: string;
+          status: "pending" | "answered" | "expired";
+          decisionJson: string | null;
+          answeredBy: string | null;
+          createdAt: number;
+        }>,
+        Name
+      >;
+      respond: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          actor: string;
+          threadId: string;
+          turnId: string;
+          requestId: string;
+          decision?: "accept" | "acceptForSession" | "decline" | "cancel";
+          responseJson?: string;
+        },
+        {
+          conversationId: string;
+          threadId: string;
+          turnId: string;
+          itemId: string | null;
+          requestId: string;
+          method: string;
+          paramsJson: string;
+          status: "pending" | "answered" | "expired";
+          decisionJson: string | null;
+          answeredBy: string | null;
+          createdAt: number;
+        },
+        Name
+      >;
+    };
+    tokenUsage: {
+      get: FunctionReference<
+        "query",
+        "internal",
+        { actor: string; conversationId: string },
+        {
+          latest: {
+            threadId: string;
+            turnId: string;
+            totalTokens: number;
+            inputTokens: number;
+            cachedInputTokens: number;
+            outputTokens: number;
+            reasoningOutputTokens: number;
+            lastTotalTokens: number;
+            contextWindow: number | null;
+            updatedAt: number;
+          } | null;
+          recent: Array<{
+            threadId: string;
+            turnId: string;
+            totalTokens: number;
+            inputTokens: number;
+            cachedInputTokens: number;
+            outputTokens: number;
+            reasoningOutputTokens: number;
+            lastTotalTokens: number;
+            contextWindow: number | null;
+            updatedAt: number;
+          }>;
+        },
         Name
       >;
     };

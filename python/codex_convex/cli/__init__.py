@@ -5,12 +5,13 @@ from __future__ import annotations
 import typer
 
 from .. import logs
-from . import backend, demo, schema
+from . import backend, demo, host_shim, schema
 
 app = typer.Typer(name="codex-convex", no_args_is_help=True, add_completion=False,
                   help="Run OpenAI Codex locally while everything it does lives in Convex.")
 app.add_typer(schema.app, name="schema")
 app.add_typer(backend.app, name="backend")
+app.add_typer(host_shim.app, name="host-shim")
 app.command("dev-token")(backend.dev_token)
 app.command("demo")(demo.demo)
 

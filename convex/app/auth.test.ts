@@ -1,0 +1,103 @@
+/**
+ * The auth matrix: every endpoint of the contract × {no identity, another user} is refused or sees nothing, and
+ * writes nothing. Endpoints come from the contract, so a new endpoint cannot skip this test.
+ */
+import { describe, expect, it } from "vitest";
+import { makeFunctionReference } from "convex/server";
+import { contract } from "../contract/hostContract.js";
+import componentSchema from "../component/schema.js";
+import { initAppTest } from "./testing.js";
+
+const ALICE = { subject: "alice", issuer: "https://dev.codex-convex.local", tokenIdentifier: "https://dev.codex-convex.local|alice" };
+const BOB = { subject: "bob", issuer: "https://dev.codex-convex.local", tokenIdentifier: "https://dev.codex-convex.local|bob" };
+const page = { numItems: 10, cursor: null };
+const at = 1_700_000_000_000;
+
+type Setup = { conversationId: string };
+/** Arguments for each endpoint aimed at alice's data. */
+const ARGS: Record<keyof typeof contract.endpoints, (s: Setup) => Record<string, unknown>> = {
+  validateHostWiring: (s) => ({ conversationId: s.conversationId }),
+  newConversation: () => ({ title: "intruder" }),
+  syncOpenConversationBinding: (s) => ({ threadId: "th-alice", conversationId: s.conversationId }),
+  markConversationSyncProgress: (s) => ({ conversationId: s.conversationId, syncState: "synced" }),
+  forceRebindConversationSync: (s) => ({ conversationId: s.conversationId, threadId: "th-evil" }),
+  archiveConversation: (s) => ({ conversationId: s.conversationId }),
+  unarchiveConversation: (s) => ({ conversationId: s.conversationId }),
+  listConversations: () => ({ paginationOpts: page }),
+  getConversation: (s) => ({ conversationId: s.conversationId }),
+  getConversationSummary: (s) => ({ conversationId: s.conversationId }),
+  listThreadsForConversation: (s) => ({ conversationId: s.conversationId }),
+  ingestEvents: (s) => ({ conversationId: s.conversationId, streamId: "x", seq: 1, events: [{ type: "turnStarted", threadId: "th-alice", turnId: "evil", at }] }),
+  listMessages: (s) => ({ conversationId: s.conversationId, paginationOpts: page }),
+  getTurn: () => ({ threadId: "th-alice", turnId: "t1" }),
+  listTurns: () => ({ threadId: "th-alice", paginationOpts: page }),
+  listPendingServerRequests: (s) => ({ conversationId: s.conversationId }),
+  getServerRequest: () => ({ threadId: "th-alice", turnId: "t1", requestId: "0" }),
+  respondServerRequest: () => ({ threadId: "th-alice", turnId: "t1", requestId: "0", decision: "accept" }),
+  getTokenUsage: (s) => ({ conversationId: s.conversationId }),
+};
+
+async function aliceWorld() {
+  const t = initAppTest();
+  const a = t.withIdentity(ALICE);
+  const ref = (name: string, kind: "query" | "mutation") => makeFunctionReference<typeof kind>(`chat:${name}`) as any;
+  const { conversation } = await a.mutation(ref("syncOpenConversationBinding", "mutation"), { threadId: "th-alice" });
+  await a.mutation(ref("ingestEvents", "mutation"), {
+    conversationId: conversation.conversationId, streamId: "host", seq: 0, events: [
+      { type: "turnStarted", threadId: "th-alice", turnId: "t1", at },
+      { type: "item", threadId: "th-alice", turnId: "t1", itemId: "u1", phase: "completed", itemType: "userMessage", part: 0, partCount: 1, data: JSON.stringify({ type: "userMessage", id: "u1", content: [{ type: "text", text: "secret" }] }), at },
+      { type: "serverRequest", threadId: "th-alice", turnId: "t1", requestId: "0", method: "item/commandExecution/requestApproval", paramsJson: "{}", at },
+      { type: "tokenUsage", threadId: "th-alice", turnId: "t1", totalTokens: 5, inputTokens: 1, cachedInputTokens: 0, outputTokens: 4, reasoningOutputTokens: 0, lastTotalTokens: 5, at },
+    ],
+  });
+  // runInComponent is on convex-test's object but not in its types.
+  const snapshot = () => (t as unknown as { runInComponent: (p: string, f: (ctx: any) => Promise<unknown>) => Promise<Record<string, unknown[]>> }).runInComponent("codexConvex", async (ctx: any) => {
+    const out: Record<string, unknown[]> = {};
+    for (const table of Object.keys(componentSchema.tables)) out[table] = await ctx.db.query(table).collect();
+    return out;
+  });
+  return { t, ref, setup: { conversationId: conversation.conversationId as string }, snapshot };
+}
+
+function leaks(result: unknown): boolean {
+  const text = JSON.stringify(result ?? null);
+  return text.includes("secret") || text.includes("th-alice") || /"totalTokens":5/.test(text);
+}
+
+describe("auth matrix", () => {
+  it("covers every endpoint of the contract", () => {
+    expect(Object.keys(ARGS).sort()).toEqual(Object.keys(contract.endpoints).sort());
+  });
+
+  for (const [name, ep] of Object.entries(contract.endpoints)) {
+    it(`${name}: no identity → E_AUTH_REQUIRED, nothing written`, async () => {
+      const { t, ref, setup, snapshot } = await aliceWorld();
+      const before = await snapshot();
+      const call = ep.kind === "query" ? t.query(ref(name, "query"), ARGS[name as keyof typeof ARGS](setup)) : t.mutation(ref(name, "mutation"), ARGS[name as keyof typeof ARGS](setup));
+      await expect(call).rejects.toThrow(/E_AUTH_REQUIRED/);
+      expect(await snapshot()).toEqual(before);
+    });
+
+    it(`${name}: another user → refused or nothing of alice's, nothing of alice's changed`, async () => {
+      const { t, ref, setup, snapshot } = await aliceWorld();
+      const before = await snapshot();
+      const b = t.withIdentity(BOB);
+      let result: unknown;
+      try {
+        result = ep.kind === "query" ? await b.query(ref(name, "query"), ARGS[name as keyof typeof ARGS](setup)) : await b.mutation(ref(name, "mutation"), ARGS[name as keyof typeof ARGS](setup));
+      } catch (e) {
+        expect(String(e)).toMatch(/E_[A-Z_]+/);
+        expect(await snapshot()).toEqual(before);
+        return;
+      }
+      expect(leaks(result)).toBe(false);
+      const after = await snapshot();
+      // Only rows owned by bob may have appeared (newConversation creates bob's own conversation).
+      for (const [table, rows] of Object.entries(after)) {
+        const aliceRowsBefore = (before[table] as Array<{ actor?: string }>).filter((r) => r.actor !== BOB.tokenIdentifier);
+        const aliceRowsAfter = (rows as Array<{ actor?: string }>).filter((r) => r.actor !== BOB.tokenIdentifier);
+        expect(aliceRowsAfter).toEqual(aliceRowsBefore);
+      }
+    });
+  }
+});

@@ -1,0 +1,258 @@
+/**
+ * Conversations and their thread bindings. A conversation (Convex-owned id) is bound to one Codex thread at a
+ * time; binding a different thread is explicit (`forceRebind`) and kept as history in `thread_bindings`.
+ * Touches conversations, thread_bindings, threads (archive state) and lifecycle_events.
+ */
+import { paginator } from "convex-helpers/server/pagination";
+import { v } from "convex/values";
+import type { Doc } from "./_generated/dataModel.js";
+import { mutation, query, type MutationCtx } from "./_generated/server.js";
+import schema from "./schema.js";
+import { fail } from "./errors.js";
+import { checkActor, findConversation, loadConversation } from "./scope.js";
+import { CONTRACT_VERSION } from "./version.js";
+import { MAX_PAGE_SIZE, paginated, vActor, vPaginationOpts, vSyncState } from "./validators.js";
+
+export const vConversation = v.object({
+  conversationId: v.string(),
+  title: v.union(v.string(), v.null()),
+  status: v.union(v.literal("active"), v.literal("archived")),
+  threadId: v.union(v.string(), v.null()),
+  syncState: vSyncState,
+  activeSyncJobId: v.union(v.string(), v.null()),
+  createdAt: v.number(),
+  updatedAt: v.number(),
+});
+
+export function toConversation(c: Doc<"conversations">) {
+  return {
+    conversationId: c._id as string, title: c.title ?? null, status: c.status, threadId: c.threadId ?? null,
+    syncState: c.syncState, activeSyncJobId: c.activeSyncJobId ?? null, createdAt: c.createdAt, updatedAt: c.updatedAt,
+  };
+}
+
+async function bindingOfThread(ctx: MutationCtx, actor: string, threadId: string) {
+  return await ctx.db
+    .query("conversations")
+    .withIndex("actor_threadId", (q) => q.eq("actor", actor).eq("threadId", threadId))
+    .first();
+}
+
+async function bind(ctx: MutationCtx, conv: Doc<"conversations">, threadId: string, reason: string, now: number) {
+  const current = await ctx.db
+    .query("thread_bindings")
+    .withIndex("actor_conversationId_boundAt", (q) => q.eq("actor", conv.actor).eq("conversationId", conv._id))
+    .order("desc")
+    .first();
+  if (current !== null && current.current) await ctx.db.patch(current._id, { current: false, unboundAt: now });
+  await ctx.db.insert("thread_bindings", { actor: conv.actor, conversationId: conv._id, threadId, current: true, boundAt: now, reason });
+  await ctx.db.patch(conv._id, { threadId, syncState: "unsynced", activeSyncJobId: undefined, lastSyncedCursor: undefined, updatedAt: now });
+}
+
+export async function createConversation(ctx: MutationCtx, actor: string, title: string | undefined, now: number) {
+  checkActor(actor);
+  if (title !== undefined && title.length > 500) fail("E_CONVERSATION_BAD_TITLE", "a title holds at most 500 characters");
+  const id = await ctx.db.insert("conversations", { actor, title, status: "active", syncState: "unsynced", createdAt: now, updatedAt: now });
+  return (await ctx.db.get(id))!;
+}
+
+export const create = mutation({
+  args: { actor: vActor, title: v.optional(v.string()) },
+  returns: vConversation,
+  handler: async (ctx, { actor, title }) => toConversation(await createConversation(ctx, actor, title, Date.now())),
+});
+
+/** Open (or find) the conversation for a thread. Idempotent; never silently moves a thread between conversations. */
+export const syncOpenBinding = mutation({
+  args: { actor: vActor, threadId: v.string(), conversationId: v.optional(v.string()), title: v.optional(v.string()) },
+  returns: v.object({ conversation: vConversation, created: v.boolean() }),
+  handler: async (ctx, { actor, threadId, conversationId, title }) => {
+    checkActor(actor);
+    if (threadId.trim().length === 0 || threadId.length > 200) fail("E_THREAD_BAD_ID", "threadId must be 1-200 characters");
+    const now = Date.now();
+    const owner = await bindingOfThread(ctx, actor, threadId);
+    if (conversationId === undefined) {
+      if (owner !== null) return { conversation: toConversation(owner), created: false };
+      const conv = await createConversation(ctx, actor, title, now);
+      await bind(ctx, conv, threadId, "open", now);
+      return { conversation: toConversation((await ctx.db.get(conv._id))!), created: true };
+    }
+    const conv = await loadConversation(ctx, actor, conversationId);
+    if (owner !== null && owner._id !== conv._id) {
+      fail("E_THREAD_BOUND_ELSEWHERE", "this thread is bound to another conversation", { threadId, conversationId: owner._id });
+    }
+    if (conv.threadId === threadId) return { conversation: toConversation(conv), created: false };
+    if (conv.threadId !== undefined) {
+      fail("E_CONVERSATION_BOUND_ELSEWHERE", "the conversation is bound to another thread: use forceRebindConversationSync", { threadId: conv.threadId });
+    }
+    await bind(ctx, conv, threadId, "open", now);
+    return { conversation: toConversation((await ctx.db.get(conv._id))!), created: false };
+  },
+});
+
+export const forceRebind = mutation({
+  args: { actor: vActor, conversationId: v.string(), threadId: v.string(), reason: v.optional(v.string()) },
+  returns: vConversation,
+  handler: async (ctx, { actor, conversationId, threadId, reason }) => {
+    const conv = await loadConversation(ctx, actor, conversationId);
+    const owner = await bindingOfThread(ctx, actor, threadId);
+    if (owner !== null && owner._id !== conv._id) {
+      fail("E_THREAD_BOUND_ELSEWHERE", "this thread is bound to another conversation", { threadId });
+    }
+    const now = Date.now();
+    await bind(ctx, conv, threadId, reason ?? "rebind", now);
+    await ctx.db.insert("lifecycle_events", { actor, conversationId: conv._id, threadId, kind: "rebind", message: `bound to thread ${threadId}`, at: now });
+    return toConversation((await ctx.db.get(conv._id))!);
+  },
+});
+
+/** Progress of a sync, written only by the job that owns it (`expectedSyncJobId` guards against stale writers). */
+export const markSyncProgress = mutation({
+  args: {
+    actor: vActor, conversationId: v.string(), syncState: vSyncState,
+    expectedSyncJobId: v.optional(v.string()), lastSyncedCursor: v.optional(v.number()),
+  },
+  returns: v.object({ applied: v.boolean(), conversation: vConversation }),
+  handler: async (ctx, { actor, conversationId, syncState, expectedSyncJobId, lastSyncedCursor }) => {
+    const conv = await loadConversation(ctx, actor, conversationId);
+    if (expectedSyncJobId !== undefined && conv.activeSyncJobId !== expectedSyncJobId) {
+      return { applied: false, conversation: toConversation(conv) };
+    }
+    await ctx.db.patch(conv._id, { syncState, ...(lastSyncedCursor !== undefined ? { lastSyncedCursor } : {}), updatedAt: Date.now() });
+    return { applied: true, conversation: toConversation((await ctx.db.get(conv._id))!) };
+  },
+});
+
+async function setArchived(ctx: MutationCtx, actor: string, conversationId: string, archived: boolean) {
+  const conv = await loadConversation(ctx, actor, conversationId);
+  const now = Date.now();
+  const status = archived ? ("archived" as const) : ("active" as const);
+  await ctx.db.patch(conv._id, { status, archivedAt: archived ? now : undefined, updatedAt: now });
+  if (conv.threadId !== undefined) {
+    const t = await ctx.db.query("threads").withIndex("actor_threadId", (q) => q.eq("actor", actor).eq("threadId", conv.threadId!)).unique();
+    if (t !== null) await ctx.db.patch(t._id, { status, updatedAt: now });
+  }
+  return toConversation((await ctx.db.get(conv._id))!);
+}
+
+export const archive = mutation({
+  args: { actor: vActor, conversationId: v.string() },
+  returns: vConversation,
+  handler: async (ctx, { actor, conversationId }) => await setArchived(ctx, actor, conversationId, true),
+});
+
+export const unarchive = mutation({
+  args: { actor: vActor, conversationId: v.string() },
+  returns: vConversation,
+  handler: async (ctx, { actor, conversationId }) => await setArchived(ctx, actor, conversationId, false),
+});
+
+export const list = query({
+  args: { actor: vActor, includeArchived: v.optional(v.boolean()), paginationOpts: vPaginationOpts },
+  returns: paginated(vConversation),
+  handler: async (ctx, { actor, includeArchived, paginationOpts }) => {
+    checkActor(actor);
+    const numItems = Math.max(1, Math.min(paginationOpts.numItems, MAX_PAGE_SIZE));
+    const q = includeArchived
+      ? paginator(ctx.db, schema).query("conversations").withIndex("actor_status_updatedAt", (q) => q.eq("actor", actor))
+      : paginator(ctx.db, schema).query("conversations").withIndex("actor_status_updatedAt", (q) => q.eq("actor", actor).eq("status", "active"));
+    const page = await q.order("desc").paginate({ cursor: paginationOpts.cursor, numItems });
+    return { page: page.page.map(toConversation), isDone: page.isDone, continueCursor: page.continueCursor };
+  },
+});
+
+export const get = query({
+  args: { actor: vActor, conversationId: v.string() },
+  returns: v.union(v.object({ found: v.literal(false) }), v.object({ found: v.literal(true), conversation: vConversation })),
+  handler: async (ctx, { actor, conversationId }) => {
+    const conv = await findConversation(ctx, actor, conversationId);
+    return conv === null ? { found: false as const } : { found: true as const, conversation: toConversation(conv) };
+  },
+});
+
+export const vThreadSummary = v.object({
+  threadId: v.string(),
+  current: v.boolean(),
+  status: v.union(v.literal("active"), v.literal("archived")),
+  name: v.union(v.string(), v.null()),
+  preview: v.union(v.string(), v.null()),
+  turnCount: v.number(),
+  messageCount: v.number(),
+  boundAt: v.number(),
+  updatedAt: v.number(),
+});
+
+/** The threads a conversation has been bound to, newest binding first (`[]` for a missing conversation). */
+export const listThreads = query({
+  args: { actor: vActor, conversationId: v.string(), includeArchived: v.optional(v.boolean()) },
+  returns: v.array(vThreadSummary),
+  handler: async (ctx, { actor, conversationId, includeArchived }) => {
+    const conv = await findConversation(ctx, actor, conversationId);
+    if (conv === null) return [];
+    const bindings = await ctx.db
+      .query("thread_bindings")
+      .withIndex("actor_conversationId_boundAt", (q) => q.eq("actor", actor).eq("conversationId", conv._id))
+      .order("desc")
+      .take(MAX_PAGE_SIZE);
+    const out = [];
+    for (const b of bindings) {
+      const t = await ctx.db.query("threads").withIndex("actor_threadId", (q) => q.eq("actor", actor).eq("threadId", b.threadId)).unique();
+      const status = t?.status ?? "active";
+      if (status === "archived" && !includeArchived) continue;
+      out.push({
+        threadId: b.threadId, current: b.current, status, name: t?.name ?? null, preview: t?.preview ?? null,
+        turnCount: t?.turnCount ?? 0, messageCount: t?.messageCount ?? 0, boundAt: b.boundAt, updatedAt: t?.updatedAt ?? b.boundAt,
+      });
+    }
+    return out;
+  },
+});
+
+export const validateHostWiring = query({
+  args: { actor: vActor, conversationId: v.optional(v.string()) },
+  returns: v.object({ ok: v.boolean(), contractVersion: v.number(), conversationFound: v.union(v.boolean(), v.null()) }),
+  handler: async (ctx, { actor, conversationId }) => {
+    checkActor(actor);
+    const found = conversationId === undefined ? null : (await findConversation(ctx, actor, conversationId)) !== null;
+    return { ok: true, contractVersion: CONTRACT_VERSION, conversationFound: found };
+  },
+});
+
+/** A conversation at a glance; `{found:false}` when missing or not the actor's. */
+export const summary = query({
+  args: { actor: vActor, conversationId: v.string() },
+  returns: v.union(
+    v.object({ found: v.literal(false) }),
+    v.object({
+      found: v.literal(true),
+      conversation: vConversation,
+      turnCount: v.number(),
+      messageCount: v.number(),
+      pendingRequests: v.number(),
+      lastTurnStatus: v.union(v.string(), v.null()),
+      totalTokens: v.union(v.number(), v.null()),
+    }),
+  ),
+  handler: async (ctx, { actor, conversationId }) => {
+    const conv = await findConversation(ctx, actor, conversationId);
+    if (conv === null) return { found: false as const };
+    const thread = conv.threadId === undefined ? null
+      : await ctx.db.query("threads").withIndex("actor_threadId", (q) => q.eq("actor", actor).eq("threadId", conv.threadId!)).unique();
+    const lastTurn = conv.threadId === undefined ? null
+      : await ctx.db.query("turns").withIndex("actor_threadId_ordinal", (q) => q.eq("actor", actor).eq("threadId", conv.threadId!)).order("desc").first();
+    const pending = await ctx.db
+      .query("server_requests")
+      .withIndex("actor_conversationId_status", (q) => q.eq("actor", actor).eq("conversationId", conv._id).eq("status", "pending"))
+      .take(MAX_PAGE_SIZE);
+    const usage = await ctx.db
+      .query("token_usage")
+      .withIndex("actor_conversationId_updatedAt", (q) => q.eq("actor", actor).eq("conversationId", conv._id))
+      .order("desc")
+      .first();
+    return {
+      found: true as const, conversation: toConversation(conv), turnCount: thread?.turnCount ?? 0,
+      messageCount: thread?.messageCount ?? 0, pendingRequests: pending.length, lastTurnStatus: lastTurn?.status ?? null,
+      totalTokens: usage?.totalTokens ?? null,
+    };
+  },
+});

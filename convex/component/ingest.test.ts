@@ -1,0 +1,152 @@
+import { describe, expect, it } from "vitest";
+import { api } from "./_generated/api.js";
+import { initConvexTest } from "./testing.js";
+import type { IngestEvent } from "./ingestEvents.js";
+
+const actor = "issuer|alice";
+const page = { numItems: 50, cursor: null };
+const at = 1_700_000_000_000;
+
+async function setup() {
+  const t = initConvexTest();
+  const { conversation } = await t.mutation(api.conversations.syncOpenBinding, { actor, threadId: "th" });
+  const conversationId = conversation.conversationId;
+  const send = (seq: number, events: IngestEvent[], streamId = "host-1") =>
+    t.mutation(api.ingest.ingestBatch, { actor, conversationId, streamId, seq, events });
+  const messages = async () => (await t.query(api.messages.list, { actor, conversationId, paginationOpts: page })).page;
+  return { t, conversationId, send, messages };
+}
+
+const item = (itemId: string, phase: "started" | "completed", json: object, turnId = "t1"): IngestEvent => ({
+  type: "item", threadId: "th", turnId, itemId, phase, itemType: (json as { type: string }).type, part: 0, partCount: 1, data: JSON.stringify(json), at,
+});
+const delta = (firstDelta: number, text: string, deltaCount = 1): IngestEvent => ({
+  type: "messageDelta", threadId: "th", turnId: "t1", itemId: "msg_1", firstDelta, deltaCount, text, at,
+});
+
+describe("ingest sequencing", () => {
+  it("accepts the next sequence, ignores duplicates, reports gaps without writing", async () => {
+    const { send, messages } = await setup();
+    expect(await send(0, [{ type: "turnStarted", threadId: "th", turnId: "t1", at }])).toEqual({ status: "accepted", nextSeq: 1, applied: 1 });
+    expect(await send(0, [{ type: "turnStarted", threadId: "th", turnId: "t1", at }])).toEqual({ status: "duplicate", nextSeq: 1, applied: 0 });
+    expect(await send(5, [item("msg_1", "started", { type: "agentMessage", id: "msg_1", text: "" })])).toEqual({ status: "gap", nextSeq: 1, applied: 0 });
+    expect(await messages()).toEqual([]);
+  });
+
+  it("applies only the new tail of an overlapping batch", async () => {
+    const { send, messages } = await setup();
+    const started = item("msg_1", "started", { type: "agentMessage", id: "msg_1", text: "" });
+    await send(0, [{ type: "turnStarted", threadId: "th", turnId: "t1", at }, started, delta(0, "Hel")]);
+    const r = await send(2, [delta(0, "Hel"), delta(1, "lo")]);
+    expect(r).toEqual({ status: "accepted", nextSeq: 4, applied: 1 });
+    expect((await messages())[0].text).toBe("Hello");
+  });
+
+  it("keeps streams of two hosts apart", async () => {
+    const { send } = await setup();
+    expect((await send(0, [{ type: "turnStarted", threadId: "th", turnId: "t1", at }], "a")).status).toBe("accepted");
+    expect((await send(0, [{ type: "turnStarted", threadId: "th", turnId: "t2", at }], "b")).status).toBe("accepted");
+  });
+});
+
+describe("messages", () => {
+  it("streams deltas, then the completed item's text is authoritative", async () => {
+    const { send, messages } = await setup();
+    await send(0, [
+      { type: "turnStarted", threadId: "th", turnId: "t1", at },
+      item("u1", "completed", { type: "userMessage", id: "u1", content: [{ type: "text", text: "hi" }] }),
+      item("msg_1", "started", { type: "agentMessage", id: "msg_1", text: "" }),
+      delta(0, "echo"), delta(1, ": h", 2),
+    ]);
+    let ms = await messages();
+    expect(ms.map((m) => [m.role, m.status, m.text])).toEqual([["assistant", "streaming", "echo: h"], ["user", "completed", "hi"]]);
+    await send(5, [
+      item("msg_1", "completed", { type: "agentMessage", id: "msg_1", text: "echo: hi" }),
+      { type: "turnCompleted", threadId: "th", turnId: "t1", status: "completed", at },
+    ]);
+    ms = await messages();
+    expect(ms[0]).toMatchObject({ status: "completed", text: "echo: hi" });
+  });
+
+  it("a delta that skips ahead inside a message is refused and nothing of the batch is written", async () => {
+    const { send, messages } = await setup();
+    await send(0, [item("msg_1", "started", { type: "agentMessage", id: "msg_1", text: "" }), delta(0, "a")]);
+    await expect(send(2, [delta(1, "b"), delta(5, "zzz")])).rejects.toThrow(/E_INGEST_DELTA_GAP/);
+    expect((await messages())[0].text).toBe("a");
+  });
+
+  it("a failed turn closes its streaming message and keeps the structured error", async () => {
+    const { t, send, messages } = await setup();
+    await send(0, [item("msg_1", "started", { type: "agentMessage", id: "msg_1", text: "" }), delta(0, "par")]);
+    await send(2, [{ type: "turnCompleted", threadId: "th", turnId: "t1", status: "failed", error: { message: "model 500", codexErrorInfo: "internalServerError" }, at }]);
+    expect((await messages())[0]).toMatchObject({ status: "failed", text: "par" });
+    const turn = await t.query(api.messages.getTurn, { actor, threadId: "th", turnId: "t1" });
+    expect(turn).toMatchObject({ found: true, turn: { status: "failed", error: { message: "model 500", codexErrorInfo: "internalServerError" } } });
+  });
+
+  it("long text spans segments and reads back whole", async () => {
+    const { send, messages } = await setup();
+    const big = "x".repeat(40_000) + "🙂" + "y".repeat(30_000);
+    await send(0, [item("msg_1", "started", { type: "agentMessage", id: "msg_1", text: "" }), delta(0, big.slice(0, 20_000)), delta(1, big.slice(20_000))]);
+    expect((await messages())[0].text).toBe(big);
+  });
+});
+
+describe("items", () => {
+  it("an item split into parts is stored whole, never truncated", async () => {
+    const { t, send } = await setup();
+    const output = "o".repeat(600_000);
+    const json = JSON.stringify({ type: "commandExecution", id: "call_1", command: "cat big", aggregatedOutput: output, status: "completed" });
+    const parts = [json.slice(0, 250_000), json.slice(250_000, 500_000), json.slice(500_000)];
+    await send(0, parts.map((data, part) => ({ type: "item" as const, threadId: "th", turnId: "t1", itemId: "call_1", phase: "completed" as const, itemType: "commandExecution", part, partCount: 3, data, at })));
+    const turn = await t.query(api.messages.getTurn, { actor, threadId: "th", turnId: "t1" });
+    if (!turn.found) throw new Error("turn missing");
+    expect(turn.items[0].json).toBe(json);
+  });
+
+  it("a part over the limit is refused with a code", async () => {
+    const { send } = await setup();
+    const data = "z".repeat(300_000);
+    await expect(send(0, [{ type: "item", threadId: "th", turnId: "t1", itemId: "i", phase: "completed", itemType: "x", part: 0, partCount: 1, data, at }]))
+      .rejects.toThrow(/E_INGEST_PART_TOO_LARGE/);
+  });
+
+  it("events for a thread not bound to the conversation are refused", async () => {
+    const { send } = await setup();
+    await expect(send(0, [{ type: "turnStarted", threadId: "other", turnId: "t1", at }])).rejects.toThrow(/E_INGEST_THREAD_NOT_BOUND/);
+  });
+});
+
+describe("server requests", () => {
+  it("pending → answered by the owner once; the turn's end expires the rest", async () => {
+    const { t, send, conversationId } = await setup();
+    await send(0, [
+      { type: "serverRequest", threadId: "th", turnId: "t1", itemId: "call_1", requestId: "0", method: "item/commandExecution/requestApproval", paramsJson: "{}", at },
+      { type: "serverRequest", threadId: "th", turnId: "t1", requestId: "1", method: "item/fileChange/requestApproval", paramsJson: "{}", at },
+    ]);
+    expect(await t.query(api.requests.listPending, { actor, conversationId })).toHaveLength(2);
+    await expect(t.mutation(api.requests.respond, { actor: "issuer|bob", threadId: "th", turnId: "t1", requestId: "0", decision: "accept" })).rejects.toThrow(/E_REQUEST_NOT_FOUND/);
+    const r = await t.mutation(api.requests.respond, { actor, threadId: "th", turnId: "t1", requestId: "0", decision: "accept" });
+    expect(r).toMatchObject({ decisionJson: JSON.stringify({ decision: "accept" }), answeredBy: actor, status: "pending" });
+    await expect(t.mutation(api.requests.respond, { actor, threadId: "th", turnId: "t1", requestId: "0", decision: "decline" })).rejects.toThrow(/E_REQUEST_ALREADY_ANSWERED/);
+    await send(2, [{ type: "serverRequestResolved", threadId: "th", turnId: "t1", requestId: "0", at }, { type: "turnCompleted", threadId: "th", turnId: "t1", status: "completed", at }]);
+    expect(await t.query(api.requests.listPending, { actor, conversationId })).toEqual([]);
+    expect(await t.query(api.requests.get, { actor, threadId: "th", turnId: "t1", requestId: "1" })).toMatchObject({ status: "expired" });
+  });
+
+  it("listPending is [] for a missing conversation", async () => {
+    const t = initConvexTest();
+    expect(await t.query(api.requests.listPending, { actor, conversationId: "missing" })).toEqual([]);
+  });
+});
+
+describe("token usage", () => {
+  it("keeps the latest report per turn", async () => {
+    const { t, send, conversationId } = await setup();
+    const usage = (total: number): IngestEvent => ({ type: "tokenUsage", threadId: "th", turnId: "t1", totalTokens: total, inputTokens: 1, cachedInputTokens: 0, outputTokens: 1, reasoningOutputTokens: 0, lastTotalTokens: total, at });
+    await send(0, [usage(18), usage(36)]);
+    const u = await t.query(api.tokenUsage.get, { actor, conversationId });
+    expect(u.latest?.totalTokens).toBe(36);
+    expect(u.recent).toHaveLength(1);
+  });
+});

@@ -1,0 +1,306 @@
+/**
+ * Applying host events to the conversation tables, in one transaction. Shared by live ingest (ingest.ts) and
+ * the sync job (syncJobs.ts), so imported and live conversations land in the same rows.
+ *
+ * Idempotent per event: a re-applied turn/item/request/usage event rewrites the same row; deltas carry their
+ * position and are skipped when already applied.
+ */
+import type { Doc } from "./_generated/dataModel.js";
+import type { MutationCtx } from "./_generated/server.js";
+import { fail } from "./errors.js";
+import type { IngestEvent } from "./ingestEvents.js";
+import { messageView } from "./itemMessages.js";
+import { PART_MAX_CHARS, SEGMENT_MAX_CHARS, splitText, utf8Bytes } from "./text.js";
+
+type Conv = Doc<"conversations">;
+type Ev<T extends IngestEvent["type"]> = Extract<IngestEvent, { type: T }>;
+
+export async function applyEvents(ctx: MutationCtx, conv: Conv, events: IngestEvent[]): Promise<void> {
+  for (const e of events) {
+    if ("threadId" in e && e.threadId !== undefined && e.threadId !== conv.threadId) {
+      fail("E_INGEST_THREAD_NOT_BOUND", "the event's thread is not the one bound to this conversation", {
+        threadId: e.threadId,
+      });
+    }
+    switch (e.type) {
+      case "threadMeta":
+        await threadMeta(ctx, conv, e);
+        break;
+      case "turnStarted":
+        await ensureTurn(ctx, conv, e.threadId, e.turnId, e.at);
+        break;
+      case "turnCompleted":
+        await turnCompleted(ctx, conv, e);
+        break;
+      case "item":
+        await itemPart(ctx, conv, e);
+        break;
+      case "messageDelta":
+        await messageDelta(ctx, conv, e);
+        break;
+      case "serverRequest":
+        await serverRequest(ctx, conv, e);
+        break;
+      case "serverRequestResolved":
+        await serverRequestResolved(ctx, conv, e);
+        break;
+      case "tokenUsage":
+        await tokenUsage(ctx, conv, e);
+        break;
+      case "lifecycle":
+        await ctx.db.insert("lifecycle_events", {
+          actor: conv.actor, conversationId: conv._id, threadId: e.threadId, turnId: e.turnId, kind: e.kind,
+          message: e.message, detailsJson: e.detailsJson, at: e.at,
+        });
+        break;
+    }
+  }
+}
+
+export async function ensureThread(ctx: MutationCtx, conv: Conv, threadId: string, at: number): Promise<Doc<"threads">> {
+  const existing = await ctx.db
+    .query("threads")
+    .withIndex("actor_threadId", (q) => q.eq("actor", conv.actor).eq("threadId", threadId))
+    .unique();
+  if (existing !== null) {
+    if (existing.conversationId !== conv._id) {
+      fail("E_INGEST_THREAD_CONVERSATION_MISMATCH", "this thread belongs to another conversation", { threadId });
+    }
+    return existing;
+  }
+  const id = await ctx.db.insert("threads", {
+    actor: conv.actor, threadId, conversationId: conv._id, status: "active", turnCount: 0, messageCount: 0,
+    createdAt: at, updatedAt: at,
+  });
+  return (await ctx.db.get(id))!;
+}
+
+async function threadMeta(ctx: MutationCtx, conv: Conv, e: Ev<"threadMeta">) {
+  const t = await ensureThread(ctx, conv, e.threadId, e.at);
+  await ctx.db.patch(t._id, {
+    ...(e.name !== undefined ? { name: e.name } : {}),
+    ...(e.preview !== undefined ? { preview: e.preview } : {}),
+    ...(e.cwd !== undefined ? { cwd: e.cwd } : {}),
+    ...(e.model !== undefined ? { model: e.model } : {}),
+    updatedAt: Math.max(t.updatedAt, e.at),
+  });
+}
+
+async function findTurn(ctx: MutationCtx, actor: string, threadId: string, turnId: string) {
+  return await ctx.db
+    .query("turns")
+    .withIndex("actor_threadId_turnId", (q) => q.eq("actor", actor).eq("threadId", threadId).eq("turnId", turnId))
+    .unique();
+}
+
+export async function ensureTurn(ctx: MutationCtx, conv: Conv, threadId: string, turnId: string, at: number): Promise<Doc<"turns">> {
+  const existing = await findTurn(ctx, conv.actor, threadId, turnId);
+  if (existing !== null) return existing;
+  const thread = await ensureThread(ctx, conv, threadId, at);
+  const id = await ctx.db.insert("turns", {
+    actor: conv.actor, conversationId: conv._id, threadId, turnId, ordinal: thread.turnCount, status: "inProgress",
+    startedAt: at, itemCount: 0,
+  });
+  await ctx.db.patch(thread._id, { turnCount: thread.turnCount + 1, updatedAt: Math.max(thread.updatedAt, at) });
+  return (await ctx.db.get(id))!;
+}
+
+async function turnCompleted(ctx: MutationCtx, conv: Conv, e: Ev<"turnCompleted">) {
+  const turn = await ensureTurn(ctx, conv, e.threadId, e.turnId, e.at);
+  await ctx.db.patch(turn._id, { status: e.status, completedAt: e.at, ...(e.error ? { error: e.error } : {}) });
+  // Every stream ends in a terminal state (convex-durable-agents#8): close what the turn left open.
+  const terminal = e.status === "completed" ? "interrupted" : e.status === "inProgress" ? null : e.status;
+  if (terminal !== null) {
+    const open = await ctx.db
+      .query("messages")
+      .withIndex("actor_threadId_turnId_itemId", (q) => q.eq("actor", conv.actor).eq("threadId", e.threadId).eq("turnId", e.turnId))
+      .take(turn.itemCount + 1);
+    for (const m of open) if (m.status === "streaming") await ctx.db.patch(m._id, { status: terminal, updatedAt: e.at });
+  }
+  const pending = await ctx.db
+    .query("server_requests")
+    .withIndex("actor_threadId_status", (q) => q.eq("actor", conv.actor).eq("threadId", e.threadId).eq("status", "pending"))
+    .take(256);
+  for (const r of pending) if (r.turnId === e.turnId) await ctx.db.patch(r._id, { status: "expired", answeredAt: e.at });
+}
+
+async function itemPart(ctx: MutationCtx, conv: Conv, e: Ev<"item">) {
+  if (e.partCount < 1 || e.part < 0 || e.part >= e.partCount || !Number.isInteger(e.part) || !Number.isInteger(e.partCount)) {
+    fail("E_INGEST_BAD_PART", "part must be an integer in [0, partCount)", { part: e.part, partCount: e.partCount });
+  }
+  if (e.data.length > PART_MAX_CHARS) {
+    fail("E_INGEST_PART_TOO_LARGE", `an item part holds at most ${PART_MAX_CHARS} characters: split it`, { chars: e.data.length });
+  }
+  const turn = await ensureTurn(ctx, conv, e.threadId, e.turnId, e.at);
+  const key = (q: any) => q.eq("actor", conv.actor).eq("threadId", e.threadId).eq("turnId", e.turnId).eq("itemId", e.itemId);
+  let item = await ctx.db.query("items").withIndex("actor_threadId_turnId_itemId", key).unique();
+  if (item === null) {
+    const id = await ctx.db.insert("items", {
+      actor: conv.actor, conversationId: conv._id, threadId: e.threadId, turnId: e.turnId, itemId: e.itemId,
+      ordinal: turn.itemCount, itemType: e.itemType, partCount: e.partCount, partsReceived: 0, bytes: 0, updatedAt: e.at,
+    });
+    await ctx.db.patch(turn._id, { itemCount: turn.itemCount + 1 });
+    item = (await ctx.db.get(id))!;
+  } else if (e.part === 0) {
+    // A new version of the item (started → completed): its parts replace the old ones.
+    await ctx.db.patch(item._id, { itemType: e.itemType, partCount: e.partCount, partsReceived: 0, bytes: 0, updatedAt: e.at });
+    item = { ...item, partCount: e.partCount, partsReceived: 0, bytes: 0 };
+  } else if (e.partCount !== item.partCount) {
+    fail("E_INGEST_BAD_PART", "partCount changed between parts of one item version", { itemId: e.itemId });
+  }
+  const existingPart = await ctx.db
+    .query("item_parts")
+    .withIndex("actor_threadId_turnId_itemId_part", (q) => key(q).eq("part", e.part))
+    .unique();
+  if (existingPart === null) {
+    await ctx.db.insert("item_parts", { actor: conv.actor, threadId: e.threadId, turnId: e.turnId, itemId: e.itemId, part: e.part, data: e.data });
+  } else {
+    await ctx.db.patch(existingPart._id, { data: e.data });
+  }
+  const received = item.partsReceived + 1;
+  await ctx.db.patch(item._id, { partsReceived: received, bytes: item.bytes + utf8Bytes(e.data), updatedAt: e.at });
+  if (received < item.partCount) return;
+  // Whole: drop parts left over from a longer previous version, then derive the message.
+  const stale = await ctx.db
+    .query("item_parts")
+    .withIndex("actor_threadId_turnId_itemId_part", (q) => key(q).gte("part", item!.partCount))
+    .take(1024);
+  for (const p of stale) await ctx.db.delete(p._id);
+  let json = e.data;
+  if (item.partCount > 1) {
+    const parts = await ctx.db
+      .query("item_parts")
+      .withIndex("actor_threadId_turnId_itemId_part", (q) => key(q).lt("part", item!.partCount))
+      .take(item.partCount);
+    json = parts.map((p) => p.data).join("");
+  }
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    fail("E_INGEST_BAD_ITEM_JSON", "the item's parts do not join into JSON", { itemId: e.itemId });
+  }
+  if (typeof parsed.status === "string") await ctx.db.patch(item._id, { status: parsed.status });
+  await upsertMessage(ctx, conv, turn, item, parsed, e.phase, e.at);
+}
+
+async function findMessage(ctx: MutationCtx, actor: string, threadId: string, turnId: string, itemId: string) {
+  return await ctx.db
+    .query("messages")
+    .withIndex("actor_threadId_turnId_itemId", (q) => q.eq("actor", actor).eq("threadId", threadId).eq("turnId", turnId).eq("itemId", itemId))
+    .unique();
+}
+
+async function upsertMessage(ctx: MutationCtx, conv: Conv, turn: Doc<"turns">, item: Doc<"items">, parsed: Record<string, unknown>, phase: "started" | "updated" | "completed", at: number) {
+  const view = messageView(parsed, phase);
+  if (view === null) return;
+  let msg = await findMessage(ctx, conv.actor, item.threadId, item.turnId, item.itemId);
+  if (msg === null) {
+    const id = await ctx.db.insert("messages", {
+      actor: conv.actor, conversationId: conv._id, threadId: item.threadId, turnId: item.turnId, itemId: item.itemId,
+      turnOrdinal: turn.ordinal, itemOrdinal: item.ordinal, role: view.role, kind: item.itemType, status: view.status,
+      segmentCount: 0, textBytes: 0, deltaCount: 0, summary: view.summary, createdAt: at, updatedAt: at,
+    });
+    msg = (await ctx.db.get(id))!;
+    const thread = await ensureThread(ctx, conv, item.threadId, at);
+    await ctx.db.patch(thread._id, { messageCount: thread.messageCount + 1, updatedAt: Math.max(thread.updatedAt, at) });
+  }
+  // The item's own text is authoritative once it has any (completed items carry the whole text): it replaces
+  // what deltas built, so a lost or doubled delta can never survive into the stored message (agent#146).
+  const replaceText = view.text.length > 0 || phase === "completed";
+  if (replaceText) await writeText(ctx, msg, view.text);
+  await ctx.db.patch(msg._id, { status: view.status, summary: view.summary, kind: item.itemType, updatedAt: at });
+}
+
+async function segmentsOf(ctx: MutationCtx, m: Doc<"messages">) {
+  return await ctx.db
+    .query("message_segments")
+    .withIndex("actor_threadId_turnId_itemId_segment", (q) => q.eq("actor", m.actor).eq("threadId", m.threadId).eq("turnId", m.turnId).eq("itemId", m.itemId))
+    .take(m.segmentCount + 1);
+}
+
+async function writeText(ctx: MutationCtx, m: Doc<"messages">, text: string) {
+  const pieces = text.length === 0 ? [] : splitText(text, SEGMENT_MAX_CHARS);
+  const existing = await segmentsOf(ctx, m);
+  for (let i = 0; i < Math.max(pieces.length, existing.length); i++) {
+    const seg = existing[i];
+    if (i >= pieces.length) await ctx.db.delete(seg._id);
+    else if (seg === undefined) {
+      await ctx.db.insert("message_segments", { actor: m.actor, threadId: m.threadId, turnId: m.turnId, itemId: m.itemId, segment: i, firstDelta: m.deltaCount, deltaCount: 0, text: pieces[i] });
+    } else if (seg.text !== pieces[i]) await ctx.db.patch(seg._id, { text: pieces[i] });
+  }
+  await ctx.db.patch(m._id, { segmentCount: pieces.length, textBytes: utf8Bytes(text) });
+}
+
+async function messageDelta(ctx: MutationCtx, conv: Conv, e: Ev<"messageDelta">) {
+  if (!Number.isInteger(e.firstDelta) || !Number.isInteger(e.deltaCount) || e.firstDelta < 0 || e.deltaCount < 1) {
+    fail("E_INGEST_BAD_DELTA", "firstDelta must be an integer ≥ 0 and deltaCount ≥ 1", { firstDelta: e.firstDelta, deltaCount: e.deltaCount });
+  }
+  let msg = await findMessage(ctx, conv.actor, e.threadId, e.turnId, e.itemId);
+  if (msg === null) {
+    // The item/started event normally creates it; a delta alone still makes a streaming assistant message.
+    const data = JSON.stringify({ type: "agentMessage", id: e.itemId, text: "" });
+    await itemPart(ctx, conv, { type: "item", threadId: e.threadId, turnId: e.turnId, itemId: e.itemId, phase: "started", itemType: "agentMessage", part: 0, partCount: 1, data, at: e.at });
+    msg = (await findMessage(ctx, conv.actor, e.threadId, e.turnId, e.itemId))!;
+  }
+  if (msg.status !== "streaming") return; // the final text already replaced the deltas
+  const applied = msg.deltaCount;
+  if (e.firstDelta + e.deltaCount <= applied) return; // already applied (a re-sent batch)
+  if (e.firstDelta !== applied) {
+    fail("E_INGEST_DELTA_GAP", "deltas must continue where the message stands", { expected: applied, got: e.firstDelta });
+  }
+  const m = msg;
+  const last = m.segmentCount > 0
+    ? await ctx.db
+      .query("message_segments")
+      .withIndex("actor_threadId_turnId_itemId_segment", (q) => q.eq("actor", m.actor).eq("threadId", m.threadId).eq("turnId", m.turnId).eq("itemId", m.itemId).eq("segment", m.segmentCount - 1))
+      .unique()
+    : null;
+  let rest = e.text;
+  let credited = false; // the batch's deltas are counted on the first segment they touch
+  if (last !== null && last.text.length < SEGMENT_MAX_CHARS) {
+    const [head] = splitText(rest, SEGMENT_MAX_CHARS - last.text.length);
+    await ctx.db.patch(last._id, { text: last.text + head, deltaCount: last.deltaCount + e.deltaCount });
+    rest = rest.slice(head.length);
+    credited = true;
+  }
+  let segmentCount = m.segmentCount;
+  for (const piece of rest.length > 0 ? splitText(rest, SEGMENT_MAX_CHARS) : []) {
+    await ctx.db.insert("message_segments", { actor: m.actor, threadId: m.threadId, turnId: m.turnId, itemId: m.itemId, segment: segmentCount, firstDelta: e.firstDelta, deltaCount: credited ? 0 : e.deltaCount, text: piece });
+    credited = true;
+    segmentCount += 1;
+  }
+  await ctx.db.patch(m._id, { deltaCount: applied + e.deltaCount, segmentCount, textBytes: m.textBytes + utf8Bytes(e.text), updatedAt: e.at });
+}
+
+async function serverRequest(ctx: MutationCtx, conv: Conv, e: Ev<"serverRequest">) {
+  const existing = await ctx.db
+    .query("server_requests")
+    .withIndex("actor_threadId_turnId_requestId", (q) => q.eq("actor", conv.actor).eq("threadId", e.threadId).eq("turnId", e.turnId).eq("requestId", e.requestId))
+    .unique();
+  if (existing !== null) return;
+  await ensureTurn(ctx, conv, e.threadId, e.turnId, e.at);
+  await ctx.db.insert("server_requests", {
+    actor: conv.actor, conversationId: conv._id, threadId: e.threadId, turnId: e.turnId, itemId: e.itemId,
+    requestId: e.requestId, method: e.method, paramsJson: e.paramsJson, status: "pending", createdAt: e.at,
+  });
+}
+
+async function serverRequestResolved(ctx: MutationCtx, conv: Conv, e: Ev<"serverRequestResolved">) {
+  const r = await ctx.db
+    .query("server_requests")
+    .withIndex("actor_threadId_turnId_requestId", (q) => q.eq("actor", conv.actor).eq("threadId", e.threadId).eq("turnId", e.turnId).eq("requestId", e.requestId))
+    .unique();
+  if (r === null) return;
+  await ctx.db.patch(r._id, { status: "answered", answeredAt: r.answeredAt ?? e.at, forwardedAt: r.forwardedAt ?? e.at });
+}
+
+async function tokenUsage(ctx: MutationCtx, conv: Conv, e: Ev<"tokenUsage">) {
+  const { type: _t, at, ...fields } = e;
+  const existing = await ctx.db
+    .query("token_usage")
+    .withIndex("actor_threadId_turnId", (q) => q.eq("actor", conv.actor).eq("threadId", e.threadId).eq("turnId", e.turnId))
+    .unique();
+  if (existing === null) await ctx.db.insert("token_usage", { actor: conv.actor, conversationId: conv._id, ...fields, updatedAt: at });
+  else await ctx.db.patch(existing._id, { ...fields, updatedAt: at });
+}

@@ -1,0 +1,31 @@
+/** The events a host sends in an ingest batch (live replication) or a sync chunk (import): one tagged union. */
+import { v, type Infer } from "convex/values";
+import { vTurnError, vTurnStatus } from "./validators.js";
+
+const where = { threadId: v.string(), turnId: v.string() };
+
+export const vIngestEvent = v.union(
+  v.object({ type: v.literal("threadMeta"), threadId: v.string(), name: v.optional(v.string()), preview: v.optional(v.string()), cwd: v.optional(v.string()), model: v.optional(v.string()), at: v.number() }),
+  v.object({ type: v.literal("turnStarted"), ...where, at: v.number() }),
+  v.object({ type: v.literal("turnCompleted"), ...where, status: vTurnStatus, error: v.optional(vTurnError), at: v.number() }),
+  // One part of an item's JSON (concatenate parts 0..partCount-1). `phase` says which notification it came from.
+  v.object({
+    type: v.literal("item"), ...where, itemId: v.string(),
+    phase: v.union(v.literal("started"), v.literal("updated"), v.literal("completed")),
+    itemType: v.string(), part: v.number(), partCount: v.number(), data: v.string(), at: v.number(),
+  }),
+  // Consecutive agent-message deltas [firstDelta, firstDelta + deltaCount), coalesced by the host.
+  v.object({ type: v.literal("messageDelta"), ...where, itemId: v.string(), firstDelta: v.number(), deltaCount: v.number(), text: v.string(), at: v.number() }),
+  v.object({ type: v.literal("serverRequest"), ...where, itemId: v.optional(v.string()), requestId: v.string(), method: v.string(), paramsJson: v.string(), at: v.number() }),
+  v.object({ type: v.literal("serverRequestResolved"), ...where, requestId: v.string(), at: v.number() }),
+  v.object({
+    type: v.literal("tokenUsage"), ...where,
+    totalTokens: v.number(), inputTokens: v.number(), cachedInputTokens: v.number(), outputTokens: v.number(),
+    reasoningOutputTokens: v.number(), lastTotalTokens: v.number(), contextWindow: v.optional(v.number()), at: v.number(),
+  }),
+  v.object({ type: v.literal("lifecycle"), threadId: v.optional(v.string()), turnId: v.optional(v.string()), kind: v.string(), message: v.string(), detailsJson: v.optional(v.string()), at: v.number() }),
+);
+export type IngestEvent = Infer<typeof vIngestEvent>;
+
+/** Most events one batch may carry (the host also bounds a batch by bytes). */
+export const MAX_EVENTS_PER_BATCH = 512;

@@ -1,0 +1,107 @@
+/**
+ * Server requests from Codex (approvals, user input, tool calls): listed for the host and UIs, answered by the
+ * owner from any client. The host, subscribed to `listPending`, forwards each decision to Codex, then ingest
+ * marks it resolved. Nothing here decides on its own: no default accepts.
+ */
+import { v } from "convex/values";
+import type { Doc } from "./_generated/dataModel.js";
+import { mutation, query } from "./_generated/server.js";
+import { fail } from "./errors.js";
+import { checkActor, findConversation } from "./scope.js";
+import { vActor, vRequestStatus } from "./validators.js";
+
+export const vServerRequest = v.object({
+  conversationId: v.string(),
+  threadId: v.string(),
+  turnId: v.string(),
+  itemId: v.union(v.string(), v.null()),
+  requestId: v.string(),
+  method: v.string(),
+  paramsJson: v.string(),
+  status: vRequestStatus,
+  decisionJson: v.union(v.string(), v.null()),
+  answeredBy: v.union(v.string(), v.null()),
+  createdAt: v.number(),
+});
+
+function toRequest(r: Doc<"server_requests">) {
+  return {
+    conversationId: r.conversationId as string, threadId: r.threadId, turnId: r.turnId, itemId: r.itemId ?? null,
+    requestId: r.requestId, method: r.method, paramsJson: r.paramsJson, status: r.status,
+    decisionJson: r.decisionJson ?? null, answeredBy: r.answeredBy ?? null, createdAt: r.createdAt,
+  };
+}
+
+const MAX_PENDING = 100;
+
+/** Pending requests of a conversation (`[]` when it is missing or not the actor's), oldest first. */
+export const listPending = query({
+  args: { actor: vActor, conversationId: v.string() },
+  returns: v.array(vServerRequest),
+  handler: async (ctx, { actor, conversationId }) => {
+    const conv = await findConversation(ctx, actor, conversationId);
+    if (conv === null) return [];
+    const rows = await ctx.db
+      .query("server_requests")
+      .withIndex("actor_conversationId_status", (q) => q.eq("actor", actor).eq("conversationId", conv._id).eq("status", "pending"))
+      .take(MAX_PENDING);
+    return rows.map(toRequest);
+  },
+});
+
+export const vDecision = v.union(
+  v.literal("accept"), v.literal("acceptForSession"), v.literal("decline"), v.literal("cancel"),
+);
+
+/**
+ * Answer a pending request. For approvals give `decision`; for other requests give `responseJson` (the JSON
+ * result Codex expects). The first answer wins: answering again fails with `E_REQUEST_ALREADY_ANSWERED`.
+ */
+export const respond = mutation({
+  args: {
+    actor: vActor, threadId: v.string(), turnId: v.string(), requestId: v.string(),
+    decision: v.optional(vDecision), responseJson: v.optional(v.string()),
+  },
+  returns: vServerRequest,
+  handler: async (ctx, { actor, threadId, turnId, requestId, decision, responseJson }) => {
+    checkActor(actor);
+    if ((decision === undefined) === (responseJson === undefined)) {
+      fail("E_REQUEST_BAD_ANSWER", "give exactly one of decision or responseJson");
+    }
+    if (responseJson !== undefined) {
+      try {
+        JSON.parse(responseJson);
+      } catch {
+        fail("E_REQUEST_BAD_ANSWER", "responseJson is not JSON");
+      }
+      if (responseJson.length > 64 * 1024) fail("E_REQUEST_BAD_ANSWER", "responseJson is over 64 KiB");
+    }
+    const r = await ctx.db
+      .query("server_requests")
+      .withIndex("actor_threadId_turnId_requestId", (q) => q.eq("actor", actor).eq("threadId", threadId).eq("turnId", turnId).eq("requestId", requestId))
+      .unique();
+    if (r === null) fail("E_REQUEST_NOT_FOUND", "no such request", { requestId });
+    if (r.status !== "pending" || r.decisionJson !== undefined) {
+      fail("E_REQUEST_ALREADY_ANSWERED", `the request is ${r.status === "pending" ? "already answered" : r.status}`, { requestId });
+    }
+    if (decision !== undefined && !r.method.endsWith("/requestApproval")) {
+      fail("E_REQUEST_BAD_ANSWER", `${r.method} is not an approval: answer it with responseJson`);
+    }
+    const decisionJson = responseJson ?? JSON.stringify({ decision });
+    await ctx.db.patch(r._id, { decisionJson, answeredBy: actor, answeredAt: Date.now() });
+    return toRequest((await ctx.db.get(r._id))!);
+  },
+});
+
+export const get = query({
+  args: { actor: vActor, threadId: v.string(), turnId: v.string(), requestId: v.string() },
+  returns: v.union(v.null(), vServerRequest),
+  handler: async (ctx, { actor, threadId, turnId, requestId }) => {
+    checkActor(actor);
+    const r = await ctx.db
+      .query("server_requests")
+      .withIndex("actor_threadId_turnId_requestId", (q) => q.eq("actor", actor).eq("threadId", threadId).eq("turnId", turnId).eq("requestId", requestId))
+      .unique();
+    return r === null ? null : toRequest(r);
+  },
+});

@@ -1,0 +1,54 @@
+import { defineTable } from "convex/server";
+import { v } from "convex/values";
+import { vActor, vSyncState } from "../validators.js";
+
+export const conversationTables = {
+  // Written by conversations.ts (create, archive, bind) and ingest (lastActivityAt); read by every list/read query.
+  // The row's _id is the conversationId: Convex-owned, what UIs read by.
+  conversations: defineTable({
+    actor: vActor,
+    title: v.optional(v.string()),
+    status: v.union(v.literal("active"), v.literal("archived")),
+    threadId: v.optional(v.string()), // the Codex thread currently bound
+    syncState: vSyncState,
+    activeSyncJobId: v.optional(v.string()),
+    lastSyncedCursor: v.optional(v.number()),
+    createdAt: v.number(),
+    updatedAt: v.number(),
+    archivedAt: v.optional(v.number()),
+  })
+    .index("actor_status_updatedAt", ["actor", "status", "updatedAt"])
+    .index("actor_threadId", ["actor", "threadId"]),
+
+  // Written by conversations.ts on bind and rebind (one row per binding, `current` on the live one); read by
+  // listThreadsForConversation and sync progress. Rebinding is explicit and keeps the history.
+  thread_bindings: defineTable({
+    actor: vActor,
+    conversationId: v.id("conversations"),
+    threadId: v.string(),
+    current: v.boolean(),
+    boundAt: v.number(),
+    unboundAt: v.optional(v.number()),
+    reason: v.optional(v.string()),
+  })
+    .index("actor_conversationId_boundAt", ["actor", "conversationId", "boundAt"])
+    .index("actor_threadId", ["actor", "threadId"]),
+
+  // Written by ingest (threadStarted, meta) and archive; read by thread lists. One row per Codex thread.
+  threads: defineTable({
+    actor: vActor,
+    threadId: v.string(),
+    conversationId: v.id("conversations"),
+    status: v.union(v.literal("active"), v.literal("archived")),
+    name: v.optional(v.string()),
+    preview: v.optional(v.string()),
+    cwd: v.optional(v.string()),
+    model: v.optional(v.string()),
+    turnCount: v.number(),
+    messageCount: v.number(),
+    createdAt: v.number(),
+    updatedAt: v.number(),
+  })
+    .index("actor_threadId", ["actor", "threadId"])
+    .index("actor_conversationId_updatedAt", ["actor", "conversationId", "updatedAt"]),
+};

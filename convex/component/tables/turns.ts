@@ -1,0 +1,85 @@
+import { defineTable } from "convex/server";
+import { v } from "convex/values";
+import { vActor, vMessageStatus, vTurnError, vTurnStatus } from "../validators.js";
+
+export const turnTables = {
+  // Written by ingest (turnStarted/turnCompleted); read by turn detail and message lists.
+  turns: defineTable({
+    actor: vActor,
+    conversationId: v.id("conversations"),
+    threadId: v.string(),
+    turnId: v.string(),
+    ordinal: v.number(), // position in the thread (0, 1, …): orders messages across turns
+    status: vTurnStatus,
+    startedAt: v.number(),
+    completedAt: v.optional(v.number()),
+    error: v.optional(vTurnError),
+    itemCount: v.number(),
+  })
+    .index("actor_threadId_turnId", ["actor", "threadId", "turnId"])
+    .index("actor_threadId_ordinal", ["actor", "threadId", "ordinal"]),
+
+  // Written by ingest (item events); read by turn detail. Keyed by (threadId, turnId, itemId): item ids from the
+  // model are only unique within a turn. The item's Codex JSON lives in item_parts, split at 512 KiB.
+  items: defineTable({
+    actor: vActor,
+    conversationId: v.id("conversations"),
+    threadId: v.string(),
+    turnId: v.string(),
+    itemId: v.string(),
+    ordinal: v.number(), // position within the turn
+    itemType: v.string(),
+    status: v.optional(v.string()),
+    partCount: v.number(), // how many item_parts hold the JSON (0 until the first body arrives)
+    partsReceived: v.number(),
+    bytes: v.number(),
+    updatedAt: v.number(),
+  }).index("actor_threadId_turnId_itemId", ["actor", "threadId", "turnId", "itemId"])
+    .index("actor_threadId_turnId_ordinal", ["actor", "threadId", "turnId", "ordinal"]),
+
+  // Written by ingest; read by turn detail. One part of an item's JSON text (never truncated: parts concatenate).
+  item_parts: defineTable({
+    actor: vActor,
+    threadId: v.string(),
+    turnId: v.string(),
+    itemId: v.string(),
+    part: v.number(),
+    data: v.string(),
+  }).index("actor_threadId_turnId_itemId_part", ["actor", "threadId", "turnId", "itemId", "part"]),
+
+  // Written by ingest; read by listMessages. The conversation's readable messages (user text, assistant text,
+  // commands, file changes…). Text lives in message_segments; this row is small and fixed-size.
+  messages: defineTable({
+    actor: vActor,
+    conversationId: v.id("conversations"),
+    threadId: v.string(),
+    turnId: v.string(),
+    itemId: v.string(),
+    turnOrdinal: v.number(),
+    itemOrdinal: v.number(),
+    role: v.union(v.literal("user"), v.literal("assistant"), v.literal("tool"), v.literal("system")),
+    kind: v.string(), // the Codex item type
+    status: vMessageStatus,
+    segmentCount: v.number(),
+    textBytes: v.number(),
+    deltaCount: v.number(), // deltas applied so far: re-sent deltas below this are ignored
+    summary: v.optional(v.string()), // e.g. the command of a commandExecution
+    createdAt: v.number(),
+    updatedAt: v.number(),
+  })
+    .index("actor_conversationId_turnOrdinal_itemOrdinal", ["actor", "conversationId", "turnOrdinal", "itemOrdinal"])
+    .index("actor_threadId_turnId_itemId", ["actor", "threadId", "turnId", "itemId"]),
+
+  // Written by ingest (deltas append to the last segment until it holds SEGMENT_MAX_BYTES); read with their message.
+  // A segment is a range of deltas [firstDelta, firstDelta + deltaCount): never one row per delta.
+  message_segments: defineTable({
+    actor: vActor,
+    threadId: v.string(),
+    turnId: v.string(),
+    itemId: v.string(),
+    segment: v.number(),
+    firstDelta: v.number(),
+    deltaCount: v.number(),
+    text: v.string(),
+  }).index("actor_threadId_turnId_itemId_segment", ["actor", "threadId", "turnId", "itemId", "segment"]),
+};

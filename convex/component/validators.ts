@@ -1,0 +1,49 @@
+/**
+ * Every shape the component's functions take or return, defined once as validators; types are inferred.
+ * Tables reuse these in ./tables; functions reuse them in args/returns.
+ */
+import { v, type Infer } from "convex/values";
+
+/** Who owns a row: the app's resolved actor (an auth `tokenIdentifier`, or `anon:<deviceId>` when enabled). */
+export const vActor = v.string();
+
+export const vSyncState = v.union(v.literal("unsynced"), v.literal("syncing"), v.literal("synced"), v.literal("drifted"));
+export type SyncState = Infer<typeof vSyncState>;
+
+export const vTurnStatus = v.union(v.literal("inProgress"), v.literal("completed"), v.literal("interrupted"), v.literal("failed"));
+export type TurnStatus = Infer<typeof vTurnStatus>;
+
+export const vMessageStatus = v.union(v.literal("streaming"), v.literal("completed"), v.literal("interrupted"), v.literal("failed"), v.literal("declined"));
+export type MessageStatus = Infer<typeof vMessageStatus>;
+
+/** An error as Codex reported it: kept structured, never flattened to "[object Object]" (agent#320). */
+export const vTurnError = v.object({
+  message: v.string(),
+  codexErrorInfo: v.optional(v.string()),
+  detailsJson: v.optional(v.string()),
+});
+export type TurnError = Infer<typeof vTurnError>;
+
+export const vRequestStatus = v.union(v.literal("pending"), v.literal("answered"), v.literal("expired"));
+
+export const vPaginationOpts = v.object({
+  numItems: v.number(),
+  cursor: v.union(v.string(), v.null()),
+  id: v.optional(v.number()),
+  endCursor: v.optional(v.union(v.string(), v.null())),
+  maximumRowsRead: v.optional(v.number()),
+  maximumBytesRead: v.optional(v.number()),
+});
+
+export function paginated<T extends ReturnType<typeof v.object>>(item: T) {
+  return v.object({
+    page: v.array(item),
+    isDone: v.boolean(),
+    continueCursor: v.string(),
+    splitCursor: v.optional(v.union(v.string(), v.null())),
+    pageStatus: v.optional(v.union(v.literal("SplitRecommended"), v.literal("SplitRequired"), v.null())),
+  });
+}
+
+/** Largest page any list query returns: keeps every read bounded whatever the caller asks. */
+export const MAX_PAGE_SIZE = 100;

@@ -1,0 +1,39 @@
+/**
+ * THE host contract: every endpoint the app exposes to a host, in one place. `npm run shim` renders from it
+ * (and from the component functions' own validators) `app/chat.ts`, `contract/host-contract.json` and the
+ * Python endpoint API; `npm run shim:check` (and `codex-convex host-shim check`) fails on any drift.
+ *
+ * Each endpoint calls one component function with the same arguments minus `actor`, which the shim derives
+ * from `ctx.auth` (never from the caller).
+ */
+import { CONTRACT_VERSION } from "../component/version.js";
+
+export type Endpoint = { kind: "query" | "mutation"; fn: string; doc: string };
+
+export const contract = {
+  version: CONTRACT_VERSION,
+  // Off: every call needs an identity (E_AUTH_REQUIRED). On: calls without one act as `anon:<anonymousDeviceId>`,
+  // one scope per device, never a shared one.
+  allowAnonymous: false,
+  endpoints: {
+    validateHostWiring: { kind: "query", fn: "conversations:validateHostWiring", doc: "Check that the shim, auth and the component are wired (call at start-up)." },
+    newConversation: { kind: "mutation", fn: "conversations:create", doc: "Create an empty conversation." },
+    syncOpenConversationBinding: { kind: "mutation", fn: "conversations:syncOpenBinding", doc: "Open (or find) the conversation bound to a Codex thread." },
+    markConversationSyncProgress: { kind: "mutation", fn: "conversations:markSyncProgress", doc: "Record sync progress (guarded by the expected sync job)." },
+    forceRebindConversationSync: { kind: "mutation", fn: "conversations:forceRebind", doc: "Bind the conversation to another thread, keeping the history." },
+    archiveConversation: { kind: "mutation", fn: "conversations:archive", doc: "Archive a conversation." },
+    unarchiveConversation: { kind: "mutation", fn: "conversations:unarchive", doc: "Unarchive a conversation." },
+    listConversations: { kind: "query", fn: "conversations:list", doc: "The caller's conversations, newest first, a page at a time." },
+    getConversation: { kind: "query", fn: "conversations:get", doc: "One conversation, or {found:false}." },
+    getConversationSummary: { kind: "query", fn: "conversations:summary", doc: "A conversation with its thread, counts, pending requests and token usage." },
+    listThreadsForConversation: { kind: "query", fn: "conversations:listThreads", doc: "The threads a conversation was bound to, newest first." },
+    ingestEvents: { kind: "mutation", fn: "ingest:ingestBatch", doc: "Apply a sequenced batch of host events (live replication)." },
+    listMessages: { kind: "query", fn: "messages:list", doc: "Messages with their text, newest first, a page at a time." },
+    getTurn: { kind: "query", fn: "messages:getTurn", doc: "A turn with its items' Codex JSON." },
+    listTurns: { kind: "query", fn: "messages:listTurns", doc: "A thread's turns in order, a page at a time." },
+    listPendingServerRequests: { kind: "query", fn: "requests:listPending", doc: "Pending approvals and other server requests ([] when the conversation is missing)." },
+    getServerRequest: { kind: "query", fn: "requests:get", doc: "One server request, or null." },
+    respondServerRequest: { kind: "mutation", fn: "requests:respond", doc: "Answer a pending request (the first answer wins)." },
+    getTokenUsage: { kind: "query", fn: "tokenUsage:get", doc: "The latest token usage and the recent turns' reports." },
+  } satisfies Record<string, Endpoint>,
+};
