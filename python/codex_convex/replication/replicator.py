@@ -1,0 +1,146 @@
+"""Sequenced, coalesced replication of one conversation's events into the component (DESIGN §6).
+
+No fixed timer: an event is sent at once when no write is in flight; while one is, events gather and go in the
+next write as soon as it returns (bounded by bytes and count). Adjacent deltas of one message merge into one
+event. Every batch carries its first sequence number; the server accepts the next one, ignores what it has,
+and answers a gap with the sequence it expects, which the replicator re-sends from. A batch the server refuses
+with a code is never dropped silently: it stops the replicator and :meth:`flush` raises it.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import anyio
+import structlog
+from anyio.abc import TaskGroup
+
+from ..errors import CodexConvexError, ConvexApiError, ConvexTransportError
+from ..host_api import HostApi
+from .events import Event
+
+log = structlog.get_logger("codex_convex.replication")
+
+MAX_BATCH_EVENTS = 512  # MAX_EVENTS_PER_BATCH in convex/component/ingestEvents.ts
+MAX_BATCH_BYTES = 4 * 1024 * 1024  # well under Convex's 16 MiB argument limit
+RETRY_BACKOFF_S = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
+
+
+def _size(ev: Event) -> int:
+    return len(ev.get("data", "")) + len(ev.get("text", "")) + len(ev.get("paramsJson", "")) + 200
+
+
+class ReplicationError(CodexConvexError):
+    code = "E_REPLICATION_FAILED"
+
+
+class Replicator:
+    """Replicates events of one conversation over one host stream; run with :meth:`start` inside a task group."""
+
+    def __init__(self, api: HostApi, conversation_id: str, *, stream_id: str | None = None) -> None:
+        self.api = api
+        self.conversation_id = conversation_id
+        self.stream_id = stream_id or f"host-{uuid.uuid4().hex[:12]}"
+        self._pending: list[Event] = []  # not yet acknowledged, in order; _pending[0] has sequence _seq
+        self._seq = 0
+        self._in_flight = 0  # how many of _pending[0:] the current write carries
+        self._wake = anyio.Event()
+        self._idle = anyio.Event()
+        self._idle.set()
+        self._failed: BaseException | None = None
+        self.writes = 0
+        self.events_sent = 0
+
+    @property
+    def next_seq(self) -> int:
+        return self._seq
+
+    def push(self, events: list[Event]) -> None:
+        """Queue events (in order). Returns at once; the writer sends them as soon as it can."""
+        if self._failed is not None:
+            raise ReplicationError(f"replication stopped: {self._failed}") from self._failed
+        for ev in events:
+            self._append(ev)
+        if self._pending:
+            self._idle = anyio.Event() if self._idle.is_set() else self._idle
+            self._wake.set()
+
+    def _append(self, ev: Event) -> None:
+        last = self._pending[-1] if len(self._pending) > self._in_flight else None
+        if (last is not None and ev["type"] == "messageDelta" and last["type"] == "messageDelta"
+                and last["turnId"] == ev["turnId"] and last["itemId"] == ev["itemId"]
+                and last["firstDelta"] + last["deltaCount"] == ev["firstDelta"]
+                and len(last["text"]) + len(ev["text"]) < 64 * 1024):
+            self._pending[-1] = {**last, "text": last["text"] + ev["text"], "deltaCount": last["deltaCount"] + 1}
+            return
+        self._pending.append(ev)
+
+    async def flush(self, timeout_s: float = 60.0) -> None:
+        """Wait until every pushed event is acknowledged. :raises ReplicationError: if a batch was refused."""
+        with anyio.fail_after(timeout_s):
+            while True:
+                if self._failed is not None:
+                    raise ReplicationError(f"replication stopped: {self._failed}") from self._failed
+                if not self._pending:
+                    return
+                await self._idle.wait()
+
+    async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        task_status.started()
+        while True:
+            await self._wake.wait()
+            self._wake = anyio.Event()
+            while self._pending and self._failed is None:
+                await self._send_once()
+            if not self._pending or self._failed is not None:
+                self._idle.set()
+
+    async def start(self, tg: TaskGroup) -> None:
+        await tg.start(self.run)
+
+    def _batch(self) -> list[Event]:
+        batch: list[Event] = []
+        size = 0
+        for ev in self._pending:
+            s = _size(ev)
+            if batch and (len(batch) >= MAX_BATCH_EVENTS or size + s > MAX_BATCH_BYTES):
+                break
+            batch.append(ev)
+            size += s
+        return batch
+
+    async def _send_once(self) -> None:
+        batch = self._batch()
+        self._in_flight = len(batch)
+        attempt = 0
+        while True:
+            try:
+                result: dict[str, Any] = await self.api.ingest_events(
+                    conversation_id=self.conversation_id, stream_id=self.stream_id, seq=self._seq, events=batch)
+                break
+            except ConvexTransportError as exc:
+                delay = RETRY_BACKOFF_S[min(attempt, len(RETRY_BACKOFF_S) - 1)]
+                attempt += 1
+                log.warning("replication.retry", seq=self._seq, attempt=attempt, error=str(exc))
+                await anyio.sleep(delay)
+            except ConvexApiError as exc:
+                self._in_flight = 0
+                self._failed = exc
+                log.error("replication.refused", seq=self._seq, code=exc.code, error=exc.message,
+                          first_event=json.dumps(batch[0])[:300])
+                return
+        self.writes += 1
+        status, next_seq = result["status"], int(result["nextSeq"])
+        self._in_flight = 0
+        if status in ("accepted", "duplicate"):
+            done = next_seq - self._seq
+            del self._pending[:max(0, min(done, len(self._pending)))]
+            self.events_sent += len(batch) if status == "accepted" else 0
+            self._seq = max(self._seq, next_seq)
+        else:  # "gap": the server expects an earlier sequence than one it already acknowledged
+            self._failed = ReplicationError(
+                f"the server expects sequence {next_seq} but {self._seq} was already acknowledged "
+                "(the deployment lost acknowledged data)", code="E_REPLICATION_SERVER_BEHIND")
+            log.error("replication.server_behind", expected=next_seq, ours=self._seq)

@@ -1,0 +1,79 @@
+"""Answering Codex's server requests: persisted first, then whichever answers first wins — the Python handler,
+or a decision written to Convex by any client of the same user (the host is subscribed). Nothing is accepted by
+default: with neither, an approval waits (replica mode) or is declined (codex-only)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import anyio
+import structlog
+
+from ..convex_api import Subscriber
+from ..errors import ConvexApiError
+from ..host_api import HostApi
+from .config import ServerRequestHandler, ServerRequestInfo
+
+log = structlog.get_logger("codex_convex.approvals")
+
+
+def _as_result(info: ServerRequestInfo, answer: Any) -> dict[str, Any]:
+    if isinstance(answer, str):
+        return {"decision": answer}
+    if isinstance(answer, dict):
+        return answer
+    raise TypeError(f"a server-request handler returned {answer!r}")
+
+
+async def answer_locally(info: ServerRequestInfo, handler: ServerRequestHandler | None) -> dict[str, Any]:
+    """codex-only mode: the handler decides; without one (or with no opinion) approvals are declined."""
+    answer = await handler(info) if handler is not None else None
+    if answer is None:
+        if info.is_approval:
+            log.warning("approval.declined_without_handler", method=info.method, request_id=info.request_id)
+            return {"decision": "decline"}
+        raise ValueError(f"no handler for {info.method}")
+    return _as_result(info, answer)
+
+
+async def answer_via_convex(info: ServerRequestInfo, handler: ServerRequestHandler | None, api: HostApi,
+                            subscriber: Subscriber) -> dict[str, Any]:
+    """Replica mode: race the handler against a decision stored in Convex; the stored one is the record."""
+    stored: dict[str, Any] | None = None
+
+    async with anyio.create_task_group() as tg:
+        async def from_handler() -> None:
+            nonlocal stored
+            if handler is None:
+                return
+            answer = await handler(info)
+            if answer is None:
+                return  # no opinion: leave it to Convex
+            result = _as_result(info, answer)
+            try:
+                if info.is_approval:
+                    await api.respond_server_request(thread_id=info.thread_id, turn_id=info.turn_id,
+                                                     request_id=info.request_id, decision=result["decision"])
+                else:
+                    await api.respond_server_request(thread_id=info.thread_id, turn_id=info.turn_id,
+                                                     request_id=info.request_id, response_json=json.dumps(result))
+            except ConvexApiError as exc:
+                if exc.code != "E_REQUEST_ALREADY_ANSWERED":
+                    raise
+                return  # another client answered first: its decision (seen by from_convex) stands
+
+        async def from_convex() -> None:
+            nonlocal stored
+            args = {"threadId": info.thread_id, "turnId": info.turn_id, "requestId": info.request_id}
+            async for row in subscriber.watch("chat:getServerRequest", args):
+                if row is not None and row.get("decisionJson"):
+                    stored = json.loads(row["decisionJson"])
+                    log.info("approval.answered", method=info.method, by=row.get("answeredBy"))
+                    tg.cancel_scope.cancel()
+                    return
+
+        tg.start_soon(from_handler)
+        tg.start_soon(from_convex)
+    assert stored is not None
+    return stored

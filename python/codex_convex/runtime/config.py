@@ -1,0 +1,66 @@
+"""How a host runs: mode, where Codex keeps its state, which deployment, and who answers approvals."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+Decision = Literal["accept", "acceptForSession", "decline", "cancel"]
+
+
+class HostMode(enum.StrEnum):
+    # Codex only: nothing is written to Convex; persistence calls fail with E_PERSISTENCE_DISABLED.
+    CODEX_ONLY = "codex-only"
+    # Codex is authoritative and every event is replicated into Convex as it happens.
+    REPLICA = "codex+replica"
+
+
+@dataclass(frozen=True)
+class ServerRequestInfo:
+    """A request from Codex to the host: an approval (method ends in ``/requestApproval``) or another ask."""
+
+    request_id: str
+    method: str
+    thread_id: str
+    turn_id: str
+    item_id: str | None
+    params: dict[str, Any]
+    conversation_id: str | None
+
+    @property
+    def is_approval(self) -> bool:
+        return self.method.endswith("/requestApproval")
+
+
+# Return a Decision (approvals) or the JSON result Codex expects (other requests); None = no opinion, let a
+# decision written to Convex by another client answer it.
+ServerRequestHandler = Callable[[ServerRequestInfo], Awaitable[Decision | dict[str, Any] | None]]
+NotificationListener = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass
+class HostConfig:
+    """:param codex_home: Codex's state folder (``CODEX_HOME``).
+    :param cwd: the working folder of new threads.
+    :param convex_url: the deployment (``codex+replica``); :param token: the user's JWT for it.
+    :param on_server_request: answers approvals in Python; without it (replica mode) the host waits for a decision
+        written to Convex by another client, and (codex-only) declines. Nothing is accepted by default.
+    :param lifecycle_safe_send: ``send`` restarts a stopped or failed Codex from this config and resumes the thread;
+        without it, ``send`` on a stopped host fails with ``E_HOST_NOT_RUNNING``.
+    """
+
+    codex_home: Path
+    cwd: Path
+    mode: HostMode = HostMode.REPLICA
+    convex_url: str | None = None
+    token: str | None = None
+    approval_policy: str = "untrusted"
+    on_server_request: ServerRequestHandler | None = None
+    on_notification: NotificationListener | None = None
+    lifecycle_safe_send: bool = False
+    rpc_timeout_s: float = 60.0
+    turn_timeout_s: float = 600.0
+    env_extra: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,223 @@
+"""The host runtime end to end: real Codex, the scripted model, the deployment, a second client."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+import pytest
+
+from codex_convex.convex_api import ConvexHttp, Subscriber
+from codex_convex.errors import PersistenceDisabledError
+from codex_convex.host_api import HostApi
+from codex_convex.runtime import (
+    CodexHost,
+    HostConfig,
+    HostMode,
+    HostNotRunningError,
+    HostPhase,
+    LifecycleState,
+    ServerRequestInfo,
+)
+from tests.conftest import Deployment
+
+from .conftest import codex_messages, persisted_items, persisted_messages
+
+pytestmark = [pytest.mark.anyio, pytest.mark.codex]
+
+
+async def wait_for(host: CodexHost, predicate: Callable[[LifecycleState], bool], timeout_s: float = 10) -> None:
+    with anyio.fail_after(timeout_s):
+        async for st in host.subscribe_lifecycle():
+            if predicate(st):
+                return
+
+
+async def test_text_turn_persisted_equals_codex(host_config: HostConfig, alice_api: HostApi) -> None:
+    async with CodexHost(host_config) as host:
+        cid = await host.new_conversation()
+        first = await host.send("hello there")
+        second = await host.send("and again")
+        thread = (await host.read_thread())["thread"]
+    assert (first.status, first.text) == ("completed", "echo: hello there")
+    assert second.status == "completed"
+    stored = await persisted_messages(alice_api, cid)
+    assert [(m["role"], m["text"]) for m in stored] == codex_messages(thread)
+    assert all(m["status"] == "completed" for m in stored)
+    for turn in thread["turns"]:
+        items = await persisted_items(alice_api, thread["id"], turn["id"])
+        assert [i["id"] for i in items] == [i["id"] for i in turn["items"]]
+        assert [i["type"] for i in items] == [i["type"] for i in turn["items"]]
+
+
+async def test_command_approval_answered_from_a_second_client(
+        host_config: HostConfig, deployment: Deployment, alice_api: HostApi) -> None:
+    # No Python handler: the host must wait for a decision written to Convex by another client.
+    watcher = Subscriber(deployment.url, token=deployment.alice)
+    async with CodexHost(host_config) as host:
+        cid = await host.new_conversation()
+        result: dict[str, Any] = {}
+
+        async def run_turn() -> None:
+            result["turn"] = await host.send("RUN echo approved > approved.txt")
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run_turn)
+            with anyio.fail_after(30):
+                async for pending in watcher.watch("chat:listPendingServerRequests", {"conversationId": cid}):
+                    if pending:
+                        req = pending[0]
+                        assert req["method"] == "item/commandExecution/requestApproval"
+                        async with ConvexHttp(deployment.url, token=deployment.alice) as ui:
+                            await HostApi(ui).respond_server_request(
+                                thread_id=req["threadId"], turn_id=req["turnId"], request_id=req["requestId"],
+                                decision="accept")
+                        break
+    assert result["turn"].status == "completed"
+    assert (host_config.cwd / "approved.txt").read_text() == "approved\n"
+    stored = await alice_api.get_server_request(thread_id=req["threadId"], turn_id=req["turnId"],
+                                                request_id=req["requestId"])
+    assert stored["status"] == "answered" and stored["answeredBy"].endswith("|alice")
+
+
+async def test_declined_file_change(host_config: HostConfig, alice_api: HostApi) -> None:
+    asked: list[ServerRequestInfo] = []
+
+    async def decline(info: ServerRequestInfo) -> str:
+        asked.append(info)
+        return "decline"
+
+    host_config.on_server_request = decline
+    async with CodexHost(host_config) as host:
+        await host.new_conversation()
+        r = await host.send("PATCH secret.txt")
+        thread = (await host.read_thread())["thread"]
+    assert [a.method for a in asked] == ["item/fileChange/requestApproval"]
+    assert not (host_config.cwd / "secret.txt").exists()
+    items = await persisted_items(alice_api, thread["id"], r.turn_id)
+    change = next(i for i in items if i["type"] == "fileChange")
+    assert change["status"] == "declined"
+
+
+async def test_interrupt_leaves_a_terminal_state(host_config: HostConfig, alice_api: HostApi) -> None:
+    async with CodexHost(host_config) as host:
+        cid = await host.new_conversation()
+        out: dict[str, Any] = {}
+
+        async def turn() -> None:
+            out["r"] = await host.send("SLOW 5")
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(turn)
+            await wait_for(host, lambda st: st.turn_id is not None)
+            await anyio.sleep(0.5)
+            await host.interrupt_conversation()
+    assert out["r"].status == "interrupted"
+    stored = await persisted_messages(alice_api, cid)
+    assert stored[-1]["role"] == "assistant" and stored[-1]["status"] == "interrupted"
+    turn = await alice_api.get_turn(thread_id=out["r"].thread_id, turn_id=out["r"].turn_id)
+    assert turn["turn"]["status"] == "interrupted"
+
+
+async def test_resume_in_a_new_host_process_keeps_the_conversation(
+        host_config: HostConfig, alice_api: HostApi) -> None:
+    async with CodexHost(host_config) as host:
+        cid = await host.new_conversation()
+        await host.send("first")
+    async with CodexHost(host_config) as host2:
+        assert await host2.resume_conversation(cid) == cid
+        await host2.send("second")
+        thread = (await host2.read_thread())["thread"]
+    stored = await persisted_messages(alice_api, cid)
+    assert [(m["role"], m["text"]) for m in stored] == codex_messages(thread)
+    assert [m["text"] for m in stored if m["role"] == "user"] == ["first", "second"]
+
+
+async def test_fork_gets_its_own_conversation(host_config: HostConfig, alice_api: HostApi) -> None:
+    async with CodexHost(host_config) as host:
+        cid = await host.new_conversation()
+        await host.send("base")
+        forked = await host.fork_conversation(cid)
+        assert forked != cid
+        await host.send("on the fork")
+    fork_msgs = [m["text"] for m in await persisted_messages(alice_api, forked) if m["role"] == "user"]
+    base_msgs = [m["text"] for m in await persisted_messages(alice_api, cid) if m["role"] == "user"]
+    assert fork_msgs == ["on the fork"] and base_msgs == ["base"]
+
+
+async def test_model_http_500_fails_the_turn_and_is_persisted(host_config: HostConfig, alice_api: HostApi) -> None:
+    async with CodexHost(host_config) as host:
+        await host.new_conversation()
+        r = await host.send("HTTP 500")
+    assert r.status == "failed" and r.error is not None
+    turn = await alice_api.get_turn(thread_id=r.thread_id, turn_id=r.turn_id)
+    assert turn["turn"]["status"] == "failed"
+    assert turn["turn"]["error"]["message"]
+    assert turn["turn"]["error"]["message"] != "[object Object]"
+
+
+async def test_codex_killed_mid_turn(host_config: HostConfig, alice_api: HostApi) -> None:
+    async with CodexHost(host_config) as host:
+        await host.new_conversation()
+        out: dict[str, Any] = {}
+
+        async def turn() -> None:
+            out["r"] = await host.send("SLOW 10")
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(turn)
+            await wait_for(host, lambda st: st.turn_id is not None)
+            await anyio.sleep(0.3)
+            host.kill_codex()
+        state = host.lifecycle_state()
+        assert state.phase is HostPhase.ERROR and state.source == "process_exit"
+        assert state.reason and "exited" in state.reason
+    r = out["r"]
+    assert r.status == "failed"
+    turn = await alice_api.get_turn(thread_id=r.thread_id, turn_id=r.turn_id)
+    assert turn["turn"]["status"] == "failed"
+
+
+async def test_codex_only_mode(host_config: HostConfig) -> None:
+    cfg = HostConfig(codex_home=host_config.codex_home, cwd=host_config.cwd, mode=HostMode.CODEX_ONLY)
+    async with CodexHost(cfg) as host:
+        tid = await host.new_conversation()
+        assert tid == host.thread_id
+        r = await host.send("RUN echo nope > nope.txt")  # no handler: declined, never auto-accepted
+        assert r.status == "completed"
+        assert not (cfg.cwd / "nope.txt").exists()
+        with pytest.raises(PersistenceDisabledError) as e:
+            await host.list_conversations()
+    assert e.value.code == "E_PERSISTENCE_DISABLED"
+
+
+async def test_lifecycle_stream_and_safe_send(host_config: HostConfig) -> None:
+    host_config.lifecycle_safe_send = True
+    phases: list[str] = []
+    async with CodexHost(host_config) as host:
+
+        async def collect() -> None:
+            async for st in host.subscribe_lifecycle():
+                phases.append(st.phase.value)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(collect)
+            await host.new_conversation()
+            await host.send("one")
+            host.kill_codex()
+            await wait_for(host, lambda st: st.phase is HostPhase.ERROR)
+            r = await host.send("two")  # restarts Codex and resumes the thread
+            assert r.status == "completed" and r.text == "echo: two"
+            tg.cancel_scope.cancel()
+    assert phases[0] == "running" and "error" in phases and phases[-1] == "running"
+
+
+async def test_send_when_stopped_fails_clearly_without_opt_in(host_config: HostConfig) -> None:
+    async with CodexHost(host_config) as host:
+        await host.new_conversation()
+        host.kill_codex()
+        await wait_for(host, lambda st: st.phase is HostPhase.ERROR)
+        with pytest.raises(HostNotRunningError) as e:
+            await host.send("x")
+    assert e.value.code == "E_HOST_NOT_RUNNING"
