@@ -13,7 +13,7 @@ const BOB = { subject: "bob", issuer: "https://dev.codex-convex.local", tokenIde
 const page = { numItems: 10, cursor: null };
 const at = 1_700_000_000_000;
 
-type Setup = { conversationId: string };
+type Setup = { conversationId: string; sourceId: string };
 /** Arguments for each endpoint aimed at alice's data. */
 const ARGS: Record<keyof typeof contract.endpoints, (s: Setup) => Record<string, unknown>> = {
   validateHostWiring: (s) => ({ conversationId: s.conversationId }),
@@ -35,6 +35,13 @@ const ARGS: Record<keyof typeof contract.endpoints, (s: Setup) => Record<string,
   getServerRequest: () => ({ threadId: "th-alice", turnId: "t1", requestId: "0" }),
   respondServerRequest: () => ({ threadId: "th-alice", turnId: "t1", requestId: "0", decision: "accept" }),
   getTokenUsage: (s) => ({ conversationId: s.conversationId }),
+  startConversationSyncSource: (s) => ({ threadId: "th-alice", conversationId: s.conversationId, idempotencyKey: "k" }),
+  listConversationSyncSourceChunks: (s) => ({ sourceId: s.sourceId }),
+  appendConversationSyncSourceChunk: (s) => ({ sourceId: s.sourceId, chunkIndex: 1, payload: "[]", sha256: "0".repeat(64), recordCount: 0 }),
+  sealConversationSyncSource: (s) => ({ sourceId: s.sourceId, totalChunks: 1, totalRecords: 1, totalBytes: 1, rootHash: "0".repeat(64) }),
+  cancelConversationSyncJob: (s) => ({ jobId: s.sourceId }),
+  getConversationSyncJob: (s) => ({ conversationId: s.conversationId }),
+  listConversationSyncJobs: () => ({ paginationOpts: page }),
 };
 
 async function aliceWorld() {
@@ -51,12 +58,13 @@ async function aliceWorld() {
     ],
   });
   // runInComponent is on convex-test's object but not in its types.
+  const { source } = await a.mutation(ref("startConversationSyncSource", "mutation"), { threadId: "th-alice", idempotencyKey: "alice-import" });
   const snapshot = () => (t as unknown as { runInComponent: (p: string, f: (ctx: any) => Promise<unknown>) => Promise<Record<string, unknown[]>> }).runInComponent("codexConvex", async (ctx: any) => {
     const out: Record<string, unknown[]> = {};
     for (const table of Object.keys(componentSchema.tables)) out[table] = await ctx.db.query(table).collect();
     return out;
   });
-  return { t, ref, setup: { conversationId: conversation.conversationId as string }, snapshot };
+  return { t, ref, setup: { conversationId: conversation.conversationId as string, sourceId: source.sourceId as string }, snapshot };
 }
 
 function leaks(result: unknown): boolean {

@@ -596,3 +596,222 @@ export const getTokenUsage = query({
   handler: async (ctx, args) =>
     await ctx.runQuery(components.codexConvex.tokenUsage.get, { ...args, actor: await requireActor(ctx) }),
 });
+
+/** Start (or find, by idempotency key) an import of a local thread. */
+export const startConversationSyncSource = mutation({
+  args: {
+    threadId: v.string(),
+    idempotencyKey: v.string(),
+    conversationId: v.optional(v.string()),
+    ttlMs: v.optional(v.number()),
+  },
+  returns: v.object({
+    source: v.object({
+      sourceId: v.string(),
+      conversationId: v.string(),
+      threadId: v.string(),
+      state: v.union(v.literal("collecting"), v.literal("sealed"), v.literal("failed")),
+      heldChunks: v.number(),
+      jobId: v.union(v.string(), v.null()),
+      expiresAt: v.number(),
+      error: v.union(v.object({ code: v.string(), message: v.string() }), v.null()),
+    }),
+    conversation: v.object({
+      conversationId: v.string(),
+      title: v.union(v.string(), v.null()),
+      status: v.union(v.literal("active"), v.literal("archived")),
+      threadId: v.union(v.string(), v.null()),
+      syncState: v.union(v.literal("unsynced"), v.literal("syncing"), v.literal("synced"), v.literal("drifted")),
+      activeSyncJobId: v.union(v.string(), v.null()),
+      createdAt: v.number(),
+      updatedAt: v.number(),
+    }),
+    resumed: v.boolean(),
+  }),
+  handler: async (ctx, args) =>
+    await ctx.runMutation(components.codexConvex.syncSources.start, { ...args, actor: await requireActor(ctx) }),
+});
+
+/** Which chunks of a source the server holds, with their hashes. */
+export const listConversationSyncSourceChunks = query({
+  args: { sourceId: v.string(), afterIndex: v.optional(v.number()) },
+  returns: v.object({
+    chunks: v.array(
+      v.object({ chunkIndex: v.number(), sha256: v.string(), recordCount: v.number(), byteCount: v.number() }),
+    ),
+    isDone: v.boolean(),
+  }),
+  handler: async (ctx, args) =>
+    await ctx.runQuery(components.codexConvex.syncSources.listChunks, { ...args, actor: await requireActor(ctx) }),
+});
+
+/** Add one hashed chunk (same chunk again: no-op; other payload: conflict). */
+export const appendConversationSyncSourceChunk = mutation({
+  args: {
+    sourceId: v.string(),
+    chunkIndex: v.number(),
+    payload: v.string(),
+    sha256: v.string(),
+    recordCount: v.number(),
+  },
+  returns: v.object({ appended: v.boolean(), chunkIndex: v.number() }),
+  handler: async (ctx, args) =>
+    await ctx.runMutation(components.codexConvex.syncSources.append, { ...args, actor: await requireActor(ctx) }),
+});
+
+/** Check totals and root hash, then queue the import job. */
+export const sealConversationSyncSource = mutation({
+  args: {
+    sourceId: v.string(),
+    totalChunks: v.number(),
+    totalRecords: v.number(),
+    totalBytes: v.number(),
+    rootHash: v.string(),
+  },
+  returns: v.object({ jobId: v.string(), scheduled: v.boolean() }),
+  handler: async (ctx, args) =>
+    await ctx.runMutation(components.codexConvex.syncSources.seal, { ...args, actor: await requireActor(ctx) }),
+});
+
+/** Cancel a running import job (the binding becomes drifted). */
+export const cancelConversationSyncJob = mutation({
+  args: { jobId: v.string() },
+  returns: v.object({
+    jobId: v.string(),
+    sourceId: v.string(),
+    conversationId: v.string(),
+    state: v.union(
+      v.literal("queued"),
+      v.literal("running"),
+      v.literal("retry_wait"),
+      v.literal("verifying"),
+      v.literal("succeeded"),
+      v.literal("failed"),
+      v.literal("cancelled"),
+    ),
+    publicState: v.union(v.literal("syncing"), v.literal("synced"), v.literal("failed"), v.literal("cancelled")),
+    totalChunks: v.number(),
+    totalRecords: v.number(),
+    totalBytes: v.number(),
+    processedChunks: v.number(),
+    processedRecords: v.number(),
+    verifiedRecords: v.number(),
+    attempts: v.number(),
+    lastError: v.union(v.object({ code: v.string(), message: v.string() }), v.null()),
+    maxStepBytesRead: v.number(),
+    label: v.string(),
+    createdAt: v.number(),
+    updatedAt: v.number(),
+    startedAt: v.union(v.number(), v.null()),
+    finishedAt: v.union(v.number(), v.null()),
+  }),
+  handler: async (ctx, args) =>
+    await ctx.runMutation(components.codexConvex.syncJobs.cancel, { ...args, actor: await requireActor(ctx) }),
+});
+
+/** A sync job by id, or a conversation's latest: subscribe to it. */
+export const getConversationSyncJob = query({
+  args: { jobId: v.optional(v.string()), conversationId: v.optional(v.string()) },
+  returns: v.union(
+    v.object({ found: v.literal(false) }),
+    v.object({
+      found: v.literal(true),
+      job: v.object({
+        jobId: v.string(),
+        sourceId: v.string(),
+        conversationId: v.string(),
+        state: v.union(
+          v.literal("queued"),
+          v.literal("running"),
+          v.literal("retry_wait"),
+          v.literal("verifying"),
+          v.literal("succeeded"),
+          v.literal("failed"),
+          v.literal("cancelled"),
+        ),
+        publicState: v.union(v.literal("syncing"), v.literal("synced"), v.literal("failed"), v.literal("cancelled")),
+        totalChunks: v.number(),
+        totalRecords: v.number(),
+        totalBytes: v.number(),
+        processedChunks: v.number(),
+        processedRecords: v.number(),
+        verifiedRecords: v.number(),
+        attempts: v.number(),
+        lastError: v.union(v.object({ code: v.string(), message: v.string() }), v.null()),
+        maxStepBytesRead: v.number(),
+        label: v.string(),
+        createdAt: v.number(),
+        updatedAt: v.number(),
+        startedAt: v.union(v.number(), v.null()),
+        finishedAt: v.union(v.number(), v.null()),
+      }),
+    }),
+  ),
+  handler: async (ctx, args) =>
+    await ctx.runQuery(components.codexConvex.syncJobs.get, { ...args, actor: await requireActor(ctx) }),
+});
+
+/** Sync jobs, newest first, by conversation or state. */
+export const listConversationSyncJobs = query({
+  args: {
+    conversationId: v.optional(v.string()),
+    state: v.optional(
+      v.union(
+        v.literal("queued"),
+        v.literal("running"),
+        v.literal("retry_wait"),
+        v.literal("verifying"),
+        v.literal("succeeded"),
+        v.literal("failed"),
+        v.literal("cancelled"),
+      ),
+    ),
+    paginationOpts: v.object({
+      numItems: v.number(),
+      cursor: v.union(v.string(), v.null()),
+      id: v.optional(v.number()),
+      endCursor: v.optional(v.union(v.string(), v.null())),
+      maximumRowsRead: v.optional(v.number()),
+      maximumBytesRead: v.optional(v.number()),
+    }),
+  },
+  returns: v.object({
+    page: v.array(
+      v.object({
+        jobId: v.string(),
+        sourceId: v.string(),
+        conversationId: v.string(),
+        state: v.union(
+          v.literal("queued"),
+          v.literal("running"),
+          v.literal("retry_wait"),
+          v.literal("verifying"),
+          v.literal("succeeded"),
+          v.literal("failed"),
+          v.literal("cancelled"),
+        ),
+        publicState: v.union(v.literal("syncing"), v.literal("synced"), v.literal("failed"), v.literal("cancelled")),
+        totalChunks: v.number(),
+        totalRecords: v.number(),
+        totalBytes: v.number(),
+        processedChunks: v.number(),
+        processedRecords: v.number(),
+        verifiedRecords: v.number(),
+        attempts: v.number(),
+        lastError: v.union(v.object({ code: v.string(), message: v.string() }), v.null()),
+        maxStepBytesRead: v.number(),
+        label: v.string(),
+        createdAt: v.number(),
+        updatedAt: v.number(),
+        startedAt: v.union(v.number(), v.null()),
+        finishedAt: v.union(v.number(), v.null()),
+      }),
+    ),
+    isDone: v.boolean(),
+    continueCursor: v.string(),
+    splitCursor: v.optional(v.union(v.string(), v.null())),
+    pageStatus: v.optional(v.union(v.literal("SplitRecommended"), v.literal("SplitRequired"), v.null())),
+  }),
+  handler: async (ctx, args) =>
+    await ctx.runQuery(components.codexConvex.syncJobs.list, { ...args, actor: await requireActor(ctx) }),
+});

@@ -62,31 +62,37 @@ export const create = mutation({
   handler: async (ctx, { actor, title }) => toConversation(await createConversation(ctx, actor, title, Date.now())),
 });
 
-/** Open (or find) the conversation for a thread. Idempotent; never silently moves a thread between conversations. */
+/** Open (or find) the conversation bound to `threadId`; never silently moves a thread between conversations. */
+export async function openBinding(ctx: MutationCtx, actor: string, threadId: string, conversationId?: string, title?: string) {
+  checkActor(actor);
+  if (threadId.trim().length === 0 || threadId.length > 200) fail("E_THREAD_BAD_ID", "threadId must be 1-200 characters");
+  const now = Date.now();
+  const owner = await bindingOfThread(ctx, actor, threadId);
+  if (conversationId === undefined) {
+    if (owner !== null) return { conversation: owner, created: false };
+    const conv = await createConversation(ctx, actor, title, now);
+    await bind(ctx, conv, threadId, "open", now);
+    return { conversation: (await ctx.db.get(conv._id))!, created: true };
+  }
+  const conv = await loadConversation(ctx, actor, conversationId);
+  if (owner !== null && owner._id !== conv._id) {
+    fail("E_THREAD_BOUND_ELSEWHERE", "this thread is bound to another conversation", { threadId, conversationId: owner._id });
+  }
+  if (conv.threadId === threadId) return { conversation: conv, created: false };
+  if (conv.threadId !== undefined) {
+    fail("E_CONVERSATION_BOUND_ELSEWHERE", "the conversation is bound to another thread: use forceRebindConversationSync", { threadId: conv.threadId });
+  }
+  await bind(ctx, conv, threadId, "open", now);
+  return { conversation: (await ctx.db.get(conv._id))!, created: false };
+}
+
+/** Open (or find) the conversation for a thread. Idempotent. */
 export const syncOpenBinding = mutation({
   args: { actor: vActor, threadId: v.string(), conversationId: v.optional(v.string()), title: v.optional(v.string()) },
   returns: v.object({ conversation: vConversation, created: v.boolean() }),
   handler: async (ctx, { actor, threadId, conversationId, title }) => {
-    checkActor(actor);
-    if (threadId.trim().length === 0 || threadId.length > 200) fail("E_THREAD_BAD_ID", "threadId must be 1-200 characters");
-    const now = Date.now();
-    const owner = await bindingOfThread(ctx, actor, threadId);
-    if (conversationId === undefined) {
-      if (owner !== null) return { conversation: toConversation(owner), created: false };
-      const conv = await createConversation(ctx, actor, title, now);
-      await bind(ctx, conv, threadId, "open", now);
-      return { conversation: toConversation((await ctx.db.get(conv._id))!), created: true };
-    }
-    const conv = await loadConversation(ctx, actor, conversationId);
-    if (owner !== null && owner._id !== conv._id) {
-      fail("E_THREAD_BOUND_ELSEWHERE", "this thread is bound to another conversation", { threadId, conversationId: owner._id });
-    }
-    if (conv.threadId === threadId) return { conversation: toConversation(conv), created: false };
-    if (conv.threadId !== undefined) {
-      fail("E_CONVERSATION_BOUND_ELSEWHERE", "the conversation is bound to another thread: use forceRebindConversationSync", { threadId: conv.threadId });
-    }
-    await bind(ctx, conv, threadId, "open", now);
-    return { conversation: toConversation((await ctx.db.get(conv._id))!), created: false };
+    const r = await openBinding(ctx, actor, threadId, conversationId, title);
+    return { conversation: toConversation(r.conversation), created: r.created };
   },
 });
 

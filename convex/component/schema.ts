@@ -3,6 +3,7 @@ import { diagnosticsTables } from "./tables/diagnostics.js";
 import { conversationTables } from "./tables/conversations.js";
 import { turnTables } from "./tables/turns.js";
 import { requestTables } from "./tables/requests.js";
+import { syncTables } from "./tables/sync.js";
 
 // Tables are defined one concern per file under ./tables; each says who writes and who reads it.
 // Every row carries `actor` and every index starts with it: reads are scoped by construction.
@@ -11,4 +12,5 @@ export default defineSchema({
   ...conversationTables,
   ...turnTables,
   ...requestTables,
+  ...syncTables,
 });

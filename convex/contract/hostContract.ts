@@ -35,5 +35,12 @@ export const contract = {
     getServerRequest: { kind: "query", fn: "requests:get", doc: "One server request, or null." },
     respondServerRequest: { kind: "mutation", fn: "requests:respond", doc: "Answer a pending request (the first answer wins)." },
     getTokenUsage: { kind: "query", fn: "tokenUsage:get", doc: "The latest token usage and the recent turns' reports." },
+    startConversationSyncSource: { kind: "mutation", fn: "syncSources:start", doc: "Start (or find, by idempotency key) an import of a local thread." },
+    listConversationSyncSourceChunks: { kind: "query", fn: "syncSources:listChunks", doc: "Which chunks of a source the server holds, with their hashes." },
+    appendConversationSyncSourceChunk: { kind: "mutation", fn: "syncSources:append", doc: "Add one hashed chunk (same chunk again: no-op; other payload: conflict)." },
+    sealConversationSyncSource: { kind: "mutation", fn: "syncSources:seal", doc: "Check totals and root hash, then queue the import job." },
+    cancelConversationSyncJob: { kind: "mutation", fn: "syncJobs:cancel", doc: "Cancel a running import job (the binding becomes drifted)." },
+    getConversationSyncJob: { kind: "query", fn: "syncJobs:get", doc: "A sync job by id, or a conversation's latest: subscribe to it." },
+    listConversationSyncJobs: { kind: "query", fn: "syncJobs:list", doc: "Sync jobs, newest first, by conversation or state." },
   } satisfies Record<string, Endpoint>,
 };

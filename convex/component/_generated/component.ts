@@ -554,6 +554,219 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         Name
       >;
     };
+    syncJobs: {
+      cancel: FunctionReference<
+        "mutation",
+        "internal",
+        { actor: string; jobId: string },
+        {
+          jobId: string;
+          sourceId: string;
+          conversationId: string;
+          state:
+            | "queued"
+            | "running"
+            | "retry_wait"
+            | "verifying"
+            | "succeeded"
+            | "failed"
+            | "cancelled";
+          publicState: "syncing" | "synced" | "failed" | "cancelled";
+          totalChunks: number;
+          totalRecords: number;
+          totalBytes: number;
+          processedChunks: number;
+          processedRecords: number;
+          verifiedRecords: number;
+          attempts: number;
+          lastError: { code: string; message: string } | null;
+          maxStepBytesRead: number;
+          label: string;
+          createdAt: number;
+          updatedAt: number;
+          startedAt: number | null;
+          finishedAt: number | null;
+        },
+        Name
+      >;
+      get: FunctionReference<
+        "query",
+        "internal",
+        { actor: string; jobId?: string; conversationId?: string },
+        | { found: false }
+        | {
+            found: true;
+            job: {
+              jobId: string;
+              sourceId: string;
+              conversationId: string;
+              state:
+                | "queued"
+                | "running"
+                | "retry_wait"
+                | "verifying"
+                | "succeeded"
+                | "failed"
+                | "cancelled";
+              publicState: "syncing" | "synced" | "failed" | "cancelled";
+              totalChunks: number;
+              totalRecords: number;
+              totalBytes: number;
+              processedChunks: number;
+              processedRecords: number;
+              verifiedRecords: number;
+              attempts: number;
+              lastError: { code: string; message: string } | null;
+              maxStepBytesRead: number;
+              label: string;
+              createdAt: number;
+              updatedAt: number;
+              startedAt: number | null;
+              finishedAt: number | null;
+            };
+          },
+        Name
+      >;
+      list: FunctionReference<
+        "query",
+        "internal",
+        {
+          actor: string;
+          conversationId?: string;
+          state?:
+            | "queued"
+            | "running"
+            | "retry_wait"
+            | "verifying"
+            | "succeeded"
+            | "failed"
+            | "cancelled";
+          paginationOpts: {
+            numItems: number;
+            cursor: string | null;
+            id?: number;
+            endCursor?: string | null;
+            maximumRowsRead?: number;
+            maximumBytesRead?: number;
+          };
+        },
+        {
+          page: Array<{
+            jobId: string;
+            sourceId: string;
+            conversationId: string;
+            state:
+              | "queued"
+              | "running"
+              | "retry_wait"
+              | "verifying"
+              | "succeeded"
+              | "failed"
+              | "cancelled";
+            publicState: "syncing" | "synced" | "failed" | "cancelled";
+            totalChunks: number;
+            totalRecords: number;
+            totalBytes: number;
+            processedChunks: number;
+            processedRecords: number;
+            verifiedRecords: number;
+            attempts: number;
+            lastError: { code: string; message: string } | null;
+            maxStepBytesRead: number;
+            label: string;
+            createdAt: number;
+            updatedAt: number;
+            startedAt: number | null;
+            finishedAt: number | null;
+          }>;
+          isDone: boolean;
+          continueCursor: string;
+          splitCursor?: string | null;
+          pageStatus?: "SplitRecommended" | "SplitRequired" | null;
+        },
+        Name
+      >;
+    };
+    syncSources: {
+      append: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          actor: string;
+          sourceId: string;
+          chunkIndex: number;
+          payload: string;
+          sha256: string;
+          recordCount: number;
+        },
+        { appended: boolean; chunkIndex: number },
+        Name
+      >;
+      listChunks: FunctionReference<
+        "query",
+        "internal",
+        { actor: string; sourceId: string; afterIndex?: number },
+        {
+          chunks: Array<{
+            chunkIndex: number;
+            sha256: string;
+            recordCount: number;
+            byteCount: number;
+          }>;
+          isDone: boolean;
+        },
+        Name
+      >;
+      seal: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          actor: string;
+          sourceId: string;
+          totalChunks: number;
+          totalRecords: number;
+          totalBytes: number;
+          rootHash: string;
+        },
+        { jobId: string; scheduled: boolean },
+        Name
+      >;
+      start: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          actor: string;
+          threadId: string;
+          idempotencyKey: string;
+          conversationId?: string;
+          ttlMs?: number;
+        },
+        {
+          source: {
+            sourceId: string;
+            conversationId: string;
+            threadId: string;
+            state: "collecting" | "sealed" | "failed";
+            heldChunks: number;
+            jobId: string | null;
+            expiresAt: number;
+            error: { code: string; message: string } | null;
+          };
+          conversation: {
+            conversationId: string;
+            title: string | null;
+            status: "active" | "archived";
+            threadId: string | null;
+            syncState: "unsynced" | "syncing" | "synced" | "drifted";
+            activeSyncJobId: string | null;
+            createdAt: number;
+            updatedAt: number;
+          };
+          resumed: boolean;
+        },
+        Name
+      >;
+    };
     tokenUsage: {
       get: FunctionReference<
         "query",

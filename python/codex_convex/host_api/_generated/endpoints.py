@@ -29,11 +29,18 @@ ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
     "getServerRequest": "query",
     "respondServerRequest": "mutation",
     "getTokenUsage": "query",
+    "startConversationSyncSource": "mutation",
+    "listConversationSyncSourceChunks": "query",
+    "appendConversationSyncSourceChunk": "mutation",
+    "sealConversationSyncSource": "mutation",
+    "cancelConversationSyncJob": "mutation",
+    "getConversationSyncJob": "query",
+    "listConversationSyncJobs": "query",
 }
 
 
 class HostApi(HostApiBase):
-    """The 19 endpoints of host contract v1."""
+    """The 26 endpoints of host contract v1."""
 
     async def validate_host_wiring(self, *, conversation_id: str | None = None) -> Any:
         """Check that the shim, auth and the component are wired (call at start-up). (query ``chat:validateHostWiring``)"""
@@ -110,3 +117,31 @@ class HostApi(HostApiBase):
     async def get_token_usage(self, *, conversation_id: str) -> Any:
         """The latest token usage and the recent turns' reports. (query ``chat:getTokenUsage``)"""
         return await self._call("query", "chat:getTokenUsage", {"conversationId": conversation_id})
+
+    async def start_conversation_sync_source(self, *, thread_id: str, idempotency_key: str, conversation_id: str | None = None, ttl_ms: float | None = None) -> Any:
+        """Start (or find, by idempotency key) an import of a local thread. (mutation ``chat:startConversationSyncSource``)"""
+        return await self._call("mutation", "chat:startConversationSyncSource", {"threadId": thread_id, "idempotencyKey": idempotency_key, "conversationId": conversation_id, "ttlMs": ttl_ms})
+
+    async def list_conversation_sync_source_chunks(self, *, source_id: str, after_index: float | None = None) -> Any:
+        """Which chunks of a source the server holds, with their hashes. (query ``chat:listConversationSyncSourceChunks``)"""
+        return await self._call("query", "chat:listConversationSyncSourceChunks", {"sourceId": source_id, "afterIndex": after_index})
+
+    async def append_conversation_sync_source_chunk(self, *, source_id: str, chunk_index: float, payload: str, sha256: str, record_count: float) -> Any:
+        """Add one hashed chunk (same chunk again: no-op; other payload: conflict). (mutation ``chat:appendConversationSyncSourceChunk``)"""
+        return await self._call("mutation", "chat:appendConversationSyncSourceChunk", {"sourceId": source_id, "chunkIndex": chunk_index, "payload": payload, "sha256": sha256, "recordCount": record_count})
+
+    async def seal_conversation_sync_source(self, *, source_id: str, total_chunks: float, total_records: float, total_bytes: float, root_hash: str) -> Any:
+        """Check totals and root hash, then queue the import job. (mutation ``chat:sealConversationSyncSource``)"""
+        return await self._call("mutation", "chat:sealConversationSyncSource", {"sourceId": source_id, "totalChunks": total_chunks, "totalRecords": total_records, "totalBytes": total_bytes, "rootHash": root_hash})
+
+    async def cancel_conversation_sync_job(self, *, job_id: str) -> Any:
+        """Cancel a running import job (the binding becomes drifted). (mutation ``chat:cancelConversationSyncJob``)"""
+        return await self._call("mutation", "chat:cancelConversationSyncJob", {"jobId": job_id})
+
+    async def get_conversation_sync_job(self, *, job_id: str | None = None, conversation_id: str | None = None) -> Any:
+        """A sync job by id, or a conversation's latest: subscribe to it. (query ``chat:getConversationSyncJob``)"""
+        return await self._call("query", "chat:getConversationSyncJob", {"jobId": job_id, "conversationId": conversation_id})
+
+    async def list_conversation_sync_jobs(self, *, pagination_opts: dict[str, Any], conversation_id: str | None = None, state: Literal["queued"] | Literal["running"] | Literal["retry_wait"] | Literal["verifying"] | Literal["succeeded"] | Literal["failed"] | Literal["cancelled"] | None = None) -> Any:
+        """Sync jobs, newest first, by conversation or state. (query ``chat:listConversationSyncJobs``)"""
+        return await self._call("query", "chat:listConversationSyncJobs", {"conversationId": conversation_id, "state": state, "paginationOpts": pagination_opts})

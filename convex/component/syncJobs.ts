@@ -1,0 +1,249 @@
+/**
+ * The server-owned sync job: scheduled steps, each ingesting (then verifying) as many chunks as fit in a budget
+ * well under Convex's limits. Each step's work runs in a sub-transaction (`ctx.runMutation`): bad data rolls back
+ * that step alone and fails the job with its code; other errors retry with backoff and jitter. A lease (fencing
+ * token) carried by every scheduled step makes sure two steps never work the same job.
+ */
+import { paginator } from "convex-helpers/server/pagination";
+import { v } from "convex/values";
+import type { Doc } from "./_generated/dataModel.js";
+import { internal } from "./_generated/api.js";
+import { internalMutation, mutation, query, type MutationCtx, type QueryCtx } from "./_generated/server.js";
+import schema from "./schema.js";
+import { fail, isCodedError } from "./errors.js";
+import { sha256Hex } from "./hashing.js";
+import { applyEvents } from "./ingestApply.js";
+import type { IngestEvent } from "./ingestEvents.js";
+import { checkActor, findConversation } from "./scope.js";
+import { canMove, moveJob, publicState, TERMINAL } from "./syncJobState.js";
+import { vCodedError, vJobState } from "./tables/sync.js";
+import { utf8Bytes } from "./text.js";
+import { MAX_PAGE_SIZE, paginated, vActor, vPaginationOpts } from "./validators.js";
+
+export const STEP_MAX_BYTES = 2 * 1024 * 1024; // payload read per step: writes stay far under 16 MiB
+export const STEP_MAX_CHUNKS = 8;
+export const MAX_ATTEMPTS = 8;
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_MAX_MS = 30_000;
+
+export const vJob = v.object({
+  jobId: v.string(),
+  sourceId: v.string(),
+  conversationId: v.string(),
+  state: vJobState,
+  publicState: v.union(v.literal("syncing"), v.literal("synced"), v.literal("failed"), v.literal("cancelled")),
+  totalChunks: v.number(),
+  totalRecords: v.number(),
+  totalBytes: v.number(),
+  processedChunks: v.number(),
+  processedRecords: v.number(),
+  verifiedRecords: v.number(),
+  attempts: v.number(),
+  lastError: v.union(vCodedError, v.null()),
+  maxStepBytesRead: v.number(),
+  label: v.string(),
+  createdAt: v.number(),
+  updatedAt: v.number(),
+  startedAt: v.union(v.number(), v.null()),
+  finishedAt: v.union(v.number(), v.null()),
+});
+
+export function toJob(j: Doc<"sync_jobs">) {
+  return {
+    jobId: j._id as string, sourceId: j.sourceId as string, conversationId: j.conversationId as string, state: j.state,
+    publicState: publicState(j.state), totalChunks: j.totalChunks, totalRecords: j.totalRecords, totalBytes: j.totalBytes,
+    processedChunks: j.processedChunks, processedRecords: j.processedRecords, verifiedRecords: j.verifiedRecords,
+    attempts: j.attempts, lastError: j.lastError ?? null, maxStepBytesRead: j.maxStepBytesRead,
+    label: `${j.processedRecords}/${j.totalRecords} synced`, createdAt: j.createdAt, updatedAt: j.updatedAt,
+    startedAt: j.startedAt ?? null, finishedAt: j.finishedAt ?? null,
+  };
+}
+
+function backoffMs(attempts: number): number {
+  const exp = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempts - 1));
+  return Math.round(exp / 2 + Math.random() * (exp / 2)); // "equal jitter"
+}
+
+export const runStep = internalMutation({
+  args: { jobId: v.id("sync_jobs"), lease: v.number() },
+  returns: v.null(),
+  handler: async (ctx, { jobId, lease }) => {
+    const job = await ctx.db.get(jobId);
+    if (job === null || job.lease !== lease || TERMINAL.has(job.state)) return null; // fenced off or finished
+    const now = Date.now();
+    const verifying = job.processedChunks >= job.totalChunks;
+    const target = verifying ? "verifying" : "running";
+    if (!canMove(job.state, target)) return null;
+    let result: { chunks: number; records: number; bytes: number };
+    try {
+      result = await ctx.runMutation(internal.syncJobs.processChunks, { jobId, verify: verifying });
+    } catch (e) {
+      await onStepError(ctx, job, e, now);
+      return null;
+    }
+    const next = { lease: job.lease + 1, attempts: 0, retryAt: undefined, startedAt: job.startedAt ?? now,
+      maxStepBytesRead: Math.max(job.maxStepBytesRead, result.bytes) };
+    if (!verifying) {
+      const processedChunks = job.processedChunks + result.chunks;
+      const moved = await moveJob(ctx, job, processedChunks >= job.totalChunks ? "verifying" : "running", {
+        ...next, processedChunks, processedRecords: job.processedRecords + result.records,
+      });
+      if (!moved) throw new Error(`sync job ${jobId}: no transition from ${job.state} after an ingest step`);
+    } else {
+      const verifiedChunks = job.verifiedChunks + result.chunks;
+      const done = verifiedChunks >= job.totalChunks;
+      const moved = await moveJob(ctx, job, done ? "succeeded" : "verifying", { ...next, verifiedChunks, verifiedRecords: job.verifiedRecords + result.records });
+      if (!moved) throw new Error(`sync job ${jobId}: no transition from ${job.state} after a verify step`);
+      if (done) {
+        const conv = await ctx.db.get(job.conversationId);
+        if (conv !== null && conv.activeSyncJobId === job._id) {
+          await ctx.db.patch(conv._id, { syncState: "synced", lastSyncedCursor: job.totalRecords, updatedAt: now });
+        }
+        return null;
+      }
+    }
+    await ctx.scheduler.runAfter(0, internal.syncJobs.runStep, { jobId, lease: job.lease + 1 });
+    return null;
+  },
+});
+
+async function onStepError(ctx: MutationCtx, job: Doc<"sync_jobs">, e: unknown, now: number) {
+  if (isCodedError(e)) {
+    // Bad data: retrying cannot help. The step's writes were rolled back; fail with the data's own code.
+    await moveJob(ctx, job, "failed", { lease: job.lease + 1, lastError: { code: e.data.code, message: e.data.message } });
+    const conv = await ctx.db.get(job.conversationId);
+    if (conv !== null && conv.activeSyncJobId === job._id) await ctx.db.patch(conv._id, { syncState: "drifted", updatedAt: now });
+    return;
+  }
+  const attempts = job.attempts + 1;
+  const message = e instanceof Error ? e.message : String(e);
+  if (attempts >= MAX_ATTEMPTS) {
+    await moveJob(ctx, job, "failed", { lease: job.lease + 1, attempts, lastError: { code: "E_SYNC_JOB_RETRIES_EXHAUSTED", message } });
+    return;
+  }
+  const retryAt = now + backoffMs(attempts);
+  if (await moveJob(ctx, job, "retry_wait", { lease: job.lease + 1, attempts, retryAt, lastError: { code: "E_SYNC_JOB_TRANSIENT", message } })) {
+    await ctx.scheduler.runAt(retryAt, internal.syncJobs.runStep, { jobId: job._id, lease: job.lease + 1 });
+  }
+}
+
+async function chunkAt(ctx: QueryCtx, job: Doc<"sync_jobs">, index: number) {
+  const meta = await ctx.db
+    .query("sync_chunks")
+    .withIndex("actor_sourceId_chunkIndex", (q) => q.eq("actor", job.actor).eq("sourceId", job.sourceId).eq("chunkIndex", index))
+    .unique();
+  const body = await ctx.db
+    .query("sync_chunk_payloads")
+    .withIndex("actor_sourceId_chunkIndex", (q) => q.eq("actor", job.actor).eq("sourceId", job.sourceId).eq("chunkIndex", index))
+    .unique();
+  if (meta === null || body === null) fail("E_SYNC_CHUNK_MISSING", `chunk ${index} is gone`, { chunkIndex: index });
+  if (sha256Hex(body.payload) !== meta.sha256) fail("E_SYNC_CHUNK_CORRUPT", `chunk ${index} no longer matches its hash`, { chunkIndex: index });
+  return { meta, records: JSON.parse(body.payload) as IngestEvent[], bytes: utf8Bytes(body.payload) };
+}
+
+/** One step's work, in a sub-transaction: ingest (or verify) chunks from where the job stands, within budget. */
+export const processChunks = internalMutation({
+  args: { jobId: v.id("sync_jobs"), verify: v.boolean() },
+  returns: v.object({ chunks: v.number(), records: v.number(), bytes: v.number() }),
+  handler: async (ctx, { jobId, verify }) => {
+    const job = (await ctx.db.get(jobId))!;
+    const conv = await ctx.db.get(job.conversationId);
+    if (conv === null) fail("E_CONVERSATION_NOT_FOUND", "the conversation was deleted");
+    let index = verify ? job.verifiedChunks : job.processedChunks;
+    let chunks = 0, records = 0, bytes = 0;
+    while (index < job.totalChunks && chunks < STEP_MAX_CHUNKS && (chunks === 0 || bytes < STEP_MAX_BYTES)) {
+      const c = await chunkAt(ctx, job, index);
+      if (verify) await verifyRecords(ctx, conv, c.records, index);
+      else await applyEvents(ctx, conv, c.records);
+      chunks += 1;
+      records += c.records.length;
+      bytes += c.bytes;
+      index += 1;
+    }
+    return { chunks, records, bytes };
+  },
+});
+
+/** Incremental verification: every turn and item a chunk carries is stored, whole. */
+async function verifyRecords(ctx: QueryCtx, conv: Doc<"conversations">, records: IngestEvent[], chunkIndex: number) {
+  for (const r of records) {
+    if (r.type === "turnStarted" || r.type === "turnCompleted") {
+      const t = await ctx.db.query("turns").withIndex("actor_threadId_turnId", (q) => q.eq("actor", conv.actor).eq("threadId", r.threadId).eq("turnId", r.turnId)).unique();
+      if (t === null || (r.type === "turnCompleted" && t.status !== r.status)) {
+        fail("E_SYNC_VERIFY_MISMATCH", `turn ${r.turnId} is not stored as imported`, { chunkIndex });
+      }
+    } else if (r.type === "item" && r.part === r.partCount - 1) {
+      const it = await ctx.db.query("items").withIndex("actor_threadId_turnId_itemId", (q) => q.eq("actor", conv.actor).eq("threadId", r.threadId).eq("turnId", r.turnId).eq("itemId", r.itemId)).unique();
+      if (it === null || it.partsReceived < it.partCount || it.itemType !== r.itemType) {
+        fail("E_SYNC_VERIFY_MISMATCH", `item ${r.itemId} of turn ${r.turnId} is not stored whole`, { chunkIndex });
+      }
+    }
+  }
+}
+
+export const cancel = mutation({
+  args: { actor: vActor, jobId: v.string() },
+  returns: vJob,
+  handler: async (ctx, { actor, jobId }) => {
+    const job = await loadJob(ctx, actor, jobId);
+    if (TERMINAL.has(job.state)) fail("E_SYNC_JOB_FINISHED", `the job already ${job.state}`, { state: job.state });
+    await moveJob(ctx, job, "cancelled", { lease: job.lease + 1, lastError: { code: "E_SYNC_JOB_CANCELLED", message: "cancelled by the owner" } });
+    const conv = await ctx.db.get(job.conversationId);
+    if (conv !== null && conv.activeSyncJobId === job._id) await ctx.db.patch(conv._id, { syncState: "drifted", activeSyncJobId: undefined, updatedAt: Date.now() });
+    return toJob((await ctx.db.get(job._id))!);
+  },
+});
+
+async function loadJob(ctx: QueryCtx, actor: string, jobId: string): Promise<Doc<"sync_jobs">> {
+  checkActor(actor);
+  const id = ctx.db.normalizeId("sync_jobs", jobId);
+  const job = id === null ? null : await ctx.db.get(id);
+  if (job === null || job.actor !== actor) fail("E_SYNC_JOB_NOT_FOUND", "no such sync job", { jobId });
+  return job;
+}
+
+/** A job by id, or the latest job of a conversation: the query hosts subscribe to. `{found:false}` when none. */
+export const get = query({
+  args: { actor: vActor, jobId: v.optional(v.string()), conversationId: v.optional(v.string()) },
+  returns: v.union(v.object({ found: v.literal(false) }), v.object({ found: v.literal(true), job: vJob })),
+  handler: async (ctx, { actor, jobId, conversationId }) => {
+    checkActor(actor);
+    if ((jobId === undefined) === (conversationId === undefined)) fail("E_SYNC_BAD_QUERY", "give exactly one of jobId or conversationId");
+    let job: Doc<"sync_jobs"> | null = null;
+    if (jobId !== undefined) {
+      const id = ctx.db.normalizeId("sync_jobs", jobId);
+      job = id === null ? null : await ctx.db.get(id);
+    } else {
+      const conv = await findConversation(ctx, actor, conversationId!);
+      job = conv === null ? null : await ctx.db
+        .query("sync_jobs")
+        .withIndex("actor_conversationId_createdAt", (q) => q.eq("actor", actor).eq("conversationId", conv._id))
+        .order("desc")
+        .first();
+    }
+    return job === null || job.actor !== actor ? { found: false as const } : { found: true as const, job: toJob(job) };
+  },
+});
+
+export const list = query({
+  args: { actor: vActor, conversationId: v.optional(v.string()), state: v.optional(vJobState), paginationOpts: vPaginationOpts },
+  returns: paginated(vJob),
+  handler: async (ctx, { actor, conversationId, state, paginationOpts }) => {
+    checkActor(actor);
+    const numItems = Math.max(1, Math.min(paginationOpts.numItems, MAX_PAGE_SIZE));
+    const p = paginator(ctx.db, schema).query("sync_jobs");
+    let q;
+    if (conversationId !== undefined) {
+      const conv = await findConversation(ctx, actor, conversationId);
+      if (conv === null) return { page: [], isDone: true, continueCursor: "" };
+      q = p.withIndex("actor_conversationId_createdAt", (x) => x.eq("actor", actor).eq("conversationId", conv._id));
+    } else if (state !== undefined) {
+      q = p.withIndex("actor_state_createdAt", (x) => x.eq("actor", actor).eq("state", state));
+    } else {
+      q = p.withIndex("actor_createdAt", (x) => x.eq("actor", actor));
+    }
+    const page = await q.order("desc").paginate({ cursor: paginationOpts.cursor, numItems });
+    const rows = state !== undefined && conversationId !== undefined ? page.page.filter((j) => j.state === state) : page.page;
+    return { page: rows.map(toJob), isDone: page.isDone, continueCursor: page.continueCursor };
+  },
+});

@@ -1,0 +1,77 @@
+import { defineTable } from "convex/server";
+import { v } from "convex/values";
+import { vActor } from "../validators.js";
+
+export const vJobState = v.union(
+  v.literal("queued"), v.literal("running"), v.literal("retry_wait"), v.literal("verifying"),
+  v.literal("succeeded"), v.literal("failed"), v.literal("cancelled"),
+);
+export const vCodedError = v.object({ code: v.string(), message: v.string() });
+
+export const syncTables = {
+  // Written by syncSources.start/seal/expire; read by append, seal and the job. One import of one thread.
+  sync_sources: defineTable({
+    actor: vActor,
+    conversationId: v.id("conversations"),
+    threadId: v.string(),
+    idempotencyKey: v.string(), // from the host: the same import started again finds this source
+    state: v.union(v.literal("collecting"), v.literal("sealed"), v.literal("failed")),
+    createdAt: v.number(),
+    expiresAt: v.number(), // an unsealed source is failed and its chunks deleted after this
+    sealedAt: v.optional(v.number()),
+    totalChunks: v.optional(v.number()),
+    totalRecords: v.optional(v.number()),
+    totalBytes: v.optional(v.number()),
+    rootHash: v.optional(v.string()),
+    jobId: v.optional(v.id("sync_jobs")),
+    error: v.optional(vCodedError),
+  })
+    .index("actor_idempotencyKey", ["actor", "idempotencyKey"])
+    .index("actor_conversationId_createdAt", ["actor", "conversationId", "createdAt"]),
+
+  // Written by syncSources.append (insert only); read by listChunks, seal (metadata only) and the job.
+  // Small on purpose: seal reads every row of a source; the payload lives in sync_chunk_payloads.
+  sync_chunks: defineTable({
+    actor: vActor,
+    sourceId: v.id("sync_sources"),
+    chunkIndex: v.number(),
+    sha256: v.string(),
+    recordCount: v.number(),
+    byteCount: v.number(),
+  }).index("actor_sourceId_chunkIndex", ["actor", "sourceId", "chunkIndex"]),
+
+  // Written by syncSources.append; read by the job one chunk at a time. The exact UTF-8 JSON of the records.
+  sync_chunk_payloads: defineTable({
+    actor: vActor,
+    sourceId: v.id("sync_sources"),
+    chunkIndex: v.number(),
+    payload: v.string(),
+  }).index("actor_sourceId_chunkIndex", ["actor", "sourceId", "chunkIndex"]),
+
+  // Written by seal (insert), the job's steps, cancel; read by getJob (the query hosts subscribe to) and listJobs.
+  sync_jobs: defineTable({
+    actor: vActor,
+    conversationId: v.id("conversations"),
+    sourceId: v.id("sync_sources"),
+    state: vJobState,
+    lease: v.number(), // fencing token: a scheduled step carrying an older lease does nothing
+    totalChunks: v.number(),
+    totalRecords: v.number(),
+    totalBytes: v.number(),
+    processedChunks: v.number(),
+    processedRecords: v.number(),
+    verifiedChunks: v.number(),
+    verifiedRecords: v.number(),
+    attempts: v.number(), // failed attempts of the current step
+    retryAt: v.optional(v.number()),
+    lastError: v.optional(vCodedError),
+    maxStepBytesRead: v.number(), // the largest payload one step read: proof no step nears Convex's limits
+    createdAt: v.number(),
+    updatedAt: v.number(),
+    startedAt: v.optional(v.number()),
+    finishedAt: v.optional(v.number()),
+  })
+    .index("actor_conversationId_createdAt", ["actor", "conversationId", "createdAt"])
+    .index("actor_state_createdAt", ["actor", "state", "createdAt"])
+    .index("actor_createdAt", ["actor", "createdAt"]),
+};
