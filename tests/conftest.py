@@ -7,7 +7,7 @@ The deployment is the local backend (started once per session on a free port), o
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +15,9 @@ import pytest
 
 from codex_convex.backend import LocalBackend, mint_dev_token
 from codex_convex.codex import write_scripted_home
+from codex_convex.convex_api import ConvexHttp
+from codex_convex.host_api import HostApi
+from codex_convex.runtime import HostConfig
 from codex_convex.scripted_model import ScriptedModelServer
 
 
@@ -70,3 +73,15 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
     data = tmp_path_factory.mktemp("backend")
     with LocalBackend(data) as backend:
         yield Deployment(backend.url, mint_dev_token(data, "alice"), mint_dev_token(data, "bob"), backend)
+
+
+@pytest.fixture
+def host_config(codex_home: Path, workdir: Path, deployment: Deployment) -> HostConfig:
+    return HostConfig(codex_home=codex_home, cwd=workdir, convex_url=deployment.url, token=deployment.alice,
+                      rpc_timeout_s=30, turn_timeout_s=60)
+
+
+@pytest.fixture
+async def alice_api(deployment: Deployment) -> AsyncIterator[HostApi]:
+    async with ConvexHttp(deployment.url, token=deployment.alice) as http:
+        yield HostApi(http)

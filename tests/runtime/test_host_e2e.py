@@ -21,8 +21,7 @@ from codex_convex.runtime import (
     ServerRequestInfo,
 )
 from tests.conftest import Deployment
-
-from .conftest import codex_messages, persisted_items, persisted_messages
+from tests.support import codex_messages, conversation_messages, persisted_items, persisted_messages
 
 pytestmark = [pytest.mark.anyio, pytest.mark.codex]
 
@@ -43,7 +42,7 @@ async def test_text_turn_persisted_equals_codex(host_config: HostConfig, alice_a
     assert (first.status, first.text) == ("completed", "echo: hello there")
     assert second.status == "completed"
     stored = await persisted_messages(alice_api, cid)
-    assert [(m["role"], m["text"]) for m in stored] == codex_messages(thread)
+    assert conversation_messages(stored) == codex_messages(thread)
     assert all(m["status"] == "completed" for m in stored)
     for turn in thread["turns"]:
         items = await persisted_items(alice_api, thread["id"], turn["id"])
@@ -130,7 +129,7 @@ async def test_resume_in_a_new_host_process_keeps_the_conversation(
         await host2.send("second")
         thread = (await host2.read_thread())["thread"]
     stored = await persisted_messages(alice_api, cid)
-    assert [(m["role"], m["text"]) for m in stored] == codex_messages(thread)
+    assert conversation_messages(stored) == codex_messages(thread)
     assert [m["text"] for m in stored if m["role"] == "user"] == ["first", "second"]
 
 

@@ -424,6 +424,20 @@ class CodexHost:
     async def unarchive_thread(self, thread_id: str) -> Any:
         return await self.request("thread/unarchive", {"threadId": thread_id})
 
+    async def import_local_thread(self, thread_id: str, *, conversation_id: str | None = None,
+                                  on_progress: Any = None) -> Any:
+        """Import a local thread into Convex through a durable sync source (``importLocalThreadToPersistence``);
+        returns an :class:`~codex_convex.sync.ImportResult` with the conversation id.
+
+        :raises PersistenceDisabledError: in codex-only mode.
+        """
+        from ..sync import import_thread
+
+        api = self._require_api()
+        assert self._subscriber is not None
+        return await import_thread(self.request, api, self._subscriber, thread_id, conversation_id=conversation_id,
+                                   on_progress=on_progress)
+
     # Conversation-level API (Convex-owned identity).
 
     async def new_conversation(self, **thread_params: Any) -> str:

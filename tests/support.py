@@ -1,35 +1,24 @@
-"""Fixtures for host runtime tests: a host config against the deployment with alice's token."""
+"""Helpers shared by tests: reading back what was persisted, and Codex's own record to compare with."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from codex_convex.convex_api import ConvexHttp
 from codex_convex.host_api import HostApi
-from codex_convex.runtime import HostConfig
-from tests.conftest import Deployment
-
-
-@pytest.fixture
-def host_config(codex_home: Path, workdir: Path, deployment: Deployment) -> HostConfig:
-    return HostConfig(codex_home=codex_home, cwd=workdir, convex_url=deployment.url, token=deployment.alice,
-                      rpc_timeout_s=30, turn_timeout_s=60)
-
-
-@pytest.fixture
-async def alice_api(deployment: Deployment) -> AsyncIterator[HostApi]:
-    async with ConvexHttp(deployment.url, token=deployment.alice) as http:
-        yield HostApi(http)
 
 
 async def persisted_messages(api: HostApi, conversation_id: str) -> list[dict[str, Any]]:
-    page = await api.list_messages(conversation_id=conversation_id, pagination_opts={"numItems": 100, "cursor": None})
-    return list(reversed(page["page"]))
+    """Every persisted message of the conversation, oldest first (pages through the newest-first list)."""
+    out: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        page = await api.list_messages(conversation_id=conversation_id,
+                                       pagination_opts={"numItems": 100, "cursor": cursor})
+        out += page["page"]
+        if page["isDone"]:
+            return list(reversed(out))
+        cursor = page["continueCursor"]
 
 
 def codex_messages(thread: dict[str, Any]) -> list[tuple[str, str]]:
@@ -48,3 +37,8 @@ async def persisted_items(api: HostApi, thread_id: str, turn_id: str) -> list[di
     turn = await api.get_turn(thread_id=thread_id, turn_id=turn_id)
     assert turn["found"]
     return [json.loads(i["json"]) for i in turn["items"]]
+
+
+def conversation_messages(stored: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(role, text) of the persisted user and assistant messages, comparable with :func:`codex_messages`."""
+    return [(m["role"], m["text"]) for m in stored if m["role"] in ("user", "assistant")]

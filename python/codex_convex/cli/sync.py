@@ -1,0 +1,133 @@
+"""``codex-convex sync`` (import local threads) and ``codex-convex jobs`` (list sync jobs)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import anyio
+import typer
+
+from ._output import ExitCode, console, emit_json, failure, progress, table
+
+
+def sync(
+    thread_ids: Annotated[list[str] | None, typer.Argument(help="Thread ids to import.")] = None,
+    all_threads: Annotated[bool, typer.Option("--all", help="Import every thread of CODEX_HOME.")] = False,
+    from_json: Annotated[Path | None, typer.Option("--from-json", help="Import a `thread/read` result saved as JSON "
+                                                   "(no Codex needed).")] = None,
+    throttle_ms: Annotated[int, typer.Option(help="Pause after each chunk upload (be gentle to a deployment).")] = 0,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Import local Codex threads into Convex; resumable: rerun the same command after any interruption."""
+    from ..sync import ImportResult
+
+    results: list[ImportResult] = anyio.run(_sync, thread_ids or [], all_threads, from_json, throttle_ms, json_out)
+    rows = [[r.thread_id, r.conversation_id, r.state, r.records, r.chunks, r.uploaded_chunks, f"{r.seconds:.2f}"]
+            for r in results]
+    if json_out:
+        emit_json([r.__dict__ for r in results])
+    else:
+        console.print(table("Imported threads", ["thread", "conversation", "state", "records", "chunks", "sent",
+                                                 "seconds"], rows))
+    if any(r.state != "synced" for r in results) or not results:
+        raise typer.Exit(ExitCode.FAILED)
+
+
+async def _sync(thread_ids: list[str], all_threads: bool, from_json: Path | None, throttle_ms: int,
+                json_out: bool) -> list[Any]:
+    from ..convex_api import ConvexHttp, Subscriber
+    from ..host_api import HostApi
+    from ._deployment import resolve_deployment
+
+    dep = resolve_deployment()
+    results = []
+    async with ConvexHttp(dep.url, token=dep.token) as http:
+        api = HostApi(http)
+        subscriber = Subscriber(dep.url, token=dep.token, http=http)
+        if from_json is not None:
+            doc = json.loads(await anyio.Path(from_json).read_text())
+            thread = doc.get("thread", doc)
+
+            async def read_file(method: str, params: dict[str, Any]) -> Any:
+                return {"thread": thread}
+
+            results.append(await _one(read_file, api, subscriber, thread["id"], throttle_ms, json_out))
+            return results
+        from ..runtime import CodexHost, HostConfig, HostMode
+        from ._deployment import codex_home
+
+        cfg = HostConfig(codex_home=codex_home(), cwd=Path.cwd(), mode=HostMode.CODEX_ONLY)
+        async with CodexHost(cfg) as host:
+            ids = list(thread_ids)
+            if all_threads:
+                cursor = None
+                while True:
+                    page = await host.request("thread/list", {"limit": 100, **({"cursor": cursor} if cursor else {})})
+                    ids += [t["id"] for t in page.get("data", [])]
+                    cursor = page.get("nextCursor")
+                    if not cursor:
+                        break
+            if not ids:
+                failure("give thread ids, --all or --from-json")
+                raise typer.Exit(ExitCode.USAGE)
+            for tid in ids:
+                results.append(await _one(host.request, api, subscriber, tid, throttle_ms, json_out))
+    return results
+
+
+async def _one(request: Any, api: Any, subscriber: Any, thread_id: str, throttle_ms: int, json_out: bool) -> Any:
+    from ..sync import import_thread
+
+    with progress(enabled=not json_out) as bar:
+        up = bar.add_task(f"{thread_id[:13]} upload", total=None)
+        ver = bar.add_task(f"{thread_id[:13]} ingest+verify", total=None)
+
+        def on_progress(kind: str, info: dict[str, Any]) -> None:
+            if kind == "upload":
+                bar.update(up, completed=info["done"], total=info["total"])
+            else:
+                bar.update(ver, completed=info["processedRecords"] + info["verifiedRecords"],
+                           total=2 * max(1, info["totalRecords"]), description=f"{thread_id[:13]} {info['label']}")
+
+        return await import_thread(request, api, subscriber, thread_id, on_progress=on_progress,
+                                   throttle_s=throttle_ms / 1000)
+
+
+def jobs(
+    conversation: Annotated[str | None, typer.Option(help="Only this conversation's jobs.")] = None,
+    watch: Annotated[bool, typer.Option("--watch", help="Follow the latest job live (subscription).")] = False,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """List sync jobs, newest first (or follow one live with --watch)."""
+    anyio.run(_jobs, conversation, watch, json_out)
+
+
+async def _jobs(conversation: str | None, watch: bool, json_out: bool) -> None:
+    from ..convex_api import ConvexHttp, Subscriber
+    from ..host_api import HostApi
+    from ._deployment import resolve_deployment
+
+    dep = resolve_deployment()
+    async with ConvexHttp(dep.url, token=dep.token) as http:
+        page = await HostApi(http).list_conversation_sync_jobs(
+            conversation_id=conversation, pagination_opts={"numItems": 50, "cursor": None})
+        jobs = page["page"]
+        if watch and jobs:
+            sub = Subscriber(dep.url, token=dep.token, http=http)
+            async for got in sub.watch("chat:getConversationSyncJob", {"jobId": jobs[0]["jobId"]}):
+                job = got["job"]
+                if json_out:
+                    emit_json(job)
+                else:
+                    console.print(f"{job['jobId']} {job['state']} {job['label']}")
+                if job["publicState"] != "syncing":
+                    return
+            return
+    if json_out:
+        emit_json(jobs)
+        return
+    console.print(table("Sync jobs", ["job", "conversation", "state", "progress", "attempts", "error"], [
+        [j["jobId"], j["conversationId"], j["publicState"], j["label"], j["attempts"],
+         (j["lastError"] or {}).get("code", "")] for j in jobs]))

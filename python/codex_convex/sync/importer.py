@@ -1,0 +1,143 @@
+"""Import a local Codex thread into Convex through a durable sync source, resumably.
+
+1. Read the thread from Codex (``thread/read``) and chunk it (pass 1 keeps only hashes and sizes).
+2. Start the source with an idempotency key made of the thread id and the root hash, so a rerun after a kill
+   finds the same source; ask which chunks the server already holds.
+3. Upload what it lacks (pass 2 regenerates chunks lazily), a few at a time; seal with totals and root hash.
+4. Follow the job through a subscription to ``getConversationSyncJob`` until it is terminal.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+import structlog
+
+from ..convex_api import Subscriber
+from ..errors import CodexConvexError
+from ..host_api import HostApi
+from .chunker import Chunk, chunk_records, root_hash
+from .records import thread_records
+
+log = structlog.get_logger("codex_convex.sync")
+
+UPLOAD_CONCURRENCY = 4
+TERMINAL = frozenset({"synced", "failed", "cancelled"})
+
+Request = Callable[[str, dict[str, Any]], Awaitable[Any]]
+Progress = Callable[[str, dict[str, Any]], None]  # ("upload", {...}) then ("job", job)
+
+
+class SyncFailedError(CodexConvexError):
+    code = "E_SYNC_FAILED"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    thread_id: str
+    conversation_id: str
+    job_id: str
+    state: str  # public state: synced | failed | cancelled
+    records: int
+    chunks: int
+    bytes: int
+    uploaded_chunks: int  # chunks sent by this run (fewer than `chunks` when resuming)
+    resumed: bool
+    seconds: float
+    max_step_bytes_read: int
+    error: dict[str, str] | None
+
+
+async def _held(api: HostApi, source_id: str) -> dict[int, str]:
+    held: dict[int, str] = {}
+    after = -1
+    while True:
+        page = await api.list_conversation_sync_source_chunks(source_id=source_id, after_index=after)
+        for c in page["chunks"]:
+            held[int(c["chunkIndex"])] = c["sha256"]
+            after = int(c["chunkIndex"])
+        if page["isDone"]:
+            return held
+
+
+async def import_thread(request: Request, api: HostApi, subscriber: Subscriber, thread_id: str, *,
+                        conversation_id: str | None = None, on_progress: Progress | None = None,
+                        concurrency: int = UPLOAD_CONCURRENCY, timeout_s: float = 1800.0,
+                        throttle_s: float = 0.0) -> ImportResult:
+    """Import ``thread_id``; returns when its job is terminal. Raises nothing for a failed job: check ``state``.
+
+    :raises CodexConvexError: a refused call (with its code), or ``E_SYNC_TIMEOUT``.
+    """
+    started = time.perf_counter()
+    read = await request("thread/read", {"threadId": thread_id, "includeTurns": True})
+    thread = read["thread"]
+    hashes: list[str] = []
+    records = size = 0
+    for c in chunk_records(thread_records(thread)):  # pass 1: hashes and totals only
+        hashes.append(c.sha256)
+        records += c.record_count
+        size += c.byte_count
+    root = root_hash(hashes)
+    key = f"thread:{thread_id}:{root[:32]}"
+    opened = await api.start_conversation_sync_source(thread_id=thread_id, idempotency_key=key,
+                                                      conversation_id=conversation_id)
+    source, conversation = opened["source"], opened["conversation"]
+    source_id = source["sourceId"]
+    log.info("sync.source", thread_id=thread_id, source_id=source_id, resumed=opened["resumed"],
+             chunks=len(hashes), records=records)
+    uploaded = 0
+    if source["state"] == "collecting":
+        held = await _held(api, source_id)
+        todo = [i for i, h in enumerate(hashes) if held.get(i) != h]
+        done = len(hashes) - len(todo)
+        if on_progress:
+            on_progress("upload", {"done": done, "total": len(hashes)})
+        slots = anyio.Semaphore(concurrency)  # also bounds how many payloads are in memory at once
+        wanted = set(todo)
+
+        async def send(c: Chunk) -> None:
+            nonlocal done, uploaded
+            try:
+                await api.append_conversation_sync_source_chunk(
+                    source_id=source_id, chunk_index=c.index, payload=c.payload, sha256=c.sha256,
+                    record_count=c.record_count)
+                if throttle_s:
+                    await anyio.sleep(throttle_s)
+            finally:
+                slots.release()
+            done += 1
+            uploaded += 1
+            if on_progress:
+                on_progress("upload", {"done": done, "total": len(hashes)})
+
+        async with anyio.create_task_group() as tg:
+            for c in chunk_records(thread_records(thread)):  # pass 2: payloads, lazily
+                if c.index in wanted:
+                    await slots.acquire()
+                    tg.start_soon(send, c)
+        sealed = await api.seal_conversation_sync_source(source_id=source_id, total_chunks=len(hashes),
+                                                         total_records=records, total_bytes=size, root_hash=root)
+        job_id = sealed["jobId"]
+    elif source["state"] == "sealed":
+        job_id = source["jobId"]
+    else:
+        raise SyncFailedError(f"the source failed: {source.get('error')}", code="E_SYNC_SOURCE_FAILED")
+    job: dict[str, Any] = {}
+    with anyio.move_on_after(timeout_s) as scope:
+        async for got in subscriber.watch("chat:getConversationSyncJob", {"jobId": job_id}):
+            if not got["found"]:
+                continue
+            job = got["job"]
+            if on_progress:
+                on_progress("job", job)
+            if job["publicState"] in TERMINAL:
+                break
+    if scope.cancelled_caught:
+        raise SyncFailedError(f"the import job did not finish within {timeout_s:g} s", code="E_SYNC_TIMEOUT")
+    return ImportResult(thread_id, conversation["conversationId"], job_id, job["publicState"], records, len(hashes),
+                        size, uploaded, bool(opened["resumed"]), time.perf_counter() - started,
+                        int(job.get("maxStepBytesRead", 0)), job.get("lastError"))
