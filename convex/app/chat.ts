@@ -357,6 +357,100 @@ export const ingestEvents = mutation({
     await ctx.runMutation(components.codexConvex.ingest.ingestBatch, { ...args, actor: await requireActor(ctx) }),
 });
 
+/** Everything a conversation view shows, in one query: subscribe to it. */
+export const getConversationView = query({
+  args: { conversationId: v.string(), numMessages: v.optional(v.number()) },
+  returns: v.union(
+    v.object({ found: v.literal(false) }),
+    v.object({
+      found: v.literal(true),
+      conversation: v.object({
+        conversationId: v.string(),
+        title: v.union(v.string(), v.null()),
+        status: v.union(v.literal("active"), v.literal("archived")),
+        threadId: v.union(v.string(), v.null()),
+        syncState: v.union(v.literal("unsynced"), v.literal("syncing"), v.literal("synced"), v.literal("drifted")),
+        activeSyncJobId: v.union(v.string(), v.null()),
+        createdAt: v.number(),
+        updatedAt: v.number(),
+      }),
+      messages: v.array(
+        v.object({
+          threadId: v.string(),
+          turnId: v.string(),
+          itemId: v.string(),
+          turnOrdinal: v.number(),
+          itemOrdinal: v.number(),
+          role: v.union(v.literal("user"), v.literal("assistant"), v.literal("tool"), v.literal("system")),
+          kind: v.string(),
+          status: v.union(
+            v.literal("streaming"),
+            v.literal("completed"),
+            v.literal("interrupted"),
+            v.literal("failed"),
+            v.literal("declined"),
+          ),
+          text: v.string(),
+          summary: v.union(v.string(), v.null()),
+          deltaCount: v.number(),
+          createdAt: v.number(),
+          updatedAt: v.number(),
+        }),
+      ),
+      hasOlderMessages: v.boolean(),
+      pendingRequests: v.array(
+        v.object({
+          conversationId: v.string(),
+          threadId: v.string(),
+          turnId: v.string(),
+          itemId: v.union(v.string(), v.null()),
+          requestId: v.string(),
+          method: v.string(),
+          paramsJson: v.string(),
+          status: v.union(v.literal("pending"), v.literal("answered"), v.literal("expired")),
+          decisionJson: v.union(v.string(), v.null()),
+          answeredBy: v.union(v.string(), v.null()),
+          createdAt: v.number(),
+        }),
+      ),
+      latestJob: v.union(
+        v.object({
+          jobId: v.string(),
+          sourceId: v.string(),
+          conversationId: v.string(),
+          state: v.union(
+            v.literal("queued"),
+            v.literal("running"),
+            v.literal("retry_wait"),
+            v.literal("verifying"),
+            v.literal("succeeded"),
+            v.literal("failed"),
+            v.literal("cancelled"),
+          ),
+          publicState: v.union(v.literal("syncing"), v.literal("synced"), v.literal("failed"), v.literal("cancelled")),
+          totalChunks: v.number(),
+          totalRecords: v.number(),
+          totalBytes: v.number(),
+          processedChunks: v.number(),
+          processedRecords: v.number(),
+          verifiedRecords: v.number(),
+          attempts: v.number(),
+          lastError: v.union(v.object({ code: v.string(), message: v.string() }), v.null()),
+          maxStepBytesRead: v.number(),
+          label: v.string(),
+          createdAt: v.number(),
+          updatedAt: v.number(),
+          startedAt: v.union(v.number(), v.null()),
+          finishedAt: v.union(v.number(), v.null()),
+        }),
+        v.null(),
+      ),
+    }),
+  ),
+  handler: async (ctx, args) =>
+    await ctx.runQuery(components.codexConvex.views.conversationView, { ...args, actor: await requireActor(ctx) }),
+});
+
 /** Messages with their text, newest first, a page at a time. */
 export const listMessages = query({
   args: {

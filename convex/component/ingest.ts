@@ -47,7 +47,8 @@ export const ingestBatch = mutation({
     } else {
       await ctx.db.patch(stream._id, { nextSeq, updatedAt: now });
     }
-    await ctx.db.patch(conv._id, { updatedAt: now });
+    // Live replication keeps a conversation in sync; an import in progress keeps its own state.
+    await ctx.db.patch(conv._id, { updatedAt: now, ...(conv.syncState === "unsynced" ? { syncState: "synced" as const } : {}) });
     return { status: "accepted" as const, nextSeq, applied: fresh.length };
   },
 });

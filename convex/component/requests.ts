@@ -5,7 +5,7 @@
  */
 import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel.js";
-import { mutation, query } from "./_generated/server.js";
+import { mutation, query, type QueryCtx } from "./_generated/server.js";
 import { fail } from "./errors.js";
 import { checkActor, findConversation } from "./scope.js";
 import { vActor, vRequestStatus } from "./validators.js";
@@ -34,18 +34,21 @@ function toRequest(r: Doc<"server_requests">) {
 
 const MAX_PENDING = 100;
 
+export async function listPendingFor(ctx: QueryCtx, conv: Doc<"conversations">) {
+  const rows = await ctx.db
+    .query("server_requests")
+    .withIndex("actor_conversationId_status", (q) => q.eq("actor", conv.actor).eq("conversationId", conv._id).eq("status", "pending"))
+    .take(MAX_PENDING);
+  return rows.map(toRequest);
+}
+
 /** Pending requests of a conversation (`[]` when it is missing or not the actor's), oldest first. */
 export const listPending = query({
   args: { actor: vActor, conversationId: v.string() },
   returns: v.array(vServerRequest),
   handler: async (ctx, { actor, conversationId }) => {
     const conv = await findConversation(ctx, actor, conversationId);
-    if (conv === null) return [];
-    const rows = await ctx.db
-      .query("server_requests")
-      .withIndex("actor_conversationId_status", (q) => q.eq("actor", actor).eq("conversationId", conv._id).eq("status", "pending"))
-      .take(MAX_PENDING);
-    return rows.map(toRequest);
+    return conv === null ? [] : await listPendingFor(ctx, conv);
   },
 });
 

@@ -204,6 +204,10 @@ export const expire = internalMutation({
     if (s === null || s.state === "sealed") return null;
     if (s.state === "collecting") {
       await ctx.db.patch(s._id, { state: "failed", error: { code: "E_SYNC_SOURCE_EXPIRED", message: "not sealed before it expired" } });
+      const conv = await ctx.db.get(s.conversationId);
+      if (conv !== null && conv.syncState === "syncing" && conv.activeSyncJobId === undefined) {
+        await ctx.db.patch(conv._id, { syncState: "drifted", updatedAt: Date.now() });
+      }
     }
     await deleteChunks(ctx, s._id, s.actor, EXPIRE_BATCH, internal.syncSources.expire);
     return null;

@@ -28,6 +28,7 @@ export const contract = {
     getConversationSummary: { kind: "query", fn: "conversations:summary", doc: "A conversation with its thread, counts, pending requests and token usage." },
     listThreadsForConversation: { kind: "query", fn: "conversations:listThreads", doc: "The threads a conversation was bound to, newest first." },
     ingestEvents: { kind: "mutation", fn: "ingest:ingestBatch", doc: "Apply a sequenced batch of host events (live replication)." },
+    getConversationView: { kind: "query", fn: "views:conversationView", doc: "Everything a conversation view shows, in one query: subscribe to it." },
     listMessages: { kind: "query", fn: "messages:list", doc: "Messages with their text, newest first, a page at a time." },
     getTurn: { kind: "query", fn: "messages:getTurn", doc: "A turn with its items' Codex JSON." },
     listTurns: { kind: "query", fn: "messages:listTurns", doc: "A thread's turns in order, a page at a time." },

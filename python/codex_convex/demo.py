@@ -1,74 +1,131 @@
-"""The demo behind ``codex-convex demo``: real Codex turns against the scripted model, on this machine only.
+"""The demo behind ``codex-convex demo`` (the README's main job).
 
-Stage 1 (this file today): a text turn streamed live, a command that needs approval, and a file change.
+On the embedded defaults (the local backend and the scripted model; nothing leaves 127.0.0.1) or, with
+``CONVEX_URL``/``CONVEX_TOKEN`` set, against a real deployment:
+
+1. live turns replicated into Convex: a streamed answer, a command whose approval is answered *through Convex*
+   by a second client (as a web UI would), and a file change;
+2. an existing local thread (made first in codex-only mode) imported through a durable sync source;
+3. what is now in Convex, read back over the same API.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import tempfile
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .codex import ServerRequest, write_scripted_home
-from .codex.session import open_app_server
+import anyio
+
+from .codex import write_scripted_home
+from .convex_api import ConvexHttp, Subscriber
+from .host_api import HostApi
+from .runtime import CodexHost, Decision, HostConfig, HostMode, ServerRequestInfo
 from .scripted_model import ScriptedModelServer
 
-DEMO_PROMPTS = ["hello from codex-convex", "RUN echo hi > demo.txt", "PATCH notes.md written by Codex"]
+LIVE_PROMPTS = ["hello from codex-convex", "RUN echo hi > demo.txt", "PATCH notes.md written by Codex"]
+LOCAL_PROMPTS = ["an older local conversation", "RUN ls", "what did we do?"]
 
 
 @dataclass
-class TurnReport:
-    prompt: str
-    turn_id: str
-    status: str
-    items: list[str] = field(default_factory=list)
-    deltas: int = 0
-    approvals: list[str] = field(default_factory=list)
-    seconds: float = 0.0
+class DemoReport:
+    url: str
+    local_backend: bool
+    live_conversation: str = ""
+    imported_conversation: str = ""
+    turns: list[dict[str, Any]] = field(default_factory=list)
+    approvals: list[dict[str, Any]] = field(default_factory=list)
+    import_result: dict[str, Any] = field(default_factory=dict)
+    conversations: list[dict[str, Any]] = field(default_factory=list)
 
 
-async def run_demo(on_text: Callable[[str], None] = lambda s: None,
-                   on_event: Callable[[str], None] = lambda s: None) -> list[TurnReport]:
-    reports: list[TurnReport] = []
-    approvals: list[str] = []
+@contextlib.contextmanager
+def _deployment(tmp: Path) -> Iterator[tuple[str, str, bool]]:
+    url = os.environ.get("CONVEX_URL")
+    if url:
+        token = os.environ.get("CONVEX_TOKEN")
+        if not token:
+            raise RuntimeError("CONVEX_URL is set but CONVEX_TOKEN is not")
+        yield url, token, False
+        return
+    from .backend import LocalBackend, mint_dev_token
 
-    async def answer(req: ServerRequest) -> dict[str, Any]:
-        # The demo accepts on purpose and says so; the library's default is to ask.
-        approvals.append(req.method)
-        on_event(f"approval requested: {req.method} → accept (demo policy)")
-        return {"decision": "accept"}
+    with LocalBackend(tmp / "backend") as backend:
+        yield backend.url, mint_dev_token(backend.data_dir, "demo-user"), True
 
-    with ScriptedModelServer() as model, tempfile.TemporaryDirectory(prefix="codex-convex-demo-") as tmp:
-        home = write_scripted_home(Path(tmp) / "codex-home", model.base_url)
-        work = Path(tmp) / "work"
+
+async def _approver_ui(url: str, token: str, conversation_id: str, report: DemoReport,
+                       on_event: Callable[[str], None]) -> None:
+    """A second client of the same user, like a web UI: sees pending approvals live and accepts them."""
+    watcher = Subscriber(url, token=token)
+    async with ConvexHttp(url, token=token) as http:
+        ui = HostApi(http)
+        async for pending in watcher.watch("chat:listPendingServerRequests", {"conversationId": conversation_id}):
+            for req in pending:
+                if req["decisionJson"] is None:
+                    on_event(f"UI client: {req['method']} pending in Convex → accept")
+                    await ui.respond_server_request(thread_id=req["threadId"], turn_id=req["turnId"],
+                                                    request_id=req["requestId"], decision="accept")
+                    report.approvals.append({"method": req["method"], "answeredBy": "second Convex client"})
+
+
+async def run_demo(on_text: Callable[[str], None] = lambda s: None, on_event: Callable[[str], None] = lambda s: None,
+                   on_progress: Callable[[str, dict[str, Any]], None] | None = None) -> DemoReport:
+    with ScriptedModelServer() as model, tempfile.TemporaryDirectory(prefix="codex-convex-demo-") as tmp_s:
+        tmp = Path(tmp_s)
+        home = write_scripted_home(tmp / "codex-home", model.base_url)
+        work = tmp / "work"
         work.mkdir()
-        async with open_app_server(home, cwd=work, on_server_request=answer) as app:
-            started = await app.rpc.request("thread/start", {"cwd": str(work)})
-            thread_id = started["thread"]["id"]
-            on_event(f"thread {thread_id}")
-            for prompt in DEMO_PROMPTS:
-                approvals.clear()
-                t0 = time.perf_counter()
-                on_event(f"> {prompt}")
-                res = await app.rpc.request("turn/start", {
-                    "threadId": thread_id, "input": [{"type": "text", "text": prompt}],
-                    "approvalPolicy": "untrusted"})
-                report = TurnReport(prompt, res["turn"]["id"], "inProgress")
-                while True:
-                    n = await app.rpc.next_notification()
-                    if n.method == "item/agentMessage/delta":
-                        report.deltas += 1
-                        on_text(n.params["delta"])
-                    elif n.method == "item/completed":
-                        report.items.append(n.params["item"]["type"])
-                    elif n.method == "turn/completed":
-                        report.status = n.params["turn"]["status"]
-                        break
-                on_text("\n")
-                report.approvals = list(approvals)
-                report.seconds = time.perf_counter() - t0
-                reports.append(report)
-    return reports
+        with _deployment(tmp) as (url, token, local):
+            report = DemoReport(url, local)
+            on_event(f"Convex deployment: {url}" + (" (embedded local backend)" if local else ""))
+
+            def note(method: str, params: dict[str, Any]) -> None:
+                if method == "item/agentMessage/delta":
+                    on_text(params["delta"])
+
+            # 1. An existing local thread, made without Convex (codex-only), to import later.
+            async def accept(info: ServerRequestInfo) -> Decision:
+                return "accept"
+
+            local_cfg = HostConfig(codex_home=home, cwd=work, mode=HostMode.CODEX_ONLY, on_server_request=accept)
+            async with CodexHost(local_cfg) as host:
+                local_thread = await host.new_conversation()
+                for p in LOCAL_PROMPTS:
+                    await host.send(p)
+            on_event(f"made a local thread {local_thread} ({len(LOCAL_PROMPTS)} turns, codex-only)")
+
+            # 2. Live turns, replicated as they happen; approvals answered through Convex.
+            cfg = HostConfig(codex_home=home, cwd=work, convex_url=url, token=token, on_notification=note)
+            async with CodexHost(cfg) as host, anyio.create_task_group() as tg:
+                report.live_conversation = await host.new_conversation()
+                on_event(f"live conversation {report.live_conversation}")
+                tg.start_soon(_approver_ui, url, token, report.live_conversation, report, on_event)
+                for p in LIVE_PROMPTS:
+                    on_event(f"> {p}")
+                    r = await host.send(p)
+                    on_text("\n")
+                    report.turns.append({"prompt": p, "status": r.status, "turnId": r.turn_id})
+
+                # 3. Import the older local thread through a durable sync source.
+                on_event(f"importing local thread {local_thread}")
+                result = await host.import_local_thread(local_thread, on_progress=on_progress)
+                report.imported_conversation = result.conversation_id
+                report.import_result = {"state": result.state, "records": result.records, "chunks": result.chunks,
+                                        "seconds": round(result.seconds, 3)}
+                tg.cancel_scope.cancel()
+
+            # 4. What is in Convex now.
+            async with ConvexHttp(url, token=token) as http:
+                api = HostApi(http)
+                for cid in (report.live_conversation, report.imported_conversation):
+                    s = await api.get_conversation_summary(conversation_id=cid)
+                    report.conversations.append({
+                        "conversationId": cid, "threadId": s["conversation"]["threadId"],
+                        "turns": int(s["turnCount"]), "messages": int(s["messageCount"]),
+                        "syncState": s["conversation"]["syncState"], "tokens": s["totalTokens"]})
+            return report

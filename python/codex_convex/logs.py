@@ -12,7 +12,16 @@ import sys
 import structlog
 
 
+class _DropClientNoise(logging.Filter):
+    """The official convex client logs this warning when a subscription is closed on purpose (a cancelled
+    watcher): not an error, and not for the user's terminal."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Retarting subscription dropped")
+
+
 def configure(*, json_logs: bool | None = None, level: str | None = None) -> None:
+    logging.getLogger().addFilter(_DropClientNoise())
     json_logs = json_logs if json_logs is not None else os.environ.get("CODEX_CONVEX_LOG") == "json"
     level_name = (level or os.environ.get("CODEX_CONVEX_LOG_LEVEL") or "WARNING").upper()
     renderer: structlog.typing.Processor = (

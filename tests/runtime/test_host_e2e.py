@@ -220,3 +220,25 @@ async def test_send_when_stopped_fails_clearly_without_opt_in(host_config: HostC
         with pytest.raises(HostNotRunningError) as e:
             await host.send("x")
     assert e.value.code == "E_HOST_NOT_RUNNING"
+
+
+async def test_watch_conversation_shows_optimistic_then_durable(host_config: HostConfig) -> None:
+    snapshots: list[Any] = []
+    async with CodexHost(host_config) as host:
+        cid = await host.new_conversation()
+
+        async def watch() -> None:
+            async for snap in host.watch_conversation(cid):
+                snapshots.append(snap)
+                texts = [m["text"] for m in snap.messages if not m.get("optimistic")]
+                if "echo: watch me" in texts and all(not m.get("optimistic") for m in snap.messages):
+                    return
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(watch)
+            await anyio.sleep(0.3)
+            await host.send("watch me")
+    assert any(any(m.get("optimistic") for m in s.messages) for s in snapshots)
+    last = snapshots[-1]
+    assert [(m["role"], m["text"]) for m in last.messages] == [("user", "watch me"), ("assistant", "echo: watch me")]
+    assert last.sync_progress.sync_state == "unsynced" and last.can_send

@@ -38,6 +38,7 @@ import type * as text from "../text.js";
 import type * as tokenUsage from "../tokenUsage.js";
 import type * as validators from "../validators.js";
 import type * as version from "../version.js";
+import type * as views from "../views.js";
 
 const fullApi: ApiFromModules<{
   conversations: typeof conversations;
@@ -64,6 +65,7 @@ const fullApi: ApiFromModules<{
   tokenUsage: typeof tokenUsage;
   validators: typeof validators;
   version: typeof version;
+  views: typeof views;
 }> = anyApi as any;
 
 /**

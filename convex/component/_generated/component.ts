@@ -801,4 +801,88 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         Name
       >;
     };
+    views: {
+      conversationView: FunctionReference<
+        "query",
+        "internal",
+        { actor: string; conversationId: string; numMessages?: number },
+        | { found: false }
+        | {
+            found: true;
+            conversation: {
+              conversationId: string;
+              title: string | null;
+              status: "active" | "archived";
+              threadId: string | null;
+              syncState: "unsynced" | "syncing" | "synced" | "drifted";
+              activeSyncJobId: string | null;
+              createdAt: number;
+              updatedAt: number;
+            };
+            messages: Array<{
+              threadId: string;
+              turnId: string;
+              itemId: string;
+              turnOrdinal: number;
+              itemOrdinal: number;
+              role: "user" | "assistant" | "tool" | "system";
+              kind: string;
+              status:
+                | "streaming"
+                | "completed"
+                | "interrupted"
+                | "failed"
+                | "declined";
+              text: string;
+              summary: string | null;
+              deltaCount: number;
+              createdAt: number;
+              updatedAt: number;
+            }>;
+            hasOlderMessages: boolean;
+            pendingRequests: Array<{
+              conversationId: string;
+              threadId: string;
+              turnId: string;
+              itemId: string | null;
+              requestId: string;
+              method: string;
+              paramsJson: string;
+              status: "pending" | "answered" | "expired";
+              decisionJson: string | null;
+              answeredBy: string | null;
+              createdAt: number;
+            }>;
+            latestJob: {
+              jobId: string;
+              sourceId: string;
+              conversationId: string;
+              state:
+                | "queued"
+                | "running"
+                | "retry_wait"
+                | "verifying"
+                | "succeeded"
+                | "failed"
+                | "cancelled";
+              publicState: "syncing" | "synced" | "failed" | "cancelled";
+              totalChunks: number;
+              totalRecords: number;
+              totalBytes: number;
+              processedChunks: number;
+              processedRecords: number;
+              verifiedRecords: number;
+              attempts: number;
+              lastError: { code: string; message: string } | null;
+              maxStepBytesRead: number;
+              label: string;
+              createdAt: number;
+              updatedAt: number;
+              startedAt: number | null;
+              finishedAt: number | null;
+            } | null;
+          },
+        Name
+      >;
+    };
   };

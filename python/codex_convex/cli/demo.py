@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import anyio
 import typer
 
-from ._output import console, emit_json, table
+from ._output import console, emit_json, progress, table
 
 
 def demo(json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Run real Codex turns against the scripted model (no API key, nothing leaves 127.0.0.1)."""
+    """Real Codex turns replicated live into Convex, an approval answered through Convex, a file change, and an
+    older local thread imported through a sync source. Embedded defaults: no API key, no Convex account."""
     from ..demo import run_demo
 
     def on_text(s: str) -> None:
@@ -22,10 +23,33 @@ def demo(json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
         if not json_out:
             console.print(f"[dim]{s}[/dim]")
 
-    reports = anyio.run(lambda: run_demo(on_text, on_event))
+    with progress(enabled=not json_out) as bar:
+        tasks: dict[str, Any] = {}
+
+        def on_progress(kind: str, info: dict[str, Any]) -> None:
+            if kind == "upload":
+                tasks.setdefault("up", bar.add_task("upload chunks", total=info["total"]))
+                bar.update(tasks["up"], completed=info["done"], total=info["total"])
+            else:
+                tasks.setdefault("job", bar.add_task("ingest + verify", total=2 * max(1, info["totalRecords"])))
+                bar.update(tasks["job"], completed=info["processedRecords"] + info["verifiedRecords"],
+                           description=f"job {info['label']}")
+
+        report = anyio.run(lambda: run_demo(on_text, on_event, on_progress))
     if json_out:
-        emit_json([r.__dict__ for r in reports])
+        emit_json(report.__dict__)
         return
-    console.print(table("Turns", ["prompt", "status", "items", "deltas", "approvals", "seconds"], [
-        [r.prompt, r.status, ", ".join(r.items), r.deltas, ", ".join(r.approvals) or "-", f"{r.seconds:.2f}"]
-        for r in reports]))
+    console.print(table("Turns", ["prompt", "status"], [[t["prompt"], t["status"]] for t in report.turns]))
+    console.print(table("Approvals", ["request", "answered by"],
+                        [[a["method"], a["answeredBy"]] for a in report.approvals]))
+    console.print(table("In Convex now", ["conversation", "thread", "turns", "messages", "sync", "tokens"], [
+        [c["conversationId"], c["threadId"], c["turns"], c["messages"], c["syncState"], c["tokens"] or "-"]
+        for c in report.conversations]))
+    console.print(f"import: {report.import_result}")
+    console.print("\nLook further:\n"
+                  "  codex-convex backend start            # a local backend that keeps running\n"
+                  "  codex-convex run --scripted \"hello\"   # one live turn\n"
+                  "  codex-convex sync --all               # import your own CODEX_HOME threads\n"
+                  "  codex-convex jobs                     # sync jobs\n"
+                  "(the demo's backend was temporary; point CONVEX_URL/CONVEX_TOKEN at a real deployment to keep "
+                  "the data)")

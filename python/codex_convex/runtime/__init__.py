@@ -3,9 +3,11 @@
 from .config import Decision, HostConfig, HostMode, ServerRequestInfo
 from .host import CodexHost, HostNotRunningError, NoThreadError, TurnResult
 from .lifecycle import HostPhase, LifecycleSource, LifecycleState
+from .watch import ConversationSnapshot, SyncProgress, watch_conversation
 
 __all__ = [
     "CodexHost",
+    "ConversationSnapshot",
     "Decision",
     "HostConfig",
     "HostMode",
@@ -15,5 +17,7 @@ __all__ = [
     "LifecycleState",
     "NoThreadError",
     "ServerRequestInfo",
+    "SyncProgress",
     "TurnResult",
+    "watch_conversation",
 ]

@@ -31,6 +31,7 @@ from ..replication.events import now_ms
 from .approvals import answer_locally, answer_via_convex
 from .config import HostConfig, HostMode, ServerRequestInfo
 from .lifecycle import HostPhase, Lifecycle, LifecycleSource, LifecycleState
+from .watch import ConversationSnapshot, Optimistic, watch_conversation
 
 log = structlog.get_logger("codex_convex.host")
 
@@ -79,6 +80,7 @@ class CodexHost:
         self._http: ConvexHttp | None = None
         self.api: HostApi | None = None
         self._subscriber: Subscriber | None = None
+        self._optimistic = Optimistic()
         if config.mode is HostMode.REPLICA:
             if not config.convex_url:
                 raise CodexConvexError("codex+replica mode needs convex_url", code="E_HOST_CONFIG")
@@ -356,10 +358,28 @@ class CodexHost:
         if b is not None:
             await self.open_thread("resume", thread_id=b.thread_id, persisted_conversation_id=b.conversation_id)
 
+    def watch_conversation(self, conversation_id: str | None = None, *,
+                           page_size: int = 50) -> AsyncIterator[ConversationSnapshot]:
+        """Live snapshots of a conversation (messages, pending approvals, sync progress), with this host's sends
+        shown at once as optimistic entries. :raises PersistenceDisabledError: in codex-only mode."""
+        self._require_api()
+        cid = conversation_id or self._active().conversation_id
+        assert cid is not None and self._subscriber is not None
+        return watch_conversation(self._subscriber, cid, page_size=page_size, optimistic=self._optimistic)
+
     async def send(self, text: str, **turn_params: Any) -> TurnResult:
-        """Run one turn and wait for it; its final state is persisted before this returns."""
+        """Run one turn and wait for it; its final state is persisted before this returns.
+
+        :raises CodexConvexError: ``E_HOST_SYNC_IN_PROGRESS`` while an import of this conversation is syncing.
+        """
         await self._ensure_running()
         b = self._active()
+        if self.api is not None and b.conversation_id is not None:
+            got = await self.api.get_conversation(conversation_id=b.conversation_id)
+            if got["found"] and got["conversation"]["syncState"] == "syncing":
+                raise CodexConvexError("an import of this conversation is still syncing: wait for it to finish",
+                                       code="E_HOST_SYNC_IN_PROGRESS")
+            self._optimistic.add(b.conversation_id, text, now_ms())
         params = {"threadId": b.thread_id, "input": [{"type": "text", "text": text}],
                   "approvalPolicy": self.config.approval_policy, **turn_params}
         res = await self.request("turn/start", params)

@@ -22,6 +22,7 @@ ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
     "getConversationSummary": "query",
     "listThreadsForConversation": "query",
     "ingestEvents": "mutation",
+    "getConversationView": "query",
     "listMessages": "query",
     "getTurn": "query",
     "listTurns": "query",
@@ -40,7 +41,7 @@ ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
 
 
 class HostApi(HostApiBase):
-    """The 26 endpoints of host contract v1."""
+    """The 27 endpoints of host contract v1."""
 
     async def validate_host_wiring(self, *, conversation_id: str | None = None) -> Any:
         """Check that the shim, auth and the component are wired (call at start-up). (query ``chat:validateHostWiring``)"""
@@ -89,6 +90,10 @@ class HostApi(HostApiBase):
     async def ingest_events(self, *, conversation_id: str, stream_id: str, seq: float, events: list[dict[str, Any]]) -> Any:
         """Apply a sequenced batch of host events (live replication). (mutation ``chat:ingestEvents``)"""
         return await self._call("mutation", "chat:ingestEvents", {"conversationId": conversation_id, "streamId": stream_id, "seq": seq, "events": events})
+
+    async def get_conversation_view(self, *, conversation_id: str, num_messages: float | None = None) -> Any:
+        """Everything a conversation view shows, in one query: subscribe to it. (query ``chat:getConversationView``)"""
+        return await self._call("query", "chat:getConversationView", {"conversationId": conversation_id, "numMessages": num_messages})
 
     async def list_messages(self, *, conversation_id: str, pagination_opts: dict[str, Any]) -> Any:
         """Messages with their text, newest first, a page at a time. (query ``chat:listMessages``)"""

@@ -1,0 +1,33 @@
+"""The README's main job runs end to end and ends with the table of what is in Convex."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.codex
+
+
+def test_demo_json_reports_live_turns_approvals_through_convex_and_an_import() -> None:
+    out = subprocess.run([sys.executable, "-m", "codex_convex", "demo", "--json"], capture_output=True, text=True,
+                         timeout=180, env={k: v for k, v in os.environ.items() if k != "CONVEX_URL"})
+    assert out.returncode == 0, out.stderr[-3000:]
+    report = json.loads(out.stdout)
+    assert [t["status"] for t in report["turns"]] == ["completed"] * 3
+    assert {a["method"] for a in report["approvals"]} == {"item/commandExecution/requestApproval",
+                                                          "item/fileChange/requestApproval"}
+    assert report["import_result"]["state"] == "synced"
+    live, imported = report["conversations"]
+    assert live["turns"] == 3 and live["syncState"] == "synced"
+    assert imported["turns"] == 3 and imported["syncState"] == "synced"
+
+
+def test_demo_prints_the_final_table() -> None:
+    out = subprocess.run([sys.executable, "-m", "codex_convex", "demo"], capture_output=True, text=True, timeout=180,
+                         env={k: v for k, v in os.environ.items() if k != "CONVEX_URL"})
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "In Convex now" in out.stderr and "Look further" in out.stderr
