@@ -27,5 +27,8 @@ export const vIngestEvent = v.union(
 );
 export type IngestEvent = Infer<typeof vIngestEvent>;
 
-/** Most events one batch may carry (the host also bounds a batch by bytes). */
-export const MAX_EVENTS_PER_BATCH = 512;
+/**
+ * Most events one batch may carry (the host also bounds a batch by bytes): each event costs up to ~8 index
+ * ranges, and a transaction may read 4,096.
+ */
+export const MAX_EVENTS_PER_BATCH = 256;

@@ -44,7 +44,8 @@ export async function startJob(ctx: MutationCtx, source: Doc<"sync_sources">, co
   const jobId = await ctx.db.insert("sync_jobs", {
     actor: source.actor, conversationId: conv._id, sourceId: source._id, state: "queued", lease: 1,
     totalChunks: totals.chunks, totalRecords: totals.records, totalBytes: totals.bytes,
-    processedChunks: 0, processedRecords: 0, verifiedChunks: 0, verifiedRecords: 0, attempts: 0,
+    processedChunks: 0, processedOffset: 0, processedRecords: 0, verifiedChunks: 0, verifiedOffset: 0, verifiedRecords: 0,
+    attempts: 0,
     maxStepBytesRead: 0, createdAt: now, updatedAt: now,
   });
   await ctx.db.patch(conv._id, { activeSyncJobId: jobId, syncState: "syncing", updatedAt: now });

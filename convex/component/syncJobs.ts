@@ -22,6 +22,8 @@ import { MAX_PAGE_SIZE, paginated, vActor, vPaginationOpts } from "./validators.
 
 export const STEP_MAX_BYTES = 2 * 1024 * 1024; // payload read per step: writes stay far under 16 MiB
 export const STEP_MAX_CHUNKS = 8;
+// Records applied per step: each costs up to ~8 index ranges (limit 4,096 per transaction) and a few writes.
+export const STEP_MAX_RECORDS = 250;
 export const MAX_ATTEMPTS = 8;
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
@@ -74,7 +76,7 @@ export const runStep = internalMutation({
     const verifying = job.processedChunks >= job.totalChunks;
     const target = verifying ? "verifying" : "running";
     if (!canMove(job.state, target)) return null;
-    let result: { chunks: number; records: number; bytes: number };
+    let result: { index: number; offset: number; records: number; bytes: number };
     try {
       result = await ctx.runMutation(internal.syncJobs.processChunks, { jobId, verify: verifying });
     } catch (e) {
@@ -84,15 +86,15 @@ export const runStep = internalMutation({
     const next = { lease: job.lease + 1, attempts: 0, retryAt: undefined, startedAt: job.startedAt ?? now,
       maxStepBytesRead: Math.max(job.maxStepBytesRead, result.bytes) };
     if (!verifying) {
-      const processedChunks = job.processedChunks + result.chunks;
+      const processedChunks = result.index;
       const moved = await moveJob(ctx, job, processedChunks >= job.totalChunks ? "verifying" : "running", {
-        ...next, processedChunks, processedRecords: job.processedRecords + result.records,
+        ...next, processedChunks, processedOffset: result.offset, processedRecords: job.processedRecords + result.records,
       });
       if (!moved) throw new Error(`sync job ${jobId}: no transition from ${job.state} after an ingest step`);
     } else {
-      const verifiedChunks = job.verifiedChunks + result.chunks;
+      const verifiedChunks = result.index;
       const done = verifiedChunks >= job.totalChunks;
-      const moved = await moveJob(ctx, job, done ? "succeeded" : "verifying", { ...next, verifiedChunks, verifiedRecords: job.verifiedRecords + result.records });
+      const moved = await moveJob(ctx, job, done ? "succeeded" : "verifying", { ...next, verifiedChunks, verifiedOffset: result.offset, verifiedRecords: job.verifiedRecords + result.records });
       if (!moved) throw new Error(`sync job ${jobId}: no transition from ${job.state} after a verify step`);
       if (done) {
         const conv = await ctx.db.get(job.conversationId);
@@ -141,26 +143,35 @@ async function chunkAt(ctx: QueryCtx, job: Doc<"sync_jobs">, index: number) {
   return { meta, records: JSON.parse(body.payload) as IngestEvent[], bytes: utf8Bytes(body.payload) };
 }
 
-/** One step's work, in a sub-transaction: ingest (or verify) chunks from where the job stands, within budget. */
+/**
+ * One step's work, in a sub-transaction: ingest (or verify) from where the job stands — chunk `index`, record
+ * `offset` — until a budget runs out (records, bytes read, chunks). Returns the new position.
+ */
 export const processChunks = internalMutation({
   args: { jobId: v.id("sync_jobs"), verify: v.boolean() },
-  returns: v.object({ chunks: v.number(), records: v.number(), bytes: v.number() }),
+  returns: v.object({ index: v.number(), offset: v.number(), records: v.number(), bytes: v.number() }),
   handler: async (ctx, { jobId, verify }) => {
     const job = (await ctx.db.get(jobId))!;
     const conv = await ctx.db.get(job.conversationId);
     if (conv === null) fail("E_CONVERSATION_NOT_FOUND", "the conversation was deleted");
     let index = verify ? job.verifiedChunks : job.processedChunks;
+    let offset = verify ? job.verifiedOffset : job.processedOffset;
     let chunks = 0, records = 0, bytes = 0;
-    while (index < job.totalChunks && chunks < STEP_MAX_CHUNKS && (chunks === 0 || bytes < STEP_MAX_BYTES)) {
+    while (index < job.totalChunks && chunks < STEP_MAX_CHUNKS && records < STEP_MAX_RECORDS && (chunks === 0 || bytes < STEP_MAX_BYTES)) {
       const c = await chunkAt(ctx, job, index);
-      if (verify) await verifyRecords(ctx, conv, c.records, index);
-      else await applyEvents(ctx, conv, c.records);
+      const slice = c.records.slice(offset, offset + (STEP_MAX_RECORDS - records));
+      if (verify) await verifyRecords(ctx, conv, slice, index);
+      else await applyEvents(ctx, conv, slice);
       chunks += 1;
-      records += c.records.length;
+      records += slice.length;
       bytes += c.bytes;
-      index += 1;
+      offset += slice.length;
+      if (offset >= c.records.length) {
+        index += 1;
+        offset = 0;
+      }
     }
-    return { chunks, records, bytes };
+    return { index, offset, records, bytes };
   },
 });
 

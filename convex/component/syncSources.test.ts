@@ -75,6 +75,19 @@ describe("sync sources: the whole flow", () => {
     expect(msgs.page.at(-1)).toMatchObject({ role: "user", text: "question 0" });
   });
 
+  it("a chunk bigger than a step's record budget is ingested across steps, nothing twice", async () => {
+    const t = initConvexTest();
+    const sourceId = await begin(t);
+    const chunks = chunk(threadRecords("th", 160), 4096); // 640 records in one chunk; a step applies at most 250
+    expect(chunks).toHaveLength(1);
+    await uploadAll(t, sourceId, chunks);
+    const { jobId } = await t.mutation(api.syncSources.seal, { actor, sourceId, ...totals(chunks) });
+    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    expect(await t.query(api.syncJobs.get, { actor, jobId })).toMatchObject({ job: { state: "succeeded", processedRecords: 640, verifiedRecords: 640 } });
+    const counts = await t.run(async (ctx) => [(await ctx.db.query("turns").collect()).length, (await ctx.db.query("messages").collect()).length]);
+    expect(counts).toEqual([160, 320]);
+  });
+
   it("sealing twice returns the same job; a restart with the same key finds the source and what it holds", async () => {
     const t = initConvexTest();
     const sourceId = await begin(t);

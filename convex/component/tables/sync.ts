@@ -58,9 +58,11 @@ export const syncTables = {
     totalChunks: v.number(),
     totalRecords: v.number(),
     totalBytes: v.number(),
-    processedChunks: v.number(),
+    processedChunks: v.number(), // chunks wholly ingested
+    processedOffset: v.number(), // records of the next chunk already ingested (a step may stop inside a chunk)
     processedRecords: v.number(),
     verifiedChunks: v.number(),
+    verifiedOffset: v.number(),
     verifiedRecords: v.number(),
     attempts: v.number(), // failed attempts of the current step
     retryAt: v.optional(v.number()),

@@ -1,0 +1,87 @@
+"""Import throughput: records/s from seal to synced, beside the same backend's raw ingest ceiling for the same
+rows (the same events written straight through ``ingestEvents`` in maximal batches), in one run.
+
+    .venv/bin/python -m tools.bench.importing [--turns 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from codex_convex.backend import LocalBackend, mint_dev_token
+from codex_convex.convex_api import ConvexHttp, Subscriber
+from codex_convex.host_api import HostApi
+from codex_convex.sync import chunk_records, import_thread, thread_records
+
+from ._common import write
+
+
+def synthetic_thread(thread_id: str, turns: int) -> dict[str, Any]:
+    return {"id": thread_id, "preview": "bench", "turns": [
+        {"id": f"turn-{i:06d}", "status": "completed", "startedAt": 1_700_000_000 + i, "completedAt": 1_700_000_001 + i,
+         "items": [{"type": "userMessage", "id": f"u{i}", "content": [{"type": "text", "text": f"question {i}"}]},
+                   {"type": "commandExecution", "id": f"c{i}", "command": "ls", "status": "completed",
+                    "aggregatedOutput": "file.txt\n" * 40},
+                   {"type": "agentMessage", "id": f"m{i}", "text": f"answer {i} " * 20}]}
+        for i in range(turns)]}
+
+
+async def measure(turns: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp_s, LocalBackend(Path(tmp_s) / "backend") as backend:
+        token = mint_dev_token(backend.data_dir, "bench")
+        async with ConvexHttp(backend.url, token=token) as http:
+            api = HostApi(http)
+            # Baseline: the same rows, straight through live ingest, in the largest batches it takes.
+            base = synthetic_thread("baseline-thread", turns)
+            events = list(thread_records(base))
+            cid = (await api.sync_open_conversation_binding(thread_id=base["id"]))["conversation"]["conversationId"]
+            t0 = time.perf_counter()
+            for seq in range(0, len(events), 256):
+                await api.ingest_events(conversation_id=cid, stream_id="bench", seq=seq, events=events[seq:seq + 256])
+            ceiling_s = time.perf_counter() - t0
+            # The import: chunk, upload, seal, job to synced (followed by subscription).
+            thread = synthetic_thread("import-thread", turns)
+
+            async def read(method: str, params: dict[str, Any]) -> Any:
+                return {"thread": thread}
+
+            sealed_at: list[float] = []
+
+            def on_progress(kind: str, info: dict[str, Any]) -> None:
+                if kind == "job" and not sealed_at:
+                    sealed_at.append(time.perf_counter())
+
+            t1 = time.perf_counter()
+            result = await import_thread(read, api, Subscriber(backend.url, token=token, http=http), thread["id"],
+                                         on_progress=on_progress)
+            total_s = time.perf_counter() - t1
+            seal_to_synced = time.perf_counter() - sealed_at[0] if sealed_at else total_s
+    chunks = sum(1 for _ in chunk_records(thread_records(thread)))
+    return {
+        "turns": turns, "records": result.records, "chunks": chunks, "bytes": result.bytes, "state": result.state,
+        "import_seconds_total": round(total_s, 2), "seal_to_synced_seconds": round(seal_to_synced, 2),
+        "import_records_per_s": round(result.records / total_s, 1),
+        "ceiling_records_per_s": round(len(events) / ceiling_s, 1),
+        "import_vs_ceiling": round((result.records / total_s) / (len(events) / ceiling_s), 3),
+        "max_step_bytes_read": result.max_step_bytes_read,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--turns", type=int, default=1000)
+    r = anyio.run(measure, ap.parse_args().turns)
+    print(f"records {r['records']} in {r['chunks']} chunks ({r['bytes']} bytes): import {r['import_records_per_s']}"
+          f" rec/s, ceiling {r['ceiling_records_per_s']} rec/s, ratio {r['import_vs_ceiling']}; largest step read "
+          f"{r['max_step_bytes_read']} bytes; state {r['state']}")
+    print(f"written to {write('import', r)}")
+
+
+if __name__ == "__main__":
+    main()

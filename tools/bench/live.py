@@ -1,0 +1,114 @@
+"""Live replication latency and write cost (DESIGN §6).
+
+The scripted model streams deltas at a steady rate; for each delta we record when Codex's stdout line reached the
+host (the direct-pipe baseline: model → Codex → host) and when a *second client's* subscription to the
+conversation view first showed it. Reports p50/p99 of (subscription − stdout line), the first delta's latency,
+and mutations per 1,000 deltas, beside upstream's published cost (62 per 1,000; p50 > 125 ms).
+
+    .venv/bin/python -m tools.bench.live [--rate 200] [--deltas 600]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from codex_convex.backend import LocalBackend, mint_dev_token
+from codex_convex.codex import write_scripted_home
+from codex_convex.convex_api import Subscriber
+from codex_convex.runtime import CodexHost, HostConfig
+from codex_convex.scripted_model import ScriptedModelServer
+
+from ._common import summary_ms, write
+
+UPSTREAM_MUTATIONS_PER_1000 = 62.0
+
+
+async def measure(rate: float, deltas: int) -> dict[str, Any]:
+    with ScriptedModelServer() as model, tempfile.TemporaryDirectory() as tmp_s:
+        tmp = Path(tmp_s)
+        home = write_scripted_home(tmp / "home", model.base_url)
+        (tmp / "work").mkdir()
+        with LocalBackend(tmp / "backend") as backend:
+            token = mint_dev_token(backend.data_dir, "bench")
+            line_at: dict[int, float] = {}
+            seen_at: dict[int, float] = {}
+            sent_at: dict[int, float] = {}
+
+            def on_note(method: str, params: dict[str, Any]) -> None:
+                if method == "item/agentMessage/delta":
+                    tok = params["delta"].strip()
+                    if tok.startswith("tok"):
+                        line_at[int(tok[3:])] = time.perf_counter()
+
+            cfg = HostConfig(codex_home=home, cwd=tmp / "work", convex_url=backend.url, token=token,
+                             on_notification=on_note, turn_timeout_s=600)
+            async with CodexHost(cfg) as host:
+                cid = await host.new_conversation()
+                await host.send("warm up")
+                watcher = Subscriber(backend.url, token=token)
+                done = anyio.Event()
+
+                async def watch() -> None:
+                    async for view in watcher.watch("chat:getConversationView",
+                                                    {"conversationId": cid, "numMessages": 2}):
+                        now = time.perf_counter()
+                        msgs = view["messages"] if view["found"] else []
+                        if not msgs or msgs[0]["role"] != "assistant" or "tok" not in msgs[0]["text"]:
+                            continue
+                        count = msgs[0]["text"].count("tok")
+                        for i in range(count):
+                            seen_at.setdefault(i, now)
+                        if count >= deltas:
+                            done.set()
+                            return
+
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(watch)
+                    await anyio.sleep(0.2)
+                    assert host._binding is not None and host._binding.replicator is not None
+                    rep = host._binding.replicator
+                    writes_before, delta_writes_before = rep.writes, rep.delta_writes
+                    t0 = time.perf_counter()
+                    await host.send(f"DELTAS {deltas} {rate}")
+                    with anyio.fail_after(60):
+                        await done.wait()
+                    writes = rep.writes - writes_before
+                    delta_writes = rep.delta_writes - delta_writes_before
+                    tg.cancel_scope.cancel()
+                elapsed = time.perf_counter() - t0
+    lat = [seen_at[i] - line_at[i] for i in range(deltas) if i in seen_at and i in line_at]
+    steady = lat[10:] if len(lat) > 20 else lat
+    del sent_at
+    return {
+        "rate_per_s": rate, "deltas": deltas, "seconds": round(elapsed, 2),
+        "first_delta_ms": round(lat[0] * 1000, 2) if lat else None,
+        "steady": summary_ms(steady),
+        "mutations": writes, "mutations_per_1000_deltas": round(writes * 1000 / deltas, 1),
+        "streaming_mutations_per_1000_deltas": round(delta_writes * 1000 / deltas, 1),
+        "vs_upstream_write_cost": round((writes * 1000 / deltas) / UPSTREAM_MUTATIONS_PER_1000, 3),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rate", type=float, nargs="*", default=[50.0, 200.0])
+    ap.add_argument("--deltas", type=int, default=1000)
+    args = ap.parse_args()
+    runs = [anyio.run(measure, r, args.deltas) for r in args.rate]
+    print(f"{'rate/s':>7} {'first ms':>9} {'p50 ms':>7} {'p99 ms':>7} {'mut/1k':>7} {'stream/1k':>9} "
+          f"{'vs upstream':>11}")
+    for r in runs:
+        print(f"{r['rate_per_s']:>7.0f} {r['first_delta_ms']:>9} {r['steady']['p50_ms']:>7} {r['steady']['p99_ms']:>7}"
+              f" {r['mutations_per_1000_deltas']:>7} {r['streaming_mutations_per_1000_deltas']:>9}"
+              f" {r['vs_upstream_write_cost']:>11}")
+    print(f"written to {write('live', {'runs': runs, 'upstream': {'mutations_per_1000': 62, 'p50_ms': '>125'}})}")
+
+
+if __name__ == "__main__":
+    main()
