@@ -31,7 +31,7 @@ $(NPM_STAMP): convex/package.json convex/package-lock.json
 	touch $@
 
 lint: setup
-	$(BIN)/ruff check python tests
+	$(BIN)/ruff check python tests tools
 
 typecheck: setup
 	$(BIN)/mypy
