@@ -3,11 +3,13 @@
 No fixed flush timer: an event is sent at once when no write is in flight; while one is, events gather and go in
 the next write (bounded by bytes and count). Streaming text is the one thing that can outrun writes, so writes
 that carry message deltas are spaced at least ``min_write_interval_s`` apart (the first delta after a pause
-still goes at once): at 200 deltas/s that is ~12 writes/s, under upstream's 62 mutations per 1,000 deltas, with
+still goes at once): at 200 deltas/s that is ~12 writes/s, near upstream's 62 mutations per 1,000 deltas, with
 a p50 latency of about half the interval (tools/bench/live.py measures both). Turn and item events never wait;
-``flush()`` skips the wait. Adjacent deltas of one message merge into one event. Every batch carries its first sequence number; the server accepts the next one, ignores what it has,
-and answers a gap with the sequence it expects, which the replicator re-sends from. A batch the server refuses
-with a code is never dropped silently: it stops the replicator and :meth:`flush` raises it.
+``flush()`` skips the wait. Adjacent deltas of one message merge into one event.
+
+Every batch carries its first sequence number; the server accepts the next one, ignores what it has, and answers
+a gap with the sequence it expects. A batch the server refuses with a code is never dropped silently: it stops
+the replicator and :meth:`flush` raises it.
 """
 
 from __future__ import annotations
