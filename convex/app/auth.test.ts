@@ -13,7 +13,7 @@ const BOB = { subject: "bob", issuer: "https://dev.codex-convex.local", tokenIde
 const page = { numItems: 10, cursor: null };
 const at = 1_700_000_000_000;
 
-type Setup = { conversationId: string; sourceId: string };
+type Setup = { conversationId: string; sourceId: string; deletionJobId: string };
 /** Arguments for each endpoint aimed at alice's data. */
 const ARGS: Record<keyof typeof contract.endpoints, (s: Setup) => Record<string, unknown>> = {
   validateHostWiring: (s) => ({ conversationId: s.conversationId }),
@@ -43,6 +43,16 @@ const ARGS: Record<keyof typeof contract.endpoints, (s: Setup) => Record<string,
   cancelConversationSyncJob: (s) => ({ jobId: s.sourceId }),
   getConversationSyncJob: (s) => ({ conversationId: s.conversationId }),
   listConversationSyncJobs: () => ({ paginationOpts: page }),
+  deleteThread: () => ({ threadId: "th-alice" }),
+  scheduleDeleteThread: () => ({ threadId: "th-alice", delayMs: 1000 }),
+  deleteTurn: () => ({ threadId: "th-alice", turnId: "t1" }),
+  scheduleDeleteTurn: () => ({ threadId: "th-alice", turnId: "t1", delayMs: 1000 }),
+  purgeActorData: () => ({}),
+  schedulePurgeActorData: () => ({ delayMs: 1000 }),
+  cancelDeletion: (s) => ({ jobId: s.deletionJobId }),
+  forceRunDeletion: (s) => ({ jobId: s.deletionJobId }),
+  getDeletionStatus: (s) => ({ jobId: s.deletionJobId }),
+  previewDeletion: () => ({ threadId: "th-alice" }),
 };
 
 async function aliceWorld() {
@@ -60,12 +70,13 @@ async function aliceWorld() {
   });
   // runInComponent is on convex-test's object but not in its types.
   const { source } = await a.mutation(ref("startConversationSyncSource", "mutation"), { threadId: "th-alice", idempotencyKey: "alice-import" });
+  const deletion = await a.mutation(ref("scheduleDeleteTurn", "mutation"), { threadId: "th-alice", turnId: "t1", delayMs: 3_600_000 });
   const snapshot = () => (t as unknown as { runInComponent: (p: string, f: (ctx: any) => Promise<unknown>) => Promise<Record<string, unknown[]>> }).runInComponent("codexConvex", async (ctx: any) => {
     const out: Record<string, unknown[]> = {};
     for (const table of Object.keys(componentSchema.tables)) out[table] = await ctx.db.query(table).collect();
     return out;
   });
-  return { t, ref, setup: { conversationId: conversation.conversationId as string, sourceId: source.sourceId as string }, snapshot };
+  return { t, ref, setup: { conversationId: conversation.conversationId as string, sourceId: source.sourceId as string, deletionJobId: deletion.jobId as string }, snapshot };
 }
 
 function leaks(result: unknown): boolean {

@@ -25,7 +25,7 @@ export const newConversation = mutation({
   returns: v.object({
     conversationId: v.string(),
     title: v.union(v.string(), v.null()),
-    status: v.union(v.literal("active"), v.literal("archived")),
+    status: v.union(v.literal("active"), v.literal("archived"), v.literal("deleting")),
     threadId: v.union(v.string(), v.null()),
     syncState: v.union(v.literal("unsynced"), v.literal("syncing"), v.literal("synced"), v.literal("drifted")),
     activeSyncJobId: v.union(v.string(), v.null()),
@@ -43,7 +43,7 @@ export const syncOpenConversationBinding = mutation({
     conversation: v.object({
       conversationId: v.string(),
       title: v.union(v.string(), v.null()),
-      status: v.union(v.literal("active"), v.literal("archived")),
+      status: v.union(v.literal("active"), v.literal("archived"), v.literal("deleting")),
       threadId: v.union(v.string(), v.null()),
       syncState: v.union(v.literal("unsynced"), v.literal("syncing"), v.literal("synced"), v.literal("drifted")),
       activeSyncJobId: v.union(v.string(), v.null()),
@@ -72,7 +72,7 @@ export const markConversationSyncProgress = mutation({
     conversation: v.object({
       conversationId: v.string(),
       title: v.union(v.string(), v.null()),
-      status: v.union(v.literal("active"), v.literal("archived")),
+      status: v.union(v.literal("active"), v.literal("archived"), v.literal("deleting")),
       threadId: v.union(v.string(), v.null()),
       syncState: v.union(v.literal("unsynced"), v.literal("syncing"), v.literal("synced"), v.literal("drifted")),
       activeSyncJobId: v.union(v.string(), v.null()),
@@ -93,7 +93,7 @@ export const forceRebindConversationSync = mutation({
   returns: v.object({
     conversationId: v.string(),
     title: v.union(v.string(), v.null()),
-    status: v.union(v.literal("active"), v.literal("archived")),
+    status: v.union(v.literal("active"), v.literal("archived"), v.literal("deleting")),
     threadId: v.union(v.string(), v.null()),
     syncState: v.union(v.literal("unsynced"), v.literal("syncing"), v.literal("synced"), v.literal("drifted")),
     activeSyncJobId: v.union(v.string(), v.null()),
@@ -113,7 +113,7 @@ export const archiveConversation = mutation({
   returns: v.object({
     conversationId: v.string(),
     title: v.union(v.string(), v.null()),
-    status: v.union(v.literal("active"), v.literal("archived")),
+    status: v.union(v.literal("active"), v.literal("archived"), v.literal("deleting")),
     threadId: v.union(v.string(), v.null()),
     syncState: v.union(v.literal("unsynced"), v.literal("syncing"), v.literal("synced"), v.literal("drifted")),
     activeSyncJobId: v.union(v.string(), v.null()),
@@ -130,7 +130,7 @@ export const unarchiveConversation = mutation({
   returns: v.object({
     conversationId: v.string(),
     title: v.union(v.string(), v.null()),
-    status: v.union(v.literal("active"), v.literal("archived")),
+    status: v.union(v.literal("active"), v.literal("archived"), v.literal("deleting")),
     threadId: v.union(v.string(), v.null()),
     syncState: v.union(v.literal("unsynced"), v.literal("syncing"), v.literal("synced"), v.literal("drifted")),
     activeSyncJobId: v.union(v.string(), v.null()),
@@ -159,7 +159,7 @@ export const listConversations = query({
       v.object({
         conversationId: v.string(),
         title: v.union(v.string(), v.null()),
-        status: v.union(v.literal("active"), v.literal("archived")),
+        status: v.union(v.literal("active"), v.literal("archived"), v.literal("deleting")),
         threadId: v.union(v.string(), v.null()),
         syncState: v.union(v.literal("unsynced"), v.literal("syncing"), v.literal("synced"), v.literal("drifted")),
         activeSyncJobId: v.union(v.string(), v.null()),
@@ -186,7 +186,7 @@ export const getConversation = query({
       conversation: v.object({
         conversationId: v.string(),
         title: v.union(v.string(), v.null()),
-        status: v.union(v.literal("active"), v.literal("archived")),
+        status: v.union(v.literal("active"), v.literal("archived"), v.literal("deleting")),
         threadId: v.union(v.string(), v.null()),
         syncState: v.union(v.literal("unsynced"), v.literal("syncing"), v.literal("synced"), v.literal("drifted")),
         activeSyncJobId: v.union(v.string(), v.null()),
@@ -209,7 +209,7 @@ export const getConversationSummary = query({
       conversation: v.object({
         conversationId: v.string(),
         title: v.union(v.string(), v.null()),
-        status: v.union(v.literal("active"), v.literal("archived")),
+        status: v.union(v.literal("active"), v.literal("archived"), v.literal("deleting")),
         threadId: v.union(v.string(), v.null()),
         syncState: v.union(v.literal("unsynced"), v.literal("syncing"), v.literal("synced"), v.literal("drifted")),
         activeSyncJobId: v.union(v.string(), v.null()),
@@ -367,7 +367,7 @@ export const getConversationView = query({
       conversation: v.object({
         conversationId: v.string(),
         title: v.union(v.string(), v.null()),
-        status: v.union(v.literal("active"), v.literal("archived")),
+        status: v.union(v.literal("active"), v.literal("archived"), v.literal("deleting")),
         threadId: v.union(v.string(), v.null()),
         syncState: v.union(v.literal("unsynced"), v.literal("syncing"), v.literal("synced"), v.literal("drifted")),
         activeSyncJobId: v.union(v.string(), v.null()),
@@ -713,7 +713,7 @@ export const startConversationSyncSource = mutation({
     conversation: v.object({
       conversationId: v.string(),
       title: v.union(v.string(), v.null()),
-      status: v.union(v.literal("active"), v.literal("archived")),
+      status: v.union(v.literal("active"), v.literal("archived"), v.literal("deleting")),
       threadId: v.union(v.string(), v.null()),
       syncState: v.union(v.literal("unsynced"), v.literal("syncing"), v.literal("synced"), v.literal("drifted")),
       activeSyncJobId: v.union(v.string(), v.null()),
@@ -908,4 +908,302 @@ export const listConversationSyncJobs = query({
   }),
   handler: async (ctx, args) =>
     await ctx.runQuery(components.codexConvex.syncJobs.list, { ...args, actor: await requireActor(ctx) }),
+});
+
+/** Delete a thread and everything of it (its conversation too), now. */
+export const deleteThread = mutation({
+  args: { threadId: v.string(), batchSize: v.optional(v.number()) },
+  returns: v.object({
+    jobId: v.string(),
+    target: v.union(
+      v.object({ kind: v.literal("thread"), threadId: v.string() }),
+      v.object({ kind: v.literal("turn"), threadId: v.string(), turnId: v.string() }),
+      v.object({ kind: v.literal("actor") }),
+    ),
+    phase: v.union(
+      v.literal("scheduled"),
+      v.literal("running"),
+      v.literal("completed"),
+      v.literal("cancelled"),
+      v.literal("failed"),
+    ),
+    runAt: v.number(),
+    counts: v.record(v.string(), v.number()),
+    deleted: v.number(),
+    createdAt: v.number(),
+    updatedAt: v.number(),
+    finishedAt: v.union(v.number(), v.null()),
+    error: v.union(v.object({ code: v.string(), message: v.string() }), v.null()),
+  }),
+  handler: async (ctx, args) =>
+    await ctx.runMutation(components.codexConvex.threads.deleteCascade, { ...args, actor: await requireActor(ctx) }),
+});
+
+/** Delete a thread after a grace period (default 10 min). */
+export const scheduleDeleteThread = mutation({
+  args: { threadId: v.string(), delayMs: v.optional(v.number()), batchSize: v.optional(v.number()) },
+  returns: v.object({
+    jobId: v.string(),
+    target: v.union(
+      v.object({ kind: v.literal("thread"), threadId: v.string() }),
+      v.object({ kind: v.literal("turn"), threadId: v.string(), turnId: v.string() }),
+      v.object({ kind: v.literal("actor") }),
+    ),
+    phase: v.union(
+      v.literal("scheduled"),
+      v.literal("running"),
+      v.literal("completed"),
+      v.literal("cancelled"),
+      v.literal("failed"),
+    ),
+    runAt: v.number(),
+    counts: v.record(v.string(), v.number()),
+    deleted: v.number(),
+    createdAt: v.number(),
+    updatedAt: v.number(),
+    finishedAt: v.union(v.number(), v.null()),
+    error: v.union(v.object({ code: v.string(), message: v.string() }), v.null()),
+  }),
+  handler: async (ctx, args) =>
+    await ctx.runMutation(components.codexConvex.threads.scheduleDeleteCascade, {
+      ...args,
+      actor: await requireActor(ctx),
+    }),
+});
+
+/** Delete one turn and everything of it, now. */
+export const deleteTurn = mutation({
+  args: { threadId: v.string(), turnId: v.string(), batchSize: v.optional(v.number()) },
+  returns: v.object({
+    jobId: v.string(),
+    target: v.union(
+      v.object({ kind: v.literal("thread"), threadId: v.string() }),
+      v.object({ kind: v.literal("turn"), threadId: v.string(), turnId: v.string() }),
+      v.object({ kind: v.literal("actor") }),
+    ),
+    phase: v.union(
+      v.literal("scheduled"),
+      v.literal("running"),
+      v.literal("completed"),
+      v.literal("cancelled"),
+      v.literal("failed"),
+    ),
+    runAt: v.number(),
+    counts: v.record(v.string(), v.number()),
+    deleted: v.number(),
+    createdAt: v.number(),
+    updatedAt: v.number(),
+    finishedAt: v.union(v.number(), v.null()),
+    error: v.union(v.object({ code: v.string(), message: v.string() }), v.null()),
+  }),
+  handler: async (ctx, args) =>
+    await ctx.runMutation(components.codexConvex.turns.deleteCascade, { ...args, actor: await requireActor(ctx) }),
+});
+
+/** Delete one turn after a grace period. */
+export const scheduleDeleteTurn = mutation({
+  args: {
+    threadId: v.string(),
+    turnId: v.string(),
+    delayMs: v.optional(v.number()),
+    batchSize: v.optional(v.number()),
+  },
+  returns: v.object({
+    jobId: v.string(),
+    target: v.union(
+      v.object({ kind: v.literal("thread"), threadId: v.string() }),
+      v.object({ kind: v.literal("turn"), threadId: v.string(), turnId: v.string() }),
+      v.object({ kind: v.literal("actor") }),
+    ),
+    phase: v.union(
+      v.literal("scheduled"),
+      v.literal("running"),
+      v.literal("completed"),
+      v.literal("cancelled"),
+      v.literal("failed"),
+    ),
+    runAt: v.number(),
+    counts: v.record(v.string(), v.number()),
+    deleted: v.number(),
+    createdAt: v.number(),
+    updatedAt: v.number(),
+    finishedAt: v.union(v.number(), v.null()),
+    error: v.union(v.object({ code: v.string(), message: v.string() }), v.null()),
+  }),
+  handler: async (ctx, args) =>
+    await ctx.runMutation(components.codexConvex.turns.scheduleDeleteCascade, {
+      ...args,
+      actor: await requireActor(ctx),
+    }),
+});
+
+/** Delete everything the caller owns, now. */
+export const purgeActorData = mutation({
+  args: { batchSize: v.optional(v.number()) },
+  returns: v.object({
+    jobId: v.string(),
+    target: v.union(
+      v.object({ kind: v.literal("thread"), threadId: v.string() }),
+      v.object({ kind: v.literal("turn"), threadId: v.string(), turnId: v.string() }),
+      v.object({ kind: v.literal("actor") }),
+    ),
+    phase: v.union(
+      v.literal("scheduled"),
+      v.literal("running"),
+      v.literal("completed"),
+      v.literal("cancelled"),
+      v.literal("failed"),
+    ),
+    runAt: v.number(),
+    counts: v.record(v.string(), v.number()),
+    deleted: v.number(),
+    createdAt: v.number(),
+    updatedAt: v.number(),
+    finishedAt: v.union(v.number(), v.null()),
+    error: v.union(v.object({ code: v.string(), message: v.string() }), v.null()),
+  }),
+  handler: async (ctx, args) =>
+    await ctx.runMutation(components.codexConvex.threads.purgeActorData, { ...args, actor: await requireActor(ctx) }),
+});
+
+/** Delete everything the caller owns after a grace period. */
+export const schedulePurgeActorData = mutation({
+  args: { delayMs: v.optional(v.number()), batchSize: v.optional(v.number()) },
+  returns: v.object({
+    jobId: v.string(),
+    target: v.union(
+      v.object({ kind: v.literal("thread"), threadId: v.string() }),
+      v.object({ kind: v.literal("turn"), threadId: v.string(), turnId: v.string() }),
+      v.object({ kind: v.literal("actor") }),
+    ),
+    phase: v.union(
+      v.literal("scheduled"),
+      v.literal("running"),
+      v.literal("completed"),
+      v.literal("cancelled"),
+      v.literal("failed"),
+    ),
+    runAt: v.number(),
+    counts: v.record(v.string(), v.number()),
+    deleted: v.number(),
+    createdAt: v.number(),
+    updatedAt: v.number(),
+    finishedAt: v.union(v.number(), v.null()),
+    error: v.union(v.object({ code: v.string(), message: v.string() }), v.null()),
+  }),
+  handler: async (ctx, args) =>
+    await ctx.runMutation(components.codexConvex.threads.schedulePurgeActorData, {
+      ...args,
+      actor: await requireActor(ctx),
+    }),
+});
+
+/** Cancel a deletion still in its grace period. */
+export const cancelDeletion = mutation({
+  args: { jobId: v.string() },
+  returns: v.object({
+    jobId: v.string(),
+    target: v.union(
+      v.object({ kind: v.literal("thread"), threadId: v.string() }),
+      v.object({ kind: v.literal("turn"), threadId: v.string(), turnId: v.string() }),
+      v.object({ kind: v.literal("actor") }),
+    ),
+    phase: v.union(
+      v.literal("scheduled"),
+      v.literal("running"),
+      v.literal("completed"),
+      v.literal("cancelled"),
+      v.literal("failed"),
+    ),
+    runAt: v.number(),
+    counts: v.record(v.string(), v.number()),
+    deleted: v.number(),
+    createdAt: v.number(),
+    updatedAt: v.number(),
+    finishedAt: v.union(v.number(), v.null()),
+    error: v.union(v.object({ code: v.string(), message: v.string() }), v.null()),
+  }),
+  handler: async (ctx, args) =>
+    await ctx.runMutation(components.codexConvex.threads.cancelScheduledDeletion, {
+      ...args,
+      actor: await requireActor(ctx),
+    }),
+});
+
+/** Run a scheduled deletion now. */
+export const forceRunDeletion = mutation({
+  args: { jobId: v.string() },
+  returns: v.object({
+    jobId: v.string(),
+    target: v.union(
+      v.object({ kind: v.literal("thread"), threadId: v.string() }),
+      v.object({ kind: v.literal("turn"), threadId: v.string(), turnId: v.string() }),
+      v.object({ kind: v.literal("actor") }),
+    ),
+    phase: v.union(
+      v.literal("scheduled"),
+      v.literal("running"),
+      v.literal("completed"),
+      v.literal("cancelled"),
+      v.literal("failed"),
+    ),
+    runAt: v.number(),
+    counts: v.record(v.string(), v.number()),
+    deleted: v.number(),
+    createdAt: v.number(),
+    updatedAt: v.number(),
+    finishedAt: v.union(v.number(), v.null()),
+    error: v.union(v.object({ code: v.string(), message: v.string() }), v.null()),
+  }),
+  handler: async (ctx, args) =>
+    await ctx.runMutation(components.codexConvex.threads.forceRunScheduledDeletion, {
+      ...args,
+      actor: await requireActor(ctx),
+    }),
+});
+
+/** What a deletion would remove, per table (dry run). */
+export const previewDeletion = query({
+  args: { threadId: v.optional(v.string()), turnId: v.optional(v.string()) },
+  returns: v.object({ counts: v.record(v.string(), v.number()), truncated: v.boolean() }),
+  handler: async (ctx, args) =>
+    await ctx.runQuery(components.codexConvex.threads.previewDeletion, { ...args, actor: await requireActor(ctx) }),
+});
+
+/** A deletion job's phase and per-table counts: subscribe to it. */
+export const getDeletionStatus = query({
+  args: { jobId: v.string() },
+  returns: v.union(
+    v.object({ found: v.literal(false) }),
+    v.object({
+      found: v.literal(true),
+      job: v.object({
+        jobId: v.string(),
+        target: v.union(
+          v.object({ kind: v.literal("thread"), threadId: v.string() }),
+          v.object({ kind: v.literal("turn"), threadId: v.string(), turnId: v.string() }),
+          v.object({ kind: v.literal("actor") }),
+        ),
+        phase: v.union(
+          v.literal("scheduled"),
+          v.literal("running"),
+          v.literal("completed"),
+          v.literal("cancelled"),
+          v.literal("failed"),
+        ),
+        runAt: v.number(),
+        counts: v.record(v.string(), v.number()),
+        deleted: v.number(),
+        createdAt: v.number(),
+        updatedAt: v.number(),
+        finishedAt: v.union(v.number(), v.null()),
+        error: v.union(v.object({ code: v.string(), message: v.string() }), v.null()),
+      }),
+    }),
+  ),
+  handler: async (ctx, args) =>
+    await ctx.runQuery(components.codexConvex.threads.getDeletionJobStatus, {
+      ...args,
+      actor: await requireActor(ctx),
+    }),
 });

@@ -9,14 +9,14 @@ import type { Doc } from "./_generated/dataModel.js";
 import { mutation, query, type MutationCtx } from "./_generated/server.js";
 import schema from "./schema.js";
 import { fail } from "./errors.js";
-import { checkActor, findConversation, loadConversation } from "./scope.js";
+import { checkActor, findConversation, loadWritableConversation } from "./scope.js";
 import { CONTRACT_VERSION } from "./version.js";
 import { MAX_PAGE_SIZE, paginated, vActor, vPaginationOpts, vSyncState } from "./validators.js";
 
 export const vConversation = v.object({
   conversationId: v.string(),
   title: v.union(v.string(), v.null()),
-  status: v.union(v.literal("active"), v.literal("archived")),
+  status: v.union(v.literal("active"), v.literal("archived"), v.literal("deleting")),
   threadId: v.union(v.string(), v.null()),
   syncState: vSyncState,
   activeSyncJobId: v.union(v.string(), v.null()),
@@ -69,12 +69,15 @@ export async function openBinding(ctx: MutationCtx, actor: string, threadId: str
   const now = Date.now();
   const owner = await bindingOfThread(ctx, actor, threadId);
   if (conversationId === undefined) {
-    if (owner !== null) return { conversation: owner, created: false };
+    if (owner !== null) {
+      if (owner.status === "deleting") fail("E_CONVERSATION_DELETING", "this thread's conversation is being deleted", { threadId });
+      return { conversation: owner, created: false };
+    }
     const conv = await createConversation(ctx, actor, title, now);
     await bind(ctx, conv, threadId, "open", now);
     return { conversation: (await ctx.db.get(conv._id))!, created: true };
   }
-  const conv = await loadConversation(ctx, actor, conversationId);
+  const conv = await loadWritableConversation(ctx, actor, conversationId);
   if (owner !== null && owner._id !== conv._id) {
     fail("E_THREAD_BOUND_ELSEWHERE", "this thread is bound to another conversation", { threadId, conversationId: owner._id });
   }
@@ -100,7 +103,7 @@ export const forceRebind = mutation({
   args: { actor: vActor, conversationId: v.string(), threadId: v.string(), reason: v.optional(v.string()) },
   returns: vConversation,
   handler: async (ctx, { actor, conversationId, threadId, reason }) => {
-    const conv = await loadConversation(ctx, actor, conversationId);
+    const conv = await loadWritableConversation(ctx, actor, conversationId);
     const owner = await bindingOfThread(ctx, actor, threadId);
     if (owner !== null && owner._id !== conv._id) {
       fail("E_THREAD_BOUND_ELSEWHERE", "this thread is bound to another conversation", { threadId });
@@ -120,7 +123,7 @@ export const markSyncProgress = mutation({
   },
   returns: v.object({ applied: v.boolean(), conversation: vConversation }),
   handler: async (ctx, { actor, conversationId, syncState, expectedSyncJobId, lastSyncedCursor }) => {
-    const conv = await loadConversation(ctx, actor, conversationId);
+    const conv = await loadWritableConversation(ctx, actor, conversationId);
     if (expectedSyncJobId !== undefined && conv.activeSyncJobId !== expectedSyncJobId) {
       return { applied: false, conversation: toConversation(conv) };
     }
@@ -130,7 +133,7 @@ export const markSyncProgress = mutation({
 });
 
 async function setArchived(ctx: MutationCtx, actor: string, conversationId: string, archived: boolean) {
-  const conv = await loadConversation(ctx, actor, conversationId);
+  const conv = await loadWritableConversation(ctx, actor, conversationId);
   const now = Date.now();
   const status = archived ? ("archived" as const) : ("active" as const);
   await ctx.db.patch(conv._id, { status, archivedAt: archived ? now : undefined, updatedAt: now });

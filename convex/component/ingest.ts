@@ -11,7 +11,7 @@ import { mutation } from "./_generated/server.js";
 import { fail } from "./errors.js";
 import { applyEvents } from "./ingestApply.js";
 import { MAX_EVENTS_PER_BATCH, vIngestEvent } from "./ingestEvents.js";
-import { loadConversation } from "./scope.js";
+import { loadWritableConversation } from "./scope.js";
 import { vActor } from "./validators.js";
 
 export const vIngestResult = v.object({
@@ -29,7 +29,7 @@ export const ingestBatch = mutation({
       fail("E_INGEST_BAD_BATCH", `a batch carries 1 to ${MAX_EVENTS_PER_BATCH} events`, { events: events.length });
     }
     if (streamId.length === 0 || streamId.length > 200) fail("E_INGEST_BAD_STREAM", "streamId must be 1-200 characters");
-    const conv = await loadConversation(ctx, actor, conversationId);
+    const conv = await loadWritableConversation(ctx, actor, conversationId);
     if (conv.status === "archived") fail("E_CONVERSATION_ARCHIVED", "unarchive the conversation before writing to it");
     const stream = await ctx.db
       .query("ingest_streams")

@@ -4,6 +4,7 @@ import { conversationTables } from "./tables/conversations.js";
 import { turnTables } from "./tables/turns.js";
 import { requestTables } from "./tables/requests.js";
 import { syncTables } from "./tables/sync.js";
+import { deletionTables } from "./tables/deletion.js";
 
 // Tables are defined one concern per file under ./tables; each says who writes and who reads it.
 // Every row carries `actor` and every index starts with it: reads are scoped by construction.
@@ -13,4 +14,5 @@ export default defineSchema({
   ...turnTables,
   ...requestTables,
   ...syncTables,
+  ...deletionTables,
 });

@@ -39,3 +39,10 @@ export async function findThread(ctx: QueryCtx, actor: string, threadId: string)
 }
 
 export type ConversationId = Id<"conversations">;
+
+/** The actor's conversation, for a write: refused while it is archived-for-deletion (a deletion job runs). */
+export async function loadWritableConversation(ctx: QueryCtx, actor: string, conversationId: string): Promise<Doc<"conversations">> {
+  const conv = await loadConversation(ctx, actor, conversationId);
+  if (conv.status === "deleting") fail("E_CONVERSATION_DELETING", "the conversation is being deleted", { conversationId });
+  return conv;
+}

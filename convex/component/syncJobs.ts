@@ -154,6 +154,7 @@ export const processChunks = internalMutation({
     const job = (await ctx.db.get(jobId))!;
     const conv = await ctx.db.get(job.conversationId);
     if (conv === null) fail("E_CONVERSATION_NOT_FOUND", "the conversation was deleted");
+    if (conv.status === "deleting") fail("E_CONVERSATION_DELETING", "the conversation is being deleted");
     let index = verify ? job.verifiedChunks : job.processedChunks;
     let offset = verify ? job.verifiedOffset : job.processedOffset;
     let chunks = 0, records = 0, bytes = 0;

@@ -120,6 +120,8 @@ export const append = mutation({
   returns: v.object({ appended: v.boolean(), chunkIndex: v.number() }),
   handler: async (ctx, { actor, sourceId, chunkIndex, payload, sha256, recordCount }) => {
     const s = await loadSource(ctx, actor, sourceId);
+    const owner = await ctx.db.get(s.conversationId);
+    if (owner === null || owner.status === "deleting") fail("E_CONVERSATION_DELETING", "the conversation is being deleted");
     if (s.state !== "collecting") fail("E_SYNC_SOURCE_NOT_COLLECTING", `the source is ${s.state}: chunks can no longer be added`, { state: s.state });
     if (s.expiresAt <= Date.now()) fail("E_SYNC_SOURCE_EXPIRED", "the source expired before it was sealed");
     if (!Number.isInteger(chunkIndex) || chunkIndex < 0 || chunkIndex >= MAX_CHUNKS_PER_SOURCE) {

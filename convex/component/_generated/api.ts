@@ -15,6 +15,8 @@ import type {
 } from "convex/server";
 import { anyApi, componentsGeneric } from "convex/server";
 import type * as conversations from "../conversations.js";
+import type * as deletion from "../deletion.js";
+import type * as deletionPlan from "../deletionPlan.js";
 import type * as diagnostics from "../diagnostics.js";
 import type * as errors from "../errors.js";
 import type * as hashing from "../hashing.js";
@@ -30,18 +32,23 @@ import type * as syncJobState from "../syncJobState.js";
 import type * as syncJobs from "../syncJobs.js";
 import type * as syncSources from "../syncSources.js";
 import type * as tables_conversations from "../tables/conversations.js";
+import type * as tables_deletion from "../tables/deletion.js";
 import type * as tables_diagnostics from "../tables/diagnostics.js";
 import type * as tables_requests from "../tables/requests.js";
 import type * as tables_sync from "../tables/sync.js";
 import type * as tables_turns from "../tables/turns.js";
 import type * as text from "../text.js";
+import type * as threads from "../threads.js";
 import type * as tokenUsage from "../tokenUsage.js";
+import type * as turns from "../turns.js";
 import type * as validators from "../validators.js";
 import type * as version from "../version.js";
 import type * as views from "../views.js";
 
 const fullApi: ApiFromModules<{
   conversations: typeof conversations;
+  deletion: typeof deletion;
+  deletionPlan: typeof deletionPlan;
   diagnostics: typeof diagnostics;
   errors: typeof errors;
   hashing: typeof hashing;
@@ -57,12 +64,15 @@ const fullApi: ApiFromModules<{
   syncJobs: typeof syncJobs;
   syncSources: typeof syncSources;
   "tables/conversations": typeof tables_conversations;
+  "tables/deletion": typeof tables_deletion;
   "tables/diagnostics": typeof tables_diagnostics;
   "tables/requests": typeof tables_requests;
   "tables/sync": typeof tables_sync;
   "tables/turns": typeof tables_turns;
   text: typeof text;
+  threads: typeof threads;
   tokenUsage: typeof tokenUsage;
+  turns: typeof turns;
   validators: typeof validators;
   version: typeof version;
   views: typeof views;

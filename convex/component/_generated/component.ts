@@ -21,7 +21,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         {
           conversationId: string;
           title: string | null;
-          status: "active" | "archived";
+          status: "active" | "archived" | "deleting";
           threadId: string | null;
           syncState: "unsynced" | "syncing" | "synced" | "drifted";
           activeSyncJobId: string | null;
@@ -37,7 +37,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         {
           conversationId: string;
           title: string | null;
-          status: "active" | "archived";
+          status: "active" | "archived" | "deleting";
           threadId: string | null;
           syncState: "unsynced" | "syncing" | "synced" | "drifted";
           activeSyncJobId: string | null;
@@ -58,7 +58,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         {
           conversationId: string;
           title: string | null;
-          status: "active" | "archived";
+          status: "active" | "archived" | "deleting";
           threadId: string | null;
           syncState: "unsynced" | "syncing" | "synced" | "drifted";
           activeSyncJobId: string | null;
@@ -77,7 +77,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             conversation: {
               conversationId: string;
               title: string | null;
-              status: "active" | "archived";
+              status: "active" | "archived" | "deleting";
               threadId: string | null;
               syncState: "unsynced" | "syncing" | "synced" | "drifted";
               activeSyncJobId: string | null;
@@ -106,7 +106,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           page: Array<{
             conversationId: string;
             title: string | null;
-            status: "active" | "archived";
+            status: "active" | "archived" | "deleting";
             threadId: string | null;
             syncState: "unsynced" | "syncing" | "synced" | "drifted";
             activeSyncJobId: string | null;
@@ -152,7 +152,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           conversation: {
             conversationId: string;
             title: string | null;
-            status: "active" | "archived";
+            status: "active" | "archived" | "deleting";
             threadId: string | null;
             syncState: "unsynced" | "syncing" | "synced" | "drifted";
             activeSyncJobId: string | null;
@@ -172,7 +172,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             conversation: {
               conversationId: string;
               title: string | null;
-              status: "active" | "archived";
+              status: "active" | "archived" | "deleting";
               threadId: string | null;
               syncState: "unsynced" | "syncing" | "synced" | "drifted";
               activeSyncJobId: string | null;
@@ -200,7 +200,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           conversation: {
             conversationId: string;
             title: string | null;
-            status: "active" | "archived";
+            status: "active" | "archived" | "deleting";
             threadId: string | null;
             syncState: "unsynced" | "syncing" | "synced" | "drifted";
             activeSyncJobId: string | null;
@@ -218,7 +218,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         {
           conversationId: string;
           title: string | null;
-          status: "active" | "archived";
+          status: "active" | "archived" | "deleting";
           threadId: string | null;
           syncState: "unsynced" | "syncing" | "synced" | "drifted";
           activeSyncJobId: string | null;
@@ -755,7 +755,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           conversation: {
             conversationId: string;
             title: string | null;
-            status: "active" | "archived";
+            status: "active" | "archived" | "deleting";
             threadId: string | null;
             syncState: "unsynced" | "syncing" | "synced" | "drifted";
             activeSyncJobId: string | null;
@@ -763,6 +763,172 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             updatedAt: number;
           };
           resumed: boolean;
+        },
+        Name
+      >;
+    };
+    threads: {
+      cancelScheduledDeletion: FunctionReference<
+        "mutation",
+        "internal",
+        { actor: string; jobId: string },
+        {
+          jobId: string;
+          target:
+            | { kind: "thread"; threadId: string }
+            | { kind: "turn"; threadId: string; turnId: string }
+            | { kind: "actor" };
+          phase: "scheduled" | "running" | "completed" | "cancelled" | "failed";
+          runAt: number;
+          counts: Record<string, number>;
+          deleted: number;
+          createdAt: number;
+          updatedAt: number;
+          finishedAt: number | null;
+          error: { code: string; message: string } | null;
+        },
+        Name
+      >;
+      deleteCascade: FunctionReference<
+        "mutation",
+        "internal",
+        { actor: string; threadId: string; batchSize?: number },
+        {
+          jobId: string;
+          target:
+            | { kind: "thread"; threadId: string }
+            | { kind: "turn"; threadId: string; turnId: string }
+            | { kind: "actor" };
+          phase: "scheduled" | "running" | "completed" | "cancelled" | "failed";
+          runAt: number;
+          counts: Record<string, number>;
+          deleted: number;
+          createdAt: number;
+          updatedAt: number;
+          finishedAt: number | null;
+          error: { code: string; message: string } | null;
+        },
+        Name
+      >;
+      forceRunScheduledDeletion: FunctionReference<
+        "mutation",
+        "internal",
+        { actor: string; jobId: string },
+        {
+          jobId: string;
+          target:
+            | { kind: "thread"; threadId: string }
+            | { kind: "turn"; threadId: string; turnId: string }
+            | { kind: "actor" };
+          phase: "scheduled" | "running" | "completed" | "cancelled" | "failed";
+          runAt: number;
+          counts: Record<string, number>;
+          deleted: number;
+          createdAt: number;
+          updatedAt: number;
+          finishedAt: number | null;
+          error: { code: string; message: string } | null;
+        },
+        Name
+      >;
+      getDeletionJobStatus: FunctionReference<
+        "query",
+        "internal",
+        { actor: string; jobId: string },
+        | { found: false }
+        | {
+            found: true;
+            job: {
+              jobId: string;
+              target:
+                | { kind: "thread"; threadId: string }
+                | { kind: "turn"; threadId: string; turnId: string }
+                | { kind: "actor" };
+              phase:
+                "scheduled" | "running" | "completed" | "cancelled" | "failed";
+              runAt: number;
+              counts: Record<string, number>;
+              deleted: number;
+              createdAt: number;
+              updatedAt: number;
+              finishedAt: number | null;
+              error: { code: string; message: string } | null;
+            };
+          },
+        Name
+      >;
+      previewDeletion: FunctionReference<
+        "query",
+        "internal",
+        { actor: string; threadId?: string; turnId?: string },
+        { counts: Record<string, number>; truncated: boolean },
+        Name
+      >;
+      purgeActorData: FunctionReference<
+        "mutation",
+        "internal",
+        { actor: string; batchSize?: number },
+        {
+          jobId: string;
+          target:
+            | { kind: "thread"; threadId: string }
+            | { kind: "turn"; threadId: string; turnId: string }
+            | { kind: "actor" };
+          phase: "scheduled" | "running" | "completed" | "cancelled" | "failed";
+          runAt: number;
+          counts: Record<string, number>;
+          deleted: number;
+          createdAt: number;
+          updatedAt: number;
+          finishedAt: number | null;
+          error: { code: string; message: string } | null;
+        },
+        Name
+      >;
+      scheduleDeleteCascade: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          actor: string;
+          threadId: string;
+          delayMs?: number;
+          batchSize?: number;
+        },
+        {
+          jobId: string;
+          target:
+            | { kind: "thread"; threadId: string }
+            | { kind: "turn"; threadId: string; turnId: string }
+            | { kind: "actor" };
+          phase: "scheduled" | "running" | "completed" | "cancelled" | "failed";
+          runAt: number;
+          counts: Record<string, number>;
+          deleted: number;
+          createdAt: number;
+          updatedAt: number;
+          finishedAt: number | null;
+          error: { code: string; message: string } | null;
+        },
+        Name
+      >;
+      schedulePurgeActorData: FunctionReference<
+        "mutation",
+        "internal",
+        { actor: string; delayMs?: number; batchSize?: number },
+        {
+          jobId: string;
+          target:
+            | { kind: "thread"; threadId: string }
+            | { kind: "turn"; threadId: string; turnId: string }
+            | { kind: "actor" };
+          phase: "scheduled" | "running" | "completed" | "cancelled" | "failed";
+          runAt: number;
+          counts: Record<string, number>;
+          deleted: number;
+          createdAt: number;
+          updatedAt: number;
+          finishedAt: number | null;
+          error: { code: string; message: string } | null;
         },
         Name
       >;
@@ -801,6 +967,56 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         Name
       >;
     };
+    turns: {
+      deleteCascade: FunctionReference<
+        "mutation",
+        "internal",
+        { actor: string; threadId: string; turnId: string; batchSize?: number },
+        {
+          jobId: string;
+          target:
+            | { kind: "thread"; threadId: string }
+            | { kind: "turn"; threadId: string; turnId: string }
+            | { kind: "actor" };
+          phase: "scheduled" | "running" | "completed" | "cancelled" | "failed";
+          runAt: number;
+          counts: Record<string, number>;
+          deleted: number;
+          createdAt: number;
+          updatedAt: number;
+          finishedAt: number | null;
+          error: { code: string; message: string } | null;
+        },
+        Name
+      >;
+      scheduleDeleteCascade: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          actor: string;
+          threadId: string;
+          turnId: string;
+          delayMs?: number;
+          batchSize?: number;
+        },
+        {
+          jobId: string;
+          target:
+            | { kind: "thread"; threadId: string }
+            | { kind: "turn"; threadId: string; turnId: string }
+            | { kind: "actor" };
+          phase: "scheduled" | "running" | "completed" | "cancelled" | "failed";
+          runAt: number;
+          counts: Record<string, number>;
+          deleted: number;
+          createdAt: number;
+          updatedAt: number;
+          finishedAt: number | null;
+          error: { code: string; message: string } | null;
+        },
+        Name
+      >;
+    };
     views: {
       conversationView: FunctionReference<
         "query",
@@ -812,7 +1028,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             conversation: {
               conversationId: string;
               title: string | null;
-              status: "active" | "archived";
+              status: "active" | "archived" | "deleting";
               threadId: string | null;
               syncState: "unsynced" | "syncing" | "synced" | "drifted";
               activeSyncJobId: string | null;

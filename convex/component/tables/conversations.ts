@@ -8,7 +8,8 @@ export const conversationTables = {
   conversations: defineTable({
     actor: vActor,
     title: v.optional(v.string()),
-    status: v.union(v.literal("active"), v.literal("archived")),
+    // "deleting": a deletion job is removing it; writes are refused (E_CONVERSATION_DELETING).
+    status: v.union(v.literal("active"), v.literal("archived"), v.literal("deleting")),
     threadId: v.optional(v.string()), // the Codex thread currently bound
     syncState: vSyncState,
     activeSyncJobId: v.optional(v.string()),

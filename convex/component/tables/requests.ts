@@ -54,7 +54,9 @@ export const requestTables = {
     message: v.string(),
     detailsJson: v.optional(v.string()),
     at: v.number(),
-  }).index("actor_conversationId_at", ["actor", "conversationId", "at"]),
+  })
+    .index("actor_conversationId_at", ["actor", "conversationId", "at"])
+    .index("actor_threadId_turnId_at", ["actor", "threadId", "turnId", "at"]),
 
   // Written by ingest only: the next sequence number of each host stream into a conversation. One row per
   // (conversation, stream): never shared across conversations, so concurrent hosts never conflict on it.

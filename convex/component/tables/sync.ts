@@ -27,7 +27,8 @@ export const syncTables = {
     error: v.optional(vCodedError),
   })
     .index("actor_idempotencyKey", ["actor", "idempotencyKey"])
-    .index("actor_conversationId_createdAt", ["actor", "conversationId", "createdAt"]),
+    .index("actor_conversationId_createdAt", ["actor", "conversationId", "createdAt"])
+    .index("actor_threadId", ["actor", "threadId"]),
 
   // Written by syncSources.append (insert only); read by listChunks, seal (metadata only) and the job.
   // Small on purpose: seal reads every row of a source; the payload lives in sync_chunk_payloads.
@@ -75,5 +76,6 @@ export const syncTables = {
   })
     .index("actor_conversationId_createdAt", ["actor", "conversationId", "createdAt"])
     .index("actor_state_createdAt", ["actor", "state", "createdAt"])
-    .index("actor_createdAt", ["actor", "createdAt"]),
+    .index("actor_createdAt", ["actor", "createdAt"])
+    .index("actor_sourceId", ["actor", "sourceId"]),
 };

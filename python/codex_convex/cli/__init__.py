@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from .. import logs
-from . import backend, demo, host_shim, run, schema, sync
+from . import backend, delete, demo, host_shim, run, schema, sync
 
 app = typer.Typer(name="codex-convex", no_args_is_help=True, add_completion=False,
                   help="Run OpenAI Codex locally while everything it does lives in Convex.")
@@ -17,6 +17,8 @@ app.command("demo")(demo.demo)
 app.command("run")(run.run)
 app.command("sync")(sync.sync)
 app.command("jobs")(sync.jobs)
+app.command("delete")(delete.delete)
+app.command("purge")(delete.purge)
 
 
 def main() -> None:

@@ -1,6 +1,7 @@
 """The host runtime: drive Codex, replicate it live into Convex, answer approvals, report lifecycle."""
 
 from .config import Decision, HostConfig, HostMode, ServerRequestInfo
+from .deletion import watch_deletion
 from .host import CodexHost, HostNotRunningError, NoThreadError, TurnResult
 from .lifecycle import HostPhase, LifecycleSource, LifecycleState
 from .watch import ConversationSnapshot, SyncProgress, watch_conversation
@@ -20,4 +21,5 @@ __all__ = [
     "SyncProgress",
     "TurnResult",
     "watch_conversation",
+    "watch_deletion",
 ]

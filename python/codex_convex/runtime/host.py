@@ -30,6 +30,7 @@ from ..replication import EventMapper, Replicator
 from ..replication.events import now_ms
 from .approvals import answer_locally, answer_via_convex
 from .config import HostConfig, HostMode, ServerRequestInfo
+from .deletion import watch_deletion
 from .lifecycle import HostPhase, Lifecycle, LifecycleSource, LifecycleState
 from .watch import ConversationSnapshot, Optimistic, watch_conversation
 
@@ -457,6 +458,40 @@ class CodexHost:
         assert self._subscriber is not None
         return await import_thread(self.request, api, self._subscriber, thread_id, conversation_id=conversation_id,
                                    on_progress=on_progress)
+
+    # Data lifecycle: deletion jobs run server-side; each call returns the job (watch it with watch_deletion).
+
+    async def delete_thread(self, thread_id: str, *, grace_s: float = 0.0) -> Any:
+        api = self._require_api()
+        if grace_s:
+            return await api.schedule_delete_thread(thread_id=thread_id, delay_ms=grace_s * 1000)
+        return await api.delete_thread(thread_id=thread_id)
+
+    async def delete_turn(self, thread_id: str, turn_id: str, *, grace_s: float = 0.0) -> Any:
+        api = self._require_api()
+        if grace_s:
+            return await api.schedule_delete_turn(thread_id=thread_id, turn_id=turn_id, delay_ms=grace_s * 1000)
+        return await api.delete_turn(thread_id=thread_id, turn_id=turn_id)
+
+    async def purge_actor_data(self, *, grace_s: float = 0.0) -> Any:
+        api = self._require_api()
+        if grace_s:
+            return await api.schedule_purge_actor_data(delay_ms=grace_s * 1000)
+        return await api.purge_actor_data()
+
+    async def cancel_deletion(self, job_id: str) -> Any:
+        return await self._require_api().cancel_deletion(job_id=job_id)
+
+    async def force_run_deletion(self, job_id: str) -> Any:
+        return await self._require_api().force_run_deletion(job_id=job_id)
+
+    async def get_deletion_status(self, job_id: str) -> Any:
+        return await self._require_api().get_deletion_status(job_id=job_id)
+
+    def watch_deletion(self, job_id: str) -> AsyncIterator[dict[str, Any]]:
+        self._require_api()
+        assert self._subscriber is not None
+        return watch_deletion(self._subscriber, job_id)
 
     # Conversation-level API (Convex-owned identity).
 

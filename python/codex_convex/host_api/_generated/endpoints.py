@@ -37,11 +37,21 @@ ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
     "cancelConversationSyncJob": "mutation",
     "getConversationSyncJob": "query",
     "listConversationSyncJobs": "query",
+    "deleteThread": "mutation",
+    "scheduleDeleteThread": "mutation",
+    "deleteTurn": "mutation",
+    "scheduleDeleteTurn": "mutation",
+    "purgeActorData": "mutation",
+    "schedulePurgeActorData": "mutation",
+    "cancelDeletion": "mutation",
+    "forceRunDeletion": "mutation",
+    "previewDeletion": "query",
+    "getDeletionStatus": "query",
 }
 
 
 class HostApi(HostApiBase):
-    """The 27 endpoints of host contract v1."""
+    """The 37 endpoints of host contract v1."""
 
     async def validate_host_wiring(self, *, conversation_id: str | None = None) -> Any:
         """Check that the shim, auth and the component are wired (call at start-up). (query ``chat:validateHostWiring``)"""
@@ -150,3 +160,43 @@ class HostApi(HostApiBase):
     async def list_conversation_sync_jobs(self, *, pagination_opts: dict[str, Any], conversation_id: str | None = None, state: Literal["queued"] | Literal["running"] | Literal["retry_wait"] | Literal["verifying"] | Literal["succeeded"] | Literal["failed"] | Literal["cancelled"] | None = None) -> Any:
         """Sync jobs, newest first, by conversation or state. (query ``chat:listConversationSyncJobs``)"""
         return await self._call("query", "chat:listConversationSyncJobs", {"conversationId": conversation_id, "state": state, "paginationOpts": pagination_opts})
+
+    async def delete_thread(self, *, thread_id: str, batch_size: float | None = None) -> Any:
+        """Delete a thread and everything of it (its conversation too), now. (mutation ``chat:deleteThread``)"""
+        return await self._call("mutation", "chat:deleteThread", {"threadId": thread_id, "batchSize": batch_size})
+
+    async def schedule_delete_thread(self, *, thread_id: str, delay_ms: float | None = None, batch_size: float | None = None) -> Any:
+        """Delete a thread after a grace period (default 10 min). (mutation ``chat:scheduleDeleteThread``)"""
+        return await self._call("mutation", "chat:scheduleDeleteThread", {"threadId": thread_id, "delayMs": delay_ms, "batchSize": batch_size})
+
+    async def delete_turn(self, *, thread_id: str, turn_id: str, batch_size: float | None = None) -> Any:
+        """Delete one turn and everything of it, now. (mutation ``chat:deleteTurn``)"""
+        return await self._call("mutation", "chat:deleteTurn", {"threadId": thread_id, "turnId": turn_id, "batchSize": batch_size})
+
+    async def schedule_delete_turn(self, *, thread_id: str, turn_id: str, delay_ms: float | None = None, batch_size: float | None = None) -> Any:
+        """Delete one turn after a grace period. (mutation ``chat:scheduleDeleteTurn``)"""
+        return await self._call("mutation", "chat:scheduleDeleteTurn", {"threadId": thread_id, "turnId": turn_id, "delayMs": delay_ms, "batchSize": batch_size})
+
+    async def purge_actor_data(self, *, batch_size: float | None = None) -> Any:
+        """Delete everything the caller owns, now. (mutation ``chat:purgeActorData``)"""
+        return await self._call("mutation", "chat:purgeActorData", {"batchSize": batch_size})
+
+    async def schedule_purge_actor_data(self, *, delay_ms: float | None = None, batch_size: float | None = None) -> Any:
+        """Delete everything the caller owns after a grace period. (mutation ``chat:schedulePurgeActorData``)"""
+        return await self._call("mutation", "chat:schedulePurgeActorData", {"delayMs": delay_ms, "batchSize": batch_size})
+
+    async def cancel_deletion(self, *, job_id: str) -> Any:
+        """Cancel a deletion still in its grace period. (mutation ``chat:cancelDeletion``)"""
+        return await self._call("mutation", "chat:cancelDeletion", {"jobId": job_id})
+
+    async def force_run_deletion(self, *, job_id: str) -> Any:
+        """Run a scheduled deletion now. (mutation ``chat:forceRunDeletion``)"""
+        return await self._call("mutation", "chat:forceRunDeletion", {"jobId": job_id})
+
+    async def preview_deletion(self, *, thread_id: str | None = None, turn_id: str | None = None) -> Any:
+        """What a deletion would remove, per table (dry run). (query ``chat:previewDeletion``)"""
+        return await self._call("query", "chat:previewDeletion", {"threadId": thread_id, "turnId": turn_id})
+
+    async def get_deletion_status(self, *, job_id: str) -> Any:
+        """A deletion job's phase and per-table counts: subscribe to it. (query ``chat:getDeletionStatus``)"""
+        return await self._call("query", "chat:getDeletionStatus", {"jobId": job_id})

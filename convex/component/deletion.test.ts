@@ -1,0 +1,163 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { api, internal } from "./_generated/api.js";
+import schema from "./schema.js";
+import { initConvexTest } from "./testing.js";
+import { ACTOR_INDEX, NOT_THREAD_SCOPED, plan, tablesOf } from "./deletionPlan.js";
+import { rootHash, sha256Hex } from "./hashing.js";
+
+const alice = "issuer|alice";
+const bob = "issuer|bob";
+const at = 1_700_000_000_000;
+const TABLES = Object.keys(schema.tables);
+
+function turnEvents(threadId: string, turnId: string) {
+  return [
+    { type: "turnStarted", threadId, turnId, at },
+    { type: "item", threadId, turnId, itemId: "u", phase: "completed", itemType: "userMessage", part: 0, partCount: 1, data: JSON.stringify({ type: "userMessage", id: "u", content: [{ type: "text", text: "hi" }] }), at },
+    { type: "item", threadId, turnId, itemId: "m", phase: "started", itemType: "agentMessage", part: 0, partCount: 1, data: JSON.stringify({ type: "agentMessage", id: "m", text: "" }), at },
+    { type: "messageDelta", threadId, turnId, itemId: "m", firstDelta: 0, deltaCount: 1, text: "hello", at },
+    { type: "serverRequest", threadId, turnId, requestId: "0", method: "item/commandExecution/requestApproval", paramsJson: "{}", at },
+    { type: "tokenUsage", threadId, turnId, totalTokens: 5, inputTokens: 1, cachedInputTokens: 0, outputTokens: 4, reasoningOutputTokens: 0, lastTotalTokens: 5, at },
+    { type: "lifecycle", threadId, turnId, kind: "error", message: "x", at },
+  ] as const;
+}
+
+async function world(t: ReturnType<typeof initConvexTest>) {
+  const fill = async (actor: string, threadId: string) => {
+    const { conversation } = await t.mutation(api.conversations.syncOpenBinding, { actor, threadId });
+    const events = [...turnEvents(threadId, "t1"), ...turnEvents(threadId, "t2")];
+    await t.mutation(api.ingest.ingestBatch, { actor, conversationId: conversation.conversationId, streamId: "s", seq: 0, events: events as any });
+    const { source } = await t.mutation(api.syncSources.start, { actor, threadId, idempotencyKey: `k-${threadId}` });
+    const payload = JSON.stringify([{ type: "turnStarted", threadId, turnId: "t3", at }]);
+    await t.mutation(api.syncSources.append, { actor, sourceId: source.sourceId, chunkIndex: 0, payload, sha256: sha256Hex(payload), recordCount: 1 });
+    await t.mutation(api.syncSources.seal, { actor, sourceId: source.sourceId, totalChunks: 1, totalRecords: 1, totalBytes: payload.length, rootHash: rootHash([sha256Hex(payload)]) });
+    await t.mutation(api.diagnostics.recordPing, { actor, nonce: threadId, delayMs: 0 });
+    return conversation.conversationId;
+  };
+  const convA = await fill(alice, "thA");
+  const convB = await fill(alice, "thB");
+  const convBob = await fill(bob, "thA");
+  await t.finishAllScheduledFunctions(vi.runAllTimers);
+  return { convA, convB, convBob };
+}
+
+async function rows(t: ReturnType<typeof initConvexTest>) {
+  return await t.run(async (ctx) => {
+    const out: Record<string, Array<Record<string, unknown>>> = {};
+    for (const table of TABLES) out[table] = await ctx.db.query(table as any).collect();
+    return out;
+  });
+}
+
+const owned = (all: Record<string, Array<Record<string, unknown>>>, pred: (r: Record<string, unknown>, table: string) => boolean) =>
+  Object.fromEntries(Object.entries(all).map(([table, rs]) => [table, rs.filter((r) => pred(r, table)).length]));
+
+describe("deletion plans cover every table", () => {
+  it("the actor purge has an index for every table", () => {
+    expect(Object.keys(ACTOR_INDEX).sort()).toEqual([...TABLES].sort());
+  });
+  it("the thread plan reaches every table, or says why not", () => {
+    const fakeConv = { _id: "c" } as any;
+    const covered = tablesOf(plan({ kind: "thread", threadId: "x" }, fakeConv));
+    for (const table of TABLES) expect(covered.has(table) || table in NOT_THREAD_SCOPED, table).toBe(true);
+  });
+});
+
+describe("deletion jobs", () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it("deleteThread leaves no row of the thread or its conversation, and everything else intact", async () => {
+    const t = initConvexTest();
+    const { convA } = await world(t);
+    const before = await rows(t);
+    const job = await t.mutation(api.threads.deleteCascade, { actor: alice, threadId: "thA", batchSize: 7 });
+    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    const after = await rows(t);
+    const isTarget = (r: Record<string, unknown>, table: string) => r.actor === alice && (r.threadId === "thA" || r.conversationId === convA || (table === "conversations" && r._id === convA));
+    expect(Object.values(owned(after, isTarget)).reduce((a, b) => a + b, 0)).toBe(0);
+    const others = (r: Record<string, unknown>, table: string) => !isTarget(r, table) && table !== "deletion_jobs" && !(table === "sync_chunks" || table === "sync_chunk_payloads");
+    expect(owned(after, others)).toEqual(owned(before, others));
+    const status = await t.query(api.threads.getDeletionJobStatus, { actor: alice, jobId: job.jobId });
+    if (!status.found) throw new Error("missing");
+    expect(status.job.phase).toBe("completed");
+    expect(status.job.counts.messages).toBe(4);
+    expect(status.job.counts.conversations).toBe(1);
+    expect(status.job.deleted).toBeGreaterThan(20);
+  });
+
+  it("cancel within the grace period keeps everything; force-run runs now", async () => {
+    const t = initConvexTest();
+    await world(t);
+    const before = await rows(t);
+    const job = await t.mutation(api.threads.scheduleDeleteCascade, { actor: alice, threadId: "thA", delayMs: 60_000 });
+    const cancelled = await t.mutation(api.threads.cancelScheduledDeletion, { actor: alice, jobId: job.jobId });
+    expect(cancelled.phase).toBe("cancelled");
+    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    const after = await rows(t);
+    expect({ ...after, deletion_jobs: [] }).toEqual({ ...before, deletion_jobs: [] });
+    const second = await t.mutation(api.threads.scheduleDeleteCascade, { actor: alice, threadId: "thA", delayMs: 7 * 24 * 3600 * 1000 });
+    await t.mutation(api.threads.forceRunScheduledDeletion, { actor: alice, jobId: second.jobId });
+    await t.finishInProgressScheduledFunctions();
+    vi.advanceTimersByTime(10);
+    await t.finishInProgressScheduledFunctions();
+    await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(10));
+    expect(await t.query(api.threads.getDeletionJobStatus, { actor: alice, jobId: second.jobId })).toMatchObject({ job: { phase: "completed" } });
+    await expect(t.mutation(api.threads.cancelScheduledDeletion, { actor: alice, jobId: second.jobId })).rejects.toThrow(/E_DELETION_NOT_CANCELLABLE/);
+  });
+
+  it("a turn deletion removes that turn only", async () => {
+    const t = initConvexTest();
+    await world(t);
+    await t.mutation(api.turns.deleteCascade, { actor: alice, threadId: "thA", turnId: "t1" });
+    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    const after = await rows(t);
+    const t1 = owned(after, (r) => r.actor === alice && r.threadId === "thA" && r.turnId === "t1");
+    expect(Object.values(t1).reduce((a, b) => a + b, 0)).toBe(0);
+    expect(after.turns.filter((r) => r.actor === alice && r.threadId === "thA").map((r) => r.turnId).sort()).toEqual(["t2", "t3"]);
+  });
+
+  it("purgeActorData leaves no row of the actor anywhere (after its status retention), and bob intact", async () => {
+    const t = initConvexTest();
+    await world(t);
+    const before = await rows(t);
+    await t.mutation(api.threads.purgeActorData, { actor: alice, batchSize: 13 });
+    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    const after = await rows(t);
+    expect(Object.values(owned(after, (r) => r.actor === alice)).reduce((a, b) => a + b, 0)).toBe(0);
+    expect(owned(after, (r) => r.actor === bob)).toEqual(owned(before, (r) => r.actor === bob));
+  });
+
+  it("writes into a conversation being deleted are refused, and its import is cancelled", async () => {
+    const t = initConvexTest();
+    const { convA } = await world(t);
+    const { source } = await t.mutation(api.syncSources.start, { actor: alice, threadId: "thA", idempotencyKey: "late" });
+    const payload = JSON.stringify([{ type: "turnStarted", threadId: "thA", turnId: "t9", at }]);
+    await t.mutation(api.syncSources.append, { actor: alice, sourceId: source.sourceId, chunkIndex: 0, payload, sha256: sha256Hex(payload), recordCount: 1 });
+    const sealed = await t.mutation(api.syncSources.seal, { actor: alice, sourceId: source.sourceId, totalChunks: 1, totalRecords: 1, totalBytes: payload.length, rootHash: rootHash([sha256Hex(payload)]) });
+    const job = await t.mutation(api.threads.scheduleDeleteCascade, { actor: alice, threadId: "thA", delayMs: 1000, batchSize: 1 });
+    await t.mutation(internal.deletion.runStep, { jobId: job.jobId as any, lease: 1 }); // first step: freeze, then 1 row
+    await expect(t.mutation(api.ingest.ingestBatch, { actor: alice, conversationId: convA, streamId: "late", seq: 0, events: [{ type: "turnStarted", threadId: "thA", turnId: "t9", at }] }))
+      .rejects.toThrow(/E_CONVERSATION_DELETING/);
+    const sj = await t.query(api.syncJobs.get, { actor: alice, jobId: sealed.jobId });
+    expect(sj).toMatchObject({ job: { state: "cancelled", lastError: { code: "E_SYNC_JOB_CANCELLED_DELETED" } } });
+    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    const status = await t.query(api.threads.getDeletionJobStatus, { actor: alice, jobId: job.jobId });
+    expect(status).toMatchObject({ job: { phase: "completed" } });
+    const again = await rows(t);
+    await t.mutation(internal.deletion.runStep, { jobId: job.jobId as any, lease: 99 });
+    expect(await rows(t)).toEqual(again); // a finished job run again does nothing
+  });
+
+  it("bad input: unknown thread, bad delay, bad batch, foreign job", async () => {
+    const t = initConvexTest();
+    await world(t);
+    await expect(t.mutation(api.threads.deleteCascade, { actor: alice, threadId: "nope" })).rejects.toThrow(/E_THREAD_NOT_FOUND/);
+    await expect(t.mutation(api.turns.deleteCascade, { actor: alice, threadId: "thA", turnId: "nope" })).rejects.toThrow(/E_TURN_NOT_FOUND/);
+    await expect(t.mutation(api.threads.scheduleDeleteCascade, { actor: alice, threadId: "thA", delayMs: 8 * 24 * 3600 * 1000 })).rejects.toThrow(/E_DELETION_BAD_DELAY/);
+    await expect(t.mutation(api.threads.deleteCascade, { actor: alice, threadId: "thA", batchSize: 5000 })).rejects.toThrow(/E_DELETION_BAD_BATCH/);
+    const job = await t.mutation(api.threads.scheduleDeleteCascade, { actor: alice, threadId: "thA", delayMs: 5000 });
+    await expect(t.mutation(api.threads.cancelScheduledDeletion, { actor: bob, jobId: job.jobId })).rejects.toThrow(/E_DELETION_NOT_FOUND/);
+    expect(await t.query(api.threads.getDeletionJobStatus, { actor: bob, jobId: job.jobId })).toEqual({ found: false });
+  });
+});

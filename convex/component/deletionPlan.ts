@@ -1,0 +1,96 @@
+/**
+ * What a deletion removes, as ordered index ranges — children before parents, so an interrupted job never leaves
+ * a row pointing at a deleted one. Every table of the schema appears in the actor plan, and in the thread and turn
+ * plans or in their explicit exclusions; deletionPlan.test.ts enumerates the schema so a new table cannot be
+ * forgotten.
+ */
+import type { Doc } from "./_generated/dataModel.js";
+
+export type Target = Doc<"deletion_jobs">["target"];
+export type Range = { table: string; index: string; eq: Array<[field: string, value: string]> } | { special: "sync_sources" } | { special: "conversation" };
+
+/** For an actor purge: one index per table whose first field is `actor`. */
+export const ACTOR_INDEX: Record<string, string> = {
+  item_parts: "actor_threadId_turnId_itemId_part",
+  message_segments: "actor_threadId_turnId_itemId_segment",
+  items: "actor_threadId_turnId_itemId",
+  messages: "actor_threadId_turnId_itemId",
+  server_requests: "actor_threadId_status",
+  token_usage: "actor_threadId_turnId",
+  turns: "actor_threadId_turnId",
+  lifecycle_events: "actor_conversationId_at",
+  sync_chunk_payloads: "actor_sourceId_chunkIndex",
+  sync_chunks: "actor_sourceId_chunkIndex",
+  sync_jobs: "actor_createdAt",
+  sync_sources: "actor_idempotencyKey",
+  ingest_streams: "actor_conversationId_streamId",
+  thread_bindings: "actor_threadId",
+  threads: "actor_threadId",
+  conversations: "actor_threadId",
+  diagnostic_pings: "actor_nonce",
+  deletion_jobs: "actor_createdAt", // the running purge job itself is kept until its status retention ends
+};
+
+/** Tables a thread or turn deletion leaves alone, and why. */
+export const NOT_THREAD_SCOPED: Record<string, string> = {
+  diagnostic_pings: "actor-level self-checks, not conversation data",
+  deletion_jobs: "the record of deletions itself (holds counts, no content)",
+};
+
+export function plan(target: Target, conversation: Doc<"conversations"> | null): Range[] {
+  if (target.kind === "actor") {
+    return Object.entries(ACTOR_INDEX)
+      .filter(([table]) => table !== "deletion_jobs")
+      .map(([table, index]) => ({ table, index, eq: [] }));
+  }
+  const t = target.threadId;
+  if (target.kind === "turn") {
+    const turn: Array<[string, string]> = [["threadId", t], ["turnId", target.turnId]];
+    return [
+      { table: "item_parts", index: "actor_threadId_turnId_itemId_part", eq: turn },
+      { table: "message_segments", index: "actor_threadId_turnId_itemId_segment", eq: turn },
+      { table: "items", index: "actor_threadId_turnId_itemId", eq: turn },
+      { table: "messages", index: "actor_threadId_turnId_itemId", eq: turn },
+      { table: "server_requests", index: "actor_threadId_turnId_requestId", eq: turn },
+      { table: "token_usage", index: "actor_threadId_turnId", eq: turn },
+      { table: "lifecycle_events", index: "actor_threadId_turnId_at", eq: turn },
+      { table: "turns", index: "actor_threadId_turnId", eq: turn },
+    ];
+  }
+  const thread: Array<[string, string]> = [["threadId", t]];
+  const ranges: Range[] = [
+    { table: "item_parts", index: "actor_threadId_turnId_itemId_part", eq: thread },
+    { table: "message_segments", index: "actor_threadId_turnId_itemId_segment", eq: thread },
+    { table: "items", index: "actor_threadId_turnId_itemId", eq: thread },
+    { table: "messages", index: "actor_threadId_turnId_itemId", eq: thread },
+    { table: "server_requests", index: "actor_threadId_status", eq: thread },
+    { table: "token_usage", index: "actor_threadId_turnId", eq: thread },
+    { table: "turns", index: "actor_threadId_turnId", eq: thread },
+    { table: "lifecycle_events", index: "actor_threadId_turnId_at", eq: thread },
+    { special: "sync_sources" }, // sources of the thread, with their chunks, payloads and jobs
+    { table: "thread_bindings", index: "actor_threadId", eq: thread },
+    { table: "threads", index: "actor_threadId", eq: thread },
+  ];
+  if (conversation !== null) {
+    const c: Array<[string, string]> = [["conversationId", conversation._id]];
+    ranges.push(
+      { table: "lifecycle_events", index: "actor_conversationId_at", eq: c },
+      { table: "ingest_streams", index: "actor_conversationId_streamId", eq: c },
+      { table: "sync_jobs", index: "actor_conversationId_createdAt", eq: c },
+      { table: "thread_bindings", index: "actor_conversationId_boundAt", eq: c },
+      { special: "conversation" },
+    );
+  }
+  return ranges;
+}
+
+/** Every table a plan of this kind touches (for the completeness test). */
+export function tablesOf(ranges: Range[]): Set<string> {
+  const out = new Set<string>();
+  for (const r of ranges) {
+    if ("table" in r) out.add(r.table);
+    else if (r.special === "sync_sources") ["sync_sources", "sync_chunks", "sync_chunk_payloads", "sync_jobs"].forEach((x) => out.add(x));
+    else out.add("conversations");
+  }
+  return out;
+}
