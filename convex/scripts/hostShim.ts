@@ -13,6 +13,7 @@ import { contract, type Endpoint } from "../contract/hostContract.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const PY_OUT = join(ROOT, "..", "python", "codex_convex", "host_api", "_generated", "endpoints.py");
+const PY_CONTRACT = join(ROOT, "..", "python", "codex_convex", "host_api", "_generated", "host-contract.json");
 
 type VJson = { type: string; value?: any; tableName?: string; keys?: VJson; values?: { fieldType: VJson } };
 type Field = { fieldType: VJson; optional: boolean };
@@ -156,6 +157,7 @@ async function main() {
   const files: Record<string, string> = {
     [join(ROOT, "app", "chat.ts")]: await prettier.format(renderChat(eps), { parser: "typescript", printWidth: 120 }),
     [join(ROOT, "contract", "host-contract.json")]: renderJson(eps),
+    [PY_CONTRACT]: renderJson(eps), // shipped in the wheel: doctor probes a deployment against it
     [PY_OUT]: renderPython(eps),
   };
   const problems: string[] = [];

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from .. import logs
-from . import backend, delete, demo, host_shim, run, schema, sync
+from . import backend, delete, demo, doctor, host_shim, run, schema, sync
 
 app = typer.Typer(name="codex-convex", no_args_is_help=True, add_completion=False,
                   help="Run OpenAI Codex locally while everything it does lives in Convex.")
@@ -14,6 +14,7 @@ app.add_typer(backend.app, name="backend")
 app.add_typer(host_shim.app, name="host-shim")
 app.command("dev-token")(backend.dev_token)
 app.command("demo")(demo.demo)
+app.command("doctor")(doctor.doctor)
 app.command("run")(run.run)
 app.command("sync")(sync.sync)
 app.command("jobs")(sync.jobs)

@@ -1,0 +1,42 @@
+"""``codex-convex doctor``: a live deployment and this machine, checked; exit 0 only when all pass."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import anyio
+import typer
+
+from ._output import ExitCode, console, emit_json, table
+
+
+def doctor(
+    url: Annotated[str | None, typer.Option("--url", help="Deployment URL (default CONVEX_URL, else the local "
+                                            "backend).")] = None,
+    codex_home: Annotated[Path | None, typer.Option("--codex-home", help="Default CODEX_HOME or ~/.codex.")] = None,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Check the deployment (reachable, auth, every host endpoint, contract version) and the machine (Codex
+    binary and version, CODEX_HOME, the model)."""
+    import os
+
+    from ..doctor import DoctorConfig, run_doctor
+    from ._deployment import codex_home as default_home
+    from ._deployment import resolve_deployment
+
+    token: str | None
+    if url is None:
+        dep = resolve_deployment()
+        url, token = dep.url, dep.token
+    else:
+        token = os.environ.get("CONVEX_TOKEN")
+    checks = anyio.run(run_doctor, DoctorConfig(url, token, codex_home or default_home()))
+    ok = all(c.ok for c in checks)
+    if json_out:
+        emit_json({"ok": ok, "checks": [c.__dict__ for c in checks]})
+    else:
+        console.print(table("codex-convex doctor", ["check", "result", "code", "reason", "fix"], [
+            [c.name, "[green]pass[/green]" if c.ok else "[red]FAIL[/red]", c.code, c.reason, c.fix] for c in checks]))
+    if not ok:
+        raise typer.Exit(ExitCode.FAILED)
