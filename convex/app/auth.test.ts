@@ -53,6 +53,8 @@ const ARGS: Record<keyof typeof contract.endpoints, (s: Setup) => Record<string,
   forceRunDeletion: (s) => ({ jobId: s.deletionJobId }),
   getDeletionStatus: (s) => ({ jobId: s.deletionJobId }),
   previewDeletion: () => ({ threadId: "th-alice" }),
+  listConversationSyncSources: () => ({ paginationOpts: page }),
+  listDeletionJobs: () => ({ paginationOpts: page }),
 };
 
 async function aliceWorld() {

@@ -1170,6 +1170,90 @@ export const previewDeletion = query({
     await ctx.runQuery(components.codexConvex.threads.previewDeletion, { ...args, actor: await requireActor(ctx) }),
 });
 
+/** The caller's sync sources, newest first. */
+export const listConversationSyncSources = query({
+  args: {
+    paginationOpts: v.object({
+      numItems: v.number(),
+      cursor: v.union(v.string(), v.null()),
+      id: v.optional(v.number()),
+      endCursor: v.optional(v.union(v.string(), v.null())),
+      maximumRowsRead: v.optional(v.number()),
+      maximumBytesRead: v.optional(v.number()),
+    }),
+  },
+  returns: v.object({
+    page: v.array(
+      v.object({
+        sourceId: v.string(),
+        conversationId: v.string(),
+        threadId: v.string(),
+        state: v.union(v.literal("collecting"), v.literal("sealed"), v.literal("failed")),
+        totalChunks: v.union(v.number(), v.null()),
+        totalRecords: v.union(v.number(), v.null()),
+        totalBytes: v.union(v.number(), v.null()),
+        jobId: v.union(v.string(), v.null()),
+        createdAt: v.number(),
+        sealedAt: v.union(v.number(), v.null()),
+        expiresAt: v.number(),
+        error: v.union(v.object({ code: v.string(), message: v.string() }), v.null()),
+      }),
+    ),
+    isDone: v.boolean(),
+    continueCursor: v.string(),
+    splitCursor: v.optional(v.union(v.string(), v.null())),
+    pageStatus: v.optional(v.union(v.literal("SplitRecommended"), v.literal("SplitRequired"), v.null())),
+  }),
+  handler: async (ctx, args) =>
+    await ctx.runQuery(components.codexConvex.syncSources.list, { ...args, actor: await requireActor(ctx) }),
+});
+
+/** The caller's deletion jobs, newest first. */
+export const listDeletionJobs = query({
+  args: {
+    paginationOpts: v.object({
+      numItems: v.number(),
+      cursor: v.union(v.string(), v.null()),
+      id: v.optional(v.number()),
+      endCursor: v.optional(v.union(v.string(), v.null())),
+      maximumRowsRead: v.optional(v.number()),
+      maximumBytesRead: v.optional(v.number()),
+    }),
+  },
+  returns: v.object({
+    page: v.array(
+      v.object({
+        jobId: v.string(),
+        target: v.union(
+          v.object({ kind: v.literal("thread"), threadId: v.string() }),
+          v.object({ kind: v.literal("turn"), threadId: v.string(), turnId: v.string() }),
+          v.object({ kind: v.literal("actor") }),
+        ),
+        phase: v.union(
+          v.literal("scheduled"),
+          v.literal("running"),
+          v.literal("completed"),
+          v.literal("cancelled"),
+          v.literal("failed"),
+        ),
+        runAt: v.number(),
+        counts: v.record(v.string(), v.number()),
+        deleted: v.number(),
+        createdAt: v.number(),
+        updatedAt: v.number(),
+        finishedAt: v.union(v.number(), v.null()),
+        error: v.union(v.object({ code: v.string(), message: v.string() }), v.null()),
+      }),
+    ),
+    isDone: v.boolean(),
+    continueCursor: v.string(),
+    splitCursor: v.optional(v.union(v.string(), v.null())),
+    pageStatus: v.optional(v.union(v.literal("SplitRecommended"), v.literal("SplitRequired"), v.null())),
+  }),
+  handler: async (ctx, args) =>
+    await ctx.runQuery(components.codexConvex.threads.listDeletionJobs, { ...args, actor: await requireActor(ctx) }),
+});
+
 /** A deletion job's phase and per-table counts: subscribe to it. */
 export const getDeletionStatus = query({
   args: { jobId: v.string() },

@@ -22,7 +22,9 @@ import { vIngestEvent } from "./ingestEvents.js";
 import { cancelLiveJobs, startJob } from "./syncJobState.js";
 import { checkActor } from "./scope.js";
 import { utf8Bytes } from "./text.js";
-import { vActor } from "./validators.js";
+import { MAX_PAGE_SIZE, paginated, vActor, vPaginationOpts } from "./validators.js";
+import { paginator } from "convex-helpers/server/pagination";
+import schema from "./schema.js";
 
 export const CHUNK_MAX_BYTES = 512 * 1024; // DESIGN §4
 export const MAX_CHUNKS_PER_SOURCE = 4096; // seal reads every chunk's metadata: keep that one read bounded
@@ -230,3 +232,43 @@ export async function deleteChunks(ctx: MutationCtx, sourceId: Id<"sync_sources"
   if (payloads.length === batch || metas.length === batch) await ctx.scheduler.runAfter(0, again, { sourceId });
   return payloads.length + metas.length;
 }
+
+const vSourceRow = v.object({
+  sourceId: v.string(),
+  conversationId: v.string(),
+  threadId: v.string(),
+  state: v.union(v.literal("collecting"), v.literal("sealed"), v.literal("failed")),
+  totalChunks: v.union(v.number(), v.null()),
+  totalRecords: v.union(v.number(), v.null()),
+  totalBytes: v.union(v.number(), v.null()),
+  jobId: v.union(v.string(), v.null()),
+  createdAt: v.number(),
+  sealedAt: v.union(v.number(), v.null()),
+  expiresAt: v.number(),
+  error: v.union(v.object({ code: v.string(), message: v.string() }), v.null()),
+});
+
+/** The caller's sync sources, newest first, a page at a time. */
+export const list = query({
+  args: { actor: vActor, paginationOpts: vPaginationOpts },
+  returns: paginated(vSourceRow),
+  handler: async (ctx, { actor, paginationOpts }) => {
+    checkActor(actor);
+    const numItems = Math.max(1, Math.min(paginationOpts.numItems, MAX_PAGE_SIZE));
+    const page = await paginator(ctx.db, schema)
+      .query("sync_sources")
+      .withIndex("actor_createdAt", (q) => q.eq("actor", actor))
+      .order("desc")
+      .paginate({ cursor: paginationOpts.cursor, numItems });
+    return {
+      page: page.page.map((s) => ({
+        sourceId: s._id as string, conversationId: s.conversationId as string, threadId: s.threadId, state: s.state,
+        totalChunks: s.totalChunks ?? null, totalRecords: s.totalRecords ?? null, totalBytes: s.totalBytes ?? null,
+        jobId: (s.jobId as string | undefined) ?? null, createdAt: s.createdAt, sealedAt: s.sealedAt ?? null,
+        expiresAt: s.expiresAt, error: s.error ?? null,
+      })),
+      isDone: page.isDone,
+      continueCursor: page.continueCursor,
+    };
+  },
+});

@@ -5,7 +5,9 @@ import { cancelDeletion, forceRun, loadDeletionJob, scheduleDeletion, toDeletion
 import { plan, type Target } from "./deletionPlan.js";
 import { fail } from "./errors.js";
 import { checkActor } from "./scope.js";
-import { vActor } from "./validators.js";
+import { MAX_PAGE_SIZE, paginated, vActor, vPaginationOpts } from "./validators.js";
+import { paginator } from "convex-helpers/server/pagination";
+import schema from "./schema.js";
 
 const batch = { batchSize: v.optional(v.number()) };
 
@@ -100,5 +102,21 @@ export const previewDeletion = query({
       }
     }
     return { counts: Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0)), truncated };
+  },
+});
+
+/** The caller's deletion jobs, newest first, a page at a time. */
+export const listDeletionJobs = query({
+  args: { actor: vActor, paginationOpts: vPaginationOpts },
+  returns: paginated(vDeletionJob),
+  handler: async (ctx, { actor, paginationOpts }) => {
+    checkActor(actor);
+    const numItems = Math.max(1, Math.min(paginationOpts.numItems, MAX_PAGE_SIZE));
+    const page = await paginator(ctx.db, schema)
+      .query("deletion_jobs")
+      .withIndex("actor_createdAt", (q) => q.eq("actor", actor))
+      .order("desc")
+      .paginate({ cursor: paginationOpts.cursor, numItems });
+    return { page: page.page.map(toDeletionJob), isDone: page.isDone, continueCursor: page.continueCursor };
   },
 });

@@ -52,6 +52,8 @@ export const contract = {
     cancelDeletion: { kind: "mutation", fn: "threads:cancelScheduledDeletion", doc: "Cancel a deletion still in its grace period." },
     forceRunDeletion: { kind: "mutation", fn: "threads:forceRunScheduledDeletion", doc: "Run a scheduled deletion now." },
     previewDeletion: { kind: "query", fn: "threads:previewDeletion", doc: "What a deletion would remove, per table (dry run)." },
+    listConversationSyncSources: { kind: "query", fn: "syncSources:list", doc: "The caller's sync sources, newest first." },
+    listDeletionJobs: { kind: "query", fn: "threads:listDeletionJobs", doc: "The caller's deletion jobs, newest first." },
     getDeletionStatus: { kind: "query", fn: "threads:getDeletionJobStatus", doc: "A deletion job's phase and per-table counts: subscribe to it." },
   } satisfies Record<string, Endpoint>,
 };

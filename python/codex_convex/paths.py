@@ -5,6 +5,7 @@ Owns file locations only; reads nothing.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -32,6 +33,16 @@ def backend_bundle() -> Path:
 
 
 def state_dir() -> Path:
-    """Default folder for the embedded backend's data and the dev signing key."""
+    """Folder for the embedded backend's data and the dev signing key: ``CODEX_CONVEX_HOME`` if set, else
+    ``.codex-convex`` in the checkout (or the home folder for an installed package)."""
+    override = os.environ.get("CODEX_CONVEX_HOME")
+    if override:
+        return Path(override)
     base = REPO_ROOT if REPO_ROOT is not None else Path.home()
     return base / ".codex-convex"
+
+
+def shim_sources() -> dict[str, Path]:
+    """The rendered host shim files an app copies into its ``convex/`` folder."""
+    base = REPO_ROOT / "convex" / "app" if REPO_ROOT is not None else DATA_DIR / "shim"
+    return {name: base / name for name in ("chat.ts", "actor.ts")}

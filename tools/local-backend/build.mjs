@@ -42,15 +42,16 @@ export const COMPONENT_NAME = "codexConvex";
 `;
 writeFileSync(join(here, "src", "modules.gen.ts"), gen);
 
+const bench = process.argv.includes("--bench"); // the in-process baseline of tools/bench/backend.py
 if (!process.argv.includes("--modules-only")) {
   mkdirSync(join(here, "dist"), { recursive: true });
   await build({
-    entryPoints: [join(here, "src", "main.ts")],
+    entryPoints: [bench ? join(root, "tools", "bench", "inprocess.ts") : join(here, "src", "main.ts")],
     bundle: true,
     platform: "node",
     format: "esm",
     target: "node20",
-    outfile: join(here, "dist", "local-backend.mjs"),
+    outfile: join(here, "dist", bench ? "bench-inprocess.mjs" : "local-backend.mjs"),
     nodePaths: [join(convexDir, "node_modules")],
     external: ["bufferutil", "utf-8-validate"],
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },

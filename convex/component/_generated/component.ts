@@ -702,6 +702,42 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         { appended: boolean; chunkIndex: number },
         Name
       >;
+      list: FunctionReference<
+        "query",
+        "internal",
+        {
+          actor: string;
+          paginationOpts: {
+            numItems: number;
+            cursor: string | null;
+            id?: number;
+            endCursor?: string | null;
+            maximumRowsRead?: number;
+            maximumBytesRead?: number;
+          };
+        },
+        {
+          page: Array<{
+            sourceId: string;
+            conversationId: string;
+            threadId: string;
+            state: "collecting" | "sealed" | "failed";
+            totalChunks: number | null;
+            totalRecords: number | null;
+            totalBytes: number | null;
+            jobId: string | null;
+            createdAt: number;
+            sealedAt: number | null;
+            expiresAt: number;
+            error: { code: string; message: string } | null;
+          }>;
+          isDone: boolean;
+          continueCursor: string;
+          splitCursor?: string | null;
+          pageStatus?: "SplitRecommended" | "SplitRequired" | null;
+        },
+        Name
+      >;
       listChunks: FunctionReference<
         "query",
         "internal",
@@ -855,6 +891,44 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               error: { code: string; message: string } | null;
             };
           },
+        Name
+      >;
+      listDeletionJobs: FunctionReference<
+        "query",
+        "internal",
+        {
+          actor: string;
+          paginationOpts: {
+            numItems: number;
+            cursor: string | null;
+            id?: number;
+            endCursor?: string | null;
+            maximumRowsRead?: number;
+            maximumBytesRead?: number;
+          };
+        },
+        {
+          page: Array<{
+            jobId: string;
+            target:
+              | { kind: "thread"; threadId: string }
+              | { kind: "turn"; threadId: string; turnId: string }
+              | { kind: "actor" };
+            phase:
+              "scheduled" | "running" | "completed" | "cancelled" | "failed";
+            runAt: number;
+            counts: Record<string, number>;
+            deleted: number;
+            createdAt: number;
+            updatedAt: number;
+            finishedAt: number | null;
+            error: { code: string; message: string } | null;
+          }>;
+          isDone: boolean;
+          continueCursor: string;
+          splitCursor?: string | null;
+          pageStatus?: "SplitRecommended" | "SplitRequired" | null;
+        },
         Name
       >;
       previewDeletion: FunctionReference<

@@ -28,7 +28,8 @@ export const syncTables = {
   })
     .index("actor_idempotencyKey", ["actor", "idempotencyKey"])
     .index("actor_conversationId_createdAt", ["actor", "conversationId", "createdAt"])
-    .index("actor_threadId", ["actor", "threadId"]),
+    .index("actor_threadId", ["actor", "threadId"])
+    .index("actor_createdAt", ["actor", "createdAt"]),
 
   // Written by syncSources.append (insert only); read by listChunks, seal (metadata only) and the job.
   // Small on purpose: seal reads every row of a source; the payload lives in sync_chunk_payloads.

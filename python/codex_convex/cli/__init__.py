@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from .. import logs
-from . import backend, delete, demo, doctor, host_shim, run, schema, sync
+from . import backend, bench, delete, demo, doctor, host_shim, run, schema, sync
 
 app = typer.Typer(name="codex-convex", no_args_is_help=True, add_completion=False,
                   help="Run OpenAI Codex locally while everything it does lives in Convex.")
@@ -20,6 +20,7 @@ app.command("sync")(sync.sync)
 app.command("jobs")(sync.jobs)
 app.command("delete")(delete.delete)
 app.command("purge")(delete.purge)
+app.command("bench")(bench.bench)
 
 
 def main() -> None:

@@ -46,12 +46,14 @@ ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
     "cancelDeletion": "mutation",
     "forceRunDeletion": "mutation",
     "previewDeletion": "query",
+    "listConversationSyncSources": "query",
+    "listDeletionJobs": "query",
     "getDeletionStatus": "query",
 }
 
 
 class HostApi(HostApiBase):
-    """The 37 endpoints of host contract v1."""
+    """The 39 endpoints of host contract v1."""
 
     async def validate_host_wiring(self, *, conversation_id: str | None = None) -> Any:
         """Check that the shim, auth and the component are wired (call at start-up). (query ``chat:validateHostWiring``)"""
@@ -196,6 +198,14 @@ class HostApi(HostApiBase):
     async def preview_deletion(self, *, thread_id: str | None = None, turn_id: str | None = None) -> Any:
         """What a deletion would remove, per table (dry run). (query ``chat:previewDeletion``)"""
         return await self._call("query", "chat:previewDeletion", {"threadId": thread_id, "turnId": turn_id})
+
+    async def list_conversation_sync_sources(self, *, pagination_opts: dict[str, Any]) -> Any:
+        """The caller's sync sources, newest first. (query ``chat:listConversationSyncSources``)"""
+        return await self._call("query", "chat:listConversationSyncSources", {"paginationOpts": pagination_opts})
+
+    async def list_deletion_jobs(self, *, pagination_opts: dict[str, Any]) -> Any:
+        """The caller's deletion jobs, newest first. (query ``chat:listDeletionJobs``)"""
+        return await self._call("query", "chat:listDeletionJobs", {"paginationOpts": pagination_opts})
 
     async def get_deletion_status(self, *, job_id: str) -> Any:
         """A deletion job's phase and per-table counts: subscribe to it. (query ``chat:getDeletionStatus``)"""

@@ -1,0 +1,163 @@
+"""Notebook inspection: pandas DataFrames of sync jobs, sync sources, conversations and deletion jobs (typed
+columns, timestamps as UTC datetimes), and a live view driven by a job's subscription.
+
+    from codex_convex import inspect
+    jobs = inspect.sync_jobs()                 # CONVEX_URL + CONVEX_TOKEN, else the local backend
+    jobs.plot.barh(x="threadId", y="duration_s")
+
+pandas is imported here only, so the rest of the package never pays for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import anyio
+import pandas as pd
+
+from .convex_api import ConvexHttp, Subscriber
+from .host_api import HostApi
+
+__all__ = ["conversations", "deletion_jobs", "sync_jobs", "sync_sources", "watch_job"]
+
+_TIMES = ("createdAt", "updatedAt", "startedAt", "finishedAt", "sealedAt", "expiresAt", "runAt")
+_INTS = ("totalChunks", "totalRecords", "totalBytes", "processedChunks", "processedRecords", "verifiedRecords",
+         "attempts", "maxStepBytesRead", "deleted")
+
+
+def _connection(url: str | None, token: str | None) -> tuple[str, str]:
+    if url and token:
+        return url, token
+    from .cli._deployment import resolve_deployment
+
+    dep = resolve_deployment()
+    return url or dep.url, token or dep.token
+
+
+async def _all_pages(url: str, token: str, call: Callable[[HostApi, str | None], Awaitable[Any]],
+                     limit: int) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    async with ConvexHttp(url, token=token) as http:
+        api = HostApi(http)
+        cursor: str | None = None
+        while len(rows) < limit:
+            page = await call(api, cursor)
+            rows += page["page"]
+            if page["isDone"]:
+                break
+            cursor = page["continueCursor"]
+    return rows[:limit]
+
+
+def _frame(rows: list[dict[str, Any]], columns: list[str], categories: tuple[str, ...] = ()) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=columns)
+    for c in columns:
+        if c in _TIMES:
+            df[c] = pd.to_datetime(df[c], unit="ms", utc=True)
+        elif c in _INTS:
+            df[c] = pd.array(df[c], dtype="Int64")
+        elif c in categories:
+            df[c] = df[c].astype("category")
+        elif df[c].dtype == object:
+            df[c] = df[c].astype("string")
+    return df
+
+
+def _run(fn: Callable[[], Awaitable[list[dict[str, Any]]]]) -> list[dict[str, Any]]:
+    """Run the fetch to completion, also from a notebook (whose event loop is already running: a worker thread
+    gets its own loop)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return anyio.run(fn)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(anyio.run, fn).result()
+
+
+JOB_COLUMNS = ["jobId", "conversationId", "sourceId", "state", "publicState", "totalChunks", "totalRecords",
+               "totalBytes", "processedChunks", "processedRecords", "verifiedRecords", "attempts", "maxStepBytesRead",
+               "errorCode", "errorMessage", "createdAt", "startedAt", "finishedAt", "duration_s", "threadId"]
+
+
+def sync_jobs(url: str | None = None, token: str | None = None, *, conversation_id: str | None = None,
+              limit: int = 1000) -> pd.DataFrame:
+    """One row per sync job (newest first) with its thread, state, counts, error and duration in seconds."""
+    u, t = _connection(url, token)
+
+    async def fetch() -> list[dict[str, Any]]:
+        jobs = await _all_pages(u, t, lambda api, c: api.list_conversation_sync_jobs(
+            conversation_id=conversation_id, pagination_opts={"numItems": 100, "cursor": c}), limit)
+        sources = {s["sourceId"]: s for s in await _all_pages(u, t, lambda api, c: api.list_conversation_sync_sources(
+            pagination_opts={"numItems": 100, "cursor": c}), 10 * limit)}
+        for j in jobs:
+            err = j.pop("lastError") or {}
+            j["errorCode"], j["errorMessage"] = err.get("code"), err.get("message")
+            j["threadId"] = sources.get(j["sourceId"], {}).get("threadId")
+            end = j["finishedAt"] or j["updatedAt"]
+            j["duration_s"] = (end - j["createdAt"]) / 1000.0
+        return jobs
+
+    df = _frame(_run(fetch), JOB_COLUMNS, ("state", "publicState"))
+    df["duration_s"] = df["duration_s"].astype("float64")
+    return df
+
+
+def sync_sources(url: str | None = None, token: str | None = None, *, limit: int = 1000) -> pd.DataFrame:
+    u, t = _connection(url, token)
+
+    async def fetch() -> list[dict[str, Any]]:
+        rows = await _all_pages(u, t, lambda api, c: api.list_conversation_sync_sources(
+            pagination_opts={"numItems": 100, "cursor": c}), limit)
+        for r in rows:
+            r["errorCode"] = (r.pop("error") or {}).get("code")
+        return rows
+
+    return _frame(_run(fetch), ["sourceId", "conversationId", "threadId", "state", "totalChunks", "totalRecords",
+                                "totalBytes", "jobId", "errorCode", "createdAt", "sealedAt", "expiresAt"], ("state",))
+
+
+def conversations(url: str | None = None, token: str | None = None, *, include_archived: bool = True,
+                  limit: int = 1000) -> pd.DataFrame:
+    u, t = _connection(url, token)
+
+    async def fetch() -> list[dict[str, Any]]:
+        return await _all_pages(u, t, lambda api, c: api.list_conversations(
+            include_archived=include_archived, pagination_opts={"numItems": 100, "cursor": c}), limit)
+
+    return _frame(_run(fetch), ["conversationId", "title", "status", "threadId", "syncState", "activeSyncJobId",
+                                "createdAt", "updatedAt"], ("status", "syncState"))
+
+
+def deletion_jobs(url: str | None = None, token: str | None = None, *, limit: int = 1000) -> pd.DataFrame:
+    u, t = _connection(url, token)
+
+    async def fetch() -> list[dict[str, Any]]:
+        rows = await _all_pages(u, t, lambda api, c: api.list_deletion_jobs(
+            pagination_opts={"numItems": 100, "cursor": c}), limit)
+        for r in rows:
+            target = r.pop("target")
+            r["kind"], r["threadId"], r["turnId"] = target["kind"], target.get("threadId"), target.get("turnId")
+            r["errorCode"] = (r.pop("error") or {}).get("code")
+        return rows
+
+    return _frame(_run(fetch), ["jobId", "kind", "threadId", "turnId", "phase", "deleted", "errorCode", "runAt",
+                                "createdAt", "finishedAt"], ("kind", "phase"))
+
+
+async def watch_job(job_id: str, url: str | None = None, token: str | None = None) -> AsyncIterator[pd.DataFrame]:
+    """A one-row DataFrame each time the job changes (subscription), until it is terminal. In a notebook:
+    ``async for df in inspect.watch_job(job_id): display(df, clear=True)``."""
+    u, t = _connection(url, token)
+    async for got in Subscriber(u, token=t).watch("chat:getConversationSyncJob", {"jobId": job_id}):
+        if not got["found"]:
+            return
+        job = dict(got["job"])
+        err = job.pop("lastError") or {}
+        job["errorCode"], job["errorMessage"], job["threadId"] = err.get("code"), err.get("message"), None
+        job["duration_s"] = ((job["finishedAt"] or job["updatedAt"]) - job["createdAt"]) / 1000.0
+        yield _frame([job], JOB_COLUMNS, ("state", "publicState"))
+        if job["publicState"] != "syncing":
+            return

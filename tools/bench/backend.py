@@ -1,0 +1,91 @@
+"""The local backend's throughput and reactivity over Convex's protocols, beside convex-test called in-process
+(the engine alone, no network) measured in the same run.
+
+    .venv/bin/python -m tools.bench.backend [--n 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+import convex
+
+from codex_convex import paths
+from codex_convex.backend import LocalBackend, mint_dev_token
+from codex_convex.convex_api import ConvexHttp, Subscriber
+from codex_convex.host_api import HostApi
+
+from ._common import summary_ms, write
+
+
+def inprocess(n: int) -> float:
+    assert paths.REPO_ROOT is not None
+    lb = paths.REPO_ROOT / "tools" / "local-backend"
+    subprocess.run(["node", str(lb / "build.mjs"), "--bench"], check=True, timeout=120)
+    out = subprocess.run(["node", str(lb / "dist" / "bench-inprocess.mjs"), str(n)], capture_output=True, text=True,
+                         timeout=600, check=True)
+    return float(json.loads(out.stdout.strip().splitlines()[-1])["mutations_per_s"])
+
+
+async def measure(n: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp, LocalBackend(Path(tmp) / "b") as backend:
+        token = mint_dev_token(backend.data_dir, "bench")
+        async with ConvexHttp(backend.url, token=token) as http:
+            for i in range(20):
+                await http.mutation("diagnostics:ping", {"nonce": f"warm-{i}", "delayMs": 60000})
+            t0 = time.perf_counter()
+            for i in range(n):
+                await http.mutation("diagnostics:ping", {"nonce": f"h-{i}", "delayMs": 60000})
+            http_rate = n / (time.perf_counter() - t0)
+
+            client = convex.ConvexClient(backend.url)
+            client.set_auth(token)
+            t0 = time.perf_counter()
+            for i in range(n):
+                client.mutation("diagnostics:ping", {"nonce": f"w-{i}", "delayMs": 60000})
+            ws_rate = n / (time.perf_counter() - t0)
+
+            api = HostApi(http)
+            cid = (await api.new_conversation())["conversationId"]
+            watcher = Subscriber(backend.url, token=token)
+            lat: list[float] = []
+            sent = 0.0
+            with anyio.fail_after(120):
+                async for conv in watcher.watch("chat:getConversation", {"conversationId": cid}):
+                    if sent:
+                        lat.append(time.perf_counter() - sent)
+                    if len(lat) >= min(n, 200):
+                        break
+                    sent = time.perf_counter()
+                    await api.mark_conversation_sync_progress(conversation_id=cid, sync_state="syncing",
+                                                              last_synced_cursor=float(len(lat)))
+                    _ = conv
+    return {"n": n, "http_mutations_per_s": round(http_rate, 1), "ws_mutations_per_s": round(ws_rate, 1),
+            "subscription_update": summary_ms(lat)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=300)
+    n = ap.parse_args().n
+    r = anyio.run(measure, n)
+    base = inprocess(n)
+    r["inprocess_convex_test_mutations_per_s"] = round(base, 1)
+    r["http_vs_inprocess"] = round(r["http_mutations_per_s"] / base, 3)
+    r["ws_vs_inprocess"] = round(r["ws_mutations_per_s"] / base, 3)
+    print(f"mutations/s: in-process convex-test {base:.0f} | HTTP {r['http_mutations_per_s']} "
+          f"({r['http_vs_inprocess']}x) | sync protocol {r['ws_mutations_per_s']} ({r['ws_vs_inprocess']}x); "
+          f"HTTP mutation → other client's subscription p50 {r['subscription_update']['p50_ms']} ms, "
+          f"p99 {r['subscription_update']['p99_ms']} ms")
+    print(f"written to {write('backend', r)}")
+
+
+if __name__ == "__main__":
+    main()
