@@ -7,6 +7,8 @@ rows (the same events written straight through ``ingestEvents`` in maximal batch
 from __future__ import annotations
 
 import argparse
+import json
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -57,11 +59,13 @@ async def measure(turns: int) -> dict[str, Any]:
                 if kind == "job" and not sealed_at:
                     sealed_at.append(time.perf_counter())
 
+            rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             t1 = time.perf_counter()
             result = await import_thread(read, api, Subscriber(backend.url, token=token, http=http), thread["id"],
                                          on_progress=on_progress)
             total_s = time.perf_counter() - t1
             seal_to_synced = time.perf_counter() - sealed_at[0] if sealed_at else total_s
+            rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     chunks = sum(1 for _ in chunk_records(thread_records(thread)))
     return {
         "turns": turns, "records": result.records, "chunks": chunks, "bytes": result.bytes, "state": result.state,
@@ -70,6 +74,9 @@ async def measure(turns: int) -> dict[str, Any]:
         "ceiling_records_per_s": round(len(events) / ceiling_s, 1),
         "import_vs_ceiling": round((result.records / total_s) / (len(events) / ceiling_s), 3),
         "max_step_bytes_read": result.max_step_bytes_read,
+        "host_peak_rss_mib_before_import": round(rss_before / 1024, 1),
+        "host_peak_rss_growth_mib": round((rss_after - rss_before) / 1024, 1),
+        "thread_json_mib": round(len(json.dumps(thread)) / 2**20, 1),
     }
 
 
@@ -79,7 +86,8 @@ def main() -> None:
     r = anyio.run(measure, ap.parse_args().turns)
     print(f"records {r['records']} in {r['chunks']} chunks ({r['bytes']} bytes): import {r['import_records_per_s']}"
           f" rec/s, ceiling {r['ceiling_records_per_s']} rec/s, ratio {r['import_vs_ceiling']}; largest step read "
-          f"{r['max_step_bytes_read']} bytes; state {r['state']}")
+          f"{r['max_step_bytes_read']} bytes; host peak RSS +{r['host_peak_rss_growth_mib']} MiB for a "
+          f"{r['thread_json_mib']} MiB thread; state {r['state']}")
     print(f"written to {write('import', r)}")
 
 

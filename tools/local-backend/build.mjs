@@ -42,6 +42,22 @@ export const COMPONENT_NAME = "codexConvex";
 `;
 writeFileSync(join(here, "src", "modules.gen.ts"), gen);
 
+// The durable engine (src/durable.ts) patches convex-test's in-memory database; expose the pieces it needs.
+const exposeConvexTestInternals = {
+  name: "expose-convex-test-internals",
+  setup(b) {
+    b.onLoad({ filter: /convex-test[\\/]dist[\\/]index\.js$/ }, async (args) => {
+      const { readFile } = await import("node:fs/promises");
+      const text = await readFile(args.path, "utf8");
+      return {
+        contents: text + "\nexport { DatabaseFake as __DatabaseFake, evaluateRangeFilter as __evaluateRangeFilter, " +
+          "evaluateFieldPath as __evaluateFieldPath, tableNameFromId as __tableNameFromId };\n",
+        loader: "js",
+      };
+    });
+  },
+};
+
 const bench = process.argv.includes("--bench"); // the in-process baseline of tools/bench/backend.py
 if (!process.argv.includes("--modules-only")) {
   mkdirSync(join(here, "dist"), { recursive: true });
@@ -56,6 +72,7 @@ if (!process.argv.includes("--modules-only")) {
     external: ["bufferutil", "utf-8-validate"],
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     sourcemap: "inline",
+    plugins: [exposeConvexTestInternals],
     logLevel: "warning",
   });
 }

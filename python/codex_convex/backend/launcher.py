@@ -70,7 +70,7 @@ class LocalBackend:
     :param detach: keep running after this Python process exits (``codex-convex backend start``).
     """
 
-    def __init__(self, data_dir: Path, *, port: int = 0, engine: str = "memory", verbose: bool = False,
+    def __init__(self, data_dir: Path, *, port: int = 0, engine: str = "durable", verbose: bool = False,
                  log_file: Path | None = None, detach: bool = False, ping_ms: int | None = None) -> None:
         self.data_dir = data_dir
         self.port = port

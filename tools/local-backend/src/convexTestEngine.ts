@@ -3,7 +3,10 @@
  * rollback on throw, scheduler on real timers). In memory, serial (one global lock), full-scan indexes: part 1.
  */
 import { convexTest } from "convex-test";
+import { makeFunctionReference } from "convex/server";
 import { ConvexError } from "convex/values";
+import { forgetScheduled, installDurableStorage, loadDurableState, unfinishedScheduledFunctions } from "./durable.js";
+import { log } from "./log.js";
 import type { Caller, Engine, Identity, Kind, Outcome, Resolved } from "./engine.js";
 import { normalizePath } from "./paths.js";
 import { BadRequest, decodeArgs, encodeValue, type JSONValue } from "./values.js";
@@ -38,13 +41,21 @@ export function errorOutcome(e: unknown, ms: number): Outcome {
   return { ok: false, message: `Uncaught ${err?.name ?? "Error"}: ${err?.message ?? String(e)}`, ms };
 }
 
+export type EngineOptions = {
+  /** "memory": convex-test as it is. "durable": indexed storage with a write-ahead log in `dataDir`. */
+  kind: "memory" | "durable";
+  dataDir?: string;
+};
+
 export class ConvexTestEngine implements Engine {
-  readonly name = "memory";
+  readonly name: string;
   private t: any;
   private app: Record<string, Loader>;
   private listeners: Array<() => void> = [];
 
-  constructor() {
+  constructor(private opts: EngineOptions = { kind: "memory" }) {
+    this.name = opts.kind;
+    if (opts.kind === "durable") installDurableStorage(opts.dataDir ?? null);
     this.app = memoize(appModules as Record<string, Loader>);
     this.t = convexTest({ schema: undefined, modules: this.app, transactionLimits: true });
     this.t.registerComponent(COMPONENT_NAME, componentSchema, memoize(componentModules as Record<string, Loader>));
@@ -73,6 +84,22 @@ export class ConvexTestEngine implements Engine {
         };
       },
     } as typeof g.Convex;
+  }
+
+  /** Durable engine: replay what is on disk and schedule again what had not run. */
+  async open(): Promise<void> {
+    if (this.opts.kind !== "durable") return;
+    const loaded = loadDurableState();
+    const pending = unfinishedScheduledFunctions();
+    for (const { component, id, doc } of pending) {
+      forgetScheduled(component, id);
+      const when = Math.max(Date.now(), doc.scheduledTime);
+      const ref = makeFunctionReference<"mutation">(doc.name) as any;
+      await this.t.runInComponent(component, async (ctx: any) => {
+        await ctx.scheduler.runAt(when, ref, doc.args[0]);
+      });
+    }
+    log("durable.loaded", { documents: loaded, rescheduled: pending.length, dir: this.opts.dataDir });
   }
 
   onWrite(listener: () => void): void {

@@ -6,7 +6,7 @@
 import { AsyncResource } from "node:async_hooks";
 import { createServer } from "node:http";
 import { mkdirSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { WebSocketServer } from "ws";
 import { Auth } from "./auth.js";
@@ -25,17 +25,18 @@ async function main() {
       port: { type: "string", default: "3210" },
       host: { type: "string", default: "127.0.0.1" },
       data: { type: "string", default: ".codex-convex/backend" },
-      engine: { type: "string", default: "memory" },
+      engine: { type: "string", default: "durable" },
       verbose: { type: "boolean", default: false },
       "ping-ms": { type: "string", default: "15000" },
     },
   });
   setVerbose(values.verbose!);
-  if (values.engine !== "memory") throw new Error(`unknown engine ${values.engine} (available: memory)`);
+  if (values.engine !== "memory" && values.engine !== "durable") throw new Error(`unknown engine ${values.engine} (available: durable, memory)`);
   const dataDir = resolve(values.data!);
   mkdirSync(dataDir, { recursive: true });
 
-  const engine = new ConvexTestEngine();
+  const engine = new ConvexTestEngine({ kind: values.engine as "memory" | "durable", dataDir: join(dataDir, "db") });
+  await engine.open();
   const auth = await Auth.load(dataDir);
   const clock = new Clock();
   const sync = new SyncServer(engine, auth, clock, Number(values["ping-ms"]));

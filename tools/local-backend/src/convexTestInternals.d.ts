@@ -1,0 +1,10 @@
+// Internals of convex-test that the bundle exposes (build.mjs appends the export): the durable engine patches
+// DatabaseFake's storage and query methods.
+import "convex-test";
+
+declare module "convex-test" {
+  export const __DatabaseFake: { prototype: Record<string, any> };
+  export function __evaluateRangeFilter(doc: unknown, expr: unknown): boolean;
+  export function __evaluateFieldPath(fieldPath: string, doc: unknown): unknown;
+  export function __tableNameFromId(id: string): string | null;
+}
