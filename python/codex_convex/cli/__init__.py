@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import typer
 
 from .. import logs
@@ -25,7 +28,18 @@ app.command("bench")(bench.bench)
 
 def main() -> None:
     logs.configure()
-    app()
+    code = 0
+    try:
+        app()  # standalone: usage errors are printed, and every outcome ends in SystemExit
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    # The official convex client's runtime can abort the interpreter while it finalizes (seen as "Fatal Python
+    # error: PyGILState_Release" after a subscription was used): everything is written and flushed, so leave
+    # without finalizing.
+    os._exit(code)
 
 
 __all__ = ["app", "main"]
