@@ -3,6 +3,7 @@ scheduled functions survive a restart; data survives a clean restart."""
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from pathlib import Path
@@ -92,3 +93,39 @@ async def test_scheduled_functions_and_data_survive_restart(tmp_path: Path) -> N
             assert again is not None and again["state"] == "done"
         finally:
             backend.stop()
+
+
+async def test_export_then_import_into_a_fresh_backend(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from codex_convex.cli import app
+
+    runner = CliRunner()
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    started = runner.invoke(app, ["backend", "start", "--port", "0", "--data", str(src), "--json"])
+    assert started.exit_code == 0, started.output
+    try:
+        url = json.loads(started.stdout)["url"]
+        token = mint_dev_token(src, "mover")
+        async with ConvexHttp(url, token=token) as http:
+            api = HostApi(http)
+            cid = (await api.sync_open_conversation_binding(thread_id="th-move"))["conversation"]["conversationId"]
+        out = runner.invoke(app, ["backend", "export", "--out", str(tmp_path / "x.zip"), "--data", str(src),
+                                  "--json"])
+        assert out.exit_code == 0, out.output
+        assert json.loads(out.stdout)["tables"]["_components/codexConvex/conversations"] == 1
+    finally:
+        runner.invoke(app, ["backend", "stop", "--data", str(src)])
+    started = runner.invoke(app, ["backend", "start", "--port", "0", "--data", str(dst), "--json"])
+    try:
+        url2 = json.loads(started.stdout)["url"]
+        imp = runner.invoke(app, ["backend", "import", str(tmp_path / "x.zip"), "--data", str(dst), "--json"])
+        assert imp.exit_code == 0, imp.output
+        again = runner.invoke(app, ["backend", "import", str(tmp_path / "x.zip"), "--data", str(dst)])
+        assert again.exit_code == 1  # not empty any more: refused, nothing changed
+        token2 = mint_dev_token(dst, "mover")
+        async with ConvexHttp(url2, token=token2) as http:
+            got = await HostApi(http).get_conversation(conversation_id=cid)
+        assert got["found"] and got["conversation"]["threadId"] == "th-move"
+    finally:
+        runner.invoke(app, ["backend", "stop", "--data", str(dst)])

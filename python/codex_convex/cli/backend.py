@@ -71,6 +71,47 @@ def stop(data: DataOpt = None) -> None:
         info("no backend was running")
 
 
+@app.command("export")
+def export(out: Annotated[Path, typer.Option("--out", help="ZIP to write.")], data: DataOpt = None,
+           json_out: JsonOpt = False) -> None:
+    """Write every document of the running local backend to a ZIP (the layout `npx convex import` reads)."""
+    from ..backend import backend_status
+    from ..backend.transfer import export_zip
+
+    running = backend_status(_data(data))
+    if running is None:
+        failure("no local backend is running for this data folder (codex-convex backend start)")
+        raise typer.Exit(ExitCode.UNAVAILABLE)
+    counts = export_zip(running.url, running.admin_key, out)
+    if json_out:
+        emit_json({"out": str(out), "tables": counts})
+    else:
+        success(f"exported {sum(counts.values())} documents from {len(counts)} tables to {out}")
+
+
+@app.command("import")
+def import_(src: Annotated[Path, typer.Argument(help="A ZIP written by `backend export`.")], data: DataOpt = None,
+            json_out: JsonOpt = False) -> None:
+    """Load an export into the running local backend (it must be empty)."""
+    from ..backend import backend_status
+    from ..backend.transfer import import_zip
+    from ..errors import CodexConvexError
+
+    running = backend_status(_data(data))
+    if running is None:
+        failure("no local backend is running for this data folder (codex-convex backend start)")
+        raise typer.Exit(ExitCode.UNAVAILABLE)
+    try:
+        n = import_zip(running.url, running.admin_key, src)
+    except CodexConvexError as exc:
+        failure(str(exc))
+        raise typer.Exit(ExitCode.FAILED) from exc
+    if json_out:
+        emit_json({"imported": n})
+    else:
+        success(f"imported {n} documents")
+
+
 def dev_token(subject: Annotated[str, typer.Option("--subject", help="The user id (JWT `sub`).")],
               ttl: Annotated[int, typer.Option(help="Lifetime in seconds.")] = 3600,
               data: DataOpt = None) -> None:

@@ -5,7 +5,7 @@
 import { convexTest } from "convex-test";
 import { makeFunctionReference } from "convex/server";
 import { ConvexError } from "convex/values";
-import { forgetScheduled, installDurableStorage, loadDurableState, unfinishedScheduledFunctions } from "./durable.js";
+import { exportDocuments, forgetScheduled, importDocuments, installDurableStorage, loadDurableState, unfinishedScheduledFunctions } from "./durable.js";
 import { log } from "./log.js";
 import type { Caller, Engine, Identity, Kind, Outcome, Resolved } from "./engine.js";
 import { normalizePath } from "./paths.js";
@@ -144,6 +144,20 @@ export class ConvexTestEngine implements Engine {
     } catch (e) {
       if (e instanceof BadRequest) throw e;
       return errorOutcome(e, performance.now() - started);
+    }
+  }
+
+  exportDocuments(): Iterable<[string, string, JSONValue]> {
+    if (this.opts.kind !== "durable") throw new BadRequest("NotSupported", "export needs the durable engine", 400);
+    return exportDocuments();
+  }
+
+  importDocuments(rows: Array<[string, string, JSONValue]>): number {
+    if (this.opts.kind !== "durable") throw new BadRequest("NotSupported", "import needs the durable engine", 400);
+    try {
+      return importDocuments(rows);
+    } catch (e) {
+      throw new BadRequest("ImportRefused", (e as Error).message, 409);
     }
   }
 

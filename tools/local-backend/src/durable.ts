@@ -327,3 +327,37 @@ export function forgetScheduled(component: string, id: string) {
   delete db._documents[id];
   wal?.append([[component, id, null]]);
 }
+
+/** Every user document (system tables left out): `[component, table, doc]`, for `backend export`. */
+export function* exportDocuments(): Generator<[string, string, JSONValue]> {
+  for (const [c, db] of registry) {
+    for (const [id, doc] of Object.entries(db._documents)) {
+      const table = __tableNameFromId(id)!;
+      if (!table.startsWith("_")) yield [c, table, convexToJson(doc as Value)];
+    }
+  }
+}
+
+/** Load exported documents (ids kept) into an empty deployment, durably. :throws Error: when not empty. */
+export function importDocuments(rows: Array<[string, string, JSONValue]>): number {
+  for (const [, db] of registry) {
+    if (Object.keys(db._documents).some((id) => !__tableNameFromId(id)!.startsWith("_"))) {
+      throw new Error("import needs an empty deployment: this one already holds documents");
+    }
+  }
+  const records: Array<[string, string, JSONValue | null]> = [];
+  for (const [c, table, json] of rows) {
+    const db = registry.get(c);
+    if (!db) throw new Error(`unknown component ${JSON.stringify(c)}`);
+    const doc = jsonToConvex(json) as Doc;
+    if (__tableNameFromId(doc._id) !== table) throw new Error(`document ${doc._id} is not of table ${table}`);
+    checkDocument(table, doc);
+    db._documents[doc._id] = doc;
+    stateOf(db).add(doc);
+    db._nextDocId = Math.max(db._nextDocId, Number(doc._id.match(/^[0-9]+/)![0]) + 1);
+    db._lastCreationTime = Math.max(db._lastCreationTime, doc._creationTime);
+    records.push([c, doc._id, json]);
+  }
+  for (let i = 0; i < records.length; i += 1000) wal?.append(records.slice(i, i + 1000));
+  return records.length;
+}

@@ -29,5 +29,9 @@ export interface Engine {
   run(fn: Resolved, args: JSONValue, caller: Caller): Promise<Outcome>;
   /** Called after any write commits, including from scheduled functions. */
   onWrite(listener: () => void): void;
+  /** Every user document as `[component, table, doc]` (Convex JSON). */
+  exportDocuments(): Iterable<[string, string, JSONValue]>;
+  /** Load exported documents into an empty deployment. */
+  importDocuments(rows: Array<[string, string, JSONValue]>): number;
   close(): Promise<void>;
 }

@@ -21,12 +21,12 @@ function send(res: ServerResponse, status: number, body: string, type = "applica
   res.end(body);
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage, max = MAX_BODY_BYTES): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new BadRequest("RequestTooLarge", `request body over ${MAX_BODY_BYTES} bytes`, 413);
+    if (size > max) throw new BadRequest("RequestTooLarge", `request body over ${max} bytes`, 413);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString("utf8");
@@ -56,6 +56,21 @@ export function httpHandler(deps: HttpDeps) {
       }
       if (req.method === "GET" && url.pathname === "/.well-known/jwks.json") {
         return send(res, 200, JSON.stringify(deps.auth.devJwks));
+      }
+      if (url.pathname === "/api/export" || url.pathname === "/api/import") {
+        const who = await deps.auth.fromHeader(req.headers.authorization).catch(() => null);
+        if (who?.kind !== "admin") throw new BadRequest("Unauthenticated", "export and import need the admin key", 401);
+        if (req.method === "GET" && url.pathname === "/api/export") {
+          res.writeHead(200, { "content-type": "application/x-ndjson" });
+          for (const row of deps.engine.exportDocuments()) res.write(JSON.stringify(row) + "\n");
+          return res.end();
+        }
+        if (req.method === "POST" && url.pathname === "/api/import") {
+          const rows = (await readBody(req, 1024 * 1024 * 1024)).split("\n").filter(Boolean).map((l) => JSON.parse(l));
+          const n = deps.engine.importDocuments(rows);
+          deps.afterWrite();
+          return send(res, 200, JSON.stringify({ imported: n }));
+        }
       }
       const m = url.pathname.match(/^\/api\/(query|mutation|action)$/);
       const run = url.pathname.match(/^\/api\/run\/(.+)$/);
