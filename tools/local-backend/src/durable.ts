@@ -17,11 +17,11 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { join } from "node:path";
 import { compareValues, convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
 import { __DatabaseFake, __evaluateFieldPath, __evaluateRangeFilter, __tableNameFromId } from "convex-test";
+import BTree from "sorted-btree";
 import { checkDocument } from "./limits.js";
 import { log } from "./log.js";
 
 type Doc = Record<string, any> & { _id: string; _creationTime: number };
-type Entry = { key: unknown[]; id: string };
 type RangeExpr = { type: "Eq" | "Gt" | "Gte" | "Lt" | "Lte"; fieldPath: string; value: JSONValue };
 
 const cmpKeys = (a: unknown[], b: unknown[], n = Math.min(a.length, b.length)): number => {
@@ -31,10 +31,14 @@ const cmpKeys = (a: unknown[], b: unknown[], n = Math.min(a.length, b.length)): 
   }
   return 0;
 };
+/** Total order of index keys: element by element, then the shorter (a prefix) first. */
+const cmpTotal = (a: unknown[], b: unknown[]): number => cmpKeys(a, b) || a.length - b.length;
+// Every index key ends with the document's _id, so keys are unique and a B-tree holds them in index order.
+type Index = { fields: string[]; tree: BTree<unknown[], string> };
 
 class TableState {
   ids = new Set<string>();
-  indexes = new Map<string, { fields: string[]; entries: Entry[] }>();
+  indexes = new Map<string, Index>();
 }
 
 class DbState {
@@ -46,9 +50,10 @@ class DbState {
     if (!t) {
       t = new TableState();
       const declared = this.db._schema?.tables.get(name)?.indexes ?? [];
-      for (const { indexDescriptor, fields } of declared) t.indexes.set(indexDescriptor, { fields: [...fields, "_creationTime", "_id"], entries: [] });
-      t.indexes.set("by_creation_time", { fields: ["_creationTime", "_id"], entries: [] });
-      t.indexes.set("by_id", { fields: ["_id"], entries: [] });
+      const mk = (fields: string[]): Index => ({ fields, tree: new BTree<unknown[], string>(undefined, cmpTotal) });
+      for (const { indexDescriptor, fields } of declared) t.indexes.set(indexDescriptor, mk([...fields, "_creationTime", "_id"]));
+      t.indexes.set("by_creation_time", mk(["_creationTime", "_id"]));
+      t.indexes.set("by_id", mk(["_id"]));
       this.tables.set(name, t);
     }
     return t;
@@ -58,39 +63,16 @@ class DbState {
     return fields.map((f) => __evaluateFieldPath(f, doc));
   }
 
-  static lowerBound(entries: Entry[], probe: (e: Entry) => boolean): number {
-    let lo = 0, hi = entries.length; // first index where probe(entry) is true (probe is monotone)
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (probe(entries[mid])) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo;
-  }
-
   remove(doc: Doc) {
     const t = this.table(__tableNameFromId(doc._id)!);
     t.ids.delete(doc._id);
-    for (const idx of t.indexes.values()) {
-      const key = DbState.keyOf(doc, idx.fields);
-      const at = DbState.lowerBound(idx.entries, (e) => cmpKeys(e.key, key) >= 0);
-      for (let i = at; i < idx.entries.length && cmpKeys(idx.entries[i].key, key) === 0; i++) {
-        if (idx.entries[i].id === doc._id) {
-          idx.entries.splice(i, 1);
-          break;
-        }
-      }
-    }
+    for (const idx of t.indexes.values()) idx.tree.delete(DbState.keyOf(doc, idx.fields));
   }
 
   add(doc: Doc) {
     const t = this.table(__tableNameFromId(doc._id)!);
     t.ids.add(doc._id);
-    for (const idx of t.indexes.values()) {
-      const key = DbState.keyOf(doc, idx.fields);
-      const at = DbState.lowerBound(idx.entries, (e) => cmpKeys(e.key, key) > 0);
-      idx.entries.splice(at, 0, { key, id: doc._id });
-    }
+    for (const idx of t.indexes.values()) idx.tree.set(DbState.keyOf(doc, idx.fields), doc._id);
   }
 
   /** Committed ids in [lower, upper] of an index range expression, in index order. */
@@ -107,21 +89,17 @@ class DbState {
       else return null; // not a prefix range: let the caller scan
     }
     const n = eqs.length;
-    const start = lower
-      ? DbState.lowerBound(idx.entries, (en) => {
-          const c = cmpKeys(en.key, [...eqs, jsonToConvex(lower!.value)], n + 1);
-          return lower!.type === "Gte" ? c >= 0 : c > 0;
-        })
-      : DbState.lowerBound(idx.entries, (en) => cmpKeys(en.key, eqs, n) >= 0);
+    const lowVal = lower ? (jsonToConvex(lower.value) as unknown) : undefined;
+    const highVal = upper ? (jsonToConvex(upper.value) as unknown) : undefined;
     const out: string[] = [];
-    for (let i = start; i < idx.entries.length; i++) {
-      const en = idx.entries[i];
-      if (cmpKeys(en.key, eqs, n) !== 0) break;
+    for (const [key, id] of idx.tree.entries(lower ? [...eqs, lowVal] : eqs)) {
+      if (cmpKeys(key, eqs, n) !== 0) break;
+      if (lower && lower.type === "Gt" && compareValues(key[n] as Value, lowVal as Value) === 0) continue;
       if (upper) {
-        const c = compareValues(en.key[n] as Value, jsonToConvex(upper.value) as Value);
+        const c = compareValues(key[n] as Value, highVal as Value);
         if (upper.type === "Lt" ? c >= 0 : c > 0) break;
       }
-      out.push(en.id);
+      out.push(id);
     }
     return out;
   }
