@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import anyio
 import pytest
 
+from codex_convex.codex import find_codex
 from codex_convex.convex_api import ConvexHttp, Subscriber
 from codex_convex.errors import PersistenceDisabledError
 from codex_convex.host_api import HostApi
@@ -133,16 +135,34 @@ async def test_resume_in_a_new_host_process_keeps_the_conversation(
     assert [m["text"] for m in stored if m["role"] == "user"] == ["first", "second"]
 
 
-async def test_fork_gets_its_own_conversation(host_config: HostConfig, alice_api: HostApi) -> None:
+async def test_fork_gets_its_own_conversation_with_the_parents_history(
+        host_config: HostConfig, alice_api: HostApi) -> None:
     async with CodexHost(host_config) as host:
         cid = await host.new_conversation()
         await host.send("base")
         forked = await host.fork_conversation(cid)
         assert forked != cid
         await host.send("on the fork")
-    fork_msgs = [m["text"] for m in await persisted_messages(alice_api, forked) if m["role"] == "user"]
+        fork_thread = (await host.read_thread())["thread"]
+    fork_stored = await persisted_messages(alice_api, forked)
+    assert conversation_messages(fork_stored) == codex_messages(fork_thread)
+    assert [m["text"] for m in fork_stored if m["role"] == "user"] == ["base", "on the fork"]
     base_msgs = [m["text"] for m in await persisted_messages(alice_api, cid) if m["role"] == "user"]
-    assert fork_msgs == ["on the fork"] and base_msgs == ["base"]
+    assert base_msgs == ["base"]
+
+
+async def test_resuming_a_codex_only_thread_imports_its_history(host_config: HostConfig, alice_api: HostApi) -> None:
+    local = HostConfig(codex_home=host_config.codex_home, cwd=host_config.cwd, mode=HostMode.CODEX_ONLY)
+    async with CodexHost(local) as host:
+        tid = await host.new_conversation()
+        await host.send("said offline")
+    async with CodexHost(host_config) as host:
+        cid = await host.resume_thread(tid)
+        await host.send("said online")
+        thread = (await host.read_thread())["thread"]
+    stored = await persisted_messages(alice_api, cid)
+    assert conversation_messages(stored) == codex_messages(thread)
+    assert [m["text"] for m in stored if m["role"] == "user"] == ["said offline", "said online"]
 
 
 async def test_model_http_500_fails_the_turn_and_is_persisted(host_config: HostConfig, alice_api: HostApi) -> None:
@@ -242,3 +262,21 @@ async def test_watch_conversation_shows_optimistic_then_durable(host_config: Hos
     last = snapshots[-1]
     assert [(m["role"], m["text"]) for m in last.messages] == [("user", "watch me"), ("assistant", "echo: watch me")]
     assert last.sync_progress.sync_state == "synced" and last.can_send  # live replication keeps it in sync
+
+
+async def test_a_garbage_stdout_line_is_a_protocol_error_not_a_hang(
+        host_config: HostConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = find_codex().path
+    wrapper = tmp_path / "codex-with-garbage"
+    wrapper.write_text(f"#!/bin/bash\n{{ sleep 1.5; printf 'this is not json\\n'; }} &\nexec {real} \"$@\"\n")
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("CODEX_BIN", str(wrapper))
+    host_config.lifecycle_safe_send = True
+    async with CodexHost(host_config) as host:
+        await host.new_conversation()
+        await host.send("before the garbage")  # the garbage line comes 1.5 s after spawn
+        await wait_for(host, lambda st: st.phase is HostPhase.ERROR)
+        state = host.lifecycle_state()
+        assert state.source == "protocol_error" and state.reason and "this is not json" in state.reason
+        r = await host.send("still works")  # restarted from the cached config, thread resumed
+        assert r.status == "completed" and r.text == "echo: still works"

@@ -98,17 +98,22 @@ class StdioTransport(Transport):
 
     async def aclose(self) -> None:
         with anyio.CancelScope(shield=True):
-            if self._process.stdin is not None:
-                await self._process.stdin.aclose()
-            with anyio.move_on_after(3):
-                await self._process.wait()
-                return
-            self._process.terminate()
-            with anyio.move_on_after(3):
-                await self._process.wait()
-                return
-            self._process.kill()
-            await self._process.wait()
+            try:
+                if self._process.stdin is not None:
+                    await self._process.stdin.aclose()
+                with anyio.move_on_after(3):
+                    await self._process.wait()
+                if self._process.returncode is None:
+                    self._process.terminate()
+                    with anyio.move_on_after(3):
+                        await self._process.wait()
+                if self._process.returncode is None:
+                    self._process.kill()
+                    await self._process.wait()
+            finally:
+                # Close every pipe inside the event loop (a pipe left to the garbage collector would be closed
+                # after the loop is gone, e.g. when a grandchild still holds stdout).
+                await self._process.aclose()
 
     def kill(self) -> None:
         """Kill the process at once (tests of crash handling)."""

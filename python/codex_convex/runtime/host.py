@@ -82,6 +82,8 @@ class CodexHost:
         self.api: HostApi | None = None
         self._subscriber: Subscriber | None = None
         self._optimistic = Optimistic()
+        self._bound_new_conversation = False
+        self._generation = 0  # which app-server process is the current one
         if config.mode is HostMode.REPLICA:
             if not config.convex_url:
                 raise CodexConvexError("codex+replica mode needs convex_url", code="E_HOST_CONFIG")
@@ -133,6 +135,8 @@ class CodexHost:
         self.lifecycle.set_phase(HostPhase.RUNNING)
 
     async def _run_process(self, ready: anyio.Event, failure: list[BaseException]) -> None:
+        self._generation += 1
+        generation = self._generation
         with anyio.CancelScope() as scope:
             self._proc_scope = scope
             try:
@@ -146,17 +150,19 @@ class CodexHost:
                         inner.start_soon(self._pump, app.rpc)
                         await app.rpc.closed.wait()
                         inner.cancel_scope.cancel()
-                    await self._on_process_exit(app)
+                    if generation == self._generation:  # a process replaced by a restart reports nothing
+                        await self._on_process_exit(app)
             except (CodexError, OSError) as exc:
                 failure.append(exc)
                 ready.set()
             finally:
-                self._app = None
+                if generation == self._generation:
+                    self._app = None
                 ready.set()
 
     async def _on_process_exit(self, app: AppServer) -> None:
-        if self.lifecycle.state().phase is HostPhase.STOPPING:
-            return
+        if self.lifecycle.state().phase in (HostPhase.STOPPING, HostPhase.ERROR):
+            return  # stopping on purpose, or already failed with its own reason (e.g. a protocol error)
         tail = " | ".join(app.transport.stderr_tail[-3:])
         reason = f"Codex exited: {app.rpc.close_reason}" + (f" ({tail})" if tail else "")
         log.error("host.codex_exited", reason=reason)
@@ -280,10 +286,12 @@ class CodexHost:
         mapper = EventMapper(thread_id)
         replicator = None
         scope = None
+        self._bound_new_conversation = False
         if self.api is not None:
             opened = await self.api.sync_open_conversation_binding(thread_id=thread_id,
                                                                    conversation_id=conversation_id)
             conversation_id = opened["conversation"]["conversationId"]
+            self._bound_new_conversation = bool(opened["created"])
             assert conversation_id is not None and self._tg is not None
             replicator = Replicator(self.api, conversation_id)
             scope = anyio.CancelScope()
@@ -327,6 +335,13 @@ class CodexHost:
         thread = res["thread"]
         b = await self._bind(thread["id"], persisted_conversation_id or (conversation_id if strategy == "resume"
                                                                          else None), thread)
+        if self.api is not None and (strategy == "fork" or (strategy == "resume" and self._bound_new_conversation)):
+            # The thread already has history Convex has not seen (a fork carries its parent's turns; a resumed
+            # thread may come from codex-only use): import it, so the conversation equals the thread.
+            result = await self.import_local_thread(thread["id"], conversation_id=b.conversation_id)
+            if result.state != "synced":
+                raise CodexConvexError(f"importing the history of {strategy}ed thread {thread['id']} ended "
+                                       f"{result.state}: {result.error}", code="E_HOST_HISTORY_IMPORT_FAILED")
         return b.conversation_id or b.thread_id
 
     async def resume_thread(self, thread_id: str, **kw: Any) -> str:
@@ -357,7 +372,11 @@ class CodexHost:
         b = self._binding
         await self.start()
         if b is not None:
-            await self.open_thread("resume", thread_id=b.thread_id, persisted_conversation_id=b.conversation_id)
+            try:
+                await self.open_thread("resume", thread_id=b.thread_id, persisted_conversation_id=b.conversation_id)
+            except CodexError as exc:
+                raise CodexConvexError(f"Codex restarted but could not resume thread {b.thread_id}: {exc}",
+                                       code="E_HOST_RESUME_FAILED") from exc
 
     def watch_conversation(self, conversation_id: str | None = None, *,
                            page_size: int = 50) -> AsyncIterator[ConversationSnapshot]:

@@ -31,6 +31,13 @@ async function main() {
     },
   });
   setVerbose(values.verbose!);
+  // stdout carries only the "listening" line (the launcher reads it, then nobody drains the pipe): function
+  // log lines go to the structured log on stderr, and only with --verbose.
+  for (const level of ["log", "info", "warn", "debug"] as const) {
+    console[level] = (...parts: unknown[]) => {
+      if (values.verbose) log("function.log", { level, line: parts.map(String).join(" ") });
+    };
+  }
   if (values.engine !== "memory" && values.engine !== "durable") throw new Error(`unknown engine ${values.engine} (available: durable, memory)`);
   const dataDir = resolve(values.data!);
   mkdirSync(dataDir, { recursive: true });
