@@ -19,6 +19,7 @@ import anyio
 from codex_convex.backend import LocalBackend, mint_dev_token
 from codex_convex.convex_api import ConvexHttp, Subscriber
 from codex_convex.host_api import HostApi
+from codex_convex.runtime import watch_deletion
 from codex_convex.sync import chunk_records, import_thread, thread_records
 
 from ._common import write
@@ -66,6 +67,13 @@ async def measure(turns: int) -> dict[str, Any]:
             total_s = time.perf_counter() - t1
             seal_to_synced = time.perf_counter() - sealed_at[0] if sealed_at else total_s
             rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            # Then delete the imported thread: a durable job in batches of 500 rows, followed by subscription.
+            t2 = time.perf_counter()
+            job = await api.delete_thread(thread_id=thread["id"])
+            final = job
+            async for status in watch_deletion(Subscriber(backend.url, token=token, http=http), job["jobId"]):
+                final = status
+            delete_s = time.perf_counter() - t2
     chunks = sum(1 for _ in chunk_records(thread_records(thread)))
     return {
         "turns": turns, "records": result.records, "chunks": chunks, "bytes": result.bytes, "state": result.state,
@@ -77,6 +85,8 @@ async def measure(turns: int) -> dict[str, Any]:
         "host_peak_rss_mib_before_import": round(rss_before / 1024, 1),
         "host_peak_rss_growth_mib": round((rss_after - rss_before) / 1024, 1),
         "thread_json_mib": round(len(json.dumps(thread)) / 2**20, 1),
+        "delete_phase": final["phase"], "delete_rows": int(final["deleted"]), "delete_seconds": round(delete_s, 2),
+        "delete_rows_per_step": 500,
     }
 
 
@@ -87,7 +97,8 @@ def main() -> None:
     print(f"records {r['records']} in {r['chunks']} chunks ({r['bytes']} bytes): import {r['import_records_per_s']}"
           f" rec/s, ceiling {r['ceiling_records_per_s']} rec/s, ratio {r['import_vs_ceiling']}; largest step read "
           f"{r['max_step_bytes_read']} bytes; host peak RSS +{r['host_peak_rss_growth_mib']} MiB for a "
-          f"{r['thread_json_mib']} MiB thread; state {r['state']}")
+          f"{r['thread_json_mib']} MiB thread; state {r['state']}; then deleted {r['delete_rows']} rows in "
+          f"{r['delete_seconds']} s ({r['delete_phase']}, ≤ 500 rows per step)")
     print(f"written to {write('import', r)}")
 
 
