@@ -129,3 +129,31 @@ async def test_export_then_import_into_a_fresh_backend(tmp_path: Path) -> None:
         assert got["found"] and got["conversation"]["threadId"] == "th-move"
     finally:
         runner.invoke(app, ["backend", "stop", "--data", str(dst)])
+
+
+async def test_subscriptions_rerun_only_when_their_tables_are_written(tmp_path: Path) -> None:
+    import httpx
+
+    from codex_convex.convex_api import Subscriber
+
+    with LocalBackend(tmp_path) as backend:
+        token = mint_dev_token(tmp_path, "reads")
+        runs = lambda: httpx.get(f"{backend.url}/health").json()["queryRuns"]  # noqa: E731
+        watcher = Subscriber(backend.url, token=token)
+        seen: list[object] = []
+        async with ConvexHttp(backend.url, token=token) as http:
+            api = HostApi(http)
+            with anyio.fail_after(20):
+                async for value in watcher.watch("diagnostics:getPing", {"nonce": "watched"}):
+                    seen.append(value)
+                    if len(seen) == 1:
+                        await anyio.sleep(0.3)
+                        before = runs()
+                        for i in range(10):  # writes to other tables: the ping query must not re-run
+                            await api.sync_open_conversation_binding(thread_id=f"other-{i}")
+                        await anyio.sleep(0.3)
+                        assert runs() == before
+                        await http.mutation("diagnostics:ping", {"nonce": "watched", "delayMs": 0})
+                    elif value is not None and value["state"] == "done":  # type: ignore[index]
+                        break
+        assert runs() > before

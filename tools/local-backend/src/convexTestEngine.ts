@@ -5,7 +5,7 @@
 import { convexTest } from "convex-test";
 import { makeFunctionReference } from "convex/server";
 import { ConvexError } from "convex/values";
-import { exportDocuments, forgetScheduled, importDocuments, installDurableStorage, loadDurableState, unfinishedScheduledFunctions } from "./durable.js";
+import { exportDocuments, forgetScheduled, importDocuments, installDurableStorage, loadDurableState, readSets, takeWrittenTables, unfinishedScheduledFunctions } from "./durable.js";
 import { log } from "./log.js";
 import type { Caller, Engine, Identity, Kind, Outcome, Resolved } from "./engine.js";
 import { normalizePath } from "./paths.js";
@@ -134,17 +134,28 @@ export class ConvexTestEngine implements Engine {
       const a = decodeArgs(args);
       const acc = caller.kind === "user" ? this.t.withIdentity(caller.identity as Identity) : this.t;
       const path = { componentPath: "", udfPath: fn.udfPath };
-      const r =
+      const reads = this.opts.kind === "durable" && fn.kind === "query" ? new Set<string>() : undefined;
+      const call = () =>
         fn.kind === "query"
-          ? await acc.queryFromPath(path, a)
+          ? acc.queryFromPath(path, a)
           : fn.kind === "mutation"
-            ? await acc.mutationFromPath(path, a)
-            : await acc.actionFromPath(path, a);
-      return { ok: true, value: encodeValue(r), ms: performance.now() - started };
+            ? acc.mutationFromPath(path, a)
+            : acc.actionFromPath(path, a);
+      try {
+        const r = reads ? await readSets.run(reads, call) : await call();
+        return { ok: true, value: encodeValue(r), ms: performance.now() - started, reads };
+      } catch (e) {
+        if (e instanceof BadRequest) throw e;
+        return { ...errorOutcome(e, performance.now() - started), reads };
+      }
     } catch (e) {
       if (e instanceof BadRequest) throw e;
       return errorOutcome(e, performance.now() - started);
     }
+  }
+
+  takeWrittenTables(): Set<string> | null {
+    return this.opts.kind === "durable" ? takeWrittenTables() : null;
   }
 
   exportDocuments(): Iterable<[string, string, JSONValue]> {

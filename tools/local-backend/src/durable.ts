@@ -13,6 +13,7 @@
  * One log record per component database: a transaction writing into two components is two records (the app
  * and the component here never both write in one mutation).
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { compareValues, convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
@@ -164,6 +165,21 @@ export class WriteAheadLog {
   }
 }
 
+/** The tables a query reads, collected while it runs (per execution: async-local). */
+export const readSets = new AsyncLocalStorage<Set<string>>();
+/** Tables written by commits since the last `takeWrittenTables()`. */
+let writtenTables = new Set<string>();
+
+export function takeWrittenTables(): Set<string> {
+  const t = writtenTables;
+  writtenTables = new Set();
+  return t;
+}
+
+function noteRead(db: any, table: string | null) {
+  if (table !== null) readSets.getStore()?.add(`${db._componentPath}/${table}`);
+}
+
 const states = new WeakMap<object, DbState>();
 const registry = new Map<string, any>();
 let wal: WriteAheadLog | null = null;
@@ -207,11 +223,19 @@ export function installDurableStorage(dir: string | null) {
       if (before[i]) s.remove(before[i]!);
       if (after) s.add(after);
       records.push([this._componentPath, id, after === null ? null : convexToJson(after as Value)]);
+      writtenTables.add(`${this._componentPath}/${__tableNameFromId(id)}`);
     });
     wal?.append(records); // on disk before the mutation's response is sent
   };
 
+  const origGet = P.get;
+  P.get = function (this: any, tableName: string, id: string) {
+    noteRead(this, __tableNameFromId(id));
+    return origGet.call(this, tableName, id);
+  };
+
   P._iterateDocs = function (this: any, tableName: string, callback: (d: Doc) => void) {
+    noteRead(this, tableName);
     const ids = new Set(stateOf(this).table(tableName).ids);
     for (const level of this._writes) for (const id of Object.keys(level)) if (__tableNameFromId(id) === tableName) ids.add(id);
     for (const id of ids) {
@@ -225,6 +249,7 @@ export function installDurableStorage(dir: string | null) {
     const source = query.source;
     if (source.type !== "IndexRange") return origResolve.call(this, query);
     const [tableName, indexName] = source.indexName.split(".");
+    noteRead(this, tableName);
     const committed = stateOf(this).range(tableName, indexName, source.range);
     if (committed === null) return origResolve.call(this, query);
     // Serve the range from the index: swap the table scan for the range's ids plus this transaction's writes.

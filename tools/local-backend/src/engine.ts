@@ -17,8 +17,8 @@ export type Identity = {
 export type Caller = { kind: "anonymous" } | { kind: "user"; identity: Identity } | { kind: "admin" };
 
 export type Outcome =
-  | { ok: true; value: JSONValue; ms: number }
-  | { ok: false; message: string; data?: JSONValue; ms: number };
+  | { ok: true; value: JSONValue; ms: number; reads?: Set<string> }
+  | { ok: false; message: string; data?: JSONValue; ms: number; reads?: Set<string> };
 
 export type Resolved = { udfPath: string; kind: Kind };
 
@@ -29,6 +29,8 @@ export interface Engine {
   run(fn: Resolved, args: JSONValue, caller: Caller): Promise<Outcome>;
   /** Called after any write commits, including from scheduled functions. */
   onWrite(listener: () => void): void;
+  /** Tables written since the last call (`component/table`), or null when the engine does not track them. */
+  takeWrittenTables(): Set<string> | null;
   /** Every user document as `[component, table, doc]` (Convex JSON). */
   exportDocuments(): Iterable<[string, string, JSONValue]>;
   /** Load exported documents into an empty deployment. */

@@ -58,14 +58,14 @@ async function main() {
       setImmediate(() => {
         pending = false;
         clock.tick();
-        sync.broadcast();
+        sync.broadcast(engine.takeWrittenTables());
       }),
     );
   };
   engine.onWrite(afterWrite);
 
   const server = createServer(
-    httpHandler({ engine, auth, version: VERSION, afterWrite, stats: () => ({ engine: engine.name, connections: sync.connectionCount }) }),
+    httpHandler({ engine, auth, version: VERSION, afterWrite, stats: () => ({ engine: engine.name, connections: sync.connectionCount, queryRuns: sync.queryRuns }) }),
   );
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   server.on("upgrade", (req, socket, head) => {

@@ -16,7 +16,7 @@ import { Clock, encodeTs, decodeTs } from "./clock.js";
 
 const PING_INTERVAL_MS = 15_000;
 
-type Query = { udfPath: string; args: JSONValue; lastSent?: string };
+type Query = { udfPath: string; args: JSONValue; lastSent?: string; reads?: Set<string> };
 type Version = { querySet: number; identity: number; ts: bigint };
 
 class Connection {
@@ -109,8 +109,17 @@ export class SyncServer {
     ws.on("error", (e) => log("sync.socket_error", { conn: c.id, error: e.message }));
   }
 
-  /** After a commit: refresh every connection (each sends a Transition only if a result changed). */
-  broadcast() {
+  /** Query re-runs caused by commits (benchmarks and tests read it from /health). */
+  queryRuns = 0;
+  private written: Set<string> | null = new Set();
+
+  /**
+   * After a commit: refresh every connection (each sends a Transition only if a result changed). With the tables
+   * written (`component/table`), only queries that read one of them re-run.
+   */
+  broadcast(written: Set<string> | null) {
+    if (written === null || this.written === null) this.written = null;
+    else for (const t of written) this.written.add(t);
     for (const c of this.conns) this.scheduleRefresh(c);
   }
 
@@ -123,7 +132,9 @@ export class SyncServer {
     c.refreshQueued = true;
     c.enqueue(async () => {
       c.refreshQueued = false;
-      await this.refresh(c, false);
+      const written = this.written;
+      if ([...this.conns].every((x) => !x.refreshQueued)) this.written = new Set();
+      await this.refresh(c, false, new Map(), written);
     });
   }
 
@@ -150,6 +161,7 @@ export class SyncServer {
   }
 
   private async evaluate(c: Connection, q: Query, memo: Map<string, object>): Promise<object> {
+    this.queryRuns += 1;
     const key = `${q.udfPath}\u0000${JSON.stringify(q.args)}\u0000${callerKey(c.caller)}`;
     const hit = memo.get(key);
     if (hit) return hit;
@@ -161,6 +173,7 @@ export class SyncServer {
       if (!(e instanceof BadRequest)) throw e;
       outcome = { ok: false, message: e.message, ms: 0 };
     }
+    q.reads = outcome.reads;
     const m = outcome.ok
       ? { type: "QueryUpdated", value: outcome.value, logLines: [], journal: null }
       : { type: "QueryFailed", errorMessage: outcome.message, logLines: [], journal: null, ...(outcome.data !== undefined ? { errorData: outcome.data } : {}) };
@@ -180,9 +193,11 @@ export class SyncServer {
   }
 
   /** Re-run every query of `c`; push the changed ones. `force` sends a Transition even with no change. */
-  private async refresh(c: Connection, force: boolean, memo = new Map<string, object>()) {
+  private async refresh(c: Connection, force: boolean, memo = new Map<string, object>(), written: Set<string> | null = null) {
     const mods: object[] = [];
     for (const [queryId, q] of c.queries) {
+      // A query whose reads are known and untouched by the commits cannot have changed: skip it.
+      if (!force && written !== null && q.reads !== undefined && ![...q.reads].some((t) => written.has(t))) continue;
       const m = await this.evaluate(c, q, memo);
       const text = JSON.stringify(m);
       if (!c.queries.has(queryId) || text === q.lastSent) continue;
