@@ -210,6 +210,32 @@ describe("sync sources: bad input gets its code and changes nothing", () => {
     });
   }
 
+  it("sealing again with other totals is refused; a job query needs exactly one key", async () => {
+    vi.useFakeTimers();
+    const t = initConvexTest();
+    const sourceId = await begin(t);
+    await uploadAll(t, sourceId, good);
+    await t.mutation(api.syncSources.seal, { actor, sourceId, ...totals(good) });
+    await expect(t.mutation(api.syncSources.seal, { actor, sourceId, ...totals(good), rootHash: "c".repeat(64) })).rejects.toThrow(/E_SYNC_SOURCE_SEALED/);
+    await expect(t.query(api.syncJobs.get, { actor })).rejects.toThrow(/E_SYNC_BAD_QUERY/);
+    vi.useRealTimers();
+  });
+
+  it("a chunk gone from storage fails the job with E_SYNC_CHUNK_MISSING", async () => {
+    vi.useFakeTimers();
+    const t = initConvexTest();
+    const sourceId = await begin(t);
+    await uploadAll(t, sourceId, good);
+    const { jobId } = await t.mutation(api.syncSources.seal, { actor, sourceId, ...totals(good) });
+    await t.run(async (ctx) => {
+      const p = await ctx.db.query("sync_chunk_payloads").first();
+      await ctx.db.delete(p!._id);
+    });
+    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    expect(await t.query(api.syncJobs.get, { actor, jobId })).toMatchObject({ job: { state: "failed", lastError: { code: "E_SYNC_CHUNK_MISSING" } } });
+    vi.useRealTimers();
+  });
+
   it("append after seal is refused", async () => {
     vi.useFakeTimers();
     const t = initConvexTest();
