@@ -157,3 +157,33 @@ async def test_subscriptions_rerun_only_when_their_tables_are_written(tmp_path: 
                     elif value is not None and value["state"] == "done":  # type: ignore[index]
                         break
         assert runs() > before
+
+
+@pytest.mark.parametrize(("doc", "message"), [
+    ({"text": "x" * (1024 * 1024 + 10)}, "Value is too large"),
+    ({"list": list(range(8193))}, "Array length is too long"),
+    ({"deep": {"a": {"a": {"a": {"a": {"a": {"a": {"a": {"a": {"a": {"a": {"a": {"a": {"a": {"a": {"a": {"a": {
+        "a": 1}}}}}}}}}}}}}}}}}}, "too nested"),
+    ({"nested": {"$bad": 1}}, "reserved"),
+])
+def test_document_limits_refuse_and_change_nothing(tmp_path: Path, doc: dict[str, object], message: str) -> None:
+    import zipfile
+
+    import httpx
+
+    from codex_convex.backend.transfer import export_zip
+
+    with LocalBackend(tmp_path / "b") as backend:
+        assert backend.info is not None
+        key = backend.info.admin_key
+        row = {"_id": "10001lifecycle_events", "_creationTime": 1.0, "actor": "a", "conversationId": "x",
+               "kind": "k", "message": "m", "at": 0.0, **doc}
+        good = {**row, "_id": "10002lifecycle_events"}
+        for k in doc:
+            good.pop(k)
+        body = "\n".join(json.dumps(["codexConvex", "lifecycle_events", r]) for r in (good, row)) + "\n"
+        r = httpx.post(f"{backend.url}/api/import", content=body, headers={"Authorization": f"Convex {key}"})
+        assert r.status_code == 409 and message in r.json()["message"]
+        export_zip(backend.url, key, tmp_path / "after.zip")
+        with zipfile.ZipFile(tmp_path / "after.zip") as z:
+            assert z.namelist() == []  # the valid row before the bad one was not written either

@@ -348,13 +348,18 @@ export function importDocuments(rows: Array<[string, string, JSONValue]>): numbe
       throw new Error("import needs an empty deployment: this one already holds documents");
     }
   }
-  const records: Array<[string, string, JSONValue | null]> = [];
-  for (const [c, table, json] of rows) {
+  const docs: Array<[any, Doc, JSONValue]> = [];
+  for (const [c, table, json] of rows) { // check everything first: a refused import writes nothing
     const db = registry.get(c);
     if (!db) throw new Error(`unknown component ${JSON.stringify(c)}`);
     const doc = jsonToConvex(json) as Doc;
-    if (__tableNameFromId(doc._id) !== table) throw new Error(`document ${doc._id} is not of table ${table}`);
+    if (typeof doc?._id !== "string" || __tableNameFromId(doc._id) !== table) throw new Error(`document ${doc?._id} is not of table ${table}`);
     checkDocument(table, doc);
+    docs.push([db, doc, json]);
+  }
+  const records: Array<[string, string, JSONValue | null]> = [];
+  for (const [db, doc, json] of docs) {
+    const c = db._componentPath as string;
     db._documents[doc._id] = doc;
     stateOf(db).add(doc);
     db._nextDocId = Math.max(db._nextDocId, Number(doc._id.match(/^[0-9]+/)![0]) + 1);
