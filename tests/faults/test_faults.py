@@ -139,3 +139,27 @@ async def test_network_cut_and_restored_mid_turn(tmp_path: Path, codex_home: Pat
         async with ConvexHttp(backend.url, token=token) as http:
             stored = await persisted_messages(HostApi(http), cid)
         assert conversation_messages(stored) == codex_messages(thread)
+
+
+async def test_a_stalling_model_fails_the_turn_cleanly(tmp_path: Path, workdir: Path, deployment: Any) -> None:
+    from codex_convex.codex import write_scripted_home
+    from codex_convex.runtime import HostPhase
+    from codex_convex.scripted_model import ScriptedModelServer
+
+    with ScriptedModelServer() as model:
+        home = write_scripted_home(tmp_path / "home", model.base_url, stream_idle_timeout_ms=1500)
+        cfg = HostConfig(codex_home=home, cwd=workdir, convex_url=deployment.url, token=deployment.alice,
+                         turn_timeout_s=60)
+        async with CodexHost(cfg) as host:
+            cid = await host.new_conversation()
+            with anyio.fail_after(45):
+                r = await host.send("STALL 30")
+            assert r.status == "failed" and r.error is not None
+            assert host.lifecycle_state().phase is HostPhase.RUNNING and host.lifecycle_state().turn_id is None
+            again = await host.send("after the stall")
+            assert again.status == "completed"
+        async with ConvexHttp(deployment.url, token=deployment.alice) as http:
+            turn = await HostApi(http).get_turn(thread_id=r.thread_id, turn_id=r.turn_id)
+            assert turn["turn"]["status"] == "failed" and turn["turn"]["error"]["message"]
+            stored = await persisted_messages(HostApi(http), cid)
+            assert all(m["status"] != "streaming" for m in stored)

@@ -31,7 +31,8 @@ SCRIPTED_MODEL_CATALOG = {"models": [{
 }]}
 
 
-def scripted_config(model_base_url: str, catalog: str, approval_policy: str = "on-request") -> str:
+def scripted_config(model_base_url: str, catalog: str, approval_policy: str = "on-request",
+                    stream_idle_timeout_ms: int = 10_000) -> str:
     """``config.toml`` text for a CODEX_HOME whose model is the scripted server at ``model_base_url``."""
     return f"""model = "mock-model"
 model_provider = "mock"
@@ -47,6 +48,7 @@ wire_api = "responses"
 env_key = "{SCRIPTED_API_KEY_ENV}"
 request_max_retries = 0
 stream_max_retries = 0
+stream_idle_timeout_ms = {stream_idle_timeout_ms}
 
 [features]
 plugins = false
@@ -57,12 +59,13 @@ enabled = false
 """
 
 
-def write_scripted_home(home: Path, model_base_url: str) -> Path:
+def write_scripted_home(home: Path, model_base_url: str, *, stream_idle_timeout_ms: int = 10_000) -> Path:
     """Create ``home`` with a config for the scripted model; returns it."""
     home.mkdir(parents=True, exist_ok=True)
     catalog = home / "models.json"
     catalog.write_text(json.dumps(SCRIPTED_MODEL_CATALOG))
-    (home / "config.toml").write_text(scripted_config(model_base_url, str(catalog)))
+    (home / "config.toml").write_text(scripted_config(model_base_url, str(catalog),
+                                                      stream_idle_timeout_ms=stream_idle_timeout_ms))
     return home
 
 

@@ -8,6 +8,7 @@ Commands (the whole last user message):
 - ``DELTAS <n> [per_second]``: stream ``n`` deltas of ``"tok<i> "`` at the given rate (0 = as fast as possible).
 - ``BIG <bytes>``: one agent message of that many bytes, in 64 KiB deltas.
 - ``HTTP <code>``: answer with that HTTP status.
+- ``STALL <seconds>``: start a stream, then send nothing for that long (a hung model).
 - anything else: ``echo: <text>``, streamed word by word.
 
 Must not import anything heavy: it runs inside test processes and the demo.
@@ -33,6 +34,7 @@ class Reply:
     status: int = 200
     deltas: list[Delta] = field(default_factory=list)
     tool_call: dict[str, Any] | None = None
+    stall_s: float = 0.0
 
 
 def _last_user_text(body: dict[str, Any]) -> str:
@@ -67,6 +69,8 @@ def choose_reply(body: dict[str, Any], call_seq: int) -> Reply:
             return Reply(deltas=_words(f"patched: {text.split()[1]}"))
         return Reply(deltas=_words("tool finished"))
     head, _, rest = text.partition(" ")
+    if head == "STALL":
+        return Reply(stall_s=float(rest.strip() or "30"))
     if head == "HTTP":
         return Reply(status=int(rest.strip() or "500"))
     if head == "RUN":

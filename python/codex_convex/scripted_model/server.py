@@ -75,6 +75,9 @@ class _Handler(BaseHTTPRequestHandler):
         rid = f"resp_{seq}"
         self._event("response.created",
                     {"response": {"id": rid, "object": "response", "status": "in_progress", "model": "mock-model"}})
+        if reply.stall_s:
+            time.sleep(reply.stall_s)  # a hung model: the stream stays open and silent
+            return
         if reply.tool_call is not None:
             item = {**reply.tool_call, "id": f"fc_{seq}", "status": "completed"}
             added = {**item, "status": "in_progress"}
