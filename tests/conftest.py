@@ -21,6 +21,15 @@ from codex_convex.runtime import HostConfig
 from codex_convex.scripted_model import ScriptedModelServer
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--long", action="store_true", help="run the long variants of the fault suites")
+
+
+@pytest.fixture
+def long_run(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--long"))
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -93,13 +94,15 @@ def synthetic_thread(turns: int, output_bytes: int) -> dict[str, Any]:
 
 @pytest.mark.faults
 def test_import_killed_at_several_points_then_rerun_has_every_record_once(
-        tmp_path: Path, deployment: Deployment) -> None:
+        tmp_path: Path, deployment: Deployment, long_run: bool) -> None:
     thread = synthetic_thread(turns=60, output_bytes=60_000)  # ~3.6 MB: 8 chunks
     dump = tmp_path / "thread.json"
     dump.write_text(json.dumps({"thread": thread}))
     env = {**os.environ, "CONVEX_URL": deployment.url, "CONVEX_TOKEN": deployment.alice}
     cmd = [sys.executable, "-m", "codex_convex", "sync", "--from-json", str(dump), "--throttle-ms", "150", "--json"]
-    for kill_after in (0.9, 1.4, 2.0):
+    rng = random.Random(1125)  # seeded: a failing run can be replayed
+    kills = [rng.uniform(0.8, 2.5) for _ in range(20 if long_run else 3)]  # --long: 20 kills
+    for kill_after in kills:
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         try:
             proc.wait(timeout=kill_after)
