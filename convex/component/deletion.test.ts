@@ -161,3 +161,29 @@ describe("deletion jobs", () => {
     expect(await t.query(api.threads.getDeletionJobStatus, { actor: bob, jobId: job.jobId })).toEqual({ found: false });
   });
 });
+
+describe("deletion steps stay within Convex's read limit", () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it("a thread holding 20 MB of import chunks is deleted in byte-bounded steps", async () => {
+    const { convexTest } = await import("convex-test");
+    const { modules } = await import("./testing.js");
+    const t = convexTest({ schema, modules, transactionLimits: true });
+    await t.mutation(api.conversations.syncOpenBinding, { actor: alice, threadId: "big" });
+    const { source } = await t.mutation(api.syncSources.start, { actor: alice, threadId: "big", idempotencyKey: "big" });
+    const filler = "z".repeat(500_000);
+    for (let i = 0; i < 40; i++) {
+      const payload = JSON.stringify([{ type: "lifecycle", threadId: "big", kind: "note", message: filler, at }]);
+      await t.mutation(api.syncSources.append, { actor: alice, sourceId: source.sourceId, chunkIndex: i, payload, sha256: sha256Hex(payload), recordCount: 1 });
+    }
+    const job = await t.mutation(api.threads.deleteCascade, { actor: alice, threadId: "big" });
+    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    const status = await t.query(api.threads.getDeletionJobStatus, { actor: alice, jobId: job.jobId });
+    expect(status).toMatchObject({ found: true, job: { phase: "completed", error: null } });
+    if (status.found) expect(status.job.counts.sync_chunk_payloads).toBeGreaterThan(0);
+    // (the source's expiry may delete some chunks too; either way every one is gone, and no step failed)
+    const left = await t.run(async (ctx) => (await ctx.db.query("sync_chunk_payloads").take(1)).length + (await ctx.db.query("sync_sources").take(1)).length);
+    expect(left).toBe(0);
+  });
+});

@@ -22,6 +22,10 @@ export const MAX_GRACE_MS = 7 * 24 * 60 * 60 * 1000;
 export const DEFAULT_BATCH = 500;
 export const MAX_BATCH = 2000;
 const PURGE_STATUS_RETENTION_MS = 60 * 60 * 1000; // a finished purge keeps its status row this long, then goes too
+// Bytes of rows one step may read: rows are up to 1 MiB (chunk payloads 512 KiB), and a transaction reads 16 MiB.
+export const STEP_MAX_BYTES = 8 * 1024 * 1024;
+const MAX_ATTEMPTS = 5;
+const BACKOFF_MS = [1000, 5000, 15000, 60000];
 
 export const vDeletionJob = v.object({
   jobId: v.string(),
@@ -113,13 +117,27 @@ async function freeze(ctx: MutationCtx, job: Doc<"deletion_jobs">) {
   }
 }
 
-async function deleteRange(ctx: MutationCtx, job: Doc<"deletion_jobs">, range: Range, budget: number): Promise<Record<string, number>> {
+/**
+ * Up to `count` rows of a query, stopping early once they add up to `bytes`. A deleted row is read twice (by the
+ * query, then by the delete), so each counts double its JSON size.
+ */
+async function takeBounded<T>(query: AsyncIterable<T>, count: number, budget: { bytes: number }): Promise<T[]> {
+  const out: T[] = [];
+  if (count <= 0 || budget.bytes <= 0) return out;
+  for await (const row of query) {
+    out.push(row);
+    budget.bytes -= 2 * JSON.stringify(row).length;
+    if (out.length >= count || budget.bytes <= 0) break;
+  }
+  return out;
+}
+
+async function deleteRange(ctx: MutationCtx, job: Doc<"deletion_jobs">, range: Range, budget: number, bytes: { bytes: number }): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   const bump = (t: string, n: number) => { if (n) counts[t] = (counts[t] ?? 0) + n; };
   if ("table" in range) {
-    const rows = await (ctx.db.query(range.table as any) as any)
-      .withIndex(range.index, (q: any) => range.eq.reduce((acc: any, [f, val]) => acc.eq(f, val), q.eq("actor", job.actor)))
-      .take(budget);
+    const rows: any[] = await takeBounded((ctx.db.query(range.table as any) as any)
+      .withIndex(range.index, (q: any) => range.eq.reduce((acc: any, [f, val]) => acc.eq(f, val), q.eq("actor", job.actor))), budget, bytes);
     for (const r of rows) {
       if (range.table === "deletion_jobs" && r._id === job._id) continue;
       await ctx.db.delete(r._id);
@@ -141,11 +159,11 @@ async function deleteRange(ctx: MutationCtx, job: Doc<"deletion_jobs">, range: R
   const threadId = job.target.threadId;
   const source = await ctx.db.query("sync_sources").withIndex("actor_threadId", (q) => q.eq("actor", job.actor).eq("threadId", threadId)).first();
   if (source === null) return counts;
-  const byIndex = (table: "sync_chunk_payloads" | "sync_chunks") => ctx.db.query(table).withIndex("actor_sourceId_chunkIndex", (q) => q.eq("actor", job.actor).eq("sourceId", source._id)).take(budget);
+  const byIndex = (table: "sync_chunk_payloads" | "sync_chunks") => takeBounded<Doc<typeof table>>(ctx.db.query(table).withIndex("actor_sourceId_chunkIndex", (q) => q.eq("actor", job.actor).eq("sourceId", source._id)), budget, bytes);
   const payloads = await byIndex("sync_chunk_payloads");
   for (const p of payloads) await ctx.db.delete(p._id);
   bump("sync_chunk_payloads", payloads.length);
-  const metas = payloads.length < budget ? await byIndex("sync_chunks") : [];
+  const metas = payloads.length === 0 ? await byIndex("sync_chunks") : [];
   for (const m of metas) await ctx.db.delete(m._id);
   bump("sync_chunks", metas.length);
   if (payloads.length === 0 && metas.length === 0) {
@@ -160,6 +178,8 @@ async function deleteRange(ctx: MutationCtx, job: Doc<"deletion_jobs">, range: R
   return counts;
 }
 
+/** One step: delete a batch in a sub-transaction; a failure is retried with backoff, then fails the job (never
+ * left "running" forever). */
 export const runStep = internalMutation({
   args: { jobId: v.id("deletion_jobs"), lease: v.number() },
   returns: v.null(),
@@ -171,14 +191,38 @@ export const runStep = internalMutation({
       return null;
     }
     if (job.phase !== "scheduled" && job.phase !== "running") return null; // finished: running again does nothing
+    try {
+      await ctx.runMutation(internal.deletion.deleteBatch, { jobId });
+    } catch (e) {
+      const attempts = (job.attempts ?? 0) + 1;
+      const message = e instanceof Error ? e.message : String(e);
+      const now = Date.now();
+      if (attempts >= MAX_ATTEMPTS) {
+        await ctx.db.patch(job._id, { phase: "failed", attempts, lease: job.lease + 1, updatedAt: now, finishedAt: now, error: { code: "E_DELETION_STEP_FAILED", message } });
+        return null;
+      }
+      await ctx.db.patch(job._id, { attempts, lease: job.lease + 1, updatedAt: now, error: { code: "E_DELETION_STEP_RETRY", message } });
+      await ctx.scheduler.runAfter(BACKOFF_MS[attempts - 1], internal.deletion.runStep, { jobId, lease: job.lease + 1 });
+    }
+    return null;
+  },
+});
+
+/** The work of a step (a sub-transaction of runStep): freeze on the first step, then delete up to the budget. */
+export const deleteBatch = internalMutation({
+  args: { jobId: v.id("deletion_jobs") },
+  returns: v.null(),
+  handler: async (ctx, { jobId }) => {
+    const job = (await ctx.db.get(jobId))!;
     if (job.phase === "scheduled") await freeze(ctx, job);
     const conv = job.target.kind === "thread" ? await conversationOf(ctx, job.actor, job.target.threadId) : null;
     const ranges = plan(job.target, conv);
     let step = job.step;
     const counts = { ...job.counts };
     let budget = job.batchSize;
-    while (step < ranges.length && budget > 0) {
-      const got = await deleteRange(ctx, job, ranges[step], budget);
+    const bytes = { bytes: STEP_MAX_BYTES };
+    while (step < ranges.length && budget > 0 && bytes.bytes > 0) {
+      const got = await deleteRange(ctx, job, ranges[step], budget, bytes);
       const n = Object.values(got).reduce((a, b) => a + b, 0);
       for (const [t, c] of Object.entries(got)) counts[t] = (counts[t] ?? 0) + c;
       budget -= n;
@@ -187,7 +231,8 @@ export const runStep = internalMutation({
     const now = Date.now();
     const done = step >= ranges.length;
     await ctx.db.patch(job._id, {
-      phase: done ? "completed" : "running", step, counts, lease: job.lease + 1, updatedAt: now, ...(done ? { finishedAt: now } : {}),
+      phase: done ? "completed" : "running", step, counts, lease: job.lease + 1, attempts: 0, error: undefined,
+      updatedAt: now, ...(done ? { finishedAt: now } : {}),
     });
     if (!done) await ctx.scheduler.runAfter(0, internal.deletion.runStep, { jobId, lease: job.lease + 1 });
     else if (job.target.kind === "actor") await ctx.scheduler.runAfter(PURGE_STATUS_RETENTION_MS, internal.deletion.runStep, { jobId, lease: job.lease + 1 });

@@ -31,7 +31,7 @@ export const MAX_CHUNKS_PER_SOURCE = 4096; // seal reads every chunk's metadata:
 export const MAX_RECORDS_PER_CHUNK = 4096;
 const DEFAULT_TTL_MS = 24 * 60 * 60 * 1000;
 const MAX_TTL_MS = 7 * DEFAULT_TTL_MS;
-const EXPIRE_BATCH = 64; // payload rows deleted per expiry step
+const EXPIRE_BATCH = 8; // chunks deleted per expiry step: ≤ 8 × 512 KiB, read twice (query + delete), < 16 MiB
 
 const vSourceView = v.object({
   sourceId: v.string(),

@@ -22,6 +22,7 @@ export const deletionTables = {
     step: v.number(), // index into the deletion plan (one entry per table range)
     counts: v.record(v.string(), v.number()), // rows deleted per table
     batchSize: v.number(),
+    attempts: v.optional(v.number()), // failed attempts of the current step (retried with backoff, then failed)
     createdAt: v.number(),
     updatedAt: v.number(),
     finishedAt: v.optional(v.number()),
