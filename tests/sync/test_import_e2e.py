@@ -126,3 +126,43 @@ def test_import_killed_at_several_points_then_rerun_has_every_record_once(
             assert len({(m["turnId"], m["itemId"]) for m in msgs}) == len(msgs)
 
     anyio.run(check)
+
+
+@pytest.mark.faults
+def test_backend_killed_mid_import_then_rerun(tmp_path: Path) -> None:
+    from codex_convex.backend import LocalBackend, mint_dev_token
+
+    thread = synthetic_thread(turns=40, output_bytes=60_000)
+    thread["id"] = "synthetic-thread-backend-kill"
+    dump = tmp_path / "thread.json"
+    dump.write_text(json.dumps({"thread": thread}))
+    data = tmp_path / "backend"
+    backend = LocalBackend(data)
+    info = backend.start()
+    port = int(info.url.rsplit(":", 1)[1])
+    token = mint_dev_token(data, "bk")
+    env = {**os.environ, "CONVEX_URL": info.url, "CONVEX_TOKEN": token}
+    cmd = [sys.executable, "-m", "codex_convex", "sync", "--from-json", str(dump), "--throttle-ms", "150", "--json"]
+    try:
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        import time
+
+        time.sleep(1.2)  # mid-upload
+        backend.kill()
+        proc.wait(timeout=60)  # the host fails clearly (unreachable), it does not hang
+        backend = LocalBackend(data, port=port)
+        backend.start()
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        result = json.loads(done.stdout)[0]
+        assert result["state"] == "synced" and result["resumed"] is True
+
+        async def check() -> None:
+            from codex_convex.convex_api import ConvexHttp
+
+            async with ConvexHttp(info.url, token=token) as http:
+                assert await persisted_thread_hash(HostApi(http), thread) == codex_thread_hash(thread)
+
+        anyio.run(check)
+    finally:
+        backend.stop()
