@@ -17,4 +17,6 @@ def error_from_data(message: str, data: Any) -> ConvexApiError:
         text = str(data.get("message") or message)
         cls = ConvexAuthError if code in AUTH_CODES else ConvexApiError
         return cls(text, code=code, data=data)
+    if "Validator error" in message or "ArgumentValidationError" in message:
+        return ConvexApiError(message, code="E_ARGS_INVALID", data=data)
     return ConvexApiError(message, code="E_CONVEX_FUNCTION", data=data)
