@@ -116,3 +116,13 @@ async def test_closed_transport_fails_pending_calls() -> None:
             await rpc.request("x", timeout_s=5)
         with pytest.raises(TransportClosedError):
             await rpc.request("y")
+
+
+async def test_invalid_utf8_is_a_protocol_error_and_the_stream_goes_on() -> None:
+    t = MemoryTransport()
+    errors: list[str] = []
+    async with RpcClient(t, on_protocol_error=errors.append) as rpc:
+        await t.peer_send.send(b'{"method":"x","params":{"t":"\xff\xfe"}}')
+        await t.peer_send.send(b'{"method":"after","params":{}}')
+        n = await rpc.next_notification()
+    assert n.method == "after" and len(errors) == 1

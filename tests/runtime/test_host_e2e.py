@@ -280,3 +280,16 @@ async def test_a_garbage_stdout_line_is_a_protocol_error_not_a_hang(
         assert state.source == "protocol_error" and state.reason and "this is not json" in state.reason
         r = await host.send("still works")  # restarted from the cached config, thread resumed
         assert r.status == "completed" and r.text == "echo: still works"
+
+
+async def test_a_2_mb_answer_is_stored_whole(host_config: HostConfig, alice_api: HostApi) -> None:
+    async with CodexHost(host_config) as host:
+        cid = await host.new_conversation()
+        r = await host.send("BIG 2000000")
+        thread = (await host.read_thread())["thread"]
+    assert r.status == "completed" and len(r.text) == 2_000_000
+    stored = await persisted_messages(alice_api, cid)
+    assert conversation_messages(stored) == codex_messages(thread)  # never truncated
+    items = await persisted_items(alice_api, r.thread_id, r.turn_id)
+    answer = next(i for i in items if i["type"] == "agentMessage")
+    assert answer["text"] == r.text
