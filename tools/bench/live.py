@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import httpx
 
 from codex_convex.backend import LocalBackend, mint_dev_token
 from codex_convex.codex import write_scripted_home
@@ -27,6 +28,11 @@ from codex_convex.scripted_model import ScriptedModelServer
 from ._common import summary_ms, write
 
 UPSTREAM_MUTATIONS_PER_1000 = 62.0
+
+
+async def documents_written(url: str) -> int:
+    async with httpx.AsyncClient() as client:
+        return int((await client.get(f"{url}/health")).json()["documentsWritten"])
 
 
 async def measure(rate: float, deltas: int) -> dict[str, Any]:
@@ -74,12 +80,14 @@ async def measure(rate: float, deltas: int) -> dict[str, Any]:
                     assert host._binding is not None and host._binding.replicator is not None
                     rep = host._binding.replicator
                     writes_before, delta_writes_before = rep.writes, rep.delta_writes
+                    docs_before = await documents_written(backend.url)
                     t0 = time.perf_counter()
                     await host.send(f"DELTAS {deltas} {rate}")
                     with anyio.fail_after(60):
                         await done.wait()
                     writes = rep.writes - writes_before
                     delta_writes = rep.delta_writes - delta_writes_before
+                    docs = await documents_written(backend.url) - docs_before
                     tg.cancel_scope.cancel()
                 elapsed = time.perf_counter() - t0
     lat = [seen_at[i] - line_at[i] for i in range(deltas) if i in seen_at and i in line_at]
@@ -91,21 +99,23 @@ async def measure(rate: float, deltas: int) -> dict[str, Any]:
         "steady": summary_ms(steady),
         "mutations": writes, "mutations_per_1000_deltas": round(writes * 1000 / deltas, 1),
         "streaming_mutations_per_1000_deltas": round(delta_writes * 1000 / deltas, 1),
+        "documents_written_per_1000_deltas": round(docs * 1000 / deltas, 1),
         "vs_upstream_write_cost": round((writes * 1000 / deltas) / UPSTREAM_MUTATIONS_PER_1000, 3),
     }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rate", type=float, nargs="*", default=[50.0, 200.0])
+    ap.add_argument("--rate", type=float, nargs="*", default=[50.0, 200.0, 1000.0])
     ap.add_argument("--deltas", type=int, default=1000)
     args = ap.parse_args()
     runs = [anyio.run(measure, r, args.deltas) for r in args.rate]
     print(f"{'rate/s':>7} {'first ms':>9} {'p50 ms':>7} {'p99 ms':>7} {'mut/1k':>7} {'stream/1k':>9} "
-          f"{'vs upstream':>11}")
+          f"{'docs/1k':>8} {'vs upstream':>11}")
     for r in runs:
         print(f"{r['rate_per_s']:>7.0f} {r['first_delta_ms']:>9} {r['steady']['p50_ms']:>7} {r['steady']['p99_ms']:>7}"
               f" {r['mutations_per_1000_deltas']:>7} {r['streaming_mutations_per_1000_deltas']:>9}"
+              f" {r['documents_written_per_1000_deltas']:>8}"
               f" {r['vs_upstream_write_cost']:>11}")
     print(f"written to {write('live', {'runs': runs, 'upstream': {'mutations_per_1000': 62, 'p50_ms': '>125'}})}")
 

@@ -167,6 +167,8 @@ export class WriteAheadLog {
 
 /** The tables a query reads, collected while it runs (per execution: async-local). */
 export const readSets = new AsyncLocalStorage<Set<string>>();
+/** Documents written by top-level commits since start (benchmarks read it from /health). */
+export let documentsWritten = 0;
 /** Tables written by commits since the last `takeWrittenTables()`. */
 let writtenTables = new Set<string>();
 
@@ -224,6 +226,7 @@ export function installDurableStorage(dir: string | null) {
       if (after) s.add(after);
       records.push([this._componentPath, id, after === null ? null : convexToJson(after as Value)]);
       writtenTables.add(`${this._componentPath}/${__tableNameFromId(id)}`);
+      documentsWritten += 1;
     });
     wal?.append(records); // on disk before the mutation's response is sent
   };

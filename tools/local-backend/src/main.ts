@@ -12,6 +12,7 @@ import { WebSocketServer } from "ws";
 import { Auth } from "./auth.js";
 import { Clock } from "./clock.js";
 import { ConvexTestEngine } from "./convexTestEngine.js";
+import { documentsWritten } from "./durable.js";
 import { httpHandler } from "./http.js";
 import { log, setVerbose } from "./log.js";
 import { SyncServer } from "./syncProtocol.js";
@@ -65,7 +66,7 @@ async function main() {
   engine.onWrite(afterWrite);
 
   const server = createServer(
-    httpHandler({ engine, auth, version: VERSION, afterWrite, stats: () => ({ engine: engine.name, connections: sync.connectionCount, queryRuns: sync.queryRuns }) }),
+    httpHandler({ engine, auth, version: VERSION, afterWrite, stats: () => ({ engine: engine.name, connections: sync.connectionCount, queryRuns: sync.queryRuns, documentsWritten }) }),
   );
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   server.on("upgrade", (req, socket, head) => {
