@@ -28,7 +28,7 @@ from ._common import summary_ms, write
 def inprocess(n: int) -> float:
     assert paths.REPO_ROOT is not None
     lb = paths.REPO_ROOT / "tools" / "local-backend"
-    subprocess.run(["node", str(lb / "build.mjs"), "--bench"], check=True, timeout=120)
+    subprocess.run(["node", str(lb / "build.mjs"), "--bench", "inprocess"], check=True, timeout=120)
     out = subprocess.run(["node", str(lb / "dist" / "bench-inprocess.mjs"), str(n)], capture_output=True, text=True,
                          timeout=600, check=True)
     return float(json.loads(out.stdout.strip().splitlines()[-1])["mutations_per_s"])

@@ -58,16 +58,18 @@ const exposeConvexTestInternals = {
   },
 };
 
-const bench = process.argv.includes("--bench"); // the in-process baseline of tools/bench/backend.py
+// `--bench NAME` bundles tools/bench/NAME.ts (in-process benchmarks) instead of the server.
+const benchAt = process.argv.indexOf("--bench");
+const bench = benchAt >= 0 ? (process.argv[benchAt + 1] ?? "inprocess") : null;
 if (!process.argv.includes("--modules-only")) {
   mkdirSync(join(here, "dist"), { recursive: true });
   await build({
-    entryPoints: [bench ? join(root, "tools", "bench", "inprocess.ts") : join(here, "src", "main.ts")],
+    entryPoints: [bench ? join(root, "tools", "bench", `${bench}.ts`) : join(here, "src", "main.ts")],
     bundle: true,
     platform: "node",
     format: "esm",
     target: "node20",
-    outfile: join(here, "dist", bench ? "bench-inprocess.mjs" : "local-backend.mjs"),
+    outfile: join(here, "dist", bench ? `bench-${bench}.mjs` : "local-backend.mjs"),
     nodePaths: [join(convexDir, "node_modules")],
     external: ["bufferutil", "utf-8-validate"],
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },

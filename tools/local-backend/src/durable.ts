@@ -25,8 +25,14 @@ import { log } from "./log.js";
 type Doc = Record<string, any> & { _id: string; _creationTime: number };
 type RangeExpr = { type: "Eq" | "Gt" | "Gte" | "Lt" | "Lte"; fieldPath: string; value: JSONValue };
 
+/** Sorts after every value: the upper end of a key prefix. */
+const MAX = Symbol("max");
 const cmpKeys = (a: unknown[], b: unknown[], n = Math.min(a.length, b.length)): number => {
   for (let i = 0; i < n; i++) {
+    if (a[i] === MAX || b[i] === MAX) {
+      if (a[i] === b[i]) continue;
+      return a[i] === MAX ? 1 : -1;
+    }
     const c = compareValues(a[i] as Value, b[i] as Value);
     if (c !== 0) return c;
   }
@@ -74,6 +80,54 @@ class DbState {
     const t = this.table(__tableNameFromId(doc._id)!);
     t.ids.add(doc._id);
     for (const idx of t.indexes.values()) idx.tree.set(DbState.keyOf(doc, idx.fields), doc._id);
+  }
+
+  /**
+   * Committed ids of an index range, lazily, in `order`: a query that stops after n rows pays for n rows.
+   * `null` when the expression is not a prefix range of the index (the caller falls back to a scan).
+   */
+  rangeIter(table: string, index: string, exprs: RangeExpr[], order: "asc" | "desc"): Iterable<string> | null {
+    const idx = this.table(table).indexes.get(index);
+    if (!idx) return null;
+    const eqs: unknown[] = [];
+    let lower: RangeExpr | undefined, upper: RangeExpr | undefined;
+    for (const e of exprs) {
+      const pos = idx.fields.indexOf(e.fieldPath);
+      if (e.type === "Eq" && pos === eqs.length) eqs.push(jsonToConvex(e.value));
+      else if ((e.type === "Gt" || e.type === "Gte") && pos === eqs.length) lower = e;
+      else if ((e.type === "Lt" || e.type === "Lte") && pos === eqs.length) upper = e;
+      else return null;
+    }
+    const n = eqs.length;
+    const lowVal = lower ? (jsonToConvex(lower.value) as unknown) : undefined;
+    const highVal = upper ? (jsonToConvex(upper.value) as unknown) : undefined;
+    const aboveLower = (key: unknown[]) => {
+      if (!lower) return true;
+      const c = compareValues(key[n] as Value, lowVal as Value);
+      return lower.type === "Gte" ? c >= 0 : c > 0;
+    };
+    const belowUpper = (key: unknown[]) => {
+      if (!upper) return true;
+      const c = compareValues(key[n] as Value, highVal as Value);
+      return upper.type === "Lte" ? c <= 0 : c < 0;
+    };
+    const tree = idx.tree;
+    return {
+      *[Symbol.iterator]() {
+        if (order === "asc") {
+          for (const [key, id] of tree.entries(lower ? [...eqs, lowVal] : eqs)) {
+            if (cmpKeys(key, eqs, n) !== 0 || !belowUpper(key)) return;
+            if (aboveLower(key)) yield id;
+          }
+        } else {
+          const high = upper ? (upper.type === "Lte" ? [...eqs, highVal, MAX] : [...eqs, highVal]) : [...eqs, MAX];
+          for (const [key, id] of tree.entriesReversed(high)) {
+            if (cmpKeys(key, eqs, n) !== 0 || !aboveLower(key)) return;
+            if (belowUpper(key)) yield id;
+          }
+        }
+      },
+    };
   }
 
   /** Committed ids in [lower, upper] of an index range expression, in index order. */
@@ -244,6 +298,46 @@ export function installDurableStorage(dir: string | null) {
     for (const id of ids) {
       const d = this.get(tableName, id);
       if (d !== null) callback(d);
+    }
+  };
+
+  // Streaming index ranges: a query with no filter over an index range, in a transaction that has not written
+  // that table, reads documents one at a time straight from the B-tree.
+  const origStart = P.startQuery;
+  const origNext = P.queryNext;
+  const lazy = new WeakMap<object, Map<number, { it: Iterator<string>; table: string }>>();
+  P.startQuery = function (this: any, query: any) {
+    const source = query.source;
+    if (source.type === "IndexRange" && query.operators.length === 0) {
+      const [table, indexName] = source.indexName.split(".");
+      const pending = this._writes.some((level: Record<string, unknown>) => Object.keys(level).some((id) => __tableNameFromId(id) === table));
+      const ids = pending ? null : stateOf(this).rangeIter(table, indexName, source.range, source.order ?? "asc");
+      if (ids !== null) {
+        noteRead(this, table);
+        const id = this._nextQueryId++;
+        if (!lazy.has(this)) lazy.set(this, new Map());
+        lazy.get(this)!.set(id, { it: ids[Symbol.iterator](), table });
+        return id;
+      }
+    }
+    return origStart.call(this, query);
+  };
+  const origStartTx = P.startTransaction;
+  P.startTransaction = function (this: any) {
+    if (this._writes.length === 0) lazy.get(this)?.clear(); // a new top-level transaction: older queries are done
+    return origStartTx.call(this);
+  };
+  P.queryNext = function (this: any, queryId: number) {
+    const q = lazy.get(this)?.get(queryId);
+    if (!q) return origNext.call(this, queryId);
+    for (;;) {
+      const next = q.it.next();
+      if (next.done) {
+        lazy.get(this)!.delete(queryId);
+        return { value: null, done: true };
+      }
+      const doc = this._documents[next.value];
+      if (doc !== undefined) return { value: doc, done: false };
     }
   };
 

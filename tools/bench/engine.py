@@ -1,0 +1,47 @@
+"""Indexed query latency against table size on both local engines, in-process (tools/bench/engine.ts), and
+inserts/s: the durable engine should stay flat (within 2×) from 10k to 1M documents; the memory engine scans.
+
+    .venv/bin/python -m tools.bench.engine [--sizes 10000,100000,1000000] [--memory-sizes 10000,100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+
+from codex_convex import paths
+
+from ._common import write
+
+
+def run(engine: str, sizes: str) -> list[dict[str, float]]:
+    assert paths.REPO_ROOT is not None
+    lb = paths.REPO_ROOT / "tools" / "local-backend"
+    out = subprocess.run(["node", "--max-old-space-size=8192", str(lb / "dist" / "bench-engine.mjs"), engine, sizes],
+                         capture_output=True, text=True, timeout=1800, check=True)
+    return [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="10000,100000,1000000")
+    ap.add_argument("--memory-sizes", default="10000,100000")
+    args = ap.parse_args()
+    assert paths.REPO_ROOT is not None
+    subprocess.run(["node", str(paths.REPO_ROOT / "tools" / "local-backend" / "build.mjs"), "--bench", "engine"],
+                   check=True, timeout=120)
+    rows = run("durable", args.sizes) + run("memory", args.memory_sizes)
+    print(f"{'engine':>8} {'documents':>10} {'inserts/s':>10} {'query p50 ms':>13} {'query max ms':>13}")
+    for r in rows:
+        print(f"{r['engine']:>8} {r['documents']:>10} {r['inserts_per_s']:>10} {r['query_p50_ms']:>13} "
+              f"{r['query_max_ms']:>13}")
+    durable = [r for r in rows if r["engine"] == "durable"]
+    ratio = durable[-1]["query_p50_ms"] / durable[0]["query_p50_ms"]
+    print(f"durable query p50 {durable[-1]['documents']} vs {durable[0]['documents']} documents: {ratio:.2f}x "
+          f"(goal: within 2x)")
+    print(f"written to {write('engine', {'rows': rows, 'durable_growth': round(ratio, 2)})}")
+
+
+if __name__ == "__main__":
+    main()
