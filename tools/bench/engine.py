@@ -18,7 +18,8 @@ from ._common import write
 def run(engine: str, sizes: str) -> list[dict[str, float]]:
     assert paths.REPO_ROOT is not None
     lb = paths.REPO_ROOT / "tools" / "local-backend"
-    out = subprocess.run(["node", "--max-old-space-size=8192", str(lb / "dist" / "bench-engine.mjs"), engine, sizes],
+    out = subprocess.run(["node", "--expose-gc", "--max-old-space-size=8192", str(lb / "dist" / "bench-engine.mjs"),
+                          engine, sizes],
                          capture_output=True, text=True, timeout=1800, check=True)
     return [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
 
