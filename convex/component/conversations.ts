@@ -11,7 +11,7 @@ import schema from "./schema.js";
 import { fail } from "./errors.js";
 import { checkActor, findConversation, loadWritableConversation } from "./scope.js";
 import { CONTRACT_VERSION } from "./version.js";
-import { MAX_PAGE_SIZE, paginated, vActor, vPaginationOpts, vSyncState } from "./validators.js";
+import { MAX_PAGE_SIZE, paginated, vActor, vPaginationOpts, vSyncState, pageSize } from "./validators.js";
 
 export const vConversation = v.object({
   conversationId: v.string(),
@@ -161,7 +161,7 @@ export const list = query({
   returns: paginated(vConversation),
   handler: async (ctx, { actor, includeArchived, paginationOpts }) => {
     checkActor(actor);
-    const numItems = Math.max(1, Math.min(paginationOpts.numItems, MAX_PAGE_SIZE));
+    const numItems = pageSize(paginationOpts);
     const q = includeArchived
       ? paginator(ctx.db, schema).query("conversations").withIndex("actor_status_updatedAt", (q) => q.eq("actor", actor))
       : paginator(ctx.db, schema).query("conversations").withIndex("actor_status_updatedAt", (q) => q.eq("actor", actor).eq("status", "active"));

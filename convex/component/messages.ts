@@ -9,7 +9,7 @@ import type { Doc } from "./_generated/dataModel.js";
 import { query, type QueryCtx } from "./_generated/server.js";
 import schema from "./schema.js";
 import { findConversation, checkActor } from "./scope.js";
-import { MAX_PAGE_SIZE, paginated, vActor, vMessageStatus, vPaginationOpts, vTurnError, vTurnStatus } from "./validators.js";
+import { paginated, vActor, vMessageStatus, vPaginationOpts, vTurnError, vTurnStatus, pageSize } from "./validators.js";
 
 export const vMessage = v.object({
   threadId: v.string(),
@@ -52,7 +52,7 @@ export const list = query({
   handler: async (ctx, { actor, conversationId, paginationOpts }) => {
     const conv = await findConversation(ctx, actor, conversationId);
     if (conv === null) return EMPTY_PAGE;
-    const numItems = Math.max(1, Math.min(paginationOpts.numItems, MAX_PAGE_SIZE));
+    const numItems = pageSize(paginationOpts);
     const page = await paginator(ctx.db, schema)
       .query("messages")
       .withIndex("actor_conversationId_turnOrdinal_itemOrdinal", (q) => q.eq("actor", actor).eq("conversationId", conv._id))
@@ -129,7 +129,7 @@ export const listTurns = query({
   returns: paginated(vTurn),
   handler: async (ctx, { actor, threadId, paginationOpts }) => {
     checkActor(actor);
-    const numItems = Math.max(1, Math.min(paginationOpts.numItems, MAX_PAGE_SIZE));
+    const numItems = pageSize(paginationOpts);
     const page = await paginator(ctx.db, schema)
       .query("turns")
       .withIndex("actor_threadId_ordinal", (q) => q.eq("actor", actor).eq("threadId", threadId))

@@ -18,7 +18,7 @@ import { checkActor, findConversation } from "./scope.js";
 import { canMove, moveJob, publicState, TERMINAL } from "./syncJobState.js";
 import { vCodedError, vJobState } from "./tables/sync.js";
 import { utf8Bytes } from "./text.js";
-import { MAX_PAGE_SIZE, paginated, vActor, vPaginationOpts } from "./validators.js";
+import { paginated, vActor, vPaginationOpts, pageSize } from "./validators.js";
 
 export const STEP_MAX_BYTES = 2 * 1024 * 1024; // payload read per step: writes stay far under 16 MiB
 export const STEP_MAX_CHUNKS = 8;
@@ -242,7 +242,7 @@ export const list = query({
   returns: paginated(vJob),
   handler: async (ctx, { actor, conversationId, state, paginationOpts }) => {
     checkActor(actor);
-    const numItems = Math.max(1, Math.min(paginationOpts.numItems, MAX_PAGE_SIZE));
+    const numItems = pageSize(paginationOpts);
     const p = paginator(ctx.db, schema).query("sync_jobs");
     let q;
     if (conversationId !== undefined) {

@@ -22,7 +22,7 @@ import { vIngestEvent } from "./ingestEvents.js";
 import { cancelLiveJobs, startJob } from "./syncJobState.js";
 import { checkActor } from "./scope.js";
 import { utf8Bytes } from "./text.js";
-import { MAX_PAGE_SIZE, paginated, vActor, vPaginationOpts } from "./validators.js";
+import { paginated, vActor, vPaginationOpts, pageSize } from "./validators.js";
 import { paginator } from "convex-helpers/server/pagination";
 import schema from "./schema.js";
 
@@ -254,7 +254,7 @@ export const list = query({
   returns: paginated(vSourceRow),
   handler: async (ctx, { actor, paginationOpts }) => {
     checkActor(actor);
-    const numItems = Math.max(1, Math.min(paginationOpts.numItems, MAX_PAGE_SIZE));
+    const numItems = pageSize(paginationOpts);
     const page = await paginator(ctx.db, schema)
       .query("sync_sources")
       .withIndex("actor_createdAt", (q) => q.eq("actor", actor))

@@ -5,7 +5,7 @@ import { cancelDeletion, forceRun, loadDeletionJob, scheduleDeletion, toDeletion
 import { plan, type Target } from "./deletionPlan.js";
 import { fail } from "./errors.js";
 import { checkActor } from "./scope.js";
-import { MAX_PAGE_SIZE, paginated, vActor, vPaginationOpts } from "./validators.js";
+import { paginated, vActor, vPaginationOpts, pageSize } from "./validators.js";
 import { paginator } from "convex-helpers/server/pagination";
 import schema from "./schema.js";
 
@@ -111,7 +111,7 @@ export const listDeletionJobs = query({
   returns: paginated(vDeletionJob),
   handler: async (ctx, { actor, paginationOpts }) => {
     checkActor(actor);
-    const numItems = Math.max(1, Math.min(paginationOpts.numItems, MAX_PAGE_SIZE));
+    const numItems = pageSize(paginationOpts);
     const page = await paginator(ctx.db, schema)
       .query("deletion_jobs")
       .withIndex("actor_createdAt", (q) => q.eq("actor", actor))

@@ -47,3 +47,8 @@ export function paginated<T extends ReturnType<typeof v.object>>(item: T) {
 
 /** Largest page any list query returns: keeps every read bounded whatever the caller asks. */
 export const MAX_PAGE_SIZE = 100;
+
+/** The page size to read: what the caller asked, within 1..MAX_PAGE_SIZE. */
+export function pageSize(opts: { numItems: number }): number {
+  return Math.max(1, Math.min(opts.numItems, MAX_PAGE_SIZE));
+}
