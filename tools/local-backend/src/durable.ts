@@ -130,33 +130,10 @@ class DbState {
     };
   }
 
-  /** Committed ids in [lower, upper] of an index range expression, in index order. */
+  /** Committed ids of an index range, all of them, in index order (for the scan fallback of a query). */
   range(table: string, index: string, exprs: RangeExpr[]): string[] | null {
-    const idx = this.table(table).indexes.get(index);
-    if (!idx) return null;
-    const eqs: unknown[] = [];
-    let lower: RangeExpr | undefined, upper: RangeExpr | undefined;
-    for (const e of exprs) {
-      const pos = idx.fields.indexOf(e.fieldPath);
-      if (e.type === "Eq" && pos === eqs.length) eqs.push(jsonToConvex(e.value));
-      else if ((e.type === "Gt" || e.type === "Gte") && pos === eqs.length) lower = e;
-      else if ((e.type === "Lt" || e.type === "Lte") && pos === eqs.length) upper = e;
-      else return null; // not a prefix range: let the caller scan
-    }
-    const n = eqs.length;
-    const lowVal = lower ? (jsonToConvex(lower.value) as unknown) : undefined;
-    const highVal = upper ? (jsonToConvex(upper.value) as unknown) : undefined;
-    const out: string[] = [];
-    for (const [key, id] of idx.tree.entries(lower ? [...eqs, lowVal] : eqs)) {
-      if (cmpKeys(key, eqs, n) !== 0) break;
-      if (lower && lower.type === "Gt" && compareValues(key[n] as Value, lowVal as Value) === 0) continue;
-      if (upper) {
-        const c = compareValues(key[n] as Value, highVal as Value);
-        if (upper.type === "Lt" ? c >= 0 : c > 0) break;
-      }
-      out.push(id);
-    }
-    return out;
+    const ids = this.rangeIter(table, index, exprs, "asc");
+    return ids === null ? null : [...ids];
   }
 }
 
