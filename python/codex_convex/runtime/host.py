@@ -517,20 +517,19 @@ class CodexHost:
     async def new_conversation(self, **thread_params: Any) -> str:
         return await self.open_thread("start", **thread_params)
 
-    async def resume_conversation(self, conversation_id: str) -> str:
-        api = self._require_api()
-        got = await api.get_conversation(conversation_id=conversation_id)
+    async def _thread_of(self, conversation_id: str) -> str:
+        """The thread bound to a conversation. :raises CodexConvexError: ``E_CONVERSATION_NOT_FOUND``."""
+        got = await self._require_api().get_conversation(conversation_id=conversation_id)
         if not got["found"] or not got["conversation"]["threadId"]:
             raise CodexConvexError("no such conversation, or it has no thread", code="E_CONVERSATION_NOT_FOUND")
-        return await self.open_thread("resume", thread_id=got["conversation"]["threadId"],
+        return str(got["conversation"]["threadId"])
+
+    async def resume_conversation(self, conversation_id: str) -> str:
+        return await self.open_thread("resume", thread_id=await self._thread_of(conversation_id),
                                       persisted_conversation_id=conversation_id)
 
     async def fork_conversation(self, conversation_id: str) -> str:
-        api = self._require_api()
-        got = await api.get_conversation(conversation_id=conversation_id)
-        if not got["found"] or not got["conversation"]["threadId"]:
-            raise CodexConvexError("no such conversation, or it has no thread", code="E_CONVERSATION_NOT_FOUND")
-        return await self.open_thread("fork", thread_id=got["conversation"]["threadId"])
+        return await self.open_thread("fork", thread_id=await self._thread_of(conversation_id))
 
     async def list_conversations(self, *, include_archived: bool = False, cursor: str | None = None,
                                  num_items: int = 25) -> Any:
