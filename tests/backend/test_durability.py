@@ -131,7 +131,7 @@ async def test_export_then_import_into_a_fresh_backend(tmp_path: Path) -> None:
         runner.invoke(app, ["backend", "stop", "--data", str(dst)])
 
 
-async def test_subscriptions_rerun_only_when_their_tables_are_written(tmp_path: Path) -> None:
+async def test_subscriptions_rerun_only_when_a_range_they_read_is_written(tmp_path: Path) -> None:
     import httpx
 
     from codex_convex.convex_api import Subscriber
@@ -151,7 +151,9 @@ async def test_subscriptions_rerun_only_when_their_tables_are_written(tmp_path: 
                         before = runs()
                         for i in range(10):  # writes to other tables: the ping query must not re-run
                             await api.sync_open_conversation_binding(thread_id=f"other-{i}")
-                        await anyio.sleep(0.3)
+                        for i in range(5):  # the same table, other index ranges (other nonces): no re-run either
+                            await http.mutation("diagnostics:ping", {"nonce": f"other-{i}", "delayMs": 0})
+                        await anyio.sleep(0.5)
                         assert runs() == before
                         await http.mutation("diagnostics:ping", {"nonce": "watched", "delayMs": 0})
                     elif value is not None and value["state"] == "done":  # type: ignore[index]

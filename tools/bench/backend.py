@@ -52,23 +52,30 @@ async def measure(n: int) -> dict[str, Any]:
                 client.mutation("diagnostics:ping", {"nonce": f"w-{i}", "delayMs": 60000})
             ws_rate = n / (time.perf_counter() - t0)
 
+    return {"n": n, "http_mutations_per_s": round(http_rate, 1), "ws_mutations_per_s": round(ws_rate, 1),
+            "subscription_update": await subscription_latency("durable", min(n, 200))}
+
+
+async def subscription_latency(engine: str, n: int = 200) -> dict[str, float]:
+    """HTTP mutation of a conversation → another client's subscription to it shows the change (n samples)."""
+    with tempfile.TemporaryDirectory() as tmp, LocalBackend(Path(tmp) / "b", engine=engine) as backend:
+        token = mint_dev_token(backend.data_dir, "bench")
+        async with ConvexHttp(backend.url, token=token) as http:
             api = HostApi(http)
             cid = (await api.new_conversation())["conversationId"]
             watcher = Subscriber(backend.url, token=token)
             lat: list[float] = []
             sent = 0.0
             with anyio.fail_after(120):
-                async for conv in watcher.watch("chat:getConversation", {"conversationId": cid}):
+                async for _conv in watcher.watch("chat:getConversation", {"conversationId": cid}):
                     if sent:
                         lat.append(time.perf_counter() - sent)
-                    if len(lat) >= min(n, 200):
+                    if len(lat) >= n:
                         break
                     sent = time.perf_counter()
                     await api.mark_conversation_sync_progress(conversation_id=cid, sync_state="syncing",
                                                               last_synced_cursor=float(len(lat)))
-                    _ = conv
-    return {"n": n, "http_mutations_per_s": round(http_rate, 1), "ws_mutations_per_s": round(ws_rate, 1),
-            "subscription_update": summary_ms(lat)}
+    return summary_ms(lat)
 
 
 def main() -> None:

@@ -1,11 +1,15 @@
 /**
  * Engine on convex-test: the app and the mounted component run their real functions (validators, ConvexError,
- * rollback on throw, scheduler on real timers). In memory, serial (one global lock), full-scan indexes: part 1.
+ * rollback on throw, scheduler on real timers), serially (one global lock). `memory` keeps convex-test's own
+ * in-memory storage (full-scan indexes); `durable` moves it into SQLite (durable.ts).
  */
 import { convexTest } from "convex-test";
 import { makeFunctionReference } from "convex/server";
 import { ConvexError } from "convex/values";
-import { exportDocuments, forgetScheduled, importDocuments, installDurableStorage, loadDurableState, readSets, takeWrittenTables, unfinishedScheduledFunctions } from "./durable.js";
+import { closeDurableStorage, exportDocuments, forgetScheduled, importDocuments, installDurableStorage, readSets, storedDocumentCount, takeWrites, unfinishedScheduledFunctions } from "./durable.js";
+import { ReadSet, type WriteSet } from "./readSet.js";
+import { limitModule, meterSyscall } from "./functionLimits.js";
+import { enforceDocumentLimits } from "./limits.js";
 import { log } from "./log.js";
 import type { Caller, Engine, Identity, Kind, Outcome, Resolved } from "./engine.js";
 import { normalizePath } from "./paths.js";
@@ -18,12 +22,12 @@ type RegisteredFn = { isQuery?: boolean; isMutation?: boolean; isAction?: boolea
 const WRITE_SYSCALLS = new Set(["1.0/insert", "1.0/shallowMerge", "1.0/replace", "1.0/remove", "1.0/schedule", "1.0/cancel_job"]);
 const NOT_FUNCTION_MODULES = /^(_generated\/|schema$|convex\.config$|auth\.config$)/;
 
-/** convex-test calls a module's loader on every resolution; import each module once. */
+/** convex-test calls a module's loader on every resolution: import each module once, its functions limited. */
 function memoize(modules: Record<string, Loader>): Record<string, Loader> {
   const out: Record<string, Loader> = {};
   for (const [k, load] of Object.entries(modules)) {
     let p: Promise<Record<string, unknown>> | undefined;
-    out[k] = () => (p ??= load());
+    out[k] = () => (p ??= load().then(limitModule));
   }
   return out;
 }
@@ -42,7 +46,7 @@ export function errorOutcome(e: unknown, ms: number): Outcome {
 }
 
 export type EngineOptions = {
-  /** "memory": convex-test as it is. "durable": indexed storage with a write-ahead log in `dataDir`. */
+  /** "memory": convex-test as it is. "durable": SQLite storage in `dataDir` (durable.ts). */
   kind: "memory" | "durable";
   dataDir?: string;
 };
@@ -55,7 +59,8 @@ export class ConvexTestEngine implements Engine {
 
   constructor(private opts: EngineOptions = { kind: "memory" }) {
     this.name = opts.kind;
-    if (opts.kind === "durable") installDurableStorage(opts.dataDir ?? null);
+    enforceDocumentLimits();
+    if (opts.kind === "durable") installDurableStorage(opts.dataDir ?? ".codex-convex/backend/db");
     this.app = memoize(appModules as Record<string, Loader>);
     this.t = convexTest({ schema: undefined, modules: this.app, transactionLimits: true });
     this.t.registerComponent(COMPONENT_NAME, componentSchema, memoize(componentModules as Record<string, Loader>));
@@ -70,7 +75,8 @@ export class ConvexTestEngine implements Engine {
     };
     g.Convex = {
       get syscall() {
-        return inner.syscall;
+        const f = inner.syscall as (op: string, a: string) => string;
+        return (op: string, a: string) => meterSyscall(op, () => f(op, a));
       },
       get jsSyscall() {
         return inner.jsSyscall;
@@ -78,7 +84,7 @@ export class ConvexTestEngine implements Engine {
       get asyncSyscall() {
         const f = inner.asyncSyscall;
         return async (op: string, a: string) => {
-          const r = await f(op, a);
+          const r = await meterSyscall(op, () => f(op, a));
           if (WRITE_SYSCALLS.has(op)) notify();
           return r;
         };
@@ -89,7 +95,7 @@ export class ConvexTestEngine implements Engine {
   /** Durable engine: replay what is on disk and schedule again what had not run. */
   async open(): Promise<void> {
     if (this.opts.kind !== "durable") return;
-    const loaded = loadDurableState();
+    const loaded = storedDocumentCount();
     const pending = unfinishedScheduledFunctions();
     for (const { component, id, doc } of pending) {
       forgetScheduled(component, id);
@@ -134,7 +140,7 @@ export class ConvexTestEngine implements Engine {
       const a = decodeArgs(args);
       const acc = caller.kind === "user" ? this.t.withIdentity(caller.identity as Identity) : this.t;
       const path = { componentPath: "", udfPath: fn.udfPath };
-      const reads = this.opts.kind === "durable" && fn.kind === "query" ? new Set<string>() : undefined;
+      const reads = this.opts.kind === "durable" && fn.kind === "query" ? new ReadSet() : undefined;
       const call = () =>
         fn.kind === "query"
           ? acc.queryFromPath(path, a)
@@ -154,8 +160,8 @@ export class ConvexTestEngine implements Engine {
     }
   }
 
-  takeWrittenTables(): Set<string> | null {
-    return this.opts.kind === "durable" ? takeWrittenTables() : null;
+  takeWrites(): WriteSet | null {
+    return this.opts.kind === "durable" ? takeWrites() : null;
   }
 
   exportDocuments(): Iterable<[string, string, JSONValue]> {
@@ -172,5 +178,7 @@ export class ConvexTestEngine implements Engine {
     }
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    if (this.opts.kind === "durable") closeDurableStorage();
+  }
 }

@@ -1,303 +1,201 @@
 /**
  * The durable, indexed engine under convex-test's execution (`--engine durable`, the default).
  *
- * convex-test runs the functions (validators, transactions, nested rollback, scheduler); this module replaces
- * its storage underneath by patching its DatabaseFake:
- *  - every table keeps its own id set, and every index (schema indexes, by_id, by_creation_time) a sorted array
- *    of keys, so an index range query touches what it returns, not the table or the component;
- *  - every top-level commit is appended to a write-ahead log and fsynced before the mutation returns, so a
- *    `kill -9` loses nothing acknowledged; a torn last line (an unacknowledged commit) is ignored at load;
- *  - at start the snapshot and the log are replayed, the snapshot rewritten, and scheduled functions that had
- *    not run are scheduled again;
- *  - Convex's document limits (1 MiB, 8,192 array elements, nesting 16, reserved field names) are enforced.
- * One log record per component database: a transaction writing into two components is two records (the app
- * and the component here never both write in one mutation).
+ * convex-test runs the functions (validators, transactions, nested rollback, scheduler, transaction limits); this
+ * module moves its storage into SQLite (store.ts) by patching its DatabaseFake:
+ *  - reads go to SQLite: `db.get` by primary key, index ranges as key ranges of the index (streamed in batches when
+ *    the transaction has not written the table), so a query's cost follows what it reads, not the table size;
+ *  - a top-level commit of every component is one SQLite transaction, synced before the mutation returns: a
+ *    `kill -9` loses nothing acknowledged and never leaves part of a mutation;
+ *  - every query run records the index key ranges it read (ReadSet) and every commit the keys it wrote
+ *    (WriteSet), so a subscription re-runs only when a commit wrote into a range it read;
+ * Pending writes of the running transaction stay in convex-test's in-memory write levels until the commit.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
-import { join } from "node:path";
-import { compareValues, convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
-import { __DatabaseFake, __evaluateFieldPath, __evaluateRangeFilter, __tableNameFromId } from "convex-test";
-import BTree from "sorted-btree";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { jsonToConvex, type JSONValue, type Value } from "convex/values";
+import { __DatabaseFake, __evaluateFilter, __evaluateRangeFilter, __tableNameFromId } from "convex-test";
+import { encodeKey, prefixEnd, rangeOf, type KeyRange, type RangeExpr } from "./keys.js";
+import { migrateLegacyLog } from "./legacyLog.js";
 import { checkDocument } from "./limits.js";
 import { log } from "./log.js";
+import { ReadSet, WriteSet } from "./readSet.js";
+import { Store, tableOf, type Doc, type Write } from "./store.js";
 
-type Doc = Record<string, any> & { _id: string; _creationTime: number };
-type RangeExpr = { type: "Eq" | "Gt" | "Gte" | "Lt" | "Lte"; fieldPath: string; value: JSONValue };
-
-/** Sorts after every value: the upper end of a key prefix. */
-const MAX = Symbol("max");
-const cmpKeys = (a: unknown[], b: unknown[], n = Math.min(a.length, b.length)): number => {
-  for (let i = 0; i < n; i++) {
-    if (a[i] === MAX || b[i] === MAX) {
-      if (a[i] === b[i]) continue;
-      return a[i] === MAX ? 1 : -1;
-    }
-    const c = compareValues(a[i] as Value, b[i] as Value);
-    if (c !== 0) return c;
-  }
-  return 0;
-};
-/** Total order of index keys: element by element, then the shorter (a prefix) first. */
-const cmpTotal = (a: unknown[], b: unknown[]): number => cmpKeys(a, b) || a.length - b.length;
-// Every index key ends with the document's _id, so keys are unique and a B-tree holds them in index order.
-type Index = { fields: string[]; tree: BTree<unknown[], string> };
-
-class TableState {
-  ids = new Set<string>();
-  indexes = new Map<string, Index>();
-}
-
-class DbState {
-  tables = new Map<string, TableState>();
-  constructor(private db: any) {}
-
-  table(name: string): TableState {
-    let t = this.tables.get(name);
-    if (!t) {
-      t = new TableState();
-      const declared = this.db._schema?.tables.get(name)?.indexes ?? [];
-      const mk = (fields: string[]): Index => ({ fields, tree: new BTree<unknown[], string>(undefined, cmpTotal) });
-      for (const { indexDescriptor, fields } of declared) t.indexes.set(indexDescriptor, mk([...fields, "_creationTime", "_id"]));
-      t.indexes.set("by_creation_time", mk(["_creationTime", "_id"]));
-      t.indexes.set("by_id", mk(["_id"]));
-      this.tables.set(name, t);
-    }
-    return t;
-  }
-
-  static keyOf(doc: Doc, fields: string[]): unknown[] {
-    return fields.map((f) => __evaluateFieldPath(f, doc));
-  }
-
-  remove(doc: Doc) {
-    const t = this.table(__tableNameFromId(doc._id)!);
-    t.ids.delete(doc._id);
-    for (const idx of t.indexes.values()) idx.tree.delete(DbState.keyOf(doc, idx.fields));
-  }
-
-  add(doc: Doc) {
-    const t = this.table(__tableNameFromId(doc._id)!);
-    t.ids.add(doc._id);
-    for (const idx of t.indexes.values()) idx.tree.set(DbState.keyOf(doc, idx.fields), doc._id);
-  }
-
-  /**
-   * Committed ids of an index range, lazily, in `order`: a query that stops after n rows pays for n rows.
-   * `null` when the expression is not a prefix range of the index (the caller falls back to a scan).
-   */
-  rangeIter(table: string, index: string, exprs: RangeExpr[], order: "asc" | "desc"): Iterable<string> | null {
-    const idx = this.table(table).indexes.get(index);
-    if (!idx) return null;
-    const eqs: unknown[] = [];
-    let lower: RangeExpr | undefined, upper: RangeExpr | undefined;
-    for (const e of exprs) {
-      const pos = idx.fields.indexOf(e.fieldPath);
-      if (e.type === "Eq" && pos === eqs.length) eqs.push(jsonToConvex(e.value));
-      else if ((e.type === "Gt" || e.type === "Gte") && pos === eqs.length) lower = e;
-      else if ((e.type === "Lt" || e.type === "Lte") && pos === eqs.length) upper = e;
-      else return null;
-    }
-    const n = eqs.length;
-    const lowVal = lower ? (jsonToConvex(lower.value) as unknown) : undefined;
-    const highVal = upper ? (jsonToConvex(upper.value) as unknown) : undefined;
-    const aboveLower = (key: unknown[]) => {
-      if (!lower) return true;
-      const c = compareValues(key[n] as Value, lowVal as Value);
-      return lower.type === "Gte" ? c >= 0 : c > 0;
-    };
-    const belowUpper = (key: unknown[]) => {
-      if (!upper) return true;
-      const c = compareValues(key[n] as Value, highVal as Value);
-      return upper.type === "Lte" ? c <= 0 : c < 0;
-    };
-    const tree = idx.tree;
-    return {
-      *[Symbol.iterator]() {
-        if (order === "asc") {
-          for (const [key, id] of tree.entries(lower ? [...eqs, lowVal] : eqs)) {
-            if (cmpKeys(key, eqs, n) !== 0 || !belowUpper(key)) return;
-            if (aboveLower(key)) yield id;
-          }
-        } else {
-          const high = upper ? (upper.type === "Lte" ? [...eqs, highVal, MAX] : [...eqs, highVal]) : [...eqs, MAX];
-          for (const [key, id] of tree.entriesReversed(high)) {
-            if (cmpKeys(key, eqs, n) !== 0 || !aboveLower(key)) return;
-            if (belowUpper(key)) yield id;
-          }
-        }
-      },
-    };
-  }
-
-  /** Committed ids of an index range, all of them, in index order (for the scan fallback of a query). */
-  range(table: string, index: string, exprs: RangeExpr[]): string[] | null {
-    const ids = this.rangeIter(table, index, exprs, "asc");
-    return ids === null ? null : [...ids];
-  }
-}
-
-export class WriteAheadLog {
-  private fd: number | null = null;
-  constructor(readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
-  }
-
-  private get walPath() {
-    return join(this.dir, "wal.jsonl");
-  }
-
-  /** Snapshot then log records, in order: `[component, id, doc | null]`. */
-  *load(): Generator<[string, string, JSONValue | null]> {
-    const snap = join(this.dir, "snapshot.jsonl");
-    for (const file of [snap, this.walPath]) {
-      if (!existsSync(file)) continue;
-      const lines = readFileSync(file, "utf8").split("\n");
-      for (let i = 0; i < lines.length; i++) {
-        if (!lines[i]) continue;
-        let rec: any;
-        try {
-          rec = JSON.parse(lines[i]);
-        } catch {
-          if (i >= lines.length - 2) break; // a torn last write: it was never acknowledged
-          throw new Error(`${file}:${i + 1} is corrupt`);
-        }
-        for (const [c, id, doc] of rec.w as Array<[string, string, JSONValue | null]>) yield [c, id, doc];
-      }
-    }
-  }
-
-  /** Rewrite the snapshot from the live documents and start an empty log (atomic rename). */
-  compact(docs: Iterable<[string, string, JSONValue]>) {
-    const tmp = join(this.dir, "snapshot.jsonl.tmp");
-    const fd = openSync(tmp, "w");
-    let batch: Array<[string, string, JSONValue]> = [];
-    const flush = () => {
-      if (batch.length) writeSync(fd, JSON.stringify({ w: batch }) + "\n");
-      batch = [];
-    };
-    for (const d of docs) {
-      batch.push(d);
-      if (batch.length >= 1000) flush();
-    }
-    flush();
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(tmp, join(this.dir, "snapshot.jsonl"));
-    if (this.fd !== null) closeSync(this.fd);
-    this.fd = openSync(this.walPath, "w");
-    fsyncSync(this.fd);
-  }
-
-  append(records: Array<[string, string, JSONValue | null]>) {
-    if (this.fd === null) this.fd = openSync(this.walPath, "a");
-    writeSync(this.fd, JSON.stringify({ w: records }) + "\n");
-    fsyncSync(this.fd);
-  }
-}
-
-/** The tables a query reads, collected while it runs (per execution: async-local). */
-export const readSets = new AsyncLocalStorage<Set<string>>();
+/** The index key ranges a query reads, collected while it runs (per execution: async-local). */
+export const readSets = new AsyncLocalStorage<ReadSet>();
 /** Documents written by top-level commits since start (benchmarks read it from /health). */
 export let documentsWritten = 0;
-/** Tables written by commits since the last `takeWrittenTables()`. */
-let writtenTables = new Set<string>();
+let written = new WriteSet();
 
-export function takeWrittenTables(): Set<string> {
-  const t = writtenTables;
-  writtenTables = new Set();
-  return t;
+/** Index keys written by commits since the last call. */
+export function takeWrites(): WriteSet {
+  const w = written;
+  written = new WriteSet();
+  return w;
 }
 
-function noteRead(db: any, table: string | null) {
-  if (table !== null) readSets.getStore()?.add(`${db._componentPath}/${table}`);
-}
-
-const states = new WeakMap<object, DbState>();
+let store: Store | null = null;
+/** Component path → its database, in construction order (= the order convex-test commits them in). */
 const registry = new Map<string, any>();
-let wal: WriteAheadLog | null = null;
+let staged: Write[] = [];
+let flushQueued = false;
 
-function stateOf(db: any): DbState {
-  let s = states.get(db);
-  if (!s) {
-    s = new DbState(db);
-    states.set(db, s);
-    for (const id of Object.keys(db._documents)) s.add(db._documents[id]);
-  }
-  return s;
+const WHOLE: KeyRange = { lo: Buffer.alloc(0), hi: null };
+
+function S(): Store {
+  if (store === null) throw new Error("the durable engine is not installed");
+  return store;
 }
 
-/** Patch convex-test's DatabaseFake (once per process). `dir` null = indexed but in memory. */
-export function installDurableStorage(dir: string | null) {
-  wal = dir === null ? null : new WriteAheadLog(dir);
+function noteRange(db: any, table: string, index: string, range: KeyRange) {
+  readSets.getStore()?.add(`${db._componentPath}/${table}/${index}`, range);
+}
+
+function pointRange(id: string): KeyRange {
+  const lo = encodeKey([id]);
+  return { lo, hi: prefixEnd(lo) };
+}
+
+/** Ids this transaction has written (any level) in `table`. */
+function pendingIds(db: any, table: string): Set<string> {
+  const ids = new Set<string>();
+  for (const level of db._writes) for (const id of Object.keys(level)) if (tableOf(id) === table) ids.add(id);
+  return ids;
+}
+
+/** The stored index behind `table.index` and the key range of `exprs` on it; null when not a key range. */
+function indexRange(db: any, source: any): { table: string; index: string; ix: number; range: KeyRange } | null {
+  const [table, index] = (source.indexName as string).split(".");
+  if (index !== "by_id" && index !== "by_creation_time") {
+    const declared = db._schema?.tables.get(table)?.indexes ?? [];
+    if (!declared.some((i: { indexDescriptor: string }) => i.indexDescriptor === index)) return null;
+  }
+  const [def] = S().indexesOf(db._componentPath, table, index);
+  if (!def) return null;
+  const exprs = (source.range as Array<{ type: RangeExpr["type"]; fieldPath: string; value: JSONValue }>).map((e) => ({ ...e, value: jsonToConvex(e.value) as Value }));
+  const range = rangeOf(def.fields, exprs);
+  return range === null ? null : { table, index, ix: def.ix, range };
+}
+
+/** Apply the staged top-level writes of every component in one SQLite transaction. */
+function flush() {
+  flushQueued = false;
+  if (staged.length === 0) return;
+  const writes = staged;
+  staged = [];
+  const s = S();
+  const counters = new Map<string, { nextId: number; lastCreation: number }>();
+  for (const w of writes) {
+    w.before = s.get(w.comp, w.id);
+    const db = registry.get(w.comp);
+    counters.set(w.comp, { nextId: db._nextDocId, lastCreation: db._lastCreationTime });
+  }
+  try {
+    s.commit(writes, counters, (space, key) => written.add(space, key));
+  } catch (e) {
+    // A commit that cannot be made durable must not be acknowledged: stop (clients reconnect and retry).
+    log("durable.commit_failed", { error: (e as Error).stack ?? String(e) });
+    process.exit(70);
+  }
+  documentsWritten += writes.length;
+}
+
+/** Patch convex-test's DatabaseFake (once per process) to keep its data in SQLite under `dir`. */
+export function installDurableStorage(dir: string) {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const bundled = join(here, "better_sqlite3.node"); // copied beside the bundle by build.mjs
+  store = new Store(dir, existsSync(bundled) ? bundled : undefined);
+  migrateLegacyLog(dir, store);
   const P = __DatabaseFake.prototype;
-  const orig = { validateSchema: P.validateSchema, commit: P.commit, addWrite: P._addWrite };
+  const orig = { validateSchema: P.validateSchema, commit: P.commit, startQuery: P.startQuery, queryNext: P.queryNext };
 
   P.validateSchema = function (this: any) {
-    registry.set(this._componentPath, this);
-    return orig.validateSchema.call(this);
+    const r = orig.validateSchema.call(this);
+    const comp = this._componentPath as string;
+    registry.set(comp, this);
+    const tables = new Map<string, Array<{ name: string; fields: string[] }>>();
+    for (const [table, def] of this._schema?.tables ?? []) {
+      tables.set(table, def.indexes.map((i: { indexDescriptor: string; fields: string[] }) => ({ name: i.indexDescriptor, fields: i.fields })));
+    }
+    S().useSchema(comp, tables);
+    const saved = S().component(comp);
+    if (saved) {
+      this._nextDocId = saved.nextId;
+      this._lastCreationTime = saved.lastCreation;
+    }
+    return r;
   };
 
-  P._addWrite = function (this: any, id: string, value: Doc | null) {
-    if (value !== null) checkDocument(__tableNameFromId(id) ?? "?", value);
-    return orig.addWrite.call(this, id, value);
+  P.get = function (this: any, tableName: string | undefined, id: string) {
+    this._validateId(tableName, id);
+    const table = __tableNameFromId(id);
+    if (table === null) return null;
+    noteRange(this, table, "by_id", pointRange(id));
+    for (let i = this._writes.length - 1; i >= 0; i--) {
+      const w = this._writes[i][id];
+      if (w !== undefined) return w;
+    }
+    return S().get(this._componentPath, id);
   };
 
   P.commit = function (this: any, commitTs: unknown = null) {
-    const topLevel = this._writes.length === 1;
-    const ids = topLevel ? Object.keys(this._writes[0]) : [];
-    const before = ids.map((id) => this._documents[id] as Doc | undefined);
-    const s = topLevel ? stateOf(this) : null; // built before the commit changes _documents
-    orig.commit.call(this, commitTs);
-    if (s === null || ids.length === 0) return;
-    const records: Array<[string, string, JSONValue | null]> = [];
-    ids.forEach((id, i) => {
-      const after = (this._documents[id] as Doc | undefined) ?? null;
-      if (before[i]) s.remove(before[i]!);
-      if (after) s.add(after);
-      records.push([this._componentPath, id, after === null ? null : convexToJson(after as Value)]);
-      writtenTables.add(`${this._componentPath}/${__tableNameFromId(id)}`);
-      documentsWritten += 1;
-    });
-    wal?.append(records); // on disk before the mutation's response is sent
-  };
-
-  const origGet = P.get;
-  P.get = function (this: any, tableName: string, id: string) {
-    noteRead(this, __tableNameFromId(id));
-    return origGet.call(this, tableName, id);
+    if (this._writes.length !== 1) return orig.commit.call(this, commitTs);
+    // Let convex-test resolve the commit (timestamps, deletions) into an empty object, then stage what it wrote.
+    const ids = Object.keys(this._writes[0]);
+    const captured: Record<string, Doc> = {};
+    const saved = this._documents;
+    this._documents = captured;
+    try {
+      orig.commit.call(this, commitTs);
+    } finally {
+      this._documents = saved;
+    }
+    for (const id of ids) staged.push({ comp: this._componentPath, id, before: null, after: captured[id] ?? null });
+    const last = [...registry.values()].pop();
+    if (this === last) flush();
+    else if (!flushQueued && staged.length > 0) {
+      flushQueued = true;
+      queueMicrotask(flush); // the other components commit synchronously right after this one
+    }
   };
 
   P._iterateDocs = function (this: any, tableName: string, callback: (d: Doc) => void) {
-    noteRead(this, tableName);
-    const ids = new Set(stateOf(this).table(tableName).ids);
-    for (const level of this._writes) for (const id of Object.keys(level)) if (__tableNameFromId(id) === tableName) ids.add(id);
-    for (const id of ids) {
+    noteRange(this, tableName, "by_creation_time", WHOLE);
+    const pending = pendingIds(this, tableName);
+    for (const doc of S().tableDocuments(this._componentPath, tableName)) if (!pending.has(doc._id)) callback(doc);
+    for (const id of pending) {
       const d = this.get(tableName, id);
       if (d !== null) callback(d);
     }
   };
 
-  // Streaming index ranges: a query with no filter over an index range, in a transaction that has not written
-  // that table, reads documents one at a time straight from the B-tree.
-  const origStart = P.startQuery;
-  const origNext = P.queryNext;
-  const lazy = new WeakMap<object, Map<number, { it: Iterator<string>; table: string }>>();
+  // Streaming index ranges: a query over an index range (filters and a limit allowed), in a transaction that has
+  // not written that table, reads documents batch by batch straight from the index.
+  type Lazy = { ids: Iterator<string>; comp: string; filters: unknown[]; left: number };
+  const lazy = new WeakMap<object, Map<number, Lazy>>();
   P.startQuery = function (this: any, query: any) {
     const source = query.source;
-    if (source.type === "IndexRange" && query.operators.length === 0) {
-      const [table, indexName] = source.indexName.split(".");
-      const pending = this._writes.some((level: Record<string, unknown>) => Object.keys(level).some((id) => __tableNameFromId(id) === table));
-      const ids = pending ? null : stateOf(this).rangeIter(table, indexName, source.range, source.order ?? "asc");
-      if (ids !== null) {
-        noteRead(this, table);
+    if (source.type === "IndexRange") {
+      const found = indexRange(this, source);
+      const plain = query.operators.every((op: object) => "filter" in op || "limit" in op);
+      if (found && plain && pendingIds(this, found.table).size === 0) {
+        noteRange(this, found.table, found.index, found.range);
         const id = this._nextQueryId++;
         if (!lazy.has(this)) lazy.set(this, new Map());
-        lazy.get(this)!.set(id, { it: ids[Symbol.iterator](), table });
+        const limit = query.operators.find((op: { limit?: number }) => "limit" in op)?.limit;
+        lazy.get(this)!.set(id, {
+          ids: S().scan(found.ix, found.range, source.order ?? "asc"),
+          comp: this._componentPath,
+          filters: query.operators.filter((op: object) => "filter" in op).map((op: { filter: unknown }) => op.filter),
+          left: limit ?? Infinity,
+        });
         return id;
       }
     }
-    return origStart.call(this, query);
+    return orig.startQuery.call(this, query);
   };
   const origStartTx = P.startTransaction;
   P.startTransaction = function (this: any) {
@@ -306,33 +204,38 @@ export function installDurableStorage(dir: string | null) {
   };
   P.queryNext = function (this: any, queryId: number) {
     const q = lazy.get(this)?.get(queryId);
-    if (!q) return origNext.call(this, queryId);
-    for (;;) {
-      const next = q.it.next();
-      if (next.done) {
-        lazy.get(this)!.delete(queryId);
-        return { value: null, done: true };
+    if (!q) return orig.queryNext.call(this, queryId);
+    while (q.left > 0) {
+      const next = q.ids.next();
+      if (next.done) break;
+      const doc = S().get(q.comp, next.value);
+      if (doc !== null && q.filters.every((f) => __evaluateFilter(doc, f))) {
+        q.left -= 1;
+        return { value: doc, done: false };
       }
-      const doc = this._documents[next.value];
-      if (doc !== undefined) return { value: doc, done: false };
     }
+    lazy.get(this)!.delete(queryId);
+    return { value: null, done: true };
   };
 
+  // Anything else over an index range (pagination, a table this transaction wrote): the range's committed ids
+  // from the index plus this transaction's writes, then convex-test's own filtering, ordering and paging.
   const origResolve = P._resolveQuerySource;
   P._resolveQuerySource = function (this: any, query: any) {
     const source = query.source;
-    if (source.type !== "IndexRange") return origResolve.call(this, query);
-    const [tableName, indexName] = source.indexName.split(".");
-    noteRead(this, tableName);
-    const committed = stateOf(this).range(tableName, indexName, source.range);
-    if (committed === null) return origResolve.call(this, query);
-    // Serve the range from the index: swap the table scan for the range's ids plus this transaction's writes.
+    const found = source.type === "IndexRange" ? indexRange(this, source) : null;
+    if (found === null) return origResolve.call(this, query);
+    noteRange(this, found.table, found.index, found.range);
     const self = this;
     const iterate = this._iterateDocs;
     this._iterateDocs = function (t: string, cb: (d: Doc) => void) {
-      const ids = new Set(committed);
-      for (const level of self._writes) for (const id of Object.keys(level)) if (__tableNameFromId(id) === t) ids.add(id);
-      for (const id of ids) {
+      const pending = pendingIds(self, t);
+      for (const id of S().scan(found.ix, found.range, "asc")) {
+        if (pending.has(id)) continue;
+        const d = S().get(self._componentPath, id);
+        if (d !== null) cb(d);
+      }
+      for (const id of pending) {
         const d = self.get(t, id);
         if (d !== null && source.range.every((f: unknown) => __evaluateRangeFilter(d, f))) cb(d);
       }
@@ -345,51 +248,12 @@ export function installDurableStorage(dir: string | null) {
   };
 }
 
-/** Replay the snapshot and log into the registered databases, then compact. Returns the documents loaded. */
-export function loadDurableState(): number {
-  if (wal === null) return 0;
-  const latest = new Map<string, Map<string, JSONValue | null>>();
-  for (const [c, id, doc] of wal.load()) {
-    if (!latest.has(c)) latest.set(c, new Map());
-    latest.get(c)!.set(id, doc);
-  }
-  let count = 0;
-  for (const [c, docs] of latest) {
-    const db = registry.get(c);
-    if (!db) {
-      log("durable.unknown_component", { component: c, docs: docs.size });
-      continue;
-    }
-    let maxCounter = db._nextDocId - 1;
-    let lastCreation = db._lastCreationTime;
-    for (const [id, json] of docs) {
-      if (json === null) continue;
-      const doc = jsonToConvex(json) as Doc;
-      db._documents[id] = doc;
-      count += 1;
-      maxCounter = Math.max(maxCounter, Number(id.match(/^[0-9]+/)![0]));
-      lastCreation = Math.max(lastCreation, doc._creationTime);
-    }
-    db._nextDocId = maxCounter + 1;
-    db._lastCreationTime = lastCreation;
-    states.delete(db); // rebuilt lazily from _documents
-  }
-  wal.compact(allDocuments());
-  return count;
-}
-
-function* allDocuments(): Generator<[string, string, JSONValue]> {
-  for (const [c, db] of registry) for (const [id, doc] of Object.entries(db._documents)) yield [c, id, convexToJson(doc as Value)];
-}
-
-/** Scheduled functions that had not finished when the process stopped: `[component, id, doc]`. */
+/** Scheduled functions that had not finished when the process stopped. */
 export function unfinishedScheduledFunctions(): Array<{ component: string; id: string; doc: Doc }> {
   const out = [];
-  for (const [c, db] of registry) {
-    for (const [id, doc] of Object.entries(db._documents) as Array<[string, Doc]>) {
-      if (__tableNameFromId(id) === "_scheduled_functions" && (doc.state?.kind === "pending" || doc.state?.kind === "inProgress")) {
-        out.push({ component: c, id, doc });
-      }
+  for (const comp of registry.keys()) {
+    for (const doc of S().tableDocuments(comp, "_scheduled_functions")) {
+      if (doc.state?.kind === "pending" || doc.state?.kind === "inProgress") out.push({ component: comp, id: doc._id, doc });
     }
   }
   return out;
@@ -397,49 +261,44 @@ export function unfinishedScheduledFunctions(): Array<{ component: string; id: s
 
 /** Drop a stale scheduled-function row (it is scheduled again under a new id). */
 export function forgetScheduled(component: string, id: string) {
-  const db = registry.get(component);
-  const doc = db?._documents[id];
-  if (!doc) return;
-  stateOf(db).remove(doc);
-  delete db._documents[id];
-  wal?.append([[component, id, null]]);
+  const before = S().get(component, id);
+  if (before) S().commit([{ comp: component, id, before, after: null }], new Map());
+}
+
+/** Documents stored, per component (for the startup log). */
+export function storedDocumentCount(): number {
+  return (S().db.prepare("SELECT count(*) FROM documents").pluck().get() as number) ?? 0;
 }
 
 /** Every user document (system tables left out): `[component, table, doc]`, for `backend export`. */
 export function* exportDocuments(): Generator<[string, string, JSONValue]> {
-  for (const [c, db] of registry) {
-    for (const [id, doc] of Object.entries(db._documents)) {
-      const table = __tableNameFromId(id)!;
-      if (!table.startsWith("_")) yield [c, table, convexToJson(doc as Value)];
-    }
-  }
+  for (const row of S().allDocuments()) if (!row[1].startsWith("_")) yield row;
 }
 
-/** Load exported documents (ids kept) into an empty deployment, durably. :throws Error: when not empty. */
+/** Load exported documents (ids kept) into an empty deployment, in one transaction. :throws Error: when refused. */
 export function importDocuments(rows: Array<[string, string, JSONValue]>): number {
-  for (const [, db] of registry) {
-    if (Object.keys(db._documents).some((id) => !__tableNameFromId(id)!.startsWith("_"))) {
-      throw new Error("import needs an empty deployment: this one already holds documents");
-    }
-  }
-  const docs: Array<[any, Doc, JSONValue]> = [];
+  if (S().hasUserDocuments()) throw new Error("import needs an empty deployment: this one already holds documents");
+  const writes: Write[] = [];
   for (const [c, table, json] of rows) { // check everything first: a refused import writes nothing
     const db = registry.get(c);
     if (!db) throw new Error(`unknown component ${JSON.stringify(c)}`);
     const doc = jsonToConvex(json) as Doc;
     if (typeof doc?._id !== "string" || __tableNameFromId(doc._id) !== table) throw new Error(`document ${doc?._id} is not of table ${table}`);
     checkDocument(table, doc);
-    docs.push([db, doc, json]);
+    writes.push({ comp: c, id: doc._id, before: null, after: doc });
   }
-  const records: Array<[string, string, JSONValue | null]> = [];
-  for (const [db, doc, json] of docs) {
-    const c = db._componentPath as string;
-    db._documents[doc._id] = doc;
-    stateOf(db).add(doc);
-    db._nextDocId = Math.max(db._nextDocId, Number(doc._id.match(/^[0-9]+/)![0]) + 1);
-    db._lastCreationTime = Math.max(db._lastCreationTime, doc._creationTime);
-    records.push([c, doc._id, json]);
+  const counters = new Map<string, { nextId: number; lastCreation: number }>();
+  for (const w of writes) {
+    const db = registry.get(w.comp);
+    db._nextDocId = Math.max(db._nextDocId, Number(w.id.match(/^[0-9]+/)![0]) + 1);
+    db._lastCreationTime = Math.max(db._lastCreationTime, w.after!._creationTime);
+    counters.set(w.comp, { nextId: db._nextDocId, lastCreation: db._lastCreationTime });
   }
-  for (let i = 0; i < records.length; i += 1000) wal?.append(records.slice(i, i + 1000));
-  return records.length;
+  S().commit(writes, counters, (space, key) => written.add(space, key));
+  return writes.length;
+}
+
+export function closeDurableStorage() {
+  store?.close();
+  store = null;
 }

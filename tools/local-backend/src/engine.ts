@@ -2,6 +2,7 @@
  * The engine seam: resolve a public function by path, run it with an identity, and report writes. The protocol
  * layers (http.ts, syncProtocol.ts) only see this interface, so part 2's durable engine swaps in underneath.
  */
+import type { ReadSet, WriteSet } from "./readSet.js";
 import type { JSONValue } from "./values.js";
 
 export type Kind = "query" | "mutation" | "action";
@@ -17,8 +18,8 @@ export type Identity = {
 export type Caller = { kind: "anonymous" } | { kind: "user"; identity: Identity } | { kind: "admin" };
 
 export type Outcome =
-  | { ok: true; value: JSONValue; ms: number; reads?: Set<string> }
-  | { ok: false; message: string; data?: JSONValue; ms: number; reads?: Set<string> };
+  | { ok: true; value: JSONValue; ms: number; reads?: ReadSet }
+  | { ok: false; message: string; data?: JSONValue; ms: number; reads?: ReadSet };
 
 export type Resolved = { udfPath: string; kind: Kind };
 
@@ -29,8 +30,8 @@ export interface Engine {
   run(fn: Resolved, args: JSONValue, caller: Caller): Promise<Outcome>;
   /** Called after any write commits, including from scheduled functions. */
   onWrite(listener: () => void): void;
-  /** Tables written since the last call (`component/table`), or null when the engine does not track them. */
-  takeWrittenTables(): Set<string> | null;
+  /** Index keys written since the last call, or null when the engine does not track them (re-run everything). */
+  takeWrites(): WriteSet | null;
   /** Every user document as `[component, table, doc]` (Convex JSON). */
   exportDocuments(): Iterable<[string, string, JSONValue]>;
   /** Load exported documents into an empty deployment. */

@@ -1,5 +1,6 @@
 /** Convex's per-document limits, checked on every write (https://docs.convex.dev/production/state/limits). */
 import { getDocumentSize, type Value } from "convex/values";
+import { __DatabaseFake, __tableNameFromId } from "convex-test";
 
 export const MAX_DOCUMENT_BYTES = 1024 * 1024;
 export const MAX_ARRAY_ELEMENTS = 8192;
@@ -32,4 +33,18 @@ export function checkDocument(table: string, doc: Record<string, unknown>) {
     }
     walk(x, 1, k);
   }
+}
+
+let installed = false;
+
+/** Check every write of convex-test's database against the limits above (both engines; once per process). */
+export function enforceDocumentLimits() {
+  if (installed) return;
+  installed = true;
+  const P = __DatabaseFake.prototype;
+  const addWrite = P._addWrite;
+  P._addWrite = function (this: unknown, id: string, value: Record<string, unknown> | null) {
+    if (value !== null) checkDocument(__tableNameFromId(id) ?? "?", value);
+    return addWrite.call(this, id, value);
+  };
 }

@@ -59,7 +59,7 @@ async function main() {
       setImmediate(() => {
         pending = false;
         clock.tick();
-        sync.broadcast(engine.takeWrittenTables());
+        sync.broadcast(engine.takeWrites());
       }),
     );
   };

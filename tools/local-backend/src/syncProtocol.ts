@@ -13,10 +13,11 @@ import type { Caller, Engine, Outcome } from "./engine.js";
 import { log } from "./log.js";
 import { BadRequest, type JSONValue } from "./values.js";
 import { Clock, encodeTs, decodeTs } from "./clock.js";
+import { ReadSet, WriteSet } from "./readSet.js";
 
 const PING_INTERVAL_MS = 15_000;
 
-type Query = { udfPath: string; args: JSONValue; lastSent?: string; reads?: Set<string> };
+type Query = { udfPath: string; args: JSONValue; lastSent?: string; reads?: ReadSet };
 type Version = { querySet: number; identity: number; ts: bigint };
 
 class Connection {
@@ -111,15 +112,15 @@ export class SyncServer {
 
   /** Query re-runs caused by commits (benchmarks and tests read it from /health). */
   queryRuns = 0;
-  private written: Set<string> | null = new Set();
+  private written: WriteSet | null = new WriteSet();
 
   /**
-   * After a commit: refresh every connection (each sends a Transition only if a result changed). With the tables
-   * written (`component/table`), only queries that read one of them re-run.
+   * After a commit: refresh every connection (each sends a Transition only if a result changed). With the index
+   * keys written, only queries that read a range holding one of them re-run; null re-runs every query.
    */
-  broadcast(written: Set<string> | null) {
+  broadcast(written: WriteSet | null) {
     if (written === null || this.written === null) this.written = null;
-    else for (const t of written) this.written.add(t);
+    else this.written.merge(written);
     for (const c of this.conns) this.scheduleRefresh(c);
   }
 
@@ -133,7 +134,7 @@ export class SyncServer {
     c.enqueue(async () => {
       c.refreshQueued = false;
       const written = this.written;
-      if ([...this.conns].every((x) => !x.refreshQueued)) this.written = new Set();
+      if ([...this.conns].every((x) => !x.refreshQueued)) this.written = new WriteSet();
       await this.refresh(c, false, new Map(), written);
     });
   }
@@ -193,11 +194,11 @@ export class SyncServer {
   }
 
   /** Re-run every query of `c`; push the changed ones. `force` sends a Transition even with no change. */
-  private async refresh(c: Connection, force: boolean, memo = new Map<string, object>(), written: Set<string> | null = null) {
+  private async refresh(c: Connection, force: boolean, memo = new Map<string, object>(), written: WriteSet | null = null) {
     const mods: object[] = [];
     for (const [queryId, q] of c.queries) {
-      // A query whose reads are known and untouched by the commits cannot have changed: skip it.
-      if (!force && written !== null && q.reads !== undefined && ![...q.reads].some((t) => written.has(t))) continue;
+      // A query whose read ranges no commit wrote into cannot have changed: skip it.
+      if (!force && written !== null && q.reads !== undefined && !q.reads.touchedBy(written)) continue;
       const m = await this.evaluate(c, q, memo);
       const text = JSON.stringify(m);
       if (!c.queries.has(queryId) || text === q.lastSent) continue;

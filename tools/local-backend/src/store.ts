@@ -1,0 +1,241 @@
+/**
+ * The durable engine's storage: one SQLite database (better-sqlite3, WAL journal, synchronous=FULL) holding every
+ * component's documents, their index entries (schema indexes plus the system `by_id` and `by_creation_time`),
+ * and each component's id counter. A commit is one SQLite transaction, on disk before it returns; index ranges
+ * are read in growing batches, so a query that stops after n rows reads about n entries whatever the table size.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
+import { encodeKey, type KeyRange } from "./keys.js";
+
+export type Doc = Record<string, any> & { _id: string; _creationTime: number };
+export type IndexDef = { table: string; name: string; fields: string[] };
+type Row = { key: Buffer; id: string };
+
+/** Only schema indexes carry user fields; every index key ends with `_creationTime` and `_id` (unique keys). */
+export function indexFields(declared: string[] | "by_creation_time" | "by_id"): string[] {
+  if (declared === "by_id") return ["_id"];
+  if (declared === "by_creation_time") return ["_creationTime", "_id"];
+  return [...declared, "_creationTime", "_id"];
+}
+
+function fieldValue(doc: Doc, path: string): Value | undefined {
+  let v: any = doc;
+  for (const part of path.split(".")) {
+    if (v === null || typeof v !== "object" || Array.isArray(v) || v instanceof ArrayBuffer) return undefined;
+    v = v[part];
+  }
+  return v;
+}
+
+export function keyOf(doc: Doc, fields: string[]): Buffer {
+  return encodeKey(fields.map((f) => fieldValue(doc, f)));
+}
+
+export function tableOf(id: string): string {
+  return id.replace(/^[0-9]+/, "");
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS components (path TEXT PRIMARY KEY, next_id INTEGER NOT NULL, last_creation REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (comp TEXT NOT NULL, tbl TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL,
+  PRIMARY KEY (comp, tbl, id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS indexes (ix INTEGER PRIMARY KEY, comp TEXT NOT NULL, tbl TEXT NOT NULL, name TEXT NOT NULL,
+  fields TEXT NOT NULL, UNIQUE (comp, tbl, name));
+CREATE TABLE IF NOT EXISTS index_entries (ix INTEGER NOT NULL, key BLOB NOT NULL, id TEXT NOT NULL,
+  PRIMARY KEY (ix, key)) WITHOUT ROWID;
+`;
+
+/** One write of a commit: the document after (null = deleted) and before (null = inserted). */
+export type Write = { comp: string; id: string; before: Doc | null; after: Doc | null };
+
+export class Store {
+  readonly db: Database.Database;
+  private ixCache = new Map<string, { ix: number; fields: string[] }>();
+  private tableIndexes = new Map<string, Array<{ name: string; ix: number; fields: string[] }>>();
+  private s: Record<string, Database.Statement>;
+
+  constructor(dir: string, nativeBinding?: string) {
+    mkdirSync(dir, { recursive: true });
+    this.db = new Database(join(dir, "data.sqlite3"), nativeBinding ? { nativeBinding } : {});
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = FULL");
+    this.db.pragma("cache_size = -65536"); // 64 MiB of pages
+    this.db.exec(SCHEMA);
+    const p = (sql: string) => this.db.prepare(sql);
+    this.s = {
+      getDoc: p("SELECT doc FROM documents WHERE comp = ? AND tbl = ? AND id = ?").pluck(),
+      putDoc: p("INSERT OR REPLACE INTO documents (comp, tbl, id, doc) VALUES (?, ?, ?, ?)"),
+      delDoc: p("DELETE FROM documents WHERE comp = ? AND tbl = ? AND id = ?"),
+      putKey: p("INSERT OR REPLACE INTO index_entries (ix, key, id) VALUES (?, ?, ?)"),
+      delKey: p("DELETE FROM index_entries WHERE ix = ? AND key = ?"),
+      ascBounded: p("SELECT key, id FROM index_entries WHERE ix = ? AND key >= ? AND key < ? ORDER BY key ASC LIMIT ?"),
+      ascOpen: p("SELECT key, id FROM index_entries WHERE ix = ? AND key >= ? ORDER BY key ASC LIMIT ?"),
+      descBounded: p("SELECT key, id FROM index_entries WHERE ix = ? AND key >= ? AND key < ? ORDER BY key DESC LIMIT ?"),
+      descOpen: p("SELECT key, id FROM index_entries WHERE ix = ? AND key >= ? ORDER BY key DESC LIMIT ?"),
+      tableDocs: p("SELECT id, doc FROM documents WHERE comp = ? AND tbl = ? AND id > ? ORDER BY id LIMIT ?"),
+      allDocs: p("SELECT comp, tbl, id, doc FROM documents WHERE (comp, tbl, id) > (?, ?, ?) ORDER BY comp, tbl, id LIMIT ?"),
+      anyUserDoc: p("SELECT 1 FROM documents WHERE substr(tbl, 1, 1) <> '_' LIMIT 1").pluck(),
+      getComp: p("SELECT next_id AS nextId, last_creation AS lastCreation FROM components WHERE path = ?"),
+      putComp: p("INSERT OR REPLACE INTO components (path, next_id, last_creation) VALUES (?, ?, ?)"),
+      getIndex: p("SELECT ix, fields FROM indexes WHERE comp = ? AND tbl = ? AND name = ?"),
+      addIndex: p("INSERT INTO indexes (comp, tbl, name, fields) VALUES (?, ?, ?, ?)"),
+      listIndexes: p("SELECT ix, tbl, name, fields FROM indexes WHERE comp = ?"),
+      dropIndex: p("DELETE FROM indexes WHERE ix = ?"),
+      dropEntries: p("DELETE FROM index_entries WHERE ix = ?"),
+    };
+  }
+
+  // ---- components and indexes ----
+
+  component(path: string): { nextId: number; lastCreation: number } | null {
+    return (this.s.getComp.get(path) as { nextId: number; lastCreation: number } | undefined) ?? null;
+  }
+
+  private declared = new Map<string, Map<string, Array<{ name: string; fields: string[] }>>>();
+
+  /**
+   * Make the stored indexes of a component match its schema (`table → [{name, fields}]`): a new or changed index
+   * is built from the table's documents, an index no longer declared is dropped. The system indexes exist for
+   * every table that has been written.
+   */
+  useSchema(comp: string, tables: Map<string, Array<{ name: string; fields: string[] }>>) {
+    this.declared.set(comp, tables);
+    const want = new Map<string, string[]>();
+    for (const [table, list] of tables) for (const { name, fields } of list) want.set(`${table}\u0000${name}`, indexFields(fields));
+    this.db.transaction(() => {
+      for (const row of this.s.listIndexes.all(comp) as Array<{ ix: number; tbl: string; name: string; fields: string }>) {
+        if (row.name === "by_id" || row.name === "by_creation_time") continue;
+        const fields = want.get(`${row.tbl}\u0000${row.name}`);
+        if (fields && JSON.stringify(fields) === row.fields) continue;
+        this.s.dropEntries.run(row.ix);
+        this.s.dropIndex.run(row.ix);
+      }
+      this.ixCache.clear();
+      this.tableIndexes.clear();
+      for (const table of tables.keys()) this.indexesOf(comp, table);
+    })();
+  }
+
+  /** The index's number, creating (and filling) it on first use. */
+  index(comp: string, table: string, name: string, fields: string[]): number {
+    const cacheKey = `${comp}\u0000${table}\u0000${name}`;
+    const hit = this.ixCache.get(cacheKey);
+    if (hit) return hit.ix;
+    const row = this.s.getIndex.get(comp, table, name) as { ix: number; fields: string } | undefined;
+    let ix: number;
+    if (row) ix = row.ix;
+    else {
+      ix = Number(this.s.addIndex.run(comp, table, name, JSON.stringify(fields)).lastInsertRowid);
+      for (const doc of this.tableDocuments(comp, table)) this.s.putKey.run(ix, keyOf(doc, fields), doc._id);
+    }
+    this.ixCache.set(cacheKey, { ix, fields });
+    return ix;
+  }
+
+  /** Every index of a table (schema ones, then by_creation_time and by_id). */
+  indexesOf(comp: string, table: string, only?: string): Array<{ name: string; ix: number; fields: string[] }> {
+    const cacheKey = `${comp}\u0000${table}`;
+    let list = this.tableIndexes.get(cacheKey);
+    if (!list) {
+      const declared = this.declared.get(comp)?.get(table) ?? [];
+      const defs: Array<[string, string[]]> = [
+        ...declared.map(({ name, fields }) => [name, indexFields(fields)] as [string, string[]]),
+        ["by_creation_time", indexFields("by_creation_time")],
+        ["by_id", indexFields("by_id")],
+      ];
+      list = defs.map(([name, fields]) => ({ name, fields, ix: this.index(comp, table, name, fields) }));
+      this.tableIndexes.set(cacheKey, list);
+    }
+    return only === undefined ? list : list.filter((i) => i.name === only);
+  }
+
+  // ---- reads ----
+
+  get(comp: string, id: string): Doc | null {
+    const text = this.s.getDoc.get(comp, tableOf(id), id) as string | undefined;
+    return text === undefined ? null : (jsonToConvex(JSON.parse(text)) as Doc);
+  }
+
+  /** Ids of an index range in order, read in batches of 8, 16, … 512 entries. */
+  *scan(ix: number, range: KeyRange, order: "asc" | "desc"): Generator<string> {
+    let lo = range.lo;
+    let hi = range.hi;
+    for (let batch = 8; ; batch = Math.min(batch * 2, 512)) {
+      const rows = (
+        order === "asc"
+          ? hi === null ? this.s.ascOpen.all(ix, lo, batch) : this.s.ascBounded.all(ix, lo, hi, batch)
+          : hi === null ? this.s.descOpen.all(ix, lo, batch) : this.s.descBounded.all(ix, lo, hi, batch)
+      ) as Row[];
+      for (const r of rows) yield r.id;
+      if (rows.length < batch) return;
+      const last = rows[rows.length - 1].key;
+      if (order === "asc") lo = Buffer.concat([last, Buffer.from([0])]);
+      else hi = last;
+    }
+  }
+
+  /** Every document of a table, in id order, in batches. */
+  *tableDocuments(comp: string, table: string): Generator<Doc> {
+    let after = "";
+    for (;;) {
+      const rows = this.s.tableDocs.all(comp, table, after, 512) as Array<{ id: string; doc: string }>;
+      for (const r of rows) yield jsonToConvex(JSON.parse(r.doc)) as Doc;
+      if (rows.length < 512) return;
+      after = rows[rows.length - 1].id;
+    }
+  }
+
+  /** Every stored document as `[component, table, Convex JSON]`, in batches. */
+  *allDocuments(): Generator<[string, string, JSONValue]> {
+    let at: [string, string, string] = ["", "", ""];
+    for (;;) {
+      const rows = this.s.allDocs.all(...at, 512) as Array<{ comp: string; tbl: string; id: string; doc: string }>;
+      for (const r of rows) yield [r.comp, r.tbl, JSON.parse(r.doc) as JSONValue];
+      if (rows.length < 512) return;
+      const last = rows[rows.length - 1];
+      at = [last.comp, last.tbl, last.id];
+    }
+  }
+
+  hasUserDocuments(): boolean {
+    return this.s.anyUserDoc.get() !== undefined;
+  }
+
+  // ---- writes ----
+
+  /**
+   * Apply one commit in one SQLite transaction (durable when this returns) and report every index key it touched,
+   * before and after, through `touched(space, key)`.
+   */
+  commit(writes: Write[], counters: Map<string, { nextId: number; lastCreation: number }>, touched?: (space: string, key: Buffer) => void) {
+    const apply = this.db.transaction(() => {
+      for (const w of writes) {
+        const table = tableOf(w.id);
+        for (const { name, ix, fields } of this.indexesOf(w.comp, table)) {
+          const space = `${w.comp}/${table}/${name}`;
+          if (w.before) {
+            const k = keyOf(w.before, fields);
+            this.s.delKey.run(ix, k);
+            touched?.(space, k);
+          }
+          if (w.after) {
+            const k = keyOf(w.after, fields);
+            this.s.putKey.run(ix, k, w.id);
+            touched?.(space, k);
+          }
+        }
+        if (w.after) this.s.putDoc.run(w.comp, table, w.id, JSON.stringify(convexToJson(w.after as Value)));
+        else this.s.delDoc.run(w.comp, table, w.id);
+      }
+      for (const [path, c] of counters) this.s.putComp.run(path, c.nextId, c.lastCreation);
+    });
+    apply();
+  }
+
+  close() {
+    this.db.close();
+  }
+}
