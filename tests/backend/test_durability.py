@@ -189,3 +189,24 @@ def test_document_limits_refuse_and_change_nothing(tmp_path: Path, doc: dict[str
         export_zip(backend.url, key, tmp_path / "after.zip")
         with zipfile.ZipFile(tmp_path / "after.zip") as z:
             assert z.namelist() == []  # the valid row before the bad one was not written either
+
+
+def test_data_of_the_first_durable_format_moves_into_sqlite(tmp_path: Path) -> None:
+    """0.1.0 kept the durable engine's data as snapshot.jsonl + wal.jsonl: a newer backend takes it over once."""
+    import httpx
+
+    db = tmp_path / "db"
+    db.mkdir()
+    row = {"_id": "10005lifecycle_events", "_creationTime": 5.0, "actor": "a", "conversationId": "c", "kind": "k",
+           "message": "kept", "at": 1.0}
+    gone = {**row, "_id": "10006lifecycle_events", "message": "deleted later"}
+    (db / "snapshot.jsonl").write_text(json.dumps({"w": [["codexConvex", row["_id"], row],
+                                                         ["codexConvex", gone["_id"], gone]]}) + "\n")
+    (db / "wal.jsonl").write_text(json.dumps({"w": [["codexConvex", gone["_id"], None]]}) + "\n" + '{"w": [["tor')
+    for _ in range(2):  # the second start finds the moved files and nothing to do
+        with LocalBackend(tmp_path) as backend:
+            assert backend.info is not None
+            lines = httpx.get(f"{backend.url}/api/export",
+                              headers={"Authorization": f"Convex {backend.info.admin_key}"}).text.splitlines()
+            assert [json.loads(x)[2]["message"] for x in lines] == ["kept"]
+        assert not (db / "wal.jsonl").exists() and (db / "wal.jsonl.migrated").exists()

@@ -2,7 +2,7 @@
 and subscription update latency over the wire: the durable engine (SQLite) should stay flat (within 2×) from 10k
 to 1M documents; the memory engine (convex-test as is) scans every document of the component.
 
-    .venv/bin/python -m tools.bench.engine [--sizes 10000,100000,1000000] [--memory-sizes 10000,100000]
+    .venv/bin/python -m tools.bench.engine [--sizes 10000,100000,1000000] [--memory-sizes 10000,100000,1000000]
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def run(engine: str, sizes: str) -> list[dict[str, float]]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="10000,100000,1000000")
-    ap.add_argument("--memory-sizes", default="10000,100000")
+    ap.add_argument("--memory-sizes", default="10000,100000,1000000")
     args = ap.parse_args()
     assert paths.REPO_ROOT is not None
     subprocess.run(["node", str(paths.REPO_ROOT / "tools" / "local-backend" / "build.mjs"), "--bench", "engine"],

@@ -90,3 +90,43 @@ export const countPage = internalQuery({
     return { n: page.page.length, cursor: page.continueCursor, done: page.isDone };
   },
 });
+
+/**
+ * One page of `probe_rows` over `by_creation_time` (optionally between the rows numbered `fromI` and `toI`, only
+ * rows of one `group`): the engines-agree test walks the same pages on both engines and compares them.
+ */
+export const page = internalQuery({
+  args: {
+    cursor: v.union(v.string(), v.null()),
+    endCursor: v.optional(v.union(v.string(), v.null())),
+    numItems: v.number(),
+    order: v.union(v.literal("asc"), v.literal("desc")),
+    fromI: v.optional(v.number()),
+    toI: v.optional(v.number()),
+    group: v.optional(v.number()),
+    maximumRowsRead: v.optional(v.number()),
+  },
+  returns: v.object({ is: v.array(v.number()), isDone: v.boolean(), continueCursor: v.string(), pageStatus: v.union(v.string(), v.null()) }),
+  handler: async (ctx, a) => {
+    const at = async (i: number | undefined) =>
+      i === undefined ? undefined : (await ctx.db.query("probe_rows").filter((q) => q.eq(q.field("i"), i)).first())?._creationTime;
+    const lo = await at(a.fromI);
+    const hi = await at(a.toI);
+    let q = ctx.db.query("probe_rows").withIndex("by_creation_time", (r) =>
+      lo !== undefined && hi !== undefined ? r.gte("_creationTime", lo).lt("_creationTime", hi)
+        : lo !== undefined ? r.gte("_creationTime", lo) : hi !== undefined ? r.lt("_creationTime", hi) : r);
+    if (a.group !== undefined) q = q.filter((f) => f.eq(f.field("group"), a.group));
+    const p = await q.order(a.order).paginate({ cursor: a.cursor, endCursor: a.endCursor, numItems: a.numItems, maximumRowsRead: a.maximumRowsRead });
+    return { is: p.page.map((d) => d.i as number), isDone: p.isDone, continueCursor: p.continueCursor, pageStatus: p.pageStatus ?? null };
+  },
+});
+
+/** Insert rows numbered `from`…`from + n - 1`, each in group `i % 3`. */
+export const insertNumbered = internalMutation({
+  args: { from: v.number(), n: v.number() },
+  returns: v.null(),
+  handler: async (ctx, { from, n }) => {
+    for (let i = from; i < from + n; i++) await ctx.db.insert("probe_rows", { i, group: i % 3, pad: "" });
+    return null;
+  },
+});

@@ -19,6 +19,7 @@ import { jsonToConvex, type JSONValue, type Value } from "convex/values";
 import { __DatabaseFake, __evaluateFilter, __evaluateRangeFilter, __tableNameFromId } from "convex-test";
 import { encodeKey, prefixEnd, rangeOf, type KeyRange, type RangeExpr } from "./keys.js";
 import { migrateLegacyLog } from "./legacyLog.js";
+import { paginateIndex } from "./paginate.js";
 import { checkDocument } from "./limits.js";
 import { log } from "./log.js";
 import { ReadSet, WriteSet } from "./readSet.js";
@@ -218,7 +219,25 @@ export function installDurableStorage(dir: string) {
     return { value: null, done: true };
   };
 
-  // Anything else over an index range (pagination, a table this transaction wrote): the range's committed ids
+  const origPaginate = P.paginate;
+  P.paginate = function (this: any, args: any) {
+    const source = args.query.source;
+    const found = source.type === "IndexRange" ? indexRange(this, source) : null;
+    if (found === null || pendingIds(this, found.table).size > 0) return origPaginate.call(this, args);
+    noteRange(this, found.table, found.index, found.range);
+    const comp = this._componentPath;
+    return paginateIndex({
+      fields: S().indexesOf(comp, found.table, found.index)[0].fields,
+      range: found.range,
+      order: source.order ?? "asc",
+      filters: args.query.operators.filter((op: object) => "filter" in op).map((op: { filter: unknown }) => op.filter),
+      entries: (range, order) => S().entries(found.ix, range, order),
+      get: (id) => S().get(comp, id),
+      encodeCursor: (doc, fields) => this._encodeCursor(doc, fields),
+    }, args);
+  };
+
+  // Anything else over an index range (a table this transaction wrote): the range's committed ids
   // from the index plus this transaction's writes, then convex-test's own filtering, ordering and paging.
   const origResolve = P._resolveQuerySource;
   P._resolveQuerySource = function (this: any, query: any) {

@@ -12,7 +12,7 @@ import { encodeKey, type KeyRange } from "./keys.js";
 
 export type Doc = Record<string, any> & { _id: string; _creationTime: number };
 export type IndexDef = { table: string; name: string; fields: string[] };
-type Row = { key: Buffer; id: string };
+export type Row = { key: Buffer; id: string };
 
 /** Only schema indexes carry user fields; every index key ends with `_creationTime` and `_id` (unique keys). */
 export function indexFields(declared: string[] | "by_creation_time" | "by_id"): string[] {
@@ -161,6 +161,11 @@ export class Store {
 
   /** Ids of an index range in order, read in batches of 8, 16, … 512 entries. */
   *scan(ix: number, range: KeyRange, order: "asc" | "desc"): Generator<string> {
+    for (const r of this.entries(ix, range, order)) yield r.id;
+  }
+
+  /** Entries (key and id) of an index range in order, read in batches of 8, 16, … 512. */
+  *entries(ix: number, range: KeyRange, order: "asc" | "desc"): Generator<Row> {
     let lo = range.lo;
     let hi = range.hi;
     for (let batch = 8; ; batch = Math.min(batch * 2, 512)) {
@@ -169,7 +174,7 @@ export class Store {
           ? hi === null ? this.s.ascOpen.all(ix, lo, batch) : this.s.ascBounded.all(ix, lo, hi, batch)
           : hi === null ? this.s.descOpen.all(ix, lo, batch) : this.s.descBounded.all(ix, lo, hi, batch)
       ) as Row[];
-      for (const r of rows) yield r.id;
+      yield* rows;
       if (rows.length < batch) return;
       const last = rows[rows.length - 1].key;
       if (order === "asc") lo = Buffer.concat([last, Buffer.from([0])]);
