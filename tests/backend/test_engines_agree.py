@@ -23,6 +23,8 @@ CASES: list[dict[str, Any]] = [
     {"numItems": 30, "order": "asc", "maximumRowsRead": 8},
     {"numItems": 30, "order": "desc", "group": 0, "maximumRowsRead": 5},
     {"numItems": 500, "order": "asc"},
+    {"numItems": 9, "order": "desc", "scan": True},
+    {"numItems": 11, "order": "asc", "scan": True, "group": 1, "maximumRowsRead": 20},
 ]
 
 

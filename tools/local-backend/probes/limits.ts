@@ -92,7 +92,7 @@ export const countPage = internalQuery({
 });
 
 /**
- * One page of `probe_rows` over `by_creation_time` (optionally between the rows numbered `fromI` and `toI`, only
+ * One page of `probe_rows` over `by_creation_time` (`scan`: a full table scan instead; optionally between the rows numbered `fromI` and `toI`, only
  * rows of one `group`): the engines-agree test walks the same pages on both engines and compares them.
  */
 export const page = internalQuery({
@@ -105,6 +105,7 @@ export const page = internalQuery({
     toI: v.optional(v.number()),
     group: v.optional(v.number()),
     maximumRowsRead: v.optional(v.number()),
+    scan: v.optional(v.boolean()),
   },
   returns: v.object({ is: v.array(v.number()), isDone: v.boolean(), continueCursor: v.string(), pageStatus: v.union(v.string(), v.null()) }),
   handler: async (ctx, a) => {
@@ -112,7 +113,7 @@ export const page = internalQuery({
       i === undefined ? undefined : (await ctx.db.query("probe_rows").filter((q) => q.eq(q.field("i"), i)).first())?._creationTime;
     const lo = await at(a.fromI);
     const hi = await at(a.toI);
-    let q = ctx.db.query("probe_rows").withIndex("by_creation_time", (r) =>
+    let q = a.scan ? ctx.db.query("probe_rows") : ctx.db.query("probe_rows").withIndex("by_creation_time", (r) =>
       lo !== undefined && hi !== undefined ? r.gte("_creationTime", lo).lt("_creationTime", hi)
         : lo !== undefined ? r.gte("_creationTime", lo) : hi !== undefined ? r.lt("_creationTime", hi) : r);
     if (a.group !== undefined) q = q.filter((f) => f.eq(f.field("group"), a.group));

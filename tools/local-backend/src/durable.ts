@@ -67,8 +67,16 @@ function pendingIds(db: any, table: string): Set<string> {
   return ids;
 }
 
-/** The stored index behind `table.index` and the key range of `exprs` on it; null when not a key range. */
+/**
+ * The stored index and key range a query source reads: an index range (null when it is not a key range of a
+ * declared index), or a full table scan (all of `by_creation_time`, the order convex-test scans in).
+ */
 function indexRange(db: any, source: any): { table: string; index: string; ix: number; range: KeyRange } | null {
+  if (source.type === "FullTableScan") {
+    const [def] = S().indexesOf(db._componentPath, source.tableName, "by_creation_time");
+    return { table: source.tableName, index: "by_creation_time", ix: def.ix, range: WHOLE };
+  }
+  if (source.type !== "IndexRange") return null;
   const [table, index] = (source.indexName as string).split(".");
   if (index !== "by_id" && index !== "by_creation_time") {
     const declared = db._schema?.tables.get(table)?.indexes ?? [];
@@ -173,28 +181,26 @@ export function installDurableStorage(dir: string) {
     }
   };
 
-  // Streaming index ranges: a query over an index range (filters and a limit allowed), in a transaction that has
-  // not written that table, reads documents batch by batch straight from the index.
+  // Streaming index ranges: a query over an index range or a whole table (filters and a limit allowed), in a
+  // transaction that has not written that table, reads documents batch by batch straight from the index.
   type Lazy = { ids: Iterator<string>; comp: string; filters: unknown[]; left: number };
   const lazy = new WeakMap<object, Map<number, Lazy>>();
   P.startQuery = function (this: any, query: any) {
     const source = query.source;
-    if (source.type === "IndexRange") {
-      const found = indexRange(this, source);
-      const plain = query.operators.every((op: object) => "filter" in op || "limit" in op);
-      if (found && plain && pendingIds(this, found.table).size === 0) {
-        noteRange(this, found.table, found.index, found.range);
-        const id = this._nextQueryId++;
-        if (!lazy.has(this)) lazy.set(this, new Map());
-        const limit = query.operators.find((op: { limit?: number }) => "limit" in op)?.limit;
-        lazy.get(this)!.set(id, {
-          ids: S().scan(found.ix, found.range, source.order ?? "asc"),
-          comp: this._componentPath,
-          filters: query.operators.filter((op: object) => "filter" in op).map((op: { filter: unknown }) => op.filter),
-          left: limit ?? Infinity,
-        });
-        return id;
-      }
+    const found = indexRange(this, source);
+    const plain = query.operators.every((op: object) => "filter" in op || "limit" in op);
+    if (found && plain && pendingIds(this, found.table).size === 0) {
+      noteRange(this, found.table, found.index, found.range);
+      const id = this._nextQueryId++;
+      if (!lazy.has(this)) lazy.set(this, new Map());
+      const limit = query.operators.find((op: { limit?: number }) => "limit" in op)?.limit;
+      lazy.get(this)!.set(id, {
+        ids: S().scan(found.ix, found.range, source.order ?? "asc"),
+        comp: this._componentPath,
+        filters: query.operators.filter((op: object) => "filter" in op).map((op: { filter: unknown }) => op.filter),
+        left: limit ?? Infinity,
+      });
+      return id;
     }
     return orig.startQuery.call(this, query);
   };
@@ -222,7 +228,7 @@ export function installDurableStorage(dir: string) {
   const origPaginate = P.paginate;
   P.paginate = function (this: any, args: any) {
     const source = args.query.source;
-    const found = source.type === "IndexRange" ? indexRange(this, source) : null;
+    const found = indexRange(this, source);
     if (found === null || pendingIds(this, found.table).size > 0) return origPaginate.call(this, args);
     noteRange(this, found.table, found.index, found.range);
     const comp = this._componentPath;
