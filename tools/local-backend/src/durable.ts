@@ -16,7 +16,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { jsonToConvex, type JSONValue, type Value } from "convex/values";
-import { __DatabaseFake, __evaluateFilter, __evaluateRangeFilter, __tableNameFromId } from "convex-test";
+import { __DatabaseFake, __evaluateFilter, __tableNameFromId } from "convex-test";
 import { encodeKey, prefixEnd, rangeOf, type KeyRange, type RangeExpr } from "./keys.js";
 import { migrateLegacyLog } from "./legacyLog.js";
 import { paginateIndex } from "./paginate.js";
@@ -24,6 +24,7 @@ import { checkDocument } from "./limits.js";
 import { log } from "./log.js";
 import { ReadSet, WriteSet } from "./readSet.js";
 import { Store, tableOf, type Doc, type Write } from "./store.js";
+import { pendingDocs, visibleEntries, type Entry, type Found } from "./visible.js";
 
 /** The index key ranges a query reads, collected while it runs (per execution: async-local). */
 export const readSets = new AsyncLocalStorage<ReadSet>();
@@ -60,18 +61,11 @@ function pointRange(id: string): KeyRange {
   return { lo, hi: prefixEnd(lo) };
 }
 
-/** Ids this transaction has written (any level) in `table`. */
-function pendingIds(db: any, table: string): Set<string> {
-  const ids = new Set<string>();
-  for (const level of db._writes) for (const id of Object.keys(level)) if (tableOf(id) === table) ids.add(id);
-  return ids;
-}
-
 /**
  * The stored index and key range a query source reads: an index range (null when it is not a key range of a
  * declared index), or a full table scan (all of `by_creation_time`, the order convex-test scans in).
  */
-function indexRange(db: any, source: any): { table: string; index: string; ix: number; range: KeyRange } | null {
+function indexRange(db: any, source: any): Found | null {
   if (source.type === "FullTableScan") {
     const [def] = S().indexesOf(db._componentPath, source.tableName, "by_creation_time");
     return { table: source.tableName, index: "by_creation_time", ix: def.ix, range: WHOLE };
@@ -173,29 +167,26 @@ export function installDurableStorage(dir: string) {
 
   P._iterateDocs = function (this: any, tableName: string, callback: (d: Doc) => void) {
     noteRange(this, tableName, "by_creation_time", WHOLE);
-    const pending = pendingIds(this, tableName);
+    const pending = pendingDocs(this._writes, tableName);
     for (const doc of S().tableDocuments(this._componentPath, tableName)) if (!pending.has(doc._id)) callback(doc);
-    for (const id of pending) {
-      const d = this.get(tableName, id);
-      if (d !== null) callback(d);
-    }
+    for (const doc of pending.values()) if (doc !== null) callback(doc);
   };
 
-  // Streaming index ranges: a query over an index range or a whole table (filters and a limit allowed), in a
-  // transaction that has not written that table, reads documents batch by batch straight from the index.
-  type Lazy = { ids: Iterator<string>; comp: string; filters: unknown[]; left: number };
+  // Streaming index ranges: a query over an index range or a whole table (filters and a limit allowed) reads
+  // documents batch by batch from the index, merged with what the transaction itself wrote.
+  type Lazy = { entries: Iterator<Entry>; comp: string; filters: unknown[]; left: number };
   const lazy = new WeakMap<object, Map<number, Lazy>>();
   P.startQuery = function (this: any, query: any) {
     const source = query.source;
     const found = indexRange(this, source);
     const plain = query.operators.every((op: object) => "filter" in op || "limit" in op);
-    if (found && plain && pendingIds(this, found.table).size === 0) {
+    if (found && plain) {
       noteRange(this, found.table, found.index, found.range);
       const id = this._nextQueryId++;
       if (!lazy.has(this)) lazy.set(this, new Map());
       const limit = query.operators.find((op: { limit?: number }) => "limit" in op)?.limit;
       lazy.get(this)!.set(id, {
-        ids: S().scan(found.ix, found.range, source.order ?? "asc"),
+        entries: visibleEntries(S(), this._componentPath, this._writes, found, source.order ?? "asc"),
         comp: this._componentPath,
         filters: query.operators.filter((op: object) => "filter" in op).map((op: { filter: unknown }) => op.filter),
         left: limit ?? Infinity,
@@ -213,9 +204,9 @@ export function installDurableStorage(dir: string) {
     const q = lazy.get(this)?.get(queryId);
     if (!q) return orig.queryNext.call(this, queryId);
     while (q.left > 0) {
-      const next = q.ids.next();
+      const next = q.entries.next();
       if (next.done) break;
-      const doc = S().get(q.comp, next.value);
+      const doc = next.value.doc ?? S().get(q.comp, next.value.id);
       if (doc !== null && q.filters.every((f) => __evaluateFilter(doc, f))) {
         q.left -= 1;
         return { value: doc, done: false };
@@ -229,7 +220,7 @@ export function installDurableStorage(dir: string) {
   P.paginate = function (this: any, args: any) {
     const source = args.query.source;
     const found = indexRange(this, source);
-    if (found === null || pendingIds(this, found.table).size > 0) return origPaginate.call(this, args);
+    if (found === null) return origPaginate.call(this, args);
     noteRange(this, found.table, found.index, found.range);
     const comp = this._componentPath;
     return paginateIndex({
@@ -237,39 +228,10 @@ export function installDurableStorage(dir: string) {
       range: found.range,
       order: source.order ?? "asc",
       filters: args.query.operators.filter((op: object) => "filter" in op).map((op: { filter: unknown }) => op.filter),
-      entries: (range, order) => S().entries(found.ix, range, order),
+      entries: (range, order) => visibleEntries(S(), comp, this._writes, { ...found, range }, order),
       get: (id) => S().get(comp, id),
       encodeCursor: (doc, fields) => this._encodeCursor(doc, fields),
     }, args);
-  };
-
-  // Anything else over an index range (a table this transaction wrote): the range's committed ids
-  // from the index plus this transaction's writes, then convex-test's own filtering, ordering and paging.
-  const origResolve = P._resolveQuerySource;
-  P._resolveQuerySource = function (this: any, query: any) {
-    const source = query.source;
-    const found = source.type === "IndexRange" ? indexRange(this, source) : null;
-    if (found === null) return origResolve.call(this, query);
-    noteRange(this, found.table, found.index, found.range);
-    const self = this;
-    const iterate = this._iterateDocs;
-    this._iterateDocs = function (t: string, cb: (d: Doc) => void) {
-      const pending = pendingIds(self, t);
-      for (const id of S().scan(found.ix, found.range, "asc")) {
-        if (pending.has(id)) continue;
-        const d = S().get(self._componentPath, id);
-        if (d !== null) cb(d);
-      }
-      for (const id of pending) {
-        const d = self.get(t, id);
-        if (d !== null && source.range.every((f: unknown) => __evaluateRangeFilter(d, f))) cb(d);
-      }
-    };
-    try {
-      return origResolve.call(this, query);
-    } finally {
-      this._iterateDocs = iterate;
-    }
   };
 }
 

@@ -29,7 +29,8 @@ type Source = {
   range: KeyRange;
   order: "asc" | "desc";
   filters: unknown[];
-  entries: (range: KeyRange, order: "asc" | "desc") => Iterable<Row>;
+  /** Entries of a range in order; `doc` set when the transaction wrote it, else read with `get`. */
+  entries: (range: KeyRange, order: "asc" | "desc") => Iterable<Row & { doc: Doc | null }>;
   get: (id: string) => Doc | null;
   encodeCursor: (doc: Doc, fields: string[]) => string;
 };
@@ -66,7 +67,7 @@ export function paginateIndex(src: Source, args: PageArgs): PageResult {
   while (!next.done) {
     const row = next.value;
     next = it.next();
-    const doc = src.get(row.id);
+    const doc = row.doc ?? src.get(row.id);
     if (doc === null) continue;
     const here = src.encodeCursor(doc, src.fields);
     if (endKey !== null) {

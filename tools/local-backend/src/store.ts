@@ -59,7 +59,14 @@ export class Store {
 
   constructor(dir: string, nativeBinding?: string) {
     mkdirSync(dir, { recursive: true });
-    this.db = new Database(join(dir, "data.sqlite3"), nativeBinding ? { nativeBinding } : {});
+    try {
+      this.db = new Database(join(dir, "data.sqlite3"), nativeBinding ? { nativeBinding } : {});
+    } catch (e) {
+      throw new Error(
+        `the durable engine's SQLite driver (better-sqlite3 12) does not load on Node ${process.version}: ` +
+          `${(e as Error).message}. Use Node 20 (the addon is built for it), or --engine memory (nothing kept on disk)`,
+      );
+    }
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = FULL");
     this.db.pragma("cache_size = -65536"); // 64 MiB of pages
