@@ -96,6 +96,16 @@ def test_user_code_time_stops_a_long_function_at_its_next_database_call(probe: P
     assert time.monotonic() - t0 < 10  # stopped shortly after its second, not after 20 s
 
 
+def test_each_scheduled_function_has_its_own_budget(probe: Probe) -> None:
+    # Four links of 400 ms, each scheduled from inside the previous one: 1.6 s in all, but 0.4 s per function.
+    before = probe.rows()
+    probe.ok("chain", left=4, ms=400)
+    deadline = time.monotonic() + 30
+    while probe.rows() < before + 4:
+        assert time.monotonic() < deadline, "a link of the chain was refused"
+        time.sleep(0.2)
+
+
 def test_database_time_is_not_user_code(probe: Probe) -> None:
     # 15,000 inserts spend most of their time in the database; the function is not refused for it.
     assert probe.ok("insertRows", n=15_000, bytes=0) == 15_000

@@ -1,7 +1,7 @@
 // Build the local backend: list the app's and the component's modules into src/modules.gen.ts, then bundle
 // everything (server, convex-test, convex, the functions) into dist/local-backend.mjs so only `node` is needed.
 import { createRequire } from "node:module";
-import { copyFileSync, readdirSync, writeFileSync, mkdirSync } from "node:fs";
+import { copyFileSync, readdirSync, renameSync, writeFileSync, mkdirSync } from "node:fs";
 import { join, relative, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -83,5 +83,8 @@ if (!process.argv.includes("--modules-only")) {
     plugins: [exposeConvexTestInternals],
     logLevel: "warning",
   });
-  copyFileSync(addon, join(here, "dist", "better_sqlite3.node"));
+  // Replace the addon by rename, never in place: a running backend has the old file mapped into memory.
+  const target = join(here, "dist", "better_sqlite3.node");
+  copyFileSync(addon, `${target}.tmp`);
+  renameSync(`${target}.tmp`, target);
 }

@@ -3,7 +3,7 @@
  * (tests/backend/test_limits.py). Bundled into the app as `_probes/limits`; internal, so only a caller holding the
  * admin key reaches them. They write into the app's own `probe_rows` table, never into the component.
  */
-import { internalMutationGeneric as internalMutation, internalQueryGeneric as internalQuery } from "convex/server";
+import { internalMutationGeneric as internalMutation, internalQueryGeneric as internalQuery, makeFunctionReference } from "convex/server";
 import { v } from "convex/values";
 
 const pad = (bytes: number) => "x".repeat(bytes);
@@ -128,6 +128,24 @@ export const insertNumbered = internalMutation({
   returns: v.null(),
   handler: async (ctx, { from, n }) => {
     for (let i = from; i < from + n; i++) await ctx.db.insert("probe_rows", { i, group: i % 3, pad: "" });
+    return null;
+  },
+});
+
+/**
+ * A chain of scheduled mutations, each spending `ms` of user code: every link has its own 1 s budget, although
+ * each is scheduled from inside the previous one.
+ */
+export const chain = internalMutation({
+  args: { left: v.number(), ms: v.number() },
+  returns: v.null(),
+  handler: async (ctx, { left, ms }) => {
+    await ctx.db.insert("probe_rows", { i: -2, pad: "chain" });
+    const start = performance.now();
+    while (performance.now() - start < ms) {
+      // user code
+    }
+    if (left > 1) await ctx.scheduler.runAfter(0, makeFunctionReference<"mutation">("_probes/limits:chain"), { left: left - 1, ms });
     return null;
   },
 });

@@ -27,7 +27,7 @@ function memoize(modules: Record<string, Loader>): Record<string, Loader> {
   const out: Record<string, Loader> = {};
   for (const [k, load] of Object.entries(modules)) {
     let p: Promise<Record<string, unknown>> | undefined;
-    out[k] = () => (p ??= load().then(limitModule));
+    out[k] = () => (p ??= load().then((m) => limitModule(m, k.replace(/^\.\//, "").replace(/\.ts$/, ""))));
   }
   return out;
 }

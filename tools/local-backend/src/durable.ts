@@ -24,7 +24,7 @@ import { checkDocument } from "./limits.js";
 import { log } from "./log.js";
 import { ReadSet, WriteSet } from "./readSet.js";
 import { Store, tableOf, type Doc, type Write } from "./store.js";
-import { pendingDocs, visibleEntries, type Entry, type Found } from "./visible.js";
+import { Pending, visibleEntries, type Entry, type Found } from "./visible.js";
 
 /** The index key ranges a query reads, collected while it runs (per execution: async-local). */
 export const readSets = new AsyncLocalStorage<ReadSet>();
@@ -43,6 +43,8 @@ let store: Store | null = null;
 /** Component path → its database, in construction order (= the order convex-test commits them in). */
 const registry = new Map<string, any>();
 let staged: Write[] = [];
+/** The running transaction's writes per database, keyed by its write-level stack (stashed stacks see none). */
+const pendings = new WeakMap<object, Pending>();
 let flushQueued = false;
 
 const WHOLE: KeyRange = { lo: Buffer.alloc(0), hi: null };
@@ -132,6 +134,23 @@ export function installDurableStorage(dir: string) {
     return r;
   };
 
+  const addWrite = P._addWrite;
+  P._addWrite = function (this: any, id: string, value: Doc | null) {
+    const r = addWrite.call(this, id, value);
+    let p = pendings.get(this._writes);
+    if (!p) pendings.set(this._writes, (p = new Pending(S(), this._componentPath)));
+    p.write(id, value);
+    return r;
+  };
+
+  const rollbackWrites = P.rollbackWrites;
+  P.rollbackWrites = function (this: any) {
+    const r = rollbackWrites.call(this);
+    if (this._writes.length === 0) pendings.delete(this._writes);
+    else pendings.set(this._writes, Pending.of(S(), this._componentPath, this._writes));
+    return r;
+  };
+
   P.get = function (this: any, tableName: string | undefined, id: string) {
     this._validateId(tableName, id);
     const table = __tableNameFromId(id);
@@ -156,6 +175,7 @@ export function installDurableStorage(dir: string) {
     } finally {
       this._documents = saved;
     }
+    pendings.delete(this._writes);
     for (const id of ids) staged.push({ comp: this._componentPath, id, before: null, after: captured[id] ?? null });
     const last = [...registry.values()].pop();
     if (this === last) flush();
@@ -167,7 +187,7 @@ export function installDurableStorage(dir: string) {
 
   P._iterateDocs = function (this: any, tableName: string, callback: (d: Doc) => void) {
     noteRange(this, tableName, "by_creation_time", WHOLE);
-    const pending = pendingDocs(this._writes, tableName);
+    const pending = pendings.get(this._writes)?.table(tableName) ?? new Map<string, Doc | null>();
     for (const doc of S().tableDocuments(this._componentPath, tableName)) if (!pending.has(doc._id)) callback(doc);
     for (const doc of pending.values()) if (doc !== null) callback(doc);
   };
@@ -186,7 +206,7 @@ export function installDurableStorage(dir: string) {
       if (!lazy.has(this)) lazy.set(this, new Map());
       const limit = query.operators.find((op: { limit?: number }) => "limit" in op)?.limit;
       lazy.get(this)!.set(id, {
-        entries: visibleEntries(S(), this._componentPath, this._writes, found, source.order ?? "asc"),
+        entries: visibleEntries(S(), pendings.get(this._writes), found, source.order ?? "asc"),
         comp: this._componentPath,
         filters: query.operators.filter((op: object) => "filter" in op).map((op: { filter: unknown }) => op.filter),
         left: limit ?? Infinity,
@@ -228,7 +248,7 @@ export function installDurableStorage(dir: string) {
       range: found.range,
       order: source.order ?? "asc",
       filters: args.query.operators.filter((op: object) => "filter" in op).map((op: { filter: unknown }) => op.filter),
-      entries: (range, order) => visibleEntries(S(), comp, this._writes, { ...found, range }, order),
+      entries: (range, order) => visibleEntries(S(), pendings.get(this._writes), { ...found, range }, order),
       get: (id) => S().get(comp, id),
       encodeCursor: (doc, fields) => this._encodeCursor(doc, fields),
     }, args);
