@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -22,7 +22,7 @@ def _data(data: Path | None) -> Path:
     return data or paths.state_dir() / "backend"
 
 
-class Engine(str, Enum):
+class Engine(StrEnum):
     durable = "durable"
     memory = "memory"
 
