@@ -6,11 +6,14 @@ conversation view first showed it. Reports p50/p99 of (subscription − stdout l
 and mutations per 1,000 deltas, beside upstream's published cost (62 per 1,000; p50 > 125 ms).
 
     .venv/bin/python -m tools.bench.live [--rate 200] [--deltas 600]
+
+``BENCH_ENGINE=memory`` runs it on the memory engine (default: durable), to see what durability costs.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -40,7 +43,7 @@ async def measure(rate: float, deltas: int) -> dict[str, Any]:
         tmp = Path(tmp_s)
         home = write_scripted_home(tmp / "home", model.base_url)
         (tmp / "work").mkdir()
-        with LocalBackend(tmp / "backend") as backend:
+        with LocalBackend(tmp / "backend", engine=os.environ.get("BENCH_ENGINE", "durable")) as backend:
             token = mint_dev_token(backend.data_dir, "bench")
             line_at: dict[int, float] = {}
             seen_at: dict[int, float] = {}

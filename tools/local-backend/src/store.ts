@@ -11,6 +11,8 @@ import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/v
 import { encodeKey, type KeyRange } from "./keys.js";
 
 export type Doc = Record<string, any> & { _id: string; _creationTime: number };
+/** Parsed documents kept in memory (by their stored JSON size). */
+const CACHE_BYTES = 64 * 1024 * 1024;
 export type IndexDef = { table: string; name: string; fields: string[] };
 export type Row = { key: Buffer; id: string };
 
@@ -161,9 +163,42 @@ export class Store {
 
   // ---- reads ----
 
+  /**
+   * A document by id. Recently read or written documents come from a cache of parsed documents (least recently
+   * used out first, bounded by their stored size); nothing may mutate a document it gets.
+   */
   get(comp: string, id: string): Doc | null {
+    const k = `${comp}\u0000${id}`;
+    const hit = this.cache.get(k);
+    if (hit) {
+      this.cache.delete(k);
+      this.cache.set(k, hit);
+      return hit.doc;
+    }
     const text = this.s.getDoc.get(comp, tableOf(id), id) as string | undefined;
-    return text === undefined ? null : (jsonToConvex(JSON.parse(text)) as Doc);
+    if (text === undefined) return null;
+    const doc = jsonToConvex(JSON.parse(text)) as Doc;
+    this.remember(k, doc, text.length);
+    return doc;
+  }
+
+  private cache = new Map<string, { doc: Doc; size: number }>();
+  private cachedBytes = 0;
+
+  private remember(k: string, doc: Doc | null, size: number) {
+    const old = this.cache.get(k);
+    if (old) {
+      this.cache.delete(k);
+      this.cachedBytes -= old.size;
+    }
+    if (doc === null) return;
+    this.cache.set(k, { doc, size });
+    this.cachedBytes += size;
+    for (const [key, e] of this.cache) {
+      if (this.cachedBytes <= CACHE_BYTES) break;
+      this.cache.delete(key);
+      this.cachedBytes -= e.size;
+    }
   }
 
   /** Ids of an index range in order, read in batches of 8, 16, … 512 entries. */
@@ -223,6 +258,7 @@ export class Store {
    * before and after, through `touched(space, key)`.
    */
   commit(writes: Write[], counters: Map<string, { nextId: number; lastCreation: number }>, touched?: (space: string, key: Buffer) => void) {
+    const sizes = new Map<Write, number>();
     const apply = this.db.transaction(() => {
       for (const w of writes) {
         const table = tableOf(w.id);
@@ -239,12 +275,22 @@ export class Store {
             touched?.(space, k);
           }
         }
-        if (w.after) this.s.putDoc.run(w.comp, table, w.id, JSON.stringify(convexToJson(w.after as Value)));
-        else this.s.delDoc.run(w.comp, table, w.id);
+        if (w.after) {
+          const text = JSON.stringify(convexToJson(w.after as Value));
+          this.s.putDoc.run(w.comp, table, w.id, text);
+          sizes.set(w, text.length);
+        } else this.s.delDoc.run(w.comp, table, w.id);
       }
       for (const [path, c] of counters) this.s.putComp.run(path, c.nextId, c.lastCreation);
     });
-    apply();
+    try {
+      apply();
+    } catch (e) {
+      this.cache.clear(); // the transaction rolled back: cached versions may be ahead of the store
+      this.cachedBytes = 0;
+      throw e;
+    }
+    for (const w of writes) this.remember(`${w.comp}\u0000${w.id}`, w.after, sizes.get(w) ?? 0);
   }
 
   close() {
