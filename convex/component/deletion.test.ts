@@ -86,6 +86,41 @@ describe("deletion jobs", () => {
     expect(status.job.deleted).toBeGreaterThan(20);
   });
 
+  it("a step rolled back as a whole is caught by its watchdog and retried with half the batch", async () => {
+    const t = initConvexTest();
+    const { convA } = await world(t);
+    const job = await t.mutation(api.threads.deleteCascade, { actor: alice, threadId: "thA", batchSize: 8 });
+    // The first step never commits (as when its transaction breaks a Convex limit): nothing records it.
+    await t.run(async (ctx) => {
+      for (const f of await ctx.db.system.query("_scheduled_functions").collect()) {
+        if (f.name.includes("deletion") && f.name.includes("runStep") && f.state.kind === "pending") await ctx.scheduler.cancel(f._id);
+      }
+    });
+    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    const stored = await t.run(async (ctx) => await ctx.db.get(job.jobId as any));
+    expect(stored).toMatchObject({ phase: "completed", batchSize: 4, attempts: 0 });
+    const after = await rows(t);
+    expect(after.conversations.filter((c) => c._id === convA)).toHaveLength(0);
+  });
+
+  it("steps lost again and again fail the deletion after the attempts run out", async () => {
+    const t = initConvexTest();
+    await world(t);
+    const job = await t.mutation(api.threads.deleteCascade, { actor: alice, threadId: "thA", batchSize: 8 });
+    const id = job.jobId as any;
+    const lease = async () => ((await t.run(async (ctx) => await ctx.db.get(id))) as any).lease as number;
+    await t.mutation(internal.deletion.watchStep, { jobId: id, lease: 0 }); // an old lease: fenced off
+    expect(await lease()).toBe(1);
+    for (let i = 0; i < 8; i++) {
+      const l = await lease();
+      await t.mutation(internal.deletion.watchStep, { jobId: id, lease: l });
+      if (((await t.run(async (ctx) => await ctx.db.get(id))) as any).phase === "failed") break;
+    }
+    const stored = (await t.run(async (ctx) => await ctx.db.get(id))) as any;
+    expect(stored).toMatchObject({ phase: "failed", error: { code: "E_DELETION_STEP_FAILED" } });
+    expect(stored.error.message).toContain("did not finish");
+  });
+
   it("cancel within the grace period keeps everything; force-run runs now", async () => {
     const t = initConvexTest();
     await world(t);

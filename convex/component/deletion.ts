@@ -14,6 +14,7 @@ import { fail } from "./errors.js";
 import { plan, type Range, type Target } from "./deletionPlan.js";
 import { checkActor } from "./scope.js";
 import { LIVE, moveJob } from "./syncJobState.js";
+import { scheduleWatched, STEP_WATCHDOG_MS } from "./watchdog.js";
 import { vDeletionPhase, vDeletionTarget } from "./tables/deletion.js";
 
 export const DEFAULT_GRACE_MS = 10 * 60 * 1000;
@@ -73,7 +74,7 @@ export async function scheduleDeletion(ctx: MutationCtx, actor: string, target: 
   const id = await ctx.db.insert("deletion_jobs", {
     actor, target, phase: "scheduled", runAt, lease: 1, step: 0, counts: {}, batchSize: batch, createdAt: now, updatedAt: now,
   });
-  await ctx.scheduler.runAt(runAt, internal.deletion.runStep, { jobId: id, lease: 1 });
+  await scheduleStep(ctx, id, 1, runAt);
   return (await ctx.db.get(id))!;
 }
 
@@ -94,7 +95,7 @@ export async function forceRun(ctx: MutationCtx, job: Doc<"deletion_jobs">) {
   if (job.phase !== "scheduled") fail("E_DELETION_NOT_SCHEDULED", `the deletion is ${job.phase}`, { phase: job.phase });
   const now = Date.now();
   await ctx.db.patch(job._id, { runAt: now, lease: job.lease + 1, updatedAt: now });
-  await ctx.scheduler.runAfter(0, internal.deletion.runStep, { jobId: job._id, lease: job.lease + 1 });
+  await scheduleStep(ctx, job._id, job.lease + 1, now);
 }
 
 /** Mark the target's conversation `deleting` and stop its imports: nothing may write into it any more. */
@@ -194,16 +195,41 @@ export const runStep = internalMutation({
     try {
       await ctx.runMutation(internal.deletion.deleteBatch, { jobId });
     } catch (e) {
-      const attempts = (job.attempts ?? 0) + 1;
-      const message = e instanceof Error ? e.message : String(e);
-      const now = Date.now();
-      if (attempts >= MAX_ATTEMPTS) {
-        await ctx.db.patch(job._id, { phase: "failed", attempts, lease: job.lease + 1, updatedAt: now, finishedAt: now, error: { code: "E_DELETION_STEP_FAILED", message } });
-        return null;
-      }
-      await ctx.db.patch(job._id, { attempts, lease: job.lease + 1, updatedAt: now, error: { code: "E_DELETION_STEP_RETRY", message } });
-      await ctx.scheduler.runAfter(BACKOFF_MS[attempts - 1], internal.deletion.runStep, { jobId, lease: job.lease + 1 });
+      await retryOrFail(ctx, job, e instanceof Error ? e.message : String(e));
     }
+    return null;
+  },
+});
+
+/** A failed step: retried with backoff under a new lease, or, after MAX_ATTEMPTS, the job fails. */
+async function retryOrFail(ctx: MutationCtx, job: Doc<"deletion_jobs">, message: string, patch: Partial<Doc<"deletion_jobs">> = {}) {
+  const attempts = (job.attempts ?? 0) + 1;
+  const now = Date.now();
+  if (attempts >= MAX_ATTEMPTS) {
+    await ctx.db.patch(job._id, { ...patch, phase: "failed", attempts, lease: job.lease + 1, updatedAt: now, finishedAt: now, error: { code: "E_DELETION_STEP_FAILED", message } });
+    return;
+  }
+  await ctx.db.patch(job._id, { ...patch, attempts, lease: job.lease + 1, updatedAt: now, error: { code: "E_DELETION_STEP_RETRY", message } });
+  await scheduleStep(ctx, job._id, job.lease + 1, now + BACKOFF_MS[attempts - 1]);
+}
+
+async function scheduleStep(ctx: MutationCtx, jobId: Id<"deletion_jobs">, lease: number, at: number) {
+  await scheduleWatched(ctx, internal.deletion.runStep, internal.deletion.watchStep, { jobId, lease }, at);
+}
+
+/**
+ * Step `lease`'s watchdog: when the lease has not moved, the step failed as a whole (its transaction rolled back,
+ * e.g. by a Convex limit), so nothing recorded it or scheduled a retry. Retry it as a failed attempt with half the
+ * batch (a step that broke a limit once would break it again at the same size).
+ */
+export const watchStep = internalMutation({
+  args: { jobId: v.id("deletion_jobs"), lease: v.number() },
+  returns: v.null(),
+  handler: async (ctx, { jobId, lease }) => {
+    const job = await ctx.db.get(jobId);
+    if (job === null || job.lease !== lease || (job.phase !== "scheduled" && job.phase !== "running")) return null;
+    const batchSize = Math.max(1, Math.floor(job.batchSize / 2));
+    await retryOrFail(ctx, job, `step ${lease} did not finish within ${STEP_WATCHDOG_MS / 1000} s (rolled back as a whole, e.g. by a Convex limit); retrying with batches of ${batchSize}`, { batchSize });
     return null;
   },
 });
@@ -234,7 +260,7 @@ export const deleteBatch = internalMutation({
       phase: done ? "completed" : "running", step, counts, lease: job.lease + 1, attempts: 0, error: undefined,
       updatedAt: now, ...(done ? { finishedAt: now } : {}),
     });
-    if (!done) await ctx.scheduler.runAfter(0, internal.deletion.runStep, { jobId, lease: job.lease + 1 });
+    if (!done) await scheduleStep(ctx, jobId, job.lease + 1, now);
     else if (job.target.kind === "actor") await ctx.scheduler.runAfter(PURGE_STATUS_RETENTION_MS, internal.deletion.runStep, { jobId, lease: job.lease + 1 });
     return null;
   },

@@ -7,6 +7,7 @@
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { internal } from "./_generated/api.js";
 import type { MutationCtx } from "./_generated/server.js";
+import { scheduleWatched } from "./watchdog.js";
 
 export type JobState = Doc<"sync_jobs">["state"];
 export const TERMINAL: ReadonlySet<JobState> = new Set(["succeeded", "failed", "cancelled"]);
@@ -30,6 +31,11 @@ export function canMove(from: JobState, to: JobState): boolean {
   return ALLOWED[from].has(to);
 }
 
+/** Schedule step `lease` of a job at `at`, and its watchdog (`syncJobs.watchStep`, see watchdog.ts). */
+export async function scheduleStep(ctx: MutationCtx, jobId: Id<"sync_jobs">, lease: number, at: number): Promise<void> {
+  await scheduleWatched(ctx, internal.syncJobs.runStep, internal.syncJobs.watchStep, { jobId, lease }, at);
+}
+
 /** Move a job; returns false (and writes nothing) when the transition is not allowed from its current state. */
 export async function moveJob(ctx: MutationCtx, job: Doc<"sync_jobs">, to: JobState, patch: Partial<Doc<"sync_jobs">> = {}): Promise<boolean> {
   if (!canMove(job.state, to)) return false;
@@ -49,7 +55,7 @@ export async function startJob(ctx: MutationCtx, source: Doc<"sync_sources">, co
     maxStepBytesRead: 0, createdAt: now, updatedAt: now,
   });
   await ctx.db.patch(conv._id, { activeSyncJobId: jobId, syncState: "syncing", updatedAt: now });
-  await ctx.scheduler.runAfter(0, internal.syncJobs.runStep, { jobId, lease: 1 });
+  await scheduleStep(ctx, jobId, 1, now);
   return jobId;
 }
 

@@ -15,7 +15,8 @@ import { sha256Hex } from "./hashing.js";
 import { applyEvents } from "./ingestApply.js";
 import type { IngestEvent } from "./ingestEvents.js";
 import { checkActor, findConversation } from "./scope.js";
-import { canMove, moveJob, publicState, TERMINAL } from "./syncJobState.js";
+import { canMove, moveJob, publicState, scheduleStep, TERMINAL } from "./syncJobState.js";
+import { STEP_WATCHDOG_MS } from "./watchdog.js";
 import { vCodedError, vJobState } from "./tables/sync.js";
 import { utf8Bytes } from "./text.js";
 import { paginated, vActor, vPaginationOpts, pageSize } from "./validators.js";
@@ -104,12 +105,30 @@ export const runStep = internalMutation({
         return null;
       }
     }
-    await ctx.scheduler.runAfter(0, internal.syncJobs.runStep, { jobId, lease: job.lease + 1 });
+    await scheduleStep(ctx, jobId, job.lease + 1, now);
     return null;
   },
 });
 
-async function onStepError(ctx: MutationCtx, job: Doc<"sync_jobs">, e: unknown, now: number) {
+/**
+ * Step `lease`'s watchdog: when the lease has not moved, that step failed as a whole (its transaction rolled back,
+ * e.g. by a Convex limit), so nothing recorded it or scheduled a retry. Retry it as a failed attempt, with half as
+ * many records per step (a step that broke a limit once would break it again at the same size).
+ */
+export const watchStep = internalMutation({
+  args: { jobId: v.id("sync_jobs"), lease: v.number() },
+  returns: v.null(),
+  handler: async (ctx, { jobId, lease }) => {
+    const job = await ctx.db.get(jobId);
+    if (job === null || job.lease !== lease || TERMINAL.has(job.state)) return null;
+    const stepRecords = Math.max(1, Math.floor((job.stepRecords ?? STEP_MAX_RECORDS) / 2));
+    const message = `step ${lease} did not finish within ${STEP_WATCHDOG_MS / 1000} s (rolled back as a whole, e.g. by a Convex limit); retrying with ${stepRecords} records per step`;
+    await onStepError(ctx, job, new Error(message), Date.now(), { stepRecords });
+    return null;
+  },
+});
+
+async function onStepError(ctx: MutationCtx, job: Doc<"sync_jobs">, e: unknown, now: number, patch: Partial<Doc<"sync_jobs">> = {}) {
   if (isCodedError(e)) {
     // Bad data: retrying cannot help. The step's writes were rolled back; fail with the data's own code.
     await moveJob(ctx, job, "failed", { lease: job.lease + 1, lastError: { code: e.data.code, message: e.data.message } });
@@ -120,12 +139,12 @@ async function onStepError(ctx: MutationCtx, job: Doc<"sync_jobs">, e: unknown, 
   const attempts = job.attempts + 1;
   const message = e instanceof Error ? e.message : String(e);
   if (attempts >= MAX_ATTEMPTS) {
-    await moveJob(ctx, job, "failed", { lease: job.lease + 1, attempts, lastError: { code: "E_SYNC_JOB_RETRIES_EXHAUSTED", message } });
+    await moveJob(ctx, job, "failed", { ...patch, lease: job.lease + 1, attempts, lastError: { code: "E_SYNC_JOB_RETRIES_EXHAUSTED", message } });
     return;
   }
   const retryAt = now + backoffMs(attempts);
-  if (await moveJob(ctx, job, "retry_wait", { lease: job.lease + 1, attempts, retryAt, lastError: { code: "E_SYNC_JOB_TRANSIENT", message } })) {
-    await ctx.scheduler.runAt(retryAt, internal.syncJobs.runStep, { jobId: job._id, lease: job.lease + 1 });
+  if (await moveJob(ctx, job, "retry_wait", { ...patch, lease: job.lease + 1, attempts, retryAt, lastError: { code: "E_SYNC_JOB_TRANSIENT", message } })) {
+    await scheduleStep(ctx, job._id, job.lease + 1, retryAt);
   }
 }
 
@@ -158,9 +177,10 @@ export const processChunks = internalMutation({
     let index = verify ? job.verifiedChunks : job.processedChunks;
     let offset = verify ? job.verifiedOffset : job.processedOffset;
     let chunks = 0, records = 0, bytes = 0;
-    while (index < job.totalChunks && chunks < STEP_MAX_CHUNKS && records < STEP_MAX_RECORDS && (chunks === 0 || bytes < STEP_MAX_BYTES)) {
+    const maxRecords = job.stepRecords ?? STEP_MAX_RECORDS;
+    while (index < job.totalChunks && chunks < STEP_MAX_CHUNKS && records < maxRecords && (chunks === 0 || bytes < STEP_MAX_BYTES)) {
       const c = await chunkAt(ctx, job, index);
-      const slice = c.records.slice(offset, offset + (STEP_MAX_RECORDS - records));
+      const slice = c.records.slice(offset, offset + (maxRecords - records));
       if (verify) await verifyRecords(ctx, conv, slice, index);
       else await applyEvents(ctx, conv, slice);
       chunks += 1;

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { api } from "./_generated/api.js";
+import { api, internal } from "./_generated/api.js";
+import type { Id } from "./_generated/dataModel.js";
 import schema from "./schema.js";
 import { initConvexTest } from "./testing.js";
 import { rootHash, sha256Hex } from "./hashing.js";
@@ -86,6 +87,44 @@ describe("sync sources: the whole flow", () => {
     expect(await t.query(api.syncJobs.get, { actor, jobId })).toMatchObject({ job: { state: "succeeded", processedRecords: 640, verifiedRecords: 640 } });
     const counts = await t.run(async (ctx) => [(await ctx.db.query("turns").collect()).length, (await ctx.db.query("messages").collect()).length]);
     expect(counts).toEqual([160, 320]);
+  });
+
+  it("a step rolled back as a whole is caught by its watchdog and retried with half the records per step", async () => {
+    const t = initConvexTest();
+    const sourceId = await begin(t);
+    const chunks = chunk(threadRecords("th", 160), 4096); // one chunk of 640 records
+    await uploadAll(t, sourceId, chunks);
+    const { jobId } = await t.mutation(api.syncSources.seal, { actor, sourceId, ...totals(chunks) });
+    // The first step never commits (as when its transaction breaks a Convex limit): nothing records it.
+    await t.run(async (ctx) => {
+      for (const f of await ctx.db.system.query("_scheduled_functions").collect()) {
+        if (f.name.includes("runStep") && f.state.kind === "pending") await ctx.scheduler.cancel(f._id);
+      }
+    });
+    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    const got = await t.query(api.syncJobs.get, { actor, jobId });
+    expect(got).toMatchObject({ job: { state: "succeeded", processedRecords: 640, verifiedRecords: 640, attempts: 0 } });
+    const job = await t.run(async (ctx) => await ctx.db.get(jobId as Id<"sync_jobs">));
+    expect(job?.stepRecords).toBe(125);
+    const counts = await t.run(async (ctx) => [(await ctx.db.query("turns").collect()).length, (await ctx.db.query("messages").collect()).length]);
+    expect(counts).toEqual([160, 320]);
+  });
+
+  it("steps lost again and again fail the job after the attempts run out; a watchdog of a moved lease does nothing", async () => {
+    const t = initConvexTest();
+    const sourceId = await begin(t);
+    const chunks = chunk(threadRecords("th", 10), 40);
+    await uploadAll(t, sourceId, chunks);
+    const { jobId } = await t.mutation(api.syncSources.seal, { actor, sourceId, ...totals(chunks) });
+    const id = jobId as Id<"sync_jobs">;
+    const lease = async () => (await t.run(async (ctx) => await ctx.db.get(id)))!.lease;
+    await t.mutation(internal.syncJobs.watchStep, { jobId: id, lease: 0 }); // an old lease: fenced off
+    expect(await lease()).toBe(1);
+    for (let i = 0; i < 8; i++) await t.mutation(internal.syncJobs.watchStep, { jobId: id, lease: await lease() });
+    const job = (await t.run(async (ctx) => await ctx.db.get(id)))!;
+    expect(job).toMatchObject({ state: "failed", attempts: 8, lastError: { code: "E_SYNC_JOB_RETRIES_EXHAUSTED" } });
+    expect(job.lastError?.message).toContain("did not finish");
+    expect(job.stepRecords).toBe(1);
   });
 
   it("sealing twice returns the same job; a restart with the same key finds the source and what it holds", async () => {

@@ -44,6 +44,7 @@ import type * as turns from "../turns.js";
 import type * as validators from "../validators.js";
 import type * as version from "../version.js";
 import type * as views from "../views.js";
+import type * as watchdog from "../watchdog.js";
 
 const fullApi: ApiFromModules<{
   conversations: typeof conversations;
@@ -76,6 +77,7 @@ const fullApi: ApiFromModules<{
   validators: typeof validators;
   version: typeof version;
   views: typeof views;
+  watchdog: typeof watchdog;
 }> = anyApi as any;
 
 /**

@@ -67,6 +67,7 @@ export const syncTables = {
     verifiedOffset: v.number(),
     verifiedRecords: v.number(),
     attempts: v.number(), // failed attempts of the current step
+    stepRecords: v.optional(v.number()), // records per step when lower than STEP_MAX_RECORDS (halved by the watchdog)
     retryAt: v.optional(v.number()),
     lastError: v.optional(vCodedError),
     maxStepBytesRead: v.number(), // the largest payload one step read: proof no step nears Convex's limits
