@@ -3,12 +3,13 @@
  *
  * convex-test runs the functions (validators, transactions, nested rollback, scheduler, transaction limits); this
  * module moves its storage into SQLite (store.ts) by patching its DatabaseFake:
- *  - reads go to SQLite: `db.get` by primary key, index ranges as key ranges of the index (streamed in batches when
- *    the transaction has not written the table), so a query's cost follows what it reads, not the table size;
+ *  - reads go to SQLite: `db.get` by primary key; queries, full table scans and `.paginate()` as key ranges of an
+ *    index, streamed in batches and merged with the transaction's own writes (visible.ts), so a query's cost
+ *    follows what it reads, not the table size;
  *  - a top-level commit of every component is one SQLite transaction, synced before the mutation returns: a
  *    `kill -9` loses nothing acknowledged and never leaves part of a mutation;
  *  - every query run records the index key ranges it read (ReadSet) and every commit the keys it wrote
- *    (WriteSet), so a subscription re-runs only when a commit wrote into a range it read;
+ *    (WriteSet), so a subscription re-runs only when a commit wrote into a range it read.
  * Pending writes of the running transaction stay in convex-test's in-memory write levels until the commit.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
@@ -206,7 +207,7 @@ export function installDurableStorage(dir: string) {
       if (!lazy.has(this)) lazy.set(this, new Map());
       const limit = query.operators.find((op: { limit?: number }) => "limit" in op)?.limit;
       lazy.get(this)!.set(id, {
-        entries: visibleEntries(S(), pendings.get(this._writes), found, source.order ?? "asc"),
+        entries: visibleEntries(S(), pendings.get(this._writes), found, source.order ?? "asc")[Symbol.iterator](),
         comp: this._componentPath,
         filters: query.operators.filter((op: object) => "filter" in op).map((op: { filter: unknown }) => op.filter),
         left: limit ?? Infinity,

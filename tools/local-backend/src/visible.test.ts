@@ -79,3 +79,18 @@ test("merged range = brute force, both orders, random writes over random committ
     }
   }
 });
+
+test("the view is taken when asked for: writes made while reading it do not change it", () => {
+  const comp = "c";
+  store.useSchema(comp, new Map([["rows", [{ name: "by_group_n", fields: ["group", "n"] }]]]));
+  const ix = store.indexesOf(comp, "rows", "by_group_n")[0].ix;
+  const fields = store.indexesOf(comp, "rows", "by_group_n")[0].fields;
+  const range = rangeOf(fields, [{ type: "Eq", fieldPath: "group", value: 9 }])!;
+  const pending = new Pending(store, comp);
+  pending.write("90001rows", { _id: "90001rows", _creationTime: 1, group: 9, n: 1 });
+  const view = visibleEntries(store, pending, { table: "rows", index: "by_group_n", ix, range }, "asc");
+  pending.write("90002rows", { _id: "90002rows", _creationTime: 2, group: 9, n: 2 });
+  pending.write("90001rows", null);
+  expect([...view].map((e) => e.id)).toEqual(["90001rows"]);
+  expect([...visibleEntries(store, pending, { table: "rows", index: "by_group_n", ix, range }, "asc")].map((e) => e.id)).toEqual(["90002rows"]);
+});

@@ -84,20 +84,24 @@ export class Pending {
 }
 
 /**
- * The entries of an index range as the running transaction sees them, in order: committed entries not shadowed by
- * its writes, merged by key with the documents it wrote that fall in the range. `doc` is set for written ones.
+ * The entries of an index range as the running transaction sees them now, in order: committed entries not shadowed
+ * by its writes, merged by key with the documents it wrote that fall in the range (`doc` set for those). The view
+ * is taken when this is called: writes made while the entries are being read do not change them.
  */
-export function* visibleEntries(store: Store, pending: Pending | undefined, found: Found, order: "asc" | "desc"): Generator<Entry> {
-  const committed = store.entries(found.ix, found.range, order);
+export function visibleEntries(store: Store, pending: Pending | undefined, found: Found, order: "asc" | "desc"): Iterable<Entry> {
   const written = pending?.table(found.table);
-  if (!pending || !written || written.size === 0) {
-    for (const row of committed) yield { key: row.key, id: row.id, doc: null };
-    return;
-  }
-  const mine = pending.range(found.table, found.index, found.range, order);
+  if (!pending || !written || written.size === 0) return plain(store, found, order);
+  return merged(store, new Set(written.keys()), pending.range(found.table, found.index, found.range, order), found, order);
+}
+
+function* plain(store: Store, found: Found, order: "asc" | "desc"): Generator<Entry> {
+  for (const row of store.entries(found.ix, found.range, order)) yield { key: row.key, id: row.id, doc: null };
+}
+
+function* merged(store: Store, written: Set<string>, mine: Entry[], found: Found, order: "asc" | "desc"): Generator<Entry> {
   const dir = order === "asc" ? 1 : -1;
   let j = 0;
-  for (const row of committed) {
+  for (const row of store.entries(found.ix, found.range, order)) {
     if (written.has(row.id)) continue;
     while (j < mine.length && Buffer.compare(mine[j].key, row.key) * dir < 0) yield mine[j++];
     yield { key: row.key, id: row.id, doc: null };
