@@ -134,6 +134,16 @@ describe("server requests", () => {
     expect(await t.query(api.requests.get, { actor, threadId: "th", turnId: "t1", requestId: "1" })).toMatchObject({ status: "expired" });
   });
 
+  it("a turn's end expires its own pending requests only, however many other turns have pending ones", async () => {
+    const { t, send } = await setup();
+    const others = Array.from({ length: 300 }, (_, i) => ({ type: "serverRequest", threadId: "th", turnId: "t0", requestId: `o${i}`, method: "item/fileChange/requestApproval", paramsJson: "{}", at }));
+    const all = [...others, { type: "serverRequest", threadId: "th", turnId: "t1", requestId: "mine", method: "item/fileChange/requestApproval", paramsJson: "{}", at }];
+    for (let seq = 0; seq < all.length; seq += 200) await send(seq, all.slice(seq, seq + 200) as IngestEvent[]);
+    await send(all.length, [{ type: "turnCompleted", threadId: "th", turnId: "t1", status: "completed", at }]);
+    expect(await t.query(api.requests.get, { actor, threadId: "th", turnId: "t1", requestId: "mine" })).toMatchObject({ status: "expired" });
+    expect(await t.query(api.requests.get, { actor, threadId: "th", turnId: "t0", requestId: "o299" })).toMatchObject({ status: "pending" });
+  });
+
   it("listPending is [] for a missing conversation", async () => {
     const t = initConvexTest();
     expect(await t.query(api.requests.listPending, { actor, conversationId: "missing" })).toEqual([]);

@@ -117,11 +117,12 @@ async function turnCompleted(ctx: MutationCtx, conv: Conv, e: Ev<"turnCompleted"
       .take(turn.itemCount + 1);
     for (const m of open) if (m.status === "streaming") await ctx.db.patch(m._id, { status: terminal, updatedAt: e.at });
   }
+  // The turn's own pending requests (Codex waits on each one, so a turn holds a handful at most).
   const pending = await ctx.db
     .query("server_requests")
-    .withIndex("actor_threadId_status", (q) => q.eq("actor", conv.actor).eq("threadId", e.threadId).eq("status", "pending"))
-    .take(256);
-  for (const r of pending) if (r.turnId === e.turnId) await ctx.db.patch(r._id, { status: "expired", answeredAt: e.at });
+    .withIndex("actor_threadId_turnId_status", (q) => q.eq("actor", conv.actor).eq("threadId", e.threadId).eq("turnId", e.turnId).eq("status", "pending"))
+    .take(1024);
+  for (const r of pending) await ctx.db.patch(r._id, { status: "expired", answeredAt: e.at });
 }
 
 async function itemPart(ctx: MutationCtx, conv: Conv, e: Ev<"item">) {

@@ -59,20 +59,23 @@ export async function startJob(ctx: MutationCtx, source: Doc<"sync_sources">, co
   return jobId;
 }
 
-/** A newer import replaces older live jobs of the same conversation (E_SYNC_JOB_CANCELLED_REPLACED). */
+/**
+ * A newer import replaces older live jobs of the same conversation (E_SYNC_JOB_CANCELLED_REPLACED). Each start
+ * cancels the live ones before it, so only the newest jobs of a conversation can be live: reading its 64 newest
+ * is enough.
+ */
 export async function cancelLiveJobs(ctx: MutationCtx, conv: Doc<"conversations">, now: number): Promise<void> {
-  for (const state of LIVE) {
-    const live = await ctx.db
-      .query("sync_jobs")
-      .withIndex("actor_state_createdAt", (q) => q.eq("actor", conv.actor).eq("state", state))
-      .take(64);
-    for (const job of live) {
-      if (job.conversationId !== conv._id) continue;
-      await moveJob(ctx, job, "cancelled", {
-        lease: job.lease + 1,
-        lastError: { code: "E_SYNC_JOB_CANCELLED_REPLACED", message: "a newer import of this conversation replaced this job" },
-      });
-    }
+  const recent = await ctx.db
+    .query("sync_jobs")
+    .withIndex("actor_conversationId_createdAt", (q) => q.eq("actor", conv.actor).eq("conversationId", conv._id))
+    .order("desc")
+    .take(64);
+  for (const job of recent) {
+    if (!LIVE.includes(job.state)) continue;
+    await moveJob(ctx, job, "cancelled", {
+      lease: job.lease + 1,
+      lastError: { code: "E_SYNC_JOB_CANCELLED_REPLACED", message: "a newer import of this conversation replaced this job" },
+    });
   }
   void now;
 }

@@ -24,7 +24,8 @@ export const requestTables = {
   })
     .index("actor_threadId_status", ["actor", "threadId", "status"])
     .index("actor_conversationId_status", ["actor", "conversationId", "status"])
-    .index("actor_threadId_turnId_requestId", ["actor", "threadId", "turnId", "requestId"]),
+    .index("actor_threadId_turnId_requestId", ["actor", "threadId", "turnId", "requestId"])
+    .index("actor_threadId_turnId_status", ["actor", "threadId", "turnId", "status"]),
 
   // Written by ingest (tokenUsage); read by getTokenUsage. One row per turn (the latest report wins).
   token_usage: defineTable({
