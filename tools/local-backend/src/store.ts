@@ -164,8 +164,8 @@ export class Store {
   // ---- reads ----
 
   /**
-   * A document by id. Recently read or written documents come from a cache of parsed documents (least recently
-   * used out first, bounded by their stored size); nothing may mutate a document it gets.
+   * A document by id. Recently read documents come from a cache of parsed documents (least recently used out
+   * first, bounded by their stored size; commits replace what they change); nothing may mutate a document it gets.
    */
   get(comp: string, id: string): Doc | null {
     const k = `${comp}\u0000${id}`;
@@ -199,11 +199,6 @@ export class Store {
       this.cache.delete(key);
       this.cachedBytes -= e.size;
     }
-  }
-
-  /** Ids of an index range in order, read in batches of 8, 16, … 512 entries. */
-  *scan(ix: number, range: KeyRange, order: "asc" | "desc"): Generator<string> {
-    for (const r of this.entries(ix, range, order)) yield r.id;
   }
 
   /** Entries (key and id) of an index range in order, read in batches of 8, 16, … 512. */
@@ -290,7 +285,11 @@ export class Store {
       this.cachedBytes = 0;
       throw e;
     }
-    for (const w of writes) this.remember(`${w.comp}\u0000${w.id}`, w.after, sizes.get(w) ?? 0);
+    // Written documents replace cached versions but are not added (bulk writes would only churn the cache).
+    for (const w of writes) {
+      const k = `${w.comp}\u0000${w.id}`;
+      if (this.cache.has(k)) this.remember(k, w.after, sizes.get(w) ?? 0);
+    }
   }
 
   close() {

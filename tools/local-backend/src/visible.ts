@@ -22,11 +22,14 @@ function lowerBound(arr: Entry[], key: Buffer): number {
   return lo;
 }
 
-/** The running transaction's writes of one component: latest version per id, and sorted keys per index. */
+/**
+ * The running transaction's writes of one component: latest version per id, and per index the written documents'
+ * keys in order, built the first time a query reads that index and kept up to date from then on (a transaction
+ * that only writes never computes them).
+ */
 export class Pending {
   private docs = new Map<string, Map<string, Doc | null>>();
-  private sorted = new Map<string, Entry[]>();
-  private keys = new Map<string, Map<string, Buffer>>();
+  private sorted = new Map<string, { arr: Entry[]; keys: Map<string, Buffer>; fields: string[] }>();
 
   constructor(
     private store: Store,
@@ -44,27 +47,7 @@ export class Pending {
     const table = tableOf(id);
     if (!this.docs.has(table)) this.docs.set(table, new Map());
     this.docs.get(table)!.set(id, doc);
-    for (const { name, fields } of this.store.indexesOf(this.comp, table)) {
-      const space = `${table}/${name}`;
-      let arr = this.sorted.get(space);
-      let keys = this.keys.get(space);
-      if (!arr || !keys) {
-        arr = [];
-        keys = new Map();
-        this.sorted.set(space, arr);
-        this.keys.set(space, keys);
-      }
-      const old = keys.get(id);
-      if (old) {
-        arr.splice(lowerBound(arr, old), 1);
-        keys.delete(id);
-      }
-      if (doc !== null) {
-        const key = keyOf(doc, fields);
-        arr.splice(lowerBound(arr, key), 0, { key, id, doc });
-        keys.set(id, key);
-      }
-    }
+    for (const [space, index] of this.sorted) if (space.startsWith(`${table}/`)) place(index, id, doc);
   }
 
   /** Ids written in `table` (deleted ones included): their committed versions are stale. */
@@ -74,12 +57,33 @@ export class Pending {
 
   /** Written documents of an index range, in order. */
   range(table: string, index: string, range: KeyRange, order: "asc" | "desc"): Entry[] {
-    const arr = this.sorted.get(`${table}/${index}`);
-    if (!arr || arr.length === 0) return [];
+    const space = `${table}/${index}`;
+    let built = this.sorted.get(space);
+    if (!built) {
+      const { fields } = this.store.indexesOf(this.comp, table, index)[0];
+      built = { arr: [], keys: new Map(), fields };
+      for (const [id, doc] of this.docs.get(table) ?? []) place(built, id, doc);
+      this.sorted.set(space, built);
+    }
+    const { arr } = built;
     const from = lowerBound(arr, range.lo);
     const to = range.hi === null ? arr.length : lowerBound(arr, range.hi);
     const out = arr.slice(from, Math.max(from, to));
     return order === "asc" ? out : out.reverse();
+  }
+}
+
+/** Put `doc` (null: remove `id`) at its key's place in a sorted index of written documents. */
+function place(index: { arr: Entry[]; keys: Map<string, Buffer>; fields: string[] }, id: string, doc: Doc | null) {
+  const old = index.keys.get(id);
+  if (old) {
+    index.arr.splice(lowerBound(index.arr, old), 1);
+    index.keys.delete(id);
+  }
+  if (doc !== null) {
+    const key = keyOf(doc, index.fields);
+    index.arr.splice(lowerBound(index.arr, key), 0, { key, id, doc });
+    index.keys.set(id, key);
   }
 }
 
