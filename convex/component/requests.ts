@@ -32,6 +32,8 @@ function toRequest(r: Doc<"server_requests">) {
   };
 }
 
+// A window, not a cut: the oldest pending requests come first, and answered or expired ones leave it, so the rest
+// follow (Codex waits on each request, so a conversation holds a handful at a time).
 const MAX_PENDING = 100;
 
 export async function listPendingFor(ctx: QueryCtx, conv: Doc<"conversations">) {
@@ -42,7 +44,7 @@ export async function listPendingFor(ctx: QueryCtx, conv: Doc<"conversations">) 
   return rows.map(toRequest);
 }
 
-/** Pending requests of a conversation (`[]` when it is missing or not the actor's), oldest first. */
+/** Pending requests of a conversation (`[]` when it is missing or not the actor's), oldest first, at most 100. */
 export const listPending = query({
   args: { actor: vActor, conversationId: v.string() },
   returns: v.array(vServerRequest),
