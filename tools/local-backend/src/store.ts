@@ -13,7 +13,6 @@ import { encodeKey, type KeyRange } from "./keys.js";
 export type Doc = Record<string, any> & { _id: string; _creationTime: number };
 /** Parsed documents kept in memory (by their stored JSON size). */
 const CACHE_BYTES = 64 * 1024 * 1024;
-export type IndexDef = { table: string; name: string; fields: string[] };
 export type Row = { key: Buffer; id: string };
 
 /** Only schema indexes carry user fields; every index key ends with `_creationTime` and `_id` (unique keys). */
@@ -55,7 +54,6 @@ export type Write = { comp: string; id: string; before: Doc | null; after: Doc |
 
 export class Store {
   readonly db: Database.Database;
-  private ixCache = new Map<string, { ix: number; fields: string[] }>();
   private tableIndexes = new Map<string, Array<{ name: string; ix: number; fields: string[] }>>();
   private s: Record<string, Database.Statement>;
 
@@ -89,7 +87,7 @@ export class Store {
       anyUserDoc: p("SELECT 1 FROM documents WHERE substr(tbl, 1, 1) <> '_' LIMIT 1").pluck(),
       getComp: p("SELECT next_id AS nextId, last_creation AS lastCreation FROM components WHERE path = ?"),
       putComp: p("INSERT OR REPLACE INTO components (path, next_id, last_creation) VALUES (?, ?, ?)"),
-      getIndex: p("SELECT ix, fields FROM indexes WHERE comp = ? AND tbl = ? AND name = ?"),
+      getIndex: p("SELECT ix FROM indexes WHERE comp = ? AND tbl = ? AND name = ?"),
       addIndex: p("INSERT INTO indexes (comp, tbl, name, fields) VALUES (?, ?, ?, ?)"),
       listIndexes: p("SELECT ix, tbl, name, fields FROM indexes WHERE comp = ?"),
       dropIndex: p("DELETE FROM indexes WHERE ix = ?"),
@@ -122,25 +120,17 @@ export class Store {
         this.s.dropEntries.run(row.ix);
         this.s.dropIndex.run(row.ix);
       }
-      this.ixCache.clear();
       this.tableIndexes.clear();
       for (const table of tables.keys()) this.indexesOf(comp, table);
     })();
   }
 
-  /** The index's number, creating (and filling) it on first use. */
-  index(comp: string, table: string, name: string, fields: string[]): number {
-    const cacheKey = `${comp}\u0000${table}\u0000${name}`;
-    const hit = this.ixCache.get(cacheKey);
-    if (hit) return hit.ix;
-    const row = this.s.getIndex.get(comp, table, name) as { ix: number; fields: string } | undefined;
-    let ix: number;
-    if (row) ix = row.ix;
-    else {
-      ix = Number(this.s.addIndex.run(comp, table, name, JSON.stringify(fields)).lastInsertRowid);
-      for (const doc of this.tableDocuments(comp, table)) this.s.putKey.run(ix, keyOf(doc, fields), doc._id);
-    }
-    this.ixCache.set(cacheKey, { ix, fields });
+  /** The index's number, creating (and filling) it on first use (`indexesOf` keeps the answer). */
+  private index(comp: string, table: string, name: string, fields: string[]): number {
+    const row = this.s.getIndex.get(comp, table, name) as { ix: number } | undefined;
+    if (row) return row.ix;
+    const ix = Number(this.s.addIndex.run(comp, table, name, JSON.stringify(fields)).lastInsertRowid);
+    for (const doc of this.tableDocuments(comp, table)) this.s.putKey.run(ix, keyOf(doc, fields), doc._id);
     return ix;
   }
 
