@@ -6,7 +6,7 @@
 import { convexTest } from "convex-test";
 import { makeFunctionReference } from "convex/server";
 import { ConvexError } from "convex/values";
-import { closeDurableStorage, exportDocuments, forgetScheduled, importDocuments, installDurableStorage, readSets, storedDocumentCount, takeWrites, unfinishedScheduledFunctions } from "./durable.js";
+import { closeDurableStorage, exportDocuments, forgetScheduled, importDocuments, installDurableStorage, readSets, takeWrites, unfinishedScheduledFunctions } from "./durable.js";
 import { ReadSet, type WriteSet } from "./readSet.js";
 import { limitModule, meterSyscall } from "./functionLimits.js";
 import { enforceDocumentLimits } from "./limits.js";
@@ -92,10 +92,9 @@ export class ConvexTestEngine implements Engine {
     } as typeof g.Convex;
   }
 
-  /** Durable engine: replay what is on disk and schedule again what had not run. */
+  /** Durable engine: schedule again what had not run when the process stopped (the data stays on disk). */
   async open(): Promise<void> {
     if (this.opts.kind !== "durable") return;
-    const loaded = storedDocumentCount();
     const pending = unfinishedScheduledFunctions();
     for (const { component, id, doc } of pending) {
       forgetScheduled(component, id);
@@ -105,7 +104,7 @@ export class ConvexTestEngine implements Engine {
         await ctx.scheduler.runAt(when, ref, doc.args[0]);
       });
     }
-    log("durable.loaded", { documents: loaded, rescheduled: pending.length, dir: this.opts.dataDir });
+    log("durable.opened", { rescheduled: pending.length, dir: this.opts.dataDir });
   }
 
   onWrite(listener: () => void): void {

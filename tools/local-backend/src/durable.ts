@@ -269,11 +269,6 @@ export function forgetScheduled(component: string, id: string) {
   if (before) S().commit([{ comp: component, id, before, after: null }], new Map());
 }
 
-/** Documents stored, per component (for the startup log). */
-export function storedDocumentCount(): number {
-  return (S().db.prepare("SELECT count(*) FROM documents").pluck().get() as number) ?? 0;
-}
-
 /** Every user document (system tables left out): `[component, table, doc]`, for `backend export`. */
 export function* exportDocuments(): Generator<[string, string, JSONValue]> {
   for (const row of S().allDocuments()) if (!row[1].startsWith("_")) yield row;
