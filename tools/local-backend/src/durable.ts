@@ -24,7 +24,7 @@ import { paginateIndex } from "./paginate.js";
 import { checkDocument } from "./limits.js";
 import { log } from "./log.js";
 import { ReadSet, WriteSet } from "./readSet.js";
-import { Store, tableOf, type Doc, type Write } from "./store.js";
+import { countersAfter, Store, tableOf, type Counters, type Doc, type Write } from "./store.js";
 import { Pending, visibleEntries, type Entry, type Found } from "./visible.js";
 
 /** The index key ranges a query reads, collected while it runs (per execution: async-local). */
@@ -89,7 +89,7 @@ function flush() {
   const writes = staged;
   staged = [];
   const s = S();
-  const counters = new Map<string, { nextId: number; lastCreation: number }>();
+  const counters = new Map<string, Counters>();
   for (const w of writes) {
     w.before = s.get(w.comp, w.id);
     const db = registry.get(w.comp);
@@ -286,12 +286,13 @@ export function importDocuments(rows: Array<[string, string, JSONValue]>): numbe
     checkDocument(table, doc);
     writes.push({ comp: c, id: doc._id, before: null, after: doc });
   }
-  const counters = new Map<string, { nextId: number; lastCreation: number }>();
+  const counters = new Map<string, Counters>();
   for (const w of writes) {
     const db = registry.get(w.comp);
-    db._nextDocId = Math.max(db._nextDocId, Number(w.id.match(/^[0-9]+/)![0]) + 1);
-    db._lastCreationTime = Math.max(db._lastCreationTime, w.after!._creationTime);
-    counters.set(w.comp, { nextId: db._nextDocId, lastCreation: db._lastCreationTime });
+    const c = countersAfter({ nextId: db._nextDocId, lastCreation: db._lastCreationTime }, w.after!);
+    db._nextDocId = c.nextId;
+    db._lastCreationTime = c.lastCreation;
+    counters.set(w.comp, c);
   }
   S().commit(writes, counters, (space, key) => written.add(space, key));
   return writes.length;

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { jsonToConvex, type JSONValue } from "convex/values";
 import { log } from "./log.js";
-import type { Doc, Store, Write } from "./store.js";
+import { countersAfter, type Counters, type Doc, type Store, type Write } from "./store.js";
 
 export function migrateLegacyLog(dir: string, store: Store) {
   const files = ["snapshot.jsonl", "wal.jsonl"].map((f) => join(dir, f)).filter(existsSync);
@@ -28,14 +28,13 @@ export function migrateLegacyLog(dir: string, store: Store) {
     }
   }
   const writes: Write[] = [];
-  const counters = new Map<string, { nextId: number; lastCreation: number }>();
+  const counters = new Map<string, Counters>();
   for (const [key, json] of latest) {
     if (json === null) continue;
     const [comp, id] = JSON.parse(key) as [string, string];
     const doc = jsonToConvex(json) as Doc;
     writes.push({ comp, id, before: store.get(comp, id), after: doc });
-    const c = counters.get(comp) ?? store.component(comp) ?? { nextId: 10000, lastCreation: 0 };
-    counters.set(comp, { nextId: Math.max(c.nextId, Number(id.match(/^[0-9]+/)![0]) + 1), lastCreation: Math.max(c.lastCreation, doc._creationTime) });
+    counters.set(comp, countersAfter(counters.get(comp) ?? store.component(comp) ?? { nextId: 10000, lastCreation: 0 }, doc));
   }
   store.commit(writes, counters);
   for (const file of files) renameSync(file, `${file}.migrated`);

@@ -49,6 +49,14 @@ CREATE TABLE IF NOT EXISTS index_entries (ix INTEGER NOT NULL, key BLOB NOT NULL
   PRIMARY KEY (ix, key)) WITHOUT ROWID;
 `;
 
+/** A component's id allocation: the next id counter, and the last creation time handed out. */
+export type Counters = { nextId: number; lastCreation: number };
+
+/** `c` moved past a document stored with its own id and creation time (import, migration). */
+export function countersAfter(c: Counters, doc: Doc): Counters {
+  return { nextId: Math.max(c.nextId, Number(doc._id.match(/^[0-9]+/)![0]) + 1), lastCreation: Math.max(c.lastCreation, doc._creationTime) };
+}
+
 /** One write of a commit: the document after (null = deleted) and before (null = inserted). */
 export type Write = { comp: string; id: string; before: Doc | null; after: Doc | null };
 
@@ -97,8 +105,8 @@ export class Store {
 
   // ---- components and indexes ----
 
-  component(path: string): { nextId: number; lastCreation: number } | null {
-    return (this.s.getComp.get(path) as { nextId: number; lastCreation: number } | undefined) ?? null;
+  component(path: string): Counters | null {
+    return (this.s.getComp.get(path) as Counters | undefined) ?? null;
   }
 
   private declared = new Map<string, Map<string, Array<{ name: string; fields: string[] }>>>();
@@ -242,7 +250,7 @@ export class Store {
    * Apply one commit in one SQLite transaction (durable when this returns) and report every index key it touched,
    * before and after, through `touched(space, key)`.
    */
-  commit(writes: Write[], counters: Map<string, { nextId: number; lastCreation: number }>, touched?: (space: string, key: Buffer) => void) {
+  commit(writes: Write[], counters: Map<string, Counters>, touched?: (space: string, key: Buffer) => void) {
     const sizes = new Map<Write, number>();
     const apply = this.db.transaction(() => {
       for (const w of writes) {
