@@ -64,7 +64,7 @@ export async function startJob(ctx: MutationCtx, source: Doc<"sync_sources">, co
  * cancels the live ones before it, so only the newest jobs of a conversation can be live: reading its 64 newest
  * is enough.
  */
-export async function cancelLiveJobs(ctx: MutationCtx, conv: Doc<"conversations">, now: number): Promise<void> {
+export async function cancelLiveJobs(ctx: MutationCtx, conv: Doc<"conversations">): Promise<void> {
   const recent = await ctx.db
     .query("sync_jobs")
     .withIndex("actor_conversationId_createdAt", (q) => q.eq("actor", conv.actor).eq("conversationId", conv._id))
@@ -77,5 +77,4 @@ export async function cancelLiveJobs(ctx: MutationCtx, conv: Doc<"conversations"
       lastError: { code: "E_SYNC_JOB_CANCELLED_REPLACED", message: "a newer import of this conversation replaced this job" },
     });
   }
-  void now;
 }

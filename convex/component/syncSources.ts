@@ -192,7 +192,7 @@ export const seal = mutation({
     if (root !== args.rootHash) fail("E_SYNC_ROOT_HASH_MISMATCH", "the root hash does not match the stored chunks", { expected: args.rootHash, actual: root });
     const now = Date.now();
     const conv = (await ctx.db.get(s.conversationId))!;
-    await cancelLiveJobs(ctx, conv, now);
+    await cancelLiveJobs(ctx, conv);
     const jobId = await startJob(ctx, s, conv, { chunks: metas.length, records, bytes }, now);
     await ctx.db.patch(s._id, { state: "sealed", sealedAt: now, totalChunks: metas.length, totalRecords: records, totalBytes: bytes, rootHash: root, jobId });
     return { jobId: jobId as string, scheduled: true };
