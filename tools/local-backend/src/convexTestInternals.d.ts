@@ -4,8 +4,6 @@ import "convex-test";
 
 declare module "convex-test" {
   export const __DatabaseFake: { prototype: Record<string, any> };
-  export function __evaluateRangeFilter(doc: unknown, expr: unknown): boolean;
   export function __evaluateFilter(doc: unknown, filter: unknown): boolean;
-  export function __evaluateFieldPath(fieldPath: string, doc: unknown): unknown;
   export function __tableNameFromId(id: string): string | null;
 }

@@ -36,8 +36,4 @@ export class WriteSet {
   merge(other: WriteSet) {
     for (const [space, keys] of other.keys) for (const k of keys) this.add(space, k);
   }
-
-  get empty(): boolean {
-    return this.keys.size === 0;
-  }
 }
