@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { makeFunctionReference } from "convex/server";
 import { contract } from "../contract/hostContract.js";
 import componentSchema from "../component/schema.js";
-import { initAppTest } from "./testing.js";
+import { initAppTest } from "../testing/app.js";
 
 const ALICE = { subject: "alice", issuer: "https://dev.codex-convex.local", tokenIdentifier: "https://dev.codex-convex.local|alice" };
 const BOB = { subject: "bob", issuer: "https://dev.codex-convex.local", tokenIdentifier: "https://dev.codex-convex.local|bob" };

@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { initAppTest } from "./testing.js";
+import { initAppTest } from "../testing/app.js";
 import { api } from "./_generated/api.js";
 
 it("the app reaches the mounted component", async () => {

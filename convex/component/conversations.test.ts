@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { api } from "./_generated/api.js";
-import { initConvexTest } from "./testing.js";
+import { initConvexTest } from "../testing/component.js";
 
 const alice = "issuer|alice";
 const bob = "issuer|bob";

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { api, internal } from "./_generated/api.js";
 import schema from "./schema.js";
-import { initConvexTest } from "./testing.js";
+import { initConvexTest } from "../testing/component.js";
 import { ACTOR_INDEX, NOT_THREAD_SCOPED, plan, tablesOf } from "./deletionPlan.js";
 import { rootHash, sha256Hex } from "./hashing.js";
 
@@ -203,7 +203,7 @@ describe("deletion steps stay within Convex's read limit", () => {
 
   it("a thread holding 20 MB of import chunks is deleted in byte-bounded steps", async () => {
     const { convexTest } = await import("convex-test");
-    const { modules } = await import("./testing.js");
+    const { modules } = await import("../testing/component.js");
     const t = convexTest({ schema, modules, transactionLimits: true });
     await t.mutation(api.conversations.syncOpenBinding, { actor: alice, threadId: "big" });
     const { source } = await t.mutation(api.syncSources.start, { actor: alice, threadId: "big", idempotencyKey: "big" });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { initConvexTest } from "./testing.js";
+import { initConvexTest } from "../testing/component.js";
 import { api } from "./_generated/api.js";
 import { CONTRACT_VERSION } from "./version.js";
 

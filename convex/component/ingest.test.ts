@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { api } from "./_generated/api.js";
-import { initConvexTest } from "./testing.js";
+import { initConvexTest } from "../testing/component.js";
 import type { IngestEvent } from "./ingestEvents.js";
 
 const actor = "issuer|alice";

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { api, internal } from "./_generated/api.js";
 import type { Id } from "./_generated/dataModel.js";
 import schema from "./schema.js";
-import { initConvexTest } from "./testing.js";
+import { initConvexTest } from "../testing/component.js";
 import { rootHash, sha256Hex } from "./hashing.js";
 
 const actor = "issuer|alice";

@@ -14,7 +14,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const TEMPLATES = join(ROOT, "node_modules/convex/dist/esm/cli/codegen_templates");
 const tpl = async (name: string) => await import(pathToFileURL(join(TEMPLATES, name)).href);
 
-const EXCLUDED = new Set(["schema.ts", "convex.config.ts", "auth.config.ts", "testing.ts", "actor.ts"]);
+const EXCLUDED = new Set(["schema.ts", "convex.config.ts", "auth.config.ts", "actor.ts"]);
 
 function listModules(dir: string): string[] {
   const out: string[] = [];
@@ -104,7 +104,11 @@ export type DataModel = DataModelFromSchemaDefinition<typeof schema>;
 `;
 }
 
-async function render(kind: "component" | "app", dir: string): Promise<Record<string, string>> {
+async function render(
+  kind: "component" | "app",
+  dir: string,
+  componentImport = "../../component/_generated/component.js",
+): Promise<Record<string, string>> {
   const { apiCodegen } = await tpl("api.js");
   const { componentServerTS } = await tpl("component_server.js");
   const modules = listModules(dir);
@@ -115,7 +119,7 @@ async function render(kind: "component" | "app", dir: string): Promise<Record<st
   } else {
     api = api.replace(
       'import { anyApi, componentsGeneric } from "convex/server";',
-      'import { anyApi, componentsGeneric } from "convex/server";\nimport type { ComponentApi } from "../../component/_generated/component.js";',
+      `import { anyApi, componentsGeneric } from "convex/server";\nimport type { ComponentApi } from "${componentImport}";`,
     );
     api += '\nexport const components = componentsGeneric() as unknown as {\n  codexConvex: ComponentApi<"codexConvex">;\n};\n';
   }
@@ -137,7 +141,19 @@ async function render(kind: "component" | "app", dir: string): Promise<Record<st
   return out;
 }
 
+/** `--app-dir DIR`: write _generated/ for a consumer's app (convex/ folder) that mounts the published package. */
+async function writeConsumerApp(dir: string) {
+  const gen = join(dir, "_generated");
+  mkdirSync(gen, { recursive: true });
+  for (const [name, text] of Object.entries(await render("app", dir, "codex-convex/_generated/component.js"))) {
+    writeFileSync(join(gen, name), text);
+  }
+  console.error(`✓ codegen written to ${gen}`);
+}
+
 async function main() {
+  const appDirAt = process.argv.indexOf("--app-dir");
+  if (appDirAt >= 0) return await writeConsumerApp(process.argv[appDirAt + 1]);
   const check = process.argv.includes("--check");
   const problems: string[] = [];
   for (const kind of ["component", "app"] as const) {

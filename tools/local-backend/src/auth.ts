@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { join } from "node:path";
 import type { Caller, Identity } from "./engine.js";
-import { authConfig } from "./modules.gen.js";
+import { loadAuthConfig } from "./modules.gen.js";
 
 export const DEV_ISSUER = "https://dev.codex-convex.local";
 const DEV_KID = "codex-convex-dev-1";
@@ -66,6 +66,10 @@ export class Auth {
   static async load(dataDir: string): Promise<Auth> {
     const { jwks } = await ensureDevKeys(join(dataDir, "dev-keys"));
     const adminKey = ensureAdminKey(dataDir);
+    // The local backend is the dev issuer's home: auth.config.ts falls back to it only when this is set (on a
+    // real deployment, missing issuer settings fail the deploy instead).
+    process.env.CODEX_CONVEX_DEV_AUTH ??= "1";
+    const authConfig = await loadAuthConfig();
     const providers = ((authConfig as { providers?: Provider[] }).providers ?? []).map((p) => ({
       issuer: (p.issuer ?? p.domain ?? "").replace(/\/$/, ""),
       audience: p.applicationID,
