@@ -103,6 +103,21 @@ describe("deletion jobs", () => {
     expect(after.conversations.filter((c) => c._id === convA)).toHaveLength(0);
   });
 
+  it("a step that is only late (Convex's scheduler lagging) spends no attempt and keeps its batch", async () => {
+    const t = initConvexTest();
+    await world(t);
+    const job = await t.mutation(api.threads.deleteCascade, { actor: alice, threadId: "thA", batchSize: 8 });
+    const id = job.jobId as any;
+    const step = await t.run(async (ctx) => (await ctx.db.system.query("_scheduled_functions").collect()).find((f) => f.name.includes("deletion") && f.name.includes("runStep") && f.state.kind === "pending")!);
+    const before = (await t.run(async (ctx) => await ctx.db.get(id))) as any;
+    for (let i = 0; i < 2; i++) await t.mutation(internal.deletion.watchStep, { jobId: id, lease: before.lease, stepId: step._id });
+    const after = (await t.run(async (ctx) => await ctx.db.get(id))) as any;
+    expect(after).toMatchObject({ lease: before.lease, batchSize: 8 });
+    expect(after.attempts ?? 0).toBe(0);
+    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    expect(await t.run(async (ctx) => await ctx.db.get(id))).toMatchObject({ phase: "completed", batchSize: 8, attempts: 0 });
+  });
+
   it("steps lost again and again fail the deletion after the attempts run out", async () => {
     const t = initConvexTest();
     await world(t);

@@ -14,7 +14,7 @@ import { fail } from "./errors.js";
 import { plan, type Range, type Target } from "./deletionPlan.js";
 import { checkActor } from "./scope.js";
 import { LIVE, moveJob } from "./syncJobState.js";
-import { scheduleWatched, STEP_WATCHDOG_MS } from "./watchdog.js";
+import { scheduleWatched, STEP_WATCHDOG_MS, stepFate, vStepId, watchAgain } from "./watchdog.js";
 import { vDeletionPhase, vDeletionTarget } from "./tables/deletion.js";
 
 export const DEFAULT_GRACE_MS = 10 * 60 * 1000;
@@ -218,16 +218,20 @@ async function scheduleStep(ctx: MutationCtx, jobId: Id<"deletion_jobs">, lease:
 }
 
 /**
- * Step `lease`'s watchdog: when the lease has not moved, the step failed as a whole (its transaction rolled back,
+ * Step `lease`'s watchdog: when the lease has not moved and the step is not merely late, the step failed as a whole (its transaction rolled back,
  * e.g. by a Convex limit), so nothing recorded it or scheduled a retry. Retry it as a failed attempt with half the
  * batch (a step that broke a limit once would break it again at the same size).
  */
 export const watchStep = internalMutation({
-  args: { jobId: v.id("deletion_jobs"), lease: v.number() },
+  args: { jobId: v.id("deletion_jobs"), lease: v.number(), stepId: vStepId },
   returns: v.null(),
-  handler: async (ctx, { jobId, lease }) => {
+  handler: async (ctx, { jobId, lease, stepId }) => {
     const job = await ctx.db.get(jobId);
     if (job === null || job.lease !== lease || (job.phase !== "scheduled" && job.phase !== "running")) return null;
+    if ((await stepFate(ctx, stepId)) === "late") {
+      await watchAgain(ctx, internal.deletion.watchStep, { jobId, lease, stepId });
+      return null;
+    }
     const batchSize = Math.max(1, Math.floor(job.batchSize / 2));
     await retryOrFail(ctx, job, `step ${lease} did not finish within ${STEP_WATCHDOG_MS / 1000} s (rolled back as a whole, e.g. by a Convex limit); retrying with batches of ${batchSize}`, { batchSize });
     return null;

@@ -16,7 +16,7 @@ import { applyEvents } from "./ingestApply.js";
 import type { IngestEvent } from "./ingestEvents.js";
 import { checkActor, findConversation } from "./scope.js";
 import { canMove, moveJob, publicState, scheduleStep, TERMINAL } from "./syncJobState.js";
-import { STEP_WATCHDOG_MS } from "./watchdog.js";
+import { STEP_WATCHDOG_MS, stepFate, vStepId, watchAgain } from "./watchdog.js";
 import { vCodedError, vJobState } from "./tables/sync.js";
 import { utf8Bytes } from "./text.js";
 import { paginated, vActor, vPaginationOpts, pageSize } from "./validators.js";
@@ -111,16 +111,21 @@ export const runStep = internalMutation({
 });
 
 /**
- * Step `lease`'s watchdog: when the lease has not moved, that step failed as a whole (its transaction rolled back,
- * e.g. by a Convex limit), so nothing recorded it or scheduled a retry. Retry it as a failed attempt, with half as
- * many records per step (a step that broke a limit once would break it again at the same size).
+ * Step `lease`'s watchdog: when the lease has not moved and the step is not merely late (see watchdog.ts), that step
+ * failed as a whole (its transaction rolled back, e.g. by a Convex limit), so nothing recorded it or scheduled a
+ * retry. Retry it as a failed attempt, with half as many records per step (a step that broke a limit once would
+ * break it again at the same size).
  */
 export const watchStep = internalMutation({
-  args: { jobId: v.id("sync_jobs"), lease: v.number() },
+  args: { jobId: v.id("sync_jobs"), lease: v.number(), stepId: vStepId },
   returns: v.null(),
-  handler: async (ctx, { jobId, lease }) => {
+  handler: async (ctx, { jobId, lease, stepId }) => {
     const job = await ctx.db.get(jobId);
     if (job === null || job.lease !== lease || TERMINAL.has(job.state)) return null;
+    if ((await stepFate(ctx, stepId)) === "late") {
+      await watchAgain(ctx, internal.syncJobs.watchStep, { jobId, lease, stepId });
+      return null;
+    }
     const stepRecords = Math.max(1, Math.floor((job.stepRecords ?? STEP_MAX_RECORDS) / 2));
     const message = `step ${lease} did not finish within ${STEP_WATCHDOG_MS / 1000} s (rolled back as a whole, e.g. by a Convex limit); retrying with ${stepRecords} records per step`;
     await onStepError(ctx, job, new Error(message), Date.now(), { stepRecords });

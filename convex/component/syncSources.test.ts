@@ -110,6 +110,24 @@ describe("sync sources: the whole flow", () => {
     expect(counts).toEqual([160, 320]);
   });
 
+  it("a step that is only late (Convex's scheduler lagging) spends no attempt and keeps its size", async () => {
+    const t = initConvexTest();
+    const sourceId = await begin(t);
+    const chunks = chunk(threadRecords("th", 10), 40);
+    await uploadAll(t, sourceId, chunks);
+    const { jobId } = await t.mutation(api.syncSources.seal, { actor, sourceId, ...totals(chunks) });
+    const id = jobId as Id<"sync_jobs">;
+    const step = await t.run(async (ctx) => (await ctx.db.system.query("_scheduled_functions").collect()).find((f) => f.name.includes("runStep") && f.state.kind === "pending")!);
+    const job = (await t.run(async (ctx) => await ctx.db.get(id)))!;
+    // Its watchdog fires while the step is still pending: twice, as a long lag would make it.
+    for (let i = 0; i < 2; i++) await t.mutation(internal.syncJobs.watchStep, { jobId: id, lease: job.lease, stepId: step._id });
+    const after = (await t.run(async (ctx) => await ctx.db.get(id)))!;
+    expect(after).toMatchObject({ lease: job.lease, attempts: 0, state: job.state });
+    expect(after.stepRecords).toBe(job.stepRecords);
+    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    expect(await t.query(api.syncJobs.get, { actor, jobId })).toMatchObject({ job: { state: "succeeded", attempts: 0, processedRecords: 40 } });
+  });
+
   it("steps lost again and again fail the job after the attempts run out; a watchdog of a moved lease does nothing", async () => {
     const t = initConvexTest();
     const sourceId = await begin(t);

@@ -95,6 +95,7 @@ async def test_bad_token_gets_auth_error_on_the_socket(backend: LocalBackend) ->
 
 @pytest.mark.parametrize("claims", [
     {"ttl_s": -60},  # expired
+    {"ttl_s": None},  # no expiry: Convex refuses it (a leaked token would be valid forever)
     {"audience": "someone-else"},
     {"issuer": "https://evil.example"},
 ])
@@ -104,6 +105,38 @@ async def test_tokens_failing_verification_are_refused(backend: LocalBackend, cl
         await ws.send(json.dumps(CONNECT))
         await ws.send(json.dumps({"type": "Authenticate", "baseVersion": 0, "tokenType": "User", "value": token}))
         assert (await recv(ws))["type"] == "AuthError"
+
+
+async def test_a_token_expiring_on_an_open_socket_ends_it_with_an_auth_error(backend: LocalBackend) -> None:
+    token = mint_dev_token(backend.data_dir, "alice", ttl_s=2)
+    async with websockets.connect(ws_url(backend)) as ws:
+        await ws.send(json.dumps(CONNECT))
+        await ws.send(json.dumps({"type": "Authenticate", "baseVersion": 0, "tokenType": "User", "value": token}))
+        await ws.send(json.dumps({"type": "ModifyQuerySet", "baseVersion": 0, "newVersion": 1, "modifications": [
+            {"type": "Add", "queryId": 0, "udfPath": "diagnostics.js:whoami", "args": [{}]}]}))
+        assert (await recv(ws))["type"] == "Transition"
+        assert (await recv(ws))["type"] == "Transition"
+        # Nothing sent: the token lapses on its own and the server says so (Convex: TokenExpired), then closes.
+        msg = await recv(ws, timeout_s=6)
+        assert msg == {"type": "AuthError", "error": "Convex token identity expired", "baseVersion": 1,
+                       "authUpdateAttempted": False}
+        with pytest.raises(websockets.ConnectionClosed):
+            await recv(ws)
+
+
+async def test_a_token_renewed_before_expiry_keeps_the_socket(backend: LocalBackend) -> None:
+    async with websockets.connect(ws_url(backend)) as ws:
+        await ws.send(json.dumps(CONNECT))
+        for version in range(3):  # three 2-second tokens, each replaced a second before it lapses
+            token = mint_dev_token(backend.data_dir, "alice", ttl_s=2)
+            await ws.send(json.dumps({"type": "Authenticate", "baseVersion": version, "tokenType": "User",
+                                      "value": token}))
+            assert (await recv(ws))["type"] == "Transition"
+            await anyio.sleep(1)
+        await ws.send(json.dumps({"type": "ModifyQuerySet", "baseVersion": 0, "newVersion": 1, "modifications": [
+            {"type": "Add", "queryId": 0, "udfPath": "diagnostics.js:whoami", "args": [{}]}]}))
+        got = await recv(ws)
+        assert got["type"] == "Transition" and got["modifications"][0]["value"]["subject"] == "alice"
 
 
 async def test_valid_token_bumps_identity_version(backend: LocalBackend) -> None:

@@ -51,7 +51,11 @@ const exposeConvexTestInternals = {
   setup(b) {
     b.onLoad({ filter: /convex-test[\\/]dist[\\/]index\.js$/ }, async (args) => {
       const { readFile } = await import("node:fs/promises");
-      const text = await readFile(args.path, "utf8");
+      let text = await readFile(args.path, "utf8");
+      // `--scheduler-lag-ms`: scheduled functions run late, as Convex's scheduler can under load (main.ts sets it).
+      const timer = "return globalOverridesStorage.exit(() => globalThis.setTimeout(cb, ms));";
+      if (!text.includes(timer)) throw new Error("convex-test changed: cannot hook its scheduler for --scheduler-lag-ms");
+      text = text.replace(timer, "return globalOverridesStorage.exit(() => globalThis.setTimeout(cb, ms + (globalThis.__schedulerLagMs?.() ?? 0)));");
       return {
         contents: text + "\nexport { DatabaseFake as __DatabaseFake, evaluateFilter as __evaluateFilter, " +
           "tableNameFromId as __tableNameFromId };\n",

@@ -68,10 +68,12 @@ class LocalBackend:
 
     :param port: 0 lets the backend pick a free port.
     :param detach: keep running after this Python process exits (``codex-convex backend start``).
+    :param scheduler_lag_ms: fault injection: scheduled functions run this much late (``(lo, hi)``: at random).
     """
 
     def __init__(self, data_dir: Path, *, port: int = 0, engine: str = "durable", verbose: bool = False,
-                 log_file: Path | None = None, detach: bool = False, ping_ms: int | None = None) -> None:
+                 log_file: Path | None = None, detach: bool = False, ping_ms: int | None = None,
+                 scheduler_lag_ms: tuple[int, int] | None = None) -> None:
         self.data_dir = data_dir
         self.port = port
         self.engine = engine
@@ -79,6 +81,7 @@ class LocalBackend:
         self.log_file = log_file or data_dir / "backend.log"
         self.detach = detach
         self.ping_ms = ping_ms
+        self.scheduler_lag_ms = scheduler_lag_ms
         self.process: subprocess.Popen[bytes] | None = None
         self.info: BackendInfo | None = None
         self._log: IO[bytes] | None = None
@@ -96,6 +99,8 @@ class LocalBackend:
             args.append("--verbose")
         if self.ping_ms is not None:
             args += ["--ping-ms", str(self.ping_ms)]
+        if self.scheduler_lag_ms is not None:
+            args += ["--scheduler-lag-ms", f"{self.scheduler_lag_ms[0]}..{self.scheduler_lag_ms[1]}"]
         self._log = self.log_file.open("ab")
         self.process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self._log, stdin=subprocess.DEVNULL,
                                         start_new_session=self.detach)

@@ -14,6 +14,7 @@ import httpx
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from ..errors import ConvexApiError, ConvexAuthError, ConvexTransportError
+from .auth import TokenProvider, TokenSource
 from .encoding import from_convex_json, to_convex_json
 from .errors import error_from_data
 
@@ -28,27 +29,29 @@ class ConvexHttp:
     """One deployment over HTTP; use ``async with`` or call :meth:`aclose`.
 
     :param url: deployment URL (``http://127.0.0.1:3210`` or ``https://x.convex.cloud``).
-    :param token: a user JWT, sent as ``Authorization: Bearer``.
+    :param token: a user JWT (sent as ``Authorization: Bearer``), or a callable returning one, or a shared
+        :class:`TokenProvider`: asked again before the token expires and once after a 401 (then the call is retried:
+        a refused token means nothing ran).
     :param admin_key: an admin key, sent as ``Authorization: Convex`` (operator calls).
     """
 
-    def __init__(self, url: str, *, token: str | None = None, admin_key: str | None = None,
+    def __init__(self, url: str, *, token: TokenSource | TokenProvider | None = None, admin_key: str | None = None,
                  timeout_s: float = 60.0, client: httpx.AsyncClient | None = None) -> None:
         self.url = url.rstrip("/")
-        self._token = token
+        self.tokens = token if isinstance(token, TokenProvider) else TokenProvider(token)
         self._admin_key = admin_key
         self._client = client or httpx.AsyncClient(timeout=timeout_s, limits=httpx.Limits(max_keepalive_connections=8))
         self.calls = 0  # how many calls reached the server (benchmarks count write cost with it)
 
-    def set_auth(self, token: str | None) -> None:
-        self._token = token
+    def set_auth(self, token: TokenSource | None) -> None:
+        self.tokens = TokenProvider(token)
 
-    def _headers(self) -> dict[str, str]:
+    def _headers(self, token: str | None) -> dict[str, str]:
         h = {"Content-Type": "application/json", "Convex-Client": "codex-convex-python"}
         if self._admin_key:
             h["Authorization"] = f"Convex {self._admin_key}"
-        elif self._token:
-            h["Authorization"] = f"Bearer {self._token}"
+        elif token:
+            h["Authorization"] = f"Bearer {token}"
         return h
 
     async def query(self, path: str, args: dict[str, Any] | None = None) -> Any:
@@ -62,6 +65,15 @@ class ConvexHttp:
 
     async def _call(self, kind: Kind, path: str, args: dict[str, Any] | None) -> Any:
         body = json.dumps({"path": path, "args": to_convex_json(args or {}), "format": "convex_encoded_json"})
+        token = await self.tokens.current()
+        resp = await self._post(kind, path, body, token)
+        if resp.status_code == 401 and self.tokens.refreshable and not self._admin_key:
+            # Refused before anything ran (an expired or revoked token): ask the provider once more and retry.
+            resp = await self._post(kind, path, body, await self.tokens.refresh(stale=token))
+        self.calls += 1
+        return self._decode(kind, path, resp)
+
+    async def _post(self, kind: Kind, path: str, body: str, token: str | None) -> httpx.Response:
         retry_on: type[BaseException] | tuple[type[BaseException], ...] = (
             httpx.TransportError if kind == "query" else (httpx.ConnectError, httpx.ConnectTimeout))
         try:
@@ -69,11 +81,10 @@ class ConvexHttp:
                                                stop=stop_after_attempt(RETRY_ATTEMPTS),
                                                wait=wait_exponential_jitter(multiplier=0.05, max=2.0), reraise=True):
                 with attempt:
-                    resp = await self._client.post(f"{self.url}/api/{kind}", content=body, headers=self._headers())
+                    return await self._client.post(f"{self.url}/api/{kind}", content=body, headers=self._headers(token))
         except httpx.TransportError as exc:
             raise ConvexTransportError(f"{kind} {path}: cannot reach {self.url}: {exc!r}") from exc
-        self.calls += 1
-        return self._decode(kind, path, resp)
+        raise AssertionError("unreachable: tenacity reraises")
 
     @staticmethod
     def _decode(kind: Kind, path: str, resp: httpx.Response) -> Any:

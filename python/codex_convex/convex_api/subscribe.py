@@ -2,18 +2,22 @@
 GIL while waiting). Never mix with its sync ``next()``; every wait here has a deadline.
 
 The official client never raises on a refused token (it reconnects forever), so :meth:`Subscriber.watch` first
-runs the query once over HTTP, which raises typed errors for a bad URL, token or argument.
+runs the query once over HTTP, which raises typed errors for a bad URL, token or argument. Tokens that expire are
+renewed by :meth:`Subscriber.keep_auth_fresh` (run it beside the subscriptions); when no fresh token can be had,
+every watch ends with :class:`ConvexAuthError` instead of waiting on a socket that reconnects forever.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import anyio
 import convex
 
-from ..errors import ConvexApiError, RpcTimeoutError
+from ..errors import ConvexApiError, ConvexAuthError, RpcTimeoutError
+from .auth import TokenProvider, TokenSource, jwt_expiry
 from .errors import error_from_data
 from .http import ConvexHttp
 
@@ -42,37 +46,91 @@ def _convex_args(v: Any) -> Any:
 class Subscriber:
     """One official client for one deployment and identity."""
 
-    def __init__(self, url: str, *, token: str | None = None, http: ConvexHttp | None = None) -> None:
+    def __init__(self, url: str, *, token: TokenSource | TokenProvider | None = None,
+                 http: ConvexHttp | None = None) -> None:
         self.url = url
-        self._token = token
+        # One provider for HTTP calls and the socket: a token renewed by either is used by both.
+        self.tokens = (token if isinstance(token, TokenProvider)
+                       else http.tokens if http is not None and token is None
+                       else TokenProvider(token))
         self._client = convex.ConvexClient(url)
-        if token:
-            self._client.set_auth(token)
+        self._pushed: str | None = None
+        if self.tokens.cached:
+            self._push(self.tokens.cached)
         self._http = http
+        self._watches: set[anyio.CancelScope] = set()
+        self._auth_failure: ConvexAuthError | None = None
+
+    def _push(self, token: str) -> None:
+        if token != self._pushed:
+            self._client.set_auth(token)
+            self._pushed = token
+
+    async def keep_auth_fresh(self) -> None:
+        """Renew the socket's token before it expires, for as long as this runs (in the owner's task group).
+        Returns at once for a fixed token. When the provider fails or only has an expired token, every watch of
+        this subscriber ends with :class:`ConvexAuthError` (``E_AUTH_TOKEN_PROVIDER`` / ``E_AUTH_TOKEN_EXPIRED``)."""
+        if not self.tokens.refreshable:
+            return
+        while True:
+            due = self.tokens.renew_at()
+            if due is not None:
+                await anyio.sleep(max(0.0, due - time.time()))
+            elif self.tokens.cached is not None:
+                return  # a token without `exp`: nothing to renew
+            try:
+                token = await self.tokens.current()
+                exp, _ = jwt_expiry(token or "")
+                if token is None or (exp is not None and exp <= time.time()):
+                    raise ConvexAuthError("the token provider gave no token that is still valid",
+                                          code="E_AUTH_TOKEN_EXPIRED")
+            except ConvexAuthError as exc:
+                self._auth_failure = exc
+                for scope in list(self._watches):
+                    scope.cancel()
+                return
+            self._push(token)
+            renew = self.tokens.renew_at()
+            if renew is not None and renew <= time.time():  # a token near its end and no newer one: retry soon
+                await anyio.sleep(min(1.0, max(0.05, (exp or time.time()) - time.time())))
 
     async def watch(self, path: str, args: dict[str, Any] | None = None) -> AsyncIterator[Any]:
         """Every new result of the query (the first is its current value). Duplicates of the last value are skipped.
 
         :raises ConvexApiError: the query failed (first over HTTP, or later on the subscription).
         """
-        probe = self._http or ConvexHttp(self.url, token=self._token)
+        if self._auth_failure is not None:
+            raise self._auth_failure
+        probe = self._http or ConvexHttp(self.url, token=self.tokens)
         try:
             await probe.query(path, args)
         finally:
             if self._http is None:
                 await probe.aclose()
+        token = await self.tokens.current()
+        if token:
+            self._push(token)
         sub = self._client.subscribe(path, _convex_args(args or {}))
         last: Any = object()
         try:
             while True:
+                if self._auth_failure is not None:
+                    raise self._auth_failure
+                scope = anyio.CancelScope()  # cancelled by keep_auth_fresh when no valid token can be had
+                self._watches.add(scope)
                 try:
-                    value = _plain(await sub.__anext__())
+                    with scope:
+                        value = _plain(await sub.__anext__())
+                    if scope.cancelled_caught:
+                        continue
                 except convex.ConvexError as exc:
                     raise error_from_data(str(exc), _plain(exc.data)) from exc
                 except StopAsyncIteration:
                     return
                 except Exception as exc:  # the client raises bare Exception for errors without data
                     raise ConvexApiError(str(exc), code="E_CONVEX_FUNCTION") from exc
+                finally:
+                    self._watches.discard(scope)
                 if value != last:
                     last = value
                     yield value

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from ..convex_api.auth import TokenSource
+
 Decision = Literal["accept", "acceptForSession", "decline", "cancel"]
 
 
@@ -45,7 +47,10 @@ NotificationListener = Callable[[str, dict[str, Any]], None]
 class HostConfig:
     """:param codex_home: Codex's state folder (``CODEX_HOME``).
     :param cwd: the working folder of new threads.
-    :param convex_url: the deployment (``codex+replica``); :param token: the user's JWT for it.
+    :param convex_url: the deployment (``codex+replica``).
+    :param token: the user's JWT for it, or a token provider: a callable (sync or async) returning a fresh JWT. A
+        provider is asked again before each token expires (and after a refused call), so tokens of any lifetime
+        work for hours-long turns, imports and subscriptions.
     :param on_server_request: answers approvals in Python; without it (replica mode) the host waits for a decision
         written to Convex by another client, and (codex-only) declines. Nothing is accepted by default.
     :param lifecycle_safe_send: ``send`` restarts a stopped or failed Codex from this config and resumes the thread;
@@ -56,7 +61,7 @@ class HostConfig:
     cwd: Path
     mode: HostMode = HostMode.REPLICA
     convex_url: str | None = None
-    token: str | None = None
+    token: TokenSource | None = None
     approval_policy: str = "untrusted"
     on_server_request: ServerRequestHandler | None = None
     on_notification: NotificationListener | None = None

@@ -17,7 +17,7 @@ from anyio.abc import TaskGroup
 
 from ..codex import RpcClient, ServerRequest
 from ..codex.session import AppServer, open_app_server
-from ..convex_api import ConvexHttp, Subscriber
+from ..convex_api import ConvexHttp, Subscriber, TokenProvider
 from ..errors import (
     CodexConvexError,
     CodexError,
@@ -87,9 +87,10 @@ class CodexHost:
         if config.mode is HostMode.REPLICA:
             if not config.convex_url:
                 raise CodexConvexError("codex+replica mode needs convex_url", code="E_HOST_CONFIG")
-            self._http = ConvexHttp(config.convex_url, token=config.token)
+            tokens = TokenProvider(config.token)  # one provider: HTTP calls and subscriptions renew together
+            self._http = ConvexHttp(config.convex_url, token=tokens)
             self.api = HostApi(self._http)
-            self._subscriber = Subscriber(config.convex_url, token=config.token, http=self._http)
+            self._subscriber = Subscriber(config.convex_url, token=tokens, http=self._http)
 
     # ----- lifecycle -----------------------------------------------------------------------------------------
 
@@ -102,6 +103,8 @@ class CodexHost:
     async def __aenter__(self) -> CodexHost:
         self._tg = anyio.create_task_group()
         await self._tg.__aenter__()
+        if self._subscriber is not None:
+            self._tg.start_soon(self._subscriber.keep_auth_fresh)
         try:
             await self.start()
         except BaseException:

@@ -79,7 +79,8 @@ export class Auth {
     return new Auth(providers, adminKey, jwks);
   }
 
-  async verify(token: string): Promise<Identity> {
+  /** A user token → its identity and expiry. :throws AuthFailure: bad token, unknown issuer, no `exp`. */
+  async verify(token: string): Promise<{ identity: Identity; expiresAt: number }> {
     let iss: string | undefined;
     try {
       const payload = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as JWTPayload;
@@ -99,11 +100,13 @@ export class Auth {
     } catch (e) {
       throw new AuthFailure(`Token verification failed: ${(e as Error).message}`);
     }
-    const { iss: _i, sub, aud: _a, exp: _e, iat: _t, nbf: _n, jti: _j, ...rest } = payload;
+    const { iss: _i, sub, aud: _a, exp, iat: _t, nbf: _n, jti: _j, ...rest } = payload;
     if (!sub) throw new AuthFailure("Token verification failed: no subject (sub) claim");
+    // Convex refuses tokens without an expiry (a leaked one would be valid forever).
+    if (typeof exp !== "number") throw new AuthFailure("Token verification failed: Missing expiry (exp) claim");
     const claims: Record<string, unknown> = {};
     for (const [k, val] of Object.entries(rest)) claims[CLAIMS[k] ?? k] = val;
-    return { ...claims, subject: sub, issuer: iss!, tokenIdentifier: `${iss}|${sub}` };
+    return { identity: { ...claims, subject: sub, issuer: iss!, tokenIdentifier: `${iss}|${sub}` }, expiresAt: exp * 1000 };
   }
 
   isAdminKey(key: string): boolean {
@@ -117,7 +120,7 @@ export class Auth {
     if (!header) return { kind: "anonymous" };
     const [scheme, ...rest] = header.split(" ");
     const value = rest.join(" ").trim();
-    if (scheme === "Bearer") return { kind: "user", identity: await this.verify(value) };
+    if (scheme === "Bearer") return { kind: "user", ...(await this.verify(value)) };
     if (scheme === "Convex") {
       if (this.isAdminKey(value)) return { kind: "admin" };
       throw new AuthFailure("The provided admin key was invalid for this instance");

@@ -15,7 +15,8 @@ export type Identity = {
 };
 
 /** Who is calling: nobody, a verified user, or an operator holding the admin key. */
-export type Caller = { kind: "anonymous" } | { kind: "user"; identity: Identity } | { kind: "admin" };
+/** `expiresAt`: the token's `exp` in ms; Convex refuses every operation of an identity past it. */
+export type Caller = { kind: "anonymous" } | { kind: "user"; identity: Identity; expiresAt: number } | { kind: "admin" };
 
 export type Outcome =
   | { ok: true; value: JSONValue; ms: number; reads?: ReadSet }

@@ -1,5 +1,5 @@
 /**
- * `node local-backend.mjs [--port N] [--host 127.0.0.1] [--data DIR] [--engine memory] [--verbose]`
+ * `node local-backend.mjs [--port N] [--host 127.0.0.1] [--data DIR] [--engine memory] [--scheduler-lag-ms LO..HI] [--verbose]`
  *
  * Prints one JSON line on stdout when listening: `{"event":"listening","url":…,"pid":…}`; logs go to stderr.
  */
@@ -29,8 +29,18 @@ async function main() {
       engine: { type: "string", default: "durable" },
       verbose: { type: "boolean", default: false },
       "ping-ms": { type: "string", default: "15000" },
+      // Fault injection: every scheduled function runs this much later than asked ("N" or "LO..HI", random).
+      "scheduler-lag-ms": { type: "string" },
     },
   });
+  if (values["scheduler-lag-ms"]) {
+    const m = values["scheduler-lag-ms"].match(/^(\d+)(?:\.\.(\d+))?$/);
+    if (!m) throw new Error(`--scheduler-lag-ms takes N or LO..HI milliseconds, got ${values["scheduler-lag-ms"]}`);
+    const lo = Number(m[1]);
+    const hi = Number(m[2] ?? m[1]);
+    (globalThis as { __schedulerLagMs?: () => number }).__schedulerLagMs = () => lo + Math.random() * (hi - lo);
+    log("scheduler.lag", { lo, hi });
+  }
   setVerbose(values.verbose!);
   // stdout carries only the "listening" line (the launcher reads it, then nobody drains the pipe): function
   // log lines go to the structured log on stderr, and only with --verbose.

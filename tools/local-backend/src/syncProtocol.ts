@@ -30,6 +30,7 @@ class Connection {
   closed = false;
   private chain: Promise<void> = Promise.resolve();
   private pinger: NodeJS.Timeout;
+  expiryTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly ws: WebSocket,
@@ -64,6 +65,7 @@ class Connection {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.pinger);
+    clearTimeout(this.expiryTimer);
     try {
       this.ws.close(code, reason);
     } catch {
@@ -135,8 +137,29 @@ export class SyncServer {
       c.refreshQueued = false;
       const written = this.written;
       if ([...this.conns].every((x) => !x.refreshQueued)) this.written = new WriteSet();
-      await this.refresh(c, false, new Map(), written);
+      if (!this.expired(c)) await this.refresh(c, false, new Map(), written);
     });
+  }
+
+  /**
+   * Like Convex, every operation of a connection checks its user token's expiry: past it, nothing runs, the client
+   * gets an AuthError (and reconnects; a mutation it had sent is re-sent then) and the socket closes. A timer does the
+   * same for an idle socket, so a subscription never outlives its token.
+   */
+  private armExpiry(c: Connection) {
+    clearTimeout(c.expiryTimer);
+    if (c.caller.kind !== "user") return;
+    // setTimeout holds at most 2^31-1 ms: a long-lived token is checked again when that much has passed.
+    const wait = Math.min(Math.max(0, c.caller.expiresAt - Date.now()) + 5, 2 ** 30);
+    c.expiryTimer = setTimeout(() => c.enqueue(async () => { if (!this.expired(c)) this.armExpiry(c); }), wait);
+  }
+
+  private expired(c: Connection): boolean {
+    if (c.caller.kind !== "user" || Date.now() < c.caller.expiresAt) return false;
+    log("sync.auth_expired", { conn: c.id });
+    c.send({ type: "AuthError", error: "Convex token identity expired", baseVersion: c.identity, authUpdateAttempted: false });
+    c.close(1000, "AuthError");
+    return true;
   }
 
   private dispatch(c: Connection, msg: any) {
@@ -147,13 +170,13 @@ export class SyncServer {
           log("sync.connect", { conn: c.id, connectionCount: msg.connectionCount, lastCloseReason: msg.lastCloseReason });
         });
       case "ModifyQuerySet":
-        return c.enqueue(() => this.modifyQuerySet(c, msg));
+        return c.enqueue(async () => { if (!this.expired(c)) await this.modifyQuerySet(c, msg); });
       case "Authenticate":
         return c.enqueue(() => this.authenticate(c, msg));
       case "Mutation":
-        return c.enqueue(() => this.mutation(c, msg));
+        return c.enqueue(async () => { if (!this.expired(c)) await this.mutation(c, msg); });
       case "Action":
-        return c.enqueue(async () => this.action(c, msg, c.caller));
+        return c.enqueue(async () => { if (!this.expired(c)) this.action(c, msg, c.caller); });
       case "Event":
         return;
       default:
@@ -237,7 +260,7 @@ export class SyncServer {
   private async authenticate(c: Connection, msg: any) {
     let caller: Caller;
     try {
-      if (msg.tokenType === "User") caller = { kind: "user", identity: await this.auth.verify(String(msg.value ?? "")) };
+      if (msg.tokenType === "User") caller = { kind: "user", ...(await this.auth.verify(String(msg.value ?? ""))) };
       else if (msg.tokenType === "Admin") {
         if (!this.auth.isAdminKey(String(msg.value ?? ""))) throw new AuthFailure("The provided admin key was invalid for this instance");
         caller = { kind: "admin" };
@@ -251,6 +274,7 @@ export class SyncServer {
       return;
     }
     c.caller = caller;
+    this.armExpiry(c);
     c.identity = (typeof msg.baseVersion === "number" ? msg.baseVersion : c.identity) + 1;
     await this.refresh(c, true);
   }
