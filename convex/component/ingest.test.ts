@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { api } from "./_generated/api.js";
 import { initConvexTest } from "../testing/component.js";
 import type { IngestEvent } from "./ingestEvents.js";
@@ -158,5 +158,26 @@ describe("token usage", () => {
     const u = await t.query(api.tokenUsage.get, { actor, conversationId });
     expect(u.latest?.totalTokens).toBe(36);
     expect(u.recent).toHaveLength(1);
+  });
+});
+
+describe("the conversation row under live streaming", () => {
+  afterEach(() => vi.useRealTimers());
+
+  it("is not rewritten by every batch: only on a state change or when its activity time is 10 s stale", async () => {
+    vi.useFakeTimers();
+    const { t, conversationId, send } = await setup();
+    const row = async () => (await t.run(async (ctx) => await ctx.db.get(conversationId as never))) as { updatedAt: number; syncState: string; _id: string };
+    await send(0, [{ type: "turnStarted", threadId: "th", turnId: "t1", at }, item("msg_1", "started", { type: "agentMessage", id: "msg_1", text: "" })]);
+    const first = await row();
+    expect(first.syncState).toBe("synced");
+    for (let i = 0; i < 20; i++) {
+      vi.advanceTimersByTime(100);
+      await send(2 + i, [delta(i, "x")]);
+    }
+    expect((await row()).updatedAt).toBe(first.updatedAt); // 20 batches in 2 s: the row untouched
+    vi.advanceTimersByTime(10_000);
+    await send(22, [delta(20, "y")]);
+    expect((await row()).updatedAt).toBeGreaterThan(first.updatedAt);
   });
 });

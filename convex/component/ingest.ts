@@ -14,6 +14,9 @@ import { MAX_EVENTS_PER_BATCH, vIngestEvent } from "./ingestEvents.js";
 import { loadWritableConversation } from "./scope.js";
 import { vActor } from "./validators.js";
 
+/** A conversation's `updatedAt` follows live activity to this resolution (see ingestBatch). */
+export const ACTIVITY_RESOLUTION_MS = 10_000;
+
 export const vIngestResult = v.object({
   status: v.union(v.literal("accepted"), v.literal("duplicate"), v.literal("gap")),
   nextSeq: v.number(),
@@ -47,8 +50,13 @@ export const ingestBatch = mutation({
     } else {
       await ctx.db.patch(stream._id, { nextSeq, updatedAt: now });
     }
-    // Live replication keeps a conversation in sync; an import in progress keeps its own state.
-    await ctx.db.patch(conv._id, { updatedAt: now, ...(conv.syncState === "unsynced" ? { syncState: "synced" as const } : {}) });
+    // Live replication keeps a conversation in sync; an import in progress keeps its own state. The conversation row
+    // is read by every list and view subscription and written by sync jobs and archive: it is not rewritten by every
+    // batch (each write would re-run those subscriptions and widen Convex's OCC conflicts), only when its state changes
+    // or its activity time is ACTIVITY_RESOLUTION_MS stale.
+    if (conv.syncState === "unsynced" || now - conv.updatedAt >= ACTIVITY_RESOLUTION_MS) {
+      await ctx.db.patch(conv._id, { updatedAt: now, ...(conv.syncState === "unsynced" ? { syncState: "synced" as const } : {}) });
+    }
     return { status: "accepted" as const, nextSeq, applied: fresh.length };
   },
 });

@@ -1,31 +1,50 @@
-"""Which deployment a command talks to: ``CONVEX_URL`` (+ ``CONVEX_TOKEN``), else the embedded local backend,
-started in the background on first use (its data folder: ``.codex-convex/backend``) with a dev token."""
+"""Which deployment a command talks to: ``CONVEX_URL`` (+ ``CONVEX_TOKEN``, or ``CONVEX_TOKEN_COMMAND``: a command
+printing a fresh JWT, run again before each token expires), else the embedded local backend, started in the
+background on first use (its data folder: ``.codex-convex/backend``) with dev tokens minted as needed."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..convex_api.auth import TokenSource
 from ..errors import CodexConvexError
 
 
 @dataclass(frozen=True)
 class Deployment:
     url: str
-    token: str
+    token: str  # valid now (one-off calls, doctor)
     local: bool
+    tokens: TokenSource  # for long-running commands: asked again before each token expires
+
+
+def _token_command(command: str) -> Callable[[], str]:
+    def run() -> str:
+        done = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=60)
+        if done.returncode != 0 or not done.stdout.strip():
+            raise CodexConvexError(f"CONVEX_TOKEN_COMMAND failed (exit {done.returncode}): {done.stderr.strip()[:300]}",
+                                   code="E_CONFIG_TOKEN_COMMAND")
+        return done.stdout.strip()
+    return run
 
 
 def resolve_deployment(data: Path | None = None, subject: str | None = None) -> Deployment:
     """:raises CodexConvexError: ``E_CONFIG_NO_TOKEN`` when CONVEX_URL is set without CONVEX_TOKEN."""
     url = os.environ.get("CONVEX_URL")
     if url:
+        command = os.environ.get("CONVEX_TOKEN_COMMAND")
+        if command:
+            fetch = _token_command(command)
+            return Deployment(url, fetch(), False, fetch)
         token = os.environ.get("CONVEX_TOKEN")
         if not token:
-            raise CodexConvexError("CONVEX_URL is set but CONVEX_TOKEN is not: give the user's JWT",
-                                   code="E_CONFIG_NO_TOKEN")
-        return Deployment(url, token, False)
+            raise CodexConvexError("CONVEX_URL is set but neither CONVEX_TOKEN nor CONVEX_TOKEN_COMMAND is: give the "
+                                   "user's JWT", code="E_CONFIG_NO_TOKEN")
+        return Deployment(url, token, False, token)
     from .. import paths
     from ..backend import LocalBackend, backend_status, mint_dev_token
 
@@ -34,7 +53,7 @@ def resolve_deployment(data: Path | None = None, subject: str | None = None) -> 
     if running is None:
         running = LocalBackend(d, port=0, detach=True).start()
     sub = subject or os.environ.get("CODEX_CONVEX_SUBJECT", "local-user")
-    return Deployment(running.url, mint_dev_token(d, sub), True)
+    return Deployment(running.url, mint_dev_token(d, sub), True, lambda: mint_dev_token(d, sub))
 
 
 def codex_home() -> Path:

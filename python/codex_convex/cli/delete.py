@@ -46,7 +46,7 @@ async def _delete(target: dict[str, str], grace: float, dry_run: bool, json_out:
     from ._deployment import resolve_deployment
 
     dep = resolve_deployment()
-    async with ConvexHttp(dep.url, token=dep.token) as http:
+    async with ConvexHttp(dep.url, token=dep.tokens) as http, Subscriber(dep.url, http=http) as subscriber:
         api = HostApi(http)
         if dry_run:
             preview = await api.preview_deletion(thread_id=target.get("threadId"), turn_id=target.get("turnId"))
@@ -74,7 +74,7 @@ async def _delete(target: dict[str, str], grace: float, dry_run: bool, json_out:
         final: dict[str, Any] = job
         with progress(enabled=not json_out) as bar:
             task = bar.add_task(f"deletion {job['phase']}", total=None)
-            async for status in watch_deletion(Subscriber(dep.url, token=dep.token, http=http), job["jobId"]):
+            async for status in watch_deletion(subscriber, job["jobId"]):
                 final = status
                 bar.update(task, completed=status["deleted"], description=f"deletion {status['phase']}: "
                            f"{int(status['deleted'])} rows")

@@ -69,7 +69,7 @@ async def _run(prompt: str, conversation: str | None, policy: str | None, script
         model = ScriptedModelServer().start() if scripted else None
         try:
             home = write_scripted_home(Path(tmp) / "home", model.base_url) if model else codex_home()
-            cfg = HostConfig(codex_home=home, cwd=Path.cwd(), convex_url=dep.url, token=dep.token,
+            cfg = HostConfig(codex_home=home, cwd=Path.cwd(), convex_url=dep.url, token=dep.tokens,
                              on_server_request=on_request, on_notification=on_note)
             async with CodexHost(cfg) as host:
                 if conversation:

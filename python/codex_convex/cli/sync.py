@@ -43,9 +43,8 @@ async def _sync(thread_ids: list[str], all_threads: bool, from_json: Path | None
 
     dep = resolve_deployment()
     results = []
-    async with ConvexHttp(dep.url, token=dep.token) as http:
+    async with ConvexHttp(dep.url, token=dep.tokens) as http, Subscriber(dep.url, http=http) as subscriber:
         api = HostApi(http)
-        subscriber = Subscriber(dep.url, token=dep.token, http=http)
         if from_json is not None:
             doc = json.loads(await anyio.Path(from_json).read_text())
             thread = doc.get("thread", doc)
@@ -110,12 +109,11 @@ async def _jobs(conversation: str | None, watch: bool, json_out: bool) -> None:
     from ._deployment import resolve_deployment
 
     dep = resolve_deployment()
-    async with ConvexHttp(dep.url, token=dep.token) as http:
+    async with ConvexHttp(dep.url, token=dep.tokens) as http, Subscriber(dep.url, http=http) as sub:
         page = await HostApi(http).list_conversation_sync_jobs(
             conversation_id=conversation, pagination_opts={"numItems": 50, "cursor": None})
         jobs = page["page"]
         if watch and jobs:
-            sub = Subscriber(dep.url, token=dep.token, http=http)
             async for got in sub.watch("chat:getConversationSyncJob", {"jobId": jobs[0]["jobId"]}):
                 job = got["job"]
                 if json_out:

@@ -15,6 +15,7 @@ from typing import Any
 
 import anyio
 import convex
+from anyio.abc import TaskGroup
 
 from ..errors import ConvexApiError, ConvexAuthError, RpcTimeoutError
 from .auth import TokenProvider, TokenSource, jwt_expiry
@@ -60,6 +61,18 @@ class Subscriber:
         self._http = http
         self._watches: set[anyio.CancelScope] = set()
         self._auth_failure: ConvexAuthError | None = None
+        self._tg: TaskGroup
+
+    async def __aenter__(self) -> Subscriber:
+        """``async with Subscriber(...)`` keeps its token fresh (:meth:`keep_auth_fresh`) until the block ends."""
+        self._tg = anyio.create_task_group()
+        await self._tg.__aenter__()
+        self._tg.start_soon(self.keep_auth_fresh)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._tg.cancel_scope.cancel()
+        await self._tg.__aexit__(None, None, None)
 
     def _push(self, token: str) -> None:
         if token != self._pushed:

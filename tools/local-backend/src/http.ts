@@ -2,7 +2,8 @@
  * Convex's HTTP API: `POST /api/query|mutation|action` (`{path, args, format}`), `POST /api/run/<mod>/<fn>`,
  * plus `GET /version`, `GET /health` and the dev issuer's `GET /.well-known/jwks.json`.
  * Success → 200 `{status:"success", value, logLines}`; function error → 560 `{status:"error", errorMessage,
- * errorData?, logLines}`; refused before running → 4xx `{code, message}`.
+ * errorData?, logLines}`, as on Convex, where a missing, internal or wrong-kind function is a function error too
+ * ("Could not find public function for 'x:y'…"); refused before running (auth, body) → 4xx `{code, message}`.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { AuthFailure, type Auth } from "./auth.js";
@@ -13,6 +14,8 @@ import { BadRequest, stringifyConvexJson, type JSONValue } from "./values.js";
 
 export const MAX_BODY_BYTES = 20 * 1024 * 1024; // Convex caps arguments at 16 MiB; leave room for the envelope
 const STATUS_UDF_FAILED = 560;
+// Refusals Convex reports as the function's error (in the `{status:"error"}` envelope), not as an HTTP error.
+const FUNCTION_ERRORS = new Set(["FunctionNotFound", "BadFunctionKind"]);
 
 export type HttpDeps = { engine: Engine; auth: Auth; version: string; afterWrite: () => void; stats: () => object };
 
@@ -95,7 +98,14 @@ export function httpHandler(deps: HttpDeps) {
       const kind: Kind | "any" = m ? (m[1] as Kind) : "any";
       const path = m ? body.path : runPathToUdfPath(run![1]);
       const format = body.format ?? (m ? "convex_encoded_json" : "json");
-      const fn = await deps.engine.resolve(path, kind, caller);
+      let fn;
+      try {
+        fn = await deps.engine.resolve(path, kind, caller);
+      } catch (e) {
+        if (!(e instanceof BadRequest) || !FUNCTION_ERRORS.has(e.code)) throw e;
+        log("call", { transport: "http", kind, path, caller: caller.kind, ms: 0, outcome: "error" });
+        return send(res, STATUS_UDF_FAILED, JSON.stringify({ status: "error", errorMessage: e.message, logLines: [] }));
+      }
       const outcome = await deps.engine.run(fn, body.args ?? {}, caller);
       log("call", { transport: "http", kind: fn.kind, path: fn.udfPath, caller: caller.kind, ms: +outcome.ms.toFixed(2), outcome: outcome.ok ? "ok" : "error" });
       if (fn.kind !== "query") deps.afterWrite();
