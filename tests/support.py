@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from codex_convex.host_api import HostApi
+from codex_convex.host_api.reads import message_text, turn_items
 
 
 async def persisted_messages(api: HostApi, conversation_id: str) -> list[dict[str, Any]]:
-    """Every persisted message of the conversation, oldest first (pages through the newest-first list)."""
+    """Every persisted message of the conversation with its whole text, oldest first (pages through the
+    newest-first list, and through a long message's text)."""
     out: list[dict[str, Any]] = []
     cursor = None
     while True:
         page = await api.list_messages(conversation_id=conversation_id,
                                        pagination_opts={"numItems": 100, "cursor": cursor})
-        out += page["page"]
+        out += [{**m, "text": await message_text(api, m)} for m in page["page"]]
         if page["isDone"]:
             return list(reversed(out))
         cursor = page["continueCursor"]
@@ -34,9 +35,9 @@ def codex_messages(thread: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 async def persisted_items(api: HostApi, thread_id: str, turn_id: str) -> list[dict[str, Any]]:
-    turn = await api.get_turn(thread_id=thread_id, turn_id=turn_id)
-    assert turn["found"]
-    return [json.loads(i["json"]) for i in turn["items"]]
+    turn, items = await turn_items(api, thread_id, turn_id)
+    assert turn is not None
+    return [i["item"] for i in items]
 
 
 def conversation_messages(stored: list[dict[str, Any]]) -> list[tuple[str, str]]:

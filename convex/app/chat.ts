@@ -393,6 +393,8 @@ export const getConversationView = query({
           text: v.string(),
           summary: v.union(v.string(), v.null()),
           deltaCount: v.number(),
+          textBytes: v.number(),
+          textTruncated: v.boolean(),
           createdAt: v.number(),
           updatedAt: v.number(),
         }),
@@ -451,7 +453,7 @@ export const getConversationView = query({
     await ctx.runQuery(components.codexConvex.views.conversationView, { ...args, actor: await requireActor(ctx) }),
 });
 
-/** Messages with their text, newest first, a page at a time. */
+/** Messages, newest first, a page at a time (each text up to its first 16 Ki characters). */
 export const listMessages = query({
   args: {
     conversationId: v.string(),
@@ -484,6 +486,8 @@ export const listMessages = query({
         text: v.string(),
         summary: v.union(v.string(), v.null()),
         deltaCount: v.number(),
+        textBytes: v.number(),
+        textTruncated: v.boolean(),
         createdAt: v.number(),
         updatedAt: v.number(),
       }),
@@ -497,7 +501,24 @@ export const listMessages = query({
     await ctx.runQuery(components.codexConvex.messages.list, { ...args, actor: await requireActor(ctx) }),
 });
 
-/** A turn with its items' Codex JSON. */
+/** A message's whole text, a page of segments at a time. */
+export const getMessageText = query({
+  args: { threadId: v.string(), turnId: v.string(), itemId: v.string(), fromSegment: v.optional(v.number()) },
+  returns: v.union(
+    v.object({ found: v.literal(false) }),
+    v.object({
+      found: v.literal(true),
+      text: v.string(),
+      nextSegment: v.union(v.number(), v.null()),
+      segmentCount: v.number(),
+      textBytes: v.number(),
+    }),
+  ),
+  handler: async (ctx, args) =>
+    await ctx.runQuery(components.codexConvex.messages.getMessageText, { ...args, actor: await requireActor(ctx) }),
+});
+
+/** A turn with its items' Codex JSON, a byte-bounded page at a time. */
 export const getTurn = query({
   args: { threadId: v.string(), turnId: v.string(), afterOrdinal: v.optional(v.number()) },
   returns: v.union(
@@ -528,6 +549,8 @@ export const getTurn = query({
           itemType: v.string(),
           status: v.union(v.string(), v.null()),
           complete: v.boolean(),
+          bytes: v.number(),
+          partCount: v.number(),
           json: v.union(v.string(), v.null()),
         }),
       ),
@@ -536,6 +559,24 @@ export const getTurn = query({
   ),
   handler: async (ctx, args) =>
     await ctx.runQuery(components.codexConvex.messages.getTurn, { ...args, actor: await requireActor(ctx) }),
+});
+
+/** An item's whole Codex JSON, a page of parts at a time. */
+export const getItemJson = query({
+  args: { threadId: v.string(), turnId: v.string(), itemId: v.string(), fromPart: v.optional(v.number()) },
+  returns: v.union(
+    v.object({ found: v.literal(false) }),
+    v.object({
+      found: v.literal(true),
+      data: v.string(),
+      nextPart: v.union(v.number(), v.null()),
+      partCount: v.number(),
+      complete: v.boolean(),
+      bytes: v.number(),
+    }),
+  ),
+  handler: async (ctx, args) =>
+    await ctx.runQuery(components.codexConvex.messages.getItemJson, { ...args, actor: await requireActor(ctx) }),
 });
 
 /** A thread's turns in order, a page at a time. */

@@ -84,11 +84,23 @@ describe("messages", () => {
     expect(turn).toMatchObject({ found: true, turn: { status: "failed", error: { message: "model 500", codexErrorInfo: "internalServerError" } } });
   });
 
-  it("long text spans segments and reads back whole", async () => {
-    const { send, messages } = await setup();
+  it("long text spans segments: a list shows its beginning and full length, getMessageText pages through it whole", async () => {
+    const { t, send, messages } = await setup();
     const big = "x".repeat(40_000) + "🙂" + "y".repeat(30_000);
     await send(0, [item("msg_1", "started", { type: "agentMessage", id: "msg_1", text: "" }), delta(0, big.slice(0, 20_000)), delta(1, big.slice(20_000))]);
-    expect((await messages())[0].text).toBe(big);
+    const listed = (await messages())[0];
+    expect(listed.textTruncated).toBe(true);
+    expect(listed.textBytes).toBe(new TextEncoder().encode(big).length);
+    expect(big.startsWith(listed.text) && listed.text.length > 0).toBe(true);
+    let text = "";
+    let from: number | null = 0;
+    while (from !== null) {
+      const page: Awaited<ReturnType<typeof t.query<typeof api.messages.getMessageText>>> = await t.query(api.messages.getMessageText, { actor, threadId: "th", turnId: "t1", itemId: "msg_1", fromSegment: from });
+      if (!page.found) throw new Error("message missing");
+      text += page.text;
+      from = page.nextSegment;
+    }
+    expect(text === big).toBe(true);
   });
 });
 

@@ -1,7 +1,9 @@
 /**
  * Reading a conversation: messages with their text (streaming or final), newest page first, and turn detail.
- * A page holds whole messages (a cursor never splits one, agent#321); a message's text is read from its
- * segments, so reads per update grow with that message's size, never with the conversation's.
+ * A page holds whole messages (a cursor never splits one, agent#321). Every read has a byte budget as well as a
+ * row count, whatever the data: a list shows at most a message's first segment (LIST_TEXT_SEGMENTS, ≤ 16 Ki
+ * characters) with its full length and `textTruncated`, and `getMessageText` pages through the rest; a turn carries
+ * its items' JSON whole only while it fits READ_BUDGET_BYTES, and `getItemJson` pages through an item of any size.
  */
 import { paginator } from "convex-helpers/server/pagination";
 import { v } from "convex/values";
@@ -23,26 +25,66 @@ export const vMessage = v.object({
   text: v.string(),
   summary: v.union(v.string(), v.null()),
   deltaCount: v.number(),
+  textBytes: v.number(), // the whole text's UTF-8 length
+  textTruncated: v.boolean(), // `text` is the beginning only: read the rest with getMessageText
   createdAt: v.number(),
   updatedAt: v.number(),
 });
 
-export async function messageText(ctx: QueryCtx, m: Doc<"messages">): Promise<string> {
-  if (m.segmentCount === 0) return "";
-  const segs = await ctx.db
+/**
+ * Bytes one read may spend on payload (segments, item parts): half of Convex's 16 MiB read limit is the ceiling
+ * for a whole call; this leaves room for the rows around it, and stays under the 8 MiB of older Convex builds.
+ */
+export const READ_BUDGET_BYTES = 4 * 1024 * 1024;
+/** Segments of a message's text a list or view returns (a segment is ≤ 16 Ki characters, ≤ 48 KiB of UTF-8). */
+export const LIST_TEXT_SEGMENTS = 1;
+/** Segments getMessageText returns per page: 64 × ≤ 48 KiB ≤ 3 MiB. */
+const TEXT_PAGE_SEGMENTS = 64;
+
+async function segmentRange(ctx: QueryCtx, m: Doc<"messages">, from: number, count: number) {
+  return await ctx.db
     .query("message_segments")
-    .withIndex("actor_threadId_turnId_itemId_segment", (q) => q.eq("actor", m.actor).eq("threadId", m.threadId).eq("turnId", m.turnId).eq("itemId", m.itemId))
-    .take(m.segmentCount);
-  return segs.map((s) => s.text).join("");
+    .withIndex("actor_threadId_turnId_itemId_segment", (q) => q.eq("actor", m.actor).eq("threadId", m.threadId).eq("turnId", m.turnId).eq("itemId", m.itemId).gte("segment", from).lt("segment", Math.min(m.segmentCount, from + count)))
+    .take(count);
 }
 
 export async function toMessage(ctx: QueryCtx, m: Doc<"messages">) {
+  const segs = m.segmentCount === 0 ? [] : await segmentRange(ctx, m, 0, LIST_TEXT_SEGMENTS);
   return {
     threadId: m.threadId, turnId: m.turnId, itemId: m.itemId, turnOrdinal: m.turnOrdinal, itemOrdinal: m.itemOrdinal,
-    role: m.role, kind: m.kind, status: m.status, text: await messageText(ctx, m), summary: m.summary ?? null,
-    deltaCount: m.deltaCount, createdAt: m.createdAt, updatedAt: m.updatedAt,
+    role: m.role, kind: m.kind, status: m.status, text: segs.map((s) => s.text).join(""), summary: m.summary ?? null,
+    deltaCount: m.deltaCount, textBytes: m.textBytes, textTruncated: m.segmentCount > LIST_TEXT_SEGMENTS,
+    createdAt: m.createdAt, updatedAt: m.updatedAt,
   };
 }
+
+async function findMessage(ctx: QueryCtx, actor: string, threadId: string, turnId: string, itemId: string) {
+  return await ctx.db
+    .query("messages")
+    .withIndex("actor_threadId_turnId_itemId", (q) => q.eq("actor", actor).eq("threadId", threadId).eq("turnId", turnId).eq("itemId", itemId))
+    .unique();
+}
+
+/** A message's whole text, a page of segments at a time: concatenate `text` of each page until `nextSegment` is null. */
+export const getMessageText = query({
+  args: { actor: vActor, threadId: v.string(), turnId: v.string(), itemId: v.string(), fromSegment: v.optional(v.number()) },
+  returns: v.union(
+    v.object({ found: v.literal(false) }),
+    v.object({ found: v.literal(true), text: v.string(), nextSegment: v.union(v.number(), v.null()), segmentCount: v.number(), textBytes: v.number() }),
+  ),
+  handler: async (ctx, { actor, threadId, turnId, itemId, fromSegment }) => {
+    checkActor(actor);
+    const m = await findMessage(ctx, actor, threadId, turnId, itemId);
+    if (m === null) return { found: false as const };
+    const from = Math.max(0, Math.floor(fromSegment ?? 0));
+    const segs = await segmentRange(ctx, m, from, TEXT_PAGE_SEGMENTS);
+    const next = from + segs.length;
+    return {
+      found: true as const, text: segs.map((s) => s.text).join(""), nextSegment: next < m.segmentCount && segs.length > 0 ? next : null,
+      segmentCount: m.segmentCount, textBytes: m.textBytes,
+    };
+  },
+});
 
 const EMPTY_PAGE = { page: [], isDone: true, continueCursor: "" };
 
@@ -69,8 +111,12 @@ export const vItem = v.object({
   ordinal: v.number(),
   itemType: v.string(),
   status: v.union(v.string(), v.null()),
-  complete: v.boolean(),
-  json: v.union(v.string(), v.null()), // the item's Codex JSON, whole (parts joined); null until all parts arrived
+  complete: v.boolean(), // every part of the latest version arrived
+  bytes: v.number(), // the JSON's UTF-8 length
+  partCount: v.number(),
+  // The item's Codex JSON, whole (parts joined), when it is complete and fits the page's byte budget; null
+  // otherwise. A complete item with `json: null` is read with getItemJson, a page of parts at a time.
+  json: v.union(v.string(), v.null()),
 });
 
 export const vTurn = v.object({
@@ -85,8 +131,23 @@ export const vTurn = v.object({
 });
 
 const MAX_ITEMS_PER_TURN_READ = 200;
+/** Items larger than this never come inline in getTurn (read them with getItemJson). */
+export const INLINE_ITEM_MAX_BYTES = 1024 * 1024;
+/** Parts getItemJson returns per page: a part is ≤ 256 Ki characters (≤ 768 KiB of UTF-8): 4 parts ≤ 3 MiB. */
+const ITEM_PAGE_PARTS = 4;
 
-/** A turn with its items (their whole JSON); `{found:false}` when missing or not the actor's. */
+function itemParts(ctx: QueryCtx, it: Doc<"items">, from: number, count: number) {
+  return ctx.db
+    .query("item_parts")
+    .withIndex("actor_threadId_turnId_itemId_part", (q) => q.eq("actor", it.actor).eq("threadId", it.threadId).eq("turnId", it.turnId).eq("itemId", it.itemId).gte("part", from).lt("part", Math.min(it.partCount, from + count)))
+    .take(count);
+}
+
+/**
+ * A turn with its items, a page at a time (`afterOrdinal`: the last ordinal of the previous page). Items' JSON comes
+ * whole while the page's byte budget lasts; the page ends before an item that would overrun it (`hasMore`), and an
+ * item over INLINE_ITEM_MAX_BYTES comes without its JSON. `{found:false}` when missing or not the actor's.
+ */
 export const getTurn = query({
   args: { actor: vActor, threadId: v.string(), turnId: v.string(), afterOrdinal: v.optional(v.number()) },
   returns: v.union(
@@ -102,23 +163,47 @@ export const getTurn = query({
       .withIndex("actor_threadId_turnId_ordinal", (q) => q.eq("actor", actor).eq("threadId", threadId).eq("turnId", turnId).gt("ordinal", afterOrdinal ?? -1))
       .take(MAX_ITEMS_PER_TURN_READ + 1);
     const out = [];
+    let budget = READ_BUDGET_BYTES;
+    let hasMore = items.length > MAX_ITEMS_PER_TURN_READ;
     for (const it of items.slice(0, MAX_ITEMS_PER_TURN_READ)) {
       const complete = it.partsReceived >= it.partCount && it.partCount > 0;
       let json: string | null = null;
-      if (complete) {
-        const parts = await ctx.db
-          .query("item_parts")
-          .withIndex("actor_threadId_turnId_itemId_part", (q) => q.eq("actor", actor).eq("threadId", threadId).eq("turnId", turnId).eq("itemId", it.itemId).lt("part", it.partCount))
-          .take(it.partCount);
-        json = parts.map((p) => p.data).join("");
+      if (complete && it.bytes <= INLINE_ITEM_MAX_BYTES) {
+        if (it.bytes > budget && out.length > 0) {
+          hasMore = true; // the next page starts with this item
+          break;
+        }
+        budget -= it.bytes;
+        json = (await itemParts(ctx, it, 0, it.partCount)).map((p) => p.data).join("");
       }
-      out.push({ itemId: it.itemId, ordinal: it.ordinal, itemType: it.itemType, status: it.status ?? null, complete, json });
+      out.push({ itemId: it.itemId, ordinal: it.ordinal, itemType: it.itemType, status: it.status ?? null, complete, bytes: it.bytes, partCount: it.partCount, json });
     }
     return {
       found: true as const,
       turn: { threadId, turnId, ordinal: t.ordinal, status: t.status, startedAt: t.startedAt, completedAt: t.completedAt ?? null, error: t.error ?? null, itemCount: t.itemCount },
       items: out,
-      hasMore: items.length > MAX_ITEMS_PER_TURN_READ,
+      hasMore,
+    };
+  },
+});
+
+/** An item's JSON, a page of parts at a time: concatenate `data` of each page until `nextPart` is null. */
+export const getItemJson = query({
+  args: { actor: vActor, threadId: v.string(), turnId: v.string(), itemId: v.string(), fromPart: v.optional(v.number()) },
+  returns: v.union(
+    v.object({ found: v.literal(false) }),
+    v.object({ found: v.literal(true), data: v.string(), nextPart: v.union(v.number(), v.null()), partCount: v.number(), complete: v.boolean(), bytes: v.number() }),
+  ),
+  handler: async (ctx, { actor, threadId, turnId, itemId, fromPart }) => {
+    checkActor(actor);
+    const it = await ctx.db.query("items").withIndex("actor_threadId_turnId_itemId", (q) => q.eq("actor", actor).eq("threadId", threadId).eq("turnId", turnId).eq("itemId", itemId)).unique();
+    if (it === null) return { found: false as const };
+    const from = Math.max(0, Math.floor(fromPart ?? 0));
+    const parts = await itemParts(ctx, it, from, ITEM_PAGE_PARTS);
+    const next = from + parts.length;
+    return {
+      found: true as const, data: parts.map((p) => p.data).join(""), nextPart: next < it.partCount && parts.length > 0 ? next : null,
+      partCount: it.partCount, complete: it.partsReceived >= it.partCount && it.partCount > 0, bytes: it.bytes,
     };
   },
 });

@@ -145,6 +145,34 @@ describe("sync sources: the whole flow", () => {
     expect(job.stepRecords).toBe(1);
   });
 
+  it("a key whose source expired starts one new source, which later reruns resume (newest source wins)", async () => {
+    const t = initConvexTest();
+    const first = await begin(t);
+    await t.mutation(internal.syncSources.expire, { sourceId: first as Id<"sync_sources"> });
+    const second = await t.mutation(api.syncSources.start, { actor, threadId: "th", idempotencyKey: "k1" });
+    expect(second).toMatchObject({ resumed: false });
+    expect(second.source.sourceId).not.toBe(first);
+    for (let i = 0; i < 2; i++) {
+      const again = await t.mutation(api.syncSources.start, { actor, threadId: "th", idempotencyKey: "k1" });
+      expect(again).toMatchObject({ resumed: true, source: { sourceId: second.source.sourceId } });
+    }
+  });
+
+  it("a key whose job failed starts a new source; a key whose job succeeded finds it", async () => {
+    const t = initConvexTest();
+    const sourceId = await begin(t);
+    const chunks = chunk(threadRecords("th", 3), 12);
+    await uploadAll(t, sourceId, chunks);
+    const { jobId } = await t.mutation(api.syncSources.seal, { actor, sourceId, ...totals(chunks) });
+    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    const done = await t.mutation(api.syncSources.start, { actor, threadId: "th", idempotencyKey: "k1" });
+    expect(done).toMatchObject({ resumed: true, source: { sourceId } });
+    await t.run(async (ctx) => await ctx.db.patch(jobId as Id<"sync_jobs">, { state: "failed" }));
+    const fresh = await t.mutation(api.syncSources.start, { actor, threadId: "th", idempotencyKey: "k1" });
+    expect(fresh.resumed).toBe(false);
+    expect(fresh.source.sourceId).not.toBe(sourceId);
+  });
+
   it("sealing twice returns the same job; a restart with the same key finds the source and what it holds", async () => {
     const t = initConvexTest();
     const sourceId = await begin(t);

@@ -67,6 +67,13 @@ async function view(ctx: QueryCtx, s: Doc<"sync_sources">) {
   };
 }
 
+async function resumable(ctx: QueryCtx, s: Doc<"sync_sources">): Promise<boolean> {
+  if (s.state === "failed") return false;
+  if (s.state === "collecting" || s.jobId === undefined) return true;
+  const job = await ctx.db.get(s.jobId);
+  return job !== null && job.state !== "failed" && job.state !== "cancelled";
+}
+
 /** Start an import of `threadId`, or find the one started with the same `idempotencyKey` (to resume it). */
 export const start = mutation({
   args: {
@@ -78,11 +85,14 @@ export const start = mutation({
     checkActor(actor);
     if (idempotencyKey.length === 0 || idempotencyKey.length > 256) fail("E_SYNC_BAD_KEY", "idempotencyKey must be 1-256 characters");
     if (ttlMs !== undefined && !(ttlMs >= 1000 && ttlMs <= MAX_TTL_MS)) fail("E_SYNC_BAD_TTL", `ttlMs must be between 1000 and ${MAX_TTL_MS}`);
+    // The newest source with this key: resumed while it collects, or followed while its job lives or succeeded; an
+    // expired source, or one whose job failed or was cancelled, is replaced by a new one.
     const existing = await ctx.db
       .query("sync_sources")
       .withIndex("actor_idempotencyKey", (q) => q.eq("actor", actor).eq("idempotencyKey", idempotencyKey))
+      .order("desc")
       .first();
-    if (existing !== null && existing.state !== "failed") {
+    if (existing !== null && (await resumable(ctx, existing))) {
       if (existing.threadId !== threadId) fail("E_SYNC_KEY_REUSED", "this idempotencyKey belongs to another thread's import");
       const conv = (await ctx.db.get(existing.conversationId))!;
       return { source: await view(ctx, existing), conversation: toConversation(conv), resumed: true };

@@ -1,5 +1,6 @@
 /** Thread-level data lifecycle (upstream's `threads.*` names): cascade delete, purge of an actor, job control. */
 import { v } from "convex/values";
+import type { Id } from "./_generated/dataModel.js";
 import { mutation, query } from "./_generated/server.js";
 import { cancelDeletion, forceRun, loadDeletionJob, scheduleDeletion, toDeletionJob, vDeletionJob } from "./deletion.js";
 import { plan, type Target } from "./deletionPlan.js";
@@ -67,8 +68,19 @@ export const getDeletionJobStatus = query({
 });
 
 const PREVIEW_LIMIT = 1000;
+/** Bytes a preview may read in all: a quarter of Convex's 16 MiB read limit. */
+const PREVIEW_BUDGET_BYTES = 4 * 1024 * 1024;
+/** Payload tables are never read by a preview: their rows are counted from the metadata row that holds them. */
+const COUNTED_FROM: Record<string, { table: string; field: "partCount" | "segmentCount" }> = {
+  item_parts: { table: "items", field: "partCount" },
+  message_segments: { table: "messages", field: "segmentCount" },
+};
 
-/** What a deletion would remove (rows per table, each count capped at 1,000: `truncated` says so). Reads only. */
+/**
+ * What a deletion would remove (rows per table, each count capped at 1,000; `truncated` says so). Reads metadata
+ * rows only — item parts, message segments and chunk payloads are counted from their items, messages and chunk
+ * rows — within a byte budget: the counts stop (truncated) rather than read more.
+ */
 export const previewDeletion = query({
   args: { actor: vActor, threadId: v.optional(v.string()), turnId: v.optional(v.string()) },
   returns: v.object({ counts: v.record(v.string(), v.number()), truncated: v.boolean() }),
@@ -81,23 +93,39 @@ export const previewDeletion = query({
       : null;
     const counts: Record<string, number> = {};
     let truncated = false;
-    const add = (table: string, n: number) => { counts[table] = (counts[table] ?? 0) + n; if (n > PREVIEW_LIMIT) truncated = true; };
+    let budget = PREVIEW_BUDGET_BYTES;
+    const add = (table: string, n: number) => { counts[table] = (counts[table] ?? 0) + n; };
+    // Count up to PREVIEW_LIMIT rows of a query, calling `each` on them, within the budget.
+    const count = async (q: AsyncIterable<any>, each?: (doc: any) => void): Promise<number> => {
+      let n = 0;
+      for await (const doc of q) {
+        if (n >= PREVIEW_LIMIT || budget <= 0) {
+          truncated = true;
+          break;
+        }
+        budget -= JSON.stringify(doc).length;
+        each?.(doc);
+        n += 1;
+      }
+      return n;
+    };
     for (const r of plan(target, conv)) {
       if ("table" in r) {
-        const rows = await (ctx.db.query(r.table as any) as any)
-          .withIndex(r.index, (q: any) => r.eq.reduce((acc: any, [f, val]) => acc.eq(f, val), q.eq("actor", actor)))
-          .take(PREVIEW_LIMIT + 1);
-        add(r.table, Math.min(rows.length, PREVIEW_LIMIT));
-        if (rows.length > PREVIEW_LIMIT) truncated = true;
+        if (r.table in COUNTED_FROM || r.table === "sync_chunk_payloads") continue;
+        const payload = Object.entries(COUNTED_FROM).find(([, by]) => by.table === r.table);
+        const q = (ctx.db.query(r.table as any) as any).withIndex(r.index, (q: any) => r.eq.reduce((acc: any, [f, val]) => acc.eq(f, val), q.eq("actor", actor)));
+        add(r.table, await count(q, payload ? (doc) => add(payload[0], doc[payload[1].field] ?? 0) : undefined));
+        if (r.table === "sync_chunks") counts.sync_chunk_payloads = counts.sync_chunks;
       } else if (r.special === "conversation") {
         if (conv !== null) add("conversations", 1);
       } else if (target.kind === "thread") {
-        const sources = await ctx.db.query("sync_sources").withIndex("actor_threadId", (q) => q.eq("actor", actor).eq("threadId", target.threadId)).take(100);
-        add("sync_sources", sources.length);
-        for (const s of sources) {
-          const chunks = await ctx.db.query("sync_chunks").withIndex("actor_sourceId_chunkIndex", (q) => q.eq("actor", actor).eq("sourceId", s._id)).take(PREVIEW_LIMIT + 1);
-          add("sync_chunks", chunks.length);
-          add("sync_chunk_payloads", chunks.length);
+        const sources = ctx.db.query("sync_sources").withIndex("actor_threadId", (q) => q.eq("actor", actor).eq("threadId", target.threadId));
+        const ids: Array<Id<"sync_sources">> = [];
+        add("sync_sources", await count(sources, (s) => ids.push(s._id)));
+        for (const id of ids) {
+          const chunks = await count(ctx.db.query("sync_chunks").withIndex("actor_sourceId_chunkIndex", (q) => q.eq("actor", actor).eq("sourceId", id)));
+          add("sync_chunks", chunks);
+          add("sync_chunk_payloads", chunks);
         }
       }
     }

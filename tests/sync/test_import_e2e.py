@@ -16,6 +16,7 @@ import anyio
 import pytest
 
 from codex_convex.host_api import HostApi
+from codex_convex.host_api.reads import turn_items
 from codex_convex.runtime import CodexHost, HostConfig, HostMode, ServerRequestInfo
 from tests.conftest import Deployment
 from tests.support import codex_messages, conversation_messages, persisted_messages
@@ -26,11 +27,11 @@ pytestmark = [pytest.mark.anyio, pytest.mark.codex]
 async def persisted_thread_hash(api: HostApi, thread: dict[str, Any]) -> str:
     h = hashlib.sha256()
     for turn in thread["turns"]:
-        got = await api.get_turn(thread_id=thread["id"], turn_id=turn["id"])
-        assert got["found"], turn["id"]
-        assert got["turn"]["status"] == turn["status"]
-        for it in got["items"]:
-            h.update(json.dumps(json.loads(it["json"]), sort_keys=True).encode())
+        got, items = await turn_items(api, thread["id"], turn["id"])
+        assert got is not None, turn["id"]
+        assert got["status"] == turn["status"]
+        for it in items:
+            h.update(json.dumps(it["item"], sort_keys=True).encode())
     return h.hexdigest()
 
 

@@ -373,6 +373,47 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
       >;
     };
     messages: {
+      getItemJson: FunctionReference<
+        "query",
+        "internal",
+        {
+          actor: string;
+          threadId: string;
+          turnId: string;
+          itemId: string;
+          fromPart?: number;
+        },
+        | { found: false }
+        | {
+            found: true;
+            data: string;
+            nextPart: number | null;
+            partCount: number;
+            complete: boolean;
+            bytes: number;
+          },
+        Name
+      >;
+      getMessageText: FunctionReference<
+        "query",
+        "internal",
+        {
+          actor: string;
+          threadId: string;
+          turnId: string;
+          itemId: string;
+          fromSegment?: number;
+        },
+        | { found: false }
+        | {
+            found: true;
+            text: string;
+            nextSegment: number | null;
+            segmentCount: number;
+            textBytes: number;
+          },
+        Name
+      >;
       getTurn: FunctionReference<
         "query",
         "internal",
@@ -405,6 +446,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               itemType: string;
               status: string | null;
               complete: boolean;
+              bytes: number;
+              partCount: number;
               json: string | null;
             }>;
             hasMore: boolean;
@@ -440,6 +483,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             text: string;
             summary: string | null;
             deltaCount: number;
+            textBytes: number;
+            textTruncated: boolean;
             createdAt: number;
             updatedAt: number;
           }>;
@@ -1126,6 +1171,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               text: string;
               summary: string | null;
               deltaCount: number;
+              textBytes: number;
+              textTruncated: boolean;
               createdAt: number;
               updatedAt: number;
             }>;

@@ -48,7 +48,9 @@ class Optimistic:
         keep: list[dict[str, Any]] = []
         for i in range(0, len(pending), 2):
             user = pending[i]
-            seen = any(m["text"] == user["text"] and m["createdAt"] >= user["createdAt"] - 5_000 for m in durable_users)
+            # a long durable text comes truncated to its beginning in a view (textTruncated)
+            seen = any((m["text"] == user["text"] or (m.get("textTruncated") and user["text"].startswith(m["text"])))
+                       and m["createdAt"] >= user["createdAt"] - 5_000 for m in durable_users)
             if not seen:
                 keep += pending[i:i + 2]
         self.entries[conversation_id] = keep

@@ -9,6 +9,7 @@ import { ConvexError } from "convex/values";
 import { closeDurableStorage, exportDocuments, forgetScheduled, importDocuments, installDurableStorage, readSets, takeWrites, unfinishedScheduledFunctions } from "./durable.js";
 import { ReadSet, type WriteSet } from "./readSet.js";
 import { limitModule, meterSyscall } from "./functionLimits.js";
+import { MetricsByPath, recordCallMetrics, transactionLimits, withCallMetrics } from "./callMetrics.js";
 import { enforceDocumentLimits } from "./limits.js";
 import { log } from "./log.js";
 import type { Caller, Engine, Identity, Kind, Outcome, Resolved } from "./engine.js";
@@ -49,6 +50,8 @@ export type EngineOptions = {
   /** "memory": convex-test as it is. "durable": SQLite storage in `dataDir` (durable.ts). */
   kind: "memory" | "durable";
   dataDir?: string;
+  /** "convex" (default): today's read limits; "legacy": older builds' 8 MiB / 16,384 documents. */
+  readLimits?: "convex" | "legacy";
 };
 
 export class ConvexTestEngine implements Engine {
@@ -56,13 +59,16 @@ export class ConvexTestEngine implements Engine {
   private t: any;
   private app: Record<string, Loader>;
   private listeners: Array<() => void> = [];
+  /** The most each query and mutation path cost in one call (GET /api/metrics). */
+  readonly metrics = new MetricsByPath();
 
   constructor(private opts: EngineOptions = { kind: "memory" }) {
     this.name = opts.kind;
     enforceDocumentLimits();
     if (opts.kind === "durable") installDurableStorage(opts.dataDir ?? ".codex-convex/backend/db");
     this.app = memoize(appModules as Record<string, Loader>);
-    this.t = convexTest({ schema: undefined, modules: this.app, transactionLimits: true });
+    recordCallMetrics();
+    this.t = convexTest({ schema: undefined, modules: this.app, transactionLimits: transactionLimits(opts.readLimits ?? "convex") });
     this.t.registerComponent(COMPONENT_NAME, componentSchema, memoize(componentModules as Record<string, Loader>));
     this.installWriteHook();
   }
@@ -147,7 +153,8 @@ export class ConvexTestEngine implements Engine {
             ? acc.mutationFromPath(path, a)
             : acc.actionFromPath(path, a);
       try {
-        const r = reads ? await readSets.run(reads, call) : await call();
+        const { result: r, metrics } = await withCallMetrics<any>(() => (reads ? readSets.run(reads, call) : call()));
+        if (metrics !== null) this.metrics.add(fn.udfPath, metrics);
         return { ok: true, value: encodeValue(r), ms: performance.now() - started, reads };
       } catch (e) {
         if (e instanceof BadRequest) throw e;

@@ -6,4 +6,5 @@ declare module "convex-test" {
   export const __DatabaseFake: { prototype: Record<string, any> };
   export function __evaluateFilter(doc: unknown, filter: unknown): boolean;
   export function __tableNameFromId(id: string): string | null;
+  export const __TransactionMetricsTracker: { prototype: Record<string, any> };
 }

@@ -2,6 +2,7 @@
  * The engine seam: resolve a public function by path, run it with an identity, and report writes. The protocol
  * layers (http.ts, syncProtocol.ts) only see this interface, so part 2's durable engine swaps in underneath.
  */
+import type { MetricsByPath } from "./callMetrics.js";
 import type { ReadSet, WriteSet } from "./readSet.js";
 import type { JSONValue } from "./values.js";
 
@@ -26,6 +27,8 @@ export type Resolved = { udfPath: string; kind: Kind };
 
 export interface Engine {
   readonly name: string;
+  /** The most each query and mutation cost in one call, per path. */
+  readonly metrics: MetricsByPath;
   /** Map `mod:fn`, `mod.js:fn` or `mod` (default export) to a function; internal ones only for admins. */
   resolve(path: string, kind: Kind | "any", caller: Caller): Promise<Resolved>;
   run(fn: Resolved, args: JSONValue, caller: Caller): Promise<Outcome>;

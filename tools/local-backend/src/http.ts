@@ -60,6 +60,13 @@ export function httpHandler(deps: HttpDeps) {
       if (req.method === "GET" && url.pathname === "/.well-known/jwks.json") {
         return send(res, 200, JSON.stringify(deps.auth.devJwks));
       }
+      if (url.pathname === "/api/metrics" || url.pathname === "/api/metrics/reset") {
+        const who = await deps.auth.fromHeader(req.headers.authorization).catch(() => null);
+        if (who?.kind !== "admin") throw new BadRequest("Unauthenticated", "metrics need the admin key", 401);
+        if (req.method === "POST" && url.pathname === "/api/metrics/reset") deps.engine.metrics.reset();
+        else if (req.method !== "GET" || url.pathname !== "/api/metrics") throw new BadRequest("NotFound", `No route for ${req.method} ${url.pathname}`, 404);
+        return send(res, 200, JSON.stringify({ byPath: deps.engine.metrics }));
+      }
       if (url.pathname === "/api/export" || url.pathname === "/api/import") {
         const who = await deps.auth.fromHeader(req.headers.authorization).catch(() => null);
         if (who?.kind !== "admin") throw new BadRequest("Unauthenticated", "export and import need the admin key", 401);

@@ -1,5 +1,5 @@
 /**
- * `node local-backend.mjs [--port N] [--host 127.0.0.1] [--data DIR] [--engine memory] [--scheduler-lag-ms LO..HI] [--verbose]`
+ * `node local-backend.mjs [--port N] [--host 127.0.0.1] [--data DIR] [--engine memory] [--scheduler-lag-ms LO..HI] [--read-limits convex|legacy] [--verbose]`
  *
  * Prints one JSON line on stdout when listening: `{"event":"listening","url":…,"pid":…}`; logs go to stderr.
  */
@@ -31,6 +31,8 @@ async function main() {
       "ping-ms": { type: "string", default: "15000" },
       // Fault injection: every scheduled function runs this much later than asked ("N" or "LO..HI", random).
       "scheduler-lag-ms": { type: "string" },
+      // "legacy": the 8 MiB / 16,384-document read limits of older Convex builds (default: today's 16 MiB / 32,000).
+      "read-limits": { type: "string", default: "convex" },
     },
   });
   if (values["scheduler-lag-ms"]) {
@@ -53,7 +55,8 @@ async function main() {
   const dataDir = resolve(values.data!);
   mkdirSync(dataDir, { recursive: true });
 
-  const engine = new ConvexTestEngine({ kind: values.engine as "memory" | "durable", dataDir: join(dataDir, "db") });
+  if (values["read-limits"] !== "convex" && values["read-limits"] !== "legacy") throw new Error(`--read-limits is convex or legacy, got ${values["read-limits"]}`);
+  const engine = new ConvexTestEngine({ kind: values.engine as "memory" | "durable", dataDir: join(dataDir, "db"), readLimits: values["read-limits"] as "convex" | "legacy" });
   await engine.open();
   const auth = await Auth.load(dataDir);
   const clock = new Clock();

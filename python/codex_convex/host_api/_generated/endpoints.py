@@ -24,7 +24,9 @@ ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
     "ingestEvents": "mutation",
     "getConversationView": "query",
     "listMessages": "query",
+    "getMessageText": "query",
     "getTurn": "query",
+    "getItemJson": "query",
     "listTurns": "query",
     "listPendingServerRequests": "query",
     "getServerRequest": "query",
@@ -53,7 +55,7 @@ ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
 
 
 class HostApi(HostApiBase):
-    """The 39 endpoints of host contract v1."""
+    """The 41 endpoints of host contract v1."""
 
     async def validate_host_wiring(self, *, conversation_id: str | None = None) -> Any:
         """Check that the shim, auth and the component are wired (call at start-up). (query ``chat:validateHostWiring``)"""
@@ -108,12 +110,20 @@ class HostApi(HostApiBase):
         return await self._call("query", "chat:getConversationView", {"conversationId": conversation_id, "numMessages": num_messages})
 
     async def list_messages(self, *, conversation_id: str, pagination_opts: dict[str, Any]) -> Any:
-        """Messages with their text, newest first, a page at a time. (query ``chat:listMessages``)"""
+        """Messages, newest first, a page at a time (each text up to its first 16 Ki characters). (query ``chat:listMessages``)"""
         return await self._call("query", "chat:listMessages", {"conversationId": conversation_id, "paginationOpts": pagination_opts})
 
+    async def get_message_text(self, *, thread_id: str, turn_id: str, item_id: str, from_segment: float | None = None) -> Any:
+        """A message's whole text, a page of segments at a time. (query ``chat:getMessageText``)"""
+        return await self._call("query", "chat:getMessageText", {"threadId": thread_id, "turnId": turn_id, "itemId": item_id, "fromSegment": from_segment})
+
     async def get_turn(self, *, thread_id: str, turn_id: str, after_ordinal: float | None = None) -> Any:
-        """A turn with its items' Codex JSON. (query ``chat:getTurn``)"""
+        """A turn with its items' Codex JSON, a byte-bounded page at a time. (query ``chat:getTurn``)"""
         return await self._call("query", "chat:getTurn", {"threadId": thread_id, "turnId": turn_id, "afterOrdinal": after_ordinal})
+
+    async def get_item_json(self, *, thread_id: str, turn_id: str, item_id: str, from_part: float | None = None) -> Any:
+        """An item's whole Codex JSON, a page of parts at a time. (query ``chat:getItemJson``)"""
+        return await self._call("query", "chat:getItemJson", {"threadId": thread_id, "turnId": turn_id, "itemId": item_id, "fromPart": from_part})
 
     async def list_turns(self, *, thread_id: str, pagination_opts: dict[str, Any]) -> Any:
         """A thread's turns in order, a page at a time. (query ``chat:listTurns``)"""
