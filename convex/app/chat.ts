@@ -295,6 +295,34 @@ export const ingestEvents = mutation({
           partCount: v.number(),
           data: v.string(),
           at: v.number(),
+          view: v.optional(
+            v.union(
+              v.object({
+                role: v.union(v.literal("user"), v.literal("assistant"), v.literal("tool"), v.literal("system")),
+                status: v.union(
+                  v.literal("streaming"),
+                  v.literal("completed"),
+                  v.literal("interrupted"),
+                  v.literal("failed"),
+                  v.literal("declined"),
+                ),
+                summary: v.optional(v.string()),
+                itemStatus: v.optional(v.string()),
+                segmentCount: v.number(),
+                textBytes: v.number(),
+              }),
+              v.null(),
+            ),
+          ),
+        }),
+        v.object({
+          type: v.literal("messageText"),
+          threadId: v.string(),
+          turnId: v.string(),
+          itemId: v.string(),
+          segment: v.number(),
+          text: v.string(),
+          at: v.number(),
         }),
         v.object({
           type: v.literal("messageDelta"),

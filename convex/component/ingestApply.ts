@@ -8,7 +8,7 @@
 import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx } from "./_generated/server.js";
 import { fail } from "./errors.js";
-import type { IngestEvent } from "./ingestEvents.js";
+import { INLINE_VIEW_PARTS, type IngestEvent } from "./ingestEvents.js";
 import { messageView } from "./itemMessages.js";
 import { PART_MAX_CHARS, SEGMENT_MAX_CHARS, splitText, utf8Bytes } from "./text.js";
 
@@ -37,6 +37,9 @@ export async function applyEvents(ctx: MutationCtx, conv: Conv, events: IngestEv
         break;
       case "messageDelta":
         await messageDelta(ctx, conv, e);
+        break;
+      case "messageText":
+        await messageText(ctx, conv, e);
         break;
       case "serverRequest":
         await serverRequest(ctx, conv, e);
@@ -167,6 +170,15 @@ async function itemPart(ctx: MutationCtx, conv: Conv, e: Ev<"item">) {
     .withIndex("actor_threadId_turnId_itemId_part", (q) => key(q).gte("part", item!.partCount))
     .take(1024);
   for (const p of stale) await ctx.db.delete(p._id);
+  if (e.view !== undefined) {
+    // A large item: the host's view of it (its text follows as messageText events); its parts are never joined.
+    if (e.view?.itemStatus !== undefined) await ctx.db.patch(item._id, { status: e.view.itemStatus });
+    if (e.view !== null) await upsertViewedMessage(ctx, conv, turn, item, e.view, e.at);
+    return;
+  }
+  if (item.partCount > INLINE_VIEW_PARTS) {
+    fail("E_INGEST_ITEM_VIEW_REQUIRED", `an item of more than ${INLINE_VIEW_PARTS} parts carries its view on its last part (the server does not join large items)`, { itemId: e.itemId, partCount: item.partCount });
+  }
   let json = e.data;
   if (item.partCount > 1) {
     const parts = await ctx.db
@@ -195,22 +207,50 @@ async function findMessage(ctx: MutationCtx, actor: string, threadId: string, tu
 async function upsertMessage(ctx: MutationCtx, conv: Conv, turn: Doc<"turns">, item: Doc<"items">, parsed: Record<string, unknown>, phase: "started" | "updated" | "completed", at: number) {
   const view = messageView(parsed, phase);
   if (view === null) return;
-  let msg = await findMessage(ctx, conv.actor, item.threadId, item.turnId, item.itemId);
-  if (msg === null) {
-    const id = await ctx.db.insert("messages", {
-      actor: conv.actor, conversationId: conv._id, threadId: item.threadId, turnId: item.turnId, itemId: item.itemId,
-      turnOrdinal: turn.ordinal, itemOrdinal: item.ordinal, role: view.role, kind: item.itemType, status: view.status,
-      segmentCount: 0, textBytes: 0, deltaCount: 0, summary: view.summary, createdAt: at, updatedAt: at,
-    });
-    msg = (await ctx.db.get(id))!;
-    const thread = await ensureThread(ctx, conv, item.threadId, at);
-    await ctx.db.patch(thread._id, { messageCount: thread.messageCount + 1, updatedAt: Math.max(thread.updatedAt, at) });
-  }
+  const msg = (await findMessage(ctx, conv.actor, item.threadId, item.turnId, item.itemId)) ?? (await createMessage(ctx, conv, turn, item, view.role, view.status, view.summary, at));
   // The item's own text is authoritative once it has any (completed items carry the whole text): it replaces
   // what deltas built, so a lost or doubled delta can never survive into the stored message (agent#146).
   const replaceText = view.text.length > 0 || phase === "completed";
   if (replaceText) await writeText(ctx, msg, view.text);
   await ctx.db.patch(msg._id, { status: view.status, summary: view.summary, kind: item.itemType, updatedAt: at });
+}
+
+async function createMessage(ctx: MutationCtx, conv: Conv, turn: Doc<"turns">, item: Doc<"items">, role: Doc<"messages">["role"], status: Doc<"messages">["status"], summary: string | undefined, at: number) {
+  const id = await ctx.db.insert("messages", {
+    actor: conv.actor, conversationId: conv._id, threadId: item.threadId, turnId: item.turnId, itemId: item.itemId,
+    turnOrdinal: turn.ordinal, itemOrdinal: item.ordinal, role, kind: item.itemType, status,
+    segmentCount: 0, textBytes: 0, deltaCount: 0, summary, createdAt: at, updatedAt: at,
+  });
+  const thread = await ensureThread(ctx, conv, item.threadId, at);
+  await ctx.db.patch(thread._id, { messageCount: thread.messageCount + 1, updatedAt: Math.max(thread.updatedAt, at) });
+  return (await ctx.db.get(id))!;
+}
+
+/** A large item's message from the host's view: its row now, its text segment by segment (messageText). */
+async function upsertViewedMessage(ctx: MutationCtx, conv: Conv, turn: Doc<"turns">, item: Doc<"items">, view: NonNullable<Ev<"item">["view"]>, at: number) {
+  if (!Number.isInteger(view.segmentCount) || view.segmentCount < 0 || view.textBytes < 0) {
+    fail("E_INGEST_BAD_VIEW", "segmentCount and textBytes must be integers ≥ 0", { itemId: item.itemId });
+  }
+  const msg = (await findMessage(ctx, conv.actor, item.threadId, item.turnId, item.itemId)) ?? (await createMessage(ctx, conv, turn, item, view.role, view.status, view.summary, at));
+  await ctx.db.patch(msg._id, { role: view.role, status: view.status, summary: view.summary, kind: item.itemType, segmentCount: view.segmentCount, textBytes: view.textBytes, updatedAt: at });
+}
+
+async function messageText(ctx: MutationCtx, conv: Conv, e: Ev<"messageText">) {
+  if (e.text.length > SEGMENT_MAX_CHARS) {
+    fail("E_INGEST_TEXT_TOO_LARGE", `a messageText event holds at most ${SEGMENT_MAX_CHARS} characters`, { chars: e.text.length });
+  }
+  const m = await findMessage(ctx, conv.actor, e.threadId, e.turnId, e.itemId);
+  if (m === null) fail("E_INGEST_NO_MESSAGE", "messageText comes after its item's view", { itemId: e.itemId });
+  if (!Number.isInteger(e.segment) || e.segment < 0 || e.segment >= m.segmentCount) {
+    fail("E_INGEST_BAD_SEGMENT", "segment must be an integer in [0, segmentCount) of the item's view", { segment: e.segment, segmentCount: m.segmentCount });
+  }
+  const seg = await ctx.db
+    .query("message_segments")
+    .withIndex("actor_threadId_turnId_itemId_segment", (q) => q.eq("actor", m.actor).eq("threadId", m.threadId).eq("turnId", m.turnId).eq("itemId", m.itemId).eq("segment", e.segment))
+    .first();
+  if (seg === null) {
+    await ctx.db.insert("message_segments", { actor: m.actor, threadId: m.threadId, turnId: m.turnId, itemId: m.itemId, segment: e.segment, firstDelta: m.deltaCount, deltaCount: 0, text: e.text });
+  } else if (seg.text !== e.text) await ctx.db.patch(seg._id, { text: e.text });
 }
 
 async function segmentsOf(ctx: MutationCtx, m: Doc<"messages">) {

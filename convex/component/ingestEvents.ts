@@ -1,19 +1,40 @@
 /** The events a host sends in an ingest batch (live replication) or a sync chunk (import): one tagged union. */
 import { v, type Infer } from "convex/values";
-import { vTurnError, vTurnStatus } from "./validators.js";
+import { vMessageStatus, vTurnError, vTurnStatus } from "./validators.js";
 
 const where = { threadId: v.string(), turnId: v.string() };
+
+/**
+ * A large item as a message, read by the host (the same reading as itemMessages.ts `messageView`): its text is
+ * `segmentCount` segments of ≤ SEGMENT_MAX_CHARS characters, `textBytes` of UTF-8 in all.
+ */
+export const vItemView = v.object({
+  role: v.union(v.literal("user"), v.literal("assistant"), v.literal("tool"), v.literal("system")),
+  status: vMessageStatus,
+  summary: v.optional(v.string()),
+  itemStatus: v.optional(v.string()), // the item JSON's own `status` field
+  segmentCount: v.number(),
+  textBytes: v.number(),
+});
+
+/** Items of more parts than this carry their view (the server joins and parses at most this many parts). */
+export const INLINE_VIEW_PARTS = 4;
 
 export const vIngestEvent = v.union(
   v.object({ type: v.literal("threadMeta"), threadId: v.string(), name: v.optional(v.string()), preview: v.optional(v.string()), cwd: v.optional(v.string()), model: v.optional(v.string()), at: v.number() }),
   v.object({ type: v.literal("turnStarted"), ...where, at: v.number() }),
   v.object({ type: v.literal("turnCompleted"), ...where, status: vTurnStatus, error: v.optional(vTurnError), at: v.number() }),
   // One part of an item's JSON (concatenate parts 0..partCount-1). `phase` says which notification it came from.
+  // An item of more than INLINE_VIEW_PARTS parts carries, on its last part, the host's `view` of it as a message
+  // (null: not a message), whose text follows as `messageText` events: the server never joins a large item.
   v.object({
     type: v.literal("item"), ...where, itemId: v.string(),
     phase: v.union(v.literal("started"), v.literal("updated"), v.literal("completed")),
     itemType: v.string(), part: v.number(), partCount: v.number(), data: v.string(), at: v.number(),
+    view: v.optional(v.union(vItemView, v.null())),
   }),
+  // Segment `segment` (≤ 16 Ki characters) of a large item's message text, after the item's view.
+  v.object({ type: v.literal("messageText"), ...where, itemId: v.string(), segment: v.number(), text: v.string(), at: v.number() }),
   // Consecutive agent-message deltas [firstDelta, firstDelta + deltaCount), coalesced by the host.
   v.object({ type: v.literal("messageDelta"), ...where, itemId: v.string(), firstDelta: v.number(), deltaCount: v.number(), text: v.string(), at: v.number() }),
   v.object({ type: v.literal("serverRequest"), ...where, itemId: v.optional(v.string()), requestId: v.string(), method: v.string(), paramsJson: v.string(), at: v.number() }),

@@ -66,7 +66,7 @@ describe("reads stay bounded on large but ordinary data", () => {
     const parts = json.match(/[\s\S]{1,262144}/g)!;
     await t.mutation(api.ingest.ingestBatch, {
       actor, conversationId: conversation.conversationId, streamId: "s", seq: 0,
-      events: [{ type: "turnStarted", threadId: "th", turnId: "t1", at }, ...parts.map((data, part) => ({ type: "item" as const, threadId: "th", turnId: "t1", itemId: "big", phase: "completed" as const, itemType: "commandExecution", part, partCount: parts.length, data, at }))],
+      events: [{ type: "turnStarted", threadId: "th", turnId: "t1", at }, ...parts.map((data, part) => ({ type: "item" as const, threadId: "th", turnId: "t1", itemId: "big", phase: "completed" as const, itemType: "commandExecution", part, partCount: parts.length, data, at, ...(part === parts.length - 1 ? { view: null } : {}) }))],
     });
     const turn = await t.query(api.messages.getTurn, { actor, threadId: "th", turnId: "t1" });
     expect(turn).toMatchObject({ found: true, items: [{ itemId: "big", complete: true, json: null, partCount: parts.length }] });
@@ -94,5 +94,49 @@ describe("reads stay bounded on large but ordinary data", () => {
       expect(preview.counts).toMatchObject({ sync_chunks: 40, sync_chunk_payloads: 40, sync_sources: 1 });
       expect(preview.truncated).toBe(false);
     }
+  });
+});
+
+describe("no transaction grows with an item's size", () => {
+  const split = (s: string, n: number) => s.match(new RegExp(`[\\s\\S]{1,${n}}`, "g"))!;
+
+  it("a 6 MB command output: parts stored as they come, the message built from the host's view and text segments", async () => {
+    const t = limited();
+    const { conversation } = await t.mutation(api.conversations.syncOpenBinding, { actor, threadId: "th" });
+    const conversationId = conversation.conversationId;
+    const output = "build log line\n".repeat(400_000); // 6 MB
+    const json = JSON.stringify({ type: "commandExecution", id: "c", command: "make", aggregatedOutput: output, status: "completed" });
+    const parts = split(json, 262_144);
+    const segments = split(output, 16_384);
+    const view = { role: "tool" as const, status: "completed" as const, summary: "make", itemStatus: "completed", segmentCount: segments.length, textBytes: output.length };
+    let seq = 0;
+    const send = (events: any[]) => t.mutation(api.ingest.ingestBatch, { actor, conversationId, streamId: "s", seq: (seq += events.length) - events.length, events });
+    await send([{ type: "turnStarted", threadId: "th", turnId: "t1", at }]);
+    for (const [part, data] of parts.entries()) {
+      await send([{ type: "item", threadId: "th", turnId: "t1", itemId: "c", phase: "completed", itemType: "commandExecution", part, partCount: parts.length, data, at, ...(part === parts.length - 1 ? { view } : {}) }]);
+    }
+    for (let i = 0; i < segments.length; i += 100) {
+      await send(segments.slice(i, i + 100).map((text, k) => ({ type: "messageText", threadId: "th", turnId: "t1", itemId: "c", segment: i + k, text, at })));
+    }
+    const listed = (await t.query(api.messages.list, { actor, conversationId, paginationOpts: { numItems: 10, cursor: null } })).page[0];
+    expect(listed).toMatchObject({ role: "tool", status: "completed", summary: "make", textBytes: output.length, textTruncated: true });
+    let text = "";
+    let from: number | null = 0;
+    while (from !== null) {
+      const page: any = await t.query(api.messages.getMessageText, { actor, threadId: "th", turnId: "t1", itemId: "c", fromSegment: from });
+      text += page.text;
+      from = page.nextSegment;
+    }
+    expect(text === output).toBe(true);
+  });
+
+  it("a large item without the host's view is refused with its code, and the batch writes nothing", async () => {
+    const t = limited();
+    const { conversation } = await t.mutation(api.conversations.syncOpenBinding, { actor, threadId: "th" });
+    const json = JSON.stringify({ type: "agentMessage", id: "m", text: "w".repeat(1_200_000) });
+    const parts = split(json, 262_144);
+    const events = parts.map((data, part) => ({ type: "item" as const, threadId: "th", turnId: "t1", itemId: "m", phase: "completed" as const, itemType: "agentMessage", part, partCount: parts.length, data, at }));
+    await expect(t.mutation(api.ingest.ingestBatch, { actor, conversationId: conversation.conversationId, streamId: "s", seq: 0, events })).rejects.toThrow(/E_INGEST_ITEM_VIEW_REQUIRED/);
+    expect(await t.run(async (ctx) => (await ctx.db.query("item_parts").take(1)).length)).toBe(0);
   });
 });

@@ -312,6 +312,28 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                 partCount: number;
                 data: string;
                 at: number;
+                view?: {
+                  role: "user" | "assistant" | "tool" | "system";
+                  status:
+                    | "streaming"
+                    | "completed"
+                    | "interrupted"
+                    | "failed"
+                    | "declined";
+                  summary?: string;
+                  itemStatus?: string;
+                  segmentCount: number;
+                  textBytes: number;
+                } | null;
+              }
+            | {
+                type: "messageText";
+                threadId: string;
+                turnId: string;
+                itemId: string;
+                segment: number;
+                text: string;
+                at: number;
               }
             | {
                 type: "messageDelta";

@@ -11,8 +11,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from .item_view import INLINE_VIEW_PARTS, view_events
+
 # Characters per item part: the component refuses more (PART_MAX_CHARS in convex/component/text.ts).
 PART_MAX_CHARS = 256 * 1024
+# Characters per messageDelta event (a longer delta from Codex is split).
+DELTA_MAX_CHARS = 64 * 1024
 
 Event = dict[str, Any]
 
@@ -39,12 +43,24 @@ def split_text(text: str, max_chars: int) -> list[str]:
 
 
 def item_events(thread_id: str, turn_id: str, item: dict[str, Any], phase: str, at: float) -> list[Event]:
-    """One ``item`` event per part of the item's JSON (one part unless it is over :data:`PART_MAX_CHARS`)."""
+    """One ``item`` event per part of the item's JSON (one part unless it is over :data:`PART_MAX_CHARS`); a large
+    item also carries its message view and text (:func:`with_view`)."""
     data = json.dumps(item, ensure_ascii=False, separators=(",", ":"))
     parts = split_text(data, PART_MAX_CHARS)
-    return [{"type": "item", "threadId": thread_id, "turnId": turn_id, "itemId": str(item.get("id", "")),
-             "phase": phase, "itemType": str(item.get("type", "unknown")), "part": i, "partCount": len(parts),
-             "data": p, "at": at} for i, p in enumerate(parts)]
+    events = [{"type": "item", "threadId": thread_id, "turnId": turn_id, "itemId": str(item.get("id", "")),
+               "phase": phase, "itemType": str(item.get("type", "unknown")), "part": i, "partCount": len(parts),
+               "data": p, "at": at} for i, p in enumerate(parts)]
+    return with_view(events, thread_id, turn_id, item, phase, at)
+
+
+def with_view(parts: list[Event], thread_id: str, turn_id: str, item: dict[str, Any], phase: str,
+              at: float) -> list[Event]:
+    """An item's part events, plus — when they are more than the server joins (:data:`INLINE_VIEW_PARTS`) — its
+    message view on the last part and its text as ``messageText`` events."""
+    if len(parts) <= INLINE_VIEW_PARTS:
+        return parts
+    view, texts = view_events(thread_id, turn_id, item, phase, at, split_text)
+    return [*parts[:-1], {**parts[-1], "view": view}, *texts]
 
 
 def turn_error(err: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -94,11 +110,16 @@ class EventMapper:
             phase = "started" if method == "item/started" else "completed"
             return item_events(tid, params["turnId"], params["item"], phase, at)
         if method == "item/agentMessage/delta":
+            # A huge delta (a whole message at once) becomes pieces of DELTA_MAX_CHARS, each its own delta, so no
+            # batch outgrows Convex's argument limit.
             key = (params["turnId"], params["itemId"])
             first = self.deltas.get(key, 0)
-            self.deltas[key] = first + 1
+            pieces = split_text(params["delta"], DELTA_MAX_CHARS) if len(params["delta"]) > DELTA_MAX_CHARS \
+                else [params["delta"]]
+            self.deltas[key] = first + len(pieces)
             return [{"type": "messageDelta", "threadId": tid, "turnId": params["turnId"], "itemId": params["itemId"],
-                     "firstDelta": first, "deltaCount": 1, "text": params["delta"], "at": at}]
+                     "firstDelta": first + i, "deltaCount": 1, "text": piece, "at": at}
+                    for i, piece in enumerate(pieces)]
         if method == "thread/tokenUsage/updated":
             usage = params["tokenUsage"]
             total, last = usage["total"], usage["last"]

@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from ..replication.events import turn_error
+from ..replication.events import turn_error, with_view
 
 # Item JSON is split into parts of at most this many UTF-8 bytes, so a part (≤ the component's 256 Ki characters)
 # always fits a 512 KiB chunk with room to spare.
@@ -40,9 +40,10 @@ def _ms(seconds: Any) -> float:
 def item_records(thread_id: str, turn_id: str, item: dict[str, Any], at: float) -> list[Record]:
     data = json.dumps(item, ensure_ascii=False, separators=(",", ":"))
     parts = split_utf8(data, PART_MAX_BYTES)
-    return [{"type": "item", "threadId": thread_id, "turnId": turn_id, "itemId": str(item.get("id", "")),
-             "phase": "completed", "itemType": str(item.get("type", "unknown")), "part": i,
-             "partCount": len(parts), "data": p, "at": at} for i, p in enumerate(parts)]
+    records = [{"type": "item", "threadId": thread_id, "turnId": turn_id, "itemId": str(item.get("id", "")),
+                "phase": "completed", "itemType": str(item.get("type", "unknown")), "part": i,
+                "partCount": len(parts), "data": p, "at": at} for i, p in enumerate(parts)]
+    return with_view(records, thread_id, turn_id, item, "completed", at)
 
 
 def thread_records(thread: dict[str, Any]) -> Iterator[Record]:

@@ -1,0 +1,69 @@
+"""How a Codex item reads as a conversation message — the host's copy of ``convex/component/itemMessages.ts``, used
+for items too large for the server to join (more than :data:`INLINE_VIEW_PARTS` parts): the last part carries the
+view and the text follows as ``messageText`` events of at most :data:`SEGMENT_MAX_CHARS` characters, so no server
+transaction grows with the item. ``tests/conformance/test_item_views.py`` checks both readings agree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Limits of the component (convex/component/ingestEvents.ts and text.ts).
+INLINE_VIEW_PARTS = 4
+SEGMENT_MAX_CHARS = 16_384
+
+__all__ = ["INLINE_VIEW_PARTS", "SEGMENT_MAX_CHARS", "message_view", "view_events"]
+
+
+def _str(v: Any) -> str:
+    return v if isinstance(v, str) else ""
+
+
+def _status(item: dict[str, Any], phase: str) -> str:
+    s = _str(item.get("status"))
+    if s in ("declined", "failed", "interrupted"):
+        return s
+    return "completed" if phase == "completed" else "streaming"
+
+
+def message_view(item: dict[str, Any], phase: str) -> dict[str, Any] | None:
+    """``{role, status, text, summary?}``, or ``None`` for items not shown as messages (reasoning, compaction…)."""
+    status = _status(item, phase)
+    kind = item.get("type")
+    if kind == "userMessage":
+        raw_content = item.get("content")
+        content = [p for p in raw_content if isinstance(p, dict)] if isinstance(raw_content, list) else []
+        texts = [_str(p.get("text")) for p in content]
+        return {"role": "user", "status": "completed", "text": "\n".join(t for t in texts if t)}
+    if kind == "agentMessage":
+        return {"role": "assistant", "status": status, "text": _str(item.get("text"))}
+    if kind == "commandExecution":
+        return {"role": "tool", "status": status, "text": _str(item.get("aggregatedOutput")),
+                "summary": _str(item.get("command"))}
+    if kind == "fileChange":
+        raw = item.get("changes")
+        changes = [c for c in raw if isinstance(c, dict)] if isinstance(raw, list) else []
+        return {"role": "tool", "status": status, "text": "\n".join(_str(c.get("diff")) for c in changes),
+                "summary": ", ".join(_str(c.get("path")) for c in changes)}
+    if kind == "mcpToolCall":
+        return {"role": "tool", "status": status, "text": "",
+                "summary": f"{_str(item.get('server'))}.{_str(item.get('tool'))}"}
+    return None
+
+
+def view_events(thread_id: str, turn_id: str, item: dict[str, Any], phase: str, at: float,
+                split: Any) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The ``view`` of a large item (for its last part) and the ``messageText`` events carrying its text.
+    ``split(text, max_chars)`` is the caller's text splitter (UTF-16 units, never inside a surrogate pair)."""
+    view = message_view(item, phase)
+    if view is None:
+        return None, []
+    text: str = view.pop("text")
+    segments = split(text, SEGMENT_MAX_CHARS) if text else []
+    status = item.get("status")
+    out = {**view, "segmentCount": len(segments), "textBytes": len(text.encode("utf-8")),
+           **({"itemStatus": status} if isinstance(status, str) else {})}
+    if "summary" in out and out["summary"] is None:
+        del out["summary"]
+    item_id = str(item.get("id", ""))
+    return out, [{"type": "messageText", "threadId": thread_id, "turnId": turn_id, "itemId": item_id, "segment": i,
+                  "text": s, "at": at} for i, s in enumerate(segments)]

@@ -1,0 +1,65 @@
+"""The host's reading of a large item as a message (python/codex_convex/replication/item_view.py) agrees with the
+server's (convex/component/itemMessages.ts): the same items ingested both ways read back as the same messages."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+
+from codex_convex.convex_api import ConvexHttp
+from codex_convex.host_api import HostApi
+from codex_convex.replication.events import split_text
+from codex_convex.replication.item_view import view_events
+from tests.conftest import Deployment
+from tests.support import persisted_messages
+
+pytestmark = pytest.mark.anyio
+
+ITEMS: list[tuple[dict[str, Any], str]] = [
+    ({"type": "userMessage", "content": [{"type": "text", "text": "hi"}, {"type": "image"},
+                                         {"type": "text", "text": "there"}]}, "completed"),
+    ({"type": "agentMessage", "text": "héllo 🙂 " * 3000}, "completed"),
+    ({"type": "agentMessage", "text": "partial"}, "started"),
+    ({"type": "commandExecution", "command": "make", "aggregatedOutput": "ok\n" * 10, "status": "completed"},
+     "completed"),
+    ({"type": "commandExecution", "command": "rm -rf /", "aggregatedOutput": None, "status": "declined"}, "completed"),
+    ({"type": "commandExecution", "command": "sleep", "status": "interrupted"}, "completed"),
+    ({"type": "fileChange", "changes": [{"path": "a.txt", "diff": "+a"}, {"path": "b.txt", "diff": "-b"}],
+      "status": "failed"}, "completed"),
+    ({"type": "mcpToolCall", "server": "docs", "tool": "search", "status": "completed"}, "completed"),
+    ({"type": "reasoning", "summary": ["thinking"]}, "completed"),
+]
+
+
+async def test_host_and_server_read_items_the_same(deployment: Deployment) -> None:
+    thread_id = f"views-{uuid.uuid4()}"
+    async with ConvexHttp(deployment.url, token=deployment.alice) as http:
+        api = HostApi(http)
+        conv = (await api.sync_open_conversation_binding(thread_id=thread_id))["conversation"]
+        events: list[dict[str, Any]] = [{"type": "turnStarted", "threadId": thread_id, "turnId": "t1", "at": 1.0}]
+        for i, (item, phase) in enumerate(ITEMS):
+            for who in ("server", "host"):
+                it = {**item, "id": f"{who}{i}"}
+                ev = {"type": "item", "threadId": thread_id, "turnId": "t1", "itemId": it["id"], "phase": phase,
+                      "itemType": it["type"], "part": 0, "partCount": 1, "at": 2.0,
+                      "data": json.dumps(it, ensure_ascii=False)}
+                if who == "server":
+                    events.append(ev)
+                else:  # forced through the large-item path
+                    view, texts = view_events(thread_id, "t1", it, phase, 2.0, split_text)
+                    events += [{**ev, "view": view}, *texts]
+        result = await api.ingest_events(conversation_id=conv["conversationId"], stream_id="views", seq=0,
+                                         events=events)
+        assert result["status"] == "accepted"
+        stored = await persisted_messages(api, conv["conversationId"])
+    by_id = {m["itemId"]: m for m in stored}
+    fields = ("role", "status", "summary", "text", "kind", "textBytes")
+    for i in range(len(ITEMS)):
+        server, host = by_id.get(f"server{i}"), by_id.get(f"host{i}")
+        assert (server is None) == (host is None), ITEMS[i]
+        if server is not None and host is not None:
+            assert {f: host[f] for f in fields} == {f: server[f] for f in fields}, ITEMS[i]
+    assert len(stored) == 2 * (len(ITEMS) - 1)  # every item but the reasoning one is a message
