@@ -69,11 +69,12 @@ class LocalBackend:
     :param port: 0 lets the backend pick a free port.
     :param detach: keep running after this Python process exits (``codex-convex backend start``).
     :param scheduler_lag_ms: fault injection: scheduled functions run this much late (``(lo, hi)``: at random).
+    :param read_limits: ``"legacy"``: the 8 MiB / 16,384-document read limits of older Convex builds.
     """
 
     def __init__(self, data_dir: Path, *, port: int = 0, engine: str = "durable", verbose: bool = False,
                  log_file: Path | None = None, detach: bool = False, ping_ms: int | None = None,
-                 scheduler_lag_ms: tuple[int, int] | None = None) -> None:
+                 scheduler_lag_ms: tuple[int, int] | None = None, read_limits: str = "convex") -> None:
         self.data_dir = data_dir
         self.port = port
         self.engine = engine
@@ -82,6 +83,7 @@ class LocalBackend:
         self.detach = detach
         self.ping_ms = ping_ms
         self.scheduler_lag_ms = scheduler_lag_ms
+        self.read_limits = read_limits
         self.process: subprocess.Popen[bytes] | None = None
         self.info: BackendInfo | None = None
         self._log: IO[bytes] | None = None
@@ -99,6 +101,8 @@ class LocalBackend:
             args.append("--verbose")
         if self.ping_ms is not None:
             args += ["--ping-ms", str(self.ping_ms)]
+        if self.read_limits != "convex":
+            args += ["--read-limits", self.read_limits]
         if self.scheduler_lag_ms is not None:
             args += ["--scheduler-lag-ms", f"{self.scheduler_lag_ms[0]}..{self.scheduler_lag_ms[1]}"]
         self._log = self.log_file.open("ab")

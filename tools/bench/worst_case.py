@@ -1,0 +1,331 @@
+"""Worst-case datasets for every endpoint: every transaction stays bounded, whatever the data (issue #16).
+
+    python -m tools.bench.worst_case [--scale small|full] [--read-limits convex|legacy]
+
+Fills a fresh local backend (Convex's limits enforced; `legacy`: the 8 MiB / 16,384-document reads of older
+builds) with the worst shapes a user can produce — one turn of 80 × 240 KB command outputs, a 50 MB agent message,
+10,000 turns in a thread, 1,000 pending requests in a thread, 40 × 512 KiB chunks in one source, 5,000
+conversations, 200 sync jobs in one conversation (`small`: the same shapes, smaller) — then calls every public
+endpoint of the contract (enumerated from it: a new endpoint without a call here fails the run) with ordinary
+arguments, and reads the backend's per-call metrics (`GET /api/metrics`). Each call must succeed, and its worst call
+must stay within half of every Convex limit. Prints the worst call per endpoint as a table; writes
+`tools/bench/results/worst_case-<scale>-<limits>.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import inspect
+import json
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+
+from codex_convex.backend import LocalBackend, mint_dev_token
+from codex_convex.convex_api import ConvexHttp
+from codex_convex.host_api import ENDPOINTS, HostApi
+from codex_convex.replication.events import item_events
+from codex_convex.sync import root_hash
+
+from ._common import write
+
+MiB = 1024 * 1024
+LIMITS = {"bytesRead": 16 * MiB, "documentsRead": 32_000, "bytesWritten": 16 * MiB, "documentsWritten": 16_000,
+          "databaseQueries": 4_096}
+LEGACY = {**LIMITS, "bytesRead": 8 * MiB, "documentsRead": 16_384}
+
+SCALES: dict[str, dict[str, int]] = {
+    "full": {"outputs": 80, "output_bytes": 240_000, "message_bytes": 50_000_000, "turns": 10_000, "pending": 1_000,
+             "chunks": 40, "conversations": 5_000, "jobs": 200},
+    "small": {"outputs": 40, "output_bytes": 240_000, "message_bytes": 3_000_000, "turns": 1_000, "pending": 300,
+              "chunks": 12, "conversations": 300, "jobs": 20},
+}
+AT = 1_700_000_000_000.0
+PAGE = {"numItems": 100, "cursor": None}
+
+
+@dataclass
+class World:
+    """Ids of the dataset, for the endpoint calls."""
+
+    api: HostApi
+    ids: dict[str, str] = field(default_factory=dict)
+    seqs: dict[str, int] = field(default_factory=dict)
+    later: dict[str, Any] = field(default_factory=dict)
+
+    async def conversation(self, name: str, thread_id: str | None = None) -> str:
+        thread_id = thread_id or f"{name}-{uuid.uuid4()}"
+        conv = (await self.api.sync_open_conversation_binding(thread_id=thread_id))["conversation"]
+        self.ids[f"{name}.conversation"], self.ids[f"{name}.thread"] = conv["conversationId"], thread_id
+        return str(conv["conversationId"])
+
+    async def ingest(self, name: str, events: list[dict[str, Any]], max_bytes: int = 3 * MiB) -> None:
+        """Send events in batches of ≤ 256 events and ≤ max_bytes, in order."""
+        batch: list[dict[str, Any]] = []
+        size = 0
+        for ev in [*events, None]:
+            n = len(json.dumps(ev)) if ev is not None else 0
+            if batch and (ev is None or len(batch) >= 256 or size + n > max_bytes):
+                seq = self.seqs.get(name, 0)
+                r = await self.api.ingest_events(conversation_id=self.ids[f"{name}.conversation"], stream_id="wc",
+                                                 seq=seq, events=batch)
+                assert r["status"] == "accepted", r
+                self.seqs[name] = seq + len(batch)
+                batch, size = [], 0
+            if ev is not None:
+                batch.append(ev)
+                size += n
+
+
+def chunk(thread: str, i: int) -> dict[str, Any]:
+    """Chunk `i` of the big source: one 510 KiB record (its payload, hash and count, as append takes them)."""
+    record = {"type": "lifecycle", "threadId": thread, "kind": "note", "message": f"{i}".ljust(510 * 1024, "z"),
+              "at": AT}
+    payload = json.dumps([record], separators=(",", ":"))
+    return {"payload": payload, "sha256": hashlib.sha256(payload.encode()).hexdigest(), "record_count": 1}
+
+
+def turn(thread: str, turn_id: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = [{"type": "turnStarted", "threadId": thread, "turnId": turn_id, "at": AT}]
+    for it in items:
+        out += item_events(thread, turn_id, it, "completed", AT)
+    out.append({"type": "turnCompleted", "threadId": thread, "turnId": turn_id, "status": "completed", "at": AT})
+    return out
+
+
+async def fill(w: World, scale: dict[str, int], log: Callable[[str], None]) -> None:
+    api = w.api
+    # One turn of big command outputs (a build log read back page by page).
+    await w.conversation("outputs")
+    th = w.ids["outputs.thread"]
+    outputs = [{"type": "commandExecution", "id": f"c{i}", "command": f"make part{i}", "status": "completed",
+                "aggregatedOutput": f"{i}:".ljust(scale["output_bytes"], "x")} for i in range(scale["outputs"])]
+    await w.ingest("outputs", turn(th, "t-outputs", outputs))
+    # One huge agent message (its own turn, same thread): the large-item path.
+    big = {"type": "agentMessage", "id": "big", "text": "y" * scale["message_bytes"]}
+    await w.ingest("outputs", turn(th, "t-big", [big]))
+    log("outputs and the large message")
+    # A thread of many turns, with token usage and a lifecycle event per 100.
+    await w.conversation("long")
+    th = w.ids["long.thread"]
+    events: list[dict[str, Any]] = []
+    for i in range(scale["turns"]):
+        user = {"type": "userMessage", "id": f"u{i}", "content": [{"type": "text", "text": f"q{i}"}]}
+        events += turn(th, f"t{i}", [user, {"type": "agentMessage", "id": f"a{i}", "text": f"answer {i}"}])
+        if i % 100 == 0:
+            events.append({"type": "tokenUsage", "threadId": th, "turnId": f"t{i}", "totalTokens": i, "inputTokens": i,
+                           "cachedInputTokens": 0, "outputTokens": 0, "reasoningOutputTokens": 0,
+                           "lastTotalTokens": 1, "at": AT})
+    await w.ingest("long", events)
+    log(f"{scale['turns']} turns")
+    # Pending approvals in one thread.
+    await w.conversation("pending")
+    th = w.ids["pending.thread"]
+    events = [{"type": "turnStarted", "threadId": th, "turnId": "t1", "at": AT}]
+    events += [{"type": "serverRequest", "threadId": th, "turnId": "t1", "requestId": str(i),
+                "method": "item/commandExecution/requestApproval",
+                "paramsJson": json.dumps({"command": f"rm build/{i}" + " --verbose" * 50}), "at": AT}
+               for i in range(scale["pending"])]
+    await w.ingest("pending", events)
+    log(f"{scale['pending']} pending requests")
+    # A source of many 512 KiB chunks (unsealed).
+    await w.conversation("chunks")
+    src = (await api.start_conversation_sync_source(thread_id=w.ids["chunks.thread"], idempotency_key="wc-chunks"))
+    w.ids["chunks.source"] = src["source"]["sourceId"]
+    for i in range(scale["chunks"]):
+        await api.append_conversation_sync_source_chunk(source_id=w.ids["chunks.source"], chunk_index=i,
+                                                        **chunk(w.ids["chunks.thread"], i))
+    log(f"{scale['chunks']} chunks of 510 KiB")
+    # Many sync jobs in one conversation (each new import cancels the one before).
+    await w.conversation("jobs")
+    for i in range(scale["jobs"]):
+        payload = json.dumps([{"type": "threadMeta", "threadId": w.ids["jobs.thread"], "name": f"run {i}", "at": AT}],
+                             separators=(",", ":"))
+        sha = hashlib.sha256(payload.encode()).hexdigest()
+        s = (await api.start_conversation_sync_source(thread_id=w.ids["jobs.thread"], idempotency_key=f"wc-job-{i}"))
+        sid = s["source"]["sourceId"]
+        await api.append_conversation_sync_source_chunk(source_id=sid, chunk_index=0, payload=payload, sha256=sha,
+                                                        record_count=1)
+        root = root_hash([sha])
+        sealed = await api.seal_conversation_sync_source(source_id=sid, total_chunks=1, total_records=1,
+                                                         total_bytes=len(payload.encode()), root_hash=root)
+        w.ids["jobs.job"] = sealed["jobId"]
+    log(f"{scale['jobs']} sync jobs")
+    # Many conversations.
+    async with anyio.create_task_group() as tg:
+        limiter = anyio.Semaphore(8)
+
+        async def one(i: int) -> None:
+            async with limiter:
+                await api.new_conversation(title=f"conversation {i}")
+
+        for i in range(scale["conversations"]):
+            tg.start_soon(one, i)
+    w.ids["spare.conversation"] = (await api.new_conversation(title="spare"))["conversationId"]
+    await w.conversation("victim")  # a small thread deleted for real
+    await w.ingest("victim", turn(w.ids["victim.thread"], "t1", [{"type": "agentMessage", "id": "m", "text": "bye"}]))
+    log(f"{scale['conversations']} conversations")
+
+
+Call = Callable[[World], dict[str, Any] | Awaitable[dict[str, Any]]]
+
+
+async def seal_new(w: World) -> dict[str, Any]:
+    """Arguments to seal the source startConversationSyncSource just opened, after giving it one chunk."""
+    payload = json.dumps([{"type": "threadMeta", "threadId": w.ids["jobs.thread"], "name": "x", "at": AT}])
+    sha = hashlib.sha256(payload.encode()).hexdigest()
+    await w.api.append_conversation_sync_source_chunk(source_id=w.later["source"], chunk_index=0, payload=payload,
+                                                      sha256=sha, record_count=1)
+    return {"sourceId": w.later["source"], "totalChunks": 1, "totalRecords": 1, "totalBytes": len(payload.encode()),
+            "rootHash": root_hash([sha])}
+
+
+def calls() -> dict[str, Call]:
+    """Ordinary arguments for every endpoint, in the order they run (destructive ones last)."""
+    hour = 3_600_000
+
+    def conv(name: str) -> Call:
+        return lambda w: {"conversationId": w.ids[f"{name}.conversation"]}
+
+    def item(name: str, turn_id: str, item_id: str) -> Call:
+        return lambda w: {"threadId": w.ids[f"{name}.thread"], "turnId": turn_id, "itemId": item_id}
+
+    return {
+        "validateHostWiring": conv("long"),
+        "listConversations": lambda w: {"paginationOpts": PAGE},
+        "getConversation": conv("long"),
+        "getConversationSummary": conv("pending"),
+        "listThreadsForConversation": conv("long"),
+        "getConversationView": lambda w: {"conversationId": w.ids["outputs.conversation"], "numMessages": 100},
+        "listMessages": lambda w: {"conversationId": w.ids["outputs.conversation"], "paginationOpts": PAGE},
+        "getMessageText": item("outputs", "t-big", "big"),
+        "getTurn": lambda w: {"threadId": w.ids["outputs.thread"], "turnId": "t-outputs"},
+        "getItemJson": item("outputs", "t-big", "big"),
+        "listTurns": lambda w: {"threadId": w.ids["long.thread"], "paginationOpts": PAGE},
+        "listPendingServerRequests": conv("pending"),
+        "getServerRequest": lambda w: {"threadId": w.ids["pending.thread"], "turnId": "t1", "requestId": "7"},
+        "getTokenUsage": conv("long"),
+        "listConversationSyncSourceChunks": lambda w: {"sourceId": w.ids["chunks.source"]},
+        "getConversationSyncJob": conv("jobs"),
+        "listConversationSyncJobs": lambda w: {"conversationId": w.ids["jobs.conversation"], "paginationOpts": PAGE},
+        "previewDeletion": lambda w: {},
+        "listConversationSyncSources": lambda w: {"paginationOpts": PAGE},
+        "listDeletionJobs": lambda w: {"paginationOpts": PAGE},
+        "newConversation": lambda w: {"title": "one more"},
+        "syncOpenConversationBinding": lambda w: {"threadId": f"fresh-{uuid.uuid4()}"},
+        "markConversationSyncProgress": lambda w: {"conversationId": w.ids["long.conversation"], "syncState": "synced"},
+        "ingestEvents": lambda w: {
+            "conversationId": w.ids["long.conversation"], "streamId": "wc", "seq": w.seqs["long"],
+            "events": turn(w.ids["long.thread"], "t-new", [{"type": "agentMessage", "id": "n", "text": "new"}])},
+        "respondServerRequest": lambda w: {"threadId": w.ids["pending.thread"], "turnId": "t1", "requestId": "3",
+                                           "decision": "accept"},
+        "startConversationSyncSource": lambda w: {"threadId": w.ids["jobs.thread"], "idempotencyKey": "wc-new"},
+        "appendConversationSyncSourceChunk": lambda w: {  # chunk 0 again: a re-send is a no-op
+            "sourceId": w.ids["chunks.source"], "chunkIndex": 0,
+            **{("recordCount" if k == "record_count" else k): v for k, v in chunk(w.ids["chunks.thread"], 0).items()}},
+        "sealConversationSyncSource": seal_new,
+        "cancelConversationSyncJob": lambda w: {"jobId": w.later["job"]},
+        "archiveConversation": conv("spare"),
+        "unarchiveConversation": conv("spare"),
+        "forceRebindConversationSync": lambda w: {"conversationId": w.ids["spare.conversation"],
+                                                  "threadId": f"rebound-{uuid.uuid4()}"},
+        "scheduleDeleteThread": lambda w: {"threadId": w.ids["long.thread"], "delayMs": hour},
+        "cancelDeletion": lambda w: {"jobId": w.later["deletion"]},
+        "scheduleDeleteTurn": lambda w: {"threadId": w.ids["long.thread"], "turnId": "t5", "delayMs": hour},
+        "forceRunDeletion": lambda w: {"jobId": w.later["deletion"]},
+        "getDeletionStatus": lambda w: {"jobId": w.later["deletion"]},
+        "deleteTurn": lambda w: {"threadId": w.ids["long.thread"], "turnId": "t7"},
+        "deleteThread": lambda w: {"threadId": w.ids["victim.thread"]},
+        "schedulePurgeActorData": lambda w: {"delayMs": hour},
+        "purgeActorData": lambda w: {},
+    }
+
+
+async def remember(name: str, result: Any, w: World) -> None:
+    """Keep what later calls need from a call's result."""
+    if name == "startConversationSyncSource":
+        w.later["source"] = result["source"]["sourceId"]
+    elif name == "sealConversationSyncSource":
+        w.later["job"] = result["jobId"]
+    elif name in ("scheduleDeleteThread", "scheduleDeleteTurn"):
+        w.later["deletion"] = result["jobId"]
+    elif name == "schedulePurgeActorData":
+        await w.api.cancel_deletion(job_id=result["jobId"])
+
+
+async def run(scale_name: str, read_limits: str, log: Callable[[str], None] = print) -> dict[str, Any]:
+    scale = SCALES[scale_name]
+    limits = LEGACY if read_limits == "legacy" else LIMITS
+    plan = calls()
+    missing = set(ENDPOINTS) - set(plan)
+    assert not missing, f"endpoints of the contract without a worst-case call: {sorted(missing)}"
+    with tempfile.TemporaryDirectory(prefix="worst-case-") as tmp:
+        data = Path(tmp)
+        # Job steps run 3 s late, so a just-sealed job is still live when it is cancelled.
+        with LocalBackend(data, read_limits=read_limits, scheduler_lag_ms=(3000, 3000)) as backend:
+            admin = {"Authorization": f"Convex {(data / 'admin-key').read_text().strip()}"}
+            async with ConvexHttp(backend.url, token=lambda: mint_dev_token(data, "worst"), timeout_s=300) as http:
+                w = World(HostApi(http))
+                started = time.perf_counter()
+                await fill(w, scale, lambda what: log(f"  filled: {what} ({time.perf_counter() - started:.0f} s)"))
+                async with httpx.AsyncClient(timeout=60) as c:
+                    (await c.post(f"{backend.url}/api/metrics/reset", headers=admin)).raise_for_status()
+                failures: dict[str, str] = {}
+                for name, args_of in plan.items():
+                    got = args_of(w)
+                    args = await got if inspect.isawaitable(got) else got
+                    try:
+                        result = await w.api._call(ENDPOINTS[name], f"chat:{name}", args)
+                        await remember(name, result, w)
+                    except Exception as exc:  # a refused call is the finding: report it, keep going
+                        failures[name] = f"{type(exc).__name__}: {exc}"[:300]
+                async with httpx.AsyncClient(timeout=60) as c:
+                    by_path = (await c.get(f"{backend.url}/api/metrics", headers=admin)).json()["byPath"]
+    rows = []
+    for name in plan:
+        m = by_path.get(f"chat:{name}", {}).get("max")
+        worst = max((m[k] / limits[k] for k in limits), default=0.0) if m else None
+        rows.append({"endpoint": name, "ok": name not in failures, "error": failures.get(name), "metrics": m,
+                     "worstFractionOfLimit": None if worst is None else round(worst, 4)})
+    return {"scale": scale_name, "readLimits": read_limits, "shape": scale, "limits": limits, "endpoints": rows}
+
+
+def table(report: dict[str, Any]) -> str:
+    head = ("| endpoint | ok | bytes read | docs read | bytes written | docs written | index ranges | worst / limit |\n"
+            "|---|---|---:|---:|---:|---:|---:|---:|")
+    lines = [head]
+    for r in report["endpoints"]:
+        m = r["metrics"] or {}
+        lines.append(f"| `{r['endpoint']}` | {'✓' if r['ok'] else '✗ ' + (r['error'] or '')[:60]} "
+                     f"| {m.get('bytesRead', 0) / MiB:.2f} MiB | {m.get('documentsRead', 0):,} "
+                     f"| {m.get('bytesWritten', 0) / MiB:.2f} MiB | {m.get('documentsWritten', 0):,} "
+                     f"| {m.get('databaseQueries', 0):,} | {r['worstFractionOfLimit']} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", choices=sorted(SCALES), default="full")
+    parser.add_argument("--read-limits", choices=["convex", "legacy"], default="convex")
+    args = parser.parse_args()
+    report = anyio.run(run, args.scale, args.read_limits)
+    path = write(f"worst_case-{args.scale}-{args.read_limits}", report)
+    print(table(report))
+    bad = [r["endpoint"] for r in report["endpoints"]
+           if not r["ok"] or r["worstFractionOfLimit"] is None or r["worstFractionOfLimit"] > 0.5]
+    verdict = (f"✗ over half a limit or failed: {', '.join(bad)}" if bad
+               else "✓ every endpoint within half of every limit")
+    print(f"\n{verdict} ({path})")
+    raise SystemExit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main()
