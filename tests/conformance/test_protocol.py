@@ -12,6 +12,7 @@ import pytest
 
 from codex_convex.convex_api import ConvexHttp, Int64, Subscriber
 from codex_convex.errors import ConvexApiError, ConvexAuthError
+from codex_convex.host_api import CONTRACT_VERSION
 from tests.conftest import Deployment
 
 pytestmark = pytest.mark.anyio
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.anyio
 
 def test_query_with_official_client(deployment: Deployment) -> None:
     client = convex.ConvexClient(deployment.url)
-    assert client.query("health:info") == {"component": "codexConvex", "contractVersion": 1.0}
+    assert client.query("health:info") == {"component": "codexConvex", "contractVersion": float(CONTRACT_VERSION)}
 
 
 def test_js_suffix_names_the_same_function(deployment: Deployment) -> None:

@@ -15,6 +15,7 @@ import pytest
 from codex_convex.codex import write_scripted_home
 from codex_convex.doctor import Check, DoctorConfig, run_doctor
 from codex_convex.doctor.probes import load_contract
+from codex_convex.host_api import CONTRACT_VERSION
 from tests.conftest import Deployment
 
 pytestmark = pytest.mark.anyio
@@ -108,8 +109,9 @@ async def test_auth_not_enforced_is_caught(tmp_path: Path, codex_home: Path) -> 
         mock.route(host="127.0.0.1").pass_through()  # the scripted model stays real
         mock.get("http://fake.test/version").mock(return_value=httpx.Response(200, text="1"))
         mock.post("http://fake.test/api/query").mock(return_value=httpx.Response(
-            200, json={"status": "success", "value": {"ok": True, "contractVersion": 1, "conversationFound": None,
-                                                       "page": [], "isDone": True, "continueCursor": ""}}))
+            200, json={"status": "success", "value": {"ok": True, "contractVersion": CONTRACT_VERSION,
+                                                       "conversationFound": None, "page": [], "isDone": True,
+                                                       "continueCursor": ""}}))
         mock.post("http://fake.test/api/mutation").mock(return_value=httpx.Response(
             200, json={"status": "success", "value": None}))
         checks = await run_doctor(DoctorConfig("http://fake.test", "tok", codex_home))

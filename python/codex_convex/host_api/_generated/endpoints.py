@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from ..base import HostApiBase
 
-CONTRACT_VERSION = 1
+CONTRACT_VERSION = 2
 ALLOW_ANONYMOUS = False
 ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
     "validateHostWiring": "query",
@@ -55,7 +55,7 @@ ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
 
 
 class HostApi(HostApiBase):
-    """The 41 endpoints of host contract v1."""
+    """The 41 endpoints of host contract v2."""
 
     async def validate_host_wiring(self, *, conversation_id: str | None = None) -> Any:
         """Check that the shim, auth and the component are wired (call at start-up). (query ``chat:validateHostWiring``)"""
