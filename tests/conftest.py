@@ -80,7 +80,11 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         yield Deployment(url, alice, bob, None)
         return
     data = tmp_path_factory.mktemp("backend")
-    with LocalBackend(data) as backend:
+    # CODEX_CONVEX_TEST_SCHEDULER_LAG_MS=LO..HI runs the suite against a backend whose scheduled functions run late
+    # (as Convex's scheduler can under load): the sync and deletion job tests must pass under it.
+    lag = os.environ.get("CODEX_CONVEX_TEST_SCHEDULER_LAG_MS")
+    lo, _, hi = (lag or "").partition("..")
+    with LocalBackend(data, scheduler_lag_ms=(int(lo), int(hi or lo)) if lag else None) as backend:
         yield Deployment(backend.url, mint_dev_token(data, "alice"), mint_dev_token(data, "bob"), backend)
 
 

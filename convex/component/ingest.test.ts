@@ -176,7 +176,7 @@ describe("token usage", () => {
 describe("the conversation row under live streaming", () => {
   afterEach(() => vi.useRealTimers());
 
-  it("is not rewritten by every batch: only on a state change or when its activity time is 10 s stale", async () => {
+  it("is not rewritten by every batch: only on a state change, a turn start, or when its activity time is 10 s stale", async () => {
     vi.useFakeTimers();
     const { t, conversationId, send } = await setup();
     const row = async () => (await t.run(async (ctx) => await ctx.db.get(conversationId as never))) as { updatedAt: number; syncState: string; _id: string };
@@ -190,6 +190,10 @@ describe("the conversation row under live streaming", () => {
     expect((await row()).updatedAt).toBe(first.updatedAt); // 20 batches in 2 s: the row untouched
     vi.advanceTimersByTime(10_000);
     await send(22, [delta(20, "y")]);
-    expect((await row()).updatedAt).toBeGreaterThan(first.updatedAt);
+    const stale = (await row()).updatedAt;
+    expect(stale).toBeGreaterThan(first.updatedAt);
+    vi.advanceTimersByTime(100);
+    await send(23, [{ type: "turnStarted", threadId: "th", turnId: "t2", at }]);
+    expect((await row()).updatedAt).toBeGreaterThan(stale);
   });
 });

@@ -52,9 +52,11 @@ export const ingestBatch = mutation({
     }
     // Live replication keeps a conversation in sync; an import in progress keeps its own state. The conversation row
     // is read by every list and view subscription and written by sync jobs and archive: it is not rewritten by every
-    // batch (each write would re-run those subscriptions and widen Convex's OCC conflicts), only when its state changes
-    // or its activity time is ACTIVITY_RESOLUTION_MS stale.
-    if (conv.syncState === "unsynced" || now - conv.updatedAt >= ACTIVITY_RESOLUTION_MS) {
+    // batch (each write would re-run those subscriptions and widen Convex's OCC conflicts), only when its state
+    // changes, a turn starts (once per turn: views show the turn began), or its activity time is
+    // ACTIVITY_RESOLUTION_MS stale.
+    const startsTurn = fresh.some((e) => e.type === "turnStarted");
+    if (conv.syncState === "unsynced" || startsTurn || now - conv.updatedAt >= ACTIVITY_RESOLUTION_MS) {
       await ctx.db.patch(conv._id, { updatedAt: now, ...(conv.syncState === "unsynced" ? { syncState: "synced" as const } : {}) });
     }
     return { status: "accepted" as const, nextSeq, applied: fresh.length };

@@ -11,7 +11,7 @@ import pytest
 
 from codex_convex.convex_api import ConvexHttp, Subscriber
 from codex_convex.errors import ConvexApiError, ConvexAuthError
-from codex_convex.host_api import ENDPOINTS, HostApi
+from codex_convex.host_api import CONTRACT_VERSION, ENDPOINTS, HostApi
 from tests.conftest import Deployment
 
 pytestmark = pytest.mark.anyio
@@ -36,7 +36,7 @@ def _thread() -> str:
 
 async def test_wiring_is_valid(alice: HostApi) -> None:
     r = await alice.validate_host_wiring()
-    assert r["ok"] is True and r["contractVersion"] == 1
+    assert r["ok"] is True and r["contractVersion"] == CONTRACT_VERSION
 
 
 async def test_every_endpoint_is_generated() -> None:
