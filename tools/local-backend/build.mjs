@@ -1,7 +1,7 @@
 // Build the local backend: list the app's and the component's modules into src/modules.gen.ts, then bundle
 // everything (server, convex-test, convex, the functions) into dist/local-backend.mjs so only `node` is needed.
 import { createRequire } from "node:module";
-import { copyFileSync, readdirSync, renameSync, writeFileSync, mkdirSync } from "node:fs";
+import { readdirSync, writeFileSync, mkdirSync } from "node:fs";
 import { join, relative, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -65,10 +65,6 @@ const exposeConvexTestInternals = {
   },
 };
 
-// better-sqlite3's native addon sits beside the bundle; the durable engine passes its path to the driver.
-const requireConvex = createRequire(join(convexDir, "package.json"));
-const addon = join(dirname(requireConvex.resolve("better-sqlite3/package.json")), "build", "Release", "better_sqlite3.node");
-
 // `--bench NAME` bundles tools/bench/NAME.ts (in-process benchmarks) instead of the server.
 const benchAt = process.argv.indexOf("--bench");
 const bench = benchAt >= 0 ? (process.argv[benchAt + 1] ?? "inprocess") : null;
@@ -79,7 +75,7 @@ if (!process.argv.includes("--modules-only")) {
     bundle: true,
     platform: "node",
     format: "esm",
-    target: "node20",
+    target: "node22",
     outfile: join(here, "dist", bench ? `bench-${bench}.mjs` : "local-backend.mjs"),
     nodePaths: [join(convexDir, "node_modules")],
     external: ["bufferutil", "utf-8-validate"],
@@ -88,8 +84,4 @@ if (!process.argv.includes("--modules-only")) {
     plugins: [exposeConvexTestInternals],
     logLevel: "warning",
   });
-  // Replace the addon by rename, never in place: a running backend has the old file mapped into memory.
-  const target = join(here, "dist", "better_sqlite3.node");
-  copyFileSync(addon, `${target}.tmp`);
-  renameSync(`${target}.tmp`, target);
 }

@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import signal
 import subprocess
 import time
@@ -20,13 +19,10 @@ import httpx
 
 from .. import paths
 from ..errors import CodexConvexError
+from .node import find_node
 
 STATE_FILE = "backend.json"
 START_TIMEOUT_S = 30.0
-
-
-class NodeNotFoundError(CodexConvexError):
-    code = "E_BACKEND_NODE_MISSING"
 
 
 @dataclass(frozen=True)
@@ -41,11 +37,8 @@ class BackendInfo:
 
 
 def _node() -> str:
-    node = shutil.which("node")
-    if node is None:
-        raise NodeNotFoundError("the local backend needs Node.js 20+ on PATH (https://nodejs.org), or set CONVEX_URL "
-                                "to use a real deployment")
-    return node
+    """:raises NodeNotFoundError: no Node ≥ 22.13 (see :mod:`.node`)."""
+    return find_node().path
 
 
 def _bundle() -> Path:

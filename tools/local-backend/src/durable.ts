@@ -13,9 +13,6 @@
  * Pending writes of the running transaction stay in convex-test's in-memory write levels until the commit.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { jsonToConvex, type JSONValue, type Value } from "convex/values";
 import { __DatabaseFake, __evaluateFilter, __tableNameFromId } from "convex-test";
 import { encodeKey, prefixEnd, rangeOf, type KeyRange, type RangeExpr } from "./keys.js";
@@ -107,9 +104,7 @@ function flush() {
 
 /** Patch convex-test's DatabaseFake (once per process) to keep its data in SQLite under `dir`. */
 export function installDurableStorage(dir: string) {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const bundled = join(here, "better_sqlite3.node"); // copied beside the bundle by build.mjs
-  store = new Store(dir, existsSync(bundled) ? bundled : undefined);
+  store = new Store(dir);
   migrateLegacyLog(dir, store);
   const P = __DatabaseFake.prototype;
   const orig = { validateSchema: P.validateSchema, commit: P.commit, startQuery: P.startQuery, queryNext: P.queryNext };

