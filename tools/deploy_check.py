@@ -184,10 +184,13 @@ class DeployCheck:
 
 
 def sys_node() -> str:
-    node = shutil.which("node")
-    if node is None:
-        raise DeployCheckFailed("find node", "node is not on PATH")
-    return node
+    """The Node the package runs the local backend on (≥ 22.13): the loader needs ES-module vm support."""
+    from codex_convex.backend import NodeNotFoundError, find_node
+
+    try:
+        return find_node().path
+    except NodeNotFoundError as exc:
+        raise DeployCheckFailed("find node", exc.message) from exc
 
 
 def main() -> int:

@@ -18,7 +18,7 @@ import anyio
 import convex
 
 from codex_convex import paths
-from codex_convex.backend import LocalBackend, mint_dev_token
+from codex_convex.backend import LocalBackend, find_node, mint_dev_token
 from codex_convex.convex_api import ConvexHttp, Subscriber
 from codex_convex.host_api import HostApi
 
@@ -28,9 +28,9 @@ from ._common import summary_ms, write
 def inprocess(n: int) -> float:
     assert paths.REPO_ROOT is not None
     lb = paths.REPO_ROOT / "tools" / "local-backend"
-    subprocess.run(["node", str(lb / "build.mjs"), "--bench", "inprocess"], check=True, timeout=120)
-    out = subprocess.run(["node", str(lb / "dist" / "bench-inprocess.mjs"), str(n)], capture_output=True, text=True,
-                         timeout=600, check=True)
+    subprocess.run([find_node().path, str(lb / "build.mjs"), "--bench", "inprocess"], check=True, timeout=120)
+    out = subprocess.run([find_node().path, str(lb / "dist" / "bench-inprocess.mjs"), str(n)], capture_output=True,
+                         text=True, timeout=600, check=True)
     return float(json.loads(out.stdout.strip().splitlines()[-1])["mutations_per_s"])
 
 

@@ -14,6 +14,7 @@ import subprocess
 import anyio
 
 from codex_convex import paths
+from codex_convex.backend import find_node
 
 from ._common import write
 from .backend import subscription_latency
@@ -22,8 +23,8 @@ from .backend import subscription_latency
 def run(engine: str, sizes: str) -> list[dict[str, float]]:
     assert paths.REPO_ROOT is not None
     lb = paths.REPO_ROOT / "tools" / "local-backend"
-    out = subprocess.run(["node", "--expose-gc", "--max-old-space-size=8192", str(lb / "dist" / "bench-engine.mjs"),
-                          engine, sizes],
+    out = subprocess.run([find_node().path, "--expose-gc", "--max-old-space-size=8192",
+                          str(lb / "dist" / "bench-engine.mjs"), engine, sizes],
                          capture_output=True, text=True, timeout=1800, check=True)
     return [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
 
@@ -34,8 +35,8 @@ def main() -> None:
     ap.add_argument("--memory-sizes", default="10000,100000,1000000")
     args = ap.parse_args()
     assert paths.REPO_ROOT is not None
-    subprocess.run(["node", str(paths.REPO_ROOT / "tools" / "local-backend" / "build.mjs"), "--bench", "engine"],
-                   check=True, timeout=120)
+    build = paths.REPO_ROOT / "tools" / "local-backend" / "build.mjs"
+    subprocess.run([find_node().path, str(build), "--bench", "engine"], check=True, timeout=120)
     rows = run("durable", args.sizes) + run("memory", args.memory_sizes)
     print(f"{'engine':>8} {'documents':>10} {'inserts/s':>10} {'query p50 ms':>13} {'query max ms':>13}")
     for r in rows:
