@@ -87,7 +87,8 @@ class LocalBackend:
         return self.info.url
 
     def start(self) -> BackendInfo:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.data_dir.chmod(0o700)  # conversations live here: this user only
         args = [_node(), str(_bundle()), "--port", str(self.port), "--data", str(self.data_dir),
                 "--engine", self.engine]
         if self.verbose:
@@ -98,7 +99,8 @@ class LocalBackend:
             args += ["--read-limits", self.read_limits]
         if self.scheduler_lag_ms is not None:
             args += ["--scheduler-lag-ms", f"{self.scheduler_lag_ms[0]}..{self.scheduler_lag_ms[1]}"]
-        self._log = self.log_file.open("ab")
+        self._log = os.fdopen(os.open(self.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
+        os.chmod(self.log_file, 0o600)
         self.process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self._log, stdin=subprocess.DEVNULL,
                                         start_new_session=self.detach)
         assert self.process.stdout is not None
@@ -114,7 +116,9 @@ class LocalBackend:
             raise CodexConvexError(f"the local backend did not start: {tail}", code="E_BACKEND_START")
         event = json.loads(line)
         self.info = BackendInfo(event["url"], event["pid"], self.data_dir)
-        (self.data_dir / STATE_FILE).write_text(json.dumps({"url": self.info.url, "pid": self.info.pid}))
+        state = self.data_dir / STATE_FILE
+        state.write_text(json.dumps({"url": self.info.url, "pid": self.info.pid}))
+        state.chmod(0o600)
         return self.info
 
     def stop(self) -> None:

@@ -71,7 +71,7 @@ export class Auth {
     process.env.CODEX_CONVEX_DEV_AUTH ??= "1";
     const authConfig = await loadAuthConfig();
     const providers = ((authConfig as { providers?: Provider[] }).providers ?? []).map((p) => ({
-      issuer: (p.issuer ?? p.domain ?? "").replace(/\/$/, ""),
+      issuer: p.issuer ?? p.domain ?? "",
       audience: p.applicationID,
       algorithms: p.algorithm ? [p.algorithm] : undefined,
       keys: keySetFor(p, jwks),
@@ -88,7 +88,8 @@ export class Auth {
     } catch {
       throw new AuthFailure("Could not decode token: not a JWT");
     }
-    const provider = this.providers.find((p) => p.issuer === iss?.replace(/\/$/, ""));
+    // The issuer is compared exactly as configured (`https://a/` and `https://a` are different issuers).
+    const provider = this.providers.find((p) => p.issuer === iss);
     if (!provider) throw new AuthFailure(`No auth provider found matching the given token (issuer ${JSON.stringify(iss)})`);
     let payload: JWTPayload;
     try {
@@ -125,7 +126,8 @@ export class Auth {
       if (this.isAdminKey(value)) return { kind: "admin" };
       throw new AuthFailure("The provided admin key was invalid for this instance");
     }
-    throw new AuthFailure(`Unsupported authorization scheme ${JSON.stringify(scheme)}`);
+    // Never echo the header: without a scheme, its "scheme" is the token itself.
+    throw new AuthFailure("Header must begin with `Bearer ` (a user token) or `Convex ` (the admin key)");
   }
 }
 

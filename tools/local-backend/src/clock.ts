@@ -1,3 +1,6 @@
+/** How far ahead of wall time a client-reported timestamp may be and still count (clock skew between processes). */
+export const MAX_AHEAD_NS = 5_000_000_000n;
+
 /** The deployment's timestamp: nanoseconds since the epoch, strictly increasing, never behind what a client saw. */
 export class Clock {
   private ts = BigInt(Date.now()) * 1_000_000n;
@@ -13,8 +16,14 @@ export class Clock {
     return this.ts;
   }
 
+  /**
+   * A timestamp a client reports having seen (Connect.maxObservedTimestamp). Only a plausible one moves the clock:
+   * at most MAX_AHEAD_NS past wall time, as on Convex; anything further (e.g. 2^64−1 from a hostile client) is ignored,
+   * so one frame cannot push the clock past what timestamps can encode.
+   */
   observe(ts: bigint) {
-    if (ts > this.ts) this.ts = ts;
+    const limit = BigInt(Date.now()) * 1_000_000n + MAX_AHEAD_NS;
+    if (ts > this.ts && ts <= limit) this.ts = ts;
   }
 }
 

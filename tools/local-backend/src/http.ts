@@ -71,8 +71,9 @@ export function httpHandler(deps: HttpDeps) {
         const who = await deps.auth.fromHeader(req.headers.authorization).catch(() => null);
         if (who?.kind !== "admin") throw new BadRequest("Unauthenticated", "export and import need the admin key", 401);
         if (req.method === "GET" && url.pathname === "/api/export") {
+          const rows = deps.engine.exportDocuments(); // refuses (memory engine) before any header is sent
           res.writeHead(200, { "content-type": "application/x-ndjson" });
-          for (const row of deps.engine.exportDocuments()) res.write(JSON.stringify(row) + "\n");
+          for (const row of rows) res.write(JSON.stringify(row) + "\n");
           return res.end();
         }
         if (req.method === "POST" && url.pathname === "/api/import") {

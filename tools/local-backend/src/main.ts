@@ -1,11 +1,11 @@
 /**
- * `node local-backend.mjs [--port N] [--host 127.0.0.1] [--data DIR] [--engine memory] [--scheduler-lag-ms LO..HI] [--read-limits convex|legacy] [--verbose]`
+ * `node local-backend.mjs [--port N] [--host 127.0.0.1] [--data DIR] [--engine memory] [--scheduler-lag-ms LO..HI] [--read-limits convex|legacy] [--allow-origin URL]… [--verbose]`
  *
  * Prints one JSON line on stdout when listening: `{"event":"listening","url":…,"pid":…}`; logs go to stderr.
  */
 import { AsyncResource } from "node:async_hooks";
 import { createServer } from "node:http";
-import { mkdirSync } from "node:fs";
+import { chmodSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { WebSocketServer } from "ws";
@@ -20,6 +20,16 @@ import { SyncServer } from "./syncProtocol.js";
 export const VERSION = "0.1.0";
 const MAX_FRAME_BYTES = 20 * 1024 * 1024;
 
+/** `http(s)://localhost|127.x.x.x|[::1][:port]`: pages served from this machine. */
+function isLoopbackOrigin(origin: string): boolean {
+  try {
+    const u = new URL(origin);
+    return (u.protocol === "http:" || u.protocol === "https:") && (u.hostname === "localhost" || u.hostname === "[::1]" || /^127(\.\d{1,3}){3}$/.test(u.hostname));
+  } catch {
+    return false;
+  }
+}
+
 async function main() {
   const { values } = parseArgs({
     options: {
@@ -33,8 +43,12 @@ async function main() {
       "scheduler-lag-ms": { type: "string" },
       // "legacy": the 8 MiB / 16,384-document read limits of older Convex builds (default: today's 16 MiB / 32,000).
       "read-limits": { type: "string", default: "convex" },
+      // Web origins (besides loopback ones) whose pages may open the sync WebSocket, e.g. a web app's dev server.
+      "allow-origin": { type: "string", multiple: true, default: [] },
     },
   });
+  // Everything the backend writes (database, keys, logs, exports) is readable by this user only.
+  process.umask(0o077);
   if (values["scheduler-lag-ms"]) {
     const m = values["scheduler-lag-ms"].match(/^(\d+)(?:\.\.(\d+))?$/);
     if (!m) throw new Error(`--scheduler-lag-ms takes N or LO..HI milliseconds, got ${values["scheduler-lag-ms"]}`);
@@ -53,7 +67,8 @@ async function main() {
   }
   if (values.engine !== "memory" && values.engine !== "durable") throw new Error(`unknown engine ${values.engine} (available: durable, memory)`);
   const dataDir = resolve(values.data!);
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, 0o700);
 
   if (values["read-limits"] !== "convex" && values["read-limits"] !== "legacy") throw new Error(`--read-limits is convex or legacy, got ${values["read-limits"]}`);
   const engine = new ConvexTestEngine({ kind: values.engine as "memory" | "durable", dataDir: join(dataDir, "db"), readLimits: values["read-limits"] as "convex" | "legacy" });
@@ -82,8 +97,16 @@ async function main() {
     httpHandler({ engine, auth, version: VERSION, afterWrite, stats: () => ({ engine: engine.name, connections: sync.connectionCount, queryRuns: sync.queryRuns, documentsWritten }) }),
   );
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  const allowedOrigins = new Set(values["allow-origin"] as string[]);
   server.on("upgrade", (req, socket, head) => {
     const path = new URL(req.url ?? "/", "http://local").pathname;
+    const origin = req.headers.origin;
+    if (origin !== undefined && !isLoopbackOrigin(origin) && !allowedOrigins.has(origin)) {
+      // A web page the user happens to open must not reach the backend (browsers always send Origin).
+      log("sync.origin_refused", { origin });
+      socket.end("HTTP/1.1 403 Forbidden\r\n\r\n");
+      return;
+    }
     if (!/^\/api\/(?:[^/]+\/)?sync$/.test(path)) {
       socket.end("HTTP/1.1 404 Not Found\r\n\r\n");
       return;
