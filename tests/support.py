@@ -1,9 +1,14 @@
-"""Helpers shared by tests: reading back what was persisted, and Codex's own record to compare with."""
+"""Helpers shared by tests: reading back what was persisted, Codex's own record to compare with, and the sync
+protocol at the frame level."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import anyio
+
+from codex_convex.backend import LocalBackend
 from codex_convex.host_api import HostApi
 from codex_convex.host_api.reads import message_text, turn_items
 
@@ -43,3 +48,17 @@ async def persisted_items(api: HostApi, thread_id: str, turn_id: str) -> list[di
 def conversation_messages(stored: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """(role, text) of the persisted user and assistant messages, comparable with :func:`codex_messages`."""
     return [(m["role"], m["text"]) for m in stored if m["role"] in ("user", "assistant")]
+
+
+def ws_url(backend: LocalBackend) -> str:
+    """The backend's sync-protocol WebSocket URL."""
+    return backend.url.replace("http://", "ws://") + "/api/sync"
+
+
+async def recv(ws: Any, timeout_s: float = 5) -> dict[str, Any]:
+    """The next sync-protocol message from the server that is not a Ping."""
+    with anyio.fail_after(timeout_s):
+        while True:
+            msg: dict[str, Any] = json.loads(await ws.recv())
+            if msg["type"] != "Ping":
+                return msg

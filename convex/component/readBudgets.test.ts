@@ -12,6 +12,17 @@ import { sha256Hex } from "./hashing.js";
 const actor = "issuer|alice";
 const at = 1_700_000_000_000;
 
+/** The text of every page of a paged read (getItemJson, getMessageText), in order. */
+async function concatPages(fetch: (from: number) => Promise<any>, text: string, next: string): Promise<string> {
+  let out = "";
+  for (let from: number | null = 0; from !== null; ) {
+    const page = await fetch(from);
+    out += page[text];
+    from = page[next];
+  }
+  return out;
+}
+
 function limited() {
   return convexTest({ schema, modules, transactionLimits: true });
 }
@@ -70,13 +81,7 @@ describe("reads stay bounded on large but ordinary data", () => {
     });
     const turn = await t.query(api.messages.getTurn, { actor, threadId: "th", turnId: "t1" });
     expect(turn).toMatchObject({ found: true, items: [{ itemId: "big", complete: true, json: null, partCount: parts.length }] });
-    let data = "";
-    let from: number | null = 0;
-    while (from !== null) {
-      const page: any = await t.query(api.messages.getItemJson, { actor, threadId: "th", turnId: "t1", itemId: "big", fromPart: from });
-      data += page.data;
-      from = page.nextPart;
-    }
+    const data = await concatPages((from) => t.query(api.messages.getItemJson, { actor, threadId: "th", turnId: "t1", itemId: "big", fromPart: from }), "data", "nextPart");
     expect(data === json).toBe(true);
   });
 
@@ -120,13 +125,7 @@ describe("no transaction grows with an item's size", () => {
     }
     const listed = (await t.query(api.messages.list, { actor, conversationId, paginationOpts: { numItems: 10, cursor: null } })).page[0];
     expect(listed).toMatchObject({ role: "tool", status: "completed", summary: "make", textBytes: output.length, textTruncated: true });
-    let text = "";
-    let from: number | null = 0;
-    while (from !== null) {
-      const page: any = await t.query(api.messages.getMessageText, { actor, threadId: "th", turnId: "t1", itemId: "c", fromSegment: from });
-      text += page.text;
-      from = page.nextSegment;
-    }
+    const text = await concatPages((from) => t.query(api.messages.getMessageText, { actor, threadId: "th", turnId: "t1", itemId: "c", fromSegment: from }), "text", "nextSegment");
     expect(text === output).toBe(true);
   });
 

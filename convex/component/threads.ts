@@ -70,10 +70,14 @@ export const getDeletionJobStatus = query({
 const PREVIEW_LIMIT = 1000;
 /** Bytes a preview may read in all: a quarter of Convex's 16 MiB read limit. */
 const PREVIEW_BUDGET_BYTES = 4 * 1024 * 1024;
-/** Payload tables are never read by a preview: their rows are counted from the metadata row that holds them. */
-const COUNTED_FROM: Record<string, { table: string; field: "partCount" | "segmentCount" }> = {
-  item_parts: { table: "items", field: "partCount" },
-  message_segments: { table: "messages", field: "segmentCount" },
+/**
+ * Payload tables are never read by a preview: their rows are counted from the metadata rows that hold them (an
+ * item's parts, a message's segments, a chunk's one payload).
+ */
+const COUNTED_FROM: Record<string, { table: string; rowsOf: (doc: any) => number }> = {
+  item_parts: { table: "items", rowsOf: (d) => d.partCount ?? 0 },
+  message_segments: { table: "messages", rowsOf: (d) => d.segmentCount ?? 0 },
+  sync_chunk_payloads: { table: "sync_chunks", rowsOf: () => 1 },
 };
 
 /**
@@ -95,8 +99,9 @@ export const previewDeletion = query({
     let truncated = false;
     let budget = PREVIEW_BUDGET_BYTES;
     const add = (table: string, n: number) => { counts[table] = (counts[table] ?? 0) + n; };
-    // Count up to PREVIEW_LIMIT rows of a query, calling `each` on them, within the budget.
-    const count = async (q: AsyncIterable<any>, each?: (doc: any) => void): Promise<number> => {
+    // Count up to PREVIEW_LIMIT rows of `table` (and the payload rows they hold), within the budget.
+    const count = async (table: string, q: AsyncIterable<any>, each?: (doc: any) => void): Promise<void> => {
+      const payloads = Object.entries(COUNTED_FROM).filter(([, by]) => by.table === table);
       let n = 0;
       for await (const doc of q) {
         if (n >= PREVIEW_LIMIT || budget <= 0) {
@@ -104,28 +109,23 @@ export const previewDeletion = query({
           break;
         }
         budget -= JSON.stringify(doc).length;
+        for (const [payload, by] of payloads) add(payload, by.rowsOf(doc));
         each?.(doc);
         n += 1;
       }
-      return n;
+      add(table, n);
     };
     for (const r of plan(target, conv)) {
       if ("table" in r) {
-        if (r.table in COUNTED_FROM || r.table === "sync_chunk_payloads") continue;
-        const payload = Object.entries(COUNTED_FROM).find(([, by]) => by.table === r.table);
-        const q = (ctx.db.query(r.table as any) as any).withIndex(r.index, (q: any) => r.eq.reduce((acc: any, [f, val]) => acc.eq(f, val), q.eq("actor", actor)));
-        add(r.table, await count(q, payload ? (doc) => add(payload[0], doc[payload[1].field] ?? 0) : undefined));
-        if (r.table === "sync_chunks") counts.sync_chunk_payloads = counts.sync_chunks;
+        if (r.table in COUNTED_FROM) continue;
+        await count(r.table, (ctx.db.query(r.table as any) as any).withIndex(r.index, (q: any) => r.eq.reduce((acc: any, [f, val]) => acc.eq(f, val), q.eq("actor", actor))));
       } else if (r.special === "conversation") {
         if (conv !== null) add("conversations", 1);
       } else if (target.kind === "thread") {
-        const sources = ctx.db.query("sync_sources").withIndex("actor_threadId", (q) => q.eq("actor", actor).eq("threadId", target.threadId));
         const ids: Array<Id<"sync_sources">> = [];
-        add("sync_sources", await count(sources, (s) => ids.push(s._id)));
+        await count("sync_sources", ctx.db.query("sync_sources").withIndex("actor_threadId", (q) => q.eq("actor", actor).eq("threadId", target.threadId)), (s) => ids.push(s._id));
         for (const id of ids) {
-          const chunks = await count(ctx.db.query("sync_chunks").withIndex("actor_sourceId_chunkIndex", (q) => q.eq("actor", actor).eq("sourceId", id)));
-          add("sync_chunks", chunks);
-          add("sync_chunk_payloads", chunks);
+          await count("sync_chunks", ctx.db.query("sync_chunks").withIndex("actor_sourceId_chunkIndex", (q) => q.eq("actor", actor).eq("sourceId", id)));
         }
       }
     }

@@ -11,13 +11,13 @@ import struct
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 import websockets
 
 from codex_convex.backend import LocalBackend, mint_dev_token
+from tests.support import recv, ws_url
 
 pytestmark = [pytest.mark.anyio, pytest.mark.backend]
 
@@ -26,17 +26,6 @@ pytestmark = [pytest.mark.anyio, pytest.mark.backend]
 def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBackend]:
     with LocalBackend(tmp_path_factory.mktemp("hardening")) as b:
         yield b
-
-
-def ws_url(b: LocalBackend) -> str:
-    return b.url.replace("http://", "ws://") + "/api/sync"
-
-
-async def recv(ws: Any) -> dict[str, Any]:
-    while True:
-        msg: dict[str, Any] = json.loads(await ws.recv())
-        if msg["type"] != "Ping":
-            return msg
 
 
 async def test_a_far_future_client_clock_does_not_break_later_mutations(backend: LocalBackend) -> None:

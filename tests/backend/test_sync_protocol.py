@@ -13,6 +13,7 @@ import pytest
 import websockets
 
 from codex_convex.backend import LocalBackend, mint_dev_token
+from tests.support import recv, ws_url
 
 pytestmark = pytest.mark.anyio
 
@@ -21,18 +22,6 @@ pytestmark = pytest.mark.anyio
 def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBackend]:
     with LocalBackend(tmp_path_factory.mktemp("sync-backend")) as b:
         yield b
-
-
-def ws_url(b: LocalBackend) -> str:
-    return b.url.replace("http://", "ws://") + "/api/sync"
-
-
-async def recv(ws: Any, timeout_s: float = 5) -> dict[str, Any]:
-    with anyio.fail_after(timeout_s):
-        while True:
-            msg: dict[str, Any] = json.loads(await ws.recv())
-            if msg["type"] != "Ping":
-                return msg
 
 
 CONNECT = {"type": "Connect", "sessionId": "00000000-0000-0000-0000-000000000000", "connectionCount": 0,

@@ -52,7 +52,9 @@ class TokenProvider:
     def __init__(self, source: TokenSource | None, *, clock: Callable[[], float] = time.time) -> None:
         self._source = source
         self._clock = clock
-        self._token: str | None = source if isinstance(source, str) else None
+        self._token: str | None = None
+        self._due: float | None = None  # when _token should be replaced (read from its claims once, when it is set)
+        self._set(source if isinstance(source, str) else None)
         self._lock = anyio.Lock()
         self.fetches = 0  # how many times the callable was asked (tests and logs read it)
 
@@ -64,15 +66,15 @@ class TokenProvider:
     def cached(self) -> str | None:
         return self._token
 
+    def _set(self, token: str | None) -> None:
+        self._token = token
+        exp, iat = jwt_expiry(token) if token is not None and self.refreshable else (None, None)
+        margin = MAX_MARGIN_S if iat is None else min(MAX_MARGIN_S, max(0.0, (exp or 0.0) - iat) / 4)
+        self._due = None if exp is None else exp - margin
+
     def renew_at(self) -> float | None:
         """When the current token should be replaced (epoch seconds), or ``None`` if it never needs to be."""
-        if self._token is None or not self.refreshable:
-            return None
-        exp, iat = jwt_expiry(self._token)
-        if exp is None:
-            return None
-        margin = MAX_MARGIN_S if iat is None else min(MAX_MARGIN_S, max(0.0, exp - iat) / 4)
-        return exp - margin
+        return self._due
 
     async def current(self) -> str | None:
         """The token to send now: fetched when none is held yet or when the held one is due for renewal."""
@@ -99,5 +101,5 @@ class TokenProvider:
             if not isinstance(token, str) or not token:
                 raise ConvexAuthError("the token provider returned no token", code="E_AUTH_TOKEN_PROVIDER")
             self.fetches += 1
-            self._token = token
+            self._set(token)
             return token

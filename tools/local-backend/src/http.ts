@@ -47,6 +47,12 @@ function clean(v: JSONValue): JSONValue {
   return v;
 }
 
+/** :throws BadRequest: 401 unless the request carries the admin key (operator-only routes). */
+async function requireAdmin(deps: HttpDeps, req: IncomingMessage, message: string): Promise<void> {
+  const who = await deps.auth.fromHeader(req.headers.authorization).catch(() => null);
+  if (who?.kind !== "admin") throw new BadRequest("Unauthenticated", message, 401);
+}
+
 export function httpHandler(deps: HttpDeps) {
   return async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://local");
@@ -61,15 +67,13 @@ export function httpHandler(deps: HttpDeps) {
         return send(res, 200, JSON.stringify(deps.auth.devJwks));
       }
       if (url.pathname === "/api/metrics" || url.pathname === "/api/metrics/reset") {
-        const who = await deps.auth.fromHeader(req.headers.authorization).catch(() => null);
-        if (who?.kind !== "admin") throw new BadRequest("Unauthenticated", "metrics need the admin key", 401);
+        await requireAdmin(deps, req, "metrics need the admin key");
         if (req.method === "POST" && url.pathname === "/api/metrics/reset") deps.engine.metrics.reset();
         else if (req.method !== "GET" || url.pathname !== "/api/metrics") throw new BadRequest("NotFound", `No route for ${req.method} ${url.pathname}`, 404);
         return send(res, 200, JSON.stringify({ byPath: deps.engine.metrics }));
       }
       if (url.pathname === "/api/export" || url.pathname === "/api/import") {
-        const who = await deps.auth.fromHeader(req.headers.authorization).catch(() => null);
-        if (who?.kind !== "admin") throw new BadRequest("Unauthenticated", "export and import need the admin key", 401);
+        await requireAdmin(deps, req, "export and import need the admin key");
         if (req.method === "GET" && url.pathname === "/api/export") {
           const rows = deps.engine.exportDocuments(); // refuses (memory engine) before any header is sent
           res.writeHead(200, { "content-type": "application/x-ndjson" });
