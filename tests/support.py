@@ -10,21 +10,26 @@ import anyio
 
 from codex_convex.backend import LocalBackend
 from codex_convex.host_api import HostApi
+from codex_convex.host_api.models import Message, PaginationOpts
 from codex_convex.host_api.reads import message_text, turn_items
 
 
-async def persisted_messages(api: HostApi, conversation_id: str) -> list[dict[str, Any]]:
+def page_opts(cursor: str | None = None, num_items: int = 100) -> PaginationOpts:
+    return PaginationOpts(num_items=num_items, cursor=cursor)
+
+
+async def persisted_messages(api: HostApi, conversation_id: str) -> list[Message]:
     """Every persisted message of the conversation with its whole text, oldest first (pages through the
     newest-first list, and through a long message's text)."""
-    out: list[dict[str, Any]] = []
+    out: list[Message] = []
     cursor = None
     while True:
-        page = await api.list_messages(conversation_id=conversation_id,
-                                       pagination_opts={"numItems": 100, "cursor": cursor})
-        out += [{**m, "text": await message_text(api, m)} for m in page["page"]]
-        if page["isDone"]:
+        page = await api.list_messages(conversation_id=conversation_id, pagination_opts=page_opts(cursor))
+        for m in page.page:
+            out.append(m.model_copy(update={"text": await message_text(api, m), "text_truncated": False}))
+        if page.is_done:
             return list(reversed(out))
-        cursor = page["continueCursor"]
+        cursor = page.continue_cursor
 
 
 def codex_messages(thread: dict[str, Any]) -> list[tuple[str, str]]:
@@ -42,12 +47,12 @@ def codex_messages(thread: dict[str, Any]) -> list[tuple[str, str]]:
 async def persisted_items(api: HostApi, thread_id: str, turn_id: str) -> list[dict[str, Any]]:
     turn, items = await turn_items(api, thread_id, turn_id)
     assert turn is not None
-    return [i["item"] for i in items]
+    return [i.item for i in items if i.item is not None]
 
 
-def conversation_messages(stored: list[dict[str, Any]]) -> list[tuple[str, str]]:
+def conversation_messages(stored: list[Message]) -> list[tuple[str, str]]:
     """(role, text) of the persisted user and assistant messages, comparable with :func:`codex_messages`."""
-    return [(m["role"], m["text"]) for m in stored if m["role"] in ("user", "assistant")]
+    return [(m.role, m.text) for m in stored if m.role in ("user", "assistant")]
 
 
 def ws_url(backend: LocalBackend) -> str:

@@ -11,7 +11,8 @@ import schema from "./schema.js";
 import { fail } from "./errors.js";
 import { checkActor, findConversation, loadWritableConversation } from "./scope.js";
 import { CONTRACT_VERSION } from "./version.js";
-import { MAX_PAGE_SIZE, paginated, vActor, vPaginationOpts, vSyncState, pageSize } from "./validators.js";
+import { MAX_PAGE_SIZE } from "./limits.js";
+import { paginated, vActor, vPaginationOpts, vSyncState, pageSize } from "./validators.js";
 
 export const vConversation = v.object({
   conversationId: v.string(),

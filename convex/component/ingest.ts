@@ -10,7 +10,8 @@ import { v } from "convex/values";
 import { mutation } from "./_generated/server.js";
 import { fail } from "./errors.js";
 import { applyEvents } from "./ingestApply.js";
-import { MAX_EVENTS_PER_BATCH, vIngestEvent } from "./ingestEvents.js";
+import { vIngestEvent } from "./ingestEvents.js";
+import { MAX_EVENTS_PER_BATCH } from "./limits.js";
 import { loadWritableConversation } from "./scope.js";
 import { vActor } from "./validators.js";
 

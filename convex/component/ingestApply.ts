@@ -8,9 +8,10 @@
 import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx } from "./_generated/server.js";
 import { fail } from "./errors.js";
-import { INLINE_VIEW_PARTS, type IngestEvent } from "./ingestEvents.js";
+import { type IngestEvent } from "./ingestEvents.js";
+import { INLINE_VIEW_PARTS, PART_MAX_CHARS, SEGMENT_MAX_CHARS } from "./limits.js";
 import { messageView } from "./itemMessages.js";
-import { PART_MAX_CHARS, SEGMENT_MAX_CHARS, splitText, utf8Bytes } from "./text.js";
+import { splitText, utf8Bytes } from "./text.js";
 
 type Conv = Doc<"conversations">;
 type Ev<T extends IngestEvent["type"]> = Extract<IngestEvent, { type: T }>;

@@ -17,8 +17,9 @@ export const vItemView = v.object({
   textBytes: v.number(),
 });
 
-/** Items of more parts than this carry their view (the server joins and parses at most this many parts). */
-export const INLINE_VIEW_PARTS = 4;
+
+/** Which notification an item event came from (an import sends `completed`). */
+export const vItemPhase = v.union(v.literal("started"), v.literal("updated"), v.literal("completed"));
 
 export const vIngestEvent = v.union(
   v.object({ type: v.literal("threadMeta"), threadId: v.string(), name: v.optional(v.string()), preview: v.optional(v.string()), cwd: v.optional(v.string()), model: v.optional(v.string()), at: v.number() }),
@@ -29,7 +30,7 @@ export const vIngestEvent = v.union(
   // (null: not a message), whose text follows as `messageText` events: the server never joins a large item.
   v.object({
     type: v.literal("item"), ...where, itemId: v.string(),
-    phase: v.union(v.literal("started"), v.literal("updated"), v.literal("completed")),
+    phase: vItemPhase,
     itemType: v.string(), part: v.number(), partCount: v.number(), data: v.string(), at: v.number(),
     view: v.optional(v.union(vItemView, v.null())),
   }),
@@ -48,8 +49,3 @@ export const vIngestEvent = v.union(
 );
 export type IngestEvent = Infer<typeof vIngestEvent>;
 
-/**
- * Most events one batch may carry (the host also bounds a batch by bytes): each event costs up to ~8 index
- * ranges, and a transaction may read 4,096.
- */
-export const MAX_EVENTS_PER_BATCH = 256;

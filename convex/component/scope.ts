@@ -7,7 +7,7 @@ import type { Doc, Id } from "./_generated/dataModel.js";
 import type { QueryCtx } from "./_generated/server.js";
 import { fail } from "./errors.js";
 
-export const MAX_ACTOR_LENGTH = 512;
+import { MAX_ACTOR_LENGTH } from "./limits.js";
 
 export function checkActor(actor: string): void {
   if (actor.length === 0 || actor.length > MAX_ACTOR_LENGTH) {

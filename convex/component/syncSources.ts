@@ -26,14 +26,12 @@ import { paginated, vActor, vPaginationOpts, pageSize } from "./validators.js";
 import { paginator } from "convex-helpers/server/pagination";
 import schema from "./schema.js";
 
-export const CHUNK_MAX_BYTES = 512 * 1024; // DESIGN §4
-export const MAX_CHUNKS_PER_SOURCE = 4096; // seal reads every chunk's metadata: keep that one read bounded
-export const MAX_RECORDS_PER_CHUNK = 4096;
+import { CHUNK_MAX_BYTES, MAX_CHUNKS_PER_SOURCE, MAX_RECORDS_PER_CHUNK } from "./limits.js";
 const DEFAULT_TTL_MS = 24 * 60 * 60 * 1000;
 const MAX_TTL_MS = 7 * DEFAULT_TTL_MS;
 const EXPIRE_BATCH = 8; // chunks deleted per expiry step: ≤ 8 × 512 KiB, read twice (query + delete), < 16 MiB
 
-const vSourceView = v.object({
+export const vSourceView = v.object({
   sourceId: v.string(),
   conversationId: v.string(),
   threadId: v.string(),
@@ -243,7 +241,7 @@ export async function deleteChunks(ctx: MutationCtx, sourceId: Id<"sync_sources"
   return payloads.length + metas.length;
 }
 
-const vSourceRow = v.object({
+export const vSourceRow = v.object({
   sourceId: v.string(),
   conversationId: v.string(),
   threadId: v.string(),

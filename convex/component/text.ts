@@ -1,9 +1,5 @@
 /** Splitting text into bounded pieces without breaking a UTF-16 surrogate pair. */
 
-/** Characters per message segment: at most 64 KiB of UTF-8, far under the 1 MiB document limit. */
-export const SEGMENT_MAX_CHARS = 16_384;
-/** Characters per item part (item JSON): at most ~512 KiB of ASCII-heavy JSON, 2 MiB worst case is avoided by the host. */
-export const PART_MAX_CHARS = 256 * 1024;
 
 export function splitText(text: string, max: number): string[] {
   const out: string[] = [];

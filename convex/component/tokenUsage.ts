@@ -4,7 +4,7 @@ import { query } from "./_generated/server.js";
 import { findConversation } from "./scope.js";
 import { vActor } from "./validators.js";
 
-const vUsage = v.object({
+export const vUsage = v.object({
   threadId: v.string(),
   turnId: v.string(),
   totalTokens: v.number(),

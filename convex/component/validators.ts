@@ -3,6 +3,7 @@
  * Tables reuse these in ./tables; functions reuse them in args/returns.
  */
 import { v, type Infer } from "convex/values";
+import { MAX_PAGE_SIZE } from "./limits.js";
 
 /** Who owns a row: the app's resolved actor (an auth `tokenIdentifier`, or `anon:<deviceId>` when enabled). */
 export const vActor = v.string();
@@ -45,8 +46,6 @@ export function paginated<T extends ReturnType<typeof v.object>>(item: T) {
   });
 }
 
-/** Largest page any list query returns: keeps every read bounded whatever the caller asks. */
-export const MAX_PAGE_SIZE = 100;
 
 /** The page size to read: what the caller asked, within 1..MAX_PAGE_SIZE. */
 export function pageSize(opts: { numItems: number }): number {

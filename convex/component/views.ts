@@ -9,7 +9,8 @@ import { toMessage, vMessage } from "./messages.js";
 import { listPendingFor, vServerRequest } from "./requests.js";
 import { findConversation } from "./scope.js";
 import { toJob, vJob } from "./syncJobs.js";
-import { MAX_PAGE_SIZE, vActor } from "./validators.js";
+import { MAX_PAGE_SIZE } from "./limits.js";
+import { vActor } from "./validators.js";
 
 export const conversationView = query({
   args: { actor: vActor, conversationId: v.string(), numMessages: v.optional(v.number()) },

@@ -6,7 +6,21 @@
  * Each endpoint calls one component function with the same arguments minus `actor`, which the shim derives
  * from `ctx.auth` (never from the caller).
  */
+import { v, type GenericValidator } from "convex/values";
 import { CONTRACT_VERSION } from "../component/version.js";
+import { LIMITS } from "../component/limits.js";
+import { vConversation, vThreadSummary } from "../component/conversations.js";
+import { vDeletionJob } from "../component/deletion.js";
+import { vIngestResult } from "../component/ingest.js";
+import { vIngestEvent, vItemPhase, vItemView } from "../component/ingestEvents.js";
+import { vItem, vMessage, vTurn } from "../component/messages.js";
+import { vDecision, vServerRequest } from "../component/requests.js";
+import { vJob } from "../component/syncJobs.js";
+import { vSourceRow, vSourceView } from "../component/syncSources.js";
+import { vUsage } from "../component/tokenUsage.js";
+import { vDeletionPhase, vDeletionTarget } from "../component/tables/deletion.js";
+import { vCodedError, vJobState } from "../component/tables/sync.js";
+import { vMessageStatus, vPaginationOpts, vRequestStatus, vSyncState, vTurnError, vTurnStatus } from "../component/validators.js";
 
 export type Endpoint = { kind: "query" | "mutation"; fn: string; doc: string };
 
@@ -15,6 +29,38 @@ export const contract = {
   // Off: every call needs an identity (E_AUTH_REQUIRED). On: calls without one act as `anon:<anonymousDeviceId>`,
   // one scope per device, never a shared one.
   allowAnonymous: false,
+  // Shapes the generated clients name (Python: one pydantic model or Literal alias each). A shape matching none of
+  // these is named after where it appears (e.g. `GetTurnFound`). Union members are named after their tag.
+  models: {
+    NotFound: v.object({ found: v.literal(false) }),
+    PaginationOpts: vPaginationOpts,
+    Conversation: vConversation,
+    ThreadSummary: vThreadSummary,
+    Message: vMessage,
+    Turn: vTurn,
+    TurnError: vTurnError,
+    Item: vItem,
+    ItemView: vItemView,
+    ItemPhase: vItemPhase,
+    IngestEvent: vIngestEvent,
+    IngestResult: vIngestResult,
+    ServerRequest: vServerRequest,
+    Decision: vDecision,
+    TokenUsageReport: vUsage,
+    SyncSource: vSourceView,
+    SyncSourceRow: vSourceRow,
+    SyncJob: vJob,
+    JobState: vJobState,
+    CodedError: vCodedError,
+    DeletionJob: vDeletionJob,
+    DeletionTarget: vDeletionTarget,
+    DeletionPhase: vDeletionPhase,
+    SyncState: vSyncState,
+    TurnStatus: vTurnStatus,
+    MessageStatus: vMessageStatus,
+    RequestStatus: vRequestStatus,
+  } satisfies Record<string, GenericValidator>,
+  limits: LIMITS,
   endpoints: {
     validateHostWiring: { kind: "query", fn: "conversations:validateHostWiring", doc: "Check that the shim, auth and the component are wired (call at start-up)." },
     newConversation: { kind: "mutation", fn: "conversations:create", doc: "Create an empty conversation." },

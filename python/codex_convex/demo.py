@@ -23,9 +23,12 @@ import anyio
 
 from .codex import write_scripted_home
 from .convex_api import ConvexHttp, Subscriber
-from .host_api import HostApi
+from .errors import CodexConvexError
+from .host_api import HostApi, HostSubscriptions
+from .host_api.models import NotFound
 from .runtime import CodexHost, Decision, HostConfig, HostMode, ServerRequestInfo
 from .scripted_model import ScriptedModelServer
+from .sync.importer import Progress
 
 LIVE_PROMPTS = ["hello from codex-convex", "RUN echo hi > demo.txt", "PATCH notes.md written by Codex"]
 LOCAL_PROMPTS = ["an older local conversation", "RUN ls", "what did we do?"]
@@ -64,17 +67,18 @@ async def _approver_ui(url: str, token: str, conversation_id: str, report: DemoR
     watcher = Subscriber(url, token=token)
     async with ConvexHttp(url, token=token) as http:
         ui = HostApi(http)
-        async for pending in watcher.watch("chat:listPendingServerRequests", {"conversationId": conversation_id}):
+        watches = HostSubscriptions(watcher)
+        async for pending in watches.list_pending_server_requests(conversation_id=conversation_id):
             for req in pending:
-                if req["decisionJson"] is None:
-                    on_event(f"UI client: {req['method']} pending in Convex → accept")
-                    await ui.respond_server_request(thread_id=req["threadId"], turn_id=req["turnId"],
-                                                    request_id=req["requestId"], decision="accept")
-                    report.approvals.append({"method": req["method"], "answeredBy": "second Convex client"})
+                if req.decision_json is None:
+                    on_event(f"UI client: {req.method} pending in Convex → accept")
+                    await ui.respond_server_request(thread_id=req.thread_id, turn_id=req.turn_id,
+                                                    request_id=req.request_id, decision="accept")
+                    report.approvals.append({"method": req.method, "answeredBy": "second Convex client"})
 
 
 async def run_demo(on_text: Callable[[str], None] = lambda s: None, on_event: Callable[[str], None] = lambda s: None,
-                   on_progress: Callable[[str, dict[str, Any]], None] | None = None) -> DemoReport:
+                   on_progress: Progress | None = None) -> DemoReport:
     with ScriptedModelServer() as model, tempfile.TemporaryDirectory(prefix="codex-convex-demo-") as tmp_s:
         tmp = Path(tmp_s)
         home = write_scripted_home(tmp / "codex-home", model.base_url)
@@ -124,8 +128,10 @@ async def run_demo(on_text: Callable[[str], None] = lambda s: None, on_event: Ca
                 api = HostApi(http)
                 for cid in (report.live_conversation, report.imported_conversation):
                     s = await api.get_conversation_summary(conversation_id=cid)
+                    if isinstance(s, NotFound):
+                        raise CodexConvexError(f"conversation {cid} is gone", code="E_CONVERSATION_NOT_FOUND")
                     report.conversations.append({
-                        "conversationId": cid, "threadId": s["conversation"]["threadId"],
-                        "turns": int(s["turnCount"]), "messages": int(s["messageCount"]),
-                        "syncState": s["conversation"]["syncState"], "tokens": s["totalTokens"]})
+                        "conversationId": cid, "threadId": s.conversation.thread_id,
+                        "turns": int(s.turn_count), "messages": int(s.message_count),
+                        "syncState": s.conversation.sync_state, "tokens": s.total_tokens})
             return report

@@ -19,7 +19,8 @@ import anyio
 import pandas as pd
 
 from .convex_api import ConvexHttp, Subscriber
-from .host_api import HostApi
+from .host_api import HostApi, HostSubscriptions, Page
+from .host_api.models import NotFound, PaginationOpts
 
 __all__ = ["conversations", "deletion_jobs", "sync_jobs", "sync_sources", "watch_job"]
 
@@ -37,18 +38,23 @@ def _connection(url: str | None, token: str | None) -> tuple[str, str]:
     return url or dep.url, token or dep.token
 
 
-async def _all_pages(url: str, token: str, call: Callable[[HostApi, str | None], Awaitable[Any]],
+def _opts(cursor: str | None) -> PaginationOpts:
+    return PaginationOpts(num_items=100, cursor=cursor)
+
+
+async def _all_pages(url: str, token: str, call: Callable[[HostApi, str | None], Awaitable[Page[Any]]],
                      limit: int) -> list[dict[str, Any]]:
+    """Up to ``limit`` rows of a paginated query, each as its wire JSON (camelCase keys: the DataFrame columns)."""
     rows: list[dict[str, Any]] = []
     async with ConvexHttp(url, token=token) as http:
         api = HostApi(http)
         cursor: str | None = None
         while len(rows) < limit:
             page = await call(api, cursor)
-            rows += page["page"]
-            if page["isDone"]:
+            rows += [r.model_dump(by_alias=True) for r in page.page]
+            if page.is_done:
                 break
-            cursor = page["continueCursor"]
+            cursor = page.continue_cursor
     return rows[:limit]
 
 
@@ -89,9 +95,9 @@ def sync_jobs(url: str | None = None, token: str | None = None, *, conversation_
 
     async def fetch() -> list[dict[str, Any]]:
         jobs = await _all_pages(u, t, lambda api, c: api.list_conversation_sync_jobs(
-            conversation_id=conversation_id, pagination_opts={"numItems": 100, "cursor": c}), limit)
+            conversation_id=conversation_id, pagination_opts=_opts(c)), limit)
         sources = {s["sourceId"]: s for s in await _all_pages(u, t, lambda api, c: api.list_conversation_sync_sources(
-            pagination_opts={"numItems": 100, "cursor": c}), 10 * limit)}
+            pagination_opts=_opts(c)), 10 * limit)}
         for j in jobs:
             err = j.pop("lastError") or {}
             j["errorCode"], j["errorMessage"] = err.get("code"), err.get("message")
@@ -110,7 +116,7 @@ def sync_sources(url: str | None = None, token: str | None = None, *, limit: int
 
     async def fetch() -> list[dict[str, Any]]:
         rows = await _all_pages(u, t, lambda api, c: api.list_conversation_sync_sources(
-            pagination_opts={"numItems": 100, "cursor": c}), limit)
+            pagination_opts=_opts(c)), limit)
         for r in rows:
             r["errorCode"] = (r.pop("error") or {}).get("code")
         return rows
@@ -125,7 +131,7 @@ def conversations(url: str | None = None, token: str | None = None, *, include_a
 
     async def fetch() -> list[dict[str, Any]]:
         return await _all_pages(u, t, lambda api, c: api.list_conversations(
-            include_archived=include_archived, pagination_opts={"numItems": 100, "cursor": c}), limit)
+            include_archived=include_archived, pagination_opts=_opts(c)), limit)
 
     return _frame(_run(fetch), ["conversationId", "title", "status", "threadId", "syncState", "activeSyncJobId",
                                 "createdAt", "updatedAt"], ("status", "syncState"))
@@ -136,7 +142,7 @@ def deletion_jobs(url: str | None = None, token: str | None = None, *, limit: in
 
     async def fetch() -> list[dict[str, Any]]:
         rows = await _all_pages(u, t, lambda api, c: api.list_deletion_jobs(
-            pagination_opts={"numItems": 100, "cursor": c}), limit)
+            pagination_opts=_opts(c)), limit)
         for r in rows:
             target = r.pop("target")
             r["kind"], r["threadId"], r["turnId"] = target["kind"], target.get("threadId"), target.get("turnId")
@@ -151,10 +157,10 @@ async def watch_job(job_id: str, url: str | None = None, token: str | None = Non
     """A one-row DataFrame each time the job changes (subscription), until it is terminal. In a notebook:
     ``async for df in inspect.watch_job(job_id): display(df, clear=True)``."""
     u, t = _connection(url, token)
-    async for got in Subscriber(u, token=t).watch("chat:getConversationSyncJob", {"jobId": job_id}):
-        if not got["found"]:
+    async for got in HostSubscriptions(Subscriber(u, token=t)).get_conversation_sync_job(job_id=job_id):
+        if isinstance(got, NotFound):
             return
-        job = dict(got["job"])
+        job = got.job.model_dump(by_alias=True)
         err = job.pop("lastError") or {}
         job["errorCode"], job["errorMessage"], job["threadId"] = err.get("code"), err.get("message"), None
         job["duration_s"] = ((job["finishedAt"] or job["updatedAt"]) - job["createdAt"]) / 1000.0

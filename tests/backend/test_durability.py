@@ -14,6 +14,8 @@ from codex_convex.backend import LocalBackend, mint_dev_token
 from codex_convex.convex_api import ConvexHttp
 from codex_convex.errors import ConvexTransportError
 from codex_convex.host_api import HostApi
+from codex_convex.host_api.models import NotFound
+from tests.support import page_opts
 
 pytestmark = [pytest.mark.anyio, pytest.mark.faults]
 
@@ -60,18 +62,18 @@ async def test_kill_9_loses_nothing_acknowledged(tmp_path: Path) -> None:
             seen = {}
             cursor = None
             while True:
-                page = await api.list_conversations(pagination_opts={"numItems": 100, "cursor": cursor})
-                for c in page["page"]:
-                    seen[c["threadId"]] = c["conversationId"]
-                if page["isDone"]:
+                page = await api.list_conversations(pagination_opts=page_opts(cursor))
+                for c in page.page:
+                    seen[c.thread_id] = c.conversation_id
+                if page.is_done:
                     break
-                cursor = page["continueCursor"]
+                cursor = page.continue_cursor
             missing = [t for t in acknowledged if t not in seen]
             assert missing == [], f"{len(missing)} acknowledged writes lost, e.g. {missing[:3]}"
             # No partial mutation: every conversation that exists (acknowledged or not) has its binding.
             for thread, cid in seen.items():
                 threads = await api.list_threads_for_conversation(conversation_id=cid)
-                assert [t["threadId"] for t in threads] == [thread]
+                assert [t.thread_id for t in threads] == [thread]
         finally:
             backend.stop()
     assert len(acknowledged) > 20 and attempted > len(acknowledged)  # some requests were cut by a kill
@@ -116,7 +118,7 @@ async def test_export_then_import_into_a_fresh_backend(tmp_path: Path) -> None:
         token = mint_dev_token(src, "mover")
         async with ConvexHttp(url, token=token) as http:
             api = HostApi(http)
-            cid = (await api.sync_open_conversation_binding(thread_id="th-move"))["conversation"]["conversationId"]
+            cid = (await api.sync_open_conversation_binding(thread_id="th-move")).conversation.conversation_id
         out = runner.invoke(app, ["backend", "export", "--out", str(tmp_path / "x.zip"), "--data", str(src),
                                   "--json"])
         assert out.exit_code == 0, out.output
@@ -133,7 +135,7 @@ async def test_export_then_import_into_a_fresh_backend(tmp_path: Path) -> None:
         token2 = mint_dev_token(dst, "mover")
         async with ConvexHttp(url2, token=token2) as http:
             got = await HostApi(http).get_conversation(conversation_id=cid)
-        assert got["found"] and got["conversation"]["threadId"] == "th-move"
+        assert not isinstance(got, NotFound) and got.conversation.thread_id == "th-move"
     finally:
         runner.invoke(app, ["backend", "stop", "--data", str(dst)])
 

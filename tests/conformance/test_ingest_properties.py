@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from codex_convex.convex_api import ConvexHttp
 from codex_convex.host_api import HostApi
 from tests.conftest import Deployment
+from tests.support import page_opts
 
 N = 30  # deltas in the stream
 
@@ -32,23 +33,23 @@ def test_any_batch_order_stores_each_delta_once(deployment: Deployment, sends: l
     async def run() -> None:
         async with ConvexHttp(deployment.url, token=deployment.alice) as http:
             api = HostApi(http)
-            cid = (await api.sync_open_conversation_binding(thread_id=thread))["conversation"]["conversationId"]
+            cid = (await api.sync_open_conversation_binding(thread_id=thread)).conversation.conversation_id
             expected = 0
             for start, length in [(0, 1), *sends]:
                 batch = events[start:start + length]
                 r = await api.ingest_events(conversation_id=cid, stream_id="s", seq=start, events=batch)
                 if start > expected:
-                    assert (r["status"], r["nextSeq"]) == ("gap", expected)
+                    assert (r.status, r.next_seq) == ("gap", expected)
                 elif start + len(batch) <= expected:
-                    assert (r["status"], r["nextSeq"]) == ("duplicate", expected)
+                    assert (r.status, r.next_seq) == ("duplicate", expected)
                 else:
-                    assert r["status"] == "accepted" and r["applied"] == start + len(batch) - expected
+                    assert r.status == "accepted" and r.applied == start + len(batch) - expected
                     expected = start + len(batch)
             while expected < len(events):  # the host re-sends from where the server stands
                 r = await api.ingest_events(conversation_id=cid, stream_id="s", seq=expected,
                                             events=events[expected:expected + 7])
-                expected = int(r["nextSeq"])
-            page = await api.list_messages(conversation_id=cid, pagination_opts={"numItems": 5, "cursor": None})
-            assert page["page"][0]["text"] == "".join(f"<{i}>" for i in range(N))
+                expected = int(r.next_seq)
+            page = await api.list_messages(conversation_id=cid, pagination_opts=page_opts(None, 5))
+            assert page.page[0].text == "".join(f"<{i}>" for i in range(N))
 
     anyio.run(run)

@@ -1,4 +1,4 @@
-"""The host's reading of a large item as a message (python/codex_convex/replication/item_view.py) agrees with the
+"""The host's reading of a large item as a message (python/codex_convex/events/item_view.py) agrees with the
 server's (convex/component/itemMessages.ts): the same items ingested both ways read back as the same messages."""
 
 from __future__ import annotations
@@ -10,9 +10,8 @@ from typing import Any
 import pytest
 
 from codex_convex.convex_api import ConvexHttp
+from codex_convex.events import view_events
 from codex_convex.host_api import HostApi
-from codex_convex.replication.events import split_text
-from codex_convex.replication.item_view import view_events
 from tests.conftest import Deployment
 from tests.support import persisted_messages
 
@@ -38,7 +37,7 @@ async def test_host_and_server_read_items_the_same(deployment: Deployment) -> No
     thread_id = f"views-{uuid.uuid4()}"
     async with ConvexHttp(deployment.url, token=deployment.alice) as http:
         api = HostApi(http)
-        conv = (await api.sync_open_conversation_binding(thread_id=thread_id))["conversation"]
+        conv = (await api.sync_open_conversation_binding(thread_id=thread_id)).conversation
         events: list[dict[str, Any]] = [{"type": "turnStarted", "threadId": thread_id, "turnId": "t1", "at": 1.0}]
         for i, (item, phase) in enumerate(ITEMS):
             for who in ("server", "host"):
@@ -49,13 +48,13 @@ async def test_host_and_server_read_items_the_same(deployment: Deployment) -> No
                 if who == "server":
                     events.append(ev)
                 else:  # forced through the large-item path
-                    view, texts = view_events(thread_id, "t1", it, phase, 2.0, split_text)
-                    events += [{**ev, "view": view}, *texts]
-        result = await api.ingest_events(conversation_id=conv["conversationId"], stream_id="views", seq=0,
+                    view, texts = view_events(thread_id, "t1", it, phase, 2.0)
+                    events += [{**ev, "view": view.wire() if view else None}, *(t.wire() for t in texts)]
+        result = await api.ingest_events(conversation_id=conv.conversation_id, stream_id="views", seq=0,
                                          events=events)
-        assert result["status"] == "accepted"
-        stored = await persisted_messages(api, conv["conversationId"])
-    by_id = {m["itemId"]: m for m in stored}
+        assert result.status == "accepted"
+        stored = await persisted_messages(api, conv.conversation_id)
+    by_id = {m.item_id: m.wire() for m in stored}
     fields = ("role", "status", "summary", "text", "kind", "textBytes")
     for i in range(len(ITEMS)):
         server, host = by_id.get(f"server{i}"), by_id.get(f"host{i}")

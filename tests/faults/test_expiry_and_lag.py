@@ -52,7 +52,7 @@ async def test_a_30_second_turn_on_5_second_tokens_loses_nothing(host_config: Ho
 
         async def watch() -> None:  # the host's own subscription must outlive every token it started with
             async for snap in host.watch_conversation():
-                texts = [m["text"] for m in snap.messages if m["role"] == "assistant"]
+                texts = [m.text for m in snap.messages if m.role == "assistant"]
                 if texts:
                     seen.append(texts[-1])
                     if final.get("text") == texts[-1]:
@@ -92,13 +92,13 @@ async def test_import_and_deletion_under_scheduler_lag_and_5_second_tokens(host_
                 api = HostApi(http)
                 assert await persisted_thread_hash(api, thread) == codex_thread_hash(thread)
                 job = await api.get_conversation_sync_job(job_id=result.job_id)
-                assert job["job"]["attempts"] == 0  # late steps spent no attempt
+                assert job.found and job.job.attempts == 0  # late steps spent no attempt
                 deletion = await host.delete_thread(thread["id"])
                 with anyio.fail_after(120):
-                    async for status in host.watch_deletion(deletion["jobId"]):
-                        if status.get("phase") in ("completed", "failed"):
+                    async for status in host.watch_deletion(deletion.job_id):
+                        if status.phase in ("completed", "failed"):
                             break
-                assert status["phase"] == "completed", status
-                assert (await api.get_turn(thread_id=thread["id"], turn_id=thread["turns"][0]["id"]))["found"] is False
+                assert status.phase == "completed", status
+                assert (await api.get_turn(thread_id=thread["id"], turn_id=thread["turns"][0]["id"])).found is False
     assert imported_in > 3 * TOKEN_TTL_S  # the import outlived several tokens
     assert tokens.fetched >= 4

@@ -58,7 +58,7 @@ async def test_backend_killed_and_restarted_mid_turn(tmp_path: Path, codex_home:
         async with ConvexHttp(info.url, token=token) as http:
             stored = await persisted_messages(HostApi(http), cid)
         assert conversation_messages(stored) == codex_messages(thread)
-        assert stored[-1]["status"] == "completed"
+        assert stored[-1].status == "completed"
     finally:
         backend.stop()
 
@@ -160,6 +160,6 @@ async def test_a_stalling_model_fails_the_turn_cleanly(tmp_path: Path, workdir: 
             assert again.status == "completed"
         async with ConvexHttp(deployment.url, token=deployment.alice) as http:
             turn = await HostApi(http).get_turn(thread_id=r.thread_id, turn_id=r.turn_id)
-            assert turn["turn"]["status"] == "failed" and turn["turn"]["error"]["message"]
+            assert turn.found and turn.turn.status == "failed" and turn.turn.error and turn.turn.error.message
             stored = await persisted_messages(HostApi(http), cid)
-            assert all(m["status"] != "streaming" for m in stored)
+            assert all(m.status != "streaming" for m in stored)

@@ -12,10 +12,11 @@ import pytest
 from codex_convex.convex_api import ConvexHttp, Subscriber
 from codex_convex.errors import ConvexApiError, ConvexAuthError
 from codex_convex.host_api import CONTRACT_VERSION, ENDPOINTS, HostApi
+from codex_convex.host_api.models import IngestResult, NotFound, PaginationOpts
 from tests.conftest import Deployment
 
 pytestmark = pytest.mark.anyio
-PAGE = {"numItems": 20, "cursor": None}
+PAGE = PaginationOpts(num_items=20, cursor=None)
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def _thread() -> str:
 
 async def test_wiring_is_valid(alice: HostApi) -> None:
     r = await alice.validate_host_wiring()
-    assert r["ok"] is True and r["contractVersion"] == CONTRACT_VERSION
+    assert r.ok is True and r.contract_version == CONTRACT_VERSION
 
 
 async def test_every_endpoint_is_generated() -> None:
@@ -49,7 +50,7 @@ async def test_every_endpoint_is_generated() -> None:
 async def test_ingest_then_read_messages(alice: HostApi) -> None:
     thread = _thread()
     opened = await alice.sync_open_conversation_binding(thread_id=thread)
-    cid = opened["conversation"]["conversationId"]
+    cid = opened.conversation.conversation_id
     now = time.time() * 1000
     item = {"type": "agentMessage", "id": "msg_1", "text": ""}
     r = await alice.ingest_events(conversation_id=cid, stream_id="s", seq=0, events=[
@@ -59,18 +60,18 @@ async def test_ingest_then_read_messages(alice: HostApi) -> None:
         {"type": "messageDelta", "threadId": thread, "turnId": "t1", "itemId": "msg_1", "firstDelta": 0,
          "deltaCount": 2, "text": "hello there", "at": now},
     ])
-    assert r == {"status": "accepted", "nextSeq": 3, "applied": 3}
+    assert r == IngestResult(status="accepted", next_seq=3, applied=3)
     page = await alice.list_messages(conversation_id=cid, pagination_opts=PAGE)
-    assert [(m["role"], m["status"], m["text"]) for m in page["page"]] == [("assistant", "streaming", "hello there")]
+    assert [(m.role, m.status, m.text) for m in page.page] == [("assistant", "streaming", "hello there")]
     gap = await alice.ingest_events(conversation_id=cid, stream_id="s", seq=9, events=[
         {"type": "turnStarted", "threadId": thread, "turnId": "t2", "at": now}])
-    assert gap["status"] == "gap" and gap["nextSeq"] == 3
+    assert gap.status == "gap" and gap.next_seq == 3
 
 
 async def test_approval_answered_by_a_second_client_reaches_a_subscriber(
         deployment: Deployment, alice: HostApi) -> None:
     thread = _thread()
-    cid = (await alice.sync_open_conversation_binding(thread_id=thread))["conversation"]["conversationId"]
+    cid = (await alice.sync_open_conversation_binding(thread_id=thread)).conversation.conversation_id
     await alice.ingest_events(conversation_id=cid, stream_id="s", seq=0, events=[
         {"type": "serverRequest", "threadId": thread, "turnId": "t1", "itemId": "call_1", "requestId": "0",
          "method": "item/commandExecution/requestApproval", "paramsJson": "{}", "at": time.time() * 1000}])
@@ -90,8 +91,8 @@ async def test_approval_answered_by_a_second_client_reaches_a_subscriber(
 
 async def test_other_user_and_no_user(deployment: Deployment, alice: HostApi, bob: HostApi) -> None:
     thread = _thread()
-    cid = (await alice.sync_open_conversation_binding(thread_id=thread))["conversation"]["conversationId"]
-    assert await bob.get_conversation(conversation_id=cid) == {"found": False}
+    cid = (await alice.sync_open_conversation_binding(thread_id=thread)).conversation.conversation_id
+    assert await bob.get_conversation(conversation_id=cid) == NotFound()
     assert await bob.list_pending_server_requests(conversation_id=cid) == []
     with pytest.raises(ConvexApiError) as e:
         await bob.archive_conversation(conversation_id=cid)

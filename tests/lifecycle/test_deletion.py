@@ -13,14 +13,16 @@ import pytest
 
 from codex_convex.convex_api import ConvexHttp, Subscriber
 from codex_convex.host_api import HostApi
+from codex_convex.host_api.models import NotFound
 from codex_convex.runtime import watch_deletion
 from tests.conftest import Deployment
+from tests.support import page_opts
 
 pytestmark = pytest.mark.anyio
 
 
 async def seeded(api: HostApi, thread: str) -> str:
-    cid: str = (await api.sync_open_conversation_binding(thread_id=thread))["conversation"]["conversationId"]
+    cid: str = (await api.sync_open_conversation_binding(thread_id=thread)).conversation.conversation_id
     now = time.time() * 1000
     events = []
     for i in range(5):
@@ -48,12 +50,12 @@ async def test_dry_run_then_delete_thread_via_cli(deployment: Deployment) -> Non
         assert dry.returncode == 0, dry.stderr
         counts = json.loads(dry.stdout)["counts"]
         assert counts["turns"] == 5 and counts["messages"] == 5 and counts["conversations"] == 1
-        assert (await api.get_conversation(conversation_id=cid))["found"]  # a dry run deletes nothing
+        assert (await api.get_conversation(conversation_id=cid)).found  # a dry run deletes nothing
         done = cli(deployment, token, "delete", thread, "--json")
         assert done.returncode == 0, done.stderr
         job = json.loads(done.stdout)
         assert job["phase"] == "completed" and job["counts"]["turns"] == 5
-        assert await api.get_conversation(conversation_id=cid) == {"found": False}
+        assert await api.get_conversation(conversation_id=cid) == NotFound()
 
 
 async def test_scheduled_deletion_followed_by_subscription_and_cancel(deployment: Deployment) -> None:
@@ -63,18 +65,18 @@ async def test_scheduled_deletion_followed_by_subscription_and_cancel(deployment
         api = HostApi(http)
         cid = await seeded(api, thread)
         job = await api.schedule_delete_thread(thread_id=thread, delay_ms=60_000)
-        assert job["phase"] == "scheduled"
-        cancelled = await api.cancel_deletion(job_id=job["jobId"])
-        assert cancelled["phase"] == "cancelled"
-        assert (await api.get_conversation(conversation_id=cid))["found"]
+        assert job.phase == "scheduled"
+        cancelled = await api.cancel_deletion(job_id=job.job_id)
+        assert cancelled.phase == "cancelled"
+        assert (await api.get_conversation(conversation_id=cid)).found
         job2 = await api.schedule_delete_thread(thread_id=thread, delay_ms=60_000)
-        await api.force_run_deletion(job_id=job2["jobId"])
+        await api.force_run_deletion(job_id=job2.job_id)
         phases = []
         with anyio.fail_after(30):
-            async for status in watch_deletion(Subscriber(deployment.url, token=token, http=http), job2["jobId"]):
-                phases.append(status["phase"])
+            async for status in watch_deletion(Subscriber(deployment.url, token=token, http=http), job2.job_id):
+                phases.append(status.phase)
         assert phases[-1] == "completed"
-        assert await api.get_conversation(conversation_id=cid) == {"found": False}
+        assert await api.get_conversation(conversation_id=cid) == NotFound()
 
 
 async def test_purge_requires_yes_and_removes_everything_of_the_user(deployment: Deployment) -> None:
@@ -88,5 +90,5 @@ async def test_purge_requires_yes_and_removes_everything_of_the_user(deployment:
         done = cli(deployment, token, "purge", "--yes", "--json")
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout)["phase"] == "completed"
-        page = await api.list_conversations(include_archived=True, pagination_opts={"numItems": 10, "cursor": None})
-        assert page["page"] == []
+        page = await api.list_conversations(include_archived=True, pagination_opts=page_opts(None, 10))
+        assert page.page == []

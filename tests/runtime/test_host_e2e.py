@@ -20,6 +20,7 @@ from codex_convex.runtime import (
     HostNotRunningError,
     HostPhase,
     LifecycleState,
+    OptimisticMessage,
     ServerRequestInfo,
 )
 from tests.conftest import Deployment
@@ -45,7 +46,7 @@ async def test_text_turn_persisted_equals_codex(host_config: HostConfig, alice_a
     assert second.status == "completed"
     stored = await persisted_messages(alice_api, cid)
     assert conversation_messages(stored) == codex_messages(thread)
-    assert all(m["status"] == "completed" for m in stored)
+    assert all(m.status == "completed" for m in stored)
     for turn in thread["turns"]:
         items = await persisted_items(alice_api, thread["id"], turn["id"])
         assert [i["id"] for i in items] == [i["id"] for i in turn["items"]]
@@ -79,7 +80,7 @@ async def test_command_approval_answered_from_a_second_client(
     assert (host_config.cwd / "approved.txt").read_text() == "approved\n"
     stored = await alice_api.get_server_request(thread_id=req["threadId"], turn_id=req["turnId"],
                                                 request_id=req["requestId"])
-    assert stored["status"] == "answered" and stored["answeredBy"].endswith("|alice")
+    assert stored is not None and stored.status == "answered" and (stored.answered_by or "").endswith("|alice")
 
 
 async def test_declined_file_change(host_config: HostConfig, alice_api: HostApi) -> None:
@@ -116,9 +117,9 @@ async def test_interrupt_leaves_a_terminal_state(host_config: HostConfig, alice_
             await host.interrupt_conversation()
     assert out["r"].status == "interrupted"
     stored = await persisted_messages(alice_api, cid)
-    assert stored[-1]["role"] == "assistant" and stored[-1]["status"] == "interrupted"
+    assert stored[-1].role == "assistant" and stored[-1].status == "interrupted"
     turn = await alice_api.get_turn(thread_id=out["r"].thread_id, turn_id=out["r"].turn_id)
-    assert turn["turn"]["status"] == "interrupted"
+    assert turn.found and turn.turn.status == "interrupted"
 
 
 async def test_resume_in_a_new_host_process_keeps_the_conversation(
@@ -132,7 +133,7 @@ async def test_resume_in_a_new_host_process_keeps_the_conversation(
         thread = (await host2.read_thread())["thread"]
     stored = await persisted_messages(alice_api, cid)
     assert conversation_messages(stored) == codex_messages(thread)
-    assert [m["text"] for m in stored if m["role"] == "user"] == ["first", "second"]
+    assert [m.text for m in stored if m.role == "user"] == ["first", "second"]
 
 
 async def test_fork_gets_its_own_conversation_with_the_parents_history(
@@ -146,8 +147,8 @@ async def test_fork_gets_its_own_conversation_with_the_parents_history(
         fork_thread = (await host.read_thread())["thread"]
     fork_stored = await persisted_messages(alice_api, forked)
     assert conversation_messages(fork_stored) == codex_messages(fork_thread)
-    assert [m["text"] for m in fork_stored if m["role"] == "user"] == ["base", "on the fork"]
-    base_msgs = [m["text"] for m in await persisted_messages(alice_api, cid) if m["role"] == "user"]
+    assert [m.text for m in fork_stored if m.role == "user"] == ["base", "on the fork"]
+    base_msgs = [m.text for m in await persisted_messages(alice_api, cid) if m.role == "user"]
     assert base_msgs == ["base"]
 
 
@@ -162,7 +163,7 @@ async def test_resuming_a_codex_only_thread_imports_its_history(host_config: Hos
         thread = (await host.read_thread())["thread"]
     stored = await persisted_messages(alice_api, cid)
     assert conversation_messages(stored) == codex_messages(thread)
-    assert [m["text"] for m in stored if m["role"] == "user"] == ["said offline", "said online"]
+    assert [m.text for m in stored if m.role == "user"] == ["said offline", "said online"]
 
 
 async def test_model_http_500_fails_the_turn_and_is_persisted(host_config: HostConfig, alice_api: HostApi) -> None:
@@ -171,9 +172,9 @@ async def test_model_http_500_fails_the_turn_and_is_persisted(host_config: HostC
         r = await host.send("HTTP 500")
     assert r.status == "failed" and r.error is not None
     turn = await alice_api.get_turn(thread_id=r.thread_id, turn_id=r.turn_id)
-    assert turn["turn"]["status"] == "failed"
-    assert turn["turn"]["error"]["message"]
-    assert turn["turn"]["error"]["message"] != "[object Object]"
+    assert turn.found and turn.turn.status == "failed"
+    assert turn.turn.error and turn.turn.error.message
+    assert turn.turn.error.message != "[object Object]"
 
 
 async def test_codex_killed_mid_turn(host_config: HostConfig, alice_api: HostApi) -> None:
@@ -195,7 +196,7 @@ async def test_codex_killed_mid_turn(host_config: HostConfig, alice_api: HostApi
     r = out["r"]
     assert r.status == "failed"
     turn = await alice_api.get_turn(thread_id=r.thread_id, turn_id=r.turn_id)
-    assert turn["turn"]["status"] == "failed"
+    assert turn.found and turn.turn.status == "failed"
 
 
 async def test_codex_only_mode(host_config: HostConfig) -> None:
@@ -250,17 +251,17 @@ async def test_watch_conversation_shows_optimistic_then_durable(host_config: Hos
         async def watch() -> None:
             async for snap in host.watch_conversation(cid):
                 snapshots.append(snap)
-                texts = [m["text"] for m in snap.messages if not m.get("optimistic")]
-                if "echo: watch me" in texts and all(not m.get("optimistic") for m in snap.messages):
+                texts = [m.text for m in snap.messages if not isinstance(m, OptimisticMessage)]
+                if "echo: watch me" in texts and not any(isinstance(m, OptimisticMessage) for m in snap.messages):
                     return
 
         async with anyio.create_task_group() as tg:
             tg.start_soon(watch)
             await anyio.sleep(0.3)
             await host.send("watch me")
-    assert any(any(m.get("optimistic") for m in s.messages) for s in snapshots)
+    assert any(any(isinstance(m, OptimisticMessage) for m in s.messages) for s in snapshots)
     last = snapshots[-1]
-    assert [(m["role"], m["text"]) for m in last.messages] == [("user", "watch me"), ("assistant", "echo: watch me")]
+    assert [(m.role, m.text) for m in last.messages] == [("user", "watch me"), ("assistant", "echo: watch me")]
     assert last.sync_progress.sync_state == "synced" and last.can_send  # live replication keeps it in sync
 
 

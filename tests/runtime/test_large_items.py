@@ -101,26 +101,33 @@ def output_thread(thread_id: str) -> dict[str, Any]:
 @pytest.mark.timeout(900)
 async def test_a_20_mb_command_output_live_and_imported(deployment: Deployment, alice_api: HostApi) -> None:
     from codex_convex.convex_api import Subscriber
+    from codex_convex.protocol.notifications import decode
     from codex_convex.replication import EventMapper, Replicator
+
+    def notify(method: str, params: dict[str, Any]) -> Any:
+        decoded = decode(method, params)  # the host's own decoding: the params must be valid protocol
+        assert decoded is not None
+        return decoded
     from codex_convex.sync import import_thread
 
     before = peak_rss_mib()
     # live: the host's mapper and replicator, fed the notifications Codex would send
     thread = output_thread(f"big-output-live-{uuid.uuid4()}")
-    conv = (await alice_api.sync_open_conversation_binding(thread_id=thread["id"]))["conversation"]
+    conv = (await alice_api.sync_open_conversation_binding(thread_id=thread["id"])).conversation
     mapper = EventMapper(thread["id"])
-    replicator = Replicator(alice_api, conv["conversationId"])
+    replicator = Replicator(alice_api, conv.conversation_id)
     async with anyio.create_task_group() as tg:
         await replicator.start(tg)
         turn = thread["turns"][0]
-        replicator.push(mapper.map("turn/started", {"threadId": thread["id"], "turn": {"id": turn["id"]}}))
+        started = {"id": turn["id"], "items": [], "status": "inProgress"}
+        replicator.push(mapper.map(notify("turn/started", {"threadId": thread["id"], "turn": started})))
         for item in turn["items"]:
-            params = {"threadId": thread["id"], "turnId": turn["id"], "item": item}
-            replicator.push(mapper.map("item/completed", params))
-        replicator.push(mapper.map("turn/completed", {"threadId": thread["id"], "turn": turn}))
+            params = {"threadId": thread["id"], "turnId": turn["id"], "item": item, "completedAtMs": 1}
+            replicator.push(mapper.map(notify("item/completed", params)))
+        replicator.push(mapper.map(notify("turn/completed", {"threadId": thread["id"], "turn": turn})))
         await replicator.flush(timeout_s=600)
         tg.cancel_scope.cancel()
-    await read_back(alice_api, conv["conversationId"], thread, imported=True)
+    await read_back(alice_api, conv.conversation_id, thread, imported=True)
     live_peak = peak_rss_mib()
 
     # imported: the importer, reading the same thread as `thread/read` (or `sync --from-json`) gives it

@@ -29,9 +29,9 @@ async def persisted_thread_hash(api: HostApi, thread: dict[str, Any]) -> str:
     for turn in thread["turns"]:
         got, items = await turn_items(api, thread["id"], turn["id"])
         assert got is not None, turn["id"]
-        assert got["status"] == turn["status"]
+        assert got.status == turn["status"]
         for it in items:
-            h.update(json.dumps(it["item"], sort_keys=True).encode())
+            h.update(json.dumps(it.item, sort_keys=True).encode())
     return h.hexdigest()
 
 
@@ -61,15 +61,15 @@ async def test_import_equals_codex_item_by_item(host_config: HostConfig, alice_a
     thread = await make_local_thread(host_config)
     seen: list[str] = []
     async with CodexHost(host_config) as host:
-        result = await host.import_local_thread(thread["id"], on_progress=lambda kind, info: seen.append(kind))
+        result = await host.import_local_thread(thread["id"], on_progress=lambda info: seen.append(type(info).__name__))
     assert result.state == "synced", result.error
-    assert "upload" in seen and "job" in seen
+    assert "UploadProgress" in seen and "SyncJob" in seen
     stored = await persisted_messages(alice_api, result.conversation_id)
     assert conversation_messages(stored) == codex_messages(thread)
     assert await persisted_thread_hash(alice_api, thread) == codex_thread_hash(thread)
     summary = await alice_api.get_conversation_summary(conversation_id=result.conversation_id)
-    assert summary["conversation"]["syncState"] == "synced"
-    assert summary["turnCount"] == len(thread["turns"])
+    assert summary.found and summary.conversation.sync_state == "synced"
+    assert summary.turn_count == len(thread["turns"])
 
 
 async def test_codex_only_import_is_refused(host_config: HostConfig) -> None:
@@ -124,7 +124,7 @@ def test_import_killed_at_several_points_then_rerun_has_every_record_once(
             assert await persisted_thread_hash(api, thread) == codex_thread_hash(thread)
             msgs = await persisted_messages(api, result["conversation_id"])
             assert len(msgs) == 60 * 3
-            assert len({(m["turnId"], m["itemId"]) for m in msgs}) == len(msgs)
+            assert len({(m.turn_id, m.item_id) for m in msgs}) == len(msgs)
 
     anyio.run(check)
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import codex_convex.replication.replicator as replicator_mod
 from codex_convex.errors import ConvexTransportError
+from codex_convex.host_api.models import IngestEventMessageDelta, IngestEventTurnStarted, IngestResult
 from codex_convex.replication import Replicator
 
 
@@ -32,16 +33,16 @@ class FakeIngest:
         if self.rng.random() < self.fail_rate:
             raise ConvexTransportError("cut before the server")
         if seq > self.next_seq:
-            return {"status": "gap", "nextSeq": self.next_seq, "applied": 0}
+            return IngestResult(status="gap", next_seq=self.next_seq, applied=0)
         if seq + len(events) <= self.next_seq:
-            return {"status": "duplicate", "nextSeq": self.next_seq, "applied": 0}
+            return IngestResult(status="duplicate", next_seq=self.next_seq, applied=0)
         fresh = events[self.next_seq - seq:]
         for ev in fresh:
-            self.applied.append(ev["text"] if ev["type"] == "messageDelta" else ev["type"])
+            self.applied.append(ev.text if isinstance(ev, IngestEventMessageDelta) else ev.type)
         self.next_seq = seq + len(events)
         if self.rng.random() < self.fail_rate:
             raise ConvexTransportError("applied, but the reply was lost")
-        return {"status": "accepted", "nextSeq": self.next_seq, "applied": len(fresh)}
+        return IngestResult(status="accepted", next_seq=self.next_seq, applied=len(fresh))
 
 
 @settings(max_examples=40, deadline=None)
@@ -64,10 +65,10 @@ def test_every_event_arrives_once_in_order(items: list[str], seed: int, fail_rat
             await tg.start(rep.run)
             for item in items:
                 if item == "turn":
-                    rep.push([{"type": "turnStarted", "threadId": "t", "turnId": "x", "at": 0}])
+                    rep.push([IngestEventTurnStarted(thread_id="t", turn_id="x", at=0)])
                 else:
-                    rep.push([{"type": "messageDelta", "threadId": "t", "turnId": "x", "itemId": "m",
-                               "firstDelta": deltas, "deltaCount": 1, "text": item, "at": 0}])
+                    rep.push([IngestEventMessageDelta(thread_id="t", turn_id="x", item_id="m", first_delta=deltas,
+                                                      delta_count=1, text=item, at=0)])
                     deltas += 1
                 if seed % 3 == 0:
                     await anyio.lowlevel.checkpoint()  # sometimes let writes interleave with pushes
@@ -102,7 +103,7 @@ async def test_a_refused_batch_stops_replication_loudly() -> None:
     rep = Replicator(Refusing(), "c")  # type: ignore[arg-type]
     async with anyio.create_task_group() as tg:
         await tg.start(rep.run)
-        rep.push([{"type": "turnStarted", "threadId": "t", "turnId": "x", "at": 0}])
+        rep.push([IngestEventTurnStarted(thread_id="t", turn_id="x", at=0)])
         with pytest.raises(ReplicationError) as e:
             await rep.flush(timeout_s=5)
         tg.cancel_scope.cancel()

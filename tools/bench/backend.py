@@ -62,7 +62,7 @@ async def subscription_latency(engine: str, n: int = 200) -> dict[str, float]:
         token = mint_dev_token(backend.data_dir, "bench")
         async with ConvexHttp(backend.url, token=token) as http:
             api = HostApi(http)
-            cid = (await api.new_conversation())["conversationId"]
+            cid = (await api.new_conversation()).conversation_id
             watcher = Subscriber(backend.url, token=token)
             lat: list[float] = []
             sent = 0.0

@@ -19,8 +19,10 @@ import anyio
 from codex_convex.backend import LocalBackend, mint_dev_token
 from codex_convex.convex_api import ConvexHttp, Subscriber
 from codex_convex.host_api import HostApi
+from codex_convex.host_api.models import SyncJob
 from codex_convex.runtime import watch_deletion
 from codex_convex.sync import chunk_records, import_thread, thread_records
+from codex_convex.sync.importer import UploadProgress
 
 from ._common import write
 
@@ -43,7 +45,7 @@ async def measure(turns: int) -> dict[str, Any]:
             # Baseline: the same rows, straight through live ingest, in the largest batches it takes.
             base = synthetic_thread("baseline-thread", turns)
             events = list(thread_records(base))
-            cid = (await api.sync_open_conversation_binding(thread_id=base["id"]))["conversation"]["conversationId"]
+            cid = (await api.sync_open_conversation_binding(thread_id=base["id"])).conversation.conversation_id
             t0 = time.perf_counter()
             for seq in range(0, len(events), 256):
                 await api.ingest_events(conversation_id=cid, stream_id="bench", seq=seq, events=events[seq:seq + 256])
@@ -56,8 +58,8 @@ async def measure(turns: int) -> dict[str, Any]:
 
             sealed_at: list[float] = []
 
-            def on_progress(kind: str, info: dict[str, Any]) -> None:
-                if kind == "job" and not sealed_at:
+            def on_progress(info: UploadProgress | SyncJob) -> None:
+                if isinstance(info, SyncJob) and not sealed_at:
                     sealed_at.append(time.perf_counter())
 
             rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -71,7 +73,7 @@ async def measure(turns: int) -> dict[str, Any]:
             t2 = time.perf_counter()
             job = await api.delete_thread(thread_id=thread["id"])
             final = job
-            async for status in watch_deletion(Subscriber(backend.url, token=token, http=http), job["jobId"]):
+            async for status in watch_deletion(Subscriber(backend.url, token=token, http=http), job.job_id):
                 final = status
             delete_s = time.perf_counter() - t2
     chunks = sum(1 for _ in chunk_records(thread_records(thread)))
@@ -85,7 +87,7 @@ async def measure(turns: int) -> dict[str, Any]:
         "host_peak_rss_mib_before_import": round(rss_before / 1024, 1),
         "host_peak_rss_growth_mib": round((rss_after - rss_before) / 1024, 1),
         "thread_json_mib": round(len(json.dumps(thread)) / 2**20, 1),
-        "delete_phase": final["phase"], "delete_rows": int(final["deleted"]), "delete_seconds": round(delete_s, 2),
+        "delete_phase": final.phase, "delete_rows": int(final.deleted), "delete_seconds": round(delete_s, 2),
         "delete_rows_per_step": 500,
     }
 

@@ -31,8 +31,8 @@ import httpx
 
 from codex_convex.backend import LocalBackend, mint_dev_token
 from codex_convex.convex_api import ConvexHttp
+from codex_convex.events import item_events
 from codex_convex.host_api import ENDPOINTS, HostApi
-from codex_convex.replication.events import item_events
 from codex_convex.sync import root_hash
 
 from ._common import write
@@ -63,9 +63,9 @@ class World:
 
     async def conversation(self, name: str, thread_id: str | None = None) -> str:
         thread_id = thread_id or f"{name}-{uuid.uuid4()}"
-        conv = (await self.api.sync_open_conversation_binding(thread_id=thread_id))["conversation"]
-        self.ids[f"{name}.conversation"], self.ids[f"{name}.thread"] = conv["conversationId"], thread_id
-        return str(conv["conversationId"])
+        conv = (await self.api.sync_open_conversation_binding(thread_id=thread_id)).conversation
+        self.ids[f"{name}.conversation"], self.ids[f"{name}.thread"] = conv.conversation_id, thread_id
+        return conv.conversation_id
 
     async def ingest(self, name: str, events: list[dict[str, Any]], max_bytes: int = 3 * MiB) -> None:
         """Send events in batches of ≤ 256 events and ≤ max_bytes, in order."""
@@ -77,7 +77,7 @@ class World:
                 seq = self.seqs.get(name, 0)
                 r = await self.api.ingest_events(conversation_id=self.ids[f"{name}.conversation"], stream_id="wc",
                                                  seq=seq, events=batch)
-                assert r["status"] == "accepted", r
+                assert r.status == "accepted", r
                 self.seqs[name] = seq + len(batch)
                 batch, size = [], 0
             if ev is not None:
@@ -96,7 +96,7 @@ def chunk(thread: str, i: int) -> dict[str, Any]:
 def turn(thread: str, turn_id: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = [{"type": "turnStarted", "threadId": thread, "turnId": turn_id, "at": AT}]
     for it in items:
-        out += item_events(thread, turn_id, it, "completed", AT)
+        out += [e.wire() for e in item_events(thread, turn_id, it, "completed", AT)]
     out.append({"type": "turnCompleted", "threadId": thread, "turnId": turn_id, "status": "completed", "at": AT})
     return out
 
@@ -139,7 +139,7 @@ async def fill(w: World, scale: dict[str, int], log: Callable[[str], None]) -> N
     # A source of many 512 KiB chunks (unsealed).
     await w.conversation("chunks")
     src = (await api.start_conversation_sync_source(thread_id=w.ids["chunks.thread"], idempotency_key="wc-chunks"))
-    w.ids["chunks.source"] = src["source"]["sourceId"]
+    w.ids["chunks.source"] = src.source.source_id
     for i in range(scale["chunks"]):
         await api.append_conversation_sync_source_chunk(source_id=w.ids["chunks.source"], chunk_index=i,
                                                         **chunk(w.ids["chunks.thread"], i))
@@ -151,13 +151,13 @@ async def fill(w: World, scale: dict[str, int], log: Callable[[str], None]) -> N
                              separators=(",", ":"))
         sha = hashlib.sha256(payload.encode()).hexdigest()
         s = (await api.start_conversation_sync_source(thread_id=w.ids["jobs.thread"], idempotency_key=f"wc-job-{i}"))
-        sid = s["source"]["sourceId"]
+        sid = s.source.source_id
         await api.append_conversation_sync_source_chunk(source_id=sid, chunk_index=0, payload=payload, sha256=sha,
                                                         record_count=1)
         root = root_hash([sha])
         sealed = await api.seal_conversation_sync_source(source_id=sid, total_chunks=1, total_records=1,
                                                          total_bytes=len(payload.encode()), root_hash=root)
-        w.ids["jobs.job"] = sealed["jobId"]
+        w.ids["jobs.job"] = sealed.job_id
     log(f"{scale['jobs']} sync jobs")
     # Many conversations.
     async with anyio.create_task_group() as tg:
@@ -169,7 +169,7 @@ async def fill(w: World, scale: dict[str, int], log: Callable[[str], None]) -> N
 
         for i in range(scale["conversations"]):
             tg.start_soon(one, i)
-    w.ids["spare.conversation"] = (await api.new_conversation(title="spare"))["conversationId"]
+    w.ids["spare.conversation"] = (await api.new_conversation(title="spare")).conversation_id
     await w.conversation("victim")  # a small thread deleted for real
     await w.ingest("victim", turn(w.ids["victim.thread"], "t1", [{"type": "agentMessage", "id": "m", "text": "bye"}]))
     log(f"{scale['conversations']} conversations")
@@ -283,7 +283,8 @@ async def run(scale_name: str, read_limits: str, log: Callable[[str], None] = pr
                     got = args_of(w)
                     args = await got if inspect.isawaitable(got) else got
                     try:
-                        result = await w.api._call(ENDPOINTS[name], f"chat:{name}", args)
+                        call = w.api.http.query if ENDPOINTS[name] == "query" else w.api.http.mutation
+                        result = await call(f"chat:{name}", args)  # the wire JSON: `remember` reads it raw
                         await remember(name, result, w)
                     except Exception as exc:  # a refused call is the finding: report it, keep going
                         failures[name] = f"{type(exc).__name__}: {exc}"[:300]

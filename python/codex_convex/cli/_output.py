@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import json
 import sys
 from typing import Any
 
+from pydantic import BaseModel
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskProgressColumn, TextColumn
 from rich.table import Table
@@ -21,8 +23,17 @@ class ExitCode(enum.IntEnum):
     UNAVAILABLE = 3  # a needed service or tool is missing (node, Codex, the deployment)
 
 
+def _plain(v: Any) -> Any:
+    """Models as their wire JSON (camelCase, as the contract documents them); dataclasses as dicts."""
+    if isinstance(v, BaseModel):
+        return v.model_dump(by_alias=True, mode="json")
+    if dataclasses.is_dataclass(v) and not isinstance(v, type):
+        return {f.name: _plain(getattr(v, f.name)) for f in dataclasses.fields(v)}
+    return str(v)
+
+
 def emit_json(doc: Any) -> None:
-    sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n")
+    sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True, default=_plain) + "\n")
     sys.stdout.flush()
 
 

@@ -3,7 +3,7 @@ to the job's status; ``--dry-run`` prints what would be deleted."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import anyio
 import typer
@@ -54,8 +54,8 @@ async def _delete(target: dict[str, str], grace: float, dry_run: bool, json_out:
                 emit_json(preview)
             else:
                 console.print(table("Would delete", ["table", "rows"], [[k, int(n)] for k, n in
-                                                                        sorted(preview["counts"].items())]))
-                if preview["truncated"]:
+                                                                        sorted(preview.counts.items())]))
+                if preview.truncated:
                     console.print("(counts capped at 1,000 per table)")
             return
         delay = {"delay_ms": grace * 1000} if grace else {}
@@ -71,21 +71,21 @@ async def _delete(target: dict[str, str], grace: float, dry_run: bool, json_out:
         except ConvexApiError as exc:
             failure(str(exc))
             raise typer.Exit(ExitCode.FAILED) from exc
-        final: dict[str, Any] = job
+        final = job
         with progress(enabled=not json_out) as bar:
-            task = bar.add_task(f"deletion {job['phase']}", total=None)
-            async for status in watch_deletion(subscriber, job["jobId"]):
+            task = bar.add_task(f"deletion {job.phase}", total=None)
+            async for status in watch_deletion(subscriber, job.job_id):
                 final = status
-                bar.update(task, completed=status["deleted"], description=f"deletion {status['phase']}: "
-                           f"{int(status['deleted'])} rows")
-                if grace and status["phase"] == "scheduled":
+                bar.update(task, completed=status.deleted, description=f"deletion {status.phase}: "
+                           f"{int(status.deleted)} rows")
+                if grace and status.phase == "scheduled":
                     break
     if json_out:
         emit_json(final)
         return
-    console.print(table(f"Deletion {final['jobId']}: {final['phase']}", ["table", "rows deleted"],
-                        [[k, int(n)] for k, n in sorted(final["counts"].items())]))
-    if final["phase"] == "scheduled":
-        console.print(f"runs in {grace:g} s; cancel with the cancelDeletion endpoint (job {final['jobId']})")
-    if final["phase"] == "failed":
+    console.print(table(f"Deletion {final.job_id}: {final.phase}", ["table", "rows deleted"],
+                        [[k, int(n)] for k, n in sorted(final.counts.items())]))
+    if final.phase == "scheduled":
+        console.print(f"runs in {grace:g} s; cancel with the cancelDeletion endpoint (job {final.job_id})")
+    if final.phase == "failed":
         raise typer.Exit(ExitCode.FAILED)

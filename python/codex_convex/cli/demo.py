@@ -14,6 +14,8 @@ def demo(json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Real Codex turns replicated live into Convex, an approval answered through Convex, a file change, and an
     older local thread imported through a sync source. Embedded defaults: no API key, no Convex account."""
     from ..demo import run_demo
+    from ..host_api.models import SyncJob
+    from ..sync.importer import UploadProgress
 
     def on_text(s: str) -> None:
         if not json_out:
@@ -26,14 +28,14 @@ def demo(json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
     with progress(enabled=not json_out) as bar:
         tasks: dict[str, Any] = {}
 
-        def on_progress(kind: str, info: dict[str, Any]) -> None:
-            if kind == "upload":
-                tasks.setdefault("up", bar.add_task("upload chunks", total=info["total"]))
-                bar.update(tasks["up"], completed=info["done"], total=info["total"])
+        def on_progress(info: UploadProgress | SyncJob) -> None:
+            if isinstance(info, UploadProgress):
+                tasks.setdefault("up", bar.add_task("upload chunks", total=info.total))
+                bar.update(tasks["up"], completed=info.done, total=info.total)
             else:
-                tasks.setdefault("job", bar.add_task("ingest + verify", total=2 * max(1, info["totalRecords"])))
-                bar.update(tasks["job"], completed=info["processedRecords"] + info["verifiedRecords"],
-                           description=f"job {info['label']}")
+                tasks.setdefault("job", bar.add_task("ingest + verify", total=2 * max(1, info.total_records)))
+                bar.update(tasks["job"], completed=info.processed_records + info.verified_records,
+                           description=f"job {info.label}")
 
         report = anyio.run(lambda: run_demo(on_text, on_event, on_progress))
     if json_out:

@@ -61,13 +61,7 @@ async def _sync(thread_ids: list[str], all_threads: bool, from_json: Path | None
         async with CodexHost(cfg) as host:
             ids = list(thread_ids)
             if all_threads:
-                cursor = None
-                while True:
-                    page = await host.request("thread/list", {"limit": 100, **({"cursor": cursor} if cursor else {})})
-                    ids += [t["id"] for t in page.get("data", [])]
-                    cursor = page.get("nextCursor")
-                    if not cursor:
-                        break
+                ids += await host.thread_ids()
             if not ids:
                 failure("give thread ids, --all or --from-json")
                 raise typer.Exit(ExitCode.USAGE)
@@ -77,18 +71,20 @@ async def _sync(thread_ids: list[str], all_threads: bool, from_json: Path | None
 
 
 async def _one(request: Any, api: Any, subscriber: Any, thread_id: str, throttle_ms: int, json_out: bool) -> Any:
+    from ..host_api.models import SyncJob
     from ..sync import import_thread
+    from ..sync.importer import UploadProgress
 
     with progress(enabled=not json_out) as bar:
         up = bar.add_task(f"{thread_id[:13]} upload", total=None)
         ver = bar.add_task(f"{thread_id[:13]} ingest+verify", total=None)
 
-        def on_progress(kind: str, info: dict[str, Any]) -> None:
-            if kind == "upload":
-                bar.update(up, completed=info["done"], total=info["total"])
+        def on_progress(info: UploadProgress | SyncJob) -> None:
+            if isinstance(info, UploadProgress):
+                bar.update(up, completed=info.done, total=info.total)
             else:
-                bar.update(ver, completed=info["processedRecords"] + info["verifiedRecords"],
-                           total=2 * max(1, info["totalRecords"]), description=f"{thread_id[:13]} {info['label']}")
+                bar.update(ver, completed=info.processed_records + info.verified_records,
+                           total=2 * max(1, info.total_records), description=f"{thread_id[:13]} {info.label}")
 
         return await import_thread(request, api, subscriber, thread_id, on_progress=on_progress,
                                    throttle_s=throttle_ms / 1000)
@@ -105,27 +101,30 @@ def jobs(
 
 async def _jobs(conversation: str | None, watch: bool, json_out: bool) -> None:
     from ..convex_api import ConvexHttp, Subscriber
-    from ..host_api import HostApi
+    from ..host_api import HostApi, HostSubscriptions
+    from ..host_api.models import NotFound, PaginationOpts
     from ._deployment import resolve_deployment
 
     dep = resolve_deployment()
     async with ConvexHttp(dep.url, token=dep.tokens) as http, Subscriber(dep.url, http=http) as sub:
         page = await HostApi(http).list_conversation_sync_jobs(
-            conversation_id=conversation, pagination_opts={"numItems": 50, "cursor": None})
-        jobs = page["page"]
+            conversation_id=conversation, pagination_opts=PaginationOpts(num_items=50, cursor=None))
+        jobs = page.page
         if watch and jobs:
-            async for got in sub.watch("chat:getConversationSyncJob", {"jobId": jobs[0]["jobId"]}):
-                job = got["job"]
+            async for got in HostSubscriptions(sub).get_conversation_sync_job(job_id=jobs[0].job_id):
+                if isinstance(got, NotFound):
+                    return
+                job = got.job
                 if json_out:
                     emit_json(job)
                 else:
-                    console.print(f"{job['jobId']} {job['state']} {job['label']}")
-                if job["publicState"] != "syncing":
+                    console.print(f"{job.job_id} {job.state} {job.label}")
+                if job.public_state != "syncing":
                     return
             return
     if json_out:
         emit_json(jobs)
         return
     console.print(table("Sync jobs", ["job", "conversation", "state", "progress", "attempts", "error"], [
-        [j["jobId"], j["conversationId"], j["publicState"], j["label"], j["attempts"],
-         (j["lastError"] or {}).get("code", "")] for j in jobs]))
+        [j.job_id, j.conversation_id, j.public_state, j.label, j.attempts,
+         j.last_error.code if j.last_error else ""] for j in jobs]))

@@ -39,7 +39,8 @@ class ServerRequest:
     params: dict[str, Any]
 
 
-ServerRequestHandler = Callable[[ServerRequest], Awaitable[Any]]
+# Answers a raw JSON-RPC request from Codex (the runtime wraps it: ``runtime.config.ServerRequestHandler``).
+RpcRequestHandler = Callable[[ServerRequest], Awaitable[Any]]
 ProtocolErrorHandler = Callable[[str], None]
 
 
@@ -55,7 +56,7 @@ class _Pending:
 class RpcClient:
     """Talks to one app-server over a :class:`Transport`; use ``async with``."""
 
-    def __init__(self, transport: Transport, *, on_server_request: ServerRequestHandler | None = None,
+    def __init__(self, transport: Transport, *, on_server_request: RpcRequestHandler | None = None,
                  on_protocol_error: ProtocolErrorHandler | None = None,
                  default_timeout_s: float = DEFAULT_RPC_TIMEOUT_S) -> None:
         self._transport = transport

@@ -13,8 +13,8 @@ import anyio
 from .. import __version__
 from .binary import CodexBinary, find_codex
 from .home import codex_env
-from .rpc import ProtocolErrorHandler, RpcClient, ServerRequestHandler
-from .transport import StdioTransport
+from .rpc import ProtocolErrorHandler, RpcClient, RpcRequestHandler
+from .transport import StdioTransport, Transport
 
 INITIALIZE_TIMEOUT_S = 30.0
 
@@ -22,13 +22,13 @@ INITIALIZE_TIMEOUT_S = 30.0
 @dataclass
 class AppServer:
     rpc: RpcClient
-    transport: StdioTransport
+    transport: Transport
     init_result: dict[str, Any]
 
 
 @asynccontextmanager
 async def open_app_server(home: Path, *, cwd: Path | None = None, binary: CodexBinary | None = None,
-                          on_server_request: ServerRequestHandler | None = None,
+                          on_server_request: RpcRequestHandler | None = None,
                           on_protocol_error: ProtocolErrorHandler | None = None,
                           env_extra: dict[str, str] | None = None) -> AsyncIterator[AppServer]:
     """Spawn ``codex app-server`` with ``CODEX_HOME=home`` and initialize it."""

@@ -40,6 +40,14 @@ class Transport(abc.ABC):
     def exit_code(self) -> int | None:
         return None
 
+    @property
+    def stderr_tail(self) -> list[str]:
+        """The last lines the process wrote to stderr (none for an in-memory transport)."""
+        return []
+
+    def kill(self) -> None:  # noqa: B027 - optional: a transport without a process has nothing to kill
+        """Kill the process at once (crash handling)."""
+
 
 class StdioTransport(Transport):
     """A running ``codex app-server --listen stdio://``."""
@@ -49,7 +57,7 @@ class StdioTransport(Transport):
         assert process.stdout is not None and process.stdin is not None
         self._reader = BufferedByteReceiveStream(process.stdout)
         self._send_lock = anyio.Lock()
-        self.stderr_tail: list[str] = []
+        self._stderr_tail: list[str] = []
         tg.start_soon(self._drain_stderr)
 
     @classmethod
@@ -72,7 +80,7 @@ class StdioTransport(Transport):
         try:
             while True:
                 line = (await reader.receive_until(b"\n", MAX_LINE_BYTES)).decode("utf-8", "replace")
-                self.stderr_tail = [*self.stderr_tail[-19:], line]
+                self._stderr_tail = [*self._stderr_tail[-19:], line]
                 log.info("codex.stderr", line=line)
         except (anyio.EndOfStream, anyio.IncompleteRead, anyio.ClosedResourceError, anyio.BrokenResourceError):
             return
@@ -95,6 +103,10 @@ class StdioTransport(Transport):
     @property
     def exit_code(self) -> int | None:
         return self._process.returncode
+
+    @property
+    def stderr_tail(self) -> list[str]:
+        return self._stderr_tail
 
     async def aclose(self) -> None:
         with anyio.CancelScope(shield=True):
@@ -142,6 +154,10 @@ class MemoryTransport(Transport):
     async def aclose(self) -> None:
         await self._to_peer_send.aclose()
         await self._from_peer_receive.aclose()
+
+    def kill(self) -> None:
+        """Like a process dying: the stream from the peer ends."""
+        self.peer_send.close()
 
 
 __all__ = ["MemoryTransport", "StdioTransport", "Transport"]

@@ -1,6 +1,6 @@
 """Live replication: Codex notifications → ingest events → sequenced, coalesced batches."""
 
-from .events import EventMapper, item_events, split_text, turn_error
+from .events import EventMapper
 from .replicator import ReplicationError, Replicator
 
-__all__ = ["EventMapper", "ReplicationError", "Replicator", "item_events", "split_text", "turn_error"]
+__all__ = ["EventMapper", "ReplicationError", "Replicator"]

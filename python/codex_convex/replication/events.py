@@ -1,79 +1,40 @@
-"""Codex notifications → component ingest events (the same shapes the sync job ingests).
+"""Codex notifications → component ingest events, for one thread.
 
-Pure functions; the :class:`EventMapper` keeps the little state mapping needs (delta counters per item, which
-turn a server request belongs to).
+:class:`EventMapper` takes notifications decoded once by the host (``protocol.notifications.decode``) and keeps the
+little state mapping needs: delta counters per item, and which turn a server request belongs to. The events
+themselves are built by ``events/`` (shared with imports).
 """
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .item_view import INLINE_VIEW_PARTS, view_events
+from ..events import (
+    item_events,
+    lifecycle_error,
+    message_deltas,
+    server_request,
+    server_request_resolved,
+    thread_meta,
+    token_usage,
+    turn_completed,
+    turn_started,
+)
+from ..host_api.models import IngestEvent, ItemPhase, TurnStatus
+from ..protocol import host_models as codex
+from ..protocol.notifications import Decoded
 
-# Characters per item part: the component refuses more (PART_MAX_CHARS in convex/component/text.ts).
-PART_MAX_CHARS = 256 * 1024
-# Characters per messageDelta event (a longer delta from Codex is split).
-DELTA_MAX_CHARS = 64 * 1024
-
-Event = dict[str, Any]
+__all__ = ["EventMapper", "now_ms"]
 
 
 def now_ms() -> float:
     return time.time() * 1000.0
 
 
-def split_text(text: str, max_chars: int) -> list[str]:
-    """Split into pieces of at most ``max_chars`` UTF-16 code units, never inside a surrogate pair."""
-    out: list[str] = []
-    buf: list[str] = []
-    units = 0
-    for ch in text:
-        w = 2 if ord(ch) > 0xFFFF else 1
-        if units + w > max_chars:
-            out.append("".join(buf))
-            buf, units = [], 0
-        buf.append(ch)
-        units += w
-    if buf or not out:
-        out.append("".join(buf))
-    return out
-
-
-def item_events(thread_id: str, turn_id: str, item: dict[str, Any], phase: str, at: float) -> list[Event]:
-    """One ``item`` event per part of the item's JSON (one part unless it is over :data:`PART_MAX_CHARS`); a large
-    item also carries its message view and text (:func:`with_view`)."""
-    data = json.dumps(item, ensure_ascii=False, separators=(",", ":"))
-    parts = split_text(data, PART_MAX_CHARS)
-    events = [{"type": "item", "threadId": thread_id, "turnId": turn_id, "itemId": str(item.get("id", "")),
-               "phase": phase, "itemType": str(item.get("type", "unknown")), "part": i, "partCount": len(parts),
-               "data": p, "at": at} for i, p in enumerate(parts)]
-    return with_view(events, thread_id, turn_id, item, phase, at)
-
-
-def with_view(parts: list[Event], thread_id: str, turn_id: str, item: dict[str, Any], phase: str,
-              at: float) -> list[Event]:
-    """An item's part events, plus — when they are more than the server joins (:data:`INLINE_VIEW_PARTS`) — its
-    message view on the last part and its text as ``messageText`` events."""
-    if len(parts) <= INLINE_VIEW_PARTS:
-        return parts
-    view, texts = view_events(thread_id, turn_id, item, phase, at, split_text)
-    return [*parts[:-1], {**parts[-1], "view": view}, *texts]
-
-
-def turn_error(err: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Codex's TurnError, kept structured (message, codexErrorInfo, details), never ``"[object Object]"``."""
-    if not err:
-        return None
-    info = err.get("codexErrorInfo")
-    out: dict[str, Any] = {"message": str(err.get("message") or "unknown error")}
-    if info is not None:
-        out["codexErrorInfo"] = info if isinstance(info, str) else json.dumps(info, separators=(",", ":"))
-    details = {k: v for k, v in err.items() if k not in ("message", "codexErrorInfo") and v is not None}
-    if details:
-        out["detailsJson"] = json.dumps(details, separators=(",", ":"))
+def _dump(model: Any) -> dict[str, Any]:
+    out: dict[str, Any] = model.model_dump(by_alias=True, mode="json", exclude_none=True)
     return out
 
 
@@ -85,72 +46,50 @@ class EventMapper:
     deltas: dict[tuple[str, str], int] = field(default_factory=dict)  # (turnId, itemId) → deltas seen
     request_turns: dict[str, str] = field(default_factory=dict)  # requestId → turnId
 
-    def map(self, method: str, params: dict[str, Any]) -> list[Event]:
-        if params.get("threadId", self.thread_id) != self.thread_id:
+    def map(self, n: Decoded) -> list[IngestEvent]:
+        v = n.value
+        if getattr(v, "thread_id", self.thread_id) != self.thread_id:
             return []
-        at = float(params.get("emittedAtMs") or now_ms())
+        at = float(n.raw.get("emittedAtMs") or now_ms())
         tid = self.thread_id
-        if method == "thread/started":
-            t = params.get("thread") or {}
-            return [{"type": "threadMeta", "threadId": tid, "at": at,
-                     **{k: t[k] for k in ("name", "preview", "cwd") if isinstance(t.get(k), str)}}]
-        if method == "thread/name/updated" and isinstance(params.get("threadName"), str):
-            return [{"type": "threadMeta", "threadId": tid, "name": params["threadName"], "at": at}]
-        if method == "turn/started":
-            return [{"type": "turnStarted", "threadId": tid, "turnId": params["turn"]["id"], "at": at}]
-        if method == "turn/completed":
-            turn = params["turn"]
-            ev: Event = {"type": "turnCompleted", "threadId": tid, "turnId": turn["id"],
-                         "status": turn.get("status", "completed"), "at": at}
-            err = turn_error(turn.get("error"))
-            if err:
-                ev["error"] = err
-            return [ev]
-        if method in ("item/started", "item/completed"):
-            phase = "started" if method == "item/started" else "completed"
-            return item_events(tid, params["turnId"], params["item"], phase, at)
-        if method == "item/agentMessage/delta":
-            # A huge delta (a whole message at once) becomes pieces of DELTA_MAX_CHARS, each its own delta, so no
-            # batch outgrows Convex's argument limit.
-            key = (params["turnId"], params["itemId"])
-            first = self.deltas.get(key, 0)
-            pieces = split_text(params["delta"], DELTA_MAX_CHARS) if len(params["delta"]) > DELTA_MAX_CHARS \
-                else [params["delta"]]
-            self.deltas[key] = first + len(pieces)
-            return [{"type": "messageDelta", "threadId": tid, "turnId": params["turnId"], "itemId": params["itemId"],
-                     "firstDelta": first + i, "deltaCount": 1, "text": piece, "at": at}
-                    for i, piece in enumerate(pieces)]
-        if method == "thread/tokenUsage/updated":
-            usage = params["tokenUsage"]
-            total, last = usage["total"], usage["last"]
-            ev = {"type": "tokenUsage", "threadId": tid, "turnId": params["turnId"],
-                  "totalTokens": total["totalTokens"], "inputTokens": total["inputTokens"],
-                  "cachedInputTokens": total["cachedInputTokens"], "outputTokens": total["outputTokens"],
-                  "reasoningOutputTokens": total["reasoningOutputTokens"], "lastTotalTokens": last["totalTokens"],
-                  "at": at}
-            if usage.get("modelContextWindow") is not None:
-                ev["contextWindow"] = usage["modelContextWindow"]
-            return [ev]
-        if method == "error":
-            err = turn_error(params.get("error")) or {"message": "error"}
-            ev = {"type": "lifecycle", "threadId": tid, "kind": "error", "message": err["message"], "at": at,
-                  "detailsJson": json.dumps({**err, "willRetry": params.get("willRetry")}, separators=(",", ":"))}
-            if params.get("turnId"):
-                ev["turnId"] = params["turnId"]
-            return [ev]
-        if method == "serverRequest/resolved":
-            rid = str(params.get("requestId"))
-            turn_id = self.request_turns.get(rid)
-            if turn_id is None:
-                return []
-            return [{"type": "serverRequestResolved", "threadId": tid, "turnId": turn_id, "requestId": rid, "at": at}]
+        match v:
+            case codex.ThreadStartedNotification(thread=t) if t.id == tid:
+                return [self.thread_opened(t, at)]
+            case codex.ThreadNameUpdatedNotification(thread_name=str(name)):
+                return [thread_meta(tid, at, name=name)]
+            case codex.TurnStartedNotification(turn=turn):
+                return [turn_started(tid, turn.id, at)]
+            case codex.TurnCompletedNotification(turn=turn):
+                status: TurnStatus = turn.status.value if turn.status else "completed"
+                return [turn_completed(tid, turn.id, status, n.raw["turn"].get("error"), at)]
+            case codex.ItemStartedNotification(turn_id=turn_id) | codex.ItemCompletedNotification(turn_id=turn_id):
+                phase: ItemPhase = "started" if isinstance(v, codex.ItemStartedNotification) else "completed"
+                return item_events(tid, turn_id, n.raw["item"], phase, at)  # the item as Codex sent it
+            case codex.AgentMessageDeltaNotification(turn_id=turn_id, item_id=item_id, delta=delta):
+                key = (turn_id, item_id)
+                events = message_deltas(tid, turn_id, item_id, delta, self.deltas.get(key, 0), at)
+                self.deltas[key] = self.deltas.get(key, 0) + len(events)
+                return list(events)
+            case codex.ThreadTokenUsageUpdatedNotification(turn_id=turn_id, token_usage=usage):
+                return [token_usage(tid, turn_id, _dump(usage), at)]
+            case codex.ErrorNotification(turn_id=turn_id, error=error, will_retry=will_retry):
+                return [lifecycle_error(tid, turn_id, n.raw.get("error") or _dump(error), will_retry, at)]
+            case codex.ServerRequestResolvedNotification(request_id=request_id):
+                rid = str(getattr(request_id, "root", request_id))
+                owner = self.request_turns.get(rid)
+                return [] if owner is None else [server_request_resolved(tid, owner, rid, at)]
         return []
 
-    def server_request(self, request_id: str, method: str, params: dict[str, Any]) -> Event:
+    def thread_opened(self, thread: codex.Thread, at: float | None = None) -> IngestEvent:
+        """The thread's metadata (from ``thread/started``, or the response of ``thread/start|resume|fork``)."""
+        return thread_meta(self.thread_id, now_ms() if at is None else at, name=thread.name, preview=thread.preview,
+                           cwd=thread.cwd.root)
+
+    def turn_failed(self, turn_id: str, reason: str) -> IngestEvent:
+        """A turn Codex will never finish (it went away), ended as failed."""
+        return turn_completed(self.thread_id, turn_id, "failed", {"message": reason}, now_ms())
+
+    def server_request(self, request_id: str, method: str, params: dict[str, Any]) -> IngestEvent:
         turn_id = str(params.get("turnId", ""))
         self.request_turns[request_id] = turn_id
-        ev: Event = {"type": "serverRequest", "threadId": self.thread_id, "turnId": turn_id, "requestId": request_id,
-                     "method": method, "paramsJson": json.dumps(params, separators=(",", ":")), "at": now_ms()}
-        if params.get("itemId"):
-            ev["itemId"] = str(params["itemId"])
-        return ev
+        return server_request(self.thread_id, turn_id, request_id, method, params, now_ms())

@@ -14,9 +14,7 @@ the replicator and :meth:`flush` raises it.
 
 from __future__ import annotations
 
-import json
 import uuid
-from typing import Any
 
 import anyio
 import structlog
@@ -24,18 +22,31 @@ from anyio.abc import TaskGroup
 
 from ..errors import CodexConvexError, ConvexApiError, ConvexTransportError
 from ..host_api import HostApi
-from .events import Event
+from ..host_api.limits import MAX_EVENTS_PER_BATCH
+from ..host_api.models import (
+    IngestEvent,
+    IngestEventItem,
+    IngestEventMessageDelta,
+    IngestEventMessageText,
+    IngestEventServerRequest,
+    IngestResult,
+)
 
 log = structlog.get_logger("codex_convex.replication")
 
-MAX_BATCH_EVENTS = 256  # MAX_EVENTS_PER_BATCH in convex/component/ingestEvents.ts
 MAX_BATCH_BYTES = 4 * 1024 * 1024  # well under Convex's 16 MiB argument limit
 MIN_WRITE_INTERVAL_S = 0.08  # ≤ 12.5 writes/s per stream: latency p50 ≈ half of it, write cost bounded
 RETRY_BACKOFF_S = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
 
 
-def _size(ev: Event) -> int:
-    return len(ev.get("data", "")) + len(ev.get("text", "")) + len(ev.get("paramsJson", "")) + 200
+def _size(ev: IngestEvent) -> int:
+    """About the event's size on the wire: its one long string field plus the rest."""
+    match ev:
+        case IngestEventItem(data=text) | IngestEventMessageText(text=text) | IngestEventMessageDelta(text=text):
+            return len(text) + 200
+        case IngestEventServerRequest(params_json=text):
+            return len(text) + 200
+    return 200
 
 
 class ReplicationError(CodexConvexError):
@@ -50,7 +61,7 @@ class Replicator:
         self.api = api
         self.conversation_id = conversation_id
         self.stream_id = stream_id or f"host-{uuid.uuid4().hex[:12]}"
-        self._pending: list[Event] = []  # not yet acknowledged, in order; _pending[0] has sequence _seq
+        self._pending: list[IngestEvent] = []  # not yet acknowledged, in order; _pending[0] has sequence _seq
         self._seq = 0
         self._in_flight = 0  # how many of _pending[0:] the current write carries
         self._wake = anyio.Event()
@@ -68,7 +79,7 @@ class Replicator:
     def next_seq(self) -> int:
         return self._seq
 
-    def push(self, events: list[Event]) -> None:
+    def push(self, events: list[IngestEvent]) -> None:
         """Queue events (in order). Returns at once; the writer sends them as soon as it can."""
         if self._failed is not None:
             raise ReplicationError(f"replication stopped: {self._failed}") from self._failed
@@ -78,13 +89,14 @@ class Replicator:
             self._idle = anyio.Event() if self._idle.is_set() else self._idle
             self._wake.set()
 
-    def _append(self, ev: Event) -> None:
+    def _append(self, ev: IngestEvent) -> None:
         last = self._pending[-1] if len(self._pending) > self._in_flight else None
-        if (last is not None and ev["type"] == "messageDelta" and last["type"] == "messageDelta"
-                and last["turnId"] == ev["turnId"] and last["itemId"] == ev["itemId"]
-                and last["firstDelta"] + last["deltaCount"] == ev["firstDelta"]
-                and len(last["text"]) + len(ev["text"]) < 64 * 1024):
-            self._pending[-1] = {**last, "text": last["text"] + ev["text"], "deltaCount": last["deltaCount"] + 1}
+        if (isinstance(last, IngestEventMessageDelta) and isinstance(ev, IngestEventMessageDelta)
+                and last.turn_id == ev.turn_id and last.item_id == ev.item_id
+                and last.first_delta + last.delta_count == ev.first_delta
+                and len(last.text) + len(ev.text) < 64 * 1024):
+            self._pending[-1] = last.model_copy(update={"text": last.text + ev.text,
+                                                        "delta_count": last.delta_count + 1})
             return
         self._pending.append(ev)
 
@@ -106,7 +118,7 @@ class Replicator:
             await self._wake.wait()
             self._wake = anyio.Event()
             while self._pending and self._failed is None:
-                has_delta = any(ev["type"] == "messageDelta" for ev in self._pending)
+                has_delta = any(isinstance(ev, IngestEventMessageDelta) for ev in self._pending)
                 wait = self._last_delta_write + self._interval - anyio.current_time() if has_delta else 0.0
                 if wait > 0 and not self._urgent:
                     with anyio.move_on_after(wait):  # gather; a flush() cuts the wait short
@@ -124,12 +136,12 @@ class Replicator:
     async def start(self, tg: TaskGroup) -> None:
         await tg.start(self.run)
 
-    def _batch(self) -> list[Event]:
-        batch: list[Event] = []
+    def _batch(self) -> list[IngestEvent]:
+        batch: list[IngestEvent] = []
         size = 0
         for ev in self._pending:
             s = _size(ev)
-            if batch and (len(batch) >= MAX_BATCH_EVENTS or size + s > MAX_BATCH_BYTES):
+            if batch and (len(batch) >= MAX_EVENTS_PER_BATCH or size + s > MAX_BATCH_BYTES):
                 break
             batch.append(ev)
             size += s
@@ -141,7 +153,7 @@ class Replicator:
         attempt = 0
         while True:
             try:
-                result: dict[str, Any] = await self.api.ingest_events(
+                result: IngestResult = await self.api.ingest_events(
                     conversation_id=self.conversation_id, stream_id=self.stream_id, seq=self._seq, events=batch)
                 break
             except ConvexTransportError as exc:
@@ -153,10 +165,10 @@ class Replicator:
                 self._in_flight = 0
                 self._failed = exc
                 log.error("replication.refused", seq=self._seq, code=exc.code, error=exc.message,
-                          first_event=json.dumps(batch[0])[:300])
+                          first_event=batch[0].model_dump_json(by_alias=True)[:300])
                 return
         self.writes += 1
-        status, next_seq = result["status"], int(result["nextSeq"])
+        status, next_seq = result.status, int(result.next_seq)
         self._in_flight = 0
         if status in ("accepted", "duplicate"):
             done = next_seq - self._seq

@@ -1,12 +1,15 @@
 """The host runtime: drive Codex, replicate it live into Convex, answer approvals, report lifecycle."""
 
-from .config import Decision, HostConfig, HostMode, ServerRequestInfo
+from .config import Decision, HostConfig, HostMode, JsonObject, ServerRequestHandler, ServerRequestInfo
 from .deletion import watch_deletion
-from .host import CodexHost, HostNotRunningError, NoThreadError, TurnResult
+from .host import CodexHost, NoThreadError, ThreadInfo, ThreadListing
 from .lifecycle import HostPhase, LifecycleSource, LifecycleState
-from .watch import ConversationSnapshot, SyncProgress, watch_conversation
+from .process import AppServerOpener, HostNotRunningError
+from .turns import TurnResult
+from .watch import ConversationSnapshot, OptimisticMessage, SyncProgress, watch_conversation
 
 __all__ = [
+    "AppServerOpener",
     "CodexHost",
     "ConversationSnapshot",
     "Decision",
@@ -14,11 +17,16 @@ __all__ = [
     "HostMode",
     "HostNotRunningError",
     "HostPhase",
+    "JsonObject",
     "LifecycleSource",
     "LifecycleState",
     "NoThreadError",
+    "OptimisticMessage",
+    "ServerRequestHandler",
     "ServerRequestInfo",
     "SyncProgress",
+    "ThreadInfo",
+    "ThreadListing",
     "TurnResult",
     "watch_conversation",
     "watch_deletion",

@@ -5,20 +5,20 @@ default: with neither, an approval waits (replica mode) or is declined (codex-on
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import cast, get_args
 
 import anyio
 import structlog
 
 from ..convex_api import Subscriber
 from ..errors import ConvexApiError
-from ..host_api import HostApi
-from .config import ServerRequestHandler, ServerRequestInfo
+from ..host_api import HostApi, HostSubscriptions
+from .config import Decision, JsonObject, ServerRequestHandler, ServerRequestInfo
 
 log = structlog.get_logger("codex_convex.approvals")
 
 
-def _as_result(info: ServerRequestInfo, answer: Any) -> dict[str, Any]:
+def _as_result(info: ServerRequestInfo, answer: Decision | JsonObject) -> JsonObject:
     if isinstance(answer, str):
         return {"decision": answer}
     if isinstance(answer, dict):
@@ -26,7 +26,7 @@ def _as_result(info: ServerRequestInfo, answer: Any) -> dict[str, Any]:
     raise TypeError(f"a server-request handler returned {answer!r}")
 
 
-async def answer_locally(info: ServerRequestInfo, handler: ServerRequestHandler | None) -> dict[str, Any]:
+async def answer_locally(info: ServerRequestInfo, handler: ServerRequestHandler | None) -> JsonObject:
     """codex-only mode: the handler decides; without one (or with no opinion) approvals are declined."""
     answer = await handler(info) if handler is not None else None
     if answer is None:
@@ -38,9 +38,9 @@ async def answer_locally(info: ServerRequestInfo, handler: ServerRequestHandler 
 
 
 async def answer_via_convex(info: ServerRequestInfo, handler: ServerRequestHandler | None, api: HostApi,
-                            subscriber: Subscriber) -> dict[str, Any]:
+                            subscriber: Subscriber) -> JsonObject:
     """Replica mode: race the handler against a decision stored in Convex; the stored one is the record."""
-    stored: dict[str, Any] | None = None
+    stored: JsonObject | None = None
 
     async with anyio.create_task_group() as tg:
         async def from_handler() -> None:
@@ -53,8 +53,11 @@ async def answer_via_convex(info: ServerRequestInfo, handler: ServerRequestHandl
             result = _as_result(info, answer)
             try:
                 if info.is_approval:
+                    decision = result.get("decision")
+                    if decision not in get_args(Decision):
+                        raise TypeError(f"an approval handler answered {answer!r}: give one of {get_args(Decision)}")
                     await api.respond_server_request(thread_id=info.thread_id, turn_id=info.turn_id,
-                                                     request_id=info.request_id, decision=result["decision"])
+                                                     request_id=info.request_id, decision=cast(Decision, decision))
                 else:
                     await api.respond_server_request(thread_id=info.thread_id, turn_id=info.turn_id,
                                                      request_id=info.request_id, response_json=json.dumps(result))
@@ -65,11 +68,12 @@ async def answer_via_convex(info: ServerRequestInfo, handler: ServerRequestHandl
 
         async def from_convex() -> None:
             nonlocal stored
-            args = {"threadId": info.thread_id, "turnId": info.turn_id, "requestId": info.request_id}
-            async for row in subscriber.watch("chat:getServerRequest", args):
-                if row is not None and row.get("decisionJson"):
-                    stored = json.loads(row["decisionJson"])
-                    log.info("approval.answered", method=info.method, by=row.get("answeredBy"))
+            rows = HostSubscriptions(subscriber).get_server_request(thread_id=info.thread_id, turn_id=info.turn_id,
+                                                                    request_id=info.request_id)
+            async for row in rows:
+                if row is not None and row.decision_json:
+                    stored = json.loads(row.decision_json)
+                    log.info("approval.answered", method=info.method, by=row.answered_by)
                     tg.cancel_scope.cancel()
                     return
 

@@ -6,11 +6,17 @@ import enum
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+
+from pydantic import JsonValue
 
 from ..convex_api.auth import TokenSource
+from ..host_api.models import Decision
 
-Decision = Literal["accept", "acceptForSession", "decline", "cancel"]
+__all__ = ["Decision", "HostConfig", "HostMode", "JsonObject", "NotificationListener", "ServerRequestHandler",
+           "ServerRequestInfo"]
+
+# A JSON object as Codex sends it (a request's params or result, a thread as ``thread/read`` gives it).
+JsonObject = dict[str, JsonValue]
 
 
 class HostMode(enum.StrEnum):
@@ -29,7 +35,7 @@ class ServerRequestInfo:
     thread_id: str
     turn_id: str
     item_id: str | None
-    params: dict[str, Any]
+    params: JsonObject
     conversation_id: str | None
 
     @property
@@ -39,8 +45,8 @@ class ServerRequestInfo:
 
 # Return a Decision (approvals) or the JSON result Codex expects (other requests); None = no opinion, let a
 # decision written to Convex by another client answer it.
-ServerRequestHandler = Callable[[ServerRequestInfo], Awaitable[Decision | dict[str, Any] | None]]
-NotificationListener = Callable[[str, dict[str, Any]], None]
+ServerRequestHandler = Callable[[ServerRequestInfo], Awaitable[Decision | JsonObject | None]]
+NotificationListener = Callable[[str, JsonObject], None]
 
 
 @dataclass

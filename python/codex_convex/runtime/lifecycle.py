@@ -53,7 +53,7 @@ class LifecycleState:
     source: LifecycleSource
     updated_at_ms: float
     conversation_id: str | None = None  # the Convex-owned conversation
-    runtime_conversation_id: str | None = None  # the Codex thread id
+    thread_id: str | None = None  # the Codex thread
     turn_id: str | None = None
     reason: str | None = None
 

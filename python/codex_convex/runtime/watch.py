@@ -1,15 +1,19 @@
 """``watch_conversation``: the Python counterpart of upstream's React ``useCodex`` — live snapshots of a
-conversation's messages (with streaming text), pending approvals and sync progress, from three subscriptions.
-Optimistic entries (a sent user message and an assistant placeholder) show at once and give way to the
+conversation's messages (with streaming text), pending approvals and sync progress, from one subscription to its
+view. Optimistic entries (a sent user message and an assistant placeholder) show at once and give way to the
 durable rows when those arrive."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Literal
 
 from ..convex_api import Subscriber
+from ..host_api import HostSubscriptions
+from ..host_api.models import Conversation, Message, NotFound, ServerRequest, SyncJob
+
+__all__ = ["ConversationSnapshot", "Optimistic", "OptimisticMessage", "SyncProgress", "watch_conversation"]
 
 
 @dataclass(frozen=True)
@@ -21,9 +25,20 @@ class SyncProgress:
 
 
 @dataclass(frozen=True)
+class OptimisticMessage:
+    """A message this host sent (or the reply it awaits) that Convex does not show yet."""
+
+    role: Literal["user", "assistant"]
+    text: str
+    created_at: float
+    status: Literal["pending"] = "pending"
+    optimistic: Literal[True] = True
+
+
+@dataclass(frozen=True)
 class ConversationSnapshot:
-    messages: list[dict[str, Any]]  # oldest first; optimistic entries carry "optimistic": True
-    pending_requests: list[dict[str, Any]]
+    messages: list[Message | OptimisticMessage]  # oldest first; optimistic entries last
+    pending_requests: list[ServerRequest]
     sync_progress: SyncProgress
     can_send: bool  # False while an import is syncing: sending then could interleave with imported turns
 
@@ -32,35 +47,33 @@ class ConversationSnapshot:
 class Optimistic:
     """Sends not yet seen as durable rows (kept by the host, keyed by conversation)."""
 
-    entries: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    entries: dict[str, list[OptimisticMessage]] = field(default_factory=dict)
 
     def add(self, conversation_id: str, text: str, at_ms: float) -> None:
         self.entries.setdefault(conversation_id, []).extend([
-            {"role": "user", "text": text, "status": "pending", "optimistic": True, "createdAt": at_ms},
-            {"role": "assistant", "text": "", "status": "pending", "optimistic": True, "createdAt": at_ms},
-        ])
+            OptimisticMessage("user", text, at_ms), OptimisticMessage("assistant", "", at_ms)])
 
-    def reconcile(self, conversation_id: str, durable: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def reconcile(self, conversation_id: str, durable: list[Message]) -> list[OptimisticMessage]:
         pending = self.entries.get(conversation_id, [])
         if not pending:
             return []
-        durable_users = [m for m in durable if m.get("role") == "user"]
-        keep: list[dict[str, Any]] = []
+        durable_users = [m for m in durable if m.role == "user"]
+        keep: list[OptimisticMessage] = []
         for i in range(0, len(pending), 2):
             user = pending[i]
             # a long durable text comes truncated to its beginning in a view (textTruncated)
-            seen = any((m["text"] == user["text"] or (m.get("textTruncated") and user["text"].startswith(m["text"])))
-                       and m["createdAt"] >= user["createdAt"] - 5_000 for m in durable_users)
+            seen = any((m.text == user.text or (m.text_truncated and user.text.startswith(m.text)))
+                       and m.created_at >= user.created_at - 5_000 for m in durable_users)
             if not seen:
                 keep += pending[i:i + 2]
         self.entries[conversation_id] = keep
         return keep
 
 
-def _progress(conversation: dict[str, Any], job: dict[str, Any] | None) -> SyncProgress:
+def _progress(conversation: Conversation, job: SyncJob | None) -> SyncProgress:
     if job is not None:
-        return SyncProgress(int(job["processedRecords"]), int(job["totalRecords"]), job["publicState"], job["label"])
-    state = conversation["syncState"]
+        return SyncProgress(int(job.processed_records), int(job.total_records), job.public_state, job.label)
+    state = conversation.sync_state
     return SyncProgress(0, 0, state, "nothing to sync" if state == "unsynced" else state)
 
 
@@ -68,12 +81,13 @@ async def watch_conversation(subscriber: Subscriber, conversation_id: str, *, pa
                              optimistic: Optimistic | None = None) -> AsyncIterator[ConversationSnapshot]:
     """Yield a snapshot whenever the conversation's view changes (one subscription to
     ``getConversationView``). Ends if the conversation disappears (deleted)."""
-    async for view in subscriber.watch("chat:getConversationView",
-                                       {"conversationId": conversation_id, "numMessages": page_size}):
-        if not view["found"]:
+    views = HostSubscriptions(subscriber).get_conversation_view(conversation_id=conversation_id,
+                                                                num_messages=page_size)
+    async for view in views:
+        if isinstance(view, NotFound):
             return
-        durable = list(reversed(view["messages"]))
+        durable = list(reversed(view.messages))
         extra = optimistic.reconcile(conversation_id, durable) if optimistic else []
-        progress = _progress(view["conversation"], view["latestJob"])
-        yield ConversationSnapshot(durable + extra, view["pendingRequests"], progress,
+        progress = _progress(view.conversation, view.latest_job)
+        yield ConversationSnapshot([*durable, *extra], view.pending_requests, progress,
                                    can_send=progress.sync_state != "syncing")

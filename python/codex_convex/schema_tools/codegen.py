@@ -7,6 +7,7 @@ and ``registry.py`` (method → params model, for notifications, server requests
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -29,14 +30,31 @@ CODEGEN_ARGS = [
     "--formatters", "builtin",
     "--use-double-quotes",
     "--allow-population-by-field-name",
+    "--use-title-as-name",
+    "--base-class", "codex_convex.protocol.base.ProtocolModel",
 ]
 MODULES = {
     "v2.py": "codex_app_server_protocol.v2.schemas.json",
     "server_requests.py": "ServerRequest.json",
 }
 
+# What the host runtime reads from Codex, generated on its own as ``host_models.py`` (the ~100 models these need,
+# not the protocol's ~1,450: starting a host must not build the whole protocol). The one list of the host's
+# protocol surface: a notification or result the host decodes is named here.
+HOST_NOTIFICATIONS = (
+    "thread/started", "thread/name/updated", "thread/archived", "thread/unarchived", "turn/started",
+    "turn/completed", "item/started", "item/completed", "item/agentMessage/delta", "thread/tokenUsage/updated",
+    "error", "serverRequest/resolved",
+)
+HOST_RESULTS = (
+    "ThreadStartResponse", "ThreadResumeResponse", "ThreadForkResponse", "ThreadReadResponse", "ThreadListResponse",
+    "ThreadLoadedListResponse", "ThreadSetNameResponse", "ThreadCompactStartResponse", "ThreadRevertResponse",
+    "ThreadArchiveResponse", "ThreadUnarchiveResponse", "TurnStartResponse", "TurnSteerResponse",
+    "TurnInterruptResponse",
+)
 
-def _codegen(source: Path, out: Path) -> None:
+
+def _codegen(source: Path, out: Path, source_name: str | None = None) -> None:
     try:
         import datamodel_code_generator  # noqa: F401
     except ImportError as exc:
@@ -50,8 +68,12 @@ def _codegen(source: Path, out: Path) -> None:
         raise SchemaDriftError(f"model generation failed for {source.name}: {proc.stderr[-2000:]}",
                                code="E_SCHEMA_CODEGEN")
     body = out.read_text().split("\n", 2)
+    # Root models (unions, aliases) built lazily too: datamodel-codegen gives them no base class of ours.
+    text = re.sub(r"\bRootModel\[", "ProtocolRootModel[", body[2])
+    text = text.replace("from codex_convex.protocol.base import ProtocolModel",
+                        "from codex_convex.protocol.base import ProtocolModel, ProtocolRootModel")
     # drop datamodel-codegen's own two-line header; ours names the source and says not to edit
-    out.write_text(HEADER.format(source=source.name) + body[2])
+    out.write_text(HEADER.format(source=source_name or source.name) + text)
 
 
 def _methods(schema: Path) -> dict[str, str]:
@@ -84,6 +106,34 @@ def _registry(schemas_dir: Path) -> str:
     return "\n".join(lines)
 
 
+def _host_schema(schemas_dir: Path, out: Path) -> dict[str, str]:
+    """The v2 bundle cut down to the definitions the host's notifications and results reach; returns the host's
+    notification methods → model names."""
+    bundle = json.loads((schemas_dir / MODULES["v2.py"]).read_text())
+    defs = bundle["definitions"]
+    notes = _methods(schemas_dir / "ServerNotification.json")
+    methods = {m: notes[m] for m in HOST_NOTIFICATIONS}
+    keep: set[str] = set()
+    todo = [*methods.values(), *HOST_RESULTS]
+    while todo:
+        name = todo.pop()
+        if name not in keep:
+            keep.add(name)
+            todo += re.findall(r'"\$ref": "#/definitions/([^"]+)"', json.dumps(defs[name]))
+    out.write_text(json.dumps({**bundle, "title": "CodexHostModels",
+                               "definitions": {k: defs[k] for k in sorted(keep)}}, indent=1))
+    return methods
+
+
+def _host_index(methods: dict[str, str]) -> str:
+    lines = ["", "", "# The notifications the host acts on, by method (protocol/notifications.py decodes them).",
+             "HOST_NOTIFICATIONS: dict[str, type[ProtocolModel]] = {"]
+    lines += [f'    "{m}": {c},' for m, c in methods.items()]
+    union = [f"    {'|' if i else ' '} {c}" for i, c in enumerate(methods.values())]
+    lines += ["}", "", "HostNotification = (", *union, ")", ""]
+    return "\n".join(lines)
+
+
 def generate_models(schemas_dir: Path, out_dir: Path) -> None:
     """Regenerate ``out_dir`` (the ``_generated`` package) from ``schemas_dir``."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -92,6 +142,11 @@ def generate_models(schemas_dir: Path, out_dir: Path) -> None:
         (stage / "__init__.py").write_text(HEADER.format(source="*") + '"""Protocol models. DO NOT EDIT."""\n')
         for module, source in MODULES.items():
             _codegen(schemas_dir / source, stage / module)
+        host_schema = Path(tmp) / "host.schemas.json"
+        methods = _host_schema(schemas_dir, host_schema)
+        _codegen(host_schema, stage / "host_models.py", source_name=f"{MODULES['v2.py']} (the host's subset)")
+        with (stage / "host_models.py").open("a") as f:
+            f.write(_host_index(methods))
         (stage / "registry.py").write_text(_registry(schemas_dir))
         if out_dir.exists():
             shutil.rmtree(out_dir)

@@ -4,17 +4,15 @@ with its SHA-256; the root hash is SHA-256 over the chunk hashes (hex) in order 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from .records import Record
+from ..errors import CodexConvexError
+from ..host_api.limits import CHUNK_MAX_BYTES, MAX_RECORDS_PER_CHUNK
+from ..host_api.models import IngestEvent
 
-CHUNK_MAX_BYTES = 512 * 1024  # CHUNK_MAX_BYTES in convex/component/syncSources.ts
-MAX_RECORDS_PER_CHUNK = 4096
 
-
-class RecordTooLargeError(ValueError):
+class RecordTooLargeError(CodexConvexError):
     code = "E_SYNC_RECORD_TOO_LARGE"
 
 
@@ -33,13 +31,13 @@ def _chunk(index: int, encoded: list[bytes]) -> Chunk:
                  len(payload_bytes))
 
 
-def chunk_records(records: Iterable[Record], *, max_bytes: int = CHUNK_MAX_BYTES) -> Iterator[Chunk]:
+def chunk_records(records: Iterable[IngestEvent], *, max_bytes: int = CHUNK_MAX_BYTES) -> Iterator[Chunk]:
     """Pack records greedily into chunks; a chunk never splits a record and never exceeds ``max_bytes``."""
     buf: list[bytes] = []
     size = 2  # the brackets
     index = 0
     for rec in records:
-        enc = json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        enc = rec.model_dump_json(by_alias=True).encode("utf-8")
         if len(enc) + 2 > max_bytes:
             raise RecordTooLargeError(f"a record of {len(enc)} bytes cannot fit a {max_bytes}-byte chunk")
         extra = len(enc) + (1 if buf else 0)

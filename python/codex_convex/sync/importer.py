@@ -19,7 +19,8 @@ import structlog
 
 from ..convex_api import Subscriber
 from ..errors import CodexConvexError
-from ..host_api import HostApi
+from ..host_api import HostApi, HostSubscriptions
+from ..host_api.models import CodedError, NotFound, SyncJob
 from .chunker import Chunk, chunk_records, root_hash
 from .records import thread_records
 
@@ -29,7 +30,15 @@ UPLOAD_CONCURRENCY = 4
 TERMINAL = frozenset({"synced", "failed", "cancelled"})
 
 Request = Callable[[str, dict[str, Any]], Awaitable[Any]]
-Progress = Callable[[str, dict[str, Any]], None]  # ("upload", {...}) then ("job", job)
+
+
+@dataclass(frozen=True)
+class UploadProgress:
+    done: int  # chunks the server holds
+    total: int
+
+
+Progress = Callable[[UploadProgress | SyncJob], None]  # upload progress, then every new state of the job
 
 
 class SyncFailedError(CodexConvexError):
@@ -49,7 +58,7 @@ class ImportResult:
     resumed: bool
     seconds: float
     max_step_bytes_read: int
-    error: dict[str, str] | None
+    error: CodedError | None
 
 
 async def _held(api: HostApi, source_id: str) -> dict[int, str]:
@@ -57,10 +66,10 @@ async def _held(api: HostApi, source_id: str) -> dict[int, str]:
     after = -1
     while True:
         page = await api.list_conversation_sync_source_chunks(source_id=source_id, after_index=after)
-        for c in page["chunks"]:
-            held[int(c["chunkIndex"])] = c["sha256"]
-            after = int(c["chunkIndex"])
-        if page["isDone"]:
+        for c in page.chunks:
+            held[int(c.chunk_index)] = c.sha256
+            after = int(c.chunk_index)
+        if page.is_done:
             return held
 
 
@@ -85,17 +94,17 @@ async def import_thread(request: Request, api: HostApi, subscriber: Subscriber, 
     key = f"thread:{thread_id}:{root[:32]}"
     opened = await api.start_conversation_sync_source(thread_id=thread_id, idempotency_key=key,
                                                       conversation_id=conversation_id)
-    source, conversation = opened["source"], opened["conversation"]
-    source_id = source["sourceId"]
-    log.info("sync.source", thread_id=thread_id, source_id=source_id, resumed=opened["resumed"],
+    source, conversation = opened.source, opened.conversation
+    source_id = source.source_id
+    log.info("sync.source", thread_id=thread_id, source_id=source_id, resumed=opened.resumed,
              chunks=len(hashes), records=records)
     uploaded = 0
-    if source["state"] == "collecting":
+    if source.state == "collecting":
         held = await _held(api, source_id)
         todo = [i for i, h in enumerate(hashes) if held.get(i) != h]
         done = len(hashes) - len(todo)
         if on_progress:
-            on_progress("upload", {"done": done, "total": len(hashes)})
+            on_progress(UploadProgress(done, len(hashes)))
         slots = anyio.Semaphore(concurrency)  # also bounds how many payloads are in memory at once
         wanted = set(todo)
 
@@ -112,7 +121,7 @@ async def import_thread(request: Request, api: HostApi, subscriber: Subscriber, 
             done += 1
             uploaded += 1
             if on_progress:
-                on_progress("upload", {"done": done, "total": len(hashes)})
+                on_progress(UploadProgress(done, len(hashes)))
 
         async with anyio.create_task_group() as tg:
             for c in chunk_records(thread_records(thread)):  # pass 2: payloads, lazily
@@ -121,23 +130,23 @@ async def import_thread(request: Request, api: HostApi, subscriber: Subscriber, 
                     tg.start_soon(send, c)
         sealed = await api.seal_conversation_sync_source(source_id=source_id, total_chunks=len(hashes),
                                                          total_records=records, total_bytes=size, root_hash=root)
-        job_id = sealed["jobId"]
-    elif source["state"] == "sealed":
-        job_id = source["jobId"]
+        job_id = sealed.job_id
+    elif source.state == "sealed" and source.job_id is not None:
+        job_id = source.job_id
     else:
-        raise SyncFailedError(f"the source failed: {source.get('error')}", code="E_SYNC_SOURCE_FAILED")
-    job: dict[str, Any] = {}
+        raise SyncFailedError(f"the source failed: {source.error}", code="E_SYNC_SOURCE_FAILED")
+    job: SyncJob | None = None
     with anyio.move_on_after(timeout_s) as scope:
-        async for got in subscriber.watch("chat:getConversationSyncJob", {"jobId": job_id}):
-            if not got["found"]:
+        async for got in HostSubscriptions(subscriber).get_conversation_sync_job(job_id=job_id):
+            if isinstance(got, NotFound):
                 continue
-            job = got["job"]
+            job = got.job
             if on_progress:
-                on_progress("job", job)
-            if job["publicState"] in TERMINAL:
+                on_progress(job)
+            if job.public_state in TERMINAL:
                 break
-    if scope.cancelled_caught:
+    if scope.cancelled_caught or job is None:
         raise SyncFailedError(f"the import job did not finish within {timeout_s:g} s", code="E_SYNC_TIMEOUT")
-    return ImportResult(thread_id, conversation["conversationId"], job_id, job["publicState"], records, len(hashes),
-                        size, uploaded, bool(opened["resumed"]), time.perf_counter() - started,
-                        int(job.get("maxStepBytesRead", 0)), job.get("lastError"))
+    return ImportResult(thread_id, conversation.conversation_id, job_id, job.public_state, records, len(hashes),
+                        size, uploaded, opened.resumed, time.perf_counter() - started,
+                        int(job.max_step_bytes_read or 0), job.last_error)

@@ -5,57 +5,58 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from codex_convex.protocol.base import ProtocolModel, ProtocolRootModel
+from pydantic import ConfigDict, Field, RootModel
 
 
-class Method(StrEnum):
+class ItemCommandExecutionRequestApprovalRequestMethod(StrEnum):
     item_command_execution_request_approval = "item/commandExecution/requestApproval"
 
 
-class Method1(StrEnum):
+class ItemFileChangeRequestApprovalRequestMethod(StrEnum):
     item_file_change_request_approval = "item/fileChange/requestApproval"
 
 
-class Method2(StrEnum):
+class ItemToolRequestUserInputRequestMethod(StrEnum):
     item_tool_request_user_input = "item/tool/requestUserInput"
 
 
-class Method3(StrEnum):
+class McpServerElicitationRequestRequestMethod(StrEnum):
     mcp_server_elicitation_request = "mcpServer/elicitation/request"
 
 
-class Method4(StrEnum):
+class ItemPermissionsRequestApprovalRequestMethod(StrEnum):
     item_permissions_request_approval = "item/permissions/requestApproval"
 
 
-class Method5(StrEnum):
+class ItemToolCallRequestMethod(StrEnum):
     item_tool_call = "item/tool/call"
 
 
-class Method6(StrEnum):
+class AccountChatgptAuthTokensRefreshRequestMethod(StrEnum):
     account_chatgpt_auth_tokens_refresh = "account/chatgptAuthTokens/refresh"
 
 
-class Method7(StrEnum):
+class AttestationGenerateRequestMethod(StrEnum):
     attestation_generate = "attestation/generate"
 
 
-class Method8(StrEnum):
+class ApplyPatchApprovalRequestMethod(StrEnum):
     apply_patch_approval = "applyPatchApproval"
 
 
-class Method9(StrEnum):
+class ExecCommandApprovalRequestMethod(StrEnum):
     exec_command_approval = "execCommandApproval"
 
 
-class AdditionalNetworkPermissions(BaseModel):
+class AdditionalNetworkPermissions(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     enabled: bool | None = None
 
 
-class AttestationGenerateParams(BaseModel):
+class AttestationGenerateParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -65,51 +66,53 @@ class ChatgptAuthTokensRefreshReason1(StrEnum):
     unauthorized = "unauthorized"
 
 
-class ChatgptAuthTokensRefreshReason(RootModel[ChatgptAuthTokensRefreshReason1]):
+class ChatgptAuthTokensRefreshReason(ProtocolRootModel[ChatgptAuthTokensRefreshReason1]):
     root: ChatgptAuthTokensRefreshReason1
 
 
-class Type(StrEnum):
+class ReadCommandActionType(StrEnum):
     read = "read"
 
 
-class Type1(StrEnum):
+class ListFilesCommandActionType(StrEnum):
     list_files = "listFiles"
 
 
-class CommandAction2(BaseModel):
+class ListFilesCommandAction(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     command: str
     path: str | None = None
-    type: Annotated[Type1, Field(title="ListFilesCommandActionType")]
+    type: Annotated[
+        ListFilesCommandActionType, Field(title="ListFilesCommandActionType")
+    ]
 
 
-class Type2(StrEnum):
+class SearchCommandActionType(StrEnum):
     search = "search"
 
 
-class CommandAction3(BaseModel):
+class SearchCommandAction(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     command: str
     path: str | None = None
     query: str | None = None
-    type: Annotated[Type2, Field(title="SearchCommandActionType")]
+    type: Annotated[SearchCommandActionType, Field(title="SearchCommandActionType")]
 
 
-class Type3(StrEnum):
+class UnknownCommandActionType(StrEnum):
     unknown = "unknown"
 
 
-class CommandAction4(BaseModel):
+class UnknownCommandAction(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     command: str
-    type: Annotated[Type3, Field(title="UnknownCommandActionType")]
+    type: Annotated[UnknownCommandActionType, Field(title="UnknownCommandActionType")]
 
 
 class CommandExecutionApprovalDecision1(StrEnum):
@@ -120,14 +123,14 @@ class CommandExecutionApprovalDecision2(StrEnum):
     accept_for_session = "acceptForSession"
 
 
-class AcceptWithExecpolicyAmendment(BaseModel):
+class AcceptWithExecpolicyAmendment(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     execpolicy_amendment: list[str]
 
 
-class CommandExecutionApprovalDecision3(BaseModel):
+class AcceptWithExecpolicyAmendmentCommandExecutionApprovalDecision(ProtocolModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
@@ -137,11 +140,11 @@ class CommandExecutionApprovalDecision3(BaseModel):
     ]
 
 
-class CommandExecutionApprovalDecision5(StrEnum):
+class CommandExecutionApprovalDecision3(StrEnum):
     decline = "decline"
 
 
-class CommandExecutionApprovalDecision6(StrEnum):
+class CommandExecutionApprovalDecision4(StrEnum):
     cancel = "cancel"
 
 
@@ -150,7 +153,7 @@ class CommandExecutionApprovalKind(StrEnum):
     write_stdin = "writeStdin"
 
 
-class DynamicToolCallParams(BaseModel):
+class DynamicToolCallParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -162,48 +165,48 @@ class DynamicToolCallParams(BaseModel):
     turn_id: Annotated[str, Field(alias="turnId")]
 
 
-class Type4(StrEnum):
+class AddFileChangeType(StrEnum):
     add = "add"
 
 
-class FileChange1(BaseModel):
+class AddFileChange(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     content: str
-    type: Annotated[Type4, Field(title="AddFileChangeType")]
+    type: Annotated[AddFileChangeType, Field(title="AddFileChangeType")]
 
 
-class Type5(StrEnum):
+class DeleteFileChangeType(StrEnum):
     delete = "delete"
 
 
-class FileChange2(BaseModel):
+class DeleteFileChange(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     content: str
-    type: Annotated[Type5, Field(title="DeleteFileChangeType")]
+    type: Annotated[DeleteFileChangeType, Field(title="DeleteFileChangeType")]
 
 
-class Type6(StrEnum):
+class UpdateFileChangeType(StrEnum):
     update = "update"
 
 
-class FileChange3(BaseModel):
+class UpdateFileChange(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     move_path: str | None = None
-    type: Annotated[Type6, Field(title="UpdateFileChangeType")]
+    type: Annotated[UpdateFileChangeType, Field(title="UpdateFileChangeType")]
     unified_diff: str
 
 
-class FileChange(RootModel[FileChange1 | FileChange2 | FileChange3]):
-    root: FileChange1 | FileChange2 | FileChange3
+class FileChange(ProtocolRootModel[AddFileChange | DeleteFileChange | UpdateFileChange]):
+    root: AddFileChange | DeleteFileChange | UpdateFileChange
 
 
-class FileChangeRequestApprovalParams(BaseModel):
+class FileChangeRequestApprovalParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -238,23 +241,25 @@ class FileSystemAccessMode(StrEnum):
     deny = "deny"
 
 
-class Type7(StrEnum):
+class PathFileSystemPathType(StrEnum):
     path = "path"
 
 
-class Type8(StrEnum):
+class GlobPatternFileSystemPathType(StrEnum):
     glob_pattern = "glob_pattern"
 
 
-class FileSystemPath2(BaseModel):
+class GlobPatternFileSystemPath(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     pattern: str
-    type: Annotated[Type8, Field(title="GlobPatternFileSystemPathType")]
+    type: Annotated[
+        GlobPatternFileSystemPathType, Field(title="GlobPatternFileSystemPathType")
+    ]
 
 
-class Type9(StrEnum):
+class SpecialFileSystemPathType(StrEnum):
     special = "special"
 
 
@@ -262,7 +267,7 @@ class Kind(StrEnum):
     root = "root"
 
 
-class FileSystemSpecialPath1(BaseModel):
+class RootFileSystemSpecialPath(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -273,7 +278,7 @@ class Kind1(StrEnum):
     minimal = "minimal"
 
 
-class FileSystemSpecialPath2(BaseModel):
+class MinimalFileSystemSpecialPath(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -288,7 +293,7 @@ class Kind3(StrEnum):
     tmpdir = "tmpdir"
 
 
-class FileSystemSpecialPath4(BaseModel):
+class TmpdirFileSystemSpecialPath(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -299,7 +304,7 @@ class Kind4(StrEnum):
     slash_tmp = "slash_tmp"
 
 
-class FileSystemSpecialPath5(BaseModel):
+class SlashTmpFileSystemSpecialPath(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -310,7 +315,7 @@ class Kind5(StrEnum):
     unknown = "unknown"
 
 
-class LegacyAppPathString(RootModel[str]):
+class LegacyAppPathString(ProtocolRootModel[str]):
     root: str
 
 
@@ -322,7 +327,7 @@ class McpElicitationBooleanType(StrEnum):
     boolean = "boolean"
 
 
-class McpElicitationConstOption(BaseModel):
+class McpElicitationConstOption(ProtocolModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
@@ -351,7 +356,7 @@ class McpElicitationStringType(StrEnum):
     string = "string"
 
 
-class McpElicitationTitledEnumItems(BaseModel):
+class McpElicitationTitledEnumItems(ProtocolModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
@@ -359,7 +364,7 @@ class McpElicitationTitledEnumItems(BaseModel):
     any_of: Annotated[list[McpElicitationConstOption], Field(alias="anyOf")]
 
 
-class McpElicitationTitledMultiSelectEnumSchema(BaseModel):
+class McpElicitationTitledMultiSelectEnumSchema(ProtocolModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
@@ -373,7 +378,7 @@ class McpElicitationTitledMultiSelectEnumSchema(BaseModel):
     type: McpElicitationArrayType
 
 
-class McpElicitationTitledSingleSelectEnumSchema(BaseModel):
+class McpElicitationTitledSingleSelectEnumSchema(ProtocolModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
@@ -385,7 +390,7 @@ class McpElicitationTitledSingleSelectEnumSchema(BaseModel):
     type: McpElicitationStringType
 
 
-class McpElicitationUntitledEnumItems(BaseModel):
+class McpElicitationUntitledEnumItems(ProtocolModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
@@ -394,7 +399,7 @@ class McpElicitationUntitledEnumItems(BaseModel):
     type: McpElicitationStringType
 
 
-class McpElicitationUntitledMultiSelectEnumSchema(BaseModel):
+class McpElicitationUntitledMultiSelectEnumSchema(ProtocolModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
@@ -408,7 +413,7 @@ class McpElicitationUntitledMultiSelectEnumSchema(BaseModel):
     type: McpElicitationArrayType
 
 
-class McpElicitationUntitledSingleSelectEnumSchema(BaseModel):
+class McpElicitationUntitledSingleSelectEnumSchema(ProtocolModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
@@ -428,7 +433,7 @@ class Mode1(StrEnum):
     openai_form = "openai/form"
 
 
-class McpServerElicitationRequestParams2(BaseModel):
+class McpServerElicitationRequestParams2(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -451,7 +456,7 @@ class Mode2(StrEnum):
     openai_form = "openaiForm"
 
 
-class McpServerElicitationRequestParams3(BaseModel):
+class McpServerElicitationRequestParams3(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -474,7 +479,7 @@ class Mode3(StrEnum):
     url = "url"
 
 
-class McpServerElicitationRequestParams4(BaseModel):
+class McpServerElicitationRequestParams4(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -506,11 +511,11 @@ class NetworkPolicyRuleAction(StrEnum):
     deny = "deny"
 
 
-class Type10(StrEnum):
+class ReadParsedCommandType(StrEnum):
     read = "read"
 
 
-class ParsedCommand1(BaseModel):
+class ReadParsedCommand(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -522,63 +527,70 @@ class ParsedCommand1(BaseModel):
             description="(Best effort) Path to the file being read by the command. When possible, this is an absolute path, though when relative, it should be resolved against the `cwd`` that will be used to run the command to derive the absolute path."
         ),
     ]
-    type: Annotated[Type10, Field(title="ReadParsedCommandType")]
+    type: Annotated[ReadParsedCommandType, Field(title="ReadParsedCommandType")]
 
 
-class Type11(StrEnum):
+class ListFilesParsedCommandType(StrEnum):
     list_files = "list_files"
 
 
-class ParsedCommand2(BaseModel):
+class ListFilesParsedCommand(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     cmd: str
     path: str | None = None
-    type: Annotated[Type11, Field(title="ListFilesParsedCommandType")]
+    type: Annotated[
+        ListFilesParsedCommandType, Field(title="ListFilesParsedCommandType")
+    ]
 
 
-class Type12(StrEnum):
+class SearchParsedCommandType(StrEnum):
     search = "search"
 
 
-class ParsedCommand3(BaseModel):
+class SearchParsedCommand(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     cmd: str
     path: str | None = None
     query: str | None = None
-    type: Annotated[Type12, Field(title="SearchParsedCommandType")]
+    type: Annotated[SearchParsedCommandType, Field(title="SearchParsedCommandType")]
 
 
-class Type13(StrEnum):
+class UnknownParsedCommandType(StrEnum):
     unknown = "unknown"
 
 
-class ParsedCommand4(BaseModel):
+class UnknownParsedCommand(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     cmd: str
-    type: Annotated[Type13, Field(title="UnknownParsedCommandType")]
+    type: Annotated[UnknownParsedCommandType, Field(title="UnknownParsedCommandType")]
 
 
 class ParsedCommand(
-    RootModel[ParsedCommand1 | ParsedCommand2 | ParsedCommand3 | ParsedCommand4]
+    ProtocolRootModel[
+        ReadParsedCommand
+        | ListFilesParsedCommand
+        | SearchParsedCommand
+        | UnknownParsedCommand
+    ]
 ):
-    root: ParsedCommand1 | ParsedCommand2 | ParsedCommand3 | ParsedCommand4
+    root: ReadParsedCommand | ListFilesParsedCommand | SearchParsedCommand | UnknownParsedCommand
 
 
-class RequestId(RootModel[str | int]):
+class RequestId(ProtocolRootModel[str | int]):
     root: str | int
 
 
-class ThreadId(RootModel[str]):
+class ThreadId(ProtocolRootModel[str]):
     root: str
 
 
-class ToolRequestUserInputOption(BaseModel):
+class ToolRequestUserInputOption(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -586,7 +598,7 @@ class ToolRequestUserInputOption(BaseModel):
     label: str
 
 
-class ToolRequestUserInputQuestion(BaseModel):
+class ToolRequestUserInputQuestion(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -598,36 +610,42 @@ class ToolRequestUserInputQuestion(BaseModel):
     question: str
 
 
-class ServerRequest2(BaseModel):
+class ItemFileChangeRequestApprovalRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
     method: Annotated[
-        Method1, Field(title="Item/fileChange/requestApprovalRequestMethod")
+        ItemFileChangeRequestApprovalRequestMethod,
+        Field(title="Item/fileChange/requestApprovalRequestMethod"),
     ]
     params: FileChangeRequestApprovalParams
 
 
-class ServerRequest6(BaseModel):
+class ItemToolCallRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
-    method: Annotated[Method5, Field(title="Item/tool/callRequestMethod")]
+    method: Annotated[
+        ItemToolCallRequestMethod, Field(title="Item/tool/callRequestMethod")
+    ]
     params: DynamicToolCallParams
 
 
-class ServerRequest8(BaseModel):
+class AttestationGenerateRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
-    method: Annotated[Method7, Field(title="Attestation/generateRequestMethod")]
+    method: Annotated[
+        AttestationGenerateRequestMethod,
+        Field(title="Attestation/generateRequestMethod"),
+    ]
     params: AttestationGenerateParams
 
 
-class ApplyPatchApprovalParams(BaseModel):
+class ApplyPatchApprovalParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -655,7 +673,7 @@ class ApplyPatchApprovalParams(BaseModel):
     ] = None
 
 
-class ChatgptAuthTokensRefreshParams(BaseModel):
+class ChatgptAuthTokensRefreshParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -669,23 +687,28 @@ class ChatgptAuthTokensRefreshParams(BaseModel):
     reason: ChatgptAuthTokensRefreshReason
 
 
-class CommandAction1(BaseModel):
+class ReadCommandAction(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     command: str
     name: str
     path: LegacyAppPathString
-    type: Annotated[Type, Field(title="ReadCommandActionType")]
+    type: Annotated[ReadCommandActionType, Field(title="ReadCommandActionType")]
 
 
 class CommandAction(
-    RootModel[CommandAction1 | CommandAction2 | CommandAction3 | CommandAction4]
+    ProtocolRootModel[
+        ReadCommandAction
+        | ListFilesCommandAction
+        | SearchCommandAction
+        | UnknownCommandAction
+    ]
 ):
-    root: CommandAction1 | CommandAction2 | CommandAction3 | CommandAction4
+    root: ReadCommandAction | ListFilesCommandAction | SearchCommandAction | UnknownCommandAction
 
 
-class ExecCommandApprovalParams(BaseModel):
+class ExecCommandApprovalParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -710,15 +733,15 @@ class ExecCommandApprovalParams(BaseModel):
     reason: str | None = None
 
 
-class FileSystemPath1(BaseModel):
+class PathFileSystemPath(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     path: LegacyAppPathString
-    type: Annotated[Type7, Field(title="PathFileSystemPathType")]
+    type: Annotated[PathFileSystemPathType, Field(title="PathFileSystemPathType")]
 
 
-class FileSystemSpecialPath3(BaseModel):
+class KindFileSystemSpecialPath(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -726,7 +749,7 @@ class FileSystemSpecialPath3(BaseModel):
     subpath: LegacyAppPathString | None = None
 
 
-class FileSystemSpecialPath6(BaseModel):
+class FileSystemSpecialPath1(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -736,19 +759,19 @@ class FileSystemSpecialPath6(BaseModel):
 
 
 class FileSystemSpecialPath(
-    RootModel[
-        FileSystemSpecialPath1
-        | FileSystemSpecialPath2
-        | FileSystemSpecialPath3
-        | FileSystemSpecialPath4
-        | FileSystemSpecialPath5
-        | FileSystemSpecialPath6
+    ProtocolRootModel[
+        RootFileSystemSpecialPath
+        | MinimalFileSystemSpecialPath
+        | KindFileSystemSpecialPath
+        | TmpdirFileSystemSpecialPath
+        | SlashTmpFileSystemSpecialPath
+        | FileSystemSpecialPath1
     ]
 ):
-    root: FileSystemSpecialPath1 | FileSystemSpecialPath2 | FileSystemSpecialPath3 | FileSystemSpecialPath4 | FileSystemSpecialPath5 | FileSystemSpecialPath6
+    root: RootFileSystemSpecialPath | MinimalFileSystemSpecialPath | KindFileSystemSpecialPath | TmpdirFileSystemSpecialPath | SlashTmpFileSystemSpecialPath | FileSystemSpecialPath1
 
 
-class McpElicitationBooleanSchema(BaseModel):
+class McpElicitationBooleanSchema(ProtocolModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
@@ -759,7 +782,7 @@ class McpElicitationBooleanSchema(BaseModel):
     type: McpElicitationBooleanType
 
 
-class McpElicitationLegacyTitledEnumSchema(BaseModel):
+class McpElicitationLegacyTitledEnumSchema(ProtocolModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
@@ -773,7 +796,7 @@ class McpElicitationLegacyTitledEnumSchema(BaseModel):
 
 
 class McpElicitationMultiSelectEnumSchema(
-    RootModel[
+    ProtocolRootModel[
         McpElicitationUntitledMultiSelectEnumSchema
         | McpElicitationTitledMultiSelectEnumSchema
     ]
@@ -781,7 +804,7 @@ class McpElicitationMultiSelectEnumSchema(
     root: McpElicitationUntitledMultiSelectEnumSchema | McpElicitationTitledMultiSelectEnumSchema
 
 
-class McpElicitationNumberSchema(BaseModel):
+class McpElicitationNumberSchema(ProtocolModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
@@ -795,7 +818,7 @@ class McpElicitationNumberSchema(BaseModel):
 
 
 class McpElicitationSingleSelectEnumSchema(
-    RootModel[
+    ProtocolRootModel[
         McpElicitationUntitledSingleSelectEnumSchema
         | McpElicitationTitledSingleSelectEnumSchema
     ]
@@ -803,7 +826,7 @@ class McpElicitationSingleSelectEnumSchema(
     root: McpElicitationUntitledSingleSelectEnumSchema | McpElicitationTitledSingleSelectEnumSchema
 
 
-class McpElicitationStringSchema(BaseModel):
+class McpElicitationStringSchema(ProtocolModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
@@ -817,7 +840,7 @@ class McpElicitationStringSchema(BaseModel):
     type: McpElicitationStringType
 
 
-class NetworkApprovalContext(BaseModel):
+class NetworkApprovalContext(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -825,7 +848,7 @@ class NetworkApprovalContext(BaseModel):
     protocol: NetworkApprovalProtocol
 
 
-class NetworkPolicyAmendment(BaseModel):
+class NetworkPolicyAmendment(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -833,7 +856,7 @@ class NetworkPolicyAmendment(BaseModel):
     host: str
 
 
-class ToolRequestUserInputParams(BaseModel):
+class ToolRequestUserInputParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -852,52 +875,61 @@ class ToolRequestUserInputParams(BaseModel):
     turn_id: Annotated[str, Field(alias="turnId")]
 
 
-class ServerRequest3(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method2, Field(title="Item/tool/requestUserInputRequestMethod")]
-    params: ToolRequestUserInputParams
-
-
-class ServerRequest7(BaseModel):
+class ItemToolRequestUserInputRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
     method: Annotated[
-        Method6, Field(title="Account/chatgptAuthTokens/refreshRequestMethod")
+        ItemToolRequestUserInputRequestMethod,
+        Field(title="Item/tool/requestUserInputRequestMethod"),
+    ]
+    params: ToolRequestUserInputParams
+
+
+class AccountChatgptAuthTokensRefreshRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        AccountChatgptAuthTokensRefreshRequestMethod,
+        Field(title="Account/chatgptAuthTokens/refreshRequestMethod"),
     ]
     params: ChatgptAuthTokensRefreshParams
 
 
-class ServerRequest9(BaseModel):
+class ApplyPatchApprovalRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
-    method: Annotated[Method8, Field(title="ApplyPatchApprovalRequestMethod")]
+    method: Annotated[
+        ApplyPatchApprovalRequestMethod, Field(title="ApplyPatchApprovalRequestMethod")
+    ]
     params: ApplyPatchApprovalParams
 
 
-class ServerRequest10(BaseModel):
+class ExecCommandApprovalRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
-    method: Annotated[Method9, Field(title="ExecCommandApprovalRequestMethod")]
+    method: Annotated[
+        ExecCommandApprovalRequestMethod,
+        Field(title="ExecCommandApprovalRequestMethod"),
+    ]
     params: ExecCommandApprovalParams
 
 
-class ApplyNetworkPolicyAmendment(BaseModel):
+class ApplyNetworkPolicyAmendment(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     network_policy_amendment: NetworkPolicyAmendment
 
 
-class CommandExecutionApprovalDecision4(BaseModel):
+class ApplyNetworkPolicyAmendmentCommandExecutionApprovalDecision(ProtocolModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
@@ -908,19 +940,19 @@ class CommandExecutionApprovalDecision4(BaseModel):
 
 
 class CommandExecutionApprovalDecision(
-    RootModel[
+    ProtocolRootModel[
         CommandExecutionApprovalDecision1
         | CommandExecutionApprovalDecision2
+        | AcceptWithExecpolicyAmendmentCommandExecutionApprovalDecision
+        | ApplyNetworkPolicyAmendmentCommandExecutionApprovalDecision
         | CommandExecutionApprovalDecision3
         | CommandExecutionApprovalDecision4
-        | CommandExecutionApprovalDecision5
-        | CommandExecutionApprovalDecision6
     ]
 ):
-    root: CommandExecutionApprovalDecision1 | CommandExecutionApprovalDecision2 | CommandExecutionApprovalDecision3 | CommandExecutionApprovalDecision4 | CommandExecutionApprovalDecision5 | CommandExecutionApprovalDecision6
+    root: CommandExecutionApprovalDecision1 | CommandExecutionApprovalDecision2 | AcceptWithExecpolicyAmendmentCommandExecutionApprovalDecision | ApplyNetworkPolicyAmendmentCommandExecutionApprovalDecision | CommandExecutionApprovalDecision3 | CommandExecutionApprovalDecision4
 
 
-class CommandExecutionRequestApprovalParams(BaseModel):
+class CommandExecutionRequestApprovalParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -997,19 +1029,21 @@ class CommandExecutionRequestApprovalParams(BaseModel):
     turn_id: Annotated[str, Field(alias="turnId")]
 
 
-class FileSystemPath3(BaseModel):
+class SpecialFileSystemPath(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: Annotated[Type9, Field(title="SpecialFileSystemPathType")]
+    type: Annotated[SpecialFileSystemPathType, Field(title="SpecialFileSystemPathType")]
     value: FileSystemSpecialPath
 
 
-class FileSystemPath(RootModel[FileSystemPath1 | FileSystemPath2 | FileSystemPath3]):
-    root: FileSystemPath1 | FileSystemPath2 | FileSystemPath3
+class FileSystemPath(
+    ProtocolRootModel[PathFileSystemPath | GlobPatternFileSystemPath | SpecialFileSystemPath]
+):
+    root: PathFileSystemPath | GlobPatternFileSystemPath | SpecialFileSystemPath
 
 
-class FileSystemSandboxEntry(BaseModel):
+class FileSystemSandboxEntry(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -1018,7 +1052,7 @@ class FileSystemSandboxEntry(BaseModel):
 
 
 class McpElicitationEnumSchema(
-    RootModel[
+    ProtocolRootModel[
         McpElicitationSingleSelectEnumSchema
         | McpElicitationMultiSelectEnumSchema
         | McpElicitationLegacyTitledEnumSchema
@@ -1028,7 +1062,7 @@ class McpElicitationEnumSchema(
 
 
 class McpElicitationPrimitiveSchema(
-    RootModel[
+    ProtocolRootModel[
         McpElicitationEnumSchema
         | McpElicitationStringSchema
         | McpElicitationNumberSchema
@@ -1038,7 +1072,7 @@ class McpElicitationPrimitiveSchema(
     root: McpElicitationEnumSchema | McpElicitationStringSchema | McpElicitationNumberSchema | McpElicitationBooleanSchema
 
 
-class McpElicitationSchema(BaseModel):
+class McpElicitationSchema(ProtocolModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
@@ -1049,7 +1083,7 @@ class McpElicitationSchema(BaseModel):
     type: McpElicitationObjectType
 
 
-class McpServerElicitationRequestParams1(BaseModel):
+class McpServerElicitationRequestParams1(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -1069,7 +1103,7 @@ class McpServerElicitationRequestParams1(BaseModel):
 
 
 class McpServerElicitationRequestParams(
-    RootModel[
+    ProtocolRootModel[
         McpServerElicitationRequestParams1
         | McpServerElicitationRequestParams2
         | McpServerElicitationRequestParams3
@@ -1079,29 +1113,31 @@ class McpServerElicitationRequestParams(
     root: McpServerElicitationRequestParams1 | McpServerElicitationRequestParams2 | McpServerElicitationRequestParams3 | McpServerElicitationRequestParams4
 
 
-class ServerRequest1(BaseModel):
+class ItemCommandExecutionRequestApprovalRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
     method: Annotated[
-        Method, Field(title="Item/commandExecution/requestApprovalRequestMethod")
+        ItemCommandExecutionRequestApprovalRequestMethod,
+        Field(title="Item/commandExecution/requestApprovalRequestMethod"),
     ]
     params: CommandExecutionRequestApprovalParams
 
 
-class ServerRequest4(BaseModel):
+class McpServerElicitationRequestRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
     method: Annotated[
-        Method3, Field(title="McpServer/elicitation/requestRequestMethod")
+        McpServerElicitationRequestRequestMethod,
+        Field(title="McpServer/elicitation/requestRequestMethod"),
     ]
     params: McpServerElicitationRequestParams
 
 
-class AdditionalFileSystemPermissions(BaseModel):
+class AdditionalFileSystemPermissions(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -1119,7 +1155,7 @@ class AdditionalFileSystemPermissions(BaseModel):
     ] = None
 
 
-class AdditionalPermissionProfile(BaseModel):
+class AdditionalPermissionProfile(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -1132,7 +1168,7 @@ class AdditionalPermissionProfile(BaseModel):
     ] = None
 
 
-class RequestPermissionProfile(BaseModel):
+class RequestPermissionProfile(ProtocolModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
@@ -1143,7 +1179,7 @@ class RequestPermissionProfile(BaseModel):
     network: AdditionalNetworkPermissions | None = None
 
 
-class PermissionsRequestApprovalParams(BaseModel):
+class PermissionsRequestApprovalParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -1163,33 +1199,34 @@ class PermissionsRequestApprovalParams(BaseModel):
     turn_id: Annotated[str, Field(alias="turnId")]
 
 
-class ServerRequest5(BaseModel):
+class ItemPermissionsRequestApprovalRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
     method: Annotated[
-        Method4, Field(title="Item/permissions/requestApprovalRequestMethod")
+        ItemPermissionsRequestApprovalRequestMethod,
+        Field(title="Item/permissions/requestApprovalRequestMethod"),
     ]
     params: PermissionsRequestApprovalParams
 
 
 class ServerRequest(
-    RootModel[
-        ServerRequest1
-        | ServerRequest2
-        | ServerRequest3
-        | ServerRequest4
-        | ServerRequest5
-        | ServerRequest6
-        | ServerRequest7
-        | ServerRequest8
-        | ServerRequest9
-        | ServerRequest10
+    ProtocolRootModel[
+        ItemCommandExecutionRequestApprovalRequest
+        | ItemFileChangeRequestApprovalRequest
+        | ItemToolRequestUserInputRequest
+        | McpServerElicitationRequestRequest
+        | ItemPermissionsRequestApprovalRequest
+        | ItemToolCallRequest
+        | AccountChatgptAuthTokensRefreshRequest
+        | AttestationGenerateRequest
+        | ApplyPatchApprovalRequest
+        | ExecCommandApprovalRequest
     ]
 ):
     root: Annotated[
-        ServerRequest1 | ServerRequest2 | ServerRequest3 | ServerRequest4 | ServerRequest5 | ServerRequest6 | ServerRequest7 | ServerRequest8 | ServerRequest9 | ServerRequest10,
+        ItemCommandExecutionRequestApprovalRequest | ItemFileChangeRequestApprovalRequest | ItemToolRequestUserInputRequest | McpServerElicitationRequestRequest | ItemPermissionsRequestApprovalRequest | ItemToolCallRequest | AccountChatgptAuthTokensRefreshRequest | AttestationGenerateRequest | ApplyPatchApprovalRequest | ExecCommandApprovalRequest,
         Field(
             description="Request initiated from the server and sent to the client.",
             title="ServerRequest",

@@ -5,16 +5,17 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from codex_convex.protocol.base import ProtocolModel, ProtocolRootModel
+from pydantic import ConfigDict, Field, RootModel
 
 
-class CodexAppServerProtocolV2(BaseModel):
+class CodexAppServerProtocolV2(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
 
 
-class AbsolutePathBuf(RootModel[str]):
+class AbsolutePathBuf(ProtocolRootModel[str]):
     root: Annotated[
         str,
         Field(
@@ -23,30 +24,30 @@ class AbsolutePathBuf(RootModel[str]):
     ]
 
 
-class Type(StrEnum):
+class ApiKeyAccountType(StrEnum):
     api_key = "apiKey"
 
 
-class Account1(BaseModel):
+class ApiKeyAccount(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: Annotated[Type, Field(title="ApiKeyAccountType")]
+    type: Annotated[ApiKeyAccountType, Field(title="ApiKeyAccountType")]
 
 
-class Type1(StrEnum):
+class ChatgptAccountType(StrEnum):
     chatgpt = "chatgpt"
 
 
-class Type2(StrEnum):
+class AmazonBedrockAccountType(StrEnum):
     amazon_bedrock = "amazonBedrock"
 
 
-class Account3(BaseModel):
+class AmazonBedrockAccount(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: Annotated[Type2, Field(title="AmazonBedrockAccountType")]
+    type: Annotated[AmazonBedrockAccountType, Field(title="AmazonBedrockAccountType")]
     uses_codex_managed_credentials: Annotated[
         bool | None, Field(alias="usesCodexManagedCredentials")
     ] = False
@@ -58,7 +59,7 @@ class AccountRoutingOverride(StrEnum):
     us_cr = "us_cr"
 
 
-class AccountTokenUsageDailyBucket(BaseModel):
+class AccountTokenUsageDailyBucket(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -66,7 +67,7 @@ class AccountTokenUsageDailyBucket(BaseModel):
     tokens: int
 
 
-class AccountTokenUsageSummary(BaseModel):
+class AccountTokenUsageSummary(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -79,7 +80,7 @@ class AccountTokenUsageSummary(BaseModel):
     peak_daily_tokens: Annotated[int | None, Field(alias="peakDailyTokens")] = None
 
 
-class ActivePermissionProfile(BaseModel):
+class ActivePermissionProfile(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -112,7 +113,7 @@ class AdditionalContextKind(StrEnum):
     application = "application"
 
 
-class AdditionalNetworkPermissions(BaseModel):
+class AdditionalNetworkPermissions(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -123,7 +124,7 @@ class AgentMessageDelivery(StrEnum):
     async_ = "async"
 
 
-class AgentMessageDeltaNotification(BaseModel):
+class AgentMessageDeltaNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -133,37 +134,46 @@ class AgentMessageDeltaNotification(BaseModel):
     turn_id: Annotated[str, Field(alias="turnId")]
 
 
-class Type3(StrEnum):
+class InputTextAgentMessageInputContentType(StrEnum):
     input_text = "input_text"
 
 
-class AgentMessageInputContent1(BaseModel):
+class InputTextAgentMessageInputContent(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     text: str
-    type: Annotated[Type3, Field(title="InputTextAgentMessageInputContentType")]
+    type: Annotated[
+        InputTextAgentMessageInputContentType,
+        Field(title="InputTextAgentMessageInputContentType"),
+    ]
 
 
-class Type4(StrEnum):
+class EncryptedContentAgentMessageInputContentType(StrEnum):
     encrypted_content = "encrypted_content"
 
 
-class AgentMessageInputContent2(BaseModel):
+class EncryptedContentAgentMessageInputContent(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     encrypted_content: str
-    type: Annotated[Type4, Field(title="EncryptedContentAgentMessageInputContentType")]
+    type: Annotated[
+        EncryptedContentAgentMessageInputContentType,
+        Field(title="EncryptedContentAgentMessageInputContentType"),
+    ]
 
 
 class AgentMessageInputContent(
-    RootModel[AgentMessageInputContent1 | AgentMessageInputContent2]
+    ProtocolRootModel[
+        InputTextAgentMessageInputContent
+        | EncryptedContentAgentMessageInputContent
+    ]
 ):
-    root: AgentMessageInputContent1 | AgentMessageInputContent2
+    root: InputTextAgentMessageInputContent | EncryptedContentAgentMessageInputContent
 
 
-class AgentPath(RootModel[str]):
+class AgentPath(ProtocolRootModel[str]):
     root: str
 
 
@@ -172,7 +182,7 @@ class AllowDenyRequirement(StrEnum):
     deny = "deny"
 
 
-class AnalyticsConfig(BaseModel):
+class AnalyticsConfig(ProtocolModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -180,7 +190,7 @@ class AnalyticsConfig(BaseModel):
     enabled: bool | None = None
 
 
-class AppBranding(BaseModel):
+class AppBranding(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -192,20 +202,20 @@ class AppBranding(BaseModel):
     website: str | None = None
 
 
-class AppLinksConfig(BaseModel):
+class AppLinksConfig(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
 
 
-class AppReview(BaseModel):
+class AppReview(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     status: str
 
 
-class AppScreenshot(BaseModel):
+class AppScreenshot(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -214,7 +224,7 @@ class AppScreenshot(BaseModel):
     user_prompt: Annotated[str, Field(alias="userPrompt")]
 
 
-class AppSummary(BaseModel):
+class AppSummary(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -237,7 +247,7 @@ class AppToolApproval(StrEnum):
     approve = "approve"
 
 
-class AppToolConfig(BaseModel):
+class AppToolConfig(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -245,7 +255,7 @@ class AppToolConfig(BaseModel):
     enabled: bool | None = None
 
 
-class AppToolSummary(BaseModel):
+class AppToolSummary(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -257,7 +267,7 @@ class AppToolSummary(BaseModel):
     title: str | None = None
 
 
-class AppToolsConfig(BaseModel):
+class AppToolsConfig(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -269,7 +279,7 @@ class ApprovalsReviewer(StrEnum):
     guardian_subagent = "guardian_subagent"
 
 
-class AppsDefaultConfig(BaseModel):
+class AppsDefaultConfig(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -280,7 +290,7 @@ class AppsDefaultConfig(BaseModel):
     open_world_enabled: bool | None = True
 
 
-class AppsInstalledParams(BaseModel):
+class AppsInstalledParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -300,7 +310,7 @@ class AppsInstalledParams(BaseModel):
     ] = None
 
 
-class AppsListParams(BaseModel):
+class AppsListParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -331,7 +341,7 @@ class AppsListParams(BaseModel):
     ] = None
 
 
-class AppsReadParams(BaseModel):
+class AppsReadParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -364,7 +374,7 @@ class AskForApproval1(StrEnum):
     never = "never"
 
 
-class Granular(BaseModel):
+class Granular(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -375,7 +385,7 @@ class Granular(BaseModel):
     skill_approval: bool | None = False
 
 
-class AskForApproval2(BaseModel):
+class GranularAskForApproval(ProtocolModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
@@ -383,11 +393,11 @@ class AskForApproval2(BaseModel):
     granular: Granular
 
 
-class AskForApproval(RootModel[AskForApproval1 | AskForApproval2]):
-    root: AskForApproval1 | AskForApproval2
+class AskForApproval(ProtocolRootModel[AskForApproval1 | GranularAskForApproval]):
+    root: AskForApproval1 | GranularAskForApproval
 
 
-class AsyncUserInputQuestion(BaseModel):
+class AsyncUserInputQuestion(ProtocolModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
@@ -429,7 +439,7 @@ class AuthMode8(StrEnum):
 
 
 class AuthMode(
-    RootModel[
+    ProtocolRootModel[
         AuthMode1
         | AuthMode2
         | AuthMode3
@@ -446,7 +456,7 @@ class AuthMode(
     ]
 
 
-class AuthRecoveryNotification(BaseModel):
+class AuthRecoveryNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -465,7 +475,7 @@ class AutoCompactTokenLimitScope2(StrEnum):
 
 
 class AutoCompactTokenLimitScope(
-    RootModel[AutoCompactTokenLimitScope1 | AutoCompactTokenLimitScope2]
+    ProtocolRootModel[AutoCompactTokenLimitScope1 | AutoCompactTokenLimitScope2]
 ):
     root: Annotated[
         AutoCompactTokenLimitScope1 | AutoCompactTokenLimitScope2,
@@ -479,7 +489,7 @@ class AutoReviewDecisionSource(StrEnum):
     agent = "agent"
 
 
-class AutoReviewRequirements(BaseModel):
+class AutoReviewRequirements(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -494,7 +504,7 @@ class BrowserUseAccessApprovalLifetime(StrEnum):
     thread = "thread"
 
 
-class BrowserUseOriginPolicy(BaseModel):
+class BrowserUseOriginPolicy(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -515,7 +525,7 @@ class BrowserUseOriginPolicy(BaseModel):
     uploads: AllowDenyRequirement | None = None
 
 
-class BrowserUseOriginPolicyConfig(BaseModel):
+class BrowserUseOriginPolicyConfig(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -525,7 +535,7 @@ class BrowserUseOriginPolicyConfig(BaseModel):
     uploads: AllowDenyRequirement | None = None
 
 
-class ByteRange(BaseModel):
+class ByteRange(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -533,7 +543,7 @@ class ByteRange(BaseModel):
     start: Annotated[int, Field(ge=0)]
 
 
-class CancelLoginAccountParams(BaseModel):
+class CancelLoginAccountParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -545,11 +555,11 @@ class CancelLoginAccountStatus(StrEnum):
     not_found = "notFound"
 
 
-class Type5(StrEnum):
+class EnvironmentCapabilityRootLocationType(StrEnum):
     environment = "environment"
 
 
-class CapabilityRootLocation1(BaseModel):
+class EnvironmentCapabilityRootLocation(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -558,12 +568,15 @@ class CapabilityRootLocation1(BaseModel):
         str,
         Field(description="Absolute path for the root in the selected environment."),
     ]
-    type: Annotated[Type5, Field(title="EnvironmentCapabilityRootLocationType")]
+    type: Annotated[
+        EnvironmentCapabilityRootLocationType,
+        Field(title="EnvironmentCapabilityRootLocationType"),
+    ]
 
 
-class CapabilityRootLocation(RootModel[CapabilityRootLocation1]):
+class CapabilityRootLocation(ProtocolRootModel[EnvironmentCapabilityRootLocation]):
     root: Annotated[
-        CapabilityRootLocation1,
+        EnvironmentCapabilityRootLocation,
         Field(description="Location used to resolve a selected capability root."),
     ]
 
@@ -575,7 +588,7 @@ class CliAuthCredentialsStoreMode(StrEnum):
     ephemeral = "ephemeral"
 
 
-class ClientInfo(BaseModel):
+class ClientInfo(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -584,423 +597,423 @@ class ClientInfo(BaseModel):
     version: str
 
 
-class Method(StrEnum):
+class InitializeRequestMethod(StrEnum):
     initialize = "initialize"
 
 
-class Method1(StrEnum):
+class ThreadStartRequestMethod(StrEnum):
     thread_start = "thread/start"
 
 
-class Method2(StrEnum):
+class ThreadResumeRequestMethod(StrEnum):
     thread_resume = "thread/resume"
 
 
-class Method3(StrEnum):
+class ThreadForkRequestMethod(StrEnum):
     thread_fork = "thread/fork"
 
 
-class Method4(StrEnum):
+class ThreadArchiveRequestMethod(StrEnum):
     thread_archive = "thread/archive"
 
 
-class Method5(StrEnum):
+class ThreadDeleteRequestMethod(StrEnum):
     thread_delete = "thread/delete"
 
 
-class Method6(StrEnum):
+class ThreadUnsubscribeRequestMethod(StrEnum):
     thread_unsubscribe = "thread/unsubscribe"
 
 
-class Method7(StrEnum):
+class ThreadNameSetRequestMethod(StrEnum):
     thread_name_set = "thread/name/set"
 
 
-class Method8(StrEnum):
+class ThreadGoalSetRequestMethod(StrEnum):
     thread_goal_set = "thread/goal/set"
 
 
-class Method9(StrEnum):
+class ThreadGoalGetRequestMethod(StrEnum):
     thread_goal_get = "thread/goal/get"
 
 
-class Method10(StrEnum):
+class ThreadGoalClearRequestMethod(StrEnum):
     thread_goal_clear = "thread/goal/clear"
 
 
-class Method11(StrEnum):
+class ThreadMetadataUpdateRequestMethod(StrEnum):
     thread_metadata_update = "thread/metadata/update"
 
 
-class Method12(StrEnum):
+class ThreadAttachmentAddRequestMethod(StrEnum):
     thread_attachment_add = "thread/attachment/add"
 
 
-class Method13(StrEnum):
+class ThreadAttachmentListRequestMethod(StrEnum):
     thread_attachment_list = "thread/attachment/list"
 
 
-class Method14(StrEnum):
+class ThreadAttachmentOwnerListRequestMethod(StrEnum):
     thread_attachment_owner_list = "thread/attachmentOwner/list"
 
 
-class Method15(StrEnum):
+class ThreadAttachmentRemoveRequestMethod(StrEnum):
     thread_attachment_remove = "thread/attachment/remove"
 
 
-class Method16(StrEnum):
+class ThreadSectionMoveRequestMethod(StrEnum):
     thread_section_move = "thread/section/move"
 
 
-class Method17(StrEnum):
+class ThreadUnarchiveRequestMethod(StrEnum):
     thread_unarchive = "thread/unarchive"
 
 
-class Method18(StrEnum):
+class ThreadCompactStartRequestMethod(StrEnum):
     thread_compact_start = "thread/compact/start"
 
 
-class Method19(StrEnum):
+class ThreadShellCommandRequestMethod(StrEnum):
     thread_shell_command = "thread/shellCommand"
 
 
-class Method20(StrEnum):
+class ThreadApproveGuardianDeniedActionRequestMethod(StrEnum):
     thread_approve_guardian_denied_action = "thread/approveGuardianDeniedAction"
 
 
-class Method21(StrEnum):
+class ThreadRevertRequestMethod(StrEnum):
     thread_revert = "thread/revert"
 
 
-class Method22(StrEnum):
+class ThreadListRequestMethod(StrEnum):
     thread_list = "thread/list"
 
 
-class Method23(StrEnum):
+class ThreadSectionListRequestMethod(StrEnum):
     thread_section_list = "threadSection/list"
 
 
-class Method24(StrEnum):
+class ThreadSectionCreateRequestMethod(StrEnum):
     thread_section_create = "threadSection/create"
 
 
-class Method25(StrEnum):
+class ThreadSectionUpdateRequestMethod(StrEnum):
     thread_section_update = "threadSection/update"
 
 
-class Method26(StrEnum):
+class ThreadSectionDeleteRequestMethod(StrEnum):
     thread_section_delete = "threadSection/delete"
 
 
-class Method27(StrEnum):
+class ThreadLoadedListRequestMethod(StrEnum):
     thread_loaded_list = "thread/loaded/list"
 
 
-class Method28(StrEnum):
+class ThreadReadRequestMethod(StrEnum):
     thread_read = "thread/read"
 
 
-class Method29(StrEnum):
+class ThreadTurnsListRequestMethod(StrEnum):
     thread_turns_list = "thread/turns/list"
 
 
-class Method30(StrEnum):
+class ThreadItemsListRequestMethod(StrEnum):
     thread_items_list = "thread/items/list"
 
 
-class Method31(StrEnum):
+class ThreadInjectItemsRequestMethod(StrEnum):
     thread_inject_items = "thread/inject_items"
 
 
-class Method32(StrEnum):
+class SkillsListRequestMethod(StrEnum):
     skills_list = "skills/list"
 
 
-class Method33(StrEnum):
+class SkillsExtraRootsSetRequestMethod(StrEnum):
     skills_extra_roots_set = "skills/extraRoots/set"
 
 
-class Method34(StrEnum):
+class HooksListRequestMethod(StrEnum):
     hooks_list = "hooks/list"
 
 
-class Method35(StrEnum):
+class MarketplaceAddRequestMethod(StrEnum):
     marketplace_add = "marketplace/add"
 
 
-class Method36(StrEnum):
+class MarketplaceRemoveRequestMethod(StrEnum):
     marketplace_remove = "marketplace/remove"
 
 
-class Method37(StrEnum):
+class MarketplaceUpgradeRequestMethod(StrEnum):
     marketplace_upgrade = "marketplace/upgrade"
 
 
-class Method38(StrEnum):
+class PluginListRequestMethod(StrEnum):
     plugin_list = "plugin/list"
 
 
-class Method39(StrEnum):
+class PluginInstalledRequestMethod(StrEnum):
     plugin_installed = "plugin/installed"
 
 
-class Method40(StrEnum):
+class PluginReconcileRequestMethod(StrEnum):
     plugin_reconcile = "plugin/reconcile"
 
 
-class Method41(StrEnum):
+class PluginReadRequestMethod(StrEnum):
     plugin_read = "plugin/read"
 
 
-class Method42(StrEnum):
+class PluginSkillReadRequestMethod(StrEnum):
     plugin_skill_read = "plugin/skill/read"
 
 
-class Method43(StrEnum):
+class PluginShareSaveRequestMethod(StrEnum):
     plugin_share_save = "plugin/share/save"
 
 
-class Method44(StrEnum):
+class PluginShareUpdateTargetsRequestMethod(StrEnum):
     plugin_share_update_targets = "plugin/share/updateTargets"
 
 
-class Method45(StrEnum):
+class PluginShareListRequestMethod(StrEnum):
     plugin_share_list = "plugin/share/list"
 
 
-class Method46(StrEnum):
+class PluginShareCheckoutRequestMethod(StrEnum):
     plugin_share_checkout = "plugin/share/checkout"
 
 
-class Method47(StrEnum):
+class PluginShareDeleteRequestMethod(StrEnum):
     plugin_share_delete = "plugin/share/delete"
 
 
-class Method48(StrEnum):
+class AppReadRequestMethod(StrEnum):
     app_read = "app/read"
 
 
-class Method49(StrEnum):
+class AppListRequestMethod(StrEnum):
     app_list = "app/list"
 
 
-class Method50(StrEnum):
+class AppInstalledRequestMethod(StrEnum):
     app_installed = "app/installed"
 
 
-class Method51(StrEnum):
+class FsReadFileRequestMethod(StrEnum):
     fs_read_file = "fs/readFile"
 
 
-class Method52(StrEnum):
+class FsWriteFileRequestMethod(StrEnum):
     fs_write_file = "fs/writeFile"
 
 
-class Method53(StrEnum):
+class FsCreateDirectoryRequestMethod(StrEnum):
     fs_create_directory = "fs/createDirectory"
 
 
-class Method54(StrEnum):
+class FsGetMetadataRequestMethod(StrEnum):
     fs_get_metadata = "fs/getMetadata"
 
 
-class Method55(StrEnum):
+class FsReadDirectoryRequestMethod(StrEnum):
     fs_read_directory = "fs/readDirectory"
 
 
-class Method56(StrEnum):
+class FsRemoveRequestMethod(StrEnum):
     fs_remove = "fs/remove"
 
 
-class Method57(StrEnum):
+class FsCopyRequestMethod(StrEnum):
     fs_copy = "fs/copy"
 
 
-class Method58(StrEnum):
+class FsWatchRequestMethod(StrEnum):
     fs_watch = "fs/watch"
 
 
-class Method59(StrEnum):
+class FsUnwatchRequestMethod(StrEnum):
     fs_unwatch = "fs/unwatch"
 
 
-class Method60(StrEnum):
+class SkillsConfigWriteRequestMethod(StrEnum):
     skills_config_write = "skills/config/write"
 
 
-class Method61(StrEnum):
+class PluginInstallRequestMethod(StrEnum):
     plugin_install = "plugin/install"
 
 
-class Method62(StrEnum):
+class PluginUninstallRequestMethod(StrEnum):
     plugin_uninstall = "plugin/uninstall"
 
 
-class Method63(StrEnum):
+class TurnStartRequestMethod(StrEnum):
     turn_start = "turn/start"
 
 
-class Method64(StrEnum):
+class TurnSteerRequestMethod(StrEnum):
     turn_steer = "turn/steer"
 
 
-class Method65(StrEnum):
+class TurnInterruptRequestMethod(StrEnum):
     turn_interrupt = "turn/interrupt"
 
 
-class Method66(StrEnum):
+class ReviewStartRequestMethod(StrEnum):
     review_start = "review/start"
 
 
-class Method67(StrEnum):
+class ModelListRequestMethod(StrEnum):
     model_list = "model/list"
 
 
-class Method68(StrEnum):
+class AccountGatewayOAuthReadRequestMethod(StrEnum):
     account_gateway_o_auth_read = "account/gatewayOAuth/read"
 
 
-class Method69(StrEnum):
+class AccountGatewayOAuthLoginRequestMethod(StrEnum):
     account_gateway_o_auth_login = "account/gatewayOAuth/login"
 
 
-class Method70(StrEnum):
+class AccountGatewayOAuthCancelRequestMethod(StrEnum):
     account_gateway_o_auth_cancel = "account/gatewayOAuth/cancel"
 
 
-class Method71(StrEnum):
+class ModelProviderCapabilitiesReadRequestMethod(StrEnum):
     model_provider_capabilities_read = "modelProvider/capabilities/read"
 
 
-class Method72(StrEnum):
+class ExperimentalFeatureListRequestMethod(StrEnum):
     experimental_feature_list = "experimentalFeature/list"
 
 
-class Method73(StrEnum):
+class PermissionProfileListRequestMethod(StrEnum):
     permission_profile_list = "permissionProfile/list"
 
 
-class Method74(StrEnum):
+class ExperimentalFeatureEnablementSetRequestMethod(StrEnum):
     experimental_feature_enablement_set = "experimentalFeature/enablement/set"
 
 
-class Method75(StrEnum):
+class McpServerOauthLoginRequestMethod(StrEnum):
     mcp_server_oauth_login = "mcpServer/oauth/login"
 
 
-class Method76(StrEnum):
+class ConfigMcpServerReloadRequestMethod(StrEnum):
     config_mcp_server_reload = "config/mcpServer/reload"
 
 
-class Method77(StrEnum):
+class McpServerStatusListRequestMethod(StrEnum):
     mcp_server_status_list = "mcpServerStatus/list"
 
 
-class Method78(StrEnum):
+class McpServerResourceReadRequestMethod(StrEnum):
     mcp_server_resource_read = "mcpServer/resource/read"
 
 
-class Method79(StrEnum):
+class McpServerToolCallRequestMethod(StrEnum):
     mcp_server_tool_call = "mcpServer/tool/call"
 
 
-class Method80(StrEnum):
+class WindowsSandboxSetupStartRequestMethod(StrEnum):
     windows_sandbox_setup_start = "windowsSandbox/setupStart"
 
 
-class Method81(StrEnum):
+class WindowsSandboxReadinessRequestMethod(StrEnum):
     windows_sandbox_readiness = "windowsSandbox/readiness"
 
 
-class Method82(StrEnum):
+class AccountLoginStartRequestMethod(StrEnum):
     account_login_start = "account/login/start"
 
 
-class Method83(StrEnum):
+class AccountLoginCancelRequestMethod(StrEnum):
     account_login_cancel = "account/login/cancel"
 
 
-class Method84(StrEnum):
+class AccountLogoutRequestMethod(StrEnum):
     account_logout = "account/logout"
 
 
-class Method85(StrEnum):
+class AccountRateLimitsReadRequestMethod(StrEnum):
     account_rate_limits_read = "account/rateLimits/read"
 
 
-class Method86(StrEnum):
+class AccountRateLimitResetCreditConsumeRequestMethod(StrEnum):
     account_rate_limit_reset_credit_consume = "account/rateLimitResetCredit/consume"
 
 
-class Method87(StrEnum):
+class AccountUsageReadRequestMethod(StrEnum):
     account_usage_read = "account/usage/read"
 
 
-class Method88(StrEnum):
+class AccountWorkspaceMessagesReadRequestMethod(StrEnum):
     account_workspace_messages_read = "account/workspaceMessages/read"
 
 
-class Method89(StrEnum):
+class AccountSendAddCreditsNudgeEmailRequestMethod(StrEnum):
     account_send_add_credits_nudge_email = "account/sendAddCreditsNudgeEmail"
 
 
-class Method90(StrEnum):
+class FeedbackUploadRequestMethod(StrEnum):
     feedback_upload = "feedback/upload"
 
 
-class Method91(StrEnum):
+class CommandExecRequestMethod(StrEnum):
     command_exec = "command/exec"
 
 
-class Method92(StrEnum):
+class CommandExecWriteRequestMethod(StrEnum):
     command_exec_write = "command/exec/write"
 
 
-class Method93(StrEnum):
+class CommandExecTerminateRequestMethod(StrEnum):
     command_exec_terminate = "command/exec/terminate"
 
 
-class Method94(StrEnum):
+class CommandExecResizeRequestMethod(StrEnum):
     command_exec_resize = "command/exec/resize"
 
 
-class Method95(StrEnum):
+class ConfigReadRequestMethod(StrEnum):
     config_read = "config/read"
 
 
-class Method96(StrEnum):
+class ExternalAgentConfigDetectRequestMethod(StrEnum):
     external_agent_config_detect = "externalAgentConfig/detect"
 
 
-class Method97(StrEnum):
+class ExternalAgentConfigImportRequestMethod(StrEnum):
     external_agent_config_import = "externalAgentConfig/import"
 
 
-class Method98(StrEnum):
+class ExternalAgentConfigImportRecordHistoryRequestMethod(StrEnum):
     external_agent_config_import_record_history = "externalAgentConfig/import/recordHistory"
 
 
-class Method99(StrEnum):
+class ExternalAgentConfigImportReadHistoriesRequestMethod(StrEnum):
     external_agent_config_import_read_histories = "externalAgentConfig/import/readHistories"
 
 
-class Method100(StrEnum):
+class ConfigValueWriteRequestMethod(StrEnum):
     config_value_write = "config/value/write"
 
 
-class Method101(StrEnum):
+class ConfigBatchWriteRequestMethod(StrEnum):
     config_batch_write = "config/batchWrite"
 
 
-class Method102(StrEnum):
+class ConfigRequirementsReadRequestMethod(StrEnum):
     config_requirements_read = "configRequirements/read"
 
 
-class Method103(StrEnum):
+class AccountReadRequestMethod(StrEnum):
     account_read = "account/read"
 
 
-class Method104(StrEnum):
+class FuzzyFileSearchRequestMethod(StrEnum):
     fuzzy_file_search = "fuzzyFileSearch"
 
 
@@ -1022,14 +1035,14 @@ class CodexErrorInfo1(StrEnum):
     other = "other"
 
 
-class HttpConnectionFailed(BaseModel):
+class HttpConnectionFailed(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     http_status_code: Annotated[int | None, Field(alias="httpStatusCode", ge=0)] = None
 
 
-class CodexErrorInfo2(BaseModel):
+class HttpConnectionFailedCodexErrorInfo(ProtocolModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
@@ -1039,14 +1052,14 @@ class CodexErrorInfo2(BaseModel):
     ]
 
 
-class ResponseStreamConnectionFailed(BaseModel):
+class ResponseStreamConnectionFailed(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     http_status_code: Annotated[int | None, Field(alias="httpStatusCode", ge=0)] = None
 
 
-class CodexErrorInfo3(BaseModel):
+class ResponseStreamConnectionFailedCodexErrorInfo(ProtocolModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
@@ -1056,14 +1069,14 @@ class CodexErrorInfo3(BaseModel):
     ]
 
 
-class ResponseStreamDisconnected(BaseModel):
+class ResponseStreamDisconnected(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     http_status_code: Annotated[int | None, Field(alias="httpStatusCode", ge=0)] = None
 
 
-class CodexErrorInfo4(BaseModel):
+class ResponseStreamDisconnectedCodexErrorInfo(ProtocolModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
@@ -1073,14 +1086,14 @@ class CodexErrorInfo4(BaseModel):
     ]
 
 
-class ResponseTooManyFailedAttempts(BaseModel):
+class ResponseTooManyFailedAttempts(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     http_status_code: Annotated[int | None, Field(alias="httpStatusCode", ge=0)] = None
 
 
-class CodexErrorInfo5(BaseModel):
+class ResponseTooManyFailedAttemptsCodexErrorInfo(ProtocolModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
@@ -1125,47 +1138,49 @@ class CollabAgentToolCallStatus(StrEnum):
     interrupted = "interrupted"
 
 
-class Type6(StrEnum):
+class ReadCommandActionType(StrEnum):
     read = "read"
 
 
-class Type7(StrEnum):
+class ListFilesCommandActionType(StrEnum):
     list_files = "listFiles"
 
 
-class CommandAction2(BaseModel):
+class ListFilesCommandAction(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     command: str
     path: str | None = None
-    type: Annotated[Type7, Field(title="ListFilesCommandActionType")]
+    type: Annotated[
+        ListFilesCommandActionType, Field(title="ListFilesCommandActionType")
+    ]
 
 
-class Type8(StrEnum):
+class SearchCommandActionType(StrEnum):
     search = "search"
 
 
-class CommandAction3(BaseModel):
+class SearchCommandAction(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     command: str
     path: str | None = None
     query: str | None = None
-    type: Annotated[Type8, Field(title="SearchCommandActionType")]
+    type: Annotated[SearchCommandActionType, Field(title="SearchCommandActionType")]
 
 
-class Type9(StrEnum):
+class UnknownCommandActionType(StrEnum):
     unknown = "unknown"
 
 
-class CommandAction4(BaseModel):
+class UnknownCommandAction(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     command: str
-    type: Annotated[Type9, Field(title="UnknownCommandActionType")]
+    type: Annotated[UnknownCommandActionType, Field(title="UnknownCommandActionType")]
 
 
 class CommandExecOutputStream1(StrEnum):
@@ -1177,7 +1192,7 @@ class CommandExecOutputStream2(StrEnum):
 
 
 class CommandExecOutputStream(
-    RootModel[CommandExecOutputStream1 | CommandExecOutputStream2]
+    ProtocolRootModel[CommandExecOutputStream1 | CommandExecOutputStream2]
 ):
     root: Annotated[
         CommandExecOutputStream1 | CommandExecOutputStream2,
@@ -1185,13 +1200,13 @@ class CommandExecOutputStream(
     ]
 
 
-class CommandExecResizeResponse(BaseModel):
+class CommandExecResizeResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
 
 
-class CommandExecResponse(BaseModel):
+class CommandExecResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -1210,7 +1225,7 @@ class CommandExecResponse(BaseModel):
     ]
 
 
-class CommandExecTerminalSize(BaseModel):
+class CommandExecTerminalSize(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -1218,7 +1233,7 @@ class CommandExecTerminalSize(BaseModel):
     rows: Annotated[int, Field(description="Terminal height in character cells.", ge=0)]
 
 
-class CommandExecTerminateParams(BaseModel):
+class CommandExecTerminateParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -1231,13 +1246,13 @@ class CommandExecTerminateParams(BaseModel):
     ]
 
 
-class CommandExecTerminateResponse(BaseModel):
+class CommandExecTerminateResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
 
 
-class CommandExecWriteParams(BaseModel):
+class CommandExecWriteParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -1264,13 +1279,13 @@ class CommandExecWriteParams(BaseModel):
     ]
 
 
-class CommandExecWriteResponse(BaseModel):
+class CommandExecWriteResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
 
 
-class CommandExecutionOutputDeltaNotification(BaseModel):
+class CommandExecutionOutputDeltaNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -1294,28 +1309,28 @@ class CommandExecutionStatus(StrEnum):
     declined = "declined"
 
 
-class CommandMigration(BaseModel):
+class CommandMigration(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     name: str
 
 
-class ComputerUseMacosConfig(BaseModel):
+class ComputerUseMacosConfig(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     bundle_ids: dict[str, Any] | None = None
 
 
-class ComputerUseMacosRequirements(BaseModel):
+class ComputerUseMacosRequirements(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     bundle_ids: Annotated[dict[str, Any] | None, Field(alias="bundleIds")] = None
 
 
-class ComputerUseWindowsExeConfig(BaseModel):
+class ComputerUseWindowsExeConfig(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -1325,7 +1340,7 @@ class ComputerUseWindowsExeConfig(BaseModel):
     publisher_name: str
 
 
-class ComputerUseWindowsExeRequirement(BaseModel):
+class ComputerUseWindowsExeRequirement(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -1335,7 +1350,7 @@ class ComputerUseWindowsExeRequirement(BaseModel):
     publisher_name: Annotated[str, Field(alias="publisherName")]
 
 
-class ComputerUseWindowsRequirements(BaseModel):
+class ComputerUseWindowsRequirements(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -1343,11 +1358,11 @@ class ComputerUseWindowsRequirements(BaseModel):
     exes: list[ComputerUseWindowsExeRequirement] | None = None
 
 
-class Type10(StrEnum):
+class PackagedDefaultsConfigLayerSourceType(StrEnum):
     packaged_defaults = "packagedDefaults"
 
 
-class ConfigLayerSource1(BaseModel):
+class PackagedDefaultsConfigLayerSource(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -1355,27 +1370,30 @@ class ConfigLayerSource1(BaseModel):
         AbsolutePathBuf,
         Field(description="Path to the packaged default configuration file."),
     ]
-    type: Annotated[Type10, Field(title="PackagedDefaultsConfigLayerSourceType")]
+    type: Annotated[
+        PackagedDefaultsConfigLayerSourceType,
+        Field(title="PackagedDefaultsConfigLayerSourceType"),
+    ]
 
 
-class Type11(StrEnum):
+class MdmConfigLayerSourceType(StrEnum):
     mdm = "mdm"
 
 
-class ConfigLayerSource2(BaseModel):
+class MdmConfigLayerSource(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     domain: str
     key: str
-    type: Annotated[Type11, Field(title="MdmConfigLayerSourceType")]
+    type: Annotated[MdmConfigLayerSourceType, Field(title="MdmConfigLayerSourceType")]
 
 
-class Type12(StrEnum):
+class SystemConfigLayerSourceType(StrEnum):
     system = "system"
 
 
-class ConfigLayerSource3(BaseModel):
+class SystemConfigLayerSource(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -1385,14 +1403,16 @@ class ConfigLayerSource3(BaseModel):
             description="This is the path to the system config.toml file, though it is not guaranteed to exist."
         ),
     ]
-    type: Annotated[Type12, Field(title="SystemConfigLayerSourceType")]
+    type: Annotated[
+        SystemConfigLayerSourceType, Field(title="SystemConfigLayerSourceType")
+    ]
 
 
-class Type13(StrEnum):
+class EnterpriseManagedConfigLayerSourceType(StrEnum):
     enterprise_managed = "enterpriseManaged"
 
 
-class ConfigLayerSource4(BaseModel):
+class EnterpriseManagedConfigLayerSource(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -1403,14 +1423,17 @@ class ConfigLayerSource4(BaseModel):
             description="Admin-facing name for the delivered layer. This is surfaced in diagnostics so users know which cloud layer needs administrator attention."
         ),
     ]
-    type: Annotated[Type13, Field(title="EnterpriseManagedConfigLayerSourceType")]
+    type: Annotated[
+        EnterpriseManagedConfigLayerSourceType,
+        Field(title="EnterpriseManagedConfigLayerSourceType"),
+    ]
 
 
-class Type14(StrEnum):
+class UserConfigLayerSourceType(StrEnum):
     user = "user"
 
 
-class ConfigLayerSource5(BaseModel):
+class UserConfigLayerSource(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -1426,76 +1449,83 @@ class ConfigLayerSource5(BaseModel):
             description="Name of the selected profile-v2 config layered on top of the base user config, when this layer represents one."
         ),
     ] = None
-    type: Annotated[Type14, Field(title="UserConfigLayerSourceType")]
+    type: Annotated[UserConfigLayerSourceType, Field(title="UserConfigLayerSourceType")]
 
 
-class Type15(StrEnum):
+class ProjectConfigLayerSourceType(StrEnum):
     project = "project"
 
 
-class ConfigLayerSource6(BaseModel):
+class ProjectConfigLayerSource(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     dot_codex_folder: Annotated[AbsolutePathBuf, Field(alias="dotCodexFolder")]
-    type: Annotated[Type15, Field(title="ProjectConfigLayerSourceType")]
+    type: Annotated[
+        ProjectConfigLayerSourceType, Field(title="ProjectConfigLayerSourceType")
+    ]
 
 
-class Type16(StrEnum):
+class SessionFlagsConfigLayerSourceType(StrEnum):
     session_flags = "sessionFlags"
 
 
-class ConfigLayerSource7(BaseModel):
+class SessionFlagsConfigLayerSource(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: Annotated[Type16, Field(title="SessionFlagsConfigLayerSourceType")]
+    type: Annotated[
+        SessionFlagsConfigLayerSourceType,
+        Field(title="SessionFlagsConfigLayerSourceType"),
+    ]
 
 
-class Type17(StrEnum):
+class LegacyManagedConfigTomlFromFileConfigLayerSourceType(StrEnum):
     legacy_managed_config_toml_from_file = "legacyManagedConfigTomlFromFile"
 
 
-class ConfigLayerSource8(BaseModel):
+class LegacyManagedConfigTomlFromFileConfigLayerSource(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     file: AbsolutePathBuf
     type: Annotated[
-        Type17, Field(title="LegacyManagedConfigTomlFromFileConfigLayerSourceType")
+        LegacyManagedConfigTomlFromFileConfigLayerSourceType,
+        Field(title="LegacyManagedConfigTomlFromFileConfigLayerSourceType"),
     ]
 
 
-class Type18(StrEnum):
+class LegacyManagedConfigTomlFromMdmConfigLayerSourceType(StrEnum):
     legacy_managed_config_toml_from_mdm = "legacyManagedConfigTomlFromMdm"
 
 
-class ConfigLayerSource9(BaseModel):
+class LegacyManagedConfigTomlFromMdmConfigLayerSource(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     type: Annotated[
-        Type18, Field(title="LegacyManagedConfigTomlFromMdmConfigLayerSourceType")
+        LegacyManagedConfigTomlFromMdmConfigLayerSourceType,
+        Field(title="LegacyManagedConfigTomlFromMdmConfigLayerSourceType"),
     ]
 
 
 class ConfigLayerSource(
-    RootModel[
-        ConfigLayerSource1
-        | ConfigLayerSource2
-        | ConfigLayerSource3
-        | ConfigLayerSource4
-        | ConfigLayerSource5
-        | ConfigLayerSource6
-        | ConfigLayerSource7
-        | ConfigLayerSource8
-        | ConfigLayerSource9
+    ProtocolRootModel[
+        PackagedDefaultsConfigLayerSource
+        | MdmConfigLayerSource
+        | SystemConfigLayerSource
+        | EnterpriseManagedConfigLayerSource
+        | UserConfigLayerSource
+        | ProjectConfigLayerSource
+        | SessionFlagsConfigLayerSource
+        | LegacyManagedConfigTomlFromFileConfigLayerSource
+        | LegacyManagedConfigTomlFromMdmConfigLayerSource
     ]
 ):
-    root: ConfigLayerSource1 | ConfigLayerSource2 | ConfigLayerSource3 | ConfigLayerSource4 | ConfigLayerSource5 | ConfigLayerSource6 | ConfigLayerSource7 | ConfigLayerSource8 | ConfigLayerSource9
+    root: PackagedDefaultsConfigLayerSource | MdmConfigLayerSource | SystemConfigLayerSource | EnterpriseManagedConfigLayerSource | UserConfigLayerSource | ProjectConfigLayerSource | SessionFlagsConfigLayerSource | LegacyManagedConfigTomlFromFileConfigLayerSource | LegacyManagedConfigTomlFromMdmConfigLayerSource
 
 
-class ConfigReadParams(BaseModel):
+class ConfigReadParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -1508,11 +1538,11 @@ class ConfigReadParams(BaseModel):
     include_layers: Annotated[bool | None, Field(alias="includeLayers")] = None
 
 
-class Type19(StrEnum):
+class CommandConfiguredHookHandlerType(StrEnum):
     command = "command"
 
 
-class ConfiguredHookHandler1(BaseModel):
+class CommandConfiguredHookHandler(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -1529,14 +1559,17 @@ class ConfiguredHookHandler1(BaseModel):
     command_windows: Annotated[str | None, Field(alias="commandWindows")] = None
     status_message: Annotated[str | None, Field(alias="statusMessage")] = None
     timeout_sec: Annotated[int | None, Field(alias="timeoutSec", ge=0)] = None
-    type: Annotated[Type19, Field(title="CommandConfiguredHookHandlerType")]
+    type: Annotated[
+        CommandConfiguredHookHandlerType,
+        Field(title="CommandConfiguredHookHandlerType"),
+    ]
 
 
-class Type20(StrEnum):
+class McpToolConfiguredHookHandlerType(StrEnum):
     mcp_tool = "mcp_tool"
 
 
-class ConfiguredHookHandler2(BaseModel):
+class McpToolConfiguredHookHandler(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -1545,43 +1578,50 @@ class ConfiguredHookHandler2(BaseModel):
     status_message: Annotated[str | None, Field(alias="statusMessage")] = None
     timeout_sec: Annotated[int | None, Field(alias="timeoutSec", ge=0)] = None
     tool: str
-    type: Annotated[Type20, Field(title="McpToolConfiguredHookHandlerType")]
+    type: Annotated[
+        McpToolConfiguredHookHandlerType,
+        Field(title="McpToolConfiguredHookHandlerType"),
+    ]
 
 
-class Type21(StrEnum):
+class PromptConfiguredHookHandlerType(StrEnum):
     prompt = "prompt"
 
 
-class ConfiguredHookHandler3(BaseModel):
+class PromptConfiguredHookHandler(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: Annotated[Type21, Field(title="PromptConfiguredHookHandlerType")]
+    type: Annotated[
+        PromptConfiguredHookHandlerType, Field(title="PromptConfiguredHookHandlerType")
+    ]
 
 
-class Type22(StrEnum):
+class AgentConfiguredHookHandlerType(StrEnum):
     agent = "agent"
 
 
-class ConfiguredHookHandler4(BaseModel):
+class AgentConfiguredHookHandler(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: Annotated[Type22, Field(title="AgentConfiguredHookHandlerType")]
+    type: Annotated[
+        AgentConfiguredHookHandlerType, Field(title="AgentConfiguredHookHandlerType")
+    ]
 
 
 class ConfiguredHookHandler(
-    RootModel[
-        ConfiguredHookHandler1
-        | ConfiguredHookHandler2
-        | ConfiguredHookHandler3
-        | ConfiguredHookHandler4
+    ProtocolRootModel[
+        CommandConfiguredHookHandler
+        | McpToolConfiguredHookHandler
+        | PromptConfiguredHookHandler
+        | AgentConfiguredHookHandler
     ]
 ):
-    root: ConfiguredHookHandler1 | ConfiguredHookHandler2 | ConfiguredHookHandler3 | ConfiguredHookHandler4
+    root: CommandConfiguredHookHandler | McpToolConfiguredHookHandler | PromptConfiguredHookHandler | AgentConfiguredHookHandler
 
 
-class ConfiguredHookMatcherGroup(BaseModel):
+class ConfiguredHookMatcherGroup(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -1589,7 +1629,7 @@ class ConfiguredHookMatcherGroup(BaseModel):
     matcher: str | None = None
 
 
-class ConnectorMetadata(BaseModel):
+class ConnectorMetadata(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -1627,7 +1667,7 @@ class ConsumeAccountRateLimitResetCreditOutcome4(StrEnum):
 
 
 class ConsumeAccountRateLimitResetCreditOutcome(
-    RootModel[
+    ProtocolRootModel[
         ConsumeAccountRateLimitResetCreditOutcome1
         | ConsumeAccountRateLimitResetCreditOutcome2
         | ConsumeAccountRateLimitResetCreditOutcome3
@@ -1637,7 +1677,7 @@ class ConsumeAccountRateLimitResetCreditOutcome(
     root: ConsumeAccountRateLimitResetCreditOutcome1 | ConsumeAccountRateLimitResetCreditOutcome2 | ConsumeAccountRateLimitResetCreditOutcome3 | ConsumeAccountRateLimitResetCreditOutcome4
 
 
-class ConsumeAccountRateLimitResetCreditParams(BaseModel):
+class ConsumeAccountRateLimitResetCreditParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -1657,56 +1697,56 @@ class ConsumeAccountRateLimitResetCreditParams(BaseModel):
     ]
 
 
-class ConsumeAccountRateLimitResetCreditResponse(BaseModel):
+class ConsumeAccountRateLimitResetCreditResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     outcome: ConsumeAccountRateLimitResetCreditOutcome
 
 
-class Type23(StrEnum):
+class InputTextContentItemType(StrEnum):
     input_text = "input_text"
 
 
-class ContentItem1(BaseModel):
+class InputTextContentItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     text: str
-    type: Annotated[Type23, Field(title="InputTextContentItemType")]
+    type: Annotated[InputTextContentItemType, Field(title="InputTextContentItemType")]
 
 
-class Type24(StrEnum):
+class InputImageContentItemType(StrEnum):
     input_image = "input_image"
 
 
-class Type26(StrEnum):
+class InputAudioContentItemType(StrEnum):
     input_audio = "input_audio"
 
 
-class ContentItem4(BaseModel):
+class InputAudioContentItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     audio_url: str
-    type: Annotated[Type26, Field(title="InputAudioContentItemType")]
+    type: Annotated[InputAudioContentItemType, Field(title="InputAudioContentItemType")]
 
 
-class Type27(StrEnum):
+class OutputTextContentItemType(StrEnum):
     output_text = "output_text"
 
 
-class ContentItem5(BaseModel):
+class OutputTextContentItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     annotations: list[Any] | None = None
     logprobs: list[Any] | None = None
     text: str
-    type: Annotated[Type27, Field(title="OutputTextContentItemType")]
+    type: Annotated[OutputTextContentItemType, Field(title="OutputTextContentItemType")]
 
 
-class ContextCompactedNotification(BaseModel):
+class ContextCompactedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -1720,7 +1760,7 @@ class ConversationTextRole(StrEnum):
     assistant = "assistant"
 
 
-class CreditsSnapshot(BaseModel):
+class CreditsSnapshot(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -1735,7 +1775,7 @@ class CyberAccessProgram(StrEnum):
     daybreak_red = "daybreakRed"
 
 
-class DeprecationNoticeNotification(BaseModel):
+class DeprecationNoticeNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -1752,56 +1792,59 @@ class DesktopOnboardingEntrypoint(StrEnum):
     life_sciences = "life_sciences"
 
 
-class Type28(StrEnum):
+class InputTextDynamicToolCallOutputContentItemType(StrEnum):
     input_text = "inputText"
 
 
-class DynamicToolCallOutputContentItem1(BaseModel):
+class InputTextDynamicToolCallOutputContentItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     text: str
     type: Annotated[
-        Type28, Field(title="InputTextDynamicToolCallOutputContentItemType")
+        InputTextDynamicToolCallOutputContentItemType,
+        Field(title="InputTextDynamicToolCallOutputContentItemType"),
     ]
 
 
-class Type29(StrEnum):
+class InputImageDynamicToolCallOutputContentItemType(StrEnum):
     input_image = "inputImage"
 
 
-class DynamicToolCallOutputContentItem2(BaseModel):
+class InputImageDynamicToolCallOutputContentItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     image_url: Annotated[str, Field(alias="imageUrl")]
     type: Annotated[
-        Type29, Field(title="InputImageDynamicToolCallOutputContentItemType")
+        InputImageDynamicToolCallOutputContentItemType,
+        Field(title="InputImageDynamicToolCallOutputContentItemType"),
     ]
 
 
-class Type30(StrEnum):
+class InputAudioDynamicToolCallOutputContentItemType(StrEnum):
     input_audio = "inputAudio"
 
 
-class DynamicToolCallOutputContentItem3(BaseModel):
+class InputAudioDynamicToolCallOutputContentItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     audio_url: Annotated[str, Field(alias="audioUrl")]
     type: Annotated[
-        Type30, Field(title="InputAudioDynamicToolCallOutputContentItemType")
+        InputAudioDynamicToolCallOutputContentItemType,
+        Field(title="InputAudioDynamicToolCallOutputContentItemType"),
     ]
 
 
 class DynamicToolCallOutputContentItem(
-    RootModel[
-        DynamicToolCallOutputContentItem1
-        | DynamicToolCallOutputContentItem2
-        | DynamicToolCallOutputContentItem3
+    ProtocolRootModel[
+        InputTextDynamicToolCallOutputContentItem
+        | InputImageDynamicToolCallOutputContentItem
+        | InputAudioDynamicToolCallOutputContentItem
     ]
 ):
-    root: DynamicToolCallOutputContentItem1 | DynamicToolCallOutputContentItem2 | DynamicToolCallOutputContentItem3
+    root: InputTextDynamicToolCallOutputContentItem | InputImageDynamicToolCallOutputContentItem | InputAudioDynamicToolCallOutputContentItem
 
 
 class DynamicToolCallStatus(StrEnum):
@@ -1810,11 +1853,11 @@ class DynamicToolCallStatus(StrEnum):
     failed = "failed"
 
 
-class Type31(StrEnum):
+class FunctionDynamicToolNamespaceToolType(StrEnum):
     function = "function"
 
 
-class DynamicToolNamespaceTool1(BaseModel):
+class FunctionDynamicToolNamespaceTool(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -1822,14 +1865,21 @@ class DynamicToolNamespaceTool1(BaseModel):
     description: str
     input_schema: Annotated[Any, Field(alias="inputSchema")]
     name: str
-    type: Annotated[Type31, Field(title="FunctionDynamicToolNamespaceToolType")]
+    type: Annotated[
+        FunctionDynamicToolNamespaceToolType,
+        Field(title="FunctionDynamicToolNamespaceToolType"),
+    ]
 
 
-class DynamicToolNamespaceTool(RootModel[DynamicToolNamespaceTool1]):
-    root: DynamicToolNamespaceTool1
+class DynamicToolNamespaceTool(ProtocolRootModel[FunctionDynamicToolNamespaceTool]):
+    root: FunctionDynamicToolNamespaceTool
 
 
-class DynamicToolSpec1(BaseModel):
+class FunctionDynamicToolSpecType(StrEnum):
+    function = "function"
+
+
+class FunctionDynamicToolSpec(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -1837,28 +1887,32 @@ class DynamicToolSpec1(BaseModel):
     description: str
     input_schema: Annotated[Any, Field(alias="inputSchema")]
     name: str
-    type: Annotated[Type31, Field(title="FunctionDynamicToolSpecType")]
+    type: Annotated[
+        FunctionDynamicToolSpecType, Field(title="FunctionDynamicToolSpecType")
+    ]
 
 
-class Type33(StrEnum):
+class NamespaceDynamicToolSpecType(StrEnum):
     namespace = "namespace"
 
 
-class DynamicToolSpec2(BaseModel):
+class NamespaceDynamicToolSpec(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     description: str
     name: str
     tools: list[DynamicToolNamespaceTool]
-    type: Annotated[Type33, Field(title="NamespaceDynamicToolSpecType")]
+    type: Annotated[
+        NamespaceDynamicToolSpecType, Field(title="NamespaceDynamicToolSpecType")
+    ]
 
 
-class DynamicToolSpec(RootModel[DynamicToolSpec1 | DynamicToolSpec2]):
-    root: DynamicToolSpec1 | DynamicToolSpec2
+class DynamicToolSpec(ProtocolRootModel[FunctionDynamicToolSpec | NamespaceDynamicToolSpec]):
+    root: FunctionDynamicToolSpec | NamespaceDynamicToolSpec
 
 
-class EnvironmentConnectionNotification(BaseModel):
+class EnvironmentConnectionNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -1866,7 +1920,7 @@ class EnvironmentConnectionNotification(BaseModel):
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class EnvironmentSkillsParams(BaseModel):
+class EnvironmentSkillsParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -1878,7 +1932,7 @@ class EnvironmentSkillsParams(BaseModel):
     ] = None
 
 
-class ExperimentalFeatureEnablementSetParams(BaseModel):
+class ExperimentalFeatureEnablementSetParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -1890,7 +1944,7 @@ class ExperimentalFeatureEnablementSetParams(BaseModel):
     ]
 
 
-class ExperimentalFeatureEnablementSetResponse(BaseModel):
+class ExperimentalFeatureEnablementSetResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -1900,7 +1954,7 @@ class ExperimentalFeatureEnablementSetResponse(BaseModel):
     ]
 
 
-class ExperimentalFeatureListParams(BaseModel):
+class ExperimentalFeatureListParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -1945,7 +1999,7 @@ class ExperimentalFeatureStage5(StrEnum):
 
 
 class ExperimentalFeatureStage(
-    RootModel[
+    ProtocolRootModel[
         ExperimentalFeatureStage1
         | ExperimentalFeatureStage2
         | ExperimentalFeatureStage3
@@ -1956,7 +2010,7 @@ class ExperimentalFeatureStage(
     root: ExperimentalFeatureStage1 | ExperimentalFeatureStage2 | ExperimentalFeatureStage3 | ExperimentalFeatureStage4 | ExperimentalFeatureStage5
 
 
-class ExternalAgentConfigDetectParams(BaseModel):
+class ExternalAgentConfigDetectParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2004,14 +2058,14 @@ class ExternalAgentConfigDetectParams(BaseModel):
     ] = None
 
 
-class ExternalAgentConfigImportHistoryRecordResponse(BaseModel):
+class ExternalAgentConfigImportHistoryRecordResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     import_id: Annotated[str, Field(alias="importId")]
 
 
-class ExternalAgentConfigImportResponse(BaseModel):
+class ExternalAgentConfigImportResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2040,14 +2094,14 @@ class ExternalAgentImportedConnectorSource(StrEnum):
     remote_mcp_servers_config = "remoteMcpServersConfig"
 
 
-class FeedbackRequirements(BaseModel):
+class FeedbackRequirements(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     enabled: bool | None = None
 
 
-class FeedbackUploadParams(BaseModel):
+class FeedbackUploadParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2059,7 +2113,7 @@ class FeedbackUploadParams(BaseModel):
     thread_id: Annotated[str | None, Field(alias="threadId")] = None
 
 
-class FeedbackUploadResponse(BaseModel):
+class FeedbackUploadResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2073,7 +2127,7 @@ class FeedbackUploadResponse(BaseModel):
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class FileChangeOutputDeltaNotification(BaseModel):
+class FileChangeOutputDeltaNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2089,23 +2143,25 @@ class FileSystemAccessMode(StrEnum):
     deny = "deny"
 
 
-class Type34(StrEnum):
+class PathFileSystemPathType(StrEnum):
     path = "path"
 
 
-class Type35(StrEnum):
+class GlobPatternFileSystemPathType(StrEnum):
     glob_pattern = "glob_pattern"
 
 
-class FileSystemPath2(BaseModel):
+class GlobPatternFileSystemPath(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     pattern: str
-    type: Annotated[Type35, Field(title="GlobPatternFileSystemPathType")]
+    type: Annotated[
+        GlobPatternFileSystemPathType, Field(title="GlobPatternFileSystemPathType")
+    ]
 
 
-class Type36(StrEnum):
+class SpecialFileSystemPathType(StrEnum):
     special = "special"
 
 
@@ -2113,7 +2169,7 @@ class Kind(StrEnum):
     root = "root"
 
 
-class FileSystemSpecialPath1(BaseModel):
+class RootFileSystemSpecialPath(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2124,7 +2180,7 @@ class Kind1(StrEnum):
     minimal = "minimal"
 
 
-class FileSystemSpecialPath2(BaseModel):
+class MinimalFileSystemSpecialPath(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2139,7 +2195,7 @@ class Kind3(StrEnum):
     tmpdir = "tmpdir"
 
 
-class FileSystemSpecialPath4(BaseModel):
+class TmpdirFileSystemSpecialPath(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2150,7 +2206,7 @@ class Kind4(StrEnum):
     slash_tmp = "slash_tmp"
 
 
-class FileSystemSpecialPath5(BaseModel):
+class SlashTmpFileSystemSpecialPath(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2161,7 +2217,7 @@ class Kind5(StrEnum):
     unknown = "unknown"
 
 
-class ForcedChatgptWorkspaceIds(RootModel[str | list[str]]):
+class ForcedChatgptWorkspaceIds(ProtocolRootModel[str | list[str]]):
     root: Annotated[
         str | list[str],
         Field(
@@ -2175,7 +2231,7 @@ class ForcedLoginMethod(StrEnum):
     api = "api"
 
 
-class FsChangedNotification(BaseModel):
+class FsChangedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2195,7 +2251,7 @@ class FsChangedNotification(BaseModel):
     ]
 
 
-class FsCopyParams(BaseModel):
+class FsCopyParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2212,13 +2268,13 @@ class FsCopyParams(BaseModel):
     ]
 
 
-class FsCopyResponse(BaseModel):
+class FsCopyResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
 
 
-class FsCreateDirectoryParams(BaseModel):
+class FsCreateDirectoryParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2233,20 +2289,20 @@ class FsCreateDirectoryParams(BaseModel):
     ] = None
 
 
-class FsCreateDirectoryResponse(BaseModel):
+class FsCreateDirectoryResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
 
 
-class FsGetMetadataParams(BaseModel):
+class FsGetMetadataParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     path: Annotated[AbsolutePathBuf, Field(description="Absolute path to inspect.")]
 
 
-class FsGetMetadataResponse(BaseModel):
+class FsGetMetadataResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2284,7 +2340,7 @@ class FsGetMetadataResponse(BaseModel):
     ]
 
 
-class FsReadDirectoryEntry(BaseModel):
+class FsReadDirectoryEntry(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2310,7 +2366,7 @@ class FsReadDirectoryEntry(BaseModel):
     ]
 
 
-class FsReadDirectoryParams(BaseModel):
+class FsReadDirectoryParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2319,7 +2375,7 @@ class FsReadDirectoryParams(BaseModel):
     ]
 
 
-class FsReadDirectoryResponse(BaseModel):
+class FsReadDirectoryResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2329,14 +2385,14 @@ class FsReadDirectoryResponse(BaseModel):
     ]
 
 
-class FsReadFileParams(BaseModel):
+class FsReadFileParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     path: Annotated[AbsolutePathBuf, Field(description="Absolute path to read.")]
 
 
-class FsReadFileResponse(BaseModel):
+class FsReadFileResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2345,7 +2401,7 @@ class FsReadFileResponse(BaseModel):
     ]
 
 
-class FsRemoveParams(BaseModel):
+class FsRemoveParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2364,13 +2420,13 @@ class FsRemoveParams(BaseModel):
     ] = None
 
 
-class FsRemoveResponse(BaseModel):
+class FsRemoveResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
 
 
-class FsUnwatchParams(BaseModel):
+class FsUnwatchParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2383,13 +2439,13 @@ class FsUnwatchParams(BaseModel):
     ]
 
 
-class FsUnwatchResponse(BaseModel):
+class FsUnwatchResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
 
 
-class FsWatchParams(BaseModel):
+class FsWatchParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2405,7 +2461,7 @@ class FsWatchParams(BaseModel):
     ]
 
 
-class FsWatchResponse(BaseModel):
+class FsWatchResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2415,7 +2471,7 @@ class FsWatchResponse(BaseModel):
     ]
 
 
-class FsWriteFileParams(BaseModel):
+class FsWriteFileParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2425,51 +2481,58 @@ class FsWriteFileParams(BaseModel):
     path: Annotated[AbsolutePathBuf, Field(description="Absolute path to write.")]
 
 
-class FsWriteFileResponse(BaseModel):
+class FsWriteFileResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
 
 
-class Type37(StrEnum):
+class InputTextFunctionCallOutputContentItemType(StrEnum):
     input_text = "input_text"
 
 
-class FunctionCallOutputContentItem1(BaseModel):
+class InputTextFunctionCallOutputContentItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     text: str
-    type: Annotated[Type37, Field(title="InputTextFunctionCallOutputContentItemType")]
+    type: Annotated[
+        InputTextFunctionCallOutputContentItemType,
+        Field(title="InputTextFunctionCallOutputContentItemType"),
+    ]
 
 
-class Type38(StrEnum):
+class InputImageFunctionCallOutputContentItemType(StrEnum):
     input_image = "input_image"
 
 
-class Type40(StrEnum):
+class InputAudioFunctionCallOutputContentItemType(StrEnum):
     input_audio = "input_audio"
 
 
-class FunctionCallOutputContentItem4(BaseModel):
+class InputAudioFunctionCallOutputContentItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     audio_url: str
-    type: Annotated[Type40, Field(title="InputAudioFunctionCallOutputContentItemType")]
+    type: Annotated[
+        InputAudioFunctionCallOutputContentItemType,
+        Field(title="InputAudioFunctionCallOutputContentItemType"),
+    ]
 
 
-class Type41(StrEnum):
+class EncryptedContentFunctionCallOutputContentItemType(StrEnum):
     encrypted_content = "encrypted_content"
 
 
-class FunctionCallOutputContentItem5(BaseModel):
+class EncryptedContentFunctionCallOutputContentItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     encrypted_content: str
     type: Annotated[
-        Type41, Field(title="EncryptedContentFunctionCallOutputContentItemType")
+        EncryptedContentFunctionCallOutputContentItemType,
+        Field(title="EncryptedContentFunctionCallOutputContentItemType"),
     ]
 
 
@@ -2478,7 +2541,7 @@ class FuzzyFileSearchMatchType(StrEnum):
     directory = "directory"
 
 
-class FuzzyFileSearchParams(BaseModel):
+class FuzzyFileSearchParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2487,11 +2550,11 @@ class FuzzyFileSearchParams(BaseModel):
     roots: list[str]
 
 
-class Indice(RootModel[int]):
+class Indice(ProtocolRootModel[int]):
     root: Annotated[int, Field(ge=0)]
 
 
-class FuzzyFileSearchResult(BaseModel):
+class FuzzyFileSearchResult(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2503,14 +2566,14 @@ class FuzzyFileSearchResult(BaseModel):
     score: Annotated[int, Field(ge=0)]
 
 
-class FuzzyFileSearchSessionCompletedNotification(BaseModel):
+class FuzzyFileSearchSessionCompletedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     session_id: Annotated[str, Field(alias="sessionId")]
 
 
-class FuzzyFileSearchSessionUpdatedNotification(BaseModel):
+class FuzzyFileSearchSessionUpdatedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2519,13 +2582,13 @@ class FuzzyFileSearchSessionUpdatedNotification(BaseModel):
     session_id: Annotated[str, Field(alias="sessionId")]
 
 
-class GatewayOAuthCancelResponse(BaseModel):
+class GatewayOAuthCancelResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
 
 
-class GatewayOAuthLoginResponse(BaseModel):
+class GatewayOAuthLoginResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2538,7 +2601,7 @@ class GatewayOAuthStatus(StrEnum):
     failed = "failed"
 
 
-class GetAccountParams(BaseModel):
+class GetAccountParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2551,7 +2614,7 @@ class GetAccountParams(BaseModel):
     ] = None
 
 
-class GetAccountRateLimitsParams(BaseModel):
+class GetAccountRateLimitsParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2571,7 +2634,7 @@ class GetAccountRateLimitsParams(BaseModel):
     ] = None
 
 
-class GetAccountTokenUsageParams(BaseModel):
+class GetAccountTokenUsageParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2584,7 +2647,7 @@ class GetAccountTokenUsageParams(BaseModel):
     ] = None
 
 
-class GitInfo(BaseModel):
+class GitInfo(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2593,31 +2656,31 @@ class GitInfo(BaseModel):
     sha: str | None = None
 
 
-class Type42(StrEnum):
+class CommandGuardianApprovalReviewActionType(StrEnum):
     command = "command"
 
 
-class Type43(StrEnum):
+class ExecveGuardianApprovalReviewActionType(StrEnum):
     execve = "execve"
 
 
-class Type44(StrEnum):
+class WriteStdinGuardianApprovalReviewActionType(StrEnum):
     write_stdin = "writeStdin"
 
 
-class Type45(StrEnum):
+class ApplyPatchGuardianApprovalReviewActionType(StrEnum):
     apply_patch = "applyPatch"
 
 
-class Type46(StrEnum):
+class NetworkAccessGuardianApprovalReviewActionType(StrEnum):
     network_access = "networkAccess"
 
 
-class Type47(StrEnum):
+class McpToolCallGuardianApprovalReviewActionType(StrEnum):
     mcp_tool_call = "mcpToolCall"
 
 
-class GuardianApprovalReviewAction6(BaseModel):
+class McpToolCallGuardianApprovalReviewAction(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2626,10 +2689,13 @@ class GuardianApprovalReviewAction6(BaseModel):
     server: str
     tool_name: Annotated[str, Field(alias="toolName")]
     tool_title: Annotated[str | None, Field(alias="toolTitle")] = None
-    type: Annotated[Type47, Field(title="McpToolCallGuardianApprovalReviewActionType")]
+    type: Annotated[
+        McpToolCallGuardianApprovalReviewActionType,
+        Field(title="McpToolCallGuardianApprovalReviewActionType"),
+    ]
 
 
-class Type48(StrEnum):
+class RequestPermissionsGuardianApprovalReviewActionType(StrEnum):
     request_permissions = "requestPermissions"
 
 
@@ -2660,7 +2726,7 @@ class GuardianUserAuthorization(StrEnum):
     high = "high"
 
 
-class GuardianWarningNotification(BaseModel):
+class GuardianWarningNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2673,7 +2739,7 @@ class GuardianWarningNotification(BaseModel):
     ]
 
 
-class HookErrorInfo(BaseModel):
+class HookErrorInfo(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2724,7 +2790,7 @@ class HandlerType3(StrEnum):
     agent = "agent"
 
 
-class HookMigration(BaseModel):
+class HookMigration(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2739,7 +2805,7 @@ class HookOutputEntryKind(StrEnum):
     error = "error"
 
 
-class HookPromptFragment(BaseModel):
+class HookPromptFragment(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2781,7 +2847,7 @@ class HookTrustStatus(StrEnum):
     modified = "modified"
 
 
-class HooksListParams(BaseModel):
+class HooksListParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2800,24 +2866,27 @@ class ImageDetail(StrEnum):
     original = "original"
 
 
-class Type49(StrEnum):
+class UsageLimitExceededImageGenerationFailureType(StrEnum):
     usage_limit_exceeded = "usageLimitExceeded"
 
 
-class ImageGenerationFailure1(BaseModel):
+class UsageLimitExceededImageGenerationFailure(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     limit_id: Annotated[str, Field(alias="limitId")]
     resets_at: Annotated[int | None, Field(alias="resetsAt")] = None
-    type: Annotated[Type49, Field(title="UsageLimitExceededImageGenerationFailureType")]
+    type: Annotated[
+        UsageLimitExceededImageGenerationFailureType,
+        Field(title="UsageLimitExceededImageGenerationFailureType"),
+    ]
 
 
-class ImageGenerationFailure(RootModel[ImageGenerationFailure1]):
-    root: ImageGenerationFailure1
+class ImageGenerationFailure(ProtocolRootModel[UsageLimitExceededImageGenerationFailure]):
+    root: UsageLimitExceededImageGenerationFailure
 
 
-class InAppBrowserRequirements(BaseModel):
+class InAppBrowserRequirements(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2826,7 +2895,7 @@ class InAppBrowserRequirements(BaseModel):
     ] = None
 
 
-class InitializeCapabilities(BaseModel):
+class InitializeCapabilities(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2871,7 +2940,7 @@ class InitializeCapabilities(BaseModel):
     ] = False
 
 
-class InitializeParams(BaseModel):
+class InitializeParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2891,14 +2960,14 @@ class InputModality3(StrEnum):
     audio = "audio"
 
 
-class InputModality(RootModel[InputModality1 | InputModality2 | InputModality3]):
+class InputModality(ProtocolRootModel[InputModality1 | InputModality2 | InputModality3]):
     root: Annotated[
         InputModality1 | InputModality2 | InputModality3,
         Field(description="Canonical user-input modality tags advertised by a model."),
     ]
 
 
-class InstalledApp(BaseModel):
+class InstalledApp(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -2924,35 +2993,35 @@ class InstalledApp(BaseModel):
     ] = None
 
 
-class InternalChatMessageMetadataPassthrough(BaseModel):
+class InternalChatMessageMetadataPassthrough(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     turn_id: str | None = None
 
 
-class LegacyAppPathString(RootModel[str]):
+class LegacyAppPathString(ProtocolRootModel[str]):
     root: str
 
 
-class Type50(StrEnum):
+class ExecLocalShellActionType(StrEnum):
     exec = "exec"
 
 
-class LocalShellAction1(BaseModel):
+class ExecLocalShellAction(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     command: list[str]
     env: dict[str, Any] | None = None
     timeout_ms: Annotated[int | None, Field(ge=0)] = None
-    type: Annotated[Type50, Field(title="ExecLocalShellActionType")]
+    type: Annotated[ExecLocalShellActionType, Field(title="ExecLocalShellActionType")]
     user: str | None = None
     working_directory: str | None = None
 
 
-class LocalShellAction(RootModel[LocalShellAction1]):
-    root: LocalShellAction1
+class LocalShellAction(ProtocolRootModel[ExecLocalShellAction]):
+    root: ExecLocalShellAction
 
 
 class LocalShellStatus(StrEnum):
@@ -2961,38 +3030,43 @@ class LocalShellStatus(StrEnum):
     incomplete = "incomplete"
 
 
-class Type51(StrEnum):
+class ApiKeyv2LoginAccountParamsType(StrEnum):
     api_key = "apiKey"
 
 
-class LoginAccountParams1(BaseModel):
+class ApiKeyv2LoginAccountParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     api_key: Annotated[str, Field(alias="apiKey")]
-    type: Annotated[Type51, Field(title="ApiKeyv2::LoginAccountParamsType")]
+    type: Annotated[
+        ApiKeyv2LoginAccountParamsType, Field(title="ApiKeyv2::LoginAccountParamsType")
+    ]
 
 
-class Type52(StrEnum):
+class Chatgptv2LoginAccountParamsType(StrEnum):
     chatgpt = "chatgpt"
 
 
-class Type53(StrEnum):
+class ChatgptDeviceCodev2LoginAccountParamsType(StrEnum):
     chatgpt_device_code = "chatgptDeviceCode"
 
 
-class LoginAccountParams3(BaseModel):
+class ChatgptDeviceCodev2LoginAccountParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: Annotated[Type53, Field(title="ChatgptDeviceCodev2::LoginAccountParamsType")]
+    type: Annotated[
+        ChatgptDeviceCodev2LoginAccountParamsType,
+        Field(title="ChatgptDeviceCodev2::LoginAccountParamsType"),
+    ]
 
 
-class Type54(StrEnum):
+class ChatgptAuthTokensv2LoginAccountParamsType(StrEnum):
     chatgpt_auth_tokens = "chatgptAuthTokens"
 
 
-class LoginAccountParams4(BaseModel):
+class ChatgptAuthTokensv2LoginAccountParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3017,27 +3091,33 @@ class LoginAccountParams4(BaseModel):
             description="Optional plan type supplied by the client.\n\nWhen `null`, Codex attempts to derive the plan type from access-token claims. If unavailable, the plan defaults to `unknown`.",
         ),
     ] = None
-    type: Annotated[Type54, Field(title="ChatgptAuthTokensv2::LoginAccountParamsType")]
+    type: Annotated[
+        ChatgptAuthTokensv2LoginAccountParamsType,
+        Field(title="ChatgptAuthTokensv2::LoginAccountParamsType"),
+    ]
 
 
-class Type55(StrEnum):
+class AmazonBedrockv2LoginAccountParamsType(StrEnum):
     amazon_bedrock = "amazonBedrock"
 
 
-class LoginAccountParams5(BaseModel):
+class AmazonBedrockv2LoginAccountParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     api_key: Annotated[str, Field(alias="apiKey")]
     region: str
-    type: Annotated[Type55, Field(title="AmazonBedrockv2::LoginAccountParamsType")]
+    type: Annotated[
+        AmazonBedrockv2LoginAccountParamsType,
+        Field(title="AmazonBedrockv2::LoginAccountParamsType"),
+    ]
 
 
-class Type56(StrEnum):
+class AmazonBedrockAccessKeysv2LoginAccountParamsType(StrEnum):
     amazon_bedrock_access_keys = "amazonBedrockAccessKeys"
 
 
-class LoginAccountParams6(BaseModel):
+class AmazonBedrockAccessKeysv2LoginAccountParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3046,26 +3126,30 @@ class LoginAccountParams6(BaseModel):
     secret_access_key: Annotated[str, Field(alias="secretAccessKey")]
     session_token: Annotated[str | None, Field(alias="sessionToken")] = None
     type: Annotated[
-        Type56, Field(title="AmazonBedrockAccessKeysv2::LoginAccountParamsType")
+        AmazonBedrockAccessKeysv2LoginAccountParamsType,
+        Field(title="AmazonBedrockAccessKeysv2::LoginAccountParamsType"),
     ]
 
 
-class Type57(StrEnum):
+class ApiKeyv2LoginAccountResponseType(StrEnum):
     api_key = "apiKey"
 
 
-class LoginAccountResponse1(BaseModel):
+class ApiKeyv2LoginAccountResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: Annotated[Type57, Field(title="ApiKeyv2::LoginAccountResponseType")]
+    type: Annotated[
+        ApiKeyv2LoginAccountResponseType,
+        Field(title="ApiKeyv2::LoginAccountResponseType"),
+    ]
 
 
-class Type58(StrEnum):
+class Chatgptv2LoginAccountResponseType(StrEnum):
     chatgpt = "chatgpt"
 
 
-class LoginAccountResponse2(BaseModel):
+class Chatgptv2LoginAccountResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3077,20 +3161,24 @@ class LoginAccountResponse2(BaseModel):
         ),
     ]
     login_id: Annotated[str, Field(alias="loginId")]
-    type: Annotated[Type58, Field(title="Chatgptv2::LoginAccountResponseType")]
+    type: Annotated[
+        Chatgptv2LoginAccountResponseType,
+        Field(title="Chatgptv2::LoginAccountResponseType"),
+    ]
 
 
-class Type59(StrEnum):
+class ChatgptDeviceCodev2LoginAccountResponseType(StrEnum):
     chatgpt_device_code = "chatgptDeviceCode"
 
 
-class LoginAccountResponse3(BaseModel):
+class ChatgptDeviceCodev2LoginAccountResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     login_id: Annotated[str, Field(alias="loginId")]
     type: Annotated[
-        Type59, Field(title="ChatgptDeviceCodev2::LoginAccountResponseType")
+        ChatgptDeviceCodev2LoginAccountResponseType,
+        Field(title="ChatgptDeviceCodev2::LoginAccountResponseType"),
     ]
     user_code: Annotated[
         str,
@@ -3108,41 +3196,45 @@ class LoginAccountResponse3(BaseModel):
     ]
 
 
-class Type60(StrEnum):
+class ChatgptAuthTokensv2LoginAccountResponseType(StrEnum):
     chatgpt_auth_tokens = "chatgptAuthTokens"
 
 
-class LoginAccountResponse4(BaseModel):
+class ChatgptAuthTokensv2LoginAccountResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     type: Annotated[
-        Type60, Field(title="ChatgptAuthTokensv2::LoginAccountResponseType")
+        ChatgptAuthTokensv2LoginAccountResponseType,
+        Field(title="ChatgptAuthTokensv2::LoginAccountResponseType"),
     ]
 
 
-class Type61(StrEnum):
+class AmazonBedrockv2LoginAccountResponseType(StrEnum):
     amazon_bedrock = "amazonBedrock"
 
 
-class LoginAccountResponse5(BaseModel):
+class AmazonBedrockv2LoginAccountResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: Annotated[Type61, Field(title="AmazonBedrockv2::LoginAccountResponseType")]
+    type: Annotated[
+        AmazonBedrockv2LoginAccountResponseType,
+        Field(title="AmazonBedrockv2::LoginAccountResponseType"),
+    ]
 
 
 class LoginAccountResponse(
-    RootModel[
-        LoginAccountResponse1
-        | LoginAccountResponse2
-        | LoginAccountResponse3
-        | LoginAccountResponse4
-        | LoginAccountResponse5
+    ProtocolRootModel[
+        ApiKeyv2LoginAccountResponse
+        | Chatgptv2LoginAccountResponse
+        | ChatgptDeviceCodev2LoginAccountResponse
+        | ChatgptAuthTokensv2LoginAccountResponse
+        | AmazonBedrockv2LoginAccountResponse
     ]
 ):
     root: Annotated[
-        LoginAccountResponse1 | LoginAccountResponse2 | LoginAccountResponse3 | LoginAccountResponse4 | LoginAccountResponse5,
+        ApiKeyv2LoginAccountResponse | Chatgptv2LoginAccountResponse | ChatgptDeviceCodev2LoginAccountResponse | ChatgptAuthTokensv2LoginAccountResponse | AmazonBedrockv2LoginAccountResponse,
         Field(title="LoginAccountResponse"),
     ]
 
@@ -3152,13 +3244,13 @@ class LoginAppBrand(StrEnum):
     chatgpt = "chatgpt"
 
 
-class LogoutAccountResponse(BaseModel):
+class LogoutAccountResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
 
 
-class ManagedHooksRequirements(BaseModel):
+class ManagedHooksRequirements(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3198,7 +3290,7 @@ class ManagedHooksRequirements(BaseModel):
     windows_managed_dir: Annotated[str | None, Field(alias="windowsManagedDir")] = None
 
 
-class MarketplaceAddParams(BaseModel):
+class MarketplaceAddParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3207,7 +3299,7 @@ class MarketplaceAddParams(BaseModel):
     sparse_paths: Annotated[list[str] | None, Field(alias="sparsePaths")] = None
 
 
-class MarketplaceAddResponse(BaseModel):
+class MarketplaceAddResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3216,14 +3308,14 @@ class MarketplaceAddResponse(BaseModel):
     marketplace_name: Annotated[str, Field(alias="marketplaceName")]
 
 
-class MarketplaceInterface(BaseModel):
+class MarketplaceInterface(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     display_name: Annotated[str | None, Field(alias="displayName")] = None
 
 
-class MarketplaceLoadErrorInfo(BaseModel):
+class MarketplaceLoadErrorInfo(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3231,14 +3323,14 @@ class MarketplaceLoadErrorInfo(BaseModel):
     message: str
 
 
-class MarketplaceRemoveParams(BaseModel):
+class MarketplaceRemoveParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     marketplace_name: Annotated[str, Field(alias="marketplaceName")]
 
 
-class MarketplaceRemoveResponse(BaseModel):
+class MarketplaceRemoveResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3248,7 +3340,7 @@ class MarketplaceRemoveResponse(BaseModel):
     marketplace_name: Annotated[str, Field(alias="marketplaceName")]
 
 
-class MarketplaceUpgradeErrorInfo(BaseModel):
+class MarketplaceUpgradeErrorInfo(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3256,14 +3348,14 @@ class MarketplaceUpgradeErrorInfo(BaseModel):
     message: str
 
 
-class MarketplaceUpgradeParams(BaseModel):
+class MarketplaceUpgradeParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     marketplace_name: Annotated[str | None, Field(alias="marketplaceName")] = None
 
 
-class MarketplaceUpgradeResponse(BaseModel):
+class MarketplaceUpgradeResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3277,7 +3369,7 @@ class McpAppDisplayMode(StrEnum):
     fullscreen = "fullscreen"
 
 
-class McpAppUi(BaseModel):
+class McpAppUi(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3295,7 +3387,7 @@ class McpAuthStatus(StrEnum):
     o_auth = "oAuth"
 
 
-class McpResourceReadTarget(BaseModel):
+class McpResourceReadTarget(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3319,7 +3411,7 @@ class McpServerConnectionStatus(StrEnum):
     disabled = "disabled"
 
 
-class McpServerEventNotification(BaseModel):
+class McpServerEventNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3327,7 +3419,7 @@ class McpServerEventNotification(BaseModel):
     params: Any
 
 
-class McpServerEventStreamNotification(BaseModel):
+class McpServerEventStreamNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3335,7 +3427,7 @@ class McpServerEventStreamNotification(BaseModel):
     subscription_id: Annotated[str, Field(alias="subscriptionId")]
 
 
-class McpServerInfo(BaseModel):
+class McpServerInfo(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3347,7 +3439,7 @@ class McpServerInfo(BaseModel):
     website_url: Annotated[str | None, Field(alias="websiteUrl")] = None
 
 
-class McpServerMigration(BaseModel):
+class McpServerMigration(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3360,7 +3452,7 @@ class McpServerOauthClientRegistration(StrEnum):
     dcr = "dcr"
 
 
-class McpServerOauthLoginCompletedNotification(BaseModel):
+class McpServerOauthLoginCompletedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3377,7 +3469,7 @@ class McpServerOauthLoginCompletedNotification(BaseModel):
     thread_id: Annotated[str | None, Field(alias="threadId")] = None
 
 
-class McpServerOauthLoginParams(BaseModel):
+class McpServerOauthLoginParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3394,7 +3486,7 @@ class McpServerOauthLoginParams(BaseModel):
     timeout_secs: Annotated[int | None, Field(alias="timeoutSecs")] = None
 
 
-class McpServerOauthLoginResponse(BaseModel):
+class McpServerOauthLoginResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3408,7 +3500,7 @@ class McpServerOauthLoginResponse(BaseModel):
     ] = None
 
 
-class McpServerRefreshResponse(BaseModel):
+class McpServerRefreshResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3430,7 +3522,7 @@ class McpServerStatusDetail(StrEnum):
     tools_and_auth_only = "toolsAndAuthOnly"
 
 
-class McpServerStatusUpdatedNotification(BaseModel):
+class McpServerStatusUpdatedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3443,7 +3535,7 @@ class McpServerStatusUpdatedNotification(BaseModel):
     thread_id: Annotated[str | None, Field(alias="threadId")] = None
 
 
-class McpServerToolCallParams(BaseModel):
+class McpServerToolCallParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3454,7 +3546,7 @@ class McpServerToolCallParams(BaseModel):
     tool: str
 
 
-class McpServerToolCallResponse(BaseModel):
+class McpServerToolCallResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3464,7 +3556,7 @@ class McpServerToolCallResponse(BaseModel):
     structured_content: Annotated[Any | None, Field(alias="structuredContent")] = None
 
 
-class McpToolCallAppContext(BaseModel):
+class McpToolCallAppContext(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3475,14 +3567,14 @@ class McpToolCallAppContext(BaseModel):
     resource_uri: Annotated[str | None, Field(alias="resourceUri")] = None
 
 
-class McpToolCallError(BaseModel):
+class McpToolCallError(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     message: str
 
 
-class McpToolCallProgressNotification(BaseModel):
+class McpToolCallProgressNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3492,7 +3584,7 @@ class McpToolCallProgressNotification(BaseModel):
     turn_id: Annotated[str, Field(alias="turnId")]
 
 
-class McpToolCallResult(BaseModel):
+class McpToolCallResult(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3507,7 +3599,7 @@ class McpToolCallStatus(StrEnum):
     failed = "failed"
 
 
-class MemoryCitationEntry(BaseModel):
+class MemoryCitationEntry(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3534,7 +3626,7 @@ class MessagePhase3(StrEnum):
     final_answer = "final_answer"
 
 
-class MessagePhase(RootModel[MessagePhase1 | MessagePhase2 | MessagePhase3]):
+class MessagePhase(ProtocolRootModel[MessagePhase1 | MessagePhase2 | MessagePhase3]):
     root: Annotated[
         MessagePhase1 | MessagePhase2 | MessagePhase3,
         Field(
@@ -3543,7 +3635,7 @@ class MessagePhase(RootModel[MessagePhase1 | MessagePhase2 | MessagePhase3]):
     ]
 
 
-class MisalignmentSteer(BaseModel):
+class MisalignmentSteer(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3555,7 +3647,7 @@ class ModeKind(StrEnum):
     default = "default"
 
 
-class ModelAccessPrograms(BaseModel):
+class ModelAccessPrograms(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3564,14 +3656,14 @@ class ModelAccessPrograms(BaseModel):
     ]
 
 
-class ModelAvailabilityNux(BaseModel):
+class ModelAvailabilityNux(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     message: str
 
 
-class ModelListParams(BaseModel):
+class ModelListParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3595,13 +3687,13 @@ class ModelListParams(BaseModel):
     ] = None
 
 
-class ModelProviderCapabilitiesReadParams(BaseModel):
+class ModelProviderCapabilitiesReadParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
 
 
-class ModelProviderCapabilitiesReadResponse(BaseModel):
+class ModelProviderCapabilitiesReadResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3613,7 +3705,7 @@ class ModelRerouteReason(StrEnum):
     high_risk_cyber_activity = "highRiskCyberActivity"
 
 
-class ModelReroutedNotification(BaseModel):
+class ModelReroutedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3624,7 +3716,7 @@ class ModelReroutedNotification(BaseModel):
     turn_id: Annotated[str, Field(alias="turnId")]
 
 
-class ModelSafetyBufferingUpdatedNotification(BaseModel):
+class ModelSafetyBufferingUpdatedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3637,7 +3729,7 @@ class ModelSafetyBufferingUpdatedNotification(BaseModel):
     use_cases: Annotated[list[str], Field(alias="useCases")]
 
 
-class ModelServiceTier(BaseModel):
+class ModelServiceTier(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3646,7 +3738,7 @@ class ModelServiceTier(BaseModel):
     name: str
 
 
-class ModelUpgradeInfo(BaseModel):
+class ModelUpgradeInfo(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3667,7 +3759,7 @@ class ModelVerification(StrEnum):
     trusted_access_for_cyber = "trustedAccessForCyber"
 
 
-class ModelVerificationNotification(BaseModel):
+class ModelVerificationNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3681,7 +3773,7 @@ class MultiAgentMode1(StrEnum):
     proactive = "proactive"
 
 
-class MultiAgentMode2(BaseModel):
+class CustomMultiAgentMode(ProtocolModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
@@ -3689,9 +3781,9 @@ class MultiAgentMode2(BaseModel):
     custom: str
 
 
-class MultiAgentMode(RootModel[MultiAgentMode1 | MultiAgentMode2]):
+class MultiAgentMode(ProtocolRootModel[MultiAgentMode1 | CustomMultiAgentMode]):
     root: Annotated[
-        MultiAgentMode1 | MultiAgentMode2,
+        MultiAgentMode1 | CustomMultiAgentMode,
         Field(
             description="Controls the effective multi-agent delegation instructions for a turn. `custom` means the configured mode hint defines the policy instead of a built-in policy."
         ),
@@ -3721,7 +3813,7 @@ class NetworkDomainPermission(StrEnum):
     deny = "deny"
 
 
-class NetworkRequirements(BaseModel):
+class NetworkRequirements(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3791,14 +3883,14 @@ class NonSteerableTurnKind(StrEnum):
     compact = "compact"
 
 
-class NullableGetAccountRateLimitsParams(RootModel[GetAccountRateLimitsParams | None]):
+class NullableGetAccountRateLimitsParams(ProtocolRootModel[GetAccountRateLimitsParams | None]):
     root: Annotated[
         GetAccountRateLimitsParams | None,
         Field(title="Nullable_GetAccountRateLimitsParams"),
     ]
 
 
-class NullableGetAccountTokenUsageParams(RootModel[GetAccountTokenUsageParams | None]):
+class NullableGetAccountTokenUsageParams(ProtocolRootModel[GetAccountTokenUsageParams | None]):
     root: Annotated[
         GetAccountTokenUsageParams | None,
         Field(title="Nullable_GetAccountTokenUsageParams"),
@@ -3812,51 +3904,51 @@ class PatchApplyStatus(StrEnum):
     declined = "declined"
 
 
-class Type62(StrEnum):
+class AddPatchChangeKindType(StrEnum):
     add = "add"
 
 
-class PatchChangeKind1(BaseModel):
+class AddPatchChangeKind(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: Annotated[Type62, Field(title="AddPatchChangeKindType")]
+    type: Annotated[AddPatchChangeKindType, Field(title="AddPatchChangeKindType")]
 
 
-class Type63(StrEnum):
+class DeletePatchChangeKindType(StrEnum):
     delete = "delete"
 
 
-class PatchChangeKind2(BaseModel):
+class DeletePatchChangeKind(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: Annotated[Type63, Field(title="DeletePatchChangeKindType")]
+    type: Annotated[DeletePatchChangeKindType, Field(title="DeletePatchChangeKindType")]
 
 
-class Type64(StrEnum):
+class UpdatePatchChangeKindType(StrEnum):
     update = "update"
 
 
-class PatchChangeKind3(BaseModel):
+class UpdatePatchChangeKind(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     move_path: str | None = None
-    type: Annotated[Type64, Field(title="UpdatePatchChangeKindType")]
+    type: Annotated[UpdatePatchChangeKindType, Field(title="UpdatePatchChangeKindType")]
 
 
 class PatchChangeKind(
-    RootModel[PatchChangeKind1 | PatchChangeKind2 | PatchChangeKind3]
+    ProtocolRootModel[AddPatchChangeKind | DeletePatchChangeKind | UpdatePatchChangeKind]
 ):
-    root: PatchChangeKind1 | PatchChangeKind2 | PatchChangeKind3
+    root: AddPatchChangeKind | DeletePatchChangeKind | UpdatePatchChangeKind
 
 
-class PathUri(RootModel[str]):
+class PathUri(ProtocolRootModel[str]):
     root: str
 
 
-class PermissionProfileListParams(BaseModel):
+class PermissionProfileListParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3876,7 +3968,7 @@ class PermissionProfileListParams(BaseModel):
     ] = None
 
 
-class PermissionProfileSummary(BaseModel):
+class PermissionProfileSummary(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3899,7 +3991,7 @@ class Personality(StrEnum):
     pragmatic = "pragmatic"
 
 
-class PlanDeltaNotification(BaseModel):
+class PlanDeltaNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3943,7 +4035,7 @@ class PluginAvailability2(StrEnum):
     available = "AVAILABLE"
 
 
-class PluginAvailability(RootModel[PluginAvailability1 | PluginAvailability2]):
+class PluginAvailability(ProtocolRootModel[PluginAvailability1 | PluginAvailability2]):
     root: PluginAvailability1 | PluginAvailability2
 
 
@@ -3954,7 +4046,7 @@ class PluginDisabledReason(StrEnum):
     unknown = "unknown"
 
 
-class PluginHookSummary(BaseModel):
+class PluginHookSummary(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3962,7 +4054,7 @@ class PluginHookSummary(BaseModel):
     key: str
 
 
-class PluginInstallParams(BaseModel):
+class PluginInstallParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -3993,7 +4085,7 @@ class PluginInstallPolicySource(StrEnum):
     implicit_canonical_app = "IMPLICIT_CANONICAL_APP"
 
 
-class PluginInstallResponse(BaseModel):
+class PluginInstallResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4001,7 +4093,7 @@ class PluginInstallResponse(BaseModel):
     auth_policy: Annotated[PluginAuthPolicy, Field(alias="authPolicy")]
 
 
-class PluginInstalledParams(BaseModel):
+class PluginInstalledParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4020,7 +4112,7 @@ class PluginInstalledParams(BaseModel):
     ] = None
 
 
-class PluginInterface(BaseModel):
+class PluginInterface(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4102,7 +4194,7 @@ class PluginListMarketplaceKind(StrEnum):
     created_by_me_remote = "created-by-me-remote"
 
 
-class PluginListParams(BaseModel):
+class PluginListParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4128,7 +4220,7 @@ class PluginListParams(BaseModel):
     ] = None
 
 
-class PluginReadParams(BaseModel):
+class PluginReadParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4141,7 +4233,7 @@ class PluginReadParams(BaseModel):
     ] = None
 
 
-class PluginReconcileChangedPlugin(BaseModel):
+class PluginReconcileChangedPlugin(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4163,7 +4255,7 @@ class PluginReconcileChangedPlugin(BaseModel):
     ]
 
 
-class PluginReconcileParams(BaseModel):
+class PluginReconcileParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4175,7 +4267,7 @@ class PluginReconcileParams(BaseModel):
     ] = None
 
 
-class PluginReconcileResponse(BaseModel):
+class PluginReconcileResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4208,14 +4300,14 @@ class PluginSearchScope(StrEnum):
     personal = "personal"
 
 
-class PluginShareCheckoutParams(BaseModel):
+class PluginShareCheckoutParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     remote_plugin_id: Annotated[str, Field(alias="remotePluginId")]
 
 
-class PluginShareCheckoutResponse(BaseModel):
+class PluginShareCheckoutResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4228,14 +4320,14 @@ class PluginShareCheckoutResponse(BaseModel):
     remote_version: Annotated[str | None, Field(alias="remoteVersion")] = None
 
 
-class PluginShareDeleteParams(BaseModel):
+class PluginShareDeleteParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     remote_plugin_id: Annotated[str, Field(alias="remotePluginId")]
 
 
-class PluginShareDeleteResponse(BaseModel):
+class PluginShareDeleteResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4247,7 +4339,7 @@ class PluginShareDiscoverability(StrEnum):
     private = "PRIVATE"
 
 
-class PluginShareListParams(BaseModel):
+class PluginShareListParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4265,7 +4357,7 @@ class PluginSharePrincipalType(StrEnum):
     workspace = "workspace"
 
 
-class PluginShareSaveResponse(BaseModel):
+class PluginShareSaveResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4287,7 +4379,7 @@ class PluginShareUpdateDiscoverability(StrEnum):
     listed = "LISTED"
 
 
-class PluginSkillReadParams(BaseModel):
+class PluginSkillReadParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4296,45 +4388,45 @@ class PluginSkillReadParams(BaseModel):
     skill_name: Annotated[str, Field(alias="skillName")]
 
 
-class PluginSkillReadResponse(BaseModel):
+class PluginSkillReadResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     contents: str | None = None
 
 
-class Type65(StrEnum):
+class LocalPluginSourceType(StrEnum):
     local = "local"
 
 
-class PluginSource1(BaseModel):
+class LocalPluginSource(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     path: AbsolutePathBuf
-    type: Annotated[Type65, Field(title="LocalPluginSourceType")]
+    type: Annotated[LocalPluginSourceType, Field(title="LocalPluginSourceType")]
 
 
-class Type66(StrEnum):
+class GitPluginSourceType(StrEnum):
     git = "git"
 
 
-class PluginSource2(BaseModel):
+class GitPluginSource(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     path: str | None = None
     ref_name: Annotated[str | None, Field(alias="refName")] = None
     sha: str | None = None
-    type: Annotated[Type66, Field(title="GitPluginSourceType")]
+    type: Annotated[GitPluginSourceType, Field(title="GitPluginSourceType")]
     url: str
 
 
-class Type67(StrEnum):
+class NpmPluginSourceType(StrEnum):
     npm = "npm"
 
 
-class PluginSource3(BaseModel):
+class NpmPluginSource(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4345,43 +4437,48 @@ class PluginSource3(BaseModel):
             description="Optional HTTPS registry URL. Authentication stays in the user's npm config."
         ),
     ] = None
-    type: Annotated[Type67, Field(title="NpmPluginSourceType")]
+    type: Annotated[NpmPluginSourceType, Field(title="NpmPluginSourceType")]
     version: Annotated[
         str | None, Field(description="Optional npm version or version range.")
     ] = None
 
 
-class Type68(StrEnum):
+class RemotePluginSourceType(StrEnum):
     remote = "remote"
 
 
-class PluginSource4(BaseModel):
+class RemotePluginSource(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: Annotated[Type68, Field(title="RemotePluginSourceType")]
+    type: Annotated[RemotePluginSourceType, Field(title="RemotePluginSourceType")]
 
 
 class PluginSource(
-    RootModel[PluginSource1 | PluginSource2 | PluginSource3 | PluginSource4]
+    ProtocolRootModel[
+        LocalPluginSource
+        | GitPluginSource
+        | NpmPluginSource
+        | RemotePluginSource
+    ]
 ):
-    root: PluginSource1 | PluginSource2 | PluginSource3 | PluginSource4
+    root: LocalPluginSource | GitPluginSource | NpmPluginSource | RemotePluginSource
 
 
-class PluginUninstallParams(BaseModel):
+class PluginUninstallParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     plugin_id: Annotated[str, Field(alias="pluginId")]
 
 
-class PluginUninstallResponse(BaseModel):
+class PluginUninstallResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
 
 
-class PluginsMigration(BaseModel):
+class PluginsMigration(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4389,7 +4486,7 @@ class PluginsMigration(BaseModel):
     plugin_names: Annotated[list[str], Field(alias="pluginNames")]
 
 
-class ProcessExitedNotification(BaseModel):
+class ProcessExitedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4437,14 +4534,14 @@ class ProcessOutputStream2(StrEnum):
     stderr = "stderr"
 
 
-class ProcessOutputStream(RootModel[ProcessOutputStream1 | ProcessOutputStream2]):
+class ProcessOutputStream(ProtocolRootModel[ProcessOutputStream1 | ProcessOutputStream2]):
     root: Annotated[
         ProcessOutputStream1 | ProcessOutputStream2,
         Field(description="Stream label for `process/outputDelta` notifications."),
     ]
 
 
-class ProcessTerminalSize(BaseModel):
+class ProcessTerminalSize(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4458,7 +4555,7 @@ class ProjectChangeType(StrEnum):
     deleted = "deleted"
 
 
-class ProjectChangedNotification(BaseModel):
+class ProjectChangedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4466,7 +4563,7 @@ class ProjectChangedNotification(BaseModel):
     project_id: Annotated[str, Field(alias="projectId")]
 
 
-class ProjectRoot(BaseModel):
+class ProjectRoot(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4498,7 +4595,7 @@ class RateLimitResetType(StrEnum):
     unknown = "unknown"
 
 
-class RateLimitWindow(BaseModel):
+class RateLimitWindow(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4558,7 +4655,7 @@ class RealtimeVoice(StrEnum):
     viola = "viola"
 
 
-class RealtimeVoicesList(BaseModel):
+class RealtimeVoicesList(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4569,7 +4666,7 @@ class RealtimeVoicesList(BaseModel):
     v3: list[RealtimeVoice] | None = []
 
 
-class ReasoningEffort(RootModel[str]):
+class ReasoningEffort(ProtocolRootModel[str]):
     root: Annotated[
         str,
         Field(
@@ -4579,7 +4676,7 @@ class ReasoningEffort(RootModel[str]):
     ]
 
 
-class ReasoningEffortOption(BaseModel):
+class ReasoningEffortOption(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4587,48 +4684,60 @@ class ReasoningEffortOption(BaseModel):
     reasoning_effort: Annotated[ReasoningEffort, Field(alias="reasoningEffort")]
 
 
-class Type69(StrEnum):
+class ReasoningTextReasoningItemContentType(StrEnum):
     reasoning_text = "reasoning_text"
 
 
-class ReasoningItemContent1(BaseModel):
+class ReasoningTextReasoningItemContent(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     text: str
-    type: Annotated[Type69, Field(title="ReasoningTextReasoningItemContentType")]
+    type: Annotated[
+        ReasoningTextReasoningItemContentType,
+        Field(title="ReasoningTextReasoningItemContentType"),
+    ]
 
 
-class Type70(StrEnum):
+class TextReasoningItemContentType(StrEnum):
     text = "text"
 
 
-class ReasoningItemContent2(BaseModel):
+class TextReasoningItemContent(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     text: str
-    type: Annotated[Type70, Field(title="TextReasoningItemContentType")]
+    type: Annotated[
+        TextReasoningItemContentType, Field(title="TextReasoningItemContentType")
+    ]
 
 
-class ReasoningItemContent(RootModel[ReasoningItemContent1 | ReasoningItemContent2]):
-    root: ReasoningItemContent1 | ReasoningItemContent2
+class ReasoningItemContent(
+    ProtocolRootModel[ReasoningTextReasoningItemContent | TextReasoningItemContent]
+):
+    root: ReasoningTextReasoningItemContent | TextReasoningItemContent
 
 
-class Type71(StrEnum):
+class SummaryTextReasoningItemReasoningSummaryType(StrEnum):
     summary_text = "summary_text"
 
 
-class ReasoningItemReasoningSummary1(BaseModel):
+class SummaryTextReasoningItemReasoningSummary(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     text: str
-    type: Annotated[Type71, Field(title="SummaryTextReasoningItemReasoningSummaryType")]
+    type: Annotated[
+        SummaryTextReasoningItemReasoningSummaryType,
+        Field(title="SummaryTextReasoningItemReasoningSummaryType"),
+    ]
 
 
-class ReasoningItemReasoningSummary(RootModel[ReasoningItemReasoningSummary1]):
-    root: ReasoningItemReasoningSummary1
+class ReasoningItemReasoningSummary(
+    ProtocolRootModel[SummaryTextReasoningItemReasoningSummary]
+):
+    root: SummaryTextReasoningItemReasoningSummary
 
 
 class ReasoningSummary1(StrEnum):
@@ -4641,7 +4750,7 @@ class ReasoningSummary2(StrEnum):
     none = "none"
 
 
-class ReasoningSummary(RootModel[ReasoningSummary1 | ReasoningSummary2]):
+class ReasoningSummary(ProtocolRootModel[ReasoningSummary1 | ReasoningSummary2]):
     root: Annotated[
         ReasoningSummary1 | ReasoningSummary2,
         Field(
@@ -4650,7 +4759,7 @@ class ReasoningSummary(RootModel[ReasoningSummary1 | ReasoningSummary2]):
     ]
 
 
-class ReasoningSummaryPartAddedNotification(BaseModel):
+class ReasoningSummaryPartAddedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4660,7 +4769,7 @@ class ReasoningSummaryPartAddedNotification(BaseModel):
     turn_id: Annotated[str, Field(alias="turnId")]
 
 
-class ReasoningSummaryTextDeltaNotification(BaseModel):
+class ReasoningSummaryTextDeltaNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4671,7 +4780,7 @@ class ReasoningSummaryTextDeltaNotification(BaseModel):
     turn_id: Annotated[str, Field(alias="turnId")]
 
 
-class ReasoningTextDeltaNotification(BaseModel):
+class ReasoningTextDeltaNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4689,21 +4798,21 @@ class RemoteControlConnectionStatus(StrEnum):
     errored = "errored"
 
 
-class RemoteControlDisableParams(BaseModel):
+class RemoteControlDisableParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     ephemeral: bool | None = None
 
 
-class RemoteControlEnableParams(BaseModel):
+class RemoteControlEnableParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     ephemeral: bool | None = None
 
 
-class RemoteControlStatusChangedNotification(BaseModel):
+class RemoteControlStatusChangedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4713,7 +4822,7 @@ class RemoteControlStatusChangedNotification(BaseModel):
     status: RemoteControlConnectionStatus
 
 
-class RequestHeader(BaseModel):
+class RequestHeader(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4721,7 +4830,7 @@ class RequestHeader(BaseModel):
     value: str
 
 
-class RequestId(RootModel[str | int]):
+class RequestId(ProtocolRootModel[str | int]):
     root: str | int
 
 
@@ -4729,7 +4838,7 @@ class ResidencyRequirement(StrEnum):
     us = "us"
 
 
-class Resource(BaseModel):
+class Resource(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4744,7 +4853,7 @@ class Resource(BaseModel):
     uri: str
 
 
-class ResourceContent1(BaseModel):
+class ResourceContent1(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4754,7 +4863,7 @@ class ResourceContent1(BaseModel):
     uri: Annotated[str, Field(description="The URI of this resource.")]
 
 
-class ResourceContent2(BaseModel):
+class ResourceContent2(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4764,7 +4873,7 @@ class ResourceContent2(BaseModel):
     uri: Annotated[str, Field(description="The URI of this resource.")]
 
 
-class ResourceContent(RootModel[ResourceContent1 | ResourceContent2]):
+class ResourceContent(ProtocolRootModel[ResourceContent1 | ResourceContent2]):
     root: Annotated[
         ResourceContent1 | ResourceContent2,
         Field(
@@ -4773,7 +4882,7 @@ class ResourceContent(RootModel[ResourceContent1 | ResourceContent2]):
     ]
 
 
-class ResourceTemplate(BaseModel):
+class ResourceTemplate(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4785,29 +4894,31 @@ class ResourceTemplate(BaseModel):
     uri_template: Annotated[str, Field(alias="uriTemplate")]
 
 
-class Type72(StrEnum):
+class AdditionalToolsResponseItemType(StrEnum):
     additional_tools = "additional_tools"
 
 
-class ResponseItem1(BaseModel):
+class AdditionalToolsResponseItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: str | None = None
     role: str
     tools: list[Any]
-    type: Annotated[Type72, Field(title="AdditionalToolsResponseItemType")]
+    type: Annotated[
+        AdditionalToolsResponseItemType, Field(title="AdditionalToolsResponseItemType")
+    ]
 
 
-class Type73(StrEnum):
+class MessageResponseItemType(StrEnum):
     message = "message"
 
 
-class Type74(StrEnum):
+class AgentMessageResponseItemType(StrEnum):
     agent_message = "agent_message"
 
 
-class ResponseItem3(BaseModel):
+class AgentMessageResponseItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4818,14 +4929,16 @@ class ResponseItem3(BaseModel):
         InternalChatMessageMetadataPassthrough | None
     ) = None
     recipient: str
-    type: Annotated[Type74, Field(title="AgentMessageResponseItemType")]
+    type: Annotated[
+        AgentMessageResponseItemType, Field(title="AgentMessageResponseItemType")
+    ]
 
 
-class Type75(StrEnum):
+class ReasoningResponseItemType(StrEnum):
     reasoning = "reasoning"
 
 
-class ResponseItem4(BaseModel):
+class ReasoningResponseItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4836,14 +4949,14 @@ class ResponseItem4(BaseModel):
         InternalChatMessageMetadataPassthrough | None
     ) = None
     summary: list[ReasoningItemReasoningSummary]
-    type: Annotated[Type75, Field(title="ReasoningResponseItemType")]
+    type: Annotated[ReasoningResponseItemType, Field(title="ReasoningResponseItemType")]
 
 
-class Type76(StrEnum):
+class LocalShellCallResponseItemType(StrEnum):
     local_shell_call = "local_shell_call"
 
 
-class ResponseItem5(BaseModel):
+class LocalShellCallResponseItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4862,14 +4975,16 @@ class ResponseItem5(BaseModel):
         InternalChatMessageMetadataPassthrough | None
     ) = None
     status: LocalShellStatus
-    type: Annotated[Type76, Field(title="LocalShellCallResponseItemType")]
+    type: Annotated[
+        LocalShellCallResponseItemType, Field(title="LocalShellCallResponseItemType")
+    ]
 
 
-class Type77(StrEnum):
+class FunctionCallResponseItemType(StrEnum):
     function_call = "function_call"
 
 
-class ResponseItem6(BaseModel):
+class FunctionCallResponseItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4884,14 +4999,16 @@ class ResponseItem6(BaseModel):
     name: str
     namespace: str | None = None
     status: str | None = None
-    type: Annotated[Type77, Field(title="FunctionCallResponseItemType")]
+    type: Annotated[
+        FunctionCallResponseItemType, Field(title="FunctionCallResponseItemType")
+    ]
 
 
-class Type78(StrEnum):
+class ToolSearchCallResponseItemType(StrEnum):
     tool_search_call = "tool_search_call"
 
 
-class ResponseItem7(BaseModel):
+class ToolSearchCallResponseItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4904,18 +5021,20 @@ class ResponseItem7(BaseModel):
         InternalChatMessageMetadataPassthrough | None
     ) = None
     status: str | None = None
-    type: Annotated[Type78, Field(title="ToolSearchCallResponseItemType")]
+    type: Annotated[
+        ToolSearchCallResponseItemType, Field(title="ToolSearchCallResponseItemType")
+    ]
 
 
-class Type79(StrEnum):
+class FunctionCallOutputResponseItemType(StrEnum):
     function_call_output = "function_call_output"
 
 
-class Type80(StrEnum):
+class CustomToolCallResponseItemType(StrEnum):
     custom_tool_call = "custom_tool_call"
 
 
-class ResponseItem9(BaseModel):
+class CustomToolCallResponseItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4929,18 +5048,20 @@ class ResponseItem9(BaseModel):
     name: str
     namespace: str | None = None
     status: str | None = None
-    type: Annotated[Type80, Field(title="CustomToolCallResponseItemType")]
+    type: Annotated[
+        CustomToolCallResponseItemType, Field(title="CustomToolCallResponseItemType")
+    ]
 
 
-class Type81(StrEnum):
+class CustomToolCallOutputResponseItemType(StrEnum):
     custom_tool_call_output = "custom_tool_call_output"
 
 
-class Type82(StrEnum):
+class ToolSearchOutputResponseItemType(StrEnum):
     tool_search_output = "tool_search_output"
 
 
-class ResponseItem11(BaseModel):
+class ToolSearchOutputResponseItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4952,18 +5073,21 @@ class ResponseItem11(BaseModel):
     ) = None
     status: str
     tools: list[Any]
-    type: Annotated[Type82, Field(title="ToolSearchOutputResponseItemType")]
+    type: Annotated[
+        ToolSearchOutputResponseItemType,
+        Field(title="ToolSearchOutputResponseItemType"),
+    ]
 
 
-class Type83(StrEnum):
+class WebSearchCallResponseItemType(StrEnum):
     web_search_call = "web_search_call"
 
 
-class Type84(StrEnum):
+class ImageGenerationCallResponseItemType(StrEnum):
     image_generation_call = "image_generation_call"
 
 
-class ResponseItem13(BaseModel):
+class ImageGenerationCallResponseItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4975,14 +5099,17 @@ class ResponseItem13(BaseModel):
     result: str
     revised_prompt: str | None = None
     status: str
-    type: Annotated[Type84, Field(title="ImageGenerationCallResponseItemType")]
+    type: Annotated[
+        ImageGenerationCallResponseItemType,
+        Field(title="ImageGenerationCallResponseItemType"),
+    ]
 
 
-class Type85(StrEnum):
+class CompactionResponseItemType(StrEnum):
     compaction = "compaction"
 
 
-class ResponseItem14(BaseModel):
+class CompactionResponseItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -4991,29 +5118,34 @@ class ResponseItem14(BaseModel):
     internal_chat_message_metadata_passthrough: (
         InternalChatMessageMetadataPassthrough | None
     ) = None
-    type: Annotated[Type85, Field(title="CompactionResponseItemType")]
+    type: Annotated[
+        CompactionResponseItemType, Field(title="CompactionResponseItemType")
+    ]
 
 
-class Type86(StrEnum):
+class ConfigurationUpdateResponseItemType(StrEnum):
     configuration_update = "configuration_update"
 
 
-class Type87(StrEnum):
+class CompactionTriggerResponseItemType(StrEnum):
     compaction_trigger = "compaction_trigger"
 
 
-class ResponseItem16(BaseModel):
+class CompactionTriggerResponseItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: Annotated[Type87, Field(title="CompactionTriggerResponseItemType")]
+    type: Annotated[
+        CompactionTriggerResponseItemType,
+        Field(title="CompactionTriggerResponseItemType"),
+    ]
 
 
-class Type88(StrEnum):
+class ContextCompactionResponseItemType(StrEnum):
     context_compaction = "context_compaction"
 
 
-class ResponseItem17(BaseModel):
+class ContextCompactionResponseItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -5022,21 +5154,24 @@ class ResponseItem17(BaseModel):
     internal_chat_message_metadata_passthrough: (
         InternalChatMessageMetadataPassthrough | None
     ) = None
-    type: Annotated[Type88, Field(title="ContextCompactionResponseItemType")]
+    type: Annotated[
+        ContextCompactionResponseItemType,
+        Field(title="ContextCompactionResponseItemType"),
+    ]
 
 
-class Type89(StrEnum):
+class OtherResponseItemType(StrEnum):
     other = "other"
 
 
-class ResponseItem18(BaseModel):
+class OtherResponseItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: Annotated[Type89, Field(title="OtherResponseItemType")]
+    type: Annotated[OtherResponseItemType, Field(title="OtherResponseItemType")]
 
 
-class ResponseUsageMetadata(BaseModel):
+class ResponseUsageMetadata(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -5044,64 +5179,76 @@ class ResponseUsageMetadata(BaseModel):
     metadata: Any | None = None
 
 
-class Type90(StrEnum):
+class SearchResponsesApiWebSearchActionType(StrEnum):
     search = "search"
 
 
-class ResponsesApiWebSearchAction1(BaseModel):
+class SearchResponsesApiWebSearchAction(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     queries: list[str] | None = None
     query: str | None = None
-    type: Annotated[Type90, Field(title="SearchResponsesApiWebSearchActionType")]
+    type: Annotated[
+        SearchResponsesApiWebSearchActionType,
+        Field(title="SearchResponsesApiWebSearchActionType"),
+    ]
 
 
-class Type91(StrEnum):
+class OpenPageResponsesApiWebSearchActionType(StrEnum):
     open_page = "open_page"
 
 
-class ResponsesApiWebSearchAction2(BaseModel):
+class OpenPageResponsesApiWebSearchAction(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: Annotated[Type91, Field(title="OpenPageResponsesApiWebSearchActionType")]
+    type: Annotated[
+        OpenPageResponsesApiWebSearchActionType,
+        Field(title="OpenPageResponsesApiWebSearchActionType"),
+    ]
     url: str | None = None
 
 
-class Type92(StrEnum):
+class FindInPageResponsesApiWebSearchActionType(StrEnum):
     find_in_page = "find_in_page"
 
 
-class ResponsesApiWebSearchAction3(BaseModel):
+class FindInPageResponsesApiWebSearchAction(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     pattern: str | None = None
-    type: Annotated[Type92, Field(title="FindInPageResponsesApiWebSearchActionType")]
+    type: Annotated[
+        FindInPageResponsesApiWebSearchActionType,
+        Field(title="FindInPageResponsesApiWebSearchActionType"),
+    ]
     url: str | None = None
 
 
-class Type93(StrEnum):
+class OtherResponsesApiWebSearchActionType(StrEnum):
     other = "other"
 
 
-class ResponsesApiWebSearchAction4(BaseModel):
+class OtherResponsesApiWebSearchAction(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: Annotated[Type93, Field(title="OtherResponsesApiWebSearchActionType")]
+    type: Annotated[
+        OtherResponsesApiWebSearchActionType,
+        Field(title="OtherResponsesApiWebSearchActionType"),
+    ]
 
 
 class ResponsesApiWebSearchAction(
-    RootModel[
-        ResponsesApiWebSearchAction1
-        | ResponsesApiWebSearchAction2
-        | ResponsesApiWebSearchAction3
-        | ResponsesApiWebSearchAction4
+    ProtocolRootModel[
+        SearchResponsesApiWebSearchAction
+        | OpenPageResponsesApiWebSearchAction
+        | FindInPageResponsesApiWebSearchAction
+        | OtherResponsesApiWebSearchAction
     ]
 ):
-    root: ResponsesApiWebSearchAction1 | ResponsesApiWebSearchAction2 | ResponsesApiWebSearchAction3 | ResponsesApiWebSearchAction4
+    root: SearchResponsesApiWebSearchAction | OpenPageResponsesApiWebSearchAction | FindInPageResponsesApiWebSearchAction | OtherResponsesApiWebSearchAction
 
 
 class ReviewDelivery(StrEnum):
@@ -5109,34 +5256,39 @@ class ReviewDelivery(StrEnum):
     detached = "detached"
 
 
-class Type94(StrEnum):
+class UncommittedChangesReviewTargetType(StrEnum):
     uncommitted_changes = "uncommittedChanges"
 
 
-class ReviewTarget1(BaseModel):
+class UncommittedChangesReviewTarget(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: Annotated[Type94, Field(title="UncommittedChangesReviewTargetType")]
+    type: Annotated[
+        UncommittedChangesReviewTargetType,
+        Field(title="UncommittedChangesReviewTargetType"),
+    ]
 
 
-class Type95(StrEnum):
+class BaseBranchReviewTargetType(StrEnum):
     base_branch = "baseBranch"
 
 
-class ReviewTarget2(BaseModel):
+class BaseBranchReviewTarget(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     branch: str
-    type: Annotated[Type95, Field(title="BaseBranchReviewTargetType")]
+    type: Annotated[
+        BaseBranchReviewTargetType, Field(title="BaseBranchReviewTargetType")
+    ]
 
 
-class Type96(StrEnum):
+class CommitReviewTargetType(StrEnum):
     commit = "commit"
 
 
-class ReviewTarget3(BaseModel):
+class CommitReviewTarget(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -5147,25 +5299,30 @@ class ReviewTarget3(BaseModel):
             description="Optional human-readable label (e.g., commit subject) for UIs."
         ),
     ] = None
-    type: Annotated[Type96, Field(title="CommitReviewTargetType")]
+    type: Annotated[CommitReviewTargetType, Field(title="CommitReviewTargetType")]
 
 
-class Type97(StrEnum):
+class CustomReviewTargetType(StrEnum):
     custom = "custom"
 
 
-class ReviewTarget4(BaseModel):
+class CustomReviewTarget(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     instructions: str
-    type: Annotated[Type97, Field(title="CustomReviewTargetType")]
+    type: Annotated[CustomReviewTargetType, Field(title="CustomReviewTargetType")]
 
 
 class ReviewTarget(
-    RootModel[ReviewTarget1 | ReviewTarget2 | ReviewTarget3 | ReviewTarget4]
+    ProtocolRootModel[
+        UncommittedChangesReviewTarget
+        | BaseBranchReviewTarget
+        | CommitReviewTarget
+        | CustomReviewTarget
+    ]
 ):
-    root: ReviewTarget1 | ReviewTarget2 | ReviewTarget3 | ReviewTarget4
+    root: UncommittedChangesReviewTarget | BaseBranchReviewTarget | CommitReviewTarget | CustomReviewTarget
 
 
 class SandboxMode(StrEnum):
@@ -5174,48 +5331,54 @@ class SandboxMode(StrEnum):
     danger_full_access = "danger-full-access"
 
 
-class Type98(StrEnum):
+class DangerFullAccessSandboxPolicyType(StrEnum):
     danger_full_access = "dangerFullAccess"
 
 
-class SandboxPolicy1(BaseModel):
+class DangerFullAccessSandboxPolicy(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: Annotated[Type98, Field(title="DangerFullAccessSandboxPolicyType")]
+    type: Annotated[
+        DangerFullAccessSandboxPolicyType,
+        Field(title="DangerFullAccessSandboxPolicyType"),
+    ]
 
 
-class Type99(StrEnum):
+class ReadOnlySandboxPolicyType(StrEnum):
     read_only = "readOnly"
 
 
-class SandboxPolicy2(BaseModel):
+class ReadOnlySandboxPolicy(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     network_access: Annotated[bool | None, Field(alias="networkAccess")] = False
-    type: Annotated[Type99, Field(title="ReadOnlySandboxPolicyType")]
+    type: Annotated[ReadOnlySandboxPolicyType, Field(title="ReadOnlySandboxPolicyType")]
 
 
-class Type100(StrEnum):
+class ExternalSandboxSandboxPolicyType(StrEnum):
     external_sandbox = "externalSandbox"
 
 
-class SandboxPolicy3(BaseModel):
+class ExternalSandboxSandboxPolicy(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     network_access: Annotated[NetworkAccess | None, Field(alias="networkAccess")] = (
         "restricted"
     )
-    type: Annotated[Type100, Field(title="ExternalSandboxSandboxPolicyType")]
+    type: Annotated[
+        ExternalSandboxSandboxPolicyType,
+        Field(title="ExternalSandboxSandboxPolicyType"),
+    ]
 
 
-class Type101(StrEnum):
+class WorkspaceWriteSandboxPolicyType(StrEnum):
     workspace_write = "workspaceWrite"
 
 
-class SandboxPolicy4(BaseModel):
+class WorkspaceWriteSandboxPolicy(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -5224,7 +5387,9 @@ class SandboxPolicy4(BaseModel):
         bool | None, Field(alias="excludeTmpdirEnvVar")
     ] = False
     network_access: Annotated[bool | None, Field(alias="networkAccess")] = False
-    type: Annotated[Type101, Field(title="WorkspaceWriteSandboxPolicyType")]
+    type: Annotated[
+        WorkspaceWriteSandboxPolicyType, Field(title="WorkspaceWriteSandboxPolicyType")
+    ]
     writable_roots: Annotated[
         list[AbsolutePathBuf] | None,
         Field(alias="writableRoots", validate_default=True),
@@ -5232,12 +5397,17 @@ class SandboxPolicy4(BaseModel):
 
 
 class SandboxPolicy(
-    RootModel[SandboxPolicy1 | SandboxPolicy2 | SandboxPolicy3 | SandboxPolicy4]
+    ProtocolRootModel[
+        DangerFullAccessSandboxPolicy
+        | ReadOnlySandboxPolicy
+        | ExternalSandboxSandboxPolicy
+        | WorkspaceWriteSandboxPolicy
+    ]
 ):
-    root: SandboxPolicy1 | SandboxPolicy2 | SandboxPolicy3 | SandboxPolicy4
+    root: DangerFullAccessSandboxPolicy | ReadOnlySandboxPolicy | ExternalSandboxSandboxPolicy | WorkspaceWriteSandboxPolicy
 
 
-class SandboxWorkspaceWrite(BaseModel):
+class SandboxWorkspaceWrite(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -5247,35 +5417,40 @@ class SandboxWorkspaceWrite(BaseModel):
     writable_roots: list[str] | None = []
 
 
-class Type102(StrEnum):
+class HourlyScheduledTaskScheduleType(StrEnum):
     hourly = "hourly"
 
 
-class Type103(StrEnum):
+class DailyScheduledTaskScheduleType(StrEnum):
     daily = "daily"
 
 
-class ScheduledTaskSchedule2(BaseModel):
+class DailyScheduledTaskSchedule(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     time: str
-    type: Annotated[Type103, Field(title="DailyScheduledTaskScheduleType")]
+    type: Annotated[
+        DailyScheduledTaskScheduleType, Field(title="DailyScheduledTaskScheduleType")
+    ]
 
 
-class Type104(StrEnum):
+class WeekdaysScheduledTaskScheduleType(StrEnum):
     weekdays = "weekdays"
 
 
-class ScheduledTaskSchedule3(BaseModel):
+class WeekdaysScheduledTaskSchedule(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     time: str
-    type: Annotated[Type104, Field(title="WeekdaysScheduledTaskScheduleType")]
+    type: Annotated[
+        WeekdaysScheduledTaskScheduleType,
+        Field(title="WeekdaysScheduledTaskScheduleType"),
+    ]
 
 
-class Type105(StrEnum):
+class WeeklyScheduledTaskScheduleType(StrEnum):
     weekly = "weekly"
 
 
@@ -5289,7 +5464,7 @@ class ScheduledTaskWeekday(StrEnum):
     su = "SU"
 
 
-class SelectedCapabilityRoot(BaseModel):
+class SelectedCapabilityRoot(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -5305,21 +5480,21 @@ class SelectedCapabilityRoot(BaseModel):
     ]
 
 
-class SendAddCreditsNudgeEmailParams(BaseModel):
+class SendAddCreditsNudgeEmailParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     credit_type: Annotated[AddCreditsNudgeCreditType, Field(alias="creditType")]
 
 
-class SendAddCreditsNudgeEmailResponse(BaseModel):
+class SendAddCreditsNudgeEmailResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     status: AddCreditsNudgeEmailStatus
 
 
-class ServerDiagnosticsGauge(BaseModel):
+class ServerDiagnosticsGauge(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -5327,7 +5502,7 @@ class ServerDiagnosticsGauge(BaseModel):
     value: Annotated[int, Field(ge=0)]
 
 
-class ServerDiagnosticsProcess(BaseModel):
+class ServerDiagnosticsProcess(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -5340,75 +5515,75 @@ class ServerDiagnosticsProcess(BaseModel):
     ] = None
 
 
-class Method105(StrEnum):
+class ErrorNotificationMethod(StrEnum):
     error = "error"
 
 
-class Method106(StrEnum):
+class ThreadStartedNotificationMethod(StrEnum):
     thread_started = "thread/started"
 
 
-class Method107(StrEnum):
+class ThreadStatusChangedNotificationMethod(StrEnum):
     thread_status_changed = "thread/status/changed"
 
 
-class Method108(StrEnum):
+class ThreadReadStateChangedNotificationMethod(StrEnum):
     thread_read_state_changed = "thread/readState/changed"
 
 
-class Method109(StrEnum):
+class ThreadArchivedNotificationMethod(StrEnum):
     thread_archived = "thread/archived"
 
 
-class Method110(StrEnum):
+class ThreadDeletedNotificationMethod(StrEnum):
     thread_deleted = "thread/deleted"
 
 
-class Method111(StrEnum):
+class ThreadUnarchivedNotificationMethod(StrEnum):
     thread_unarchived = "thread/unarchived"
 
 
-class Method112(StrEnum):
+class ThreadClosedNotificationMethod(StrEnum):
     thread_closed = "thread/closed"
 
 
-class Method113(StrEnum):
+class ThreadRevertedNotificationMethod(StrEnum):
     thread_reverted = "thread/reverted"
 
 
-class Method114(StrEnum):
+class SkillsChangedNotificationMethod(StrEnum):
     skills_changed = "skills/changed"
 
 
-class Method115(StrEnum):
+class ThreadNameUpdatedNotificationMethod(StrEnum):
     thread_name_updated = "thread/name/updated"
 
 
-class Method116(StrEnum):
+class ThreadAttachmentUpdatedNotificationMethod(StrEnum):
     thread_attachment_updated = "thread/attachment/updated"
 
 
-class Method117(StrEnum):
+class ThreadGoalUpdatedNotificationMethod(StrEnum):
     thread_goal_updated = "thread/goal/updated"
 
 
-class Method118(StrEnum):
+class ThreadPredictionUpdatedNotificationMethod(StrEnum):
     thread_prediction_updated = "thread/prediction/updated"
 
 
-class Method119(StrEnum):
+class ThreadGoalClearedNotificationMethod(StrEnum):
     thread_goal_cleared = "thread/goal/cleared"
 
 
-class Method120(StrEnum):
+class ThreadQueueChangedNotificationMethod(StrEnum):
     thread_queue_changed = "thread/queue/changed"
 
 
-class Method121(StrEnum):
+class ProjectChangedNotificationMethod(StrEnum):
     project_changed = "project/changed"
 
 
-class ServerNotification17(BaseModel):
+class ProjectChangedNotification1(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -5419,19 +5594,22 @@ class ServerNotification17(BaseModel):
             description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
         ),
     ] = None
-    method: Annotated[Method121, Field(title="Project/changedNotificationMethod")]
+    method: Annotated[
+        ProjectChangedNotificationMethod,
+        Field(title="Project/changedNotificationMethod"),
+    ]
     params: ProjectChangedNotification
 
 
-class Method122(StrEnum):
+class ThreadProjectUpdatedNotificationMethod(StrEnum):
     thread_project_updated = "thread/project/updated"
 
 
-class Method123(StrEnum):
+class ThreadEnvironmentConnectedNotificationMethod(StrEnum):
     thread_environment_connected = "thread/environment/connected"
 
 
-class ServerNotification19(BaseModel):
+class ThreadEnvironmentConnectedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -5443,16 +5621,17 @@ class ServerNotification19(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method123, Field(title="Thread/environment/connectedNotificationMethod")
+        ThreadEnvironmentConnectedNotificationMethod,
+        Field(title="Thread/environment/connectedNotificationMethod"),
     ]
     params: EnvironmentConnectionNotification
 
 
-class Method124(StrEnum):
+class ThreadEnvironmentDisconnectedNotificationMethod(StrEnum):
     thread_environment_disconnected = "thread/environment/disconnected"
 
 
-class ServerNotification20(BaseModel):
+class ThreadEnvironmentDisconnectedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -5464,68 +5643,69 @@ class ServerNotification20(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method124, Field(title="Thread/environment/disconnectedNotificationMethod")
+        ThreadEnvironmentDisconnectedNotificationMethod,
+        Field(title="Thread/environment/disconnectedNotificationMethod"),
     ]
     params: EnvironmentConnectionNotification
 
 
-class Method125(StrEnum):
+class ThreadSettingsUpdatedNotificationMethod(StrEnum):
     thread_settings_updated = "thread/settings/updated"
 
 
-class Method126(StrEnum):
+class ThreadTokenUsageUpdatedNotificationMethod(StrEnum):
     thread_token_usage_updated = "thread/tokenUsage/updated"
 
 
-class Method127(StrEnum):
+class TurnStartedNotificationMethod(StrEnum):
     turn_started = "turn/started"
 
 
-class Method128(StrEnum):
+class HookStartedNotificationMethod(StrEnum):
     hook_started = "hook/started"
 
 
-class Method129(StrEnum):
+class TurnCompletedNotificationMethod(StrEnum):
     turn_completed = "turn/completed"
 
 
-class Method130(StrEnum):
+class HookCompletedNotificationMethod(StrEnum):
     hook_completed = "hook/completed"
 
 
-class Method131(StrEnum):
+class TurnDiffUpdatedNotificationMethod(StrEnum):
     turn_diff_updated = "turn/diff/updated"
 
 
-class Method132(StrEnum):
+class TurnPlanUpdatedNotificationMethod(StrEnum):
     turn_plan_updated = "turn/plan/updated"
 
 
-class Method133(StrEnum):
+class ItemStartedNotificationMethod(StrEnum):
     item_started = "item/started"
 
 
-class Method134(StrEnum):
+class ItemAutoApprovalReviewStartedNotificationMethod(StrEnum):
     item_auto_approval_review_started = "item/autoApprovalReview/started"
 
 
-class Method135(StrEnum):
+class ItemAutoApprovalReviewCompletedNotificationMethod(StrEnum):
     item_auto_approval_review_completed = "item/autoApprovalReview/completed"
 
 
-class Method136(StrEnum):
+class AutoApprovalReviewStrictReviewRequiredNotificationMethod(StrEnum):
     auto_approval_review_strict_review_required = "autoApprovalReview/strictReviewRequired"
 
 
-class Method137(StrEnum):
+class ItemCompletedNotificationMethod(StrEnum):
     item_completed = "item/completed"
 
 
-class Method138(StrEnum):
+class ItemAgentMessageDeltaNotificationMethod(StrEnum):
     item_agent_message_delta = "item/agentMessage/delta"
 
 
-class ServerNotification34(BaseModel):
+class ItemAgentMessageDeltaNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -5537,62 +5717,17 @@ class ServerNotification34(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method138, Field(title="Item/agentMessage/deltaNotificationMethod")
+        ItemAgentMessageDeltaNotificationMethod,
+        Field(title="Item/agentMessage/deltaNotificationMethod"),
     ]
     params: AgentMessageDeltaNotification
 
 
-class Method139(StrEnum):
+class ItemPlanDeltaNotificationMethod(StrEnum):
     item_plan_delta = "item/plan/delta"
 
 
-class ServerNotification35(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    emitted_at_ms: Annotated[
-        int | None,
-        Field(
-            alias="emittedAtMs",
-            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
-        ),
-    ] = None
-    method: Annotated[Method139, Field(title="Item/plan/deltaNotificationMethod")]
-    params: PlanDeltaNotification
-
-
-class Method140(StrEnum):
-    command_exec_output_delta = "command/exec/outputDelta"
-
-
-class Method141(StrEnum):
-    process_output_delta = "process/outputDelta"
-
-
-class Method142(StrEnum):
-    process_exited = "process/exited"
-
-
-class ServerNotification38(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    emitted_at_ms: Annotated[
-        int | None,
-        Field(
-            alias="emittedAtMs",
-            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
-        ),
-    ] = None
-    method: Annotated[Method142, Field(title="Process/exitedNotificationMethod")]
-    params: ProcessExitedNotification
-
-
-class Method143(StrEnum):
-    item_command_execution_output_delta = "item/commandExecution/outputDelta"
-
-
-class ServerNotification39(BaseModel):
+class ItemPlanDeltaNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -5604,20 +5739,72 @@ class ServerNotification39(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method143, Field(title="Item/commandExecution/outputDeltaNotificationMethod")
+        ItemPlanDeltaNotificationMethod,
+        Field(title="Item/plan/deltaNotificationMethod"),
+    ]
+    params: PlanDeltaNotification
+
+
+class CommandExecOutputDeltaNotificationMethod(StrEnum):
+    command_exec_output_delta = "command/exec/outputDelta"
+
+
+class ProcessOutputDeltaNotificationMethod(StrEnum):
+    process_output_delta = "process/outputDelta"
+
+
+class ProcessExitedNotificationMethod(StrEnum):
+    process_exited = "process/exited"
+
+
+class ProcessExitedNotification1(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    emitted_at_ms: Annotated[
+        int | None,
+        Field(
+            alias="emittedAtMs",
+            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
+        ),
+    ] = None
+    method: Annotated[
+        ProcessExitedNotificationMethod, Field(title="Process/exitedNotificationMethod")
+    ]
+    params: ProcessExitedNotification
+
+
+class ItemCommandExecutionOutputDeltaNotificationMethod(StrEnum):
+    item_command_execution_output_delta = "item/commandExecution/outputDelta"
+
+
+class ItemCommandExecutionOutputDeltaNotification(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    emitted_at_ms: Annotated[
+        int | None,
+        Field(
+            alias="emittedAtMs",
+            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
+        ),
+    ] = None
+    method: Annotated[
+        ItemCommandExecutionOutputDeltaNotificationMethod,
+        Field(title="Item/commandExecution/outputDeltaNotificationMethod"),
     ]
     params: CommandExecutionOutputDeltaNotification
 
 
-class Method144(StrEnum):
+class ItemCommandExecutionTerminalInteractionNotificationMethod(StrEnum):
     item_command_execution_terminal_interaction = "item/commandExecution/terminalInteraction"
 
 
-class Method145(StrEnum):
+class ItemFileChangeOutputDeltaNotificationMethod(StrEnum):
     item_file_change_output_delta = "item/fileChange/outputDelta"
 
 
-class ServerNotification41(BaseModel):
+class ItemFileChangeOutputDeltaNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -5629,24 +5816,25 @@ class ServerNotification41(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method145, Field(title="Item/fileChange/outputDeltaNotificationMethod")
+        ItemFileChangeOutputDeltaNotificationMethod,
+        Field(title="Item/fileChange/outputDeltaNotificationMethod"),
     ]
     params: FileChangeOutputDeltaNotification
 
 
-class Method146(StrEnum):
+class ItemFileChangePatchUpdatedNotificationMethod(StrEnum):
     item_file_change_patch_updated = "item/fileChange/patchUpdated"
 
 
-class Method147(StrEnum):
+class ServerRequestResolvedNotificationMethod(StrEnum):
     server_request_resolved = "serverRequest/resolved"
 
 
-class Method148(StrEnum):
+class ItemMcpToolCallProgressNotificationMethod(StrEnum):
     item_mcp_tool_call_progress = "item/mcpToolCall/progress"
 
 
-class ServerNotification44(BaseModel):
+class ItemMcpToolCallProgressNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -5658,16 +5846,17 @@ class ServerNotification44(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method148, Field(title="Item/mcpToolCall/progressNotificationMethod")
+        ItemMcpToolCallProgressNotificationMethod,
+        Field(title="Item/mcpToolCall/progressNotificationMethod"),
     ]
     params: McpToolCallProgressNotification
 
 
-class Method149(StrEnum):
+class McpServerOauthLoginCompletedNotificationMethod(StrEnum):
     mcp_server_oauth_login_completed = "mcpServer/oauthLogin/completed"
 
 
-class ServerNotification45(BaseModel):
+class McpServerOauthLoginCompletedNotification1(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -5679,16 +5868,17 @@ class ServerNotification45(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method149, Field(title="McpServer/oauthLogin/completedNotificationMethod")
+        McpServerOauthLoginCompletedNotificationMethod,
+        Field(title="McpServer/oauthLogin/completedNotificationMethod"),
     ]
     params: McpServerOauthLoginCompletedNotification
 
 
-class Method150(StrEnum):
+class McpServerStartupStatusUpdatedNotificationMethod(StrEnum):
     mcp_server_startup_status_updated = "mcpServer/startupStatus/updated"
 
 
-class ServerNotification46(BaseModel):
+class McpServerStartupStatusUpdatedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -5700,16 +5890,17 @@ class ServerNotification46(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method150, Field(title="McpServer/startupStatus/updatedNotificationMethod")
+        McpServerStartupStatusUpdatedNotificationMethod,
+        Field(title="McpServer/startupStatus/updatedNotificationMethod"),
     ]
     params: McpServerStatusUpdatedNotification
 
 
-class Method151(StrEnum):
+class McpServerEventStreamNotificationNotificationMethod(StrEnum):
     mcp_server_event_stream_notification = "mcpServer/event/stream/notification"
 
 
-class ServerNotification47(BaseModel):
+class McpServerEventStreamNotificationNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -5721,32 +5912,33 @@ class ServerNotification47(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method151, Field(title="McpServer/event/stream/notificationNotificationMethod")
+        McpServerEventStreamNotificationNotificationMethod,
+        Field(title="McpServer/event/stream/notificationNotificationMethod"),
     ]
     params: McpServerEventStreamNotification
 
 
-class Method152(StrEnum):
+class AccountUpdatedNotificationMethod(StrEnum):
     account_updated = "account/updated"
 
 
-class Method153(StrEnum):
+class AccountGatewayOAuthChangedNotificationMethod(StrEnum):
     account_gateway_o_auth_changed = "account/gatewayOAuth/changed"
 
 
-class Method154(StrEnum):
+class AccountRateLimitsUpdatedNotificationMethod(StrEnum):
     account_rate_limits_updated = "account/rateLimits/updated"
 
 
-class Method155(StrEnum):
+class AppListUpdatedNotificationMethod(StrEnum):
     app_list_updated = "app/list/updated"
 
 
-class Method156(StrEnum):
+class RemoteControlStatusChangedNotificationMethod(StrEnum):
     remote_control_status_changed = "remoteControl/status/changed"
 
 
-class ServerNotification52(BaseModel):
+class RemoteControlStatusChangedNotification1(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -5758,43 +5950,25 @@ class ServerNotification52(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method156, Field(title="RemoteControl/status/changedNotificationMethod")
+        RemoteControlStatusChangedNotificationMethod,
+        Field(title="RemoteControl/status/changedNotificationMethod"),
     ]
     params: RemoteControlStatusChangedNotification
 
 
-class Method157(StrEnum):
+class ExternalAgentConfigImportProgressNotificationMethod(StrEnum):
     external_agent_config_import_progress = "externalAgentConfig/import/progress"
 
 
-class Method158(StrEnum):
+class ExternalAgentConfigImportCompletedNotificationMethod(StrEnum):
     external_agent_config_import_completed = "externalAgentConfig/import/completed"
 
 
-class Method159(StrEnum):
+class FsChangedNotificationMethod(StrEnum):
     fs_changed = "fs/changed"
 
 
-class ServerNotification55(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    emitted_at_ms: Annotated[
-        int | None,
-        Field(
-            alias="emittedAtMs",
-            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
-        ),
-    ] = None
-    method: Annotated[Method159, Field(title="Fs/changedNotificationMethod")]
-    params: FsChangedNotification
-
-
-class Method160(StrEnum):
-    item_reasoning_summary_text_delta = "item/reasoning/summaryTextDelta"
-
-
-class ServerNotification56(BaseModel):
+class FsChangedNotification1(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -5806,16 +5980,38 @@ class ServerNotification56(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method160, Field(title="Item/reasoning/summaryTextDeltaNotificationMethod")
+        FsChangedNotificationMethod, Field(title="Fs/changedNotificationMethod")
+    ]
+    params: FsChangedNotification
+
+
+class ItemReasoningSummaryTextDeltaNotificationMethod(StrEnum):
+    item_reasoning_summary_text_delta = "item/reasoning/summaryTextDelta"
+
+
+class ItemReasoningSummaryTextDeltaNotification(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    emitted_at_ms: Annotated[
+        int | None,
+        Field(
+            alias="emittedAtMs",
+            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
+        ),
+    ] = None
+    method: Annotated[
+        ItemReasoningSummaryTextDeltaNotificationMethod,
+        Field(title="Item/reasoning/summaryTextDeltaNotificationMethod"),
     ]
     params: ReasoningSummaryTextDeltaNotification
 
 
-class Method161(StrEnum):
+class ItemReasoningSummaryPartAddedNotificationMethod(StrEnum):
     item_reasoning_summary_part_added = "item/reasoning/summaryPartAdded"
 
 
-class ServerNotification57(BaseModel):
+class ItemReasoningSummaryPartAddedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -5827,16 +6023,17 @@ class ServerNotification57(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method161, Field(title="Item/reasoning/summaryPartAddedNotificationMethod")
+        ItemReasoningSummaryPartAddedNotificationMethod,
+        Field(title="Item/reasoning/summaryPartAddedNotificationMethod"),
     ]
     params: ReasoningSummaryPartAddedNotification
 
 
-class Method162(StrEnum):
+class ItemReasoningTextDeltaNotificationMethod(StrEnum):
     item_reasoning_text_delta = "item/reasoning/textDelta"
 
 
-class ServerNotification58(BaseModel):
+class ItemReasoningTextDeltaNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -5848,16 +6045,17 @@ class ServerNotification58(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method162, Field(title="Item/reasoning/textDeltaNotificationMethod")
+        ItemReasoningTextDeltaNotificationMethod,
+        Field(title="Item/reasoning/textDeltaNotificationMethod"),
     ]
     params: ReasoningTextDeltaNotification
 
 
-class Method163(StrEnum):
+class ThreadCompactedNotificationMethod(StrEnum):
     thread_compacted = "thread/compacted"
 
 
-class ServerNotification59(BaseModel):
+class ThreadCompactedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -5868,15 +6066,18 @@ class ServerNotification59(BaseModel):
             description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
         ),
     ] = None
-    method: Annotated[Method163, Field(title="Thread/compactedNotificationMethod")]
+    method: Annotated[
+        ThreadCompactedNotificationMethod,
+        Field(title="Thread/compactedNotificationMethod"),
+    ]
     params: ContextCompactedNotification
 
 
-class Method164(StrEnum):
+class ModelReroutedNotificationMethod(StrEnum):
     model_rerouted = "model/rerouted"
 
 
-class ServerNotification60(BaseModel):
+class ModelReroutedNotification1(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -5887,15 +6088,17 @@ class ServerNotification60(BaseModel):
             description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
         ),
     ] = None
-    method: Annotated[Method164, Field(title="Model/reroutedNotificationMethod")]
+    method: Annotated[
+        ModelReroutedNotificationMethod, Field(title="Model/reroutedNotificationMethod")
+    ]
     params: ModelReroutedNotification
 
 
-class Method165(StrEnum):
+class ModelVerificationNotificationMethod(StrEnum):
     model_verification = "model/verification"
 
 
-class ServerNotification61(BaseModel):
+class ModelVerificationNotification1(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -5906,15 +6109,18 @@ class ServerNotification61(BaseModel):
             description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
         ),
     ] = None
-    method: Annotated[Method165, Field(title="Model/verificationNotificationMethod")]
+    method: Annotated[
+        ModelVerificationNotificationMethod,
+        Field(title="Model/verificationNotificationMethod"),
+    ]
     params: ModelVerificationNotification
 
 
-class Method166(StrEnum):
+class ModelProviderAuthRecoveryStartedNotificationMethod(StrEnum):
     model_provider_auth_recovery_started = "modelProvider/authRecoveryStarted"
 
 
-class ServerNotification62(BaseModel):
+class ModelProviderAuthRecoveryStartedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -5926,16 +6132,17 @@ class ServerNotification62(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method166, Field(title="ModelProvider/authRecoveryStartedNotificationMethod")
+        ModelProviderAuthRecoveryStartedNotificationMethod,
+        Field(title="ModelProvider/authRecoveryStartedNotificationMethod"),
     ]
     params: AuthRecoveryNotification
 
 
-class Method167(StrEnum):
+class ModelProviderAuthRecoveryCompletedNotificationMethod(StrEnum):
     model_provider_auth_recovery_completed = "modelProvider/authRecoveryCompleted"
 
 
-class ServerNotification63(BaseModel):
+class ModelProviderAuthRecoveryCompletedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -5947,20 +6154,21 @@ class ServerNotification63(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method167, Field(title="ModelProvider/authRecoveryCompletedNotificationMethod")
+        ModelProviderAuthRecoveryCompletedNotificationMethod,
+        Field(title="ModelProvider/authRecoveryCompletedNotificationMethod"),
     ]
     params: AuthRecoveryNotification
 
 
-class Method168(StrEnum):
+class TurnModerationMetadataNotificationMethod(StrEnum):
     turn_moderation_metadata = "turn/moderationMetadata"
 
 
-class Method169(StrEnum):
+class ModelSafetyBufferingUpdatedNotificationMethod(StrEnum):
     model_safety_buffering_updated = "model/safetyBuffering/updated"
 
 
-class ServerNotification65(BaseModel):
+class ModelSafetyBufferingUpdatedNotification1(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -5972,62 +6180,21 @@ class ServerNotification65(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method169, Field(title="Model/safetyBuffering/updatedNotificationMethod")
+        ModelSafetyBufferingUpdatedNotificationMethod,
+        Field(title="Model/safetyBuffering/updatedNotificationMethod"),
     ]
     params: ModelSafetyBufferingUpdatedNotification
 
 
-class Method170(StrEnum):
+class WarningNotificationMethod(StrEnum):
     warning = "warning"
 
 
-class Method171(StrEnum):
+class GuardianWarningNotificationMethod(StrEnum):
     guardian_warning = "guardianWarning"
 
 
-class ServerNotification67(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    emitted_at_ms: Annotated[
-        int | None,
-        Field(
-            alias="emittedAtMs",
-            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
-        ),
-    ] = None
-    method: Annotated[Method171, Field(title="GuardianWarningNotificationMethod")]
-    params: GuardianWarningNotification
-
-
-class Method172(StrEnum):
-    deprecation_notice = "deprecationNotice"
-
-
-class ServerNotification68(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    emitted_at_ms: Annotated[
-        int | None,
-        Field(
-            alias="emittedAtMs",
-            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
-        ),
-    ] = None
-    method: Annotated[Method172, Field(title="DeprecationNoticeNotificationMethod")]
-    params: DeprecationNoticeNotification
-
-
-class Method173(StrEnum):
-    config_warning = "configWarning"
-
-
-class Method174(StrEnum):
-    fuzzy_file_search_session_updated = "fuzzyFileSearch/sessionUpdated"
-
-
-class ServerNotification70(BaseModel):
+class GuardianWarningNotification1(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6039,16 +6206,65 @@ class ServerNotification70(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method174, Field(title="FuzzyFileSearch/sessionUpdatedNotificationMethod")
+        GuardianWarningNotificationMethod,
+        Field(title="GuardianWarningNotificationMethod"),
+    ]
+    params: GuardianWarningNotification
+
+
+class DeprecationNoticeNotificationMethod(StrEnum):
+    deprecation_notice = "deprecationNotice"
+
+
+class DeprecationNoticeNotification1(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    emitted_at_ms: Annotated[
+        int | None,
+        Field(
+            alias="emittedAtMs",
+            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
+        ),
+    ] = None
+    method: Annotated[
+        DeprecationNoticeNotificationMethod,
+        Field(title="DeprecationNoticeNotificationMethod"),
+    ]
+    params: DeprecationNoticeNotification
+
+
+class ConfigWarningNotificationMethod(StrEnum):
+    config_warning = "configWarning"
+
+
+class FuzzyFileSearchSessionUpdatedNotificationMethod(StrEnum):
+    fuzzy_file_search_session_updated = "fuzzyFileSearch/sessionUpdated"
+
+
+class FuzzyFileSearchSessionUpdatedNotification1(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    emitted_at_ms: Annotated[
+        int | None,
+        Field(
+            alias="emittedAtMs",
+            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
+        ),
+    ] = None
+    method: Annotated[
+        FuzzyFileSearchSessionUpdatedNotificationMethod,
+        Field(title="FuzzyFileSearch/sessionUpdatedNotificationMethod"),
     ]
     params: FuzzyFileSearchSessionUpdatedNotification
 
 
-class Method175(StrEnum):
+class FuzzyFileSearchSessionCompletedNotificationMethod(StrEnum):
     fuzzy_file_search_session_completed = "fuzzyFileSearch/sessionCompleted"
 
 
-class ServerNotification71(BaseModel):
+class FuzzyFileSearchSessionCompletedNotification1(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6060,68 +6276,69 @@ class ServerNotification71(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method175, Field(title="FuzzyFileSearch/sessionCompletedNotificationMethod")
+        FuzzyFileSearchSessionCompletedNotificationMethod,
+        Field(title="FuzzyFileSearch/sessionCompletedNotificationMethod"),
     ]
     params: FuzzyFileSearchSessionCompletedNotification
 
 
-class Method176(StrEnum):
+class ThreadRealtimeStartedNotificationMethod(StrEnum):
     thread_realtime_started = "thread/realtime/started"
 
 
-class Method177(StrEnum):
+class ThreadRealtimeItemAddedNotificationMethod(StrEnum):
     thread_realtime_item_added = "thread/realtime/itemAdded"
 
 
-class Method178(StrEnum):
+class ThreadRealtimeItemStartedNotificationMethod(StrEnum):
     thread_realtime_item_started = "thread/realtime/item/started"
 
 
-class Method179(StrEnum):
+class ThreadRealtimeItemTranscriptDeltaNotificationMethod(StrEnum):
     thread_realtime_item_transcript_delta = "thread/realtime/item/transcript/delta"
 
 
-class Method180(StrEnum):
+class ThreadRealtimeItemCompletedNotificationMethod(StrEnum):
     thread_realtime_item_completed = "thread/realtime/item/completed"
 
 
-class Method181(StrEnum):
+class ThreadRealtimeTranscriptDeltaNotificationMethod(StrEnum):
     thread_realtime_transcript_delta = "thread/realtime/transcript/delta"
 
 
-class Method182(StrEnum):
+class ThreadRealtimeTranscriptDoneNotificationMethod(StrEnum):
     thread_realtime_transcript_done = "thread/realtime/transcript/done"
 
 
-class Method183(StrEnum):
+class ThreadRealtimeOutputAudioDeltaNotificationMethod(StrEnum):
     thread_realtime_output_audio_delta = "thread/realtime/outputAudio/delta"
 
 
-class Method184(StrEnum):
+class ThreadRealtimeSdpNotificationMethod(StrEnum):
     thread_realtime_sdp = "thread/realtime/sdp"
 
 
-class Method185(StrEnum):
+class ThreadRealtimeErrorNotificationMethod(StrEnum):
     thread_realtime_error = "thread/realtime/error"
 
 
-class Method186(StrEnum):
+class ThreadRealtimeClosedNotificationMethod(StrEnum):
     thread_realtime_closed = "thread/realtime/closed"
 
 
-class Method187(StrEnum):
+class WindowsWorldWritableWarningNotificationMethod(StrEnum):
     windows_world_writable_warning = "windows/worldWritableWarning"
 
 
-class Method188(StrEnum):
+class WindowsSandboxSetupCompletedNotificationMethod(StrEnum):
     windows_sandbox_setup_completed = "windowsSandbox/setupCompleted"
 
 
-class Method189(StrEnum):
+class AccountLoginCompletedNotificationMethod(StrEnum):
     account_login_completed = "account/login/completed"
 
 
-class ServerRequestResolvedNotification(BaseModel):
+class ServerRequestResolvedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6129,7 +6346,7 @@ class ServerRequestResolvedNotification(BaseModel):
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class SessionMigration(BaseModel):
+class SessionMigration(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6146,7 +6363,7 @@ class SessionSource1(StrEnum):
     unknown = "unknown"
 
 
-class SessionSource2(BaseModel):
+class CustomSessionSource(ProtocolModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
@@ -6154,7 +6371,7 @@ class SessionSource2(BaseModel):
     custom: str
 
 
-class Settings(BaseModel):
+class Settings(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6163,7 +6380,7 @@ class Settings(BaseModel):
     reasoning_effort: ReasoningEffort | None = None
 
 
-class SkillErrorInfo(BaseModel):
+class SkillErrorInfo(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6171,7 +6388,7 @@ class SkillErrorInfo(BaseModel):
     path: str
 
 
-class SkillInterface(BaseModel):
+class SkillInterface(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6197,7 +6414,7 @@ class SkillInterface(BaseModel):
     short_description: Annotated[str | None, Field(alias="shortDescription")] = None
 
 
-class SkillMigration(BaseModel):
+class SkillMigration(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6211,7 +6428,7 @@ class SkillScope(StrEnum):
     admin = "admin"
 
 
-class SkillSummary(BaseModel):
+class SkillSummary(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6223,7 +6440,7 @@ class SkillSummary(BaseModel):
     short_description: Annotated[str | None, Field(alias="shortDescription")] = None
 
 
-class SkillToolDependency(BaseModel):
+class SkillToolDependency(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6235,13 +6452,13 @@ class SkillToolDependency(BaseModel):
     value: str
 
 
-class SkillsChangedNotification(BaseModel):
+class SkillsChangedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
 
 
-class SkillsConfigWriteParams(BaseModel):
+class SkillsConfigWriteParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6252,27 +6469,27 @@ class SkillsConfigWriteParams(BaseModel):
     ] = None
 
 
-class SkillsConfigWriteResponse(BaseModel):
+class SkillsConfigWriteResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     effective_enabled: Annotated[bool, Field(alias="effectiveEnabled")]
 
 
-class SkillsExtraRootsSetParams(BaseModel):
+class SkillsExtraRootsSetParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     extra_roots: Annotated[list[AbsolutePathBuf], Field(alias="extraRoots")]
 
 
-class SkillsExtraRootsSetResponse(BaseModel):
+class SkillsExtraRootsSetResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
 
 
-class SkillsListParams(BaseModel):
+class SkillsListParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6296,7 +6513,7 @@ class SortDirection(StrEnum):
     desc = "desc"
 
 
-class SpendControlLimitSnapshot(BaseModel):
+class SpendControlLimitSnapshot(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6306,7 +6523,7 @@ class SpendControlLimitSnapshot(BaseModel):
     used: str
 
 
-class StrictReviewRequiredNotification(BaseModel):
+class StrictReviewRequiredNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6334,7 +6551,7 @@ class SubAgentSource1(StrEnum):
     memory_consolidation = "memory_consolidation"
 
 
-class SubAgentSource3(BaseModel):
+class OtherSubAgentSource(ProtocolModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
@@ -6342,14 +6559,14 @@ class SubAgentSource3(BaseModel):
     other: str
 
 
-class SubagentMigration(BaseModel):
+class SubagentMigration(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     name: str
 
 
-class TerminalInteractionNotification(BaseModel):
+class TerminalInteractionNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6360,7 +6577,7 @@ class TerminalInteractionNotification(BaseModel):
     turn_id: Annotated[str, Field(alias="turnId")]
 
 
-class TextElement(BaseModel):
+class TextElement(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6379,7 +6596,7 @@ class TextElement(BaseModel):
     ] = None
 
 
-class TextPosition(BaseModel):
+class TextPosition(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6390,7 +6607,7 @@ class TextPosition(BaseModel):
     line: Annotated[int, Field(description="1-based line number.", ge=0)]
 
 
-class TextRange(BaseModel):
+class TextRange(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6403,7 +6620,7 @@ class ThreadActiveFlag(StrEnum):
     waiting_on_user_input = "waitingOnUserInput"
 
 
-class ThreadApproveGuardianDeniedActionParams(BaseModel):
+class ThreadApproveGuardianDeniedActionParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6416,33 +6633,33 @@ class ThreadApproveGuardianDeniedActionParams(BaseModel):
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class ThreadApproveGuardianDeniedActionResponse(BaseModel):
+class ThreadApproveGuardianDeniedActionResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
 
 
-class ThreadArchiveParams(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    thread_id: Annotated[str, Field(alias="threadId")]
-
-
-class ThreadArchiveResponse(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-
-
-class ThreadArchivedNotification(BaseModel):
+class ThreadArchiveParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class ThreadAttachment(BaseModel):
+class ThreadArchiveResponse(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+
+
+class ThreadArchivedNotification(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    thread_id: Annotated[str, Field(alias="threadId")]
+
+
+class ThreadAttachment(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6458,7 +6675,7 @@ class ThreadAttachmentAddOutcome(StrEnum):
     existing = "existing"
 
 
-class ThreadAttachmentAddParams(BaseModel):
+class ThreadAttachmentAddParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6468,7 +6685,7 @@ class ThreadAttachmentAddParams(BaseModel):
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class ThreadAttachmentAddResponse(BaseModel):
+class ThreadAttachmentAddResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6476,7 +6693,7 @@ class ThreadAttachmentAddResponse(BaseModel):
     outcome: ThreadAttachmentAddOutcome
 
 
-class ThreadAttachmentListParams(BaseModel):
+class ThreadAttachmentListParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6485,7 +6702,7 @@ class ThreadAttachmentListParams(BaseModel):
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class ThreadAttachmentListResponse(BaseModel):
+class ThreadAttachmentListResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6498,7 +6715,7 @@ class ThreadAttachmentOperation(StrEnum):
     deleted = "deleted"
 
 
-class ThreadAttachmentOwner(BaseModel):
+class ThreadAttachmentOwner(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6511,7 +6728,7 @@ class ThreadAttachmentOwner(BaseModel):
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class ThreadAttachmentOwnerListParams(BaseModel):
+class ThreadAttachmentOwnerListParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6527,7 +6744,7 @@ class ThreadAttachmentOwnerListParams(BaseModel):
     limit: Annotated[int | None, Field(ge=0)] = None
 
 
-class ThreadAttachmentOwnerListResponse(BaseModel):
+class ThreadAttachmentOwnerListResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6535,7 +6752,7 @@ class ThreadAttachmentOwnerListResponse(BaseModel):
     next_cursor: Annotated[str | None, Field(alias="nextCursor")] = None
 
 
-class ThreadAttachmentRemoveParams(BaseModel):
+class ThreadAttachmentRemoveParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6544,13 +6761,13 @@ class ThreadAttachmentRemoveParams(BaseModel):
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class ThreadAttachmentRemoveResponse(BaseModel):
+class ThreadAttachmentRemoveResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
 
 
-class ThreadAttachmentUpdatedNotification(BaseModel):
+class ThreadAttachmentUpdatedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6561,47 +6778,47 @@ class ThreadAttachmentUpdatedNotification(BaseModel):
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class ThreadClosedNotification(BaseModel):
+class ThreadClosedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class ThreadCompactStartParams(BaseModel):
+class ThreadCompactStartParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class ThreadCompactStartResponse(BaseModel):
+class ThreadCompactStartResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
 
 
-class ThreadDeleteParams(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    thread_id: Annotated[str, Field(alias="threadId")]
-
-
-class ThreadDeleteResponse(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-
-
-class ThreadDeletedNotification(BaseModel):
+class ThreadDeleteParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class ThreadEnvironment(BaseModel):
+class ThreadDeleteResponse(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+
+
+class ThreadDeletedNotification(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    thread_id: Annotated[str, Field(alias="threadId")]
+
+
+class ThreadEnvironment(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6612,27 +6829,27 @@ class ThreadEnvironment(BaseModel):
     ]
 
 
-class ThreadExtra(BaseModel):
+class ThreadExtra(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
 
 
-class ThreadGoalClearResponse(BaseModel):
+class ThreadGoalClearResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     cleared: bool
 
 
-class ThreadGoalClearedNotification(BaseModel):
+class ThreadGoalClearedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class ThreadGoalGetParams(BaseModel):
+class ThreadGoalGetParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6658,11 +6875,11 @@ class ThreadHistoryMode(StrEnum):
     paginated = "paginated"
 
 
-class ThreadId(RootModel[str]):
+class ThreadId(ProtocolRootModel[str]):
     root: str
 
 
-class ThreadInjectItemsParams(BaseModel):
+class ThreadInjectItemsParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6675,77 +6892,77 @@ class ThreadInjectItemsParams(BaseModel):
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class ThreadInjectItemsResponse(BaseModel):
+class ThreadInjectItemsResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
 
 
-class Type106(StrEnum):
+class UserMessageThreadItemType(StrEnum):
     user_message = "userMessage"
 
 
-class Type107(StrEnum):
+class HookPromptThreadItemType(StrEnum):
     hook_prompt = "hookPrompt"
 
 
-class ThreadItem2(BaseModel):
+class HookPromptThreadItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     fragments: list[HookPromptFragment]
     id: str
-    type: Annotated[Type107, Field(title="HookPromptThreadItemType")]
+    type: Annotated[HookPromptThreadItemType, Field(title="HookPromptThreadItemType")]
 
 
-class Type108(StrEnum):
+class AgentMessageThreadItemType(StrEnum):
     agent_message = "agentMessage"
 
 
-class Type109(StrEnum):
+class FunctionCallOutputThreadItemType(StrEnum):
     function_call_output = "functionCallOutput"
 
 
-class Type110(StrEnum):
+class PlanThreadItemType(StrEnum):
     plan = "plan"
 
 
-class ThreadItem5(BaseModel):
+class PlanThreadItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: str
     text: str
-    type: Annotated[Type110, Field(title="PlanThreadItemType")]
+    type: Annotated[PlanThreadItemType, Field(title="PlanThreadItemType")]
 
 
-class Type111(StrEnum):
+class ReasoningThreadItemType(StrEnum):
     reasoning = "reasoning"
 
 
-class ThreadItem6(BaseModel):
+class ReasoningThreadItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     content: list[str] | None = []
     id: str
     summary: list[str] | None = []
-    type: Annotated[Type111, Field(title="ReasoningThreadItemType")]
+    type: Annotated[ReasoningThreadItemType, Field(title="ReasoningThreadItemType")]
 
 
-class Type112(StrEnum):
+class CommandExecutionThreadItemType(StrEnum):
     command_execution = "commandExecution"
 
 
-class Type113(StrEnum):
+class FileChangeThreadItemType(StrEnum):
     file_change = "fileChange"
 
 
-class Type114(StrEnum):
+class McpToolCallThreadItemType(StrEnum):
     mcp_tool_call = "mcpToolCall"
 
 
-class ThreadItem9(BaseModel):
+class McpToolCallThreadItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6782,14 +6999,14 @@ class ThreadItem9(BaseModel):
     server: str
     status: McpToolCallStatus
     tool: str
-    type: Annotated[Type114, Field(title="McpToolCallThreadItemType")]
+    type: Annotated[McpToolCallThreadItemType, Field(title="McpToolCallThreadItemType")]
 
 
-class Type115(StrEnum):
+class DynamicToolCallThreadItemType(StrEnum):
     dynamic_tool_call = "dynamicToolCall"
 
 
-class ThreadItem10(BaseModel):
+class DynamicToolCallThreadItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6809,18 +7026,20 @@ class ThreadItem10(BaseModel):
     status: DynamicToolCallStatus
     success: bool | None = None
     tool: str
-    type: Annotated[Type115, Field(title="DynamicToolCallThreadItemType")]
+    type: Annotated[
+        DynamicToolCallThreadItemType, Field(title="DynamicToolCallThreadItemType")
+    ]
 
 
-class Type116(StrEnum):
+class CollabAgentToolCallThreadItemType(StrEnum):
     collab_agent_tool_call = "collabAgentToolCall"
 
 
-class Type117(StrEnum):
+class SubAgentActivityThreadItemType(StrEnum):
     sub_agent_activity = "subAgentActivity"
 
 
-class ThreadItem12(BaseModel):
+class SubAgentActivityThreadItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6841,44 +7060,46 @@ class ThreadItem12(BaseModel):
             description="Resolved reasoning effort at sub-agent creation, when known.",
         ),
     ] = None
-    type: Annotated[Type117, Field(title="SubAgentActivityThreadItemType")]
+    type: Annotated[
+        SubAgentActivityThreadItemType, Field(title="SubAgentActivityThreadItemType")
+    ]
 
 
-class Type118(StrEnum):
+class WebSearchThreadItemType(StrEnum):
     web_search = "webSearch"
 
 
-class Type119(StrEnum):
+class ImageViewThreadItemType(StrEnum):
     image_view = "imageView"
 
 
-class ThreadItem14(BaseModel):
+class ImageViewThreadItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: str
     path: LegacyAppPathString
-    type: Annotated[Type119, Field(title="ImageViewThreadItemType")]
+    type: Annotated[ImageViewThreadItemType, Field(title="ImageViewThreadItemType")]
 
 
-class Type120(StrEnum):
+class SleepThreadItemType(StrEnum):
     sleep = "sleep"
 
 
-class ThreadItem15(BaseModel):
+class SleepThreadItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     duration_ms: Annotated[int, Field(alias="durationMs", ge=0)]
     id: str
-    type: Annotated[Type120, Field(title="SleepThreadItemType")]
+    type: Annotated[SleepThreadItemType, Field(title="SleepThreadItemType")]
 
 
-class Type121(StrEnum):
+class ImageGenerationThreadItemType(StrEnum):
     image_generation = "imageGeneration"
 
 
-class ThreadItem16(BaseModel):
+class ImageGenerationThreadItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6891,76 +7112,86 @@ class ThreadItem16(BaseModel):
     transparent_background: Annotated[
         bool | None, Field(alias="transparentBackground")
     ] = None
-    type: Annotated[Type121, Field(title="ImageGenerationThreadItemType")]
+    type: Annotated[
+        ImageGenerationThreadItemType, Field(title="ImageGenerationThreadItemType")
+    ]
 
 
-class Type122(StrEnum):
+class EnteredReviewModeThreadItemType(StrEnum):
     entered_review_mode = "enteredReviewMode"
 
 
-class ThreadItem17(BaseModel):
+class EnteredReviewModeThreadItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: str
     review: str
-    type: Annotated[Type122, Field(title="EnteredReviewModeThreadItemType")]
+    type: Annotated[
+        EnteredReviewModeThreadItemType, Field(title="EnteredReviewModeThreadItemType")
+    ]
 
 
-class Type123(StrEnum):
+class ExitedReviewModeThreadItemType(StrEnum):
     exited_review_mode = "exitedReviewMode"
 
 
-class ThreadItem18(BaseModel):
+class ExitedReviewModeThreadItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: str
     review: str
-    type: Annotated[Type123, Field(title="ExitedReviewModeThreadItemType")]
+    type: Annotated[
+        ExitedReviewModeThreadItemType, Field(title="ExitedReviewModeThreadItemType")
+    ]
 
 
-class Type124(StrEnum):
+class ContextCompactionThreadItemType(StrEnum):
     context_compaction = "contextCompaction"
 
 
-class ThreadItem19(BaseModel):
+class ContextCompactionThreadItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: str
-    type: Annotated[Type124, Field(title="ContextCompactionThreadItemType")]
+    type: Annotated[
+        ContextCompactionThreadItemType, Field(title="ContextCompactionThreadItemType")
+    ]
 
 
-class Type125(StrEnum):
+class ItemThreadItemsListAnchorType(StrEnum):
     item = "item"
 
 
-class ThreadItemsListAnchor1(BaseModel):
+class ItemThreadItemsListAnchor(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     item_id: Annotated[str, Field(alias="itemId")]
-    type: Annotated[Type125, Field(title="ItemThreadItemsListAnchorType")]
+    type: Annotated[
+        ItemThreadItemsListAnchorType, Field(title="ItemThreadItemsListAnchorType")
+    ]
 
 
-class ThreadItemsListAnchor(RootModel[ThreadItemsListAnchor1]):
+class ThreadItemsListAnchor(ProtocolRootModel[ItemThreadItemsListAnchor]):
     root: Annotated[
-        ThreadItemsListAnchor1,
+        ItemThreadItemsListAnchor,
         Field(
             description="An exclusive item position within the requested visible turn."
         ),
     ]
 
 
-class ThreadItemsListCursor(RootModel[str | ThreadItemsListAnchor]):
+class ThreadItemsListCursor(ProtocolRootModel[str | ThreadItemsListAnchor]):
     root: Annotated[
         str | ThreadItemsListAnchor,
         Field(description="Starting position for an item-history page."),
     ]
 
 
-class ThreadItemsListParams(BaseModel):
+class ThreadItemsListParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -6990,11 +7221,11 @@ class ThreadItemsListParams(BaseModel):
     ] = None
 
 
-class ThreadListCwdFilter(RootModel[str | list[str]]):
+class ThreadListCwdFilter(ProtocolRootModel[str | list[str]]):
     root: str | list[str]
 
 
-class ThreadLoadedListParams(BaseModel):
+class ThreadLoadedListParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7007,7 +7238,7 @@ class ThreadLoadedListParams(BaseModel):
     ] = None
 
 
-class ThreadLoadedListResponse(BaseModel):
+class ThreadLoadedListResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7029,7 +7260,7 @@ class ThreadMemoryMode(StrEnum):
     disabled = "disabled"
 
 
-class ThreadMetadataGitInfoUpdateParams(BaseModel):
+class ThreadMetadataGitInfoUpdateParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7054,7 +7285,7 @@ class ThreadMetadataGitInfoUpdateParams(BaseModel):
     ] = None
 
 
-class ThreadMetadataUpdateParams(BaseModel):
+class ThreadMetadataUpdateParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7068,7 +7299,7 @@ class ThreadMetadataUpdateParams(BaseModel):
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class ThreadNameUpdatedNotification(BaseModel):
+class ThreadNameUpdatedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7076,36 +7307,42 @@ class ThreadNameUpdatedNotification(BaseModel):
     thread_name: Annotated[str | None, Field(alias="threadName")] = None
 
 
-class Type126(StrEnum):
+class CompletedThreadPredictionResultType(StrEnum):
     completed = "completed"
 
 
-class ThreadPredictionResult1(BaseModel):
+class CompletedThreadPredictionResult(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     text: str | None = None
-    type: Annotated[Type126, Field(title="CompletedThreadPredictionResultType")]
+    type: Annotated[
+        CompletedThreadPredictionResultType,
+        Field(title="CompletedThreadPredictionResultType"),
+    ]
 
 
-class Type127(StrEnum):
+class FailedThreadPredictionResultType(StrEnum):
     failed = "failed"
 
 
-class ThreadPredictionResult2(BaseModel):
+class FailedThreadPredictionResult(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: Annotated[Type127, Field(title="FailedThreadPredictionResultType")]
+    type: Annotated[
+        FailedThreadPredictionResultType,
+        Field(title="FailedThreadPredictionResultType"),
+    ]
 
 
 class ThreadPredictionResult(
-    RootModel[ThreadPredictionResult1 | ThreadPredictionResult2]
+    ProtocolRootModel[CompletedThreadPredictionResult | FailedThreadPredictionResult]
 ):
-    root: ThreadPredictionResult1 | ThreadPredictionResult2
+    root: CompletedThreadPredictionResult | FailedThreadPredictionResult
 
 
-class ThreadPredictionUpdatedNotification(BaseModel):
+class ThreadPredictionUpdatedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7114,7 +7351,7 @@ class ThreadPredictionUpdatedNotification(BaseModel):
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class ThreadProjectUpdatedNotification(BaseModel):
+class ThreadProjectUpdatedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7122,14 +7359,14 @@ class ThreadProjectUpdatedNotification(BaseModel):
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class ThreadQueueChangedNotification(BaseModel):
+class ThreadQueueChangedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class ThreadReadParams(BaseModel):
+class ThreadReadParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7143,35 +7380,41 @@ class ThreadReadParams(BaseModel):
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class Type128(StrEnum):
+class ReadThreadReadStateOperationType(StrEnum):
     read = "read"
 
 
-class ThreadReadStateOperation1(BaseModel):
+class ReadThreadReadStateOperation(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: Annotated[Type128, Field(title="ReadThreadReadStateOperationType")]
+    type: Annotated[
+        ReadThreadReadStateOperationType,
+        Field(title="ReadThreadReadStateOperationType"),
+    ]
 
 
-class Type129(StrEnum):
+class UnreadThreadReadStateOperationType(StrEnum):
     unread = "unread"
 
 
-class ThreadReadStateOperation2(BaseModel):
+class UnreadThreadReadStateOperation(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: Annotated[Type129, Field(title="UnreadThreadReadStateOperationType")]
+    type: Annotated[
+        UnreadThreadReadStateOperationType,
+        Field(title="UnreadThreadReadStateOperationType"),
+    ]
 
 
 class ThreadReadStateOperation(
-    RootModel[ThreadReadStateOperation1 | ThreadReadStateOperation2]
+    ProtocolRootModel[ReadThreadReadStateOperation | UnreadThreadReadStateOperation]
 ):
-    root: ThreadReadStateOperation1 | ThreadReadStateOperation2
+    root: ReadThreadReadStateOperation | UnreadThreadReadStateOperation
 
 
-class ThreadRealtimeAudioChunk(BaseModel):
+class ThreadRealtimeAudioChunk(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7184,62 +7427,65 @@ class ThreadRealtimeAudioChunk(BaseModel):
     ] = None
 
 
-class Type130(StrEnum):
+class WholeItemThreadRealtimeBemItemPresentationType(StrEnum):
     whole_item = "wholeItem"
 
 
-class ThreadRealtimeBemItemPresentation1(BaseModel):
+class WholeItemThreadRealtimeBemItemPresentation(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     type: Annotated[
-        Type130, Field(title="WholeItemThreadRealtimeBemItemPresentationType")
+        WholeItemThreadRealtimeBemItemPresentationType,
+        Field(title="WholeItemThreadRealtimeBemItemPresentationType"),
     ]
 
 
-class Type131(StrEnum):
+class InlineMarkdownThreadRealtimeBemItemPresentationType(StrEnum):
     inline_markdown = "inlineMarkdown"
 
 
-class ThreadRealtimeBemItemPresentation2(BaseModel):
+class InlineMarkdownThreadRealtimeBemItemPresentation(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     type: Annotated[
-        Type131, Field(title="InlineMarkdownThreadRealtimeBemItemPresentationType")
+        InlineMarkdownThreadRealtimeBemItemPresentationType,
+        Field(title="InlineMarkdownThreadRealtimeBemItemPresentationType"),
     ]
 
 
-class Type132(StrEnum):
+class InlineVisualizationThreadRealtimeBemItemPresentationType(StrEnum):
     inline_visualization = "inlineVisualization"
 
 
-class ThreadRealtimeBemItemPresentation3(BaseModel):
+class InlineVisualizationThreadRealtimeBemItemPresentation(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     index: Annotated[int, Field(ge=0)]
     type: Annotated[
-        Type132, Field(title="InlineVisualizationThreadRealtimeBemItemPresentationType")
+        InlineVisualizationThreadRealtimeBemItemPresentationType,
+        Field(title="InlineVisualizationThreadRealtimeBemItemPresentationType"),
     ]
 
 
 class ThreadRealtimeBemItemPresentation(
-    RootModel[
-        ThreadRealtimeBemItemPresentation1
-        | ThreadRealtimeBemItemPresentation2
-        | ThreadRealtimeBemItemPresentation3
+    ProtocolRootModel[
+        WholeItemThreadRealtimeBemItemPresentation
+        | InlineMarkdownThreadRealtimeBemItemPresentation
+        | InlineVisualizationThreadRealtimeBemItemPresentation
     ]
 ):
     root: Annotated[
-        ThreadRealtimeBemItemPresentation1 | ThreadRealtimeBemItemPresentation2 | ThreadRealtimeBemItemPresentation3,
+        WholeItemThreadRealtimeBemItemPresentation | InlineMarkdownThreadRealtimeBemItemPresentation | InlineVisualizationThreadRealtimeBemItemPresentation,
         Field(
             description="EXPERIMENTAL - how an existing agent item appears in a realtime conversation."
         ),
     ]
 
 
-class ThreadRealtimeClosedNotification(BaseModel):
+class ThreadRealtimeClosedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7247,7 +7493,7 @@ class ThreadRealtimeClosedNotification(BaseModel):
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class ThreadRealtimeErrorNotification(BaseModel):
+class ThreadRealtimeErrorNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7255,7 +7501,7 @@ class ThreadRealtimeErrorNotification(BaseModel):
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class ThreadRealtimeInitialItem(BaseModel):
+class ThreadRealtimeInitialItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7263,30 +7509,31 @@ class ThreadRealtimeInitialItem(BaseModel):
     text: str
 
 
-class Type133(StrEnum):
+class RealtimeSessionStartedThreadRealtimeItemType(StrEnum):
     realtime_session_started = "realtimeSessionStarted"
 
 
-class ThreadRealtimeItem1(BaseModel):
+class RealtimeSessionStartedThreadRealtimeItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: str
     realtime_session_id: Annotated[str, Field(alias="realtimeSessionId")]
     type: Annotated[
-        Type133, Field(title="RealtimeSessionStartedThreadRealtimeItemType")
+        RealtimeSessionStartedThreadRealtimeItemType,
+        Field(title="RealtimeSessionStartedThreadRealtimeItemType"),
     ]
 
 
-class Type134(StrEnum):
+class TranscriptSegmentThreadRealtimeItemType(StrEnum):
     transcript_segment = "transcriptSegment"
 
 
-class Type135(StrEnum):
+class BemItemPromotedThreadRealtimeItemType(StrEnum):
     bem_item_promoted = "bemItemPromoted"
 
 
-class ThreadRealtimeItem3(BaseModel):
+class BemItemPromotedThreadRealtimeItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7295,14 +7542,17 @@ class ThreadRealtimeItem3(BaseModel):
     item_id: str
     presentation: ThreadRealtimeBemItemPresentation
     turn_id: str
-    type: Annotated[Type135, Field(title="BemItemPromotedThreadRealtimeItemType")]
+    type: Annotated[
+        BemItemPromotedThreadRealtimeItemType,
+        Field(title="BemItemPromotedThreadRealtimeItemType"),
+    ]
 
 
-class Type136(StrEnum):
+class RealtimeSessionClosedThreadRealtimeItemType(StrEnum):
     realtime_session_closed = "realtimeSessionClosed"
 
 
-class ThreadRealtimeItemAddedNotification(BaseModel):
+class ThreadRealtimeItemAddedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7310,7 +7560,7 @@ class ThreadRealtimeItemAddedNotification(BaseModel):
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class ThreadRealtimeItemTranscriptDeltaNotification(BaseModel):
+class ThreadRealtimeItemTranscriptDeltaNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7319,7 +7569,7 @@ class ThreadRealtimeItemTranscriptDeltaNotification(BaseModel):
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class ThreadRealtimeOutputAudioDeltaNotification(BaseModel):
+class ThreadRealtimeOutputAudioDeltaNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7327,7 +7577,7 @@ class ThreadRealtimeOutputAudioDeltaNotification(BaseModel):
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class ThreadRealtimeSdpNotification(BaseModel):
+class ThreadRealtimeSdpNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7340,22 +7590,25 @@ class ThreadRealtimeSessionOutcome(StrEnum):
     failed = "failed"
 
 
-class Type137(StrEnum):
+class WebsocketThreadRealtimeStartTransportType(StrEnum):
     websocket = "websocket"
 
 
-class ThreadRealtimeStartTransport1(BaseModel):
+class WebsocketThreadRealtimeStartTransport(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: Annotated[Type137, Field(title="WebsocketThreadRealtimeStartTransportType")]
+    type: Annotated[
+        WebsocketThreadRealtimeStartTransportType,
+        Field(title="WebsocketThreadRealtimeStartTransportType"),
+    ]
 
 
-class Type138(StrEnum):
+class WebrtcThreadRealtimeStartTransportType(StrEnum):
     webrtc = "webrtc"
 
 
-class ThreadRealtimeStartTransport2(BaseModel):
+class WebrtcThreadRealtimeStartTransport(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7365,14 +7618,17 @@ class ThreadRealtimeStartTransport2(BaseModel):
             description="SDP offer generated by a WebRTC RTCPeerConnection after configuring audio and the realtime events data channel."
         ),
     ]
-    type: Annotated[Type138, Field(title="WebrtcThreadRealtimeStartTransportType")]
+    type: Annotated[
+        WebrtcThreadRealtimeStartTransportType,
+        Field(title="WebrtcThreadRealtimeStartTransportType"),
+    ]
 
 
-class Type139(StrEnum):
+class ExistingCallThreadRealtimeStartTransportType(StrEnum):
     existing_call = "existingCall"
 
 
-class ThreadRealtimeStartTransport3(BaseModel):
+class ExistingCallThreadRealtimeStartTransport(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7384,24 +7640,25 @@ class ThreadRealtimeStartTransport3(BaseModel):
         ),
     ]
     type: Annotated[
-        Type139, Field(title="ExistingCallThreadRealtimeStartTransportType")
+        ExistingCallThreadRealtimeStartTransportType,
+        Field(title="ExistingCallThreadRealtimeStartTransportType"),
     ]
 
 
 class ThreadRealtimeStartTransport(
-    RootModel[
-        ThreadRealtimeStartTransport1
-        | ThreadRealtimeStartTransport2
-        | ThreadRealtimeStartTransport3
+    ProtocolRootModel[
+        WebsocketThreadRealtimeStartTransport
+        | WebrtcThreadRealtimeStartTransport
+        | ExistingCallThreadRealtimeStartTransport
     ]
 ):
     root: Annotated[
-        ThreadRealtimeStartTransport1 | ThreadRealtimeStartTransport2 | ThreadRealtimeStartTransport3,
+        WebsocketThreadRealtimeStartTransport | WebrtcThreadRealtimeStartTransport | ExistingCallThreadRealtimeStartTransport,
         Field(description="EXPERIMENTAL - transport used by thread realtime."),
     ]
 
 
-class ThreadRealtimeStartedNotification(BaseModel):
+class ThreadRealtimeStartedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7410,7 +7667,7 @@ class ThreadRealtimeStartedNotification(BaseModel):
     version: RealtimeConversationVersion
 
 
-class ThreadRealtimeTranscriptDeltaNotification(BaseModel):
+class ThreadRealtimeTranscriptDeltaNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7421,7 +7678,7 @@ class ThreadRealtimeTranscriptDeltaNotification(BaseModel):
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class ThreadRealtimeTranscriptDoneNotification(BaseModel):
+class ThreadRealtimeTranscriptDoneNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7437,7 +7694,7 @@ class ThreadRealtimeTranscriptRole(StrEnum):
     assistant = "assistant"
 
 
-class ThreadResumeParams(BaseModel):
+class ThreadResumeParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7480,7 +7737,7 @@ class ThreadResumeParams(BaseModel):
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class ThreadRevertParams(BaseModel):
+class ThreadRevertParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7494,7 +7751,7 @@ class ThreadRevertParams(BaseModel):
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class ThreadRevertedNotification(BaseModel):
+class ThreadRevertedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7507,7 +7764,7 @@ class ThreadSearchSortKey(StrEnum):
     recency_at = "recency_at"
 
 
-class ThreadSectionAppearance(BaseModel):
+class ThreadSectionAppearance(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7515,7 +7772,7 @@ class ThreadSectionAppearance(BaseModel):
     icon: str | None = None
 
 
-class ThreadSectionCreateParams(BaseModel):
+class ThreadSectionCreateParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7523,7 +7780,7 @@ class ThreadSectionCreateParams(BaseModel):
     name: Annotated[str, Field(description="The user-visible name of the section.")]
 
 
-class ThreadSectionDeleteParams(BaseModel):
+class ThreadSectionDeleteParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7536,13 +7793,13 @@ class ThreadSectionDeleteParams(BaseModel):
     ]
 
 
-class ThreadSectionDeleteResponse(BaseModel):
+class ThreadSectionDeleteResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
 
 
-class ThreadSectionListParams(BaseModel):
+class ThreadSectionListParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7555,7 +7812,7 @@ class ThreadSectionListParams(BaseModel):
     ] = None
 
 
-class ThreadSectionMoveParams(BaseModel):
+class ThreadSectionMoveParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7582,13 +7839,13 @@ class ThreadSectionMoveParams(BaseModel):
     ]
 
 
-class ThreadSectionMoveResponse(BaseModel):
+class ThreadSectionMoveResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
 
 
-class ThreadSectionUpdateParams(BaseModel):
+class ThreadSectionUpdateParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7610,7 +7867,7 @@ class ThreadSectionUpdateParams(BaseModel):
     ]
 
 
-class ThreadSetNameParams(BaseModel):
+class ThreadSetNameParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7618,13 +7875,13 @@ class ThreadSetNameParams(BaseModel):
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class ThreadSetNameResponse(BaseModel):
+class ThreadSetNameResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
 
 
-class ThreadShellCommandParams(BaseModel):
+class ThreadShellCommandParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7644,7 +7901,7 @@ class ThreadShellCommandParams(BaseModel):
     ] = None
 
 
-class ThreadShellCommandResponse(BaseModel):
+class ThreadShellCommandResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7657,7 +7914,7 @@ class ThreadSortKey(StrEnum):
     section_position = "section_position"
 
 
-class ThreadSource(RootModel[str]):
+class ThreadSource(ProtocolRootModel[str]):
     root: str
 
 
@@ -7679,58 +7936,65 @@ class ThreadStartSource(StrEnum):
     clear = "clear"
 
 
-class Type140(StrEnum):
+class NotLoadedThreadStatusType(StrEnum):
     not_loaded = "notLoaded"
 
 
-class ThreadStatus1(BaseModel):
+class NotLoadedThreadStatus(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: Annotated[Type140, Field(title="NotLoadedThreadStatusType")]
+    type: Annotated[NotLoadedThreadStatusType, Field(title="NotLoadedThreadStatusType")]
 
 
-class Type141(StrEnum):
+class IdleThreadStatusType(StrEnum):
     idle = "idle"
 
 
-class ThreadStatus2(BaseModel):
+class IdleThreadStatus(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: Annotated[Type141, Field(title="IdleThreadStatusType")]
+    type: Annotated[IdleThreadStatusType, Field(title="IdleThreadStatusType")]
 
 
-class Type142(StrEnum):
+class SystemErrorThreadStatusType(StrEnum):
     system_error = "systemError"
 
 
-class ThreadStatus3(BaseModel):
+class SystemErrorThreadStatus(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: Annotated[Type142, Field(title="SystemErrorThreadStatusType")]
+    type: Annotated[
+        SystemErrorThreadStatusType, Field(title="SystemErrorThreadStatusType")
+    ]
 
 
-class Type143(StrEnum):
+class ActiveThreadStatusType(StrEnum):
     active = "active"
 
 
-class ThreadStatus4(BaseModel):
+class ActiveThreadStatus(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     active_flags: Annotated[list[ThreadActiveFlag], Field(alias="activeFlags")]
-    type: Annotated[Type143, Field(title="ActiveThreadStatusType")]
+    type: Annotated[ActiveThreadStatusType, Field(title="ActiveThreadStatusType")]
 
 
 class ThreadStatus(
-    RootModel[ThreadStatus1 | ThreadStatus2 | ThreadStatus3 | ThreadStatus4]
+    ProtocolRootModel[
+        NotLoadedThreadStatus
+        | IdleThreadStatus
+        | SystemErrorThreadStatus
+        | ActiveThreadStatus
+    ]
 ):
-    root: ThreadStatus1 | ThreadStatus2 | ThreadStatus3 | ThreadStatus4
+    root: NotLoadedThreadStatus | IdleThreadStatus | SystemErrorThreadStatus | ActiveThreadStatus
 
 
-class ThreadStatusChangedNotification(BaseModel):
+class ThreadStatusChangedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7738,74 +8002,84 @@ class ThreadStatusChangedNotification(BaseModel):
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class Type144(StrEnum):
+class ItemThreadTimelineEntryType(StrEnum):
     item = "item"
 
 
-class Type145(StrEnum):
+class RealtimeThreadTimelineEntryType(StrEnum):
     realtime = "realtime"
 
 
-class Type146(StrEnum):
+class TurnStartedThreadTimelineEntryType(StrEnum):
     turn_started = "turnStarted"
 
 
-class ThreadTimelineEntry3(BaseModel):
+class TurnStartedThreadTimelineEntry(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     position: Annotated[int, Field(ge=0)]
     started_at: int | None = None
     turn_id: str
-    type: Annotated[Type146, Field(title="TurnStartedThreadTimelineEntryType")]
+    type: Annotated[
+        TurnStartedThreadTimelineEntryType,
+        Field(title="TurnStartedThreadTimelineEntryType"),
+    ]
 
 
-class Type147(StrEnum):
+class TurnCompletedThreadTimelineEntryType(StrEnum):
     turn_completed = "turnCompleted"
 
 
-class ThreadUnarchiveParams(BaseModel):
+class ThreadUnarchiveParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class ThreadUnarchivedNotification(BaseModel):
+class ThreadUnarchivedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class Type148(StrEnum):
+class ThreadStartThreadUnreadPositionType(StrEnum):
     thread_start = "threadStart"
 
 
-class ThreadUnreadPosition1(BaseModel):
+class ThreadStartThreadUnreadPosition(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: Annotated[Type148, Field(title="ThreadStartThreadUnreadPositionType")]
+    type: Annotated[
+        ThreadStartThreadUnreadPositionType,
+        Field(title="ThreadStartThreadUnreadPositionType"),
+    ]
 
 
-class Type149(StrEnum):
+class TurnThreadUnreadPositionType(StrEnum):
     turn = "turn"
 
 
-class ThreadUnreadPosition2(BaseModel):
+class TurnThreadUnreadPosition(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     turn_id: Annotated[str, Field(alias="turnId")]
-    type: Annotated[Type149, Field(title="TurnThreadUnreadPositionType")]
+    type: Annotated[
+        TurnThreadUnreadPositionType, Field(title="TurnThreadUnreadPositionType")
+    ]
 
 
-class ThreadUnreadPosition(RootModel[ThreadUnreadPosition1 | ThreadUnreadPosition2]):
-    root: ThreadUnreadPosition1 | ThreadUnreadPosition2
+class ThreadUnreadPosition(
+    ProtocolRootModel[ThreadStartThreadUnreadPosition | TurnThreadUnreadPosition]
+):
+    root: ThreadStartThreadUnreadPosition | TurnThreadUnreadPosition
 
 
-class ThreadUnsubscribeParams(BaseModel):
+class ThreadUnsubscribeParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7818,7 +8092,7 @@ class ThreadUnsubscribeStatus(StrEnum):
     unsubscribed = "unsubscribed"
 
 
-class ThreadUsageBreakdownGroup(BaseModel):
+class ThreadUsageBreakdownGroup(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7835,7 +8109,7 @@ class ThreadUsageBreakdownGroup(BaseModel):
     total_tokens: Annotated[int | None, Field(alias="totalTokens")] = None
 
 
-class TokenUsageBreakdown(BaseModel):
+class TokenUsageBreakdown(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7849,7 +8123,7 @@ class TokenUsageBreakdown(BaseModel):
     total_tokens: Annotated[int, Field(alias="totalTokens")]
 
 
-class Tool(BaseModel):
+class Tool(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7876,7 +8150,7 @@ class ToolExposureSurface3(StrEnum):
 
 
 class ToolExposureSurface(
-    RootModel[ToolExposureSurface1 | ToolExposureSurface2 | ToolExposureSurface3]
+    ProtocolRootModel[ToolExposureSurface1 | ToolExposureSurface2 | ToolExposureSurface3]
 ):
     root: Annotated[
         ToolExposureSurface1 | ToolExposureSurface2 | ToolExposureSurface3,
@@ -7884,7 +8158,7 @@ class ToolExposureSurface(
     ]
 
 
-class TurnDiffUpdatedNotification(BaseModel):
+class TurnDiffUpdatedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7893,7 +8167,7 @@ class TurnDiffUpdatedNotification(BaseModel):
     turn_id: Annotated[str, Field(alias="turnId")]
 
 
-class TurnEnvironmentParams(BaseModel):
+class TurnEnvironmentParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7908,7 +8182,7 @@ class TurnEnvironmentParams(BaseModel):
     ] = None
 
 
-class TurnInterruptParams(BaseModel):
+class TurnInterruptParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7916,7 +8190,7 @@ class TurnInterruptParams(BaseModel):
     turn_id: Annotated[str, Field(alias="turnId")]
 
 
-class TurnInterruptResponse(BaseModel):
+class TurnInterruptResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7934,11 +8208,11 @@ class TurnItemsView3(StrEnum):
     full = "full"
 
 
-class TurnItemsView(RootModel[TurnItemsView1 | TurnItemsView2 | TurnItemsView3]):
+class TurnItemsView(ProtocolRootModel[TurnItemsView1 | TurnItemsView2 | TurnItemsView3]):
     root: TurnItemsView1 | TurnItemsView2 | TurnItemsView3
 
 
-class TurnModerationMetadataNotification(BaseModel):
+class TurnModerationMetadataNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7960,18 +8234,18 @@ class TurnStatus(StrEnum):
     in_progress = "inProgress"
 
 
-class TurnSteerResponse(BaseModel):
+class TurnSteerResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     turn_id: Annotated[str, Field(alias="turnId")]
 
 
-class Type150(StrEnum):
+class TextUserInputType(StrEnum):
     text = "text"
 
 
-class UserInput1(BaseModel):
+class TextUserInput(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -7983,107 +8257,110 @@ class UserInput1(BaseModel):
             validate_default=True,
         ),
     ] = []
-    type: Annotated[Type150, Field(title="TextUserInputType")]
+    type: Annotated[TextUserInputType, Field(title="TextUserInputType")]
 
 
-class Type151(StrEnum):
+class ImageUserInputType(StrEnum):
     image = "image"
 
 
-class UserInput2(BaseModel):
+class UrlUserInput(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     detail: ImageDetail | None = None
-    type: Annotated[Type151, Field(title="ImageUserInputType")]
+    type: Annotated[ImageUserInputType, Field(title="ImageUserInputType")]
     url: str
 
 
-class UserInput3(BaseModel):
+class FileIdUserInput(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     detail: ImageDetail | None = None
-    type: Annotated[Type151, Field(title="ImageUserInputType")]
+    type: Annotated[ImageUserInputType, Field(title="ImageUserInputType")]
     file_id: Annotated[str, Field(alias="fileId")]
 
 
-class Type153(StrEnum):
+class ImageUserInput(ProtocolRootModel[UrlUserInput | FileIdUserInput]):
+    root: Annotated[UrlUserInput | FileIdUserInput, Field(title="ImageUserInput")]
+
+
+class LocalImageUserInputType(StrEnum):
     local_image = "localImage"
 
 
-class UserInput4(BaseModel):
+class LocalImageUserInput(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     detail: ImageDetail | None = None
     path: str
-    type: Annotated[Type153, Field(title="LocalImageUserInputType")]
+    type: Annotated[LocalImageUserInputType, Field(title="LocalImageUserInputType")]
 
 
-class Type154(StrEnum):
+class AudioUserInputType(StrEnum):
     audio = "audio"
 
 
-class UserInput5(BaseModel):
+class AudioUserInput(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: Annotated[Type154, Field(title="AudioUserInputType")]
+    type: Annotated[AudioUserInputType, Field(title="AudioUserInputType")]
     url: str
 
 
-class Type155(StrEnum):
+class LocalAudioUserInputType(StrEnum):
     local_audio = "localAudio"
 
 
-class UserInput6(BaseModel):
+class LocalAudioUserInput(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     path: str
-    type: Annotated[Type155, Field(title="LocalAudioUserInputType")]
+    type: Annotated[LocalAudioUserInputType, Field(title="LocalAudioUserInputType")]
 
 
-class Type156(StrEnum):
+class SkillUserInputType(StrEnum):
     skill = "skill"
 
 
-class UserInput7(BaseModel):
+class SkillUserInput(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     name: str
     path: str
-    type: Annotated[Type156, Field(title="SkillUserInputType")]
+    type: Annotated[SkillUserInputType, Field(title="SkillUserInputType")]
 
 
-class Type157(StrEnum):
+class MentionUserInputType(StrEnum):
     mention = "mention"
 
 
-class UserInput8(BaseModel):
+class MentionUserInput(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     name: str
     path: str
-    type: Annotated[Type157, Field(title="MentionUserInputType")]
+    type: Annotated[MentionUserInputType, Field(title="MentionUserInputType")]
 
 
 class UserInput(
-    RootModel[
-        UserInput1
-        | UserInput2
-        | UserInput3
-        | UserInput4
-        | UserInput5
-        | UserInput6
-        | UserInput7
-        | UserInput8
+    ProtocolRootModel[
+        TextUserInput
+        | ImageUserInput
+        | LocalImageUserInput
+        | AudioUserInput
+        | LocalAudioUserInput
+        | SkillUserInput
+        | MentionUserInput
     ]
 ):
-    root: UserInput1 | UserInput2 | UserInput3 | UserInput4 | UserInput5 | UserInput6 | UserInput7 | UserInput8
+    root: TextUserInput | ImageUserInput | LocalImageUserInput | AudioUserInput | LocalAudioUserInput | SkillUserInput | MentionUserInput
 
 
 class Verbosity(StrEnum):
@@ -8092,7 +8369,7 @@ class Verbosity(StrEnum):
     high = "high"
 
 
-class WarningNotification(BaseModel):
+class WarningNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -8106,59 +8383,68 @@ class WarningNotification(BaseModel):
     ] = None
 
 
-class Type158(StrEnum):
+class SearchWebSearchActionType(StrEnum):
     search = "search"
 
 
-class WebSearchAction1(BaseModel):
+class SearchWebSearchAction(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     queries: list[str] | None = None
     query: str | None = None
-    type: Annotated[Type158, Field(title="SearchWebSearchActionType")]
+    type: Annotated[SearchWebSearchActionType, Field(title="SearchWebSearchActionType")]
 
 
-class Type159(StrEnum):
+class OpenPageWebSearchActionType(StrEnum):
     open_page = "openPage"
 
 
-class WebSearchAction2(BaseModel):
+class OpenPageWebSearchAction(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: Annotated[Type159, Field(title="OpenPageWebSearchActionType")]
+    type: Annotated[
+        OpenPageWebSearchActionType, Field(title="OpenPageWebSearchActionType")
+    ]
     url: str | None = None
 
 
-class Type160(StrEnum):
+class FindInPageWebSearchActionType(StrEnum):
     find_in_page = "findInPage"
 
 
-class WebSearchAction3(BaseModel):
+class FindInPageWebSearchAction(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     pattern: str | None = None
-    type: Annotated[Type160, Field(title="FindInPageWebSearchActionType")]
+    type: Annotated[
+        FindInPageWebSearchActionType, Field(title="FindInPageWebSearchActionType")
+    ]
     url: str | None = None
 
 
-class Type161(StrEnum):
+class OtherWebSearchActionType(StrEnum):
     other = "other"
 
 
-class WebSearchAction4(BaseModel):
+class OtherWebSearchAction(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: Annotated[Type161, Field(title="OtherWebSearchActionType")]
+    type: Annotated[OtherWebSearchActionType, Field(title="OtherWebSearchActionType")]
 
 
 class WebSearchAction(
-    RootModel[WebSearchAction1 | WebSearchAction2 | WebSearchAction3 | WebSearchAction4]
+    ProtocolRootModel[
+        SearchWebSearchAction
+        | OpenPageWebSearchAction
+        | FindInPageWebSearchAction
+        | OtherWebSearchAction
+    ]
 ):
-    root: WebSearchAction1 | WebSearchAction2 | WebSearchAction3 | WebSearchAction4
+    root: SearchWebSearchAction | OpenPageWebSearchAction | FindInPageWebSearchAction | OtherWebSearchAction
 
 
 class WebSearchContextSize(StrEnum):
@@ -8167,7 +8453,7 @@ class WebSearchContextSize(StrEnum):
     high = "high"
 
 
-class WebSearchLocation(BaseModel):
+class WebSearchLocation(ProtocolModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
@@ -8185,7 +8471,7 @@ class WebSearchMode(StrEnum):
     live = "live"
 
 
-class WebSearchToolConfig(BaseModel):
+class WebSearchToolConfig(ProtocolModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
@@ -8207,7 +8493,7 @@ class WindowsSandboxReadiness(StrEnum):
     update_required = "updateRequired"
 
 
-class WindowsSandboxReadinessResponse(BaseModel):
+class WindowsSandboxReadinessResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -8219,7 +8505,7 @@ class WindowsSandboxSetupMode(StrEnum):
     unelevated = "unelevated"
 
 
-class WindowsSandboxSetupStartParams(BaseModel):
+class WindowsSandboxSetupStartParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -8227,14 +8513,14 @@ class WindowsSandboxSetupStartParams(BaseModel):
     mode: WindowsSandboxSetupMode
 
 
-class WindowsSandboxSetupStartResponse(BaseModel):
+class WindowsSandboxSetupStartResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     started: bool
 
 
-class WindowsWorldWritableWarningNotification(BaseModel):
+class WindowsWorldWritableWarningNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -8249,7 +8535,7 @@ class WorkspaceMessageType(StrEnum):
     unknown = "unknown"
 
 
-class WorkspaceRouting(BaseModel):
+class WorkspaceRouting(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -8265,20 +8551,20 @@ class WriteStatus(StrEnum):
     ok_overridden = "okOverridden"
 
 
-class Account2(BaseModel):
+class ChatgptAccount(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     email: str | None
     plan_type: Annotated[PlanType, Field(alias="planType")]
-    type: Annotated[Type1, Field(title="ChatgptAccountType")]
+    type: Annotated[ChatgptAccountType, Field(title="ChatgptAccountType")]
 
 
-class Account(RootModel[Account1 | Account2 | Account3]):
-    root: Account1 | Account2 | Account3
+class Account(ProtocolRootModel[ApiKeyAccount | ChatgptAccount | AmazonBedrockAccount]):
+    root: ApiKeyAccount | ChatgptAccount | AmazonBedrockAccount
 
 
-class AccountLoginCompletedNotification(BaseModel):
+class AccountLoginCompletedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -8290,7 +8576,7 @@ class AccountLoginCompletedNotification(BaseModel):
     success: bool
 
 
-class AccountUpdatedNotification(BaseModel):
+class AccountUpdatedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -8298,7 +8584,7 @@ class AccountUpdatedNotification(BaseModel):
     plan_type: Annotated[PlanType | None, Field(alias="planType")] = None
 
 
-class AdditionalContextEntry(BaseModel):
+class AdditionalContextEntry(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -8306,7 +8592,7 @@ class AdditionalContextEntry(BaseModel):
     value: str
 
 
-class AppConfig(BaseModel):
+class AppConfig(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -8329,7 +8615,7 @@ class AppConfig(BaseModel):
     tools: AppToolsConfig | None = None
 
 
-class AppLinkConfig(BaseModel):
+class AppLinkConfig(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -8337,7 +8623,7 @@ class AppLinkConfig(BaseModel):
     default_tools_approval_mode: AppToolApproval | None = None
 
 
-class AppMetadata(BaseModel):
+class AppMetadata(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -8358,7 +8644,7 @@ class AppMetadata(BaseModel):
     version_notes: Annotated[str | None, Field(alias="versionNotes")] = None
 
 
-class AppTemplateSummary(BaseModel):
+class AppTemplateSummary(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -8375,7 +8661,7 @@ class AppTemplateSummary(BaseModel):
     template_id: Annotated[str, Field(alias="templateId")]
 
 
-class ApplicationNetworkRequirements(BaseModel):
+class ApplicationNetworkRequirements(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -8388,28 +8674,28 @@ class ApplicationNetworkRequirements(BaseModel):
     ]
 
 
-class ApplicationRequirements(BaseModel):
+class ApplicationRequirements(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     network: ApplicationNetworkRequirements | None = None
 
 
-class AppsConfig(BaseModel):
+class AppsConfig(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     field_default: Annotated[AppsDefaultConfig | None, Field(alias="_default")] = None
 
 
-class AppsInstalledResponse(BaseModel):
+class AppsInstalledResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     apps: list[InstalledApp]
 
 
-class AppsReadResponse(BaseModel):
+class AppsReadResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -8417,7 +8703,7 @@ class AppsReadResponse(BaseModel):
     missing_app_ids: Annotated[list[str], Field(alias="missingAppIds")]
 
 
-class BrowserUseConfig(BaseModel):
+class BrowserUseConfig(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -8426,7 +8712,7 @@ class BrowserUseConfig(BaseModel):
     origins: dict[str, Any] | None = None
 
 
-class BrowserUseExtensionRequirements(BaseModel):
+class BrowserUseExtensionRequirements(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -8435,7 +8721,7 @@ class BrowserUseExtensionRequirements(BaseModel):
     ] = None
 
 
-class BrowserUseRequirements(BaseModel):
+class BrowserUseRequirements(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -8454,800 +8740,958 @@ class BrowserUseRequirements(BaseModel):
     origins: dict[str, Any] | None = None
 
 
-class CancelLoginAccountResponse(BaseModel):
+class CancelLoginAccountResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     status: CancelLoginAccountStatus
 
 
-class ClientRequest1(BaseModel):
+class InitializeRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
-    method: Annotated[Method, Field(title="InitializeRequestMethod")]
+    method: Annotated[InitializeRequestMethod, Field(title="InitializeRequestMethod")]
     params: InitializeParams
 
 
-class ClientRequest3(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method2, Field(title="Thread/resumeRequestMethod")]
-    params: ThreadResumeParams
-
-
-class ClientRequest5(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method4, Field(title="Thread/archiveRequestMethod")]
-    params: ThreadArchiveParams
-
-
-class ClientRequest6(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method5, Field(title="Thread/deleteRequestMethod")]
-    params: ThreadDeleteParams
-
-
-class ClientRequest7(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method6, Field(title="Thread/unsubscribeRequestMethod")]
-    params: ThreadUnsubscribeParams
-
-
-class ClientRequest8(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method7, Field(title="Thread/name/setRequestMethod")]
-    params: ThreadSetNameParams
-
-
-class ClientRequest10(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method9, Field(title="Thread/goal/getRequestMethod")]
-    params: ThreadGoalGetParams
-
-
-class ClientRequest12(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method11, Field(title="Thread/metadata/updateRequestMethod")]
-    params: ThreadMetadataUpdateParams
-
-
-class ClientRequest13(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method12, Field(title="Thread/attachment/addRequestMethod")]
-    params: ThreadAttachmentAddParams
-
-
-class ClientRequest14(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method13, Field(title="Thread/attachment/listRequestMethod")]
-    params: ThreadAttachmentListParams
-
-
-class ClientRequest15(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method14, Field(title="Thread/attachmentOwner/listRequestMethod")]
-    params: ThreadAttachmentOwnerListParams
-
-
-class ClientRequest16(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method15, Field(title="Thread/attachment/removeRequestMethod")]
-    params: ThreadAttachmentRemoveParams
-
-
-class ClientRequest17(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method16, Field(title="Thread/section/moveRequestMethod")]
-    params: ThreadSectionMoveParams
-
-
-class ClientRequest18(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method17, Field(title="Thread/unarchiveRequestMethod")]
-    params: ThreadUnarchiveParams
-
-
-class ClientRequest19(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method18, Field(title="Thread/compact/startRequestMethod")]
-    params: ThreadCompactStartParams
-
-
-class ClientRequest20(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method19, Field(title="Thread/shellCommandRequestMethod")]
-    params: ThreadShellCommandParams
-
-
-class ClientRequest21(BaseModel):
+class ThreadResumeRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
     method: Annotated[
-        Method20, Field(title="Thread/approveGuardianDeniedActionRequestMethod")
+        ThreadResumeRequestMethod, Field(title="Thread/resumeRequestMethod")
+    ]
+    params: ThreadResumeParams
+
+
+class ThreadArchiveRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        ThreadArchiveRequestMethod, Field(title="Thread/archiveRequestMethod")
+    ]
+    params: ThreadArchiveParams
+
+
+class ThreadDeleteRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        ThreadDeleteRequestMethod, Field(title="Thread/deleteRequestMethod")
+    ]
+    params: ThreadDeleteParams
+
+
+class ThreadUnsubscribeRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        ThreadUnsubscribeRequestMethod, Field(title="Thread/unsubscribeRequestMethod")
+    ]
+    params: ThreadUnsubscribeParams
+
+
+class ThreadNameSetRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        ThreadNameSetRequestMethod, Field(title="Thread/name/setRequestMethod")
+    ]
+    params: ThreadSetNameParams
+
+
+class ThreadGoalGetRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        ThreadGoalGetRequestMethod, Field(title="Thread/goal/getRequestMethod")
+    ]
+    params: ThreadGoalGetParams
+
+
+class ThreadMetadataUpdateRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        ThreadMetadataUpdateRequestMethod,
+        Field(title="Thread/metadata/updateRequestMethod"),
+    ]
+    params: ThreadMetadataUpdateParams
+
+
+class ThreadAttachmentAddRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        ThreadAttachmentAddRequestMethod,
+        Field(title="Thread/attachment/addRequestMethod"),
+    ]
+    params: ThreadAttachmentAddParams
+
+
+class ThreadAttachmentListRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        ThreadAttachmentListRequestMethod,
+        Field(title="Thread/attachment/listRequestMethod"),
+    ]
+    params: ThreadAttachmentListParams
+
+
+class ThreadAttachmentOwnerListRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        ThreadAttachmentOwnerListRequestMethod,
+        Field(title="Thread/attachmentOwner/listRequestMethod"),
+    ]
+    params: ThreadAttachmentOwnerListParams
+
+
+class ThreadAttachmentRemoveRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        ThreadAttachmentRemoveRequestMethod,
+        Field(title="Thread/attachment/removeRequestMethod"),
+    ]
+    params: ThreadAttachmentRemoveParams
+
+
+class ThreadSectionMoveRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        ThreadSectionMoveRequestMethod, Field(title="Thread/section/moveRequestMethod")
+    ]
+    params: ThreadSectionMoveParams
+
+
+class ThreadUnarchiveRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        ThreadUnarchiveRequestMethod, Field(title="Thread/unarchiveRequestMethod")
+    ]
+    params: ThreadUnarchiveParams
+
+
+class ThreadCompactStartRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        ThreadCompactStartRequestMethod,
+        Field(title="Thread/compact/startRequestMethod"),
+    ]
+    params: ThreadCompactStartParams
+
+
+class ThreadShellCommandRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        ThreadShellCommandRequestMethod, Field(title="Thread/shellCommandRequestMethod")
+    ]
+    params: ThreadShellCommandParams
+
+
+class ThreadApproveGuardianDeniedActionRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        ThreadApproveGuardianDeniedActionRequestMethod,
+        Field(title="Thread/approveGuardianDeniedActionRequestMethod"),
     ]
     params: ThreadApproveGuardianDeniedActionParams
 
 
-class ClientRequest22(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method21, Field(title="Thread/revertRequestMethod")]
-    params: ThreadRevertParams
-
-
-class ClientRequest24(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method23, Field(title="ThreadSection/listRequestMethod")]
-    params: ThreadSectionListParams
-
-
-class ClientRequest25(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method24, Field(title="ThreadSection/createRequestMethod")]
-    params: ThreadSectionCreateParams
-
-
-class ClientRequest26(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method25, Field(title="ThreadSection/updateRequestMethod")]
-    params: ThreadSectionUpdateParams
-
-
-class ClientRequest27(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method26, Field(title="ThreadSection/deleteRequestMethod")]
-    params: ThreadSectionDeleteParams
-
-
-class ClientRequest28(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method27, Field(title="Thread/loaded/listRequestMethod")]
-    params: ThreadLoadedListParams
-
-
-class ClientRequest29(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method28, Field(title="Thread/readRequestMethod")]
-    params: ThreadReadParams
-
-
-class ClientRequest31(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method30, Field(title="Thread/items/listRequestMethod")]
-    params: ThreadItemsListParams
-
-
-class ClientRequest32(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method31, Field(title="Thread/injectItemsRequestMethod")]
-    params: ThreadInjectItemsParams
-
-
-class ClientRequest33(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method32, Field(title="Skills/listRequestMethod")]
-    params: SkillsListParams
-
-
-class ClientRequest34(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method33, Field(title="Skills/extraRoots/setRequestMethod")]
-    params: SkillsExtraRootsSetParams
-
-
-class ClientRequest35(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method34, Field(title="Hooks/listRequestMethod")]
-    params: HooksListParams
-
-
-class ClientRequest36(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method35, Field(title="Marketplace/addRequestMethod")]
-    params: MarketplaceAddParams
-
-
-class ClientRequest37(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method36, Field(title="Marketplace/removeRequestMethod")]
-    params: MarketplaceRemoveParams
-
-
-class ClientRequest38(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method37, Field(title="Marketplace/upgradeRequestMethod")]
-    params: MarketplaceUpgradeParams
-
-
-class ClientRequest39(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method38, Field(title="Plugin/listRequestMethod")]
-    params: PluginListParams
-
-
-class ClientRequest40(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method39, Field(title="Plugin/installedRequestMethod")]
-    params: PluginInstalledParams
-
-
-class ClientRequest41(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method40, Field(title="Plugin/reconcileRequestMethod")]
-    params: PluginReconcileParams
-
-
-class ClientRequest42(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method41, Field(title="Plugin/readRequestMethod")]
-    params: PluginReadParams
-
-
-class ClientRequest43(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method42, Field(title="Plugin/skill/readRequestMethod")]
-    params: PluginSkillReadParams
-
-
-class ClientRequest46(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method45, Field(title="Plugin/share/listRequestMethod")]
-    params: PluginShareListParams
-
-
-class ClientRequest47(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method46, Field(title="Plugin/share/checkoutRequestMethod")]
-    params: PluginShareCheckoutParams
-
-
-class ClientRequest48(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method47, Field(title="Plugin/share/deleteRequestMethod")]
-    params: PluginShareDeleteParams
-
-
-class ClientRequest49(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method48, Field(title="App/readRequestMethod")]
-    params: AppsReadParams
-
-
-class ClientRequest50(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method49, Field(title="App/listRequestMethod")]
-    params: AppsListParams
-
-
-class ClientRequest51(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method50, Field(title="App/installedRequestMethod")]
-    params: AppsInstalledParams
-
-
-class ClientRequest52(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method51, Field(title="Fs/readFileRequestMethod")]
-    params: FsReadFileParams
-
-
-class ClientRequest53(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method52, Field(title="Fs/writeFileRequestMethod")]
-    params: FsWriteFileParams
-
-
-class ClientRequest54(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method53, Field(title="Fs/createDirectoryRequestMethod")]
-    params: FsCreateDirectoryParams
-
-
-class ClientRequest55(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method54, Field(title="Fs/getMetadataRequestMethod")]
-    params: FsGetMetadataParams
-
-
-class ClientRequest56(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method55, Field(title="Fs/readDirectoryRequestMethod")]
-    params: FsReadDirectoryParams
-
-
-class ClientRequest57(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method56, Field(title="Fs/removeRequestMethod")]
-    params: FsRemoveParams
-
-
-class ClientRequest58(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method57, Field(title="Fs/copyRequestMethod")]
-    params: FsCopyParams
-
-
-class ClientRequest59(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method58, Field(title="Fs/watchRequestMethod")]
-    params: FsWatchParams
-
-
-class ClientRequest60(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method59, Field(title="Fs/unwatchRequestMethod")]
-    params: FsUnwatchParams
-
-
-class ClientRequest61(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method60, Field(title="Skills/config/writeRequestMethod")]
-    params: SkillsConfigWriteParams
-
-
-class ClientRequest62(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method61, Field(title="Plugin/installRequestMethod")]
-    params: PluginInstallParams
-
-
-class ClientRequest63(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method62, Field(title="Plugin/uninstallRequestMethod")]
-    params: PluginUninstallParams
-
-
-class ClientRequest66(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method65, Field(title="Turn/interruptRequestMethod")]
-    params: TurnInterruptParams
-
-
-class ClientRequest68(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method67, Field(title="Model/listRequestMethod")]
-    params: ModelListParams
-
-
-class ClientRequest69(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method68, Field(title="Account/gatewayOAuth/readRequestMethod")]
-    params: Annotated[None, Field(None)] = None
-
-
-class ClientRequest70(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method69, Field(title="Account/gatewayOAuth/loginRequestMethod")]
-    params: Annotated[None, Field(None)] = None
-
-
-class ClientRequest71(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method70, Field(title="Account/gatewayOAuth/cancelRequestMethod")]
-    params: Annotated[None, Field(None)] = None
-
-
-class ClientRequest72(BaseModel):
+class ThreadRevertRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
     method: Annotated[
-        Method71, Field(title="ModelProvider/capabilities/readRequestMethod")
+        ThreadRevertRequestMethod, Field(title="Thread/revertRequestMethod")
+    ]
+    params: ThreadRevertParams
+
+
+class ThreadSectionListRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        ThreadSectionListRequestMethod, Field(title="ThreadSection/listRequestMethod")
+    ]
+    params: ThreadSectionListParams
+
+
+class ThreadSectionCreateRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        ThreadSectionCreateRequestMethod,
+        Field(title="ThreadSection/createRequestMethod"),
+    ]
+    params: ThreadSectionCreateParams
+
+
+class ThreadSectionUpdateRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        ThreadSectionUpdateRequestMethod,
+        Field(title="ThreadSection/updateRequestMethod"),
+    ]
+    params: ThreadSectionUpdateParams
+
+
+class ThreadSectionDeleteRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        ThreadSectionDeleteRequestMethod,
+        Field(title="ThreadSection/deleteRequestMethod"),
+    ]
+    params: ThreadSectionDeleteParams
+
+
+class ThreadLoadedListRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        ThreadLoadedListRequestMethod, Field(title="Thread/loaded/listRequestMethod")
+    ]
+    params: ThreadLoadedListParams
+
+
+class ThreadReadRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[ThreadReadRequestMethod, Field(title="Thread/readRequestMethod")]
+    params: ThreadReadParams
+
+
+class ThreadItemsListRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        ThreadItemsListRequestMethod, Field(title="Thread/items/listRequestMethod")
+    ]
+    params: ThreadItemsListParams
+
+
+class ThreadInjectItemsRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        ThreadInjectItemsRequestMethod, Field(title="Thread/injectItemsRequestMethod")
+    ]
+    params: ThreadInjectItemsParams
+
+
+class SkillsListRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[SkillsListRequestMethod, Field(title="Skills/listRequestMethod")]
+    params: SkillsListParams
+
+
+class SkillsExtraRootsSetRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        SkillsExtraRootsSetRequestMethod,
+        Field(title="Skills/extraRoots/setRequestMethod"),
+    ]
+    params: SkillsExtraRootsSetParams
+
+
+class HooksListRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[HooksListRequestMethod, Field(title="Hooks/listRequestMethod")]
+    params: HooksListParams
+
+
+class MarketplaceAddRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        MarketplaceAddRequestMethod, Field(title="Marketplace/addRequestMethod")
+    ]
+    params: MarketplaceAddParams
+
+
+class MarketplaceRemoveRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        MarketplaceRemoveRequestMethod, Field(title="Marketplace/removeRequestMethod")
+    ]
+    params: MarketplaceRemoveParams
+
+
+class MarketplaceUpgradeRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        MarketplaceUpgradeRequestMethod, Field(title="Marketplace/upgradeRequestMethod")
+    ]
+    params: MarketplaceUpgradeParams
+
+
+class PluginListRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[PluginListRequestMethod, Field(title="Plugin/listRequestMethod")]
+    params: PluginListParams
+
+
+class PluginInstalledRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        PluginInstalledRequestMethod, Field(title="Plugin/installedRequestMethod")
+    ]
+    params: PluginInstalledParams
+
+
+class PluginReconcileRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        PluginReconcileRequestMethod, Field(title="Plugin/reconcileRequestMethod")
+    ]
+    params: PluginReconcileParams
+
+
+class PluginReadRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[PluginReadRequestMethod, Field(title="Plugin/readRequestMethod")]
+    params: PluginReadParams
+
+
+class PluginSkillReadRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        PluginSkillReadRequestMethod, Field(title="Plugin/skill/readRequestMethod")
+    ]
+    params: PluginSkillReadParams
+
+
+class PluginShareListRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        PluginShareListRequestMethod, Field(title="Plugin/share/listRequestMethod")
+    ]
+    params: PluginShareListParams
+
+
+class PluginShareCheckoutRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        PluginShareCheckoutRequestMethod,
+        Field(title="Plugin/share/checkoutRequestMethod"),
+    ]
+    params: PluginShareCheckoutParams
+
+
+class PluginShareDeleteRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        PluginShareDeleteRequestMethod, Field(title="Plugin/share/deleteRequestMethod")
+    ]
+    params: PluginShareDeleteParams
+
+
+class AppReadRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[AppReadRequestMethod, Field(title="App/readRequestMethod")]
+    params: AppsReadParams
+
+
+class AppListRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[AppListRequestMethod, Field(title="App/listRequestMethod")]
+    params: AppsListParams
+
+
+class AppInstalledRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        AppInstalledRequestMethod, Field(title="App/installedRequestMethod")
+    ]
+    params: AppsInstalledParams
+
+
+class FsReadFileRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[FsReadFileRequestMethod, Field(title="Fs/readFileRequestMethod")]
+    params: FsReadFileParams
+
+
+class FsWriteFileRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        FsWriteFileRequestMethod, Field(title="Fs/writeFileRequestMethod")
+    ]
+    params: FsWriteFileParams
+
+
+class FsCreateDirectoryRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        FsCreateDirectoryRequestMethod, Field(title="Fs/createDirectoryRequestMethod")
+    ]
+    params: FsCreateDirectoryParams
+
+
+class FsGetMetadataRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        FsGetMetadataRequestMethod, Field(title="Fs/getMetadataRequestMethod")
+    ]
+    params: FsGetMetadataParams
+
+
+class FsReadDirectoryRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        FsReadDirectoryRequestMethod, Field(title="Fs/readDirectoryRequestMethod")
+    ]
+    params: FsReadDirectoryParams
+
+
+class FsRemoveRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[FsRemoveRequestMethod, Field(title="Fs/removeRequestMethod")]
+    params: FsRemoveParams
+
+
+class FsCopyRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[FsCopyRequestMethod, Field(title="Fs/copyRequestMethod")]
+    params: FsCopyParams
+
+
+class FsWatchRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[FsWatchRequestMethod, Field(title="Fs/watchRequestMethod")]
+    params: FsWatchParams
+
+
+class FsUnwatchRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[FsUnwatchRequestMethod, Field(title="Fs/unwatchRequestMethod")]
+    params: FsUnwatchParams
+
+
+class SkillsConfigWriteRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        SkillsConfigWriteRequestMethod, Field(title="Skills/config/writeRequestMethod")
+    ]
+    params: SkillsConfigWriteParams
+
+
+class PluginInstallRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        PluginInstallRequestMethod, Field(title="Plugin/installRequestMethod")
+    ]
+    params: PluginInstallParams
+
+
+class PluginUninstallRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        PluginUninstallRequestMethod, Field(title="Plugin/uninstallRequestMethod")
+    ]
+    params: PluginUninstallParams
+
+
+class TurnInterruptRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        TurnInterruptRequestMethod, Field(title="Turn/interruptRequestMethod")
+    ]
+    params: TurnInterruptParams
+
+
+class ModelListRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[ModelListRequestMethod, Field(title="Model/listRequestMethod")]
+    params: ModelListParams
+
+
+class AccountGatewayOAuthReadRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        AccountGatewayOAuthReadRequestMethod,
+        Field(title="Account/gatewayOAuth/readRequestMethod"),
+    ]
+    params: Annotated[None, Field(None)] = None
+
+
+class AccountGatewayOAuthLoginRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        AccountGatewayOAuthLoginRequestMethod,
+        Field(title="Account/gatewayOAuth/loginRequestMethod"),
+    ]
+    params: Annotated[None, Field(None)] = None
+
+
+class AccountGatewayOAuthCancelRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        AccountGatewayOAuthCancelRequestMethod,
+        Field(title="Account/gatewayOAuth/cancelRequestMethod"),
+    ]
+    params: Annotated[None, Field(None)] = None
+
+
+class ModelProviderCapabilitiesReadRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        ModelProviderCapabilitiesReadRequestMethod,
+        Field(title="ModelProvider/capabilities/readRequestMethod"),
     ]
     params: ModelProviderCapabilitiesReadParams
 
 
-class ClientRequest73(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method72, Field(title="ExperimentalFeature/listRequestMethod")]
-    params: ExperimentalFeatureListParams
-
-
-class ClientRequest74(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method73, Field(title="PermissionProfile/listRequestMethod")]
-    params: PermissionProfileListParams
-
-
-class ClientRequest75(BaseModel):
+class ExperimentalFeatureListRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
     method: Annotated[
-        Method74, Field(title="ExperimentalFeature/enablement/setRequestMethod")
+        ExperimentalFeatureListRequestMethod,
+        Field(title="ExperimentalFeature/listRequestMethod"),
+    ]
+    params: ExperimentalFeatureListParams
+
+
+class PermissionProfileListRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        PermissionProfileListRequestMethod,
+        Field(title="PermissionProfile/listRequestMethod"),
+    ]
+    params: PermissionProfileListParams
+
+
+class ExperimentalFeatureEnablementSetRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        ExperimentalFeatureEnablementSetRequestMethod,
+        Field(title="ExperimentalFeature/enablement/setRequestMethod"),
     ]
     params: ExperimentalFeatureEnablementSetParams
 
 
-class ClientRequest76(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method75, Field(title="McpServer/oauth/loginRequestMethod")]
-    params: McpServerOauthLoginParams
-
-
-class ClientRequest77(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method76, Field(title="Config/mcpServer/reloadRequestMethod")]
-    params: Annotated[None, Field(None)] = None
-
-
-class ClientRequest80(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method79, Field(title="McpServer/tool/callRequestMethod")]
-    params: McpServerToolCallParams
-
-
-class ClientRequest81(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method80, Field(title="WindowsSandbox/setupStartRequestMethod")]
-    params: WindowsSandboxSetupStartParams
-
-
-class ClientRequest82(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method81, Field(title="WindowsSandbox/readinessRequestMethod")]
-    params: Annotated[None, Field(None)] = None
-
-
-class ClientRequest84(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method83, Field(title="Account/login/cancelRequestMethod")]
-    params: CancelLoginAccountParams
-
-
-class ClientRequest85(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method84, Field(title="Account/logoutRequestMethod")]
-    params: Annotated[None, Field(None)] = None
-
-
-class ClientRequest86(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method85, Field(title="Account/rateLimits/readRequestMethod")]
-    params: GetAccountRateLimitsParams | None = None
-
-
-class ClientRequest87(BaseModel):
+class McpServerOauthLoginRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
     method: Annotated[
-        Method86, Field(title="Account/rateLimitResetCredit/consumeRequestMethod")
+        McpServerOauthLoginRequestMethod,
+        Field(title="McpServer/oauth/loginRequestMethod"),
+    ]
+    params: McpServerOauthLoginParams
+
+
+class ConfigMcpServerReloadRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        ConfigMcpServerReloadRequestMethod,
+        Field(title="Config/mcpServer/reloadRequestMethod"),
+    ]
+    params: Annotated[None, Field(None)] = None
+
+
+class McpServerToolCallRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        McpServerToolCallRequestMethod, Field(title="McpServer/tool/callRequestMethod")
+    ]
+    params: McpServerToolCallParams
+
+
+class WindowsSandboxSetupStartRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        WindowsSandboxSetupStartRequestMethod,
+        Field(title="WindowsSandbox/setupStartRequestMethod"),
+    ]
+    params: WindowsSandboxSetupStartParams
+
+
+class WindowsSandboxReadinessRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        WindowsSandboxReadinessRequestMethod,
+        Field(title="WindowsSandbox/readinessRequestMethod"),
+    ]
+    params: Annotated[None, Field(None)] = None
+
+
+class AccountLoginCancelRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        AccountLoginCancelRequestMethod,
+        Field(title="Account/login/cancelRequestMethod"),
+    ]
+    params: CancelLoginAccountParams
+
+
+class AccountLogoutRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        AccountLogoutRequestMethod, Field(title="Account/logoutRequestMethod")
+    ]
+    params: Annotated[None, Field(None)] = None
+
+
+class AccountRateLimitsReadRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        AccountRateLimitsReadRequestMethod,
+        Field(title="Account/rateLimits/readRequestMethod"),
+    ]
+    params: GetAccountRateLimitsParams | None = None
+
+
+class AccountRateLimitResetCreditConsumeRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        AccountRateLimitResetCreditConsumeRequestMethod,
+        Field(title="Account/rateLimitResetCredit/consumeRequestMethod"),
     ]
     params: ConsumeAccountRateLimitResetCreditParams
 
 
-class ClientRequest88(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method87, Field(title="Account/usage/readRequestMethod")]
-    params: GetAccountTokenUsageParams | None = None
-
-
-class ClientRequest89(BaseModel):
+class AccountUsageReadRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
     method: Annotated[
-        Method88, Field(title="Account/workspaceMessages/readRequestMethod")
+        AccountUsageReadRequestMethod, Field(title="Account/usage/readRequestMethod")
+    ]
+    params: GetAccountTokenUsageParams | None = None
+
+
+class AccountWorkspaceMessagesReadRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        AccountWorkspaceMessagesReadRequestMethod,
+        Field(title="Account/workspaceMessages/readRequestMethod"),
     ]
     params: Annotated[None, Field(None)] = None
 
 
-class ClientRequest90(BaseModel):
+class AccountSendAddCreditsNudgeEmailRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
     method: Annotated[
-        Method89, Field(title="Account/sendAddCreditsNudgeEmailRequestMethod")
+        AccountSendAddCreditsNudgeEmailRequestMethod,
+        Field(title="Account/sendAddCreditsNudgeEmailRequestMethod"),
     ]
     params: SendAddCreditsNudgeEmailParams
 
 
-class ClientRequest91(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method90, Field(title="Feedback/uploadRequestMethod")]
-    params: FeedbackUploadParams
-
-
-class ClientRequest93(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method92, Field(title="Command/exec/writeRequestMethod")]
-    params: CommandExecWriteParams
-
-
-class ClientRequest94(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method93, Field(title="Command/exec/terminateRequestMethod")]
-    params: CommandExecTerminateParams
-
-
-class ClientRequest96(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method95, Field(title="Config/readRequestMethod")]
-    params: ConfigReadParams
-
-
-class ClientRequest97(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method96, Field(title="ExternalAgentConfig/detectRequestMethod")]
-    params: ExternalAgentConfigDetectParams
-
-
-class ClientRequest100(BaseModel):
+class FeedbackUploadRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
     method: Annotated[
-        Method99, Field(title="ExternalAgentConfig/import/readHistoriesRequestMethod")
+        FeedbackUploadRequestMethod, Field(title="Feedback/uploadRequestMethod")
+    ]
+    params: FeedbackUploadParams
+
+
+class CommandExecWriteRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        CommandExecWriteRequestMethod, Field(title="Command/exec/writeRequestMethod")
+    ]
+    params: CommandExecWriteParams
+
+
+class CommandExecTerminateRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        CommandExecTerminateRequestMethod,
+        Field(title="Command/exec/terminateRequestMethod"),
+    ]
+    params: CommandExecTerminateParams
+
+
+class ConfigReadRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[ConfigReadRequestMethod, Field(title="Config/readRequestMethod")]
+    params: ConfigReadParams
+
+
+class ExternalAgentConfigDetectRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        ExternalAgentConfigDetectRequestMethod,
+        Field(title="ExternalAgentConfig/detectRequestMethod"),
+    ]
+    params: ExternalAgentConfigDetectParams
+
+
+class ExternalAgentConfigImportReadHistoriesRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        ExternalAgentConfigImportReadHistoriesRequestMethod,
+        Field(title="ExternalAgentConfig/import/readHistoriesRequestMethod"),
     ]
     params: Annotated[None, Field(None)] = None
 
 
-class ClientRequest103(BaseModel):
+class ConfigRequirementsReadRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
-    method: Annotated[Method102, Field(title="ConfigRequirements/readRequestMethod")]
+    method: Annotated[
+        ConfigRequirementsReadRequestMethod,
+        Field(title="ConfigRequirements/readRequestMethod"),
+    ]
     params: Annotated[None, Field(None)] = None
 
 
-class ClientRequest104(BaseModel):
+class AccountReadRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
-    method: Annotated[Method103, Field(title="Account/readRequestMethod")]
+    method: Annotated[
+        AccountReadRequestMethod, Field(title="Account/readRequestMethod")
+    ]
     params: GetAccountParams
 
 
-class ClientRequest105(BaseModel):
+class FuzzyFileSearchRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
-    method: Annotated[Method104, Field(title="FuzzyFileSearchRequestMethod")]
+    method: Annotated[
+        FuzzyFileSearchRequestMethod, Field(title="FuzzyFileSearchRequestMethod")
+    ]
     params: FuzzyFileSearchParams
 
 
-class ActiveTurnNotSteerable(BaseModel):
+class ActiveTurnNotSteerable(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     turn_kind: Annotated[NonSteerableTurnKind, Field(alias="turnKind")]
 
 
-class CodexErrorInfo6(BaseModel):
+class ActiveTurnNotSteerableCodexErrorInfo(ProtocolModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
@@ -9258,26 +9702,26 @@ class CodexErrorInfo6(BaseModel):
 
 
 class CodexErrorInfo(
-    RootModel[
+    ProtocolRootModel[
         CodexErrorInfo1
-        | CodexErrorInfo2
-        | CodexErrorInfo3
-        | CodexErrorInfo4
-        | CodexErrorInfo5
-        | CodexErrorInfo6
+        | HttpConnectionFailedCodexErrorInfo
+        | ResponseStreamConnectionFailedCodexErrorInfo
+        | ResponseStreamDisconnectedCodexErrorInfo
+        | ResponseTooManyFailedAttemptsCodexErrorInfo
+        | ActiveTurnNotSteerableCodexErrorInfo
         | str
         | dict[str, Any]
     ]
 ):
     root: Annotated[
-        CodexErrorInfo1 | CodexErrorInfo2 | CodexErrorInfo3 | CodexErrorInfo4 | CodexErrorInfo5 | CodexErrorInfo6 | str | dict[str, Any],
+        CodexErrorInfo1 | HttpConnectionFailedCodexErrorInfo | ResponseStreamConnectionFailedCodexErrorInfo | ResponseStreamDisconnectedCodexErrorInfo | ResponseTooManyFailedAttemptsCodexErrorInfo | ActiveTurnNotSteerableCodexErrorInfo | str | dict[str, Any],
         Field(
             description="This translation layer make sure that we expose codex error code in camel case.\n\nWhen an upstream HTTP status is available (for example, from the Responses API or a provider), it is forwarded in `httpStatusCode` on the relevant `codexErrorInfo` variant."
         ),
     ]
 
 
-class CollabAgentState(BaseModel):
+class CollabAgentState(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -9285,7 +9729,7 @@ class CollabAgentState(BaseModel):
     status: CollabAgentStatus
 
 
-class CollaborationMode(BaseModel):
+class CollaborationMode(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -9293,7 +9737,7 @@ class CollaborationMode(BaseModel):
     settings: Settings
 
 
-class CollaborationModeMask(BaseModel):
+class CollaborationModeMask(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -9303,23 +9747,28 @@ class CollaborationModeMask(BaseModel):
     reasoning_effort: ReasoningEffort | None = None
 
 
-class CommandAction1(BaseModel):
+class ReadCommandAction(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     command: str
     name: str
     path: LegacyAppPathString
-    type: Annotated[Type6, Field(title="ReadCommandActionType")]
+    type: Annotated[ReadCommandActionType, Field(title="ReadCommandActionType")]
 
 
 class CommandAction(
-    RootModel[CommandAction1 | CommandAction2 | CommandAction3 | CommandAction4]
+    ProtocolRootModel[
+        ReadCommandAction
+        | ListFilesCommandAction
+        | SearchCommandAction
+        | UnknownCommandAction
+    ]
 ):
-    root: CommandAction1 | CommandAction2 | CommandAction3 | CommandAction4
+    root: ReadCommandAction | ListFilesCommandAction | SearchCommandAction | UnknownCommandAction
 
 
-class CommandExecOutputDeltaNotification(BaseModel):
+class CommandExecOutputDeltaNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -9345,7 +9794,7 @@ class CommandExecOutputDeltaNotification(BaseModel):
     ]
 
 
-class CommandExecParams(BaseModel):
+class CommandExecParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -9433,7 +9882,7 @@ class CommandExecParams(BaseModel):
     ] = None
 
 
-class CommandExecResizeParams(BaseModel):
+class CommandExecResizeParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -9449,7 +9898,7 @@ class CommandExecResizeParams(BaseModel):
     ]
 
 
-class ComputerUseRequirements(BaseModel):
+class ComputerUseRequirements(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -9466,7 +9915,7 @@ class ComputerUseRequirements(BaseModel):
     windows: ComputerUseWindowsRequirements | None = None
 
 
-class ComputerUseWindowsConfig(BaseModel):
+class ComputerUseWindowsConfig(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -9474,7 +9923,7 @@ class ComputerUseWindowsConfig(BaseModel):
     exes: list[ComputerUseWindowsExeConfig] | None = None
 
 
-class ConfigEdit(BaseModel):
+class ConfigEdit(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -9483,7 +9932,7 @@ class ConfigEdit(BaseModel):
     value: Any
 
 
-class ConfigLayer(BaseModel):
+class ConfigLayer(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -9493,7 +9942,7 @@ class ConfigLayer(BaseModel):
     version: str
 
 
-class ConfigLayerMetadata(BaseModel):
+class ConfigLayerMetadata(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -9501,7 +9950,7 @@ class ConfigLayerMetadata(BaseModel):
     version: str
 
 
-class ConfigValueWriteParams(BaseModel):
+class ConfigValueWriteParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -9518,7 +9967,7 @@ class ConfigValueWriteParams(BaseModel):
     value: Any
 
 
-class ConfigWarningNotification(BaseModel):
+class ConfigWarningNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -9540,38 +9989,49 @@ class ConfigWarningNotification(BaseModel):
     summary: Annotated[str, Field(description="Concise summary of the warning.")]
 
 
-class ConfigurationReasoning(BaseModel):
+class ConfigurationReasoning(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     effort: ReasoningEffort
 
 
-class ContentItem2(BaseModel):
+class ImageUrlContentItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     detail: ImageDetail | None = None
-    type: Annotated[Type24, Field(title="InputImageContentItemType")]
+    type: Annotated[InputImageContentItemType, Field(title="InputImageContentItemType")]
     image_url: str
 
 
-class ContentItem3(BaseModel):
+class FileIdContentItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     detail: ImageDetail | None = None
-    type: Annotated[Type24, Field(title="InputImageContentItemType")]
+    type: Annotated[InputImageContentItemType, Field(title="InputImageContentItemType")]
     file_id: str
 
 
+class InputImageContentItem(ProtocolRootModel[ImageUrlContentItem | FileIdContentItem]):
+    root: Annotated[
+        ImageUrlContentItem | FileIdContentItem, Field(title="InputImageContentItem")
+    ]
+
+
 class ContentItem(
-    RootModel[ContentItem1 | ContentItem2 | ContentItem3 | ContentItem4 | ContentItem5]
+    ProtocolRootModel[
+        InputTextContentItem
+        | InputImageContentItem
+        | InputAudioContentItem
+        | OutputTextContentItem
+    ]
 ):
-    root: ContentItem1 | ContentItem2 | ContentItem3 | ContentItem4 | ContentItem5
+    root: InputTextContentItem | InputImageContentItem | InputAudioContentItem | OutputTextContentItem
 
 
-class ExperimentalFeature(BaseModel):
+class ExperimentalFeature(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -9616,7 +10076,7 @@ class ExperimentalFeature(BaseModel):
     ]
 
 
-class ExperimentalFeatureListResponse(BaseModel):
+class ExperimentalFeatureListResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -9630,7 +10090,7 @@ class ExperimentalFeatureListResponse(BaseModel):
     ] = None
 
 
-class ExternalAgentConfigImportHistoryRecordSuccessParams(BaseModel):
+class ExternalAgentConfigImportHistoryRecordSuccessParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -9644,7 +10104,7 @@ class ExternalAgentConfigImportHistoryRecordSuccessParams(BaseModel):
     ] = None
 
 
-class ExternalAgentConfigImportItemTypeFailure(BaseModel):
+class ExternalAgentConfigImportItemTypeFailure(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -9657,7 +10117,7 @@ class ExternalAgentConfigImportItemTypeFailure(BaseModel):
     sub_error_type: Annotated[str | None, Field(alias="subErrorType")] = None
 
 
-class ExternalAgentConfigImportItemTypeSuccess(BaseModel):
+class ExternalAgentConfigImportItemTypeSuccess(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -9673,7 +10133,7 @@ class ExternalAgentConfigImportItemTypeSuccess(BaseModel):
     ] = None
 
 
-class ExternalAgentConfigImportTypeResult(BaseModel):
+class ExternalAgentConfigImportTypeResult(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -9682,7 +10142,7 @@ class ExternalAgentConfigImportTypeResult(BaseModel):
     successes: list[ExternalAgentConfigImportItemTypeSuccess]
 
 
-class ExternalAgentDetectedConnectorCandidate(BaseModel):
+class ExternalAgentDetectedConnectorCandidate(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -9691,7 +10151,7 @@ class ExternalAgentDetectedConnectorCandidate(BaseModel):
     source: ExternalAgentDetectedConnectorSource
 
 
-class ExternalAgentImportedConnectorCandidate(BaseModel):
+class ExternalAgentImportedConnectorCandidate(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -9700,15 +10160,15 @@ class ExternalAgentImportedConnectorCandidate(BaseModel):
     source: ExternalAgentImportedConnectorSource
 
 
-class FileSystemPath1(BaseModel):
+class PathFileSystemPath(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     path: LegacyAppPathString
-    type: Annotated[Type34, Field(title="PathFileSystemPathType")]
+    type: Annotated[PathFileSystemPathType, Field(title="PathFileSystemPathType")]
 
 
-class FileSystemSpecialPath3(BaseModel):
+class KindFileSystemSpecialPath(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -9716,7 +10176,7 @@ class FileSystemSpecialPath3(BaseModel):
     subpath: LegacyAppPathString | None = None
 
 
-class FileSystemSpecialPath6(BaseModel):
+class FileSystemSpecialPath1(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -9726,19 +10186,19 @@ class FileSystemSpecialPath6(BaseModel):
 
 
 class FileSystemSpecialPath(
-    RootModel[
-        FileSystemSpecialPath1
-        | FileSystemSpecialPath2
-        | FileSystemSpecialPath3
-        | FileSystemSpecialPath4
-        | FileSystemSpecialPath5
-        | FileSystemSpecialPath6
+    ProtocolRootModel[
+        RootFileSystemSpecialPath
+        | MinimalFileSystemSpecialPath
+        | KindFileSystemSpecialPath
+        | TmpdirFileSystemSpecialPath
+        | SlashTmpFileSystemSpecialPath
+        | FileSystemSpecialPath1
     ]
 ):
-    root: FileSystemSpecialPath1 | FileSystemSpecialPath2 | FileSystemSpecialPath3 | FileSystemSpecialPath4 | FileSystemSpecialPath5 | FileSystemSpecialPath6
+    root: RootFileSystemSpecialPath | MinimalFileSystemSpecialPath | KindFileSystemSpecialPath | TmpdirFileSystemSpecialPath | SlashTmpFileSystemSpecialPath | FileSystemSpecialPath1
 
 
-class FileUpdateChange(BaseModel):
+class FileUpdateChange(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -9747,42 +10207,62 @@ class FileUpdateChange(BaseModel):
     path: str
 
 
-class FunctionCallOutputContentItem2(BaseModel):
+class ImageUrlFunctionCallOutputContentItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     detail: ImageDetail | None = None
-    type: Annotated[Type38, Field(title="InputImageFunctionCallOutputContentItemType")]
+    type: Annotated[
+        InputImageFunctionCallOutputContentItemType,
+        Field(title="InputImageFunctionCallOutputContentItemType"),
+    ]
     image_url: str
 
 
-class FunctionCallOutputContentItem3(BaseModel):
+class FileIdFunctionCallOutputContentItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     detail: ImageDetail | None = None
-    type: Annotated[Type38, Field(title="InputImageFunctionCallOutputContentItemType")]
+    type: Annotated[
+        InputImageFunctionCallOutputContentItemType,
+        Field(title="InputImageFunctionCallOutputContentItemType"),
+    ]
     file_id: str
 
 
-class FunctionCallOutputContentItem(
-    RootModel[
-        FunctionCallOutputContentItem1
-        | FunctionCallOutputContentItem2
-        | FunctionCallOutputContentItem3
-        | FunctionCallOutputContentItem4
-        | FunctionCallOutputContentItem5
+class InputImageFunctionCallOutputContentItem(
+    ProtocolRootModel[
+        ImageUrlFunctionCallOutputContentItem
+        | FileIdFunctionCallOutputContentItem
     ]
 ):
     root: Annotated[
-        FunctionCallOutputContentItem1 | FunctionCallOutputContentItem2 | FunctionCallOutputContentItem3 | FunctionCallOutputContentItem4 | FunctionCallOutputContentItem5,
+        ImageUrlFunctionCallOutputContentItem | FileIdFunctionCallOutputContentItem,
+        Field(
+            description="Responses API compatible content items that can be returned by a tool call. This is a subset of ContentItem with the types we support as function call outputs.",
+            title="InputImageFunctionCallOutputContentItem",
+        ),
+    ]
+
+
+class FunctionCallOutputContentItem(
+    ProtocolRootModel[
+        InputTextFunctionCallOutputContentItem
+        | InputImageFunctionCallOutputContentItem
+        | InputAudioFunctionCallOutputContentItem
+        | EncryptedContentFunctionCallOutputContentItem
+    ]
+):
+    root: Annotated[
+        InputTextFunctionCallOutputContentItem | InputImageFunctionCallOutputContentItem | InputAudioFunctionCallOutputContentItem | EncryptedContentFunctionCallOutputContentItem,
         Field(
             description="Responses API compatible content items that can be returned by a tool call. This is a subset of ContentItem with the types we support as function call outputs."
         ),
     ]
 
 
-class GatewayOAuthChangedNotification(BaseModel):
+class GatewayOAuthChangedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -9798,7 +10278,7 @@ class GatewayOAuthChangedNotification(BaseModel):
     status: GatewayOAuthStatus
 
 
-class GatewayOAuthReadResponse(BaseModel):
+class GatewayOAuthReadResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -9819,7 +10299,7 @@ class GatewayOAuthReadResponse(BaseModel):
     ] = None
 
 
-class GetAccountResponse(BaseModel):
+class GetAccountResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -9827,7 +10307,7 @@ class GetAccountResponse(BaseModel):
     requires_openai_auth: Annotated[bool, Field(alias="requiresOpenaiAuth")]
 
 
-class GuardianApprovalReview(BaseModel):
+class GuardianApprovalReview(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -9839,17 +10319,20 @@ class GuardianApprovalReview(BaseModel):
     ] = None
 
 
-class GuardianApprovalReviewAction1(BaseModel):
+class CommandGuardianApprovalReviewAction(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     command: str
     cwd: LegacyAppPathString
     source: GuardianCommandSource
-    type: Annotated[Type42, Field(title="CommandGuardianApprovalReviewActionType")]
+    type: Annotated[
+        CommandGuardianApprovalReviewActionType,
+        Field(title="CommandGuardianApprovalReviewActionType"),
+    ]
 
 
-class GuardianApprovalReviewAction2(BaseModel):
+class ExecveGuardianApprovalReviewAction(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -9857,10 +10340,13 @@ class GuardianApprovalReviewAction2(BaseModel):
     cwd: AbsolutePathBuf
     program: str
     source: GuardianCommandSource
-    type: Annotated[Type43, Field(title="ExecveGuardianApprovalReviewActionType")]
+    type: Annotated[
+        ExecveGuardianApprovalReviewActionType,
+        Field(title="ExecveGuardianApprovalReviewActionType"),
+    ]
 
 
-class GuardianApprovalReviewAction3(BaseModel):
+class WriteStdinGuardianApprovalReviewAction(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -9868,19 +10354,25 @@ class GuardianApprovalReviewAction3(BaseModel):
     cwd: LegacyAppPathString
     process_id: Annotated[str, Field(alias="processId")]
     stdin: str
-    type: Annotated[Type44, Field(title="WriteStdinGuardianApprovalReviewActionType")]
+    type: Annotated[
+        WriteStdinGuardianApprovalReviewActionType,
+        Field(title="WriteStdinGuardianApprovalReviewActionType"),
+    ]
 
 
-class GuardianApprovalReviewAction4(BaseModel):
+class ApplyPatchGuardianApprovalReviewAction(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     cwd: LegacyAppPathString
     files: list[LegacyAppPathString]
-    type: Annotated[Type45, Field(title="ApplyPatchGuardianApprovalReviewActionType")]
+    type: Annotated[
+        ApplyPatchGuardianApprovalReviewActionType,
+        Field(title="ApplyPatchGuardianApprovalReviewActionType"),
+    ]
 
 
-class GuardianApprovalReviewAction5(BaseModel):
+class NetworkAccessGuardianApprovalReviewAction(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -9889,11 +10381,12 @@ class GuardianApprovalReviewAction5(BaseModel):
     protocol: NetworkApprovalProtocol
     target: str
     type: Annotated[
-        Type46, Field(title="NetworkAccessGuardianApprovalReviewActionType")
+        NetworkAccessGuardianApprovalReviewActionType,
+        Field(title="NetworkAccessGuardianApprovalReviewActionType"),
     ]
 
 
-class HookMetadata1(BaseModel):
+class HookMetadata1(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -9923,7 +10416,7 @@ class HookMetadata1(BaseModel):
     handler_type: Annotated[HandlerType, Field(alias="handlerType")]
 
 
-class HookMetadata2(BaseModel):
+class HookMetadata2(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -9953,7 +10446,7 @@ class HookMetadata2(BaseModel):
     tool: str
 
 
-class HookMetadata3(BaseModel):
+class PromptHookMetadata(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -9981,7 +10474,7 @@ class HookMetadata3(BaseModel):
     handler_type: Annotated[HandlerType2, Field(alias="handlerType")]
 
 
-class HookMetadata4(BaseModel):
+class AgentHookMetadata(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10010,12 +10503,12 @@ class HookMetadata4(BaseModel):
 
 
 class HookMetadata(
-    RootModel[HookMetadata1 | HookMetadata2 | HookMetadata3 | HookMetadata4]
+    ProtocolRootModel[HookMetadata1 | HookMetadata2 | PromptHookMetadata | AgentHookMetadata]
 ):
-    root: HookMetadata1 | HookMetadata2 | HookMetadata3 | HookMetadata4
+    root: HookMetadata1 | HookMetadata2 | PromptHookMetadata | AgentHookMetadata
 
 
-class HookOutputEntry(BaseModel):
+class HookOutputEntry(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10023,7 +10516,7 @@ class HookOutputEntry(BaseModel):
     text: str
 
 
-class HookRunSummary(BaseModel):
+class HookRunSummary(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10043,7 +10536,7 @@ class HookRunSummary(BaseModel):
     status_message: Annotated[str | None, Field(alias="statusMessage")] = None
 
 
-class HookStartedNotification(BaseModel):
+class HookStartedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10052,7 +10545,7 @@ class HookStartedNotification(BaseModel):
     turn_id: Annotated[str | None, Field(alias="turnId")] = None
 
 
-class HooksListEntry(BaseModel):
+class HooksListEntry(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10062,14 +10555,14 @@ class HooksListEntry(BaseModel):
     warnings: list[str]
 
 
-class HooksListResponse(BaseModel):
+class HooksListResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     data: list[HooksListEntry]
 
 
-class ListMcpServerStatusParams(BaseModel):
+class ListMcpServerStatusParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10099,7 +10592,7 @@ class ListMcpServerStatusParams(BaseModel):
     thread_id: Annotated[str | None, Field(alias="threadId")] = None
 
 
-class LoginAccountParams2(BaseModel):
+class Chatgptv2LoginAccountParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10107,29 +10600,32 @@ class LoginAccountParams2(BaseModel):
     codex_streamlined_login: Annotated[
         bool | None, Field(alias="codexStreamlinedLogin")
     ] = None
-    type: Annotated[Type52, Field(title="Chatgptv2::LoginAccountParamsType")]
+    type: Annotated[
+        Chatgptv2LoginAccountParamsType,
+        Field(title="Chatgptv2::LoginAccountParamsType"),
+    ]
     use_hosted_login_success_page: Annotated[
         bool | None, Field(alias="useHostedLoginSuccessPage")
     ] = None
 
 
 class LoginAccountParams(
-    RootModel[
-        LoginAccountParams1
-        | LoginAccountParams2
-        | LoginAccountParams3
-        | LoginAccountParams4
-        | LoginAccountParams5
-        | LoginAccountParams6
+    ProtocolRootModel[
+        ApiKeyv2LoginAccountParams
+        | Chatgptv2LoginAccountParams
+        | ChatgptDeviceCodev2LoginAccountParams
+        | ChatgptAuthTokensv2LoginAccountParams
+        | AmazonBedrockv2LoginAccountParams
+        | AmazonBedrockAccessKeysv2LoginAccountParams
     ]
 ):
     root: Annotated[
-        LoginAccountParams1 | LoginAccountParams2 | LoginAccountParams3 | LoginAccountParams4 | LoginAccountParams5 | LoginAccountParams6,
+        ApiKeyv2LoginAccountParams | Chatgptv2LoginAccountParams | ChatgptDeviceCodev2LoginAccountParams | ChatgptAuthTokensv2LoginAccountParams | AmazonBedrockv2LoginAccountParams | AmazonBedrockAccessKeysv2LoginAccountParams,
         Field(title="LoginAccountParams"),
     ]
 
 
-class McpResourceReadParams(BaseModel):
+class McpResourceReadParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10152,7 +10648,7 @@ class McpResourceReadParams(BaseModel):
     uri: str
 
 
-class McpResourceReadResponse(BaseModel):
+class McpResourceReadResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10166,7 +10662,7 @@ class McpResourceReadResponse(BaseModel):
     ] = None
 
 
-class McpServerStatus(BaseModel):
+class McpServerStatus(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10209,7 +10705,7 @@ class McpServerStatus(BaseModel):
     ] = None
 
 
-class MemoryCitation(BaseModel):
+class MemoryCitation(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10217,7 +10713,7 @@ class MemoryCitation(BaseModel):
     thread_ids: Annotated[list[str], Field(alias="threadIds")]
 
 
-class MigrationDetails(BaseModel):
+class MigrationDetails(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10240,7 +10736,7 @@ class MigrationDetails(BaseModel):
     ] = []
 
 
-class MisalignmentErrorDetails(BaseModel):
+class MisalignmentErrorDetails(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10273,7 +10769,7 @@ class MisalignmentErrorDetails(BaseModel):
     ] = None
 
 
-class Model(BaseModel):
+class Model(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10340,7 +10836,7 @@ class Model(BaseModel):
     upgrade_info: Annotated[ModelUpgradeInfo | None, Field(alias="upgradeInfo")] = None
 
 
-class ModelListResponse(BaseModel):
+class ModelListResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10354,7 +10850,7 @@ class ModelListResponse(BaseModel):
     ] = None
 
 
-class NewThreadModelDefaults(BaseModel):
+class NewThreadModelDefaults(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10365,7 +10861,7 @@ class NewThreadModelDefaults(BaseModel):
     service_tier: Annotated[str | None, Field(alias="serviceTier")] = None
 
 
-class OverriddenMetadata(BaseModel):
+class OverriddenMetadata(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10374,7 +10870,7 @@ class OverriddenMetadata(BaseModel):
     overriding_layer: Annotated[ConfigLayerMetadata, Field(alias="overridingLayer")]
 
 
-class PermissionProfileListResponse(BaseModel):
+class PermissionProfileListResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10388,7 +10884,7 @@ class PermissionProfileListResponse(BaseModel):
     ] = None
 
 
-class PluginSharePrincipal(BaseModel):
+class PluginSharePrincipal(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10398,7 +10894,7 @@ class PluginSharePrincipal(BaseModel):
     role: PluginSharePrincipalRole
 
 
-class PluginShareTarget(BaseModel):
+class PluginShareTarget(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10407,7 +10903,7 @@ class PluginShareTarget(BaseModel):
     role: PluginShareTargetRole
 
 
-class PluginShareUpdateTargetsParams(BaseModel):
+class PluginShareUpdateTargetsParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10416,7 +10912,7 @@ class PluginShareUpdateTargetsParams(BaseModel):
     share_targets: Annotated[list[PluginShareTarget], Field(alias="shareTargets")]
 
 
-class PluginShareUpdateTargetsResponse(BaseModel):
+class PluginShareUpdateTargetsResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10424,7 +10920,7 @@ class PluginShareUpdateTargetsResponse(BaseModel):
     principals: list[PluginSharePrincipal]
 
 
-class ProcessOutputDeltaNotification(BaseModel):
+class ProcessOutputDeltaNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10450,7 +10946,7 @@ class ProcessOutputDeltaNotification(BaseModel):
     ]
 
 
-class Project(BaseModel):
+class Project(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10470,7 +10966,7 @@ class Project(BaseModel):
     updated_at: Annotated[int, Field(alias="updatedAt")]
 
 
-class QueuedSubmission(BaseModel):
+class QueuedSubmission(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10479,7 +10975,7 @@ class QueuedSubmission(BaseModel):
     input: list[UserInput]
 
 
-class RateLimitResetCredit(BaseModel):
+class RateLimitResetCredit(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10516,7 +11012,7 @@ class RateLimitResetCredit(BaseModel):
     ] = None
 
 
-class RateLimitResetCreditsSummary(BaseModel):
+class RateLimitResetCreditsSummary(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10529,7 +11025,7 @@ class RateLimitResetCreditsSummary(BaseModel):
     ] = None
 
 
-class RateLimitSnapshot(BaseModel):
+class RateLimitSnapshot(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10561,7 +11057,7 @@ class RateLimitSnapshot(BaseModel):
     ] = None
 
 
-class RawResponseCompletedNotification(BaseModel):
+class RawResponseCompletedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10574,7 +11070,7 @@ class RawResponseCompletedNotification(BaseModel):
     ] = None
 
 
-class ResponseItem2(BaseModel):
+class MessageResponseItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10587,10 +11083,10 @@ class ResponseItem2(BaseModel):
     phase: MessagePhase | None = None
     role: str
     status: str | None = None
-    type: Annotated[Type73, Field(title="MessageResponseItemType")]
+    type: Annotated[MessageResponseItemType, Field(title="MessageResponseItemType")]
 
 
-class ResponseItem12(BaseModel):
+class WebSearchCallResponseItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10601,18 +11097,23 @@ class ResponseItem12(BaseModel):
         InternalChatMessageMetadataPassthrough | None
     ) = None
     status: str | None = None
-    type: Annotated[Type83, Field(title="WebSearchCallResponseItemType")]
+    type: Annotated[
+        WebSearchCallResponseItemType, Field(title="WebSearchCallResponseItemType")
+    ]
 
 
-class ResponseItem15(BaseModel):
+class ConfigurationUpdateResponseItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     reasoning: ConfigurationReasoning
-    type: Annotated[Type86, Field(title="ConfigurationUpdateResponseItemType")]
+    type: Annotated[
+        ConfigurationUpdateResponseItemType,
+        Field(title="ConfigurationUpdateResponseItemType"),
+    ]
 
 
-class ReviewStartParams(BaseModel):
+class ReviewStartParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10626,36 +11127,40 @@ class ReviewStartParams(BaseModel):
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class ScheduledTaskSchedule1(BaseModel):
+class HourlyScheduledTaskSchedule(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     days: list[ScheduledTaskWeekday] | None = None
     interval_hours: Annotated[int, Field(alias="intervalHours", ge=0)]
-    type: Annotated[Type102, Field(title="HourlyScheduledTaskScheduleType")]
+    type: Annotated[
+        HourlyScheduledTaskScheduleType, Field(title="HourlyScheduledTaskScheduleType")
+    ]
 
 
-class ScheduledTaskSchedule4(BaseModel):
+class WeeklyScheduledTaskSchedule(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     days: list[ScheduledTaskWeekday]
     time: str
-    type: Annotated[Type105, Field(title="WeeklyScheduledTaskScheduleType")]
+    type: Annotated[
+        WeeklyScheduledTaskScheduleType, Field(title="WeeklyScheduledTaskScheduleType")
+    ]
 
 
 class ScheduledTaskSchedule(
-    RootModel[
-        ScheduledTaskSchedule1
-        | ScheduledTaskSchedule2
-        | ScheduledTaskSchedule3
-        | ScheduledTaskSchedule4
+    ProtocolRootModel[
+        HourlyScheduledTaskSchedule
+        | DailyScheduledTaskSchedule
+        | WeekdaysScheduledTaskSchedule
+        | WeeklyScheduledTaskSchedule
     ]
 ):
-    root: ScheduledTaskSchedule1 | ScheduledTaskSchedule2 | ScheduledTaskSchedule3 | ScheduledTaskSchedule4
+    root: HourlyScheduledTaskSchedule | DailyScheduledTaskSchedule | WeekdaysScheduledTaskSchedule | WeeklyScheduledTaskSchedule
 
 
-class ScheduledTaskSummary(BaseModel):
+class ScheduledTaskSummary(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10665,127 +11170,7 @@ class ScheduledTaskSummary(BaseModel):
     schedule: ScheduledTaskSchedule
 
 
-class ServerNotification3(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    emitted_at_ms: Annotated[
-        int | None,
-        Field(
-            alias="emittedAtMs",
-            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
-        ),
-    ] = None
-    method: Annotated[Method107, Field(title="Thread/status/changedNotificationMethod")]
-    params: ThreadStatusChangedNotification
-
-
-class ServerNotification5(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    emitted_at_ms: Annotated[
-        int | None,
-        Field(
-            alias="emittedAtMs",
-            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
-        ),
-    ] = None
-    method: Annotated[Method109, Field(title="Thread/archivedNotificationMethod")]
-    params: ThreadArchivedNotification
-
-
-class ServerNotification6(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    emitted_at_ms: Annotated[
-        int | None,
-        Field(
-            alias="emittedAtMs",
-            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
-        ),
-    ] = None
-    method: Annotated[Method110, Field(title="Thread/deletedNotificationMethod")]
-    params: ThreadDeletedNotification
-
-
-class ServerNotification7(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    emitted_at_ms: Annotated[
-        int | None,
-        Field(
-            alias="emittedAtMs",
-            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
-        ),
-    ] = None
-    method: Annotated[Method111, Field(title="Thread/unarchivedNotificationMethod")]
-    params: ThreadUnarchivedNotification
-
-
-class ServerNotification8(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    emitted_at_ms: Annotated[
-        int | None,
-        Field(
-            alias="emittedAtMs",
-            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
-        ),
-    ] = None
-    method: Annotated[Method112, Field(title="Thread/closedNotificationMethod")]
-    params: ThreadClosedNotification
-
-
-class ServerNotification9(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    emitted_at_ms: Annotated[
-        int | None,
-        Field(
-            alias="emittedAtMs",
-            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
-        ),
-    ] = None
-    method: Annotated[Method113, Field(title="Thread/revertedNotificationMethod")]
-    params: ThreadRevertedNotification
-
-
-class ServerNotification10(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    emitted_at_ms: Annotated[
-        int | None,
-        Field(
-            alias="emittedAtMs",
-            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
-        ),
-    ] = None
-    method: Annotated[Method114, Field(title="Skills/changedNotificationMethod")]
-    params: SkillsChangedNotification
-
-
-class ServerNotification11(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    emitted_at_ms: Annotated[
-        int | None,
-        Field(
-            alias="emittedAtMs",
-            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
-        ),
-    ] = None
-    method: Annotated[Method115, Field(title="Thread/name/updatedNotificationMethod")]
-    params: ThreadNameUpdatedNotification
-
-
-class ServerNotification12(BaseModel):
+class ThreadStatusChangedNotificationModel(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10797,12 +11182,154 @@ class ServerNotification12(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method116, Field(title="Thread/attachment/updatedNotificationMethod")
+        ThreadStatusChangedNotificationMethod,
+        Field(title="Thread/status/changedNotificationMethod"),
+    ]
+    params: ThreadStatusChangedNotification
+
+
+class ThreadArchivedNotificationModel(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    emitted_at_ms: Annotated[
+        int | None,
+        Field(
+            alias="emittedAtMs",
+            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
+        ),
+    ] = None
+    method: Annotated[
+        ThreadArchivedNotificationMethod,
+        Field(title="Thread/archivedNotificationMethod"),
+    ]
+    params: ThreadArchivedNotification
+
+
+class ThreadDeletedNotificationModel(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    emitted_at_ms: Annotated[
+        int | None,
+        Field(
+            alias="emittedAtMs",
+            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
+        ),
+    ] = None
+    method: Annotated[
+        ThreadDeletedNotificationMethod, Field(title="Thread/deletedNotificationMethod")
+    ]
+    params: ThreadDeletedNotification
+
+
+class ThreadUnarchivedNotificationModel(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    emitted_at_ms: Annotated[
+        int | None,
+        Field(
+            alias="emittedAtMs",
+            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
+        ),
+    ] = None
+    method: Annotated[
+        ThreadUnarchivedNotificationMethod,
+        Field(title="Thread/unarchivedNotificationMethod"),
+    ]
+    params: ThreadUnarchivedNotification
+
+
+class ThreadClosedNotificationModel(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    emitted_at_ms: Annotated[
+        int | None,
+        Field(
+            alias="emittedAtMs",
+            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
+        ),
+    ] = None
+    method: Annotated[
+        ThreadClosedNotificationMethod, Field(title="Thread/closedNotificationMethod")
+    ]
+    params: ThreadClosedNotification
+
+
+class ThreadRevertedNotificationModel(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    emitted_at_ms: Annotated[
+        int | None,
+        Field(
+            alias="emittedAtMs",
+            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
+        ),
+    ] = None
+    method: Annotated[
+        ThreadRevertedNotificationMethod,
+        Field(title="Thread/revertedNotificationMethod"),
+    ]
+    params: ThreadRevertedNotification
+
+
+class SkillsChangedNotificationModel(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    emitted_at_ms: Annotated[
+        int | None,
+        Field(
+            alias="emittedAtMs",
+            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
+        ),
+    ] = None
+    method: Annotated[
+        SkillsChangedNotificationMethod, Field(title="Skills/changedNotificationMethod")
+    ]
+    params: SkillsChangedNotification
+
+
+class ThreadNameUpdatedNotificationModel(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    emitted_at_ms: Annotated[
+        int | None,
+        Field(
+            alias="emittedAtMs",
+            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
+        ),
+    ] = None
+    method: Annotated[
+        ThreadNameUpdatedNotificationMethod,
+        Field(title="Thread/name/updatedNotificationMethod"),
+    ]
+    params: ThreadNameUpdatedNotification
+
+
+class ThreadAttachmentUpdatedNotificationModel(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    emitted_at_ms: Annotated[
+        int | None,
+        Field(
+            alias="emittedAtMs",
+            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
+        ),
+    ] = None
+    method: Annotated[
+        ThreadAttachmentUpdatedNotificationMethod,
+        Field(title="Thread/attachment/updatedNotificationMethod"),
     ]
     params: ThreadAttachmentUpdatedNotification
 
 
-class ServerNotification14(BaseModel):
+class ThreadPredictionUpdatedNotificationModel(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10814,42 +11341,13 @@ class ServerNotification14(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method118, Field(title="Thread/prediction/updatedNotificationMethod")
+        ThreadPredictionUpdatedNotificationMethod,
+        Field(title="Thread/prediction/updatedNotificationMethod"),
     ]
     params: ThreadPredictionUpdatedNotification
 
 
-class ServerNotification15(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    emitted_at_ms: Annotated[
-        int | None,
-        Field(
-            alias="emittedAtMs",
-            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
-        ),
-    ] = None
-    method: Annotated[Method119, Field(title="Thread/goal/clearedNotificationMethod")]
-    params: ThreadGoalClearedNotification
-
-
-class ServerNotification16(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    emitted_at_ms: Annotated[
-        int | None,
-        Field(
-            alias="emittedAtMs",
-            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
-        ),
-    ] = None
-    method: Annotated[Method120, Field(title="Thread/queue/changedNotificationMethod")]
-    params: ThreadQueueChangedNotification
-
-
-class ServerNotification18(BaseModel):
+class ThreadGoalClearedNotificationModel(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10861,42 +11359,49 @@ class ServerNotification18(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method122, Field(title="Thread/project/updatedNotificationMethod")
+        ThreadGoalClearedNotificationMethod,
+        Field(title="Thread/goal/clearedNotificationMethod"),
+    ]
+    params: ThreadGoalClearedNotification
+
+
+class ThreadQueueChangedNotificationModel(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    emitted_at_ms: Annotated[
+        int | None,
+        Field(
+            alias="emittedAtMs",
+            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
+        ),
+    ] = None
+    method: Annotated[
+        ThreadQueueChangedNotificationMethod,
+        Field(title="Thread/queue/changedNotificationMethod"),
+    ]
+    params: ThreadQueueChangedNotification
+
+
+class ThreadProjectUpdatedNotificationModel(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    emitted_at_ms: Annotated[
+        int | None,
+        Field(
+            alias="emittedAtMs",
+            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
+        ),
+    ] = None
+    method: Annotated[
+        ThreadProjectUpdatedNotificationMethod,
+        Field(title="Thread/project/updatedNotificationMethod"),
     ]
     params: ThreadProjectUpdatedNotification
 
 
-class ServerNotification24(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    emitted_at_ms: Annotated[
-        int | None,
-        Field(
-            alias="emittedAtMs",
-            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
-        ),
-    ] = None
-    method: Annotated[Method128, Field(title="Hook/startedNotificationMethod")]
-    params: HookStartedNotification
-
-
-class ServerNotification27(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    emitted_at_ms: Annotated[
-        int | None,
-        Field(
-            alias="emittedAtMs",
-            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
-        ),
-    ] = None
-    method: Annotated[Method131, Field(title="Turn/diff/updatedNotificationMethod")]
-    params: TurnDiffUpdatedNotification
-
-
-class ServerNotification32(BaseModel):
+class HookStartedNotification1(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10908,13 +11413,48 @@ class ServerNotification32(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method136,
+        HookStartedNotificationMethod, Field(title="Hook/startedNotificationMethod")
+    ]
+    params: HookStartedNotification
+
+
+class TurnDiffUpdatedNotificationModel(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    emitted_at_ms: Annotated[
+        int | None,
+        Field(
+            alias="emittedAtMs",
+            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
+        ),
+    ] = None
+    method: Annotated[
+        TurnDiffUpdatedNotificationMethod,
+        Field(title="Turn/diff/updatedNotificationMethod"),
+    ]
+    params: TurnDiffUpdatedNotification
+
+
+class AutoApprovalReviewStrictReviewRequiredNotification(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    emitted_at_ms: Annotated[
+        int | None,
+        Field(
+            alias="emittedAtMs",
+            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
+        ),
+    ] = None
+    method: Annotated[
+        AutoApprovalReviewStrictReviewRequiredNotificationMethod,
         Field(title="AutoApprovalReview/strictReviewRequiredNotificationMethod"),
     ]
     params: StrictReviewRequiredNotification
 
 
-class ServerNotification36(BaseModel):
+class CommandExecOutputDeltaNotification1(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10926,27 +11466,13 @@ class ServerNotification36(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method140, Field(title="Command/exec/outputDeltaNotificationMethod")
+        CommandExecOutputDeltaNotificationMethod,
+        Field(title="Command/exec/outputDeltaNotificationMethod"),
     ]
     params: CommandExecOutputDeltaNotification
 
 
-class ServerNotification37(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    emitted_at_ms: Annotated[
-        int | None,
-        Field(
-            alias="emittedAtMs",
-            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
-        ),
-    ] = None
-    method: Annotated[Method141, Field(title="Process/outputDeltaNotificationMethod")]
-    params: ProcessOutputDeltaNotification
-
-
-class ServerNotification40(BaseModel):
+class ProcessOutputDeltaNotification1(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10958,13 +11484,31 @@ class ServerNotification40(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method144,
+        ProcessOutputDeltaNotificationMethod,
+        Field(title="Process/outputDeltaNotificationMethod"),
+    ]
+    params: ProcessOutputDeltaNotification
+
+
+class ItemCommandExecutionTerminalInteractionNotification(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    emitted_at_ms: Annotated[
+        int | None,
+        Field(
+            alias="emittedAtMs",
+            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
+        ),
+    ] = None
+    method: Annotated[
+        ItemCommandExecutionTerminalInteractionNotificationMethod,
         Field(title="Item/commandExecution/terminalInteractionNotificationMethod"),
     ]
     params: TerminalInteractionNotification
 
 
-class ServerNotification43(BaseModel):
+class ServerRequestResolvedNotificationModel(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -10976,27 +11520,13 @@ class ServerNotification43(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method147, Field(title="ServerRequest/resolvedNotificationMethod")
+        ServerRequestResolvedNotificationMethod,
+        Field(title="ServerRequest/resolvedNotificationMethod"),
     ]
     params: ServerRequestResolvedNotification
 
 
-class ServerNotification48(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    emitted_at_ms: Annotated[
-        int | None,
-        Field(
-            alias="emittedAtMs",
-            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
-        ),
-    ] = None
-    method: Annotated[Method152, Field(title="Account/updatedNotificationMethod")]
-    params: AccountUpdatedNotification
-
-
-class ServerNotification49(BaseModel):
+class AccountUpdatedNotification1(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11008,12 +11538,31 @@ class ServerNotification49(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method153, Field(title="Account/gatewayOAuth/changedNotificationMethod")
+        AccountUpdatedNotificationMethod,
+        Field(title="Account/updatedNotificationMethod"),
+    ]
+    params: AccountUpdatedNotification
+
+
+class AccountGatewayOAuthChangedNotification(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    emitted_at_ms: Annotated[
+        int | None,
+        Field(
+            alias="emittedAtMs",
+            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
+        ),
+    ] = None
+    method: Annotated[
+        AccountGatewayOAuthChangedNotificationMethod,
+        Field(title="Account/gatewayOAuth/changedNotificationMethod"),
     ]
     params: GatewayOAuthChangedNotification
 
 
-class ServerNotification64(BaseModel):
+class TurnModerationMetadataNotificationModel(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11025,42 +11574,13 @@ class ServerNotification64(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method168, Field(title="Turn/moderationMetadataNotificationMethod")
+        TurnModerationMetadataNotificationMethod,
+        Field(title="Turn/moderationMetadataNotificationMethod"),
     ]
     params: TurnModerationMetadataNotification
 
 
-class ServerNotification66(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    emitted_at_ms: Annotated[
-        int | None,
-        Field(
-            alias="emittedAtMs",
-            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
-        ),
-    ] = None
-    method: Annotated[Method170, Field(title="WarningNotificationMethod")]
-    params: WarningNotification
-
-
-class ServerNotification69(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    emitted_at_ms: Annotated[
-        int | None,
-        Field(
-            alias="emittedAtMs",
-            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
-        ),
-    ] = None
-    method: Annotated[Method173, Field(title="ConfigWarningNotificationMethod")]
-    params: ConfigWarningNotification
-
-
-class ServerNotification72(BaseModel):
+class WarningNotificationModel(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11072,12 +11592,47 @@ class ServerNotification72(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method176, Field(title="Thread/realtime/startedNotificationMethod")
+        WarningNotificationMethod, Field(title="WarningNotificationMethod")
+    ]
+    params: WarningNotification
+
+
+class ConfigWarningNotification1(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    emitted_at_ms: Annotated[
+        int | None,
+        Field(
+            alias="emittedAtMs",
+            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
+        ),
+    ] = None
+    method: Annotated[
+        ConfigWarningNotificationMethod, Field(title="ConfigWarningNotificationMethod")
+    ]
+    params: ConfigWarningNotification
+
+
+class ThreadRealtimeStartedNotificationModel(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    emitted_at_ms: Annotated[
+        int | None,
+        Field(
+            alias="emittedAtMs",
+            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
+        ),
+    ] = None
+    method: Annotated[
+        ThreadRealtimeStartedNotificationMethod,
+        Field(title="Thread/realtime/startedNotificationMethod"),
     ]
     params: ThreadRealtimeStartedNotification
 
 
-class ServerNotification73(BaseModel):
+class ThreadRealtimeItemAddedNotificationModel(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11089,12 +11644,13 @@ class ServerNotification73(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method177, Field(title="Thread/realtime/itemAddedNotificationMethod")
+        ThreadRealtimeItemAddedNotificationMethod,
+        Field(title="Thread/realtime/itemAddedNotificationMethod"),
     ]
     params: ThreadRealtimeItemAddedNotification
 
 
-class ServerNotification75(BaseModel):
+class ThreadRealtimeItemTranscriptDeltaNotificationModel(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11106,13 +11662,13 @@ class ServerNotification75(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method179,
+        ThreadRealtimeItemTranscriptDeltaNotificationMethod,
         Field(title="Thread/realtime/item/transcript/deltaNotificationMethod"),
     ]
     params: ThreadRealtimeItemTranscriptDeltaNotification
 
 
-class ServerNotification77(BaseModel):
+class ThreadRealtimeTranscriptDeltaNotificationModel(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11124,12 +11680,13 @@ class ServerNotification77(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method181, Field(title="Thread/realtime/transcript/deltaNotificationMethod")
+        ThreadRealtimeTranscriptDeltaNotificationMethod,
+        Field(title="Thread/realtime/transcript/deltaNotificationMethod"),
     ]
     params: ThreadRealtimeTranscriptDeltaNotification
 
 
-class ServerNotification78(BaseModel):
+class ThreadRealtimeTranscriptDoneNotificationModel(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11141,12 +11698,13 @@ class ServerNotification78(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method182, Field(title="Thread/realtime/transcript/doneNotificationMethod")
+        ThreadRealtimeTranscriptDoneNotificationMethod,
+        Field(title="Thread/realtime/transcript/doneNotificationMethod"),
     ]
     params: ThreadRealtimeTranscriptDoneNotification
 
 
-class ServerNotification79(BaseModel):
+class ThreadRealtimeOutputAudioDeltaNotificationModel(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11158,42 +11716,13 @@ class ServerNotification79(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method183, Field(title="Thread/realtime/outputAudio/deltaNotificationMethod")
+        ThreadRealtimeOutputAudioDeltaNotificationMethod,
+        Field(title="Thread/realtime/outputAudio/deltaNotificationMethod"),
     ]
     params: ThreadRealtimeOutputAudioDeltaNotification
 
 
-class ServerNotification80(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    emitted_at_ms: Annotated[
-        int | None,
-        Field(
-            alias="emittedAtMs",
-            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
-        ),
-    ] = None
-    method: Annotated[Method184, Field(title="Thread/realtime/sdpNotificationMethod")]
-    params: ThreadRealtimeSdpNotification
-
-
-class ServerNotification81(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    emitted_at_ms: Annotated[
-        int | None,
-        Field(
-            alias="emittedAtMs",
-            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
-        ),
-    ] = None
-    method: Annotated[Method185, Field(title="Thread/realtime/errorNotificationMethod")]
-    params: ThreadRealtimeErrorNotification
-
-
-class ServerNotification82(BaseModel):
+class ThreadRealtimeSdpNotificationModel(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11205,12 +11734,49 @@ class ServerNotification82(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method186, Field(title="Thread/realtime/closedNotificationMethod")
+        ThreadRealtimeSdpNotificationMethod,
+        Field(title="Thread/realtime/sdpNotificationMethod"),
+    ]
+    params: ThreadRealtimeSdpNotification
+
+
+class ThreadRealtimeErrorNotificationModel(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    emitted_at_ms: Annotated[
+        int | None,
+        Field(
+            alias="emittedAtMs",
+            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
+        ),
+    ] = None
+    method: Annotated[
+        ThreadRealtimeErrorNotificationMethod,
+        Field(title="Thread/realtime/errorNotificationMethod"),
+    ]
+    params: ThreadRealtimeErrorNotification
+
+
+class ThreadRealtimeClosedNotificationModel(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    emitted_at_ms: Annotated[
+        int | None,
+        Field(
+            alias="emittedAtMs",
+            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
+        ),
+    ] = None
+    method: Annotated[
+        ThreadRealtimeClosedNotificationMethod,
+        Field(title="Thread/realtime/closedNotificationMethod"),
     ]
     params: ThreadRealtimeClosedNotification
 
 
-class ServerNotification83(BaseModel):
+class WindowsWorldWritableWarningNotificationModel(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11222,12 +11788,13 @@ class ServerNotification83(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method187, Field(title="Windows/worldWritableWarningNotificationMethod")
+        WindowsWorldWritableWarningNotificationMethod,
+        Field(title="Windows/worldWritableWarningNotificationMethod"),
     ]
     params: WindowsWorldWritableWarningNotification
 
 
-class ServerNotification85(BaseModel):
+class AccountLoginCompletedNotification1(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11239,19 +11806,20 @@ class ServerNotification85(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method189, Field(title="Account/login/completedNotificationMethod")
+        AccountLoginCompletedNotificationMethod,
+        Field(title="Account/login/completedNotificationMethod"),
     ]
     params: AccountLoginCompletedNotification
 
 
-class SkillDependencies(BaseModel):
+class SkillDependencies(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     tools: list[SkillToolDependency]
 
 
-class SkillMetadata(BaseModel):
+class SkillMetadata(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11278,7 +11846,7 @@ class SkillMetadata(BaseModel):
     ] = None
 
 
-class SkillsListEntry(BaseModel):
+class SkillsListEntry(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11287,14 +11855,14 @@ class SkillsListEntry(BaseModel):
     skills: list[SkillMetadata]
 
 
-class SkillsListResponse(BaseModel):
+class SkillsListResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     data: list[SkillsListEntry]
 
 
-class ThreadSpawn(BaseModel):
+class ThreadSpawn(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11305,7 +11873,7 @@ class ThreadSpawn(BaseModel):
     parent_thread_id: ThreadId
 
 
-class SubAgentSource2(BaseModel):
+class ThreadSpawnSubAgentSource(ProtocolModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
@@ -11313,11 +11881,13 @@ class SubAgentSource2(BaseModel):
     thread_spawn: ThreadSpawn
 
 
-class SubAgentSource(RootModel[SubAgentSource1 | SubAgentSource2 | SubAgentSource3]):
-    root: SubAgentSource1 | SubAgentSource2 | SubAgentSource3
+class SubAgentSource(
+    ProtocolRootModel[SubAgentSource1 | ThreadSpawnSubAgentSource | OtherSubAgentSource]
+):
+    root: SubAgentSource1 | ThreadSpawnSubAgentSource | OtherSubAgentSource
 
 
-class ThreadForkParams(BaseModel):
+class ThreadForkParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11369,7 +11939,7 @@ class ThreadForkParams(BaseModel):
     ] = None
 
 
-class ThreadGoal(BaseModel):
+class ThreadGoal(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11383,7 +11953,7 @@ class ThreadGoal(BaseModel):
     updated_at: Annotated[int, Field(alias="updatedAt")]
 
 
-class ThreadGoalClearParams(BaseModel):
+class ThreadGoalClearParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11394,14 +11964,14 @@ class ThreadGoalClearParams(BaseModel):
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class ThreadGoalGetResponse(BaseModel):
+class ThreadGoalGetResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     goal: ThreadGoal | None = None
 
 
-class ThreadGoalSetParams(BaseModel):
+class ThreadGoalSetParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11415,14 +11985,14 @@ class ThreadGoalSetParams(BaseModel):
     token_budget: Annotated[int | None, Field(alias="tokenBudget")] = None
 
 
-class ThreadGoalSetResponse(BaseModel):
+class ThreadGoalSetResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     goal: ThreadGoal
 
 
-class ThreadGoalUpdatedNotification(BaseModel):
+class ThreadGoalUpdatedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11431,17 +12001,17 @@ class ThreadGoalUpdatedNotification(BaseModel):
     turn_id: Annotated[str | None, Field(alias="turnId")] = None
 
 
-class ThreadItem1(BaseModel):
+class UserMessageThreadItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     client_id: Annotated[str | None, Field(alias="clientId")] = None
     content: list[UserInput]
     id: str
-    type: Annotated[Type106, Field(title="UserMessageThreadItemType")]
+    type: Annotated[UserMessageThreadItemType, Field(title="UserMessageThreadItemType")]
 
 
-class ThreadItem3(BaseModel):
+class AgentMessageThreadItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11453,10 +12023,12 @@ class ThreadItem3(BaseModel):
     phase: MessagePhase | None = None
     questions: list[AsyncUserInputQuestion] | None = None
     text: str
-    type: Annotated[Type108, Field(title="AgentMessageThreadItemType")]
+    type: Annotated[
+        AgentMessageThreadItemType, Field(title="AgentMessageThreadItemType")
+    ]
 
 
-class ThreadItem7(BaseModel):
+class CommandExecutionThreadItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11512,20 +12084,22 @@ class ThreadItem7(BaseModel):
     ] = None
     source: CommandExecutionSource | None = "agent"
     status: CommandExecutionStatus
-    type: Annotated[Type112, Field(title="CommandExecutionThreadItemType")]
+    type: Annotated[
+        CommandExecutionThreadItemType, Field(title="CommandExecutionThreadItemType")
+    ]
 
 
-class ThreadItem8(BaseModel):
+class FileChangeThreadItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     changes: list[FileUpdateChange]
     id: str
     status: PatchApplyStatus
-    type: Annotated[Type113, Field(title="FileChangeThreadItemType")]
+    type: Annotated[FileChangeThreadItemType, Field(title="FileChangeThreadItemType")]
 
 
-class ThreadItem11(BaseModel):
+class CollabAgentToolCallThreadItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11577,10 +12151,13 @@ class ThreadItem11(BaseModel):
     tool: Annotated[
         CollabAgentTool, Field(description="Name of the collab tool that was invoked.")
     ]
-    type: Annotated[Type116, Field(title="CollabAgentToolCallThreadItemType")]
+    type: Annotated[
+        CollabAgentToolCallThreadItemType,
+        Field(title="CollabAgentToolCallThreadItemType"),
+    ]
 
 
-class ThreadItem13(BaseModel):
+class WebSearchThreadItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11593,10 +12170,10 @@ class ThreadItem13(BaseModel):
             description="Structured search results returned out-of-band by standalone web search.\n\nThese stay as opaque JSON at the extension/app-server boundary so new result fields and result types can pass through without a Codex release."
         ),
     ] = None
-    type: Annotated[Type118, Field(title="WebSearchThreadItemType")]
+    type: Annotated[WebSearchThreadItemType, Field(title="WebSearchThreadItemType")]
 
 
-class ThreadListParams(BaseModel):
+class ThreadListParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11686,7 +12263,7 @@ class ThreadListParams(BaseModel):
     ] = None
 
 
-class ThreadReadState(BaseModel):
+class ThreadReadState(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11696,7 +12273,7 @@ class ThreadReadState(BaseModel):
     revision: str
 
 
-class ThreadReadStateChangedNotification(BaseModel):
+class ThreadReadStateChangedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11704,7 +12281,7 @@ class ThreadReadStateChangedNotification(BaseModel):
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class ThreadRealtimeItem2(BaseModel):
+class TranscriptSegmentThreadRealtimeItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11712,36 +12289,42 @@ class ThreadRealtimeItem2(BaseModel):
     realtime_session_id: Annotated[str, Field(alias="realtimeSessionId")]
     role: ThreadRealtimeTranscriptRole
     text: str
-    type: Annotated[Type134, Field(title="TranscriptSegmentThreadRealtimeItemType")]
+    type: Annotated[
+        TranscriptSegmentThreadRealtimeItemType,
+        Field(title="TranscriptSegmentThreadRealtimeItemType"),
+    ]
 
 
-class ThreadRealtimeItem4(BaseModel):
+class RealtimeSessionClosedThreadRealtimeItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: str
     realtime_session_id: Annotated[str, Field(alias="realtimeSessionId")]
     outcome: ThreadRealtimeSessionOutcome
-    type: Annotated[Type136, Field(title="RealtimeSessionClosedThreadRealtimeItemType")]
+    type: Annotated[
+        RealtimeSessionClosedThreadRealtimeItemType,
+        Field(title="RealtimeSessionClosedThreadRealtimeItemType"),
+    ]
 
 
 class ThreadRealtimeItem(
-    RootModel[
-        ThreadRealtimeItem1
-        | ThreadRealtimeItem2
-        | ThreadRealtimeItem3
-        | ThreadRealtimeItem4
+    ProtocolRootModel[
+        RealtimeSessionStartedThreadRealtimeItem
+        | TranscriptSegmentThreadRealtimeItem
+        | BemItemPromotedThreadRealtimeItem
+        | RealtimeSessionClosedThreadRealtimeItem
     ]
 ):
     root: Annotated[
-        ThreadRealtimeItem1 | ThreadRealtimeItem2 | ThreadRealtimeItem3 | ThreadRealtimeItem4,
+        RealtimeSessionStartedThreadRealtimeItem | TranscriptSegmentThreadRealtimeItem | BemItemPromotedThreadRealtimeItem | RealtimeSessionClosedThreadRealtimeItem,
         Field(
             description="EXPERIMENTAL - a thread-scoped realtime item in the canonical timeline."
         ),
     ]
 
 
-class ThreadRealtimeItemCompletedNotification(BaseModel):
+class ThreadRealtimeItemCompletedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11749,7 +12332,7 @@ class ThreadRealtimeItemCompletedNotification(BaseModel):
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class ThreadRealtimeItemStartedNotification(BaseModel):
+class ThreadRealtimeItemStartedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11757,7 +12340,7 @@ class ThreadRealtimeItemStartedNotification(BaseModel):
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class ThreadResumeInitialTurnsPageParams(BaseModel):
+class ThreadResumeInitialTurnsPageParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11780,7 +12363,7 @@ class ThreadResumeInitialTurnsPageParams(BaseModel):
     ] = None
 
 
-class ThreadSection(BaseModel):
+class ThreadSection(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11797,14 +12380,14 @@ class ThreadSection(BaseModel):
     name: Annotated[str, Field(description="The current user-visible section name.")]
 
 
-class ThreadSectionCreateResponse(BaseModel):
+class ThreadSectionCreateResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     section: ThreadSection
 
 
-class ThreadSectionListResponse(BaseModel):
+class ThreadSectionListResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11818,14 +12401,14 @@ class ThreadSectionListResponse(BaseModel):
     ] = None
 
 
-class ThreadSectionUpdateResponse(BaseModel):
+class ThreadSectionUpdateResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     section: ThreadSection
 
 
-class ThreadSettings(BaseModel):
+class ThreadSettings(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11857,7 +12440,7 @@ class ThreadSettings(BaseModel):
     summary: ReasoningSummary | None = None
 
 
-class ThreadSettingsUpdatedNotification(BaseModel):
+class ThreadSettingsUpdatedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11865,7 +12448,7 @@ class ThreadSettingsUpdatedNotification(BaseModel):
     thread_settings: Annotated[ThreadSettings, Field(alias="threadSettings")]
 
 
-class ThreadStartParams(BaseModel):
+class ThreadStartParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11909,16 +12492,18 @@ class ThreadStartParams(BaseModel):
     ] = None
 
 
-class ThreadTimelineEntry2(BaseModel):
+class RealtimeThreadTimelineEntry(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     item: ThreadRealtimeItem
     position: Annotated[int, Field(ge=0)]
-    type: Annotated[Type145, Field(title="RealtimeThreadTimelineEntryType")]
+    type: Annotated[
+        RealtimeThreadTimelineEntryType, Field(title="RealtimeThreadTimelineEntryType")
+    ]
 
 
-class ThreadTokenUsage(BaseModel):
+class ThreadTokenUsage(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11929,7 +12514,7 @@ class ThreadTokenUsage(BaseModel):
     total: TokenUsageBreakdown
 
 
-class ThreadTokenUsageUpdatedNotification(BaseModel):
+class ThreadTokenUsageUpdatedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11938,7 +12523,7 @@ class ThreadTokenUsageUpdatedNotification(BaseModel):
     turn_id: Annotated[str, Field(alias="turnId")]
 
 
-class ThreadTurnsListParams(BaseModel):
+class ThreadTurnsListParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11968,14 +12553,14 @@ class ThreadTurnsListParams(BaseModel):
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class ThreadUnsubscribeResponse(BaseModel):
+class ThreadUnsubscribeResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     status: ThreadUnsubscribeStatus
 
 
-class ThreadUsage(BaseModel):
+class ThreadUsage(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -11989,14 +12574,14 @@ class ThreadUsage(BaseModel):
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class ToolsV2(BaseModel):
+class ToolsV2(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     web_search: WebSearchToolConfig | None = None
 
 
-class TurnError(BaseModel):
+class TurnError(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12013,7 +12598,7 @@ class TurnError(BaseModel):
     ] = None
 
 
-class TurnPlanStep(BaseModel):
+class TurnPlanStep(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12021,7 +12606,7 @@ class TurnPlanStep(BaseModel):
     step: str
 
 
-class TurnPlanUpdatedNotification(BaseModel):
+class TurnPlanUpdatedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12031,7 +12616,7 @@ class TurnPlanUpdatedNotification(BaseModel):
     turn_id: Annotated[str, Field(alias="turnId")]
 
 
-class TurnSteerParams(BaseModel):
+class TurnSteerParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12049,7 +12634,7 @@ class TurnSteerParams(BaseModel):
     thread_id: Annotated[str, Field(alias="threadId")]
 
 
-class WindowsSandboxSetupCompletedNotification(BaseModel):
+class WindowsSandboxSetupCompletedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12058,7 +12643,7 @@ class WindowsSandboxSetupCompletedNotification(BaseModel):
     success: bool
 
 
-class WorkspaceMessage(BaseModel):
+class WorkspaceMessage(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12081,14 +12666,14 @@ class WorkspaceMessage(BaseModel):
     message_type: Annotated[WorkspaceMessageType, Field(alias="messageType")]
 
 
-class AccountRateLimitsUpdatedNotification(BaseModel):
+class AccountRateLimitsUpdatedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     rate_limits: Annotated[RateLimitSnapshot, Field(alias="rateLimits")]
 
 
-class AppInfo(BaseModel):
+class AppInfo(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12121,14 +12706,14 @@ class AppInfo(BaseModel):
     ] = []
 
 
-class AppListUpdatedNotification(BaseModel):
+class AppListUpdatedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     data: list[AppInfo]
 
 
-class AppsListResponse(BaseModel):
+class AppsListResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12142,142 +12727,169 @@ class AppsListResponse(BaseModel):
     ] = None
 
 
-class ClientRequest2(BaseModel):
+class ThreadStartRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
-    method: Annotated[Method1, Field(title="Thread/startRequestMethod")]
+    method: Annotated[
+        ThreadStartRequestMethod, Field(title="Thread/startRequestMethod")
+    ]
     params: ThreadStartParams
 
 
-class ClientRequest4(BaseModel):
+class ThreadForkRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
-    method: Annotated[Method3, Field(title="Thread/forkRequestMethod")]
+    method: Annotated[ThreadForkRequestMethod, Field(title="Thread/forkRequestMethod")]
     params: ThreadForkParams
 
 
-class ClientRequest9(BaseModel):
+class ThreadGoalSetRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
-    method: Annotated[Method8, Field(title="Thread/goal/setRequestMethod")]
+    method: Annotated[
+        ThreadGoalSetRequestMethod, Field(title="Thread/goal/setRequestMethod")
+    ]
     params: ThreadGoalSetParams
 
 
-class ClientRequest11(BaseModel):
+class ThreadGoalClearRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
-    method: Annotated[Method10, Field(title="Thread/goal/clearRequestMethod")]
+    method: Annotated[
+        ThreadGoalClearRequestMethod, Field(title="Thread/goal/clearRequestMethod")
+    ]
     params: ThreadGoalClearParams
 
 
-class ClientRequest23(BaseModel):
+class ThreadListRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
-    method: Annotated[Method22, Field(title="Thread/listRequestMethod")]
+    method: Annotated[ThreadListRequestMethod, Field(title="Thread/listRequestMethod")]
     params: ThreadListParams
 
 
-class ClientRequest30(BaseModel):
+class ThreadTurnsListRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
-    method: Annotated[Method29, Field(title="Thread/turns/listRequestMethod")]
+    method: Annotated[
+        ThreadTurnsListRequestMethod, Field(title="Thread/turns/listRequestMethod")
+    ]
     params: ThreadTurnsListParams
 
 
-class ClientRequest45(BaseModel):
+class PluginShareUpdateTargetsRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
-    method: Annotated[Method44, Field(title="Plugin/share/updateTargetsRequestMethod")]
+    method: Annotated[
+        PluginShareUpdateTargetsRequestMethod,
+        Field(title="Plugin/share/updateTargetsRequestMethod"),
+    ]
     params: PluginShareUpdateTargetsParams
 
 
-class ClientRequest65(BaseModel):
+class TurnSteerRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
-    method: Annotated[Method64, Field(title="Turn/steerRequestMethod")]
+    method: Annotated[TurnSteerRequestMethod, Field(title="Turn/steerRequestMethod")]
     params: TurnSteerParams
 
 
-class ClientRequest67(BaseModel):
+class ReviewStartRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
-    method: Annotated[Method66, Field(title="Review/startRequestMethod")]
+    method: Annotated[
+        ReviewStartRequestMethod, Field(title="Review/startRequestMethod")
+    ]
     params: ReviewStartParams
 
 
-class ClientRequest78(BaseModel):
+class McpServerStatusListRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
-    method: Annotated[Method77, Field(title="McpServerStatus/listRequestMethod")]
+    method: Annotated[
+        McpServerStatusListRequestMethod,
+        Field(title="McpServerStatus/listRequestMethod"),
+    ]
     params: ListMcpServerStatusParams
 
 
-class ClientRequest79(BaseModel):
+class McpServerResourceReadRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
-    method: Annotated[Method78, Field(title="McpServer/resource/readRequestMethod")]
+    method: Annotated[
+        McpServerResourceReadRequestMethod,
+        Field(title="McpServer/resource/readRequestMethod"),
+    ]
     params: McpResourceReadParams
 
 
-class ClientRequest83(BaseModel):
+class AccountLoginStartRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
-    method: Annotated[Method82, Field(title="Account/login/startRequestMethod")]
+    method: Annotated[
+        AccountLoginStartRequestMethod, Field(title="Account/login/startRequestMethod")
+    ]
     params: LoginAccountParams
 
 
-class ClientRequest92(BaseModel):
+class CommandExecRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
-    method: Annotated[Method91, Field(title="Command/execRequestMethod")]
+    method: Annotated[
+        CommandExecRequestMethod, Field(title="Command/execRequestMethod")
+    ]
     params: CommandExecParams
 
 
-class ClientRequest95(BaseModel):
+class CommandExecResizeRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
-    method: Annotated[Method94, Field(title="Command/exec/resizeRequestMethod")]
+    method: Annotated[
+        CommandExecResizeRequestMethod, Field(title="Command/exec/resizeRequestMethod")
+    ]
     params: CommandExecResizeParams
 
 
-class ClientRequest101(BaseModel):
+class ConfigValueWriteRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
-    method: Annotated[Method100, Field(title="Config/value/writeRequestMethod")]
+    method: Annotated[
+        ConfigValueWriteRequestMethod, Field(title="Config/value/writeRequestMethod")
+    ]
     params: ConfigValueWriteParams
 
 
-class ComputerUseConfig(BaseModel):
+class ComputerUseConfig(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12286,7 +12898,7 @@ class ComputerUseConfig(BaseModel):
     windows: ComputerUseWindowsConfig | None = None
 
 
-class Config(BaseModel):
+class Config(ProtocolModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
@@ -12323,7 +12935,7 @@ class Config(BaseModel):
     web_search: WebSearchMode | None = None
 
 
-class ConfigBatchWriteParams(BaseModel):
+class ConfigBatchWriteParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12345,7 +12957,7 @@ class ConfigBatchWriteParams(BaseModel):
     ] = None
 
 
-class ConfigReadResponse(BaseModel):
+class ConfigReadResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12354,7 +12966,7 @@ class ConfigReadResponse(BaseModel):
     origins: dict[str, ConfigLayerMetadata]
 
 
-class ConfigWriteResponse(BaseModel):
+class ConfigWriteResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12372,7 +12984,7 @@ class ConfigWriteResponse(BaseModel):
     version: str
 
 
-class ErrorNotification(BaseModel):
+class ErrorNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12382,7 +12994,7 @@ class ErrorNotification(BaseModel):
     will_retry: Annotated[bool, Field(alias="willRetry")]
 
 
-class ExternalAgentConfigImportCompletedNotification(BaseModel):
+class ExternalAgentConfigImportCompletedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12392,7 +13004,7 @@ class ExternalAgentConfigImportCompletedNotification(BaseModel):
     ]
 
 
-class ExternalAgentConfigImportHistory(BaseModel):
+class ExternalAgentConfigImportHistory(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12403,7 +13015,7 @@ class ExternalAgentConfigImportHistory(BaseModel):
     successes: list[ExternalAgentConfigImportItemTypeSuccess]
 
 
-class ExternalAgentConfigImportHistoryRecordTypeResultParams(BaseModel):
+class ExternalAgentConfigImportHistoryRecordTypeResultParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12412,7 +13024,7 @@ class ExternalAgentConfigImportHistoryRecordTypeResultParams(BaseModel):
     successes: list[ExternalAgentConfigImportHistoryRecordSuccessParams]
 
 
-class ExternalAgentConfigImportProgressNotification(BaseModel):
+class ExternalAgentConfigImportProgressNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12422,7 +13034,7 @@ class ExternalAgentConfigImportProgressNotification(BaseModel):
     ]
 
 
-class ExternalAgentConfigMigrationItem(BaseModel):
+class ExternalAgentConfigMigrationItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12437,7 +13049,7 @@ class ExternalAgentConfigMigrationItem(BaseModel):
     item_type: Annotated[ExternalAgentConfigMigrationItemType, Field(alias="itemType")]
 
 
-class FileChangePatchUpdatedNotification(BaseModel):
+class FileChangePatchUpdatedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12447,19 +13059,21 @@ class FileChangePatchUpdatedNotification(BaseModel):
     turn_id: Annotated[str, Field(alias="turnId")]
 
 
-class FileSystemPath3(BaseModel):
+class SpecialFileSystemPath(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    type: Annotated[Type36, Field(title="SpecialFileSystemPathType")]
+    type: Annotated[SpecialFileSystemPathType, Field(title="SpecialFileSystemPathType")]
     value: FileSystemSpecialPath
 
 
-class FileSystemPath(RootModel[FileSystemPath1 | FileSystemPath2 | FileSystemPath3]):
-    root: FileSystemPath1 | FileSystemPath2 | FileSystemPath3
+class FileSystemPath(
+    ProtocolRootModel[PathFileSystemPath | GlobPatternFileSystemPath | SpecialFileSystemPath]
+):
+    root: PathFileSystemPath | GlobPatternFileSystemPath | SpecialFileSystemPath
 
 
-class FileSystemSandboxEntry(BaseModel):
+class FileSystemSandboxEntry(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12467,11 +13081,11 @@ class FileSystemSandboxEntry(BaseModel):
     path: FileSystemPath
 
 
-class FunctionCallOutputBody(RootModel[str | list[FunctionCallOutputContentItem]]):
+class FunctionCallOutputBody(ProtocolRootModel[str | list[FunctionCallOutputContentItem]]):
     root: str | list[FunctionCallOutputContentItem]
 
 
-class GetAccountRateLimitsResponse(BaseModel):
+class GetAccountRateLimitsResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12515,7 +13129,7 @@ class GetAccountRateLimitsResponse(BaseModel):
     ] = None
 
 
-class GetAccountTokenUsageResponse(BaseModel):
+class GetAccountTokenUsageResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12532,7 +13146,7 @@ class GetAccountTokenUsageResponse(BaseModel):
     ] = None
 
 
-class GetWorkspaceMessagesResponse(BaseModel):
+class GetWorkspaceMessagesResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12549,7 +13163,7 @@ class GetWorkspaceMessagesResponse(BaseModel):
     ]
 
 
-class HookCompletedNotification(BaseModel):
+class HookCompletedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12558,7 +13172,7 @@ class HookCompletedNotification(BaseModel):
     turn_id: Annotated[str | None, Field(alias="turnId")] = None
 
 
-class ListMcpServerStatusResponse(BaseModel):
+class ListMcpServerStatusResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12572,7 +13186,7 @@ class ListMcpServerStatusResponse(BaseModel):
     ] = None
 
 
-class ModelsRequirements(BaseModel):
+class ModelsRequirements(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12581,7 +13195,7 @@ class ModelsRequirements(BaseModel):
     )
 
 
-class PluginShareContext(BaseModel):
+class PluginShareContext(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12607,7 +13221,7 @@ class PluginShareContext(BaseModel):
     share_url: Annotated[str | None, Field(alias="shareUrl")] = None
 
 
-class PluginShareSaveParams(BaseModel):
+class PluginShareSaveParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12619,7 +13233,7 @@ class PluginShareSaveParams(BaseModel):
     ] = None
 
 
-class PluginSummary(BaseModel):
+class PluginSummary(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12695,7 +13309,7 @@ class PluginSummary(BaseModel):
     ] = None
 
 
-class ResponseItem8(BaseModel):
+class FunctionCallOutputResponseItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12707,10 +13321,13 @@ class ResponseItem8(BaseModel):
     name: str | None = None
     namespace: str | None = None
     output: FunctionCallOutputBody
-    type: Annotated[Type79, Field(title="FunctionCallOutputResponseItemType")]
+    type: Annotated[
+        FunctionCallOutputResponseItemType,
+        Field(title="FunctionCallOutputResponseItemType"),
+    ]
 
 
-class ResponseItem10(BaseModel):
+class CustomToolCallOutputResponseItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12721,35 +13338,38 @@ class ResponseItem10(BaseModel):
     ) = None
     name: str | None = None
     output: FunctionCallOutputBody
-    type: Annotated[Type81, Field(title="CustomToolCallOutputResponseItemType")]
+    type: Annotated[
+        CustomToolCallOutputResponseItemType,
+        Field(title="CustomToolCallOutputResponseItemType"),
+    ]
 
 
 class ResponseItem(
-    RootModel[
-        ResponseItem1
-        | ResponseItem2
-        | ResponseItem3
-        | ResponseItem4
-        | ResponseItem5
-        | ResponseItem6
-        | ResponseItem7
-        | ResponseItem8
-        | ResponseItem9
-        | ResponseItem10
-        | ResponseItem11
-        | ResponseItem12
-        | ResponseItem13
-        | ResponseItem14
-        | ResponseItem15
-        | ResponseItem16
-        | ResponseItem17
-        | ResponseItem18
+    ProtocolRootModel[
+        AdditionalToolsResponseItem
+        | MessageResponseItem
+        | AgentMessageResponseItem
+        | ReasoningResponseItem
+        | LocalShellCallResponseItem
+        | FunctionCallResponseItem
+        | ToolSearchCallResponseItem
+        | FunctionCallOutputResponseItem
+        | CustomToolCallResponseItem
+        | CustomToolCallOutputResponseItem
+        | ToolSearchOutputResponseItem
+        | WebSearchCallResponseItem
+        | ImageGenerationCallResponseItem
+        | CompactionResponseItem
+        | ConfigurationUpdateResponseItem
+        | CompactionTriggerResponseItem
+        | ContextCompactionResponseItem
+        | OtherResponseItem
     ]
 ):
-    root: ResponseItem1 | ResponseItem2 | ResponseItem3 | ResponseItem4 | ResponseItem5 | ResponseItem6 | ResponseItem7 | ResponseItem8 | ResponseItem9 | ResponseItem10 | ResponseItem11 | ResponseItem12 | ResponseItem13 | ResponseItem14 | ResponseItem15 | ResponseItem16 | ResponseItem17 | ResponseItem18
+    root: AdditionalToolsResponseItem | MessageResponseItem | AgentMessageResponseItem | ReasoningResponseItem | LocalShellCallResponseItem | FunctionCallResponseItem | ToolSearchCallResponseItem | FunctionCallOutputResponseItem | CustomToolCallResponseItem | CustomToolCallOutputResponseItem | ToolSearchOutputResponseItem | WebSearchCallResponseItem | ImageGenerationCallResponseItem | CompactionResponseItem | ConfigurationUpdateResponseItem | CompactionTriggerResponseItem | ContextCompactionResponseItem | OtherResponseItem
 
 
-class ServerNotification1(BaseModel):
+class ErrorNotification1(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12760,11 +13380,11 @@ class ServerNotification1(BaseModel):
             description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
         ),
     ] = None
-    method: Annotated[Method105, Field(title="ErrorNotificationMethod")]
+    method: Annotated[ErrorNotificationMethod, Field(title="ErrorNotificationMethod")]
     params: ErrorNotification
 
 
-class ServerNotification4(BaseModel):
+class ThreadReadStateChangedNotificationModel(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12776,27 +13396,13 @@ class ServerNotification4(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method108, Field(title="Thread/readState/changedNotificationMethod")
+        ThreadReadStateChangedNotificationMethod,
+        Field(title="Thread/readState/changedNotificationMethod"),
     ]
     params: ThreadReadStateChangedNotification
 
 
-class ServerNotification13(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    emitted_at_ms: Annotated[
-        int | None,
-        Field(
-            alias="emittedAtMs",
-            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
-        ),
-    ] = None
-    method: Annotated[Method117, Field(title="Thread/goal/updatedNotificationMethod")]
-    params: ThreadGoalUpdatedNotification
-
-
-class ServerNotification21(BaseModel):
+class ThreadGoalUpdatedNotificationModel(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12808,12 +13414,31 @@ class ServerNotification21(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method125, Field(title="Thread/settings/updatedNotificationMethod")
+        ThreadGoalUpdatedNotificationMethod,
+        Field(title="Thread/goal/updatedNotificationMethod"),
+    ]
+    params: ThreadGoalUpdatedNotification
+
+
+class ThreadSettingsUpdatedNotificationModel(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    emitted_at_ms: Annotated[
+        int | None,
+        Field(
+            alias="emittedAtMs",
+            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
+        ),
+    ] = None
+    method: Annotated[
+        ThreadSettingsUpdatedNotificationMethod,
+        Field(title="Thread/settings/updatedNotificationMethod"),
     ]
     params: ThreadSettingsUpdatedNotification
 
 
-class ServerNotification22(BaseModel):
+class ThreadTokenUsageUpdatedNotificationModel(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12825,42 +13450,13 @@ class ServerNotification22(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method126, Field(title="Thread/tokenUsage/updatedNotificationMethod")
+        ThreadTokenUsageUpdatedNotificationMethod,
+        Field(title="Thread/tokenUsage/updatedNotificationMethod"),
     ]
     params: ThreadTokenUsageUpdatedNotification
 
 
-class ServerNotification26(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    emitted_at_ms: Annotated[
-        int | None,
-        Field(
-            alias="emittedAtMs",
-            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
-        ),
-    ] = None
-    method: Annotated[Method130, Field(title="Hook/completedNotificationMethod")]
-    params: HookCompletedNotification
-
-
-class ServerNotification28(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    emitted_at_ms: Annotated[
-        int | None,
-        Field(
-            alias="emittedAtMs",
-            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
-        ),
-    ] = None
-    method: Annotated[Method132, Field(title="Turn/plan/updatedNotificationMethod")]
-    params: TurnPlanUpdatedNotification
-
-
-class ServerNotification42(BaseModel):
+class HookCompletedNotification1(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12872,12 +13468,48 @@ class ServerNotification42(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method146, Field(title="Item/fileChange/patchUpdatedNotificationMethod")
+        HookCompletedNotificationMethod, Field(title="Hook/completedNotificationMethod")
+    ]
+    params: HookCompletedNotification
+
+
+class TurnPlanUpdatedNotificationModel(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    emitted_at_ms: Annotated[
+        int | None,
+        Field(
+            alias="emittedAtMs",
+            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
+        ),
+    ] = None
+    method: Annotated[
+        TurnPlanUpdatedNotificationMethod,
+        Field(title="Turn/plan/updatedNotificationMethod"),
+    ]
+    params: TurnPlanUpdatedNotification
+
+
+class ItemFileChangePatchUpdatedNotification(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    emitted_at_ms: Annotated[
+        int | None,
+        Field(
+            alias="emittedAtMs",
+            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
+        ),
+    ] = None
+    method: Annotated[
+        ItemFileChangePatchUpdatedNotificationMethod,
+        Field(title="Item/fileChange/patchUpdatedNotificationMethod"),
     ]
     params: FileChangePatchUpdatedNotification
 
 
-class ServerNotification50(BaseModel):
+class AccountRateLimitsUpdatedNotification1(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12889,27 +13521,13 @@ class ServerNotification50(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method154, Field(title="Account/rateLimits/updatedNotificationMethod")
+        AccountRateLimitsUpdatedNotificationMethod,
+        Field(title="Account/rateLimits/updatedNotificationMethod"),
     ]
     params: AccountRateLimitsUpdatedNotification
 
 
-class ServerNotification51(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    emitted_at_ms: Annotated[
-        int | None,
-        Field(
-            alias="emittedAtMs",
-            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
-        ),
-    ] = None
-    method: Annotated[Method155, Field(title="App/list/updatedNotificationMethod")]
-    params: AppListUpdatedNotification
-
-
-class ServerNotification53(BaseModel):
+class AppListUpdatedNotification1(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12921,12 +13539,31 @@ class ServerNotification53(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method157, Field(title="ExternalAgentConfig/import/progressNotificationMethod")
+        AppListUpdatedNotificationMethod,
+        Field(title="App/list/updatedNotificationMethod"),
+    ]
+    params: AppListUpdatedNotification
+
+
+class ExternalAgentConfigImportProgressNotification1(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    emitted_at_ms: Annotated[
+        int | None,
+        Field(
+            alias="emittedAtMs",
+            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
+        ),
+    ] = None
+    method: Annotated[
+        ExternalAgentConfigImportProgressNotificationMethod,
+        Field(title="ExternalAgentConfig/import/progressNotificationMethod"),
     ]
     params: ExternalAgentConfigImportProgressNotification
 
 
-class ServerNotification54(BaseModel):
+class ExternalAgentConfigImportCompletedNotification1(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12938,12 +13575,13 @@ class ServerNotification54(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method158, Field(title="ExternalAgentConfig/import/completedNotificationMethod")
+        ExternalAgentConfigImportCompletedNotificationMethod,
+        Field(title="ExternalAgentConfig/import/completedNotificationMethod"),
     ]
     params: ExternalAgentConfigImportCompletedNotification
 
 
-class ServerNotification74(BaseModel):
+class ThreadRealtimeItemStartedNotificationModel(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12955,12 +13593,13 @@ class ServerNotification74(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method178, Field(title="Thread/realtime/item/startedNotificationMethod")
+        ThreadRealtimeItemStartedNotificationMethod,
+        Field(title="Thread/realtime/item/startedNotificationMethod"),
     ]
     params: ThreadRealtimeItemStartedNotification
 
 
-class ServerNotification76(BaseModel):
+class ThreadRealtimeItemCompletedNotificationModel(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12972,12 +13611,13 @@ class ServerNotification76(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method180, Field(title="Thread/realtime/item/completedNotificationMethod")
+        ThreadRealtimeItemCompletedNotificationMethod,
+        Field(title="Thread/realtime/item/completedNotificationMethod"),
     ]
     params: ThreadRealtimeItemCompletedNotification
 
 
-class ServerNotification84(BaseModel):
+class WindowsSandboxSetupCompletedNotificationModel(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -12989,12 +13629,13 @@ class ServerNotification84(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method188, Field(title="WindowsSandbox/setupCompletedNotificationMethod")
+        WindowsSandboxSetupCompletedNotificationMethod,
+        Field(title="WindowsSandbox/setupCompletedNotificationMethod"),
     ]
     params: WindowsSandboxSetupCompletedNotification
 
 
-class SessionSource3(BaseModel):
+class SubAgentSessionSource(ProtocolModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
@@ -13002,11 +13643,13 @@ class SessionSource3(BaseModel):
     sub_agent: Annotated[SubAgentSource, Field(alias="subAgent")]
 
 
-class SessionSource(RootModel[SessionSource1 | SessionSource2 | SessionSource3]):
-    root: SessionSource1 | SessionSource2 | SessionSource3
+class SessionSource(
+    ProtocolRootModel[SessionSource1 | CustomSessionSource | SubAgentSessionSource]
+):
+    root: SessionSource1 | CustomSessionSource | SubAgentSessionSource
 
 
-class ThreadItem4(BaseModel):
+class FunctionCallOutputThreadItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -13014,36 +13657,39 @@ class ThreadItem4(BaseModel):
     name: str
     namespace: str | None = None
     output: FunctionCallOutputBody
-    type: Annotated[Type109, Field(title="FunctionCallOutputThreadItemType")]
+    type: Annotated[
+        FunctionCallOutputThreadItemType,
+        Field(title="FunctionCallOutputThreadItemType"),
+    ]
 
 
 class ThreadItem(
-    RootModel[
-        ThreadItem1
-        | ThreadItem2
-        | ThreadItem3
-        | ThreadItem4
-        | ThreadItem5
-        | ThreadItem6
-        | ThreadItem7
-        | ThreadItem8
-        | ThreadItem9
-        | ThreadItem10
-        | ThreadItem11
-        | ThreadItem12
-        | ThreadItem13
-        | ThreadItem14
-        | ThreadItem15
-        | ThreadItem16
-        | ThreadItem17
-        | ThreadItem18
-        | ThreadItem19
+    ProtocolRootModel[
+        UserMessageThreadItem
+        | HookPromptThreadItem
+        | AgentMessageThreadItem
+        | FunctionCallOutputThreadItem
+        | PlanThreadItem
+        | ReasoningThreadItem
+        | CommandExecutionThreadItem
+        | FileChangeThreadItem
+        | McpToolCallThreadItem
+        | DynamicToolCallThreadItem
+        | CollabAgentToolCallThreadItem
+        | SubAgentActivityThreadItem
+        | WebSearchThreadItem
+        | ImageViewThreadItem
+        | SleepThreadItem
+        | ImageGenerationThreadItem
+        | EnteredReviewModeThreadItem
+        | ExitedReviewModeThreadItem
+        | ContextCompactionThreadItem
     ]
 ):
-    root: ThreadItem1 | ThreadItem2 | ThreadItem3 | ThreadItem4 | ThreadItem5 | ThreadItem6 | ThreadItem7 | ThreadItem8 | ThreadItem9 | ThreadItem10 | ThreadItem11 | ThreadItem12 | ThreadItem13 | ThreadItem14 | ThreadItem15 | ThreadItem16 | ThreadItem17 | ThreadItem18 | ThreadItem19
+    root: UserMessageThreadItem | HookPromptThreadItem | AgentMessageThreadItem | FunctionCallOutputThreadItem | PlanThreadItem | ReasoningThreadItem | CommandExecutionThreadItem | FileChangeThreadItem | McpToolCallThreadItem | DynamicToolCallThreadItem | CollabAgentToolCallThreadItem | SubAgentActivityThreadItem | WebSearchThreadItem | ImageViewThreadItem | SleepThreadItem | ImageGenerationThreadItem | EnteredReviewModeThreadItem | ExitedReviewModeThreadItem | ContextCompactionThreadItem
 
 
-class ThreadItemEntry(BaseModel):
+class ThreadItemEntry(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -13067,7 +13713,7 @@ class ThreadItemEntry(BaseModel):
     ]
 
 
-class ThreadItemsListResponse(BaseModel):
+class ThreadItemsListResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -13088,17 +13734,19 @@ class ThreadItemsListResponse(BaseModel):
     ] = None
 
 
-class ThreadTimelineEntry1(BaseModel):
+class ItemThreadTimelineEntry(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     item: ThreadItem
     position: Annotated[int, Field(ge=0)]
     turn_id: Annotated[str, Field(alias="turnId")]
-    type: Annotated[Type144, Field(title="ItemThreadTimelineEntryType")]
+    type: Annotated[
+        ItemThreadTimelineEntryType, Field(title="ItemThreadTimelineEntryType")
+    ]
 
 
-class ThreadTimelineEntry4(BaseModel):
+class TurnCompletedThreadTimelineEntry(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -13109,26 +13757,29 @@ class ThreadTimelineEntry4(BaseModel):
     started_at: int | None = None
     status: TurnStatus
     turn_id: str
-    type: Annotated[Type147, Field(title="TurnCompletedThreadTimelineEntryType")]
+    type: Annotated[
+        TurnCompletedThreadTimelineEntryType,
+        Field(title="TurnCompletedThreadTimelineEntryType"),
+    ]
 
 
 class ThreadTimelineEntry(
-    RootModel[
-        ThreadTimelineEntry1
-        | ThreadTimelineEntry2
-        | ThreadTimelineEntry3
-        | ThreadTimelineEntry4
+    ProtocolRootModel[
+        ItemThreadTimelineEntry
+        | RealtimeThreadTimelineEntry
+        | TurnStartedThreadTimelineEntry
+        | TurnCompletedThreadTimelineEntry
     ]
 ):
     root: Annotated[
-        ThreadTimelineEntry1 | ThreadTimelineEntry2 | ThreadTimelineEntry3 | ThreadTimelineEntry4,
+        ItemThreadTimelineEntry | RealtimeThreadTimelineEntry | TurnStartedThreadTimelineEntry | TurnCompletedThreadTimelineEntry,
         Field(
             description="EXPERIMENTAL - one item or turn boundary in canonical rollout order."
         ),
     ]
 
 
-class Turn(BaseModel):
+class Turn(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -13185,7 +13836,7 @@ class Turn(BaseModel):
     status: TurnStatus
 
 
-class TurnCompletedNotification(BaseModel):
+class TurnCompletedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -13193,14 +13844,14 @@ class TurnCompletedNotification(BaseModel):
     turn: Turn
 
 
-class TurnStartResponse(BaseModel):
+class TurnStartResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     turn: Turn
 
 
-class TurnStartedNotification(BaseModel):
+class TurnStartedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -13208,7 +13859,7 @@ class TurnStartedNotification(BaseModel):
     turn: Turn
 
 
-class TurnToolOutput(BaseModel):
+class TurnToolOutput(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -13223,7 +13874,7 @@ class TurnToolOutput(BaseModel):
     ] = None
 
 
-class TurnsPage(BaseModel):
+class TurnsPage(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -13232,7 +13883,7 @@ class TurnsPage(BaseModel):
     next_cursor: Annotated[str | None, Field(alias="nextCursor")] = None
 
 
-class AdditionalFileSystemPermissions(BaseModel):
+class AdditionalFileSystemPermissions(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -13250,25 +13901,29 @@ class AdditionalFileSystemPermissions(BaseModel):
     ] = None
 
 
-class ClientRequest44(BaseModel):
+class PluginShareSaveRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
-    method: Annotated[Method43, Field(title="Plugin/share/saveRequestMethod")]
+    method: Annotated[
+        PluginShareSaveRequestMethod, Field(title="Plugin/share/saveRequestMethod")
+    ]
     params: PluginShareSaveParams
 
 
-class ClientRequest102(BaseModel):
+class ConfigBatchWriteRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
-    method: Annotated[Method101, Field(title="Config/batchWriteRequestMethod")]
+    method: Annotated[
+        ConfigBatchWriteRequestMethod, Field(title="Config/batchWriteRequestMethod")
+    ]
     params: ConfigBatchWriteParams
 
 
-class ConfigRequirements(BaseModel):
+class ConfigRequirements(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -13356,7 +14011,7 @@ class ConfigRequirements(BaseModel):
     sqlite_home: Annotated[str | None, Field(alias="sqliteHome")] = None
 
 
-class ConfigRequirementsReadResponse(BaseModel):
+class ConfigRequirementsReadResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -13375,7 +14030,7 @@ class ConfigRequirementsReadResponse(BaseModel):
     ] = None
 
 
-class ExternalAgentConfigDetectResponse(BaseModel):
+class ExternalAgentConfigDetectResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -13386,7 +14041,7 @@ class ExternalAgentConfigDetectResponse(BaseModel):
     items: list[ExternalAgentConfigMigrationItem]
 
 
-class ExternalAgentConfigImportHistoriesReadResponse(BaseModel):
+class ExternalAgentConfigImportHistoriesReadResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -13394,7 +14049,7 @@ class ExternalAgentConfigImportHistoriesReadResponse(BaseModel):
     data: list[ExternalAgentConfigImportHistory]
 
 
-class ExternalAgentConfigImportHistoryRecordParams(BaseModel):
+class ExternalAgentConfigImportHistoryRecordParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -13414,7 +14069,7 @@ class ExternalAgentConfigImportHistoryRecordParams(BaseModel):
     ]
 
 
-class ExternalAgentConfigImportParams(BaseModel):
+class ExternalAgentConfigImportParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -13443,7 +14098,7 @@ class ExternalAgentConfigImportParams(BaseModel):
     ] = None
 
 
-class ItemCompletedNotification(BaseModel):
+class ItemCompletedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -13459,7 +14114,7 @@ class ItemCompletedNotification(BaseModel):
     turn_id: Annotated[str, Field(alias="turnId")]
 
 
-class ItemStartedNotification(BaseModel):
+class ItemStartedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -13475,7 +14130,7 @@ class ItemStartedNotification(BaseModel):
     turn_id: Annotated[str, Field(alias="turnId")]
 
 
-class PluginDetail(BaseModel):
+class PluginDetail(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -13503,7 +14158,7 @@ class PluginDetail(BaseModel):
     summary: PluginSummary
 
 
-class PluginMarketplaceEntry(BaseModel):
+class PluginMarketplaceEntry(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -13518,14 +14173,14 @@ class PluginMarketplaceEntry(BaseModel):
     plugins: list[PluginSummary]
 
 
-class PluginReadResponse(BaseModel):
+class PluginReadResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     plugin: PluginDetail
 
 
-class PluginSearchResult(BaseModel):
+class PluginSearchResult(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -13536,7 +14191,7 @@ class PluginSearchResult(BaseModel):
     plugin: PluginSummary
 
 
-class PluginShareListItem(BaseModel):
+class PluginShareListItem(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -13546,14 +14201,14 @@ class PluginShareListItem(BaseModel):
     plugin: PluginSummary
 
 
-class PluginShareListResponse(BaseModel):
+class PluginShareListResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     data: list[PluginShareListItem]
 
 
-class RawResponseItemCompletedNotification(BaseModel):
+class RawResponseItemCompletedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -13562,7 +14217,7 @@ class RawResponseItemCompletedNotification(BaseModel):
     turn_id: Annotated[str, Field(alias="turnId")]
 
 
-class RequestPermissionProfile(BaseModel):
+class RequestPermissionProfile(ProtocolModel):
     model_config = ConfigDict(
         extra="forbid",
         populate_by_name=True,
@@ -13573,7 +14228,7 @@ class RequestPermissionProfile(BaseModel):
     network: AdditionalNetworkPermissions | None = None
 
 
-class ReviewStartResponse(BaseModel):
+class ReviewStartResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -13587,7 +14242,7 @@ class ReviewStartResponse(BaseModel):
     turn: Turn
 
 
-class ServerNotification23(BaseModel):
+class TurnStartedNotificationModel(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -13598,11 +14253,13 @@ class ServerNotification23(BaseModel):
             description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
         ),
     ] = None
-    method: Annotated[Method127, Field(title="Turn/startedNotificationMethod")]
+    method: Annotated[
+        TurnStartedNotificationMethod, Field(title="Turn/startedNotificationMethod")
+    ]
     params: TurnStartedNotification
 
 
-class ServerNotification25(BaseModel):
+class TurnCompletedNotificationModel(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -13613,11 +14270,13 @@ class ServerNotification25(BaseModel):
             description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
         ),
     ] = None
-    method: Annotated[Method129, Field(title="Turn/completedNotificationMethod")]
+    method: Annotated[
+        TurnCompletedNotificationMethod, Field(title="Turn/completedNotificationMethod")
+    ]
     params: TurnCompletedNotification
 
 
-class ServerNotification29(BaseModel):
+class ItemStartedNotification1(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -13628,11 +14287,13 @@ class ServerNotification29(BaseModel):
             description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
         ),
     ] = None
-    method: Annotated[Method133, Field(title="Item/startedNotificationMethod")]
+    method: Annotated[
+        ItemStartedNotificationMethod, Field(title="Item/startedNotificationMethod")
+    ]
     params: ItemStartedNotification
 
 
-class ServerNotification33(BaseModel):
+class ItemCompletedNotification1(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -13643,11 +14304,13 @@ class ServerNotification33(BaseModel):
             description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
         ),
     ] = None
-    method: Annotated[Method137, Field(title="Item/completedNotificationMethod")]
+    method: Annotated[
+        ItemCompletedNotificationMethod, Field(title="Item/completedNotificationMethod")
+    ]
     params: ItemCompletedNotification
 
 
-class Thread(BaseModel):
+class Thread(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -13825,7 +14488,7 @@ class Thread(BaseModel):
     ]
 
 
-class ThreadForkResponse(BaseModel):
+class ThreadForkResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -13868,7 +14531,7 @@ class ThreadForkResponse(BaseModel):
     thread: Thread
 
 
-class ThreadListResponse(BaseModel):
+class ThreadListResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -13889,21 +14552,21 @@ class ThreadListResponse(BaseModel):
     ] = None
 
 
-class ThreadMetadataUpdateResponse(BaseModel):
+class ThreadMetadataUpdateResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     thread: Thread
 
 
-class ThreadReadResponse(BaseModel):
+class ThreadReadResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     thread: Thread
 
 
-class ThreadResumeResponse(BaseModel):
+class ThreadResumeResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -13967,7 +14630,7 @@ class ThreadResumeResponse(BaseModel):
     ] = None
 
 
-class ThreadRevertResponse(BaseModel):
+class ThreadRevertResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -13993,7 +14656,7 @@ class ThreadRevertResponse(BaseModel):
     ] = None
 
 
-class ThreadSearchResult(BaseModel):
+class ThreadSearchResult(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -14001,7 +14664,7 @@ class ThreadSearchResult(BaseModel):
     thread: Thread
 
 
-class ThreadStartResponse(BaseModel):
+class ThreadStartResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -14044,14 +14707,14 @@ class ThreadStartResponse(BaseModel):
     thread: Thread
 
 
-class ThreadStartedNotification(BaseModel):
+class ThreadStartedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     thread: Thread
 
 
-class ThreadTurnsListResponse(BaseModel):
+class ThreadTurnsListResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -14072,14 +14735,14 @@ class ThreadTurnsListResponse(BaseModel):
     ] = None
 
 
-class ThreadUnarchiveResponse(BaseModel):
+class ThreadUnarchiveResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     thread: Thread
 
 
-class TurnStartParams(BaseModel):
+class TurnStartParams(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -14189,178 +14852,183 @@ class TurnStartParams(BaseModel):
     ] = None
 
 
-class ClientRequest64(BaseModel):
+class TurnStartRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
-    method: Annotated[Method63, Field(title="Turn/startRequestMethod")]
+    method: Annotated[TurnStartRequestMethod, Field(title="Turn/startRequestMethod")]
     params: TurnStartParams
 
 
-class ClientRequest98(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    id: RequestId
-    method: Annotated[Method97, Field(title="ExternalAgentConfig/importRequestMethod")]
-    params: ExternalAgentConfigImportParams
-
-
-class ClientRequest99(BaseModel):
+class ExternalAgentConfigImportRequest(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     id: RequestId
     method: Annotated[
-        Method98, Field(title="ExternalAgentConfig/import/recordHistoryRequestMethod")
+        ExternalAgentConfigImportRequestMethod,
+        Field(title="ExternalAgentConfig/importRequestMethod"),
+    ]
+    params: ExternalAgentConfigImportParams
+
+
+class ExternalAgentConfigImportRecordHistoryRequest(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: RequestId
+    method: Annotated[
+        ExternalAgentConfigImportRecordHistoryRequestMethod,
+        Field(title="ExternalAgentConfig/import/recordHistoryRequestMethod"),
     ]
     params: ExternalAgentConfigImportHistoryRecordParams
 
 
 class ClientRequest(
-    RootModel[
-        ClientRequest1
-        | ClientRequest2
-        | ClientRequest3
-        | ClientRequest4
-        | ClientRequest5
-        | ClientRequest6
-        | ClientRequest7
-        | ClientRequest8
-        | ClientRequest9
-        | ClientRequest10
-        | ClientRequest11
-        | ClientRequest12
-        | ClientRequest13
-        | ClientRequest14
-        | ClientRequest15
-        | ClientRequest16
-        | ClientRequest17
-        | ClientRequest18
-        | ClientRequest19
-        | ClientRequest20
-        | ClientRequest21
-        | ClientRequest22
-        | ClientRequest23
-        | ClientRequest24
-        | ClientRequest25
-        | ClientRequest26
-        | ClientRequest27
-        | ClientRequest28
-        | ClientRequest29
-        | ClientRequest30
-        | ClientRequest31
-        | ClientRequest32
-        | ClientRequest33
-        | ClientRequest34
-        | ClientRequest35
-        | ClientRequest36
-        | ClientRequest37
-        | ClientRequest38
-        | ClientRequest39
-        | ClientRequest40
-        | ClientRequest41
-        | ClientRequest42
-        | ClientRequest43
-        | ClientRequest44
-        | ClientRequest45
-        | ClientRequest46
-        | ClientRequest47
-        | ClientRequest48
-        | ClientRequest49
-        | ClientRequest50
-        | ClientRequest51
-        | ClientRequest52
-        | ClientRequest53
-        | ClientRequest54
-        | ClientRequest55
-        | ClientRequest56
-        | ClientRequest57
-        | ClientRequest58
-        | ClientRequest59
-        | ClientRequest60
-        | ClientRequest61
-        | ClientRequest62
-        | ClientRequest63
-        | ClientRequest64
-        | ClientRequest65
-        | ClientRequest66
-        | ClientRequest67
-        | ClientRequest68
-        | ClientRequest69
-        | ClientRequest70
-        | ClientRequest71
-        | ClientRequest72
-        | ClientRequest73
-        | ClientRequest74
-        | ClientRequest75
-        | ClientRequest76
-        | ClientRequest77
-        | ClientRequest78
-        | ClientRequest79
-        | ClientRequest80
-        | ClientRequest81
-        | ClientRequest82
-        | ClientRequest83
-        | ClientRequest84
-        | ClientRequest85
-        | ClientRequest86
-        | ClientRequest87
-        | ClientRequest88
-        | ClientRequest89
-        | ClientRequest90
-        | ClientRequest91
-        | ClientRequest92
-        | ClientRequest93
-        | ClientRequest94
-        | ClientRequest95
-        | ClientRequest96
-        | ClientRequest97
-        | ClientRequest98
-        | ClientRequest99
-        | ClientRequest100
-        | ClientRequest101
-        | ClientRequest102
-        | ClientRequest103
-        | ClientRequest104
-        | ClientRequest105
+    ProtocolRootModel[
+        InitializeRequest
+        | ThreadStartRequest
+        | ThreadResumeRequest
+        | ThreadForkRequest
+        | ThreadArchiveRequest
+        | ThreadDeleteRequest
+        | ThreadUnsubscribeRequest
+        | ThreadNameSetRequest
+        | ThreadGoalSetRequest
+        | ThreadGoalGetRequest
+        | ThreadGoalClearRequest
+        | ThreadMetadataUpdateRequest
+        | ThreadAttachmentAddRequest
+        | ThreadAttachmentListRequest
+        | ThreadAttachmentOwnerListRequest
+        | ThreadAttachmentRemoveRequest
+        | ThreadSectionMoveRequest
+        | ThreadUnarchiveRequest
+        | ThreadCompactStartRequest
+        | ThreadShellCommandRequest
+        | ThreadApproveGuardianDeniedActionRequest
+        | ThreadRevertRequest
+        | ThreadListRequest
+        | ThreadSectionListRequest
+        | ThreadSectionCreateRequest
+        | ThreadSectionUpdateRequest
+        | ThreadSectionDeleteRequest
+        | ThreadLoadedListRequest
+        | ThreadReadRequest
+        | ThreadTurnsListRequest
+        | ThreadItemsListRequest
+        | ThreadInjectItemsRequest
+        | SkillsListRequest
+        | SkillsExtraRootsSetRequest
+        | HooksListRequest
+        | MarketplaceAddRequest
+        | MarketplaceRemoveRequest
+        | MarketplaceUpgradeRequest
+        | PluginListRequest
+        | PluginInstalledRequest
+        | PluginReconcileRequest
+        | PluginReadRequest
+        | PluginSkillReadRequest
+        | PluginShareSaveRequest
+        | PluginShareUpdateTargetsRequest
+        | PluginShareListRequest
+        | PluginShareCheckoutRequest
+        | PluginShareDeleteRequest
+        | AppReadRequest
+        | AppListRequest
+        | AppInstalledRequest
+        | FsReadFileRequest
+        | FsWriteFileRequest
+        | FsCreateDirectoryRequest
+        | FsGetMetadataRequest
+        | FsReadDirectoryRequest
+        | FsRemoveRequest
+        | FsCopyRequest
+        | FsWatchRequest
+        | FsUnwatchRequest
+        | SkillsConfigWriteRequest
+        | PluginInstallRequest
+        | PluginUninstallRequest
+        | TurnStartRequest
+        | TurnSteerRequest
+        | TurnInterruptRequest
+        | ReviewStartRequest
+        | ModelListRequest
+        | AccountGatewayOAuthReadRequest
+        | AccountGatewayOAuthLoginRequest
+        | AccountGatewayOAuthCancelRequest
+        | ModelProviderCapabilitiesReadRequest
+        | ExperimentalFeatureListRequest
+        | PermissionProfileListRequest
+        | ExperimentalFeatureEnablementSetRequest
+        | McpServerOauthLoginRequest
+        | ConfigMcpServerReloadRequest
+        | McpServerStatusListRequest
+        | McpServerResourceReadRequest
+        | McpServerToolCallRequest
+        | WindowsSandboxSetupStartRequest
+        | WindowsSandboxReadinessRequest
+        | AccountLoginStartRequest
+        | AccountLoginCancelRequest
+        | AccountLogoutRequest
+        | AccountRateLimitsReadRequest
+        | AccountRateLimitResetCreditConsumeRequest
+        | AccountUsageReadRequest
+        | AccountWorkspaceMessagesReadRequest
+        | AccountSendAddCreditsNudgeEmailRequest
+        | FeedbackUploadRequest
+        | CommandExecRequest
+        | CommandExecWriteRequest
+        | CommandExecTerminateRequest
+        | CommandExecResizeRequest
+        | ConfigReadRequest
+        | ExternalAgentConfigDetectRequest
+        | ExternalAgentConfigImportRequest
+        | ExternalAgentConfigImportRecordHistoryRequest
+        | ExternalAgentConfigImportReadHistoriesRequest
+        | ConfigValueWriteRequest
+        | ConfigBatchWriteRequest
+        | ConfigRequirementsReadRequest
+        | AccountReadRequest
+        | FuzzyFileSearchRequest
     ]
 ):
     root: Annotated[
-        ClientRequest1 | ClientRequest2 | ClientRequest3 | ClientRequest4 | ClientRequest5 | ClientRequest6 | ClientRequest7 | ClientRequest8 | ClientRequest9 | ClientRequest10 | ClientRequest11 | ClientRequest12 | ClientRequest13 | ClientRequest14 | ClientRequest15 | ClientRequest16 | ClientRequest17 | ClientRequest18 | ClientRequest19 | ClientRequest20 | ClientRequest21 | ClientRequest22 | ClientRequest23 | ClientRequest24 | ClientRequest25 | ClientRequest26 | ClientRequest27 | ClientRequest28 | ClientRequest29 | ClientRequest30 | ClientRequest31 | ClientRequest32 | ClientRequest33 | ClientRequest34 | ClientRequest35 | ClientRequest36 | ClientRequest37 | ClientRequest38 | ClientRequest39 | ClientRequest40 | ClientRequest41 | ClientRequest42 | ClientRequest43 | ClientRequest44 | ClientRequest45 | ClientRequest46 | ClientRequest47 | ClientRequest48 | ClientRequest49 | ClientRequest50 | ClientRequest51 | ClientRequest52 | ClientRequest53 | ClientRequest54 | ClientRequest55 | ClientRequest56 | ClientRequest57 | ClientRequest58 | ClientRequest59 | ClientRequest60 | ClientRequest61 | ClientRequest62 | ClientRequest63 | ClientRequest64 | ClientRequest65 | ClientRequest66 | ClientRequest67 | ClientRequest68 | ClientRequest69 | ClientRequest70 | ClientRequest71 | ClientRequest72 | ClientRequest73 | ClientRequest74 | ClientRequest75 | ClientRequest76 | ClientRequest77 | ClientRequest78 | ClientRequest79 | ClientRequest80 | ClientRequest81 | ClientRequest82 | ClientRequest83 | ClientRequest84 | ClientRequest85 | ClientRequest86 | ClientRequest87 | ClientRequest88 | ClientRequest89 | ClientRequest90 | ClientRequest91 | ClientRequest92 | ClientRequest93 | ClientRequest94 | ClientRequest95 | ClientRequest96 | ClientRequest97 | ClientRequest98 | ClientRequest99 | ClientRequest100 | ClientRequest101 | ClientRequest102 | ClientRequest103 | ClientRequest104 | ClientRequest105,
+        InitializeRequest | ThreadStartRequest | ThreadResumeRequest | ThreadForkRequest | ThreadArchiveRequest | ThreadDeleteRequest | ThreadUnsubscribeRequest | ThreadNameSetRequest | ThreadGoalSetRequest | ThreadGoalGetRequest | ThreadGoalClearRequest | ThreadMetadataUpdateRequest | ThreadAttachmentAddRequest | ThreadAttachmentListRequest | ThreadAttachmentOwnerListRequest | ThreadAttachmentRemoveRequest | ThreadSectionMoveRequest | ThreadUnarchiveRequest | ThreadCompactStartRequest | ThreadShellCommandRequest | ThreadApproveGuardianDeniedActionRequest | ThreadRevertRequest | ThreadListRequest | ThreadSectionListRequest | ThreadSectionCreateRequest | ThreadSectionUpdateRequest | ThreadSectionDeleteRequest | ThreadLoadedListRequest | ThreadReadRequest | ThreadTurnsListRequest | ThreadItemsListRequest | ThreadInjectItemsRequest | SkillsListRequest | SkillsExtraRootsSetRequest | HooksListRequest | MarketplaceAddRequest | MarketplaceRemoveRequest | MarketplaceUpgradeRequest | PluginListRequest | PluginInstalledRequest | PluginReconcileRequest | PluginReadRequest | PluginSkillReadRequest | PluginShareSaveRequest | PluginShareUpdateTargetsRequest | PluginShareListRequest | PluginShareCheckoutRequest | PluginShareDeleteRequest | AppReadRequest | AppListRequest | AppInstalledRequest | FsReadFileRequest | FsWriteFileRequest | FsCreateDirectoryRequest | FsGetMetadataRequest | FsReadDirectoryRequest | FsRemoveRequest | FsCopyRequest | FsWatchRequest | FsUnwatchRequest | SkillsConfigWriteRequest | PluginInstallRequest | PluginUninstallRequest | TurnStartRequest | TurnSteerRequest | TurnInterruptRequest | ReviewStartRequest | ModelListRequest | AccountGatewayOAuthReadRequest | AccountGatewayOAuthLoginRequest | AccountGatewayOAuthCancelRequest | ModelProviderCapabilitiesReadRequest | ExperimentalFeatureListRequest | PermissionProfileListRequest | ExperimentalFeatureEnablementSetRequest | McpServerOauthLoginRequest | ConfigMcpServerReloadRequest | McpServerStatusListRequest | McpServerResourceReadRequest | McpServerToolCallRequest | WindowsSandboxSetupStartRequest | WindowsSandboxReadinessRequest | AccountLoginStartRequest | AccountLoginCancelRequest | AccountLogoutRequest | AccountRateLimitsReadRequest | AccountRateLimitResetCreditConsumeRequest | AccountUsageReadRequest | AccountWorkspaceMessagesReadRequest | AccountSendAddCreditsNudgeEmailRequest | FeedbackUploadRequest | CommandExecRequest | CommandExecWriteRequest | CommandExecTerminateRequest | CommandExecResizeRequest | ConfigReadRequest | ExternalAgentConfigDetectRequest | ExternalAgentConfigImportRequest | ExternalAgentConfigImportRecordHistoryRequest | ExternalAgentConfigImportReadHistoriesRequest | ConfigValueWriteRequest | ConfigBatchWriteRequest | ConfigRequirementsReadRequest | AccountReadRequest | FuzzyFileSearchRequest,
         Field(
             description="Request from the client to the server.", title="ClientRequest"
         ),
     ]
 
 
-class GuardianApprovalReviewAction7(BaseModel):
+class RequestPermissionsGuardianApprovalReviewAction(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
     permissions: RequestPermissionProfile
     reason: str | None = None
     type: Annotated[
-        Type48, Field(title="RequestPermissionsGuardianApprovalReviewActionType")
+        RequestPermissionsGuardianApprovalReviewActionType,
+        Field(title="RequestPermissionsGuardianApprovalReviewActionType"),
     ]
 
 
 class GuardianApprovalReviewAction(
-    RootModel[
-        GuardianApprovalReviewAction1
-        | GuardianApprovalReviewAction2
-        | GuardianApprovalReviewAction3
-        | GuardianApprovalReviewAction4
-        | GuardianApprovalReviewAction5
-        | GuardianApprovalReviewAction6
-        | GuardianApprovalReviewAction7
+    ProtocolRootModel[
+        CommandGuardianApprovalReviewAction
+        | ExecveGuardianApprovalReviewAction
+        | WriteStdinGuardianApprovalReviewAction
+        | ApplyPatchGuardianApprovalReviewAction
+        | NetworkAccessGuardianApprovalReviewAction
+        | McpToolCallGuardianApprovalReviewAction
+        | RequestPermissionsGuardianApprovalReviewAction
     ]
 ):
-    root: GuardianApprovalReviewAction1 | GuardianApprovalReviewAction2 | GuardianApprovalReviewAction3 | GuardianApprovalReviewAction4 | GuardianApprovalReviewAction5 | GuardianApprovalReviewAction6 | GuardianApprovalReviewAction7
+    root: CommandGuardianApprovalReviewAction | ExecveGuardianApprovalReviewAction | WriteStdinGuardianApprovalReviewAction | ApplyPatchGuardianApprovalReviewAction | NetworkAccessGuardianApprovalReviewAction | McpToolCallGuardianApprovalReviewAction | RequestPermissionsGuardianApprovalReviewAction
 
 
-class ItemGuardianApprovalReviewCompletedNotification(BaseModel):
+class ItemGuardianApprovalReviewCompletedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -14395,7 +15063,7 @@ class ItemGuardianApprovalReviewCompletedNotification(BaseModel):
     turn_id: Annotated[str, Field(alias="turnId")]
 
 
-class ItemGuardianApprovalReviewStartedNotification(BaseModel):
+class ItemGuardianApprovalReviewStartedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -14422,7 +15090,7 @@ class ItemGuardianApprovalReviewStartedNotification(BaseModel):
     turn_id: Annotated[str, Field(alias="turnId")]
 
 
-class PluginInstalledResponse(BaseModel):
+class PluginInstalledResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -14433,7 +15101,7 @@ class PluginInstalledResponse(BaseModel):
     marketplaces: list[PluginMarketplaceEntry]
 
 
-class PluginListResponse(BaseModel):
+class PluginListResponse(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -14447,22 +15115,7 @@ class PluginListResponse(BaseModel):
     marketplaces: list[PluginMarketplaceEntry]
 
 
-class ServerNotification2(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    emitted_at_ms: Annotated[
-        int | None,
-        Field(
-            alias="emittedAtMs",
-            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
-        ),
-    ] = None
-    method: Annotated[Method106, Field(title="Thread/startedNotificationMethod")]
-    params: ThreadStartedNotification
-
-
-class ServerNotification30(BaseModel):
+class ThreadStartedNotificationModel(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -14474,12 +15127,30 @@ class ServerNotification30(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method134, Field(title="Item/autoApprovalReview/startedNotificationMethod")
+        ThreadStartedNotificationMethod, Field(title="Thread/startedNotificationMethod")
+    ]
+    params: ThreadStartedNotification
+
+
+class ItemAutoApprovalReviewStartedNotification(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    emitted_at_ms: Annotated[
+        int | None,
+        Field(
+            alias="emittedAtMs",
+            description="Unix timestamp (in milliseconds) when app-server emitted this notification.",
+        ),
+    ] = None
+    method: Annotated[
+        ItemAutoApprovalReviewStartedNotificationMethod,
+        Field(title="Item/autoApprovalReview/startedNotificationMethod"),
     ]
     params: ItemGuardianApprovalReviewStartedNotification
 
 
-class ServerNotification31(BaseModel):
+class ItemAutoApprovalReviewCompletedNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
@@ -14491,102 +15162,103 @@ class ServerNotification31(BaseModel):
         ),
     ] = None
     method: Annotated[
-        Method135, Field(title="Item/autoApprovalReview/completedNotificationMethod")
+        ItemAutoApprovalReviewCompletedNotificationMethod,
+        Field(title="Item/autoApprovalReview/completedNotificationMethod"),
     ]
     params: ItemGuardianApprovalReviewCompletedNotification
 
 
 class ServerNotification(
-    RootModel[
-        ServerNotification1
-        | ServerNotification2
-        | ServerNotification3
-        | ServerNotification4
-        | ServerNotification5
-        | ServerNotification6
-        | ServerNotification7
-        | ServerNotification8
-        | ServerNotification9
-        | ServerNotification10
-        | ServerNotification11
-        | ServerNotification12
-        | ServerNotification13
-        | ServerNotification14
-        | ServerNotification15
-        | ServerNotification16
-        | ServerNotification17
-        | ServerNotification18
-        | ServerNotification19
-        | ServerNotification20
-        | ServerNotification21
-        | ServerNotification22
-        | ServerNotification23
-        | ServerNotification24
-        | ServerNotification25
-        | ServerNotification26
-        | ServerNotification27
-        | ServerNotification28
-        | ServerNotification29
-        | ServerNotification30
-        | ServerNotification31
-        | ServerNotification32
-        | ServerNotification33
-        | ServerNotification34
-        | ServerNotification35
-        | ServerNotification36
-        | ServerNotification37
-        | ServerNotification38
-        | ServerNotification39
-        | ServerNotification40
-        | ServerNotification41
-        | ServerNotification42
-        | ServerNotification43
-        | ServerNotification44
-        | ServerNotification45
-        | ServerNotification46
-        | ServerNotification47
-        | ServerNotification48
-        | ServerNotification49
-        | ServerNotification50
-        | ServerNotification51
-        | ServerNotification52
-        | ServerNotification53
-        | ServerNotification54
-        | ServerNotification55
-        | ServerNotification56
-        | ServerNotification57
-        | ServerNotification58
-        | ServerNotification59
-        | ServerNotification60
-        | ServerNotification61
-        | ServerNotification62
-        | ServerNotification63
-        | ServerNotification64
-        | ServerNotification65
-        | ServerNotification66
-        | ServerNotification67
-        | ServerNotification68
-        | ServerNotification69
-        | ServerNotification70
-        | ServerNotification71
-        | ServerNotification72
-        | ServerNotification73
-        | ServerNotification74
-        | ServerNotification75
-        | ServerNotification76
-        | ServerNotification77
-        | ServerNotification78
-        | ServerNotification79
-        | ServerNotification80
-        | ServerNotification81
-        | ServerNotification82
-        | ServerNotification83
-        | ServerNotification84
-        | ServerNotification85
+    ProtocolRootModel[
+        ErrorNotification1
+        | ThreadStartedNotificationModel
+        | ThreadStatusChangedNotificationModel
+        | ThreadReadStateChangedNotificationModel
+        | ThreadArchivedNotificationModel
+        | ThreadDeletedNotificationModel
+        | ThreadUnarchivedNotificationModel
+        | ThreadClosedNotificationModel
+        | ThreadRevertedNotificationModel
+        | SkillsChangedNotificationModel
+        | ThreadNameUpdatedNotificationModel
+        | ThreadAttachmentUpdatedNotificationModel
+        | ThreadGoalUpdatedNotificationModel
+        | ThreadPredictionUpdatedNotificationModel
+        | ThreadGoalClearedNotificationModel
+        | ThreadQueueChangedNotificationModel
+        | ProjectChangedNotification1
+        | ThreadProjectUpdatedNotificationModel
+        | ThreadEnvironmentConnectedNotification
+        | ThreadEnvironmentDisconnectedNotification
+        | ThreadSettingsUpdatedNotificationModel
+        | ThreadTokenUsageUpdatedNotificationModel
+        | TurnStartedNotificationModel
+        | HookStartedNotification1
+        | TurnCompletedNotificationModel
+        | HookCompletedNotification1
+        | TurnDiffUpdatedNotificationModel
+        | TurnPlanUpdatedNotificationModel
+        | ItemStartedNotification1
+        | ItemAutoApprovalReviewStartedNotification
+        | ItemAutoApprovalReviewCompletedNotification
+        | AutoApprovalReviewStrictReviewRequiredNotification
+        | ItemCompletedNotification1
+        | ItemAgentMessageDeltaNotification
+        | ItemPlanDeltaNotification
+        | CommandExecOutputDeltaNotification1
+        | ProcessOutputDeltaNotification1
+        | ProcessExitedNotification1
+        | ItemCommandExecutionOutputDeltaNotification
+        | ItemCommandExecutionTerminalInteractionNotification
+        | ItemFileChangeOutputDeltaNotification
+        | ItemFileChangePatchUpdatedNotification
+        | ServerRequestResolvedNotificationModel
+        | ItemMcpToolCallProgressNotification
+        | McpServerOauthLoginCompletedNotification1
+        | McpServerStartupStatusUpdatedNotification
+        | McpServerEventStreamNotificationNotification
+        | AccountUpdatedNotification1
+        | AccountGatewayOAuthChangedNotification
+        | AccountRateLimitsUpdatedNotification1
+        | AppListUpdatedNotification1
+        | RemoteControlStatusChangedNotification1
+        | ExternalAgentConfigImportProgressNotification1
+        | ExternalAgentConfigImportCompletedNotification1
+        | FsChangedNotification1
+        | ItemReasoningSummaryTextDeltaNotification
+        | ItemReasoningSummaryPartAddedNotification
+        | ItemReasoningTextDeltaNotification
+        | ThreadCompactedNotification
+        | ModelReroutedNotification1
+        | ModelVerificationNotification1
+        | ModelProviderAuthRecoveryStartedNotification
+        | ModelProviderAuthRecoveryCompletedNotification
+        | TurnModerationMetadataNotificationModel
+        | ModelSafetyBufferingUpdatedNotification1
+        | WarningNotificationModel
+        | GuardianWarningNotification1
+        | DeprecationNoticeNotification1
+        | ConfigWarningNotification1
+        | FuzzyFileSearchSessionUpdatedNotification1
+        | FuzzyFileSearchSessionCompletedNotification1
+        | ThreadRealtimeStartedNotificationModel
+        | ThreadRealtimeItemAddedNotificationModel
+        | ThreadRealtimeItemStartedNotificationModel
+        | ThreadRealtimeItemTranscriptDeltaNotificationModel
+        | ThreadRealtimeItemCompletedNotificationModel
+        | ThreadRealtimeTranscriptDeltaNotificationModel
+        | ThreadRealtimeTranscriptDoneNotificationModel
+        | ThreadRealtimeOutputAudioDeltaNotificationModel
+        | ThreadRealtimeSdpNotificationModel
+        | ThreadRealtimeErrorNotificationModel
+        | ThreadRealtimeClosedNotificationModel
+        | WindowsWorldWritableWarningNotificationModel
+        | WindowsSandboxSetupCompletedNotificationModel
+        | AccountLoginCompletedNotification1
     ]
 ):
     root: Annotated[
-        ServerNotification1 | ServerNotification2 | ServerNotification3 | ServerNotification4 | ServerNotification5 | ServerNotification6 | ServerNotification7 | ServerNotification8 | ServerNotification9 | ServerNotification10 | ServerNotification11 | ServerNotification12 | ServerNotification13 | ServerNotification14 | ServerNotification15 | ServerNotification16 | ServerNotification17 | ServerNotification18 | ServerNotification19 | ServerNotification20 | ServerNotification21 | ServerNotification22 | ServerNotification23 | ServerNotification24 | ServerNotification25 | ServerNotification26 | ServerNotification27 | ServerNotification28 | ServerNotification29 | ServerNotification30 | ServerNotification31 | ServerNotification32 | ServerNotification33 | ServerNotification34 | ServerNotification35 | ServerNotification36 | ServerNotification37 | ServerNotification38 | ServerNotification39 | ServerNotification40 | ServerNotification41 | ServerNotification42 | ServerNotification43 | ServerNotification44 | ServerNotification45 | ServerNotification46 | ServerNotification47 | ServerNotification48 | ServerNotification49 | ServerNotification50 | ServerNotification51 | ServerNotification52 | ServerNotification53 | ServerNotification54 | ServerNotification55 | ServerNotification56 | ServerNotification57 | ServerNotification58 | ServerNotification59 | ServerNotification60 | ServerNotification61 | ServerNotification62 | ServerNotification63 | ServerNotification64 | ServerNotification65 | ServerNotification66 | ServerNotification67 | ServerNotification68 | ServerNotification69 | ServerNotification70 | ServerNotification71 | ServerNotification72 | ServerNotification73 | ServerNotification74 | ServerNotification75 | ServerNotification76 | ServerNotification77 | ServerNotification78 | ServerNotification79 | ServerNotification80 | ServerNotification81 | ServerNotification82 | ServerNotification83 | ServerNotification84 | ServerNotification85,
+        ErrorNotification1 | ThreadStartedNotificationModel | ThreadStatusChangedNotificationModel | ThreadReadStateChangedNotificationModel | ThreadArchivedNotificationModel | ThreadDeletedNotificationModel | ThreadUnarchivedNotificationModel | ThreadClosedNotificationModel | ThreadRevertedNotificationModel | SkillsChangedNotificationModel | ThreadNameUpdatedNotificationModel | ThreadAttachmentUpdatedNotificationModel | ThreadGoalUpdatedNotificationModel | ThreadPredictionUpdatedNotificationModel | ThreadGoalClearedNotificationModel | ThreadQueueChangedNotificationModel | ProjectChangedNotification1 | ThreadProjectUpdatedNotificationModel | ThreadEnvironmentConnectedNotification | ThreadEnvironmentDisconnectedNotification | ThreadSettingsUpdatedNotificationModel | ThreadTokenUsageUpdatedNotificationModel | TurnStartedNotificationModel | HookStartedNotification1 | TurnCompletedNotificationModel | HookCompletedNotification1 | TurnDiffUpdatedNotificationModel | TurnPlanUpdatedNotificationModel | ItemStartedNotification1 | ItemAutoApprovalReviewStartedNotification | ItemAutoApprovalReviewCompletedNotification | AutoApprovalReviewStrictReviewRequiredNotification | ItemCompletedNotification1 | ItemAgentMessageDeltaNotification | ItemPlanDeltaNotification | CommandExecOutputDeltaNotification1 | ProcessOutputDeltaNotification1 | ProcessExitedNotification1 | ItemCommandExecutionOutputDeltaNotification | ItemCommandExecutionTerminalInteractionNotification | ItemFileChangeOutputDeltaNotification | ItemFileChangePatchUpdatedNotification | ServerRequestResolvedNotificationModel | ItemMcpToolCallProgressNotification | McpServerOauthLoginCompletedNotification1 | McpServerStartupStatusUpdatedNotification | McpServerEventStreamNotificationNotification | AccountUpdatedNotification1 | AccountGatewayOAuthChangedNotification | AccountRateLimitsUpdatedNotification1 | AppListUpdatedNotification1 | RemoteControlStatusChangedNotification1 | ExternalAgentConfigImportProgressNotification1 | ExternalAgentConfigImportCompletedNotification1 | FsChangedNotification1 | ItemReasoningSummaryTextDeltaNotification | ItemReasoningSummaryPartAddedNotification | ItemReasoningTextDeltaNotification | ThreadCompactedNotification | ModelReroutedNotification1 | ModelVerificationNotification1 | ModelProviderAuthRecoveryStartedNotification | ModelProviderAuthRecoveryCompletedNotification | TurnModerationMetadataNotificationModel | ModelSafetyBufferingUpdatedNotification1 | WarningNotificationModel | GuardianWarningNotification1 | DeprecationNoticeNotification1 | ConfigWarningNotification1 | FuzzyFileSearchSessionUpdatedNotification1 | FuzzyFileSearchSessionCompletedNotification1 | ThreadRealtimeStartedNotificationModel | ThreadRealtimeItemAddedNotificationModel | ThreadRealtimeItemStartedNotificationModel | ThreadRealtimeItemTranscriptDeltaNotificationModel | ThreadRealtimeItemCompletedNotificationModel | ThreadRealtimeTranscriptDeltaNotificationModel | ThreadRealtimeTranscriptDoneNotificationModel | ThreadRealtimeOutputAudioDeltaNotificationModel | ThreadRealtimeSdpNotificationModel | ThreadRealtimeErrorNotificationModel | ThreadRealtimeClosedNotificationModel | WindowsWorldWritableWarningNotificationModel | WindowsSandboxSetupCompletedNotificationModel | AccountLoginCompletedNotification1,
         Field(
             description="Notification sent from the server to the client.",
             title="ServerNotification",

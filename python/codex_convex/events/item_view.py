@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-# Limits of the component (convex/component/ingestEvents.ts and text.ts).
-INLINE_VIEW_PARTS = 4
-SEGMENT_MAX_CHARS = 16_384
+from ..host_api.limits import INLINE_VIEW_PARTS, SEGMENT_MAX_CHARS
+from ..host_api.models import IngestEventMessageText, ItemPhase, ItemView
+from .text import split_text
 
 __all__ = ["INLINE_VIEW_PARTS", "SEGMENT_MAX_CHARS", "message_view", "view_events"]
 
@@ -50,20 +50,18 @@ def message_view(item: dict[str, Any], phase: str) -> dict[str, Any] | None:
     return None
 
 
-def view_events(thread_id: str, turn_id: str, item: dict[str, Any], phase: str, at: float,
-                split: Any) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    """The ``view`` of a large item (for its last part) and the ``messageText`` events carrying its text.
-    ``split(text, max_chars)`` is the caller's text splitter (UTF-16 units, never inside a surrogate pair)."""
+def view_events(thread_id: str, turn_id: str, item: dict[str, Any], phase: ItemPhase,
+                at: float) -> tuple[ItemView | None, list[IngestEventMessageText]]:
+    """The ``view`` of a large item (for its last part) and the ``messageText`` events carrying its text."""
     view = message_view(item, phase)
     if view is None:
         return None, []
     text: str = view.pop("text")
-    segments = split(text, SEGMENT_MAX_CHARS) if text else []
+    segments = split_text(text, SEGMENT_MAX_CHARS) if text else []
     status = item.get("status")
-    out = {**view, "segmentCount": len(segments), "textBytes": len(text.encode("utf-8")),
-           **({"itemStatus": status} if isinstance(status, str) else {})}
-    if "summary" in out and out["summary"] is None:
-        del out["summary"]
+    out = ItemView(role=view["role"], status=view["status"], summary=view.get("summary"),
+                   item_status=status if isinstance(status, str) else None, segment_count=len(segments),
+                   text_bytes=len(text.encode("utf-8")))
     item_id = str(item.get("id", ""))
-    return out, [{"type": "messageText", "threadId": thread_id, "turnId": turn_id, "itemId": item_id, "segment": i,
-                  "text": s, "at": at} for i, s in enumerate(segments)]
+    return out, [IngestEventMessageText(thread_id=thread_id, turn_id=turn_id, item_id=item_id, segment=i, text=s,
+                                        at=at) for i, s in enumerate(segments)]

@@ -1,0 +1,35 @@
+/**
+ * The limits a host must respect, in one place: the Python host reads them from the generated
+ * `codex_convex/host_api/_generated/limits.py` (rendered by `npm run shim`), never from a copy.
+ */
+
+/** Bytes of one sync chunk (the exact UTF-8 JSON array of its records). DESIGN §4. */
+export const CHUNK_MAX_BYTES = 512 * 1024;
+/** Chunks one source may hold: seal reads every chunk's metadata, so that one read stays bounded. */
+export const MAX_CHUNKS_PER_SOURCE = 4096;
+/** Records (ingest events) one chunk may hold. */
+export const MAX_RECORDS_PER_CHUNK = 4096;
+/** Events one ingest batch may carry: each costs up to ~8 index ranges, and a transaction may read 4,096. */
+export const MAX_EVENTS_PER_BATCH = 256;
+/** UTF-16 code units of one stored text segment (and of one `messageText` event). */
+export const SEGMENT_MAX_CHARS = 16_384;
+/** UTF-16 code units of one part of an item's JSON (an `item` event's `data`). */
+export const PART_MAX_CHARS = 256 * 1024;
+/** Items of more parts than this carry their view (the server joins and parses at most this many parts). */
+export const INLINE_VIEW_PARTS = 4;
+/** Rows one page of a paginated read returns at most (`paginationOpts.numItems` is clamped to it). */
+export const MAX_PAGE_SIZE = 100;
+/** Characters of an actor (the owner id the shim derives from the caller's identity). */
+export const MAX_ACTOR_LENGTH = 512;
+
+export const LIMITS = {
+  CHUNK_MAX_BYTES,
+  MAX_CHUNKS_PER_SOURCE,
+  MAX_RECORDS_PER_CHUNK,
+  MAX_EVENTS_PER_BATCH,
+  SEGMENT_MAX_CHARS,
+  PART_MAX_CHARS,
+  INLINE_VIEW_PARTS,
+  MAX_PAGE_SIZE,
+  MAX_ACTOR_LENGTH,
+} as const;

@@ -1,0 +1,38 @@
+"""Codex data → the component's ingest events (typed: ``host_api.models.IngestEvent``), built in one place for live
+replication and imports alike; the text splitter and the host's reading of large items as messages."""
+
+from .build import (
+    DELTA_MAX_CHARS,
+    PART_MAX_BYTES,
+    item_events,
+    lifecycle_error,
+    message_deltas,
+    server_request,
+    server_request_resolved,
+    thread_meta,
+    token_usage,
+    turn_completed,
+    turn_error,
+    turn_started,
+)
+from .item_view import message_view, view_events
+from .text import split_text, utf16_len
+
+__all__ = [
+    "DELTA_MAX_CHARS",
+    "PART_MAX_BYTES",
+    "item_events",
+    "lifecycle_error",
+    "message_deltas",
+    "message_view",
+    "server_request",
+    "server_request_resolved",
+    "split_text",
+    "thread_meta",
+    "token_usage",
+    "turn_completed",
+    "turn_error",
+    "turn_started",
+    "utf16_len",
+    "view_events",
+]

@@ -1,0 +1,142 @@
+"""Codex data → ingest events: the one place they are built, for live replication (``replication/``) and for
+imports (``sync/``) alike, so both land in the same rows.
+
+Items travel as Codex sent them: their JSON text is made from the raw item (``json.dumps`` of what Codex gave),
+never from a model of it, so an imported or replicated item reads back equal to ``thread/read``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..host_api.limits import CHUNK_MAX_BYTES, INLINE_VIEW_PARTS, PART_MAX_CHARS
+from ..host_api.models import (
+    IngestEvent,
+    IngestEventItem,
+    IngestEventLifecycle,
+    IngestEventMessageDelta,
+    IngestEventServerRequest,
+    IngestEventServerRequestResolved,
+    IngestEventThreadMeta,
+    IngestEventTokenUsage,
+    IngestEventTurnCompleted,
+    IngestEventTurnStarted,
+    ItemPhase,
+    TurnError,
+    TurnStatus,
+)
+from .item_view import view_events
+from .text import split_text
+
+__all__ = [
+    "DELTA_MAX_CHARS",
+    "PART_MAX_BYTES",
+    "item_events",
+    "lifecycle_error",
+    "message_deltas",
+    "server_request",
+    "server_request_resolved",
+    "thread_meta",
+    "token_usage",
+    "turn_completed",
+    "turn_error",
+    "turn_started",
+]
+
+# UTF-8 bytes of one item part: half a chunk, so a part always fits a sync chunk with its record around it.
+PART_MAX_BYTES = CHUNK_MAX_BYTES // 2
+# Characters per messageDelta event (a longer delta from Codex is split), so no batch outgrows Convex's limits.
+DELTA_MAX_CHARS = 64 * 1024
+
+JsonObject = dict[str, Any]
+
+
+def _compact(v: Any) -> str:
+    return json.dumps(v, separators=(",", ":"))
+
+
+def thread_meta(thread_id: str, at: float, *, name: str | None = None, preview: str | None = None,
+                cwd: str | None = None) -> IngestEventThreadMeta:
+    return IngestEventThreadMeta(thread_id=thread_id, name=name, preview=preview, cwd=cwd, at=at)
+
+
+def turn_started(thread_id: str, turn_id: str, at: float) -> IngestEventTurnStarted:
+    return IngestEventTurnStarted(thread_id=thread_id, turn_id=turn_id, at=at)
+
+
+def turn_error(err: JsonObject | None) -> TurnError | None:
+    """Codex's TurnError, kept structured (message, codexErrorInfo, details), never ``"[object Object]"``."""
+    if not err:
+        return None
+    info = err.get("codexErrorInfo")
+    details = {k: v for k, v in err.items() if k not in ("message", "codexErrorInfo") and v is not None}
+    return TurnError(message=str(err.get("message") or "unknown error"),
+                     codex_error_info=None if info is None else info if isinstance(info, str) else _compact(info),
+                     details_json=_compact(details) if details else None)
+
+
+def turn_completed(thread_id: str, turn_id: str, status: TurnStatus, error: JsonObject | None,
+                   at: float) -> IngestEventTurnCompleted:
+    return IngestEventTurnCompleted(thread_id=thread_id, turn_id=turn_id, status=status, error=turn_error(error),
+                                    at=at)
+
+
+def item_events(thread_id: str, turn_id: str, item: JsonObject, phase: ItemPhase, at: float) -> list[IngestEvent]:
+    """One ``item`` event per part of the item's JSON (parts within the component's and a chunk's limits); an item
+    of more parts than the server joins (:data:`INLINE_VIEW_PARTS`) also carries, on its last part, its view as a
+    message (``None``: not a message) and its text as ``messageText`` events."""
+    data = json.dumps(item, ensure_ascii=False, separators=(",", ":"))
+    parts = split_text(data, PART_MAX_CHARS, max_bytes=PART_MAX_BYTES)
+    item_id, item_type = str(item.get("id", "")), str(item.get("type", "unknown"))
+    events: list[IngestEvent] = [
+        IngestEventItem(thread_id=thread_id, turn_id=turn_id, item_id=item_id, phase=phase,
+                        item_type=item_type, part=i, part_count=len(parts), data=p, at=at)
+        for i, p in enumerate(parts)]
+    if len(parts) <= INLINE_VIEW_PARTS:
+        return events
+    view, texts = view_events(thread_id, turn_id, item, phase, at)
+    last = events[-1]
+    assert isinstance(last, IngestEventItem)
+    events[-1] = last.model_copy(update={"view": view})
+    return [*events, *texts]
+
+
+def message_deltas(thread_id: str, turn_id: str, item_id: str, delta: str, first: int,
+                   at: float) -> list[IngestEventMessageDelta]:
+    """An agent-message delta as events numbered from ``first`` (a huge one split into :data:`DELTA_MAX_CHARS`
+    pieces, each its own delta)."""
+    pieces = split_text(delta, DELTA_MAX_CHARS) if len(delta) > DELTA_MAX_CHARS // 2 else [delta]
+    return [IngestEventMessageDelta(thread_id=thread_id, turn_id=turn_id, item_id=item_id, first_delta=first + i,
+                                    delta_count=1, text=piece, at=at) for i, piece in enumerate(pieces)]
+
+
+def token_usage(thread_id: str, turn_id: str, usage: JsonObject, at: float) -> IngestEventTokenUsage:
+    """Codex's ``ThreadTokenUsage`` (``{total, last, modelContextWindow}``)."""
+    total, last = usage["total"], usage["last"]
+    return IngestEventTokenUsage(
+        thread_id=thread_id, turn_id=turn_id, total_tokens=total["totalTokens"], input_tokens=total["inputTokens"],
+        cached_input_tokens=total["cachedInputTokens"], output_tokens=total["outputTokens"],
+        reasoning_output_tokens=total["reasoningOutputTokens"], last_total_tokens=last["totalTokens"],
+        context_window=usage.get("modelContextWindow"), at=at)
+
+
+def lifecycle_error(thread_id: str, turn_id: str | None, error: JsonObject | None, will_retry: bool | None,
+                    at: float) -> IngestEventLifecycle:
+    """Codex's ``error`` notification (a failed model call, maybe retried) as a lifecycle event."""
+    err = turn_error(error) or TurnError(message="error")
+    details = {**err.model_dump(by_alias=True, exclude_none=True), "willRetry": will_retry}
+    return IngestEventLifecycle(thread_id=thread_id, turn_id=turn_id or None, kind="error", message=err.message,
+                                details_json=_compact(details), at=at)
+
+
+def server_request(thread_id: str, turn_id: str, request_id: str, method: str, params: JsonObject,
+                   at: float) -> IngestEventServerRequest:
+    item_id = params.get("itemId")
+    return IngestEventServerRequest(thread_id=thread_id, turn_id=turn_id, request_id=request_id, method=method,
+                                    item_id=str(item_id) if item_id else None, params_json=_compact(params), at=at)
+
+
+def server_request_resolved(thread_id: str, turn_id: str, request_id: str,
+                            at: float) -> IngestEventServerRequestResolved:
+    return IngestEventServerRequestResolved(thread_id=thread_id, turn_id=turn_id, request_id=request_id, at=at)

@@ -1,0 +1,45 @@
+"""The notifications the host acts on (``schema_tools.codegen.HOST_NOTIFICATIONS``), decoded once into the
+pinned protocol's models (``host_models``).
+
+The host's pump decodes each notification here (``decode``) and hands the typed value to turn tracking and to the
+event mapper; no one reads these notifications as raw dicts. The raw params travel along (``Decoded.raw``) for one
+purpose: an item's JSON is stored exactly as Codex sent it (a model of it would drop fields a newer Codex adds).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, cast
+
+from pydantic import ValidationError
+
+from ._generated.host_models import HOST_NOTIFICATIONS, HostNotification
+
+__all__ = ["HOST_NOTIFICATIONS", "Decoded", "HostNotification", "NotificationDecodeError", "decode"]
+
+
+class NotificationDecodeError(ValueError):
+    """A notification the host acts on did not match the pinned protocol (schema drift)."""
+
+
+@dataclass(frozen=True)
+class Decoded:
+    method: str
+    value: HostNotification
+    raw: dict[str, Any]
+
+
+def decode(method: str, params: dict[str, Any]) -> Decoded | None:
+    """The typed notification, or ``None`` for a method the host does not act on.
+
+    :raises NotificationDecodeError: a method the host acts on arrived in a shape the pinned protocol does not allow.
+    """
+    model = HOST_NOTIFICATIONS.get(method)
+    if model is None:
+        return None
+    try:
+        value = model.model_validate(params)
+    except ValidationError as exc:
+        raise NotificationDecodeError(f"{method}: {exc.error_count()} field(s) off the pinned protocol: "
+                                      f"{exc.errors()[0]['loc']} {exc.errors()[0]['msg']}") from exc
+    return Decoded(method, cast(HostNotification, value), params)

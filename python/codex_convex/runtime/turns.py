@@ -1,0 +1,62 @@
+"""Turn tracking: which turns are open, how each ended, and the last thing the agent said in it — fed by the
+decoded notifications, awaited by ``send``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import anyio
+
+from ..protocol import host_models as codex
+from ..protocol.notifications import Decoded
+from .lifecycle import Lifecycle
+
+__all__ = ["TurnResult", "TurnTracker"]
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    turn_id: str
+    status: str  # completed | interrupted | failed
+    error: codex.TurnError | None
+    text: str  # the turn's last agent message
+    conversation_id: str | None
+    thread_id: str
+
+
+class TurnTracker:
+    def __init__(self, lifecycle: Lifecycle) -> None:
+        self.lifecycle = lifecycle
+        self._done: dict[str, anyio.Event] = {}
+        self._ended: dict[str, codex.Turn] = {}
+        self._last_text: dict[str, str] = {}
+
+    def observe(self, n: Decoded) -> None:
+        match n.value:
+            case codex.TurnStartedNotification(turn=turn):
+                self.lifecycle.update(turn_id=turn.id)
+            case codex.ItemCompletedNotification(turn_id=turn_id,
+                                              item=codex.ThreadItem(root=codex.AgentMessageThreadItem(text=text))):
+                self._last_text[turn_id] = text
+            case codex.TurnCompletedNotification(turn=turn):
+                self._ended[turn.id] = turn
+                self.lifecycle.update(turn_id=None)
+                self._done.setdefault(turn.id, anyio.Event()).set()
+
+    def expect(self, turn_id: str) -> anyio.Event:
+        """The event set when the turn ends (create it before starting the turn: it may end at once)."""
+        return self._done.setdefault(turn_id, anyio.Event())
+
+    def open_turns(self) -> list[str]:
+        return [t for t, done in self._done.items() if not done.is_set()]
+
+    def fail(self, turn_id: str, reason: str) -> None:
+        """End an open turn as failed (Codex went away)."""
+        self._ended[turn_id] = codex.Turn(id=turn_id, items=[], status=codex.TurnStatus.failed,
+                                       error=codex.TurnError(message=reason))
+        self._done.setdefault(turn_id, anyio.Event()).set()
+
+    def take(self, turn_id: str) -> tuple[codex.Turn | None, str]:
+        """How the turn ended (``None``: never seen) and its last agent text; forgets the turn."""
+        self._done.pop(turn_id, None)
+        return self._ended.pop(turn_id, None), self._last_text.pop(turn_id, "")
