@@ -11,7 +11,7 @@ import pytest
 
 from codex_convex.codex import find_codex
 from codex_convex.convex_api import ConvexHttp, Subscriber
-from codex_convex.errors import PersistenceDisabledError
+from codex_convex.errors import CodexConvexError, PersistenceDisabledError
 from codex_convex.host_api import HostApi
 from codex_convex.runtime import (
     CodexHost,
@@ -24,7 +24,7 @@ from codex_convex.runtime import (
     ServerRequestInfo,
 )
 from tests.conftest import Deployment
-from tests.support import codex_messages, conversation_messages, persisted_items, persisted_messages
+from tests.support import codex_messages, conversation_messages, page_opts, persisted_items, persisted_messages
 
 pytestmark = [pytest.mark.anyio, pytest.mark.codex]
 
@@ -294,3 +294,19 @@ async def test_a_2_mb_answer_is_stored_whole(host_config: HostConfig, alice_api:
     items = await persisted_items(alice_api, r.thread_id, r.turn_id)
     answer = next(i for i in items if i["type"] == "agentMessage")
     assert answer["text"] == r.text
+
+
+async def test_rollback_drops_the_last_turns_in_codex_and_in_convex(host_config: HostConfig,
+                                                                    alice_api: HostApi) -> None:
+    async with CodexHost(host_config) as host:
+        await host.new_conversation()
+        kept = await host.send("keep me")
+        await host.send("drop me")
+        await host.rollback_thread(1)
+        thread = (await host.read_thread())["thread"]
+        with pytest.raises(CodexConvexError) as e:
+            await host.rollback_thread(5)
+    assert e.value.code == "E_HOST_BAD_ROLLBACK"
+    assert [t["id"] for t in thread["turns"]] == [kept.turn_id]
+    stored = await alice_api.list_turns(thread_id=kept.thread_id, pagination_opts=page_opts())
+    assert [t.turn_id for t in stored.page] == [kept.turn_id]

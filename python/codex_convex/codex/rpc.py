@@ -16,6 +16,7 @@ from typing import Any
 
 import anyio
 import structlog
+from pydantic import JsonValue
 from anyio.abc import TaskGroup
 
 from ..errors import CodexError, JsonRpcError, RpcTimeoutError, TransportClosedError
@@ -38,6 +39,9 @@ class ServerRequest:
     method: str
     params: dict[str, Any]
 
+
+# A JSON object as Codex sends it (a request's params or result, a thread as ``thread/read`` gives it).
+JsonObject = dict[str, JsonValue]
 
 # Answers a raw JSON-RPC request from Codex (the runtime wraps it: ``runtime.config.ServerRequestHandler``).
 RpcRequestHandler = Callable[[ServerRequest], Awaitable[Any]]

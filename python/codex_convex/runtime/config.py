@@ -7,16 +7,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import JsonValue
-
+from ..codex.rpc import JsonObject
 from ..convex_api.auth import TokenSource
 from ..host_api.models import Decision
 
 __all__ = ["Decision", "HostConfig", "HostMode", "JsonObject", "NotificationListener", "ServerRequestHandler",
            "ServerRequestInfo"]
 
-# A JSON object as Codex sends it (a request's params or result, a thread as ``thread/read`` gives it).
-JsonObject = dict[str, JsonValue]
 
 
 class HostMode(enum.StrEnum):

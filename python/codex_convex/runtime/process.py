@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import anyio
 import structlog
 from anyio.abc import TaskGroup
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from ..codex import Notification
 from ..codex.rpc import ProtocolErrorHandler, RpcRequestHandler
@@ -153,5 +153,14 @@ class CodexProcess:
             raise
 
     async def call(self, method: str, params: JsonObject, result: type[M]) -> M:
-        """A request whose result is validated as the pinned protocol's model for it."""
-        return result.model_validate(await self.request(method, params))
+        """A request whose result is validated as the pinned protocol's model for it.
+
+        :raises CodexError: ``E_CODEX_BAD_RESULT`` when Codex answered in a shape the pinned protocol does not allow.
+        """
+        raw = await self.request(method, params)
+        try:
+            return result.model_validate(raw)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise CodexError(f"{method} answered off the pinned protocol ({exc.error_count()} problems, first: "
+                             f"{'.'.join(map(str, first['loc']))}: {first['msg']})", code="E_CODEX_BAD_RESULT") from exc

@@ -12,11 +12,12 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import structlog
 
+from ..codex.rpc import JsonObject
 from ..convex_api import Subscriber
 from ..errors import CodexConvexError
 from ..host_api import HostApi, HostSubscriptions
@@ -29,7 +30,7 @@ log = structlog.get_logger("codex_convex.sync")
 UPLOAD_CONCURRENCY = 4
 TERMINAL = frozenset({"synced", "failed", "cancelled"})
 
-Request = Callable[[str, dict[str, Any]], Awaitable[Any]]
+Request = Callable[[str, JsonObject], Awaitable[JsonObject]]  # a Codex request (``CodexHost.request``)
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ async def import_thread(request: Request, api: HostApi, subscriber: Subscriber, 
     """
     started = time.perf_counter()
     read = await request("thread/read", {"threadId": thread_id, "includeTurns": True})
-    thread = read["thread"]
+    thread = cast(dict[str, Any], read["thread"])
     hashes: list[str] = []
     records = size = 0
     for c in chunk_records(thread_records(thread)):  # pass 1: hashes and totals only
