@@ -16,8 +16,8 @@ from typing import Any
 
 import anyio
 import structlog
-from pydantic import JsonValue
 from anyio.abc import TaskGroup
+from pydantic import JsonValue
 
 from ..errors import CodexError, JsonRpcError, RpcTimeoutError, TransportClosedError
 from .transport import Transport
