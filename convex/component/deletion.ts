@@ -10,7 +10,7 @@ import { v } from "convex/values";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { internal } from "./_generated/api.js";
 import { internalMutation, type MutationCtx, type QueryCtx } from "./_generated/server.js";
-import { fail } from "./errors.js";
+import { coded, fail } from "./errors.js";
 import { plan, type Range, type Target } from "./deletionPlan.js";
 import { checkActor } from "./scope.js";
 import { LIVE, moveJob } from "./syncJobState.js";
@@ -111,7 +111,7 @@ async function freeze(ctx: MutationCtx, job: Doc<"deletion_jobs">) {
       const live = await ctx.db.query("sync_jobs").withIndex("actor_state_createdAt", (q) => q.eq("actor", job.actor).eq("state", state)).take(64);
       for (const sj of live) {
         if (sj.conversationId === c._id) {
-          await moveJob(ctx, sj, "cancelled", { lease: sj.lease + 1, lastError: { code: "E_SYNC_JOB_CANCELLED_DELETED", message: "the conversation is being deleted" } });
+          await moveJob(ctx, sj, "cancelled", { lease: sj.lease + 1, lastError: coded("E_SYNC_JOB_CANCELLED_DELETED", "the conversation is being deleted") });
         }
       }
     }
@@ -206,10 +206,10 @@ async function retryOrFail(ctx: MutationCtx, job: Doc<"deletion_jobs">, message:
   const attempts = (job.attempts ?? 0) + 1;
   const now = Date.now();
   if (attempts >= MAX_ATTEMPTS) {
-    await ctx.db.patch(job._id, { ...patch, phase: "failed", attempts, lease: job.lease + 1, updatedAt: now, finishedAt: now, error: { code: "E_DELETION_STEP_FAILED", message } });
+    await ctx.db.patch(job._id, { ...patch, phase: "failed", attempts, lease: job.lease + 1, updatedAt: now, finishedAt: now, error: coded("E_DELETION_STEP_FAILED", message) });
     return;
   }
-  await ctx.db.patch(job._id, { ...patch, attempts, lease: job.lease + 1, updatedAt: now, error: { code: "E_DELETION_STEP_RETRY", message } });
+  await ctx.db.patch(job._id, { ...patch, attempts, lease: job.lease + 1, updatedAt: now, error: coded("E_DELETION_STEP_RETRY", message) });
   await scheduleStep(ctx, job._id, job.lease + 1, now + BACKOFF_MS[attempts - 1]);
 }
 

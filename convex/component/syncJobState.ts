@@ -4,6 +4,7 @@
  * Public state: syncing (queued, running, retry_wait, verifying) | synced | failed | cancelled.
  * Each transition checks the current state first; a terminal job never moves again.
  */
+import { coded } from "./errors.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { internal } from "./_generated/api.js";
 import type { MutationCtx } from "./_generated/server.js";
@@ -74,7 +75,7 @@ export async function cancelLiveJobs(ctx: MutationCtx, conv: Doc<"conversations"
     if (!LIVE.includes(job.state)) continue;
     await moveJob(ctx, job, "cancelled", {
       lease: job.lease + 1,
-      lastError: { code: "E_SYNC_JOB_CANCELLED_REPLACED", message: "a newer import of this conversation replaced this job" },
+      lastError: coded("E_SYNC_JOB_CANCELLED_REPLACED", "a newer import of this conversation replaced this job"),
     });
   }
 }

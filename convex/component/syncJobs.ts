@@ -10,7 +10,7 @@ import type { Doc } from "./_generated/dataModel.js";
 import { internal } from "./_generated/api.js";
 import { internalMutation, mutation, query, type MutationCtx, type QueryCtx } from "./_generated/server.js";
 import schema from "./schema.js";
-import { fail, isCodedError } from "./errors.js";
+import { coded, fail, isCodedError } from "./errors.js";
 import { sha256Hex } from "./hashing.js";
 import { applyEvents } from "./ingestApply.js";
 import type { IngestEvent } from "./ingestEvents.js";
@@ -144,11 +144,11 @@ async function onStepError(ctx: MutationCtx, job: Doc<"sync_jobs">, e: unknown, 
   const attempts = job.attempts + 1;
   const message = e instanceof Error ? e.message : String(e);
   if (attempts >= MAX_ATTEMPTS) {
-    await moveJob(ctx, job, "failed", { ...patch, lease: job.lease + 1, attempts, lastError: { code: "E_SYNC_JOB_RETRIES_EXHAUSTED", message } });
+    await moveJob(ctx, job, "failed", { ...patch, lease: job.lease + 1, attempts, lastError: coded("E_SYNC_JOB_RETRIES_EXHAUSTED", message) });
     return;
   }
   const retryAt = now + backoffMs(attempts);
-  if (await moveJob(ctx, job, "retry_wait", { ...patch, lease: job.lease + 1, attempts, retryAt, lastError: { code: "E_SYNC_JOB_TRANSIENT", message } })) {
+  if (await moveJob(ctx, job, "retry_wait", { ...patch, lease: job.lease + 1, attempts, retryAt, lastError: coded("E_SYNC_JOB_TRANSIENT", message) })) {
     await scheduleStep(ctx, job._id, job.lease + 1, retryAt);
   }
 }
@@ -224,7 +224,7 @@ export const cancel = mutation({
   handler: async (ctx, { actor, jobId }) => {
     const job = await loadJob(ctx, actor, jobId);
     if (TERMINAL.has(job.state)) fail("E_SYNC_JOB_FINISHED", `the job already ${job.state}`, { state: job.state });
-    await moveJob(ctx, job, "cancelled", { lease: job.lease + 1, lastError: { code: "E_SYNC_JOB_CANCELLED", message: "cancelled by the owner" } });
+    await moveJob(ctx, job, "cancelled", { lease: job.lease + 1, lastError: coded("E_SYNC_JOB_CANCELLED", "cancelled by the owner") });
     const conv = await ctx.db.get(job.conversationId);
     if (conv !== null && conv.activeSyncJobId === job._id) await ctx.db.patch(conv._id, { syncState: "drifted", activeSyncJobId: undefined, updatedAt: Date.now() });
     return toJob((await ctx.db.get(job._id))!);

@@ -16,7 +16,7 @@ import type { Doc, Id } from "./_generated/dataModel.js";
 import { internal } from "./_generated/api.js";
 import { internalMutation, mutation, query, type MutationCtx, type QueryCtx } from "./_generated/server.js";
 import { openBinding, toConversation, vConversation } from "./conversations.js";
-import { fail } from "./errors.js";
+import { coded, fail } from "./errors.js";
 import { rootHash, sha256Hex, SHA256_HEX } from "./hashing.js";
 import { vIngestEvent } from "./ingestEvents.js";
 import { cancelLiveJobs, startJob } from "./syncJobState.js";
@@ -215,7 +215,7 @@ export const expire = internalMutation({
     const s = await ctx.db.get(sourceId);
     if (s === null || s.state === "sealed") return null;
     if (s.state === "collecting") {
-      await ctx.db.patch(s._id, { state: "failed", error: { code: "E_SYNC_SOURCE_EXPIRED", message: "not sealed before it expired" } });
+      await ctx.db.patch(s._id, { state: "failed", error: coded("E_SYNC_SOURCE_EXPIRED", "not sealed before it expired") });
       const conv = await ctx.db.get(s.conversationId);
       if (conv !== null && conv.syncState === "syncing" && conv.activeSyncJobId === undefined) {
         await ctx.db.patch(conv._id, { syncState: "drifted", updatedAt: Date.now() });

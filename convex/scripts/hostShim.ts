@@ -3,6 +3,7 @@
  *   app/chat.ts                                   Convex functions the host calls (actor from ctx.auth)
  *   contract/host-contract.json                   the contract with each endpoint's argument and return shapes
  *   ../python/codex_convex/host_api/_generated/   the typed Python API (pyModels.ts): models, limits, endpoints
+ *   ../python/codex_convex/error_codes.py, the error tables of README.md and LLMS.md   from component/errorCodes.ts
  * Shapes come from the component functions' own validators, so the shim cannot disagree with them.
  */
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
@@ -10,6 +11,8 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as prettier from "prettier";
 import { contract, type Endpoint } from "../contract/hostContract.js";
+import { ERRORS } from "../component/errorCodes.js";
+import { renderPythonErrors, withErrorTable } from "./errorDocs.js";
 import { renderPythonEndpoints, renderPythonLimits, renderPythonModels, type ContractJson, type Field, type VJson } from "./pyModels.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -119,7 +122,12 @@ async function main() {
     [join(ROOT, "app", "chat.ts")]: await prettier.format(renderChat(eps), { parser: "typescript", printWidth: 120 }),
     [join(ROOT, "contract", "host-contract.json")]: json,
     ...Object.fromEntries(Object.entries(pythonFiles(json)).map(([name, text]) => [join(PY_DIR, name), text])),
+    [join(ROOT, "..", "python", "codex_convex", "error_codes.py")]: renderPythonErrors(ERRORS),
   };
+  for (const doc of ["README.md", "LLMS.md"]) {
+    const path = join(ROOT, "..", doc);
+    files[path] = withErrorTable(readFileSync(path, "utf8"), ERRORS, doc);
+  }
   const problems: string[] = [];
   for (const [path, text] of Object.entries(files)) {
     const current = existsSync(path) ? readFileSync(path, "utf8") : null;

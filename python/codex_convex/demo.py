@@ -52,7 +52,8 @@ def _deployment(tmp: Path) -> Iterator[tuple[str, str, bool]]:
     if url:
         token = os.environ.get("CONVEX_TOKEN")
         if not token:
-            raise RuntimeError("CONVEX_URL is set but CONVEX_TOKEN is not")
+            raise CodexConvexError("CONVEX_URL is set but CONVEX_TOKEN is not: give the user's JWT",
+                                   code="E_CONFIG_NO_TOKEN")
         yield url, token, False
         return
     from .backend import LocalBackend, mint_dev_token

@@ -1,4 +1,5 @@
-"""The exception tree of codex-convex. Every error carries a stable ``code`` (``E_<AREA>_<WHAT>``).
+"""The exception tree of codex-convex. Every error carries a registered ``code`` (``E_<AREA>_<WHAT>``; the registry
+with each code's meaning and fix: ``codex_convex.error_codes.ERRORS``, from ``convex/component/errorCodes.ts``).
 
 * CodexConvexError            code, message, data
   + CodexError                 the Codex app-server side (``codex/``)
@@ -6,11 +7,18 @@
     - TransportClosedError     the app-server process is gone
     - RpcTimeoutError          no answer within the deadline
     - CodexNotFoundError       no Codex binary
-  + ConvexApiError             a Convex function failed (code from its ``ConvexError`` data)
+    - NotificationDecodeError  a notification the host acts on, off the pinned protocol
+  + ConvexApiError             a Convex function failed (code from its ``ConvexError`` data); by the code's kind:
+    - InvalidInputError        invalid arguments or state of the input
+      - LimitExceededError     over one of the component's limits
+    - NotFoundError            no such row for this user
+    - ConflictError            the row's state does not allow the call (already answered, sealed, deleting…)
     - ConvexTransportError     the deployment could not be reached
-    - ConvexAuthError          the token was refused
+    - ConvexAuthError          no identity, or the token was refused
   + SchemaDriftError           ``schemas/`` or the generated models differ from the pinned Codex
   + PersistenceDisabledError   a persistence call in ``codex-only`` mode
+  + and the host's own, each beside its code: HostNotRunningError, NoThreadError, ReplicationError,
+    SyncFailedError, RecordTooLargeError, IllegalTransitionError, NodeNotFoundError
 """
 
 from __future__ import annotations
@@ -21,10 +29,14 @@ __all__ = [
     "CodexConvexError",
     "CodexError",
     "CodexNotFoundError",
+    "ConflictError",
     "ConvexApiError",
     "ConvexAuthError",
     "ConvexTransportError",
+    "InvalidInputError",
     "JsonRpcError",
+    "LimitExceededError",
+    "NotFoundError",
     "PersistenceDisabledError",
     "RpcTimeoutError",
     "SchemaDriftError",
@@ -76,6 +88,22 @@ class CodexNotFoundError(CodexError):
 
 class ConvexApiError(CodexConvexError):
     code = "E_CONVEX"
+
+
+class InvalidInputError(ConvexApiError):
+    code = "E_ARGS_INVALID"
+
+
+class LimitExceededError(InvalidInputError):
+    code = "E_INGEST_BAD_BATCH"
+
+
+class NotFoundError(ConvexApiError):
+    code = "E_CONVERSATION_NOT_FOUND"
+
+
+class ConflictError(ConvexApiError):
+    code = "E_REQUEST_ALREADY_ANSWERED"
 
 
 class ConvexTransportError(ConvexApiError):

@@ -1,13 +1,38 @@
-"""Turn Convex failures into codex-convex exceptions: the code comes from the function's ``ConvexError`` data."""
+"""Turn Convex failures into codex-convex exceptions: the code comes from the function's ``ConvexError`` data, the
+class from the code's kind in the registry (so callers ``except NotFoundError``, not compare strings)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..errors import ConvexApiError, ConvexAuthError
+from ..error_codes import ERRORS, ErrorKind
+from ..errors import (
+    ConflictError,
+    ConvexApiError,
+    ConvexAuthError,
+    ConvexTransportError,
+    InvalidInputError,
+    LimitExceededError,
+    NotFoundError,
+)
 
-# Codes the component uses for auth problems: raised as ConvexAuthError so callers can catch one type.
-AUTH_CODES = frozenset({"E_AUTH_REQUIRED", "E_AUTH_FORBIDDEN", "Unauthenticated", "E_AUTH_INVALID_TOKEN"})
+CLASS_OF_KIND: dict[ErrorKind, type[ConvexApiError]] = {
+    "invalid": InvalidInputError,
+    "limit": LimitExceededError,
+    "notFound": NotFoundError,
+    "conflict": ConflictError,
+    "auth": ConvexAuthError,
+    "unavailable": ConvexTransportError,
+    "failed": ConvexApiError,
+    "job": ConvexApiError,
+}
+
+
+def error_class(code: str) -> type[ConvexApiError]:
+    """The exception class for a code (``ConvexApiError`` for one the registry does not know, e.g. a newer
+    component's)."""
+    spec = ERRORS.get(code)
+    return CLASS_OF_KIND[spec.kind] if spec is not None else ConvexApiError
 
 
 def error_from_data(message: str, data: Any) -> ConvexApiError:
@@ -15,8 +40,9 @@ def error_from_data(message: str, data: Any) -> ConvexApiError:
     if isinstance(data, dict) and isinstance(data.get("code"), str):
         code = data["code"]
         text = str(data.get("message") or message)
-        cls = ConvexAuthError if code in AUTH_CODES else ConvexApiError
-        return cls(text, code=code, data=data)
+        return error_class(code)(text, code=code, data=data)
     if "Validator error" in message or "ArgumentValidationError" in message:
-        return ConvexApiError(message, code="E_ARGS_INVALID", data=data)
+        return InvalidInputError(message, code="E_ARGS_INVALID", data=data)
+    if "Unauthenticated" in message:
+        return ConvexAuthError(message, code="E_AUTH_INVALID_TOKEN", data=data)
     return ConvexApiError(message, code="E_CONVEX_FUNCTION", data=data)

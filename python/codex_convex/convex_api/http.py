@@ -98,11 +98,11 @@ class ConvexHttp:
         if resp.status_code in (200, STATUS_UDF_FAILED) and payload.get("status") == "error":
             data = from_convex_json(payload.get("errorData")) if "errorData" in payload else None
             raise error_from_data(str(payload.get("errorMessage", "")), data)
-        code = str(payload.get("code", f"HTTP_{resp.status_code}"))
-        message = f"{kind} {path}: {payload.get('message', resp.text[:500])}"
+        convex_code = str(payload.get("code", f"HTTP {resp.status_code}"))
+        message = f"{kind} {path}: {convex_code}: {payload.get('message', resp.text[:500])}"
         if resp.status_code == 401:
             raise ConvexAuthError(message, code="E_AUTH_INVALID_TOKEN", data=payload)
-        raise ConvexApiError(message, code=f"E_CONVEX_{code.upper()}", data=payload)
+        raise ConvexApiError(message, code="E_CONVEX_HTTP", data=payload)
 
     async def aclose(self) -> None:
         await self._client.aclose()

@@ -13,13 +13,16 @@ from typing import Any, cast
 
 from pydantic import ValidationError
 
+from ..errors import CodexError
 from ._generated.host_models import HOST_NOTIFICATIONS, HostNotification
 
 __all__ = ["HOST_NOTIFICATIONS", "Decoded", "HostNotification", "NotificationDecodeError", "decode"]
 
 
-class NotificationDecodeError(ValueError):
+class NotificationDecodeError(CodexError):
     """A notification the host acts on did not match the pinned protocol (schema drift)."""
+
+    code = "E_CODEX_OFF_PROTOCOL"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import anyio
 import structlog
 
 from ..convex_api import Subscriber
-from ..errors import ConvexApiError
+from ..errors import ConflictError
 from ..host_api import HostApi, HostSubscriptions
 from .config import Decision, JsonObject, ServerRequestHandler, ServerRequestInfo
 
@@ -61,9 +61,7 @@ async def answer_via_convex(info: ServerRequestInfo, handler: ServerRequestHandl
                 else:
                     await api.respond_server_request(thread_id=info.thread_id, turn_id=info.turn_id,
                                                      request_id=info.request_id, response_json=json.dumps(result))
-            except ConvexApiError as exc:
-                if exc.code != "E_REQUEST_ALREADY_ANSWERED":
-                    raise
+            except ConflictError:  # E_REQUEST_ALREADY_ANSWERED
                 return  # another client answered first: its decision (seen by from_convex) stands
 
         async def from_convex() -> None:

@@ -155,12 +155,13 @@ class CodexProcess:
     async def call(self, method: str, params: JsonObject, result: type[M]) -> M:
         """A request whose result is validated as the pinned protocol's model for it.
 
-        :raises CodexError: ``E_CODEX_BAD_RESULT`` when Codex answered in a shape the pinned protocol does not allow.
+        :raises CodexError: ``E_CODEX_OFF_PROTOCOL`` when Codex answered in a shape the pinned protocol does not allow.
         """
         raw = await self.request(method, params)
         try:
             return result.model_validate(raw)
         except ValidationError as exc:
             first = exc.errors()[0]
+            where = ".".join(map(str, first["loc"]))
             raise CodexError(f"{method} answered off the pinned protocol ({exc.error_count()} problems, first: "
-                             f"{'.'.join(map(str, first['loc']))}: {first['msg']})", code="E_CODEX_BAD_RESULT") from exc
+                             f"{where}: {first['msg']})", code="E_CODEX_OFF_PROTOCOL") from exc
