@@ -32,7 +32,7 @@ _INTS = ("totalChunks", "totalRecords", "totalBytes", "processedChunks", "proces
 def _connection(url: str | None, token: str | None) -> tuple[str, str]:
     if url and token:
         return url, token
-    from .cli._deployment import resolve_deployment
+    from .deployment import resolve_deployment
 
     dep = resolve_deployment()
     return url or dep.url, token or dep.token

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-import httpx
-
 from .. import paths
-from ..errors import CodexConvexError
+from ..convex_api import raw
+from ..errors import CodexConvexError, ConvexTransportError
 from .node import find_node
 
 STATE_FILE = "backend.json"
@@ -51,8 +50,8 @@ def _bundle() -> Path:
 
 def _healthy(url: str, timeout_s: float = 2.0) -> bool:
     try:
-        return httpx.get(f"{url}/health", timeout=timeout_s).status_code == 200
-    except httpx.HTTPError:
+        return raw.get_sync(f"{url}/health", timeout_s=timeout_s).status == 200
+    except ConvexTransportError:
         return False
 
 

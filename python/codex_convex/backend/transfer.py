@@ -11,8 +11,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-import httpx
-
+from ..convex_api import raw
 from ..errors import CodexConvexError
 
 
@@ -23,15 +22,11 @@ def _member(component: str, table: str) -> str:
 def export_zip(url: str, admin_key: str, out: Path) -> dict[str, int]:
     """Write every user document of the deployment to ``out``; returns rows per table."""
     by_member: dict[str, list[str]] = defaultdict(list)
-    with httpx.stream("GET", f"{url}/api/export", headers={"Authorization": f"Convex {admin_key}"},
-                      timeout=600) as r:
-        if r.status_code != 200:
-            raise CodexConvexError(f"export refused: HTTP {r.status_code} {r.read()[:300]!r}",
-                                   code="E_BACKEND_EXPORT")
-        for line in r.iter_lines():
-            if line:
-                component, table, doc = json.loads(line)
-                by_member[_member(component, table)].append(json.dumps(doc, separators=(",", ":")))
+    for line in raw.stream_lines(f"{url}/api/export", headers={"Authorization": f"Convex {admin_key}"}):
+        if isinstance(line, raw.RawResponse):
+            raise CodexConvexError(f"export refused: HTTP {line.status} {line.text[:300]!r}", code="E_BACKEND_EXPORT")
+        component, table, doc = json.loads(line)
+        by_member[_member(component, table)].append(json.dumps(doc, separators=(",", ":")))
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as z:
         for member, rows in sorted(by_member.items()):
             z.writestr(member, "\n".join(rows) + "\n")
@@ -51,8 +46,7 @@ def import_zip(url: str, admin_key: str, src: Path) -> int:
                 if line:
                     doc: Any = json.loads(line)
                     body.write(json.dumps([component, table, doc], separators=(",", ":")) + "\n")
-    r = httpx.post(f"{url}/api/import", content=body.getvalue().encode(),
-                   headers={"Authorization": f"Convex {admin_key}"}, timeout=600)
-    if r.status_code != 200:
+    r = raw.post_sync(f"{url}/api/import", body.getvalue().encode(), headers={"Authorization": f"Convex {admin_key}"})
+    if r.status != 200:
         raise CodexConvexError(f"import refused: {r.json().get('message', r.text)}", code="E_BACKEND_IMPORT")
     return int(r.json()["imported"])

@@ -40,10 +40,10 @@ def purge(
 
 async def _delete(target: dict[str, str], grace: float, dry_run: bool, json_out: bool) -> None:
     from ..convex_api import ConvexHttp, Subscriber
+    from ..deployment import resolve_deployment
     from ..errors import ConvexApiError
     from ..host_api import HostApi
     from ..runtime import watch_deletion
-    from ._deployment import resolve_deployment
 
     dep = resolve_deployment()
     async with ConvexHttp(dep.url, token=dep.tokens) as http, Subscriber(dep.url, http=http) as subscriber:

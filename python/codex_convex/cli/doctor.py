@@ -21,9 +21,9 @@ def doctor(
     binary and version, CODEX_HOME, the model)."""
     import os
 
+    from ..deployment import codex_home as default_home
+    from ..deployment import resolve_deployment
     from ..doctor import DoctorConfig, run_doctor
-    from ._deployment import codex_home as default_home
-    from ._deployment import resolve_deployment
 
     token: str | None
     if url is None:

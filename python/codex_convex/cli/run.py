@@ -42,9 +42,9 @@ def run(
 async def _run(prompt: str, conversation: str | None, policy: str | None, scripted: bool,
                json_out: bool) -> dict[str, Any]:
     from ..codex import write_scripted_home
+    from ..deployment import codex_home, resolve_deployment
     from ..runtime import CodexHost, HostConfig, ServerRequestInfo
     from ..scripted_model import ScriptedModelServer
-    from ._deployment import codex_home, resolve_deployment
 
     dep = resolve_deployment()
     interactive = sys.stdin.isatty() and not json_out

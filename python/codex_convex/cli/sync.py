@@ -38,8 +38,8 @@ def sync(
 async def _sync(thread_ids: list[str], all_threads: bool, from_json: Path | None, throttle_ms: int,
                 json_out: bool) -> list[Any]:
     from ..convex_api import ConvexHttp, Subscriber
+    from ..deployment import resolve_deployment
     from ..host_api import HostApi
-    from ._deployment import resolve_deployment
 
     dep = resolve_deployment()
     results = []
@@ -54,8 +54,8 @@ async def _sync(thread_ids: list[str], all_threads: bool, from_json: Path | None
 
             results.append(await _one(read_file, api, subscriber, thread["id"], throttle_ms, json_out))
             return results
+        from ..deployment import codex_home
         from ..runtime import CodexHost, HostConfig, HostMode
-        from ._deployment import codex_home
 
         cfg = HostConfig(codex_home=codex_home(), cwd=Path.cwd(), mode=HostMode.CODEX_ONLY)
         async with CodexHost(cfg) as host:
@@ -101,9 +101,9 @@ def jobs(
 
 async def _jobs(conversation: str | None, watch: bool, json_out: bool) -> None:
     from ..convex_api import ConvexHttp, Subscriber
+    from ..deployment import resolve_deployment
     from ..host_api import HostApi, HostSubscriptions
     from ..host_api.models import NotFound, PaginationOpts
-    from ._deployment import resolve_deployment
 
     dep = resolve_deployment()
     async with ConvexHttp(dep.url, token=dep.tokens) as http, Subscriber(dep.url, http=http) as sub:

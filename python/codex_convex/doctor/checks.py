@@ -10,11 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from .. import paths
 from ..codex.binary import find_codex
-from ..convex_api import ConvexHttp, to_convex_json
+from ..convex_api import ConvexHttp, raw, to_convex_json
 from ..errors import CodexConvexError, ConvexApiError, ConvexAuthError, ConvexTransportError
 from ..host_api import CONTRACT_VERSION
 from ..schema_tools import Manifest
@@ -45,12 +43,11 @@ def _fail(name: str, code: str, reason: str, fix: str) -> Check:
 
 async def check_reachable(cfg: DoctorConfig) -> Check:
     try:
-        async with httpx.AsyncClient(timeout=cfg.timeout_s) as client:
-            r = await client.get(f"{cfg.url.rstrip('/')}/version")
-    except httpx.HTTPError as exc:
-        return _fail("deployment", "E_DOCTOR_DEPLOYMENT_UNREACHABLE", f"{cfg.url} did not answer: {exc!r}",
+        r = await raw.get(f"{cfg.url.rstrip('/')}/version", timeout_s=cfg.timeout_s)
+    except ConvexTransportError as exc:
+        return _fail("deployment", "E_DOCTOR_DEPLOYMENT_UNREACHABLE", exc.message,
                      "check CONVEX_URL (or start the local backend: codex-convex backend start)")
-    version = r.text.strip()[:80] if r.status_code == 200 else f"HTTP {r.status_code}"
+    version = r.text.strip()[:80] if r.status == 200 else f"HTTP {r.status}"
     return Check("deployment", True, "OK", f"{cfg.url} answers (version {version})")
 
 
@@ -90,19 +87,18 @@ async def check_auth(cfg: DoctorConfig) -> list[Check]:
 async def check_endpoints(cfg: DoctorConfig) -> Check:
     missing: list[str] = []
     mismatched: list[str] = []
-    async with httpx.AsyncClient(timeout=cfg.timeout_s) as client:
-        for name, ep in cfg.contract["endpoints"].items():
-            body = {"path": f"chat:{name}", "args": to_convex_json(probe_args(ep["args"])),
-                    "format": "convex_encoded_json"}
-            headers = {"Authorization": f"Bearer {cfg.token}"} if cfg.token else {}
-            r = await client.post(f"{cfg.url.rstrip('/')}/api/{ep['kind']}", json=body, headers=headers)
-            payload = r.json() if r.headers.get("content-type", "").startswith("application/json") else {}
-            message = str(payload.get("errorMessage") or payload.get("message") or r.text)
-            kind = classify(message) if r.status_code != 200 else "mismatch"
-            if kind == "missing":
-                missing.append(name)
-            elif kind == "mismatch":
-                mismatched.append(f"{name} ({message[:120]})")
+    for name, ep in cfg.contract["endpoints"].items():
+        body = {"path": f"chat:{name}", "args": to_convex_json(probe_args(ep["args"])),
+                "format": "convex_encoded_json"}
+        headers = {"Authorization": f"Bearer {cfg.token}"} if cfg.token else {}
+        r = await raw.post(f"{cfg.url.rstrip('/')}/api/{ep['kind']}", body, headers=headers, timeout_s=cfg.timeout_s)
+        payload = r.json()
+        message = str(payload.get("errorMessage") or payload.get("message") or r.text)
+        kind = classify(message) if r.status != 200 else "mismatch"
+        if kind == "missing":
+            missing.append(name)
+        elif kind == "mismatch":
+            mismatched.append(f"{name} ({message[:120]})")
     total = len(cfg.contract["endpoints"])
     if missing:
         return _fail("host endpoints", "E_DOCTOR_ENDPOINT_MISSING", f"{len(missing)} of {total} missing: "
@@ -172,12 +168,11 @@ async def check_model(home: Path, timeout_s: float) -> Check:
         return _fail("model", "E_DOCTOR_MODEL_CREDENTIALS", "no custom provider and no OpenAI credentials",
                      "log in with codex login, set OPENAI_API_KEY, or configure a model provider")
     try:
-        async with httpx.AsyncClient(timeout=timeout_s) as client:
-            r = await client.get(base_url)
-    except httpx.HTTPError as exc:
-        return _fail("model", "E_DOCTOR_MODEL_UNREACHABLE", f"{base_url} did not answer: {exc!r}",
+        r = await raw.get(base_url, timeout_s=timeout_s)
+    except ConvexTransportError as exc:
+        return _fail("model", "E_DOCTOR_MODEL_UNREACHABLE", exc.message,
                      "start the model server, or fix model_providers.<name>.base_url")
-    return Check("model", True, "OK", f"{provider} at {base_url} answers (HTTP {r.status_code})")
+    return Check("model", True, "OK", f"{provider} at {base_url} answers (HTTP {r.status})")
 
 
 async def run_doctor(cfg: DoctorConfig) -> list[Check]:

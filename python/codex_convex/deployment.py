@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..convex_api.auth import TokenSource
-from ..errors import CodexConvexError
+from .convex_api.auth import TokenSource
+from .errors import CodexConvexError
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,8 @@ def resolve_deployment(data: Path | None = None, subject: str | None = None) -> 
             raise CodexConvexError("CONVEX_URL is set but neither CONVEX_TOKEN nor CONVEX_TOKEN_COMMAND is: give the "
                                    "user's JWT", code="E_CONFIG_NO_TOKEN")
         return Deployment(url, token, False, token)
-    from .. import paths
-    from ..backend import LocalBackend, backend_status, mint_dev_token
+    from . import paths
+    from .backend import LocalBackend, backend_status, mint_dev_token
 
     d = data or paths.state_dir() / "backend"
     running = backend_status(d)
