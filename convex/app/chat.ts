@@ -992,6 +992,7 @@ export const deleteThread = mutation({
     phase: v.union(
       v.literal("scheduled"),
       v.literal("running"),
+      v.literal("retry_wait"),
       v.literal("completed"),
       v.literal("cancelled"),
       v.literal("failed"),
@@ -1021,6 +1022,7 @@ export const scheduleDeleteThread = mutation({
     phase: v.union(
       v.literal("scheduled"),
       v.literal("running"),
+      v.literal("retry_wait"),
       v.literal("completed"),
       v.literal("cancelled"),
       v.literal("failed"),
@@ -1053,6 +1055,7 @@ export const deleteTurn = mutation({
     phase: v.union(
       v.literal("scheduled"),
       v.literal("running"),
+      v.literal("retry_wait"),
       v.literal("completed"),
       v.literal("cancelled"),
       v.literal("failed"),
@@ -1087,6 +1090,7 @@ export const scheduleDeleteTurn = mutation({
     phase: v.union(
       v.literal("scheduled"),
       v.literal("running"),
+      v.literal("retry_wait"),
       v.literal("completed"),
       v.literal("cancelled"),
       v.literal("failed"),
@@ -1119,6 +1123,7 @@ export const purgeActorData = mutation({
     phase: v.union(
       v.literal("scheduled"),
       v.literal("running"),
+      v.literal("retry_wait"),
       v.literal("completed"),
       v.literal("cancelled"),
       v.literal("failed"),
@@ -1148,6 +1153,7 @@ export const schedulePurgeActorData = mutation({
     phase: v.union(
       v.literal("scheduled"),
       v.literal("running"),
+      v.literal("retry_wait"),
       v.literal("completed"),
       v.literal("cancelled"),
       v.literal("failed"),
@@ -1180,6 +1186,7 @@ export const cancelDeletion = mutation({
     phase: v.union(
       v.literal("scheduled"),
       v.literal("running"),
+      v.literal("retry_wait"),
       v.literal("completed"),
       v.literal("cancelled"),
       v.literal("failed"),
@@ -1212,6 +1219,7 @@ export const forceRunDeletion = mutation({
     phase: v.union(
       v.literal("scheduled"),
       v.literal("running"),
+      v.literal("retry_wait"),
       v.literal("completed"),
       v.literal("cancelled"),
       v.literal("failed"),
@@ -1301,6 +1309,7 @@ export const listDeletionJobs = query({
         phase: v.union(
           v.literal("scheduled"),
           v.literal("running"),
+          v.literal("retry_wait"),
           v.literal("completed"),
           v.literal("cancelled"),
           v.literal("failed"),
@@ -1340,6 +1349,7 @@ export const getDeletionStatus = query({
         phase: v.union(
           v.literal("scheduled"),
           v.literal("running"),
+          v.literal("retry_wait"),
           v.literal("completed"),
           v.literal("cancelled"),
           v.literal("failed"),

@@ -1,21 +1,23 @@
 /**
- * Deletion jobs: durable, in bounded batches, reporting per-table counts. Phases:
- *   scheduled → running → completed | failed;  scheduled | running → cancelled (cancel before it finishes).
- * A job waits out its grace period (default 10 min, 1 s – 7 days), then each scheduled step deletes up to
- * `batchSize` rows of the current plan range and reschedules itself; a lease fences off stale steps, and running a
- * finished job again does nothing. When it starts, the target conversation is marked `deleting` (late writes get
- * E_CONVERSATION_DELETING) and its live sync jobs are cancelled, so nothing reappears after deletion.
+ * Deletion jobs: a kind of durable job (jobEngine.ts), in bounded batches, reporting per-table counts. Phases are
+ * the engine's states under deletion names: scheduled (queued) → running ⇄ retry_wait → completed (succeeded) |
+ * failed; a scheduled one can be cancelled. A job waits out its grace period (default 10 min, 1 s – 7 days), then
+ * each step deletes up to `batchSize` rows of the current plan range and schedules the next; a lease fences off
+ * stale steps, and running a finished job again does nothing. When it starts, the target conversation is marked
+ * `deleting` (late writes get E_CONVERSATION_DELETING) and its live sync jobs are cancelled, so nothing reappears.
  */
 import { v } from "convex/values";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { internal } from "./_generated/api.js";
 import { internalMutation, type MutationCtx, type QueryCtx } from "./_generated/server.js";
-import { coded, fail } from "./errors.js";
+import { fail } from "./errors.js";
 import { plan, type Range, type Target } from "./deletionPlan.js";
 import { checkActor } from "./scope.js";
-import { LIVE, moveJob } from "./syncJobState.js";
-import { scheduleWatched, STEP_WATCHDOG_MS, stepFate, vStepId, watchAgain } from "./watchdog.js";
+import * as engine from "./jobEngine.js";
+import { cancelLiveJobs } from "./syncJobState.js";
+import { vStepId } from "./watchdog.js";
 import { vDeletionPhase, vDeletionTarget } from "./tables/deletion.js";
+import { vCodedError } from "./tables/sync.js";
 
 export const DEFAULT_GRACE_MS = 10 * 60 * 1000;
 export const MIN_GRACE_MS = 1000;
@@ -25,8 +27,26 @@ export const MAX_BATCH = 2000;
 const PURGE_STATUS_RETENTION_MS = 60 * 60 * 1000; // a finished purge keeps its status row this long, then goes too
 // Bytes of rows one step may read: rows are up to 1 MiB (chunk payloads 512 KiB), and a transaction reads 16 MiB.
 export const STEP_MAX_BYTES = 8 * 1024 * 1024;
-const MAX_ATTEMPTS = 5;
-const BACKOFF_MS = [1000, 5000, 15000, 60000];
+
+const PHASE_OF: Record<engine.State, Doc<"deletion_jobs">["phase"]> = {
+  queued: "scheduled", running: "running", retry_wait: "retry_wait", succeeded: "completed", failed: "failed",
+  cancelled: "cancelled",
+};
+const STATE_OF = Object.fromEntries(Object.entries(PHASE_OF).map(([s, p]) => [p, s])) as Record<string, engine.State>;
+
+export const deletionKind: engine.JobKind<"deletion_jobs"> = {
+  table: "deletion_jobs",
+  stateOf: (job) => STATE_OF[job.phase],
+  store: (_job, to) => ({ phase: PHASE_OF[to] }),
+  errorField: "error",
+  step: internal.deletion.runStep,
+  watch: internal.deletion.watchStep,
+  codes: { retry: "E_DELETION_STEP_RETRY", exhausted: "E_DELETION_STEP_FAILED" },
+  smaller: (job) => {
+    const batchSize = Math.max(1, Math.floor(job.batchSize / 2));
+    return { patch: { batchSize }, what: `batches of ${batchSize}` };
+  },
+};
 
 export const vDeletionJob = v.object({
   jobId: v.string(),
@@ -38,7 +58,7 @@ export const vDeletionJob = v.object({
   createdAt: v.number(),
   updatedAt: v.number(),
   finishedAt: v.union(v.number(), v.null()),
-  error: v.union(v.object({ code: v.string(), message: v.string() }), v.null()),
+  error: v.union(vCodedError, v.null()),
 });
 
 export function toDeletionJob(j: Doc<"deletion_jobs">) {
@@ -74,7 +94,7 @@ export async function scheduleDeletion(ctx: MutationCtx, actor: string, target: 
   const id = await ctx.db.insert("deletion_jobs", {
     actor, target, phase: "scheduled", runAt, lease: 1, step: 0, counts: {}, batchSize: batch, createdAt: now, updatedAt: now,
   });
-  await scheduleStep(ctx, id, 1, runAt);
+  await engine.scheduleStep(ctx, deletionKind, id, 1, runAt);
   return (await ctx.db.get(id))!;
 }
 
@@ -88,14 +108,13 @@ export async function loadDeletionJob(ctx: QueryCtx, actor: string, jobId: strin
 
 export async function cancelDeletion(ctx: MutationCtx, job: Doc<"deletion_jobs">) {
   if (job.phase !== "scheduled") fail("E_DELETION_NOT_CANCELLABLE", `the deletion is ${job.phase}: only a scheduled one can be cancelled`, { phase: job.phase });
-  await ctx.db.patch(job._id, { phase: "cancelled", lease: job.lease + 1, updatedAt: Date.now(), finishedAt: Date.now() });
+  await engine.cancel(ctx, deletionKind, job, "E_DELETION_CANCELLED", "cancelled by the owner in its grace period");
 }
 
 export async function forceRun(ctx: MutationCtx, job: Doc<"deletion_jobs">) {
   if (job.phase !== "scheduled") fail("E_DELETION_NOT_SCHEDULED", `the deletion is ${job.phase}`, { phase: job.phase });
   const now = Date.now();
-  await ctx.db.patch(job._id, { runAt: now, lease: job.lease + 1, updatedAt: now });
-  await scheduleStep(ctx, job._id, job.lease + 1, now);
+  await engine.reschedule(ctx, deletionKind, job, now, { runAt: now });
 }
 
 /** Mark the target's conversation `deleting` and stop its imports: nothing may write into it any more. */
@@ -107,14 +126,7 @@ async function freeze(ctx: MutationCtx, job: Doc<"deletion_jobs">) {
   }
   for (const c of convs) {
     await ctx.db.patch(c._id, { status: "deleting", updatedAt: Date.now() });
-    for (const state of LIVE) {
-      const live = await ctx.db.query("sync_jobs").withIndex("actor_state_createdAt", (q) => q.eq("actor", job.actor).eq("state", state)).take(64);
-      for (const sj of live) {
-        if (sj.conversationId === c._id) {
-          await moveJob(ctx, sj, "cancelled", { lease: sj.lease + 1, lastError: coded("E_SYNC_JOB_CANCELLED_DELETED", "the conversation is being deleted") });
-        }
-      }
-    }
+    await cancelLiveJobs(ctx, c, "E_SYNC_JOB_CANCELLED_DELETED", "the conversation is being deleted");
   }
 }
 
@@ -179,63 +191,31 @@ async function deleteRange(ctx: MutationCtx, job: Doc<"deletion_jobs">, range: R
   return counts;
 }
 
-/** One step: delete a batch in a sub-transaction; a failure is retried with backoff, then fails the job (never
- * left "running" forever). */
+/** One step: delete a batch in a sub-transaction; a failure is retried, then fails the job (jobEngine.stepFailed). */
 export const runStep = internalMutation({
   args: { jobId: v.id("deletion_jobs"), lease: v.number() },
   returns: v.null(),
   handler: async (ctx, { jobId, lease }) => {
     const job = await ctx.db.get(jobId);
-    if (job === null || job.lease !== lease) return null; // fenced off
-    if (job.phase === "completed" && job.target.kind === "actor") {
+    if (job !== null && job.lease === lease && job.phase === "completed" && job.target.kind === "actor") {
       await ctx.db.delete(job._id); // the purge's status retention ended: its own row goes too
       return null;
     }
-    if (job.phase !== "scheduled" && job.phase !== "running") return null; // finished: running again does nothing
+    if (engine.fencedOff(deletionKind, job, lease)) return null; // finished: running again does nothing
     try {
       await ctx.runMutation(internal.deletion.deleteBatch, { jobId });
     } catch (e) {
-      await retryOrFail(ctx, job, e instanceof Error ? e.message : String(e));
+      await engine.stepFailed(ctx, deletionKind, job, e);
     }
     return null;
   },
 });
 
-/** A failed step: retried with backoff under a new lease, or, after MAX_ATTEMPTS, the job fails. */
-async function retryOrFail(ctx: MutationCtx, job: Doc<"deletion_jobs">, message: string, patch: Partial<Doc<"deletion_jobs">> = {}) {
-  const attempts = (job.attempts ?? 0) + 1;
-  const now = Date.now();
-  if (attempts >= MAX_ATTEMPTS) {
-    await ctx.db.patch(job._id, { ...patch, phase: "failed", attempts, lease: job.lease + 1, updatedAt: now, finishedAt: now, error: coded("E_DELETION_STEP_FAILED", message) });
-    return;
-  }
-  await ctx.db.patch(job._id, { ...patch, attempts, lease: job.lease + 1, updatedAt: now, error: coded("E_DELETION_STEP_RETRY", message) });
-  await scheduleStep(ctx, job._id, job.lease + 1, now + BACKOFF_MS[attempts - 1]);
-}
-
-async function scheduleStep(ctx: MutationCtx, jobId: Id<"deletion_jobs">, lease: number, at: number) {
-  await scheduleWatched(ctx, internal.deletion.runStep, internal.deletion.watchStep, { jobId, lease }, at);
-}
-
-/**
- * Step `lease`'s watchdog: when the lease has not moved and the step is not merely late, the step failed as a whole (its transaction rolled back,
- * e.g. by a Convex limit), so nothing recorded it or scheduled a retry. Retry it as a failed attempt with half the
- * batch (a step that broke a limit once would break it again at the same size).
- */
+/** Step `lease`'s watchdog (jobEngine.watch): a lost step is retried with half the batch. */
 export const watchStep = internalMutation({
   args: { jobId: v.id("deletion_jobs"), lease: v.number(), stepId: vStepId },
   returns: v.null(),
-  handler: async (ctx, { jobId, lease, stepId }) => {
-    const job = await ctx.db.get(jobId);
-    if (job === null || job.lease !== lease || (job.phase !== "scheduled" && job.phase !== "running")) return null;
-    if ((await stepFate(ctx, stepId)) === "late") {
-      await watchAgain(ctx, internal.deletion.watchStep, { jobId, lease, stepId });
-      return null;
-    }
-    const batchSize = Math.max(1, Math.floor(job.batchSize / 2));
-    await retryOrFail(ctx, job, `step ${lease} did not finish within ${STEP_WATCHDOG_MS / 1000} s (rolled back as a whole, e.g. by a Convex limit); retrying with batches of ${batchSize}`, { batchSize });
-    return null;
-  },
+  handler: async (ctx, args) => await engine.watch(ctx, deletionKind, args),
 });
 
 /** The work of a step (a sub-transaction of runStep): freeze on the first step, then delete up to the budget. */
@@ -260,11 +240,11 @@ export const deleteBatch = internalMutation({
     }
     const now = Date.now();
     const done = step >= ranges.length;
-    await ctx.db.patch(job._id, {
-      phase: done ? "completed" : "running", step, counts, lease: job.lease + 1, attempts: 0, error: undefined,
-      updatedAt: now, ...(done ? { finishedAt: now } : {}),
-    });
-    if (!done) await scheduleStep(ctx, jobId, job.lease + 1, now);
+    const next = { step, counts, lease: job.lease + 1, attempts: 0, retryAt: undefined, error: undefined };
+    if (!(await engine.move(ctx, deletionKind, job, done ? "succeeded" : "running", next))) {
+      throw new Error(`deletion ${jobId}: no arrow from ${job.phase} after a step`);
+    }
+    if (!done) await engine.scheduleStep(ctx, deletionKind, jobId, job.lease + 1, now);
     else if (job.target.kind === "actor") await ctx.scheduler.runAfter(PURGE_STATUS_RETENTION_MS, internal.deletion.runStep, { jobId, lease: job.lease + 1 });
     return null;
   },

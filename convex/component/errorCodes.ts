@@ -93,6 +93,7 @@ export const ERRORS = {
   E_DELETION_NOT_FOUND: c("notFound", "No such deletion job for this user.", "Check the job id."),
   E_DELETION_NOT_CANCELLABLE: c("conflict", "Only a deletion still in its grace period can be cancelled.", "Nothing: it ran or was cancelled."),
   E_DELETION_NOT_SCHEDULED: c("conflict", "Only a scheduled deletion can be forced to run.", "Nothing: it runs or ran."),
+  E_DELETION_CANCELLED: c("job", "The owner cancelled the deletion in its grace period: nothing was deleted.", "Nothing."),
   E_DELETION_STEP_RETRY: c("job", "A deletion step failed and will be retried (smaller if it broke a limit).", "Nothing: watch the job."),
   E_DELETION_STEP_FAILED: c("job", "A deletion step failed on every attempt: the deletion failed.", "Read the message; run the deletion again."),
   // ----- diagnostics (functions the tests and benchmarks call) -----

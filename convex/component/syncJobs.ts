@@ -8,26 +8,22 @@ import { paginator } from "convex-helpers/server/pagination";
 import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel.js";
 import { internal } from "./_generated/api.js";
-import { internalMutation, mutation, query, type MutationCtx, type QueryCtx } from "./_generated/server.js";
+import { internalMutation, mutation, query, type QueryCtx } from "./_generated/server.js";
 import schema from "./schema.js";
-import { coded, fail, isCodedError } from "./errors.js";
+import { fail } from "./errors.js";
 import { sha256Hex } from "./hashing.js";
 import { applyEvents } from "./ingestApply.js";
 import type { IngestEvent } from "./ingestEvents.js";
 import { checkActor, findConversation } from "./scope.js";
-import { canMove, moveJob, publicState, scheduleStep, TERMINAL } from "./syncJobState.js";
-import { STEP_WATCHDOG_MS, stepFate, vStepId, watchAgain } from "./watchdog.js";
+import * as engine from "./jobEngine.js";
+import { publicState, STEP_MAX_RECORDS, syncJobKind } from "./syncJobState.js";
+import { vStepId } from "./watchdog.js";
 import { vCodedError, vJobState } from "./tables/sync.js";
 import { utf8Bytes } from "./text.js";
 import { paginated, vActor, vPaginationOpts, pageSize } from "./validators.js";
 
 export const STEP_MAX_BYTES = 2 * 1024 * 1024; // payload read per step: writes stay far under 16 MiB
 export const STEP_MAX_CHUNKS = 8;
-// Records applied per step: each costs up to ~8 index ranges (limit 4,096 per transaction) and a few writes.
-export const STEP_MAX_RECORDS = 250;
-export const MAX_ATTEMPTS = 8;
-const BACKOFF_BASE_MS = 500;
-const BACKOFF_MAX_MS = 30_000;
 
 export const vJob = v.object({
   jobId: v.string(),
@@ -62,96 +58,48 @@ export function toJob(j: Doc<"sync_jobs">) {
   };
 }
 
-function backoffMs(attempts: number): number {
-  const exp = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempts - 1));
-  return Math.round(exp / 2 + Math.random() * (exp / 2)); // "equal jitter"
-}
-
 export const runStep = internalMutation({
   args: { jobId: v.id("sync_jobs"), lease: v.number() },
   returns: v.null(),
   handler: async (ctx, { jobId, lease }) => {
     const job = await ctx.db.get(jobId);
-    if (job === null || job.lease !== lease || TERMINAL.has(job.state)) return null; // fenced off or finished
+    if (engine.fencedOff(syncJobKind, job, lease)) return null;
     const now = Date.now();
     const verifying = job.processedChunks >= job.totalChunks;
-    const target = verifying ? "verifying" : "running";
-    if (!canMove(job.state, target)) return null;
     let result: { index: number; offset: number; records: number; bytes: number };
     try {
       result = await ctx.runMutation(internal.syncJobs.processChunks, { jobId, verify: verifying });
     } catch (e) {
-      await onStepError(ctx, job, e, now);
+      await engine.stepFailed(ctx, syncJobKind, job, e);
       return null;
     }
     const next = { lease: job.lease + 1, attempts: 0, retryAt: undefined, startedAt: job.startedAt ?? now,
       maxStepBytesRead: Math.max(job.maxStepBytesRead, result.bytes) };
-    if (!verifying) {
-      const processedChunks = result.index;
-      const moved = await moveJob(ctx, job, processedChunks >= job.totalChunks ? "verifying" : "running", {
-        ...next, processedChunks, processedOffset: result.offset, processedRecords: job.processedRecords + result.records,
-      });
-      if (!moved) throw new Error(`sync job ${jobId}: no transition from ${job.state} after an ingest step`);
-    } else {
-      const verifiedChunks = result.index;
-      const done = verifiedChunks >= job.totalChunks;
-      const moved = await moveJob(ctx, job, done ? "succeeded" : "verifying", { ...next, verifiedChunks, verifiedOffset: result.offset, verifiedRecords: job.verifiedRecords + result.records });
-      if (!moved) throw new Error(`sync job ${jobId}: no transition from ${job.state} after a verify step`);
-      if (done) {
-        const conv = await ctx.db.get(job.conversationId);
-        if (conv !== null && conv.activeSyncJobId === job._id) {
-          await ctx.db.patch(conv._id, { syncState: "synced", lastSyncedCursor: job.totalRecords, updatedAt: now });
-        }
-        return null;
-      }
+    const done = verifying && result.index >= job.totalChunks;
+    const progress = verifying
+      ? { verifiedChunks: result.index, verifiedOffset: result.offset, verifiedRecords: job.verifiedRecords + result.records }
+      : { processedChunks: result.index, processedOffset: result.offset, processedRecords: job.processedRecords + result.records };
+    if (!(await engine.move(ctx, syncJobKind, job, done ? "succeeded" : "running", { ...next, ...progress }))) {
+      throw new Error(`sync job ${jobId}: no arrow from ${job.state} after a step`);
     }
-    await scheduleStep(ctx, jobId, job.lease + 1, now);
+    if (done) {
+      const conv = await ctx.db.get(job.conversationId);
+      if (conv !== null && conv.activeSyncJobId === job._id) {
+        await ctx.db.patch(conv._id, { syncState: "synced", lastSyncedCursor: job.totalRecords, updatedAt: now });
+      }
+      return null;
+    }
+    await engine.scheduleStep(ctx, syncJobKind, jobId, job.lease + 1, now);
     return null;
   },
 });
 
-/**
- * Step `lease`'s watchdog: when the lease has not moved and the step is not merely late (see watchdog.ts), that step
- * failed as a whole (its transaction rolled back, e.g. by a Convex limit), so nothing recorded it or scheduled a
- * retry. Retry it as a failed attempt, with half as many records per step (a step that broke a limit once would
- * break it again at the same size).
- */
+/** Step `lease`'s watchdog (jobEngine.watch): a lost step is retried with half as many records per step. */
 export const watchStep = internalMutation({
   args: { jobId: v.id("sync_jobs"), lease: v.number(), stepId: vStepId },
   returns: v.null(),
-  handler: async (ctx, { jobId, lease, stepId }) => {
-    const job = await ctx.db.get(jobId);
-    if (job === null || job.lease !== lease || TERMINAL.has(job.state)) return null;
-    if ((await stepFate(ctx, stepId)) === "late") {
-      await watchAgain(ctx, internal.syncJobs.watchStep, { jobId, lease, stepId });
-      return null;
-    }
-    const stepRecords = Math.max(1, Math.floor((job.stepRecords ?? STEP_MAX_RECORDS) / 2));
-    const message = `step ${lease} did not finish within ${STEP_WATCHDOG_MS / 1000} s (rolled back as a whole, e.g. by a Convex limit); retrying with ${stepRecords} records per step`;
-    await onStepError(ctx, job, new Error(message), Date.now(), { stepRecords });
-    return null;
-  },
+  handler: async (ctx, args) => await engine.watch(ctx, syncJobKind, args),
 });
-
-async function onStepError(ctx: MutationCtx, job: Doc<"sync_jobs">, e: unknown, now: number, patch: Partial<Doc<"sync_jobs">> = {}) {
-  if (isCodedError(e)) {
-    // Bad data: retrying cannot help. The step's writes were rolled back; fail with the data's own code.
-    await moveJob(ctx, job, "failed", { lease: job.lease + 1, lastError: { code: e.data.code, message: e.data.message } });
-    const conv = await ctx.db.get(job.conversationId);
-    if (conv !== null && conv.activeSyncJobId === job._id) await ctx.db.patch(conv._id, { syncState: "drifted", updatedAt: now });
-    return;
-  }
-  const attempts = job.attempts + 1;
-  const message = e instanceof Error ? e.message : String(e);
-  if (attempts >= MAX_ATTEMPTS) {
-    await moveJob(ctx, job, "failed", { ...patch, lease: job.lease + 1, attempts, lastError: coded("E_SYNC_JOB_RETRIES_EXHAUSTED", message) });
-    return;
-  }
-  const retryAt = now + backoffMs(attempts);
-  if (await moveJob(ctx, job, "retry_wait", { ...patch, lease: job.lease + 1, attempts, retryAt, lastError: coded("E_SYNC_JOB_TRANSIENT", message) })) {
-    await scheduleStep(ctx, job._id, job.lease + 1, retryAt);
-  }
-}
 
 async function chunkAt(ctx: QueryCtx, job: Doc<"sync_jobs">, index: number) {
   const meta = await ctx.db
@@ -223,10 +171,11 @@ export const cancel = mutation({
   returns: vJob,
   handler: async (ctx, { actor, jobId }) => {
     const job = await loadJob(ctx, actor, jobId);
-    if (TERMINAL.has(job.state)) fail("E_SYNC_JOB_FINISHED", `the job already ${job.state}`, { state: job.state });
-    await moveJob(ctx, job, "cancelled", { lease: job.lease + 1, lastError: coded("E_SYNC_JOB_CANCELLED", "cancelled by the owner") });
+    if (!(await engine.cancel(ctx, syncJobKind, job, "E_SYNC_JOB_CANCELLED", "cancelled by the owner"))) {
+      fail("E_SYNC_JOB_FINISHED", `the job already ${job.state}`, { state: job.state });
+    }
     const conv = await ctx.db.get(job.conversationId);
-    if (conv !== null && conv.activeSyncJobId === job._id) await ctx.db.patch(conv._id, { syncState: "drifted", activeSyncJobId: undefined, updatedAt: Date.now() });
+    if (conv !== null && conv.activeSyncJobId === job._id) await ctx.db.patch(conv._id, { activeSyncJobId: undefined, updatedAt: Date.now() });
     return toJob((await ctx.db.get(job._id))!);
   },
 });

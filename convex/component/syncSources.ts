@@ -200,7 +200,7 @@ export const seal = mutation({
     if (root !== args.rootHash) fail("E_SYNC_ROOT_HASH_MISMATCH", "the root hash does not match the stored chunks", { expected: args.rootHash, actual: root });
     const now = Date.now();
     const conv = (await ctx.db.get(s.conversationId))!;
-    await cancelLiveJobs(ctx, conv);
+    await cancelLiveJobs(ctx, conv, "E_SYNC_JOB_CANCELLED_REPLACED", "a newer import of this conversation replaced this job");
     const jobId = await startJob(ctx, s, conv, { chunks: metas.length, records, bytes }, now);
     await ctx.db.patch(s._id, { state: "sealed", sealedAt: now, totalChunks: metas.length, totalRecords: records, totalBytes: bytes, rootHash: root, jobId });
     return { jobId: jobId as string, scheduled: true };

@@ -2,8 +2,10 @@ import { defineTable } from "convex/server";
 import { v } from "convex/values";
 import { vActor } from "../validators.js";
 
+// The job engine's states (jobEngine.ts) under their deletion names: scheduled = queued, completed = succeeded.
 export const vDeletionPhase = v.union(
-  v.literal("scheduled"), v.literal("running"), v.literal("completed"), v.literal("cancelled"), v.literal("failed"),
+  v.literal("scheduled"), v.literal("running"), v.literal("retry_wait"), v.literal("completed"), v.literal("cancelled"),
+  v.literal("failed"),
 );
 export const vDeletionTarget = v.union(
   v.object({ kind: v.literal("thread"), threadId: v.string() }),
@@ -23,6 +25,7 @@ export const deletionTables = {
     counts: v.record(v.string(), v.number()), // rows deleted per table
     batchSize: v.number(),
     attempts: v.optional(v.number()), // failed attempts of the current step (retried with backoff, then failed)
+    retryAt: v.optional(v.number()), // when a retry_wait job runs its step again
     createdAt: v.number(),
     updatedAt: v.number(),
     finishedAt: v.optional(v.number()),

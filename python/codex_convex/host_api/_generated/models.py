@@ -344,7 +344,7 @@ class DeletionTargetActor(WireModel):
 DeletionTarget: TypeAlias = Annotated[DeletionTargetThread | DeletionTargetTurn | DeletionTargetActor, PydanticField(discriminator="kind")]
 
 
-DeletionPhase: TypeAlias = Literal["scheduled", "running", "completed", "cancelled", "failed"]
+DeletionPhase: TypeAlias = Literal["scheduled", "running", "retry_wait", "completed", "cancelled", "failed"]
 
 
 class DeletionJob(WireModel):
