@@ -65,8 +65,8 @@ async def _sync(thread_ids: list[str], all_threads: bool, from_json: Path | None
             if not ids:
                 failure("give thread ids, --all or --from-json")
                 raise typer.Exit(ExitCode.USAGE)
-            for tid in ids:
-                results.append(await _one(host.request, api, subscriber, tid, throttle_ms, json_out))
+            for thread_id in ids:
+                results.append(await _one(host.request, api, subscriber, thread_id, throttle_ms, json_out))
     return results
 
 

@@ -4,8 +4,8 @@ replication and imports alike; the text splitter and the host's reading of large
 from .build import (
     DELTA_MAX_CHARS,
     PART_MAX_BYTES,
+    error_notice,
     item_events,
-    lifecycle_error,
     message_deltas,
     server_request,
     server_request_resolved,
@@ -21,8 +21,8 @@ from .text import split_text, utf16_len
 __all__ = [
     "DELTA_MAX_CHARS",
     "PART_MAX_BYTES",
+    "error_notice",
     "item_events",
-    "lifecycle_error",
     "message_deltas",
     "message_view",
     "server_request",

@@ -32,8 +32,8 @@ from .text import split_text
 __all__ = [
     "DELTA_MAX_CHARS",
     "PART_MAX_BYTES",
+    "error_notice",
     "item_events",
-    "lifecycle_error",
     "message_deltas",
     "server_request",
     "server_request_resolved",
@@ -121,9 +121,10 @@ def token_usage(thread_id: str, turn_id: str, usage: JsonObject, at: float) -> I
         context_window=usage.get("modelContextWindow"), at=at)
 
 
-def lifecycle_error(thread_id: str, turn_id: str | None, error: JsonObject | None, will_retry: bool | None,
+def error_notice(thread_id: str, turn_id: str | None, error: JsonObject | None, will_retry: bool | None,
                     at: float) -> IngestEventLifecycle:
-    """Codex's ``error`` notification (a failed model call, maybe retried) as a lifecycle event."""
+    """Codex's ``error`` notification (a failed model call, maybe retried) as a notice in the conversation (the
+    wire event type is ``lifecycle``: the name the stored events keep)."""
     err = turn_error(error) or TurnError(message="error")
     details = {**err.model_dump(by_alias=True, exclude_none=True), "willRetry": will_retry}
     return IngestEventLifecycle(thread_id=thread_id, turn_id=turn_id or None, kind="error", message=err.message,

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..events import (
+    error_notice,
     item_events,
-    lifecycle_error,
     message_deltas,
     server_request,
     server_request_resolved,
@@ -51,33 +51,33 @@ class EventMapper:
         if getattr(v, "thread_id", self.thread_id) != self.thread_id:
             return []
         at = float(n.raw.get("emittedAtMs") or now_ms())
-        tid = self.thread_id
+        thread_id = self.thread_id
         match v:
-            case codex.ThreadStartedNotification(thread=t) if t.id == tid:
+            case codex.ThreadStartedNotification(thread=t) if t.id == thread_id:
                 return [self.thread_opened(t, at)]
             case codex.ThreadNameUpdatedNotification(thread_name=str(name)):
-                return [thread_meta(tid, at, name=name)]
+                return [thread_meta(thread_id, at, name=name)]
             case codex.TurnStartedNotification(turn=turn):
-                return [turn_started(tid, turn.id, at)]
+                return [turn_started(thread_id, turn.id, at)]
             case codex.TurnCompletedNotification(turn=turn):
                 status: TurnStatus = turn.status.value if turn.status else "completed"
-                return [turn_completed(tid, turn.id, status, n.raw["turn"].get("error"), at)]
+                return [turn_completed(thread_id, turn.id, status, n.raw["turn"].get("error"), at)]
             case codex.ItemStartedNotification(turn_id=turn_id) | codex.ItemCompletedNotification(turn_id=turn_id):
                 phase: ItemPhase = "started" if isinstance(v, codex.ItemStartedNotification) else "completed"
-                return item_events(tid, turn_id, n.raw["item"], phase, at)  # the item as Codex sent it
+                return item_events(thread_id, turn_id, n.raw["item"], phase, at)  # the item as Codex sent it
             case codex.AgentMessageDeltaNotification(turn_id=turn_id, item_id=item_id, delta=delta):
                 key = (turn_id, item_id)
-                events = message_deltas(tid, turn_id, item_id, delta, self.deltas.get(key, 0), at)
+                events = message_deltas(thread_id, turn_id, item_id, delta, self.deltas.get(key, 0), at)
                 self.deltas[key] = self.deltas.get(key, 0) + len(events)
                 return list(events)
             case codex.ThreadTokenUsageUpdatedNotification(turn_id=turn_id, token_usage=usage):
-                return [token_usage(tid, turn_id, _dump(usage), at)]
+                return [token_usage(thread_id, turn_id, _dump(usage), at)]
             case codex.ErrorNotification(turn_id=turn_id, error=error, will_retry=will_retry):
-                return [lifecycle_error(tid, turn_id, n.raw.get("error") or _dump(error), will_retry, at)]
+                return [error_notice(thread_id, turn_id, n.raw.get("error") or _dump(error), will_retry, at)]
             case codex.ServerRequestResolvedNotification(request_id=request_id):
                 rid = str(getattr(request_id, "root", request_id))
                 owner = self.request_turns.get(rid)
-                return [] if owner is None else [server_request_resolved(tid, owner, rid, at)]
+                return [] if owner is None else [server_request_resolved(thread_id, owner, rid, at)]
         return []
 
     def thread_opened(self, thread: codex.Thread, at: float | None = None) -> IngestEvent:

@@ -23,7 +23,7 @@ from pydantic import JsonValue
 from ..codex import Notification, ServerRequest
 from ..convex_api import ConvexHttp, Subscriber, TokenProvider
 from ..errors import CodexConvexError, CodexError, PersistenceDisabledError
-from ..events import lifecycle_error, thread_meta
+from ..events import error_notice, thread_meta
 from ..host_api import HostApi, Page
 from ..host_api.models import Conversation, DeletionJob, GetConversationSummaryFound, NotFound, PaginationOpts
 from ..protocol import host_models as codex
@@ -155,7 +155,7 @@ class CodexHost:
             # A shape the pinned protocol does not allow: recorded in the conversation, never dropped silently.
             log.error("host.notification_off_protocol", method=n.method, error=str(exc))
             if b is not None:
-                b.push([lifecycle_error(b.thread_id, None, {"message": str(exc)}, False, now_ms())])
+                b.push([error_notice(b.thread_id, None, {"message": str(exc)}, False, now_ms())])
             return
         if decoded is None:
             return

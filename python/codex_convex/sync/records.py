@@ -24,14 +24,15 @@ def _str(v: Any) -> str | None:
 def thread_records(thread: dict[str, Any]) -> Iterator[IngestEvent]:
     """Every record of a thread (the raw ``thread/read`` JSON, items as Codex wrote them), in order: its
     metadata, then per turn: started, items, completed."""
-    tid = thread["id"]
-    yield thread_meta(tid, _ms(thread.get("createdAt")), name=_str(thread.get("name")),
+    thread_id = thread["id"]
+    yield thread_meta(thread_id, _ms(thread.get("createdAt")), name=_str(thread.get("name")),
                       preview=_str(thread.get("preview")), cwd=_str(thread.get("cwd")))
     for turn in thread.get("turns") or []:
         started = _ms(turn.get("startedAt"))
-        yield turn_started(tid, turn["id"], started)
+        yield turn_started(thread_id, turn["id"], started)
         for item in turn.get("items") or []:
-            yield from item_events(tid, turn["id"], item, "completed", started)
+            yield from item_events(thread_id, turn["id"], item, "completed", started)
         status = turn.get("status")
         if status in ("completed", "interrupted", "failed"):
-            yield turn_completed(tid, turn["id"], status, turn.get("error"), _ms(turn.get("completedAt")) or started)
+            ended = _ms(turn.get("completedAt")) or started
+            yield turn_completed(thread_id, turn["id"], status, turn.get("error"), ended)
