@@ -44,29 +44,24 @@ export function plan(target: Target, conversation: Doc<"conversations"> | null):
       .map(([table, index]) => ({ table, index, eq: [] }));
   }
   const t = target.threadId;
+  // The tables holding a turn's rows, with the index a turn's (and a thread's) rows are read by.
+  const perTurn: Array<[table: string, byTurn: string, byThread: string]> = [
+    ["item_parts", "actor_threadId_turnId_itemId_part", "actor_threadId_turnId_itemId_part"],
+    ["message_segments", "actor_threadId_turnId_itemId_segment", "actor_threadId_turnId_itemId_segment"],
+    ["items", "actor_threadId_turnId_itemId", "actor_threadId_turnId_itemId"],
+    ["messages", "actor_threadId_turnId_itemId", "actor_threadId_turnId_itemId"],
+    ["server_requests", "actor_threadId_turnId_requestId", "actor_threadId_status"],
+    ["token_usage", "actor_threadId_turnId", "actor_threadId_turnId"],
+    ["lifecycle_events", "actor_threadId_turnId_at", "actor_threadId_turnId_at"],
+    ["turns", "actor_threadId_turnId", "actor_threadId_turnId"],
+  ];
   if (target.kind === "turn") {
     const turn: Array<[string, string]> = [["threadId", t], ["turnId", target.turnId]];
-    return [
-      { table: "item_parts", index: "actor_threadId_turnId_itemId_part", eq: turn },
-      { table: "message_segments", index: "actor_threadId_turnId_itemId_segment", eq: turn },
-      { table: "items", index: "actor_threadId_turnId_itemId", eq: turn },
-      { table: "messages", index: "actor_threadId_turnId_itemId", eq: turn },
-      { table: "server_requests", index: "actor_threadId_turnId_requestId", eq: turn },
-      { table: "token_usage", index: "actor_threadId_turnId", eq: turn },
-      { table: "lifecycle_events", index: "actor_threadId_turnId_at", eq: turn },
-      { table: "turns", index: "actor_threadId_turnId", eq: turn },
-    ];
+    return perTurn.map(([table, index]) => ({ table, index, eq: turn }));
   }
   const thread: Array<[string, string]> = [["threadId", t]];
   const ranges: Range[] = [
-    { table: "item_parts", index: "actor_threadId_turnId_itemId_part", eq: thread },
-    { table: "message_segments", index: "actor_threadId_turnId_itemId_segment", eq: thread },
-    { table: "items", index: "actor_threadId_turnId_itemId", eq: thread },
-    { table: "messages", index: "actor_threadId_turnId_itemId", eq: thread },
-    { table: "server_requests", index: "actor_threadId_status", eq: thread },
-    { table: "token_usage", index: "actor_threadId_turnId", eq: thread },
-    { table: "turns", index: "actor_threadId_turnId", eq: thread },
-    { table: "lifecycle_events", index: "actor_threadId_turnId_at", eq: thread },
+    ...perTurn.map(([table, , index]) => ({ table, index, eq: thread })),
     { special: "sync_sources" }, // sources of the thread, with their chunks, payloads and jobs
     { table: "thread_bindings", index: "actor_threadId", eq: thread },
     { table: "threads", index: "actor_threadId", eq: thread },

@@ -1,6 +1,6 @@
 /** The events a host sends in an ingest batch (live replication) or a sync chunk (import): one tagged union. */
 import { v, type Infer } from "convex/values";
-import { vMessageStatus, vTurnError, vTurnStatus } from "./validators.js";
+import { tokenCounts, vMessageStatus, vTurnError, vTurnStatus } from "./validators.js";
 
 const where = { threadId: v.string(), turnId: v.string() };
 
@@ -41,9 +41,7 @@ export const vIngestEvent = v.union(
   v.object({ type: v.literal("serverRequest"), ...where, itemId: v.optional(v.string()), requestId: v.string(), method: v.string(), paramsJson: v.string(), at: v.number() }),
   v.object({ type: v.literal("serverRequestResolved"), ...where, requestId: v.string(), at: v.number() }),
   v.object({
-    type: v.literal("tokenUsage"), ...where,
-    totalTokens: v.number(), inputTokens: v.number(), cachedInputTokens: v.number(), outputTokens: v.number(),
-    reasoningOutputTokens: v.number(), lastTotalTokens: v.number(), contextWindow: v.optional(v.number()), at: v.number(),
+    type: v.literal("tokenUsage"), ...where, ...tokenCounts, contextWindow: v.optional(v.number()), at: v.number(),
   }),
   v.object({ type: v.literal("lifecycle"), threadId: v.optional(v.string()), turnId: v.optional(v.string()), kind: v.string(), message: v.string(), detailsJson: v.optional(v.string()), at: v.number() }),
 );

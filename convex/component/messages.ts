@@ -11,17 +11,10 @@ import type { Doc } from "./_generated/dataModel.js";
 import { query, type QueryCtx } from "./_generated/server.js";
 import schema from "./schema.js";
 import { findConversation, checkActor } from "./scope.js";
-import { paginated, vActor, vMessageStatus, vPaginationOpts, vTurnError, vTurnStatus, pageSize } from "./validators.js";
+import { messageFields, paginated, vActor, vPaginationOpts, vTurnError, vTurnStatus, pageSize } from "./validators.js";
 
 export const vMessage = v.object({
-  threadId: v.string(),
-  turnId: v.string(),
-  itemId: v.string(),
-  turnOrdinal: v.number(),
-  itemOrdinal: v.number(),
-  role: v.union(v.literal("user"), v.literal("assistant"), v.literal("tool"), v.literal("system")),
-  kind: v.string(),
-  status: vMessageStatus,
+  ...messageFields,
   text: v.string(),
   summary: v.union(v.string(), v.null()),
   deltaCount: v.number(),

@@ -2,17 +2,12 @@
 import { v } from "convex/values";
 import { query } from "./_generated/server.js";
 import { findConversation } from "./scope.js";
-import { vActor } from "./validators.js";
+import { tokenCounts, vActor } from "./validators.js";
 
 export const vUsage = v.object({
   threadId: v.string(),
   turnId: v.string(),
-  totalTokens: v.number(),
-  inputTokens: v.number(),
-  cachedInputTokens: v.number(),
-  outputTokens: v.number(),
-  reasoningOutputTokens: v.number(),
-  lastTotalTokens: v.number(),
+  ...tokenCounts,
   contextWindow: v.union(v.number(), v.null()),
   updatedAt: v.number(),
 });

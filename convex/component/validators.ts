@@ -17,6 +17,28 @@ export type TurnStatus = Infer<typeof vTurnStatus>;
 export const vMessageStatus = v.union(v.literal("streaming"), v.literal("completed"), v.literal("interrupted"), v.literal("failed"), v.literal("declined"));
 export type MessageStatus = Infer<typeof vMessageStatus>;
 
+/** The fields a message row and the message a read returns share (one place: the table and `vMessage`). */
+export const messageFields = {
+  threadId: v.string(),
+  turnId: v.string(),
+  itemId: v.string(),
+  turnOrdinal: v.number(),
+  itemOrdinal: v.number(),
+  role: v.union(v.literal("user"), v.literal("assistant"), v.literal("tool"), v.literal("system")),
+  kind: v.string(), // the Codex item type
+  status: vMessageStatus,
+};
+
+/** Token counts as Codex reports them (a tokenUsage event, its row, and what getTokenUsage returns). */
+export const tokenCounts = {
+  totalTokens: v.number(),
+  inputTokens: v.number(),
+  cachedInputTokens: v.number(),
+  outputTokens: v.number(),
+  reasoningOutputTokens: v.number(),
+  lastTotalTokens: v.number(),
+};
+
 /** An error as Codex reported it: kept structured, never flattened to "[object Object]" (agent#320). */
 export const vTurnError = v.object({
   message: v.string(),

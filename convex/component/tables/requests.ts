@@ -1,6 +1,6 @@
 import { defineTable } from "convex/server";
 import { v } from "convex/values";
-import { vActor, vRequestStatus } from "../validators.js";
+import { tokenCounts, vActor, vRequestStatus } from "../validators.js";
 
 export const requestTables = {
   // Written by ingest (serverRequest → pending; serverRequestResolved/turn end → answered|expired) and by
@@ -33,12 +33,7 @@ export const requestTables = {
     conversationId: v.id("conversations"),
     threadId: v.string(),
     turnId: v.string(),
-    totalTokens: v.number(),
-    inputTokens: v.number(),
-    cachedInputTokens: v.number(),
-    outputTokens: v.number(),
-    reasoningOutputTokens: v.number(),
-    lastTotalTokens: v.number(),
+    ...tokenCounts,
     contextWindow: v.optional(v.number()),
     updatedAt: v.number(),
   })

@@ -1,6 +1,6 @@
 import { defineTable } from "convex/server";
 import { v } from "convex/values";
-import { vActor, vMessageStatus, vTurnError, vTurnStatus } from "../validators.js";
+import { messageFields, vActor, vMessageStatus, vTurnError, vTurnStatus } from "../validators.js";
 
 export const turnTables = {
   // Written by ingest (turnStarted/turnCompleted); read by turn detail and message lists.
@@ -52,14 +52,7 @@ export const turnTables = {
   messages: defineTable({
     actor: vActor,
     conversationId: v.id("conversations"),
-    threadId: v.string(),
-    turnId: v.string(),
-    itemId: v.string(),
-    turnOrdinal: v.number(),
-    itemOrdinal: v.number(),
-    role: v.union(v.literal("user"), v.literal("assistant"), v.literal("tool"), v.literal("system")),
-    kind: v.string(), // the Codex item type
-    status: vMessageStatus,
+    ...messageFields,
     segmentCount: v.number(),
     textBytes: v.number(),
     deltaCount: v.number(), // deltas applied so far: re-sent deltas below this are ignored
