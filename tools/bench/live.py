@@ -79,8 +79,9 @@ async def measure(rate: float, deltas: int, engine: str = "durable") -> dict[str
                 async with anyio.create_task_group() as tg:
                     tg.start_soon(watch)
                     await anyio.sleep(0.2)
-                    assert host._binding is not None and host._binding.replicator is not None
-                    rep = host._binding.replicator
+                    binding = host.bindings.current
+                    assert binding is not None and binding.replicator is not None
+                    rep = binding.replicator
                     writes_before, delta_writes_before = rep.writes, rep.delta_writes
                     docs_before = await documents_written(backend.url)
                     t0 = time.perf_counter()
