@@ -13,7 +13,7 @@ const BOB = { subject: "bob", issuer: "https://dev.codex-convex.local", tokenIde
 const page = { numItems: 10, cursor: null };
 const at = 1_700_000_000_000;
 
-type Setup = { conversationId: string; sourceId: string; deletionJobId: string };
+type Setup = { conversationId: string; sourceId: string; deletionJobId: string; hostSessionId: string };
 /** Arguments for each endpoint aimed at alice's data. */
 const ARGS: Record<keyof typeof contract.endpoints, (s: Setup) => Record<string, unknown>> = {
   validateHostWiring: (s) => ({ conversationId: s.conversationId }),
@@ -57,13 +57,17 @@ const ARGS: Record<keyof typeof contract.endpoints, (s: Setup) => Record<string,
   previewDeletion: () => ({ threadId: "th-alice" }),
   listConversationSyncSources: () => ({ paginationOpts: page }),
   listDeletionJobs: () => ({ paginationOpts: page }),
+  openHostSession: () => ({ hostId: "alice-laptop", label: "evil", version: "0" }),
+  heartbeatHostSession: (s) => ({ sessionId: s.hostSessionId }),
+  closeHostSession: (s) => ({ sessionId: s.hostSessionId }),
 };
 
 async function aliceWorld() {
   const t = initAppTest();
   const a = t.withIdentity(ALICE);
   const ref = (name: string, kind: "query" | "mutation") => makeFunctionReference<typeof kind>(`chat:${name}`) as any;
-  const { conversation } = await a.mutation(ref("syncOpenConversationBinding", "mutation"), { threadId: "th-alice" });
+  const session = await a.mutation(ref("openHostSession", "mutation"), { hostId: "alice-laptop", label: "laptop", version: "1" });
+  const { conversation } = await a.mutation(ref("syncOpenConversationBinding", "mutation"), { threadId: "th-alice", hostSessionId: session.sessionId });
   await a.mutation(ref("ingestEvents", "mutation"), {
     conversationId: conversation.conversationId, streamId: "host", seq: 0, events: [
       { type: "turnStarted", threadId: "th-alice", turnId: "t1", at },
@@ -80,7 +84,7 @@ async function aliceWorld() {
     for (const table of Object.keys(componentSchema.tables)) out[table] = await ctx.db.query(table).collect();
     return out;
   });
-  return { t, ref, setup: { conversationId: conversation.conversationId as string, sourceId: source.sourceId as string, deletionJobId: deletion.jobId as string }, snapshot };
+  return { t, ref, setup: { conversationId: conversation.conversationId as string, sourceId: source.sourceId as string, deletionJobId: deletion.jobId as string, hostSessionId: session.sessionId as string }, snapshot };
 }
 
 function leaks(result: unknown): boolean {

@@ -38,7 +38,12 @@ export const newConversation = mutation({
 
 /** Open (or find) the conversation bound to a Codex thread. */
 export const syncOpenConversationBinding = mutation({
-  args: { threadId: v.string(), conversationId: v.optional(v.string()), title: v.optional(v.string()) },
+  args: {
+    threadId: v.string(),
+    conversationId: v.optional(v.string()),
+    title: v.optional(v.string()),
+    hostSessionId: v.optional(v.string()),
+  },
   returns: v.object({
     conversation: v.object({
       conversationId: v.string(),
@@ -221,6 +226,10 @@ export const getConversationSummary = query({
       pendingRequests: v.number(),
       lastTurnStatus: v.union(v.string(), v.null()),
       totalTokens: v.union(v.number(), v.null()),
+      host: v.union(
+        v.object({ hostId: v.string(), label: v.string(), online: v.boolean(), lastSeenAt: v.number() }),
+        v.null(),
+      ),
     }),
   ),
   handler: async (ctx, args) =>
@@ -473,6 +482,10 @@ export const getConversationView = query({
           startedAt: v.union(v.number(), v.null()),
           finishedAt: v.union(v.number(), v.null()),
         }),
+        v.null(),
+      ),
+      host: v.union(
+        v.object({ hostId: v.string(), label: v.string(), online: v.boolean(), lastSeenAt: v.number() }),
         v.null(),
       ),
     }),
@@ -1369,4 +1382,54 @@ export const getDeletionStatus = query({
       ...args,
       actor: await requireActor(ctx),
     }),
+});
+
+/** Register this host process (or revive it): readers see it online while it heartbeats. */
+export const openHostSession = mutation({
+  args: {
+    hostId: v.string(),
+    label: v.string(),
+    version: v.string(),
+    heartbeatMs: v.optional(v.number()),
+    timeoutMs: v.optional(v.number()),
+  },
+  returns: v.object({
+    sessionId: v.string(),
+    hostId: v.string(),
+    label: v.string(),
+    state: v.union(v.literal("online"), v.literal("ended"), v.literal("lost")),
+    heartbeatMs: v.number(),
+    timeoutMs: v.number(),
+    lastSeenAt: v.number(),
+  }),
+  handler: async (ctx, args) =>
+    await ctx.runMutation(components.codexConvex.presence.open, { ...args, actor: await requireActor(ctx) }),
+});
+
+/** Keep the host session alive (its own row only); revived: reconcile from Codex. */
+export const heartbeatHostSession = mutation({
+  args: { sessionId: v.string() },
+  returns: v.object({
+    state: v.union(v.literal("online"), v.literal("ended"), v.literal("lost")),
+    revived: v.boolean(),
+    lastSeenAt: v.number(),
+  }),
+  handler: async (ctx, args) =>
+    await ctx.runMutation(components.codexConvex.presence.heartbeat, { ...args, actor: await requireActor(ctx) }),
+});
+
+/** End the host session on a clean stop (no sweep). */
+export const closeHostSession = mutation({
+  args: { sessionId: v.string() },
+  returns: v.object({
+    sessionId: v.string(),
+    hostId: v.string(),
+    label: v.string(),
+    state: v.union(v.literal("online"), v.literal("ended"), v.literal("lost")),
+    heartbeatMs: v.number(),
+    timeoutMs: v.number(),
+    lastSeenAt: v.number(),
+  }),
+  handler: async (ctx, args) =>
+    await ctx.runMutation(components.codexConvex.presence.close, { ...args, actor: await requireActor(ctx) }),
 });

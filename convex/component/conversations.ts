@@ -11,6 +11,8 @@ import schema from "./schema.js";
 import { fail } from "./errors.js";
 import { checkActor, findConversation, loadWritableConversation } from "./scope.js";
 import { CONTRACT_VERSION } from "./version.js";
+import { hostPresence } from "./presence.js";
+import { vHostPresence } from "./tables/presence.js";
 import { MAX_PAGE_SIZE } from "./limits.js";
 import { paginated, vActor, vPaginationOpts, vSyncState, pageSize } from "./validators.js";
 
@@ -92,10 +94,18 @@ export async function openBinding(ctx: MutationCtx, actor: string, threadId: str
 
 /** Open (or find) the conversation for a thread. Idempotent. */
 export const syncOpenBinding = mutation({
-  args: { actor: vActor, threadId: v.string(), conversationId: v.optional(v.string()), title: v.optional(v.string()) },
+  args: { actor: vActor, threadId: v.string(), conversationId: v.optional(v.string()), title: v.optional(v.string()), hostSessionId: v.optional(v.string()) },
   returns: v.object({ conversation: vConversation, created: v.boolean() }),
-  handler: async (ctx, { actor, threadId, conversationId, title }) => {
+  handler: async (ctx, { actor, threadId, conversationId, title, hostSessionId }) => {
     const r = await openBinding(ctx, actor, threadId, conversationId, title);
+    if (hostSessionId !== undefined) {
+      // The host driving the conversation from now on (its presence is what readers see, and what the sweep watches).
+      const id = ctx.db.normalizeId("host_sessions", hostSessionId);
+      const s = id === null ? null : await ctx.db.get(id);
+      if (s === null || s.actor !== actor) fail("E_HOST_SESSION_NOT_FOUND", "no such host session", { hostSessionId });
+      if (s.state === "ended") fail("E_HOST_SESSION_ENDED", "the session was closed: open a new one");
+      if (r.conversation.hostSessionId !== s._id) await ctx.db.patch(r.conversation._id, { hostSessionId: s._id });
+    }
     return { conversation: toConversation(r.conversation), created: r.created };
   },
 });
@@ -241,6 +251,7 @@ export const summary = query({
       pendingRequests: v.number(),
       lastTurnStatus: v.union(v.string(), v.null()),
       totalTokens: v.union(v.number(), v.null()),
+      host: vHostPresence,
     }),
   ),
   handler: async (ctx, { actor, conversationId }) => {
@@ -262,7 +273,7 @@ export const summary = query({
     return {
       found: true as const, conversation: toConversation(conv), turnCount: thread?.turnCount ?? 0,
       messageCount: thread?.messageCount ?? 0, pendingRequests: pending.length, lastTurnStatus: lastTurn?.status ?? null,
-      totalTokens: usage?.totalTokens ?? null,
+      totalTokens: usage?.totalTokens ?? null, host: await hostPresence(ctx, conv),
     };
   },
 });

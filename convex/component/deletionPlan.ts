@@ -28,12 +28,14 @@ export const ACTOR_INDEX: Record<string, string> = {
   threads: "actor_threadId",
   conversations: "actor_threadId",
   diagnostic_pings: "actor_nonce",
+  host_sessions: "actor_hostId",
   deletion_jobs: "actor_createdAt", // the running purge job itself is kept until its status retention ends
 };
 
 /** Tables a thread or turn deletion leaves alone, and why. */
 export const NOT_THREAD_SCOPED: Record<string, string> = {
   diagnostic_pings: "actor-level self-checks, not conversation data",
+  host_sessions: "a host process's presence, shared by all the conversations it drives",
   deletion_jobs: "the record of deletions itself (holds counts, no content)",
 };
 

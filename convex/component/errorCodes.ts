@@ -34,6 +34,12 @@ export const ERRORS = {
   E_THREAD_BOUND_ELSEWHERE: c("conflict", "The thread is bound to another conversation.", "Open that conversation, or rebind with forceRebindConversationSync."),
   E_THREAD_NOT_FOUND: c("notFound", "No such thread for this user.", "Check the thread id; it may not be synced yet."),
   E_TURN_NOT_FOUND: c("notFound", "No such turn in the thread.", "Check the turn id."),
+  // ----- host presence -----
+  E_HOST_LOST: c("failed", "The host driving the turn stopped heartbeating: the sweep ended the turn interrupted (on the turn's error).", "Resume the conversation from a host: it reconciles from Codex."),
+  E_HOST_OFFLINE: c("conflict", "The conversation's host is gone or stopped: nobody can act on an answer to its request.", "Start a host that resumes the conversation, then answer."),
+  E_HOST_SESSION_NOT_FOUND: c("notFound", "No such host session for this user.", "Open a session (openHostSession)."),
+  E_HOST_SESSION_ENDED: c("conflict", "The host session was closed.", "Open a new session."),
+  E_HOST_BAD_SESSION: c("invalid", "A host session's ids or timing are out of range.", "hostId 1-200 characters; timeout at least two heartbeats, at most an hour."),
   // ----- live ingest -----
   E_INGEST_BAD_BATCH: c("limit", "An ingest batch carries 1 to MAX_EVENTS_PER_BATCH events.", "Send smaller batches (the replicator does)."),
   E_INGEST_BAD_SEQ: c("invalid", "seq must be an integer ≥ 0.", "Send the stream's next sequence number."),

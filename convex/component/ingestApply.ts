@@ -109,7 +109,8 @@ export async function ensureTurn(ctx: MutationCtx, conv: Conv, threadId: string,
   return (await ctx.db.get(id))!;
 }
 
-async function turnCompleted(ctx: MutationCtx, conv: Conv, e: Ev<"turnCompleted">) {
+/** End a turn (from a turnCompleted event, or the presence sweep): its open messages and pending requests close too. */
+export async function turnCompleted(ctx: MutationCtx, conv: Conv, e: Ev<"turnCompleted">) {
   const turn = await ensureTurn(ctx, conv, e.threadId, e.turnId, e.at);
   await ctx.db.patch(turn._id, { status: e.status, completedAt: e.at, ...(e.error ? { error: e.error } : {}) });
   // Every stream ends in a terminal state (convex-durable-agents#8): close what the turn left open.

@@ -7,6 +7,7 @@ import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel.js";
 import { mutation, query, type QueryCtx } from "./_generated/server.js";
 import { fail } from "./errors.js";
+import { requireHostOnline } from "./presence.js";
 import { checkActor, findConversation } from "./scope.js";
 import { vActor, vRequestStatus } from "./validators.js";
 
@@ -86,6 +87,8 @@ export const respond = mutation({
       .withIndex("actor_threadId_turnId_requestId", (q) => q.eq("actor", actor).eq("threadId", threadId).eq("turnId", turnId).eq("requestId", requestId))
       .unique();
     if (r === null) fail("E_REQUEST_NOT_FOUND", "no such request", { requestId });
+    const conv = await ctx.db.get(r.conversationId);
+    if (conv !== null) await requireHostOnline(ctx, conv); // an answer nobody can deliver is refused, not stored
     if (r.status !== "pending" || r.decisionJson !== undefined) {
       fail("E_REQUEST_ALREADY_ANSWERED", `the request is ${r.status === "pending" ? "already answered" : r.status}`, { requestId });
     }

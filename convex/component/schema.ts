@@ -5,6 +5,7 @@ import { turnTables } from "./tables/turns.js";
 import { requestTables } from "./tables/requests.js";
 import { syncTables } from "./tables/sync.js";
 import { deletionTables } from "./tables/deletion.js";
+import { presenceTables } from "./tables/presence.js";
 
 // Tables are defined one concern per file under ./tables; each says who writes and who reads it.
 // Every row carries `actor` and every index starts with it: reads are scoped by construction.
@@ -15,4 +16,5 @@ export default defineSchema({
   ...requestTables,
   ...syncTables,
   ...deletionTables,
+  ...presenceTables,
 });

@@ -7,7 +7,9 @@ import { query } from "./_generated/server.js";
 import { toConversation, vConversation } from "./conversations.js";
 import { toMessage, vMessage } from "./messages.js";
 import { listPendingFor, vServerRequest } from "./requests.js";
+import { hostPresence } from "./presence.js";
 import { findConversation } from "./scope.js";
+import { vHostPresence } from "./tables/presence.js";
 import { toJob, vJob } from "./syncJobs.js";
 import { MAX_PAGE_SIZE } from "./limits.js";
 import { vActor } from "./validators.js";
@@ -23,6 +25,7 @@ export const conversationView = query({
       hasOlderMessages: v.boolean(),
       pendingRequests: v.array(vServerRequest),
       latestJob: v.union(vJob, v.null()),
+      host: vHostPresence, // the host driving it: online, or gone since lastSeenAt
     }),
   ),
   handler: async (ctx, { actor, conversationId, numMessages }) => {
@@ -44,6 +47,7 @@ export const conversationView = query({
     return {
       found: true as const, conversation: toConversation(conv), messages, hasOlderMessages: rows.length > n,
       pendingRequests: await listPendingFor(ctx, conv), latestJob: job === null ? null : toJob(job),
+      host: await hostPresence(ctx, conv),
     };
   },
 });

@@ -16,6 +16,8 @@ import { vIngestEvent, vItemPhase, vItemView } from "../component/ingestEvents.j
 import { vItem, vMessage, vTurn } from "../component/messages.js";
 import { vDecision, vServerRequest } from "../component/requests.js";
 import { vJob } from "../component/syncJobs.js";
+import { vHostSession } from "../component/presence.js";
+import { vHostPresence } from "../component/tables/presence.js";
 import { vSourceRow, vSourceView } from "../component/syncSources.js";
 import { vUsage } from "../component/tokenUsage.js";
 import { vDeletionPhase, vDeletionTarget } from "../component/tables/deletion.js";
@@ -59,6 +61,8 @@ export const contract = {
     TurnStatus: vTurnStatus,
     MessageStatus: vMessageStatus,
     RequestStatus: vRequestStatus,
+    HostSession: vHostSession,
+    HostPresence: vHostPresence,
   } satisfies Record<string, GenericValidator>,
   limits: LIMITS,
   endpoints: {
@@ -103,5 +107,8 @@ export const contract = {
     listConversationSyncSources: { kind: "query", fn: "syncSources:list", doc: "The caller's sync sources, newest first." },
     listDeletionJobs: { kind: "query", fn: "threads:listDeletionJobs", doc: "The caller's deletion jobs, newest first." },
     getDeletionStatus: { kind: "query", fn: "threads:getDeletionJobStatus", doc: "A deletion job's phase and per-table counts: subscribe to it." },
+    openHostSession: { kind: "mutation", fn: "presence:open", doc: "Register this host process (or revive it): readers see it online while it heartbeats." },
+    heartbeatHostSession: { kind: "mutation", fn: "presence:heartbeat", doc: "Keep the host session alive (its own row only); revived: reconcile from Codex." },
+    closeHostSession: { kind: "mutation", fn: "presence:close", doc: "End the host session on a clean stop (no sweep)." },
   } satisfies Record<string, Endpoint>,
 };

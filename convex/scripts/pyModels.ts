@@ -108,6 +108,10 @@ export class PyModels {
     if (members.some((m) => m.type === "null")) parts.push("None");
     const text = [...new Set(parts)].join(" | ");
     if (!name) return text;
+    if (lits.length === 0 && others.length === 1 && others[0].type === "object") {
+      this.byShape.set(key(x), text); // `Named | None`: the object carries the name, no alias needed
+      return text;
+    }
     // A named union becomes an alias; a tagged object union lets pydantic pick the member by its tag.
     const alias = this.claim(name);
     const rhs = tag && !members.some((m) => m.type === "null") && typeof members.find((m) => m.type === "object")?.value[tag].fieldType.value === "string"

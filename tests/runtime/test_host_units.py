@@ -77,7 +77,8 @@ class FakeApi:
         self.events: list[IngestEvent] = []
 
     async def sync_open_conversation_binding(self, *, thread_id: str,
-                                             conversation_id: str | None = None) -> SyncOpenConversationBindingResult:
+                                             conversation_id: str | None = None,
+                                             host_session_id: str | None = None) -> SyncOpenConversationBindingResult:
         conv = Conversation(conversation_id="c1", title=None, status="active", thread_id=thread_id,
                             sync_state="synced", active_sync_job_id=None, created_at=1, updated_at=1)
         return SyncOpenConversationBindingResult(conversation=conv, created=True)

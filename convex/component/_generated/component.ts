@@ -184,6 +184,12 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             pendingRequests: number;
             lastTurnStatus: string | null;
             totalTokens: number | null;
+            host: {
+              hostId: string;
+              label: string;
+              online: boolean;
+              lastSeenAt: number;
+            } | null;
           },
         Name
       >;
@@ -195,6 +201,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           threadId: string;
           conversationId?: string;
           title?: string;
+          hostSessionId?: string;
         },
         {
           conversation: {
@@ -555,6 +562,56 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         Name
       >;
     };
+    presence: {
+      close: FunctionReference<
+        "mutation",
+        "internal",
+        { actor: string; sessionId: string },
+        {
+          sessionId: string;
+          hostId: string;
+          label: string;
+          state: "online" | "ended" | "lost";
+          heartbeatMs: number;
+          timeoutMs: number;
+          lastSeenAt: number;
+        },
+        Name
+      >;
+      heartbeat: FunctionReference<
+        "mutation",
+        "internal",
+        { actor: string; sessionId: string },
+        {
+          state: "online" | "ended" | "lost";
+          revived: boolean;
+          lastSeenAt: number;
+        },
+        Name
+      >;
+      open: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          actor: string;
+          hostId: string;
+          label: string;
+          version: string;
+          heartbeatMs?: number;
+          timeoutMs?: number;
+        },
+        {
+          sessionId: string;
+          hostId: string;
+          label: string;
+          state: "online" | "ended" | "lost";
+          heartbeatMs: number;
+          timeoutMs: number;
+          lastSeenAt: number;
+        },
+        Name
+      >;
+    };
     requests: {
       get: FunctionReference<
         "query",
@@ -881,7 +938,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             | { kind: "thread"; threadId: string }
             | { kind: "turn"; threadId: string; turnId: string }
             | { kind: "actor" };
-          phase: "scheduled" | "running" | "completed" | "cancelled" | "failed";
+          phase:
+            | "scheduled"
+            | "running"
+            | "retry_wait"
+            | "completed"
+            | "cancelled"
+            | "failed";
           runAt: number;
           counts: Record<string, number>;
           deleted: number;
@@ -902,7 +965,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             | { kind: "thread"; threadId: string }
             | { kind: "turn"; threadId: string; turnId: string }
             | { kind: "actor" };
-          phase: "scheduled" | "running" | "completed" | "cancelled" | "failed";
+          phase:
+            | "scheduled"
+            | "running"
+            | "retry_wait"
+            | "completed"
+            | "cancelled"
+            | "failed";
           runAt: number;
           counts: Record<string, number>;
           deleted: number;
@@ -923,7 +992,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             | { kind: "thread"; threadId: string }
             | { kind: "turn"; threadId: string; turnId: string }
             | { kind: "actor" };
-          phase: "scheduled" | "running" | "completed" | "cancelled" | "failed";
+          phase:
+            | "scheduled"
+            | "running"
+            | "retry_wait"
+            | "completed"
+            | "cancelled"
+            | "failed";
           runAt: number;
           counts: Record<string, number>;
           deleted: number;
@@ -948,7 +1023,12 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                 | { kind: "turn"; threadId: string; turnId: string }
                 | { kind: "actor" };
               phase:
-                "scheduled" | "running" | "completed" | "cancelled" | "failed";
+                | "scheduled"
+                | "running"
+                | "retry_wait"
+                | "completed"
+                | "cancelled"
+                | "failed";
               runAt: number;
               counts: Record<string, number>;
               deleted: number;
@@ -982,7 +1062,12 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               | { kind: "turn"; threadId: string; turnId: string }
               | { kind: "actor" };
             phase:
-              "scheduled" | "running" | "completed" | "cancelled" | "failed";
+              | "scheduled"
+              | "running"
+              | "retry_wait"
+              | "completed"
+              | "cancelled"
+              | "failed";
             runAt: number;
             counts: Record<string, number>;
             deleted: number;
@@ -1015,7 +1100,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             | { kind: "thread"; threadId: string }
             | { kind: "turn"; threadId: string; turnId: string }
             | { kind: "actor" };
-          phase: "scheduled" | "running" | "completed" | "cancelled" | "failed";
+          phase:
+            | "scheduled"
+            | "running"
+            | "retry_wait"
+            | "completed"
+            | "cancelled"
+            | "failed";
           runAt: number;
           counts: Record<string, number>;
           deleted: number;
@@ -1041,7 +1132,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             | { kind: "thread"; threadId: string }
             | { kind: "turn"; threadId: string; turnId: string }
             | { kind: "actor" };
-          phase: "scheduled" | "running" | "completed" | "cancelled" | "failed";
+          phase:
+            | "scheduled"
+            | "running"
+            | "retry_wait"
+            | "completed"
+            | "cancelled"
+            | "failed";
           runAt: number;
           counts: Record<string, number>;
           deleted: number;
@@ -1062,7 +1159,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             | { kind: "thread"; threadId: string }
             | { kind: "turn"; threadId: string; turnId: string }
             | { kind: "actor" };
-          phase: "scheduled" | "running" | "completed" | "cancelled" | "failed";
+          phase:
+            | "scheduled"
+            | "running"
+            | "retry_wait"
+            | "completed"
+            | "cancelled"
+            | "failed";
           runAt: number;
           counts: Record<string, number>;
           deleted: number;
@@ -1119,7 +1222,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             | { kind: "thread"; threadId: string }
             | { kind: "turn"; threadId: string; turnId: string }
             | { kind: "actor" };
-          phase: "scheduled" | "running" | "completed" | "cancelled" | "failed";
+          phase:
+            | "scheduled"
+            | "running"
+            | "retry_wait"
+            | "completed"
+            | "cancelled"
+            | "failed";
           runAt: number;
           counts: Record<string, number>;
           deleted: number;
@@ -1146,7 +1255,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             | { kind: "thread"; threadId: string }
             | { kind: "turn"; threadId: string; turnId: string }
             | { kind: "actor" };
-          phase: "scheduled" | "running" | "completed" | "cancelled" | "failed";
+          phase:
+            | "scheduled"
+            | "running"
+            | "retry_wait"
+            | "completed"
+            | "cancelled"
+            | "failed";
           runAt: number;
           counts: Record<string, number>;
           deleted: number;
@@ -1239,6 +1354,12 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               updatedAt: number;
               startedAt: number | null;
               finishedAt: number | null;
+            } | null;
+            host: {
+              hostId: string;
+              label: string;
+              online: boolean;
+              lastSeenAt: number;
             } | null;
           },
         Name

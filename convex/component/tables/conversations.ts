@@ -17,9 +17,11 @@ export const conversationTables = {
     createdAt: v.number(),
     updatedAt: v.number(),
     archivedAt: v.optional(v.number()),
+    hostSessionId: v.optional(v.id("host_sessions")), // the host driving it (set when a host binds its thread)
   })
     .index("actor_status_updatedAt", ["actor", "status", "updatedAt"])
-    .index("actor_threadId", ["actor", "threadId"]),
+    .index("actor_threadId", ["actor", "threadId"])
+    .index("actor_hostSessionId", ["actor", "hostSessionId"]),
 
   // Written by conversations.ts on bind and rebind (one row per binding, `current` on the live one); read by
   // listThreadsForConversation and sync progress. Rebinding is explicit and keeps the history.

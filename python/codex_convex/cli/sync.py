@@ -110,6 +110,8 @@ async def _jobs(conversation: str | None, watch: bool, json_out: bool) -> None:
         page = await HostApi(http).list_conversation_sync_jobs(
             conversation_id=conversation, pagination_opts=PaginationOpts(num_items=50, cursor=None))
         jobs = page.page
+        hosts = {cid: _host_label(await HostApi(http).get_conversation_summary(conversation_id=cid))
+                 for cid in {j.conversation_id for j in jobs}}
         if watch and jobs:
             async for got in HostSubscriptions(sub).get_conversation_sync_job(job_id=jobs[0].job_id):
                 if isinstance(got, NotFound):
@@ -123,8 +125,22 @@ async def _jobs(conversation: str | None, watch: bool, json_out: bool) -> None:
                     return
             return
     if json_out:
-        emit_json(jobs)
+        emit_json([{**j.model_dump(by_alias=True, mode="json"), "host": hosts[j.conversation_id]} for j in jobs])
         return
-    console.print(table("Sync jobs", ["job", "conversation", "state", "progress", "attempts", "error"], [
-        [j.job_id, j.conversation_id, j.public_state, j.label, j.attempts,
+    console.print(table("Sync jobs", ["job", "conversation", "host", "state", "progress", "attempts", "error"], [
+        [j.job_id, j.conversation_id, hosts[j.conversation_id], j.public_state, j.label, j.attempts,
          j.last_error.code if j.last_error else ""] for j in jobs]))
+
+
+def _host_label(summary: object) -> str:
+    """How the conversation's host reads in a table: online, gone since when, or none."""
+    import datetime as dt
+
+    from ..host_api.models import GetConversationSummaryFound
+
+    if not isinstance(summary, GetConversationSummaryFound) or summary.host is None:
+        return "none"
+    if summary.host.online:
+        return f"online ({summary.host.label})"
+    seen = dt.datetime.fromtimestamp(summary.host.last_seen_at / 1000, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return f"offline since {seen} ({summary.host.label})"

@@ -41,6 +41,7 @@ class Bindings:
         self.api = api
         self.lifecycle = lifecycle
         self.current: Binding | None = None
+        self.host_session_id: str | None = None  # the host's presence, given to each conversation it binds
 
     async def bind(self, thread_id: str, conversation_id: str | None, tg: TaskGroup) -> Binding:
         """Bind ``thread_id`` (to ``conversation_id`` when given, else the conversation Convex has for the thread,
@@ -50,7 +51,8 @@ class Bindings:
         binding = Binding(thread_id, None, mapper, None, None)
         if self.api is not None:
             opened = await self.api.sync_open_conversation_binding(thread_id=thread_id,
-                                                                   conversation_id=conversation_id)
+                                                                   conversation_id=conversation_id,
+                                                                   host_session_id=self.host_session_id)
             binding.conversation_id = opened.conversation.conversation_id
             binding.created_conversation = opened.created
             binding.replicator = Replicator(self.api, binding.conversation_id)

@@ -58,6 +58,10 @@ class HostConfig:
         written to Convex by another client, and (codex-only) declines. Nothing is accepted by default.
     :param lifecycle_safe_send: ``send`` restarts a stopped or failed Codex from this config and resumes the thread;
         without it, ``send`` on a stopped host fails with ``E_HOST_NOT_RUNNING``.
+    :param heartbeat_s: (replica mode) how often the host's presence is written: one small write on its own row.
+    :param host_timeout_s: silent this long, the host is lost: the component ends its open turns (``E_HOST_LOST``),
+        closes its streams and expires its pending approvals.
+    :param host_label: how readers see this host (default: the machine's name).
     """
 
     codex_home: Path
@@ -72,3 +76,6 @@ class HostConfig:
     rpc_timeout_s: float = 60.0
     turn_timeout_s: float = 600.0
     env_extra: dict[str, str] = field(default_factory=dict)
+    heartbeat_s: float = 20.0
+    host_timeout_s: float = 90.0
+    host_label: str | None = None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import anyio
 import structlog
@@ -31,11 +31,13 @@ from ..protocol.notifications import NotificationDecodeError, decode
 from ..replication.events import now_ms
 from ..sync import ImportResult, import_thread
 from ..sync.importer import Progress
+from ..sync.records import turn_records
 from .approvals import answer_locally, answer_via_convex
 from .bindings import Binding, Bindings
 from .config import HostConfig, HostMode, JsonObject, ServerRequestInfo
 from .deletion import watch_deletion
 from .lifecycle import HostPhase, Lifecycle, LifecycleState
+from .presence import Presence
 from .process import AppServerOpener, CodexProcess, HostNotRunningError, real_app_server
 from .turns import TurnResult, TurnTracker
 from .watch import ConversationSnapshot, Optimistic, watch_conversation
@@ -72,6 +74,7 @@ class CodexHost:
         self.api: HostApi | None = None
         self._http: ConvexHttp | None = None
         self._subscriber: Subscriber | None = None
+        self.presence: Presence | None = None
         if config.mode is HostMode.REPLICA:
             if not config.convex_url:
                 raise CodexConvexError("codex+replica mode needs convex_url", code="E_HOST_CONFIG")
@@ -79,6 +82,8 @@ class CodexHost:
             self._http = ConvexHttp(config.convex_url, token=tokens)
             self.api = HostApi(self._http)
             self._subscriber = Subscriber(config.convex_url, token=tokens, http=self._http)
+            self.presence = Presence(self.api, heartbeat_s=config.heartbeat_s, timeout_s=config.host_timeout_s,
+                                     label=config.host_label, on_revived=self._revived)
         self.process = CodexProcess(config, self.lifecycle, on_notification=self._on_notification,
                                     on_server_request=self._on_server_request, on_exit=self._fail_open_turns,
                                     opener=app_server)
@@ -101,6 +106,9 @@ class CodexHost:
         if self._subscriber is not None:
             self._tg.start_soon(self._subscriber.keep_auth_fresh)
         try:
+            if self.presence is not None:
+                self.bindings.host_session_id = (await self.presence.open()).session_id
+                await self._tg.start(self.presence.run)
             await self.start()
         except BaseException:
             await self.__aexit__(None, None, None)
@@ -110,6 +118,8 @@ class CodexHost:
     async def __aexit__(self, *exc: object) -> None:
         try:
             await self.stop()
+            if self.presence is not None:
+                await self.presence.close()
         finally:
             assert self._tg is not None
             self._tg.cancel_scope.cancel()
@@ -176,6 +186,42 @@ class CodexHost:
         await b.flush()
         return await answer_via_convex(info, self.config.on_server_request, self.api, self._subscriber)
 
+    async def reconcile(self) -> int:
+        """Make the bound conversation agree with Codex's own ``thread/read`` (the truth): every finished turn whose
+        state in Convex differs (e.g. a turn the sweep ended ``interrupted`` after this host was lost, which Codex
+        completed) is sent again whole — its items as Codex keeps them, then its end. Returns the turns corrected.
+        """
+        b = self._active()
+        api = self._require_api()
+        stored: dict[str, str] = {}
+        cursor: str | None = None
+        while True:
+            page = await api.list_turns(thread_id=b.thread_id, pagination_opts=PaginationOpts(num_items=100,
+                                                                                             cursor=cursor))
+            stored.update({t.turn_id: t.status for t in page.page})
+            if page.is_done:
+                break
+            cursor = page.continue_cursor
+        thread = cast(dict[str, Any], (await self.read_thread(b.thread_id))["thread"])
+        fixed = 0
+        for turn in thread.get("turns") or []:
+            status = turn.get("status")
+            if status not in ("completed", "interrupted", "failed") or stored.get(turn["id"]) == status:
+                continue
+            b.push(list(turn_records(b.thread_id, turn)))
+            fixed += 1
+        await b.flush()
+        if fixed:
+            log.info("host.reconciled", thread_id=b.thread_id, turns=fixed)
+        return fixed
+
+    async def _revived(self) -> None:
+        """The deployment had declared this host lost (it was paused past its timeout): correct what the sweep
+        ended from what Codex knows."""
+        if self.bindings.current is not None and self.lifecycle.state().phase is HostPhase.RUNNING:
+            with contextlib.suppress(CodexConvexError):
+                await self.reconcile()
+
     async def _fail_open_turns(self, reason: str) -> None:
         """Codex went away: its open turns end as failed, in Convex too."""
         b = self.bindings.current
@@ -236,6 +282,8 @@ class CodexHost:
         assert self._tg is not None
         b = await self.bindings.bind(thread.id, pinned, self._tg)
         b.push([b.mapper.thread_opened(thread)])
+        if self.api is not None and strategy == "resume" and not b.created_conversation:
+            await self.reconcile()  # a host that died (or was declared lost) left the conversation behind Codex
         if self.api is not None and (strategy == "fork" or (strategy == "resume" and b.created_conversation)):
             # The thread already has history Convex has not seen (a fork carries its parent's turns; a resumed
             # thread may come from codex-only use): import it, so the conversation equals the thread.

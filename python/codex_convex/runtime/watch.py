@@ -11,7 +11,7 @@ from typing import Literal
 
 from ..convex_api import Subscriber
 from ..host_api import HostSubscriptions
-from ..host_api.models import Conversation, Message, NotFound, ServerRequest, SyncJob
+from ..host_api.models import Conversation, HostPresence, Message, NotFound, ServerRequest, SyncJob
 
 __all__ = ["ConversationSnapshot", "Optimistic", "OptimisticMessage", "SyncProgress", "watch_conversation"]
 
@@ -41,6 +41,7 @@ class ConversationSnapshot:
     pending_requests: list[ServerRequest]
     sync_progress: SyncProgress
     can_send: bool  # False while an import is syncing: sending then could interleave with imported turns
+    host: HostPresence | None = None  # the host driving it: online, or gone since last_seen_at (None: never one)
 
 
 @dataclass
@@ -90,4 +91,4 @@ async def watch_conversation(subscriber: Subscriber, conversation_id: str, *, pa
         extra = optimistic.reconcile(conversation_id, durable) if optimistic else []
         progress = _progress(view.conversation, view.latest_job)
         yield ConversationSnapshot([*durable, *extra], view.pending_requests, progress,
-                                   can_send=progress.sync_state != "syncing")
+                                   can_send=progress.sync_state != "syncing", host=view.host)

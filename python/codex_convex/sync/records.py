@@ -10,7 +10,7 @@ from typing import Any
 from ..events import item_events, thread_meta, turn_completed, turn_started
 from ..host_api.models import IngestEvent
 
-__all__ = ["thread_records"]
+__all__ = ["thread_records", "turn_records"]
 
 
 def _ms(seconds: Any) -> float:
@@ -28,11 +28,16 @@ def thread_records(thread: dict[str, Any]) -> Iterator[IngestEvent]:
     yield thread_meta(thread_id, _ms(thread.get("createdAt")), name=_str(thread.get("name")),
                       preview=_str(thread.get("preview")), cwd=_str(thread.get("cwd")))
     for turn in thread.get("turns") or []:
-        started = _ms(turn.get("startedAt"))
-        yield turn_started(thread_id, turn["id"], started)
-        for item in turn.get("items") or []:
-            yield from item_events(thread_id, turn["id"], item, "completed", started)
-        status = turn.get("status")
-        if status in ("completed", "interrupted", "failed"):
-            ended = _ms(turn.get("completedAt")) or started
-            yield turn_completed(thread_id, turn["id"], status, turn.get("error"), ended)
+        yield from turn_records(thread_id, turn)
+
+
+def turn_records(thread_id: str, turn: dict[str, Any]) -> Iterator[IngestEvent]:
+    """One turn of ``thread/read``: started, its items, and (when it finished) its end."""
+    started = _ms(turn.get("startedAt"))
+    yield turn_started(thread_id, turn["id"], started)
+    for item in turn.get("items") or []:
+        yield from item_events(thread_id, turn["id"], item, "completed", started)
+    status = turn.get("status")
+    if status in ("completed", "interrupted", "failed"):
+        ended = _ms(turn.get("completedAt")) or started
+        yield turn_completed(thread_id, turn["id"], status, turn.get("error"), ended)

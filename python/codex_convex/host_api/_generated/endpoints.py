@@ -22,6 +22,8 @@ from .models import (
     GetMessageTextFound,
     GetTokenUsageResult,
     GetTurnFound,
+    HeartbeatHostSessionResult,
+    HostSession,
     IngestEvent,
     IngestResult,
     JobState,
@@ -87,11 +89,14 @@ ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
     "listConversationSyncSources": "query",
     "listDeletionJobs": "query",
     "getDeletionStatus": "query",
+    "openHostSession": "mutation",
+    "heartbeatHostSession": "mutation",
+    "closeHostSession": "mutation",
 }
 
 
 class HostApi(HostApiBase):
-    """The 41 endpoints of host contract v3, called once each over HTTP."""
+    """The 44 endpoints of host contract v3, called once each over HTTP."""
 
     async def validate_host_wiring(self, *, conversation_id: str | None = None) -> ValidateHostWiringResult:
         """Check that the shim, auth and the component are wired (call at start-up). (query ``chat:validateHostWiring``)"""
@@ -103,9 +108,9 @@ class HostApi(HostApiBase):
         result: Conversation = await self._call("mutation", "chat:newConversation", {"title": title}, Conversation)
         return result
 
-    async def sync_open_conversation_binding(self, *, thread_id: str, conversation_id: str | None = None, title: str | None = None) -> SyncOpenConversationBindingResult:
+    async def sync_open_conversation_binding(self, *, thread_id: str, conversation_id: str | None = None, title: str | None = None, host_session_id: str | None = None) -> SyncOpenConversationBindingResult:
         """Open (or find) the conversation bound to a Codex thread. (mutation ``chat:syncOpenConversationBinding``)"""
-        result: SyncOpenConversationBindingResult = await self._call("mutation", "chat:syncOpenConversationBinding", {"threadId": thread_id, "conversationId": conversation_id, "title": title}, SyncOpenConversationBindingResult)
+        result: SyncOpenConversationBindingResult = await self._call("mutation", "chat:syncOpenConversationBinding", {"threadId": thread_id, "conversationId": conversation_id, "title": title, "hostSessionId": host_session_id}, SyncOpenConversationBindingResult)
         return result
 
     async def mark_conversation_sync_progress(self, *, conversation_id: str, sync_state: SyncState, expected_sync_job_id: str | None = None, last_synced_cursor: Number | None = None) -> MarkConversationSyncProgressResult:
@@ -296,6 +301,21 @@ class HostApi(HostApiBase):
     async def get_deletion_status(self, *, job_id: str) -> NotFound | GetDeletionStatusFound:
         """A deletion job's phase and per-table counts: subscribe to it. (query ``chat:getDeletionStatus``)"""
         result: NotFound | GetDeletionStatusFound = await self._call("query", "chat:getDeletionStatus", {"jobId": job_id}, NotFound | GetDeletionStatusFound)
+        return result
+
+    async def open_host_session(self, *, host_id: str, label: str, version: str, heartbeat_ms: Number | None = None, timeout_ms: Number | None = None) -> HostSession:
+        """Register this host process (or revive it): readers see it online while it heartbeats. (mutation ``chat:openHostSession``)"""
+        result: HostSession = await self._call("mutation", "chat:openHostSession", {"hostId": host_id, "label": label, "version": version, "heartbeatMs": heartbeat_ms, "timeoutMs": timeout_ms}, HostSession)
+        return result
+
+    async def heartbeat_host_session(self, *, session_id: str) -> HeartbeatHostSessionResult:
+        """Keep the host session alive (its own row only); revived: reconcile from Codex. (mutation ``chat:heartbeatHostSession``)"""
+        result: HeartbeatHostSessionResult = await self._call("mutation", "chat:heartbeatHostSession", {"sessionId": session_id}, HeartbeatHostSessionResult)
+        return result
+
+    async def close_host_session(self, *, session_id: str) -> HostSession:
+        """End the host session on a clean stop (no sweep). (mutation ``chat:closeHostSession``)"""
+        result: HostSession = await self._call("mutation", "chat:closeHostSession", {"sessionId": session_id}, HostSession)
         return result
 
 

@@ -360,6 +360,23 @@ class DeletionJob(WireModel):
     error: CodedError | None
 
 
+class HostSession(WireModel):
+    session_id: str = PydanticField(alias="sessionId")
+    host_id: str = PydanticField(alias="hostId")
+    label: str
+    state: Literal["online", "ended", "lost"]
+    heartbeat_ms: Number = PydanticField(alias="heartbeatMs")
+    timeout_ms: Number = PydanticField(alias="timeoutMs")
+    last_seen_at: Number = PydanticField(alias="lastSeenAt")
+
+
+class HostPresence(WireModel):
+    host_id: str = PydanticField(alias="hostId")
+    label: str
+    online: bool
+    last_seen_at: Number = PydanticField(alias="lastSeenAt")
+
+
 class ValidateHostWiringResult(WireModel):
     ok: bool
     contract_version: Number = PydanticField(alias="contractVersion")
@@ -389,6 +406,7 @@ class GetConversationSummaryFound(WireModel):
     pending_requests: Number = PydanticField(alias="pendingRequests")
     last_turn_status: str | None = PydanticField(alias="lastTurnStatus")
     total_tokens: Number | None = PydanticField(alias="totalTokens")
+    host: HostPresence | None
 
 
 class GetConversationViewFound(WireModel):
@@ -398,6 +416,7 @@ class GetConversationViewFound(WireModel):
     has_older_messages: bool = PydanticField(alias="hasOlderMessages")
     pending_requests: list[ServerRequest] = PydanticField(alias="pendingRequests")
     latest_job: SyncJob | None = PydanticField(alias="latestJob")
+    host: HostPresence | None
 
 
 class GetMessageTextFound(WireModel):
@@ -472,6 +491,12 @@ class GetDeletionStatusFound(WireModel):
     job: DeletionJob
 
 
+class HeartbeatHostSessionResult(WireModel):
+    state: Literal["online", "ended", "lost"]
+    revived: bool
+    last_seen_at: Number = PydanticField(alias="lastSeenAt")
+
+
 __all__ = [
     "AppendConversationSyncSourceChunkResult",
     "CodedError",
@@ -492,6 +517,9 @@ __all__ = [
     "GetMessageTextFound",
     "GetTokenUsageResult",
     "GetTurnFound",
+    "HeartbeatHostSessionResult",
+    "HostPresence",
+    "HostSession",
     "IngestEvent",
     "IngestEventItem",
     "IngestEventLifecycle",
