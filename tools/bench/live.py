@@ -30,6 +30,7 @@ from codex_convex.scripted_model import ScriptedModelServer
 from ._common import summary_ms, write
 
 UPSTREAM_MUTATIONS_PER_1000 = 62.0
+HEARTBEAT_S = 2.0
 
 
 async def documents_written(url: str) -> int:
@@ -54,9 +55,13 @@ async def measure(rate: float, deltas: int, engine: str = "durable") -> dict[str
                     if tok.startswith("tok"):
                         line_at[int(tok[3:])] = time.perf_counter()
 
+            # The heartbeat every 2 s here (20 s by default) so a run sees several: its rate must not follow streaming.
             cfg = HostConfig(codex_home=home, cwd=tmp / "work", convex_url=backend.url, token=token,
-                             on_notification=on_note, turn_timeout_s=600)
+                             on_notification=on_note, turn_timeout_s=600, heartbeat_s=HEARTBEAT_S,
+                             host_timeout_s=10 * HEARTBEAT_S)
             async with CodexHost(cfg) as host:
+                assert host.presence is not None
+                host_started = time.perf_counter()
                 cid = await host.new_conversation()
                 await host.send("warm up")
                 watcher = Subscriber(backend.url, token=token)
@@ -90,6 +95,8 @@ async def measure(rate: float, deltas: int, engine: str = "durable") -> dict[str
                         await done.wait()
                     writes = rep.writes - writes_before
                     delta_writes = rep.delta_writes - delta_writes_before
+                    heartbeats = host.presence.heartbeats
+                    host_seconds = time.perf_counter() - host_started
                     docs = await documents_written(backend.url) - docs_before
                     tg.cancel_scope.cancel()
                 elapsed = time.perf_counter() - t0
@@ -104,6 +111,10 @@ async def measure(rate: float, deltas: int, engine: str = "durable") -> dict[str
         "streaming_mutations_per_1000_deltas": round(delta_writes * 1000 / deltas, 1),
         "documents_written_per_1000_deltas": round(docs * 1000 / deltas, 1),
         "vs_upstream_write_cost": round((writes * 1000 / deltas) / UPSTREAM_MUTATIONS_PER_1000, 3),
+        # presence: one write per heartbeat on the host's own row, whatever the streaming rate
+        "heartbeat_every_s": HEARTBEAT_S,
+        "heartbeats_per_hour_measured": round(heartbeats * 3600 / host_seconds),
+        "heartbeats_per_hour_at_default_20_s": round(3600 / 20),
     }
 
 
@@ -115,12 +126,15 @@ def main() -> None:
     args = ap.parse_args()
     runs = [anyio.run(measure, r, args.deltas, args.engine) for r in args.rate]
     print(f"{'rate/s':>7} {'first ms':>9} {'p50 ms':>7} {'p99 ms':>7} {'mut/1k':>7} {'stream/1k':>9} "
-          f"{'docs/1k':>8} {'vs upstream':>11}")
+          f"{'docs/1k':>8} {'vs upstream':>11} {'beats/h':>8}")
     for r in runs:
         print(f"{r['rate_per_s']:>7.0f} {r['first_delta_ms']:>9} {r['steady']['p50_ms']:>7} {r['steady']['p99_ms']:>7}"
               f" {r['mutations_per_1000_deltas']:>7} {r['streaming_mutations_per_1000_deltas']:>9}"
               f" {r['documents_written_per_1000_deltas']:>8}"
-              f" {r['vs_upstream_write_cost']:>11}")
+              f" {r['vs_upstream_write_cost']:>11} {r['heartbeats_per_hour_measured']:>8}")
+    print(f"heartbeat: one write on the host's own row every {HEARTBEAT_S:g} s here (expected "
+          f"{3600 / HEARTBEAT_S:.0f}/h, measured in the column above while streaming); at the default 20 s: 180/h "
+          "per host, none on a conversation's row")
     print(f"written to {write('live', {'runs': runs, 'upstream': {'mutations_per_1000': 62, 'p50_ms': '>125'}})}")
 
 

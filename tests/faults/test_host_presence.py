@@ -1,0 +1,152 @@
+"""The host itself dies (kill -9, the whole process group: the Python host and its Codex) mid-turn while a command's
+message streams and its approval is pending: within the host timeout a second client sees the turn interrupted
+(E_HOST_LOST), nothing streaming, the approval expired and the host offline; answering it is E_HOST_OFFLINE; a new
+host resumes the conversation and it equals Codex's own record. A host that only pauses shorter than the timeout
+(SIGSTOP, SIGCONT) loses nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+
+from codex_convex.convex_api import ConvexHttp
+from codex_convex.errors import ConflictError
+from codex_convex.host_api import HostApi
+from codex_convex.host_api.models import GetConversationViewFound, NotFound
+from codex_convex.runtime import CodexHost, HostConfig
+from tests.conftest import Deployment
+from tests.support import codex_messages, conversation_messages, persisted_items, persisted_messages
+
+pytestmark = [pytest.mark.anyio, pytest.mark.codex, pytest.mark.faults]
+
+HEARTBEAT_S, TIMEOUT_S = 0.5, 3.0
+
+# A host in its own process: opens a conversation, prints its ids, then runs a turn whose command waits for an
+# approval nobody gives (no handler: it waits for a decision in Convex).
+HOST = """
+import anyio, json, sys
+from pathlib import Path
+from codex_convex.runtime import CodexHost, HostConfig
+
+async def main() -> None:
+    cfg = HostConfig(codex_home=Path(sys.argv[1]), cwd=Path(sys.argv[2]), convex_url=sys.argv[3], token=sys.argv[4],
+                     heartbeat_s=float(sys.argv[5]), host_timeout_s=float(sys.argv[6]), host_label="doomed",
+                     turn_timeout_s=600)
+    async with CodexHost(cfg) as host:
+        cid = await host.new_conversation()
+        print(json.dumps({"conversationId": cid, "threadId": host.thread_id}), flush=True)
+        await host.send("RUN echo approved > approved.txt")
+
+anyio.run(main)
+"""
+
+
+def start_host(codex_home: Path, workdir: Path, deployment: Deployment) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    proc = subprocess.Popen([sys.executable, "-c", HOST, str(codex_home), str(workdir), deployment.url,
+                             deployment.alice, str(HEARTBEAT_S), str(TIMEOUT_S)],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    assert line, "the host process printed nothing"
+    return proc, json.loads(line)
+
+
+async def view_until(api: HostApi, cid: str, ok: Any, timeout_s: float) -> GetConversationViewFound:
+    with anyio.fail_after(timeout_s):
+        while True:
+            got = await api.get_conversation_view(conversation_id=cid)
+            assert not isinstance(got, NotFound)
+            if ok(got):
+                return got
+            await anyio.sleep(0.2)
+
+
+def mid_turn(v: GetConversationViewFound) -> bool:
+    return (len(v.pending_requests) == 1 and v.host is not None and v.host.online
+            and any(m.status == "streaming" for m in v.messages))
+
+
+async def test_a_host_killed_mid_turn_is_swept_then_a_new_host_reconciles(
+        codex_home: Path, workdir: Path, deployment: Deployment, alice_api: HostApi) -> None:
+    proc, ids = start_host(codex_home, workdir, deployment)
+    cid, thread_id = ids["conversationId"], ids["threadId"]
+    try:
+        before = await view_until(alice_api, cid, mid_turn, 60)
+        request = before.pending_requests[0]
+        os.killpg(proc.pid, signal.SIGKILL)  # the host and its Codex, at once
+        killed_at = time.monotonic()
+        after = await view_until(alice_api, cid, lambda v: v.host is not None and not v.host.online, TIMEOUT_S + 15)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert time.monotonic() - killed_at >= TIMEOUT_S - 0.5  # not before its timeout
+    assert after.host is not None and after.host.label == "doomed"
+    assert after.pending_requests == [] and not any(m.status == "streaming" for m in after.messages)
+    turn = await alice_api.get_turn(thread_id=thread_id, turn_id=request.turn_id)
+    assert turn.found and turn.turn.status == "interrupted"
+    assert turn.turn.error is not None and turn.turn.error.message.startswith("E_HOST_LOST")
+    stored = await alice_api.get_server_request(thread_id=thread_id, turn_id=request.turn_id,
+                                                request_id=request.request_id)
+    assert stored is not None and stored.status == "expired"
+    with pytest.raises(ConflictError) as refused:  # nobody could act on it
+        await alice_api.respond_server_request(thread_id=thread_id, turn_id=request.turn_id,
+                                               request_id=request.request_id, decision="accept")
+    assert refused.value.code == "E_HOST_OFFLINE"
+
+    # A new host resumes the conversation: it is online again, and the conversation equals Codex's record.
+    cfg = HostConfig(codex_home=codex_home, cwd=workdir, convex_url=deployment.url, token=deployment.alice,
+                     heartbeat_s=HEARTBEAT_S, host_timeout_s=TIMEOUT_S)
+    async with CodexHost(cfg) as host:
+        await host.resume_conversation(cid)
+        thread: dict[str, Any] = (await host.read_thread())["thread"]
+        again = await alice_api.get_conversation_view(conversation_id=cid)
+        assert again.found and again.host is not None and again.host.online
+    assert not (workdir / "approved.txt").exists()
+    assert conversation_messages(await persisted_messages(alice_api, cid)) == codex_messages(thread)
+    for codex_turn in thread["turns"]:
+        stored_turn = await alice_api.get_turn(thread_id=thread_id, turn_id=codex_turn["id"])
+        assert stored_turn.found and stored_turn.turn.status == codex_turn["status"]
+        items = await persisted_items(alice_api, thread_id, codex_turn["id"])
+        assert [(i["id"], i["type"]) for i in items] == [(i["id"], i["type"]) for i in codex_turn["items"]]
+
+
+async def test_a_host_paused_shorter_than_its_timeout_loses_nothing(
+        codex_home: Path, workdir: Path, deployment: Deployment, alice_api: HostApi) -> None:
+    proc, ids = start_host(codex_home, workdir, deployment)
+    cid, thread_id = ids["conversationId"], ids["threadId"]
+    try:
+        before = await view_until(alice_api, cid, mid_turn, 60)
+        request = before.pending_requests[0]
+        proc.send_signal(signal.SIGSTOP)  # the Python host only (its Codex keeps running)
+        await anyio.sleep(TIMEOUT_S * 0.6)
+        proc.send_signal(signal.SIGCONT)
+        await anyio.sleep(TIMEOUT_S * 1.5)  # past the timeout, counted from the pause: it heartbeat meanwhile
+        during = await alice_api.get_conversation_view(conversation_id=cid)
+        assert isinstance(during, GetConversationViewFound) and mid_turn(during)
+        # the approval still reaches the host: the turn completes
+        async with ConvexHttp(deployment.url, token=deployment.alice) as http:
+            await HostApi(http).respond_server_request(thread_id=thread_id, turn_id=request.turn_id,
+                                                       request_id=request.request_id, decision="accept")
+        done = await view_until(alice_api, cid, lambda v: not any(m.status == "streaming" for m in v.messages)
+                                and not v.pending_requests, 60)
+        assert done.host is not None and done.host.online
+        turn = await alice_api.get_turn(thread_id=thread_id, turn_id=request.turn_id)
+        with anyio.fail_after(30):
+            while not (turn.found and turn.turn.status == "completed"):
+                await anyio.sleep(0.2)
+                turn = await alice_api.get_turn(thread_id=thread_id, turn_id=request.turn_id)
+        assert (workdir / "approved.txt").read_text() == "approved\n"
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
