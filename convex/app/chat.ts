@@ -291,6 +291,7 @@ export const ingestEvents = mutation({
               detailsJson: v.optional(v.string()),
             }),
           ),
+          keepItems: v.optional(v.array(v.string())),
           at: v.number(),
         }),
         v.object({

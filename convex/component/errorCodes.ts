@@ -55,6 +55,7 @@ export const ERRORS = {
   E_INGEST_BAD_SEGMENT: c("invalid", "A messageText segment must be in [0, segmentCount) of the item's view.", "Send the segments the view announced."),
   E_INGEST_TEXT_TOO_LARGE: c("limit", "A messageText event holds at most SEGMENT_MAX_CHARS characters.", "Split the text into segments."),
   E_INGEST_THREAD_NOT_BOUND: c("conflict", "The event's thread is not the one bound to this conversation.", "Bind the thread first (syncOpenConversationBinding)."),
+  E_INGEST_RECONCILE_TOO_LARGE: c("limit", "A reconciling turnCompleted (keepItems) would remove more, or larger, items than a transaction may.", "Delete the turn (deleteTurn) and import the thread again."),
   E_INGEST_THREAD_CONVERSATION_MISMATCH: c("conflict", "The thread belongs to another conversation.", "Replicate into the conversation the thread is bound to."),
   // ----- server requests (approvals) -----
   E_REQUEST_NOT_FOUND: c("notFound", "No such pending request.", "Check the thread, turn and request ids."),

@@ -9,7 +9,7 @@ import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx } from "./_generated/server.js";
 import { fail } from "./errors.js";
 import { type IngestEvent } from "./ingestEvents.js";
-import { INLINE_VIEW_PARTS, PART_MAX_CHARS, SEGMENT_MAX_CHARS } from "./limits.js";
+import { INLINE_VIEW_PARTS, MAX_RECONCILE_ITEM_ROWS, MAX_RECONCILE_REMOVALS, PART_MAX_CHARS, SEGMENT_MAX_CHARS } from "./limits.js";
 import { messageView } from "./itemMessages.js";
 import { splitText, utf8Bytes } from "./text.js";
 
@@ -122,12 +122,41 @@ export async function turnCompleted(ctx: MutationCtx, conv: Conv, e: Ev<"turnCom
       .take(turn.itemCount + 1);
     for (const m of open) if (m.status === "streaming") await ctx.db.patch(m._id, { status: terminal, updatedAt: e.at });
   }
+  if (e.keepItems !== undefined) await keepOnly(ctx, conv, turn, new Set(e.keepItems));
   // The turn's own pending requests (Codex waits on each one, so a turn holds a handful at most).
   const pending = await ctx.db
     .query("server_requests")
     .withIndex("actor_threadId_turnId_status", (q) => q.eq("actor", conv.actor).eq("threadId", e.threadId).eq("turnId", e.turnId).eq("status", "pending"))
     .take(1024);
   for (const r of pending) await ctx.db.patch(r._id, { status: "expired", answeredAt: e.at });
+}
+
+/** Remove the turn's items not in `keep` (with their parts, message and text segments), within fixed bounds. */
+async function keepOnly(ctx: MutationCtx, conv: Conv, turn: Doc<"turns">, keep: Set<string>) {
+  const items = await ctx.db
+    .query("items")
+    .withIndex("actor_threadId_turnId_itemId", (q) => q.eq("actor", conv.actor).eq("threadId", turn.threadId).eq("turnId", turn.turnId))
+    .take(turn.itemCount + 1);
+  const gone = items.filter((it) => !keep.has(it.itemId));
+  if (gone.length > MAX_RECONCILE_REMOVALS) {
+    fail("E_INGEST_RECONCILE_TOO_LARGE", `a reconcile removes at most ${MAX_RECONCILE_REMOVALS} items of a turn`, { items: gone.length });
+  }
+  for (const it of gone) {
+    const where = (q: any) => q.eq("actor", conv.actor).eq("threadId", it.threadId).eq("turnId", it.turnId).eq("itemId", it.itemId);
+    const parts = await ctx.db.query("item_parts").withIndex("actor_threadId_turnId_itemId_part", where).take(MAX_RECONCILE_ITEM_ROWS + 1);
+    const msg = await findMessage(ctx, conv.actor, it.threadId, it.turnId, it.itemId);
+    const segments = msg === null ? [] : await ctx.db.query("message_segments").withIndex("actor_threadId_turnId_itemId_segment", where).take(MAX_RECONCILE_ITEM_ROWS + 1);
+    if (parts.length > MAX_RECONCILE_ITEM_ROWS || segments.length > MAX_RECONCILE_ITEM_ROWS) {
+      fail("E_INGEST_RECONCILE_TOO_LARGE", `item ${it.itemId} is too large to remove in a reconcile`, { itemId: it.itemId });
+    }
+    for (const row of [...parts, ...segments]) await ctx.db.delete(row._id);
+    if (msg !== null) {
+      await ctx.db.delete(msg._id);
+      const thread = await ensureThread(ctx, conv, it.threadId, turn.startedAt);
+      await ctx.db.patch(thread._id, { messageCount: Math.max(0, thread.messageCount - 1) });
+    }
+    await ctx.db.delete(it._id);
+  }
 }
 
 async function itemPart(ctx: MutationCtx, conv: Conv, e: Ev<"item">) {

@@ -24,7 +24,9 @@ export const vItemPhase = v.union(v.literal("started"), v.literal("updated"), v.
 export const vIngestEvent = v.union(
   v.object({ type: v.literal("threadMeta"), threadId: v.string(), name: v.optional(v.string()), preview: v.optional(v.string()), cwd: v.optional(v.string()), model: v.optional(v.string()), at: v.number() }),
   v.object({ type: v.literal("turnStarted"), ...where, at: v.number() }),
-  v.object({ type: v.literal("turnCompleted"), ...where, status: vTurnStatus, error: v.optional(vTurnError), at: v.number() }),
+  // `keepItems` (a host reconciling from Codex's thread/read): the turn's whole list of items; any other item the turn
+  // holds here (e.g. a command a dead host had started, which Codex never kept) is removed with its message.
+  v.object({ type: v.literal("turnCompleted"), ...where, status: vTurnStatus, error: v.optional(vTurnError), keepItems: v.optional(v.array(v.string())), at: v.number() }),
   // One part of an item's JSON (concatenate parts 0..partCount-1). `phase` says which notification it came from.
   // An item of more than INLINE_VIEW_PARTS parts carries, on its last part, the host's `view` of it as a message
   // (null: not a message), whose text follows as `messageText` events: the server never joins a large item.

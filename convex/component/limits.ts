@@ -19,6 +19,9 @@ export const PART_MAX_CHARS = 256 * 1024;
 export const INLINE_VIEW_PARTS = 4;
 /** Rows one page of a paginated read returns at most (`paginationOpts.numItems` is clamped to it). */
 export const MAX_PAGE_SIZE = 100;
+/** Items a reconciling turnCompleted (`keepItems`) may remove, and parts or segments each of them may hold. */
+export const MAX_RECONCILE_REMOVALS = 32;
+export const MAX_RECONCILE_ITEM_ROWS = 256;
 /** Characters of an actor (the owner id the shim derives from the caller's identity). */
 export const MAX_ACTOR_LENGTH = 512;
 
@@ -31,5 +34,7 @@ export const LIMITS = {
   PART_MAX_CHARS,
   INLINE_VIEW_PARTS,
   MAX_PAGE_SIZE,
+  MAX_RECONCILE_REMOVALS,
+  MAX_RECONCILE_ITEM_ROWS,
   MAX_ACTOR_LENGTH,
 } as const;

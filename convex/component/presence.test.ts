@@ -108,3 +108,15 @@ describe("host presence", () => {
     await expect(t.mutation(api.conversations.syncOpenBinding, { actor: "issuer|bob", threadId: "x", hostSessionId: s.sessionId })).rejects.toThrow(/E_HOST_SESSION_NOT_FOUND/);
   });
 });
+
+describe("host presence: one chain of checks", () => {
+  it("reopening a session (the same host id) fences off the checks scheduled before", async () => {
+    const t = initConvexTest();
+    for (let i = 0; i < 5; i++) await t.mutation(api.presence.open, { actor, hostId: "again", label: "x", version: "1", heartbeatMs: 1000, timeoutMs: 3000 });
+    const pending = async () => (await t.run(async (ctx) => await ctx.db.system.query("_scheduled_functions").collect()))
+      .filter((f) => f.name.includes("presence") && f.state.kind === "pending").length;
+    expect(await pending()).toBe(5); // scheduled, but only the newest will act
+    await pass(t, 3500);
+    expect(await pending()).toBe(0); // the four old ones did nothing (no reschedule); the live one found it lost
+  });
+});

@@ -58,8 +58,12 @@ async function loadSession(ctx: QueryCtx, actor: string, sessionId: string): Pro
   return s;
 }
 
-async function scheduleCheck(ctx: MutationCtx, s: Pick<Doc<"host_sessions">, "_id" | "lastSeenAt" | "timeoutMs">) {
-  await ctx.scheduler.runAt(s.lastSeenAt + s.timeoutMs + 1, internal.presence.check, { sessionId: s._id });
+/** Schedule the session's next check, when it should have been seen next; `fresh` starts a new chain of checks
+ * (a reopen or a revival), fencing off the one before. */
+async function scheduleCheck(ctx: MutationCtx, s: Doc<"host_sessions">, lastSeenAt: number, fresh: boolean) {
+  const lease = (s.checkLease ?? 0) + (fresh ? 1 : 0);
+  if (fresh) await ctx.db.patch(s._id, { checkLease: lease });
+  await ctx.scheduler.runAt(lastSeenAt + s.timeoutMs + 1, internal.presence.check, { sessionId: s._id, lease });
 }
 
 export const open = mutation({
@@ -86,8 +90,8 @@ export const open = mutation({
       id = await ctx.db.insert("host_sessions", { actor, hostId, startedAt: now, ...fields });
     }
     const s = (await ctx.db.get(id))!;
-    await scheduleCheck(ctx, s);
-    return toSession(s);
+    await scheduleCheck(ctx, s, now, true);
+    return toSession((await ctx.db.get(id))!);
   },
 });
 
@@ -101,7 +105,7 @@ export const heartbeat = mutation({
     const now = Date.now();
     const revived = s.state === "lost";
     await ctx.db.patch(s._id, { lastSeenAt: now, ...(revived ? { state: "online" as const, lostAt: undefined, sweepCursor: undefined } : {}) });
-    if (revived) await scheduleCheck(ctx, { _id: s._id, lastSeenAt: now, timeoutMs: s.timeoutMs });
+    if (revived) await scheduleCheck(ctx, s, now, true);
     return { state: "online" as const, revived, lastSeenAt: now };
   },
 });
@@ -119,15 +123,15 @@ export const close = mutation({
 
 /** The session's check: not seen for its timeout → lost, then sweep its conversations a batch at a time. */
 export const check = internalMutation({
-  args: { sessionId: v.id("host_sessions") },
+  args: { sessionId: v.id("host_sessions"), lease: v.optional(v.number()) },
   returns: v.null(),
-  handler: async (ctx, { sessionId }) => {
+  handler: async (ctx, { sessionId, lease }) => {
     const s = await ctx.db.get(sessionId);
-    if (s === null || s.state === "ended") return null;
+    if (s === null || s.state === "ended" || (lease ?? 0) !== (s.checkLease ?? 0)) return null; // ended, or fenced off
     const now = Date.now();
     if (s.state === "online") {
       if (now < s.lastSeenAt + s.timeoutMs) {
-        await scheduleCheck(ctx, s); // seen since this check was scheduled: look again when it should be seen next
+        await scheduleCheck(ctx, s, s.lastSeenAt, false); // seen since: look again when it should be seen next
         return null;
       }
       await ctx.db.patch(s._id, { state: "lost", lostAt: now });
@@ -139,7 +143,7 @@ export const check = internalMutation({
     for (const conv of page.page) await endOpenTurns(ctx, conv, s, now);
     if (!page.isDone) {
       await ctx.db.patch(s._id, { sweepCursor: page.continueCursor });
-      await ctx.scheduler.runAfter(0, internal.presence.check, { sessionId });
+      await ctx.scheduler.runAfter(0, internal.presence.check, { sessionId, lease: s.checkLease ?? 0 });
     }
     return null;
   },

@@ -28,7 +28,7 @@ from tests.support import codex_messages, conversation_messages, persisted_items
 
 pytestmark = [pytest.mark.anyio, pytest.mark.codex, pytest.mark.faults]
 
-HEARTBEAT_S, TIMEOUT_S = 0.5, 3.0
+HEARTBEAT_S, TIMEOUT_S = 0.5, 4.0
 
 # A host in its own process: opens a conversation, prints its ids, then runs a turn whose command waits for an
 # approval nobody gives (no handler: it waits for a decision in Convex).
@@ -55,9 +55,10 @@ def start_host(codex_home: Path, workdir: Path, deployment: Deployment) -> tuple
                              deployment.alice, str(HEARTBEAT_S), str(TIMEOUT_S)],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
     assert proc.stdout is not None
-    line = proc.stdout.readline()
-    assert line, "the host process printed nothing"
-    return proc, json.loads(line)
+    for line in proc.stdout:  # logs may come first
+        if line.startswith("{") and "conversationId" in line:
+            return proc, json.loads(line)
+    raise AssertionError("the host process printed no ids")
 
 
 async def view_until(api: HostApi, cid: str, ok: Any, timeout_s: float) -> GetConversationViewFound:
@@ -128,18 +129,18 @@ async def test_a_host_paused_shorter_than_its_timeout_loses_nothing(
         before = await view_until(alice_api, cid, mid_turn, 60)
         request = before.pending_requests[0]
         proc.send_signal(signal.SIGSTOP)  # the Python host only (its Codex keeps running)
-        await anyio.sleep(TIMEOUT_S * 0.6)
+        await anyio.sleep(TIMEOUT_S * 0.3)  # well under the timeout, with room for a loaded machine
         proc.send_signal(signal.SIGCONT)
         await anyio.sleep(TIMEOUT_S * 1.5)  # past the timeout, counted from the pause: it heartbeat meanwhile
         during = await alice_api.get_conversation_view(conversation_id=cid)
-        assert isinstance(during, GetConversationViewFound) and mid_turn(during)
+        assert isinstance(during, GetConversationViewFound) and mid_turn(during), during.host
         # the approval still reaches the host: the turn completes
         async with ConvexHttp(deployment.url, token=deployment.alice) as http:
             await HostApi(http).respond_server_request(thread_id=thread_id, turn_id=request.turn_id,
                                                        request_id=request.request_id, decision="accept")
         done = await view_until(alice_api, cid, lambda v: not any(m.status == "streaming" for m in v.messages)
                                 and not v.pending_requests, 60)
-        assert done.host is not None and done.host.online
+        assert done.host is not None  # (online, or ended: the host script stops cleanly once its turn is done)
         turn = await alice_api.get_turn(thread_id=thread_id, turn_id=request.turn_id)
         with anyio.fail_after(30):
             while not (turn.found and turn.turn.status == "completed"):

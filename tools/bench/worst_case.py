@@ -219,6 +219,9 @@ def calls() -> dict[str, Call]:
         "previewDeletion": lambda w: {},
         "listConversationSyncSources": lambda w: {"paginationOpts": PAGE},
         "listDeletionJobs": lambda w: {"paginationOpts": PAGE},
+        "openHostSession": lambda w: {"hostId": "worst-case-host", "label": "bench", "version": "0"},
+        "heartbeatHostSession": lambda w: {"sessionId": w.later["session"]},
+        "closeHostSession": lambda w: {"sessionId": w.later["session"]},
         "newConversation": lambda w: {"title": "one more"},
         "syncOpenConversationBinding": lambda w: {"threadId": f"fresh-{uuid.uuid4()}"},
         "markConversationSyncProgress": lambda w: {"conversationId": w.ids["long.conversation"], "syncState": "synced"},
@@ -251,7 +254,9 @@ def calls() -> dict[str, Call]:
 
 async def remember(name: str, result: Any, w: World) -> None:
     """Keep what later calls need from a call's result."""
-    if name == "startConversationSyncSource":
+    if name == "openHostSession":
+        w.later["session"] = result["sessionId"]
+    elif name == "startConversationSyncSource":
         w.later["source"] = result["source"]["sourceId"]
     elif name == "sealConversationSyncSource":
         w.later["job"] = result["jobId"]

@@ -306,6 +306,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                   codexErrorInfo?: string;
                   detailsJson?: string;
                 };
+                keepItems?: Array<string>;
                 at: number;
               }
             | {

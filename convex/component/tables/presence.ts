@@ -27,5 +27,6 @@ export const presenceTables = {
     endedAt: v.optional(v.number()),
     lostAt: v.optional(v.number()),
     sweepCursor: v.optional(v.string()), // how far the sweep of a lost session's conversations got
+    checkLease: v.optional(v.number()), // the live chain of checks: one scheduled before a reopen does nothing
   }).index("actor_hostId", ["actor", "hostId"]),
 };

@@ -76,10 +76,12 @@ def turn_error(err: JsonObject | None) -> TurnError | None:
                      details_json=_compact(details) if details else None)
 
 
-def turn_completed(thread_id: str, turn_id: str, status: TurnStatus, error: JsonObject | None,
-                   at: float) -> IngestEventTurnCompleted:
+def turn_completed(thread_id: str, turn_id: str, status: TurnStatus, error: JsonObject | None, at: float, *,
+                   keep_items: list[str] | None = None) -> IngestEventTurnCompleted:
+    """A turn's end; ``keep_items`` (when reconciling from ``thread/read``) is its whole list of items: any other
+    the conversation holds for the turn is removed."""
     return IngestEventTurnCompleted(thread_id=thread_id, turn_id=turn_id, status=status, error=turn_error(error),
-                                    at=at)
+                                    keep_items=keep_items, at=at)
 
 
 def item_events(thread_id: str, turn_id: str, item: JsonObject, phase: ItemPhase, at: float) -> list[IngestEvent]:

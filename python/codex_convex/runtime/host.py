@@ -25,7 +25,14 @@ from ..convex_api import ConvexHttp, Subscriber, TokenProvider
 from ..errors import CodexConvexError, CodexError, PersistenceDisabledError
 from ..events import error_notice, thread_meta
 from ..host_api import HostApi, Page
-from ..host_api.models import Conversation, DeletionJob, GetConversationSummaryFound, NotFound, PaginationOpts
+from ..host_api.models import (
+    Conversation,
+    DeletionJob,
+    GetConversationSummaryFound,
+    NotFound,
+    PaginationOpts,
+    Turn,
+)
 from ..protocol import host_models as codex
 from ..protocol.notifications import NotificationDecodeError, decode
 from ..replication.events import now_ms
@@ -193,12 +200,12 @@ class CodexHost:
         """
         b = self._active()
         api = self._require_api()
-        stored: dict[str, str] = {}
+        stored: dict[str, Turn] = {}
         cursor: str | None = None
         while True:
             page = await api.list_turns(thread_id=b.thread_id, pagination_opts=PaginationOpts(num_items=100,
                                                                                              cursor=cursor))
-            stored.update({t.turn_id: t.status for t in page.page})
+            stored.update({t.turn_id: t for t in page.page})
             if page.is_done:
                 break
             cursor = page.continue_cursor
@@ -206,9 +213,13 @@ class CodexHost:
         fixed = 0
         for turn in thread.get("turns") or []:
             status = turn.get("status")
-            if status not in ("completed", "interrupted", "failed") or stored.get(turn["id"]) == status:
+            mine = stored.get(turn["id"])
+            lost = mine is not None and mine.error is not None and mine.error.message.startswith("E_HOST_LOST")
+            if status not in ("completed", "interrupted", "failed") or (mine is not None and mine.status == status
+                                                                       and not lost):
                 continue
-            b.push(list(turn_records(b.thread_id, turn)))
+            # the turn whole, as Codex has it: items it never kept (a command a dead host had started) go
+            b.push(list(turn_records(b.thread_id, turn, exact=True)))
             fixed += 1
         await b.flush()
         if fixed:

@@ -31,8 +31,9 @@ def thread_records(thread: dict[str, Any]) -> Iterator[IngestEvent]:
         yield from turn_records(thread_id, turn)
 
 
-def turn_records(thread_id: str, turn: dict[str, Any]) -> Iterator[IngestEvent]:
-    """One turn of ``thread/read``: started, its items, and (when it finished) its end."""
+def turn_records(thread_id: str, turn: dict[str, Any], *, exact: bool = False) -> Iterator[IngestEvent]:
+    """One turn of ``thread/read``: started, its items, and (when it finished) its end; ``exact``: the end also
+    removes any item of the turn Codex does not have (a host reconciling)."""
     started = _ms(turn.get("startedAt"))
     yield turn_started(thread_id, turn["id"], started)
     for item in turn.get("items") or []:
@@ -40,4 +41,5 @@ def turn_records(thread_id: str, turn: dict[str, Any]) -> Iterator[IngestEvent]:
     status = turn.get("status")
     if status in ("completed", "interrupted", "failed"):
         ended = _ms(turn.get("completedAt")) or started
-        yield turn_completed(thread_id, turn["id"], status, turn.get("error"), ended)
+        keep = [str(i.get("id", "")) for i in turn.get("items") or []] if exact else None
+        yield turn_completed(thread_id, turn["id"], status, turn.get("error"), ended, keep_items=keep)

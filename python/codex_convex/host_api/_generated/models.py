@@ -137,12 +137,13 @@ class IngestEventTurnStarted(WireModel):
 
 
 class IngestEventTurnCompleted(WireModel):
-    wire_optional: ClassVar[frozenset[str]] = frozenset({"error"})
+    wire_optional: ClassVar[frozenset[str]] = frozenset({"error", "keepItems"})
     type: Literal["turnCompleted"] = PydanticField(default="turnCompleted")
     thread_id: str = PydanticField(alias="threadId")
     turn_id: str = PydanticField(alias="turnId")
     status: TurnStatus
     error: TurnError | None = PydanticField(default=None)
+    keep_items: list[str] | None = PydanticField(default=None, alias="keepItems")
     at: Number
 
 
