@@ -18,7 +18,6 @@ from typing import Any
 import anyio
 import pytest
 
-from codex_convex.convex_api import ConvexHttp
 from codex_convex.errors import ConflictError
 from codex_convex.host_api import HostApi
 from codex_convex.host_api.models import GetConversationViewFound, NotFound
@@ -48,6 +47,12 @@ async def main() -> None:
 
 anyio.run(main)
 """
+
+
+def cli(deployment: Deployment, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CONVEX_URL": deployment.url, "CONVEX_TOKEN": deployment.alice}
+    return subprocess.run([sys.executable, "-m", "codex_convex", *args], env=env, capture_output=True, text=True,
+                          timeout=120)
 
 
 def start_host(codex_home: Path, workdir: Path, deployment: Deployment) -> tuple[subprocess.Popen[str], dict[str, str]]:
@@ -103,6 +108,11 @@ async def test_a_host_killed_mid_turn_is_swept_then_a_new_host_reconciles(
         await alice_api.respond_server_request(thread_id=thread_id, turn_id=request.turn_id,
                                                request_id=request.request_id, decision="accept")
     assert refused.value.code == "E_HOST_OFFLINE"
+    answered = cli(deployment, "approvals", "answer", thread_id, request.turn_id, request.request_id, "--accept",
+                   "--json")
+    assert answered.returncode == 1 and json.loads(answered.stdout)["error"]["code"] == "E_HOST_OFFLINE"
+    jobs_view = cli(deployment, "approvals", "list", "--conversation", cid, "--json")
+    assert jobs_view.returncode == 0 and json.loads(jobs_view.stdout) == []  # expired: nothing left to answer
 
     # A new host resumes the conversation: it is online again, and the conversation equals Codex's record.
     cfg = HostConfig(codex_home=codex_home, cwd=workdir, convex_url=deployment.url, token=deployment.alice,
@@ -134,10 +144,13 @@ async def test_a_host_paused_shorter_than_its_timeout_loses_nothing(
         await anyio.sleep(TIMEOUT_S * 1.5)  # past the timeout, counted from the pause: it heartbeat meanwhile
         during = await alice_api.get_conversation_view(conversation_id=cid)
         assert isinstance(during, GetConversationViewFound) and mid_turn(during), during.host
-        # the approval still reaches the host: the turn completes
-        async with ConvexHttp(deployment.url, token=deployment.alice) as http:
-            await HostApi(http).respond_server_request(thread_id=thread_id, turn_id=request.turn_id,
-                                                       request_id=request.request_id, decision="accept")
+        # the terminal shows it pending, its host online; an answer from there reaches the host: the turn completes
+        listed = cli(deployment, "approvals", "list", "--conversation", cid, "--json")
+        assert listed.returncode == 0, listed.stderr
+        [row] = json.loads(listed.stdout)
+        assert row["requestId"] == request.request_id and row["host"]["online"] is True
+        answered = cli(deployment, "approvals", "answer", thread_id, request.turn_id, request.request_id, "--accept")
+        assert answered.returncode == 0, answered.stderr
         done = await view_until(alice_api, cid, lambda v: not any(m.status == "streaming" for m in v.messages)
                                 and not v.pending_requests, 60)
         assert done.host is not None  # (online, or ended: the host script stops cleanly once its turn is done)

@@ -8,13 +8,14 @@ import sys
 import typer
 
 from .. import logs
-from . import backend, bench, delete, demo, doctor, host_shim, run, schema, sync
+from . import approvals, backend, bench, delete, demo, doctor, host_shim, run, schema, sync
 
 app = typer.Typer(name="codex-convex", no_args_is_help=True, add_completion=False,
                   help="Run OpenAI Codex locally while everything it does lives in Convex.")
 app.add_typer(schema.app, name="schema")
 app.add_typer(backend.app, name="backend")
 app.add_typer(host_shim.app, name="host-shim")
+app.add_typer(approvals.app, name="approvals")
 app.command("dev-token")(backend.dev_token)
 app.command("demo")(demo.demo)
 app.command("doctor")(doctor.doctor)

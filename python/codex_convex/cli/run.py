@@ -57,8 +57,9 @@ async def _run(prompt: str, conversation: str | None, policy: str | None, script
             ok = await anyio.to_thread.run_sync(lambda: typer.confirm(f"\nAllow: {what}?", default=False))
             return "accept" if ok else "decline"
         if not json_out:
-            console.print(f"\n[yellow]waiting for a decision in Convex[/yellow] ({req.method}, request "
-                          f"{req.request_id}); answer it with respondServerRequest from any client")
+            console.print(f"\n[yellow]waiting for a decision in Convex[/yellow] ({req.method}): from another "
+                          f"terminal, codex-convex approvals answer {req.thread_id} {req.turn_id} {req.request_id} "
+                          "--accept (or --decline), or respondServerRequest from any client")
         return None
 
     def on_note(method: str, params: dict[str, Any]) -> None:
