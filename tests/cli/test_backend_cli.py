@@ -38,3 +38,28 @@ def test_a_backend_that_cannot_open_its_data_says_why(tmp_path: Path) -> None:
     out = CliRunner().invoke(app, ["backend", "start", "--port", "0", "--data", str(tmp_path)])
     assert out.exit_code != 0
     assert "E_BACKEND_START" in out.output
+
+
+def test_stop_signals_only_the_backend_itself(tmp_path: Path) -> None:
+    """A stale backend.json whose pid now belongs to another program: `backend stop` leaves that program alone."""
+    import subprocess
+    import sys
+
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (tmp_path / "backend.json").write_text(json.dumps({"url": "http://127.0.0.1:9", "pid": bystander.pid}))
+        out = CliRunner().invoke(app, ["backend", "stop", "--data", str(tmp_path)])
+        assert out.exit_code == 0 and "no backend was running" in out.output
+        assert bystander.poll() is None  # not signalled
+        assert not (tmp_path / "backend.json").exists()  # the stale record is gone
+        # the real thing is stopped
+        runner = CliRunner()
+        started = runner.invoke(app, ["backend", "start", "--port", "0", "--data", str(tmp_path), "--json"])
+        assert started.exit_code == 0, started.output
+        url = json.loads(started.stdout)["url"]
+        assert "stopped" in runner.invoke(app, ["backend", "stop", "--data", str(tmp_path)]).output
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"{url}/health", timeout=2)
+    finally:
+        bystander.kill()
+        bystander.wait()

@@ -158,12 +158,28 @@ def backend_status(data_dir: Path) -> BackendInfo | None:
     return info if _healthy(info.url) else None
 
 
+def _answers_as(url: str, pid: int) -> bool:
+    """Whether the backend at ``url`` is up and is process ``pid`` (its /health says so)."""
+    try:
+        r = raw.get_sync(f"{url}/health", timeout_s=2.0)
+    except ConvexTransportError:
+        return False
+    health = r.json()
+    return r.status == 200 and isinstance(health, dict) and health.get("pid") == pid
+
+
 def stop_backend(data_dir: Path) -> bool:
-    """Stop the backend recorded in ``data_dir``; ``False`` when none was running."""
+    """Stop the backend recorded in ``data_dir``; ``False`` when none was running. A process is signalled only if
+    the backend at the recorded URL answers as that process: a stale ``backend.json`` (the backend died and its pid
+    was reused by another program) is removed without signalling anything."""
     state = data_dir / STATE_FILE
     if not state.exists():
         return False
-    pid = int(json.loads(state.read_text())["pid"])
+    data = json.loads(state.read_text())
+    pid = int(data["pid"])
+    if not _answers_as(str(data.get("url", "")), pid):
+        state.unlink(missing_ok=True)
+        return False
     stopped = False
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)

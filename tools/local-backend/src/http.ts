@@ -61,7 +61,8 @@ export function httpHandler(deps: HttpDeps) {
         return send(res, 200, JSON.stringify({ version: deps.version, engine: deps.engine.name }));
       }
       if (req.method === "GET" && url.pathname === "/health") {
-        return send(res, 200, JSON.stringify({ status: "ok", ...deps.stats() }));
+        // `pid`: `codex-convex backend stop` signals a process only once it answers here as this backend
+        return send(res, 200, JSON.stringify({ status: "ok", pid: process.pid, ...deps.stats() }));
       }
       if (req.method === "GET" && url.pathname === "/.well-known/jwks.json") {
         return send(res, 200, JSON.stringify(deps.auth.devJwks));
