@@ -11,7 +11,7 @@ import schema from "./schema.js";
 import { fail } from "./errors.js";
 import { checkActor, findConversation, loadWritableConversation } from "./scope.js";
 import { CONTRACT_VERSION } from "./version.js";
-import { hostPresence } from "./presence.js";
+import { hostPresence, loadSession } from "./presence.js";
 import { vHostPresence } from "./tables/presence.js";
 import { MAX_PAGE_SIZE } from "./limits.js";
 import { paginated, vActor, vPaginationOpts, vSyncState, pageSize } from "./validators.js";
@@ -100,10 +100,7 @@ export const syncOpenBinding = mutation({
     const r = await openBinding(ctx, actor, threadId, conversationId, title);
     if (hostSessionId !== undefined) {
       // The host driving the conversation from now on (its presence is what readers see, and what the sweep watches).
-      const id = ctx.db.normalizeId("host_sessions", hostSessionId);
-      const s = id === null ? null : await ctx.db.get(id);
-      if (s === null || s.actor !== actor) fail("E_HOST_SESSION_NOT_FOUND", "no such host session", { hostSessionId });
-      if (s.state === "ended") fail("E_HOST_SESSION_ENDED", "the session was closed: open a new one");
+      const s = await loadSession(ctx, actor, hostSessionId, true);
       if (r.conversation.hostSessionId !== s._id) await ctx.db.patch(r.conversation._id, { hostSessionId: s._id });
     }
     return { conversation: toConversation(r.conversation), created: r.created };

@@ -37,24 +37,32 @@ function toSession(s: Doc<"host_sessions">) {
   return { sessionId: s._id as string, hostId: s.hostId, label: s.label, state: s.state, heartbeatMs: s.heartbeatMs, timeoutMs: s.timeoutMs, lastSeenAt: s.lastSeenAt };
 }
 
+/** The session of the host driving a conversation (null: no host ever drove it). */
+async function sessionOf(ctx: QueryCtx, conv: Doc<"conversations">) {
+  return conv.hostSessionId === undefined ? null : await ctx.db.get(conv.hostSessionId);
+}
+
 export async function hostPresence(ctx: QueryCtx, conv: Doc<"conversations">) {
-  const s = conv.hostSessionId === undefined ? null : await ctx.db.get(conv.hostSessionId);
+  const s = await sessionOf(ctx, conv);
   return s === null ? null : { hostId: s.hostId, label: s.label, online: s.state === "online", lastSeenAt: s.lastSeenAt };
 }
 
 /** Refuse a write only a live host can act on (an answer to its approval) when the conversation's host is gone. */
 export async function requireHostOnline(ctx: QueryCtx, conv: Doc<"conversations">) {
-  const s = conv.hostSessionId === undefined ? null : await ctx.db.get(conv.hostSessionId);
+  const s = await sessionOf(ctx, conv);
   if (s !== null && s.state !== "online") {
     fail("E_HOST_OFFLINE", `the host driving this conversation is ${s.state === "lost" ? "gone (no heartbeat)" : "stopped"}: nobody can act on the answer`, { hostId: s.hostId });
   }
 }
 
-async function loadSession(ctx: QueryCtx, actor: string, sessionId: string): Promise<Doc<"host_sessions">> {
+/** The caller's session. :fails E_HOST_SESSION_NOT_FOUND (missing or another actor's), E_HOST_SESSION_ENDED when
+ * `live` and it was closed. */
+export async function loadSession(ctx: QueryCtx, actor: string, sessionId: string, live = false): Promise<Doc<"host_sessions">> {
   checkActor(actor);
   const id = ctx.db.normalizeId("host_sessions", sessionId);
   const s = id === null ? null : await ctx.db.get(id);
   if (s === null || s.actor !== actor) fail("E_HOST_SESSION_NOT_FOUND", "no such host session", { sessionId });
+  if (live && s.state === "ended") fail("E_HOST_SESSION_ENDED", "the session was closed: open a new one");
   return s;
 }
 
@@ -100,8 +108,7 @@ export const heartbeat = mutation({
   args: { actor: vActor, sessionId: v.string() },
   returns: v.object({ state: vHostState, revived: v.boolean(), lastSeenAt: v.number() }),
   handler: async (ctx, { actor, sessionId }) => {
-    const s = await loadSession(ctx, actor, sessionId);
-    if (s.state === "ended") fail("E_HOST_SESSION_ENDED", "the session was closed: open a new one");
+    const s = await loadSession(ctx, actor, sessionId, true);
     const now = Date.now();
     const revived = s.state === "lost";
     await ctx.db.patch(s._id, { lastSeenAt: now, ...(revived ? { state: "online" as const, lostAt: undefined, sweepCursor: undefined } : {}) });

@@ -7,7 +7,7 @@ with each code's meaning and fix: ``codex_convex.error_codes.ERRORS``, from ``co
     - TransportClosedError     the app-server process is gone
     - RpcTimeoutError          no answer within the deadline
     - CodexNotFoundError       no Codex binary
-    - NotificationDecodeError  a notification the host acts on, off the pinned protocol
+    - OffProtocolError         a result or a notification the host acts on, off the pinned protocol
   + ConvexApiError             a Convex function failed (code from its ``ConvexError`` data); by the code's kind:
     - InvalidInputError        invalid arguments or state of the input
       - LimitExceededError     over one of the component's limits

@@ -21,6 +21,7 @@ import pandas as pd
 from .convex_api import ConvexHttp, Subscriber
 from .host_api import HostApi, HostSubscriptions, Page
 from .host_api.models import NotFound, PaginationOpts
+from .host_api.reads import all_pages
 
 __all__ = ["conversations", "deletion_jobs", "sync_jobs", "sync_sources", "watch_job"]
 
@@ -48,14 +49,12 @@ async def _all_pages(url: str, token: str, call: Callable[[HostApi, str | None],
     rows: list[dict[str, Any]] = []
     async with ConvexHttp(url, token=token) as http:
         api = HostApi(http)
-        cursor: str | None = None
-        while len(rows) < limit:
-            page = await call(api, cursor)
-            rows += [r.model_dump(by_alias=True) for r in page.page]
-            if page.is_done:
-                break
-            cursor = page.continue_cursor
-    return rows[:limit]
+        if limit > 0:
+            async for r in all_pages(lambda cursor: call(api, cursor)):
+                rows.append(r.model_dump(by_alias=True))
+                if len(rows) >= limit:
+                    break  # before asking for another page
+    return rows
 
 
 def _frame(rows: list[dict[str, Any]], columns: list[str], categories: tuple[str, ...] = ()) -> pd.DataFrame:

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import enum
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskProgressColumn, TextColumn
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from ..host_api.models import HostPresence
 
 console = Console(stderr=True, highlight=False)
 
@@ -30,6 +34,16 @@ def _plain(v: Any) -> Any:
     if dataclasses.is_dataclass(v) and not isinstance(v, type):
         return {f.name: _plain(getattr(v, f.name)) for f in dataclasses.fields(v)}
     return str(v)
+
+
+def host_label(host: HostPresence | None) -> str:
+    """How a conversation's host reads in a table: online, offline since when, or none."""
+    if host is None:
+        return "none"
+    if host.online:
+        return f"online ({host.label})"
+    seen = dt.datetime.fromtimestamp(host.last_seen_at / 1000, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return f"offline since {seen} ({host.label})"
 
 
 def emit_json(doc: Any) -> None:

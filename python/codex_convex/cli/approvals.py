@@ -3,13 +3,12 @@ whether the host that asked is still there; ``approvals answer`` accepts or decl
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 import anyio
 import typer
 
-from ._output import ExitCode, console, emit_json, failure, success, table
+from ._output import ExitCode, console, emit_json, failure, host_label, success, table
 
 app = typer.Typer(help="Pending approvals: list them (with their host's presence) and answer them.",
                   no_args_is_help=True)
@@ -52,17 +51,9 @@ async def _list(conversation: str | None, json_out: bool) -> None:
         emit_json([{**r.model_dump(by_alias=True, mode="json"),
                     "host": h.model_dump(by_alias=True, mode="json") if h else None} for r, h in rows])
         return
-    def where(h: object) -> str:
-        from ..host_api.models import HostPresence
-
-        if not isinstance(h, HostPresence):
-            return "none"
-        if h.online:
-            return f"online ({h.label})"
-        seen = dt.datetime.fromtimestamp(h.last_seen_at / 1000, dt.UTC).strftime("%H:%M:%S UTC")
-        return f"gone since {seen} ({h.label}): cannot be answered"
     console.print(table("Pending requests", ["conversation", "thread", "turn", "request", "method", "host"], [
-        [r.conversation_id, r.thread_id, r.turn_id, r.request_id, r.method, where(h)] for r, h in rows]))
+        [r.conversation_id, r.thread_id, r.turn_id, r.request_id, r.method,
+         host_label(h) + ("" if h is None or h.online else ": cannot be answered")] for r, h in rows]))
 
 
 @app.command("answer")

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import anyio
 import typer
 
-from ._output import ExitCode, console, emit_json, failure, progress, table
+from ._output import ExitCode, console, emit_json, failure, host_label, progress, table
 
 
 def sync(
@@ -133,14 +133,6 @@ async def _jobs(conversation: str | None, watch: bool, json_out: bool) -> None:
 
 
 def _host_label(summary: object) -> str:
-    """How the conversation's host reads in a table: online, gone since when, or none."""
-    import datetime as dt
-
     from ..host_api.models import GetConversationSummaryFound
 
-    if not isinstance(summary, GetConversationSummaryFound) or summary.host is None:
-        return "none"
-    if summary.host.online:
-        return f"online ({summary.host.label})"
-    seen = dt.datetime.fromtimestamp(summary.host.last_seen_at / 1000, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    return f"offline since {seen} ({summary.host.label})"
+    return host_label(summary.host if isinstance(summary, GetConversationSummaryFound) else None)

@@ -8,7 +8,7 @@ never from a model of it, so an imported or replicated item reads back equal to 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..host_api.limits import CHUNK_MAX_BYTES, INLINE_VIEW_PARTS, PART_MAX_CHARS
 from ..host_api.models import (
@@ -28,6 +28,9 @@ from ..host_api.models import (
 )
 from .item_view import view_events
 from .text import split_text
+
+if TYPE_CHECKING:  # only its shape: an import (sync) must not pay for building the protocol's models
+    from ..protocol import host_models as codex
 
 __all__ = [
     "DELTA_MAX_CHARS",
@@ -113,14 +116,14 @@ def message_deltas(thread_id: str, turn_id: str, item_id: str, delta: str, first
                                     delta_count=1, text=piece, at=at) for i, piece in enumerate(pieces)]
 
 
-def token_usage(thread_id: str, turn_id: str, usage: JsonObject, at: float) -> IngestEventTokenUsage:
-    """Codex's ``ThreadTokenUsage`` (``{total, last, modelContextWindow}``)."""
-    total, last = usage["total"], usage["last"]
+def token_usage(thread_id: str, turn_id: str, usage: codex.ThreadTokenUsage, at: float) -> IngestEventTokenUsage:
+    """Codex's token usage report (its ``thread/tokenUsage/updated``, decoded)."""
+    total = usage.total
     return IngestEventTokenUsage(
-        thread_id=thread_id, turn_id=turn_id, total_tokens=total["totalTokens"], input_tokens=total["inputTokens"],
-        cached_input_tokens=total["cachedInputTokens"], output_tokens=total["outputTokens"],
-        reasoning_output_tokens=total["reasoningOutputTokens"], last_total_tokens=last["totalTokens"],
-        context_window=usage.get("modelContextWindow"), at=at)
+        thread_id=thread_id, turn_id=turn_id, total_tokens=total.total_tokens, input_tokens=total.input_tokens,
+        cached_input_tokens=total.cached_input_tokens, output_tokens=total.output_tokens,
+        reasoning_output_tokens=total.reasoning_output_tokens, last_total_tokens=usage.last.total_tokens,
+        context_window=usage.model_context_window, at=at)
 
 
 def error_notice(thread_id: str, turn_id: str | None, error: JsonObject | None, will_retry: bool | None,

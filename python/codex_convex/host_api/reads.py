@@ -4,14 +4,29 @@ comes truncated after its first segment, a large item without its JSON), so read
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from ._generated.endpoints import HostApi
 from ._generated.models import Item, Message, NotFound, Turn
-from .wire import Number
+from .wire import Number, Page
 
-__all__ = ["TurnItem", "item_json", "message_text", "turn_items"]
+__all__ = ["TurnItem", "all_pages", "item_json", "message_text", "turn_items"]
+
+T = TypeVar("T")
+
+
+async def all_pages(fetch: Callable[[str | None], Awaitable[Page[T]]]) -> AsyncIterator[T]:
+    """Every row of a paginated query, page after page (``fetch(cursor)`` gets one page)."""
+    cursor: str | None = None
+    while True:
+        page = await fetch(cursor)
+        for row in page.page:
+            yield row
+        if page.is_done:
+            return
+        cursor = page.continue_cursor
 
 
 async def message_text(api: HostApi, message: Message) -> str:

@@ -11,18 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, cast
 
-from pydantic import ValidationError
-
-from ..errors import CodexError
 from ._generated.host_models import HOST_NOTIFICATIONS, HostNotification
+from .validate import OffProtocolError, validate
 
-__all__ = ["HOST_NOTIFICATIONS", "Decoded", "HostNotification", "NotificationDecodeError", "decode"]
-
-
-class NotificationDecodeError(CodexError):
-    """A notification the host acts on did not match the pinned protocol (schema drift)."""
-
-    code = "E_CODEX_OFF_PROTOCOL"
+__all__ = ["HOST_NOTIFICATIONS", "Decoded", "HostNotification", "OffProtocolError", "decode"]
 
 
 @dataclass(frozen=True)
@@ -35,14 +27,9 @@ class Decoded:
 def decode(method: str, params: dict[str, Any]) -> Decoded | None:
     """The typed notification, or ``None`` for a method the host does not act on.
 
-    :raises NotificationDecodeError: a method the host acts on arrived in a shape the pinned protocol does not allow.
+    :raises OffProtocolError: a method the host acts on arrived in a shape the pinned protocol does not allow.
     """
     model = HOST_NOTIFICATIONS.get(method)
     if model is None:
         return None
-    try:
-        value = model.model_validate(params)
-    except ValidationError as exc:
-        raise NotificationDecodeError(f"{method}: {exc.error_count()} field(s) off the pinned protocol: "
-                                      f"{exc.errors()[0]['loc']} {exc.errors()[0]['msg']}") from exc
-    return Decoded(method, cast(HostNotification, value), params)
+    return Decoded(method, cast(HostNotification, validate(model, params, f"the notification {method}")), params)

@@ -33,11 +33,6 @@ def now_ms() -> float:
     return time.time() * 1000.0
 
 
-def _dump(model: Any) -> dict[str, Any]:
-    out: dict[str, Any] = model.model_dump(by_alias=True, mode="json", exclude_none=True)
-    return out
-
-
 @dataclass
 class EventMapper:
     """Maps one app-server's notifications for one thread to ingest events."""
@@ -71,9 +66,10 @@ class EventMapper:
                 self.deltas[key] = self.deltas.get(key, 0) + len(events)
                 return list(events)
             case codex.ThreadTokenUsageUpdatedNotification(turn_id=turn_id, token_usage=usage):
-                return [token_usage(thread_id, turn_id, _dump(usage), at)]
-            case codex.ErrorNotification(turn_id=turn_id, error=error, will_retry=will_retry):
-                return [error_notice(thread_id, turn_id, n.raw.get("error") or _dump(error), will_retry, at)]
+                return [token_usage(thread_id, turn_id, usage, at)]
+            case codex.ErrorNotification(turn_id=turn_id, will_retry=will_retry):
+                # Codex's error as it sent it: kept whole (detailsJson), fields a newer Codex adds included
+                return [error_notice(thread_id, turn_id, n.raw["error"], will_retry, at)]
             case codex.ServerRequestResolvedNotification(request_id=request_id):
                 rid = str(getattr(request_id, "root", request_id))
                 owner = self.request_turns.get(rid)

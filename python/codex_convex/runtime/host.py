@@ -33,8 +33,9 @@ from ..host_api.models import (
     PaginationOpts,
     Turn,
 )
+from ..host_api.reads import all_pages
 from ..protocol import host_models as codex
-from ..protocol.notifications import NotificationDecodeError, decode
+from ..protocol.notifications import OffProtocolError, decode
 from ..replication.events import now_ms
 from ..sync import ImportResult, import_thread
 from ..sync.importer import Progress
@@ -168,7 +169,7 @@ class CodexHost:
         b = self.bindings.current
         try:
             decoded = decode(n.method, n.params)
-        except NotificationDecodeError as exc:
+        except OffProtocolError as exc:
             # A shape the pinned protocol does not allow: recorded in the conversation, never dropped silently.
             log.error("host.notification_off_protocol", method=n.method, error=str(exc))
             if b is not None:
@@ -201,14 +202,10 @@ class CodexHost:
         b = self._active()
         api = self._require_api()
         stored: dict[str, Turn] = {}
-        cursor: str | None = None
-        while True:
-            page = await api.list_turns(thread_id=b.thread_id, pagination_opts=PaginationOpts(num_items=100,
-                                                                                             cursor=cursor))
-            stored.update({t.turn_id: t for t in page.page})
-            if page.is_done:
-                break
-            cursor = page.continue_cursor
+        turns = all_pages(lambda cursor: api.list_turns(thread_id=b.thread_id,
+                                                        pagination_opts=PaginationOpts(num_items=100, cursor=cursor)))
+        async for t in turns:
+            stored[t.turn_id] = t
         thread = cast(dict[str, Any], (await self.read_thread(b.thread_id))["thread"])
         fixed = 0
         for turn in thread.get("turns") or []:

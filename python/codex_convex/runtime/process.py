@@ -14,12 +14,13 @@ from typing import Any, TypeVar
 import anyio
 import structlog
 from anyio.abc import TaskGroup
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from ..codex import Notification
 from ..codex.rpc import ProtocolErrorHandler, RpcRequestHandler
 from ..codex.session import AppServer, open_app_server
 from ..errors import CodexConvexError, CodexError, RpcTimeoutError, TransportClosedError
+from ..protocol.validate import validate
 from .config import HostConfig, JsonObject
 from .lifecycle import HostPhase, Lifecycle, LifecycleSource
 
@@ -155,13 +156,6 @@ class CodexProcess:
     async def call(self, method: str, params: JsonObject, result: type[M]) -> M:
         """A request whose result is validated as the pinned protocol's model for it.
 
-        :raises CodexError: ``E_CODEX_OFF_PROTOCOL`` when Codex answered in a shape the pinned protocol does not allow.
+        :raises OffProtocolError: Codex answered in a shape the pinned protocol does not allow.
         """
-        raw = await self.request(method, params)
-        try:
-            return result.model_validate(raw)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(map(str, first["loc"]))
-            raise CodexError(f"{method} answered off the pinned protocol ({exc.error_count()} problems, first: "
-                             f"{where}: {first['msg']})", code="E_CODEX_OFF_PROTOCOL") from exc
+        return validate(result, await self.request(method, params), f"the result of {method}")
