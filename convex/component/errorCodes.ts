@@ -145,7 +145,7 @@ export const ERRORS = {
   E_BACKEND_START: h("unavailable", "The local backend did not start (its own message follows).", "Read backend.log in the data folder."),
   E_BACKEND_NODE_MISSING: h("unavailable", "No Node ≥ 22.13 for the local backend.", "pip install codex-convex (brings Node), or set CODEX_CONVEX_NODE."),
   E_BACKEND_BUNDLE_MISSING: h("unavailable", "The local backend's bundle is missing.", "make setup (in a checkout), or reinstall the package."),
-  E_BACKEND_EXPORT: h("failed", "The local backend refused the export.", "Read the message (the memory engine has nothing to export)."),
+  E_BACKEND_EXPORT: h("failed", "The local backend refused the export.", "Read the message; check the data folder and that the backend is the one started for it."),
   E_BACKEND_IMPORT: h("failed", "The local backend refused the import.", "Import into an empty backend."),
   // ----- doctor -----
   E_DOCTOR_DEPLOYMENT_UNREACHABLE: h("unavailable", "doctor: the deployment did not answer.", "Check CONVEX_URL, or start the local backend."),

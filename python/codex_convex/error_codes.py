@@ -41,7 +41,7 @@ ERRORS: dict[str, ErrorSpec] = {
         "make setup (in a checkout), or reinstall the package."),
     "E_BACKEND_EXPORT": ErrorSpec("failed", "host",
         "The local backend refused the export.",
-        "Read the message (the memory engine has nothing to export)."),
+        "Read the message; check the data folder and that the backend is the one started for it."),
     "E_BACKEND_IMPORT": ErrorSpec("failed", "host",
         "The local backend refused the import.",
         "Import into an empty backend."),

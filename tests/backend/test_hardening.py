@@ -10,7 +10,6 @@ import stat
 import struct
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -62,14 +61,6 @@ async def test_websocket_upgrades_from_other_origins_are_refused(backend: LocalB
             async with websockets.connect(ws_url(backend), additional_headers=headers):
                 pass
         assert refused.value.response.status_code == 403
-
-
-def test_export_on_the_memory_engine_is_refused_and_the_backend_keeps_serving(tmp_path: Path) -> None:
-    with LocalBackend(tmp_path / "mem", engine="memory") as b:
-        key = (tmp_path / "mem" / "admin-key").read_text().strip()
-        r = httpx.get(f"{b.url}/api/export", headers={"Authorization": f"Convex {key}"}, timeout=10)
-        assert r.status_code == 400 and r.json()["code"] == "NotSupported"
-        assert httpx.get(f"{b.url}/health", timeout=10).status_code == 200
 
 
 def test_data_and_logs_are_readable_by_their_owner_only(backend: LocalBackend) -> None:

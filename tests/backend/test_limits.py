@@ -1,4 +1,4 @@
-"""Convex's limits on the local backend, on both engines: each one is hit by a real function (the admin-only probes
+"""Convex's limits on the local backend: each one is hit by a real function (the admin-only probes
 in tools/local-backend/probes/limits.ts), refused with Convex's wording, and the stored rows are unchanged after."""
 
 from __future__ import annotations
@@ -53,10 +53,10 @@ class Probe:
             cursor = body["value"]["cursor"]
 
 
-@pytest.fixture(scope="module", params=["durable", "memory"])
-def probe(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Probe]:
-    data: Path = tmp_path_factory.mktemp(f"limits-{request.param}")
-    with LocalBackend(data, engine=request.param) as backend:
+@pytest.fixture(scope="module")
+def probe(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Probe]:
+    data: Path = tmp_path_factory.mktemp("limits")
+    with LocalBackend(data) as backend:
         p = Probe(backend)
         p.ok("insertRows", n=10, bytes=10)
         yield p

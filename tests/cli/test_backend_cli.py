@@ -1,4 +1,4 @@
-"""``codex-convex backend start --engine``: the chosen engine runs, and a backend that cannot start says why."""
+"""``codex-convex backend start``: the backend keeps its data on disk, and a backend that cannot start says why."""
 
 from __future__ import annotations
 
@@ -14,23 +14,16 @@ from codex_convex.cli import app
 pytestmark = pytest.mark.backend
 
 
-@pytest.mark.parametrize("engine", ["memory", "durable"])
-def test_start_with_an_engine(tmp_path: Path, engine: str) -> None:
+def test_start_keeps_data_on_disk(tmp_path: Path) -> None:
     runner = CliRunner()
-    started = runner.invoke(app, ["backend", "start", "--port", "0", "--data", str(tmp_path), "--engine", engine,
-                                  "--json"])
+    started = runner.invoke(app, ["backend", "start", "--port", "0", "--data", str(tmp_path), "--json"])
     assert started.exit_code == 0, started.output
     try:
         url = json.loads(started.stdout)["url"]
-        assert httpx.get(f"{url}/health").json()["engine"] == engine
+        assert httpx.get(f"{url}/health").json()["engine"] == "durable"
     finally:
         assert runner.invoke(app, ["backend", "stop", "--data", str(tmp_path)]).exit_code == 0
-    assert (tmp_path / "db" / "data.sqlite3").exists() == (engine == "durable")
-
-
-def test_an_unknown_engine_is_refused(tmp_path: Path) -> None:
-    out = CliRunner().invoke(app, ["backend", "start", "--data", str(tmp_path), "--engine", "postgres"])
-    assert out.exit_code == 2 and "postgres" in out.output
+    assert (tmp_path / "db" / "data.sqlite3").exists()
 
 
 def test_a_backend_that_cannot_open_its_data_says_why(tmp_path: Path) -> None:

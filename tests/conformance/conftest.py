@@ -1,4 +1,4 @@
-"""Conformance runs on both local engines (durable and memory), or once against CONVEX_URL."""
+"""Conformance runs against the local backend, or against CONVEX_URL when one is given."""
 
 from __future__ import annotations
 
@@ -11,17 +11,15 @@ from codex_convex.backend import LocalBackend, mint_dev_token
 from tests.conftest import Deployment
 
 
-@pytest.fixture(scope="module", params=["durable", "memory"])
-def deployment(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     url = os.environ.get("CONVEX_URL")
     if url:
-        if request.param != "durable":
-            pytest.skip("one run against a real deployment is enough")
         alice, bob = os.environ.get("CONVEX_TOKEN_ALICE"), os.environ.get("CONVEX_TOKEN_BOB")
         if not (alice and bob):
             pytest.skip("CONVEX_URL is set but CONVEX_TOKEN_ALICE / CONVEX_TOKEN_BOB are not")
         yield Deployment(url, alice, bob, None)
         return
-    data = tmp_path_factory.mktemp(f"backend-{request.param}")
-    with LocalBackend(data, engine=request.param) as backend:
+    data = tmp_path_factory.mktemp("backend")
+    with LocalBackend(data) as backend:
         yield Deployment(backend.url, mint_dev_token(data, "alice"), mint_dev_token(data, "bob"), backend)

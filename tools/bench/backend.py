@@ -56,9 +56,9 @@ async def measure(n: int) -> dict[str, Any]:
             "subscription_update": await subscription_latency("durable", min(n, 200))}
 
 
-async def subscription_latency(engine: str, n: int = 200) -> dict[str, float]:
+async def subscription_latency(n: int = 200) -> dict[str, float]:
     """HTTP mutation of a conversation → another client's subscription to it shows the change (n samples)."""
-    with tempfile.TemporaryDirectory() as tmp, LocalBackend(Path(tmp) / "b", engine=engine) as backend:
+    with tempfile.TemporaryDirectory() as tmp, LocalBackend(Path(tmp) / "b") as backend:
         token = mint_dev_token(backend.data_dir, "bench")
         async with ConvexHttp(backend.url, token=token) as http:
             api = HostApi(http)

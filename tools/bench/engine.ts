@@ -1,4 +1,4 @@
-// Indexed query latency vs table size on both engines, in-process (no network): `node dist/bench-engine.mjs
+// Indexed query latency vs table size on the durable engine and on convex-test's own in-memory store (the baseline), in-process (no network): `node dist/bench-engine.mjs
 // memory|durable 10000,100000,1000000`. Prints one JSON line per size. The durable engine stores into SQLite in a
 // temporary folder (inserts are committed 5,000 per transaction).
 import { mkdtempSync, rmSync } from "node:fs";

@@ -7,7 +7,6 @@ and mutations per 1,000 deltas, beside upstream's published cost (62 per 1,000; 
 
     .venv/bin/python -m tools.bench.live [--rate 200] [--deltas 600]
 
-``--engine memory`` runs it on the memory engine (default: durable), to see what durability costs.
 """
 
 from __future__ import annotations
@@ -38,12 +37,12 @@ async def documents_written(url: str) -> int:
         return int((await client.get(f"{url}/health")).json()["documentsWritten"])
 
 
-async def measure(rate: float, deltas: int, engine: str = "durable") -> dict[str, Any]:
+async def measure(rate: float, deltas: int) -> dict[str, Any]:
     with ScriptedModelServer() as model, tempfile.TemporaryDirectory() as tmp_s:
         tmp = Path(tmp_s)
         home = write_scripted_home(tmp / "home", model.base_url)
         (tmp / "work").mkdir()
-        with LocalBackend(tmp / "backend", engine=engine) as backend:
+        with LocalBackend(tmp / "backend") as backend:
             token = mint_dev_token(backend.data_dir, "bench")
             line_at: dict[int, float] = {}
             seen_at: dict[int, float] = {}
@@ -122,9 +121,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rate", type=float, nargs="*", default=[50.0, 200.0, 1000.0])
     ap.add_argument("--deltas", type=int, default=1000)
-    ap.add_argument("--engine", choices=["durable", "memory"], default="durable")
     args = ap.parse_args()
-    runs = [anyio.run(measure, r, args.deltas, args.engine) for r in args.rate]
+    runs = [anyio.run(measure, r, args.deltas) for r in args.rate]
     print(f"{'rate/s':>7} {'first ms':>9} {'p50 ms':>7} {'p99 ms':>7} {'mut/1k':>7} {'stream/1k':>9} "
           f"{'docs/1k':>8} {'vs upstream':>11} {'beats/h':>8}")
     for r in runs:

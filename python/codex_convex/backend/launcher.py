@@ -64,12 +64,11 @@ class LocalBackend:
     :param read_limits: ``"legacy"``: the 8 MiB / 16,384-document read limits of older Convex builds.
     """
 
-    def __init__(self, data_dir: Path, *, port: int = 0, engine: str = "durable", verbose: bool = False,
+    def __init__(self, data_dir: Path, *, port: int = 0, verbose: bool = False,
                  log_file: Path | None = None, detach: bool = False, ping_ms: int | None = None,
                  scheduler_lag_ms: tuple[int, int] | None = None, read_limits: str = "convex") -> None:
         self.data_dir = data_dir
         self.port = port
-        self.engine = engine
         self.verbose = verbose
         self.log_file = log_file or data_dir / "backend.log"
         self.detach = detach
@@ -88,8 +87,7 @@ class LocalBackend:
     def start(self) -> BackendInfo:
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.data_dir.chmod(0o700)  # conversations live here: this user only
-        args = [_node(), str(_bundle()), "--port", str(self.port), "--data", str(self.data_dir),
-                "--engine", self.engine]
+        args = [_node(), str(_bundle()), "--port", str(self.port), "--data", str(self.data_dir)]
         if self.verbose:
             args.append("--verbose")
         if self.ping_ms is not None:

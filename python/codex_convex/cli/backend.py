@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -22,16 +21,9 @@ def _data(data: Path | None) -> Path:
     return data or paths.state_dir() / "backend"
 
 
-class Engine(StrEnum):
-    durable = "durable"
-    memory = "memory"
-
-
 @app.command("start")
 def start(port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 = any free port).")] = 3210,
-          data: DataOpt = None, verbose: bool = False, json_out: JsonOpt = False,
-          engine: Annotated[Engine, typer.Option(help="durable: SQLite under the data folder; memory: convex-test's "
-                                                      "in-memory store (nothing kept).")] = Engine.durable) -> None:
+          data: DataOpt = None, verbose: bool = False, json_out: JsonOpt = False) -> None:
     """Start the local backend in the background and print its URL."""
     from ..backend import LocalBackend, NodeNotFoundError, backend_status
     from ..errors import CodexConvexError
@@ -42,7 +34,7 @@ def start(port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 = any fre
         failure(f"a backend is already running for {d} at {running.url} (pid {running.pid})")
         raise typer.Exit(ExitCode.FAILED)
     try:
-        started = LocalBackend(d, port=port, verbose=verbose, detach=True, engine=engine.value).start()
+        started = LocalBackend(d, port=port, verbose=verbose, detach=True).start()
     except NodeNotFoundError as exc:
         failure(exc.message)
         raise typer.Exit(ExitCode.UNAVAILABLE) from exc

@@ -93,7 +93,7 @@ export const countPage = internalQuery({
 
 /**
  * One page of `probe_rows` over `by_creation_time` (`scan`: a full table scan instead; optionally between the rows numbered `fromI` and `toI`, only
- * rows of one `group`): the engines-agree test walks the same pages on both engines and compares them.
+ * rows of one `group`): tests/backend/test_index_pages.py walks them and compares them with a model of the table.
  */
 export const page = internalQuery({
   args: {

@@ -1,7 +1,7 @@
 /**
  * Engine on convex-test: the app and the mounted component run their real functions (validators, ConvexError,
- * rollback on throw, scheduler on real timers), serially (one global lock). `memory` keeps convex-test's own
- * in-memory storage (full-scan indexes); `durable` moves it into SQLite (durable.ts).
+ * rollback on throw, scheduler on real timers), serially (one global lock), on durable indexed storage in SQLite
+ * (durable.ts) instead of convex-test's in-memory full-scan store.
  */
 import { convexTest } from "convex-test";
 import { makeFunctionReference } from "convex/server";
@@ -47,25 +47,23 @@ export function errorOutcome(e: unknown, ms: number): Outcome {
 }
 
 export type EngineOptions = {
-  /** "memory": convex-test as it is. "durable": SQLite storage in `dataDir` (durable.ts). */
-  kind: "memory" | "durable";
-  dataDir?: string;
+  /** Where the SQLite database lives. */
+  dataDir: string;
   /** "convex" (default): today's read limits; "legacy": older builds' 8 MiB / 16,384 documents. */
   readLimits?: "convex" | "legacy";
 };
 
 export class ConvexTestEngine implements Engine {
-  readonly name: string;
+  readonly name = "durable";
   private t: any;
   private app: Record<string, Loader>;
   private listeners: Array<() => void> = [];
   /** The most each query and mutation path cost in one call (GET /api/metrics). */
   readonly metrics = new MetricsByPath();
 
-  constructor(private opts: EngineOptions = { kind: "memory" }) {
-    this.name = opts.kind;
+  constructor(private opts: EngineOptions) {
     enforceDocumentLimits();
-    if (opts.kind === "durable") installDurableStorage(opts.dataDir ?? ".codex-convex/backend/db");
+    installDurableStorage(opts.dataDir);
     this.app = memoize(appModules as Record<string, Loader>);
     recordCallMetrics();
     this.t = convexTest({ schema: undefined, modules: this.app, transactionLimits: transactionLimits(opts.readLimits ?? "convex") });
@@ -98,9 +96,8 @@ export class ConvexTestEngine implements Engine {
     } as typeof g.Convex;
   }
 
-  /** Durable engine: schedule again what had not run when the process stopped (the data stays on disk). */
+  /** Schedule again what had not run when the process stopped (the data stays on disk). */
   async open(): Promise<void> {
-    if (this.opts.kind !== "durable") return;
     const pending = unfinishedScheduledFunctions();
     for (const { component, id, doc } of pending) {
       forgetScheduled(component, id);
@@ -145,7 +142,7 @@ export class ConvexTestEngine implements Engine {
       const a = decodeArgs(args);
       const acc = caller.kind === "user" ? this.t.withIdentity(caller.identity as Identity) : this.t;
       const path = { componentPath: "", udfPath: fn.udfPath };
-      const reads = this.opts.kind === "durable" && fn.kind === "query" ? new ReadSet() : undefined;
+      const reads = fn.kind === "query" ? new ReadSet() : undefined;
       const call = () =>
         fn.kind === "query"
           ? acc.queryFromPath(path, a)
@@ -166,17 +163,15 @@ export class ConvexTestEngine implements Engine {
     }
   }
 
-  takeWrites(): WriteSet | null {
-    return this.opts.kind === "durable" ? takeWrites() : null;
+  takeWrites(): WriteSet {
+    return takeWrites();
   }
 
   exportDocuments(): Iterable<[string, string, JSONValue]> {
-    if (this.opts.kind !== "durable") throw new BadRequest("NotSupported", "export needs the durable engine", 400);
     return exportDocuments();
   }
 
   importDocuments(rows: Array<[string, string, JSONValue]>): number {
-    if (this.opts.kind !== "durable") throw new BadRequest("NotSupported", "import needs the durable engine", 400);
     try {
       return importDocuments(rows);
     } catch (e) {
@@ -185,6 +180,6 @@ export class ConvexTestEngine implements Engine {
   }
 
   async close(): Promise<void> {
-    if (this.opts.kind === "durable") closeDurableStorage();
+    closeDurableStorage();
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The durable, indexed engine under convex-test's execution (`--engine durable`, the default).
+ * The durable, indexed engine under convex-test's execution .
  *
  * convex-test runs the functions (validators, transactions, nested rollback, scheduler, transaction limits); this
  * module moves its storage into SQLite (store.ts) by patching its DatabaseFake:

@@ -34,8 +34,8 @@ export interface Engine {
   run(fn: Resolved, args: JSONValue, caller: Caller): Promise<Outcome>;
   /** Called after any write commits, including from scheduled functions. */
   onWrite(listener: () => void): void;
-  /** Index keys written since the last call, or null when the engine does not track them (re-run everything). */
-  takeWrites(): WriteSet | null;
+  /** Index keys written since the last call. */
+  takeWrites(): WriteSet;
   /** Every user document as `[component, table, doc]` (Convex JSON). */
   exportDocuments(): Iterable<[string, string, JSONValue]>;
   /** Load exported documents into an empty deployment. */

@@ -76,7 +76,7 @@ export function httpHandler(deps: HttpDeps) {
       if (url.pathname === "/api/export" || url.pathname === "/api/import") {
         await requireAdmin(deps, req, "export and import need the admin key");
         if (req.method === "GET" && url.pathname === "/api/export") {
-          const rows = deps.engine.exportDocuments(); // refuses (memory engine) before any header is sent
+          const rows = deps.engine.exportDocuments();
           res.writeHead(200, { "content-type": "application/x-ndjson" });
           for (const row of rows) res.write(JSON.stringify(row) + "\n");
           return res.end();

@@ -37,7 +37,7 @@ export function checkDocument(table: string, doc: Record<string, unknown>) {
 
 let installed = false;
 
-/** Check every write of convex-test's database against the limits above (both engines; once per process). */
+/** Check every write of convex-test's database against the limits above (once per process). */
 export function enforceDocumentLimits() {
   if (installed) return;
   installed = true;

