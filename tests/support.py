@@ -67,3 +67,15 @@ async def recv(ws: Any, timeout_s: float = 5) -> dict[str, Any]:
             msg: dict[str, Any] = json.loads(await ws.recv())
             if msg["type"] != "Ping":
                 return msg
+
+
+def exported(backend: LocalBackend) -> list[str]:
+    """Every stored document of the local backend (its admin export), one JSON line each, sorted: equal lists mean
+    equal data."""
+    import httpx
+
+    assert backend.info is not None
+    r = httpx.get(f"{backend.url}/api/export", headers={"Authorization": f"Convex {backend.info.admin_key}"},
+                  timeout=60)
+    r.raise_for_status()
+    return sorted(r.text.splitlines())

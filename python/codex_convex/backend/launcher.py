@@ -62,11 +62,13 @@ class LocalBackend:
     :param detach: keep running after this Python process exits (``codex-convex backend start``).
     :param scheduler_lag_ms: fault injection: scheduled functions run this much late (``(lo, hi)``: at random).
     :param read_limits: ``"legacy"``: the 8 MiB / 16,384-document read limits of older Convex builds.
+    :param allow_origins: web origins (besides loopback pages) admitted to the HTTP API and the sync WebSocket.
     """
 
     def __init__(self, data_dir: Path, *, port: int = 0, verbose: bool = False,
                  log_file: Path | None = None, detach: bool = False, ping_ms: int | None = None,
-                 scheduler_lag_ms: tuple[int, int] | None = None, read_limits: str = "convex") -> None:
+                 scheduler_lag_ms: tuple[int, int] | None = None, read_limits: str = "convex",
+                 allow_origins: tuple[str, ...] = ()) -> None:
         self.data_dir = data_dir
         self.port = port
         self.verbose = verbose
@@ -75,6 +77,7 @@ class LocalBackend:
         self.ping_ms = ping_ms
         self.scheduler_lag_ms = scheduler_lag_ms
         self.read_limits = read_limits
+        self.allow_origins = allow_origins
         self.process: subprocess.Popen[bytes] | None = None
         self.info: BackendInfo | None = None
         self._log: IO[bytes] | None = None
@@ -92,6 +95,8 @@ class LocalBackend:
             args.append("--verbose")
         if self.ping_ms is not None:
             args += ["--ping-ms", str(self.ping_ms)]
+        for origin in self.allow_origins:
+            args += ["--allow-origin", origin]
         if self.read_limits != "convex":
             args += ["--read-limits", self.read_limits]
         if self.scheduler_lag_ms is not None:

@@ -23,7 +23,10 @@ def _data(data: Path | None) -> Path:
 
 @app.command("start")
 def start(port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 = any free port).")] = 3210,
-          data: DataOpt = None, verbose: bool = False, json_out: JsonOpt = False) -> None:
+          data: DataOpt = None, verbose: bool = False, json_out: JsonOpt = False,
+          allow_origin: Annotated[list[str] | None, typer.Option(
+              help="A web app's origin (e.g. https://app.example) admitted besides pages on this machine; "
+                   "repeatable.")] = None) -> None:
     """Start the local backend in the background and print its URL."""
     from ..backend import LocalBackend, NodeNotFoundError, backend_status
     from ..errors import CodexConvexError
@@ -34,7 +37,8 @@ def start(port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 = any fre
         failure(f"a backend is already running for {d} at {running.url} (pid {running.pid})")
         raise typer.Exit(ExitCode.FAILED)
     try:
-        started = LocalBackend(d, port=port, verbose=verbose, detach=True).start()
+        started = LocalBackend(d, port=port, verbose=verbose, detach=True,
+                               allow_origins=tuple(allow_origin or ())).start()
     except NodeNotFoundError as exc:
         failure(exc.message)
         raise typer.Exit(ExitCode.UNAVAILABLE) from exc

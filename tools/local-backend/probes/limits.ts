@@ -3,7 +3,7 @@
  * (tests/backend/test_limits.py). Bundled into the app as `_probes/limits`; internal, so only a caller holding the
  * admin key reaches them. They write into the app's own `probe_rows` table, never into the component.
  */
-import { internalMutationGeneric as internalMutation, internalQueryGeneric as internalQuery, makeFunctionReference } from "convex/server";
+import { internalActionGeneric as internalAction, internalMutationGeneric as internalMutation, internalQueryGeneric as internalQuery, makeFunctionReference } from "convex/server";
 import { v } from "convex/values";
 
 const pad = (bytes: number) => "x".repeat(bytes);
@@ -146,6 +146,16 @@ export const chain = internalMutation({
       // user code
     }
     if (left > 1) await ctx.scheduler.runAfter(0, makeFunctionReference<"mutation">("_probes/limits:chain"), { left: left - 1, ms });
+    return null;
+  },
+});
+
+/** An action that waits `ms` (the concurrent-actions limit test keeps many of them running at once). */
+export const sleep = internalAction({
+  args: { ms: v.number() },
+  returns: v.null(),
+  handler: async (_ctx, { ms }) => {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(ms, 60_000)));
     return null;
   },
 });

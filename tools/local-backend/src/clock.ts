@@ -4,9 +4,21 @@ export const MAX_AHEAD_NS = 5_000_000_000n;
 /** The deployment's timestamp: nanoseconds since the epoch, strictly increasing, never behind what a client saw. */
 export class Clock {
   private ts = BigInt(Date.now()) * 1_000_000n;
+  private committed = 0n;
 
   now(): bigint {
     return this.ts;
+  }
+
+  /** The timestamp of a commit that wrote data. */
+  commit(): bigint {
+    this.committed = this.tick();
+    return this.committed;
+  }
+
+  /** When data last changed (0 before any write): a snapshot older than this cannot be read (no history kept). */
+  lastCommit(): bigint {
+    return this.committed;
   }
 
   /** A new commit timestamp. */

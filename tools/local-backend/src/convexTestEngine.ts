@@ -5,8 +5,10 @@
  */
 import { convexTest } from "convex-test";
 import { makeFunctionReference } from "convex/server";
-import { ConvexError } from "convex/values";
-import { closeDurableStorage, exportDocuments, forgetScheduled, importDocuments, installDurableStorage, readSets, takeWrites, unfinishedScheduledFunctions } from "./durable.js";
+import { ConvexError, type Value } from "convex/values";
+import { ArgumentValidationError, validateArguments } from "./argumentValidation.js";
+import { closeDurableStorage, exportDocuments, forgetScheduled, importDocuments, installDurableStorage, keepResult, readSets, receiptOf, receipts, takeWrites, unfinishedScheduledFunctions } from "./durable.js";
+import type { Receipt } from "./store.js";
 import { ReadSet, type WriteSet } from "./readSet.js";
 import { limitModule, meterSyscall } from "./functionLimits.js";
 import { MetricsByPath, recordCallMetrics, transactionLimits, withCallMetrics } from "./callMetrics.js";
@@ -18,7 +20,7 @@ import { BadRequest, decodeArgs, encodeValue, type JSONValue } from "./values.js
 import { appModules, componentModules, componentSchema, COMPONENT_NAME } from "./modules.gen.js";
 
 type Loader = () => Promise<Record<string, unknown>>;
-type RegisteredFn = { isQuery?: boolean; isMutation?: boolean; isAction?: boolean; isPublic?: boolean };
+type RegisteredFn = { isQuery?: boolean; isMutation?: boolean; isAction?: boolean; isPublic?: boolean; exportArgs?: () => string };
 
 const WRITE_SYSCALLS = new Set(["1.0/insert", "1.0/shallowMerge", "1.0/replace", "1.0/remove", "1.0/schedule", "1.0/cancel_job"]);
 const NOT_FUNCTION_MODULES = /^(_generated\/|schema$|convex\.config$|auth\.config$)/;
@@ -133,13 +135,18 @@ export class ConvexTestEngine implements Engine {
         `Trying to execute ${module}:${exportName} as ${cap(kind)}, but it is defined as ${cap(found)}.`,
       );
     }
-    return { udfPath: `${module}:${exportName}`, kind: found };
+    return { udfPath: `${module}:${exportName}`, kind: found, argsValidator: fn.exportArgs?.() };
   }
 
-  async run(fn: Resolved, args: JSONValue, caller: Caller): Promise<Outcome> {
+  committed(receipt: Receipt): { result: string | null } | null {
+    return receiptOf(receipt);
+  }
+
+  async run(fn: Resolved, args: JSONValue, caller: Caller, receipt?: Receipt): Promise<Outcome> {
     const started = performance.now();
     try {
       const a = decodeArgs(args);
+      validateArguments(fn.argsValidator, a as Record<string, Value>);
       const acc = caller.kind === "user" ? this.t.withIdentity(caller.identity as Identity) : this.t;
       const path = { componentPath: "", udfPath: fn.udfPath };
       const reads = fn.kind === "query" ? new ReadSet() : undefined;
@@ -149,16 +156,23 @@ export class ConvexTestEngine implements Engine {
           : fn.kind === "mutation"
             ? acc.mutationFromPath(path, a)
             : acc.actionFromPath(path, a);
+      const held = receipt && fn.kind === "mutation" ? { ...receipt, spent: false } : undefined;
+      const scoped = () => (reads ? readSets.run(reads, call) : held ? receipts.run(held, call) : call());
       try {
-        const { result: r, metrics } = await withCallMetrics<any>(() => (reads ? readSets.run(reads, call) : call()));
+        const { result: r, metrics } = await withCallMetrics<any>(scoped);
         if (metrics !== null) this.metrics.add(fn.udfPath, metrics);
-        return { ok: true, value: encodeValue(r), ms: performance.now() - started, reads };
+        const value = encodeValue(r);
+        if (held?.spent) keepResult(held, JSON.stringify(value));
+        return { ok: true, value, ms: performance.now() - started, reads };
       } catch (e) {
         if (e instanceof BadRequest) throw e;
         return { ...errorOutcome(e, performance.now() - started), reads };
+      } finally {
+        if (held) held.spent = true; // functions it scheduled inherit the context: they store no receipt
       }
     } catch (e) {
       if (e instanceof BadRequest) throw e;
+      if (e instanceof ArgumentValidationError) return { ok: false, message: e.message, ms: performance.now() - started };
       return errorOutcome(e, performance.now() - started);
     }
   }

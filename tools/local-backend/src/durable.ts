@@ -21,11 +21,24 @@ import { paginateIndex } from "./paginate.js";
 import { checkDocument } from "./limits.js";
 import { log } from "./log.js";
 import { ReadSet, WriteSet } from "./readSet.js";
-import { countersAfter, Store, tableOf, type Counters, type Doc, type Write } from "./store.js";
+import { countersAfter, Store, tableOf, type Counters, type Doc, type Receipt, type Write } from "./store.js";
 import { Pending, visibleEntries, type Entry, type Found } from "./visible.js";
 
 /** The index key ranges a query reads, collected while it runs (per execution: async-local). */
 export const readSets = new AsyncLocalStorage<ReadSet>();
+/**
+ * The sync-protocol ids of the running mutation: its commit stores a receipt with the writes. Functions it schedules
+ * inherit this async context, so a receipt is spent by the first commit (the mutation's own: transactions are
+ * serialized) or when the call returns.
+ */
+export const receipts = new AsyncLocalStorage<Receipt & { spent: boolean }>();
+
+function spendReceipt(): Receipt | undefined {
+  const r = receipts.getStore();
+  if (!r || r.spent) return undefined;
+  r.spent = true;
+  return { session: r.session, request: r.request };
+}
 /** Documents written by top-level commits since start (benchmarks read it from /health). */
 export let documentsWritten = 0;
 let written = new WriteSet();
@@ -93,7 +106,7 @@ function flush() {
     counters.set(w.comp, { nextId: db._nextDocId, lastCreation: db._lastCreationTime });
   }
   try {
-    s.commit(writes, counters, (space, key) => written.add(space, key));
+    s.commit(writes, counters, (space, key) => written.add(space, key), spendReceipt());
   } catch (e) {
     // A commit that cannot be made durable must not be acknowledged: stop (clients reconnect and retry).
     log("durable.commit_failed", { error: (e as Error).stack ?? String(e) });
@@ -291,6 +304,15 @@ export function importDocuments(rows: Array<[string, string, JSONValue]>): numbe
   }
   S().commit(writes, counters, (space, key) => written.add(space, key));
   return writes.length;
+}
+
+/** The receipt of a mutation that committed (see Store.receipt). */
+export function receiptOf(r: Receipt): { result: string | null } | null {
+  return S().receipt(r);
+}
+
+export function keepResult(r: Receipt, result: string) {
+  S().keepResult(r, result);
 }
 
 export function closeDurableStorage() {

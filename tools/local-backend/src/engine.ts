@@ -4,6 +4,7 @@
  */
 import type { MetricsByPath } from "./callMetrics.js";
 import type { ReadSet, WriteSet } from "./readSet.js";
+import type { Receipt } from "./store.js";
 import type { JSONValue } from "./values.js";
 
 export type Kind = "query" | "mutation" | "action";
@@ -23,7 +24,8 @@ export type Outcome =
   | { ok: true; value: JSONValue; ms: number; reads?: ReadSet }
   | { ok: false; message: string; data?: JSONValue; ms: number; reads?: ReadSet };
 
-export type Resolved = { udfPath: string; kind: Kind };
+/** `argsValidator`: the function's `exportArgs()` JSON, when it declares one. */
+export type Resolved = { udfPath: string; kind: Kind; argsValidator?: string };
 
 export interface Engine {
   readonly name: string;
@@ -31,7 +33,10 @@ export interface Engine {
   readonly metrics: MetricsByPath;
   /** Map `mod:fn`, `mod.js:fn` or `mod` (default export) to a function; internal ones only for admins. */
   resolve(path: string, kind: Kind | "any", caller: Caller): Promise<Resolved>;
-  run(fn: Resolved, args: JSONValue, caller: Caller): Promise<Outcome>;
+  /** `receipt`: a mutation's sync-protocol ids; if it commits, a receipt is stored with its writes. */
+  run(fn: Resolved, args: JSONValue, caller: Caller, receipt?: Receipt): Promise<Outcome>;
+  /** A re-sent mutation that already committed: its kept result (JSON text; null if lost in a crash), or null. */
+  committed(receipt: Receipt): { result: string | null } | null;
   /** Called after any write commits, including from scheduled functions. */
   onWrite(listener: () => void): void;
   /** Index keys written since the last call. */

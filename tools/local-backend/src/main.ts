@@ -13,22 +13,14 @@ import { Auth } from "./auth.js";
 import { Clock } from "./clock.js";
 import { ConvexTestEngine } from "./convexTestEngine.js";
 import { documentsWritten } from "./durable.js";
-import { httpHandler } from "./http.js";
+import { MAX_HTTP_SOCKETS, MAX_SYNC_CONNECTIONS, HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from "./capacity.js";
+import { HttpApi } from "./http.js";
+import { Origins } from "./origins.js";
 import { log, setVerbose } from "./log.js";
 import { SyncServer } from "./syncProtocol.js";
 
 export const VERSION = "0.1.0";
 const MAX_FRAME_BYTES = 20 * 1024 * 1024;
-
-/** `http(s)://localhost|127.x.x.x|[::1][:port]`: pages served from this machine. */
-function isLoopbackOrigin(origin: string): boolean {
-  try {
-    const u = new URL(origin);
-    return (u.protocol === "http:" || u.protocol === "https:") && (u.hostname === "localhost" || u.hostname === "[::1]" || /^127(\.\d{1,3}){3}$/.test(u.hostname));
-  } catch {
-    return false;
-  }
-}
 
 async function main() {
   const { values } = parseArgs({
@@ -84,22 +76,32 @@ async function main() {
     inRootContext(() =>
       setImmediate(() => {
         pending = false;
-        clock.tick();
+        clock.commit();
         sync.broadcast(engine.takeWrites());
       }),
     );
   };
   engine.onWrite(afterWrite);
 
-  const server = createServer(
-    httpHandler({ engine, auth, version: VERSION, afterWrite, stats: () => ({ engine: engine.name, connections: sync.connectionCount, queryRuns: sync.queryRuns, documentsWritten }) }),
-  );
+  const origins = new Origins(values["allow-origin"] as string[]);
+  const http = new HttpApi({
+    engine, auth, clock, origins, version: VERSION, afterWrite, commits: () => documentsWritten,
+    stats: () => ({ engine: engine.name, connections: sync.connectionCount, queryRuns: sync.queryRuns, documentsWritten }),
+  });
+  const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS }, http.handler());
+  server.maxConnections = MAX_HTTP_SOCKETS;
+  server.on("clientError", (e, socket) => {
+    // A malformed or timed-out request: answer 400 if the socket still takes it, never crash.
+    log("http.client_error", { error: (e as Error).message });
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
+    else socket.destroy();
+  });
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
-  const allowedOrigins = new Set(values["allow-origin"] as string[]);
   server.on("upgrade", (req, socket, head) => {
+    socket.on("error", (e) => log("sync.upgrade_error", { error: e.message }));
     const path = new URL(req.url ?? "/", "http://local").pathname;
     const origin = req.headers.origin;
-    if (origin !== undefined && !isLoopbackOrigin(origin) && !allowedOrigins.has(origin)) {
+    if (!origins.admits(origin)) {
       // A web page the user happens to open must not reach the backend (browsers always send Origin).
       log("sync.origin_refused", { origin });
       socket.end("HTTP/1.1 403 Forbidden\r\n\r\n");
@@ -107,6 +109,12 @@ async function main() {
     }
     if (!/^\/api\/(?:[^/]+\/)?sync$/.test(path)) {
       socket.end("HTTP/1.1 404 Not Found\r\n\r\n");
+      return;
+    }
+    if (sync.connectionCount >= MAX_SYNC_CONNECTIONS) {
+      log("sync.too_many_connections", { limit: MAX_SYNC_CONNECTIONS });
+      const body = JSON.stringify({ code: "TooManyConnections", message: `${MAX_SYNC_CONNECTIONS} sync connections are open (the limit)` });
+      socket.end(`HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nretry-after: 1\r\n\r\n${body}`);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => sync.accept(ws));

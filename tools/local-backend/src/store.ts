@@ -49,7 +49,14 @@ CREATE TABLE IF NOT EXISTS indexes (ix INTEGER PRIMARY KEY, comp TEXT NOT NULL, 
   fields TEXT NOT NULL, UNIQUE (comp, tbl, name));
 CREATE TABLE IF NOT EXISTS index_entries (ix INTEGER NOT NULL, key BLOB NOT NULL, id TEXT NOT NULL,
   PRIMARY KEY (ix, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS mutation_receipts (session TEXT NOT NULL, request INTEGER NOT NULL, at INTEGER NOT NULL,
+  result TEXT, PRIMARY KEY (session, request)) WITHOUT ROWID;
 `;
+
+/** A mutation sent over the sync protocol: the client re-sends it with the same ids after a reconnect. */
+export type Receipt = { session: string; request: number };
+/** How long a committed mutation's receipt is kept (a client re-sends only while its session lives). */
+const RECEIPT_TTL_MS = 7 * 24 * 3600 * 1000;
 
 /** A component's id allocation: the next id counter, and the last creation time handed out. */
 export type Counters = { nextId: number; lastCreation: number };
@@ -110,7 +117,23 @@ export class Store {
       listIndexes: p("SELECT ix, tbl, name, fields FROM indexes WHERE comp = ?"),
       dropIndex: p("DELETE FROM indexes WHERE ix = ?"),
       dropEntries: p("DELETE FROM index_entries WHERE ix = ?"),
+      putReceipt: p("INSERT OR REPLACE INTO mutation_receipts (session, request, at, result) VALUES (?, ?, ?, NULL)"),
+      keepResult: p("UPDATE mutation_receipts SET result = ? WHERE session = ? AND request = ?"),
+      getReceipt: p("SELECT result FROM mutation_receipts WHERE session = ? AND request = ?"),
+      pruneReceipts: p("DELETE FROM mutation_receipts WHERE at < ?"),
     };
+    this.s.pruneReceipts.run(Date.now() - RECEIPT_TTL_MS);
+  }
+
+  // ---- mutation receipts (idempotent re-sent mutations) ----
+
+  /** A committed mutation's receipt: its result (JSON text), or null when the process stopped before keeping it. */
+  receipt(r: Receipt): { result: string | null } | null {
+    return (this.s.getReceipt.get(r.session, r.request) as { result: string | null } | undefined) ?? null;
+  }
+
+  keepResult(r: Receipt, result: string) {
+    this.s.keepResult.run(result, r.session, r.request);
   }
 
   /** Run `fn` in one SQLite transaction: committed when it returns, rolled back when it throws. */
@@ -278,9 +301,11 @@ export class Store {
    * Apply one commit in one SQLite transaction (durable when this returns) and report every index key it touched,
    * before and after, through `touched(space, key)`.
    */
-  commit(writes: Write[], counters: Map<string, Counters>, touched?: (space: string, key: Buffer) => void) {
+  commit(writes: Write[], counters: Map<string, Counters>, touched?: (space: string, key: Buffer) => void, receipt?: Receipt) {
     const sizes = new Map<Write, number>();
     const apply = () => this.transaction(() => {
+      // In the same transaction as the writes: a mutation is either not applied or applied and receipted.
+      if (receipt) this.s.putReceipt.run(receipt.session, receipt.request, Date.now());
       for (const w of writes) {
         const table = tableOf(w.id);
         for (const { name, ix, fields } of this.indexesOf(w.comp, table)) {

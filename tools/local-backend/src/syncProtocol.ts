@@ -6,6 +6,11 @@
  * follows every MutationResponse (the client only delivers a mutation result after one); Ping every 15 s
  * (clients drop a server silent for 30 s). After any commit, each connection's subscribed queries are re-run
  * and only changed results are pushed, in one Transition.
+ *
+ * As on Convex: a mutation re-sent with the same session id and request id (the client does so after a reconnect)
+ * is applied once, its first result answered again; Transitions carry `clientClockSkew` and `serverTs` when the
+ * client sent `clientTs`; one connection subscribes to at most MAX_QUERIES_PER_CONNECTION queries, and at most
+ * MAX_CONCURRENT_ACTIONS actions run at once.
  */
 import type { WebSocket } from "ws";
 import { callerKey, AuthFailure, type Auth } from "./auth.js";
@@ -14,6 +19,7 @@ import { log } from "./log.js";
 import { BadRequest, type JSONValue } from "./values.js";
 import { Clock, encodeTs, decodeTs } from "./clock.js";
 import { ReadSet, WriteSet } from "./readSet.js";
+import { actionSlots, MAX_QUERIES_PER_CONNECTION } from "./capacity.js";
 
 const PING_INTERVAL_MS = 15_000;
 
@@ -24,6 +30,10 @@ class Connection {
   querySet = 0;
   identity = 0;
   caller: Caller = { kind: "anonymous" };
+  /** From Connect: a re-sent mutation is recognised by (sessionId, requestId). */
+  sessionId: string | undefined;
+  /** Client clock minus server clock when Connect arrived (ms), when the client sent its `clientTs`. */
+  clockSkewMs: number | undefined;
   sent: Version = { querySet: 0, identity: 0, ts: 0n };
   queries = new Map<number, Query>();
   refreshQueued = false;
@@ -166,6 +176,8 @@ export class SyncServer {
       case "Connect":
         return c.enqueue(async () => {
           if (typeof msg.maxObservedTimestamp === "string") this.clock.observe(decodeTs(msg.maxObservedTimestamp));
+          if (typeof msg.sessionId === "string" && msg.sessionId.length > 0 && msg.sessionId.length <= 128) c.sessionId = msg.sessionId;
+          if (typeof msg.clientTs === "number" && Number.isFinite(msg.clientTs)) c.clockSkewMs = msg.clientTs - Date.now();
           log("sync.connect", { conn: c.id, connectionCount: msg.connectionCount, lastCloseReason: msg.lastCloseReason });
         });
       case "ModifyQuerySet":
@@ -211,6 +223,7 @@ export class SyncServer {
       startVersion: { querySet: c.sent.querySet, identity: c.sent.identity, ts: encodeTs(c.sent.ts) },
       endVersion: { querySet: end.querySet, identity: end.identity, ts: encodeTs(end.ts) },
       modifications,
+      ...(c.clockSkewMs !== undefined ? { clientClockSkew: c.clockSkewMs, serverTs: Number(end.ts) } : {}),
     });
     c.sent = end;
   }
@@ -240,6 +253,9 @@ export class SyncServer {
     const memo = new Map<string, object>();
     for (const mod of msg.modifications) {
       if (mod?.type === "Add" && typeof mod.queryId === "number" && typeof mod.udfPath === "string") {
+        if (!c.queries.has(mod.queryId) && c.queries.size >= MAX_QUERIES_PER_CONNECTION) {
+          return c.fatal(`TooManyQueries: a connection subscribes to at most ${MAX_QUERIES_PER_CONNECTION} queries`);
+        }
         const q: Query = { udfPath: mod.udfPath, args: Array.isArray(mod.args) ? (mod.args[0] ?? {}) : (mod.args ?? {}) };
         c.queries.set(mod.queryId, q);
         const m = await this.evaluate(c, q, memo);
@@ -280,10 +296,20 @@ export class SyncServer {
 
   private async mutation(c: Connection, msg: any) {
     const started = performance.now();
+    const receipt = c.sessionId !== undefined && Number.isSafeInteger(msg.requestId) ? { session: `${callerKey(c.caller)}\u0000${c.sessionId}`, request: msg.requestId as number } : undefined;
+    const done = receipt && this.engine.committed(receipt);
+    if (done) {
+      // Re-sent after a reconnect: applied already, so answer with its kept result instead of applying it twice.
+      log("call", { transport: "ws", kind: "mutation", path: msg.udfPath, ms: 0, outcome: "resent" });
+      c.send(done.result === null
+        ? { type: "MutationResponse", requestId: msg.requestId, success: false, ts: null, logLines: [], result: "This mutation was applied, but the backend stopped before keeping its return value." }
+        : { type: "MutationResponse", requestId: msg.requestId, success: true, result: JSON.parse(done.result), ts: encodeTs(this.clock.now()), logLines: [] });
+      return this.refresh(c, true);
+    }
     let outcome: Outcome;
     try {
       const fn = await this.engine.resolve(String(msg.udfPath ?? ""), "mutation", c.caller);
-      outcome = await this.engine.run(fn, msg.args ?? [{}], c.caller);
+      outcome = await this.engine.run(fn, msg.args ?? [{}], c.caller, receipt);
     } catch (e) {
       if (!(e instanceof BadRequest)) throw e;
       outcome = { ok: false, message: e.message, ms: performance.now() - started };
@@ -305,11 +331,16 @@ export class SyncServer {
     // Actions run outside the connection's chain (they may take minutes), with the identity as of their message.
     void (async () => {
       let outcome: Outcome;
+      let slot = false;
       try {
         const fn = await this.engine.resolve(String(msg.udfPath ?? ""), "action", caller);
+        actionSlots.take();
+        slot = true;
         outcome = await this.engine.run(fn, msg.args ?? [{}], caller);
       } catch (e) {
         outcome = { ok: false, message: (e as Error).message, ms: 0 };
+      } finally {
+        if (slot) actionSlots.give();
       }
       log("call", { transport: "ws", kind: "action", path: msg.udfPath, ms: +outcome.ms.toFixed(2), outcome: outcome.ok ? "ok" : "error" });
       c.send(

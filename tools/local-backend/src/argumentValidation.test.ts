@@ -1,0 +1,26 @@
+import { describe, expect, test } from "vitest";
+import { v } from "convex/values";
+import { validateArguments } from "./argumentValidation.js";
+
+const args = (o: Record<string, any>) => JSON.stringify(v.object(o).json);
+
+describe("argument validation reads as Convex's validator.rs", () => {
+  test("a nested path names array elements and fields", () => {
+    expect(() => validateArguments(args({ items: v.array(v.object({ n: v.number() })) }), { items: [{ n: 1 }, { n: "x" }] }))
+      .toThrow("ArgumentValidationError: Value does not match validator.\nPath: .items[1].n\nValue: \"x\"\nValidator: v.float64()");
+  });
+  test("a literal mismatch", () => {
+    expect(() => validateArguments(args({ order: v.literal("asc") }), { order: "up" }))
+      .toThrow("ArgumentValidationError: `\"up\"` does not match literal validator `v.literal(\"asc\")`.Path: .order");
+  });
+  test("a union shows every member", () => {
+    expect(() => validateArguments(args({ c: v.union(v.string(), v.null()) }), { c: 3n }))
+      .toThrow("Value: 3n\nValidator: v.union(v.string(), v.null())");
+  });
+  test("optional fields may be absent; conforming values pass", () => {
+    expect(() => validateArguments(args({ a: v.optional(v.string()), b: v.int64(), r: v.record(v.string(), v.boolean()) }), { b: 1n, r: { x: true } })).not.toThrow();
+  });
+  test("a function without an args validator takes anything", () => {
+    expect(() => validateArguments(undefined, { anything: 1 })).not.toThrow();
+  });
+});
