@@ -560,6 +560,22 @@ export const getMessageText = query({
     await ctx.runQuery(components.codexConvex.messages.getMessageText, { ...args, actor: await requireActor(ctx) }),
 });
 
+/** A message's text for a live reader, 8 segments per page and subscription (`nextSegment`: subscribe to the next page too); only the page holding the growing tail re-runs while it streams. */
+export const getMessageSegments = query({
+  args: { threadId: v.string(), turnId: v.string(), itemId: v.string(), fromSegment: v.optional(v.number()) },
+  returns: v.union(
+    v.object({ found: v.literal(false) }),
+    v.object({
+      found: v.literal(true),
+      fromSegment: v.number(),
+      text: v.string(),
+      nextSegment: v.union(v.number(), v.null()),
+    }),
+  ),
+  handler: async (ctx, args) =>
+    await ctx.runQuery(components.codexConvex.messages.getMessageSegments, { ...args, actor: await requireActor(ctx) }),
+});
+
 /** A turn with its items' Codex JSON, a byte-bounded page at a time. */
 export const getTurn = query({
   args: { threadId: v.string(), turnId: v.string(), afterOrdinal: v.optional(v.number()) },

@@ -79,6 +79,38 @@ export const getMessageText = query({
   },
 });
 
+/** Segments one live page holds: ≤ 8 × 48 KiB of UTF-8 (a page re-runs only while it holds the growing tail). */
+export const LIVE_PAGE_SEGMENTS = 8;
+
+/**
+ * A message's text for a live reader, one page of segments per subscription: `nextSegment` names the next page once
+ * this one is full. A page reads only its own segments (and the first of the next page, to know whether one
+ * follows), never the message row, so while a message streams only the page holding its growing tail re-runs:
+ * the text read per update is O(what changed + one page), not O(message) (the PTS #58 class). A page past the end,
+ * or of a message not yet written, reads the message row to tell an empty page from an unknown message.
+ */
+export const getMessageSegments = query({
+  args: { actor: vActor, threadId: v.string(), turnId: v.string(), itemId: v.string(), fromSegment: v.optional(v.number()) },
+  returns: v.union(
+    v.object({ found: v.literal(false) }),
+    v.object({ found: v.literal(true), fromSegment: v.number(), text: v.string(), nextSegment: v.union(v.number(), v.null()) }),
+  ),
+  handler: async (ctx, { actor, threadId, turnId, itemId, fromSegment }) => {
+    checkActor(actor);
+    const from = Math.max(0, Math.floor(fromSegment ?? 0));
+    const segs = await ctx.db
+      .query("message_segments")
+      .withIndex("actor_threadId_turnId_itemId_segment", (q) => q.eq("actor", actor).eq("threadId", threadId).eq("turnId", turnId).eq("itemId", itemId).gte("segment", from).lt("segment", from + LIVE_PAGE_SEGMENTS + 1))
+      .take(LIVE_PAGE_SEGMENTS + 1);
+    if (segs.length === 0 && (await findMessage(ctx, actor, threadId, turnId, itemId)) === null) return { found: false as const };
+    const full = segs.length > LIVE_PAGE_SEGMENTS;
+    return {
+      found: true as const, fromSegment: from, text: segs.slice(0, LIVE_PAGE_SEGMENTS).map((s) => s.text).join(""),
+      nextSegment: full ? from + LIVE_PAGE_SEGMENTS : null,
+    };
+  },
+});
+
 const EMPTY_PAGE = { page: [], isDone: true, continueCursor: "" };
 
 export const list = query({

@@ -2,5 +2,7 @@
 // 2: byte-bounded reads (truncated list text, getMessageText, getItemJson), large-item views
 // 3: one job engine (deletion jobs report retry_wait); host presence (open/heartbeat/closeHostSession, `host` in the
 //    conversation view and summary, hostSessionId on syncOpenConversationBinding, E_HOST_OFFLINE on answers)
-export const CONTRACT_VERSION = 3;
+// 4: getMessageSegments (live text by pages: reads per streaming update stay O(one page)); mutations re-sent by a
+//    reconnecting client are applied once
+export const CONTRACT_VERSION = 4;
 export const COMPONENT_NAME = "codexConvex";

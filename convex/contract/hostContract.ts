@@ -81,6 +81,7 @@ export const contract = {
     getConversationView: { kind: "query", fn: "views:conversationView", doc: "Everything a conversation view shows, in one query: subscribe to it." },
     listMessages: { kind: "query", fn: "messages:list", doc: "Messages, newest first, a page at a time (each text up to its first 16 Ki characters)." },
     getMessageText: { kind: "query", fn: "messages:getMessageText", doc: "A message's whole text, a page of segments at a time." },
+    getMessageSegments: { kind: "query", fn: "messages:getMessageSegments", doc: "A message's text for a live reader, 8 segments per page and subscription (`nextSegment`: subscribe to the next page too); only the page holding the growing tail re-runs while it streams." },
     getTurn: { kind: "query", fn: "messages:getTurn", doc: "A turn with its items' Codex JSON, a byte-bounded page at a time." },
     getItemJson: { kind: "query", fn: "messages:getItemJson", doc: "An item's whole Codex JSON, a page of parts at a time." },
     listTurns: { kind: "query", fn: "messages:listTurns", doc: "A thread's turns in order, a page at a time." },

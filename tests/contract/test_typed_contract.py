@@ -67,11 +67,11 @@ def test_the_unchanged_contract_type_checks(tmp_path: Path) -> None:
 
 def _public_callables() -> dict[str, object]:
     from codex_convex.host_api import HostApi, HostSubscriptions
-    from codex_convex.runtime import CodexHost, watch_conversation, watch_deletion
+    from codex_convex.runtime import CodexHost, watch_conversation, watch_deletion, watch_message_text
     from codex_convex.sync import import_thread
 
     out: dict[str, object] = {"watch_conversation": watch_conversation, "watch_deletion": watch_deletion,
-                              "import_thread": import_thread}
+                              "watch_message_text": watch_message_text, "import_thread": import_thread}
     for cls in (CodexHost, HostApi, HostSubscriptions):
         for name, member in inspect.getmembers(cls):
             if not name.startswith("_") and (inspect.isfunction(member) or isinstance(member, property)):
@@ -99,7 +99,7 @@ PUBLIC_API = {
         "AppServerOpener", "CodexHost", "ConversationSnapshot", "Decision", "HostConfig", "HostMode",
         "HostNotRunningError", "HostPhase", "JsonObject", "LifecycleSource", "LifecycleState", "NoThreadError",
         "OptimisticMessage", "ServerRequestHandler", "ServerRequestInfo", "SyncProgress", "ThreadInfo",
-        "ThreadListing", "TurnResult", "watch_conversation", "watch_deletion"],
+        "ThreadListing", "TurnResult", "watch_conversation", "watch_deletion", "watch_message_text"],
     "codex_convex.host_api": [
         "ALLOW_ANONYMOUS", "CONTRACT_VERSION", "ENDPOINTS", "HostApi", "HostApiBase", "HostSubscriptions",
         "HostSubscriptionsBase", "Number", "Page", "WireModel", "limits", "models"],

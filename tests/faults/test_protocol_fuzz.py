@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -23,13 +24,12 @@ from websockets.sync.client import connect
 from codex_convex.backend import LocalBackend, mint_dev_token
 from tests.support import exported, ws_url
 
-pytestmark = [pytest.mark.backend, pytest.mark.faults]
-
 EXAMPLES = 40
-LONG_S = 600
-PATHS = ["diagnostics:ping", "diagnostics:getPing", "diagnostics:whoami", "diagnostics:echo", "diagnostics:internalProbe",
-         "health:info", "chat:syncOpenConversationBinding", "chat:listConversations", "_probes/limits:insertRows",
-         "", ":", "nope:nope", "diagnostics.js:ping", "/diagnostics:ping"]
+LONG_S = int(os.environ.get("FUZZ_LONG_S", "600"))
+pytestmark = [pytest.mark.backend, pytest.mark.faults, pytest.mark.timeout(LONG_S + 600)]
+PATHS = ["diagnostics:ping", "diagnostics:getPing", "diagnostics:whoami", "diagnostics:echo",
+         "diagnostics:internalProbe", "health:info", "chat:syncOpenConversationBinding", "chat:listConversations",
+         "_probes/limits:insertRows", "", ":", "nope:nope", "diagnostics.js:ping", "/diagnostics:ping"]
 ROUTES = ["/api/query", "/api/mutation", "/api/action", "/api/function", "/api/query_at_ts", "/api/query_batch",
           "/api/query_ts", "/api/run/diagnostics/ping", "/api/run/health/info", "/api/import", "/api/metrics/reset"]
 
@@ -39,7 +39,8 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
     max_leaves=12,
 )
-timestamps = st.one_of(st.binary(min_size=8, max_size=8).map(lambda b: base64.b64encode(b).decode()), st.text(max_size=12))
+timestamps = st.one_of(st.binary(min_size=8, max_size=8).map(lambda b: base64.b64encode(b).decode()),
+                       st.text(max_size=12))
 
 
 @st.composite

@@ -207,6 +207,7 @@ def calls() -> dict[str, Call]:
         "getConversationView": lambda w: {"conversationId": w.ids["outputs.conversation"], "numMessages": 100},
         "listMessages": lambda w: {"conversationId": w.ids["outputs.conversation"], "paginationOpts": PAGE},
         "getMessageText": item("outputs", "t-big", "big"),
+        "getMessageSegments": item("outputs", "t-big", "big"),
         "getTurn": lambda w: {"threadId": w.ids["outputs.thread"], "turnId": "t-outputs"},
         "getItemJson": item("outputs", "t-big", "big"),
         "listTurns": lambda w: {"threadId": w.ids["long.thread"], "paginationOpts": PAGE},

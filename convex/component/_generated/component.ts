@@ -424,6 +424,25 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           },
         Name
       >;
+      getMessageSegments: FunctionReference<
+        "query",
+        "internal",
+        {
+          actor: string;
+          threadId: string;
+          turnId: string;
+          itemId: string;
+          fromSegment?: number;
+        },
+        | { found: false }
+        | {
+            found: true;
+            fromSegment: number;
+            text: string;
+            nextSegment: number | null;
+          },
+        Name
+      >;
       getMessageText: FunctionReference<
         "query",
         "internal",

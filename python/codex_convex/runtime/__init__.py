@@ -4,6 +4,7 @@ from .config import Decision, HostConfig, HostMode, JsonObject, ServerRequestHan
 from .deletion import watch_deletion
 from .host import CodexHost, NoThreadError, ThreadInfo, ThreadListing
 from .lifecycle import HostPhase, LifecycleSource, LifecycleState
+from .message_watch import watch_message_text
 from .process import AppServerOpener, HostNotRunningError
 from .turns import TurnResult
 from .watch import ConversationSnapshot, OptimisticMessage, SyncProgress, watch_conversation
@@ -30,4 +31,5 @@ __all__ = [
     "TurnResult",
     "watch_conversation",
     "watch_deletion",
+    "watch_message_text",
 ]

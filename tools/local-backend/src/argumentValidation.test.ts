@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { v } from "convex/values";
 import { validateArguments } from "./argumentValidation.js";
 
-const args = (o: Record<string, any>) => JSON.stringify(v.object(o).json);
+const args = (o: Record<string, any>) => JSON.stringify((v.object(o) as unknown as { json: unknown }).json);
 
 describe("argument validation reads as Convex's validator.rs", () => {
   test("a nested path names array elements and fields", () => {

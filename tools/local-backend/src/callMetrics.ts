@@ -59,16 +59,19 @@ export async function withCallMetrics<T>(call: () => Promise<T>): Promise<{ resu
   }
 }
 
-/** Per function: how many calls, and the most each metric reached in one call. */
+/** Per function: how many calls, the most each metric reached in one call, and the sum over all calls. */
 export class MetricsByPath {
-  private byPath = new Map<string, { calls: number; max: CallMetrics }>();
+  private byPath = new Map<string, { calls: number; max: CallMetrics; total: CallMetrics }>();
 
   add(path: string, m: CallMetrics) {
     const cur = this.byPath.get(path);
-    if (cur === undefined) this.byPath.set(path, { calls: 1, max: { ...m } });
+    if (cur === undefined) this.byPath.set(path, { calls: 1, max: { ...m }, total: { ...m } });
     else {
       cur.calls += 1;
-      for (const k of KEYS) cur.max[k] = Math.max(cur.max[k], m[k]);
+      for (const k of KEYS) {
+        cur.max[k] = Math.max(cur.max[k], m[k]);
+        cur.total[k] += m[k];
+      }
     }
   }
 

@@ -19,6 +19,7 @@ from .models import (
     GetConversationViewFound,
     GetDeletionStatusFound,
     GetItemJsonFound,
+    GetMessageSegmentsFound,
     GetMessageTextFound,
     GetTokenUsageResult,
     GetTurnFound,
@@ -45,7 +46,7 @@ from .models import (
     ValidateHostWiringResult,
 )
 
-CONTRACT_VERSION = 3
+CONTRACT_VERSION = 4
 ALLOW_ANONYMOUS = False
 ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
     "validateHostWiring": "query",
@@ -63,6 +64,7 @@ ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
     "getConversationView": "query",
     "listMessages": "query",
     "getMessageText": "query",
+    "getMessageSegments": "query",
     "getTurn": "query",
     "getItemJson": "query",
     "listTurns": "query",
@@ -96,7 +98,7 @@ ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
 
 
 class HostApi(HostApiBase):
-    """The 44 endpoints of host contract v3, called once each over HTTP."""
+    """The 45 endpoints of host contract v4, called once each over HTTP."""
 
     async def validate_host_wiring(self, *, conversation_id: str | None = None) -> ValidateHostWiringResult:
         """Check that the shim, auth and the component are wired (call at start-up). (query ``chat:validateHostWiring``)"""
@@ -171,6 +173,11 @@ class HostApi(HostApiBase):
     async def get_message_text(self, *, thread_id: str, turn_id: str, item_id: str, from_segment: Number | None = None) -> NotFound | GetMessageTextFound:
         """A message's whole text, a page of segments at a time. (query ``chat:getMessageText``)"""
         result: NotFound | GetMessageTextFound = await self._call("query", "chat:getMessageText", {"threadId": thread_id, "turnId": turn_id, "itemId": item_id, "fromSegment": from_segment}, NotFound | GetMessageTextFound)
+        return result
+
+    async def get_message_segments(self, *, thread_id: str, turn_id: str, item_id: str, from_segment: Number | None = None) -> NotFound | GetMessageSegmentsFound:
+        """A message's text for a live reader, 8 segments per page and subscription (`nextSegment`: subscribe to the next page too); only the page holding the growing tail re-runs while it streams. (query ``chat:getMessageSegments``)"""
+        result: NotFound | GetMessageSegmentsFound = await self._call("query", "chat:getMessageSegments", {"threadId": thread_id, "turnId": turn_id, "itemId": item_id, "fromSegment": from_segment}, NotFound | GetMessageSegmentsFound)
         return result
 
     async def get_turn(self, *, thread_id: str, turn_id: str, after_ordinal: Number | None = None) -> NotFound | GetTurnFound:
@@ -320,7 +327,7 @@ class HostApi(HostApiBase):
 
 
 class HostSubscriptions(HostSubscriptionsBase):
-    """Every query of host contract v3 as a subscription: each new result, validated, as it changes."""
+    """Every query of host contract v4 as a subscription: each new result, validated, as it changes."""
 
     def validate_host_wiring(self, *, conversation_id: str | None = None) -> AsyncIterator[ValidateHostWiringResult]:
         """Check that the shim, auth and the component are wired (call at start-up). (subscription to ``chat:validateHostWiring``)"""
@@ -353,6 +360,10 @@ class HostSubscriptions(HostSubscriptionsBase):
     def get_message_text(self, *, thread_id: str, turn_id: str, item_id: str, from_segment: Number | None = None) -> AsyncIterator[NotFound | GetMessageTextFound]:
         """A message's whole text, a page of segments at a time. (subscription to ``chat:getMessageText``)"""
         return self._watch("chat:getMessageText", {"threadId": thread_id, "turnId": turn_id, "itemId": item_id, "fromSegment": from_segment}, NotFound | GetMessageTextFound)
+
+    def get_message_segments(self, *, thread_id: str, turn_id: str, item_id: str, from_segment: Number | None = None) -> AsyncIterator[NotFound | GetMessageSegmentsFound]:
+        """A message's text for a live reader, 8 segments per page and subscription (`nextSegment`: subscribe to the next page too); only the page holding the growing tail re-runs while it streams. (subscription to ``chat:getMessageSegments``)"""
+        return self._watch("chat:getMessageSegments", {"threadId": thread_id, "turnId": turn_id, "itemId": item_id, "fromSegment": from_segment}, NotFound | GetMessageSegmentsFound)
 
     def get_turn(self, *, thread_id: str, turn_id: str, after_ordinal: Number | None = None) -> AsyncIterator[NotFound | GetTurnFound]:
         """A turn with its items' Codex JSON, a byte-bounded page at a time. (subscription to ``chat:getTurn``)"""

@@ -428,6 +428,13 @@ class GetMessageTextFound(WireModel):
     text_bytes: Number = PydanticField(alias="textBytes")
 
 
+class GetMessageSegmentsFound(WireModel):
+    found: Literal[True] = PydanticField(default=True)
+    from_segment: Number = PydanticField(alias="fromSegment")
+    text: str
+    next_segment: Number | None = PydanticField(alias="nextSegment")
+
+
 class GetTurnFound(WireModel):
     found: Literal[True] = PydanticField(default=True)
     turn: Turn
@@ -515,6 +522,7 @@ __all__ = [
     "GetConversationViewFound",
     "GetDeletionStatusFound",
     "GetItemJsonFound",
+    "GetMessageSegmentsFound",
     "GetMessageTextFound",
     "GetTokenUsageResult",
     "GetTurnFound",
