@@ -57,6 +57,8 @@ def classify(message: str) -> str:
     """``present`` | ``missing`` | ``mismatch`` from the error a probe got."""
     if "Could not find public function" in message or "Could not find function" in message:
         return "missing"
-    if PROBE_FIELD in message:
+    # Convex's message for a missing field prints the whole object, probe field included: only the extra-field
+    # complaint about the probe itself means every real argument matched.
+    if f"extra field `{PROBE_FIELD}`" in message or f'extra field "{PROBE_FIELD}"' in message:
         return "present"
     return "mismatch"
