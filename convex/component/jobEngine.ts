@@ -11,7 +11,8 @@
  *   succeeded, failed, cancelled: terminal, never move again.
  * A step that throws a coded error (bad data) fails the job at once with that code: retrying cannot help. Any
  * other failure — a thrown error, or a step its watchdog finds lost (rolled back as a whole, e.g. by a Convex
- * limit) — is retried after a backoff, up to RETRY.maxAttempts attempts, then fails the job.
+ * limit) — is retried after a backoff, up to RETRY.maxAttempts attempts, then fails the job. A step that went over
+ * a Convex limit (thrown, or lost) is retried smaller: at the same size it would only fail again (workflow#241).
  */
 import type { FunctionReference } from "convex/server";
 import type { Doc, Id } from "./_generated/dataModel.js";
@@ -86,7 +87,16 @@ export async function scheduleStep<T extends JobTable>(ctx: MutationCtx, kind: J
   await scheduleWatched(ctx, kind.step, kind.watch, { jobId, lease } as StepArgs<T>, at);
 }
 
-/** A step failed: a coded error fails the job with its code; anything else is retried, then fails the job. */
+/** Convex's transaction-limit errors ("… This is a Convex limit", "Too many …", "… too large …"). */
+export function isLimitError(e: unknown): boolean {
+  const message = e instanceof Error ? e.message : String(e);
+  return /Convex limit|too many|too large|too much/i.test(message);
+}
+
+/**
+ * A step failed: a coded error fails the job with its code; anything else is retried (smaller after a limit
+ * error), then fails the job.
+ */
 export async function stepFailed<T extends JobTable>(ctx: MutationCtx, kind: JobKind<T>, job: Doc<T>, e: unknown,
   patch: Patch<T> = {}): Promise<void> {
   const lease = job.lease + 1;
@@ -95,7 +105,12 @@ export async function stepFailed<T extends JobTable>(ctx: MutationCtx, kind: Job
     return;
   }
   const attempts = (job.attempts ?? 0) + 1;
-  const message = e instanceof Error ? e.message : String(e);
+  let message = e instanceof Error ? e.message : String(e);
+  if (isLimitError(e) && Object.keys(patch).length === 0) {
+    const smaller = kind.smaller(job);
+    patch = smaller.patch;
+    message = `${message} (retrying with ${smaller.what})`;
+  }
   if (attempts >= RETRY.maxAttempts) {
     await move(ctx, kind, job, "failed", { ...patch, lease, attempts, [kind.errorField]: coded(kind.codes.exhausted, message) } as Patch<T>);
     return;

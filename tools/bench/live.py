@@ -37,6 +37,18 @@ async def documents_written(url: str) -> int:
         return int((await client.get(f"{url}/health")).json()["documentsWritten"])
 
 
+async def view_reads(backend: LocalBackend) -> dict[str, float]:
+    """What the watcher's subscription (getConversationView) has read so far: runs, bytes, documents."""
+    assert backend.info is not None
+    async with httpx.AsyncClient() as client:
+        r = await client.get(f"{backend.url}/api/metrics",
+                             headers={"Authorization": f"Convex {backend.info.admin_key}"})
+    m = r.json()["byPath"].get("chat:getConversationView")
+    if m is None:
+        return {"runs": 0, "bytes": 0, "documents": 0}
+    return {"runs": m["calls"], "bytes": m["total"]["bytesRead"], "documents": m["total"]["documentsRead"]}
+
+
 async def measure(rate: float, deltas: int) -> dict[str, Any]:
     with ScriptedModelServer() as model, tempfile.TemporaryDirectory() as tmp_s:
         tmp = Path(tmp_s)
@@ -88,6 +100,7 @@ async def measure(rate: float, deltas: int) -> dict[str, Any]:
                     rep = binding.replicator
                     writes_before, delta_writes_before = rep.writes, rep.delta_writes
                     docs_before = await documents_written(backend.url)
+                    reads_before = await view_reads(backend)
                     t0 = time.perf_counter()
                     await host.send(f"DELTAS {deltas} {rate}")
                     with anyio.fail_after(60):
@@ -97,6 +110,8 @@ async def measure(rate: float, deltas: int) -> dict[str, Any]:
                     heartbeats = host.presence.heartbeats
                     host_seconds = time.perf_counter() - host_started
                     docs = await documents_written(backend.url) - docs_before
+                    reads_after = await view_reads(backend)
+                    reads = {k: reads_after[k] - reads_before[k] for k in reads_after}
                     tg.cancel_scope.cancel()
                 elapsed = time.perf_counter() - t0
     lat = [seen_at[i] - line_at[i] for i in range(deltas) if i in seen_at and i in line_at]
@@ -109,6 +124,10 @@ async def measure(rate: float, deltas: int) -> dict[str, Any]:
         "mutations": writes, "mutations_per_1000_deltas": round(writes * 1000 / deltas, 1),
         "streaming_mutations_per_1000_deltas": round(delta_writes * 1000 / deltas, 1),
         "documents_written_per_1000_deltas": round(docs * 1000 / deltas, 1),
+        # the watcher's view query: re-runs, and what they read, per 1,000 deltas (flat in the message's length)
+        "view_runs_per_1000_deltas": round(reads["runs"] * 1000 / deltas, 1),
+        "view_kib_read_per_1000_deltas": round(reads["bytes"] / 1024 * 1000 / deltas, 1),
+        "view_documents_read_per_1000_deltas": round(reads["documents"] * 1000 / deltas, 1),
         "vs_upstream_write_cost": round((writes * 1000 / deltas) / UPSTREAM_MUTATIONS_PER_1000, 3),
         # presence: one write per heartbeat on the host's own row, whatever the streaming rate
         "heartbeat_every_s": HEARTBEAT_S,
@@ -124,12 +143,13 @@ def main() -> None:
     args = ap.parse_args()
     runs = [anyio.run(measure, r, args.deltas) for r in args.rate]
     print(f"{'rate/s':>7} {'first ms':>9} {'p50 ms':>7} {'p99 ms':>7} {'mut/1k':>7} {'stream/1k':>9} "
-          f"{'docs/1k':>8} {'vs upstream':>11} {'beats/h':>8}")
+          f"{'docs/1k':>8} {'vs upstream':>11} {'beats/h':>8} {'view runs/1k':>12} {'view KiB/1k':>11}")
     for r in runs:
         print(f"{r['rate_per_s']:>7.0f} {r['first_delta_ms']:>9} {r['steady']['p50_ms']:>7} {r['steady']['p99_ms']:>7}"
               f" {r['mutations_per_1000_deltas']:>7} {r['streaming_mutations_per_1000_deltas']:>9}"
               f" {r['documents_written_per_1000_deltas']:>8}"
-              f" {r['vs_upstream_write_cost']:>11} {r['heartbeats_per_hour_measured']:>8}")
+              f" {r['vs_upstream_write_cost']:>11} {r['heartbeats_per_hour_measured']:>8}"
+              f" {r['view_runs_per_1000_deltas']:>12} {r['view_kib_read_per_1000_deltas']:>11}")
     print(f"heartbeat: one write on the host's own row every {HEARTBEAT_S:g} s here (expected "
           f"{3600 / HEARTBEAT_S:.0f}/h, measured in the column above while streaming); at the default 20 s: 180/h "
           "per host, none on a conversation's row")

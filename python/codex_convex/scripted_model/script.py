@@ -8,6 +8,7 @@ Commands (the whole last user message):
 - ``DELTAS <n> [per_second]``: stream ``n`` deltas of ``"tok<i> "`` at the given rate (0 = as fast as possible).
 - ``BIG <bytes>``: one agent message of that many bytes, in 64 KiB deltas.
 - ``HTTP <code>``: answer with that HTTP status.
+- ``PARTIAL <n> <message>``: stream ``n`` deltas, then fail the response (``response.failed`` with ``message``).
 - ``STALL <seconds>``: start a stream, then send nothing for that long (a hung model).
 - anything else: ``echo: <text>``, streamed word by word.
 
@@ -35,6 +36,7 @@ class Reply:
     deltas: list[Delta] = field(default_factory=list)
     tool_call: dict[str, Any] | None = None
     stall_s: float = 0.0
+    fail_message: str | None = None  # after the deltas: response.failed with this message
 
 
 def _last_user_text(body: dict[str, Any]) -> str:
@@ -71,6 +73,9 @@ def choose_reply(body: dict[str, Any], call_seq: int) -> Reply:
     head, _, rest = text.partition(" ")
     if head == "STALL":
         return Reply(stall_s=float(rest.strip() or "30"))
+    if head == "PARTIAL":
+        n, _, message = rest.strip().partition(" ")
+        return Reply(deltas=[Delta(f"part{i} ") for i in range(int(n or 3))], fail_message=message or "partial failure")
     if head == "HTTP":
         return Reply(status=int(rest.strip() or "500"))
     if head == "RUN":

@@ -98,9 +98,17 @@ class _Handler(BaseHTTPRequestHandler):
                 text.append(d.text)
                 self._event("response.output_text.delta",
                             {"item_id": mid, "output_index": 0, "content_index": 0, "delta": d.text})
-            self._event("response.output_item.done", {"output_index": 0, "item": {
-                "type": "message", "id": mid, "role": "assistant", "status": "completed",
-                "content": [{"type": "output_text", "text": "".join(text), "annotations": []}]}})
+            if reply.fail_message is None:
+                self._event("response.output_item.done", {"output_index": 0, "item": {
+                    "type": "message", "id": mid, "role": "assistant", "status": "completed",
+                    "content": [{"type": "output_text", "text": "".join(text), "annotations": []}]}})
+        if reply.fail_message is not None:  # output so far, then the response fails
+            self._event("response.failed", {"response": {"id": rid, "object": "response", "status": "failed",
+                                                         "error": {"code": "server_error",
+                                                                   "message": reply.fail_message}}})
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+            return
         self._event("response.completed",
                     {"response": {"id": rid, "object": "response", "status": "completed", "usage": USAGE}})
         self.wfile.write(b"0\r\n\r\n")
