@@ -74,8 +74,9 @@ def choose_reply(body: dict[str, Any], call_seq: int) -> Reply:
     if head == "STALL":
         return Reply(stall_s=float(rest.strip() or "30"))
     if head == "PARTIAL":
-        n, _, message = rest.strip().partition(" ")
-        return Reply(deltas=[Delta(f"part{i} ") for i in range(int(n or 3))], fail_message=message or "partial failure")
+        count, _, message = rest.strip().partition(" ")
+        return Reply(deltas=[Delta(f"part{i} ") for i in range(int(count or 3))],
+                     fail_message=message or "partial failure")
     if head == "HTTP":
         return Reply(status=int(rest.strip() or "500"))
     if head == "RUN":
