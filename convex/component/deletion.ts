@@ -73,6 +73,18 @@ async function conversationOf(ctx: QueryCtx, actor: string, threadId: string) {
   return await ctx.db.query("conversations").withIndex("actor_threadId", (q) => q.eq("actor", actor).eq("threadId", threadId)).first();
 }
 
+/** :throws E_THREAD_NOT_FOUND / E_TURN_NOT_FOUND: a deletion (or its preview) names a thread or turn that is not there. */
+export async function requireTarget(ctx: QueryCtx, actor: string, target: Target) {
+  if (target.kind === "actor") return;
+  const thread = await ctx.db.query("threads").withIndex("actor_threadId", (q) => q.eq("actor", actor).eq("threadId", target.threadId)).unique();
+  const conv = await conversationOf(ctx, actor, target.threadId);
+  if (thread === null && conv === null) fail("E_THREAD_NOT_FOUND", "no such thread", { threadId: target.threadId });
+  if (target.kind === "turn") {
+    const turn = await ctx.db.query("turns").withIndex("actor_threadId_turnId", (q) => q.eq("actor", actor).eq("threadId", target.threadId).eq("turnId", target.turnId)).unique();
+    if (turn === null) fail("E_TURN_NOT_FOUND", "no such turn", { turnId: target.turnId });
+  }
+}
+
 export async function scheduleDeletion(ctx: MutationCtx, actor: string, target: Target, delayMs: number, batchSize?: number) {
   checkActor(actor);
   if (!Number.isFinite(delayMs) || delayMs < 0 || delayMs > MAX_GRACE_MS) {
@@ -80,15 +92,7 @@ export async function scheduleDeletion(ctx: MutationCtx, actor: string, target: 
   }
   const batch = batchSize ?? DEFAULT_BATCH;
   if (!Number.isInteger(batch) || batch < 1 || batch > MAX_BATCH) fail("E_DELETION_BAD_BATCH", `batchSize must be 1-${MAX_BATCH}`);
-  if (target.kind !== "actor") {
-    const thread = await ctx.db.query("threads").withIndex("actor_threadId", (q) => q.eq("actor", actor).eq("threadId", target.threadId)).unique();
-    const conv = await conversationOf(ctx, actor, target.threadId);
-    if (thread === null && conv === null) fail("E_THREAD_NOT_FOUND", "no such thread", { threadId: target.threadId });
-    if (target.kind === "turn") {
-      const turn = await ctx.db.query("turns").withIndex("actor_threadId_turnId", (q) => q.eq("actor", actor).eq("threadId", target.threadId).eq("turnId", target.turnId)).unique();
-      if (turn === null) fail("E_TURN_NOT_FOUND", "no such turn", { turnId: target.turnId });
-    }
-  }
+  await requireTarget(ctx, actor, target);
   const now = Date.now();
   const runAt = now + delayMs;
   const id = await ctx.db.insert("deletion_jobs", {

@@ -2,7 +2,7 @@
 import { v } from "convex/values";
 import type { Id } from "./_generated/dataModel.js";
 import { mutation, query } from "./_generated/server.js";
-import { cancelDeletion, forceRun, loadDeletionJob, scheduleDeletion, toDeletionJob, vDeletionJob } from "./deletion.js";
+import { cancelDeletion, forceRun, loadDeletionJob, requireTarget, scheduleDeletion, toDeletionJob, vDeletionJob } from "./deletion.js";
 import { plan, type Target } from "./deletionPlan.js";
 import { fail } from "./errors.js";
 import { checkActor } from "./scope.js";
@@ -92,6 +92,7 @@ export const previewDeletion = query({
     checkActor(actor);
     if (turnId !== undefined && threadId === undefined) fail("E_DELETION_BAD_TARGET", "a turn needs its threadId");
     const target: Target = threadId === undefined ? { kind: "actor" } : turnId === undefined ? { kind: "thread", threadId } : { kind: "turn", threadId, turnId };
+    await requireTarget(ctx, actor, target); // a dry run of an unknown thread fails as the deletion would
     const conv = target.kind === "thread"
       ? await ctx.db.query("conversations").withIndex("actor_threadId", (q) => q.eq("actor", actor).eq("threadId", target.threadId)).first()
       : null;

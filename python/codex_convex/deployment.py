@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,10 +53,19 @@ def resolve_deployment(data: Path | None = None, subject: str | None = None) -> 
     running = backend_status(d)
     if running is None:
         running = LocalBackend(d, port=0, detach=True).start()
+        # It keeps running after this command (the next one reuses it): say so, and how to stop it.
+        sys.stderr.write(f"started the embedded local backend at {running.url} (data {d}); it keeps running: "
+                         f"codex-convex backend stop{'' if data is None else f' --data {d}'}\n")
     sub = subject or os.environ.get("CODEX_CONVEX_SUBJECT", "local-user")
     return Deployment(running.url, mint_dev_token(d, sub), True, lambda: mint_dev_token(d, sub))
 
 
 def codex_home() -> Path:
-    """``CODEX_HOME``, else ~/.codex (Codex's own default)."""
-    return Path(os.environ.get("CODEX_HOME") or Path.home() / ".codex")
+    """``CODEX_HOME``, else ~/.codex (Codex's own default).
+
+    :raises CodexConvexError: (``E_CODEX_HOME_MISSING``) when ``CODEX_HOME`` names a folder that does not exist.
+    """
+    given = os.environ.get("CODEX_HOME")
+    if given and not Path(given).is_dir():
+        raise CodexConvexError(f"CODEX_HOME is {given}, which does not exist", code="E_CODEX_HOME_MISSING")
+    return Path(given or Path.home() / ".codex")

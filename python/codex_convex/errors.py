@@ -82,6 +82,12 @@ class RpcTimeoutError(CodexError):
     code = "E_CODEX_TIMEOUT"
 
 
+class TurnTimeoutError(CodexConvexError, TimeoutError):
+    """A turn did not finish within ``HostConfig.turn_timeout_s`` (e.g. an approval nobody answered)."""
+
+    code = "E_HOST_TURN_TIMEOUT"
+
+
 class CodexNotFoundError(CodexError):
     code = "E_CODEX_NOT_FOUND"
 

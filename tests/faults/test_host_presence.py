@@ -108,10 +108,9 @@ async def test_a_host_killed_mid_turn_is_swept_then_a_new_host_reconciles(
         await alice_api.respond_server_request(thread_id=thread_id, turn_id=request.turn_id,
                                                request_id=request.request_id, decision="accept")
     assert refused.value.code == "E_HOST_OFFLINE"
-    answered = cli(deployment, "approvals", "answer", thread_id, request.turn_id, request.request_id, "--accept",
-                   "--json")
+    answered = cli(deployment, "approve", f"{thread_id}/{request.turn_id}/{request.request_id}", "--json")
     assert answered.returncode == 1 and json.loads(answered.stdout)["error"]["code"] == "E_HOST_OFFLINE"
-    jobs_view = cli(deployment, "approvals", "list", "--conversation", cid, "--json")
+    jobs_view = cli(deployment, "approvals", "--conversation", cid, "--json")
     assert jobs_view.returncode == 0 and json.loads(jobs_view.stdout) == []  # expired: nothing left to answer
 
     # A new host resumes the conversation: it is online again, and the conversation equals Codex's record.
@@ -145,11 +144,11 @@ async def test_a_host_paused_shorter_than_its_timeout_loses_nothing(
         during = await alice_api.get_conversation_view(conversation_id=cid)
         assert isinstance(during, GetConversationViewFound) and mid_turn(during), during.host
         # the terminal shows it pending, its host online; an answer from there reaches the host: the turn completes
-        listed = cli(deployment, "approvals", "list", "--conversation", cid, "--json")
+        listed = cli(deployment, "approvals", "--conversation", cid, "--json")
         assert listed.returncode == 0, listed.stderr
         [row] = json.loads(listed.stdout)
         assert row["requestId"] == request.request_id and row["host"]["online"] is True
-        answered = cli(deployment, "approvals", "answer", thread_id, request.turn_id, request.request_id, "--accept")
+        answered = cli(deployment, "approve", f"{thread_id}/{request.turn_id}/{request.request_id}")
         assert answered.returncode == 0, answered.stderr
         done = await view_until(alice_api, cid, lambda v: not any(m.status == "streaming" for m in v.messages)
                                 and not v.pending_requests, 60)

@@ -73,7 +73,7 @@ def find_node() -> NodeInfo:
         v = _version(on_path)
         if v is not None and v >= MIN_NODE:
             return NodeInfo(on_path, v, "PATH")
-        log.warning("node.skipped", node=on_path, version=None if v is None else ".".join(map(str, v)),
+        log.debug("node.skipped", node=on_path, version=None if v is None else ".".join(map(str, v)),
                  reason=f"the local backend needs Node ≥ {wanted}: using the Node that comes with codex-convex")
     bundled = _wheel_node()
     v = _version(bundled) if bundled else None

@@ -9,13 +9,17 @@ import typer
 
 from .. import logs
 from . import approvals, backend, bench, delete, demo, doctor, host_shim, run, schema, sync
+from ._errors import report
+from ._output import ExitCode, console
 
 app = typer.Typer(name="codex-convex", no_args_is_help=True, add_completion=False,
                   help="Run OpenAI Codex locally while everything it does lives in Convex.")
 app.add_typer(schema.app, name="schema")
 app.add_typer(backend.app, name="backend")
 app.add_typer(host_shim.app, name="host-shim")
-app.add_typer(approvals.app, name="approvals")
+app.command("approvals")(approvals.approvals)
+app.command("approve")(approvals.approve)
+app.command("decline")(approvals.decline)
 app.command("dev-token")(backend.dev_token)
 app.command("demo")(demo.demo)
 app.command("doctor")(doctor.doctor)
@@ -27,13 +31,37 @@ app.command("purge")(delete.purge)
 app.command("bench")(bench.bench)
 
 
+def run_cli(argv: list[str]) -> int:
+    """Run one command; every outcome is an exit code (errors are reported by cli._errors, never as a traceback
+    unless ``--debug`` is among the arguments)."""
+    debug = "--debug" in argv
+    args = [a for a in argv if a != "--debug"]
+    try:
+        rv = app(args=args, prog_name="codex-convex", standalone_mode=False)
+        return rv if isinstance(rv, int) else 0
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        console.print("[red]✗[/red] interrupted")
+        return 130
+    except typer.TyperException as exc:  # usage: bad options or arguments (typer's own click)
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            console.print(f"[red]✗[/red] {exc}")
+        return int(getattr(exc, "exit_code", ExitCode.USAGE))
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException as exc:  # the one place every other error is reported
+        return report(exc, json_out="--json" in args, debug=debug)
+
+
 def main() -> None:
     logs.configure()
-    code = 0
+    code = 1
     try:
-        app()  # standalone: usage errors are printed, and every outcome ends in SystemExit
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        code = run_cli(sys.argv[1:])
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
@@ -43,4 +71,4 @@ def main() -> None:
     os._exit(code)
 
 
-__all__ = ["app", "main"]
+__all__ = ["app", "main", "run_cli"]

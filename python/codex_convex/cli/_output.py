@@ -17,7 +17,7 @@ from rich.table import Table
 if TYPE_CHECKING:
     from ..host_api.models import HostPresence
 
-console = Console(stderr=True, highlight=False)
+console = Console(stderr=True, highlight=False, soft_wrap=True)  # commands it prints stay on one line
 
 
 class ExitCode(enum.IntEnum):

@@ -1,91 +1,152 @@
-"""``codex-convex approvals``: the pending approvals (and other server requests) of your conversations, with
-whether the host that asked is still there; ``approvals answer`` accepts or declines one from the terminal."""
+"""Approvals from the terminal — the second client of the README story, usable from another terminal or machine:
+``codex-convex approvals [--conversation ID] [--watch] [--json]`` lists pending requests (live with ``--watch``),
+each with whether the host that asked is still there; ``codex-convex approve|decline ID`` answers one through Convex
+(the first answer from any client wins). ``ID`` is the listing's ``thread/turn/request``, or the bare request id
+when only one pending request has it."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import anyio
 import typer
 
-from ._output import ExitCode, console, emit_json, failure, host_label, success, table
+from ..errors import CodexConvexError
+from ._output import console, emit_json, host_label, success, table
 
-app = typer.Typer(help="Pending approvals: list them (with their host's presence) and answer them.",
-                  no_args_is_help=True)
-JsonOpt = Annotated[bool, typer.Option("--json")]
-
-
-@app.command("list")
-def list_(
-    conversation: Annotated[str | None, typer.Option(help="Only this conversation (else your 25 newest).")] = None,
-    json_out: JsonOpt = False,
-) -> None:
-    """Pending requests, oldest first, each with its conversation's host: online, or gone since when."""
-    anyio.run(_list, conversation, json_out)
-
-
-async def _list(conversation: str | None, json_out: bool) -> None:
-    from ..convex_api import ConvexHttp
-    from ..deployment import resolve_deployment
+if TYPE_CHECKING:
     from ..host_api import HostApi
-    from ..host_api.models import GetConversationSummaryFound, PaginationOpts
+    from ..host_api.models import HostPresence, ServerRequest
 
-    dep = resolve_deployment()
+JsonOpt = Annotated[bool, typer.Option("--json")]
+ConversationOpt = Annotated[str | None, typer.Option(help="Only this conversation (else your 25 newest).")]
+RECENT = 25
+
+
+def request_key(r: ServerRequest) -> str:
+    """The id ``approve``/``decline`` take: thread, turn and request (a request id alone is per thread)."""
+    return f"{r.thread_id}/{r.turn_id}/{r.request_id}"
+
+
+async def _conversation_ids(api: HostApi, conversation: str | None) -> list[str]:
+    from ..host_api.models import PaginationOpts
+
+    if conversation is not None:
+        return [conversation]
+    page = await api.list_conversations(pagination_opts=PaginationOpts(num_items=RECENT, cursor=None))
+    return [c.conversation_id for c in page.page]
+
+
+async def pending(api: HostApi, conversation: str | None) -> list[tuple[ServerRequest, HostPresence | None]]:
+    """Pending requests, oldest first, each with its conversation's host."""
+    from ..host_api.models import GetConversationSummaryFound
+
     rows = []
-    async with ConvexHttp(dep.url, token=dep.tokens) as http:
-        api = HostApi(http)
-        if conversation is not None:
-            ids = [conversation]
-        else:
-            page = await api.list_conversations(pagination_opts=PaginationOpts(num_items=25, cursor=None))
-            ids = [c.conversation_id for c in page.page]
-        for cid in ids:
-            pending = await api.list_pending_server_requests(conversation_id=cid)
-            if not pending:
-                continue
-            summary = await api.get_conversation_summary(conversation_id=cid)
-            host = summary.host if isinstance(summary, GetConversationSummaryFound) else None
-            for r in pending:
-                rows.append((r, host))
+    for cid in await _conversation_ids(api, conversation):
+        requests = await api.list_pending_server_requests(conversation_id=cid)
+        if not requests:
+            continue
+        summary = await api.get_conversation_summary(conversation_id=cid)
+        host = summary.host if isinstance(summary, GetConversationSummaryFound) else None
+        rows += [(r, host) for r in requests]
+    return sorted(rows, key=lambda rh: rh[0].created_at)
+
+
+def _show(rows: list[tuple[ServerRequest, HostPresence | None]], json_out: bool) -> None:
     if json_out:
-        emit_json([{**r.model_dump(by_alias=True, mode="json"),
+        emit_json([{**r.model_dump(by_alias=True, mode="json"), "id": request_key(r),
                     "host": h.model_dump(by_alias=True, mode="json") if h else None} for r, h in rows])
         return
-    console.print(table("Pending requests", ["conversation", "thread", "turn", "request", "method", "host"], [
-        [r.conversation_id, r.thread_id, r.turn_id, r.request_id, r.method,
+    if not rows:
+        console.print("no pending approvals")
+        return
+    console.print(table("Pending requests", ["id", "conversation", "method", "host"], [
+        [request_key(r), r.conversation_id, r.method,
          host_label(h) + ("" if h is None or h.online else ": cannot be answered")] for r, h in rows]))
+    console.print("answer one: codex-convex approve ID   (or: codex-convex decline ID)")
 
 
-@app.command("answer")
-def answer(
-    thread_id: Annotated[str, typer.Argument()],
-    turn_id: Annotated[str, typer.Argument()],
-    request_id: Annotated[str, typer.Argument()],
-    accept: Annotated[bool, typer.Option("--accept/--decline", help="Accept or decline the request.")],
-    json_out: JsonOpt = False,
-) -> None:
-    """Answer a pending approval (the first answer from any client wins)."""
-    anyio.run(_answer, thread_id, turn_id, request_id, accept, json_out)
+def approvals(conversation: ConversationOpt = None,
+              watch: Annotated[bool, typer.Option("--watch", help="Keep listing as requests come and go "
+                                                  "(Ctrl-C to stop).")] = False,
+              json_out: JsonOpt = False) -> None:
+    """Pending approvals (oldest first), each with its conversation's host: online, or gone since when."""
+    anyio.run(_approvals, conversation, watch, json_out)
 
 
-async def _answer(thread_id: str, turn_id: str, request_id: str, accept: bool, json_out: bool) -> None:
+async def _approvals(conversation: str | None, watch: bool, json_out: bool) -> None:
+    from ..convex_api import ConvexHttp, Subscriber
+    from ..deployment import resolve_deployment
+    from ..host_api import HostApi, HostSubscriptions
+
+    dep = resolve_deployment()
+    async with ConvexHttp(dep.url, token=dep.tokens) as http:
+        api = HostApi(http)
+        _show(await pending(api, conversation), json_out)
+        if not watch:
+            return
+        changed = anyio.Event()
+        subs = HostSubscriptions(Subscriber(dep.url, token=dep.tokens, http=http))
+
+        async def follow(cid: str) -> None:
+            nonlocal changed
+            first = True
+            async for _ in subs.list_pending_server_requests(conversation_id=cid):
+                if not first:
+                    changed.set()
+                first = False
+
+        async with anyio.create_task_group() as tg:
+            for cid in await _conversation_ids(api, conversation):
+                tg.start_soon(follow, cid)
+            while True:
+                await changed.wait()
+                changed = anyio.Event()
+                _show(await pending(api, conversation), json_out)
+
+
+async def _find(api: HostApi, key: str) -> ServerRequest:
+    """The pending request ``key`` names (``thread/turn/request``, or a request id only one pending request has)."""
+    parts = key.split("/")
+    if len(parts) == 3:
+        got = await api.get_server_request(thread_id=parts[0], turn_id=parts[1], request_id=parts[2])
+        if got is not None:
+            return got
+    else:
+        matches = [r for r, _ in await pending(api, None) if r.request_id == key]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise CodexConvexError(f"{len(matches)} pending requests have id {key}: give one of "
+                                   + ", ".join(request_key(r) for r in matches), code="E_CLI_REQUEST_AMBIGUOUS")
+    raise CodexConvexError(f"no request {key} (see codex-convex approvals)", code="E_CLI_REQUEST_UNKNOWN")
+
+
+def _answer_command(decision: str) -> Any:
+    def command(request: Annotated[str, typer.Argument(help="The request's id from codex-convex approvals.")],
+                json_out: JsonOpt = False) -> None:
+        anyio.run(_answer, request, decision, json_out)
+
+    command.__doc__ = f"{decision.capitalize()} a pending approval (the first answer from any client wins)."
+    return command
+
+
+async def _answer(key: str, decision: str, json_out: bool) -> None:
     from ..convex_api import ConvexHttp
     from ..deployment import resolve_deployment
-    from ..errors import ConvexApiError
     from ..host_api import HostApi
 
     dep = resolve_deployment()
     async with ConvexHttp(dep.url, token=dep.tokens) as http:
-        try:
-            stored = await HostApi(http).respond_server_request(
-                thread_id=thread_id, turn_id=turn_id, request_id=request_id, decision="accept" if accept else "decline")
-        except ConvexApiError as exc:
-            if json_out:
-                emit_json({"error": {"code": exc.code, "message": exc.message}})
-            else:
-                failure(str(exc))
-            raise typer.Exit(ExitCode.FAILED) from exc
+        api = HostApi(http)
+        r = await _find(api, key)
+        stored = await api.respond_server_request(thread_id=r.thread_id, turn_id=r.turn_id, request_id=r.request_id,
+                                                  decision="accept" if decision == "approve" else "decline")
     if json_out:
         emit_json(stored)
     else:
-        success(f"{stored.method} {request_id}: {'accepted' if accept else 'declined'}")
+        success(f"{stored.method} {request_key(stored)}: {'accepted' if decision == 'approve' else 'declined'}")
+
+
+approve = _answer_command("approve")
+decline = _answer_command("decline")

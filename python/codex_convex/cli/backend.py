@@ -28,25 +28,20 @@ def start(port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 = any fre
               help="A web app's origin (e.g. https://app.example) admitted besides pages on this machine; "
                    "repeatable.")] = None) -> None:
     """Start the local backend in the background and print its URL."""
-    from ..backend import LocalBackend, NodeNotFoundError, backend_status
-    from ..errors import CodexConvexError
+    from ..backend import LocalBackend, backend_status
 
     d = _data(data)
     running = backend_status(d)
-    if running is not None:
-        failure(f"a backend is already running for {d} at {running.url} (pid {running.pid})")
-        raise typer.Exit(ExitCode.FAILED)
-    try:
-        started = LocalBackend(d, port=port, verbose=verbose, detach=True,
-                               allow_origins=tuple(allow_origin or ())).start()
-    except NodeNotFoundError as exc:
-        failure(exc.message)
-        raise typer.Exit(ExitCode.UNAVAILABLE) from exc
-    except CodexConvexError as exc:
-        failure(f"{exc.code}: {exc.message}")
-        raise typer.Exit(ExitCode.UNAVAILABLE) from exc
+    if running is not None:  # already there: the same answer as a fresh start (scripts under `set -e` go on)
+        if json_out:
+            emit_json({"url": running.url, "pid": running.pid, "data": str(d), "alreadyRunning": True})
+        else:
+            success(f"local backend already running at {running.url} (pid {running.pid}, data {d})")
+            info(f"  export CONVEX_URL={running.url}")
+        return
+    started = LocalBackend(d, port=port, verbose=verbose, detach=True, allow_origins=tuple(allow_origin or ())).start()
     if json_out:
-        emit_json({"url": started.url, "pid": started.pid, "data": str(d)})
+        emit_json({"url": started.url, "pid": started.pid, "data": str(d), "alreadyRunning": False})
     else:
         success(f"local backend at {started.url} (pid {started.pid}, data {d})")
         info(f"  export CONVEX_URL={started.url}")

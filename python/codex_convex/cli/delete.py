@@ -41,7 +41,6 @@ def purge(
 async def _delete(target: dict[str, str], grace: float, dry_run: bool, json_out: bool) -> None:
     from ..convex_api import ConvexHttp, Subscriber
     from ..deployment import resolve_deployment
-    from ..errors import ConvexApiError
     from ..host_api import HostApi
     from ..runtime import watch_deletion
 
@@ -59,18 +58,14 @@ async def _delete(target: dict[str, str], grace: float, dry_run: bool, json_out:
                     console.print("(counts capped at 1,000 per table)")
             return
         delay = {"delay_ms": grace * 1000} if grace else {}
-        try:
-            if "turnId" in target:
-                call = api.schedule_delete_turn if grace else api.delete_turn
-                job = await call(thread_id=target["threadId"], turn_id=target["turnId"], **delay)
-            elif "threadId" in target:
-                job = await (api.schedule_delete_thread if grace else api.delete_thread)(
-                    thread_id=target["threadId"], **delay)
-            else:
-                job = await (api.schedule_purge_actor_data if grace else api.purge_actor_data)(**delay)
-        except ConvexApiError as exc:
-            failure(str(exc))
-            raise typer.Exit(ExitCode.FAILED) from exc
+        if "turnId" in target:
+            call = api.schedule_delete_turn if grace else api.delete_turn
+            job = await call(thread_id=target["threadId"], turn_id=target["turnId"], **delay)
+        elif "threadId" in target:
+            job = await (api.schedule_delete_thread if grace else api.delete_thread)(
+                thread_id=target["threadId"], **delay)
+        else:
+            job = await (api.schedule_purge_actor_data if grace else api.purge_actor_data)(**delay)
         final = job
         with progress(enabled=not json_out) as bar:
             task = bar.add_task(f"deletion {job.phase}", total=None)

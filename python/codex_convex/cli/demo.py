@@ -47,7 +47,9 @@ def demo(json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
     console.print(table("In Convex now", ["conversation", "thread", "turns", "messages", "sync", "tokens"], [
         [c["conversationId"], c["threadId"], c["turns"], c["messages"], c["syncState"], c["tokens"] or "-"]
         for c in report.conversations]))
-    console.print(f"import: {report.import_result}")
+    r = report.import_result
+    console.print(table("Imported (a sync source)", ["conversation", "state", "records", "chunks", "seconds"],
+                        [[report.imported_conversation, r["state"], r["records"], r["chunks"], r["seconds"]]]))
     console.print("\nLook further:\n"
                   "  codex-convex backend start            # a local backend that keeps running\n"
                   "  codex-convex run --scripted \"hello\"   # one live turn\n"

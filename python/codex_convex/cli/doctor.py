@@ -26,17 +26,22 @@ def doctor(
     from ..doctor import DoctorConfig, run_doctor
 
     token: str | None
+    local = False
     if url is None:
         dep = resolve_deployment()
-        url, token = dep.url, dep.token
+        url, token, local = dep.url, dep.token, dep.local
     else:
         token = os.environ.get("CONVEX_TOKEN")
-    checks = anyio.run(run_doctor, DoctorConfig(url, token, codex_home or default_home()))
+    checks = anyio.run(run_doctor, DoctorConfig(url, token, codex_home or default_home(), local=local))
     ok = all(c.ok for c in checks)
     if json_out:
         emit_json({"ok": ok, "checks": [c.__dict__ for c in checks]})
     else:
         console.print(table("codex-convex doctor", ["check", "result", "code", "reason", "fix"], [
-            [c.name, "[green]pass[/green]" if c.ok else "[red]FAIL[/red]", c.code, c.reason, c.fix] for c in checks]))
+            [c.name, _result(c.ok, c.code), c.code, c.reason, c.fix] for c in checks]))
     if not ok:
         raise typer.Exit(ExitCode.FAILED)
+
+
+def _result(ok: bool, code: str) -> str:
+    return "[yellow]warn[/yellow]" if code == "WARNING" else "[green]pass[/green]" if ok else "[red]FAIL[/red]"

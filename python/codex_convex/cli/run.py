@@ -1,17 +1,28 @@
-"""``codex-convex run "prompt"``: one live turn, streamed, with approvals asked on the terminal (or by policy),
-replicated into Convex; prints where it lives."""
+"""``codex-convex run "prompt"``: one live turn, streamed, with approvals asked on the terminal (or by policy, or
+answered from Convex by ``codex-convex approve`` in another terminal), replicated into Convex; prints where it
+lives."""
 
 from __future__ import annotations
 
 import sys
-import tempfile
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import anyio
 import typer
 
-from ._output import ExitCode, console, emit_json, failure, info
+from ._output import ExitCode, console, emit_json, info
+
+COUNTDOWN_EVERY_S = 15.0
+
+
+def scripted_codex_home() -> Path:
+    """Where ``--scripted`` runs keep their Codex threads (so ``run --conversation``, ``sync`` and ``approvals``
+    work on them afterwards)."""
+    from .. import paths
+
+    return paths.state_dir() / "scripted-codex-home"
 
 
 def run(
@@ -19,27 +30,33 @@ def run(
     conversation: Annotated[str | None, typer.Option(help="Continue this conversation (resumes its thread).")] = None,
     approve: Annotated[bool, typer.Option("--approve", help="Accept every approval (use with care).")] = False,
     decline: Annotated[bool, typer.Option("--decline", help="Decline every approval.")] = False,
-    scripted: Annotated[bool, typer.Option("--scripted", help="Use the scripted model (no API key; a fresh "
-                                           "CODEX_HOME).")] = False,
+    scripted: Annotated[bool, typer.Option("--scripted", help="Use the scripted model (no API key; its threads "
+                                           "live in the data folder's scripted-codex-home).")] = False,
+    wait_s: Annotated[float, typer.Option("--wait-s", help="How long the turn may take, waiting for approvals "
+                                          "included.")] = 600.0,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Run one turn live. Approvals: --approve/--decline, else asked here on a terminal, else answered from Convex."""
+    """Run one turn live. Approvals: --approve/--decline, else asked here on a terminal, else answered from Convex
+    (codex-convex approve ID from any terminal)."""
     if approve and decline:
-        failure("give at most one of --approve and --decline")
-        raise typer.Exit(ExitCode.USAGE)
+        raise typer.BadParameter("give at most one of --approve and --decline")
     policy = "accept" if approve else "decline" if decline else None
-    result = anyio.run(_run, prompt, conversation, policy, scripted, json_out)
+    result = anyio.run(_run, prompt, conversation, policy, scripted, wait_s, json_out)
     if json_out:
         emit_json(result)
     else:
         info(f"\n[bold]conversation[/bold] {result['conversationId']}  [dim]thread {result['threadId']} · turn "
              f"{result['turnId']} · {result['status']} · {result['url']}[/dim]")
-        info(f"  codex-convex run --conversation {result['conversationId']} \"…\"   # continue it")
+        info(f"  {continue_hint(result['conversationId'], scripted)}   # continue it")
     if result["status"] != "completed":
         raise typer.Exit(ExitCode.FAILED)
 
 
-async def _run(prompt: str, conversation: str | None, policy: str | None, scripted: bool,
+def continue_hint(conversation_id: str, scripted: bool) -> str:
+    return f"codex-convex run{' --scripted' if scripted else ''} --conversation {conversation_id} \"…\""
+
+
+async def _run(prompt: str, conversation: str | None, policy: str | None, scripted: bool, wait_s: float,
                json_out: bool) -> dict[str, Any]:
     from ..codex import write_scripted_home
     from ..deployment import codex_home, resolve_deployment
@@ -48,6 +65,8 @@ async def _run(prompt: str, conversation: str | None, policy: str | None, script
 
     dep = resolve_deployment()
     interactive = sys.stdin.isatty() and not json_out
+    waiting: dict[str, float] = {}  # requests answered from Convex: key → when the wait started
+    deadline = time.monotonic() + wait_s
 
     async def on_request(req: ServerRequestInfo) -> Any:
         if policy is not None:
@@ -56,30 +75,42 @@ async def _run(prompt: str, conversation: str | None, policy: str | None, script
             what = req.params.get("command") or req.params.get("reason") or req.method
             ok = await anyio.to_thread.run_sync(lambda: typer.confirm(f"\nAllow: {what}?", default=False))
             return "accept" if ok else "decline"
-        if not json_out:
-            console.print(f"\n[yellow]waiting for a decision in Convex[/yellow] ({req.method}): from another "
-                          f"terminal, codex-convex approvals answer {req.thread_id} {req.turn_id} {req.request_id} "
-                          "--accept (or --decline), or respondServerRequest from any client")
+        key = f"{req.thread_id}/{req.turn_id}/{req.request_id}"
+        waiting[key] = time.monotonic()
+        console.print(f"\n[yellow]waiting for an answer in Convex[/yellow] ({req.method}): from any terminal, "
+                      f"codex-convex approve {key}   (or: codex-convex decline {key}); "
+                      f"{max(0, deadline - time.monotonic()):.0f} s left")
         return None
 
     def on_note(method: str, params: dict[str, Any]) -> None:
         if not json_out and method == "item/agentMessage/delta":
             console.print(params["delta"], end="", markup=False, highlight=False)
+        if method == "serverRequest/resolved":
+            for key in [k for k in waiting if k.endswith(f"/{params.get('requestId')}")]:
+                del waiting[key]
 
-    with tempfile.TemporaryDirectory(prefix="codex-convex-run-") as tmp:
-        model = ScriptedModelServer().start() if scripted else None
-        try:
-            home = write_scripted_home(Path(tmp) / "home", model.base_url) if model else codex_home()
-            cfg = HostConfig(codex_home=home, cwd=Path.cwd(), convex_url=dep.url, token=dep.tokens,
-                             on_server_request=on_request, on_notification=on_note)
-            async with CodexHost(cfg) as host:
-                if conversation:
-                    await host.resume_conversation(conversation)
-                else:
-                    await host.new_conversation()
-                r = await host.send(prompt)
-        finally:
-            if model:
-                model.stop()
+    async def countdown() -> None:
+        while True:
+            await anyio.sleep(COUNTDOWN_EVERY_S)
+            if waiting:
+                console.print(f"[yellow]still waiting[/yellow] for {', '.join(waiting)}: "
+                              f"{max(0, deadline - time.monotonic()):.0f} s left")
+
+    model = ScriptedModelServer().start() if scripted else None
+    try:
+        home = write_scripted_home(scripted_codex_home(), model.base_url) if model else codex_home()
+        cfg = HostConfig(codex_home=home, cwd=Path.cwd(), convex_url=dep.url, token=dep.tokens,
+                         on_server_request=on_request, on_notification=on_note, turn_timeout_s=wait_s)
+        async with CodexHost(cfg) as host, anyio.create_task_group() as tg:
+            tg.start_soon(countdown)
+            if conversation:
+                await host.resume_conversation(conversation)
+            else:
+                await host.new_conversation()
+            r = await host.send(prompt)
+            tg.cancel_scope.cancel()
+    finally:
+        if model:
+            model.stop()
     return {"conversationId": r.conversation_id, "threadId": r.thread_id, "turnId": r.turn_id, "status": r.status,
             "text": r.text, "error": r.error, "url": dep.url}

@@ -9,12 +9,13 @@ from typing import Annotated, Any
 import anyio
 import typer
 
-from ._output import ExitCode, console, emit_json, failure, host_label, progress, table
+from ._output import ExitCode, console, emit_json, host_label, progress, table
 
 
 def sync(
     thread_ids: Annotated[list[str] | None, typer.Argument(help="Thread ids to import.")] = None,
-    all_threads: Annotated[bool, typer.Option("--all", help="Import every thread of CODEX_HOME.")] = False,
+    all_threads: Annotated[bool, typer.Option("--all", help="Import every thread of CODEX_HOME, archived ones "
+                                              "included (they stay archived in Convex).")] = False,
     from_json: Annotated[Path | None, typer.Option("--from-json", help="Import a `thread/read` result saved as JSON "
                                                    "(no Codex needed).")] = None,
     throttle_ms: Annotated[int, typer.Option(help="Pause after each chunk upload (be gentle to a deployment).")] = 0,
@@ -23,6 +24,8 @@ def sync(
     """Import local Codex threads into Convex; resumable: rerun the same command after any interruption."""
     from ..sync import ImportResult
 
+    if not thread_ids and not all_threads and from_json is None:
+        raise typer.BadParameter("give thread ids, --all or --from-json")
     results: list[ImportResult] = anyio.run(_sync, thread_ids or [], all_threads, from_json, throttle_ms, json_out)
     rows = [[r.thread_id, r.conversation_id, r.state, r.records, r.chunks, r.uploaded_chunks, f"{r.seconds:.2f}"]
             for r in results]
@@ -31,7 +34,9 @@ def sync(
     else:
         console.print(table("Imported threads", ["thread", "conversation", "state", "records", "chunks", "sent",
                                                  "seconds"], rows))
-    if any(r.state != "synced" for r in results) or not results:
+    if not results and not json_out:
+        console.print("no threads found in CODEX_HOME: nothing to import")
+    if any(r.state != "synced" for r in results):
         raise typer.Exit(ExitCode.FAILED)
 
 
@@ -60,13 +65,15 @@ async def _sync(thread_ids: list[str], all_threads: bool, from_json: Path | None
         cfg = HostConfig(codex_home=codex_home(), cwd=Path.cwd(), mode=HostMode.CODEX_ONLY)
         async with CodexHost(cfg) as host:
             ids = list(thread_ids)
+            archived: set[str] = set()
             if all_threads:
-                ids += await host.thread_ids()
-            if not ids:
-                failure("give thread ids, --all or --from-json")
-                raise typer.Exit(ExitCode.USAGE)
+                archived = set(await host.thread_ids(archived=True))
+                ids += [t for t in await host.thread_ids() + sorted(archived) if t not in ids]
             for thread_id in ids:
-                results.append(await _one(host.request, api, subscriber, thread_id, throttle_ms, json_out))
+                result = await _one(host.request, api, subscriber, thread_id, throttle_ms, json_out)
+                if thread_id in archived and result.state == "synced":
+                    await api.archive_conversation(conversation_id=result.conversation_id)  # archived there too
+                results.append(result)
     return results
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 
 from .binary import CodexBinary
@@ -70,14 +71,15 @@ def write_scripted_home(home: Path, model_base_url: str, *, stream_idle_timeout_
 
 
 def codex_env(binary: CodexBinary, home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """Environment for the app-server: our CODEX_HOME, TMPDIR outside it, bundled helpers first on PATH."""
+    """Environment for the app-server: our CODEX_HOME, TMPDIR outside it (in the system's temp folder, this
+    user's only: nothing stray beside CODEX_HOME), bundled helpers first on PATH."""
     env = dict(os.environ)
     env["CODEX_HOME"] = str(home)
     env.setdefault(SCRIPTED_API_KEY_ENV, "scripted")
     env.setdefault("RUST_LOG", "warn")
     env.setdefault("NO_COLOR", "1")
-    tmp = home.parent / f"{home.name}-tmp"
-    tmp.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.gettempdir()) / f"codex-convex-{os.getuid()}"
+    tmp.mkdir(mode=0o700, parents=True, exist_ok=True)
     env["TMPDIR"] = str(tmp)
     if binary.path_dir is not None:
         env["PATH"] = f"{binary.path_dir}{os.pathsep}{env.get('PATH', '')}"

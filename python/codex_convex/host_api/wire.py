@@ -8,12 +8,18 @@ optional field left ``None`` is omitted (Convex refuses ``null`` for ``v.optiona
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Generic, Literal, TypeAlias, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, Literal, TypeAlias, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
-# Convex numbers are float64; an integral one stays an int here (counts print as 3, not 3.0).
-Number: TypeAlias = int | float
+
+def _integral(v: int | float) -> int | float:
+    return int(v) if isinstance(v, float) and v.is_integer() and abs(v) < 2**53 else v
+
+
+# Convex numbers are float64 (the official client hands back 3.0 for 3): the one place they are decoded, an integral
+# one becomes an int (counts, attempts and ordinals print as 3, not 3.0); a Python int is sent back as float64.
+Number: TypeAlias = Annotated[int | float, AfterValidator(_integral)]
 
 T = TypeVar("T")
 

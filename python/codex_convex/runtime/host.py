@@ -22,7 +22,7 @@ from pydantic import JsonValue
 
 from ..codex import Notification, ServerRequest
 from ..convex_api import ConvexHttp, Subscriber, TokenProvider
-from ..errors import CodexConvexError, CodexError, PersistenceDisabledError
+from ..errors import CodexConvexError, CodexError, PersistenceDisabledError, TurnTimeoutError
 from ..events import error_notice, thread_meta
 from ..host_api import HostApi, Page
 from ..host_api.models import (
@@ -339,8 +339,12 @@ class CodexHost:
         params: JsonObject = {"threadId": b.thread_id, "input": [{"type": "text", "text": text}],
                               "approvalPolicy": self.config.approval_policy, **turn_params}
         turn_id = (await self.process.call("turn/start", params, codex.TurnStartResponse)).turn.id
-        with anyio.fail_after(self.config.turn_timeout_s):
-            await self.turns.expect(turn_id).wait()
+        try:
+            with anyio.fail_after(self.config.turn_timeout_s):
+                await self.turns.expect(turn_id).wait()
+        except TimeoutError as exc:
+            raise TurnTimeoutError(f"turn {turn_id} did not finish within {self.config.turn_timeout_s:g} s",
+                                   data={"turnId": turn_id}) from exc
         await b.flush()
         turn, last_text = self.turns.take(turn_id)
         status = turn.status.value if turn is not None and turn.status is not None else "failed"

@@ -2,7 +2,8 @@
 
 Commands (the whole last user message):
 
-- ``RUN <cmd>``: call ``exec_command`` with ``cmd``; after the tool output comes back, say ``ran: <cmd>``.
+- ``RUN <cmd>``: call ``exec_command`` with ``cmd``; after the tool output comes back, say ``ran: <cmd>`` (or
+  ``declined: <cmd>`` when the output says the command was not run).
 - ``PATCH <path> [text]``: call ``apply_patch`` adding ``path`` with one line; then say ``patched: <path>``.
 - ``SLOW <seconds>``: stream 10 deltas spread over ``seconds``.
 - ``DELTAS <n> [per_second]``: stream ``n`` deltas of ``"tok<i> "`` at the given rate (0 = as fast as possible).
@@ -65,8 +66,9 @@ def choose_reply(body: dict[str, Any], call_seq: int) -> Reply:
     text = _last_user_text(body)
     last = _last_item(body)
     if last.get("type") in ("function_call_output", "custom_tool_call_output"):
+        refused = any(w in json.dumps(last.get("output", "")).lower() for w in ("rejected", "declined", "denied"))
         if text.startswith("RUN "):
-            return Reply(deltas=_words(f"ran: {text[4:].strip()}"))
+            return Reply(deltas=_words(f"{'declined' if refused else 'ran'}: {text[4:].strip()}"))
         if text.startswith("PATCH "):
             return Reply(deltas=_words(f"patched: {text.split()[1]}"))
         return Reply(deltas=_words("tool finished"))

@@ -1,0 +1,87 @@
+"""Approvals from the terminal, end to end (issue #18): ``codex-convex run`` without a terminal and without a policy
+waits on Convex and prints how to answer; the printed ``codex-convex approve …`` is run, as printed, from another
+process; the turn then finishes; the printed ``continue it`` hint is run too. A declined command says so."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Deployment
+
+pytestmark = [pytest.mark.backend, pytest.mark.codex]
+CLI = [sys.executable, "-m", "codex_convex"]
+
+
+def as_argv(printed: str) -> list[str]:
+    """A command the CLI printed, as this test runs it (``codex-convex`` is this interpreter's module)."""
+    words = shlex.split(printed)
+    assert words[0] == "codex-convex", printed
+    return CLI + words[1:]
+
+
+@pytest.fixture
+def env(deployment: Deployment, tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "CONVEX_URL": deployment.url, "CONVEX_TOKEN": deployment.alice,
+            "CODEX_CONVEX_HOME": str(tmp_path / "state")}
+
+
+def test_a_waiting_run_is_answered_by_approve_from_another_process(env: dict[str, str], tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    run = subprocess.Popen([*CLI, "run", "--scripted", "RUN echo approved > approved.txt", "--wait-s", "120"],
+                           env=env, cwd=work, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    assert run.stderr is not None
+    try:
+        printed = None
+        seen: list[str] = []
+        deadline = time.monotonic() + 90
+        while printed is None and time.monotonic() < deadline:
+            line = run.stderr.readline()
+            if not line:
+                break
+            seen.append(line)
+            m = re.search(r"from any terminal, (codex-convex approve \S+)", line)
+            if m:
+                printed = m.group(1)
+        assert printed is not None, "".join(seen)
+        listed = subprocess.run([*CLI, "approvals", "--json"], env=env, capture_output=True, text=True, timeout=60)
+        assert listed.returncode == 0, listed.stderr
+        [row] = json.loads(listed.stdout)
+        assert printed.endswith(row["id"]) and row["host"]["online"] is True
+        answered = subprocess.run(as_argv(printed), env=env, capture_output=True, text=True, timeout=60)
+        assert answered.returncode == 0, answered.stderr
+        rest, _ = run.communicate(timeout=120)
+    finally:
+        run.kill()
+    tail = "".join(seen) + (run.stderr.read() if not run.stderr.closed else "")
+    assert run.returncode == 0, tail
+    assert (work / "approved.txt").read_text() == "approved\n"
+    assert json.loads(subprocess.run([*CLI, "approvals", "--json"], env=env, capture_output=True, text=True,
+                                     timeout=60).stdout) == []
+    del rest
+
+
+def test_the_continue_hint_works_and_a_declined_command_says_so(env: dict[str, str], tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    first = subprocess.run([*CLI, "run", "--scripted", "--decline", "RUN touch x"], env=env, cwd=work,
+                           capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    assert "declined: touch x" in first.stderr and "ran: touch x" not in first.stderr
+    assert not (work / "x").exists()
+    hint = re.search(r"(codex-convex run --scripted --conversation \S+ \"…\")", first.stderr)
+    assert hint is not None, first.stderr
+    again = subprocess.run(as_argv(hint.group(1).replace("…", "and again")), env=env, cwd=work,
+                           capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert "echo: and again" in again.stderr
