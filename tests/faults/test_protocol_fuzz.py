@@ -115,8 +115,12 @@ def play(backend: LocalBackend, session: list[dict[str, Any] | bytes | str], tok
                 ws.send(json.dumps({"type": "Authenticate", "baseVersion": 0, "tokenType": "User", "value": token}))
             for f in session:
                 ws.send(f if isinstance(f, bytes | str) else json.dumps(f))
+            mutations = sum(1 for f in session if isinstance(f, dict) and f.get("type") == "Mutation")
             while True:
-                msg = json.loads(ws.recv(timeout=1.0))
+                # every Mutation is answered unless the server closes first: wait for the answers (a loaded
+                # machine can be slow), then for a short quiet spell
+                answered = sum(1 for m in got if m.get("type") == "MutationResponse")
+                msg = json.loads(ws.recv(timeout=1.0 if answered >= mutations else 30.0))
                 if msg.get("type") != "Ping":
                     got.append(msg)
         except (TimeoutError, ConnectionClosed):
