@@ -9,7 +9,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from codex_convex.cli import app
+from codex_convex.cli import app, run_cli
 
 pytestmark = pytest.mark.backend
 
@@ -26,11 +26,23 @@ def test_start_keeps_data_on_disk(tmp_path: Path) -> None:
     assert (tmp_path / "db" / "data.sqlite3").exists()
 
 
-def test_a_backend_that_cannot_open_its_data_says_why(tmp_path: Path) -> None:
+def test_a_backend_that_cannot_open_its_data_says_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "db").write_text("a file where the database folder belongs")
-    out = CliRunner().invoke(app, ["backend", "start", "--port", "0", "--data", str(tmp_path)])
-    assert out.exit_code != 0
-    assert "E_BACKEND_START" in out.output
+    code = run_cli(["backend", "start", "--port", "0", "--data", str(tmp_path)])
+    assert code == 3  # a service that cannot start
+    assert "✗ E_BACKEND_START" in capsys.readouterr().err
+
+
+def test_start_when_one_runs_answers_its_url(tmp_path: Path) -> None:
+    runner = CliRunner()
+    first = runner.invoke(app, ["backend", "start", "--port", "0", "--data", str(tmp_path), "--json"])
+    try:
+        again = runner.invoke(app, ["backend", "start", "--port", "0", "--data", str(tmp_path), "--json"])
+        assert again.exit_code == 0  # a script under `set -e` goes on
+        assert json.loads(again.stdout)["url"] == json.loads(first.stdout)["url"]
+        assert json.loads(again.stdout)["alreadyRunning"] is True
+    finally:
+        runner.invoke(app, ["backend", "stop", "--data", str(tmp_path)])
 
 
 def test_stop_signals_only_the_backend_itself(tmp_path: Path) -> None:
