@@ -9,12 +9,13 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.conftest import Deployment
 
-pytestmark = pytest.mark.backend
+pytestmark = [pytest.mark.backend, pytest.mark.anyio]
 
 
 def cli(env: dict[str, str], *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -79,3 +80,35 @@ def test_sync_all_on_an_empty_codex_home_is_not_an_error(env: dict[str, str], tm
     assert out.returncode == 0, out.stderr
     assert "no threads found" in out.stderr
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith("-tmp")] == []  # no stray <CODEX_HOME>-tmp
+
+
+@pytest.mark.codex
+async def test_sync_all_includes_archived_threads_and_keeps_them_archived(
+        env: dict[str, str], tmp_path: Path, deployment: Deployment, scripted_model: Any) -> None:
+    from codex_convex.codex import write_scripted_home
+    from codex_convex.convex_api import ConvexHttp
+    from codex_convex.host_api import HostApi
+    from codex_convex.host_api.models import GetConversationFound
+    from codex_convex.runtime import CodexHost, HostConfig, HostMode
+
+    home = write_scripted_home(Path(env["CODEX_HOME"]), scripted_model.base_url)
+    async with CodexHost(HostConfig(codex_home=home, cwd=tmp_path, mode=HostMode.CODEX_ONLY)) as host:
+        await host.new_conversation()
+        await host.send("keep me")
+        kept = host.bindings.current.thread_id  # type: ignore[union-attr]
+        await host.new_conversation()
+        await host.send("archive me")
+        archived = host.bindings.current.thread_id  # type: ignore[union-attr]
+        await host.archive_thread(archived)
+    out = cli(env, "sync", "--all", "--json")
+    assert out.returncode == 0, out.stderr
+    by_thread = {r["thread_id"]: r for r in json.loads(out.stdout)}
+    assert set(by_thread) == {kept, archived} and {r["state"] for r in by_thread.values()} == {"synced"}
+    async with ConvexHttp(deployment.url, token=deployment.alice) as http:
+        api = HostApi(http)
+        status = {}
+        for t, r in by_thread.items():
+            got = await api.get_conversation(conversation_id=r["conversation_id"])
+            assert isinstance(got, GetConversationFound)
+            status[t] = got.conversation.status
+    assert status == {archived: "archived", kept: "active"}

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -31,3 +33,21 @@ def test_demo_prints_the_final_table() -> None:
                          env={k: v for k, v in os.environ.items() if k != "CONVEX_URL"})
     assert out.returncode == 0, out.stderr[-3000:]
     assert "In Convex now" in out.stderr and "Look further" in out.stderr
+
+
+def test_every_command_the_demo_suggests_runs(tmp_path: Path) -> None:
+    from codex_convex.cli.demo import LOOK_FURTHER
+
+    (tmp_path / "codex-home").mkdir()
+    env = {**{k: v for k, v in os.environ.items() if k not in ("CONVEX_URL", "CONVEX_TOKEN")},
+           "CODEX_CONVEX_HOME": str(tmp_path / "state"), "CODEX_HOME": str(tmp_path / "codex-home")}
+    try:
+        for command, _ in LOOK_FURTHER:
+            words = shlex.split(command)
+            if words[1:] == ["backend", "start"]:
+                words.append("--port=0")  # any free port: the suggested 3210 may be taken on a shared machine
+            out = subprocess.run([sys.executable, "-m", "codex_convex", *words[1:]], capture_output=True, text=True,
+                                 timeout=180, env=env, cwd=tmp_path)
+            assert out.returncode == 0, (command, out.stderr[-2000:])
+    finally:
+        subprocess.run([sys.executable, "-m", "codex_convex", "backend", "stop"], env=env, timeout=60)

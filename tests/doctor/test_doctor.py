@@ -50,7 +50,21 @@ async def test_unreachable_deployment(good: DoctorConfig) -> None:
 
 async def test_bad_token(good: DoctorConfig) -> None:
     good.token = "not-a-jwt"
-    assert codes(await run_doctor(good))["auth: token accepted"] == "E_DOCTOR_AUTH_TOKEN_REFUSED"
+    got = codes(await run_doctor(good))
+    assert got["auth: token accepted"] == "E_DOCTOR_AUTH_TOKEN_REFUSED"
+    assert got["host endpoints"] == "E_DOCTOR_AUTH_TOKEN_REFUSED"  # the token, not the shim, is what to fix
+
+
+async def test_no_model_credentials_only_warn_on_the_embedded_backend(good: DoctorConfig, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    good.codex_home = tmp_path / "plain-home"  # no provider, no auth.json: only the scripted model can run
+    good.local = True
+    [model] = [c for c in await run_doctor(good) if c.name == "model"]
+    assert model.ok and model.code == "WARNING" and "scripted" in model.reason
+    good.local = False  # a real deployment: real turns need credentials
+    [model] = [c for c in await run_doctor(good) if c.name == "model"]
+    assert not model.ok and model.code == "E_DOCTOR_MODEL_CREDENTIALS"
 
 
 async def test_missing_and_mismatched_endpoints(good: DoctorConfig) -> None:

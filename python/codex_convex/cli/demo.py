@@ -9,6 +9,16 @@ import typer
 
 from ._output import console, emit_json, progress, table
 
+# The commands the demo suggests next (tests/cli/test_demo.py runs each of them).
+LOOK_FURTHER = [
+    ("codex-convex backend start", "a local backend that keeps running"),
+    ('codex-convex run --scripted "hello"', "one live turn"),
+    ("codex-convex approvals", "pending approvals (answer with codex-convex approve ID)"),
+    ("codex-convex sync --all", "import your own CODEX_HOME threads"),
+    ("codex-convex jobs", "sync jobs"),
+    ("codex-convex backend stop", "stop the local backend"),
+]
+
 
 def demo(json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Real Codex turns replicated live into Convex, an approval answered through Convex, a file change, and an
@@ -50,10 +60,8 @@ def demo(json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
     r = report.import_result
     console.print(table("Imported (a sync source)", ["conversation", "state", "records", "chunks", "seconds"],
                         [[report.imported_conversation, r["state"], r["records"], r["chunks"], r["seconds"]]]))
-    console.print("\nLook further:\n"
-                  "  codex-convex backend start            # a local backend that keeps running\n"
-                  "  codex-convex run --scripted \"hello\"   # one live turn\n"
-                  "  codex-convex sync --all               # import your own CODEX_HOME threads\n"
-                  "  codex-convex jobs                     # sync jobs\n"
-                  "(the demo's backend was temporary; point CONVEX_URL/CONVEX_TOKEN at a real deployment to keep "
+    console.print("\nLook further (after source .venv/bin/activate):")
+    for command, what in LOOK_FURTHER:
+        console.print(f"  {command:<40} # {what}", markup=False)
+    console.print("(the demo's backend was temporary; point CONVEX_URL/CONVEX_TOKEN at a real deployment to keep "
                   "the data)")
