@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import Deployment
 
-pytestmark = [pytest.mark.backend, pytest.mark.codex]
+pytestmark = [pytest.mark.backend, pytest.mark.codex, pytest.mark.anyio]
 CLI = [sys.executable, "-m", "codex_convex"]
 
 
@@ -85,3 +85,34 @@ def test_the_continue_hint_works_and_a_declined_command_says_so(env: dict[str, s
                            capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr
     assert "echo: and again" in again.stderr
+
+
+async def test_approvals_watch_lists_a_request_as_it_arrives(env: dict[str, str], deployment: Deployment) -> None:
+    from codex_convex.convex_api import ConvexHttp
+    from codex_convex.host_api import HostApi
+
+    async with ConvexHttp(deployment.url, token=deployment.alice) as http:
+        api = HostApi(http)
+        thread = f"th-watch-{time.time_ns()}"
+        cid = (await api.sync_open_conversation_binding(thread_id=thread)).conversation.conversation_id
+        watch = subprocess.Popen([*CLI, "approvals", "--conversation", cid, "--watch", "--json"], env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        assert watch.stdout is not None
+        try:
+            def next_listing() -> list[dict[str, object]]:
+                lines = []
+                for line in watch.stdout:  # type: ignore[union-attr]
+                    lines.append(line)
+                    if line.rstrip() == "]" or line.rstrip() == "[]":
+                        listing: list[dict[str, object]] = json.loads("".join(lines))
+                        return listing
+                raise AssertionError("the watch ended")
+
+            assert next_listing() == []
+            await api.ingest_events(conversation_id=cid, stream_id="s", seq=0, events=[
+                {"type": "serverRequest", "threadId": thread, "turnId": "t1", "itemId": "call_1", "requestId": "9",
+                 "method": "item/commandExecution/requestApproval", "paramsJson": "{}", "at": time.time() * 1000}])
+            [row] = next_listing()
+            assert row["id"] == f"{thread}/t1/9"
+        finally:
+            watch.kill()

@@ -82,19 +82,17 @@ async def _approvals(conversation: str | None, watch: bool, json_out: bool) -> N
     dep = resolve_deployment()
     async with ConvexHttp(dep.url, token=dep.tokens) as http:
         api = HostApi(http)
-        _show(await pending(api, conversation), json_out)
+        rows = await pending(api, conversation)
+        _show(rows, json_out)
         if not watch:
             return
+        shown = [request_key(r) for r, _ in rows]
         changed = anyio.Event()
         subs = HostSubscriptions(Subscriber(dep.url, token=dep.tokens, http=http))
 
         async def follow(cid: str) -> None:
-            nonlocal changed
-            first = True
             async for _ in subs.list_pending_server_requests(conversation_id=cid):
-                if not first:
-                    changed.set()
-                first = False
+                changed.set()
 
         async with anyio.create_task_group() as tg:
             for cid in await _conversation_ids(api, conversation):
@@ -102,7 +100,10 @@ async def _approvals(conversation: str | None, watch: bool, json_out: bool) -> N
             while True:
                 await changed.wait()
                 changed = anyio.Event()
-                _show(await pending(api, conversation), json_out)
+                rows = await pending(api, conversation)
+                if [request_key(r) for r, _ in rows] != shown:  # only a listing that differs from the last one
+                    shown = [request_key(r) for r, _ in rows]
+                    _show(rows, json_out)
 
 
 async def _find(api: HostApi, key: str) -> ServerRequest:
