@@ -197,3 +197,22 @@ describe("the conversation row under live streaming", () => {
     expect((await row()).updatedAt).toBeGreaterThan(stale);
   });
 });
+
+describe("thread metadata", () => {
+  it("the thread's name becomes the conversation's title, and follows renames, unless the title was set by hand", async () => {
+    const { t, conversationId, send } = await setup();
+    const title = async () => {
+      const got = await t.query(api.conversations.get, { actor, conversationId });
+      return got.found ? got.conversation.title : undefined;
+    };
+    await send(0, [{ type: "threadMeta", threadId: "th", name: "Fix the flaky test", at }]);
+    expect(await title()).toBe("Fix the flaky test");
+    await send(1, [{ type: "threadMeta", threadId: "th", name: "Fix the flaky test (done)", at }]);
+    expect(await title()).toBe("Fix the flaky test (done)");
+    const other = await t.mutation(api.conversations.create, { actor, title: "Mine" });
+    const open = await t.mutation(api.conversations.syncOpenBinding, { actor, threadId: "th2", conversationId: other.conversationId });
+    await t.mutation(api.ingest.ingestBatch, { actor, conversationId: open.conversation.conversationId, streamId: "s", seq: 0, events: [{ type: "threadMeta", threadId: "th2", name: "Codex's name", at }] });
+    const mine = await t.query(api.conversations.get, { actor, conversationId: other.conversationId });
+    expect(mine.found && mine.conversation.title).toBe("Mine");
+  });
+});

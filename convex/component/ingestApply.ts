@@ -79,8 +79,15 @@ export async function ensureThread(ctx: MutationCtx, conv: Conv, threadId: strin
   return (await ctx.db.get(id))!;
 }
 
+/** A conversation title taken from the thread's name holds at most this many characters (as createConversation). */
+const TITLE_MAX_CHARS = 500;
+
 async function threadMeta(ctx: MutationCtx, conv: Conv, e: Ev<"threadMeta">) {
   const t = await ensureThread(ctx, conv, e.threadId, e.at);
+  // The thread's name is the conversation's title, unless someone gave the conversation another one.
+  if (e.name !== undefined && e.name !== "" && (conv.title === undefined || conv.title === t.name)) {
+    await ctx.db.patch(conv._id, { title: e.name.slice(0, TITLE_MAX_CHARS) });
+  }
   await ctx.db.patch(t._id, {
     ...(e.name !== undefined ? { name: e.name } : {}),
     ...(e.preview !== undefined ? { preview: e.preview } : {}),
