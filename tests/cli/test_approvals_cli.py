@@ -95,7 +95,7 @@ async def test_approvals_watch_lists_a_request_as_it_arrives(env: dict[str, str]
         api = HostApi(http)
         thread = f"th-watch-{time.time_ns()}"
         cid = (await api.sync_open_conversation_binding(thread_id=thread)).conversation.conversation_id
-        watch = subprocess.Popen([*CLI, "approvals", "--conversation", cid, "--watch", "--json"], env=env,
+        watch = subprocess.Popen([*CLI, "approvals", "--conversation", cid, "--watch", "--json"], env=env,  # noqa: ASYNC220
                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         assert watch.stdout is not None
         try:
