@@ -31,6 +31,7 @@ export const newConversation = mutation({
     activeSyncJobId: v.union(v.string(), v.null()),
     createdAt: v.number(),
     updatedAt: v.number(),
+    forkedFromConversationId: v.union(v.string(), v.null()),
   }),
   handler: async (ctx, args) =>
     await ctx.runMutation(components.codexConvex.conversations.create, { ...args, actor: await requireActor(ctx) }),
@@ -54,6 +55,7 @@ export const syncOpenConversationBinding = mutation({
       activeSyncJobId: v.union(v.string(), v.null()),
       createdAt: v.number(),
       updatedAt: v.number(),
+      forkedFromConversationId: v.union(v.string(), v.null()),
     }),
     created: v.boolean(),
   }),
@@ -83,6 +85,7 @@ export const markConversationSyncProgress = mutation({
       activeSyncJobId: v.union(v.string(), v.null()),
       createdAt: v.number(),
       updatedAt: v.number(),
+      forkedFromConversationId: v.union(v.string(), v.null()),
     }),
   }),
   handler: async (ctx, args) =>
@@ -104,6 +107,7 @@ export const forceRebindConversationSync = mutation({
     activeSyncJobId: v.union(v.string(), v.null()),
     createdAt: v.number(),
     updatedAt: v.number(),
+    forkedFromConversationId: v.union(v.string(), v.null()),
   }),
   handler: async (ctx, args) =>
     await ctx.runMutation(components.codexConvex.conversations.forceRebind, {
@@ -124,6 +128,7 @@ export const archiveConversation = mutation({
     activeSyncJobId: v.union(v.string(), v.null()),
     createdAt: v.number(),
     updatedAt: v.number(),
+    forkedFromConversationId: v.union(v.string(), v.null()),
   }),
   handler: async (ctx, args) =>
     await ctx.runMutation(components.codexConvex.conversations.archive, { ...args, actor: await requireActor(ctx) }),
@@ -141,6 +146,7 @@ export const unarchiveConversation = mutation({
     activeSyncJobId: v.union(v.string(), v.null()),
     createdAt: v.number(),
     updatedAt: v.number(),
+    forkedFromConversationId: v.union(v.string(), v.null()),
   }),
   handler: async (ctx, args) =>
     await ctx.runMutation(components.codexConvex.conversations.unarchive, { ...args, actor: await requireActor(ctx) }),
@@ -170,6 +176,7 @@ export const listConversations = query({
         activeSyncJobId: v.union(v.string(), v.null()),
         createdAt: v.number(),
         updatedAt: v.number(),
+        forkedFromConversationId: v.union(v.string(), v.null()),
       }),
     ),
     isDone: v.boolean(),
@@ -197,11 +204,32 @@ export const getConversation = query({
         activeSyncJobId: v.union(v.string(), v.null()),
         createdAt: v.number(),
         updatedAt: v.number(),
+        forkedFromConversationId: v.union(v.string(), v.null()),
       }),
     }),
   ),
   handler: async (ctx, args) =>
     await ctx.runQuery(components.codexConvex.conversations.get, { ...args, actor: await requireActor(ctx) }),
+});
+
+/** The conversations forked from this one (Codex forks), newest first. */
+export const listConversationForks = query({
+  args: { conversationId: v.string() },
+  returns: v.array(
+    v.object({
+      conversationId: v.string(),
+      title: v.union(v.string(), v.null()),
+      status: v.union(v.literal("active"), v.literal("archived"), v.literal("deleting")),
+      threadId: v.union(v.string(), v.null()),
+      syncState: v.union(v.literal("unsynced"), v.literal("syncing"), v.literal("synced"), v.literal("drifted")),
+      activeSyncJobId: v.union(v.string(), v.null()),
+      createdAt: v.number(),
+      updatedAt: v.number(),
+      forkedFromConversationId: v.union(v.string(), v.null()),
+    }),
+  ),
+  handler: async (ctx, args) =>
+    await ctx.runQuery(components.codexConvex.conversations.listForks, { ...args, actor: await requireActor(ctx) }),
 });
 
 /** A conversation with its thread, counts, pending requests and token usage. */
@@ -220,6 +248,7 @@ export const getConversationSummary = query({
         activeSyncJobId: v.union(v.string(), v.null()),
         createdAt: v.number(),
         updatedAt: v.number(),
+        forkedFromConversationId: v.union(v.string(), v.null()),
       }),
       turnCount: v.number(),
       messageCount: v.number(),
@@ -271,6 +300,7 @@ export const ingestEvents = mutation({
           preview: v.optional(v.string()),
           cwd: v.optional(v.string()),
           model: v.optional(v.string()),
+          forkedFromId: v.optional(v.string()),
           at: v.number(),
         }),
         v.object({ type: v.literal("turnStarted"), threadId: v.string(), turnId: v.string(), at: v.number() }),
@@ -411,6 +441,7 @@ export const getConversationView = query({
         activeSyncJobId: v.union(v.string(), v.null()),
         createdAt: v.number(),
         updatedAt: v.number(),
+        forkedFromConversationId: v.union(v.string(), v.null()),
       }),
       messages: v.array(
         v.object({
@@ -818,6 +849,7 @@ export const startConversationSyncSource = mutation({
       activeSyncJobId: v.union(v.string(), v.null()),
       createdAt: v.number(),
       updatedAt: v.number(),
+      forkedFromConversationId: v.union(v.string(), v.null()),
     }),
     resumed: v.boolean(),
   }),

@@ -25,12 +25,14 @@ export const vConversation = v.object({
   activeSyncJobId: v.union(v.string(), v.null()),
   createdAt: v.number(),
   updatedAt: v.number(),
+  forkedFromConversationId: v.union(v.string(), v.null()), // a fork: its parent's conversation
 });
 
 export function toConversation(c: Doc<"conversations">) {
   return {
     conversationId: c._id as string, title: c.title ?? null, status: c.status, threadId: c.threadId ?? null,
     syncState: c.syncState, activeSyncJobId: c.activeSyncJobId ?? null, createdAt: c.createdAt, updatedAt: c.updatedAt,
+    forkedFromConversationId: (c.forkedFromConversationId as string | undefined) ?? null,
   };
 }
 
@@ -175,6 +177,22 @@ export const list = query({
       : paginator(ctx.db, schema).query("conversations").withIndex("actor_status_updatedAt", (q) => q.eq("actor", actor).eq("status", "active"));
     const page = await q.order("desc").paginate({ cursor: paginationOpts.cursor, numItems });
     return { page: page.page.map(toConversation), isDone: page.isDone, continueCursor: page.continueCursor };
+  },
+});
+
+/** The conversations forked from this one (newest first, at most MAX_PAGE_SIZE). */
+export const listForks = query({
+  args: { actor: vActor, conversationId: v.string() },
+  returns: v.array(vConversation),
+  handler: async (ctx, { actor, conversationId }) => {
+    const conv = await findConversation(ctx, actor, conversationId);
+    if (conv === null) return [];
+    const forks = await ctx.db
+      .query("conversations")
+      .withIndex("actor_forkedFromConversationId", (q) => q.eq("actor", actor).eq("forkedFromConversationId", conv._id))
+      .order("desc")
+      .take(MAX_PAGE_SIZE);
+    return forks.map(toConversation);
   },
 });
 

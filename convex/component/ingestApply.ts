@@ -93,8 +93,14 @@ async function threadMeta(ctx: MutationCtx, conv: Conv, e: Ev<"threadMeta">) {
     ...(e.preview !== undefined ? { preview: e.preview } : {}),
     ...(e.cwd !== undefined ? { cwd: e.cwd } : {}),
     ...(e.model !== undefined ? { model: e.model } : {}),
+    ...(e.forkedFromId !== undefined ? { forkedFromId: e.forkedFromId } : {}),
     updatedAt: Math.max(t.updatedAt, e.at),
   });
+  if (e.forkedFromId !== undefined && conv.forkedFromConversationId === undefined) {
+    // A fork links to its parent's conversation (the parent lists its forks: listConversationForks).
+    const parent = await ctx.db.query("threads").withIndex("actor_threadId", (q) => q.eq("actor", conv.actor).eq("threadId", e.forkedFromId!)).unique();
+    if (parent !== null && parent.conversationId !== conv._id) await ctx.db.patch(conv._id, { forkedFromConversationId: parent.conversationId });
+  }
 }
 
 async function findTurn(ctx: MutationCtx, actor: string, threadId: string, turnId: string) {

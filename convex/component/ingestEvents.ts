@@ -22,7 +22,7 @@ export const vItemView = v.object({
 export const vItemPhase = v.union(v.literal("started"), v.literal("updated"), v.literal("completed"));
 
 export const vIngestEvent = v.union(
-  v.object({ type: v.literal("threadMeta"), threadId: v.string(), name: v.optional(v.string()), preview: v.optional(v.string()), cwd: v.optional(v.string()), model: v.optional(v.string()), at: v.number() }),
+  v.object({ type: v.literal("threadMeta"), threadId: v.string(), name: v.optional(v.string()), preview: v.optional(v.string()), cwd: v.optional(v.string()), model: v.optional(v.string()), forkedFromId: v.optional(v.string()), at: v.number() }),
   v.object({ type: v.literal("turnStarted"), ...where, at: v.number() }),
   // `keepItems` (a host reconciling from Codex's thread/read): the turn's whole list of items; any other item the turn
   // holds here (e.g. a command a dead host had started, which Codex never kept) is removed with its message.

@@ -13,6 +13,7 @@ from codex_convex.codex import find_codex
 from codex_convex.convex_api import ConvexHttp, Subscriber
 from codex_convex.errors import CodexConvexError, PersistenceDisabledError
 from codex_convex.host_api import HostApi
+from codex_convex.host_api.models import GetConversationFound
 from codex_convex.runtime import (
     CodexHost,
     HostConfig,
@@ -150,6 +151,11 @@ async def test_fork_gets_its_own_conversation_with_the_parents_history(
     assert [m.text for m in fork_stored if m.role == "user"] == ["base", "on the fork"]
     base_msgs = [m.text for m in await persisted_messages(alice_api, cid) if m.role == "user"]
     assert base_msgs == ["base"]
+    # the fork links to its parent, and the parent lists its forks (#19)
+    assert fork_thread["forkedFromId"]
+    got = await alice_api.get_conversation(conversation_id=forked)
+    assert isinstance(got, GetConversationFound) and got.conversation.forked_from_conversation_id == cid
+    assert [c.conversation_id for c in await alice_api.list_conversation_forks(conversation_id=cid)] == [forked]
 
 
 async def test_resuming_a_codex_only_thread_imports_its_history(host_config: HostConfig, alice_api: HostApi) -> None:

@@ -203,6 +203,7 @@ def calls() -> dict[str, Call]:
         "listConversations": lambda w: {"paginationOpts": PAGE},
         "getConversation": conv("long"),
         "getConversationSummary": conv("pending"),
+        "listConversationForks": conv("long"),
         "listThreadsForConversation": conv("long"),
         "getConversationView": lambda w: {"conversationId": w.ids["outputs.conversation"], "numMessages": 100},
         "listMessages": lambda w: {"conversationId": w.ids["outputs.conversation"], "paginationOpts": PAGE},

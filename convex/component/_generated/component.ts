@@ -27,6 +27,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           activeSyncJobId: string | null;
           createdAt: number;
           updatedAt: number;
+          forkedFromConversationId: string | null;
         },
         Name
       >;
@@ -43,6 +44,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           activeSyncJobId: string | null;
           createdAt: number;
           updatedAt: number;
+          forkedFromConversationId: string | null;
         },
         Name
       >;
@@ -64,6 +66,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           activeSyncJobId: string | null;
           createdAt: number;
           updatedAt: number;
+          forkedFromConversationId: string | null;
         },
         Name
       >;
@@ -83,6 +86,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               activeSyncJobId: string | null;
               createdAt: number;
               updatedAt: number;
+              forkedFromConversationId: string | null;
             };
           },
         Name
@@ -112,12 +116,30 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             activeSyncJobId: string | null;
             createdAt: number;
             updatedAt: number;
+            forkedFromConversationId: string | null;
           }>;
           isDone: boolean;
           continueCursor: string;
           splitCursor?: string | null;
           pageStatus?: "SplitRecommended" | "SplitRequired" | null;
         },
+        Name
+      >;
+      listForks: FunctionReference<
+        "query",
+        "internal",
+        { actor: string; conversationId: string },
+        Array<{
+          conversationId: string;
+          title: string | null;
+          status: "active" | "archived" | "deleting";
+          threadId: string | null;
+          syncState: "unsynced" | "syncing" | "synced" | "drifted";
+          activeSyncJobId: string | null;
+          createdAt: number;
+          updatedAt: number;
+          forkedFromConversationId: string | null;
+        }>,
         Name
       >;
       listThreads: FunctionReference<
@@ -158,6 +180,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             activeSyncJobId: string | null;
             createdAt: number;
             updatedAt: number;
+            forkedFromConversationId: string | null;
           };
         },
         Name
@@ -178,6 +201,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               activeSyncJobId: string | null;
               createdAt: number;
               updatedAt: number;
+              forkedFromConversationId: string | null;
             };
             turnCount: number;
             messageCount: number;
@@ -213,6 +237,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             activeSyncJobId: string | null;
             createdAt: number;
             updatedAt: number;
+            forkedFromConversationId: string | null;
           };
           created: boolean;
         },
@@ -231,6 +256,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           activeSyncJobId: string | null;
           createdAt: number;
           updatedAt: number;
+          forkedFromConversationId: string | null;
         },
         Name
       >;
@@ -288,6 +314,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                 preview?: string;
                 cwd?: string;
                 model?: string;
+                forkedFromId?: string;
                 at: number;
               }
             | {
@@ -941,6 +968,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             activeSyncJobId: string | null;
             createdAt: number;
             updatedAt: number;
+            forkedFromConversationId: string | null;
           };
           resumed: boolean;
         },
@@ -1310,6 +1338,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               activeSyncJobId: string | null;
               createdAt: number;
               updatedAt: number;
+              forkedFromConversationId: string | null;
             };
             messages: Array<{
               threadId: string;

@@ -18,10 +18,13 @@ export const conversationTables = {
     updatedAt: v.number(),
     archivedAt: v.optional(v.number()),
     hostSessionId: v.optional(v.id("host_sessions")), // the host driving it (set when a host binds its thread)
+    // A fork: the conversation of the thread its thread was forked from (Codex's forkedFromId), once that is here.
+    forkedFromConversationId: v.optional(v.id("conversations")),
   })
     .index("actor_status_updatedAt", ["actor", "status", "updatedAt"])
     .index("actor_threadId", ["actor", "threadId"])
-    .index("actor_hostSessionId", ["actor", "hostSessionId"]),
+    .index("actor_hostSessionId", ["actor", "hostSessionId"])
+    .index("actor_forkedFromConversationId", ["actor", "forkedFromConversationId"]),
 
   // Written by conversations.ts on bind and rebind (one row per binding, `current` on the live one); read by
   // listThreadsForConversation and sync progress. Rebinding is explicit and keeps the history.
@@ -47,6 +50,7 @@ export const conversationTables = {
     preview: v.optional(v.string()),
     cwd: v.optional(v.string()),
     model: v.optional(v.string()),
+    forkedFromId: v.optional(v.string()), // Codex's: the thread this one was forked from
     turnCount: v.number(),
     messageCount: v.number(),
     createdAt: v.number(),

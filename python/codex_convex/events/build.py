@@ -60,8 +60,10 @@ def _compact(v: Any) -> str:
 
 
 def thread_meta(thread_id: str, at: float, *, name: str | None = None, preview: str | None = None,
-                cwd: str | None = None) -> IngestEventThreadMeta:
-    return IngestEventThreadMeta(thread_id=thread_id, name=name, preview=preview, cwd=cwd, at=at)
+                cwd: str | None = None, forked_from_id: str | None = None) -> IngestEventThreadMeta:
+    """A thread's metadata; ``forked_from_id`` (Codex's) links a fork's conversation to its parent's."""
+    return IngestEventThreadMeta(thread_id=thread_id, name=name, preview=preview, cwd=cwd,
+                                 forked_from_id=forked_from_id, at=at)
 
 
 def turn_started(thread_id: str, turn_id: str, at: float) -> IngestEventTurnStarted:

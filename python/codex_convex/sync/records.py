@@ -26,7 +26,8 @@ def thread_records(thread: dict[str, Any]) -> Iterator[IngestEvent]:
     metadata, then per turn: started, items, completed."""
     thread_id = thread["id"]
     yield thread_meta(thread_id, _ms(thread.get("createdAt")), name=_str(thread.get("name")),
-                      preview=_str(thread.get("preview")), cwd=_str(thread.get("cwd")))
+                      preview=_str(thread.get("preview")), cwd=_str(thread.get("cwd")),
+                      forked_from_id=_str(thread.get("forkedFromId")))
     for turn in thread.get("turns") or []:
         yield from turn_records(thread_id, turn)
 

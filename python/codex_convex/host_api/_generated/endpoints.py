@@ -58,6 +58,7 @@ ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
     "unarchiveConversation": "mutation",
     "listConversations": "query",
     "getConversation": "query",
+    "listConversationForks": "query",
     "getConversationSummary": "query",
     "listThreadsForConversation": "query",
     "ingestEvents": "mutation",
@@ -98,7 +99,7 @@ ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
 
 
 class HostApi(HostApiBase):
-    """The 45 endpoints of host contract v4, called once each over HTTP."""
+    """The 46 endpoints of host contract v4, called once each over HTTP."""
 
     async def validate_host_wiring(self, *, conversation_id: str | None = None) -> ValidateHostWiringResult:
         """Check that the shim, auth and the component are wired (call at start-up). (query ``chat:validateHostWiring``)"""
@@ -143,6 +144,11 @@ class HostApi(HostApiBase):
     async def get_conversation(self, *, conversation_id: str) -> NotFound | GetConversationFound:
         """One conversation, or {found:false}. (query ``chat:getConversation``)"""
         result: NotFound | GetConversationFound = await self._call("query", "chat:getConversation", {"conversationId": conversation_id}, NotFound | GetConversationFound)
+        return result
+
+    async def list_conversation_forks(self, *, conversation_id: str) -> list[Conversation]:
+        """The conversations forked from this one (Codex forks), newest first. (query ``chat:listConversationForks``)"""
+        result: list[Conversation] = await self._call("query", "chat:listConversationForks", {"conversationId": conversation_id}, list[Conversation])
         return result
 
     async def get_conversation_summary(self, *, conversation_id: str) -> NotFound | GetConversationSummaryFound:
@@ -340,6 +346,10 @@ class HostSubscriptions(HostSubscriptionsBase):
     def get_conversation(self, *, conversation_id: str) -> AsyncIterator[NotFound | GetConversationFound]:
         """One conversation, or {found:false}. (subscription to ``chat:getConversation``)"""
         return self._watch("chat:getConversation", {"conversationId": conversation_id}, NotFound | GetConversationFound)
+
+    def list_conversation_forks(self, *, conversation_id: str) -> AsyncIterator[list[Conversation]]:
+        """The conversations forked from this one (Codex forks), newest first. (subscription to ``chat:listConversationForks``)"""
+        return self._watch("chat:listConversationForks", {"conversationId": conversation_id}, list[Conversation])
 
     def get_conversation_summary(self, *, conversation_id: str) -> AsyncIterator[NotFound | GetConversationSummaryFound]:
         """A conversation with its thread, counts, pending requests and token usage. (subscription to ``chat:getConversationSummary``)"""

@@ -38,6 +38,7 @@ class Conversation(WireModel):
     active_sync_job_id: str | None = PydanticField(alias="activeSyncJobId")
     created_at: Number = PydanticField(alias="createdAt")
     updated_at: Number = PydanticField(alias="updatedAt")
+    forked_from_conversation_id: str | None = PydanticField(alias="forkedFromConversationId")
 
 
 class ThreadSummary(WireModel):
@@ -119,13 +120,14 @@ ItemPhase: TypeAlias = Literal["started", "updated", "completed"]
 
 
 class IngestEventThreadMeta(WireModel):
-    wire_optional: ClassVar[frozenset[str]] = frozenset({"name", "preview", "cwd", "model"})
+    wire_optional: ClassVar[frozenset[str]] = frozenset({"name", "preview", "cwd", "model", "forkedFromId"})
     type: Literal["threadMeta"] = PydanticField(default="threadMeta")
     thread_id: str = PydanticField(alias="threadId")
     name: str | None = PydanticField(default=None)
     preview: str | None = PydanticField(default=None)
     cwd: str | None = PydanticField(default=None)
     model: str | None = PydanticField(default=None)
+    forked_from_id: str | None = PydanticField(default=None, alias="forkedFromId")
     at: Number
 
 
