@@ -316,3 +316,25 @@ async def test_rollback_drops_the_last_turns_in_codex_and_in_convex(host_config:
     assert [t["id"] for t in thread["turns"]] == [kept.turn_id]
     stored = await alice_api.list_turns(thread_id=kept.thread_id, pagination_opts=page_opts())
     assert [t.turn_id for t in stored.page] == [kept.turn_id]
+
+
+async def test_archive_state_is_mirrored_both_ways(host_config: HostConfig, alice_api: HostApi) -> None:
+    async with CodexHost(host_config) as host:
+        cid = await host.new_conversation()
+        await host.send("to be archived")
+        thread_id = host.bindings.current.thread_id  # type: ignore[union-attr]
+
+        async def convex_status() -> str:
+            got = await alice_api.get_conversation(conversation_id=cid)
+            assert isinstance(got, GetConversationFound)
+            return got.conversation.status
+
+        await host.archive_thread()  # archived in Codex → archived in Convex
+        assert await convex_status() == "archived"
+        assert thread_id in await host.thread_ids(archived=True)
+        await host.unarchive_thread(thread_id)
+        assert await convex_status() == "active"
+        await host.archive_conversation(cid)  # archived in Convex → archived in Codex
+        assert thread_id in await host.thread_ids(archived=True)
+        await host.unarchive_conversation(cid)
+        assert thread_id not in await host.thread_ids(archived=True)

@@ -22,7 +22,7 @@ from pydantic import JsonValue
 
 from ..codex import Notification, ServerRequest
 from ..convex_api import ConvexHttp, Subscriber, TokenProvider
-from ..errors import CodexConvexError, CodexError, PersistenceDisabledError, TurnTimeoutError
+from ..errors import CodexConvexError, CodexError, JsonRpcError, PersistenceDisabledError, TurnTimeoutError
 from ..events import error_notice, thread_meta
 from ..host_api import HostApi, Page
 from ..host_api.models import (
@@ -428,11 +428,34 @@ class CodexHost:
         return res
 
     async def archive_thread(self, thread_id: str | None = None) -> codex.ThreadArchiveResponse:
-        return await self.process.call("thread/archive", {"threadId": thread_id or self._active().thread_id},
-                                       codex.ThreadArchiveResponse)
+        """Archive a thread in Codex, and (replica mode) the conversation bound to it here in Convex too."""
+        tid = thread_id or self._active().thread_id
+        r = await self.process.call("thread/archive", {"threadId": tid}, codex.ThreadArchiveResponse)
+        await self._mirror_to_convex(tid, archived=True)
+        return r
 
     async def unarchive_thread(self, thread_id: str) -> codex.ThreadUnarchiveResponse:
-        return await self.process.call("thread/unarchive", {"threadId": thread_id}, codex.ThreadUnarchiveResponse)
+        r = await self.process.call("thread/unarchive", {"threadId": thread_id}, codex.ThreadUnarchiveResponse)
+        await self._mirror_to_convex(thread_id, archived=False)
+        return r
+
+    async def _mirror_to_convex(self, thread_id: str, *, archived: bool) -> None:
+        b = self.bindings.current
+        if self.api is None or b is None or b.thread_id != thread_id or b.conversation_id is None:
+            return
+        if archived:
+            await self.api.archive_conversation(conversation_id=b.conversation_id)
+        else:
+            await self.api.unarchive_conversation(conversation_id=b.conversation_id)
+
+    async def _mirror_to_codex(self, conversation: Conversation, *, archived: bool) -> None:
+        """A conversation (un)archived in Convex: its thread likewise in this CODEX_HOME, when it is here."""
+        if conversation.thread_id is None:
+            return
+        method = "thread/archive" if archived else "thread/unarchive"
+        out = codex.ThreadArchiveResponse if archived else codex.ThreadUnarchiveResponse
+        with contextlib.suppress(JsonRpcError, HostNotRunningError):  # a thread of another CODEX_HOME; Codex stopped
+            await self.process.call(method, {"threadId": conversation.thread_id}, out)
 
     async def import_local_thread(self, thread_id: str, *, conversation_id: str | None = None,
                                   on_progress: Progress | None = None) -> ImportResult:
@@ -479,10 +502,15 @@ class CodexHost:
             include_archived=include_archived, pagination_opts=PaginationOpts(num_items=num_items, cursor=cursor))
 
     async def archive_conversation(self, conversation_id: str) -> Conversation:
-        return await self._require_api().archive_conversation(conversation_id=conversation_id)
+        """Archive a conversation in Convex, and its thread in Codex too when the thread is in this CODEX_HOME."""
+        conv = await self._require_api().archive_conversation(conversation_id=conversation_id)
+        await self._mirror_to_codex(conv, archived=True)
+        return conv
 
     async def unarchive_conversation(self, conversation_id: str) -> Conversation:
-        return await self._require_api().unarchive_conversation(conversation_id=conversation_id)
+        conv = await self._require_api().unarchive_conversation(conversation_id=conversation_id)
+        await self._mirror_to_codex(conv, archived=False)
+        return conv
 
     async def get_conversation_summary(self, conversation_id: str | None = None
                                        ) -> NotFound | GetConversationSummaryFound:
