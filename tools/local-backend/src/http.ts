@@ -47,7 +47,8 @@ function json(status: number, value: unknown): Envelope {
  * read at once (given back when done). A declared length over either is refused before a byte is read.
  */
 async function readBody(req: IncomingMessage, max = MAX_BODY_BYTES): Promise<string> {
-  const declared = Number(req.headers["content-length"] ?? 0);
+  const raw = Number(req.headers["content-length"] ?? 0);
+  const declared = Number.isSafeInteger(raw) && raw > 0 ? raw : 0; // (Node's parser refuses a malformed length)
   if (declared > max) throw new BadRequest("RequestTooLarge", `request body over ${max} bytes`, 413);
   bodyBytes.take(declared);
   let taken = declared;
