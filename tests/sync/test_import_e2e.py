@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import httpx
 import pytest
 
 from codex_convex.host_api import HostApi
@@ -148,7 +149,11 @@ def test_backend_killed_mid_import_then_rerun(tmp_path: Path) -> None:
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         import time
 
-        time.sleep(1.2)  # mid-upload
+        # mid-upload: once the source holds a chunk or two (not a fixed sleep: a loaded machine starts late)
+        base = httpx.get(f"{info.url}/health").json()["documentsWritten"]
+        deadline = time.monotonic() + 60
+        while httpx.get(f"{info.url}/health").json()["documentsWritten"] < base + 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
         backend.kill()
         proc.wait(timeout=60)  # the host fails clearly (unreachable), it does not hang
         backend = LocalBackend(data, port=port)
