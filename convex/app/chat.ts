@@ -275,6 +275,8 @@ export const listThreadsForConversation = query({
       status: v.union(v.literal("active"), v.literal("archived")),
       name: v.union(v.string(), v.null()),
       preview: v.union(v.string(), v.null()),
+      cwd: v.union(v.string(), v.null()),
+      forkedFromId: v.union(v.string(), v.null()),
       turnCount: v.number(),
       messageCount: v.number(),
       boundAt: v.number(),

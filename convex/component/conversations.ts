@@ -211,6 +211,8 @@ export const vThreadSummary = v.object({
   status: v.union(v.literal("active"), v.literal("archived")),
   name: v.union(v.string(), v.null()),
   preview: v.union(v.string(), v.null()),
+  cwd: v.union(v.string(), v.null()), // Codex's working folder for the thread
+  forkedFromId: v.union(v.string(), v.null()), // Codex's: the thread this one was forked from
   turnCount: v.number(),
   messageCount: v.number(),
   boundAt: v.number(),
@@ -236,7 +238,7 @@ export const listThreads = query({
       if (status === "archived" && !includeArchived) continue;
       out.push({
         threadId: b.threadId, current: b.current, status, name: t?.name ?? null, preview: t?.preview ?? null,
-        turnCount: t?.turnCount ?? 0, messageCount: t?.messageCount ?? 0, boundAt: b.boundAt, updatedAt: t?.updatedAt ?? b.boundAt,
+        cwd: t?.cwd ?? null, forkedFromId: t?.forkedFromId ?? null, turnCount: t?.turnCount ?? 0, messageCount: t?.messageCount ?? 0, boundAt: b.boundAt, updatedAt: t?.updatedAt ?? b.boundAt,
       });
     }
     return out;

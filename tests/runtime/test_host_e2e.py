@@ -156,6 +156,8 @@ async def test_fork_gets_its_own_conversation_with_the_parents_history(
     got = await alice_api.get_conversation(conversation_id=forked)
     assert isinstance(got, GetConversationFound) and got.conversation.forked_from_conversation_id == cid
     assert [c.conversation_id for c in await alice_api.list_conversation_forks(conversation_id=cid)] == [forked]
+    [fork_meta] = await alice_api.list_threads_for_conversation(conversation_id=forked)
+    assert fork_meta.forked_from_id == fork_thread["forkedFromId"] and fork_meta.cwd == fork_thread["cwd"]
 
 
 async def test_resuming_a_codex_only_thread_imports_its_history(host_config: HostConfig, alice_api: HostApi) -> None:

@@ -152,6 +152,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           status: "active" | "archived";
           name: string | null;
           preview: string | null;
+          cwd: string | null;
+          forkedFromId: string | null;
           turnCount: number;
           messageCount: number;
           boundAt: number;

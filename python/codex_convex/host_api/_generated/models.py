@@ -47,6 +47,8 @@ class ThreadSummary(WireModel):
     status: Literal["active", "archived"]
     name: str | None
     preview: str | None
+    cwd: str | None
+    forked_from_id: str | None = PydanticField(alias="forkedFromId")
     turn_count: Number = PydanticField(alias="turnCount")
     message_count: Number = PydanticField(alias="messageCount")
     bound_at: Number = PydanticField(alias="boundAt")
