@@ -17,13 +17,14 @@ from ._output import console, emit_json, host_label, success, table
 if TYPE_CHECKING:
     from ..host_api import HostApi
     from ..host_api.models import HostPresence, ServerRequest
+    from ..runtime import ServerRequestInfo
 
 JsonOpt = Annotated[bool, typer.Option("--json")]
 ConversationOpt = Annotated[str | None, typer.Option(help="Only this conversation (else your 25 newest).")]
 RECENT = 25
 
 
-def request_key(r: ServerRequest) -> str:
+def request_key(r: ServerRequest | ServerRequestInfo) -> str:
     """The id ``approve``/``decline`` take: thread, turn and request (a request id alone is per thread)."""
     return f"{r.thread_id}/{r.turn_id}/{r.request_id}"
 

@@ -62,10 +62,11 @@ async def _run(prompt: str, conversation: str | None, policy: str | None, script
     from ..deployment import codex_home, resolve_deployment
     from ..runtime import CodexHost, HostConfig, ServerRequestInfo
     from ..scripted_model import ScriptedModelServer
+    from .approvals import request_key
 
     dep = resolve_deployment()
     interactive = sys.stdin.isatty() and not json_out
-    waiting: dict[str, float] = {}  # requests answered from Convex: key → when the wait started
+    waiting: set[str] = set()  # requests to be answered from Convex (their approve ids)
     deadline = time.monotonic() + wait_s
 
     async def on_request(req: ServerRequestInfo) -> Any:
@@ -75,8 +76,8 @@ async def _run(prompt: str, conversation: str | None, policy: str | None, script
             what = req.params.get("command") or req.params.get("reason") or req.method
             ok = await anyio.to_thread.run_sync(lambda: typer.confirm(f"\nAllow: {what}?", default=False))
             return "accept" if ok else "decline"
-        key = f"{req.thread_id}/{req.turn_id}/{req.request_id}"
-        waiting[key] = time.monotonic()
+        key = request_key(req)
+        waiting.add(key)
         console.print(f"\n[yellow]waiting for an answer in Convex[/yellow] ({req.method}): from any terminal, "
                       f"codex-convex approve {key}   (or: codex-convex decline {key}); "
                       f"{max(0, deadline - time.monotonic()):.0f} s left")
@@ -86,8 +87,7 @@ async def _run(prompt: str, conversation: str | None, policy: str | None, script
         if not json_out and method == "item/agentMessage/delta":
             console.print(params["delta"], end="", markup=False, highlight=False)
         if method == "serverRequest/resolved":
-            for key in [k for k in waiting if k.endswith(f"/{params.get('requestId')}")]:
-                del waiting[key]
+            waiting.difference_update([k for k in waiting if k.endswith(f"/{params.get('requestId')}")])
 
     async def countdown() -> None:
         while True:

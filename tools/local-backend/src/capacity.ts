@@ -30,10 +30,6 @@ export class Budget {
     private refusal: (used: number, want: number) => BadRequest,
   ) {}
 
-  get inUse() {
-    return this.used;
-  }
-
   /** :throws BadRequest: when `n` more would pass the limit (nothing taken then). */
   take(n = 1) {
     if (this.used + n > this.limit) throw this.refusal(this.used, n);

@@ -7,6 +7,7 @@ import { convexTest } from "convex-test";
 import { makeFunctionReference } from "convex/server";
 import { ConvexError, type Value } from "convex/values";
 import { ArgumentValidationError, validateArguments } from "./argumentValidation.js";
+import { actionSlots } from "./capacity.js";
 import { closeDurableStorage, exportDocuments, forgetScheduled, importDocuments, installDurableStorage, keepResult, readSets, receiptOf, receipts, takeWrites, unfinishedScheduledFunctions } from "./durable.js";
 import type { Receipt } from "./store.js";
 import { ReadSet, type WriteSet } from "./readSet.js";
@@ -142,7 +143,18 @@ export class ConvexTestEngine implements Engine {
     return receiptOf(receipt);
   }
 
+  /** Actions hold one of the slots of `actionSlots` while they run (:throws BadRequest: when none is free). */
   async run(fn: Resolved, args: JSONValue, caller: Caller, receipt?: Receipt): Promise<Outcome> {
+    if (fn.kind !== "action") return this.runHeld(fn, args, caller, receipt);
+    actionSlots.take();
+    try {
+      return await this.runHeld(fn, args, caller);
+    } finally {
+      actionSlots.give();
+    }
+  }
+
+  private async runHeld(fn: Resolved, args: JSONValue, caller: Caller, receipt?: Receipt): Promise<Outcome> {
     const started = performance.now();
     try {
       const a = decodeArgs(args);

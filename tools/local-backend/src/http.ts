@@ -10,7 +10,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { AuthFailure, type Auth } from "./auth.js";
-import { actionSlots, bodyBytes, MAX_BODY_BYTES } from "./capacity.js";
+import { bodyBytes, MAX_BODY_BYTES } from "./capacity.js";
 import { decodeTs, encodeTs, type Clock } from "./clock.js";
 import type { Caller, Engine, Kind, Outcome, Resolved } from "./engine.js";
 import { log } from "./log.js";
@@ -269,13 +269,7 @@ export class HttpApi {
       log("call", { transport: "http", kind, path, caller: caller.kind, ms: 0, outcome: "error" });
       return { status: STATUS_UDF_FAILED, body: JSON.stringify({ status: "error", errorMessage: e.message, logLines: [] }) };
     }
-    if (fn.kind === "action") actionSlots.take();
-    let outcome: Outcome;
-    try {
-      outcome = await engine.run(fn, (args ?? {}) as JSONValue, caller);
-    } finally {
-      if (fn.kind === "action") actionSlots.give();
-    }
+    const outcome = await engine.run(fn, (args ?? {}) as JSONValue, caller);
     log("call", { transport: "http", kind: fn.kind, path: fn.udfPath, caller: caller.kind, ms: +outcome.ms.toFixed(2), outcome: outcome.ok ? "ok" : "error" });
     if (fn.kind !== "query") this.deps.afterWrite();
     return { status: outcome.ok ? 200 : STATUS_UDF_FAILED, body: stringifyConvexJson(udfResponse(outcome, format)) };

@@ -19,7 +19,7 @@ import { log } from "./log.js";
 import { BadRequest, type JSONValue } from "./values.js";
 import { Clock, encodeTs, decodeTs } from "./clock.js";
 import { ReadSet, WriteSet } from "./readSet.js";
-import { actionSlots, MAX_QUERIES_PER_CONNECTION } from "./capacity.js";
+import { MAX_QUERIES_PER_CONNECTION } from "./capacity.js";
 
 const PING_INTERVAL_MS = 15_000;
 
@@ -331,16 +331,11 @@ export class SyncServer {
     // Actions run outside the connection's chain (they may take minutes), with the identity as of their message.
     void (async () => {
       let outcome: Outcome;
-      let slot = false;
       try {
         const fn = await this.engine.resolve(String(msg.udfPath ?? ""), "action", caller);
-        actionSlots.take();
-        slot = true;
         outcome = await this.engine.run(fn, msg.args ?? [{}], caller);
       } catch (e) {
         outcome = { ok: false, message: (e as Error).message, ms: 0 };
-      } finally {
-        if (slot) actionSlots.give();
       }
       log("call", { transport: "ws", kind: "action", path: msg.udfPath, ms: +outcome.ms.toFixed(2), outcome: outcome.ok ? "ok" : "error" });
       c.send(
