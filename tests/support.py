@@ -79,3 +79,33 @@ def exported(backend: LocalBackend) -> list[str]:
                   timeout=60)
     r.raise_for_status()
     return sorted(r.text.splitlines())
+
+
+def json_diff(got: Any, want: Any, path: str = "$") -> list[str]:
+    """Where two JSON values differ, field by field (paths like ``$.turns[3].items[0].text``)."""
+    if isinstance(got, dict) and isinstance(want, dict):
+        out = []
+        for k in sorted(set(got) | set(want), key=str):
+            if k not in got:
+                out.append(f"{path}.{k}: missing (want {json.dumps(want[k])[:120]})")
+            elif k not in want:
+                out.append(f"{path}.{k}: extra {json.dumps(got[k])[:120]}")
+            else:
+                out += json_diff(got[k], want[k], f"{path}.{k}")
+        return out
+    if isinstance(got, list) and isinstance(want, list):
+        if len(got) != len(want):
+            return [f"{path}: {len(got)} elements, want {len(want)}"]
+        return [d for i, (g, w) in enumerate(zip(got, want, strict=True)) for d in json_diff(g, w, f"{path}[{i}]")]
+    if got != want or type(got) is not type(want):
+        return [f"{path}: {json.dumps(got)[:120]} != {json.dumps(want)[:120]}"]
+    return []
+
+
+def assert_same_json(got: Any, want: Any) -> None:
+    """Canonical-JSON equality, with the differing fields listed on failure."""
+    from codex_convex.events import canonical_json
+
+    if canonical_json(got) != canonical_json(want):
+        diff = json_diff(got, want)
+        raise AssertionError(f"{len(diff)} fields differ:\n" + "\n".join(diff[:40]))

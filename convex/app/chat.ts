@@ -305,7 +305,22 @@ export const ingestEvents = mutation({
           forkedFromId: v.optional(v.string()),
           at: v.number(),
         }),
-        v.object({ type: v.literal("turnStarted"), threadId: v.string(), turnId: v.string(), at: v.number() }),
+        v.object({
+          type: v.literal("threadJson"),
+          threadId: v.string(),
+          part: v.number(),
+          partCount: v.number(),
+          data: v.string(),
+          sha256: v.string(),
+          at: v.number(),
+        }),
+        v.object({
+          type: v.literal("turnStarted"),
+          threadId: v.string(),
+          turnId: v.string(),
+          json: v.optional(v.string()),
+          at: v.number(),
+        }),
         v.object({
           type: v.literal("turnCompleted"),
           threadId: v.string(),
@@ -324,6 +339,9 @@ export const ingestEvents = mutation({
             }),
           ),
           keepItems: v.optional(v.array(v.string())),
+          codexItems: v.optional(v.array(v.string())),
+          json: v.optional(v.string()),
+          digest: v.optional(v.string()),
           at: v.number(),
         }),
         v.object({
@@ -632,6 +650,7 @@ export const getTurn = query({
           v.null(),
         ),
         itemCount: v.number(),
+        json: v.union(v.string(), v.null()),
       }),
       items: v.array(
         v.object({
@@ -640,6 +659,7 @@ export const getTurn = query({
           itemType: v.string(),
           status: v.union(v.string(), v.null()),
           complete: v.boolean(),
+          liveOnly: v.boolean(),
           bytes: v.number(),
           partCount: v.number(),
           json: v.union(v.string(), v.null()),
@@ -701,6 +721,7 @@ export const listTurns = query({
           v.null(),
         ),
         itemCount: v.number(),
+        json: v.union(v.string(), v.null()),
       }),
     ),
     isDone: v.boolean(),
@@ -710,6 +731,46 @@ export const listTurns = query({
   }),
   handler: async (ctx, args) =>
     await ctx.runQuery(components.codexConvex.messages.listTurns, { ...args, actor: await requireActor(ctx) }),
+});
+
+/** The thread's own Codex JSON (thread/read without turns), a page of parts at a time. */
+export const getThreadJson = query({
+  args: { threadId: v.string(), fromPart: v.optional(v.number()) },
+  returns: v.union(
+    v.object({ found: v.literal(false) }),
+    v.object({
+      found: v.literal(true),
+      data: v.string(),
+      nextPart: v.union(v.number(), v.null()),
+      partCount: v.number(),
+      complete: v.boolean(),
+      sha256: v.union(v.string(), v.null()),
+    }),
+  ),
+  handler: async (ctx, args) =>
+    await ctx.runQuery(components.codexConvex.threadState.getThreadJson, { ...args, actor: await requireActor(ctx) }),
+});
+
+/** What a sync holds of a thread: its chained turns and their prefix hash (also after `atTurns` turns). */
+export const getThreadSyncState = query({
+  args: { threadId: v.string(), atTurns: v.optional(v.number()) },
+  returns: v.union(
+    v.object({ found: v.literal(false) }),
+    v.object({
+      found: v.literal(true),
+      conversationId: v.string(),
+      turnCount: v.number(),
+      syncedTurns: v.number(),
+      prefixHash: v.string(),
+      jsonSha256: v.union(v.string(), v.null()),
+      chainAt: v.union(v.string(), v.null()),
+    }),
+  ),
+  handler: async (ctx, args) =>
+    await ctx.runQuery(components.codexConvex.threadState.getThreadSyncState, {
+      ...args,
+      actor: await requireActor(ctx),
+    }),
 });
 
 /** Pending approvals and other server requests ([] when the conversation is missing). */
@@ -894,6 +955,7 @@ export const sealConversationSyncSource = mutation({
     totalRecords: v.number(),
     totalBytes: v.number(),
     rootHash: v.string(),
+    base: v.optional(v.object({ keepTurns: v.number(), prefixHash: v.optional(v.string()) })),
   },
   returns: v.object({ jobId: v.string(), scheduled: v.boolean() }),
   handler: async (ctx, args) =>

@@ -138,7 +138,7 @@ async function freeze(ctx: MutationCtx, job: Doc<"deletion_jobs">) {
  * Up to `count` rows of a query, stopping early once they add up to `bytes`. A deleted row is read twice (by the
  * query, then by the delete), so each counts double its JSON size.
  */
-async function takeBounded<T>(query: AsyncIterable<T>, count: number, budget: { bytes: number }): Promise<T[]> {
+export async function takeBounded<T>(query: AsyncIterable<T>, count: number, budget: { bytes: number }): Promise<T[]> {
   const out: T[] = [];
   if (count <= 0 || budget.bytes <= 0) return out;
   for await (const row of query) {

@@ -25,6 +25,7 @@ export const ACTOR_INDEX: Record<string, string> = {
   sync_sources: "actor_idempotencyKey",
   ingest_streams: "actor_conversationId_streamId",
   thread_bindings: "actor_threadId",
+  thread_parts: "actor_threadId_part",
   threads: "actor_threadId",
   conversations: "actor_threadId",
   diagnostic_pings: "actor_nonce",
@@ -66,6 +67,7 @@ export function plan(target: Target, conversation: Doc<"conversations"> | null):
     ...perTurn.map(([table, , index]) => ({ table, index, eq: thread })),
     { special: "sync_sources" }, // sources of the thread, with their chunks, payloads and jobs
     { table: "thread_bindings", index: "actor_threadId", eq: thread },
+    { table: "thread_parts", index: "actor_threadId_part", eq: thread },
     { table: "threads", index: "actor_threadId", eq: thread },
   ];
   if (conversation !== null) {

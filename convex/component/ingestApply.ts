@@ -6,10 +6,11 @@
  * position and are skipped when already applied.
  */
 import type { Doc } from "./_generated/dataModel.js";
-import type { MutationCtx } from "./_generated/server.js";
+import type { MutationCtx, QueryCtx } from "./_generated/server.js";
 import { fail } from "./errors.js";
 import { type IngestEvent } from "./ingestEvents.js";
-import { INLINE_VIEW_PARTS, MAX_RECONCILE_ITEM_ROWS, MAX_RECONCILE_REMOVALS, PART_MAX_CHARS, SEGMENT_MAX_CHARS } from "./limits.js";
+import { INLINE_VIEW_PARTS, MAX_RECONCILE_ITEM_ROWS, MAX_RECONCILE_REMOVALS, MAX_THREAD_JSON_PARTS, PART_MAX_CHARS, PREVIEW_MAX_CHARS, SEGMENT_MAX_CHARS, TURN_JSON_MAX_CHARS } from "./limits.js";
+import { sha256Hex, SHA256_HEX } from "./hashing.js";
 import { messageView } from "./itemMessages.js";
 import { splitText, utf8Bytes } from "./text.js";
 
@@ -27,9 +28,14 @@ export async function applyEvents(ctx: MutationCtx, conv: Conv, events: IngestEv
       case "threadMeta":
         await threadMeta(ctx, conv, e);
         break;
-      case "turnStarted":
-        await ensureTurn(ctx, conv, e.threadId, e.turnId, e.at);
+      case "threadJson":
+        await threadJson(ctx, conv, e);
         break;
+      case "turnStarted": {
+        const turn = await ensureTurn(ctx, conv, e.threadId, e.turnId, e.at);
+        if (e.json !== undefined && turn.status === "inProgress") await ctx.db.patch(turn._id, { json: checkTurnJson(e.json, e.turnId) });
+        break;
+      }
       case "turnCompleted":
         await turnCompleted(ctx, conv, e);
         break;
@@ -79,6 +85,8 @@ export async function ensureThread(ctx: MutationCtx, conv: Conv, threadId: strin
   return (await ctx.db.get(id))!;
 }
 
+/** Forks of a thread linked when the thread itself arrives after them (per metadata event). */
+const MAX_FORKS_LINKED = 64;
 /** A conversation title taken from the thread's name holds at most this many characters (as createConversation). */
 const TITLE_MAX_CHARS = 500;
 
@@ -90,7 +98,7 @@ async function threadMeta(ctx: MutationCtx, conv: Conv, e: Ev<"threadMeta">) {
   }
   await ctx.db.patch(t._id, {
     ...(e.name !== undefined ? { name: e.name } : {}),
-    ...(e.preview !== undefined ? { preview: e.preview } : {}),
+    ...(e.preview !== undefined ? { preview: e.preview.slice(0, PREVIEW_MAX_CHARS) } : {}),
     ...(e.cwd !== undefined ? { cwd: e.cwd } : {}),
     ...(e.model !== undefined ? { model: e.model } : {}),
     ...(e.forkedFromId !== undefined ? { forkedFromId: e.forkedFromId } : {}),
@@ -101,6 +109,74 @@ async function threadMeta(ctx: MutationCtx, conv: Conv, e: Ev<"threadMeta">) {
     const parent = await ctx.db.query("threads").withIndex("actor_threadId", (q) => q.eq("actor", conv.actor).eq("threadId", e.forkedFromId!)).unique();
     if (parent !== null && parent.conversationId !== conv._id) await ctx.db.patch(conv._id, { forkedFromConversationId: parent.conversationId });
   }
+  // Forks that arrived before this thread (their parent) link to it now.
+  const forks = await ctx.db.query("threads").withIndex("actor_forkedFromId", (q) => q.eq("actor", conv.actor).eq("forkedFromId", e.threadId)).take(MAX_FORKS_LINKED);
+  for (const f of forks) {
+    const fc = f.conversationId === conv._id ? null : await ctx.db.get(f.conversationId);
+    if (fc !== null && fc.forkedFromConversationId === undefined) await ctx.db.patch(fc._id, { forkedFromConversationId: conv._id });
+  }
+}
+
+/** One part of the thread's own JSON; the first part of a new version restarts it (its parts replace the old ones). */
+async function threadJson(ctx: MutationCtx, conv: Conv, e: Ev<"threadJson">) {
+  if (!Number.isInteger(e.part) || !Number.isInteger(e.partCount) || e.partCount < 1 || e.part < 0 || e.part >= e.partCount) {
+    fail("E_INGEST_BAD_PART", "part must be an integer in [0, partCount)", { part: e.part, partCount: e.partCount });
+  }
+  if (e.partCount > MAX_THREAD_JSON_PARTS) fail("E_INGEST_THREAD_JSON_TOO_LARGE", `a thread's JSON holds at most ${MAX_THREAD_JSON_PARTS} parts`, { partCount: e.partCount });
+  if (e.data.length > PART_MAX_CHARS) fail("E_INGEST_PART_TOO_LARGE", `a part holds at most ${PART_MAX_CHARS} characters: split it`, { chars: e.data.length });
+  if (!SHA256_HEX.test(e.sha256)) fail("E_INGEST_BAD_HASH", "sha256 must be 64 lowercase hex characters");
+  const t = await ensureThread(ctx, conv, e.threadId, e.at);
+  let received = t.jsonPartsReceived ?? 0;
+  if (e.part === 0) received = 0;
+  else if (e.partCount !== t.jsonPartCount || e.part !== received) {
+    fail("E_INGEST_BAD_PART", "a thread's JSON parts come in order, one version at a time", { part: e.part, expected: received });
+  }
+  const key = (q: any) => q.eq("actor", conv.actor).eq("threadId", e.threadId);
+  const existing = await ctx.db.query("thread_parts").withIndex("actor_threadId_part", (q) => key(q).eq("part", e.part)).unique();
+  if (existing === null) await ctx.db.insert("thread_parts", { actor: conv.actor, threadId: e.threadId, part: e.part, data: e.data });
+  else if (existing.data !== e.data) await ctx.db.patch(existing._id, { data: e.data });
+  received += 1;
+  await ctx.db.patch(t._id, { jsonPartCount: e.partCount, jsonPartsReceived: received, ...(received === 1 ? { jsonSha256: undefined } : {}) });
+  if (received < e.partCount) return;
+  const parts = await ctx.db.query("thread_parts").withIndex("actor_threadId_part", key).take(MAX_THREAD_JSON_PARTS + 1);
+  const whole = parts.filter((p) => p.part < e.partCount);
+  for (const p of parts.filter((p) => p.part >= e.partCount)) await ctx.db.delete(p._id); // a longer old version's tail
+  const actual = sha256Hex(whole.map((p) => p.data).join(""));
+  if (actual !== e.sha256) fail("E_INGEST_HASH_MISMATCH", "the thread's JSON parts do not match their sha256", { expected: e.sha256, actual });
+  await ctx.db.patch(t._id, { jsonSha256: actual });
+}
+
+function checkTurnJson(json: string, turnId: string): string {
+  if (json.length > TURN_JSON_MAX_CHARS) fail("E_INGEST_TURN_JSON_TOO_LARGE", `a turn's own JSON holds at most ${TURN_JSON_MAX_CHARS} characters`, { turnId, chars: json.length });
+  return json;
+}
+
+/**
+ * A turn's digest joins the thread's chain when it comes next (ordinal = syncedTurns): prefixHash becomes
+ * sha256(prefixHash + digest). A changed turn inside the chain cuts it back to that turn.
+ */
+async function chainTurn(ctx: MutationCtx, conv: Conv, turn: Doc<"turns">, digest: string | undefined) {
+  const t = await ensureThread(ctx, conv, turn.threadId, turn.startedAt);
+  let synced = t.syncedTurns ?? 0;
+  let prefix = t.prefixHash ?? "";
+  if (turn.ordinal < synced) {
+    if (digest !== undefined && digest === turn.digest) return;
+    synced = turn.ordinal; // the chain ends before this turn: it changed
+    prefix = turn.ordinal === 0 ? "" : ((await turnAt(ctx, conv.actor, turn.threadId, turn.ordinal - 1))?.chain ?? "");
+  }
+  if (digest !== undefined && !SHA256_HEX.test(digest)) fail("E_INGEST_BAD_HASH", "digest must be 64 lowercase hex characters", { turnId: turn.turnId });
+  if (digest !== undefined && turn.ordinal === synced) {
+    const chain = sha256Hex(prefix + digest);
+    await ctx.db.patch(turn._id, { digest, chain });
+    await ctx.db.patch(t._id, { syncedTurns: synced + 1, prefixHash: chain });
+    return;
+  }
+  await ctx.db.patch(turn._id, { digest, chain: undefined });
+  if (synced !== (t.syncedTurns ?? 0)) await ctx.db.patch(t._id, { syncedTurns: synced, prefixHash: prefix });
+}
+
+export async function turnAt(ctx: QueryCtx, actor: string, threadId: string, ordinal: number) {
+  return await ctx.db.query("turns").withIndex("actor_threadId_ordinal", (q) => q.eq("actor", actor).eq("threadId", threadId).eq("ordinal", ordinal)).unique();
 }
 
 async function findTurn(ctx: MutationCtx, actor: string, threadId: string, turnId: string) {
@@ -125,7 +201,8 @@ export async function ensureTurn(ctx: MutationCtx, conv: Conv, threadId: string,
 /** End a turn (from a turnCompleted event, or the presence sweep): its open messages and pending requests close too. */
 export async function turnCompleted(ctx: MutationCtx, conv: Conv, e: Ev<"turnCompleted">) {
   const turn = await ensureTurn(ctx, conv, e.threadId, e.turnId, e.at);
-  await ctx.db.patch(turn._id, { status: e.status, completedAt: e.at, ...(e.error ? { error: e.error } : {}) });
+  await ctx.db.patch(turn._id, { status: e.status, completedAt: e.at, ...(e.error ? { error: e.error } : {}), ...(e.json !== undefined ? { json: checkTurnJson(e.json, e.turnId) } : {}) });
+  await chainTurn(ctx, conv, turn, e.digest);
   // Every stream ends in a terminal state (convex-durable-agents#8): close what the turn left open.
   const terminal = e.status === "completed" ? "interrupted" : e.status === "inProgress" ? null : e.status;
   if (terminal !== null) {
@@ -136,12 +213,25 @@ export async function turnCompleted(ctx: MutationCtx, conv: Conv, e: Ev<"turnCom
     for (const m of open) if (m.status === "streaming") await ctx.db.patch(m._id, { status: terminal, updatedAt: e.at });
   }
   if (e.keepItems !== undefined) await keepOnly(ctx, conv, turn, new Set(e.keepItems));
+  if (e.codexItems !== undefined) await markLiveOnly(ctx, conv, turn, new Set(e.codexItems));
   // The turn's own pending requests (Codex waits on each one, so a turn holds a handful at most).
   const pending = await ctx.db
     .query("server_requests")
     .withIndex("actor_threadId_turnId_status", (q) => q.eq("actor", conv.actor).eq("threadId", e.threadId).eq("turnId", e.turnId).eq("status", "pending"))
     .take(1024);
   for (const r of pending) await ctx.db.patch(r._id, { status: "expired", answeredAt: e.at });
+}
+
+/** Mark the turn's items Codex did not keep as `liveOnly` (and those it kept as not). */
+async function markLiveOnly(ctx: MutationCtx, conv: Conv, turn: Doc<"turns">, kept: Set<string>) {
+  const items = await ctx.db
+    .query("items")
+    .withIndex("actor_threadId_turnId_itemId", (q) => q.eq("actor", conv.actor).eq("threadId", turn.threadId).eq("turnId", turn.turnId))
+    .take(turn.itemCount + 1);
+  for (const it of items) {
+    const liveOnly = !kept.has(it.itemId);
+    if ((it.liveOnly ?? false) !== liveOnly) await ctx.db.patch(it._id, { liveOnly: liveOnly || undefined });
+  }
 }
 
 /** Remove the turn's items not in `keep` (with their parts, message and text segments), within fixed bounds. */

@@ -23,10 +23,18 @@ export const vItemPhase = v.union(v.literal("started"), v.literal("updated"), v.
 
 export const vIngestEvent = v.union(
   v.object({ type: v.literal("threadMeta"), threadId: v.string(), name: v.optional(v.string()), preview: v.optional(v.string()), cwd: v.optional(v.string()), model: v.optional(v.string()), forkedFromId: v.optional(v.string()), at: v.number() }),
-  v.object({ type: v.literal("turnStarted"), ...where, at: v.number() }),
+  // Codex's own JSON of the thread without its turns (thread/read with includeTurns false), in parts of ≤ PART_MAX_CHARS;
+  // `sha256`: of the whole JSON text (checked when the last part arrives). A new version replaces the old one.
+  v.object({ type: v.literal("threadJson"), threadId: v.string(), part: v.number(), partCount: v.number(), data: v.string(), sha256: v.string(), at: v.number() }),
+  // `json`: Codex's own JSON of the turn without its items (≤ TURN_JSON_MAX_CHARS), kept to rebuild thread/read.
+  v.object({ type: v.literal("turnStarted"), ...where, json: v.optional(v.string()), at: v.number() }),
   // `keepItems` (a host reconciling from Codex's thread/read): the turn's whole list of items; any other item the turn
   // holds here (e.g. a command a dead host had started, which Codex never kept) is removed with its message.
-  v.object({ type: v.literal("turnCompleted"), ...where, status: vTurnStatus, error: v.optional(vTurnError), keepItems: v.optional(v.array(v.string())), at: v.number() }),
+  // `digest` (an import): SHA-256 of the turn's canonical JSON with its items, as the host read it from Codex; digests
+  // chain into the thread's prefix hash, which tells a later sync what the server already holds.
+  // `codexItems` (a live host at a turn's end): the items Codex kept (its thread/read); the turn's other items (a
+  // message streamed before an interrupt, a command started then declined) stay, marked `liveOnly`.
+  v.object({ type: v.literal("turnCompleted"), ...where, status: vTurnStatus, error: v.optional(vTurnError), keepItems: v.optional(v.array(v.string())), codexItems: v.optional(v.array(v.string())), json: v.optional(v.string()), digest: v.optional(v.string()), at: v.number() }),
   // One part of an item's JSON (concatenate parts 0..partCount-1). `phase` says which notification it came from.
   // An item of more than INLINE_VIEW_PARTS parts carries, on its last part, the host's `view` of it as a message
   // (null: not a message), whose text follows as `messageText` events: the server never joins a large item.

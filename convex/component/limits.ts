@@ -22,6 +22,12 @@ export const MAX_PAGE_SIZE = 100;
 /** Items a reconciling turnCompleted (`keepItems`) may remove, and parts or segments each of them may hold. */
 export const MAX_RECONCILE_REMOVALS = 32;
 export const MAX_RECONCILE_ITEM_ROWS = 256;
+/** Parts of a thread's own JSON (`threadJson` events, each ≤ PART_MAX_CHARS): Codex's preview is the whole first message. */
+export const MAX_THREAD_JSON_PARTS = 16;
+/** UTF-16 code units of a turn's own JSON (the turn without its items, on turnStarted/turnCompleted). */
+export const TURN_JSON_MAX_CHARS = 64 * 1024;
+/** Characters of a thread's preview kept on its row (the whole preview lives in the thread's JSON). */
+export const PREVIEW_MAX_CHARS = 1000;
 /** Characters of an actor (the owner id the shim derives from the caller's identity). */
 export const MAX_ACTOR_LENGTH = 512;
 
@@ -37,4 +43,6 @@ export const LIMITS = {
   MAX_RECONCILE_REMOVALS,
   MAX_RECONCILE_ITEM_ROWS,
   MAX_ACTOR_LENGTH,
+  MAX_THREAD_JSON_PARTS,
+  TURN_JSON_MAX_CHARS,
 } as const;

@@ -137,6 +137,7 @@ export const vItem = v.object({
   itemType: v.string(),
   status: v.union(v.string(), v.null()),
   complete: v.boolean(), // every part of the latest version arrived
+  liveOnly: v.boolean(), // seen live but not kept by Codex (not part of its thread/read)
   bytes: v.number(), // the JSON's UTF-8 length
   partCount: v.number(),
   // The item's Codex JSON, whole (parts joined), when it is complete and fits the page's byte budget; null
@@ -153,7 +154,12 @@ export const vTurn = v.object({
   completedAt: v.union(v.number(), v.null()),
   error: v.union(vTurnError, v.null()),
   itemCount: v.number(),
+  json: v.union(v.string(), v.null()), // Codex's own JSON of the turn without its items (null: never sent)
 });
+
+function toTurn(t: Doc<"turns">) {
+  return { threadId: t.threadId, turnId: t.turnId, ordinal: t.ordinal, status: t.status, startedAt: t.startedAt, completedAt: t.completedAt ?? null, error: t.error ?? null, itemCount: t.itemCount, json: t.json ?? null };
+}
 
 const MAX_ITEMS_PER_TURN_READ = 200;
 /** Items larger than this never come inline in getTurn (read them with getItemJson). */
@@ -201,11 +207,11 @@ export const getTurn = query({
         budget -= it.bytes;
         json = (await itemParts(ctx, it, 0, it.partCount)).map((p) => p.data).join("");
       }
-      out.push({ itemId: it.itemId, ordinal: it.ordinal, itemType: it.itemType, status: it.status ?? null, complete, bytes: it.bytes, partCount: it.partCount, json });
+      out.push({ itemId: it.itemId, ordinal: it.ordinal, itemType: it.itemType, status: it.status ?? null, complete, liveOnly: it.liveOnly ?? false, bytes: it.bytes, partCount: it.partCount, json });
     }
     return {
       found: true as const,
-      turn: { threadId, turnId, ordinal: t.ordinal, status: t.status, startedAt: t.startedAt, completedAt: t.completedAt ?? null, error: t.error ?? null, itemCount: t.itemCount },
+      turn: toTurn(t),
       items: out,
       hasMore,
     };
@@ -245,7 +251,7 @@ export const listTurns = query({
       .withIndex("actor_threadId_ordinal", (q) => q.eq("actor", actor).eq("threadId", threadId))
       .paginate({ cursor: paginationOpts.cursor, numItems });
     return {
-      page: page.page.map((t) => ({ threadId, turnId: t.turnId, ordinal: t.ordinal, status: t.status, startedAt: t.startedAt, completedAt: t.completedAt ?? null, error: t.error ?? null, itemCount: t.itemCount })),
+      page: page.page.map(toTurn),
       isDone: page.isDone,
       continueCursor: page.continueCursor,
     };

@@ -43,12 +43,12 @@ export const LIVE: readonly State[] = ["queued", "running", "retry_wait"];
 
 /** Insert a queued job and schedule its first step. */
 export async function startJob(ctx: MutationCtx, source: Doc<"sync_sources">, conv: Doc<"conversations">,
-  totals: { chunks: number; records: number; bytes: number }, now: number): Promise<Id<"sync_jobs">> {
+  totals: { chunks: number; records: number; bytes: number }, now: number, base?: Doc<"sync_jobs">["base"]): Promise<Id<"sync_jobs">> {
   const jobId = await ctx.db.insert("sync_jobs", {
     actor: source.actor, conversationId: conv._id, sourceId: source._id, state: "queued", lease: 1,
     totalChunks: totals.chunks, totalRecords: totals.records, totalBytes: totals.bytes,
     processedChunks: 0, processedOffset: 0, processedRecords: 0, verifiedChunks: 0, verifiedOffset: 0, verifiedRecords: 0,
-    attempts: 0,
+    attempts: 0, base,
     maxStepBytesRead: 0, createdAt: now, updatedAt: now,
   });
   await ctx.db.patch(conv._id, { activeSyncJobId: jobId, syncState: "syncing", updatedAt: now });

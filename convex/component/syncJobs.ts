@@ -13,6 +13,7 @@ import schema from "./schema.js";
 import { fail } from "./errors.js";
 import { sha256Hex } from "./hashing.js";
 import { applyEvents } from "./ingestApply.js";
+import { checkBase, truncateStep } from "./syncBase.js";
 import type { IngestEvent } from "./ingestEvents.js";
 import { checkActor, findConversation } from "./scope.js";
 import * as engine from "./jobEngine.js";
@@ -127,6 +128,16 @@ export const processChunks = internalMutation({
     const conv = await ctx.db.get(job.conversationId);
     if (conv === null) fail("E_CONVERSATION_NOT_FOUND", "the conversation was deleted");
     if (conv.status === "deleting") fail("E_CONVERSATION_DELETING", "the conversation is being deleted");
+    if (job.base !== undefined && !job.truncated) {
+      // Before any chunk: the base still holds (checked again: the thread may have changed since seal), then
+      // the turns past it go, a bounded batch per step.
+      const { threadId } = (await ctx.db.get(job.sourceId))!;
+      if (job.processedChunks === 0 && job.processedOffset === 0) await checkBase(ctx, job.actor, threadId, job.base);
+      if (!(await truncateStep(ctx, job.actor, threadId, job.base.keepTurns))) {
+        return { index: job.processedChunks, offset: job.processedOffset, records: 0, bytes: 0 };
+      }
+      await ctx.db.patch(job._id, { truncated: true });
+    }
     let index = verify ? job.verifiedChunks : job.processedChunks;
     let offset = verify ? job.verifiedOffset : job.processedOffset;
     let chunks = 0, records = 0, bytes = 0;

@@ -21,6 +21,8 @@ import { rootHash, sha256Hex, SHA256_HEX } from "./hashing.js";
 import { vIngestEvent } from "./ingestEvents.js";
 import { cancelLiveJobs, startJob } from "./syncJobState.js";
 import { checkActor } from "./scope.js";
+import { checkBase } from "./syncBase.js";
+import { vSyncBase } from "./tables/sync.js";
 import { utf8Bytes } from "./text.js";
 import { paginated, vActor, vPaginationOpts, pageSize } from "./validators.js";
 import { paginator } from "convex-helpers/server/pagination";
@@ -172,7 +174,7 @@ export const append = mutation({
 });
 
 export const seal = mutation({
-  args: { actor: vActor, sourceId: v.string(), totalChunks: v.number(), totalRecords: v.number(), totalBytes: v.number(), rootHash: v.string() },
+  args: { actor: vActor, sourceId: v.string(), totalChunks: v.number(), totalRecords: v.number(), totalBytes: v.number(), rootHash: v.string(), base: v.optional(vSyncBase) },
   returns: v.object({ jobId: v.string(), scheduled: v.boolean() }),
   handler: async (ctx, args) => {
     const s = await loadSource(ctx, args.actor, args.sourceId);
@@ -198,11 +200,12 @@ export const seal = mutation({
     }
     const root = rootHash(metas.map((c) => c.sha256));
     if (root !== args.rootHash) fail("E_SYNC_ROOT_HASH_MISMATCH", "the root hash does not match the stored chunks", { expected: args.rootHash, actual: root });
+    if (args.base !== undefined) await checkBase(ctx, args.actor, s.threadId, args.base);
     const now = Date.now();
     const conv = (await ctx.db.get(s.conversationId))!;
     await cancelLiveJobs(ctx, conv, "E_SYNC_JOB_CANCELLED_REPLACED", "a newer import of this conversation replaced this job");
-    const jobId = await startJob(ctx, s, conv, { chunks: metas.length, records, bytes }, now);
-    await ctx.db.patch(s._id, { state: "sealed", sealedAt: now, totalChunks: metas.length, totalRecords: records, totalBytes: bytes, rootHash: root, jobId });
+    const jobId = await startJob(ctx, s, conv, { chunks: metas.length, records, bytes }, now, args.base);
+    await ctx.db.patch(s._id, { state: "sealed", sealedAt: now, totalChunks: metas.length, totalRecords: records, totalBytes: bytes, rootHash: root, base: args.base, jobId });
     return { jobId: jobId as string, scheduled: true };
   },
 });

@@ -4,5 +4,7 @@
 //    conversation view and summary, hostSessionId on syncOpenConversationBinding, E_HOST_OFFLINE on answers)
 // 4: getMessageSegments (live text by pages: reads per streaming update stay O(one page)); mutations re-sent by a
 //    reconnecting client are applied once
-export const CONTRACT_VERSION = 4;
+// 5: lossless threads (threadJson events, turns' own JSON, getThreadJson) and incremental sync (turn digests,
+//    getThreadSyncState, a seal's base)
+export const CONTRACT_VERSION = 5;
 export const COMPONENT_NAME = "codexConvex";

@@ -21,7 +21,7 @@ import { vHostPresence } from "../component/tables/presence.js";
 import { vSourceRow, vSourceView } from "../component/syncSources.js";
 import { vUsage } from "../component/tokenUsage.js";
 import { vDeletionPhase, vDeletionTarget } from "../component/tables/deletion.js";
-import { vCodedError, vJobState } from "../component/tables/sync.js";
+import { vCodedError, vJobState, vSyncBase } from "../component/tables/sync.js";
 import { vMessageStatus, vPaginationOpts, vRequestStatus, vSyncState, vTurnError, vTurnStatus } from "../component/validators.js";
 
 export type Endpoint = { kind: "query" | "mutation"; fn: string; doc: string };
@@ -54,6 +54,7 @@ export const contract = {
     SyncJob: vJob,
     JobState: vJobState,
     CodedError: vCodedError,
+    SyncBase: vSyncBase,
     DeletionJob: vDeletionJob,
     DeletionTarget: vDeletionTarget,
     DeletionPhase: vDeletionPhase,
@@ -86,6 +87,8 @@ export const contract = {
     getTurn: { kind: "query", fn: "messages:getTurn", doc: "A turn with its items' Codex JSON, a byte-bounded page at a time." },
     getItemJson: { kind: "query", fn: "messages:getItemJson", doc: "An item's whole Codex JSON, a page of parts at a time." },
     listTurns: { kind: "query", fn: "messages:listTurns", doc: "A thread's turns in order, a page at a time." },
+    getThreadJson: { kind: "query", fn: "threadState:getThreadJson", doc: "The thread's own Codex JSON (thread/read without turns), a page of parts at a time." },
+    getThreadSyncState: { kind: "query", fn: "threadState:getThreadSyncState", doc: "What a sync holds of a thread: its chained turns and their prefix hash (also after `atTurns` turns)." },
     listPendingServerRequests: { kind: "query", fn: "requests:listPending", doc: "Pending approvals and other server requests ([] when the conversation is missing)." },
     getServerRequest: { kind: "query", fn: "requests:get", doc: "One server request, or null." },
     respondServerRequest: { kind: "mutation", fn: "requests:respond", doc: "Answer a pending request (the first answer wins)." },

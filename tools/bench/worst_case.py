@@ -212,6 +212,8 @@ def calls() -> dict[str, Call]:
         "getTurn": lambda w: {"threadId": w.ids["outputs.thread"], "turnId": "t-outputs"},
         "getItemJson": item("outputs", "t-big", "big"),
         "listTurns": lambda w: {"threadId": w.ids["long.thread"], "paginationOpts": PAGE},
+        "getThreadJson": lambda w: {"threadId": w.ids["long.thread"]},
+        "getThreadSyncState": lambda w: {"threadId": w.ids["long.thread"], "atTurns": 1},
         "listPendingServerRequests": conv("pending"),
         "getServerRequest": lambda w: {"threadId": w.ids["pending.thread"], "turnId": "t1", "requestId": "7"},
         "getTokenUsage": conv("long"),

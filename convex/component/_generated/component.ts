@@ -320,9 +320,19 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                 at: number;
               }
             | {
+                type: "threadJson";
+                threadId: string;
+                part: number;
+                partCount: number;
+                data: string;
+                sha256: string;
+                at: number;
+              }
+            | {
                 type: "turnStarted";
                 threadId: string;
                 turnId: string;
+                json?: string;
                 at: number;
               }
             | {
@@ -336,6 +346,9 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                   detailsJson?: string;
                 };
                 keepItems?: Array<string>;
+                codexItems?: Array<string>;
+                json?: string;
+                digest?: string;
                 at: number;
               }
             | {
@@ -517,6 +530,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                 detailsJson?: string;
               } | null;
               itemCount: number;
+              json: string | null;
             };
             items: Array<{
               itemId: string;
@@ -524,6 +538,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               itemType: string;
               status: string | null;
               complete: boolean;
+              liveOnly: boolean;
               bytes: number;
               partCount: number;
               json: string | null;
@@ -602,6 +617,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               detailsJson?: string;
             } | null;
             itemCount: number;
+            json: string | null;
           }>;
           isDone: boolean;
           continueCursor: string;
@@ -936,6 +952,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           totalRecords: number;
           totalBytes: number;
           rootHash: string;
+          base?: { keepTurns: number; prefixHash?: string };
         },
         { jobId: string; scheduled: boolean },
         Name
@@ -974,6 +991,39 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           };
           resumed: boolean;
         },
+        Name
+      >;
+    };
+    threadState: {
+      getThreadJson: FunctionReference<
+        "query",
+        "internal",
+        { actor: string; threadId: string; fromPart?: number },
+        | { found: false }
+        | {
+            found: true;
+            data: string;
+            nextPart: number | null;
+            partCount: number;
+            complete: boolean;
+            sha256: string | null;
+          },
+        Name
+      >;
+      getThreadSyncState: FunctionReference<
+        "query",
+        "internal",
+        { actor: string; threadId: string; atTurns?: number },
+        | { found: false }
+        | {
+            found: true;
+            conversationId: string;
+            turnCount: number;
+            syncedTurns: number;
+            prefixHash: string;
+            jsonSha256: string | null;
+            chainAt: string | null;
+          },
         Name
       >;
     };

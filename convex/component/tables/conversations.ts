@@ -51,11 +51,27 @@ export const conversationTables = {
     cwd: v.optional(v.string()),
     model: v.optional(v.string()),
     forkedFromId: v.optional(v.string()), // Codex's: the thread this one was forked from
+    // Codex's own JSON of the thread (threadJson events) lives in thread_parts: how many, how many arrived, its hash.
+    jsonPartCount: v.optional(v.number()),
+    jsonPartsReceived: v.optional(v.number()),
+    jsonSha256: v.optional(v.string()),
+    // The prefix of turns whose digests chain (ordinals 0..syncedTurns-1), and the chain's hash: what a sync holds.
+    syncedTurns: v.optional(v.number()),
+    prefixHash: v.optional(v.string()),
     turnCount: v.number(),
     messageCount: v.number(),
     createdAt: v.number(),
     updatedAt: v.number(),
   })
     .index("actor_threadId", ["actor", "threadId"])
-    .index("actor_conversationId_updatedAt", ["actor", "conversationId", "updatedAt"]),
+    .index("actor_conversationId_updatedAt", ["actor", "conversationId", "updatedAt"])
+    .index("actor_forkedFromId", ["actor", "forkedFromId"]),
+
+  // Written by ingest (threadJson); read by getThreadJson. One part of a thread's own Codex JSON.
+  thread_parts: defineTable({
+    actor: vActor,
+    threadId: v.string(),
+    part: v.number(),
+    data: v.string(),
+  }).index("actor_threadId_part", ["actor", "threadId", "part"]),
 };

@@ -7,6 +7,8 @@ export const vJobState = v.union(
   v.literal("succeeded"), v.literal("failed"), v.literal("cancelled"),
 );
 export const vCodedError = v.object({ code: v.string(), message: v.string() });
+/** An incremental sync's base (syncBase.ts): the turns it keeps, and their chain when the host knows it. */
+export const vSyncBase = v.object({ keepTurns: v.number(), prefixHash: v.optional(v.string()) });
 
 export const syncTables = {
   // Written by syncSources.start/seal/expire; read by append, seal and the job. One import of one thread.
@@ -23,6 +25,7 @@ export const syncTables = {
     totalRecords: v.optional(v.number()),
     totalBytes: v.optional(v.number()),
     rootHash: v.optional(v.string()),
+    base: v.optional(vSyncBase),
     jobId: v.optional(v.id("sync_jobs")),
     error: v.optional(vCodedError),
   })
@@ -67,6 +70,8 @@ export const syncTables = {
     verifiedOffset: v.number(),
     verifiedRecords: v.number(),
     attempts: v.number(), // failed attempts of the current step
+    base: v.optional(vSyncBase), // the source's base: turns past it are removed before any chunk is ingested
+    truncated: v.optional(v.boolean()), // those turns are gone
     stepRecords: v.optional(v.number()), // records per step when lower than STEP_MAX_RECORDS (halved by the watchdog)
     retryAt: v.optional(v.number()),
     lastError: v.optional(vCodedError),

@@ -15,6 +15,9 @@ export const turnTables = {
     completedAt: v.optional(v.number()),
     error: v.optional(vTurnError),
     itemCount: v.number(),
+    json: v.optional(v.string()), // Codex's own JSON of the turn without its items
+    digest: v.optional(v.string()), // an import's SHA-256 of the turn with its items (see ingestEvents.ts)
+    chain: v.optional(v.string()), // the thread's prefix hash through this turn, while the digests chain
   })
     .index("actor_threadId_turnId", ["actor", "threadId", "turnId"])
     .index("actor_threadId_ordinal", ["actor", "threadId", "ordinal"]),
@@ -34,6 +37,7 @@ export const turnTables = {
     partsReceived: v.number(),
     bytes: v.number(),
     updatedAt: v.number(),
+    liveOnly: v.optional(v.boolean()), // seen live, but not in Codex's own record of the turn (thread/read)
   }).index("actor_threadId_turnId_itemId", ["actor", "threadId", "turnId", "itemId"])
     .index("actor_threadId_turnId_ordinal", ["actor", "threadId", "turnId", "ordinal"]),
 

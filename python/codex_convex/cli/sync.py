@@ -18,26 +18,49 @@ def sync(
                                               "included (they stay archived in Convex).")] = False,
     from_json: Annotated[Path | None, typer.Option("--from-json", help="Import a `thread/read` result saved as JSON "
                                                    "(no Codex needed).")] = None,
+    watch: Annotated[bool, typer.Option("--watch", help="Then keep syncing: each thread whose rollout file "
+                                        "changes in CODEX_HOME is synced again (only what changed), until "
+                                        "interrupted.")] = False,
     throttle_ms: Annotated[int, typer.Option(help="Pause after each chunk upload (be gentle to a deployment).")] = 0,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Import local Codex threads into Convex; resumable: rerun the same command after any interruption."""
+    """Sync local Codex threads into Convex: only what changed since the last sync (new / up to date / appended N /
+    replaced); resumable: rerun the same command after any interruption."""
     from ..sync import ImportResult
 
-    if not thread_ids and not all_threads and from_json is None:
-        raise typer.BadParameter("give thread ids, --all or --from-json")
+    if not thread_ids and not all_threads and from_json is None and not watch:
+        raise typer.BadParameter("give thread ids, --all, --from-json or --watch")
+    if watch and from_json is not None:
+        raise typer.BadParameter("--watch follows CODEX_HOME: it does not go with --from-json")
+    if watch:
+        anyio.run(_watch, thread_ids or [], all_threads, throttle_ms, json_out)
+        return
     results: list[ImportResult] = anyio.run(_sync, thread_ids or [], all_threads, from_json, throttle_ms, json_out)
-    rows = [[r.thread_id, r.conversation_id, r.state, r.records, r.chunks, r.uploaded_chunks, f"{r.seconds:.2f}"]
-            for r in results]
     if json_out:
         emit_json([r.__dict__ for r in results])
     else:
-        console.print(table("Imported threads", ["thread", "conversation", "state", "records", "chunks", "sent",
-                                                 "seconds"], rows))
+        console.print(table("Synced threads", ["thread", "conversation", "state", "change", "records", "chunks",
+                                               "sent", "seconds"], [_row(r) for r in results]))
     if not results and not json_out:
         console.print("no threads found in CODEX_HOME: nothing to import")
     if any(r.state != "synced" for r in results):
         raise typer.Exit(ExitCode.FAILED)
+
+
+def change(r: Any) -> str:
+    """What a sync did to the thread: new / up to date / appended N (turns) / replaced from turn K."""
+    if r.kind == "up_to_date":
+        return "up to date"
+    if r.kind == "appended":
+        return f"appended {r.turns_sent}"
+    if r.kind == "replaced":
+        return f"replaced from turn {r.from_turn}"
+    return "new"
+
+
+def _row(r: Any) -> list[Any]:
+    return [r.thread_id, r.conversation_id, r.state, change(r), r.records, r.chunks, r.uploaded_chunks,
+            f"{r.seconds:.2f}"]
 
 
 async def _sync(thread_ids: list[str], all_threads: bool, from_json: Path | None, throttle_ms: int,
@@ -59,11 +82,7 @@ async def _sync(thread_ids: list[str], all_threads: bool, from_json: Path | None
 
             results.append(await _one(read_file, api, subscriber, thread["id"], throttle_ms, json_out))
             return results
-        from ..deployment import codex_home
-        from ..runtime import CodexHost, HostConfig, HostMode
-
-        cfg = HostConfig(codex_home=codex_home(), cwd=Path.cwd(), mode=HostMode.CODEX_ONLY)
-        async with CodexHost(cfg) as host:
+        async with _local_host() as host:
             ids = list(thread_ids)
             archived: set[str] = set()
             if all_threads:
@@ -75,6 +94,71 @@ async def _sync(thread_ids: list[str], all_threads: bool, from_json: Path | None
                     await api.archive_conversation(conversation_id=result.conversation_id)  # archived there too
                 results.append(result)
     return results
+
+
+def _local_host() -> Any:
+    from ..deployment import codex_home
+    from ..runtime import CodexHost, HostConfig, HostMode
+
+    return CodexHost(HostConfig(codex_home=codex_home(), cwd=Path.cwd(), mode=HostMode.CODEX_ONLY))
+
+
+def thread_of_rollout(path: str) -> str | None:
+    """The thread id in a rollout file's name (``rollout-<time>-<thread id>.jsonl``), or None."""
+    name = Path(path).name
+    if not (name.startswith("rollout-") and name.endswith(".jsonl")) or len(name) < 36 + 6:
+        return None
+    return name[-(36 + 6):-6]
+
+
+async def _watch(thread_ids: list[str], all_threads: bool, throttle_ms: int, json_out: bool) -> None:
+    """Sync the given threads (or all of them) once, then each thread again whenever its rollout file changes
+    (file-system notifications, debounced; no polling), printing one line (or JSON line) per sync."""
+    from watchfiles import awatch
+
+    from ..convex_api import ConvexHttp, Subscriber
+    from ..deployment import codex_home, resolve_deployment
+    from ..host_api import HostApi
+
+    dep = resolve_deployment()
+    wanted = set(thread_ids)
+    sessions = codex_home() / "sessions"
+    sessions.mkdir(parents=True, exist_ok=True)
+
+    def report(r: Any) -> None:
+        if json_out:
+            print(json.dumps({**r.__dict__, "error": r.error.model_dump(by_alias=True) if r.error else None}),
+                  flush=True)
+        else:
+            console.print(f"{r.thread_id} {r.state} {change(r)} ({r.records} records, {r.seconds:.2f} s)")
+
+    async with ConvexHttp(dep.url, token=dep.tokens) as http, Subscriber(dep.url, http=http) as subscriber, \
+            _local_host() as host:
+        api = HostApi(http)
+        first = list(wanted) if not all_threads else list(dict.fromkeys([*wanted, *await host.thread_ids()]))
+        for thread_id in first:
+            report(await import_quietly(host, api, subscriber, thread_id, throttle_ms))
+        if not json_out:
+            console.print(f"watching {sessions} (Ctrl-C to stop)")
+        async for changes in awatch(sessions, debounce=800, step=100, recursive=True):
+            changed = {t for _, path in changes if (t := thread_of_rollout(path)) is not None}
+            for thread_id in sorted(changed):
+                if wanted and not all_threads and thread_id not in wanted:
+                    continue
+                report(await import_quietly(host, api, subscriber, thread_id, throttle_ms))
+
+
+async def import_quietly(host: Any, api: Any, subscriber: Any, thread_id: str, throttle_ms: int) -> Any:
+    """One sync while watching: a refused one is reported as a failed result (the watch goes on)."""
+    from ..errors import CodexConvexError
+    from ..host_api.models import CodedError
+    from ..sync import ImportResult, import_thread
+
+    try:
+        return await import_thread(host.request, api, subscriber, thread_id, throttle_s=throttle_ms / 1000)
+    except CodexConvexError as exc:
+        return ImportResult(thread_id, "", None, "failed", 0, 0, 0, 0, False, 0.0, 0,
+                            CodedError(code=exc.code, message=str(exc)))
 
 
 async def _one(request: Any, api: Any, subscriber: Any, thread_id: str, throttle_ms: int, json_out: bool) -> Any:

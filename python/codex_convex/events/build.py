@@ -7,6 +7,7 @@ never from a model of it, so an imported or replicated item reads back equal to 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ from ..host_api.models import (
     IngestEventMessageDelta,
     IngestEventServerRequest,
     IngestEventServerRequestResolved,
+    IngestEventThreadJson,
     IngestEventThreadMeta,
     IngestEventTokenUsage,
     IngestEventTurnCompleted,
@@ -35,15 +37,19 @@ if TYPE_CHECKING:  # only its shape: an import (sync) must not pay for building 
 __all__ = [
     "DELTA_MAX_CHARS",
     "PART_MAX_BYTES",
+    "canonical_json",
     "error_notice",
     "item_events",
     "message_deltas",
     "server_request",
     "server_request_resolved",
+    "thread_json",
     "thread_meta",
     "token_usage",
     "turn_completed",
+    "turn_digest",
     "turn_error",
+    "turn_json",
     "turn_started",
 ]
 
@@ -66,8 +72,38 @@ def thread_meta(thread_id: str, at: float, *, name: str | None = None, preview: 
                                  forked_from_id=forked_from_id, at=at)
 
 
-def turn_started(thread_id: str, turn_id: str, at: float) -> IngestEventTurnStarted:
-    return IngestEventTurnStarted(thread_id=thread_id, turn_id=turn_id, at=at)
+def _text(v: Any) -> str:
+    return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+
+
+def canonical_json(v: Any) -> str:
+    """The one text of a JSON value: keys sorted, no spaces, UTF-8 as is (what digests and equality tests hash)."""
+    return json.dumps(v, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def thread_json(thread: JsonObject, at: float) -> list[IngestEventThreadJson]:
+    """Codex's own JSON of a thread without its turns (its preview can be a whole first message: split in parts),
+    with the SHA-256 of the whole text; the server keeps it to rebuild ``thread/read``."""
+    data = _text({k: v for k, v in thread.items() if k != "turns"})
+    parts = split_text(data, PART_MAX_CHARS, max_bytes=PART_MAX_BYTES)
+    sha = hashlib.sha256(data.encode("utf-8")).hexdigest()
+    return [IngestEventThreadJson(thread_id=str(thread["id"]), part=i, part_count=len(parts), data=p, sha256=sha, at=at)
+            for i, p in enumerate(parts)]
+
+
+def turn_json(turn: JsonObject) -> str:
+    """Codex's own JSON of a turn without its items (stored with the turn)."""
+    return _text({k: v for k, v in turn.items() if k != "items"})
+
+
+def turn_digest(turn: JsonObject) -> str:
+    """SHA-256 of a turn with its items, as Codex's ``thread/read`` gives it (canonical JSON): the link of the
+    thread's chain that tells a sync which turns the server already holds."""
+    return hashlib.sha256(canonical_json(turn).encode("utf-8")).hexdigest()
+
+
+def turn_started(thread_id: str, turn_id: str, at: float, *, json_text: str | None = None) -> IngestEventTurnStarted:
+    return IngestEventTurnStarted(thread_id=thread_id, turn_id=turn_id, json_=json_text, at=at)
 
 
 def turn_error(err: JsonObject | None) -> TurnError | None:
@@ -82,11 +118,15 @@ def turn_error(err: JsonObject | None) -> TurnError | None:
 
 
 def turn_completed(thread_id: str, turn_id: str, status: TurnStatus, error: JsonObject | None, at: float, *,
-                   keep_items: list[str] | None = None) -> IngestEventTurnCompleted:
+                   keep_items: list[str] | None = None, codex_items: list[str] | None = None,
+                   json_text: str | None = None, digest: str | None = None) -> IngestEventTurnCompleted:
     """A turn's end; ``keep_items`` (when reconciling from ``thread/read``) is its whole list of items: any other
-    the conversation holds for the turn is removed."""
+    the conversation holds for the turn is removed; ``codex_items`` (a live host, at the turn's end): the items
+    Codex kept, the others stay marked ``liveOnly``. ``json_text``: the turn's own JSON (:func:`turn_json`);
+    ``digest`` (imports): :func:`turn_digest` of the whole turn."""
     return IngestEventTurnCompleted(thread_id=thread_id, turn_id=turn_id, status=status, error=turn_error(error),
-                                    keep_items=keep_items, at=at)
+                                    keep_items=keep_items, codex_items=codex_items, json_=json_text, digest=digest,
+                                    at=at)
 
 
 def item_events(thread_id: str, turn_id: str, item: JsonObject, phase: ItemPhase, at: float) -> list[IngestEvent]:

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ._generated.endpoints import HostApi
-from ._generated.models import Item, Message, NotFound, Turn
+from ._generated.models import Item, Message, NotFound, PaginationOpts, Turn
 from .wire import Number, Page
 
-__all__ = ["TurnItem", "all_pages", "item_json", "message_text", "turn_items"]
+__all__ = ["TurnItem", "all_pages", "item_json", "message_text", "read_codex_thread", "thread_json_text",
+           "turn_items"]
 
 T = TypeVar("T")
 
@@ -82,3 +83,49 @@ async def turn_items(api: HostApi, thread_id: str, turn_id: str) -> tuple[Turn |
         if not got.has_more or not got.items:
             return got.turn, items
         after = got.items[-1].ordinal
+
+
+async def thread_json_text(api: HostApi, thread_id: str) -> str | None:
+    """The thread's own Codex JSON text (paging through ``getThreadJson``), or None when it was never sent whole."""
+    parts: list[str] = []
+    at: Number | None = 0
+    while at is not None:
+        page = await api.get_thread_json(thread_id=thread_id, from_part=at)
+        if isinstance(page, NotFound) or not page.complete:
+            return None
+        parts.append(page.data)
+        at = page.next_part
+    return "".join(parts)
+
+
+def _turn_of(turn: Turn) -> dict[str, Any]:
+    """A stored turn as Codex's JSON: its own JSON when it was sent, else rebuilt from the row (seconds, as Codex)."""
+    if turn.json_ is not None:
+        out: dict[str, Any] = json.loads(turn.json_)
+        return out
+    err = None if turn.error is None else {"message": turn.error.message, "codexErrorInfo": turn.error.codex_error_info}
+    return {"id": turn.turn_id, "status": turn.status, "error": err, "startedAt": int(turn.started_at // 1000),
+            "completedAt": None if turn.completed_at is None else int(turn.completed_at // 1000)}
+
+
+async def read_codex_thread(api: HostApi, thread_id: str) -> dict[str, Any] | None:
+    """The thread as Codex's ``thread/read {includeTurns: true}`` returns it, rebuilt from what the deployment
+    holds alone: the thread's own JSON, every turn's own JSON and every item's, in order. Each turn carries all its
+    items (``itemsView: "full"``). None when the thread's JSON was never synced (a thread from before contract 5).
+    What Codex reports only live (approval decisions, token usage) is not part of ``thread/read``: it is read with
+    its own endpoints (``getServerRequest``, ``getTokenUsage``)."""
+    text = await thread_json_text(api, thread_id)
+    if text is None:
+        return None
+    thread: dict[str, Any] = json.loads(text)
+    turns: list[dict[str, Any]] = []
+    stored = all_pages(lambda cursor: api.list_turns(thread_id=thread_id,
+                                                     pagination_opts=PaginationOpts(num_items=100, cursor=cursor)))
+    async for t in stored:
+        turn = _turn_of(t)
+        _, items = await turn_items(api, thread_id, t.turn_id)
+        turn["items"] = [it.item for it in items if it.item is not None and not it.row.live_only]
+        turn["itemsView"] = "full"
+        turns.append(turn)
+    thread["turns"] = turns
+    return thread

@@ -20,6 +20,7 @@ from ..events import (
     thread_meta,
     token_usage,
     turn_completed,
+    turn_json,
     turn_started,
 )
 from ..host_api.models import IngestEvent, ItemPhase, TurnStatus
@@ -53,10 +54,11 @@ class EventMapper:
             case codex.ThreadNameUpdatedNotification(thread_name=str(name)):
                 return [thread_meta(thread_id, at, name=name)]
             case codex.TurnStartedNotification(turn=turn):
-                return [turn_started(thread_id, turn.id, at)]
+                return [turn_started(thread_id, turn.id, at, json_text=turn_json(n.raw["turn"]))]
             case codex.TurnCompletedNotification(turn=turn):
                 status: TurnStatus = turn.status.value if turn.status else "completed"
-                return [turn_completed(thread_id, turn.id, status, n.raw["turn"].get("error"), at)]
+                return [turn_completed(thread_id, turn.id, status, n.raw["turn"].get("error"), at,
+                                       json_text=turn_json(n.raw["turn"]))]
             case codex.ItemStartedNotification(turn_id=turn_id) | codex.ItemCompletedNotification(turn_id=turn_id):
                 phase: ItemPhase = "started" if isinstance(v, codex.ItemStartedNotification) else "completed"
                 return item_events(thread_id, turn_id, n.raw["item"], phase, at)  # the item as Codex sent it

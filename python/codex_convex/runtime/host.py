@@ -23,7 +23,7 @@ from pydantic import JsonValue
 from ..codex import Notification, ServerRequest
 from ..convex_api import ConvexHttp, Subscriber, TokenProvider
 from ..errors import CodexConvexError, CodexError, JsonRpcError, PersistenceDisabledError, TurnTimeoutError
-from ..events import error_notice, thread_meta
+from ..events import error_notice, thread_json, thread_meta, turn_completed, turn_json
 from ..host_api import HostApi, Page
 from ..host_api.models import (
     Conversation,
@@ -39,7 +39,7 @@ from ..protocol.notifications import OffProtocolError, decode
 from ..replication.events import now_ms
 from ..sync import ImportResult, import_thread
 from ..sync.importer import Progress
-from ..sync.records import turn_records
+from ..sync.records import TERMINAL, turn_records
 from .approvals import answer_locally, answer_via_convex
 from .bindings import Binding, Bindings
 from .config import HostConfig, HostMode, JsonObject, ServerRequestInfo
@@ -290,6 +290,7 @@ class CodexHost:
         assert self._tg is not None
         b = await self.bindings.bind(thread.id, pinned, self._tg)
         b.push([b.mapper.thread_opened(thread)])
+        await self._push_thread_json(b)
         if self.api is not None and strategy == "resume" and not b.created_conversation:
             await self.reconcile()  # a host that died (or was declared lost) left the conversation behind Codex
         if self.api is not None and (strategy == "fork" or (strategy == "resume" and b.created_conversation)):
@@ -345,6 +346,7 @@ class CodexHost:
         except TimeoutError as exc:
             raise TurnTimeoutError(f"turn {turn_id} did not finish within {self.config.turn_timeout_s:g} s",
                                    data={"turnId": turn_id}) from exc
+        await self._settle_turn(b, turn_id)
         await b.flush()
         turn, last_text = self.turns.take(turn_id)
         status = turn.status.value if turn is not None and turn.status is not None else "failed"
@@ -402,11 +404,44 @@ class CodexHost:
         res = await self.process.call("thread/name/set", {"threadId": b.thread_id, "name": name},
                                       codex.ThreadSetNameResponse)
         b.push([thread_meta(b.thread_id, now_ms(), name=name)])
+        await self._push_thread_json(b)
         return res
 
-    async def compact_thread(self) -> codex.ThreadCompactStartResponse:
-        return await self.process.call("thread/compact/start", {"threadId": self._active().thread_id},
-                                       codex.ThreadCompactStartResponse)
+    async def _settle_turn(self, b: Binding, turn_id: str) -> None:
+        """Replica mode, a turn just ended: record it as Codex keeps it (``thread/turns/list``): the turn's own JSON,
+        which items Codex kept (others seen live stay, marked ``liveOnly``), and the thread's JSON as it stands."""
+        if b.replicator is None or self.lifecycle.state().phase is not HostPhase.RUNNING:
+            return  # Codex went away: the turn was ended as failed (_fail_open_turns), nothing more to read
+        listed = await self.request("thread/turns/list", {"threadId": b.thread_id, "limit": 1, "itemsView": "full"})
+        for turn in cast(list[dict[str, Any]], listed.get("data") or []):
+            if turn.get("id") == turn_id and turn.get("status") in TERMINAL:
+                ended = float(turn.get("completedAt") or 0) * 1000.0 or now_ms()
+                b.push([turn_completed(b.thread_id, turn_id, turn["status"], turn.get("error"), ended,
+                                       codex_items=[str(i.get("id", "")) for i in turn.get("items") or []],
+                                       json_text=turn_json(turn))])
+        await self._push_thread_json(b)
+
+    async def _push_thread_json(self, b: Binding) -> None:
+        """Replica mode: Codex's own JSON of the thread as it stands now (its status, times, name, preview…), so
+        the conversation rebuilds ``thread/read`` exactly (``host_api.reads.read_codex_thread``)."""
+        if b.replicator is None or self.lifecycle.state().phase is not HostPhase.RUNNING:
+            return
+        read = await self.request("thread/read", {"threadId": b.thread_id, "includeTurns": False})
+        b.push(list(thread_json(cast(dict[str, Any], read["thread"]), now_ms())))
+
+    async def compact_thread(self, *, wait: bool = True) -> codex.ThreadCompactStartResponse:
+        """Compact the thread's context (Codex runs it as a turn of its own); ``wait``: until that turn ended and
+        is persisted, so the next ``send`` does not collide with it."""
+        b = self._active()
+        ended = self.turns.ended_count
+        res = await self.process.call("thread/compact/start", {"threadId": b.thread_id},
+                                      codex.ThreadCompactStartResponse)
+        if wait:
+            with anyio.fail_after(self.config.turn_timeout_s):
+                await self.turns.wait_ended(ended)
+            await self._settle_turn(b, self.turns.last_ended or "")
+            await b.flush()
+        return res
 
     async def rollback_thread(self, num_turns: int = 1) -> codex.ThreadRevertResponse:
         """Drop the last ``num_turns`` turns (Codex's ``thread/revert``); in replica mode they are deleted from
@@ -425,6 +460,7 @@ class CodexHost:
             await b.flush()
             for turn_id in dropped:
                 await self.api.delete_turn(thread_id=b.thread_id, turn_id=turn_id)
+            await self._push_thread_json(b)
         return res
 
     async def archive_thread(self, thread_id: str | None = None) -> codex.ThreadArchiveResponse:

@@ -30,6 +30,9 @@ class TurnTracker:
         self._done: dict[str, anyio.Event] = {}
         self._ended: dict[str, codex.Turn] = {}
         self._last_text: dict[str, str] = {}
+        self.ended_count = 0  # turns ended so far (any turn: a compaction's too)
+        self.last_ended: str | None = None
+        self._an_end = anyio.Event()
 
     def observe(self, n: Decoded) -> None:
         match n.value:
@@ -42,6 +45,15 @@ class TurnTracker:
                 self._ended[turn.id] = turn
                 self.lifecycle.update(turn_id=None)
                 self._done.setdefault(turn.id, anyio.Event()).set()
+                self.ended_count += 1
+                self.last_ended = turn.id
+                self._an_end.set()
+                self._an_end = anyio.Event()
+
+    async def wait_ended(self, count: int) -> None:
+        """Until more than ``count`` turns have ended (a turn Codex starts itself, e.g. a compaction)."""
+        while self.ended_count <= count:
+            await self._an_end.wait()
 
     def expect(self, turn_id: str) -> anyio.Event:
         """The event set when the turn ends (create it before starting the turn: it may end at once)."""

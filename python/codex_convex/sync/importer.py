@@ -1,9 +1,12 @@
-"""Import a local Codex thread into Convex through a durable sync source, resumably.
+"""Import a local Codex thread into Convex through a durable sync source, resumably and incrementally.
 
-1. Read the thread from Codex (``thread/read``) and chunk it (pass 1 keeps only hashes and sizes).
-2. Start the source with an idempotency key made of the thread id and the root hash, so a rerun after a kill
-   finds the same source; ask which chunks the server already holds.
-3. Upload what it lacks (pass 2 regenerates chunks lazily), a few at a time; seal with totals and root hash.
+1. Read the thread from Codex (``thread/read``) and plan (``plan.plan_sync``): what the server holds decides
+   whether nothing, the new turns, or the turns from where the two part are sent.
+2. Chunk those records (pass 1 keeps only hashes and sizes). Start the source with an idempotency key made of the
+   thread id, the base and the root hash, so a rerun after a kill finds the same source; ask which chunks the
+   server already holds.
+3. Upload what it lacks (pass 2 regenerates chunks lazily), a few at a time; seal with totals, root hash and base
+   (a base the thread no longer starts with — another sync got there first — is planned again).
 4. Follow the job through a subscription to ``getConversationSyncJob`` until it is terminal.
 """
 
@@ -23,6 +26,7 @@ from ..errors import CodexConvexError
 from ..host_api import HostApi, HostSubscriptions
 from ..host_api.models import CodedError, NotFound, SyncJob
 from .chunker import Chunk, chunk_records, root_hash
+from .plan import Kind, SyncPlan, plan_sync
 from .records import thread_records
 
 log = structlog.get_logger("codex_convex.sync")
@@ -50,9 +54,9 @@ class SyncFailedError(CodexConvexError):
 class ImportResult:
     thread_id: str
     conversation_id: str
-    job_id: str
+    job_id: str | None  # None: nothing to send (up to date)
     state: str  # public state: synced | failed | cancelled
-    records: int
+    records: int  # records this sync carries (the header and the turns from `from_turn`)
     chunks: int
     bytes: int
     uploaded_chunks: int  # chunks sent by this run (fewer than `chunks` when resuming)
@@ -60,6 +64,9 @@ class ImportResult:
     seconds: float
     max_step_bytes_read: int
     error: CodedError | None
+    kind: Kind = "new"  # new | up_to_date | appended | replaced
+    from_turn: int = 0  # the first turn sent
+    turns_sent: int = 0
 
 
 async def _held(api: HostApi, source_id: str) -> dict[int, str]:
@@ -85,20 +92,46 @@ async def import_thread(request: Request, api: HostApi, subscriber: Subscriber, 
     started = time.perf_counter()
     read = await request("thread/read", {"threadId": thread_id, "includeTurns": True})
     thread = cast(dict[str, Any], read["thread"])
+    for attempt in range(3):
+        plan = await plan_sync(api, thread)
+        if plan.kind == "up_to_date" and plan.conversation_id is not None:
+            return ImportResult(thread_id, plan.conversation_id, None, "synced", 0, 0, 0, 0, False,
+                                time.perf_counter() - started, 0, None, "up_to_date", plan.from_turn, 0)
+        try:
+            result = await _send(api, subscriber, thread, plan, started, conversation_id=conversation_id,
+                                 on_progress=on_progress, concurrency=concurrency, timeout_s=timeout_s,
+                                 throttle_s=throttle_s)
+        except CodexConvexError as exc:
+            if exc.code != "E_SYNC_BASE_CHANGED" or attempt == 2:
+                raise
+            log.info("sync.replan", thread_id=thread_id, reason=exc.code)
+            continue
+        # another sync changed the thread between seal and the job's first step: plan again from what is there
+        if result.error is None or result.error.code != "E_SYNC_BASE_CHANGED" or attempt == 2:
+            return result
+        log.info("sync.replan", thread_id=thread_id, reason=result.error.code)
+    raise AssertionError("unreachable")
+
+
+async def _send(api: HostApi, subscriber: Subscriber, thread: dict[str, Any], plan: SyncPlan, started: float, *,
+                conversation_id: str | None, on_progress: Progress | None, concurrency: int, timeout_s: float,
+                throttle_s: float) -> ImportResult:
+    thread_id = str(thread["id"])
     hashes: list[str] = []
     records = size = 0
-    for c in chunk_records(thread_records(thread)):  # pass 1: hashes and totals only
+    for c in chunk_records(thread_records(thread, from_turn=plan.from_turn)):  # pass 1: hashes and totals only
         hashes.append(c.sha256)
         records += c.record_count
         size += c.byte_count
     root = root_hash(hashes)
-    key = f"thread:{thread_id}:{root[:32]}"
+    base_key = "all" if plan.base is None else f"{plan.base.keep_turns}"
+    key = f"thread:{thread_id}:{base_key}:{root[:32]}"
     opened = await api.start_conversation_sync_source(thread_id=thread_id, idempotency_key=key,
                                                       conversation_id=conversation_id)
     source, conversation = opened.source, opened.conversation
     source_id = source.source_id
-    log.info("sync.source", thread_id=thread_id, source_id=source_id, resumed=opened.resumed,
-             chunks=len(hashes), records=records)
+    log.info("sync.source", thread_id=thread_id, source_id=source_id, resumed=opened.resumed, kind=plan.kind,
+             from_turn=plan.from_turn, chunks=len(hashes), records=records)
     uploaded = 0
     if source.state == "collecting":
         held = await _held(api, source_id)
@@ -125,12 +158,13 @@ async def import_thread(request: Request, api: HostApi, subscriber: Subscriber, 
                 on_progress(UploadProgress(done, len(hashes)))
 
         async with anyio.create_task_group() as tg:
-            for c in chunk_records(thread_records(thread)):  # pass 2: payloads, lazily
+            for c in chunk_records(thread_records(thread, from_turn=plan.from_turn)):  # pass 2: payloads, lazily
                 if c.index in wanted:
                     await slots.acquire()
                     tg.start_soon(send, c)
         sealed = await api.seal_conversation_sync_source(source_id=source_id, total_chunks=len(hashes),
-                                                         total_records=records, total_bytes=size, root_hash=root)
+                                                         total_records=records, total_bytes=size, root_hash=root,
+                                                         base=plan.base)
         job_id = sealed.job_id
     elif source.state == "sealed" and source.job_id is not None:
         job_id = source.job_id
@@ -148,6 +182,8 @@ async def import_thread(request: Request, api: HostApi, subscriber: Subscriber, 
                 break
     if scope.cancelled_caught or job is None:
         raise SyncFailedError(f"the import job did not finish within {timeout_s:g} s", code="E_SYNC_TIMEOUT")
+    turns = len(thread.get("turns") or [])
     return ImportResult(thread_id, conversation.conversation_id, job_id, job.public_state, records, len(hashes),
                         size, uploaded, opened.resumed, time.perf_counter() - started,
-                        int(job.max_step_bytes_read or 0), job.last_error)
+                        int(job.max_step_bytes_read or 0), job.last_error, plan.kind, plan.from_turn,
+                        turns - plan.from_turn)

@@ -1,16 +1,25 @@
 """A Codex thread (as ``thread/read`` returns it) → the records an import carries: the same ingest events live
 replication sends (built by ``events/``), so imported and live conversations land in the same rows. Deterministic:
-the same thread always gives the same records (timestamps come from Codex, never from the clock)."""
+the same thread always gives the same records (timestamps come from Codex, never from the clock).
+
+Everything Codex returns is kept: the thread's own JSON (``threadJson``), each turn's own JSON (on its start and
+end) and every item as Codex wrote it, so ``host_api.reads.read_codex_thread`` rebuilds ``thread/read`` exactly.
+Each finished turn carries its digest; the digests chain (:func:`chain`) into the prefix hash the server keeps,
+which is how a later sync knows which turns it may skip.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from typing import Any
 
-from ..events import item_events, thread_meta, turn_completed, turn_started
+from ..events import item_events, thread_json, thread_meta, turn_completed, turn_digest, turn_json, turn_started
 from ..host_api.models import IngestEvent
 
-__all__ = ["thread_records", "turn_records"]
+__all__ = ["TERMINAL", "chain", "header_records", "thread_records", "turn_records"]
+
+TERMINAL = frozenset({"completed", "interrupted", "failed"})
 
 
 def _ms(seconds: Any) -> float:
@@ -21,26 +30,47 @@ def _str(v: Any) -> str | None:
     return v if isinstance(v, str) else None
 
 
-def thread_records(thread: dict[str, Any]) -> Iterator[IngestEvent]:
-    """Every record of a thread (the raw ``thread/read`` JSON, items as Codex wrote them), in order: its
-    metadata, then per turn: started, items, completed."""
+def chain(turns: list[dict[str, Any]]) -> list[str]:
+    """The chain over the thread's leading finished turns: ``out[k]`` is the prefix hash after ``k`` turns
+    (``out[0] = ""``; ``out[k+1] = sha256(out[k] + digest(turn k))``), as the server computes it."""
+    out = [""]
+    for turn in turns:
+        if turn.get("status") not in TERMINAL:
+            break
+        out.append(hashlib.sha256((out[-1] + turn_digest(turn)).encode("ascii")).hexdigest())
+    return out
+
+
+def header_records(thread: dict[str, Any]) -> list[IngestEvent]:
+    """The thread's metadata and its own JSON: sent with every sync (they change as the thread does)."""
     thread_id = thread["id"]
-    yield thread_meta(thread_id, _ms(thread.get("createdAt")), name=_str(thread.get("name")),
-                      preview=_str(thread.get("preview")), cwd=_str(thread.get("cwd")),
-                      forked_from_id=_str(thread.get("forkedFromId")))
-    for turn in thread.get("turns") or []:
-        yield from turn_records(thread_id, turn)
+    at = _ms(thread.get("createdAt"))
+    return [thread_meta(thread_id, at, name=_str(thread.get("name")), preview=_str(thread.get("preview")),
+                        cwd=_str(thread.get("cwd")), forked_from_id=_str(thread.get("forkedFromId"))),
+            *thread_json(thread, at)]
 
 
-def turn_records(thread_id: str, turn: dict[str, Any], *, exact: bool = False) -> Iterator[IngestEvent]:
+def thread_records(thread: dict[str, Any], *, from_turn: int = 0) -> Iterator[IngestEvent]:
+    """Every record of a thread (the raw ``thread/read`` JSON, items as Codex wrote them), in order: its header,
+    then per turn from ``from_turn``: started, items, completed."""
+    yield from header_records(thread)
+    for turn in (thread.get("turns") or [])[from_turn:]:
+        yield from turn_records(thread["id"], turn, digest=True)
+
+
+def turn_records(thread_id: str, turn: dict[str, Any], *, exact: bool = False,
+                 digest: bool = False) -> Iterator[IngestEvent]:
     """One turn of ``thread/read``: started, its items, and (when it finished) its end; ``exact``: the end also
-    removes any item of the turn Codex does not have (a host reconciling)."""
+    removes any item of the turn Codex does not have (a host reconciling); ``digest``: the end carries the turn's
+    digest (an import, whose turns are exactly Codex's)."""
     started = _ms(turn.get("startedAt"))
-    yield turn_started(thread_id, turn["id"], started)
+    own = turn_json(turn)
+    yield turn_started(thread_id, turn["id"], started, json_text=own)
     for item in turn.get("items") or []:
         yield from item_events(thread_id, turn["id"], item, "completed", started)
     status = turn.get("status")
-    if status in ("completed", "interrupted", "failed"):
+    if status in TERMINAL:
         ended = _ms(turn.get("completedAt")) or started
         keep = [str(i.get("id", "")) for i in turn.get("items") or []] if exact else None
-        yield turn_completed(thread_id, turn["id"], status, turn.get("error"), ended, keep_items=keep)
+        yield turn_completed(thread_id, turn["id"], status, turn.get("error"), ended, keep_items=keep,
+                             json_text=own, digest=turn_digest(turn) if digest else None)

@@ -21,6 +21,8 @@ from .models import (
     GetItemJsonFound,
     GetMessageSegmentsFound,
     GetMessageTextFound,
+    GetThreadJsonFound,
+    GetThreadSyncStateFound,
     GetTokenUsageResult,
     GetTurnFound,
     HeartbeatHostSessionResult,
@@ -37,6 +39,7 @@ from .models import (
     SealConversationSyncSourceResult,
     ServerRequest,
     StartConversationSyncSourceResult,
+    SyncBase,
     SyncJob,
     SyncOpenConversationBindingResult,
     SyncSourceRow,
@@ -46,7 +49,7 @@ from .models import (
     ValidateHostWiringResult,
 )
 
-CONTRACT_VERSION = 4
+CONTRACT_VERSION = 5
 ALLOW_ANONYMOUS = False
 ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
     "validateHostWiring": "query",
@@ -69,6 +72,8 @@ ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
     "getTurn": "query",
     "getItemJson": "query",
     "listTurns": "query",
+    "getThreadJson": "query",
+    "getThreadSyncState": "query",
     "listPendingServerRequests": "query",
     "getServerRequest": "query",
     "respondServerRequest": "mutation",
@@ -99,7 +104,7 @@ ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
 
 
 class HostApi(HostApiBase):
-    """The 46 endpoints of host contract v4, called once each over HTTP."""
+    """The 48 endpoints of host contract v5, called once each over HTTP."""
 
     async def validate_host_wiring(self, *, conversation_id: str | None = None) -> ValidateHostWiringResult:
         """Check that the shim, auth and the component are wired (call at start-up). (query ``chat:validateHostWiring``)"""
@@ -201,6 +206,16 @@ class HostApi(HostApiBase):
         result: Page[Turn] = await self._call("query", "chat:listTurns", {"threadId": thread_id, "paginationOpts": pagination_opts}, Page[Turn])
         return result
 
+    async def get_thread_json(self, *, thread_id: str, from_part: Number | None = None) -> NotFound | GetThreadJsonFound:
+        """The thread's own Codex JSON (thread/read without turns), a page of parts at a time. (query ``chat:getThreadJson``)"""
+        result: NotFound | GetThreadJsonFound = await self._call("query", "chat:getThreadJson", {"threadId": thread_id, "fromPart": from_part}, NotFound | GetThreadJsonFound)
+        return result
+
+    async def get_thread_sync_state(self, *, thread_id: str, at_turns: Number | None = None) -> NotFound | GetThreadSyncStateFound:
+        """What a sync holds of a thread: its chained turns and their prefix hash (also after `atTurns` turns). (query ``chat:getThreadSyncState``)"""
+        result: NotFound | GetThreadSyncStateFound = await self._call("query", "chat:getThreadSyncState", {"threadId": thread_id, "atTurns": at_turns}, NotFound | GetThreadSyncStateFound)
+        return result
+
     async def list_pending_server_requests(self, *, conversation_id: str) -> list[ServerRequest]:
         """Pending approvals and other server requests ([] when the conversation is missing). (query ``chat:listPendingServerRequests``)"""
         result: list[ServerRequest] = await self._call("query", "chat:listPendingServerRequests", {"conversationId": conversation_id}, list[ServerRequest])
@@ -236,9 +251,9 @@ class HostApi(HostApiBase):
         result: AppendConversationSyncSourceChunkResult = await self._call("mutation", "chat:appendConversationSyncSourceChunk", {"sourceId": source_id, "chunkIndex": chunk_index, "payload": payload, "sha256": sha256, "recordCount": record_count}, AppendConversationSyncSourceChunkResult)
         return result
 
-    async def seal_conversation_sync_source(self, *, source_id: str, total_chunks: Number, total_records: Number, total_bytes: Number, root_hash: str) -> SealConversationSyncSourceResult:
+    async def seal_conversation_sync_source(self, *, source_id: str, total_chunks: Number, total_records: Number, total_bytes: Number, root_hash: str, base: SyncBase | None = None) -> SealConversationSyncSourceResult:
         """Check totals and root hash, then queue the import job. (mutation ``chat:sealConversationSyncSource``)"""
-        result: SealConversationSyncSourceResult = await self._call("mutation", "chat:sealConversationSyncSource", {"sourceId": source_id, "totalChunks": total_chunks, "totalRecords": total_records, "totalBytes": total_bytes, "rootHash": root_hash}, SealConversationSyncSourceResult)
+        result: SealConversationSyncSourceResult = await self._call("mutation", "chat:sealConversationSyncSource", {"sourceId": source_id, "totalChunks": total_chunks, "totalRecords": total_records, "totalBytes": total_bytes, "rootHash": root_hash, "base": base}, SealConversationSyncSourceResult)
         return result
 
     async def cancel_conversation_sync_job(self, *, job_id: str) -> SyncJob:
@@ -333,7 +348,7 @@ class HostApi(HostApiBase):
 
 
 class HostSubscriptions(HostSubscriptionsBase):
-    """Every query of host contract v4 as a subscription: each new result, validated, as it changes."""
+    """Every query of host contract v5 as a subscription: each new result, validated, as it changes."""
 
     def validate_host_wiring(self, *, conversation_id: str | None = None) -> AsyncIterator[ValidateHostWiringResult]:
         """Check that the shim, auth and the component are wired (call at start-up). (subscription to ``chat:validateHostWiring``)"""
@@ -386,6 +401,14 @@ class HostSubscriptions(HostSubscriptionsBase):
     def list_turns(self, *, thread_id: str, pagination_opts: PaginationOpts) -> AsyncIterator[Page[Turn]]:
         """A thread's turns in order, a page at a time. (subscription to ``chat:listTurns``)"""
         return self._watch("chat:listTurns", {"threadId": thread_id, "paginationOpts": pagination_opts}, Page[Turn])
+
+    def get_thread_json(self, *, thread_id: str, from_part: Number | None = None) -> AsyncIterator[NotFound | GetThreadJsonFound]:
+        """The thread's own Codex JSON (thread/read without turns), a page of parts at a time. (subscription to ``chat:getThreadJson``)"""
+        return self._watch("chat:getThreadJson", {"threadId": thread_id, "fromPart": from_part}, NotFound | GetThreadJsonFound)
+
+    def get_thread_sync_state(self, *, thread_id: str, at_turns: Number | None = None) -> AsyncIterator[NotFound | GetThreadSyncStateFound]:
+        """What a sync holds of a thread: its chained turns and their prefix hash (also after `atTurns` turns). (subscription to ``chat:getThreadSyncState``)"""
+        return self._watch("chat:getThreadSyncState", {"threadId": thread_id, "atTurns": at_turns}, NotFound | GetThreadSyncStateFound)
 
     def list_pending_server_requests(self, *, conversation_id: str) -> AsyncIterator[list[ServerRequest]]:
         """Pending approvals and other server requests ([] when the conversation is missing). (subscription to ``chat:listPendingServerRequests``)"""

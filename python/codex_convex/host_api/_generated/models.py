@@ -95,6 +95,7 @@ class Turn(WireModel):
     completed_at: Number | None = PydanticField(alias="completedAt")
     error: TurnError | None
     item_count: Number = PydanticField(alias="itemCount")
+    json_: str | None = PydanticField(alias="json")
 
 
 class Item(WireModel):
@@ -103,6 +104,7 @@ class Item(WireModel):
     item_type: str = PydanticField(alias="itemType")
     status: str | None
     complete: bool
+    live_only: bool = PydanticField(alias="liveOnly")
     bytes: Number
     part_count: Number = PydanticField(alias="partCount")
     json_: str | None = PydanticField(alias="json")
@@ -133,21 +135,36 @@ class IngestEventThreadMeta(WireModel):
     at: Number
 
 
+class IngestEventThreadJson(WireModel):
+    type: Literal["threadJson"] = PydanticField(default="threadJson")
+    thread_id: str = PydanticField(alias="threadId")
+    part: Number
+    part_count: Number = PydanticField(alias="partCount")
+    data: str
+    sha256: str
+    at: Number
+
+
 class IngestEventTurnStarted(WireModel):
+    wire_optional: ClassVar[frozenset[str]] = frozenset({"json"})
     type: Literal["turnStarted"] = PydanticField(default="turnStarted")
     thread_id: str = PydanticField(alias="threadId")
     turn_id: str = PydanticField(alias="turnId")
+    json_: str | None = PydanticField(default=None, alias="json")
     at: Number
 
 
 class IngestEventTurnCompleted(WireModel):
-    wire_optional: ClassVar[frozenset[str]] = frozenset({"error", "keepItems"})
+    wire_optional: ClassVar[frozenset[str]] = frozenset({"error", "keepItems", "codexItems", "json", "digest"})
     type: Literal["turnCompleted"] = PydanticField(default="turnCompleted")
     thread_id: str = PydanticField(alias="threadId")
     turn_id: str = PydanticField(alias="turnId")
     status: TurnStatus
     error: TurnError | None = PydanticField(default=None)
     keep_items: list[str] | None = PydanticField(default=None, alias="keepItems")
+    codex_items: list[str] | None = PydanticField(default=None, alias="codexItems")
+    json_: str | None = PydanticField(default=None, alias="json")
+    digest: str | None = PydanticField(default=None)
     at: Number
 
 
@@ -233,7 +250,7 @@ class IngestEventLifecycle(WireModel):
     at: Number
 
 
-IngestEvent: TypeAlias = Annotated[IngestEventThreadMeta | IngestEventTurnStarted | IngestEventTurnCompleted | IngestEventItem | IngestEventMessageText | IngestEventMessageDelta | IngestEventServerRequest | IngestEventServerRequestResolved | IngestEventTokenUsage | IngestEventLifecycle, PydanticField(discriminator="type")]
+IngestEvent: TypeAlias = Annotated[IngestEventThreadMeta | IngestEventThreadJson | IngestEventTurnStarted | IngestEventTurnCompleted | IngestEventItem | IngestEventMessageText | IngestEventMessageDelta | IngestEventServerRequest | IngestEventServerRequestResolved | IngestEventTokenUsage | IngestEventLifecycle, PydanticField(discriminator="type")]
 
 
 class IngestResult(WireModel):
@@ -329,6 +346,12 @@ class SyncJob(WireModel):
     updated_at: Number = PydanticField(alias="updatedAt")
     started_at: Number | None = PydanticField(alias="startedAt")
     finished_at: Number | None = PydanticField(alias="finishedAt")
+
+
+class SyncBase(WireModel):
+    wire_optional: ClassVar[frozenset[str]] = frozenset({"prefixHash"})
+    keep_turns: Number = PydanticField(alias="keepTurns")
+    prefix_hash: str | None = PydanticField(default=None, alias="prefixHash")
 
 
 class DeletionTargetThread(WireModel):
@@ -455,6 +478,25 @@ class GetItemJsonFound(WireModel):
     bytes: Number
 
 
+class GetThreadJsonFound(WireModel):
+    found: Literal[True] = PydanticField(default=True)
+    data: str
+    next_part: Number | None = PydanticField(alias="nextPart")
+    part_count: Number = PydanticField(alias="partCount")
+    complete: bool
+    sha256: str | None
+
+
+class GetThreadSyncStateFound(WireModel):
+    found: Literal[True] = PydanticField(default=True)
+    conversation_id: str = PydanticField(alias="conversationId")
+    turn_count: Number = PydanticField(alias="turnCount")
+    synced_turns: Number = PydanticField(alias="syncedTurns")
+    prefix_hash: str = PydanticField(alias="prefixHash")
+    json_sha256: str | None = PydanticField(alias="jsonSha256")
+    chain_at: str | None = PydanticField(alias="chainAt")
+
+
 class GetTokenUsageResult(WireModel):
     latest: TokenUsageReport | None
     recent: list[TokenUsageReport]
@@ -528,6 +570,8 @@ __all__ = [
     "GetItemJsonFound",
     "GetMessageSegmentsFound",
     "GetMessageTextFound",
+    "GetThreadJsonFound",
+    "GetThreadSyncStateFound",
     "GetTokenUsageResult",
     "GetTurnFound",
     "HeartbeatHostSessionResult",
@@ -540,6 +584,7 @@ __all__ = [
     "IngestEventMessageText",
     "IngestEventServerRequest",
     "IngestEventServerRequestResolved",
+    "IngestEventThreadJson",
     "IngestEventThreadMeta",
     "IngestEventTokenUsage",
     "IngestEventTurnCompleted",
@@ -561,6 +606,7 @@ __all__ = [
     "SealConversationSyncSourceResult",
     "ServerRequest",
     "StartConversationSyncSourceResult",
+    "SyncBase",
     "SyncJob",
     "SyncOpenConversationBindingResult",
     "SyncSource",

@@ -1,0 +1,99 @@
+"""Lossless round trip: what the deployment holds rebuilds Codex's own ``thread/read`` exactly (canonical JSON),
+for imported threads and for threads replicated live, of every kind: text and unicode, approved and declined
+commands, file changes, a failed and an interrupted turn, a 1.5 MB message, a name, a compaction, a fork, an
+archived thread."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import pytest
+
+from codex_convex.host_api import HostApi
+from codex_convex.host_api.reads import read_codex_thread
+from codex_convex.runtime import CodexHost, HostConfig, HostMode, ServerRequestInfo
+from tests.support import assert_same_json
+
+pytestmark = [pytest.mark.anyio, pytest.mark.codex]
+
+PROMPTS = ["hello round trip", "ünïcödé ✓ 日本語 🚀 \u00e9", "RUN echo hi > f.txt", "RUN echo no > declined.txt",
+           "PATCH notes.md hi", "HTTP 500", "BIG 1500000", "after all that"]
+
+
+async def decide(info: ServerRequestInfo) -> str:
+    return "decline" if "declined" in str(info.params) else "accept"
+
+
+async def interrupted_turn(host: CodexHost) -> None:
+    """A turn interrupted while it streams."""
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(host.send, "SLOW 5")
+        with anyio.fail_after(20):
+            async for st in host.subscribe_lifecycle():
+                if st.turn_id is not None:
+                    break
+        await anyio.sleep(0.5)
+        await host.interrupt_conversation()
+
+
+async def every_kind(host: CodexHost) -> tuple[str, str]:
+    """Run a thread of every kind in ``host``; fork it. Returns (thread id, fork id)."""
+    await host.new_conversation()
+    for prompt in PROMPTS:
+        await host.send(prompt)
+    await interrupted_turn(host)
+    await host.set_thread_name("round trip ✓")
+    await host.compact_thread()
+    await host.send("after compaction")
+    thread_id = host.thread_id
+    assert thread_id is not None
+    await host.fork_thread(thread_id)
+    fork_id = host.thread_id
+    assert fork_id is not None and fork_id != thread_id
+    await host.send("in the fork")
+    return thread_id, fork_id
+
+
+async def codex_read(host: CodexHost, thread_id: str) -> dict[str, Any]:
+    thread: dict[str, Any] = (await host.read_thread(thread_id))["thread"]
+    return thread
+
+
+def kinds_in(thread: dict[str, Any]) -> set[str]:
+    return {it["type"] for turn in thread["turns"] for it in turn["items"]} | {t["status"] for t in thread["turns"]}
+
+
+async def test_imported_threads_read_back_exactly(host_config: HostConfig, alice_api: HostApi) -> None:
+    local = HostConfig(codex_home=host_config.codex_home, cwd=host_config.cwd, mode=HostMode.CODEX_ONLY,
+                       on_server_request=decide, turn_timeout_s=120)
+    async with CodexHost(local) as host:
+        thread_id, fork_id = await every_kind(host)
+        await host.archive_thread(fork_id)
+    async with CodexHost(host_config) as host:
+        for tid in (thread_id, fork_id):
+            result = await host.import_local_thread(tid)
+            assert result.state == "synced", result.error
+            want = await codex_read(host, tid)
+            got = await read_codex_thread(alice_api, tid)
+            assert got is not None
+            assert_same_json(got, want)
+    original = await read_codex_thread(alice_api, thread_id)
+    assert original is not None
+    assert {"commandExecution", "fileChange", "contextCompaction", "failed", "interrupted"} <= kinds_in(original), \
+        kinds_in(original)
+    assert any(len(it.get("text", "")) >= 1_500_000 for t in original["turns"] for it in t["items"])
+
+
+async def test_live_replicated_threads_read_back_exactly(host_config: HostConfig, alice_api: HostApi) -> None:
+    host_config.on_server_request = decide
+    host_config.turn_timeout_s = 120
+    async with CodexHost(host_config) as host:
+        thread_id, fork_id = await every_kind(host)
+        for tid in (thread_id, fork_id):
+            want = await codex_read(host, tid)
+            got = await read_codex_thread(alice_api, tid)
+            assert got is not None, tid
+            assert_same_json(got, want)
+        approvals = await alice_api.list_pending_server_requests(conversation_id=host.conversation_id or "")
+        assert approvals == []
