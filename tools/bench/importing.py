@@ -69,6 +69,17 @@ async def measure(turns: int) -> dict[str, Any]:
             total_s = time.perf_counter() - t1
             seal_to_synced = time.perf_counter() - sealed_at[0] if sealed_at else total_s
             rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            # Re-sync after one new turn (incremental: only that turn is sent), and again with nothing new.
+            thread["turns"].append(synthetic_thread("import-thread", turns + 1)["turns"][-1])
+            sealed_at.clear()
+            t3 = time.perf_counter()
+            resync = await import_thread(read, api, Subscriber(backend.url, token=token, http=http), thread["id"],
+                                         on_progress=on_progress)
+            resync_s = time.perf_counter() - t3
+            resync_server_s = time.perf_counter() - sealed_at[0] if sealed_at else resync_s
+            t4 = time.perf_counter()
+            unchanged = await import_thread(read, api, Subscriber(backend.url, token=token, http=http), thread["id"])
+            unchanged_s = time.perf_counter() - t4
             # Then delete the imported thread: a durable job in batches of 500 rows, followed by subscription.
             t2 = time.perf_counter()
             job = await api.delete_thread(thread_id=thread["id"])
@@ -87,6 +98,10 @@ async def measure(turns: int) -> dict[str, Any]:
         "host_peak_rss_mib_before_import": round(rss_before / 1024, 1),
         "host_peak_rss_growth_mib": round((rss_after - rss_before) / 1024, 1),
         "thread_json_mib": round(len(json.dumps(thread)) / 2**20, 1),
+        "resync_kind": resync.kind, "resync_records": resync.records, "resync_seconds_total": round(resync_s, 3),
+        "resync_seal_to_synced_seconds": round(resync_server_s, 3),
+        "resync_vs_import": round(resync_s / total_s, 4),
+        "unchanged_kind": unchanged.kind, "unchanged_seconds": round(unchanged_s, 3),
         "delete_phase": final.phase, "delete_rows": int(final.deleted), "delete_seconds": round(delete_s, 2),
         "delete_rows_per_step": 500,
     }
@@ -101,6 +116,9 @@ def main() -> None:
           f"{r['max_step_bytes_read']} bytes; host peak RSS +{r['host_peak_rss_growth_mib']} MiB for a "
           f"{r['thread_json_mib']} MiB thread; state {r['state']}; then deleted {r['delete_rows']} rows in "
           f"{r['delete_seconds']} s ({r['delete_phase']}, ≤ 500 rows per step)")
+    print(f"re-sync after one new turn: {r['resync_kind']}, {r['resync_records']} records sent, "
+          f"{r['resync_seconds_total']} s in all ({r['resync_seal_to_synced_seconds']} s seal to synced) = "
+          f"{r['resync_vs_import']} of the full import; unchanged: {r['unchanged_kind']} in {r['unchanged_seconds']} s")
     print(f"written to {write('import', r)}")
 
 
