@@ -91,7 +91,6 @@ export const ERRORS = {
   E_SYNC_ROOT_HASH_MISMATCH: c("invalid", "The root hash does not match the stored chunks.", "Seal with SHA-256 over the chunk hashes in order."),
   E_SYNC_CHUNK_MISSING: c("failed", "A stored chunk is gone while its job runs.", "Import again."),
   E_SYNC_CHUNK_CORRUPT: c("failed", "A stored chunk no longer matches its hash.", "Import again; report it if it repeats."),
-  E_SYNC_VERIFY_MISMATCH: c("failed", "After ingest, a turn is not stored as the import says.", "Import again; report it if it repeats."),
   E_SYNC_JOB_NOT_FOUND: c("notFound", "No such sync job for this user.", "Check the job id."),
   E_SYNC_JOB_FINISHED: c("conflict", "The job already finished.", "Nothing to cancel."),
   E_SYNC_JOB_TRANSIENT: c("job", "A job step failed and will be retried (with backoff).", "Nothing: the job retries; watch it."),

@@ -1,6 +1,6 @@
 /**
- * The sync job as a kind of durable job (jobEngine.ts): its rows store the engine's state, with the engine's
- * `running` stored as `running` while chunks are ingested and `verifying` once every chunk is in.
+ * The sync job as a kind of durable job (jobEngine.ts): its rows store the engine's state. `verifying` (a second
+ * pass of older versions, now done while applying) is only read, as `running`, from rows written before.
  * Public state: syncing (queued, running, retry_wait, verifying) | synced | failed | cancelled.
  */
 import type { Doc, Id } from "./_generated/dataModel.js";
@@ -20,10 +20,7 @@ export function publicState(s: JobState): "syncing" | "synced" | "failed" | "can
 export const syncJobKind: JobKind<"sync_jobs"> = {
   table: "sync_jobs",
   stateOf: (job) => (job.state === "verifying" ? "running" : job.state),
-  store: (job, to, patch) => {
-    const ingested = (patch.processedChunks ?? job.processedChunks) >= job.totalChunks;
-    return { state: to === "running" && ingested ? "verifying" : to };
-  },
+  store: (_job, to) => ({ state: to }),
   errorField: "lastError",
   step: internal.syncJobs.runStep,
   watch: internal.syncJobs.watchStep,

@@ -1,6 +1,9 @@
 /**
- * The server-owned sync job: scheduled steps, each ingesting (then verifying) as many chunks as fit in a budget
- * well under Convex's limits. Each step's work runs in a sub-transaction (`ctx.runMutation`): bad data rolls back
+ * The server-owned sync job: scheduled steps, each ingesting as many chunks as fit in a budget well under Convex's
+ * limits. Verification happens while applying, in the same transaction: each chunk's payload is hashed again and
+ * must match the SHA-256 checked at append (and the root hash at seal), and its records are applied once each, in
+ * order, counted against the chunk's recordCount — so a record counted verified is stored exactly as sent, with no
+ * second pass reading everything back. Each step's work runs in a sub-transaction (`ctx.runMutation`): bad data rolls back
  * that step alone and fails the job with its code; other errors retry with backoff and jitter. A lease (fencing
  * token) carried by every scheduled step makes sure two steps never work the same job.
  */
@@ -66,20 +69,21 @@ export const runStep = internalMutation({
     const job = await ctx.db.get(jobId);
     if (engine.fencedOff(syncJobKind, job, lease)) return null;
     const now = Date.now();
-    const verifying = job.processedChunks >= job.totalChunks;
     let result: { index: number; offset: number; records: number; bytes: number };
     try {
-      result = await ctx.runMutation(internal.syncJobs.processChunks, { jobId, verify: verifying });
+      result = await ctx.runMutation(internal.syncJobs.processChunks, { jobId });
     } catch (e) {
       await engine.stepFailed(ctx, syncJobKind, job, e);
       return null;
     }
     const next = { lease: job.lease + 1, attempts: 0, retryAt: undefined, startedAt: job.startedAt ?? now,
       maxStepBytesRead: Math.max(job.maxStepBytesRead, result.bytes) };
-    const done = verifying && result.index >= job.totalChunks;
-    const progress = verifying
-      ? { verifiedChunks: result.index, verifiedOffset: result.offset, verifiedRecords: job.verifiedRecords + result.records }
-      : { processedChunks: result.index, processedOffset: result.offset, processedRecords: job.processedRecords + result.records };
+    const done = result.index >= job.totalChunks;
+    // applied = verified (see above): both counters move together
+    const progress = {
+      processedChunks: result.index, processedOffset: result.offset, processedRecords: job.processedRecords + result.records,
+      verifiedChunks: result.index, verifiedOffset: result.offset, verifiedRecords: job.processedRecords + result.records,
+    };
     if (!(await engine.move(ctx, syncJobKind, job, done ? "succeeded" : "running", { ...next, ...progress }))) {
       throw new Error(`sync job ${jobId}: no arrow from ${job.state} after a step`);
     }
@@ -117,13 +121,13 @@ async function chunkAt(ctx: QueryCtx, job: Doc<"sync_jobs">, index: number) {
 }
 
 /**
- * One step's work, in a sub-transaction: ingest (or verify) from where the job stands — chunk `index`, record
- * `offset` — until a budget runs out (records, bytes read, chunks). Returns the new position.
+ * One step's work, in a sub-transaction: ingest from where the job stands — chunk `index`, record `offset` — until
+ * a budget runs out (records, bytes read, chunks). Returns the new position.
  */
 export const processChunks = internalMutation({
-  args: { jobId: v.id("sync_jobs"), verify: v.boolean() },
+  args: { jobId: v.id("sync_jobs") },
   returns: v.object({ index: v.number(), offset: v.number(), records: v.number(), bytes: v.number() }),
-  handler: async (ctx, { jobId, verify }) => {
+  handler: async (ctx, { jobId }) => {
     const job = (await ctx.db.get(jobId))!;
     const conv = await ctx.db.get(job.conversationId);
     if (conv === null) fail("E_CONVERSATION_NOT_FOUND", "the conversation was deleted");
@@ -138,15 +142,17 @@ export const processChunks = internalMutation({
       }
       await ctx.db.patch(job._id, { truncated: true });
     }
-    let index = verify ? job.verifiedChunks : job.processedChunks;
-    let offset = verify ? job.verifiedOffset : job.processedOffset;
+    let index = job.processedChunks;
+    let offset = job.processedOffset;
     let chunks = 0, records = 0, bytes = 0;
     const maxRecords = job.stepRecords ?? STEP_MAX_RECORDS;
     while (index < job.totalChunks && chunks < STEP_MAX_CHUNKS && records < maxRecords && (chunks === 0 || bytes < STEP_MAX_BYTES)) {
       const c = await chunkAt(ctx, job, index);
+      if (c.records.length !== c.meta.recordCount) {
+        fail("E_SYNC_CHUNK_CORRUPT", `chunk ${index} holds ${c.records.length} records, not ${c.meta.recordCount}`, { chunkIndex: index });
+      }
       const slice = c.records.slice(offset, offset + (maxRecords - records));
-      if (verify) await verifyRecords(ctx, conv, slice, index);
-      else await applyEvents(ctx, conv, slice);
+      await applyEvents(ctx, conv, slice);
       chunks += 1;
       records += slice.length;
       bytes += c.bytes;
@@ -159,23 +165,6 @@ export const processChunks = internalMutation({
     return { index, offset, records, bytes };
   },
 });
-
-/** Incremental verification: every turn and item a chunk carries is stored, whole. */
-async function verifyRecords(ctx: QueryCtx, conv: Doc<"conversations">, records: IngestEvent[], chunkIndex: number) {
-  for (const r of records) {
-    if (r.type === "turnStarted" || r.type === "turnCompleted") {
-      const t = await ctx.db.query("turns").withIndex("actor_threadId_turnId", (q) => q.eq("actor", conv.actor).eq("threadId", r.threadId).eq("turnId", r.turnId)).unique();
-      if (t === null || (r.type === "turnCompleted" && t.status !== r.status)) {
-        fail("E_SYNC_VERIFY_MISMATCH", `turn ${r.turnId} is not stored as imported`, { chunkIndex });
-      }
-    } else if (r.type === "item" && r.part === r.partCount - 1) {
-      const it = await ctx.db.query("items").withIndex("actor_threadId_turnId_itemId", (q) => q.eq("actor", conv.actor).eq("threadId", r.threadId).eq("turnId", r.turnId).eq("itemId", r.itemId)).unique();
-      if (it === null || it.partsReceived < it.partCount || it.itemType !== r.itemType) {
-        fail("E_SYNC_VERIFY_MISMATCH", `item ${r.itemId} of turn ${r.turnId} is not stored whole`, { chunkIndex });
-      }
-    }
-  }
-}
 
 export const cancel = mutation({
   args: { actor: vActor, jobId: v.string() },

@@ -78,8 +78,9 @@ async def test_import_and_deletion_under_scheduler_lag_and_5_second_tokens(host_
                                                                           tmp_path: Path) -> None:
     thread = await make_local_thread(host_config)
     data = tmp_path / "lagging-backend"
-    # Every scheduled job step runs 8-12 s late (as Convex's scheduler may under load): a ~30-second import.
-    with LocalBackend(data, scheduler_lag_ms=(8000, 12000)) as backend:
+    # Every scheduled job step runs 16-20 s late (as Convex's scheduler may under load): the import (one step, it
+    # verifies as it applies) takes longer than three 5-second tokens.
+    with LocalBackend(data, scheduler_lag_ms=(16000, 20000)) as backend:
         tokens = ShortTokens(data, "alice")
         cfg = HostConfig(codex_home=host_config.codex_home, cwd=host_config.cwd, convex_url=backend.url,
                          token=tokens, rpc_timeout_s=30, turn_timeout_s=120)

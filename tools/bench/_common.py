@@ -24,6 +24,7 @@ def pct(values: list[float], p: float) -> float:
 def summary_ms(values_s: list[float]) -> dict[str, float]:
     ms = [v * 1000 for v in values_s]
     return {"n": len(ms), "p50_ms": round(pct(ms, 50), 2), "p99_ms": round(pct(ms, 99), 2),
+            "max_ms": round(max(ms), 2) if ms else float("nan"),
             "mean_ms": round(statistics.fmean(ms), 2) if ms else float("nan")}
 
 

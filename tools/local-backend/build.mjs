@@ -58,7 +58,8 @@ const exposeConvexTestInternals = {
       text = text.replace(timer, "return globalOverridesStorage.exit(() => globalThis.setTimeout(cb, ms + (globalThis.__schedulerLagMs?.() ?? 0)));");
       return {
         contents: text + "\nexport { DatabaseFake as __DatabaseFake, evaluateFilter as __evaluateFilter, " +
-          "tableNameFromId as __tableNameFromId, TransactionMetricsTracker as __TransactionMetricsTracker };\n",
+          "tableNameFromId as __tableNameFromId, TransactionMetricsTracker as __TransactionMetricsTracker, " +
+          "TransactionManager as __TransactionManager };\n",
         loader: "js",
       };
     });

@@ -8,6 +8,7 @@ import { makeFunctionReference } from "convex/server";
 import { ConvexError, type Value } from "convex/values";
 import { ArgumentValidationError, validateArguments } from "./argumentValidation.js";
 import { actionSlots } from "./capacity.js";
+import { asClientCall, installFairness } from "./fairness.js";
 import { closeDurableStorage, exportDocuments, forgetScheduled, importDocuments, installDurableStorage, keepResult, readSets, receiptOf, receipts, takeWrites, unfinishedScheduledFunctions } from "./durable.js";
 import type { Receipt } from "./store.js";
 import { ReadSet, type WriteSet } from "./readSet.js";
@@ -66,6 +67,7 @@ export class ConvexTestEngine implements Engine {
 
   constructor(private opts: EngineOptions) {
     enforceDocumentLimits();
+    installFairness(); // client calls before scheduled work
     installDurableStorage(opts.dataDir);
     this.app = memoize(appModules as Record<string, Loader>);
     recordCallMetrics();
@@ -143,12 +145,13 @@ export class ConvexTestEngine implements Engine {
     return receiptOf(receipt);
   }
 
-  /** Actions hold one of the slots of `actionSlots` while they run (:throws BadRequest: when none is free). */
+  /** A client call (fairness.ts: ahead of scheduled work). Actions hold one of the slots of `actionSlots` while they
+   * run (:throws BadRequest: when none is free). */
   async run(fn: Resolved, args: JSONValue, caller: Caller, receipt?: Receipt): Promise<Outcome> {
-    if (fn.kind !== "action") return this.runHeld(fn, args, caller, receipt);
+    if (fn.kind !== "action") return asClientCall(() => this.runHeld(fn, args, caller, receipt));
     actionSlots.take();
     try {
-      return await this.runHeld(fn, args, caller);
+      return await asClientCall(() => this.runHeld(fn, args, caller));
     } finally {
       actionSlots.give();
     }

@@ -7,4 +7,5 @@ declare module "convex-test" {
   export function __evaluateFilter(doc: unknown, filter: unknown): boolean;
   export function __tableNameFromId(id: string): string | null;
   export const __TransactionMetricsTracker: { prototype: Record<string, any> };
+  export const __TransactionManager: { prototype: Record<string, any> };
 }

@@ -92,6 +92,17 @@ function indexRange(db: any, source: any): Found | null {
   return range === null ? null : { table, index, ix: def.ix, range };
 }
 
+/** Per component database: the id counter when its current top-level transaction began. */
+const txFirstId = new WeakMap<object, number>();
+/** Staged writes of documents their own transaction created. */
+const fresh = new WeakSet<Write>();
+
+/** The counter part of a convex-test id (`<zero-padded counter><table>`). */
+function idCounter(id: string): number {
+  const m = /^\d+/.exec(id);
+  return m === null ? -1 : Number(m[0]);
+}
+
 /** Apply the staged top-level writes of every component in one SQLite transaction. */
 function flush() {
   flushQueued = false;
@@ -101,7 +112,8 @@ function flush() {
   const s = S();
   const counters = new Map<string, Counters>();
   for (const w of writes) {
-    w.before = s.get(w.comp, w.id);
+    // A document this transaction created has no earlier version: no lookup (imports insert nearly every row).
+    w.before = fresh.has(w) ? null : s.get(w.comp, w.id);
     const db = registry.get(w.comp);
     counters.set(w.comp, { nextId: db._nextDocId, lastCreation: db._lastCreationTime });
   }
@@ -181,7 +193,12 @@ export function installDurableStorage(dir: string) {
       this._documents = saved;
     }
     pendings.delete(this._writes);
-    for (const id of ids) staged.push({ comp: this._componentPath, id, before: null, after: captured[id] ?? null });
+    const firstNew: number = txFirstId.get(this) ?? Infinity;
+    for (const id of ids) {
+      const w = { comp: this._componentPath, id, before: null, after: captured[id] ?? null };
+      if (idCounter(id) >= firstNew) fresh.add(w);
+      staged.push(w);
+    }
     const last = [...registry.values()].pop();
     if (this === last) flush();
     else if (!flushQueued && staged.length > 0) {
@@ -222,7 +239,10 @@ export function installDurableStorage(dir: string) {
   };
   const origStartTx = P.startTransaction;
   P.startTransaction = function (this: any) {
-    if (this._writes.length === 0) lazy.get(this)?.clear(); // a new top-level transaction: older queries are done
+    if (this._writes.length === 0) {
+      lazy.get(this)?.clear(); // a new top-level transaction: older queries are done
+      txFirstId.set(this, this._nextDocId); // ids from this counter on are created by this transaction
+    }
     return origStartTx.call(this);
   };
   P.queryNext = function (this: any, queryId: number) {

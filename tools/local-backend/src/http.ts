@@ -9,6 +9,7 @@
  * `{code, message}`. No request can crash the process: every failure ends in a response or a closed socket.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { fairness, resetFairness } from "./fairness.js";
 import { AuthFailure, type Auth } from "./auth.js";
 import { bodyBytes, MAX_BODY_BYTES } from "./capacity.js";
 import { decodeTs, encodeTs, type Clock } from "./clock.js";
@@ -175,11 +176,12 @@ export class HttpApi {
         return json(200, this.deps.auth.devJwks);
       case "GET /api/metrics":
         await this.requireAdmin(req, "metrics need the admin key");
-        return json(200, { byPath: engine.metrics });
+        return json(200, { byPath: engine.metrics, fairness });
       case "POST /api/metrics/reset":
         await this.requireAdmin(req, "metrics need the admin key");
         engine.metrics.reset();
-        return json(200, { byPath: engine.metrics });
+        resetFairness();
+        return json(200, { byPath: engine.metrics, fairness });
       case "GET /api/export": {
         await this.requireAdmin(req, "export and import need the admin key");
         res.writeHead(200, { "content-type": "application/x-ndjson" });
