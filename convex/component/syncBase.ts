@@ -1,7 +1,9 @@
 /**
  * An incremental sync's base: the source keeps the thread's first `keepTurns` turns (their chain must still be
  * `prefixHash`, when given) and replaces everything after them. The job's first steps remove the turns past the
- * base (bounded batches, children first, as a turn deletion does), then ingest the records that follow it.
+ * base (bounded batches, children first, as a turn deletion does), then ingest the records that follow it. The
+ * step that removes the last of them goes on ingesting in the same transaction, so a replace that fits one step
+ * (the usual rollback or rewritten last turn) is atomic for readers: the old turns until it commits, the new after.
  */
 import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
@@ -13,7 +15,7 @@ import { chainAt } from "./threadState.js";
 export type Base = { keepTurns: number; prefixHash?: string };
 /** Rows, and bytes read, one truncation step may spend (each deleted row is read twice). */
 const TRUNCATE_ROWS = 500;
-const TRUNCATE_BYTES = 8 * 1024 * 1024;
+const TRUNCATE_BYTES = 4 * 1024 * 1024; // leaves the same step room to ingest (Convex reads ≤ 16 MiB per transaction)
 
 async function threadOf(ctx: QueryCtx, actor: string, threadId: string) {
   return await ctx.db.query("threads").withIndex("actor_threadId", (q) => q.eq("actor", actor).eq("threadId", threadId)).unique();

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { api } from "./_generated/api.js";
 import { initConvexTest } from "../testing/component.js";
 import { rootHash, sha256Hex } from "./hashing.js";
+import type { Id } from "./_generated/dataModel.js";
 
 const actor = "issuer|alice";
 const at = 1_700_000_000_000;
@@ -104,6 +105,9 @@ describe("lossless threads and incremental sync", () => {
     const c1 = (await state(t, "th", 1)).chainAt!;
     const job = await sync(t, "th", "b", turn("th", 1, "rewritten"), { keepTurns: 1, prefixHash: c1 });
     expect(job.publicState).toBe("synced");
+    // removed and re-ingested in one step, one transaction: readers saw the old turns until it committed
+    const row = await t.run(async (ctx) => await ctx.db.get(job.jobId as Id<"sync_jobs">));
+    expect(row!.lease).toBe(2);
     expect(await turnIds(t, "th")).toEqual([["turn-0", 0], ["turn-1", 1]]);
     const turn1 = await t.query(api.messages.getTurn, { actor, threadId: "th", turnId: "turn-1" });
     if (!turn1.found) throw new Error("turn-1 missing");
@@ -137,6 +141,8 @@ describe("lossless threads and incremental sync", () => {
     await sync(t, "th", "a", many);
     const job = await sync(t, "th", "b", turn("th", 0, "again"), { keepTurns: 0, prefixHash: "" });
     expect(job.publicState).toBe("synced");
+    const row = await t.run(async (ctx) => await ctx.db.get(job.jobId as Id<"sync_jobs">));
+    expect(row!.lease).toBeGreaterThan(2); // more than one step
     expect(await turnIds(t, "th")).toEqual([["turn-0", 0]]);
     expect(await state(t, "th")).toMatchObject({ turnCount: 1, syncedTurns: 1 });
   });
