@@ -27,15 +27,7 @@ from codex_convex.convex_api import ConvexHttp
 from codex_convex.host_api import HostApi
 
 from ._common import summary_ms, write
-
-
-def synthetic(thread_id: str, turns: int) -> dict[str, Any]:
-    return {"id": thread_id, "preview": "fair", "turns": [
-        {"id": f"t{i}", "status": "completed", "startedAt": 1_700_000_000 + i, "completedAt": 1_700_000_001 + i,
-         "items": [{"type": "userMessage", "id": f"u{i}", "content": [{"type": "text", "text": f"q{i}"}]},
-                   {"type": "commandExecution", "id": f"c{i}", "command": "ls", "status": "completed",
-                    "aggregatedOutput": "file.txt\n" * 40},
-                   {"type": "agentMessage", "id": f"m{i}", "text": f"answer {i} " * 20}]} for i in range(turns)]}
+from .importing import synthetic_thread
 
 
 def chunk_payload(i: int) -> str:
@@ -71,7 +63,7 @@ def start_importers(url: str, token: str, tmp: Path, importers: int, turns: int)
     procs = []
     for k in range(importers):
         dump = tmp / f"thread-{k}.json"
-        dump.write_text(json.dumps({"thread": synthetic(f"bench-{k}", turns)}))
+        dump.write_text(json.dumps({"thread": synthetic_thread(f"bench-{k}", turns)}))
         procs.append(subprocess.Popen([sys.executable, "-m", "codex_convex", "sync", "--from-json", str(dump),
                                        "--json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL))
     return procs

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import httpx
 
 from codex_convex.backend import LocalBackend, mint_dev_token
 from codex_convex.convex_api import ConvexHttp, Subscriber
@@ -35,6 +36,11 @@ def synthetic_thread(thread_id: str, turns: int) -> dict[str, Any]:
                     "aggregatedOutput": "file.txt\n" * 40},
                    {"type": "agentMessage", "id": f"m{i}", "text": f"answer {i} " * 20}]}
         for i in range(turns)]}
+
+
+async def documents_written(*, http_url: str) -> int:
+    async with httpx.AsyncClient() as client:
+        return int((await client.get(f"{http_url}/health")).json()["documentsWritten"])
 
 
 async def measure(turns: int) -> dict[str, Any]:
@@ -63,12 +69,14 @@ async def measure(turns: int) -> dict[str, Any]:
                     sealed_at.append(time.perf_counter())
 
             rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            written_before = await documents_written(http_url=backend.url)
             t1 = time.perf_counter()
             result = await import_thread(read, api, Subscriber(backend.url, token=token, http=http), thread["id"],
                                          on_progress=on_progress)
             total_s = time.perf_counter() - t1
             seal_to_synced = time.perf_counter() - sealed_at[0] if sealed_at else total_s
             rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            import_writes = await documents_written(http_url=backend.url) - written_before
             # Re-sync after one new turn (incremental: only that turn is sent), and again with nothing new.
             thread["turns"].append(synthetic_thread("import-thread", turns + 1)["turns"][-1])
             sealed_at.clear()
@@ -102,6 +110,10 @@ async def measure(turns: int) -> dict[str, Any]:
         "resync_seal_to_synced_seconds": round(resync_server_s, 3),
         "resync_vs_import": round(resync_s / total_s, 4),
         "unchanged_kind": unchanged.kind, "unchanged_seconds": round(unchanged_s, 3),
+        # document writes the import made (sources, chunks, job rows included), against the rows it leaves (what
+        # deleting the thread removes): 1.0 would be every row written once and nothing else
+        "documents_written_by_import": import_writes,
+        "writes_per_final_row": round(import_writes / max(1, int(final.deleted)), 3),
         "delete_phase": final.phase, "delete_rows": int(final.deleted), "delete_seconds": round(delete_s, 2),
         "delete_rows_per_step": 500,
     }
@@ -116,6 +128,8 @@ def main() -> None:
           f"{r['max_step_bytes_read']} bytes; host peak RSS +{r['host_peak_rss_growth_mib']} MiB for a "
           f"{r['thread_json_mib']} MiB thread; state {r['state']}; then deleted {r['delete_rows']} rows in "
           f"{r['delete_seconds']} s ({r['delete_phase']}, ≤ 500 rows per step)")
+    print(f"the import wrote {r['documents_written_by_import']} documents for the {r['delete_rows']} rows it left: "
+          f"{r['writes_per_final_row']} writes per final row")
     print(f"re-sync after one new turn: {r['resync_kind']}, {r['resync_records']} records sent, "
           f"{r['resync_seconds_total']} s in all ({r['resync_seal_to_synced_seconds']} s seal to synced) = "
           f"{r['resync_vs_import']} of the full import; unchanged: {r['unchanged_kind']} in {r['unchanged_seconds']} s")

@@ -415,8 +415,8 @@ class CodexHost:
         listed = await self.request("thread/turns/list", {"threadId": b.thread_id, "limit": 1, "itemsView": "full"})
         for turn in cast(list[dict[str, Any]], listed.get("data") or []):
             if turn.get("id") == turn_id and turn.get("status") in TERMINAL:
-                ended = float(turn.get("completedAt") or 0) * 1000.0 or now_ms()
-                b.push([turn_completed(b.thread_id, turn_id, turn["status"], turn.get("error"), ended,
+                # `at` stays in ms of this clock (Codex's completedAt is whole seconds: it could precede startedAt)
+                b.push([turn_completed(b.thread_id, turn_id, turn["status"], turn.get("error"), now_ms(),
                                        codex_items=[str(i.get("id", "")) for i in turn.get("items") or []],
                                        json_text=turn_json(turn))])
         await self._push_thread_json(b)
