@@ -1,11 +1,15 @@
 """Sequenced, coalesced replication of one conversation's events into the component (DESIGN §6).
 
 No fixed flush timer: an event is sent at once when no write is in flight; while one is, events gather and go in
-the next write (bounded by bytes and count). Streaming text is the one thing that can outrun writes, so writes
-that carry message deltas are spaced at least ``min_write_interval_s`` apart (the first delta after a pause
-still goes at once): at 200 deltas/s that is ~12 writes/s, near upstream's 62 mutations per 1,000 deltas, with
-a p50 latency of about half the interval (tools/bench/live.py measures both). Turn and item events never wait;
-``flush()`` skips the wait. Adjacent deltas of one message merge into one event.
+the next write (bounded by bytes and count). Streaming text is the one thing that can outrun writes, so message
+deltas follow a rule by count and age: the first delta of a burst (none written for ``min_write_interval_s``)
+goes at once; after it, deltas gather until :data:`MAX_DELTAS_PER_WAIT` wait or the oldest has waited
+``min_write_interval_s``, whichever comes first, and writes carrying deltas are never more than
+``max_delta_writes_per_s`` (12.5) per stream. Cost is then bounded by deltas, not time (≤ 1,000/16 streaming
+writes per 1,000 deltas when they come fast; fewer still past 200 deltas/s, where the cap gathers more per write),
+and a delta waits at most the interval; a slow stream (a delta every 0.1 s or less often) sends each at once.
+Trade-off: a larger count lowers cost and raises latency (tools/bench/live.py measures both across rates). Turn
+and item events never wait; ``flush()`` skips the wait. Adjacent deltas of one message merge into one event.
 
 Every batch carries its first sequence number; the server accepts the next one, ignores what it has, and answers
 a gap with the sequence it expects. A batch the server refuses with a code is never dropped silently: it stops
@@ -35,7 +39,9 @@ from ..host_api.models import (
 log = structlog.get_logger("codex_convex.replication")
 
 MAX_BATCH_BYTES = 4 * 1024 * 1024  # well under Convex's 16 MiB argument limit
-MIN_WRITE_INTERVAL_S = 0.08  # ≤ 12.5 writes/s per stream: latency p50 ≈ half of it, write cost bounded
+MIN_WRITE_INTERVAL_S = 0.1  # the most a delta waits for company (and the gap that starts a new burst)
+MAX_DELTAS_PER_WAIT = 16  # a write goes as soon as this many deltas wait: cost ≤ 1,000/16 writes per 1,000 deltas
+MAX_DELTA_WRITES_PER_S = 12.5  # and never more often than this per stream (a 1,000 deltas/s stream: 80 per write)
 RETRY_BACKOFF_S = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
 
 
@@ -57,7 +63,8 @@ class Replicator:
     """Replicates events of one conversation over one host stream; run with :meth:`start` inside a task group."""
 
     def __init__(self, api: HostApi, conversation_id: str, *, stream_id: str | None = None,
-                 min_write_interval_s: float = MIN_WRITE_INTERVAL_S) -> None:
+                 min_write_interval_s: float = MIN_WRITE_INTERVAL_S,
+                 max_delta_writes_per_s: float = MAX_DELTA_WRITES_PER_S) -> None:
         self.api = api
         self.conversation_id = conversation_id
         self.stream_id = stream_id or f"host-{uuid.uuid4().hex[:12]}"
@@ -69,7 +76,9 @@ class Replicator:
         self._idle.set()
         self._failed: BaseException | None = None
         self._interval = min_write_interval_s
+        self._spacing = 1.0 / max_delta_writes_per_s if max_delta_writes_per_s > 0 else 0.0
         self._last_delta_write = -1e9
+        self._oldest_delta_at: float | None = None  # when the oldest unsent delta was pushed
         self._urgent = False
         self.writes = 0
         self.delta_writes = 0  # writes that carried message deltas (the streaming cost)
@@ -84,6 +93,8 @@ class Replicator:
         if self._failed is not None:
             raise ReplicationError(f"replication stopped: {self._failed}") from self._failed
         for ev in events:
+            if isinstance(ev, IngestEventMessageDelta) and self._oldest_delta_at is None:
+                self._oldest_delta_at = anyio.current_time()
             self._append(ev)
         if self._pending:
             self._idle = anyio.Event() if self._idle.is_set() else self._idle
@@ -118,15 +129,24 @@ class Replicator:
             await self._wake.wait()
             self._wake = anyio.Event()
             while self._pending and self._failed is None:
-                has_delta = any(isinstance(ev, IngestEventMessageDelta) for ev in self._pending)
-                wait = self._last_delta_write + self._interval - anyio.current_time() if has_delta else 0.0
+                waiting = sum(int(ev.delta_count) for ev in self._pending if isinstance(ev, IngestEventMessageDelta))
+                only_deltas = all(isinstance(ev, IngestEventMessageDelta) for ev in self._pending)
+                now = anyio.current_time()
+                wait = 0.0
+                in_burst = now - self._last_delta_write < self._interval  # else the first delta goes at once
+                if waiting and only_deltas and in_burst:
+                    # gather until enough wait or the oldest is old enough; never sooner than the write cap allows
+                    oldest = self._oldest_delta_at or now
+                    gather = 0.0 if waiting >= MAX_DELTAS_PER_WAIT else oldest + self._interval - now
+                    wait = max(gather, self._last_delta_write + min(self._spacing, self._interval) - now)
                 if wait > 0 and not self._urgent:
                     with anyio.move_on_after(wait):  # gather; a flush() cuts the wait short
                         await self._wake.wait()
                     self._wake = anyio.Event()
                     continue
-                if has_delta:
-                    self._last_delta_write = anyio.current_time()
+                if waiting:
+                    self._last_delta_write = now
+                    self._oldest_delta_at = None
                     self.delta_writes += 1
                 await self._send_once()
             if not self._pending or self._failed is not None:
