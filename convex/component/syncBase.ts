@@ -10,22 +10,18 @@ import type { MutationCtx, QueryCtx } from "./_generated/server.js";
 import { plan } from "./deletionPlan.js";
 import { takeBounded } from "./deletion.js";
 import { fail } from "./errors.js";
-import { chainAt } from "./threadState.js";
+import { chainAt, findThread } from "./threadState.js";
 
 export type Base = { keepTurns: number; prefixHash?: string };
 /** Rows, and bytes read, one truncation step may spend (each deleted row is read twice). */
 const TRUNCATE_ROWS = 500;
 const TRUNCATE_BYTES = 4 * 1024 * 1024; // leaves the same step room to ingest (Convex reads ≤ 16 MiB per transaction)
 
-async function threadOf(ctx: QueryCtx, actor: string, threadId: string) {
-  return await ctx.db.query("threads").withIndex("actor_threadId", (q) => q.eq("actor", actor).eq("threadId", threadId)).unique();
-}
-
 /** :throws E_SYNC_BAD_BASE / E_SYNC_BASE_CHANGED: the base is malformed, or the thread no longer starts with it. */
 export async function checkBase(ctx: QueryCtx, actor: string, threadId: string, base: Base): Promise<void> {
   if (!Number.isInteger(base.keepTurns) || base.keepTurns < 0) fail("E_SYNC_BAD_BASE", "keepTurns must be an integer ≥ 0", { keepTurns: base.keepTurns });
   if (base.prefixHash === undefined) return;
-  const t = await threadOf(ctx, actor, threadId);
+  const t = await findThread(ctx, actor, threadId);
   const held = t === null ? (base.keepTurns === 0 ? "" : null) : await chainAt(ctx, t, base.keepTurns);
   if (held !== base.prefixHash) {
     fail("E_SYNC_BASE_CHANGED", "the thread no longer starts with the turns this sync builds on: read its sync state again", { keepTurns: base.keepTurns });
@@ -37,7 +33,7 @@ export async function checkBase(ctx: QueryCtx, actor: string, threadId: string, 
  * (the thread's counts and chain then end at the base).
  */
 export async function truncateStep(ctx: MutationCtx, actor: string, threadId: string, keepTurns: number): Promise<boolean> {
-  const t = await threadOf(ctx, actor, threadId);
+  const t = await findThread(ctx, actor, threadId);
   if (t === null) return true;
   let rows = TRUNCATE_ROWS;
   const bytes = { bytes: TRUNCATE_BYTES };

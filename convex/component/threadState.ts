@@ -14,6 +14,11 @@ import { vActor } from "./validators.js";
 /** Parts per page: a part is ≤ 256 Ki characters (≤ 768 KiB of UTF-8): 4 parts ≤ 3 MiB. */
 const THREAD_JSON_PAGE_PARTS = 4;
 
+/** The caller's row of a thread, or null. */
+export async function findThread(ctx: QueryCtx, actor: string, threadId: string): Promise<Doc<"threads"> | null> {
+  return await ctx.db.query("threads").withIndex("actor_threadId", (q) => q.eq("actor", actor).eq("threadId", threadId)).unique();
+}
+
 /** The chain after the first `k` turns, while they chain (else null). */
 export async function chainAt(ctx: QueryCtx, t: Doc<"threads">, k: number): Promise<string | null> {
   const synced = t.syncedTurns ?? 0;
@@ -31,7 +36,7 @@ export const getThreadJson = query({
   ),
   handler: async (ctx, { actor, threadId, fromPart }) => {
     checkActor(actor);
-    const t = await ctx.db.query("threads").withIndex("actor_threadId", (q) => q.eq("actor", actor).eq("threadId", threadId)).unique();
+    const t = await findThread(ctx, actor, threadId);
     if (t === null || t.jsonPartCount === undefined) return { found: false as const };
     const count = t.jsonPartCount;
     const from = Math.max(0, Math.floor(fromPart ?? 0));
@@ -64,7 +69,7 @@ export const getThreadSyncState = query({
   ),
   handler: async (ctx, { actor, threadId, atTurns }) => {
     checkActor(actor);
-    const t = await ctx.db.query("threads").withIndex("actor_threadId", (q) => q.eq("actor", actor).eq("threadId", threadId)).unique();
+    const t = await findThread(ctx, actor, threadId);
     if (t === null) return { found: false as const };
     const synced = t.syncedTurns ?? 0;
     return {

@@ -46,17 +46,25 @@ async def message_text(api: HostApi, message: Message) -> str:
     return "".join(parts)
 
 
-async def item_json(api: HostApi, thread_id: str, turn_id: str, item_id: str) -> str:
-    """An item's whole Codex JSON text (paging through ``getItemJson``)."""
+async def _joined_parts(fetch: Callable[[Number], Awaitable[Any]], *, whole: bool = False) -> str | None:
+    """Page through a parts endpoint (``getItemJson``, ``getThreadJson``: ``data`` and ``nextPart``) and join the
+    pages; None when missing (and, with ``whole``, when not every part arrived)."""
     parts: list[str] = []
     at: Number | None = 0
     while at is not None:
-        page = await api.get_item_json(thread_id=thread_id, turn_id=turn_id, item_id=item_id, from_part=at)
-        if isinstance(page, NotFound):
-            break
+        page = await fetch(at)
+        if isinstance(page, NotFound) or (whole and not page.complete):
+            return None if whole else "".join(parts)
         parts.append(page.data)
         at = page.next_part
     return "".join(parts)
+
+
+async def item_json(api: HostApi, thread_id: str, turn_id: str, item_id: str) -> str:
+    """An item's whole Codex JSON text (paging through ``getItemJson``)."""
+    text = await _joined_parts(lambda at: api.get_item_json(thread_id=thread_id, turn_id=turn_id, item_id=item_id,
+                                                            from_part=at))
+    return text or ""  # never None without `whole`
 
 
 @dataclass(frozen=True)
@@ -87,15 +95,7 @@ async def turn_items(api: HostApi, thread_id: str, turn_id: str) -> tuple[Turn |
 
 async def thread_json_text(api: HostApi, thread_id: str) -> str | None:
     """The thread's own Codex JSON text (paging through ``getThreadJson``), or None when it was never sent whole."""
-    parts: list[str] = []
-    at: Number | None = 0
-    while at is not None:
-        page = await api.get_thread_json(thread_id=thread_id, from_part=at)
-        if isinstance(page, NotFound) or not page.complete:
-            return None
-        parts.append(page.data)
-        at = page.next_part
-    return "".join(parts)
+    return await _joined_parts(lambda at: api.get_thread_json(thread_id=thread_id, from_part=at), whole=True)
 
 
 def _turn_of(turn: Turn) -> dict[str, Any]:
