@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -24,7 +24,7 @@ from ..codex.rpc import JsonObject
 from ..convex_api import Subscriber
 from ..errors import CodexConvexError
 from ..host_api import HostApi, HostSubscriptions
-from ..host_api.models import CodedError, NotFound, SyncJob
+from ..host_api.models import CodedError, IngestEvent, NotFound, SyncJob
 from .chunker import Chunk, chunk_records, root_hash
 from .plan import Kind, SyncPlan, plan_sync
 from .records import thread_records
@@ -119,7 +119,10 @@ async def _send(api: HostApi, subscriber: Subscriber, thread: dict[str, Any], pl
     thread_id = str(thread["id"])
     hashes: list[str] = []
     records = size = 0
-    for c in chunk_records(thread_records(thread, from_turn=plan.from_turn)):  # pass 1: hashes and totals only
+    def sent() -> Iterator[IngestEvent]:  # the records this sync carries, made again for each pass
+        return thread_records(thread, from_turn=plan.from_turn, turn_digests=plan.turn_digests)
+
+    for c in chunk_records(sent()):  # pass 1: hashes and totals only
         hashes.append(c.sha256)
         records += c.record_count
         size += c.byte_count
@@ -158,7 +161,7 @@ async def _send(api: HostApi, subscriber: Subscriber, thread: dict[str, Any], pl
                 on_progress(UploadProgress(done, len(hashes)))
 
         async with anyio.create_task_group() as tg:
-            for c in chunk_records(thread_records(thread, from_turn=plan.from_turn)):  # pass 2: payloads, lazily
+            for c in chunk_records(sent()):  # pass 2: payloads, lazily
                 if c.index in wanted:
                     await slots.acquire()
                     tg.start_soon(send, c)

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from ..events import thread_json
 from ..host_api import HostApi
 from ..host_api.models import NotFound, SyncBase
-from .records import chain
+from .records import chain, digests
 
 Kind = Literal["new", "up_to_date", "appended", "replaced"]
 
@@ -33,6 +33,7 @@ class SyncPlan:
     from_turn: int  # the first turn sent
     base: SyncBase | None  # what the server keeps (None: a new thread)
     conversation_id: str | None  # the thread's conversation, when the server has it
+    turn_digests: list[str | None]  # each turn's digest (records.digests), computed once for the whole sync
 
 
 def _json_sha(thread: dict[str, Any]) -> str:
@@ -43,14 +44,15 @@ def _json_sha(thread: dict[str, Any]) -> str:
 async def plan_sync(api: HostApi, thread: dict[str, Any]) -> SyncPlan:
     thread_id = str(thread["id"])
     turns: list[dict[str, Any]] = list(thread.get("turns") or [])
-    local = chain(turns)  # local[k]: the prefix hash after k finished turns
+    ds = digests(turns)
+    local = chain(turns, ds)  # local[k]: the prefix hash after k finished turns
     state = await api.get_thread_sync_state(thread_id=thread_id)
     if isinstance(state, NotFound) or (state.turn_count == 0 and state.synced_turns == 0):
         conv = None if isinstance(state, NotFound) else state.conversation_id
-        return SyncPlan("new", 0, None if conv is None else SyncBase(keep_turns=0, prefix_hash=""), conv)
+        return SyncPlan("new", 0, None if conv is None else SyncBase(keep_turns=0, prefix_hash=""), conv, ds)
     held = int(state.synced_turns)
     if held == 0:  # turns without a chain: send them all again over what is there
-        return SyncPlan("replaced", 0, SyncBase(keep_turns=len(turns)), state.conversation_id)
+        return SyncPlan("replaced", 0, SyncBase(keep_turns=len(turns)), state.conversation_id, ds)
     if held < len(local) and local[held] == state.prefix_hash:
         k = held
     else:  # the chains part: bisect for the longest common prefix (k = 0 always matches: "")
@@ -65,8 +67,8 @@ async def plan_sync(api: HostApi, thread: dict[str, Any]) -> SyncPlan:
         k = lo
     base = SyncBase(keep_turns=k, prefix_hash=local[k])
     if k < held:
-        return SyncPlan("replaced", k, base, state.conversation_id)
+        return SyncPlan("replaced", k, base, state.conversation_id, ds)
     done = k == len(turns) and int(state.turn_count) == k
     if done and state.json_sha256 == _json_sha(thread):
-        return SyncPlan("up_to_date", k, base, state.conversation_id)
-    return SyncPlan("appended", k, base, state.conversation_id)
+        return SyncPlan("up_to_date", k, base, state.conversation_id, ds)
+    return SyncPlan("appended", k, base, state.conversation_id, ds)

@@ -17,7 +17,7 @@ from typing import Any
 from ..events import item_events, thread_json, thread_meta, turn_completed, turn_digest, turn_json, turn_started
 from ..host_api.models import IngestEvent
 
-__all__ = ["TERMINAL", "chain", "header_records", "thread_records", "turn_records"]
+__all__ = ["TERMINAL", "chain", "digests", "header_records", "thread_records", "turn_records"]
 
 TERMINAL = frozenset({"completed", "interrupted", "failed"})
 
@@ -30,14 +30,20 @@ def _str(v: Any) -> str | None:
     return v if isinstance(v, str) else None
 
 
-def chain(turns: list[dict[str, Any]]) -> list[str]:
+def digests(turns: list[dict[str, Any]]) -> list[str | None]:
+    """Each turn's digest (``events.turn_digest``), None for a turn not finished: computed once per sync, then
+    given to :func:`chain` and :func:`thread_records` (hashing a large thread's canonical JSON is not free)."""
+    return [turn_digest(t) if t.get("status") in TERMINAL else None for t in turns]
+
+
+def chain(turns: list[dict[str, Any]], turn_digests: list[str | None] | None = None) -> list[str]:
     """The chain over the thread's leading finished turns: ``out[k]`` is the prefix hash after ``k`` turns
     (``out[0] = ""``; ``out[k+1] = sha256(out[k] + digest(turn k))``), as the server computes it."""
     out = [""]
-    for turn in turns:
-        if turn.get("status") not in TERMINAL:
+    for d in digests(turns) if turn_digests is None else turn_digests:
+        if d is None:
             break
-        out.append(hashlib.sha256((out[-1] + turn_digest(turn)).encode("ascii")).hexdigest())
+        out.append(hashlib.sha256((out[-1] + d).encode("ascii")).hexdigest())
     return out
 
 
@@ -50,19 +56,23 @@ def header_records(thread: dict[str, Any]) -> list[IngestEvent]:
             *thread_json(thread, at)]
 
 
-def thread_records(thread: dict[str, Any], *, from_turn: int = 0) -> Iterator[IngestEvent]:
+def thread_records(thread: dict[str, Any], *, from_turn: int = 0,
+                   turn_digests: list[str | None] | None = None) -> Iterator[IngestEvent]:
     """Every record of a thread (the raw ``thread/read`` JSON, items as Codex wrote them), in order: its header,
-    then per turn from ``from_turn``: started, items, completed."""
+    then per turn from ``from_turn``: started, items, completed (with its digest: from ``turn_digests`` when
+    given, else computed)."""
     yield from header_records(thread)
-    for turn in (thread.get("turns") or [])[from_turn:]:
-        yield from turn_records(thread["id"], turn, digest=True)
+    turns = thread.get("turns") or []
+    ds = digests(turns[from_turn:]) if turn_digests is None else turn_digests[from_turn:]
+    for turn, d in zip(turns[from_turn:], ds, strict=True):
+        yield from turn_records(thread["id"], turn, digest=d)
 
 
 def turn_records(thread_id: str, turn: dict[str, Any], *, exact: bool = False,
-                 digest: bool = False) -> Iterator[IngestEvent]:
+                 digest: str | None = None) -> Iterator[IngestEvent]:
     """One turn of ``thread/read``: started, its items, and (when it finished) its end; ``exact``: the end also
-    removes any item of the turn Codex does not have (a host reconciling); ``digest``: the end carries the turn's
-    digest (an import, whose turns are exactly Codex's)."""
+    removes any item of the turn Codex does not have (a host reconciling); ``digest``: the turn's digest, carried
+    by its end (an import, whose turns are exactly Codex's)."""
     started = _ms(turn.get("startedAt"))
     own = turn_json(turn)
     yield turn_started(thread_id, turn["id"], started, json_text=own)
@@ -73,4 +83,4 @@ def turn_records(thread_id: str, turn: dict[str, Any], *, exact: bool = False,
         ended = _ms(turn.get("completedAt")) or started
         keep = [str(i.get("id", "")) for i in turn.get("items") or []] if exact else None
         yield turn_completed(thread_id, turn["id"], status, turn.get("error"), ended, keep_items=keep,
-                             json_text=own, digest=turn_digest(turn) if digest else None)
+                             json_text=own, digest=digest)
