@@ -1,0 +1,160 @@
+/**
+ * `codex-convex/react`: React hooks over the app's host endpoints (`api.chat`, the generated shim), built on
+ * `convex/react`. Wrap the app in `<CodexProvider api={api.chat}>` (inside Convex's own `ConvexProvider`); every hook
+ * subscribes to bounded, paginated queries, so a hook re-renders when Convex pushes a change.
+ *
+ *   const c = useConversation(conversationId);
+ *   c.messages            oldest first, streaming text growing as deltas land; sends not yet durable last
+ *   c.pendingRequests     approvals Codex waits on; c.respond(request, "accept")
+ *   c.syncProgress.label  "12/20 synced"
+ */
+import { createContext, createElement, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
+import { useMutation, usePaginatedQuery, useQueries, useQuery } from "convex/react";
+import type { CodexChatApi, Decision, DeletionJob, Message, ServerRequest } from "./api.gen.js";
+import {
+  deletionProgress, joinSegmentPages, mergeMessages, optimisticDeletion, syncProgress, turnStates,
+  type OptimisticMessage, type SegmentPage,
+} from "./merge.js";
+
+export * from "./api.gen.js";
+export * from "./merge.js";
+
+const ApiContext = createContext<CodexChatApi | null>(null);
+
+/** Gives the hooks the app's host endpoints: `<CodexProvider api={api.chat}>`. */
+export function CodexProvider(props: { api: CodexChatApi; children?: ReactNode }) {
+  return createElement(ApiContext.Provider, { value: props.api }, props.children);
+}
+
+export function useCodexApi(): CodexChatApi {
+  const api = useContext(ApiContext);
+  if (api === null) throw new Error("codex-convex/react: wrap the app in <CodexProvider api={api.chat}>");
+  return api;
+}
+
+/** Messages a conversation view shows at first (the query caps it at the contract's page size). */
+export const DEFAULT_VIEW_MESSAGES = 50;
+
+/** A conversation, live: one subscription to its view, one to its token usage. */
+export function useConversation(conversationId: string | null | undefined, opts: { numMessages?: number } = {}) {
+  const api = useCodexApi();
+  const args = conversationId ? { conversationId, numMessages: opts.numMessages ?? DEFAULT_VIEW_MESSAGES } : null;
+  const view = useQuery(api.getConversationView, args ?? "skip");
+  const usage = useQuery(api.getTokenUsage, conversationId ? { conversationId } : "skip");
+  const [sends, setSends] = useState<OptimisticMessage[]>([]);
+  // Answering hides the request at once; the server's answer (the first answer wins) replaces the guess.
+  const respondMutation = useMutation(api.respondServerRequest).withOptimisticUpdate((store, a) => {
+    if (args === null) return;
+    const current = store.getQuery(api.getConversationView, args);
+    if (current === undefined || !current.found) return;
+    store.setQuery(api.getConversationView, args, {
+      ...current, pendingRequests: current.pendingRequests.filter((r) => r.requestId !== a.requestId || r.turnId !== a.turnId),
+    });
+  });
+  const respond = useCallback(
+    (request: ServerRequest, decision: Decision) =>
+      respondMutation({ threadId: request.threadId, turnId: request.turnId, requestId: request.requestId, decision }),
+    [respondMutation],
+  );
+  /** Show a message the app is sending (through its host) until the durable one arrives. */
+  const addPendingSend = useCallback((text: string) => {
+    setSends((s) => [...s, { optimistic: true, role: "user", text, createdAt: Date.now(), status: "pending" }]);
+  }, []);
+  return useMemo(() => {
+    if (view === undefined) return { status: "loading" as const, respond, addPendingSend };
+    if (!view.found) return { status: "notFound" as const, respond, addPendingSend };
+    const messages = mergeMessages(view.messages, sends);
+    const progress = syncProgress(view.conversation, view.latestJob);
+    return {
+      status: "ready" as const,
+      conversation: view.conversation,
+      messages,
+      hasOlderMessages: view.hasOlderMessages,
+      turns: turnStates(messages),
+      pendingRequests: view.pendingRequests,
+      respond,
+      addPendingSend,
+      tokenUsage: usage ?? null,
+      syncProgress: progress,
+      latestJob: view.latestJob,
+      host: view.host,
+      canSend: progress.syncState !== "syncing", // an import is writing turns: a send now could interleave
+    };
+  }, [view, usage, sends, respond, addPendingSend]);
+}
+
+/** The caller's conversations, newest first, a page at a time (`loadMore(n)`). */
+export function useConversations(opts: { includeArchived?: boolean; pageSize?: number } = {}) {
+  const api = useCodexApi();
+  return usePaginatedQuery(api.listConversations, { includeArchived: opts.includeArchived ?? false }, { initialNumItems: opts.pageSize ?? 25 });
+}
+
+/** A sync job (an import) by id, live, with its progress. */
+export function useSyncJob(jobId: string | null | undefined) {
+  const api = useCodexApi();
+  const got = useQuery(api.getConversationSyncJob, jobId ? { jobId } : "skip");
+  if (got === undefined) return { status: "loading" as const };
+  if (!got.found) return { status: "notFound" as const };
+  const { job } = got;
+  return {
+    status: "ready" as const, job,
+    progress: { syncedCount: job.processedRecords, totalCount: job.totalRecords, label: job.label, fraction: job.totalRecords ? Math.min(1, job.processedRecords / job.totalRecords) : job.publicState === "synced" ? 1 : 0 },
+  };
+}
+
+/** Sync jobs, newest first (of one conversation, or all of the caller's), a page at a time. */
+export function useSyncJobs(opts: { conversationId?: string; pageSize?: number } = {}) {
+  const api = useCodexApi();
+  const args = opts.conversationId ? { conversationId: opts.conversationId } : {};
+  return usePaginatedQuery(api.listConversationSyncJobs, args, { initialNumItems: opts.pageSize ?? 10 });
+}
+
+/** The caller's deletion jobs, newest first, a page at a time. */
+export function useDeletionJobs(opts: { pageSize?: number } = {}) {
+  const api = useCodexApi();
+  return usePaginatedQuery(api.listDeletionJobs, {}, { initialNumItems: opts.pageSize ?? 10 });
+}
+
+/** A deletion job, live, with `cancel()` and `forceRun()` shown at once (optimistic) and confirmed by Convex. */
+export function useDeletion(jobId: string | null | undefined) {
+  const api = useCodexApi();
+  const got = useQuery(api.getDeletionStatus, jobId ? { jobId } : "skip");
+  const optimistic = (action: "cancel" | "forceRun") => (store: { getQuery: any; setQuery: any }, a: { jobId: string }) => {
+    const current = store.getQuery(api.getDeletionStatus, { jobId: a.jobId }) as { found: boolean; job?: DeletionJob } | undefined;
+    if (current?.found && current.job) store.setQuery(api.getDeletionStatus, { jobId: a.jobId }, { found: true, job: optimisticDeletion(current.job, action, Date.now()) });
+  };
+  const cancelMutation = useMutation(api.cancelDeletion).withOptimisticUpdate(optimistic("cancel"));
+  const forceMutation = useMutation(api.forceRunDeletion).withOptimisticUpdate(optimistic("forceRun"));
+  const cancel = useCallback(() => (jobId ? cancelMutation({ jobId }) : Promise.reject(new Error("no deletion job"))), [jobId, cancelMutation]);
+  const forceRun = useCallback(() => (jobId ? forceMutation({ jobId }) : Promise.reject(new Error("no deletion job"))), [jobId, forceMutation]);
+  if (got === undefined) return { status: "loading" as const, cancel, forceRun };
+  if (!got.found) return { status: "notFound" as const, cancel, forceRun };
+  return { status: "ready" as const, job: got.job, progress: deletionProgress(got.job), cancel, forceRun };
+}
+
+/**
+ * A message's whole text, live. A view carries each text's first 16 Ki characters (`textTruncated` past that): a
+ * longer one is read page by page (8 segments each); only the page holding the growing tail re-runs as it streams.
+ */
+export function useMessageText(message: Message | null | undefined): { text: string; complete: boolean } {
+  const api = useCodexApi();
+  const [starts, setStarts] = useState<number[]>([0]);
+  const long = !!message && message.textTruncated;
+  const queries = useMemo(() => {
+    if (!long || !message) return {};
+    const at = { threadId: message.threadId, turnId: message.turnId, itemId: message.itemId };
+    return Object.fromEntries(starts.map((s) => [String(s), { query: api.getMessageSegments, args: { ...at, fromSegment: s } }]));
+  }, [long, message?.threadId, message?.turnId, message?.itemId, starts, api]);
+  const results = useQueries(queries);
+  const pages = starts.map((s) => {
+    const r = results[String(s)];
+    return r instanceof Error ? undefined : (r as SegmentPage | undefined);
+  });
+  const joined = joinSegmentPages(long ? pages : []);
+  useEffect(() => {
+    const next = joined.next;
+    if (next !== null) setStarts((s) => (s.includes(next) ? s : [...s, next]));
+  }, [joined.next]);
+  if (!long || !message) return { text: message?.text ?? "", complete: message?.status !== "streaming" };
+  return { text: joined.text.length >= message.text.length ? joined.text : message.text, complete: joined.complete && message.status !== "streaming" };
+}
