@@ -26,9 +26,10 @@ $(NODE_STAMP): $(PY_STAMP)
 	ln -sf "$$($(BIN)/python -c 'from codex_convex.logs import configure; configure(); from codex_convex.backend import find_node; print(find_node().path)')" $@
 	$@ --version
 
-# The local backend, bundled with the component and the app into one JS file (about a second).
+# The local backend, bundled with the component and the app into one JS file, and the conversation page of
+# `codex-convex ui` (tools/web → tools/web/dist); about a second each.
 bundle: $(NPM_STAMP)
-	cd convex && $(WITH_NODE) npm run --silent build:backend
+	cd convex && $(WITH_NODE) npm run --silent build:backend && $(WITH_NODE) npm run --silent build:web
 
 $(PY_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -59,4 +60,4 @@ pytest: setup
 	$(WITH_NODE) $(BIN)/pytest
 
 clean:
-	rm -rf $(VENV) convex/node_modules tools/local-backend/dist
+	rm -rf $(VENV) convex/node_modules tools/local-backend/dist tools/web/dist

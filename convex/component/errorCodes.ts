@@ -126,6 +126,11 @@ export const ERRORS = {
   E_CLI_FILE: h("invalid", "A file or folder the command was given cannot be read.", "Check the path."),
   E_CONFIG_NO_TOKEN: h("invalid", "CONVEX_URL is set without CONVEX_TOKEN or CONVEX_TOKEN_COMMAND.", "Give the user's JWT, or a command that prints one."),
   E_CONFIG_TOKEN_COMMAND: h("auth", "CONVEX_TOKEN_COMMAND failed or printed nothing.", "Run the command by hand and fix it."),
+  // ----- the conversation page (codex-convex ui) -----
+  E_UI_NOT_BUILT: h("failed", "The conversation page is not built (tools/web/dist, or the wheel's copy, is missing).", "Run `make setup` (it builds the page with the backend)."),
+  E_UI_HOST: h("auth", "A request reached the page server under another host name (DNS rebinding).", "Open the page at the 127.0.0.1 URL `codex-convex ui` prints."),
+  E_UI_ORIGIN: h("auth", "A page from another origin asked the page server for its config or token.", "Nothing to fix: only the page itself may read them."),
+  E_UI_NOT_FOUND: h("notFound", "The page server has no such path.", "Open the URL `codex-convex ui` prints."),
   E_CODEX: h("failed", "The Codex app-server failed.", "Read the message; Codex's stderr is in the log."),
   E_CODEX_RPC: h("failed", "Codex answered a request with an error.", "Read Codex's message (e.g. an unknown thread)."),
   E_CODEX_CLOSED: h("unavailable", "The Codex app-server process is gone.", "Restart the host (or use lifecycle_safe_send)."),

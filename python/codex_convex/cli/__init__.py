@@ -8,7 +8,7 @@ import sys
 import typer
 
 from .. import logs
-from . import approvals, backend, bench, delete, demo, doctor, host_shim, run, schema, sync
+from . import approvals, backend, bench, delete, demo, doctor, host_shim, run, schema, sync, ui
 from ._errors import report
 from ._output import ExitCode, console
 
@@ -29,6 +29,7 @@ app.command("jobs")(sync.jobs)
 app.command("delete")(delete.delete)
 app.command("purge")(delete.purge)
 app.command("bench")(bench.bench)
+app.command("ui")(ui.ui)
 
 
 def run_cli(argv: list[str]) -> int:

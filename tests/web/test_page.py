@@ -1,0 +1,273 @@
+"""The conversation page (``codex-convex ui``) in Chromium, against real Codex (the scripted model) and the test
+deployment: what a user watching from a browser relies on. Each state is saved as a screenshot (.artifacts/web)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+
+from codex_convex.backend import LocalBackend, mint_dev_token
+from codex_convex.host_api import HostApi
+from codex_convex.host_api.models import GetConversationSyncJobFound, GetDeletionStatusFound
+from codex_convex.runtime import CodexHost, HostConfig, HostMode, ServerRequestInfo
+from codex_convex.web import PageServer
+from codex_convex.web.server import PageConfig
+from tests.conftest import Deployment
+from tests.support import persisted_messages
+from tests.web.conftest import DESKTOP, PHONE, shot_path
+
+pytestmark = [pytest.mark.anyio, pytest.mark.codex, pytest.mark.browser]
+
+CURSOR = "▍"
+
+
+async def open_page(browser: Any, url: str, viewport: dict[str, int] = DESKTOP) -> tuple[Any, list[str]]:
+    """A new page at ``url``; the list collects the page's uncaught errors (asserted empty by the tests)."""
+    ctx = await browser.new_context(viewport=viewport, reduced_motion="reduce")  # screenshots show end states
+    page = await ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    await page.goto(url)
+    await page.locator("[data-testid=connection]", has_text="live").wait_for(timeout=15_000)
+    return page, errors
+
+
+async def last_assistant(page: Any) -> tuple[str, str] | None:
+    """(text, status) of the last assistant message shown, or None."""
+    msgs = page.locator("[data-testid=message][data-role=assistant]")
+    n = await msgs.count()
+    if n == 0:
+        return None
+    m = msgs.nth(n - 1)
+    text = await m.locator("[data-testid=message-text]").inner_text() if await m.locator(
+        "[data-testid=message-text]").count() else ""
+    return text.replace(CURSOR, ""), (await m.get_attribute("data-status")) or ""
+
+
+async def test_a_live_turn_streams_into_the_open_page(browser: Any, page_server: PageServer,
+                                                      host_config: HostConfig) -> None:
+    async with CodexHost(host_config) as host:
+        cid = await host.new_conversation()
+        page, errors = await open_page(browser, f"{page_server.url}#/c/{cid}")
+        await page.locator("[data-testid=conversation]").wait_for()
+        seen: list[str] = []  # distinct texts of the streaming answer, in the order the page showed them
+        working = False
+        out: dict[str, Any] = {}
+
+        async def run() -> None:
+            out["turn"] = await host.send("SLOW 3")
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run)
+            with anyio.fail_after(60):
+                while "turn" not in out:
+                    got = await last_assistant(page)
+                    if got is not None and got[1] == "streaming" and got[0] and (not seen or seen[-1] != got[0]):
+                        seen.append(got[0])
+                        if len(seen) == 2:
+                            await page.screenshot(path=shot_path("streaming"))
+                    state = await page.locator("[data-testid=turn-state]").inner_text()
+                    working = working or state == "Codex is working…"
+                    await anyio.sleep(0.05)
+        result = out["turn"]
+        assert result.status == "completed"
+        # the text grew while the turn ran, each view a prefix of the next, ending at the whole answer
+        assert len(seen) >= 3, seen
+        assert all(a != b and b.startswith(a) for a, b in itertools.pairwise(seen)), seen
+        assert result.text.startswith(seen[-1])
+        assert working
+        final = page.locator("[data-testid=message][data-role=assistant][data-status=completed]")
+        await final.last.wait_for(timeout=15_000)
+        assert (await final.last.inner_text()).strip() == result.text.strip()
+        assert await page.locator("[data-testid=turn-state]").inner_text() == "idle"
+        await page.screenshot(path=shot_path("conversation"))
+        assert errors == []
+
+
+async def test_an_approval_accepted_in_the_page_lets_the_turn_finish(
+        browser: Any, page_server: PageServer, host_config: HostConfig, alice_api: HostApi) -> None:
+    # No Python handler: the host waits for a decision written to Convex, here by a click in the browser.
+    async with CodexHost(host_config) as host:
+        cid = await host.new_conversation()
+        page, errors = await open_page(browser, f"{page_server.url}#/c/{cid}")
+        phone, phone_errors = await open_page(browser, f"{page_server.url}#/c/{cid}", PHONE)
+        out: dict[str, Any] = {}
+
+        done = anyio.Event()
+
+        async def run() -> None:
+            out["turn"] = await host.send("RUN echo approved > approved.txt")
+            done.set()
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run)
+            approval = page.locator("[data-testid=approval]")
+            await approval.wait_for(timeout=30_000)
+            assert "echo approved > approved.txt" in await approval.inner_text()
+            assert "turn" not in out  # Codex is waiting on the answer
+            await page.screenshot(path=shot_path("approval"))
+            # a phone-sized page shows the same request, its buttons on screen, nothing wider than the screen
+            on_phone = phone.locator("[data-testid=approval]")
+            await on_phone.wait_for(timeout=15_000)
+            assert await on_phone.locator("button.accept").is_visible()
+            assert await phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+            await phone.screenshot(path=shot_path("phone-approval"))
+            await approval.locator("button.accept").click()
+            await approval.wait_for(state="detached", timeout=10_000)
+            with anyio.fail_after(60):
+                await done.wait()
+        assert out["turn"].status == "completed"
+        assert (host_config.cwd / "approved.txt").read_text() == "approved\n"
+        requests = [m for m in await persisted_messages(alice_api, cid) if m.kind == "commandExecution"]
+        assert len(requests) == 1 and requests[0].status == "completed"
+        command = page.locator("[data-testid=command]")
+        await command.wait_for()
+        assert "echo approved > approved.txt" in await command.inner_text()
+        await on_phone.wait_for(state="detached", timeout=10_000)  # the other page saw the answer too
+        assert errors == [] and phone_errors == []
+
+
+async def accept(info: ServerRequestInfo) -> str:
+    return "accept"
+
+
+async def test_an_import_shows_its_progress_bar_reaching_n_of_n(
+        browser: Any, page_server: PageServer, host_config: HostConfig, alice_api: HostApi) -> None:
+    local = HostConfig(codex_home=host_config.codex_home, cwd=host_config.cwd, mode=HostMode.CODEX_ONLY,
+                       on_server_request=accept)
+    async with CodexHost(local) as codex:
+        await codex.new_conversation()
+        for prompt in ["one", "RUN echo two", "PATCH three.txt", "four"]:
+            await codex.send(prompt)
+        thread_id = codex.thread_id
+    assert thread_id is not None
+    page, errors = await open_page(browser, f"{page_server.url}#/jobs")
+    async with CodexHost(host_config) as host:
+        result = await host.import_local_thread(thread_id)
+    assert result.state == "synced" and result.job_id is not None
+    got = await alice_api.get_conversation_sync_job(job_id=result.job_id)
+    assert isinstance(got, GetConversationSyncJobFound)
+    n = int(got.job.total_records)
+    assert n == result.records > 0
+    row = page.locator(f"[data-testid=sync-job][data-job-id='{result.job_id}']")
+    await row.wait_for(timeout=15_000)
+    await row.locator("[data-testid=sync-progress-label]", has_text=f"{n}/{n} synced").wait_for(timeout=15_000)
+    assert await row.get_attribute("data-state") == "synced"
+    assert await row.locator("[role=progressbar]").get_attribute("aria-valuenow") == "100"
+    await page.screenshot(path=shot_path("import"))
+    # and the imported conversation opens from the job, its messages those Convex holds
+    await row.locator("a").click()
+    await page.locator("[data-testid=conversation]").wait_for()
+    stored = await persisted_messages(alice_api, result.conversation_id)
+    await page.locator("[data-testid=message]").nth(len(stored) - 1).wait_for(timeout=15_000)
+    assert await page.locator("[data-testid=message]").count() == len(stored)
+    assert errors == []
+
+
+async def test_a_scheduled_deletion_cancelled_in_the_page(
+        browser: Any, page_server: PageServer, host_config: HostConfig, alice_api: HostApi) -> None:
+    async with CodexHost(host_config) as host:
+        cid = await host.new_conversation()
+        await host.send("keep me")
+        thread_id = host.thread_id
+        assert thread_id is not None
+        job = await host.delete_thread(thread_id, grace_s=600)
+    page, errors = await open_page(browser, f"{page_server.url}#/jobs")
+    row = page.locator(f"[data-testid=deletion-job][data-job-id='{job.job_id}']")
+    await row.wait_for(timeout=15_000)
+    assert await row.get_attribute("data-phase") == "scheduled"
+    await row.locator("button", has_text="Cancel").click()
+    await page.locator(f"[data-testid=deletion-job][data-job-id='{job.job_id}'][data-phase=cancelled]").wait_for(
+        timeout=10_000)
+    status = await alice_api.get_deletion_status(job_id=job.job_id)
+    assert isinstance(status, GetDeletionStatusFound) and status.job.phase == "cancelled"
+    assert len(await persisted_messages(alice_api, cid)) == 2  # nothing was deleted
+    assert errors == []
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_the_page_reconnects_after_a_backend_restart(browser: Any, tmp_path: Path,
+                                                          host_config: HostConfig) -> None:
+    data, port = tmp_path / "backend", free_port()
+    backend = LocalBackend(data, port=port)
+    backend.start()
+    try:
+        cfg = HostConfig(codex_home=host_config.codex_home, cwd=host_config.cwd, convex_url=backend.url,
+                         token=mint_dev_token(data, "carol"), rpc_timeout_s=30, turn_timeout_s=60)
+        async with CodexHost(cfg) as host:
+            cid = await host.new_conversation()
+            await host.send("before the restart")
+        with PageServer(PageConfig(backend.url, lambda: mint_dev_token(data, "carol"), True, "carol")) as srv:
+            page, errors = await open_page(browser, f"{srv.url}#/c/{cid}")
+            messages = page.locator("[data-testid=message]")
+            await messages.nth(1).wait_for(timeout=15_000)
+            before = await messages.all_inner_texts()
+            backend.stop()
+            await page.locator("[data-testid=connection]", has_text="reconnecting").wait_for(timeout=15_000)
+            await page.screenshot(path=shot_path("reconnecting"))
+            backend = LocalBackend(data, port=port)
+            backend.start()
+            await page.locator("[data-testid=connection]", has_text="live").wait_for(timeout=30_000)
+            assert await messages.all_inner_texts() == before
+            # and it is live again: a new turn shows up without a reload
+            async with CodexHost(cfg) as host:
+                await host.resume_conversation(cid)
+                await host.send("after the restart")
+            await page.locator("[data-testid=message-text]", has_text="echo: after the restart").wait_for(
+                timeout=15_000)
+            assert errors == []
+    finally:
+        backend.stop()
+
+
+def test_codex_convex_ui_serves_the_page_to_its_own_origin_only(deployment: Deployment) -> None:
+    if deployment.local is None:
+        pytest.skip("the embedded page needs the local backend")
+    env = {k: v for k, v in os.environ.items() if k not in ("CONVEX_URL", "CONVEX_TOKEN", "CONVEX_TOKEN_COMMAND")}
+    env["CODEX_CONVEX_SUBJECT"] = "alice"
+    proc = subprocess.Popen([sys.executable, "-m", "codex_convex", "ui", "--data", str(deployment.local.data_dir),
+                             "--json", "--conversation", "abc"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        lines = []
+        while not lines or lines[-1] != "}":
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read() if proc.stderr else "no output"
+            lines.append(line.rstrip("\n"))
+        started = json.loads("\n".join(lines))
+        assert started["deployment"] == deployment.url and started["local"] is True
+        assert started["url"].endswith("/#/c/abc")
+        base = started["url"].split("#")[0]
+        config = httpx.get(base + "config.json").json()
+        assert config == {"url": deployment.url, "local": True, "subject": "alice"}
+        token = httpx.get(base + "token").json()["token"]
+        claims = json.loads(__import__("base64").urlsafe_b64decode(token.split(".")[1] + "=="))
+        assert claims["sub"] == "alice"
+        page = httpx.get(base)
+        assert page.status_code == 200 and "app.js" in page.text
+        assert "connect-src 'self' " + deployment.url in page.headers["content-security-policy"]
+        # another host name (DNS rebinding) or another page's origin gets nothing
+        rebound = httpx.get(base + "token", headers={"Host": "evil.example:80"})
+        assert rebound.status_code == 403 and rebound.json()["code"] == "E_UI_HOST"
+        other = httpx.get(base + "token", headers={"Origin": "http://127.0.0.1:1"})
+        assert other.status_code == 403 and other.json()["code"] == "E_UI_ORIGIN"
+        assert httpx.get(base + "nope").json()["code"] == "E_UI_NOT_FOUND"
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0

@@ -1,0 +1,33 @@
+import { useConversation } from "../../../convex/react/index.js";
+import { Approvals } from "./Approvals.js";
+import { MessageRow } from "./MessageRow.js";
+import { ProgressBar } from "./ProgressBar.js";
+import { ago } from "./format.js";
+
+export function ConversationView(props: { conversationId: string }) {
+  const c = useConversation(props.conversationId);
+  if (c.status === "loading") return <p className="hint">Loading…</p>;
+  if (c.status === "notFound") return <p className="hint" data-testid="not-found">This conversation is not there (deleted, or not yours).</p>;
+  const running = c.turns.some((t) => t.state === "running");
+  const usage = c.tokenUsage?.latest;
+  return (
+    <div className="conversation" data-testid="conversation" data-conversation-id={c.conversation.conversationId}>
+      <div className="conv-head">
+        <h2>{c.conversation.title ?? "Untitled conversation"}</h2>
+        <div className="conv-meta">
+          <span className={`badge turn-${running ? "running" : "idle"}`} data-testid="turn-state">{running ? "Codex is working…" : "idle"}</span>
+          {c.host ? <span className={`badge host-${c.host.online ? "online" : "offline"}`} data-testid="host">{c.host.label}: {c.host.online ? "online" : `gone ${ago(c.host.lastSeenAt)}`}</span> : null}
+          {usage ? <span className="badge" data-testid="tokens">{usage.totalTokens.toLocaleString()} tokens</span> : null}
+        </div>
+        {c.latestJob !== null || c.syncProgress.syncState === "syncing" || c.syncProgress.syncState === "drifted" ? (
+          <ProgressBar testId="conversation-sync" fraction={c.syncProgress.fraction} label={c.syncProgress.label} state={c.syncProgress.syncState} />
+        ) : null}
+      </div>
+      <Approvals requests={c.pendingRequests} respond={c.respond} />
+      {c.hasOlderMessages ? <p className="hint">Older messages are not shown.</p> : null}
+      <ol className="messages" data-testid="messages">
+        {c.messages.map((m, i) => <MessageRow key={m.optimistic ? `pending-${i}` : `${m.turnId}/${m.itemId}`} message={m} />)}
+      </ol>
+    </div>
+  );
+}

@@ -1,0 +1,49 @@
+import { useMessageText, type ShownMessage, type Message } from "../../../convex/react/index.js";
+
+/** A diff's lines, coloured by their first character. */
+function Diff(props: { text: string }) {
+  return (
+    <pre className="diff">
+      {props.text.split("\n").map((line, i) => (
+        <span key={i} className={line.startsWith("+") ? "add" : line.startsWith("-") ? "del" : line.startsWith("@@") ? "hunk" : ""}>{line + "\n"}</span>
+      ))}
+    </pre>
+  );
+}
+
+function DurableMessage(props: { message: Message }) {
+  const m = props.message;
+  const { text } = useMessageText(m);
+  const streaming = m.status === "streaming";
+  const body = m.kind === "commandExecution" ? (
+    <>
+      <div className="command" data-testid="command"><span className="prompt">$</span> {m.summary}</div>
+      {text ? <pre className="output" data-testid="command-output">{text}</pre> : null}
+    </>
+  ) : m.kind === "fileChange" ? (
+    <>
+      <div className="command" data-testid="file-change">✎ {m.summary}</div>
+      <Diff text={text} />
+    </>
+  ) : (
+    <div className="text" data-testid="message-text">{text}{streaming ? <span className="cursor">▍</span> : null}</div>
+  );
+  return (
+    <li className={`msg role-${m.role} kind-${m.kind} status-${m.status}`} data-testid="message" data-role={m.role} data-status={m.status} data-item-id={m.itemId}>
+      {body}
+      {m.status !== "completed" && m.status !== "streaming" ? <span className={`badge status-${m.status}`}>{m.status}</span> : null}
+    </li>
+  );
+}
+
+export function MessageRow(props: { message: ShownMessage }) {
+  const m = props.message;
+  if (m.optimistic) {
+    return (
+      <li className={`msg role-${m.role} pending`} data-testid="message" data-role={m.role} data-status="pending">
+        <div className="text">{m.text || "…"}</div>
+      </li>
+    );
+  }
+  return <DurableMessage message={m} />;
+}
