@@ -30,7 +30,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 CONVEX_VERSION = "1.48.0"  # the peer range of convex/package.json (~1.48.0) is what this check installs
-CONSUMER_DEV = ["convex-test@0.0.60", "vitest@4.1.12", "@edge-runtime/vm@5.0.0"]
+CONSUMER_DEV = ["convex-test@0.0.60", "vitest@4.1.12", "@edge-runtime/vm@5.0.0", "react@19", "@types/react@19"]
 AUTH_ENV = {"CODEX_CONVEX_AUTH_ISSUER": "https://issuer.example", "CODEX_CONVEX_AUTH_JWKS":
             "https://issuer.example/.well-known/jwks.json", "CODEX_CONVEX_AUTH_AUDIENCE": "your-app"}
 # Never reached: `deploy --debug-bundle-path` stops after bundling. A closed loopback port, so nothing leaves.
@@ -42,6 +42,18 @@ import codexConvex from "codex-convex/convex.config";
 const app = defineApp();
 app.use(codexConvex);
 export default app;
+"""
+
+# Type-checked, not run: the app's generated endpoints (api.chat, from the shim) are what the React hooks take, so a
+# contract the hooks' types (codex-convex/react) disagree with fails to compile here.
+APP_REACT = """import { useConversation, type CodexChatApi } from "codex-convex/react";
+import { api } from "../convex/_generated/api.js";
+
+export const endpoints: CodexChatApi = api.chat;
+export function useTitle(conversationId: string): string | null {
+  const c = useConversation(conversationId);
+  return c.status === "ready" ? c.conversation.title : null;
+}
 """
 
 APP_TEST = """import { convexTest } from "convex-test";
@@ -125,6 +137,7 @@ class DeployCheck:
                  self.package_dir)
         (self.app / "tests").mkdir()
         (self.app / "tests" / "app.test.ts").write_text(APP_TEST)
+        (self.app / "tests" / "react.ts").write_text(APP_REACT)
         (self.app / "vitest.config.ts").write_text(VITEST_CONFIG)
 
     def typecheck(self) -> None:

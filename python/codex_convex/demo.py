@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,12 +38,23 @@ LOCAL_PROMPTS = ["an older local conversation", "RUN ls", "what did we do?"]
 class DemoReport:
     url: str
     local_backend: bool
+    page_url: str = ""  # the conversation page (codex-convex ui) on this deployment, while the demo runs
     live_conversation: str = ""
     imported_conversation: str = ""
     turns: list[dict[str, Any]] = field(default_factory=list)
     approvals: list[dict[str, Any]] = field(default_factory=list)
     import_result: dict[str, Any] = field(default_factory=dict)
     conversations: list[dict[str, Any]] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def _page(url: str, token: str, local: bool) -> Iterator[str]:
+    """The conversation page on the demo's deployment (its URL), served while the demo runs."""
+    from .web import PageServer
+    from .web.server import PageConfig
+
+    with PageServer(PageConfig(url, token, local, "demo-user" if local else None)) as page:
+        yield page.url
 
 
 @contextlib.contextmanager
@@ -79,15 +90,19 @@ async def _approver_ui(url: str, token: str, conversation_id: str, report: DemoR
 
 
 async def run_demo(on_text: Callable[[str], None] = lambda s: None, on_event: Callable[[str], None] = lambda s: None,
-                   on_progress: Progress | None = None) -> DemoReport:
+                   on_progress: Progress | None = None,
+                   linger: Callable[[DemoReport], Awaitable[None]] | None = None) -> DemoReport:
+    """Run the demo; ``linger`` is awaited at the end while the deployment and the page are still up (the CLI waits
+    there for Enter when a person is watching)."""
     with ScriptedModelServer() as model, tempfile.TemporaryDirectory(prefix="codex-convex-demo-") as tmp_s:
         tmp = Path(tmp_s)
         home = write_scripted_home(tmp / "codex-home", model.base_url)
         work = tmp / "work"
         work.mkdir()
-        with _deployment(tmp) as (url, token, local):
-            report = DemoReport(url, local)
+        with _deployment(tmp) as (url, token, local), _page(url, token, local) as page_url:
+            report = DemoReport(url, local, page_url)
             on_event(f"Convex deployment: {url}" + (" (embedded local backend)" if local else ""))
+            on_event(f"watch it live in a browser: {page_url}")
 
             def note(method: str, params: dict[str, Any]) -> None:
                 if method == "item/agentMessage/delta":
@@ -135,4 +150,6 @@ async def run_demo(on_text: Callable[[str], None] = lambda s: None, on_event: Ca
                         "conversationId": cid, "threadId": s.conversation.thread_id,
                         "turns": int(s.turn_count), "messages": int(s.message_count),
                         "syncState": s.conversation.sync_state, "tokens": s.total_tokens})
+            if linger is not None:
+                await linger(report)
             return report

@@ -33,6 +33,7 @@ def test_demo_prints_the_final_table() -> None:
                          env={k: v for k, v in os.environ.items() if k != "CONVEX_URL"})
     assert out.returncode == 0, out.stderr[-3000:]
     assert "In Convex now" in out.stderr and "Look further" in out.stderr
+    assert "watch it live in a browser: http://127.0.0.1:" in out.stderr  # the page's URL, and nothing opened
 
 
 def test_every_command_the_demo_suggests_runs(tmp_path: Path) -> None:
@@ -46,6 +47,15 @@ def test_every_command_the_demo_suggests_runs(tmp_path: Path) -> None:
             words = shlex.split(command)
             if words[1:] == ["backend", "start"]:
                 words.append("--port=0")  # any free port: the suggested 3210 may be taken on a shared machine
+            if words[1:] == ["ui"]:  # serves until stopped: it must come up, print its URL, and stop cleanly
+                ui = subprocess.Popen([sys.executable, "-m", "codex_convex", "ui"], stderr=subprocess.PIPE,
+                                      text=True, env=env, cwd=tmp_path)
+                assert ui.stderr is not None
+                first = ui.stderr.readline()
+                assert "conversation page at http://127.0.0.1:" in first, first
+                ui.terminate()
+                assert ui.wait(timeout=10) == 0
+                continue
             out = subprocess.run([sys.executable, "-m", "codex_convex", *words[1:]], capture_output=True, text=True,
                                  timeout=180, env=env, cwd=tmp_path)
             assert out.returncode == 0, (command, out.stderr[-2000:])

@@ -19,7 +19,7 @@ LAYERS: list[set[str]] = [
     {"__init__", "errors", "error_codes", "paths", "logs"},  # the foundation
     {"protocol", "convex_api"},  # the two peers' wire formats: Codex's protocol models; Convex over HTTP
     {"codex", "host_api"},  # driving the app-server; the typed contract of the host endpoints
-    {"events", "backend", "scripted_model", "schema_tools", "web"},  # ingest events; local services (the page server too); codegen
+    {"events", "backend", "scripted_model", "schema_tools", "web"},  # ingest events; local services, the page; codegen
     {"replication", "sync"},  # live replication; imports through sync sources
     {"runtime", "doctor"},  # the host runtime; deployment checks
     {"deployment"},  # which deployment a command talks to

@@ -61,6 +61,21 @@ def page_server(deployment: Deployment) -> Iterator[PageServer]:
         yield srv
 
 
+# The README's pictures: copied from this run's screenshots when CODEX_CONVEX_UPDATE_SCREENSHOTS=1.
+README_SHOTS = REPO / "tools" / "web" / "screenshots"
+PUBLISHED = ("approval", "phone-approval")
+
+
 def shot_path(name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS / f"{name}.png"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def publish_screenshots() -> Iterator[None]:
+    yield
+    if os.environ.get("CODEX_CONVEX_UPDATE_SCREENSHOTS") == "1":
+        README_SHOTS.mkdir(parents=True, exist_ok=True)
+        for name in PUBLISHED:
+            if shot_path(name).exists():
+                shutil.copy(shot_path(name), README_SHOTS / f"{name}.png")

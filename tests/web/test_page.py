@@ -99,7 +99,10 @@ async def test_an_approval_accepted_in_the_page_lets_the_turn_finish(
     # No Python handler: the host waits for a decision written to Convex, here by a click in the browser.
     async with CodexHost(host_config) as host:
         cid = await host.new_conversation()
+        await host.set_thread_name("Write approved.txt")  # the thread's name is the conversation's title
+        await host.send("hello, what will you do?")
         page, errors = await open_page(browser, f"{page_server.url}#/c/{cid}")
+        await page.locator("h2", has_text="Write approved.txt").wait_for(timeout=15_000)
         phone, phone_errors = await open_page(browser, f"{page_server.url}#/c/{cid}", PHONE)
         out: dict[str, Any] = {}
 

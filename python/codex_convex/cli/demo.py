@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import os
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
 
 import anyio
 import typer
 
 from ._output import console, emit_json, progress, table
+
+if TYPE_CHECKING:
+    from ..demo import DemoReport
 
 # The commands the demo suggests next (tests/cli/test_demo.py runs each of them).
 LOOK_FURTHER = [
@@ -16,6 +21,7 @@ LOOK_FURTHER = [
     ("codex-convex approvals", "pending approvals (answer with codex-convex approve ID)"),
     ("codex-convex sync --all", "import your own CODEX_HOME threads"),
     ("codex-convex jobs", "sync jobs"),
+    ("codex-convex ui", "the conversation page: live turns, approvals, jobs"),
     ("codex-convex backend stop", "stop the local backend"),
 ]
 
@@ -47,10 +53,18 @@ def demo(json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
                 bar.update(tasks["job"], completed=info.processed_records + info.verified_records,
                            description=f"job {info.label}")
 
-        report = anyio.run(lambda: run_demo(on_text, on_event, on_progress))
+        report = anyio.run(lambda: run_demo(on_text, on_event, on_progress, None if json_out else _linger))
     if json_out:
         emit_json(report.__dict__)
-        return
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stderr.isatty() and not os.environ.get("CI")
+
+
+async def _linger(report: DemoReport) -> None:
+    """The summary, printed while the deployment and the page still run; then, with a person at the terminal, the
+    page stays up until Enter (in CI, or piped, the demo ends at once and opens nothing)."""
     console.print(table("Turns", ["prompt", "status"], [[t["prompt"], t["status"]] for t in report.turns]))
     console.print(table("Approvals", ["request", "answered by"],
                         [[a["method"], a["answeredBy"]] for a in report.approvals]))
@@ -63,5 +77,10 @@ def demo(json_out: Annotated[bool, typer.Option("--json")] = False) -> None:
     console.print("\nLook further (after source .venv/bin/activate):")
     for command, what in LOOK_FURTHER:
         console.print(f"  {command:<40} # {what}", markup=False)
-    console.print("(the demo's backend was temporary; point CONVEX_URL/CONVEX_TOKEN at a real deployment to keep "
-                  "the data)")
+    console.print(f"\nThe conversation page: {report.page_url}#/c/{report.live_conversation}", markup=False)
+    if report.local_backend:
+        console.print("(the demo's backend is temporary; point CONVEX_URL/CONVEX_TOKEN at a real deployment to keep "
+                      "the data)")
+    if _interactive():
+        console.print("[bold]The page stays live until you press Enter.[/bold]")
+        await anyio.to_thread.run_sync(sys.stdin.readline)

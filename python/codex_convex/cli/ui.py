@@ -31,6 +31,8 @@ def ui(port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 = any free p
         if token:
             os.environ["CONVEX_TOKEN"] = token
             os.environ.pop("CONVEX_TOKEN_COMMAND", None)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # before the URL is out: a stop right after it is clean
     dep = resolve_deployment(data)
     subject = os.environ.get("CODEX_CONVEX_SUBJECT", "local-user") if dep.local else None
     server = serve_page(dep.url, dep.tokens, local=dep.local, subject=subject, port=port)
@@ -40,8 +42,6 @@ def ui(port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 = any free p
     else:
         success(f"conversation page at {page}")
         info(f"  deployment {dep.url}{' (embedded local backend)' if dep.local else ''}; Ctrl-C stops it")
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         stop.wait()
     except KeyboardInterrupt:
