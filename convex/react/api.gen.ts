@@ -2,6 +2,22 @@
 import type { FunctionReference } from "convex/server";
 
 export const CONTRACT_VERSION = 5;
+/** The component's limits (page sizes, chunk sizes, …), as the contract states them. */
+export const LIMITS = {
+  CHUNK_MAX_BYTES: 524288,
+  MAX_CHUNKS_PER_SOURCE: 4096,
+  MAX_RECORDS_PER_CHUNK: 4096,
+  MAX_EVENTS_PER_BATCH: 256,
+  SEGMENT_MAX_CHARS: 16384,
+  PART_MAX_CHARS: 262144,
+  INLINE_VIEW_PARTS: 4,
+  MAX_PAGE_SIZE: 100,
+  MAX_RECONCILE_REMOVALS: 32,
+  MAX_RECONCILE_ITEM_ROWS: 256,
+  MAX_ACTOR_LENGTH: 512,
+  MAX_THREAD_JSON_PARTS: 16,
+  TURN_JSON_MAX_CHARS: 65536,
+} as const;
 
 export type NotFound = { found: false };
 export type PaginationOpts = {

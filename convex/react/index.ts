@@ -10,9 +10,9 @@
  */
 import { createContext, createElement, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { useMutation, usePaginatedQuery, useQueries, useQuery } from "convex/react";
-import type { CodexChatApi, Decision, DeletionJob, Message, ServerRequest } from "./api.gen.js";
+import { LIMITS, type CodexChatApi, type Decision, type DeletionJob, type Message, type ServerRequest } from "./api.gen.js";
 import {
-  deletionProgress, joinSegmentPages, mergeMessages, optimisticDeletion, syncProgress, turnStates,
+  deletionProgress, joinSegmentPages, mergeMessages, optimisticDeletion, syncProgress, turnStates, withOlder,
   type OptimisticMessage, type SegmentPage,
 } from "./merge.js";
 
@@ -35,10 +35,23 @@ export function useCodexApi(): CodexChatApi {
 /** Messages a conversation view shows at first (the query caps it at the contract's page size). */
 export const DEFAULT_VIEW_MESSAGES = 50;
 
-/** A conversation, live: one subscription to its view, one to its token usage. */
+/**
+ * A conversation, live: one subscription to its view (the newest `numMessages`), one to its token usage. Older
+ * messages come a page at a time from `listMessages` once asked for: `loadOlder(n)` (`hasOlderMessages` says whether
+ * there are more).
+ */
 export function useConversation(conversationId: string | null | undefined, opts: { numMessages?: number } = {}) {
   const api = useCodexApi();
-  const args = conversationId ? { conversationId, numMessages: opts.numMessages ?? DEFAULT_VIEW_MESSAGES } : null;
+  const [olderWanted, setOlderWanted] = useState(0);
+  const viewSize = Math.min(opts.numMessages ?? DEFAULT_VIEW_MESSAGES, LIMITS.MAX_PAGE_SIZE);
+  // the first page reaches past the view's messages (a page holds at most MAX_PAGE_SIZE)
+  const older = usePaginatedQuery(api.listMessages, conversationId && olderWanted > 0 ? { conversationId } : "skip",
+    { initialNumItems: Math.min(viewSize + DEFAULT_VIEW_MESSAGES, LIMITS.MAX_PAGE_SIZE) });
+  const loadOlder = useCallback((n: number = DEFAULT_VIEW_MESSAGES) => {
+    if (olderWanted === 0) setOlderWanted(1);
+    else if (older.status === "CanLoadMore") older.loadMore(n);
+  }, [olderWanted, older]);
+  const args = conversationId ? { conversationId, numMessages: viewSize } : null;
   const view = useQuery(api.getConversationView, args ?? "skip");
   const usage = useQuery(api.getTokenUsage, conversationId ? { conversationId } : "skip");
   const [sends, setSends] = useState<OptimisticMessage[]>([]);
@@ -61,15 +74,19 @@ export function useConversation(conversationId: string | null | undefined, opts:
     setSends((s) => [...s, { optimistic: true, role: "user", text, createdAt: Date.now(), status: "pending" }]);
   }, []);
   return useMemo(() => {
-    if (view === undefined) return { status: "loading" as const, respond, addPendingSend };
-    if (!view.found) return { status: "notFound" as const, respond, addPendingSend };
-    const messages = mergeMessages(view.messages, sends);
+    if (view === undefined) return { status: "loading" as const, respond, addPendingSend, loadOlder };
+    if (!view.found) return { status: "notFound" as const, respond, addPendingSend, loadOlder };
+    const recent = mergeMessages(view.messages, sends);
+    const messages = olderWanted > 0 ? withOlder(recent, older.results) : recent;
+    const hasOlderMessages = olderWanted > 0 ? older.status !== "Exhausted" : view.hasOlderMessages;
     const progress = syncProgress(view.conversation, view.latestJob);
     return {
       status: "ready" as const,
       conversation: view.conversation,
       messages,
-      hasOlderMessages: view.hasOlderMessages,
+      hasOlderMessages,
+      loadingOlder: olderWanted > 0 && (older.status === "LoadingFirstPage" || older.status === "LoadingMore"),
+      loadOlder,
       turns: turnStates(messages),
       pendingRequests: view.pendingRequests,
       respond,
@@ -80,7 +97,7 @@ export function useConversation(conversationId: string | null | undefined, opts:
       host: view.host,
       canSend: progress.syncState !== "syncing", // an import is writing turns: a send now could interleave
     };
-  }, [view, usage, sends, respond, addPendingSend]);
+  }, [view, usage, sends, respond, addPendingSend, loadOlder, olderWanted, older.results, older.status]);
 }
 
 /** The caller's conversations, newest first, a page at a time (`loadMore(n)`). */

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { Conversation, DeletionJob, Message, SyncJob } from "./api.gen.js";
-import { deletionProgress, joinSegmentPages, mergeMessages, optimisticDeletion, pendingSends, syncProgress, turnStates, type OptimisticMessage } from "./merge.js";
+import { deletionProgress, joinSegmentPages, mergeMessages, optimisticDeletion, pendingSends, syncProgress, turnStates, withOlder, type OptimisticMessage } from "./merge.js";
 
 const T0 = 1_700_000_000_000;
 
@@ -99,5 +99,20 @@ describe("optimisticDeletion", () => {
     const running = { ...scheduled, phase: "running" as const };
     expect(optimisticDeletion(running, "cancel", T0)).toBe(running);
     expect(deletionProgress({ ...scheduled, phase: "completed", deleted: 42 })).toMatchObject({ done: true, deleted: 42, label: "completed: 42 rows deleted" });
+  });
+});
+
+describe("withOlder", () => {
+  test("older pages join before the view, each message once (the view's live copy wins), in conversation order", () => {
+    const view = mergeMessages([msg({ turnId: "t2", turnOrdinal: 1, itemId: "b", text: "live text", status: "streaming" }), msg({ turnId: "t1", turnOrdinal: 0, itemId: "a", itemOrdinal: 1 })], [send("next")]);
+    const olderNewestFirst = [
+      msg({ turnId: "t2", turnOrdinal: 1, itemId: "b", text: "stale" }),
+      msg({ turnId: "t1", turnOrdinal: 0, itemId: "a", itemOrdinal: 1 }),
+      msg({ turnId: "t1", turnOrdinal: 0, itemId: "z", itemOrdinal: 0, text: "first" }),
+    ];
+    const all = withOlder(view, olderNewestFirst);
+    expect(all.map((m) => (m.optimistic ? `pending:${m.role}` : `${m.turnId}/${m.itemId}:${m.text}`))).toEqual([
+      "t1/z:first", "t1/a:", "t2/b:live text", "pending:user", "pending:assistant",
+    ]);
   });
 });

@@ -37,6 +37,19 @@ export function mergeMessages(newestFirst: readonly Message[], sends: readonly O
   return [...durable, ...pendingSends(durable, sends)];
 }
 
+/**
+ * The view's messages (oldest first) with older pages read from `listMessages` (newest first): each message once —
+ * the view's copy wins, it is the live one — in conversation order.
+ */
+export function withOlder(shown: readonly ShownMessage[], olderNewestFirst: readonly Message[]): ShownMessage[] {
+  const key = (m: Message) => `${m.turnId}\u0000${m.itemId}`;
+  const inView = new Set(shown.flatMap((m) => (m.optimistic ? [] : [key(m)])));
+  const older = olderNewestFirst.filter((m) => !inView.has(key(m)));
+  const durable = [...older, ...shown.filter((m): m is Message & { optimistic?: false } => !m.optimistic)];
+  durable.sort((a, b) => a.turnOrdinal - b.turnOrdinal || a.itemOrdinal - b.itemOrdinal);
+  return [...durable, ...shown.filter((m) => m.optimistic)];
+}
+
 export type TurnState = {
   turnId: string;
   ordinal: number;

@@ -78,6 +78,8 @@ function renderReactTypes(eps: Resolved[]): string {
     'import type { FunctionReference } from "convex/server";',
     "",
     `export const CONTRACT_VERSION = ${c.version};`,
+    "/** The component's limits (page sizes, chunk sizes, …), as the contract states them. */",
+    `export const LIMITS = ${JSON.stringify(c.limits)} as const;`,
     "",
   ];
   for (const [n, j] of Object.entries(c.models)) lines.push(`export type ${n} = ${tsTypeOf(j, names, true)};`);

@@ -20,6 +20,7 @@ from codex_convex.backend import LocalBackend, mint_dev_token
 from codex_convex.host_api import HostApi
 from codex_convex.host_api.models import GetConversationSyncJobFound, GetDeletionStatusFound
 from codex_convex.runtime import CodexHost, HostConfig, HostMode, ServerRequestInfo
+from codex_convex.sync import thread_records
 from codex_convex.web import PageServer
 from codex_convex.web.server import PageConfig
 from tests.conftest import Deployment
@@ -274,3 +275,32 @@ def test_codex_convex_ui_serves_the_page_to_its_own_origin_only(deployment: Depl
     finally:
         proc.terminate()
         assert proc.wait(timeout=10) == 0
+
+
+async def test_older_messages_load_a_page_at_a_time(browser: Any, page_server: PageServer, alice_api: HostApi) -> None:
+    # 40 turns × 3 messages, written as live ingest would: the view shows the newest 50, older ones on demand
+    thread = {"id": "web-older-thread", "preview": "older", "turns": [
+        {"id": f"turn-{i:03d}", "status": "completed", "startedAt": 1_700_000_000 + i, "completedAt": 1_700_000_001 + i,
+         "items": [{"type": "userMessage", "id": f"u{i}", "content": [{"type": "text", "text": f"question {i}"}]},
+                   {"type": "commandExecution", "id": f"c{i}", "command": f"ls {i}", "status": "completed",
+                    "aggregatedOutput": f"file{i}.txt\n"},
+                   {"type": "agentMessage", "id": f"m{i}", "text": f"answer {i}"}]}
+        for i in range(40)]}
+    events = list(thread_records(thread))
+    cid = (await alice_api.sync_open_conversation_binding(thread_id=thread["id"])).conversation.conversation_id
+    for seq in range(0, len(events), 200):
+        await alice_api.ingest_events(conversation_id=cid, stream_id="web-test", seq=seq, events=events[seq:seq + 200])
+    page, errors = await open_page(browser, f"{page_server.url}#/c/{cid}")
+    messages = page.locator("[data-testid=message]")
+    await messages.nth(49).wait_for(timeout=15_000)
+    assert await messages.count() == 50
+    assert "answer 39" in await messages.last.inner_text()
+    older = page.locator("[data-testid=load-older]")
+    await older.click()
+    await messages.nth(99).wait_for(timeout=15_000)
+    await page.locator("[data-testid=load-older]:not([disabled])").click()
+    await messages.nth(119).wait_for(timeout=15_000)
+    texts = await messages.all_inner_texts()
+    assert len(texts) == 120 and "question 0" in texts[0] and "answer 39" in texts[-1]
+    assert await older.count() == 0  # nothing older left
+    assert errors == []

@@ -10,7 +10,7 @@ import typer
 
 from ._output import ExitCode, failure
 
-BENCHES = ("live", "importing", "fairness", "backend", "engine", "worst_case")
+BENCHES = ("live", "importing", "fairness", "backend", "engine", "storage", "worst_case")
 
 
 def bench(which: Annotated[list[str] | None, typer.Argument(help=f"Any of {', '.join(BENCHES)} (default all).")]

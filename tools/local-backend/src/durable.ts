@@ -130,6 +130,7 @@ function flush() {
 /** Patch convex-test's DatabaseFake (once per process) to keep its data in SQLite under `dir`. */
 export function installDurableStorage(dir: string) {
   store = new Store(dir);
+  if (store.migratedFrom) log("store.migrated", { fromLayout: store.migratedFrom.layout, ms: store.migratedFrom.ms });
   migrateLegacyLog(dir, store);
   const P = __DatabaseFake.prototype;
   const orig = { validateSchema: P.validateSchema, commit: P.commit, startQuery: P.startQuery, queryNext: P.queryNext };

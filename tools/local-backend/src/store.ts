@@ -7,6 +7,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
+import { totalmem } from "node:os";
 import { join } from "node:path";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
@@ -41,10 +42,18 @@ export function tableOf(id: string): string {
   return id.replace(/^[0-9]+/, "");
 }
 
+/**
+ * Layout 2: documents in a rowid table with a separate (comp, tbl, id) index. Layout 1 kept them inline in the
+ * clustered key (`WITHOUT ROWID`): a 4 KB document left a few keys per page, so once the file outgrew the page cache
+ * every id lookup walked pages full of other documents' bodies. Now the id index is small and dense (it stays
+ * cached) and a lookup reads one table page for the body.
+ */
+const LAYOUT = 2;
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS components (path TEXT PRIMARY KEY, next_id INTEGER NOT NULL, last_creation REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS documents (comp TEXT NOT NULL, tbl TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL,
-  PRIMARY KEY (comp, tbl, id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS documents (rid INTEGER PRIMARY KEY, comp TEXT NOT NULL, tbl TEXT NOT NULL, id TEXT NOT NULL,
+  doc TEXT NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS documents_id ON documents (comp, tbl, id);
 CREATE TABLE IF NOT EXISTS indexes (ix INTEGER PRIMARY KEY, comp TEXT NOT NULL, tbl TEXT NOT NULL, name TEXT NOT NULL,
   fields TEXT NOT NULL, UNIQUE (comp, tbl, name));
 CREATE TABLE IF NOT EXISTS index_entries (ix INTEGER NOT NULL, key BLOB NOT NULL, id TEXT NOT NULL,
@@ -84,6 +93,13 @@ function openDatabase(path: string): DatabaseSync {
   return new sqlite.DatabaseSync(path);
 }
 
+/** SQLite's page cache: 1/32 of the machine's memory, between 64 MiB and 1 GiB (in KiB, for `cache_size`). */
+export function pageCacheKiB(total = totalmem()): number {
+  const mib = Math.min(1024, Math.max(64, Math.floor(total / 32 / 2 ** 20)));
+  return mib * 1024;
+}
+const MMAP_BYTES = 0x7fff0000; // SQLite's own ceiling for mmap (about 2 GiB)
+
 export class Store {
   readonly db: DatabaseSync;
   private tableIndexes = new Map<string, Array<{ name: string; ix: number; fields: string[] }>>();
@@ -94,12 +110,15 @@ export class Store {
     this.db = openDatabase(join(dir, "data.sqlite3"));
     this.db.exec("PRAGMA journal_mode = WAL");
     this.db.exec("PRAGMA synchronous = FULL");
-    this.db.exec("PRAGMA cache_size = -65536"); // 64 MiB of pages
+    this.db.exec(`PRAGMA cache_size = -${pageCacheKiB()}`);
+    this.db.exec(`PRAGMA mmap_size = ${MMAP_BYTES}`); // reads straight from the OS's file cache, no copy
+    this.migrate();
     this.db.exec(SCHEMA);
+    this.db.exec(`PRAGMA user_version = ${LAYOUT}`);
     const p = (sql: string) => this.db.prepare(sql);
     this.s = {
       getDoc: p("SELECT doc FROM documents WHERE comp = ? AND tbl = ? AND id = ?"),
-      putDoc: p("INSERT OR REPLACE INTO documents (comp, tbl, id, doc) VALUES (?, ?, ?, ?)"),
+      putDoc: p("INSERT INTO documents (comp, tbl, id, doc) VALUES (?, ?, ?, ?) ON CONFLICT (comp, tbl, id) DO UPDATE SET doc = excluded.doc"),
       delDoc: p("DELETE FROM documents WHERE comp = ? AND tbl = ? AND id = ?"),
       putKey: p("INSERT OR REPLACE INTO index_entries (ix, key, id) VALUES (?, ?, ?)"),
       delKey: p("DELETE FROM index_entries WHERE ix = ? AND key = ?"),
@@ -124,6 +143,24 @@ export class Store {
     };
     this.s.pruneReceipts.run(Date.now() - RECEIPT_TTL_MS);
   }
+
+  /** A layout-1 database (documents inline in a `WITHOUT ROWID` key) moves to layout 2, once, in one transaction. */
+  private migrate() {
+    const row = this.db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'documents'").get() as { sql: string } | undefined;
+    if (row === undefined || !/WITHOUT ROWID/i.test(row.sql)) return;
+    const started = Date.now();
+    this.transaction(() => {
+      this.db.exec("ALTER TABLE documents RENAME TO documents_layout1");
+      this.db.exec(SCHEMA);
+      this.db.exec("INSERT INTO documents (comp, tbl, id, doc) SELECT comp, tbl, id, doc FROM documents_layout1 ORDER BY comp, tbl, id");
+      this.db.exec("DROP TABLE documents_layout1");
+      this.db.exec(`PRAGMA user_version = ${LAYOUT}`);
+    });
+    this.migratedFrom = { layout: 1, ms: Date.now() - started };
+  }
+
+  /** Set when this open moved the database from an older layout (main.ts logs it). */
+  migratedFrom: { layout: number; ms: number } | null = null;
 
   // ---- mutation receipts (idempotent re-sent mutations) ----
 

@@ -24,7 +24,11 @@ export function ConversationView(props: { conversationId: string }) {
         ) : null}
       </div>
       <Approvals requests={c.pendingRequests} respond={c.respond} />
-      {c.hasOlderMessages ? <p className="hint">Older messages are not shown.</p> : null}
+      {c.hasOlderMessages ? (
+        <button className="more" data-testid="load-older" disabled={c.loadingOlder} onClick={() => c.loadOlder()}>
+          {c.loadingOlder ? "Loading…" : "Show older messages"}
+        </button>
+      ) : null}
       <ol className="messages" data-testid="messages">
         {c.messages.map((m, i) => <MessageRow key={m.optimistic ? `pending-${i}` : `${m.turnId}/${m.itemId}`} message={m} />)}
       </ol>
