@@ -98,7 +98,6 @@ export function pageCacheKiB(total = totalmem()): number {
   const mib = Math.min(1024, Math.max(64, Math.floor(total / 32 / 2 ** 20)));
   return mib * 1024;
 }
-const MMAP_BYTES = 0x7fff0000; // SQLite's own ceiling for mmap (about 2 GiB)
 
 export class Store {
   readonly db: DatabaseSync;
@@ -111,7 +110,6 @@ export class Store {
     this.db.exec("PRAGMA journal_mode = WAL");
     this.db.exec("PRAGMA synchronous = FULL");
     this.db.exec(`PRAGMA cache_size = -${pageCacheKiB()}`);
-    this.db.exec(`PRAGMA mmap_size = ${MMAP_BYTES}`); // reads straight from the OS's file cache, no copy
     this.migrate();
     this.db.exec(SCHEMA);
     this.db.exec(`PRAGMA user_version = ${LAYOUT}`);
