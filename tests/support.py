@@ -4,6 +4,7 @@ protocol at the frame level."""
 from __future__ import annotations
 
 import json
+import subprocess
 from typing import Any
 
 import anyio
@@ -109,3 +110,15 @@ def assert_same_json(got: Any, want: Any) -> None:
     if canonical_json(got) != canonical_json(want):
         diff = json_diff(got, want)
         raise AssertionError(f"{len(diff)} fields differ:\n" + "\n".join(diff[:40]))
+
+
+def first_json_document(proc: subprocess.Popen[str]) -> Any:
+    """The JSON document a serving command (``codex-convex ui --json``) prints before it serves: read up to its
+    closing ``}`` line (``emit_json`` indents), without waiting for the process to end."""
+    assert proc.stdout is not None
+    lines: list[str] = []
+    while not lines or lines[-1] != "}":
+        line = proc.stdout.readline()
+        assert line, proc.stderr.read() if proc.stderr else "no output"
+        lines.append(line.rstrip("\n"))
+    return json.loads("\n".join(lines))

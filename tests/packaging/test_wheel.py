@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from codex_convex import paths
+from tests.support import first_json_document
 
 pytestmark = pytest.mark.backend
 
@@ -102,13 +103,7 @@ def assert_page_served(venv: Path, cwd: Path) -> None:
     proc = subprocess.Popen([str(venv / "bin" / "codex-convex"), "ui", "--json"], cwd=cwd, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
     try:
-        assert proc.stdout is not None
-        lines: list[str] = []
-        while not lines or lines[-1] != "}":
-            line = proc.stdout.readline()
-            assert line, proc.stderr.read() if proc.stderr else ""
-            lines.append(line.rstrip("\n"))
-        url = json.loads("\n".join(lines))["url"]
+        url = first_json_document(proc)["url"]
         for path, kind in (("", "text/html"), ("app.js", "text/javascript"), ("app.css", "text/css")):
             got = httpx.get(url + path, timeout=10)
             assert got.status_code == 200 and got.headers["content-type"].startswith(kind), (path, got.status_code)

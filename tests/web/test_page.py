@@ -24,7 +24,7 @@ from codex_convex.sync import thread_records
 from codex_convex.web import PageServer
 from codex_convex.web.server import PageConfig
 from tests.conftest import Deployment
-from tests.support import persisted_messages
+from tests.support import first_json_document, persisted_messages
 from tests.web.conftest import DESKTOP, PHONE, shot_path
 
 pytestmark = [pytest.mark.anyio, pytest.mark.codex, pytest.mark.browser]
@@ -248,13 +248,7 @@ def test_codex_convex_ui_serves_the_page_to_its_own_origin_only(deployment: Depl
                              "--json", "--conversation", "abc"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=env)
     try:
-        assert proc.stdout is not None
-        lines = []
-        while not lines or lines[-1] != "}":
-            line = proc.stdout.readline()
-            assert line, proc.stderr.read() if proc.stderr else "no output"
-            lines.append(line.rstrip("\n"))
-        started = json.loads("\n".join(lines))
+        started = first_json_document(proc)
         assert started["deployment"] == deployment.url and started["local"] is True
         assert started["url"].endswith("/#/c/abc")
         base = started["url"].split("#")[0]

@@ -1,5 +1,7 @@
-"""Import throughput: records/s from seal to synced, beside the same backend's raw ingest ceiling for the same
-rows (the same events written straight through ``ingestEvents`` in maximal batches), in one run.
+"""Import throughput: records/s from seal to synced, beside two baselines from the same run: the live-ingest ceiling
+(the same events written straight through ``ingestEvents`` in maximal batches) and the physical ceiling (the final
+documents the import left, inserted by plain inserts in maximal batches into a fresh engine with the same tables and
+indexes: tools/bench/ceiling.ts). Also rows written per record.
 
     .venv/bin/python -m tools.bench.importing [--turns 2000]
 """
@@ -9,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -17,7 +20,8 @@ from typing import Any
 import anyio
 import httpx
 
-from codex_convex.backend import LocalBackend, mint_dev_token
+from codex_convex import paths
+from codex_convex.backend import LocalBackend, find_node, mint_dev_token
 from codex_convex.convex_api import ConvexHttp, Subscriber
 from codex_convex.host_api import HostApi
 from codex_convex.host_api.models import SyncJob
@@ -41,6 +45,33 @@ def synthetic_thread(thread_id: str, turns: int) -> dict[str, Any]:
 async def documents_written(*, http_url: str) -> int:
     async with httpx.AsyncClient() as client:
         return int((await client.get(f"{http_url}/health")).json()["documentsWritten"])
+
+
+def final_documents(backend: LocalBackend, thread_id: str, out: Path) -> int:
+    """The documents an import of ``thread_id`` left (its thread's rows and its conversation; not the sync source's
+    bookkeeping), from the admin export, as ``[table, doc]`` lines in ``out``."""
+    assert backend.info is not None
+    r = httpx.get(f"{backend.url}/api/export", headers={"Authorization": f"Convex {backend.info.admin_key}"},
+                  timeout=600)
+    r.raise_for_status()
+    n = 0
+    with out.open("w") as f:
+        for line in r.text.splitlines():
+            comp, table, doc = json.loads(line)
+            if comp == "" or table.startswith(("_", "sync_")) or doc.get("threadId") != thread_id:
+                continue
+            f.write(json.dumps([table, doc]) + "\n")
+            n += 1
+    return n
+
+
+def physical_ceiling(docs: Path) -> dict[str, Any]:
+    assert paths.REPO_ROOT is not None
+    lb = paths.REPO_ROOT / "tools" / "local-backend"
+    subprocess.run([find_node().path, str(lb / "build.mjs"), "--bench", "ceiling"], check=True, timeout=120)
+    out = subprocess.run([find_node().path, "--max-old-space-size=8192", str(lb / "dist" / "bench-ceiling.mjs"),
+                          str(docs)], capture_output=True, text=True, timeout=3600, check=True)
+    return dict(json.loads(next(line for line in out.stdout.splitlines() if line.startswith("{"))))
 
 
 async def measure(turns: int) -> dict[str, Any]:
@@ -77,6 +108,8 @@ async def measure(turns: int) -> dict[str, Any]:
             seal_to_synced = time.perf_counter() - sealed_at[0] if sealed_at else total_s
             rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             import_writes = await documents_written(http_url=backend.url) - written_before
+            docs_file = Path(tmp_s) / "final-documents.ndjson"
+            final_docs = final_documents(backend, thread["id"], docs_file)
             # Re-sync after one new turn (incremental: only that turn is sent), and again with nothing new.
             thread["turns"].append(synthetic_thread("import-thread", turns + 1)["turns"][-1])
             sealed_at.clear()
@@ -95,6 +128,7 @@ async def measure(turns: int) -> dict[str, Any]:
             async for status in watch_deletion(Subscriber(backend.url, token=token, http=http), job.job_id):
                 final = status
             delete_s = time.perf_counter() - t2
+            ceiling = physical_ceiling(docs_file)  # in-process, while the backend idles
     chunks = sum(1 for _ in chunk_records(thread_records(thread)))
     return {
         "turns": turns, "records": result.records, "chunks": chunks, "bytes": result.bytes, "state": result.state,
@@ -102,6 +136,12 @@ async def measure(turns: int) -> dict[str, Any]:
         "import_records_per_s": round(result.records / total_s, 1),
         "ceiling_records_per_s": round(len(events) / ceiling_s, 1),
         "import_vs_ceiling": round((result.records / total_s) / (len(events) / ceiling_s), 3),
+        # the physical ceiling: the same final documents through plain inserts in maximal batches
+        "final_documents": final_docs, "rows_per_record": round(final_docs / result.records, 3),
+        "physical_ceiling_seconds": ceiling["seconds"], "physical_ceiling_transactions": ceiling["transactions"],
+        "physical_ceiling_records_per_s": round(result.records / ceiling["seconds"], 1),
+        "import_vs_physical_ceiling": round(ceiling["seconds"] / seal_to_synced, 3),
+        "import_total_vs_physical_ceiling": round(ceiling["seconds"] / total_s, 3),
         "max_step_bytes_read": result.max_step_bytes_read,
         "host_peak_rss_mib_before_import": round(rss_before / 1024, 1),
         "host_peak_rss_growth_mib": round((rss_after - rss_before) / 1024, 1),
@@ -128,6 +168,10 @@ def main() -> None:
           f"{r['max_step_bytes_read']} bytes; host peak RSS +{r['host_peak_rss_growth_mib']} MiB for a "
           f"{r['thread_json_mib']} MiB thread; state {r['state']}; then deleted {r['delete_rows']} rows in "
           f"{r['delete_seconds']} s ({r['delete_phase']}, ≤ 500 rows per step)")
+    print(f"physical ceiling: the {r['final_documents']} final documents ({r['rows_per_record']} per record) inserted "
+          f"in {r['physical_ceiling_transactions']} transactions in {r['physical_ceiling_seconds']} s = "
+          f"{r['physical_ceiling_records_per_s']} records/s; the import (seal to synced) runs at "
+          f"{r['import_vs_physical_ceiling']} of it ({r['import_total_vs_physical_ceiling']} counting the upload)")
     print(f"the import wrote {r['documents_written_by_import']} documents for the {r['delete_rows']} rows it left: "
           f"{r['writes_per_final_row']} writes per final row")
     print(f"re-sync after one new turn: {r['resync_kind']}, {r['resync_records']} records sent, "
