@@ -185,7 +185,22 @@ export class HttpApi {
       case "GET /api/export": {
         await this.requireAdmin(req, "export and import need the admin key");
         res.writeHead(200, { "content-type": "application/x-ndjson" });
-        for (const row of engine.exportDocuments()) res.write(JSON.stringify(row) + "\n");
+        // At the client's pace: a write the socket cannot take yet waits for "drain" (the snapshot is a read
+        // transaction of its own, so commits go on meanwhile); before, every row was buffered at once, and a large
+        // database ran the backend out of memory before the first byte left.
+        for (const row of engine.exportDocuments()) {
+          if (res.write(JSON.stringify(row) + "\n")) continue;
+          await new Promise<void>((resume) => {
+            const go = () => {
+              res.off("drain", go);
+              res.off("close", go);
+              resume();
+            };
+            res.on("drain", go);
+            res.on("close", go);
+          });
+          if (res.destroyed) break; // the client went away: the generator's finally closes the snapshot
+        }
         res.end();
         return json(200, null);
       }

@@ -62,6 +62,8 @@ CREATE TABLE IF NOT EXISTS mutation_receipts (session TEXT NOT NULL, request INT
   result TEXT, PRIMARY KEY (session, request)) WITHOUT ROWID;
 `;
 
+const ALL_DOCS = "SELECT comp, tbl, doc FROM documents ORDER BY comp, tbl, id";
+
 /** A mutation sent over the sync protocol: the client re-sends it with the same ids after a reconnect. */
 export type Receipt = { session: string; request: number };
 /** How long a committed mutation's receipt is kept (a client re-sends only while its session lives). */
@@ -101,12 +103,14 @@ export function pageCacheKiB(total = totalmem()): number {
 
 export class Store {
   readonly db: DatabaseSync;
+  private readonly path: string;
   private tableIndexes = new Map<string, Array<{ name: string; ix: number; fields: string[] }>>();
   private s: Record<string, StatementSync>;
 
   constructor(dir: string) {
     mkdirSync(dir, { recursive: true });
-    this.db = openDatabase(join(dir, "data.sqlite3"));
+    this.path = join(dir, "data.sqlite3");
+    this.db = openDatabase(this.path);
     this.db.exec("PRAGMA journal_mode = WAL");
     this.db.exec("PRAGMA synchronous = FULL");
     this.db.exec(`PRAGMA cache_size = -${pageCacheKiB()}`);
@@ -125,7 +129,6 @@ export class Store {
       descBounded: p("SELECT key, id FROM index_entries WHERE ix = ? AND key >= ? AND key < ? ORDER BY key DESC LIMIT ?"),
       descOpen: p("SELECT key, id FROM index_entries WHERE ix = ? AND key >= ? ORDER BY key DESC LIMIT ?"),
       tableDocs: p("SELECT id, doc FROM documents WHERE comp = ? AND tbl = ? AND id > ? ORDER BY id LIMIT ?"),
-      allDocs: p("SELECT comp, tbl, id, doc FROM documents WHERE (comp, tbl, id) > (?, ?, ?) ORDER BY comp, tbl, id LIMIT ?"),
       anyUserDoc: p("SELECT 1 AS one FROM documents WHERE substr(tbl, 1, 1) <> '_' LIMIT 1"),
       getComp: p("SELECT next_id AS nextId, last_creation AS lastCreation FROM components WHERE path = ?"),
       putComp: p("INSERT OR REPLACE INTO components (path, next_id, last_creation) VALUES (?, ?, ?)"),
@@ -314,15 +317,21 @@ export class Store {
     }
   }
 
-  /** Every stored document as `[component, table, Convex JSON]`, in batches. */
+  /**
+   * Every stored document as `[component, table, Convex JSON]`, one at a time, as of one moment: read on a connection of
+   * its own inside one read transaction (WAL: commits made meanwhile are not seen, and are not held up), so a caller
+   * may pause between rows (an export streamed at the client's pace) and still get a consistent snapshot.
+   */
   *allDocuments(): Generator<[string, string, JSONValue]> {
-    let at: [string, string, string] = ["", "", ""];
-    for (;;) {
-      const rows = this.s.allDocs.all(...at, 512) as Array<{ comp: string; tbl: string; id: string; doc: string }>;
-      for (const r of rows) yield [r.comp, r.tbl, JSON.parse(r.doc) as JSONValue];
-      if (rows.length < 512) return;
-      const last = rows[rows.length - 1];
-      at = [last.comp, last.tbl, last.id];
+    const db = openDatabase(this.path);
+    try {
+      db.exec("BEGIN");
+      // one row at a time (a page of rows can be hundreds of MiB: item parts are up to 256 KiB each)
+      for (const r of db.prepare(ALL_DOCS).iterate() as Iterable<{ comp: string; tbl: string; doc: string }>) {
+        yield [r.comp, r.tbl, JSON.parse(r.doc) as JSONValue];
+      }
+    } finally {
+      db.close(); // ends the read transaction
     }
   }
 
