@@ -298,3 +298,19 @@ async def test_older_messages_load_a_page_at_a_time(browser: Any, page_server: P
     assert len(texts) == 120 and "question 0" in texts[0] and "answer 39" in texts[-1]
     assert await older.count() == 0  # nothing older left
     assert errors == []
+
+
+async def test_a_message_longer_than_a_view_page_shows_whole(browser: Any, page_server: PageServer,
+                                                             host_config: HostConfig) -> None:
+    # 300,000 characters: a view carries the first 16 Ki; the page reads the rest live, 8 segments per page (3 pages)
+    async with CodexHost(host_config) as host:
+        cid = await host.new_conversation()
+        page, errors = await open_page(browser, f"{page_server.url}#/c/{cid}")
+        result = await host.send("BIG 300000")
+    assert result.status == "completed" and len(result.text) == 300_000
+    text = page.locator("[data-testid=message][data-role=assistant] [data-testid=message-text]").last
+    await page.wait_for_function(
+        """n => [...document.querySelectorAll('[data-testid=message][data-role=assistant] [data-testid=message-text]')]
+                 .pop()?.innerText.replace('▍', '').length >= n""", arg=300_000, timeout=30_000)
+    assert (await text.inner_text()).replace(CURSOR, "") == result.text
+    assert errors == []
