@@ -50,8 +50,7 @@ class DemoReport:
 @contextlib.contextmanager
 def _page(url: str, token: str, local: bool) -> Iterator[str]:
     """The conversation page on the demo's deployment (its URL), served while the demo runs."""
-    from .web import PageServer
-    from .web.server import PageConfig
+    from .web import PageConfig, PageServer
 
     with PageServer(PageConfig(url, token, local, "demo-user" if local else None)) as page:
         yield page.url

@@ -16,8 +16,7 @@ from typing import Any
 import pytest
 
 from codex_convex.backend import mint_dev_token
-from codex_convex.web import PageServer
-from codex_convex.web.server import PageConfig
+from codex_convex.web import PageConfig, PageServer
 from tests.conftest import Deployment
 
 REPO = Path(__file__).resolve().parents[2]

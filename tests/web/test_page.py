@@ -21,8 +21,7 @@ from codex_convex.host_api import HostApi
 from codex_convex.host_api.models import GetConversationSyncJobFound, GetDeletionStatusFound
 from codex_convex.runtime import CodexHost, HostConfig, HostMode, ServerRequestInfo
 from codex_convex.sync import thread_records
-from codex_convex.web import PageServer
-from codex_convex.web.server import PageConfig
+from codex_convex.web import PageConfig, PageServer
 from tests.conftest import Deployment
 from tests.support import first_json_document, persisted_messages
 from tests.web.conftest import DESKTOP, PHONE, shot_path

@@ -24,7 +24,7 @@ def ui(port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 = any free p
                                                              "serve.")] = False) -> None:
     """Serve the live conversation page (conversations, streaming turns, approvals, sync and deletion jobs)."""
     from ..deployment import resolve_deployment
-    from ..web import serve_page
+    from ..web import PageConfig, PageServer
 
     if url:  # the flags win over the environment, for this command only
         os.environ["CONVEX_URL"] = url
@@ -35,7 +35,8 @@ def ui(port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 = any free p
     signal.signal(signal.SIGTERM, lambda *_: stop.set())  # before the URL is out: a stop right after it is clean
     dep = resolve_deployment(data)
     subject = os.environ.get("CODEX_CONVEX_SUBJECT", "local-user") if dep.local else None
-    server = serve_page(dep.url, dep.tokens, local=dep.local, subject=subject, port=port)
+    server = PageServer(PageConfig(dep.url, dep.tokens, dep.local, subject), port=port)
+    server.start()
     page = server.url + (f"#/c/{conversation}" if conversation else "")
     if json_out:
         emit_json({"url": page, "deployment": dep.url, "local": dep.local})

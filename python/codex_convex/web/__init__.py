@@ -1,5 +1,5 @@
 """The conversation page: ``codex-convex ui`` serves it on 127.0.0.1 (see :mod:`.server`)."""
 
-from .server import PageServer, serve_page
+from .server import PageConfig, PageServer
 
-__all__ = ["PageServer", "serve_page"]
+__all__ = ["PageConfig", "PageServer"]

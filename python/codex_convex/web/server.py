@@ -12,7 +12,6 @@ from __future__ import annotations
 import inspect
 import json
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -154,12 +153,3 @@ class PageServer:
 
         return Handler
 
-
-def serve_page(deployment_url: str, tokens: TokenSource, *, local: bool, subject: str | None = None,
-               port: int = 0, on_start: Callable[[str], None] | None = None) -> PageServer:
-    """Start the page server (it runs until :meth:`PageServer.stop`); ``on_start`` gets its URL."""
-    srv = PageServer(PageConfig(deployment_url, tokens, local, subject), port=port)
-    url = srv.start()
-    if on_start is not None:
-        on_start(url)
-    return srv
