@@ -11,26 +11,26 @@ import schema from "./schema.js";
 import { modules } from "../testing/component.js";
 import { rootHash, sha256Hex } from "./hashing.js";
 import { RETRY } from "./jobEngine.js";
-import { STEP_MAX_RECORDS } from "./syncJobState.js";
+import { STEP_RETRY_RECORDS } from "./syncJobState.js";
 
 const actor = "issuer|alice";
 const at = 1_700_000_000_000;
 
-function records(turns: number) {
+function records(turns: number, answer = (i: number) => `answer ${i}`) {
   const out: object[] = [];
   for (let i = 0; i < turns; i++) {
     const turnId = `turn-${i}`;
     out.push({ type: "turnStarted", threadId: "th", turnId, at });
-    out.push({ type: "item", threadId: "th", turnId, itemId: `m${i}`, phase: "completed", itemType: "agentMessage", part: 0, partCount: 1, data: JSON.stringify({ type: "agentMessage", id: `m${i}`, text: `answer ${i}` }), at });
+    out.push({ type: "item", threadId: "th", turnId, itemId: `m${i}`, phase: "completed", itemType: "agentMessage", part: 0, partCount: 1, data: JSON.stringify({ type: "agentMessage", id: `m${i}`, text: answer(i) }), at });
     out.push({ type: "turnCompleted", threadId: "th", turnId, status: "completed", at });
   }
   return out;
 }
 
-async function importWithWriteLimit(documentsWritten: number, turns: number) {
+async function importWithWriteLimit(documentsWritten: number, turns: number, answer?: (i: number) => string) {
   const t = convexTest({ schema, modules, transactionLimits: { documentsWritten } });
   const { source } = await t.mutation(api.syncSources.start, { actor, threadId: "th", idempotencyKey: "k" });
-  const payload = JSON.stringify(records(turns)); // one chunk: the first step would write every row of it
+  const payload = JSON.stringify(records(turns, answer)); // one chunk: the first step would write every row of it
   const sha256 = sha256Hex(payload);
   await t.mutation(api.syncSources.append, { actor, sourceId: source.sourceId, chunkIndex: 0, payload, sha256, recordCount: turns * 3 });
   const sealed = await t.mutation(api.syncSources.seal, {
@@ -51,13 +51,14 @@ describe("an oversize step (workflow#241)", () => {
     expect(job).toMatchObject({ state: "succeeded", processedRecords: 180, verifiedRecords: 180 });
     // it did go over, for real: the stored step size was halved from the start
     const stored = await t.run(async (ctx) => (await ctx.db.query("sync_jobs").collect())[0]);
-    expect(stored.stepRecords).toBeLessThan(STEP_MAX_RECORDS);
+    expect(stored.stepRecords).toBeLessThanOrEqual(STEP_RETRY_RECORDS);
     const msgs = await t.query(api.messages.list, { actor, conversationId: job.conversationId, paginationOpts: { numItems: 100, cursor: null } });
     expect(msgs.page.length).toBe(60);
   });
 
   it("when no step can fit, the job fails with its code instead of staying stuck", async () => {
-    const { job } = await importWithWriteLimit(9, 20);
+    // each answer is 12 text segments: its one record writes more than 9 documents
+    const { job } = await importWithWriteLimit(9, 2, (i) => `${i}`.padEnd(12 * 16_384, "x"));
     expect(job.state).toBe("failed");
     expect(job.lastError?.code).toBe("E_SYNC_JOB_RETRIES_EXHAUSTED");
     expect(job.attempts).toBe(RETRY.maxAttempts);

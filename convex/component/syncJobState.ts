@@ -10,8 +10,12 @@ import type { ErrorCode } from "./errorCodes.js";
 import { cancel, scheduleStep, type JobKind, type State } from "./jobEngine.js";
 
 export type JobState = Doc<"sync_jobs">["state"];
-/** Records applied per step: each costs up to ~8 index ranges (limit 4,096 per transaction) and a few writes. */
-export const STEP_MAX_RECORDS = 250;
+/**
+ * Records one step applies at most: a chunk's worth (steps usually stop earlier, at their budget: syncJobs.ts
+ * STEP_BUDGET). After a step lost to a Convex limit, steps hold STEP_RETRY_RECORDS, halved at each further loss.
+ */
+export const STEP_MAX_RECORDS = 4096;
+export const STEP_RETRY_RECORDS = 128; // 1 by the last of RETRY.maxAttempts
 
 export function publicState(s: JobState): "syncing" | "synced" | "failed" | "cancelled" {
   return s === "succeeded" ? "synced" : s === "failed" ? "failed" : s === "cancelled" ? "cancelled" : "syncing";
@@ -26,7 +30,7 @@ export const syncJobKind: JobKind<"sync_jobs"> = {
   watch: internal.syncJobs.watchStep,
   codes: { retry: "E_SYNC_JOB_TRANSIENT", exhausted: "E_SYNC_JOB_RETRIES_EXHAUSTED" },
   smaller: (job) => {
-    const stepRecords = Math.max(1, Math.floor((job.stepRecords ?? STEP_MAX_RECORDS) / 2));
+    const stepRecords = job.stepRecords === undefined ? STEP_RETRY_RECORDS : Math.max(1, Math.floor(job.stepRecords / 2));
     return { patch: { stepRecords }, what: `${stepRecords} records per step` };
   },
   onStopped: async (ctx, job) => {

@@ -11,11 +11,12 @@ import { paginator } from "convex-helpers/server/pagination";
 import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel.js";
 import { internal } from "./_generated/api.js";
-import { internalMutation, mutation, query, type QueryCtx } from "./_generated/server.js";
+import { internalMutation, mutation, query, type MutationCtx, type QueryCtx } from "./_generated/server.js";
 import schema from "./schema.js";
 import { fail } from "./errors.js";
 import { sha256Hex } from "./hashing.js";
 import { applyEvents } from "./ingestApply.js";
+import { BufferedDb } from "./bufferedDb.js";
 import { checkBase, truncateStep } from "./syncBase.js";
 import type { IngestEvent } from "./ingestEvents.js";
 import { checkActor, findConversation } from "./scope.js";
@@ -28,6 +29,17 @@ import { paginated, vActor, vPaginationOpts, pageSize } from "./validators.js";
 
 export const STEP_MAX_BYTES = 2 * 1024 * 1024; // payload read per step: writes stay far under 16 MiB
 export const STEP_MAX_CHUNKS = 8;
+/**
+ * A step stops after the record that brings it to any of these: about half of Convex's per-transaction limits
+ * (16,000 documents and 16 MiB written, 32,000 documents read, 4,096 index ranges), keeping the other half for
+ * the record in hand (a whole item: ≤ 256 KiB, a few dozen rows) and the step's own bookkeeping.
+ */
+export const STEP_BUDGET = { documentsWritten: 7_000, bytesWritten: 6 * 1024 * 1024, documentsRead: 14_000, indexRanges: 1_800 };
+
+function stepFull(spent: BufferedDb["spent"]): boolean {
+  return spent.documentsWritten >= STEP_BUDGET.documentsWritten || spent.bytesWritten >= STEP_BUDGET.bytesWritten
+    || spent.documentsRead >= STEP_BUDGET.documentsRead || spent.indexRanges >= STEP_BUDGET.indexRanges;
+}
 
 export const vJob = v.object({
   jobId: v.string(),
@@ -145,23 +157,29 @@ export const processChunks = internalMutation({
     let index = job.processedChunks;
     let offset = job.processedOffset;
     let chunks = 0, records = 0, bytes = 0;
+    // The records' rows are built in memory and written once, at the end of the step (bufferedDb.ts).
+    const db = new BufferedDb(ctx.db);
+    const buffered = { ...ctx, db } as unknown as MutationCtx;
     const maxRecords = job.stepRecords ?? STEP_MAX_RECORDS;
-    while (index < job.totalChunks && chunks < STEP_MAX_CHUNKS && records < maxRecords && (chunks === 0 || bytes < STEP_MAX_BYTES)) {
+    const full = () => records >= maxRecords || stepFull(db.spent);
+    while (index < job.totalChunks && chunks < STEP_MAX_CHUNKS && !full() && (chunks === 0 || bytes < STEP_MAX_BYTES)) {
       const c = await chunkAt(ctx, job, index);
       if (c.records.length !== c.meta.recordCount) {
         fail("E_SYNC_CHUNK_CORRUPT", `chunk ${index} holds ${c.records.length} records, not ${c.meta.recordCount}`, { chunkIndex: index });
       }
-      const slice = c.records.slice(offset, offset + (maxRecords - records));
-      await applyEvents(ctx, conv, slice);
       chunks += 1;
-      records += slice.length;
       bytes += c.bytes;
-      offset += slice.length;
+      while (offset < c.records.length && !full()) {
+        await applyEvents(buffered, conv, [c.records[offset]]);
+        offset += 1;
+        records += 1;
+      }
       if (offset >= c.records.length) {
         index += 1;
         offset = 0;
       }
     }
+    await db.flush();
     return { index, offset, records, bytes };
   },
 });

@@ -4,6 +4,7 @@ import type { Id } from "./_generated/dataModel.js";
 import schema from "./schema.js";
 import { initConvexTest } from "../testing/component.js";
 import { rootHash, sha256Hex } from "./hashing.js";
+import { STEP_RETRY_RECORDS } from "./syncJobState.js";
 
 const actor = "issuer|alice";
 const at = 1_700_000_000_000;
@@ -105,7 +106,7 @@ describe("sync sources: the whole flow", () => {
     const got = await t.query(api.syncJobs.get, { actor, jobId });
     expect(got).toMatchObject({ job: { state: "succeeded", processedRecords: 640, verifiedRecords: 640, attempts: 0 } });
     const job = await t.run(async (ctx) => await ctx.db.get(jobId as Id<"sync_jobs">));
-    expect(job?.stepRecords).toBe(125);
+    expect(job?.stepRecords).toBe(STEP_RETRY_RECORDS);
     const counts = await t.run(async (ctx) => [(await ctx.db.query("turns").collect()).length, (await ctx.db.query("messages").collect()).length]);
     expect(counts).toEqual([160, 320]);
   });

@@ -96,7 +96,9 @@ async def measure(turns: int) -> dict[str, Any]:
             sealed_at: list[float] = []
 
             def on_progress(info: UploadProgress | SyncJob) -> None:
-                if isinstance(info, SyncJob) and not sealed_at:
+                # every chunk is up: the seal call follows (the job's first status can arrive after its first step)
+                done = info.done == info.total if isinstance(info, UploadProgress) else True
+                if done and not sealed_at:
                     sealed_at.append(time.perf_counter())
 
             rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -1,0 +1,378 @@
+/**
+ * A sealed snapshot's rows built in memory, each written once (#22). The sync job applies a chunk's records through
+ * the same code as live ingest (ingestApply.ts), but against this database instead of ctx.db:
+ *
+ * - **Fresh turns live in memory.** The first lookup of a turn by its key (`turns.actor_threadId_turnId`) is the one
+ *   existence check per turn: when Convex holds no such turn, every row of it (the turn, its items, parts,
+ *   messages, segments and requests: TURN_TABLES) is built, read and patched in memory, and inserted once, final,
+ *   at `flush()`, in the order the shared path would have inserted them. Rows are equal to the shared path's
+ *   because they are made by the same code.
+ * - **Other documents are written back once.** A patched stored document (the thread's counters, a turn already held)
+ *   is kept merged in memory and patched once at `flush()`; reads of it see the merged version.
+ * - **Anything else goes to Convex unchanged.** A query this buffer cannot answer exactly from memory (another index
+ *   over a table holding buffered rows, or over an index field a buffered patch changed) flushes first, so a read
+ *   never misses a write; a row written through to Convex first flushes the rows buffered before it, so creation
+ *   order (which orders ties in every index) is the shared path's too. The invariant relied on: a turn with no
+ *   row holds no rows in TURN_TABLES (ingestApply inserts the turn before them; deletions remove it after them).
+ *
+ * On a real deployment this cuts the reads and rewrites billed per record; here it is most of an import's time.
+ */
+import type { GenericDatabaseWriter } from "convex/server";
+import type { DataModel } from "./_generated/dataModel.js";
+import schema from "./schema.js";
+
+type Db = GenericDatabaseWriter<DataModel>;
+type Row = Record<string, unknown>;
+type Range = { eq: Array<[string, unknown]>; lower?: [string, unknown, boolean]; upper?: [string, unknown, boolean] };
+
+/**
+ * Tables whose rows belong to one turn and are written only once the turn exists (ingestApply ensures the turn
+ * first): each has an index starting (actor, threadId, turnId). Token usage and lifecycle events are not among them:
+ * they may arrive before their turn, so a turn with no row may still hold some (they go to Convex).
+ */
+const TURN_TABLES = new Set(["turns", "items", "item_parts", "messages", "message_segments", "server_requests"]);
+const TABLES = Object.keys(schema.tables);
+
+function indexFields(table: string, index: string): string[] {
+  const t = (schema.tables as Record<string, any>)[table];
+  const ix = (t[" indexes"]() as Array<{ indexDescriptor: string; fields: string[] }>).find((i) => i.indexDescriptor === index);
+  if (ix === undefined) throw new Error(`bufferedDb: no index ${table}.${index}`);
+  return ix.fields;
+}
+
+/** Record what a withIndex range function asks for. */
+function rangeOf(fn: ((q: any) => unknown) | undefined): Range {
+  const r: Range = { eq: [] };
+  const q: any = {
+    eq: (f: string, v: unknown) => (r.eq.push([f, v]), q),
+    gt: (f: string, v: unknown) => ((r.lower = [f, v, false]), q),
+    gte: (f: string, v: unknown) => ((r.lower = [f, v, true]), q),
+    lt: (f: string, v: unknown) => ((r.upper = [f, v, false]), q),
+    lte: (f: string, v: unknown) => ((r.upper = [f, v, true]), q),
+  };
+  fn?.(q);
+  return r;
+}
+
+const RANK: Record<string, number> = { undefined: 0, null: 1, bigint: 2, number: 3, boolean: 4, string: 5, object: 7 };
+const rank = (v: unknown) => (v === null ? RANK.null : v instanceof ArrayBuffer ? 6 : Array.isArray(v) ? 7 : RANK[typeof v] ?? 8);
+
+/** Convex's order of the values index fields hold here (strings by code point, as UTF-8 bytes order them). */
+export function compareValues(a: unknown, b: unknown): number {
+  const ra = rank(a), rb = rank(b);
+  if (ra !== rb) return ra - rb;
+  if (typeof a === "string" && typeof b === "string") {
+    const ia = a[Symbol.iterator](), ib = b[Symbol.iterator]();
+    for (;;) {
+      const x = ia.next(), y = ib.next();
+      if (x.done || y.done) return (x.done ? 0 : 1) - (y.done ? 0 : 1);
+      const d = x.value.codePointAt(0)! - y.value.codePointAt(0)!;
+      if (d !== 0) return d;
+    }
+  }
+  if (typeof a === "number" || typeof a === "bigint" || typeof a === "boolean") {
+    const x = a as number, y = b as number;
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  if (a === b || a === undefined || a === null) return 0;
+  throw new Error(`bufferedDb: cannot order ${typeof a} index values in memory`);
+}
+
+function withChanges(doc: Row, changes: Row): Row {
+  const out = { ...doc };
+  for (const [k, v] of Object.entries(changes)) {
+    if (v === undefined) delete out[k];
+    else out[k] = v;
+  }
+  return out;
+}
+
+/** A document's size as written, near enough for a step's budget (strings by their UTF-16 length). */
+function approxBytes(doc: Row): number {
+  let n = 16;
+  for (const [k, v] of Object.entries(doc)) n += k.length + (typeof v === "string" ? v.length + 2 : typeof v === "object" && v !== null ? JSON.stringify(v).length : 8);
+  return n;
+}
+
+const turnKey = (threadId: unknown, turnId: unknown) => `${String(threadId)}\u0000${String(turnId)}`;
+
+export class BufferedDb {
+  /** Rows of fresh turns, in insertion order (flushed in that order), and by turn. */
+  private rows = new Map<string, { table: string; doc: Row; seq: number; turn: string }>();
+  private byTurn = new Map<string, Set<string>>();
+  private tableRows = new Map<string, number>();
+  private fresh = new Set<string>();
+  /** Turns held by Convex, or whose rows this buffer already wrote there. */
+  private stored = new Set<string>();
+  /** Stored documents patched here: merged document, accumulated changes. */
+  private dirty = new Map<string, { table: string; doc: Row; changes: Row }>();
+  /** Memory ids → the ids Convex gave the rows at a flush (callers may still hold memory ids). */
+  private flushed = new Map<string, string>();
+  /**
+   * Answers of queries over other tables (the thread's row, read for every turn and message), by table and range:
+   * the documents' ids. Still true while nothing is inserted into or deleted from the table and no patch changes an
+   * indexed field (those go to Convex and drop the table's answers); patched documents are read merged.
+   */
+  private answers = new Map<string, Map<string, string[]>>();
+  private seq = 0;
+  /** What this transaction has spent so far, for a step to stop well inside Convex's limits. */
+  readonly spent = { documentsRead: 0, indexRanges: 0, documentsWritten: 0, bytesWritten: 0 };
+
+  constructor(private readonly db: Db) {}
+
+  get system() {
+    return this.db.system;
+  }
+
+  normalizeId(table: any, id: string) {
+    return this.db.normalizeId(table, id);
+  }
+
+  private realId(id: string): string {
+    return this.flushed.get(id) ?? id;
+  }
+
+  async get(id: any): Promise<any> {
+    const mem = this.rows.get(id);
+    if (mem !== undefined) return { ...mem.doc };
+    const real = this.realId(id);
+    const d = this.dirty.get(real);
+    if (d !== undefined) return { ...d.doc };
+    const doc = await this.db.get(real as any);
+    this.spent.documentsRead += 1;
+    return doc;
+  }
+
+  async insert(table: any, value: any): Promise<any> {
+    const doc: Row = withChanges({}, value);
+    this.wrote(value);
+    const turn = turnKey(doc.threadId, doc.turnId);
+    if (TURN_TABLES.has(table) && this.fresh.has(turn)) {
+      const id = `mem:${table}:${++this.seq}`;
+      this.rows.set(id, { table, seq: this.seq, turn, doc: { ...doc, _id: id, _creationTime: Date.now() } });
+      this.byTurn.get(turn)!.add(id);
+      this.tableRows.set(table, (this.tableRows.get(table) ?? 0) + 1);
+      return id;
+    }
+    // Written through: rows buffered before it go first, so creation order (ties in every index) is the shared path's.
+    if (this.rows.size > 0) await this.flush();
+    if (TURN_TABLES.has(table) && doc.turnId !== undefined) this.stored.add(turnKey(doc.threadId, doc.turnId));
+    this.answers.delete(table);
+    return await this.db.insert(table, value);
+  }
+
+  async patch(id: any, value: any): Promise<void> {
+    const mem = this.rows.get(id);
+    if (mem !== undefined) {
+      mem.doc = withChanges(mem.doc, value);
+      return;
+    }
+    const real = this.realId(id);
+    let d = this.dirty.get(real);
+    if (d === undefined) {
+      const doc = await this.db.get(real as any);
+      if (doc === null) throw new Error(`bufferedDb: patch of a missing document ${real}`);
+      this.spent.documentsRead += 1;
+      this.spent.documentsWritten += 1;
+      this.spent.bytesWritten += approxBytes(doc);
+      d = { table: TABLES.find((t) => this.db.normalizeId(t as any, real) !== null)!, doc, changes: {} };
+      this.dirty.set(real, d);
+    }
+    this.spent.bytesWritten += approxBytes(value);
+    d.doc = withChanges(d.doc, value);
+    Object.assign(d.changes, value);
+  }
+
+  async delete(id: any): Promise<void> {
+    const mem = this.rows.get(id);
+    if (mem !== undefined) {
+      this.rows.delete(id);
+      this.byTurn.get(mem.turn)!.delete(id);
+      this.tableRows.set(mem.table, this.tableRows.get(mem.table)! - 1);
+      return;
+    }
+    const real = this.realId(id);
+    const d = this.dirty.get(real);
+    this.dirty.delete(real);
+    if (d !== undefined) this.answers.delete(d.table);
+    else this.answers.clear(); // the table of a document never patched here is not known
+    this.spent.documentsWritten += 1;
+    await this.db.delete(real as any);
+  }
+
+  private wrote(value: Row) {
+    this.spent.documentsWritten += 1;
+    this.spent.bytesWritten += approxBytes(value);
+  }
+
+  replace(): never {
+    throw new Error("bufferedDb: replace is not buffered");
+  }
+
+  query(table: any) {
+    return new BufferedQuery(this, table);
+  }
+
+  /** Where a query over `table` through `index` is answered: from memory, or from Convex (flushing what it must see). */
+  async route(table: string, index: string, range: Range): Promise<"memory" | { check?: string; remember?: boolean }> {
+    const fields = indexFields(table, index);
+    const eq = new Map(range.eq);
+    const keyed = TURN_TABLES.has(table) && fields[1] === "threadId" && fields[2] === "turnId" && eq.has("threadId") && eq.has("turnId");
+    if (keyed) {
+      const key = turnKey(eq.get("threadId"), eq.get("turnId"));
+      if (this.fresh.has(key)) return "memory";
+      // A turn's own rows in Convex cannot be among the buffered ones (those are fresh turns'): no flush needed.
+      await this.flushDirty(table, fields);
+      const check = table === "turns" && index === "actor_threadId_turnId" && !this.stored.has(key) ? key : undefined;
+      return { check };
+    }
+    if ((this.tableRows.get(table) ?? 0) > 0) await this.flush();
+    else await this.flushDirty(table, fields);
+    return { remember: !TURN_TABLES.has(table) };
+  }
+
+  /** A remembered answer (ids) of this query, read as this transaction sees the documents now. */
+  async recall(table: string, key: string): Promise<Row[] | undefined> {
+    const ids = this.answers.get(table)?.get(key);
+    if (ids === undefined) return undefined;
+    const docs = [];
+    for (const id of ids) docs.push(await this.get(id));
+    return docs;
+  }
+
+  remember(table: string, key: string, docs: Row[]) {
+    let m = this.answers.get(table);
+    if (m === undefined) this.answers.set(table, (m = new Map()));
+    m.set(key, docs.map((d) => d._id as string));
+  }
+
+  /** After Convex answered the existence check of turn `key`: fresh when it holds none. */
+  settle(key: string, found: boolean) {
+    if (found) this.stored.add(key);
+    else {
+      this.fresh.add(key);
+      this.byTurn.set(key, new Set());
+    }
+  }
+
+  /** Stored documents as this transaction sees them: patched ones merged. */
+  merged(docs: any[]): any[] {
+    this.spent.indexRanges += 1;
+    this.spent.documentsRead += docs.length;
+    return docs.map((doc) => {
+      const d = this.dirty.get(doc._id);
+      return d === undefined ? doc : { ...d.doc };
+    });
+  }
+
+  memory(table: string, index: string, range: Range, order: "asc" | "desc"): Row[] {
+    const fields = indexFields(table, index);
+    const inRange = (doc: Row) => {
+      for (const [f, v] of range.eq) if (compareValues(doc[f], v) !== 0) return false;
+      if (range.lower) {
+        const c = compareValues(doc[range.lower[0]], range.lower[1]);
+        if (c < 0 || (c === 0 && !range.lower[2])) return false;
+      }
+      if (range.upper) {
+        const c = compareValues(doc[range.upper[0]], range.upper[1]);
+        if (c > 0 || (c === 0 && !range.upper[2])) return false;
+      }
+      return true;
+    };
+    const key = turnKey(range.eq.find(([f]) => f === "threadId")![1], range.eq.find(([f]) => f === "turnId")![1]);
+    const hits = [...this.byTurn.get(key)!].map((id) => this.rows.get(id)!).filter((r) => r.table === table && inRange(r.doc));
+    hits.sort((a, b) => {
+      for (const f of fields) {
+        const c = compareValues(a.doc[f], b.doc[f]);
+        if (c !== 0) return c;
+      }
+      return a.seq - b.seq;
+    });
+    if (order === "desc") hits.reverse();
+    return hits.map((r) => ({ ...r.doc }));
+  }
+
+  /** Patched stored documents of `table` whose changes touch `fields` go to Convex before it is queried by them. */
+  private async flushDirty(table: string, fields: string[]) {
+    for (const [id, d] of this.dirty) {
+      if (d.table === table && fields.some((f) => f in d.changes)) {
+        await this.db.patch(id as any, d.changes as any);
+        this.dirty.delete(id);
+        this.answers.delete(table);
+      }
+    }
+  }
+
+  /** Write everything buffered: each fresh row inserted once, final; each patched stored document patched once. */
+  async flush(): Promise<void> {
+    for (const [memId, r] of this.rows) {
+      const { _id, _creationTime, ...fields } = r.doc;
+      this.flushed.set(memId, await this.db.insert(r.table as any, fields as any));
+    }
+    this.rows.clear();
+    this.byTurn.clear();
+    this.tableRows.clear();
+    for (const key of this.fresh) this.stored.add(key);
+    this.fresh.clear();
+    for (const [id, d] of this.dirty) await this.db.patch(id as any, d.changes as any);
+    this.dirty.clear();
+    this.answers.clear();
+  }
+}
+
+class BufferedQuery {
+  private index?: string;
+  private fn?: (q: any) => unknown;
+  private dir: "asc" | "desc" = "asc";
+
+  constructor(private readonly buf: BufferedDb, private readonly table: string) {}
+
+  withIndex(index: string, fn?: (q: any) => unknown) {
+    this.index = index;
+    this.fn = fn;
+    return this;
+  }
+
+  order(dir: "asc" | "desc") {
+    this.dir = dir;
+    return this;
+  }
+
+  private async run(limit: number | undefined): Promise<Row[]> {
+    if (this.index === undefined) throw new Error(`bufferedDb: query ${this.table} without an index`);
+    const range = rangeOf(this.fn);
+    const where = await this.buf.route(this.table, this.index, range);
+    if (where === "memory") {
+      const all = this.buf.memory(this.table, this.index, range, this.dir);
+      return limit === undefined ? all : all.slice(0, limit);
+    }
+    const key = where.remember ? JSON.stringify([this.index, range, this.dir, limit ?? null]) : undefined;
+    if (key !== undefined) {
+      const known = await this.buf.recall(this.table, key);
+      if (known !== undefined) return known;
+    }
+    const q = (this.buf as any).db.query(this.table).withIndex(this.index, this.fn).order(this.dir);
+    const docs = this.buf.merged(limit === undefined ? await q.collect() : await q.take(limit));
+    if (where.check !== undefined) this.buf.settle(where.check, docs.length > 0);
+    if (key !== undefined) this.buf.remember(this.table, key, docs);
+    return docs;
+  }
+
+  async collect() {
+    return await this.run(undefined);
+  }
+
+  async take(n: number) {
+    return await this.run(n);
+  }
+
+  async first() {
+    return (await this.run(1))[0] ?? null;
+  }
+
+  async unique() {
+    const docs = await this.run(2);
+    if (docs.length > 1) throw new Error(`unique() query returned more than one result from table ${this.table}`);
+    return docs[0] ?? null;
+  }
+}
