@@ -33,11 +33,17 @@ type Range = { eq: Array<[string, unknown]>; lower?: [string, unknown, boolean];
 const TURN_TABLES = new Set(["turns", "items", "item_parts", "messages", "message_segments", "server_requests"]);
 const TABLES = Object.keys(schema.tables);
 
+const INDEX_FIELDS = new Map<string, Map<string, string[]>>();
+for (const [table, t] of Object.entries(schema.tables as Record<string, any>)) {
+  const m = new Map<string, string[]>();
+  for (const ix of t[" indexes"]() as Array<{ indexDescriptor: string; fields: string[] }>) m.set(ix.indexDescriptor, ix.fields);
+  INDEX_FIELDS.set(table, m);
+}
+
 function indexFields(table: string, index: string): string[] {
-  const t = (schema.tables as Record<string, any>)[table];
-  const ix = (t[" indexes"]() as Array<{ indexDescriptor: string; fields: string[] }>).find((i) => i.indexDescriptor === index);
-  if (ix === undefined) throw new Error(`bufferedDb: no index ${table}.${index}`);
-  return ix.fields;
+  const fields = INDEX_FIELDS.get(table)?.get(index);
+  if (fields === undefined) throw new Error(`bufferedDb: no index ${table}.${index}`);
+  return fields;
 }
 
 /** Record what a withIndex range function asks for. */
@@ -58,7 +64,16 @@ const RANK: Record<string, number> = { undefined: 0, null: 1, bigint: 2, number:
 const rank = (v: unknown) => (v === null ? RANK.null : v instanceof ArrayBuffer ? 6 : Array.isArray(v) ? 7 : RANK[typeof v] ?? 8);
 
 /** Convex's order of the values index fields hold here (strings by code point, as UTF-8 bytes order them). */
+const SURROGATE = /[\uD800-\uDFFF]/;
+
 export function compareValues(a: unknown, b: unknown): number {
+  if (a === b) return 0;
+  const ta = typeof a;
+  if (ta === typeof b) {
+    if (ta === "number") return (a as number) < (b as number) ? -1 : 1;
+    // UTF-16 order is code point order unless a surrogate pair meets a character above U+D7FF
+    if (ta === "string" && !SURROGATE.test(a as string) && !SURROGATE.test(b as string)) return (a as string) < (b as string) ? -1 : 1;
+  }
   const ra = rank(a), rb = rank(b);
   if (ra !== rb) return ra - rb;
   if (typeof a === "string" && typeof b === "string") {
@@ -78,13 +93,14 @@ export function compareValues(a: unknown, b: unknown): number {
   throw new Error(`bufferedDb: cannot order ${typeof a} index values in memory`);
 }
 
-function withChanges(doc: Row, changes: Row): Row {
-  const out = { ...doc };
-  for (const [k, v] of Object.entries(changes)) {
-    if (v === undefined) delete out[k];
-    else out[k] = v;
+/** Apply a patch to `doc` in place (undefined removes a field, as in Convex); returns it. */
+function patchInPlace(doc: Row, changes: Row): Row {
+  for (const k in changes) {
+    const v = changes[k];
+    if (v === undefined) delete doc[k];
+    else doc[k] = v;
   }
-  return out;
+  return doc;
 }
 
 /** A document's size as written, near enough for a step's budget (strings by their UTF-16 length). */
@@ -99,7 +115,7 @@ const turnKey = (threadId: unknown, turnId: unknown) => `${String(threadId)}\u00
 export class BufferedDb {
   /** Rows of fresh turns, in insertion order (flushed in that order), and by turn. */
   private rows = new Map<string, { table: string; doc: Row; seq: number; turn: string }>();
-  private byTurn = new Map<string, Set<string>>();
+  private byTurn = new Map<string, Map<string, Set<string>>>(); // turn → table → ids
   private tableRows = new Map<string, number>();
   private fresh = new Set<string>();
   /** Turns held by Convex, or whose rows this buffer already wrote there. */
@@ -144,19 +160,21 @@ export class BufferedDb {
   }
 
   async insert(table: any, value: any): Promise<any> {
-    const doc: Row = withChanges({}, value);
     this.wrote(value);
-    const turn = turnKey(doc.threadId, doc.turnId);
+    const turn = turnKey(value.threadId, value.turnId);
     if (TURN_TABLES.has(table) && this.fresh.has(turn)) {
       const id = `mem:${table}:${++this.seq}`;
-      this.rows.set(id, { table, seq: this.seq, turn, doc: { ...doc, _id: id, _creationTime: Date.now() } });
-      this.byTurn.get(turn)!.add(id);
+      const doc = patchInPlace({ _id: id, _creationTime: Date.now() }, value);
+      this.rows.set(id, { table, seq: this.seq, turn, doc });
+      const tables = this.byTurn.get(turn)!;
+      if (!tables.has(table)) tables.set(table, new Set());
+      tables.get(table)!.add(id);
       this.tableRows.set(table, (this.tableRows.get(table) ?? 0) + 1);
       return id;
     }
     // Written through: rows buffered before it go first, so creation order (ties in every index) is the shared path's.
     if (this.rows.size > 0) await this.flush();
-    if (TURN_TABLES.has(table) && doc.turnId !== undefined) this.stored.add(turnKey(doc.threadId, doc.turnId));
+    if (TURN_TABLES.has(table) && value.turnId !== undefined) this.stored.add(turn);
     this.answers.delete(table);
     return await this.db.insert(table, value);
   }
@@ -164,7 +182,7 @@ export class BufferedDb {
   async patch(id: any, value: any): Promise<void> {
     const mem = this.rows.get(id);
     if (mem !== undefined) {
-      mem.doc = withChanges(mem.doc, value);
+      patchInPlace(mem.doc, value);
       return;
     }
     const real = this.realId(id);
@@ -175,11 +193,11 @@ export class BufferedDb {
       this.spent.documentsRead += 1;
       this.spent.documentsWritten += 1;
       this.spent.bytesWritten += approxBytes(doc);
-      d = { table: TABLES.find((t) => this.db.normalizeId(t as any, real) !== null)!, doc, changes: {} };
+      d = { table: TABLES.find((t) => this.db.normalizeId(t as any, real) !== null)!, doc: { ...doc }, changes: {} };
       this.dirty.set(real, d);
     }
     this.spent.bytesWritten += approxBytes(value);
-    d.doc = withChanges(d.doc, value);
+    patchInPlace(d.doc, value);
     Object.assign(d.changes, value);
   }
 
@@ -187,7 +205,7 @@ export class BufferedDb {
     const mem = this.rows.get(id);
     if (mem !== undefined) {
       this.rows.delete(id);
-      this.byTurn.get(mem.turn)!.delete(id);
+      this.byTurn.get(mem.turn)!.get(mem.table)!.delete(id);
       this.tableRows.set(mem.table, this.tableRows.get(mem.table)! - 1);
       return;
     }
@@ -214,13 +232,13 @@ export class BufferedDb {
   }
 
   /** Where a query over `table` through `index` is answered: from memory, or from Convex (flushing what it must see). */
-  async route(table: string, index: string, range: Range): Promise<"memory" | { check?: string; remember?: boolean }> {
+  async route(table: string, index: string, range: Range): Promise<{ memory: string } | { check?: string; remember?: boolean }> {
     const fields = indexFields(table, index);
-    const eq = new Map(range.eq);
-    const keyed = TURN_TABLES.has(table) && fields[1] === "threadId" && fields[2] === "turnId" && eq.has("threadId") && eq.has("turnId");
+    // eq() comes in index order: (actor, threadId, turnId, …)
+    const keyed = TURN_TABLES.has(table) && range.eq.length >= 3 && range.eq[1][0] === "threadId" && range.eq[2][0] === "turnId";
     if (keyed) {
-      const key = turnKey(eq.get("threadId"), eq.get("turnId"));
-      if (this.fresh.has(key)) return "memory";
+      const key = turnKey(range.eq[1][1], range.eq[2][1]);
+      if (this.fresh.has(key)) return { memory: key };
       // A turn's own rows in Convex cannot be among the buffered ones (those are fresh turns'): no flush needed.
       await this.flushDirty(table, fields);
       const check = table === "turns" && index === "actor_threadId_turnId" && !this.stored.has(key) ? key : undefined;
@@ -251,7 +269,7 @@ export class BufferedDb {
     if (found) this.stored.add(key);
     else {
       this.fresh.add(key);
-      this.byTurn.set(key, new Set());
+      this.byTurn.set(key, new Map());
     }
   }
 
@@ -265,10 +283,10 @@ export class BufferedDb {
     });
   }
 
-  memory(table: string, index: string, range: Range, order: "asc" | "desc"): Row[] {
+  memory(key: string, table: string, index: string, range: Range, order: "asc" | "desc"): Row[] {
     const fields = indexFields(table, index);
     const inRange = (doc: Row) => {
-      for (const [f, v] of range.eq) if (compareValues(doc[f], v) !== 0) return false;
+      for (const [f, v] of range.eq) if (doc[f] !== v && compareValues(doc[f], v) !== 0) return false;
       if (range.lower) {
         const c = compareValues(doc[range.lower[0]], range.lower[1]);
         if (c < 0 || (c === 0 && !range.lower[2])) return false;
@@ -279,9 +297,14 @@ export class BufferedDb {
       }
       return true;
     };
-    const key = turnKey(range.eq.find(([f]) => f === "threadId")![1], range.eq.find(([f]) => f === "turnId")![1]);
-    const hits = [...this.byTurn.get(key)!].map((id) => this.rows.get(id)!).filter((r) => r.table === table && inRange(r.doc));
-    hits.sort((a, b) => {
+    const ids = this.byTurn.get(key)!.get(table);
+    if (ids === undefined) return [];
+    const hits = [];
+    for (const id of ids) {
+      const r = this.rows.get(id)!;
+      if (inRange(r.doc)) hits.push(r);
+    }
+    if (hits.length > 1) hits.sort((a, b) => {
       for (const f of fields) {
         const c = compareValues(a.doc[f], b.doc[f]);
         if (c !== 0) return c;
@@ -342,8 +365,8 @@ class BufferedQuery {
     if (this.index === undefined) throw new Error(`bufferedDb: query ${this.table} without an index`);
     const range = rangeOf(this.fn);
     const where = await this.buf.route(this.table, this.index, range);
-    if (where === "memory") {
-      const all = this.buf.memory(this.table, this.index, range, this.dir);
+    if ("memory" in where) {
+      const all = this.buf.memory(where.memory, this.table, this.index, range, this.dir);
       return limit === undefined ? all : all.slice(0, limit);
     }
     const key = where.remember ? JSON.stringify([this.index, range, this.dir, limit ?? null]) : undefined;

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { convexTest } from "convex-test";
 import { jsonToConvex, type JSONValue } from "convex/values";
 import { installDurableStorage, takeWrites } from "../local-backend/src/durable.js";
+import { transactionLimits } from "../local-backend/src/callMetrics.js";
 import { componentModules, componentSchema } from "../local-backend/src/modules.gen.js";
 
 const MAX_DOCS = 8_000;
@@ -22,7 +23,7 @@ const rows = readFileSync(process.argv[2], "utf8").split("\n").filter(Boolean).m
 });
 const dir = mkdtempSync(join(tmpdir(), "bench-ceiling-"));
 installDurableStorage(dir);
-const t: any = convexTest({ schema: componentSchema, modules: componentModules });
+const t: any = convexTest({ schema: componentSchema, modules: componentModules, transactionLimits: transactionLimits("convex") });
 
 const t0 = performance.now();
 let transactions = 0;

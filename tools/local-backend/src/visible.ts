@@ -46,7 +46,10 @@ export class Pending {
   write(id: string, doc: Doc | null) {
     const table = tableOf(id);
     if (!this.docs.has(table)) this.docs.set(table, new Map());
-    this.docs.get(table)!.set(id, doc);
+    const docs = this.docs.get(table)!;
+    // A nested transaction's commit hands its writes to the level below: the same documents, already placed.
+    if (docs.get(id) === doc && (doc !== null || docs.has(id))) return;
+    docs.set(id, doc);
     for (const [space, index] of this.sorted) if (space.startsWith(`${table}/`)) place(index, id, doc);
   }
 
