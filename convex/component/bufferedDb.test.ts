@@ -92,6 +92,8 @@ async function apply(steps: IngestEvent[][], buffered: boolean) {
       const conv = (await ctx.db.get(conversationId))!;
       const db = new BufferedDb(ctx.db);
       const c = buffered ? ({ ...ctx, db } as unknown as MutationCtx) : ctx;
+      // as a sync step does: the step's turns checked at once, then its records applied one by one
+      if (buffered) await db.checkTurns(actor, th, step.flatMap((r) => ("turnId" in r && r.turnId !== undefined ? [r.turnId] : [])));
       for (const r of step) await applyEvents(c, conv, [r]);
       await db.flush();
       return db.spent.documentsWritten;
@@ -139,6 +141,35 @@ describe("buffered apply (a sealed snapshot's rows built in memory)", () => {
     expect(spent.documentsWritten).toBe(finalRows + 2); // and the thread row: inserted, then patched once
     expect(spent.indexRanges).toBe(turns + 2); // one existence check per turn, and the thread (before and after its insert)
     expect(got).toEqual((await apply([all], false)).rows);
+  });
+
+  it("checks a step's turns with one range, and alone when stored turns crowd that range", async () => {
+    const turn = (id: string): IngestEvent[] => [
+      { type: "turnStarted", threadId: th, turnId: id, at },
+      item(id, `u-${id}`, "completed", { type: "userMessage", id: `u-${id}`, content: [{ type: "text", text: id }] }),
+      { type: "turnCompleted", threadId: th, turnId: id, status: "completed", at },
+    ];
+    const before = ["t1", "t3", "t5", "t7"].flatMap(turn);
+    for (const later of [["t2", "t4"], ["t0", "t9"], ["t8", "t9"], ["t3", "t6"]]) {
+      // t3 again: a stored turn whose records come again (its rows are rewritten, not doubled)
+      const next = later.flatMap(turn);
+      const straight = (await apply([before, next], false)).rows;
+      expect((await apply([before, next], true)).rows, later.join(",")).toEqual(straight);
+    }
+    const { t, conversationId } = await setup();
+    await t.run(async (ctx) => {
+      const conv = (await ctx.db.get(conversationId))!;
+      for (const r of before) await applyEvents(ctx, conv, [r]);
+    });
+    const ranges = async (ids: string[]) => await t.run(async (ctx) => {
+      const db = new BufferedDb(ctx.db);
+      await db.checkTurns(actor, th, ids);
+      for (const r of ids.flatMap(turn)) await applyEvents({ ...ctx, db } as unknown as MutationCtx, (await ctx.db.get(conversationId))!, [r]);
+      await db.flush();
+      throw new Error(JSON.stringify(db.spent.indexRanges)); // roll back: each case starts from the same four turns
+    }).catch((e: Error) => Number(JSON.parse(e.message.match(/\d+$/)![0])));
+    expect(await ranges(["t8", "t9"])).toBe(2); // the range, and the thread
+    expect(await ranges(["t0", "t9"])).toBe(2 + 2); // four stored turns in [t0, t9]: each new turn checked alone
   });
 
   it("orders strings as Convex does (by code point), numbers, and values of different types", () => {

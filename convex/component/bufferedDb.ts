@@ -114,8 +114,9 @@ const turnKey = (threadId: unknown, turnId: unknown) => `${String(threadId)}\u00
 
 export class BufferedDb {
   /** Rows of fresh turns, in insertion order (flushed in that order), and by turn. */
-  private rows = new Map<string, { table: string; doc: Row; seq: number; turn: string }>();
-  private byTurn = new Map<string, Map<string, Set<string>>>(); // turn → table → ids
+  // Memory ids are numbers (never stored: a flushed row gets the id Convex gives it); Convex's are strings.
+  private rows = new Map<number | string, { table: string; doc: Row; seq: number; turn: string }>();
+  private byTurn = new Map<string, Map<string, Set<number>>>(); // turn → table → ids
   private tableRows = new Map<string, number>();
   private fresh = new Set<string>();
   /** Turns held by Convex, or whose rows this buffer already wrote there. */
@@ -123,7 +124,7 @@ export class BufferedDb {
   /** Stored documents patched here: merged document, accumulated changes. */
   private dirty = new Map<string, { table: string; doc: Row; changes: Row }>();
   /** Memory ids → the ids Convex gave the rows at a flush (callers may still hold memory ids). */
-  private flushed = new Map<string, string>();
+  private flushed = new Map<number | string, string>();
   /**
    * Answers of queries over other tables (the thread's row, read for every turn and message), by table and range:
    * the documents' ids. Still true while nothing is inserted into or deleted from the table and no patch changes an
@@ -148,22 +149,22 @@ export class BufferedDb {
     return this.flushed.get(id) ?? id;
   }
 
-  async get(id: any): Promise<any> {
+  // Methods answered from memory return plain values (callers await them either way): no promise per row.
+  get(id: any): any {
     const mem = this.rows.get(id);
     if (mem !== undefined) return { ...mem.doc };
     const real = this.realId(id);
     const d = this.dirty.get(real);
     if (d !== undefined) return { ...d.doc };
-    const doc = await this.db.get(real as any);
     this.spent.documentsRead += 1;
-    return doc;
+    return this.db.get(real as any);
   }
 
-  async insert(table: any, value: any): Promise<any> {
+  insert(table: any, value: any): any {
     this.wrote(value);
     const turn = turnKey(value.threadId, value.turnId);
     if (TURN_TABLES.has(table) && this.fresh.has(turn)) {
-      const id = `mem:${table}:${++this.seq}`;
+      const id = ++this.seq;
       const doc = patchInPlace({ _id: id, _creationTime: Date.now() }, value);
       this.rows.set(id, { table, seq: this.seq, turn, doc });
       const tables = this.byTurn.get(turn)!;
@@ -172,6 +173,10 @@ export class BufferedDb {
       this.tableRows.set(table, (this.tableRows.get(table) ?? 0) + 1);
       return id;
     }
+    return this.insertThrough(table, value, turn);
+  }
+
+  private async insertThrough(table: any, value: any, turn: string): Promise<any> {
     // Written through: rows buffered before it go first, so creation order (ties in every index) is the shared path's.
     if (this.rows.size > 0) await this.flush();
     if (TURN_TABLES.has(table) && value.turnId !== undefined) this.stored.add(turn);
@@ -179,13 +184,21 @@ export class BufferedDb {
     return await this.db.insert(table, value);
   }
 
-  async patch(id: any, value: any): Promise<void> {
+  patch(id: any, value: any): any {
     const mem = this.rows.get(id);
     if (mem !== undefined) {
       patchInPlace(mem.doc, value);
       return;
     }
     const real = this.realId(id);
+    const d = this.dirty.get(real);
+    if (d === undefined) return this.patchStored(real, value);
+    this.spent.bytesWritten += approxBytes(value);
+    patchInPlace(d.doc, value);
+    Object.assign(d.changes, value);
+  }
+
+  private async patchStored(real: string, value: any): Promise<void> {
     let d = this.dirty.get(real);
     if (d === undefined) {
       const doc = await this.db.get(real as any);
@@ -201,7 +214,7 @@ export class BufferedDb {
     Object.assign(d.changes, value);
   }
 
-  async delete(id: any): Promise<void> {
+  delete(id: any): any {
     const mem = this.rows.get(id);
     if (mem !== undefined) {
       this.rows.delete(id);
@@ -209,6 +222,10 @@ export class BufferedDb {
       this.tableRows.set(mem.table, this.tableRows.get(mem.table)! - 1);
       return;
     }
+    return this.deleteStored(id);
+  }
+
+  private async deleteStored(id: any): Promise<void> {
     const real = this.realId(id);
     const d = this.dirty.get(real);
     this.dirty.delete(real);
@@ -231,14 +248,19 @@ export class BufferedDb {
     return new BufferedQuery(this, table);
   }
 
-  /** Where a query over `table` through `index` is answered: from memory, or from Convex (flushing what it must see). */
-  async route(table: string, index: string, range: Range): Promise<{ memory: string } | { check?: string; remember?: boolean }> {
+  /** The fresh turn whose rows answer this query from memory, if any. eq() comes in index order: (actor, threadId, turnId, …). */
+  freshTurnOf(table: string, range: Range): string | undefined {
+    if (!TURN_TABLES.has(table) || range.eq.length < 3 || range.eq[1][0] !== "threadId" || range.eq[2][0] !== "turnId") return undefined;
+    const key = turnKey(range.eq[1][1], range.eq[2][1]);
+    return this.fresh.has(key) ? key : undefined;
+  }
+
+  /** A query Convex answers: what it must see is flushed first; `check`: it is the existence check of a turn. */
+  async route(table: string, index: string, range: Range): Promise<{ check?: string; remember?: boolean }> {
     const fields = indexFields(table, index);
-    // eq() comes in index order: (actor, threadId, turnId, …)
     const keyed = TURN_TABLES.has(table) && range.eq.length >= 3 && range.eq[1][0] === "threadId" && range.eq[2][0] === "turnId";
     if (keyed) {
       const key = turnKey(range.eq[1][1], range.eq[2][1]);
-      if (this.fresh.has(key)) return { memory: key };
       // A turn's own rows in Convex cannot be among the buffered ones (those are fresh turns'): no flush needed.
       await this.flushDirty(table, fields);
       const check = table === "turns" && index === "actor_threadId_turnId" && !this.stored.has(key) ? key : undefined;
@@ -247,6 +269,14 @@ export class BufferedDb {
     if ((this.tableRows.get(table) ?? 0) > 0) await this.flush();
     else await this.flushDirty(table, fields);
     return { remember: !TURN_TABLES.has(table) };
+  }
+
+  /** Whether a query over `table` through `index` needs a flush first (route() then does it). */
+  mustFlushFor(table: string, index: string): boolean {
+    if ((this.tableRows.get(table) ?? 0) > 0) return true;
+    const fields = indexFields(table, index);
+    for (const d of this.dirty.values()) if (d.table === table && fields.some((f) => f in d.changes)) return true;
+    return false;
   }
 
   /** A remembered answer (ids) of this query, read as this transaction sees the documents now. */
@@ -258,10 +288,44 @@ export class BufferedDb {
     return docs;
   }
 
+  /** The same, when every document of it is buffered here (no read needed); undefined otherwise. */
+  recallBuffered(table: string, key: string): Row[] | undefined {
+    const ids = this.answers.get(table)?.get(key);
+    if (ids === undefined) return undefined;
+    const docs = [];
+    for (const id of ids) {
+      const real = this.realId(id);
+      const d = this.rows.get(id)?.doc ?? this.dirty.get(real)?.doc;
+      if (d === undefined) return undefined;
+      docs.push({ ...d });
+    }
+    return docs;
+  }
+
   remember(table: string, key: string, docs: Row[]) {
     let m = this.answers.get(table);
     if (m === undefined) this.answers.set(table, (m = new Map()));
     m.set(key, docs.map((d) => d._id as string));
+  }
+
+  /**
+   * Existence checks of many turns at once (a chunk's): one index range over their ids, from the least to the
+   * greatest. Turn ids ordered in time (Codex's) put new turns after the stored ones, so the range holds at most the
+   * turn a previous step left unfinished; when it holds more than the turns asked about, each is checked alone later.
+   */
+  async checkTurns(actor: string, threadId: string, turnIds: Iterable<string>): Promise<void> {
+    const unknown = [...new Set(turnIds)].filter((id) => !this.fresh.has(turnKey(threadId, id)) && !this.stored.has(turnKey(threadId, id)));
+    if (unknown.length < 2) return;
+    unknown.sort(compareValues);
+    await this.flushDirty("turns", indexFields("turns", "actor_threadId_turnId"));
+    const found = await this.db.query("turns")
+      .withIndex("actor_threadId_turnId", (q) => q.eq("actor", actor).eq("threadId", threadId).gte("turnId", unknown[0]).lte("turnId", unknown[unknown.length - 1]))
+      .take(unknown.length + 1);
+    this.spent.indexRanges += 1;
+    this.spent.documentsRead += found.length;
+    if (found.length > unknown.length) return;
+    const held = new Set(found.map((t) => t.turnId));
+    for (const id of unknown) this.settle(turnKey(threadId, id), held.has(id));
   }
 
   /** After Convex answered the existence check of turn `key`: fresh when it holds none. */
@@ -361,15 +425,26 @@ class BufferedQuery {
     return this;
   }
 
-  private async run(limit: number | undefined): Promise<Row[]> {
+  /** Rows from memory (a plain array), or a promise of what Convex answers. */
+  private run(limit: number | undefined): Row[] | Promise<Row[]> {
     if (this.index === undefined) throw new Error(`bufferedDb: query ${this.table} without an index`);
     const range = rangeOf(this.fn);
-    const where = await this.buf.route(this.table, this.index, range);
-    if ("memory" in where) {
-      const all = this.buf.memory(where.memory, this.table, this.index, range, this.dir);
+    const fresh = this.buf.freshTurnOf(this.table, range);
+    if (fresh !== undefined) {
+      const all = this.buf.memory(fresh, this.table, this.index, range, this.dir);
       return limit === undefined ? all : all.slice(0, limit);
     }
-    const key = where.remember ? JSON.stringify([this.index, range, this.dir, limit ?? null]) : undefined;
+    if (!TURN_TABLES.has(this.table) && !this.buf.mustFlushFor(this.table, this.index)) {
+      const known = this.buf.recallBuffered(this.table, JSON.stringify([this.index, range, this.dir, limit ?? null]));
+      if (known !== undefined) return known;
+    }
+    return this.stored(range, limit);
+  }
+
+  private async stored(range: Range, limit: number | undefined): Promise<Row[]> {
+    const index = this.index!;
+    const where = await this.buf.route(this.table, index, range);
+    const key = where.remember ? JSON.stringify([index, range, this.dir, limit ?? null]) : undefined;
     if (key !== undefined) {
       const known = await this.buf.recall(this.table, key);
       if (known !== undefined) return known;
@@ -381,21 +456,25 @@ class BufferedQuery {
     return docs;
   }
 
-  async collect() {
-    return await this.run(undefined);
+  collect(): any {
+    return this.run(undefined);
   }
 
-  async take(n: number) {
-    return await this.run(n);
+  take(n: number): any {
+    return this.run(n);
   }
 
-  async first() {
-    return (await this.run(1))[0] ?? null;
+  first(): any {
+    const docs = this.run(1);
+    return Array.isArray(docs) ? (docs[0] ?? null) : docs.then((d) => d[0] ?? null);
   }
 
-  async unique() {
-    const docs = await this.run(2);
-    if (docs.length > 1) throw new Error(`unique() query returned more than one result from table ${this.table}`);
-    return docs[0] ?? null;
+  unique(): any {
+    const one = (docs: Row[]) => {
+      if (docs.length > 1) throw new Error(`unique() query returned more than one result from table ${this.table}`);
+      return docs[0] ?? null;
+    };
+    const docs = this.run(2);
+    return Array.isArray(docs) ? one(docs) : docs.then(one);
   }
 }

@@ -8,7 +8,7 @@
  * token) carried by every scheduled step makes sure two steps never work the same job.
  */
 import { paginator } from "convex-helpers/server/pagination";
-import { v } from "convex/values";
+import { v, type Infer } from "convex/values";
 import type { Doc } from "./_generated/dataModel.js";
 import { internal } from "./_generated/api.js";
 import { internalMutation, mutation, query, type MutationCtx, type QueryCtx } from "./_generated/server.js";
@@ -36,6 +36,14 @@ export const STEP_MAX_CHUNKS = 8;
  * in memory, ~0.1 ms per record) far from Convex's 1 s. Steps cannot budget by time: Convex freezes Date.now().
  */
 export const STEP_BUDGET = { documentsWritten: 4_000, bytesWritten: 6 * 1024 * 1024, documentsRead: 8_000, indexRanges: 1_500 };
+
+const vSpent = v.object({ documentsRead: v.number(), indexRanges: v.number(), documentsWritten: v.number() });
+type Spent = Infer<typeof vSpent>;
+const NOTHING_SPENT: Spent = { documentsRead: 0, indexRanges: 0, documentsWritten: 0 };
+const addSpent = (a: Spent | undefined, b: Spent): Spent => ({
+  documentsRead: (a?.documentsRead ?? 0) + b.documentsRead, indexRanges: (a?.indexRanges ?? 0) + b.indexRanges,
+  documentsWritten: (a?.documentsWritten ?? 0) + b.documentsWritten,
+});
 
 function stepFull(spent: BufferedDb["spent"]): boolean {
   return spent.documentsWritten >= STEP_BUDGET.documentsWritten || spent.bytesWritten >= STEP_BUDGET.bytesWritten
@@ -82,7 +90,7 @@ export const runStep = internalMutation({
     const job = await ctx.db.get(jobId);
     if (engine.fencedOff(syncJobKind, job, lease)) return null;
     const now = Date.now();
-    let result: { index: number; offset: number; records: number; bytes: number };
+    let result: { index: number; offset: number; records: number; bytes: number; spent: Spent };
     try {
       result = await ctx.runMutation(internal.syncJobs.processChunks, { jobId });
     } catch (e) {
@@ -90,7 +98,7 @@ export const runStep = internalMutation({
       return null;
     }
     const next = { lease: job.lease + 1, attempts: 0, retryAt: undefined, startedAt: job.startedAt ?? now,
-      maxStepBytesRead: Math.max(job.maxStepBytesRead, result.bytes) };
+      maxStepBytesRead: Math.max(job.maxStepBytesRead, result.bytes), spent: addSpent(job.spent, result.spent) };
     const done = result.index >= job.totalChunks;
     // applied = verified (see above): both counters move together
     const progress = {
@@ -140,7 +148,7 @@ async function chunkAt(ctx: QueryCtx, job: Doc<"sync_jobs">, index: number, veri
  */
 export const processChunks = internalMutation({
   args: { jobId: v.id("sync_jobs") },
-  returns: v.object({ index: v.number(), offset: v.number(), records: v.number(), bytes: v.number() }),
+  returns: v.object({ index: v.number(), offset: v.number(), records: v.number(), bytes: v.number(), spent: vSpent }),
   handler: async (ctx, { jobId }) => {
     const job = (await ctx.db.get(jobId))!;
     const conv = await ctx.db.get(job.conversationId);
@@ -152,7 +160,7 @@ export const processChunks = internalMutation({
       const { threadId } = (await ctx.db.get(job.sourceId))!;
       if (job.processedChunks === 0 && job.processedOffset === 0) await checkBase(ctx, job.actor, threadId, job.base);
       if (!(await truncateStep(ctx, job.actor, threadId, job.base.keepTurns))) {
-        return { index: job.processedChunks, offset: job.processedOffset, records: 0, bytes: 0 };
+        return { index: job.processedChunks, offset: job.processedOffset, records: 0, bytes: 0, spent: NOTHING_SPENT };
       }
       await ctx.db.patch(job._id, { truncated: true });
     }
@@ -172,6 +180,11 @@ export const processChunks = internalMutation({
       }
       chunks += 1;
       bytes += c.bytes;
+      const threadId = conv.threadId;
+      if (threadId !== undefined) {
+        const turnIds = c.records.slice(offset).flatMap((r) => ("turnId" in r && r.turnId !== undefined && r.threadId === threadId ? [r.turnId] : []));
+        await db.checkTurns(conv.actor, threadId, turnIds);
+      }
       while (offset < c.records.length && !full()) {
         await applyEvents(buffered, conv, [c.records[offset]]);
         offset += 1;
@@ -183,7 +196,9 @@ export const processChunks = internalMutation({
       }
     }
     await db.flush();
-    return { index, offset, records, bytes };
+    const { documentsRead, indexRanges, documentsWritten } = db.spent;
+    // and each chunk read: its metadata and its payload, one index range each
+    return { index, offset, records, bytes, spent: { documentsRead: documentsRead + 2 * chunks, indexRanges: indexRanges + 2 * chunks, documentsWritten } };
   },
 });
 

@@ -47,22 +47,26 @@ async def documents_written(*, http_url: str) -> int:
         return int((await client.get(f"{http_url}/health")).json()["documentsWritten"])
 
 
-def final_documents(backend: LocalBackend, thread_id: str, out: Path) -> int:
+def final_documents(backend: LocalBackend, thread_id: str, out: Path, job_id: str) -> tuple[int, dict[str, Any]]:
     """The documents an import of ``thread_id`` left (its thread's rows and its conversation; not the sync source's
-    bookkeeping), from the admin export, as ``[table, doc]`` lines in ``out``."""
+    bookkeeping), from the admin export, as ``[table, doc]`` lines in ``out``; and what job ``job_id`` spent (its
+    steps' documents read, index ranges and documents written, summed by the job)."""
     assert backend.info is not None
     r = httpx.get(f"{backend.url}/api/export", headers={"Authorization": f"Convex {backend.info.admin_key}"},
                   timeout=600)
     r.raise_for_status()
     n = 0
+    spent: dict[str, Any] = {}
     with out.open("w") as f:
         for line in r.text.splitlines():
             comp, table, doc = json.loads(line)
+            if table == "sync_jobs" and doc.get("_id") == job_id:
+                spent = doc.get("spent") or {}
             if comp == "" or table.startswith(("_", "sync_")) or doc.get("threadId") != thread_id:
                 continue
             f.write(json.dumps([table, doc]) + "\n")
             n += 1
-    return n
+    return n, spent
 
 
 def physical_ceiling(docs: Path) -> dict[str, Any]:
@@ -111,7 +115,7 @@ async def measure(turns: int) -> dict[str, Any]:
             rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             import_writes = await documents_written(http_url=backend.url) - written_before
             docs_file = Path(tmp_s) / "final-documents.ndjson"
-            final_docs = final_documents(backend, thread["id"], docs_file)
+            final_docs, spent = final_documents(backend, thread["id"], docs_file, result.job_id)
             # Re-sync after one new turn (incremental: only that turn is sent), and again with nothing new.
             thread["turns"].append(synthetic_thread("import-thread", turns + 1)["turns"][-1])
             sealed_at.clear()
@@ -140,6 +144,10 @@ async def measure(turns: int) -> dict[str, Any]:
         "import_vs_ceiling": round((result.records / total_s) / (len(events) / ceiling_s), 3),
         # the physical ceiling: the same final documents through plain inserts in maximal batches
         "final_documents": final_docs, "rows_per_record": round(final_docs / result.records, 3),
+        # what the job's steps read (chunks included) and wrote, per record
+        "job_documents_read_per_record": round(spent.get("documentsRead", 0) / result.records, 3),
+        "job_index_ranges_per_record": round(spent.get("indexRanges", 0) / result.records, 3),
+        "job_documents_written_per_record": round(spent.get("documentsWritten", 0) / result.records, 3),
         "physical_ceiling_seconds": ceiling["seconds"], "physical_ceiling_transactions": ceiling["transactions"],
         "physical_ceiling_records_per_s": round(result.records / ceiling["seconds"], 1),
         "import_vs_physical_ceiling": round(ceiling["seconds"] / seal_to_synced, 3),
@@ -175,7 +183,8 @@ def main() -> None:
           f"{r['physical_ceiling_records_per_s']} records/s; the import (seal to synced) runs at "
           f"{r['import_vs_physical_ceiling']} of it ({r['import_total_vs_physical_ceiling']} counting the upload)")
     print(f"the import wrote {r['documents_written_by_import']} documents for the {r['delete_rows']} rows it left: "
-          f"{r['writes_per_final_row']} writes per final row")
+          f"{r['writes_per_final_row']} writes per final row; its job read {r['job_documents_read_per_record']} "
+          f"documents and {r['job_index_ranges_per_record']} index ranges per record (chunks included)")
     print(f"re-sync after one new turn: {r['resync_kind']}, {r['resync_records']} records sent, "
           f"{r['resync_seconds_total']} s in all ({r['resync_seal_to_synced_seconds']} s seal to synced) = "
           f"{r['resync_vs_import']} of the full import; unchanged: {r['unchanged_kind']} in {r['unchanged_seconds']} s")

@@ -76,6 +76,8 @@ export const syncTables = {
     retryAt: v.optional(v.number()),
     lastError: v.optional(vCodedError),
     maxStepBytesRead: v.number(), // the largest payload one step read: proof no step nears Convex's limits
+    // What the job's steps read and wrote through the database, summed (bufferedDb.ts `spent`): reads per record.
+    spent: v.optional(v.object({ documentsRead: v.number(), indexRanges: v.number(), documentsWritten: v.number() })),
     createdAt: v.number(),
     updatedAt: v.number(),
     startedAt: v.optional(v.number()),
