@@ -14,6 +14,7 @@ import type {
   FunctionReference,
 } from "convex/server";
 import { anyApi, componentsGeneric } from "convex/server";
+import type * as bufferedDb from "../bufferedDb.js";
 import type * as conversations from "../conversations.js";
 import type * as deletion from "../deletion.js";
 import type * as deletionPlan from "../deletionPlan.js";
@@ -54,6 +55,7 @@ import type * as views from "../views.js";
 import type * as watchdog from "../watchdog.js";
 
 const fullApi: ApiFromModules<{
+  bufferedDb: typeof bufferedDb;
   conversations: typeof conversations;
   deletion: typeof deletion;
   deletionPlan: typeof deletionPlan;
