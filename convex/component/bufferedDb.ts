@@ -137,14 +137,6 @@ export class BufferedDb {
 
   constructor(private readonly db: Db) {}
 
-  get system() {
-    return this.db.system;
-  }
-
-  normalizeId(table: any, id: string) {
-    return this.db.normalizeId(table, id);
-  }
-
   private realId(id: string): string {
     return this.flushed.get(id) ?? id;
   }
