@@ -108,3 +108,22 @@ async def test_a_refused_batch_stops_replication_loudly() -> None:
             await rep.flush(timeout_s=5)
         tg.cancel_scope.cancel()
     assert e.value.__cause__ is not None and getattr(e.value.__cause__, "code", "") == "E_INGEST_PART_TOO_LARGE"
+
+
+@pytest.mark.anyio
+async def test_each_acknowledged_write_is_reported_with_its_events_and_times() -> None:
+    fake = FakeIngest(seed=1, fail_rate=0.0)
+    rep = Replicator(fake, "c", min_write_interval_s=0.0)  # type: ignore[arg-type]
+    reported: list[tuple[list[Any], float, float]] = []
+    rep.on_write = lambda events, sent, answered: reported.append((events, sent, answered))
+    async with anyio.create_task_group() as tg:
+        await tg.start(rep.run)
+        rep.push([IngestEventTurnStarted(thread_id="t", turn_id="x", at=0)])
+        await rep.flush(timeout_s=5)
+        rep.push([IngestEventMessageDelta(thread_id="t", turn_id="x", item_id="m", first_delta=0, delta_count=1,
+                                          text="a", at=0)])
+        await rep.flush(timeout_s=5)
+        tg.cancel_scope.cancel()
+    assert [len(events) for events, _, _ in reported] == [1, 1] and rep.writes == 2
+    assert isinstance(reported[1][0][0], IngestEventMessageDelta)
+    assert all(sent <= answered for _, sent, answered in reported)

@@ -23,6 +23,7 @@ import httpx
 from codex_convex.backend import LocalBackend, mint_dev_token
 from codex_convex.codex import write_scripted_home
 from codex_convex.convex_api import Subscriber
+from codex_convex.host_api.models import IngestEventMessageDelta
 from codex_convex.runtime import CodexHost, HostConfig
 from codex_convex.scripted_model import ScriptedModelServer
 
@@ -59,6 +60,14 @@ async def measure(rate: float, deltas: int) -> dict[str, Any]:
             line_at: dict[int, float] = {}
             seen_at: dict[int, float] = {}
             sent_at: dict[int, float] = {}
+
+            written: list[tuple[float, float, int, int]] = []  # sent, answered, deltas [lo, hi) of the write
+
+            def on_write(events: list[Any], sent: float, answered: float) -> None:
+                ds = [(int(e.first_delta), int(e.first_delta + e.delta_count)) for e in events
+                      if isinstance(e, IngestEventMessageDelta)]
+                if ds:
+                    written.append((sent, answered, min(a for a, _ in ds), max(b for _, b in ds)))
 
             def on_note(method: str, params: dict[str, Any]) -> None:
                 if method == "item/agentMessage/delta":
@@ -98,6 +107,7 @@ async def measure(rate: float, deltas: int) -> dict[str, Any]:
                     binding = host.bindings.current
                     assert binding is not None and binding.replicator is not None
                     rep = binding.replicator
+                    rep.on_write = on_write
                     writes_before, delta_writes_before = rep.writes, rep.delta_writes
                     docs_before = await documents_written(backend.url)
                     reads_before = await view_reads(backend)
@@ -115,12 +125,22 @@ async def measure(rate: float, deltas: int) -> dict[str, Any]:
                     tg.cancel_scope.cancel()
                 elapsed = time.perf_counter() - t0
     lat = [seen_at[i] - line_at[i] for i in range(deltas) if i in seen_at and i in line_at]
+    # Where a delta's time goes: waiting in the host for its write, the write (HTTP mutation, answered), and from
+    # the answer to the watcher's subscription showing it. Deltas are counted from the message's first (tok0).
+    hops: dict[str, list[float]] = {"wait_in_host": [], "write": [], "answer_to_seen": []}
+    for sent, answered, lo, hi in written:
+        for i in range(lo, hi):
+            if i in line_at and i in seen_at:
+                hops["wait_in_host"].append(sent - line_at[i])
+                hops["write"].append(answered - sent)
+                hops["answer_to_seen"].append(seen_at[i] - answered)
     steady = lat[10:] if len(lat) > 20 else lat
     del sent_at
     return {
         "rate_per_s": rate, "deltas": deltas, "seconds": round(elapsed, 2),
         "first_delta_ms": round(lat[0] * 1000, 2) if lat else None,
         "steady": summary_ms(steady),
+        "hops_p50_ms": {k: summary_ms(v)["p50_ms"] for k, v in hops.items() if v},
         "mutations": writes, "mutations_per_1000_deltas": round(writes * 1000 / deltas, 1),
         "streaming_mutations_per_1000_deltas": round(delta_writes * 1000 / deltas, 1),
         "documents_written_per_1000_deltas": round(docs * 1000 / deltas, 1),
@@ -150,6 +170,10 @@ def main() -> None:
               f" {r['documents_written_per_1000_deltas']:>8}"
               f" {r['vs_upstream_write_cost']:>11} {r['heartbeats_per_hour_measured']:>8}"
               f" {r['view_runs_per_1000_deltas']:>12} {r['view_kib_read_per_1000_deltas']:>11}")
+    for r in runs:
+        h = r["hops_p50_ms"]
+        print(f"{r['rate_per_s']:>7.0f}/s, p50 per hop: waiting in the host {h.get('wait_in_host')} ms, the write "
+              f"{h.get('write')} ms, answer to the watcher's view {h.get('answer_to_seen')} ms")
     print(f"heartbeat: one write on the host's own row every {HEARTBEAT_S:g} s here (expected "
           f"{3600 / HEARTBEAT_S:.0f}/h, measured in the column above while streaming); at the default 20 s: 180/h "
           "per host, none on a conversation's row")

@@ -18,7 +18,9 @@ the replicator and :meth:`flush` raises it.
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections.abc import Callable
 
 import anyio
 import structlog
@@ -83,6 +85,9 @@ class Replicator:
         self.writes = 0
         self.delta_writes = 0  # writes that carried message deltas (the streaming cost)
         self.events_sent = 0
+        # Called after each acknowledged write with its events and when it was sent and answered (perf_counter):
+        # where a delta's latency goes (tools/bench/live.py --hops).
+        self.on_write: Callable[[list[IngestEvent], float, float], None] | None = None
 
     @property
     def next_seq(self) -> int:
@@ -171,6 +176,7 @@ class Replicator:
         batch = self._batch()
         self._in_flight = len(batch)
         attempt = 0
+        sent_at = time.perf_counter()
         while True:
             try:
                 result: IngestResult = await self.api.ingest_events(
@@ -188,6 +194,8 @@ class Replicator:
                           first_event=batch[0].model_dump_json(by_alias=True)[:300])
                 return
         self.writes += 1
+        if self.on_write is not None:
+            self.on_write(batch, sent_at, time.perf_counter())
         status, next_seq = result.status, int(result.next_seq)
         self._in_flight = 0
         if status in ("accepted", "duplicate"):
