@@ -137,8 +137,12 @@ export class BufferedDb {
 
   constructor(private readonly db: Db) {}
 
-  private realId(id: string): string {
-    return this.flushed.get(id) ?? id;
+  /** The id Convex knows a document by (a buffered row's, once flushed). */
+  private realId(id: number | string): string {
+    const real = this.flushed.get(id);
+    if (real !== undefined) return real;
+    if (typeof id === "number") throw new Error(`bufferedDb: buffered row ${id} was deleted in this transaction`);
+    return id;
   }
 
   // Methods answered from memory return plain values (callers await them either way): no promise per row.
