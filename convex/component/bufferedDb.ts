@@ -112,6 +112,16 @@ function approxBytes(doc: Row): number {
 
 const turnKey = (threadId: unknown, turnId: unknown) => `${String(threadId)}\u0000${String(turnId)}`;
 
+/** The turn a query over a turn table is restricted to, if it is: eq() comes in index order (actor, threadId, turnId, …). */
+function turnOf(table: string, range: Range): string | undefined {
+  if (!TURN_TABLES.has(table) || range.eq.length < 3 || range.eq[1][0] !== "threadId" || range.eq[2][0] !== "turnId") return undefined;
+  return turnKey(range.eq[1][1], range.eq[2][1]);
+}
+
+type Dirty = { table: string; doc: Row; changes: Row };
+/** A patched stored document whose changes touch an index field of `fields` (queries through that index must see it). */
+const touches = (d: Dirty, table: string, fields: string[]) => d.table === table && fields.some((f) => f in d.changes);
+
 export class BufferedDb {
   /** Rows of fresh turns, in insertion order (flushed in that order), and by turn. */
   // Memory ids are numbers (never stored: a flushed row gets the id Convex gives it); Convex's are strings.
@@ -122,7 +132,7 @@ export class BufferedDb {
   /** Turns held by Convex, or whose rows this buffer already wrote there. */
   private stored = new Set<string>();
   /** Stored documents patched here: merged document, accumulated changes. */
-  private dirty = new Map<string, { table: string; doc: Row; changes: Row }>();
+  private dirty = new Map<string, Dirty>();
   /** Memory ids → the ids Convex gave the rows at a flush (callers may still hold memory ids). */
   private flushed = new Map<number | string, string>();
   /**
@@ -189,6 +199,10 @@ export class BufferedDb {
     const real = this.realId(id);
     const d = this.dirty.get(real);
     if (d === undefined) return this.patchStored(real, value);
+    this.merge(d, value);
+  }
+
+  private merge(d: Dirty, value: Row) {
     this.spent.bytesWritten += approxBytes(value);
     patchInPlace(d.doc, value);
     Object.assign(d.changes, value);
@@ -205,9 +219,7 @@ export class BufferedDb {
       d = { table: TABLES.find((t) => this.db.normalizeId(t as any, real) !== null)!, doc: { ...doc }, changes: {} };
       this.dirty.set(real, d);
     }
-    this.spent.bytesWritten += approxBytes(value);
-    patchInPlace(d.doc, value);
-    Object.assign(d.changes, value);
+    this.merge(d, value);
   }
 
   delete(id: any): any {
@@ -244,19 +256,17 @@ export class BufferedDb {
     return new BufferedQuery(this, table);
   }
 
-  /** The fresh turn whose rows answer this query from memory, if any. eq() comes in index order: (actor, threadId, turnId, …). */
+  /** The fresh turn whose rows answer this query from memory, if any. */
   freshTurnOf(table: string, range: Range): string | undefined {
-    if (!TURN_TABLES.has(table) || range.eq.length < 3 || range.eq[1][0] !== "threadId" || range.eq[2][0] !== "turnId") return undefined;
-    const key = turnKey(range.eq[1][1], range.eq[2][1]);
-    return this.fresh.has(key) ? key : undefined;
+    const key = turnOf(table, range);
+    return key !== undefined && this.fresh.has(key) ? key : undefined;
   }
 
   /** A query Convex answers: what it must see is flushed first; `check`: it is the existence check of a turn. */
   async route(table: string, index: string, range: Range): Promise<{ check?: string; remember?: boolean }> {
     const fields = indexFields(table, index);
-    const keyed = TURN_TABLES.has(table) && range.eq.length >= 3 && range.eq[1][0] === "threadId" && range.eq[2][0] === "turnId";
-    if (keyed) {
-      const key = turnKey(range.eq[1][1], range.eq[2][1]);
+    const key = turnOf(table, range);
+    if (key !== undefined) {
       // A turn's own rows in Convex cannot be among the buffered ones (those are fresh turns'): no flush needed.
       await this.flushDirty(table, fields);
       const check = table === "turns" && index === "actor_threadId_turnId" && !this.stored.has(key) ? key : undefined;
@@ -271,7 +281,7 @@ export class BufferedDb {
   mustFlushFor(table: string, index: string): boolean {
     if ((this.tableRows.get(table) ?? 0) > 0) return true;
     const fields = indexFields(table, index);
-    for (const d of this.dirty.values()) if (d.table === table && fields.some((f) => f in d.changes)) return true;
+    for (const d of this.dirty.values()) if (touches(d, table, fields)) return true;
     return false;
   }
 
@@ -284,16 +294,16 @@ export class BufferedDb {
     return docs;
   }
 
-  /** The same, when every document of it is buffered here (no read needed); undefined otherwise. */
+  /** The same, when every document of it is patched here (no read needed); undefined otherwise. Answers are
+   * only kept for tables never buffered, so their ids are Convex's. */
   recallBuffered(table: string, key: string): Row[] | undefined {
     const ids = this.answers.get(table)?.get(key);
     if (ids === undefined) return undefined;
     const docs = [];
     for (const id of ids) {
-      const real = this.realId(id);
-      const d = this.rows.get(id)?.doc ?? this.dirty.get(real)?.doc;
+      const d = this.dirty.get(id);
       if (d === undefined) return undefined;
-      docs.push({ ...d });
+      docs.push({ ...d.doc });
     }
     return docs;
   }
@@ -378,7 +388,7 @@ export class BufferedDb {
   /** Patched stored documents of `table` whose changes touch `fields` go to Convex before it is queried by them. */
   private async flushDirty(table: string, fields: string[]) {
     for (const [id, d] of this.dirty) {
-      if (d.table === table && fields.some((f) => f in d.changes)) {
+      if (touches(d, table, fields)) {
         await this.db.patch(id as any, d.changes as any);
         this.dirty.delete(id);
         this.answers.delete(table);

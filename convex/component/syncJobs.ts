@@ -23,7 +23,7 @@ import { checkActor, findConversation } from "./scope.js";
 import * as engine from "./jobEngine.js";
 import { publicState, STEP_MAX_RECORDS, syncJobKind } from "./syncJobState.js";
 import { vStepId } from "./watchdog.js";
-import { vCodedError, vJobState } from "./tables/sync.js";
+import { vCodedError, vJobState, vSpent } from "./tables/sync.js";
 import { utf8Bytes } from "./text.js";
 import { paginated, vActor, vPaginationOpts, pageSize } from "./validators.js";
 
@@ -37,7 +37,6 @@ export const STEP_MAX_CHUNKS = 8;
  */
 export const STEP_BUDGET = { documentsWritten: 4_000, bytesWritten: 6 * 1024 * 1024, documentsRead: 8_000, indexRanges: 1_500 };
 
-const vSpent = v.object({ documentsRead: v.number(), indexRanges: v.number(), documentsWritten: v.number() });
 type Spent = Infer<typeof vSpent>;
 const NOTHING_SPENT: Spent = { documentsRead: 0, indexRanges: 0, documentsWritten: 0 };
 const addSpent = (a: Spent | undefined, b: Spent): Spent => ({

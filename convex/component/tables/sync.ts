@@ -8,6 +8,8 @@ export const vJobState = v.union(
 );
 export const vCodedError = v.object({ code: v.string(), message: v.string() });
 /** An incremental sync's base (syncBase.ts): the turns it keeps, and their chain when the host knows it. */
+/** What a sync job's steps read and wrote through the database, summed (bufferedDb.ts `spent`). */
+export const vSpent = v.object({ documentsRead: v.number(), indexRanges: v.number(), documentsWritten: v.number() });
 export const vSyncBase = v.object({ keepTurns: v.number(), prefixHash: v.optional(v.string()) });
 
 export const syncTables = {
@@ -77,7 +79,7 @@ export const syncTables = {
     lastError: v.optional(vCodedError),
     maxStepBytesRead: v.number(), // the largest payload one step read: proof no step nears Convex's limits
     // What the job's steps read and wrote through the database, summed (bufferedDb.ts `spent`): reads per record.
-    spent: v.optional(v.object({ documentsRead: v.number(), indexRanges: v.number(), documentsWritten: v.number() })),
+    spent: v.optional(vSpent),
     createdAt: v.number(),
     updatedAt: v.number(),
     startedAt: v.optional(v.number()),
