@@ -8,6 +8,7 @@ import base64
 import json
 import stat
 import struct
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -85,3 +86,22 @@ def test_an_issuer_differing_by_a_trailing_slash_is_another_issuer(backend: Loca
     r = httpx.post(f"{backend.url}/api/query", json={"path": "diagnostics:whoami", "args": {}},
                    headers={"Authorization": f"Bearer {token}"}, timeout=10)
     assert r.status_code == 401
+
+
+def test_a_token_answered_from_memory_is_refused_once_it_expires(backend: LocalBackend) -> None:
+    """The backend remembers tokens it verified (a host sends the same one with every write): an expired one is
+    still refused at once, over HTTP, and the token of another user is never mistaken for it."""
+    token = mint_dev_token(backend.data_dir, "short", ttl_s=2)
+    other = mint_dev_token(backend.data_dir, "other", ttl_s=3600)
+
+    def whoami(t: str) -> httpx.Response:
+        return httpx.post(f"{backend.url}/api/query", json={"path": "diagnostics:whoami", "args": {}},
+                          headers={"Authorization": f"Bearer {t}"}, timeout=10)
+
+    first, again, theirs = whoami(token), whoami(token), whoami(other)
+    assert first.status_code == again.status_code == theirs.status_code == 200
+    assert first.json()["value"] == again.json()["value"] != theirs.json()["value"]
+    time.sleep(2.2)
+    late = whoami(token)
+    assert late.status_code == 401 and "exp" in late.json()["message"]
+    assert whoami(other).status_code == 200

@@ -127,3 +127,74 @@ async def test_each_acknowledged_write_is_reported_with_its_events_and_times() -
     assert [len(events) for events, _, _ in reported] == [1, 1] and rep.writes == 2
     assert isinstance(reported[1][0][0], IngestEventMessageDelta)
     assert all(sent <= answered for _, sent, answered in reported)
+
+
+class Recording:
+    """Acknowledges every batch; records what each write carried."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+        self.deltas: list[int] = []  # deltas per write
+        self.next_seq = 0
+
+    async def ingest_events(self, *, conversation_id: str, stream_id: str, seq: int, events: list[Any]) -> Any:
+        await anyio.sleep(0.002)
+        self.batches.append([ev.type for ev in events])
+        self.deltas.append(sum(int(ev.delta_count) for ev in events if isinstance(ev, IngestEventMessageDelta)))
+        self.next_seq = seq + len(events)
+        return IngestResult(status="accepted", next_seq=self.next_seq, applied=len(events))
+
+
+def _delta(i: int) -> IngestEventMessageDelta:
+    return IngestEventMessageDelta(thread_id="t", turn_id="x", item_id="m", first_delta=i, delta_count=1,
+                                   text=f"d{i} ", at=0)
+
+
+@pytest.mark.anyio
+async def test_a_turns_clustered_events_share_writes_and_approvals_go_at_once() -> None:
+    """Codex sends a turn's events in clusters a few ms apart: each cluster is one write (none waits more than the
+    linger), the first delta rides with what waits, and a turn's start and an approval request never wait."""
+    from codex_convex.host_api.models import IngestEventItem, IngestEventServerRequest, IngestEventTurnCompleted
+
+    def item(phase: str) -> IngestEventItem:
+        return IngestEventItem(thread_id="t", turn_id="x", item_id="u", phase=phase, item_type="userMessage",  # type: ignore[arg-type]
+                               part=0, part_count=1, data="{}", at=0)
+
+    rec = Recording()
+    rep = Replicator(rec, "c", linger_s=0.05)  # type: ignore[arg-type]
+    async with anyio.create_task_group() as tg:
+        await tg.start(rep.run)
+        rep.push([IngestEventTurnStarted(thread_id="t", turn_id="x", at=0)])
+        await anyio.sleep(0.02)
+        rep.push([item("started")])
+        await anyio.sleep(0.005)
+        rep.push([item("completed")])
+        await anyio.sleep(0.15)
+        started = anyio.current_time()
+        rep.push([IngestEventServerRequest(thread_id="t", turn_id="x", request_id="r", method="m", params_json="{}",
+                                           at=0)])
+        await rep.flush(timeout_s=5)
+        asked_within = anyio.current_time() - started
+        rep.push([IngestEventTurnCompleted(thread_id="t", turn_id="x", status="completed", at=0)])
+        await anyio.sleep(0.005)
+        rep.push([_delta(0)])  # a first delta goes at once, and takes what waits with it
+        await rep.flush(timeout_s=5)
+        tg.cancel_scope.cancel()
+    assert rec.batches == [["turnStarted"], ["item", "item"], ["serverRequest"], ["turnCompleted", "messageDelta"]]
+    assert asked_within < 0.04  # well inside the 50 ms linger
+
+
+@pytest.mark.anyio
+async def test_fast_deltas_are_written_sixteen_at_a_time_after_the_first() -> None:
+    rec = Recording()
+    rep = Replicator(rec, "c", max_delta_writes_per_s=1000)  # type: ignore[arg-type]
+    async with anyio.create_task_group() as tg:
+        await tg.start(rep.run)
+        for i in range(1 + 16 * 4):
+            rep.push([_delta(i)])
+            await anyio.sleep(0.001)
+        await rep.flush(timeout_s=5)
+        tg.cancel_scope.cancel()
+    # the first at once; then a write whenever 16 wait (more if they piled up behind a write in flight)
+    assert rec.deltas[0] == 1 and sum(rec.deltas) == 65 and all(n >= 16 for n in rec.deltas[1:-1])
+    assert rep.delta_writes == rep.writes == len(rec.deltas) <= 5

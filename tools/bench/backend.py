@@ -53,7 +53,7 @@ async def measure(n: int) -> dict[str, Any]:
             ws_rate = n / (time.perf_counter() - t0)
 
     return {"n": n, "http_mutations_per_s": round(http_rate, 1), "ws_mutations_per_s": round(ws_rate, 1),
-            "subscription_update": await subscription_latency("durable", min(n, 200))}
+            "subscription_update": await subscription_latency(min(n, 200))}
 
 
 async def subscription_latency(n: int = 200) -> dict[str, float]:

@@ -1,15 +1,24 @@
 """Sequenced, coalesced replication of one conversation's events into the component (DESIGN §6).
 
-No fixed flush timer: an event is sent at once when no write is in flight; while one is, events gather and go in
-the next write (bounded by bytes and count). Streaming text is the one thing that can outrun writes, so message
-deltas follow a rule by count and age: the first delta of a burst (none written for ``min_write_interval_s``)
-goes at once; after it, deltas gather until :data:`MAX_DELTAS_PER_WAIT` wait or the oldest has waited
-``min_write_interval_s``, whichever comes first, and writes carrying deltas are never more than
-``max_delta_writes_per_s`` (12.5) per stream. Cost is then bounded by deltas, not time (≤ 1,000/16 streaming
-writes per 1,000 deltas when they come fast; fewer still past 200 deltas/s, where the cap gathers more per write),
-and a delta waits at most the interval; a slow stream (a delta every 0.1 s or less often) sends each at once.
-Trade-off: a larger count lowers cost and raises latency (tools/bench/live.py measures both across rates). Turn
-and item events never wait; ``flush()`` skips the wait. Adjacent deltas of one message merge into one event.
+No fixed flush timer: each pending event has a time by which it must be written, and a write goes when the
+earliest comes, carrying everything pending (bounded by bytes and count); while a write is in flight, events gather
+for the next. The times:
+
+- A turn's start and an approval asked or resolved: at once (a person just sent a message, or waits on an answer).
+- Other turn, item and thread events: at most ``linger_s`` (20 ms) after they arrive. Codex sends them in clusters
+  a few milliseconds apart (a user message's start and end, an agent message's start and its first delta, the
+  turn's token usage and its end), so a turn costs about half the writes it would if each went alone (a short
+  turn: ~5 instead of ~10), and none is seen more than 20 ms later.
+- Message deltas (streaming text, the one thing that can outrun writes) follow a rule by count and age: the first
+  delta of a burst (none written for ``min_write_interval_s``) at once; after it, deltas gather until
+  :data:`MAX_DELTAS_PER_WAIT` wait or the oldest has waited ``min_write_interval_s``, whichever comes first, and
+  writes of deltas alone are never more than ``max_delta_writes_per_s`` (12.5) per stream. Cost is then bounded by
+  deltas, not time (≤ 1,000/16 streaming writes per 1,000 deltas when they come fast; fewer still past 200
+  deltas/s, where the cap gathers more per write), and a delta waits at most the interval; a slow stream (a delta
+  every 0.1 s or less often) sends each at once.
+
+Trade-off: a larger count lowers cost and raises latency (tools/bench/live.py measures both across rates).
+``flush()`` skips every wait. Adjacent deltas of one message merge into one event.
 
 Every batch carries its first sequence number; the server accepts the next one, ignores what it has, and answers
 a gap with the sequence it expects. A batch the server refuses with a code is never dropped silently: it stops
@@ -35,6 +44,8 @@ from ..host_api.models import (
     IngestEventMessageDelta,
     IngestEventMessageText,
     IngestEventServerRequest,
+    IngestEventServerRequestResolved,
+    IngestEventTurnStarted,
     IngestResult,
 )
 
@@ -44,6 +55,9 @@ MAX_BATCH_BYTES = 4 * 1024 * 1024  # well under Convex's 16 MiB argument limit
 MIN_WRITE_INTERVAL_S = 0.1  # the most a delta waits for company (and the gap that starts a new burst)
 MAX_DELTAS_PER_WAIT = 16  # a write goes as soon as this many deltas wait: cost ≤ 1,000/16 writes per 1,000 deltas
 MAX_DELTA_WRITES_PER_S = 12.5  # and never more often than this per stream (a 1,000 deltas/s stream: 80 per write)
+LINGER_S = 0.02  # the most a turn, item or thread event waits for company
+# A turn's start (a person just sent a message: views show it began) and approvals (a person waits on them).
+AT_ONCE = (IngestEventTurnStarted, IngestEventServerRequest, IngestEventServerRequestResolved)
 RETRY_BACKOFF_S = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
 
 
@@ -66,7 +80,7 @@ class Replicator:
 
     def __init__(self, api: HostApi, conversation_id: str, *, stream_id: str | None = None,
                  min_write_interval_s: float = MIN_WRITE_INTERVAL_S,
-                 max_delta_writes_per_s: float = MAX_DELTA_WRITES_PER_S) -> None:
+                 max_delta_writes_per_s: float = MAX_DELTA_WRITES_PER_S, linger_s: float = LINGER_S) -> None:
         self.api = api
         self.conversation_id = conversation_id
         self.stream_id = stream_id or f"host-{uuid.uuid4().hex[:12]}"
@@ -81,6 +95,8 @@ class Replicator:
         self._spacing = 1.0 / max_delta_writes_per_s if max_delta_writes_per_s > 0 else 0.0
         self._last_delta_write = -1e9
         self._oldest_delta_at: float | None = None  # when the oldest unsent delta was pushed
+        self._oldest_event_at: float | None = None  # when the oldest unsent other event was pushed
+        self._linger = linger_s
         self._urgent = False
         self.writes = 0
         self.delta_writes = 0  # writes that carried message deltas (the streaming cost)
@@ -97,9 +113,14 @@ class Replicator:
         """Queue events (in order). Returns at once; the writer sends them as soon as it can."""
         if self._failed is not None:
             raise ReplicationError(f"replication stopped: {self._failed}") from self._failed
+        now = anyio.current_time()
         for ev in events:
-            if isinstance(ev, IngestEventMessageDelta) and self._oldest_delta_at is None:
-                self._oldest_delta_at = anyio.current_time()
+            if isinstance(ev, IngestEventMessageDelta):
+                self._oldest_delta_at = self._oldest_delta_at or now
+            elif isinstance(ev, AT_ONCE):
+                self._oldest_event_at = -1e9  # due at once
+            else:
+                self._oldest_event_at = self._oldest_event_at or now
             self._append(ev)
         if self._pending:
             self._idle = anyio.Event() if self._idle.is_set() else self._idle
@@ -134,29 +155,37 @@ class Replicator:
             await self._wake.wait()
             self._wake = anyio.Event()
             while self._pending and self._failed is None:
-                waiting = sum(int(ev.delta_count) for ev in self._pending if isinstance(ev, IngestEventMessageDelta))
-                only_deltas = all(isinstance(ev, IngestEventMessageDelta) for ev in self._pending)
                 now = anyio.current_time()
-                wait = 0.0
-                in_burst = now - self._last_delta_write < self._interval  # else the first delta goes at once
-                if waiting and only_deltas and in_burst:
-                    # gather until enough wait or the oldest is old enough; never sooner than the write cap allows
-                    oldest = self._oldest_delta_at or now
-                    gather = 0.0 if waiting >= MAX_DELTAS_PER_WAIT else oldest + self._interval - now
-                    wait = max(gather, self._last_delta_write + min(self._spacing, self._interval) - now)
-                if wait > 0 and not self._urgent:
-                    with anyio.move_on_after(wait):  # gather; a flush() cuts the wait short
+                wait = 0.0 if self._urgent else self._due(now) - now
+                if wait > 0:
+                    with anyio.move_on_after(wait):  # gather; a push that is due sooner or a flush() cuts it short
                         await self._wake.wait()
                     self._wake = anyio.Event()
                     continue
-                if waiting:
+                if any(isinstance(ev, IngestEventMessageDelta) for ev in self._pending):
                     self._last_delta_write = now
-                    self._oldest_delta_at = None
                     self.delta_writes += 1
-                await self._send_once()
+                self._oldest_delta_at = self._oldest_event_at = None
+                held = len(self._pending)
+                if await self._send_once() < held:  # some did not fit one batch: they are due at once
+                    self._oldest_event_at = -1e9
             if not self._pending or self._failed is not None:
                 self._urgent = False
                 self._idle.set()
+
+    def _due(self, now: float) -> float:
+        """When the pending events must be written (the earliest of their times; see the module's rule)."""
+        due = float("inf")
+        if any(not isinstance(ev, IngestEventMessageDelta) for ev in self._pending):
+            due = now if self._oldest_event_at is None else self._oldest_event_at + self._linger
+        waiting = sum(int(ev.delta_count) for ev in self._pending if isinstance(ev, IngestEventMessageDelta))
+        if waiting:
+            if now - self._last_delta_write >= self._interval:  # the first delta of a burst goes at once
+                return now
+            oldest = self._oldest_delta_at if self._oldest_delta_at is not None else now
+            gather = now if waiting >= MAX_DELTAS_PER_WAIT else oldest + self._interval
+            due = min(due, max(gather, self._last_delta_write + min(self._spacing, self._interval)))
+        return due
 
     async def start(self, tg: TaskGroup) -> None:
         await tg.start(self.run)
@@ -172,7 +201,8 @@ class Replicator:
             size += s
         return batch
 
-    async def _send_once(self) -> None:
+    async def _send_once(self) -> int:
+        """Send the next batch; :returns: how many events it carried."""
         batch = self._batch()
         self._in_flight = len(batch)
         attempt = 0
@@ -192,7 +222,7 @@ class Replicator:
                 self._failed = exc
                 log.error("replication.refused", seq=self._seq, code=exc.code, error=exc.message,
                           first_event=batch[0].model_dump_json(by_alias=True)[:300])
-                return
+                return len(batch)
         self.writes += 1
         if self.on_write is not None:
             self.on_write(batch, sent_at, time.perf_counter())
@@ -208,3 +238,4 @@ class Replicator:
                 f"the server expects sequence {next_seq} but {self._seq} was already acknowledged "
                 "(the deployment lost acknowledged data)", code="E_REPLICATION_SERVER_BEHIND")
             log.error("replication.server_behind", expected=next_seq, ours=self._seq)
+        return len(batch)

@@ -29,6 +29,7 @@ from ..host_api.models import (
     Conversation,
     DeletionJob,
     GetConversationSummaryFound,
+    IngestEvent,
     NotFound,
     PaginationOpts,
     Turn,
@@ -413,13 +414,18 @@ class CodexHost:
         if b.replicator is None or self.lifecycle.state().phase is not HostPhase.RUNNING:
             return  # Codex went away: the turn was ended as failed (_fail_open_turns), nothing more to read
         listed = await self.request("thread/turns/list", {"threadId": b.thread_id, "limit": 1, "itemsView": "full"})
+        events: list[IngestEvent] = []
         for turn in cast(list[dict[str, Any]], listed.get("data") or []):
             if turn.get("id") == turn_id and turn.get("status") in TERMINAL:
                 # `at` stays in ms of this clock (Codex's completedAt is whole seconds: it could precede startedAt)
-                b.push([turn_completed(b.thread_id, turn_id, turn["status"], turn.get("error"), now_ms(),
-                                       codex_items=[str(i.get("id", "")) for i in turn.get("items") or []],
-                                       json_text=turn_json(turn))])
-        await self._push_thread_json(b)
+                events.append(turn_completed(b.thread_id, turn_id, turn["status"], turn.get("error"), now_ms(),
+                                             codex_items=[str(i.get("id", "")) for i in turn.get("items") or []],
+                                             json_text=turn_json(turn)))
+        try:  # the turn's end and the thread's JSON go in one write (the turn's end even if the read fails)
+            read = await self.request("thread/read", {"threadId": b.thread_id, "includeTurns": False})
+            events += thread_json(cast(dict[str, Any], read["thread"]), now_ms())
+        finally:
+            b.push(events)
 
     async def _push_thread_json(self, b: Binding) -> None:
         """Replica mode: Codex's own JSON of the thread as it stands now (its status, times, name, preview…), so

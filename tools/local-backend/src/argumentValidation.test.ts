@@ -1,8 +1,9 @@
 import { describe, expect, test } from "vitest";
 import { v } from "convex/values";
 import { validateArguments } from "./argumentValidation.js";
+import type { V } from "./validatorShortcuts.js";
 
-const args = (o: Record<string, any>) => JSON.stringify((v.object(o) as unknown as { json: unknown }).json);
+const args = (o: Record<string, any>) => (v.object(o) as unknown as { json: V }).json;
 
 describe("argument validation reads as Convex's validator.rs", () => {
   test("a nested path names array elements and fields", () => {

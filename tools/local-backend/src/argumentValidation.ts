@@ -11,16 +11,7 @@
  * Checked before convex-test's own validation (which would say "Validator error: Expected …").
  */
 import type { Value } from "convex/values";
-
-/** A validator as a function's `exportArgs()` gives it (JSON). */
-type V =
-  | { type: "null" | "number" | "bigint" | "boolean" | "string" | "bytes" | "any" }
-  | { type: "literal"; value: unknown }
-  | { type: "id"; tableName: string }
-  | { type: "array"; value: V }
-  | { type: "record"; keys: V; values: { fieldType: V; optional: boolean } }
-  | { type: "object"; value: Record<string, { fieldType: V; optional: boolean }> }
-  | { type: "union"; value: V[] };
+import { mayMatch, type V } from "./validatorShortcuts.js";
 
 export class ArgumentValidationError extends Error {
   constructor(detail: string) {
@@ -135,17 +126,16 @@ function check(v: V, x: Value, path: string): string | null {
     }
     case "union":
       if (v.value.length === 1) return check(v.value[0], x, path);
-      return v.value.some((u) => check(u, x, path) === null) ? null : noMatch();
+      return v.value.some((u) => mayMatch(u, x) && check(u, x, path) === null) ? null : noMatch();
   }
 }
 
 /**
- * :param exported: the function's `exportArgs()` JSON (absent or `any` for a function without an args validator).
+ * :param v: the function's parsed args validator (absent for a function without one).
  * :throws ArgumentValidationError: when `args` does not conform.
  */
-export function validateArguments(exported: string | undefined, args: Record<string, Value>) {
-  if (!exported) return;
-  const v = JSON.parse(exported) as V;
+export function validateArguments(v: V | undefined, args: Record<string, Value>) {
+  if (!v) return;
   const problem = check(v, args, "");
   if (problem !== null) throw new ArgumentValidationError(problem);
 }

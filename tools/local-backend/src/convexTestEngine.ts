@@ -7,6 +7,7 @@ import { convexTest } from "convex-test";
 import { makeFunctionReference } from "convex/server";
 import { ConvexError, type Value } from "convex/values";
 import { ArgumentValidationError, validateArguments } from "./argumentValidation.js";
+import { parsedValidators } from "./validatorShortcuts.js";
 import { actionSlots } from "./capacity.js";
 import { asClientCall, installFairness } from "./fairness.js";
 import { closeDurableStorage, exportDocuments, forgetScheduled, importDocuments, installDurableStorage, keepResult, readSets, receiptOf, receipts, takeWrites, unfinishedScheduledFunctions } from "./durable.js";
@@ -22,7 +23,7 @@ import { BadRequest, decodeArgs, encodeValue, type JSONValue } from "./values.js
 import { appModules, componentModules, componentSchema, COMPONENT_NAME } from "./modules.gen.js";
 
 type Loader = () => Promise<Record<string, unknown>>;
-type RegisteredFn = { isQuery?: boolean; isMutation?: boolean; isAction?: boolean; isPublic?: boolean; exportArgs?: () => string };
+type RegisteredFn = { isQuery?: boolean; isMutation?: boolean; isAction?: boolean; isPublic?: boolean; exportArgs?: () => string; exportReturns?: () => string };
 
 const WRITE_SYSCALLS = new Set(["1.0/insert", "1.0/shallowMerge", "1.0/replace", "1.0/remove", "1.0/schedule", "1.0/cancel_job"]);
 const NOT_FUNCTION_MODULES = /^(_generated\/|schema$|convex\.config$|auth\.config$)/;
@@ -138,7 +139,7 @@ export class ConvexTestEngine implements Engine {
         `Trying to execute ${module}:${exportName} as ${cap(kind)}, but it is defined as ${cap(found)}.`,
       );
     }
-    return { udfPath: `${module}:${exportName}`, kind: found, argsValidator: fn.exportArgs?.() };
+    return { udfPath: `${module}:${exportName}`, kind: found, argsValidator: fn.exportArgs && fn.exportReturns ? parsedValidators(fn as Required<RegisteredFn>).args : undefined };
   }
 
   committed(receipt: Receipt): { result: string | null } | null {

@@ -2,6 +2,7 @@
  * The engine seam: resolve a public function by path, run it with an identity, and report writes. The protocol
  * layers (http.ts, syncProtocol.ts) only see this interface, so part 2's durable engine swaps in underneath.
  */
+import type { V } from "./validatorShortcuts.js";
 import type { MetricsByPath } from "./callMetrics.js";
 import type { ReadSet, WriteSet } from "./readSet.js";
 import type { Receipt } from "./store.js";
@@ -24,8 +25,8 @@ export type Outcome =
   | { ok: true; value: JSONValue; ms: number; reads?: ReadSet }
   | { ok: false; message: string; data?: JSONValue; ms: number; reads?: ReadSet };
 
-/** `argsValidator`: the function's `exportArgs()` JSON, when it declares one. */
-export type Resolved = { udfPath: string; kind: Kind; argsValidator?: string };
+/** `argsValidator`: the function's args validator (parsed `exportArgs()`), when it declares one. */
+export type Resolved = { udfPath: string; kind: Kind; argsValidator?: V };
 
 export interface Engine {
   readonly name: string;
