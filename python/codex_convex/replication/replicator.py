@@ -10,12 +10,12 @@ for the next. The times:
   turn's token usage and its end), so a turn costs about half the writes it would if each went alone (a short
   turn: ~5 instead of ~10), and none is seen more than 20 ms later.
 - Message deltas (streaming text, the one thing that can outrun writes) follow a rule by count and age: the first
-  delta of a burst (none written for ``min_write_interval_s``) at once; after it, deltas gather until
-  :data:`MAX_DELTAS_PER_WAIT` wait or the oldest has waited ``min_write_interval_s``, whichever comes first, and
-  writes of deltas alone are never more than ``max_delta_writes_per_s`` (12.5) per stream. Cost is then bounded by
-  deltas, not time (≤ 1,000/16 streaming writes per 1,000 deltas when they come fast; fewer still past 200
-  deltas/s, where the cap gathers more per write), and a delta waits at most the interval; a slow stream (a delta
-  every 0.1 s or less often) sends each at once.
+  delta of a burst (arriving 80 ms, the write cap's spacing, or more after the last write of deltas) at once; after
+  it, deltas gather until :data:`MAX_DELTAS_PER_WAIT` wait, or a delta arrives ``min_write_interval_s`` (100 ms)
+  or more after that write, or the oldest has waited that long, whichever comes first; writes carrying deltas alone
+  are never more than ``max_delta_writes_per_s`` (12.5) per stream. Cost is then bounded by deltas, not time
+  (≤ 1,000/16 streaming writes per 1,000 deltas when they come fast; fewer still past 200 deltas/s, where the cap
+  gathers more per write); a stream slower than the cap (a delta every 80 ms or less often) sends each at once.
 
 Trade-off: a larger count lowers cost and raises latency (tools/bench/live.py measures both across rates).
 ``flush()`` skips every wait. Adjacent deltas of one message merge into one event.
@@ -52,7 +52,7 @@ from ..host_api.models import (
 log = structlog.get_logger("codex_convex.replication")
 
 MAX_BATCH_BYTES = 4 * 1024 * 1024  # well under Convex's 16 MiB argument limit
-MIN_WRITE_INTERVAL_S = 0.1  # the most a delta waits for company (and the gap that starts a new burst)
+MIN_WRITE_INTERVAL_S = 0.1  # the most a delta waits for company
 MAX_DELTAS_PER_WAIT = 16  # a write goes as soon as this many deltas wait: cost ≤ 1,000/16 writes per 1,000 deltas
 MAX_DELTA_WRITES_PER_S = 12.5  # and never more often than this per stream (a 1,000 deltas/s stream: 80 per write)
 LINGER_S = 0.02  # the most a turn, item or thread event waits for company
@@ -180,11 +180,13 @@ class Replicator:
             due = now if self._oldest_event_at is None else self._oldest_event_at + self._linger
         waiting = sum(int(ev.delta_count) for ev in self._pending if isinstance(ev, IngestEventMessageDelta))
         if waiting:
-            if now - self._last_delta_write >= self._interval:  # the first delta of a burst goes at once
-                return now
             oldest = self._oldest_delta_at if self._oldest_delta_at is not None else now
+            since = min(self._spacing, self._interval)
+            if oldest - self._last_delta_write >= since or now - self._last_delta_write >= self._interval:
+                return now  # a burst's first delta, or the first to arrive once an interval has passed: at once
+            # else when 16 wait or the oldest has waited an interval, never sooner than the write cap allows
             gather = now if waiting >= MAX_DELTAS_PER_WAIT else oldest + self._interval
-            due = min(due, max(gather, self._last_delta_write + min(self._spacing, self._interval)))
+            due = min(due, max(gather, self._last_delta_write + since))
         return due
 
     async def start(self, tg: TaskGroup) -> None:
