@@ -7,8 +7,8 @@ for the next. The times:
 - A turn's start and an approval asked or resolved: at once (a person just sent a message, or waits on an answer).
 - Other turn, item and thread events: at most ``linger_s`` (20 ms) after they arrive. Codex sends them in clusters
   a few milliseconds apart (a user message's start and end, an agent message's start and its first delta, the
-  turn's token usage and its end), so a turn costs about half the writes it would if each went alone (a short
-  turn: ~5 instead of ~10), and none is seen more than 20 ms later.
+  turn's token usage and its end), so a short turn costs 4 writes (6 if each went alone; 10 with a few streamed
+  deltas), and none is seen more than 20 ms later.
 - Message deltas (streaming text, the one thing that can outrun writes) follow a rule by count and age: the first
   delta of a burst (arriving 80 ms, the write cap's spacing, or more after the last write of deltas) at once; after
   it, deltas gather until :data:`MAX_DELTAS_PER_WAIT` wait, or a delta arrives ``min_write_interval_s`` (100 ms)
@@ -110,7 +110,7 @@ class Replicator:
         return self._seq
 
     def push(self, events: list[IngestEvent]) -> None:
-        """Queue events (in order). Returns at once; the writer sends them as soon as it can."""
+        """Queue events (in order). Returns at once; the writer sends each by its due time (the module's rule)."""
         if self._failed is not None:
             raise ReplicationError(f"replication stopped: {self._failed}") from self._failed
         now = anyio.current_time()
