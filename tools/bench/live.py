@@ -76,7 +76,7 @@ class _ModelProcess:
         self.proc.join()
 
 
-async def measure(rate: float, deltas: int) -> dict[str, Any]:
+async def measure(rate: float, deltas: int, per_write: int | None = None) -> dict[str, Any]:
     with _ModelProcess() as model, tempfile.TemporaryDirectory() as tmp_s:
         tmp = Path(tmp_s)
         home = write_scripted_home(tmp / "home", model.base_url)
@@ -134,6 +134,8 @@ async def measure(rate: float, deltas: int) -> dict[str, Any]:
                     assert binding is not None and binding.replicator is not None
                     rep = binding.replicator
                     rep.on_write = on_write
+                    if per_write is not None:
+                        rep.deltas_per_write = per_write
                     writes_before, delta_writes_before = rep.writes, rep.delta_writes
                     docs_before = await documents_written(backend.url)
                     reads_before = await view_reads(backend)
@@ -163,7 +165,7 @@ async def measure(rate: float, deltas: int) -> dict[str, Any]:
     steady = lat[10:] if len(lat) > 20 else lat
     del sent_at
     return {
-        "rate_per_s": rate, "deltas": deltas, "seconds": round(elapsed, 2),
+        "rate_per_s": rate, "deltas": deltas, "seconds": round(elapsed, 2), "deltas_per_write": rep.deltas_per_write,
         "first_delta_ms": round(lat[0] * 1000, 2) if lat else None,
         "steady": summary_ms(steady),
         "hops_p50_ms": {k: summary_ms(v)["p50_ms"] for k, v in hops.items() if v},
@@ -186,25 +188,30 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rate", type=float, nargs="*", default=[50.0, 200.0, 1000.0])
     ap.add_argument("--deltas", type=int, default=1000)
+    ap.add_argument("--per-write", type=int, nargs="*", default=[None],
+                    help="the count rule's n (Replicator.deltas_per_write; default 16): each rate runs once per value")
     args = ap.parse_args()
-    runs = [anyio.run(measure, r, args.deltas) for r in args.rate]
+    runs = [anyio.run(measure, r, args.deltas, n) for r in args.rate for n in args.per_write]
     bare = anyio.run(subscription_latency, 200)  # the bare round trip, this run: a small mutation → a subscription
-    print(f"{'rate/s':>7} {'first ms':>9} {'p50 ms':>7} {'p99 ms':>7} {'mut/1k':>7} {'stream/1k':>9} "
+    print(f"{'rate/s':>7} {'n':>3} {'first ms':>9} {'p50 ms':>7} {'p99 ms':>7} {'mut/1k':>7} {'stream/1k':>9} "
           f"{'docs/1k':>8} {'vs upstream':>11} {'beats/h':>8} {'view runs/1k':>12} {'view KiB/1k':>11}")
     for r in runs:
-        print(f"{r['rate_per_s']:>7.0f} {r['first_delta_ms']:>9} {r['steady']['p50_ms']:>7} {r['steady']['p99_ms']:>7}"
+        print(f"{r['rate_per_s']:>7.0f} {r['deltas_per_write']:>3} {r['first_delta_ms']:>9}"
+              f" {r['steady']['p50_ms']:>7} {r['steady']['p99_ms']:>7}"
               f" {r['mutations_per_1000_deltas']:>7} {r['streaming_mutations_per_1000_deltas']:>9}"
               f" {r['documents_written_per_1000_deltas']:>8}"
               f" {r['vs_upstream_write_cost']:>11} {r['heartbeats_per_hour_measured']:>8}"
               f" {r['view_runs_per_1000_deltas']:>12} {r['view_kib_read_per_1000_deltas']:>11}")
     for r in runs:
         h = r["hops_p50_ms"]
-        print(f"{r['rate_per_s']:>7.0f}/s, p50 per hop: waiting in the host {h.get('wait_in_host')} ms, the write "
+        print(f"{r['rate_per_s']:>7.0f}/s n={r['deltas_per_write']}, p50 per hop: waiting in the host "
+              f"{h.get('wait_in_host')} ms, the write "
               f"{h.get('write')} ms, answer to the watcher's view {h.get('answer_to_seen')} ms")
     print(f"bare round trip (a small HTTP mutation → another client's subscription): p50 {bare['p50_ms']} ms")
     for r in runs:
         r["p50_vs_bare_round_trip"] = round(r["steady"]["p50_ms"] / bare["p50_ms"], 2)
-        print(f"{r['rate_per_s']:>7.0f}/s: p50 = {r['p50_vs_bare_round_trip']}x the bare round trip")
+        print(f"{r['rate_per_s']:>7.0f}/s n={r['deltas_per_write']}: p50 = {r['p50_vs_bare_round_trip']}x the bare "
+              "round trip")
     print(f"heartbeat: one write on the host's own row every {HEARTBEAT_S:g} s here (expected "
           f"{3600 / HEARTBEAT_S:.0f}/h, measured in the column above while streaming); at the default 20 s: 180/h "
           "per host, none on a conversation's row")

@@ -11,7 +11,7 @@ for the next. The times:
   deltas), and none is seen more than 20 ms later.
 - Message deltas (streaming text, the one thing that can outrun writes) follow a rule by count and age: the first
   delta of a burst (arriving 80 ms, the write cap's spacing, or more after the last write of deltas) at once; after
-  it, deltas gather until :data:`MAX_DELTAS_PER_WAIT` wait, or a delta arrives ``min_write_interval_s`` (100 ms)
+  it, deltas gather until ``deltas_per_write`` (16) wait, or a delta arrives ``min_write_interval_s`` (100 ms)
   or more after that write, or the oldest has waited that long, whichever comes first; writes carrying deltas alone
   are never more than ``max_delta_writes_per_s`` (12.5) per stream. Cost is then bounded by deltas, not time
   (≤ 1,000/16 streaming writes per 1,000 deltas when they come fast; fewer still past 200 deltas/s, where the cap
@@ -80,7 +80,8 @@ class Replicator:
 
     def __init__(self, api: HostApi, conversation_id: str, *, stream_id: str | None = None,
                  min_write_interval_s: float = MIN_WRITE_INTERVAL_S,
-                 max_delta_writes_per_s: float = MAX_DELTA_WRITES_PER_S, linger_s: float = LINGER_S) -> None:
+                 max_delta_writes_per_s: float = MAX_DELTA_WRITES_PER_S, linger_s: float = LINGER_S,
+                 deltas_per_write: int = MAX_DELTAS_PER_WAIT) -> None:
         self.api = api
         self.conversation_id = conversation_id
         self.stream_id = stream_id or f"host-{uuid.uuid4().hex[:12]}"
@@ -97,6 +98,7 @@ class Replicator:
         self._oldest_delta_at: float | None = None  # when the oldest unsent delta was pushed
         self._oldest_event_at: float | None = None  # when the oldest unsent other event was pushed
         self._linger = linger_s
+        self.deltas_per_write = deltas_per_write  # the count rule's n (the cost/latency trade-off: tools/bench/live.py)
         self._urgent = False
         self.writes = 0
         self.delta_writes = 0  # writes that carried message deltas (the streaming cost)
@@ -185,7 +187,7 @@ class Replicator:
             if oldest - self._last_delta_write >= since or now - self._last_delta_write >= self._interval:
                 return now  # a burst's first delta, or the first to arrive once an interval has passed: at once
             # else when 16 wait or the oldest has waited an interval, never sooner than the write cap allows
-            gather = now if waiting >= MAX_DELTAS_PER_WAIT else oldest + self._interval
+            gather = now if waiting >= self.deltas_per_write else oldest + self._interval
             due = min(due, max(gather, self._last_delta_write + since))
         return due
 
