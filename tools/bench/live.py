@@ -76,7 +76,7 @@ class _ModelProcess:
         self.proc.join()
 
 
-async def measure(rate: float, deltas: int, per_write: int | None = None) -> dict[str, Any]:
+async def measure(rate: float, deltas: int, per_write: int | None = None, cap: float | None = None) -> dict[str, Any]:
     with _ModelProcess() as model, tempfile.TemporaryDirectory() as tmp_s:
         tmp = Path(tmp_s)
         home = write_scripted_home(tmp / "home", model.base_url)
@@ -136,6 +136,8 @@ async def measure(rate: float, deltas: int, per_write: int | None = None) -> dic
                     rep.on_write = on_write
                     if per_write is not None:
                         rep.deltas_per_write = per_write
+                    if cap is not None:
+                        rep.max_delta_writes_per_s = cap
                     writes_before, delta_writes_before = rep.writes, rep.delta_writes
                     docs_before = await documents_written(backend.url)
                     reads_before = await view_reads(backend)
@@ -166,6 +168,7 @@ async def measure(rate: float, deltas: int, per_write: int | None = None) -> dic
     del sent_at
     return {
         "rate_per_s": rate, "deltas": deltas, "seconds": round(elapsed, 2), "deltas_per_write": rep.deltas_per_write,
+        "max_delta_writes_per_s": rep.max_delta_writes_per_s,
         "first_delta_ms": round(lat[0] * 1000, 2) if lat else None,
         "steady": summary_ms(steady),
         "hops_p50_ms": {k: summary_ms(v)["p50_ms"] for k, v in hops.items() if v},
@@ -190,8 +193,9 @@ def main() -> None:
     ap.add_argument("--deltas", type=int, default=1000)
     ap.add_argument("--per-write", type=int, nargs="*", default=[None],
                     help="the count rule's n (Replicator.deltas_per_write; default 16): each rate runs once per value")
+    ap.add_argument("--cap", type=float, default=None, help="writes of deltas per second at most (default 12.5)")
     args = ap.parse_args()
-    runs = [anyio.run(measure, r, args.deltas, n) for r in args.rate for n in args.per_write]
+    runs = [anyio.run(measure, r, args.deltas, n, args.cap) for r in args.rate for n in args.per_write]
     bare = anyio.run(subscription_latency, 200)  # the bare round trip, this run: a small mutation → a subscription
     print(f"{'rate/s':>7} {'n':>3} {'first ms':>9} {'p50 ms':>7} {'p99 ms':>7} {'mut/1k':>7} {'stream/1k':>9} "
           f"{'docs/1k':>8} {'vs upstream':>11} {'beats/h':>8} {'view runs/1k':>12} {'view KiB/1k':>11}")

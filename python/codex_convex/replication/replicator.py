@@ -93,7 +93,7 @@ class Replicator:
         self._idle.set()
         self._failed: BaseException | None = None
         self._interval = min_write_interval_s
-        self._spacing = 1.0 / max_delta_writes_per_s if max_delta_writes_per_s > 0 else 0.0
+        self.max_delta_writes_per_s = max_delta_writes_per_s  # the write cap (0: none)
         self._last_delta_write = -1e9
         self._oldest_delta_at: float | None = None  # when the oldest unsent delta was pushed
         self._oldest_event_at: float | None = None  # when the oldest unsent other event was pushed
@@ -183,7 +183,8 @@ class Replicator:
         waiting = sum(int(ev.delta_count) for ev in self._pending if isinstance(ev, IngestEventMessageDelta))
         if waiting:
             oldest = self._oldest_delta_at if self._oldest_delta_at is not None else now
-            since = min(self._spacing, self._interval)
+            cap = self.max_delta_writes_per_s
+            since = min(1.0 / cap if cap > 0 else 0.0, self._interval)  # the cap's spacing
             if oldest - self._last_delta_write >= since or now - self._last_delta_write >= self._interval:
                 return now  # a burst's first delta, or the first to arrive once an interval has passed: at once
             # else when 16 wait or the oldest has waited an interval, never sooner than the write cap allows
