@@ -263,7 +263,7 @@ export class BufferedDb {
   }
 
   /** A query Convex answers: what it must see is flushed first; `check`: it is the existence check of a turn. */
-  async route(table: string, index: string, range: Range): Promise<{ check?: string; remember?: boolean }> {
+  async route(table: string, index: string, range: Range): Promise<{ check?: string }> {
     const fields = indexFields(table, index);
     const key = turnOf(table, range);
     if (key !== undefined) {
@@ -274,7 +274,7 @@ export class BufferedDb {
     }
     if ((this.tableRows.get(table) ?? 0) > 0) await this.flush();
     else await this.flushDirty(table, fields);
-    return { remember: !TURN_TABLES.has(table) };
+    return {};
   }
 
   /** Whether a query over `table` through `index` needs a flush first (route() then does it). */
@@ -453,17 +453,17 @@ class BufferedQuery {
       const all = this.buf.memory(fresh, this.table, this.index, range, this.dir);
       return limit === undefined ? all : all.slice(0, limit);
     }
-    if (!TURN_TABLES.has(this.table) && !this.buf.mustFlushFor(this.table, this.index)) {
-      const known = this.buf.recallBuffered(this.table, JSON.stringify([this.index, range, this.dir, limit ?? null]));
+    // Answers over tables never buffered (the thread's row…) are remembered by this key.
+    const key = TURN_TABLES.has(this.table) ? undefined : JSON.stringify([this.index, range, this.dir, limit ?? null]);
+    if (key !== undefined && !this.buf.mustFlushFor(this.table, this.index)) {
+      const known = this.buf.recallBuffered(this.table, key);
       if (known !== undefined) return known;
     }
-    return this.stored(range, limit);
+    return this.stored(range, limit, key);
   }
 
-  private async stored(range: Range, limit: number | undefined): Promise<Row[]> {
-    const index = this.index!;
-    const where = await this.buf.route(this.table, index, range);
-    const key = where.remember ? JSON.stringify([index, range, this.dir, limit ?? null]) : undefined;
+  private async stored(range: Range, limit: number | undefined, key: string | undefined): Promise<Row[]> {
+    const where = await this.buf.route(this.table, this.index!, range);
     if (key !== undefined) {
       const known = await this.buf.recall(this.table, key);
       if (known !== undefined) return known;

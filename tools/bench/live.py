@@ -85,7 +85,6 @@ async def measure(rate: float, deltas: int, per_write: int | None = None, cap: f
             token = mint_dev_token(backend.data_dir, "bench")
             line_at: dict[int, float] = {}
             seen_at: dict[int, float] = {}
-            sent_at: dict[int, float] = {}
 
             written: list[tuple[float, float, int, int]] = []  # sent, answered, deltas [lo, hi) of the write
 
@@ -165,7 +164,6 @@ async def measure(rate: float, deltas: int, per_write: int | None = None, cap: f
                 hops["write"].append(answered - sent)
                 hops["answer_to_seen"].append(seen_at[i] - answered)
     steady = lat[10:] if len(lat) > 20 else lat
-    del sent_at
     return {
         "rate_per_s": rate, "deltas": deltas, "seconds": round(elapsed, 2), "deltas_per_write": rep.deltas_per_write,
         "max_delta_writes_per_s": rep.max_delta_writes_per_s,

@@ -7,9 +7,9 @@ export const vJobState = v.union(
   v.literal("succeeded"), v.literal("failed"), v.literal("cancelled"),
 );
 export const vCodedError = v.object({ code: v.string(), message: v.string() });
-/** An incremental sync's base (syncBase.ts): the turns it keeps, and their chain when the host knows it. */
 /** What a sync job's steps read and wrote through the database, summed (bufferedDb.ts `spent`). */
 export const vSpent = v.object({ documentsRead: v.number(), indexRanges: v.number(), documentsWritten: v.number() });
+/** An incremental sync's base (syncBase.ts): the turns it keeps, and their chain when the host knows it. */
 export const vSyncBase = v.object({ keepTurns: v.number(), prefixHash: v.optional(v.string()) });
 
 export const syncTables = {

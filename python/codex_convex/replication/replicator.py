@@ -53,7 +53,7 @@ log = structlog.get_logger("codex_convex.replication")
 
 MAX_BATCH_BYTES = 4 * 1024 * 1024  # well under Convex's 16 MiB argument limit
 MIN_WRITE_INTERVAL_S = 0.1  # the most a delta waits for company
-MAX_DELTAS_PER_WAIT = 16  # a write goes as soon as this many deltas wait: cost ≤ 1,000/16 writes per 1,000 deltas
+DELTAS_PER_WRITE = 16  # a write goes as soon as this many deltas wait: cost ≤ 1,000/16 writes per 1,000 deltas
 MAX_DELTA_WRITES_PER_S = 12.5  # and never more often than this per stream (a 1,000 deltas/s stream: 80 per write)
 LINGER_S = 0.02  # the most a turn, item or thread event waits for company
 # A turn's start (a person just sent a message: views show it began) and approvals (a person waits on them).
@@ -81,7 +81,7 @@ class Replicator:
     def __init__(self, api: HostApi, conversation_id: str, *, stream_id: str | None = None,
                  min_write_interval_s: float = MIN_WRITE_INTERVAL_S,
                  max_delta_writes_per_s: float = MAX_DELTA_WRITES_PER_S, linger_s: float = LINGER_S,
-                 deltas_per_write: int = MAX_DELTAS_PER_WAIT) -> None:
+                 deltas_per_write: int = DELTAS_PER_WRITE) -> None:
         self.api = api
         self.conversation_id = conversation_id
         self.stream_id = stream_id or f"host-{uuid.uuid4().hex[:12]}"
@@ -187,7 +187,7 @@ class Replicator:
             since = min(1.0 / cap if cap > 0 else 0.0, self._interval)  # the cap's spacing
             if oldest - self._last_delta_write >= since or now - self._last_delta_write >= self._interval:
                 return now  # a burst's first delta, or the first to arrive once an interval has passed: at once
-            # else when 16 wait or the oldest has waited an interval, never sooner than the write cap allows
+            # else when deltas_per_write wait or the oldest has waited an interval, never sooner than the cap allows
             gather = now if waiting >= self.deltas_per_write else oldest + self._interval
             due = min(due, max(gather, self._last_delta_write + since))
         return due
