@@ -16,10 +16,18 @@
  *   row holds no rows in TURN_TABLES (ingestApply inserts the turn before them; deletions remove it after them).
  *
  * On a real deployment this cuts the reads and rewrites billed per record; here it is most of an import's time.
+ *
+ * **Staging** (`stage`, a replacing job: replace.ts): every row written into a table of STAGED_TABLES is tagged
+ * `stagedBy` the job; rows the job retired are invisible here; changes to the thread's and the conversation's rows
+ * are held (`heldChanges()`, kept on the job until its swap) instead of written; a stored row outside the staged
+ * ones is never changed (the thread's JSON parts are copied: the copy staged, the original retired; a turn the base
+ * keeps is refused: E_SYNC_BASE_OVERLAP).
  */
 import type { GenericDatabaseWriter } from "convex/server";
 import type { DataModel } from "./_generated/dataModel.js";
 import schema from "./schema.js";
+import { fail } from "./errors.js";
+import type { Held } from "./replace.js";
 
 type Db = GenericDatabaseWriter<DataModel>;
 type Row = Record<string, unknown>;
@@ -32,6 +40,10 @@ type Range = { eq: Array<[string, unknown]>; lower?: [string, unknown, boolean];
  */
 const TURN_TABLES = new Set(["turns", "items", "item_parts", "messages", "message_segments", "server_requests"]);
 const TABLES = Object.keys(schema.tables);
+/** Tables whose rows a replacing job tags (replace.ts): a turn's rows, and the thread's own JSON parts. */
+const STAGED_TABLES = new Set([...TURN_TABLES, "token_usage", "lifecycle_events", "thread_parts"]);
+/** Documents whose changes a replacing job holds until its swap. */
+const HELD_TABLES = new Set(["threads", "conversations"]);
 
 const INDEX_FIELDS = new Map<string, Map<string, string[]>>();
 for (const [table, t] of Object.entries(schema.tables as Record<string, any>)) {
@@ -118,9 +130,13 @@ function turnOf(table: string, range: Range): string | undefined {
   return turnKey(range.eq[1][1], range.eq[2][1]);
 }
 
-type Dirty = { table: string; doc: Row; changes: Row };
-/** A patched stored document whose changes touch an index field of `fields` (queries through that index must see it). */
-const touches = (d: Dirty, table: string, fields: string[]) => d.table === table && fields.some((f) => f in d.changes);
+/** `held`: changes a staging job keeps until its swap (never written here). */
+type Dirty = { table: string; doc: Row; changes: Row; held?: boolean };
+/**
+ * A patched stored document whose changes touch an index field of `fields` (queries through that index must see it).
+ * Held changes are never written: such a query sees the stored document (only the thread's fork link is indexed).
+ */
+const touches = (d: Dirty, table: string, fields: string[]) => !d.held && d.table === table && fields.some((f) => f in d.changes);
 
 export class BufferedDb {
   /** Rows of fresh turns, in insertion order (flushed in that order), and by turn. */
@@ -145,10 +161,51 @@ export class BufferedDb {
   /** What this transaction has spent so far, for a step to stop well inside Convex's limits. */
   readonly spent = { documentsRead: 0, indexRanges: 0, documentsWritten: 0, bytesWritten: 0 };
 
-  constructor(private readonly db: Db) {}
+  /** Stored rows a staging job copied (the thread's JSON parts): the original's id → the staged copy's. */
+  private copies = new Map<string, string>();
 
-  /** The id Convex knows a document by (a buffered row's, once flushed). */
+  /** `stage`: the replacing job this buffer stages for (see above). */
+  constructor(private readonly db: Db, private readonly stage?: { jobId: string }) {}
+
+  /** Held changes of an earlier step, read back merged (the staging job's own view of those documents). */
+  async hold(held: Held): Promise<void> {
+    for (const [id, { set, unset }] of Object.entries(held)) {
+      const doc = await this.db.get(id as any);
+      if (doc === null) continue;
+      const changes: Row = { ...set };
+      for (const k of unset) changes[k] = undefined;
+      this.dirty.set(id, { table: this.tableOf(id), doc: patchInPlace({ ...doc }, changes), changes, held: true });
+    }
+  }
+
+  /** What a staging job holds, to keep on it until its swap. */
+  heldChanges(): Held {
+    const out: Held = {};
+    for (const [id, d] of this.dirty) {
+      if (!d.held) continue;
+      const set: Row = {};
+      const unset: string[] = [];
+      for (const [k, v] of Object.entries(d.changes)) if (v === undefined) unset.push(k); else set[k] = v;
+      out[id] = { set, unset };
+    }
+    return out;
+  }
+
+  private tableOf(id: string): string {
+    return TABLES.find((t) => this.db.normalizeId(t as any, id) !== null)!;
+  }
+
+  /** Whether a query over `table` must not see rows the staging job retired (and the filter that hides them). */
+  hideRetired(table: string): ((q: any) => unknown) | undefined {
+    if (this.stage === undefined || !STAGED_TABLES.has(table)) return undefined;
+    const jobId = this.stage.jobId;
+    return (q: any) => q.neq(q.field("retiredBy"), jobId);
+  }
+
+  /** The id Convex knows a document by (a buffered row's, once flushed; a copied row's copy). */
   private realId(id: number | string): string {
+    const copy = this.copies.get(id as string);
+    if (copy !== undefined) return copy;
     const real = this.flushed.get(id);
     if (real !== undefined) return real;
     if (typeof id === "number") throw new Error(`bufferedDb: buffered row ${id} was deleted in this transaction`);
@@ -167,6 +224,9 @@ export class BufferedDb {
   }
 
   insert(table: any, value: any): any {
+    if (this.stage !== undefined && STAGED_TABLES.has(table) && !(table === "lifecycle_events" && value.turnId === undefined)) {
+      value = { ...value, stagedBy: this.stage.jobId };
+    }
     this.wrote(value);
     const turn = turnKey(value.threadId, value.turnId);
     if (TURN_TABLES.has(table) && this.fresh.has(turn)) {
@@ -216,7 +276,17 @@ export class BufferedDb {
       this.spent.documentsRead += 1;
       this.spent.documentsWritten += 1;
       this.spent.bytesWritten += approxBytes(doc);
-      d = { table: TABLES.find((t) => this.db.normalizeId(t as any, real) !== null)!, doc: { ...doc }, changes: {} };
+      d = { table: this.tableOf(real), doc: { ...doc }, changes: {} };
+      if (this.stage !== undefined) {
+        if (HELD_TABLES.has(d.table)) d.held = true;
+        else if (await this.keptRow(d.table, doc)) {
+          // the thread's JSON part, copied: the copy staged with the change, the original retired
+          const { _id, _creationTime, ...fields } = { ...doc, ...value } as Row;
+          await this.db.patch(real as any, { retiredBy: this.stage.jobId } as any);
+          this.copies.set(real, await this.insertThrough(d.table, { ...fields, stagedBy: this.stage.jobId }, ""));
+          return;
+        }
+      }
       this.dirty.set(real, d);
     }
     this.merge(d, value);
@@ -233,8 +303,28 @@ export class BufferedDb {
     return this.deleteStored(id);
   }
 
+  /**
+   * Staging: whether `doc` is a stored row readers see now, which the job must not change in place — true for the
+   * thread's JSON parts (the caller retires it instead); a row of a turn the base keeps is refused.
+   */
+  private async keptRow(table: string, doc: Row): Promise<boolean> {
+    if (this.stage === undefined || !STAGED_TABLES.has(table) || doc.stagedBy === this.stage.jobId) return false;
+    if (table === "thread_parts") return true;
+    fail("E_SYNC_BASE_OVERLAP", "a record of this sync changes a turn its base keeps: sync from an earlier base", { table, turnId: String(doc.turnId) });
+  }
+
   private async deleteStored(id: any): Promise<void> {
     const real = this.realId(id);
+    if (this.stage !== undefined) {
+      const table = this.dirty.get(real)?.table ?? this.tableOf(real);
+      const doc = STAGED_TABLES.has(table) ? await this.db.get(real as any) : null;
+      if (doc !== null && (await this.keptRow(table, doc))) {
+        this.answers.delete(table);
+        this.spent.documentsWritten += 1;
+        await this.db.patch(real as any, { retiredBy: this.stage.jobId } as any);
+        return;
+      }
+    }
     const d = this.dirty.get(real);
     this.dirty.delete(real);
     if (d !== undefined) this.answers.delete(d.table);
@@ -324,13 +414,15 @@ export class BufferedDb {
     if (unknown.length < 2) return;
     unknown.sort(compareValues);
     await this.flushDirty("turns", indexFields("turns", "actor_threadId_turnId"));
-    const found = await this.db.query("turns")
-      .withIndex("actor_threadId_turnId", (q) => q.eq("actor", actor).eq("threadId", threadId).gte("turnId", unknown[0]).lte("turnId", unknown[unknown.length - 1]))
-      .take(unknown.length + 1);
+    let q: any = this.db.query("turns")
+      .withIndex("actor_threadId_turnId", (q) => q.eq("actor", actor).eq("threadId", threadId).gte("turnId", unknown[0]).lte("turnId", unknown[unknown.length - 1]));
+    const hide = this.hideRetired("turns");
+    if (hide !== undefined) q = q.filter(hide);
+    const found: Row[] = await q.take(unknown.length + 1);
     this.spent.indexRanges += 1;
     this.spent.documentsRead += found.length;
     if (found.length > unknown.length) return;
-    const held = new Set(found.map((t) => t.turnId));
+    const held = new Set(found.map((t) => t.turnId as string));
     for (const id of unknown) this.settle(turnKey(threadId, id), held.has(id));
   }
 
@@ -407,8 +499,11 @@ export class BufferedDb {
     this.tableRows.clear();
     for (const key of this.fresh) this.stored.add(key);
     this.fresh.clear();
-    for (const [id, d] of this.dirty) await this.db.patch(id as any, d.changes as any);
-    this.dirty.clear();
+    for (const [id, d] of this.dirty) {
+      if (d.held) continue; // kept: heldChanges()
+      await this.db.patch(id as any, d.changes as any);
+      this.dirty.delete(id);
+    }
     this.answers.clear();
   }
 }
@@ -468,7 +563,9 @@ class BufferedQuery {
       const known = await this.buf.recall(this.table, key);
       if (known !== undefined) return known;
     }
-    const q = (this.buf as any).db.query(this.table).withIndex(this.index, this.fn).order(this.dir);
+    let q = (this.buf as any).db.query(this.table).withIndex(this.index, this.fn).order(this.dir);
+    const hide = this.buf.hideRetired(this.table);
+    if (hide !== undefined) q = q.filter(hide);
     const docs = this.buf.merged(limit === undefined ? await q.collect() : await q.take(limit));
     if (where.check !== undefined) this.buf.settle(where.check, docs.length > 0);
     if (key !== undefined) this.buf.remember(this.table, key, docs);

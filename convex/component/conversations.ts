@@ -9,6 +9,7 @@ import type { Doc } from "./_generated/dataModel.js";
 import { mutation, query, type MutationCtx } from "./_generated/server.js";
 import schema from "./schema.js";
 import { fail } from "./errors.js";
+import { readVisible } from "./replace.js";
 import { checkActor, findConversation, loadWritableConversation } from "./scope.js";
 import { CONTRACT_VERSION } from "./version.js";
 import { hostPresence, loadSession } from "./presence.js";
@@ -276,17 +277,17 @@ export const summary = query({
     if (conv === null) return { found: false as const };
     const thread = conv.threadId === undefined ? null
       : await ctx.db.query("threads").withIndex("actor_threadId", (q) => q.eq("actor", actor).eq("threadId", conv.threadId!)).unique();
-    const lastTurn = conv.threadId === undefined ? null
-      : await ctx.db.query("turns").withIndex("actor_threadId_ordinal", (q) => q.eq("actor", actor).eq("threadId", conv.threadId!)).order("desc").first();
-    const pending = await ctx.db
+    const lastTurn = conv.threadId === undefined ? null : (await readVisible(ctx, actor, conv.threadId, (hide) => hide(ctx.db
+      .query("turns").withIndex("actor_threadId_ordinal", (q) => q.eq("actor", actor).eq("threadId", conv.threadId!)).order("desc")).take(1)))[0] ?? null;
+    const pending = await readVisible(ctx, actor, conv.threadId, (hide) => hide(ctx.db
       .query("server_requests")
-      .withIndex("actor_conversationId_status", (q) => q.eq("actor", actor).eq("conversationId", conv._id).eq("status", "pending"))
-      .take(MAX_PAGE_SIZE);
-    const usage = await ctx.db
+      .withIndex("actor_conversationId_status", (q) => q.eq("actor", actor).eq("conversationId", conv._id).eq("status", "pending")))
+      .take(MAX_PAGE_SIZE));
+    const usage = (await readVisible(ctx, actor, conv.threadId, (hide) => hide(ctx.db
       .query("token_usage")
       .withIndex("actor_conversationId_updatedAt", (q) => q.eq("actor", actor).eq("conversationId", conv._id))
-      .order("desc")
-      .first();
+      .order("desc"))
+      .take(1)))[0] ?? null;
     return {
       found: true as const, conversation: toConversation(conv), turnCount: thread?.turnCount ?? 0,
       messageCount: thread?.messageCount ?? 0, pendingRequests: pending.length, lastTurnStatus: lastTurn?.status ?? null,

@@ -12,6 +12,7 @@ import { internal } from "./_generated/api.js";
 import { internalMutation, type MutationCtx, type QueryCtx } from "./_generated/server.js";
 import { fail } from "./errors.js";
 import { plan, type Range, type Target } from "./deletionPlan.js";
+import { markerOf, REPLACE_WAIT_MS } from "./replace.js";
 import { checkActor } from "./scope.js";
 import * as engine from "./jobEngine.js";
 import { cancelLiveJobs } from "./syncJobState.js";
@@ -80,8 +81,9 @@ export async function requireTarget(ctx: QueryCtx, actor: string, target: Target
   const conv = await conversationOf(ctx, actor, target.threadId);
   if (thread === null && conv === null) fail("E_THREAD_NOT_FOUND", "no such thread", { threadId: target.threadId });
   if (target.kind === "turn") {
-    const turn = await ctx.db.query("turns").withIndex("actor_threadId_turnId", (q) => q.eq("actor", actor).eq("threadId", target.threadId).eq("turnId", target.turnId)).unique();
+    const turn = await ctx.db.query("turns").withIndex("actor_threadId_turnId", (q) => q.eq("actor", actor).eq("threadId", target.threadId).eq("turnId", target.turnId)).first();
     if (turn === null) fail("E_TURN_NOT_FOUND", "no such turn", { turnId: target.turnId });
+    if (thread?.replace !== undefined) fail("E_SYNC_REPLACING", "a sync job is replacing this thread's turns: delete the turn once it finished", { jobId: thread.replace.jobId });
   }
 }
 
@@ -228,6 +230,11 @@ export const deleteBatch = internalMutation({
   returns: v.null(),
   handler: async (ctx, { jobId }) => {
     const job = (await ctx.db.get(jobId))!;
+    if (job.target.kind === "turn" && (await markerOf(ctx, job.actor, job.target.threadId)) !== null) {
+      // a sync job is replacing the thread's turns (replace.ts): the turn's rows are its until it finished
+      await engine.reschedule(ctx, deletionKind, job, Date.now() + REPLACE_WAIT_MS);
+      return null;
+    }
     if (job.phase === "scheduled") await freeze(ctx, job);
     const conv = job.target.kind === "thread" ? await conversationOf(ctx, job.actor, job.target.threadId) : null;
     const ranges = plan(job.target, conv);

@@ -70,6 +70,8 @@ export const ERRORS = {
   E_SYNC_BAD_TTL: c("invalid", "ttlMs is out of range.", "Give 1 s to 7 days, or leave it out."),
   E_SYNC_BAD_BASE: c("invalid", "An incremental sync's keepTurns must be an integer ≥ 0.", "Take the base from getThreadSyncState."),
   E_SYNC_BASE_CHANGED: c("conflict", "The thread no longer starts with the turns this sync builds on.", "Read getThreadSyncState again and sync from there (codex-convex sync does)."),
+  E_SYNC_BASE_OVERLAP: c("invalid", "A record of an incremental sync changes a turn its base keeps.", "Sync from an earlier base (one that keeps fewer turns), or the whole thread."),
+  E_SYNC_REPLACING: c("conflict", "A sync job is replacing this thread's turns: live writes wait until it finished (readers see the old turns until its swap).", "Write again once the job finished (the host retries)."),
   E_SYNC_BAD_QUERY: c("invalid", "Give exactly one of jobId or conversationId.", "Pass one of them."),
   E_SYNC_KEY_REUSED: c("conflict", "The idempotency key belongs to another thread's import.", "Use a key that names the thread."),
   E_SYNC_SOURCE_NOT_FOUND: c("notFound", "No such sync source for this user.", "Start a source (startConversationSyncSource)."),

@@ -12,6 +12,7 @@ import { fail } from "./errors.js";
 import { applyEvents } from "./ingestApply.js";
 import { vIngestEvent } from "./ingestEvents.js";
 import { MAX_EVENTS_PER_BATCH } from "./limits.js";
+import { refuseWhileReplacing } from "./replace.js";
 import { loadWritableConversation } from "./scope.js";
 import { vActor } from "./validators.js";
 
@@ -35,6 +36,7 @@ export const ingestBatch = mutation({
     if (streamId.length === 0 || streamId.length > 200) fail("E_INGEST_BAD_STREAM", "streamId must be 1-200 characters");
     const conv = await loadWritableConversation(ctx, actor, conversationId);
     if (conv.status === "archived") fail("E_CONVERSATION_ARCHIVED", "unarchive the conversation before writing to it");
+    await refuseWhileReplacing(ctx, actor, conv.threadId);
     const stream = await ctx.db
       .query("ingest_streams")
       .withIndex("actor_conversationId_streamId", (q) => q.eq("actor", actor).eq("conversationId", conv._id).eq("streamId", streamId))

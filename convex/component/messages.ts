@@ -5,11 +5,12 @@
  * characters) with its full length and `textTruncated`, and `getMessageText` pages through the rest; a turn carries
  * its items' JSON whole only while it fits READ_BUDGET_BYTES, and `getItemJson` pages through an item of any size.
  */
-import { paginator } from "convex-helpers/server/pagination";
+import { stream } from "convex-helpers/server/stream";
 import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel.js";
 import { query, type QueryCtx } from "./_generated/server.js";
 import schema from "./schema.js";
+import { readVisible, uniqueVisible, visibleFilter } from "./replace.js";
 import { findConversation, checkActor } from "./scope.js";
 import { messageFields, paginated, vActor, vPaginationOpts, vTurnError, vTurnStatus, pageSize } from "./validators.js";
 
@@ -35,10 +36,10 @@ export const LIST_TEXT_SEGMENTS = 1;
 const TEXT_PAGE_SEGMENTS = 64;
 
 async function segmentRange(ctx: QueryCtx, m: Doc<"messages">, from: number, count: number) {
-  return await ctx.db
+  return await readVisible(ctx, m.actor, m.threadId, (hide) => hide(ctx.db
     .query("message_segments")
-    .withIndex("actor_threadId_turnId_itemId_segment", (q) => q.eq("actor", m.actor).eq("threadId", m.threadId).eq("turnId", m.turnId).eq("itemId", m.itemId).gte("segment", from).lt("segment", Math.min(m.segmentCount, from + count)))
-    .take(count);
+    .withIndex("actor_threadId_turnId_itemId_segment", (q) => q.eq("actor", m.actor).eq("threadId", m.threadId).eq("turnId", m.turnId).eq("itemId", m.itemId).gte("segment", from).lt("segment", Math.min(m.segmentCount, from + count))))
+    .take(count));
 }
 
 export async function toMessage(ctx: QueryCtx, m: Doc<"messages">) {
@@ -52,10 +53,10 @@ export async function toMessage(ctx: QueryCtx, m: Doc<"messages">) {
 }
 
 async function findMessage(ctx: QueryCtx, actor: string, threadId: string, turnId: string, itemId: string) {
-  return await ctx.db
+  return await uniqueVisible(ctx, actor, threadId, (hide) => hide(ctx.db
     .query("messages")
-    .withIndex("actor_threadId_turnId_itemId", (q) => q.eq("actor", actor).eq("threadId", threadId).eq("turnId", turnId).eq("itemId", itemId))
-    .unique();
+    .withIndex("actor_threadId_turnId_itemId", (q) => q.eq("actor", actor).eq("threadId", threadId).eq("turnId", turnId).eq("itemId", itemId)))
+    .take(2));
 }
 
 /** A message's whole text, a page of segments at a time: concatenate `text` of each page until `nextSegment` is null. */
@@ -98,10 +99,10 @@ export const getMessageSegments = query({
   handler: async (ctx, { actor, threadId, turnId, itemId, fromSegment }) => {
     checkActor(actor);
     const from = Math.max(0, Math.floor(fromSegment ?? 0));
-    const segs = await ctx.db
+    const segs = await readVisible(ctx, actor, threadId, (hide) => hide(ctx.db
       .query("message_segments")
-      .withIndex("actor_threadId_turnId_itemId_segment", (q) => q.eq("actor", actor).eq("threadId", threadId).eq("turnId", turnId).eq("itemId", itemId).gte("segment", from).lt("segment", from + LIVE_PAGE_SEGMENTS + 1))
-      .take(LIVE_PAGE_SEGMENTS + 1);
+      .withIndex("actor_threadId_turnId_itemId_segment", (q) => q.eq("actor", actor).eq("threadId", threadId).eq("turnId", turnId).eq("itemId", itemId).gte("segment", from).lt("segment", from + LIVE_PAGE_SEGMENTS + 1)))
+      .take(LIVE_PAGE_SEGMENTS + 1));
     if (segs.length === 0 && (await findMessage(ctx, actor, threadId, turnId, itemId)) === null) return { found: false as const };
     const full = segs.length > LIVE_PAGE_SEGMENTS;
     return {
@@ -112,6 +113,11 @@ export const getMessageSegments = query({
 });
 
 const EMPTY_PAGE = { page: [], isDone: true, continueCursor: "" };
+/**
+ * Rows a page may read: hidden rows of a replace under way are read and skipped, so a page stays bounded however
+ * large the replace (past this, a shorter page with a cursor to go on from).
+ */
+const PAGE_MAX_ROWS_READ = 8_000;
 
 export const list = query({
   args: { actor: vActor, conversationId: v.string(), paginationOpts: vPaginationOpts },
@@ -120,11 +126,12 @@ export const list = query({
     const conv = await findConversation(ctx, actor, conversationId);
     if (conv === null) return EMPTY_PAGE;
     const numItems = pageSize(paginationOpts);
-    const page = await paginator(ctx.db, schema)
+    const page = await stream(ctx.db, schema)
       .query("messages")
       .withIndex("actor_conversationId_turnOrdinal_itemOrdinal", (q) => q.eq("actor", actor).eq("conversationId", conv._id))
       .order("desc")
-      .paginate({ cursor: paginationOpts.cursor, numItems });
+      .filterWith(visibleFilter(ctx, actor, conv.threadId)) // a replace under way: one version only (replace.ts)
+      .paginate({ cursor: paginationOpts.cursor, numItems, maximumRowsRead: PAGE_MAX_ROWS_READ });
     const out = [];
     for (const m of page.page) out.push(await toMessage(ctx, m));
     return { page: out, isDone: page.isDone, continueCursor: page.continueCursor };
@@ -168,10 +175,10 @@ export const INLINE_ITEM_MAX_BYTES = 1024 * 1024;
 const ITEM_PAGE_PARTS = 4;
 
 function itemParts(ctx: QueryCtx, it: Doc<"items">, from: number, count: number) {
-  return ctx.db
+  return readVisible(ctx, it.actor, it.threadId, (hide) => hide(ctx.db
     .query("item_parts")
-    .withIndex("actor_threadId_turnId_itemId_part", (q) => q.eq("actor", it.actor).eq("threadId", it.threadId).eq("turnId", it.turnId).eq("itemId", it.itemId).gte("part", from).lt("part", Math.min(it.partCount, from + count)))
-    .take(count);
+    .withIndex("actor_threadId_turnId_itemId_part", (q) => q.eq("actor", it.actor).eq("threadId", it.threadId).eq("turnId", it.turnId).eq("itemId", it.itemId).gte("part", from).lt("part", Math.min(it.partCount, from + count))))
+    .take(count));
 }
 
 /**
@@ -187,12 +194,12 @@ export const getTurn = query({
   ),
   handler: async (ctx, { actor, threadId, turnId, afterOrdinal }) => {
     checkActor(actor);
-    const t = await ctx.db.query("turns").withIndex("actor_threadId_turnId", (q) => q.eq("actor", actor).eq("threadId", threadId).eq("turnId", turnId)).unique();
+    const t = await uniqueVisible(ctx, actor, threadId, (hide) => hide(ctx.db.query("turns").withIndex("actor_threadId_turnId", (q) => q.eq("actor", actor).eq("threadId", threadId).eq("turnId", turnId))).take(2));
     if (t === null) return { found: false as const };
-    const items = await ctx.db
+    const items = await readVisible(ctx, actor, threadId, (hide) => hide(ctx.db
       .query("items")
-      .withIndex("actor_threadId_turnId_ordinal", (q) => q.eq("actor", actor).eq("threadId", threadId).eq("turnId", turnId).gt("ordinal", afterOrdinal ?? -1))
-      .take(MAX_ITEMS_PER_TURN_READ + 1);
+      .withIndex("actor_threadId_turnId_ordinal", (q) => q.eq("actor", actor).eq("threadId", threadId).eq("turnId", turnId).gt("ordinal", afterOrdinal ?? -1)))
+      .take(MAX_ITEMS_PER_TURN_READ + 1));
     const out = [];
     let budget = READ_BUDGET_BYTES;
     let hasMore = items.length > MAX_ITEMS_PER_TURN_READ;
@@ -227,7 +234,7 @@ export const getItemJson = query({
   ),
   handler: async (ctx, { actor, threadId, turnId, itemId, fromPart }) => {
     checkActor(actor);
-    const it = await ctx.db.query("items").withIndex("actor_threadId_turnId_itemId", (q) => q.eq("actor", actor).eq("threadId", threadId).eq("turnId", turnId).eq("itemId", itemId)).unique();
+    const it = await uniqueVisible(ctx, actor, threadId, (hide) => hide(ctx.db.query("items").withIndex("actor_threadId_turnId_itemId", (q) => q.eq("actor", actor).eq("threadId", threadId).eq("turnId", turnId).eq("itemId", itemId))).take(2));
     if (it === null) return { found: false as const };
     const from = Math.max(0, Math.floor(fromPart ?? 0));
     const parts = await itemParts(ctx, it, from, ITEM_PAGE_PARTS);
@@ -246,10 +253,11 @@ export const listTurns = query({
   handler: async (ctx, { actor, threadId, paginationOpts }) => {
     checkActor(actor);
     const numItems = pageSize(paginationOpts);
-    const page = await paginator(ctx.db, schema)
+    const page = await stream(ctx.db, schema)
       .query("turns")
       .withIndex("actor_threadId_ordinal", (q) => q.eq("actor", actor).eq("threadId", threadId))
-      .paginate({ cursor: paginationOpts.cursor, numItems });
+      .filterWith(visibleFilter(ctx, actor, threadId))
+      .paginate({ cursor: paginationOpts.cursor, numItems, maximumRowsRead: PAGE_MAX_ROWS_READ });
     return {
       page: page.page.map(toTurn),
       isDone: page.isDone,

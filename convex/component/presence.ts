@@ -12,6 +12,7 @@ import { internal } from "./_generated/api.js";
 import { internalMutation, mutation, type MutationCtx, type QueryCtx } from "./_generated/server.js";
 import { fail } from "./errors.js";
 import { turnCompleted } from "./ingestApply.js";
+import { restartStalled } from "./replace.js";
 import { checkActor } from "./scope.js";
 import { vHostState } from "./tables/presence.js";
 export { vHostPresence } from "./tables/presence.js";
@@ -159,6 +160,11 @@ export const check = internalMutation({
 async function endOpenTurns(ctx: MutationCtx, conv: Doc<"conversations">, s: Doc<"host_sessions">, now: number) {
   if (conv.threadId === undefined || conv.status === "deleting") return;
   const threadId = conv.threadId;
+  const t = await ctx.db.query("threads").withIndex("actor_threadId", (q) => q.eq("actor", conv.actor).eq("threadId", threadId)).unique();
+  if (t?.replace !== undefined) {
+    await restartStalled(ctx, t); // a sync job is replacing its turns: they are left to the next sweep
+    return;
+  }
   const recent = await ctx.db
     .query("turns")
     .withIndex("actor_threadId_ordinal", (q) => q.eq("actor", conv.actor).eq("threadId", threadId))

@@ -8,6 +8,7 @@ import type { Doc } from "./_generated/dataModel.js";
 import { mutation, query, type QueryCtx } from "./_generated/server.js";
 import { fail } from "./errors.js";
 import { requireHostOnline } from "./presence.js";
+import { readVisible, refuseWhileReplacing, uniqueVisible } from "./replace.js";
 import { checkActor, findConversation } from "./scope.js";
 import { vActor, vRequestStatus } from "./validators.js";
 
@@ -38,10 +39,10 @@ function toRequest(r: Doc<"server_requests">) {
 const MAX_PENDING = 100;
 
 export async function listPendingFor(ctx: QueryCtx, conv: Doc<"conversations">) {
-  const rows = await ctx.db
+  const rows = await readVisible(ctx, conv.actor, conv.threadId, (hide) => hide(ctx.db
     .query("server_requests")
-    .withIndex("actor_conversationId_status", (q) => q.eq("actor", conv.actor).eq("conversationId", conv._id).eq("status", "pending"))
-    .take(MAX_PENDING);
+    .withIndex("actor_conversationId_status", (q) => q.eq("actor", conv.actor).eq("conversationId", conv._id).eq("status", "pending")))
+    .take(MAX_PENDING));
   return rows.map(toRequest);
 }
 
@@ -82,6 +83,7 @@ export const respond = mutation({
       }
       if (responseJson.length > 64 * 1024) fail("E_REQUEST_BAD_ANSWER", "responseJson is over 64 KiB");
     }
+    await refuseWhileReplacing(ctx, actor, threadId); // its turn may be on its way out: answer once the sync finished
     const r = await ctx.db
       .query("server_requests")
       .withIndex("actor_threadId_turnId_requestId", (q) => q.eq("actor", actor).eq("threadId", threadId).eq("turnId", turnId).eq("requestId", requestId))
@@ -106,10 +108,10 @@ export const get = query({
   returns: v.union(v.null(), vServerRequest),
   handler: async (ctx, { actor, threadId, turnId, requestId }) => {
     checkActor(actor);
-    const r = await ctx.db
+    const r = await uniqueVisible(ctx, actor, threadId, (hide) => hide(ctx.db
       .query("server_requests")
-      .withIndex("actor_threadId_turnId_requestId", (q) => q.eq("actor", actor).eq("threadId", threadId).eq("turnId", turnId).eq("requestId", requestId))
-      .unique();
+      .withIndex("actor_threadId_turnId_requestId", (q) => q.eq("actor", actor).eq("threadId", threadId).eq("turnId", turnId).eq("requestId", requestId)))
+      .take(2));
     return r === null ? null : toRequest(r);
   },
 });

@@ -8,6 +8,7 @@ import { internal } from "./_generated/api.js";
 import type { MutationCtx } from "./_generated/server.js";
 import type { ErrorCode } from "./errorCodes.js";
 import { cancel, scheduleStep, type JobKind, type State } from "./jobEngine.js";
+import { abandon } from "./replace.js";
 
 export type JobState = Doc<"sync_jobs">["state"];
 /**
@@ -37,6 +38,7 @@ export const syncJobKind: JobKind<"sync_jobs"> = {
     // The conversation no longer matches its import: drifted (a newer import, when there is one, says otherwise).
     const conv = await ctx.db.get(job.conversationId);
     if (conv !== null && conv.activeSyncJobId === job._id) await ctx.db.patch(conv._id, { syncState: "drifted", updatedAt: Date.now() });
+    await abandon(ctx, job); // a replace it began is undone: readers saw the old turns throughout
   },
 };
 

@@ -17,7 +17,9 @@ import { fail } from "./errors.js";
 import { sha256Hex } from "./hashing.js";
 import { applyEvents } from "./ingestApply.js";
 import { BufferedDb } from "./bufferedDb.js";
-import { checkBase, truncateStep } from "./syncBase.js";
+import { checkBase } from "./syncBase.js";
+import { mark, REPLACE_WAIT_MS, restartStalled, retireStep, swap, type Held } from "./replace.js";
+import { chainAt, findThread } from "./threadState.js";
 import type { IngestEvent } from "./ingestEvents.js";
 import { checkActor, findConversation } from "./scope.js";
 import * as engine from "./jobEngine.js";
@@ -89,11 +91,16 @@ export const runStep = internalMutation({
     const job = await ctx.db.get(jobId);
     if (engine.fencedOff(syncJobKind, job, lease)) return null;
     const now = Date.now();
-    let result: { index: number; offset: number; records: number; bytes: number; spent: Spent };
+    let result: { index: number; offset: number; records: number; bytes: number; spent: Spent; wait?: boolean };
     try {
       result = await ctx.runMutation(internal.syncJobs.processChunks, { jobId });
     } catch (e) {
       await engine.stepFailed(ctx, syncJobKind, job, e);
+      return null;
+    }
+    if (result.wait === true) {
+      // another job's replace of the thread is still cleaning up: look again shortly (not a failed attempt)
+      await engine.reschedule(ctx, syncJobKind, job, now + REPLACE_WAIT_MS);
       return null;
     }
     const next = { lease: job.lease + 1, attempts: 0, retryAt: undefined, startedAt: job.startedAt ?? now,
@@ -108,6 +115,8 @@ export const runStep = internalMutation({
       throw new Error(`sync job ${jobId}: no arrow from ${job.state} after a step`);
     }
     if (done) {
+      const after = (await ctx.db.get(jobId))!;
+      if (after.replacing === true) await swap(ctx, after, (await ctx.db.get(job.sourceId))!.threadId);
       const conv = await ctx.db.get(job.conversationId);
       if (conv !== null && conv.activeSyncJobId === job._id) {
         await ctx.db.patch(conv._id, { syncState: "synced", lastSyncedCursor: job.totalRecords, updatedAt: now });
@@ -153,13 +162,33 @@ export const processChunks = internalMutation({
     const conv = await ctx.db.get(job.conversationId);
     if (conv === null) fail("E_CONVERSATION_NOT_FOUND", "the conversation was deleted");
     if (conv.status === "deleting") fail("E_CONVERSATION_DELETING", "the conversation is being deleted");
+    const { threadId: sourceThread } = (await ctx.db.get(job.sourceId))!;
+    const thread = await findThread(ctx, job.actor, sourceThread);
+    const noProgress = { index: job.processedChunks, offset: job.processedOffset, records: 0, bytes: 0, spent: NOTHING_SPENT };
+    // One replace of a thread at a time (replace.ts): another job's is still cleaning up.
+    if (thread?.replace !== undefined && thread.replace.jobId !== job._id) {
+      await restartStalled(ctx, thread);
+      return { ...noProgress, wait: true };
+    }
+    let replacing = job.replacing === true;
+    let baseCounts: Record<string, unknown> | undefined;
     if (job.base !== undefined && !job.truncated) {
-      // Before any chunk: the base still holds (checked again: the thread may have changed since seal), then
-      // the turns past it go, a bounded batch per step.
-      const { threadId } = (await ctx.db.get(job.sourceId))!;
-      if (job.processedChunks === 0 && job.processedOffset === 0) await checkBase(ctx, job.actor, threadId, job.base);
-      if (!(await truncateStep(ctx, job.actor, threadId, job.base.keepTurns))) {
-        return { index: job.processedChunks, offset: job.processedOffset, records: 0, bytes: 0, spent: NOTHING_SPENT };
+      // Before any chunk: the base still holds (checked again: the thread may have changed since seal), then the
+      // turns past it are retired, a bounded batch per step; readers see them until the swap (replace.ts).
+      if (!replacing) await checkBase(ctx, job.actor, sourceThread, job.base);
+      const keep = job.base.keepTurns;
+      const past = thread === null ? null : await ctx.db.query("turns").withIndex("actor_threadId_ordinal", (q) => q.eq("actor", job.actor).eq("threadId", sourceThread).gte("ordinal", keep)).first();
+      if (thread !== null && (replacing || past !== null)) {
+        const m = thread.replace ?? (await mark(ctx, thread, job._id, keep));
+        if (!replacing) await ctx.db.patch(job._id, { replacing: (replacing = true) });
+        const retired = await retireStep(ctx, thread, m);
+        if (retired === null) return noProgress;
+        // From the swap on, the thread ends at its base, and then the new records: counts and chain held from here.
+        const kept = Math.min(thread.syncedTurns ?? 0, keep);
+        baseCounts = {
+          turnCount: Math.min(thread.turnCount, keep), messageCount: Math.max(0, thread.messageCount - (retired.retiredMessages ?? 0)),
+          syncedTurns: kept, prefixHash: (await chainAt(ctx, thread, kept)) ?? "",
+        };
       }
       await ctx.db.patch(job._id, { truncated: true });
     }
@@ -167,8 +196,12 @@ export const processChunks = internalMutation({
     let offset = job.processedOffset;
     let chunks = 0, records = 0, bytes = 0;
     // The records' rows are built in memory and written once, at the end of the step (bufferedDb.ts).
-    const db = new BufferedDb(ctx.db);
+    const db = new BufferedDb(ctx.db, replacing ? { jobId: job._id } : undefined);
+    if (replacing) await db.hold(job.held === undefined ? {} : (JSON.parse(job.held) as Held));
+    if (baseCounts !== undefined) await db.patch(thread!._id, baseCounts);
     const buffered = { ...ctx, db } as unknown as MutationCtx;
+    // a replacing job reads the conversation as it will be after its swap (its own held changes merged)
+    const view = replacing ? ((await db.get(conv._id)) as typeof conv) : conv;
     const maxRecords = job.stepRecords ?? STEP_MAX_RECORDS;
     const full = () => records >= maxRecords || stepFull(db.spent);
     while (index < job.totalChunks && chunks < STEP_MAX_CHUNKS && !full() && (chunks === 0 || bytes < STEP_MAX_BYTES)) {
@@ -185,7 +218,7 @@ export const processChunks = internalMutation({
         await db.checkTurns(conv.actor, threadId, turnIds);
       }
       while (offset < c.records.length && !full()) {
-        await applyEvents(buffered, conv, [c.records[offset]]);
+        await applyEvents(buffered, view, [c.records[offset]]);
         offset += 1;
         records += 1;
       }
@@ -195,6 +228,7 @@ export const processChunks = internalMutation({
       }
     }
     await db.flush();
+    if (replacing) await ctx.db.patch(job._id, { held: JSON.stringify(db.heldChanges()) });
     const { documentsRead, indexRanges, documentsWritten } = db.spent;
     // and each chunk read: its metadata and its payload, one index range each
     return { index, offset, records, bytes, spent: { documentsRead: documentsRead + 2 * chunks, indexRanges: indexRanges + 2 * chunks, documentsWritten } };

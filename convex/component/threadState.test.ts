@@ -134,7 +134,7 @@ describe("lossless threads and incremental sync", () => {
     expect(await turnIds(t, "th")).toEqual([["turn-0", 0], ["turn-1", 1]]);
   });
 
-  it("a truncation of many rows takes several bounded steps and still ends at the base", async () => {
+  it("a replace of many rows takes several bounded steps and still ends at the base", async () => {
     const t = initConvexTest();
     const many = [];
     for (let i = 0; i < 150; i++) many.push(...turn("th", i)); // 750 rows to remove: more than one step's 500

@@ -7,7 +7,7 @@
 import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel.js";
 import { query, type QueryCtx } from "./_generated/server.js";
-import { turnAt } from "./ingestApply.js";
+import { readVisible, uniqueVisible } from "./replace.js";
 import { checkActor } from "./scope.js";
 import { vActor } from "./validators.js";
 
@@ -25,7 +25,9 @@ export async function chainAt(ctx: QueryCtx, t: Doc<"threads">, k: number): Prom
   if (!Number.isInteger(k) || k < 0 || k > synced) return null;
   if (k === 0) return "";
   if (k === synced) return t.prefixHash ?? "";
-  return (await turnAt(ctx, t.actor, t.threadId, k - 1))?.chain ?? null;
+  const turn = await uniqueVisible(ctx, t.actor, t.threadId, (hide) => hide(ctx.db.query("turns")
+    .withIndex("actor_threadId_ordinal", (q) => q.eq("actor", t.actor).eq("threadId", t.threadId).eq("ordinal", k - 1))).take(2));
+  return turn?.chain ?? null;
 }
 
 export const getThreadJson = query({
@@ -40,10 +42,10 @@ export const getThreadJson = query({
     if (t === null || t.jsonPartCount === undefined) return { found: false as const };
     const count = t.jsonPartCount;
     const from = Math.max(0, Math.floor(fromPart ?? 0));
-    const parts = await ctx.db
+    const parts = await readVisible(ctx, actor, threadId, (hide) => hide(ctx.db
       .query("thread_parts")
-      .withIndex("actor_threadId_part", (q) => q.eq("actor", actor).eq("threadId", threadId).gte("part", from).lt("part", Math.min(count, from + THREAD_JSON_PAGE_PARTS)))
-      .take(THREAD_JSON_PAGE_PARTS);
+      .withIndex("actor_threadId_part", (q) => q.eq("actor", actor).eq("threadId", threadId).gte("part", from).lt("part", Math.min(count, from + THREAD_JSON_PAGE_PARTS))))
+      .take(THREAD_JSON_PAGE_PARTS));
     const next = from + parts.length;
     const complete = (t.jsonPartsReceived ?? 0) >= count && t.jsonSha256 !== undefined;
     return {

@@ -1,6 +1,7 @@
 /** Token usage: the thread's latest cumulative total and the recent turns' reports. */
 import { v } from "convex/values";
 import { query } from "./_generated/server.js";
+import { readVisible } from "./replace.js";
 import { findConversation } from "./scope.js";
 import { tokenCounts, vActor } from "./validators.js";
 
@@ -20,11 +21,11 @@ export const get = query({
   handler: async (ctx, { actor, conversationId }) => {
     const conv = await findConversation(ctx, actor, conversationId);
     if (conv === null) return { latest: null, recent: [] };
-    const rows = await ctx.db
+    const rows = await readVisible(ctx, actor, conv.threadId, (hide) => hide(ctx.db
       .query("token_usage")
       .withIndex("actor_conversationId_updatedAt", (q) => q.eq("actor", actor).eq("conversationId", conv._id))
-      .order("desc")
-      .take(RECENT_TURNS);
+      .order("desc"))
+      .take(RECENT_TURNS));
     const recent = rows.map((r) => ({
       threadId: r.threadId, turnId: r.turnId, totalTokens: r.totalTokens, inputTokens: r.inputTokens,
       cachedInputTokens: r.cachedInputTokens, outputTokens: r.outputTokens, reasoningOutputTokens: r.reasoningOutputTokens,

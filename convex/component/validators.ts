@@ -8,6 +8,12 @@ import { MAX_PAGE_SIZE } from "./limits.js";
 /** Who owns a row: the app's resolved actor (an auth `tokenIdentifier`, or `anon:<deviceId>` when enabled). */
 export const vActor = v.string();
 
+/**
+ * A replacing sync job's marks on a thread's rows (replace.ts): `stagedBy` on the rows it writes, `retiredBy` on the
+ * rows it replaces. Readers hide a staged row until the job's swap and a retired one from it on.
+ */
+export const replaceTags = { stagedBy: v.optional(v.id("sync_jobs")), retiredBy: v.optional(v.id("sync_jobs")) };
+
 export const vSyncState = v.union(v.literal("unsynced"), v.literal("syncing"), v.literal("synced"), v.literal("drifted"));
 export type SyncState = Infer<typeof vSyncState>;
 

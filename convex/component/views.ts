@@ -8,6 +8,7 @@ import { toConversation, vConversation } from "./conversations.js";
 import { toMessage, vMessage } from "./messages.js";
 import { listPendingFor, vServerRequest } from "./requests.js";
 import { hostPresence } from "./presence.js";
+import { readVisible } from "./replace.js";
 import { findConversation } from "./scope.js";
 import { vHostPresence } from "./tables/presence.js";
 import { toJob, vJob } from "./syncJobs.js";
@@ -32,11 +33,11 @@ export const conversationView = query({
     const conv = await findConversation(ctx, actor, conversationId);
     if (conv === null) return { found: false as const };
     const n = Math.max(1, Math.min(numMessages ?? 50, MAX_PAGE_SIZE));
-    const rows = await ctx.db
+    const rows = await readVisible(ctx, actor, conv.threadId, (hide) => hide(ctx.db
       .query("messages")
       .withIndex("actor_conversationId_turnOrdinal_itemOrdinal", (q) => q.eq("actor", actor).eq("conversationId", conv._id))
-      .order("desc")
-      .take(n + 1);
+      .order("desc"))
+      .take(n + 1));
     const messages = [];
     for (const m of rows.slice(0, n)) messages.push(await toMessage(ctx, m));
     const job = await ctx.db

@@ -217,3 +217,30 @@ async def test_a_stream_slower_than_the_cap_is_written_delta_by_delta_at_once() 
         tg.cancel_scope.cancel()
     # each written alone, at once (the age rule would have held each up to 100 ms for company)
     assert rec.deltas == [1] * 5 and max(a - p for a, p in zip(rec.at, pushed, strict=True)) < 0.02
+
+
+@pytest.mark.anyio
+async def test_a_batch_refused_while_the_thread_is_replaced_waits_and_goes_once_the_sync_finished() -> None:
+    from codex_convex.errors import ConvexApiError
+
+    class Replacing(FakeIngest):
+        """Refuses the first writes with E_SYNC_REPLACING (a sync job replacing the thread's turns), then accepts."""
+
+        def __init__(self) -> None:
+            super().__init__(seed=0, fail_rate=0.0)
+            self.refused = 0
+
+        async def ingest_events(self, **kw: Any) -> Any:
+            if self.refused < 3:
+                self.refused += 1
+                raise ConvexApiError("a sync job is replacing this thread's turns", code="E_SYNC_REPLACING")
+            return await super().ingest_events(**kw)
+
+    fake = Replacing()
+    rep = Replicator(fake, "c", min_write_interval_s=0.0)  # type: ignore[arg-type]
+    async with anyio.create_task_group() as tg:
+        await tg.start(rep.run)
+        rep.push([IngestEventTurnStarted(thread_id="t", turn_id="x", at=0)])
+        await rep.flush(timeout_s=10)  # raises if the refusal had stopped replication
+        tg.cancel_scope.cancel()
+    assert fake.refused == 3 and fake.applied == ["turnStarted"]

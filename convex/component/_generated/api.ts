@@ -31,6 +31,7 @@ import type * as jobEngine from "../jobEngine.js";
 import type * as limits from "../limits.js";
 import type * as messages from "../messages.js";
 import type * as presence from "../presence.js";
+import type * as replace from "../replace.js";
 import type * as requests from "../requests.js";
 import type * as scope from "../scope.js";
 import type * as syncBase from "../syncBase.js";
@@ -72,6 +73,7 @@ const fullApi: ApiFromModules<{
   limits: typeof limits;
   messages: typeof messages;
   presence: typeof presence;
+  replace: typeof replace;
   requests: typeof requests;
   scope: typeof scope;
   syncBase: typeof syncBase;

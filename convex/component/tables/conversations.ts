@@ -1,6 +1,6 @@
 import { defineTable } from "convex/server";
 import { v } from "convex/values";
-import { vActor, vSyncState } from "../validators.js";
+import { replaceTags, vActor, vSyncState } from "../validators.js";
 
 export const conversationTables = {
   // Written by conversations.ts (create, archive, bind) and ingest (lastActivityAt); read by every list/read query.
@@ -62,6 +62,14 @@ export const conversationTables = {
     messageCount: v.number(),
     createdAt: v.number(),
     updatedAt: v.number(),
+    // A sync job replacing turns past `keepTurns` (replace.ts): its rows are tagged; `swapped` once they show.
+    // `cursor`: the ordinal its clean-up (after the swap, or after the job stopped short of it) has reached.
+    // `retiredMessages`: how many messages the retired turns hold (the thread's count drops by it at the swap);
+    // `at`: when a step of it last ran (a clean-up quiet for long is started again: replace.ts restartStalled).
+    replace: v.optional(v.object({
+      jobId: v.id("sync_jobs"), keepTurns: v.number(), swapped: v.boolean(), cursor: v.optional(v.number()),
+      retiredMessages: v.optional(v.number()), at: v.optional(v.number()),
+    })),
   })
     .index("actor_threadId", ["actor", "threadId"])
     .index("actor_conversationId_updatedAt", ["actor", "conversationId", "updatedAt"])
@@ -73,5 +81,6 @@ export const conversationTables = {
     threadId: v.string(),
     part: v.number(),
     data: v.string(),
+    ...replaceTags,
   }).index("actor_threadId_part", ["actor", "threadId", "part"]),
 };

@@ -1,6 +1,6 @@
 import { defineTable } from "convex/server";
 import { v } from "convex/values";
-import { tokenCounts, vActor, vRequestStatus } from "../validators.js";
+import { replaceTags, tokenCounts, vActor, vRequestStatus } from "../validators.js";
 
 export const requestTables = {
   // Written by ingest (serverRequest → pending; serverRequestResolved/turn end → answered|expired) and by
@@ -21,6 +21,7 @@ export const requestTables = {
     answeredAt: v.optional(v.number()),
     forwardedAt: v.optional(v.number()), // when the host handed the decision to Codex
     createdAt: v.number(),
+    ...replaceTags,
   })
     .index("actor_threadId_status", ["actor", "threadId", "status"])
     .index("actor_conversationId_status", ["actor", "conversationId", "status"])
@@ -36,6 +37,7 @@ export const requestTables = {
     ...tokenCounts,
     contextWindow: v.optional(v.number()),
     updatedAt: v.number(),
+    ...replaceTags,
   })
     .index("actor_threadId_turnId", ["actor", "threadId", "turnId"])
     .index("actor_conversationId_updatedAt", ["actor", "conversationId", "updatedAt"]),
@@ -50,6 +52,7 @@ export const requestTables = {
     message: v.string(),
     detailsJson: v.optional(v.string()),
     at: v.number(),
+    ...replaceTags,
   })
     .index("actor_conversationId_at", ["actor", "conversationId", "at"])
     .index("actor_threadId_turnId_at", ["actor", "threadId", "turnId", "at"]),

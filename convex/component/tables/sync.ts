@@ -73,7 +73,9 @@ export const syncTables = {
     verifiedRecords: v.number(),
     attempts: v.number(), // failed attempts of the current step
     base: v.optional(vSyncBase), // the source's base: turns past it are removed before any chunk is ingested
-    truncated: v.optional(v.boolean()), // those turns are gone
+    truncated: v.optional(v.boolean()), // those turns are gone (or, when replacing, retired)
+    replacing: v.optional(v.boolean()), // the turns past the base did not fit one step: replaced behind tags (replace.ts)
+    held: v.optional(v.string()), // replacing: changes to the thread's and conversation's rows, held until the swap (JSON)
     stepRecords: v.optional(v.number()), // records per step when lower than STEP_MAX_RECORDS (halved by the watchdog)
     retryAt: v.optional(v.number()),
     lastError: v.optional(vCodedError),

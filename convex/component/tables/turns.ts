@@ -1,6 +1,6 @@
 import { defineTable } from "convex/server";
 import { v } from "convex/values";
-import { messageFields, vActor, vMessageStatus, vTurnError, vTurnStatus } from "../validators.js";
+import { messageFields, replaceTags, vActor, vMessageStatus, vTurnError, vTurnStatus } from "../validators.js";
 
 export const turnTables = {
   // Written by ingest (turnStarted/turnCompleted); read by turn detail and message lists.
@@ -18,6 +18,7 @@ export const turnTables = {
     json: v.optional(v.string()), // Codex's own JSON of the turn without its items
     digest: v.optional(v.string()), // an import's SHA-256 of the turn with its items (see ingestEvents.ts)
     chain: v.optional(v.string()), // the thread's prefix hash through this turn, while the digests chain
+    ...replaceTags,
   })
     .index("actor_threadId_turnId", ["actor", "threadId", "turnId"])
     .index("actor_threadId_ordinal", ["actor", "threadId", "ordinal"]),
@@ -38,6 +39,7 @@ export const turnTables = {
     bytes: v.number(),
     updatedAt: v.number(),
     liveOnly: v.optional(v.boolean()), // seen live, but not in Codex's own record of the turn (thread/read)
+    ...replaceTags,
   }).index("actor_threadId_turnId_itemId", ["actor", "threadId", "turnId", "itemId"])
     .index("actor_threadId_turnId_ordinal", ["actor", "threadId", "turnId", "ordinal"]),
 
@@ -49,6 +51,7 @@ export const turnTables = {
     itemId: v.string(),
     part: v.number(),
     data: v.string(),
+    ...replaceTags,
   }).index("actor_threadId_turnId_itemId_part", ["actor", "threadId", "turnId", "itemId", "part"]),
 
   // Written by ingest; read by listMessages. The conversation's readable messages (user text, assistant text,
@@ -63,6 +66,7 @@ export const turnTables = {
     summary: v.optional(v.string()), // e.g. the command of a commandExecution
     createdAt: v.number(),
     updatedAt: v.number(),
+    ...replaceTags,
   })
     .index("actor_conversationId_turnOrdinal_itemOrdinal", ["actor", "conversationId", "turnOrdinal", "itemOrdinal"])
     .index("actor_threadId_turnId_itemId", ["actor", "threadId", "turnId", "itemId"]),
@@ -78,5 +82,6 @@ export const turnTables = {
     firstDelta: v.number(),
     deltaCount: v.number(),
     text: v.string(),
+    ...replaceTags,
   }).index("actor_threadId_turnId_itemId_segment", ["actor", "threadId", "turnId", "itemId", "segment"]),
 };

@@ -22,7 +22,8 @@ Trade-off: a larger count lowers cost and raises latency (tools/bench/live.py me
 
 Every batch carries its first sequence number; the server accepts the next one, ignores what it has, and answers
 a gap with the sequence it expects. A batch the server refuses with a code is never dropped silently: it stops
-the replicator and :meth:`flush` raises it.
+the replicator and :meth:`flush` raises it — except E_SYNC_REPLACING (a sync job is replacing the thread's turns):
+the batch waits, with backoff, and goes once the job finished.
 """
 
 from __future__ import annotations
@@ -223,6 +224,12 @@ class Replicator:
                 log.warning("replication.retry", seq=self._seq, attempt=attempt, error=str(exc))
                 await anyio.sleep(delay)
             except ConvexApiError as exc:
+                if exc.code == "E_SYNC_REPLACING":  # a sync job is replacing the thread's turns: it ends, then we write
+                    delay = RETRY_BACKOFF_S[min(attempt, len(RETRY_BACKOFF_S) - 1)]
+                    attempt += 1
+                    log.info("replication.wait_for_replace", seq=self._seq, attempt=attempt)
+                    await anyio.sleep(delay)
+                    continue
                 self._in_flight = 0
                 self._failed = exc
                 log.error("replication.refused", seq=self._seq, code=exc.code, error=exc.message,
