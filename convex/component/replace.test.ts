@@ -144,13 +144,13 @@ describe("a replace larger than one step is atomic for readers (#19)", () => {
   it("a replace that stops before its swap (cancelled by a newer import) leaves the old version, then the newer one lands", async () => {
     const t = initConvexTest();
     const oldTurns = [];
-    for (let i = 0; i < 140; i++) oldTurns.push(...turn("th", i));
+    for (let i = 0; i < 260; i++) oldTurns.push(...turn("th", i));
     const { conversationId: conv } = await seal(t, alice, "th", "a", oldTurns);
     await runAll(t);
-    const ids = Array.from({ length: 140 }, (_, i) => `turn-${i}`);
+    const ids = [0, 1, 2, 150, 199, 200, 201, 258, 259].map((i) => `turn-${i}`); // turns either side of a step's cut
     const before = await snapshot(t, alice, "th", conv, ids);
     const { jobId } = await seal(t, alice, "th", "b", turn("th", 0, "never shown"), { keepTurns: 0, prefixHash: "" });
-    // its first step: the thread marked and the first turns' rows retired (not all: 700 rows take two steps)
+    // its first step: the thread marked and the first turns' rows retired (not all: a step visits ≤ 200 turns)
     vi.advanceTimersToNextTimer();
     await t.finishInProgressScheduledFunctions();
     const marked = await t.run(async (ctx) => (await ctx.db.query("threads").withIndex("actor_threadId", (q) => q.eq("actor", alice).eq("threadId", "th")).unique())!.replace);
@@ -163,7 +163,7 @@ describe("a replace larger than one step is atomic for readers (#19)", () => {
     })).rejects.toThrow(/E_SYNC_REPLACING/);
     await expect(t.mutation(api.turns.deleteCascade, { actor: alice, threadId: "th", turnId: "turn-5" })).rejects.toThrow(/E_SYNC_REPLACING/);
     // a newer import (the whole thread again, with one more turn) cancels it: its marks are undone, then it runs
-    const again = [...oldTurns, ...turn("th", 140)];
+    const again = [...oldTurns, ...turn("th", 260)];
     const newer = await seal(t, alice, "th", "c", again);
     await runAll(t);
     const cancelled = await t.query(api.syncJobs.get, { actor: alice, jobId });
@@ -171,9 +171,10 @@ describe("a replace larger than one step is atomic for readers (#19)", () => {
     const done = await t.query(api.syncJobs.get, { actor: alice, jobId: newer.jobId });
     expect(done.found && done.job.publicState).toBe("synced");
     const s = await t.query(api.threadState.getThreadSyncState, { actor: alice, threadId: "th" });
-    expect(s).toMatchObject({ turnCount: 141, syncedTurns: 141 });
-    const last = await t.query(api.messages.getTurn, { actor: alice, threadId: "th", turnId: "turn-140" });
-    expect(last.found && last.turn.ordinal).toBe(140);
+    expect(s).toMatchObject({ turnCount: 261, syncedTurns: 261 });
+    const last = await t.query(api.messages.getTurn, { actor: alice, threadId: "th", turnId: "turn-260" });
+    expect(last.found && last.turn.ordinal).toBe(260);
+    expect(await snapshot(t, alice, "th", conv, ids)).toMatchObject({ turns: before.turns, detail: before.detail });
     const t0 = await t.query(api.messages.getTurn, { actor: alice, threadId: "th", turnId: "turn-0" });
     expect(t0.found && JSON.parse(t0.items.find((i) => i.itemId === "m0")!.json!).text).toBe("answer 0");
     const left = await t.run(async (ctx) => (await ctx.db.query("turns").collect()).filter((r) => r.stagedBy !== undefined || r.retiredBy !== undefined).length);

@@ -27,8 +27,12 @@ type Tagged = { stagedBy?: Id<"sync_jobs">; retiredBy?: Id<"sync_jobs"> };
 
 /** How long a job waits before looking again while another job's replace of its thread is under way. */
 export const REPLACE_WAIT_MS = 1_000;
-/** Rows, and bytes read, one retire or clean-up step may spend (within ½ of Convex's limits with the rest of a step). */
-export const REPLACE_STEP_ROWS = 500;
+/**
+ * Rows, and bytes read, one retire or clean-up step may spend: each row is read once and written once, so 4,000 rows
+ * stay within ½ of Convex's 16,000 documents written and 32,000 read per transaction, with room for the ingest a
+ * retire's last step goes on with.
+ */
+export const REPLACE_STEP_ROWS = 4_000;
 const REPLACE_STEP_BYTES = 4 * 1024 * 1024;
 
 /** Whether a reader sees `row` while its thread carries `marker`. */
@@ -101,8 +105,8 @@ function rangeQuery(ctx: QueryCtx, actor: string, r: { table: string; index: str
   return (ctx.db.query(r.table as any) as any).withIndex(r.index, (q: any) => r.eq.reduce((acc: any, [f, val]) => acc.eq(f, val), q.eq("actor", actor)));
 }
 
-/** Turns (ordinals) one retire or clean-up step visits at most: each costs ~10 index ranges (Convex: ≤ 4,096). */
-const REPLACE_STEP_TURNS = 100;
+/** Turns (ordinals) one retire or clean-up step visits at most: each costs 10 index ranges (½ of Convex's 4,096). */
+const REPLACE_STEP_TURNS = 200;
 
 /**
  * Walk the turns at ordinals ≥ the mark's cursor (else its base), an ordinal at a time, and apply `act` to the rows

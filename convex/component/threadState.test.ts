@@ -137,7 +137,7 @@ describe("lossless threads and incremental sync", () => {
   it("a replace of many rows takes several bounded steps and still ends at the base", async () => {
     const t = initConvexTest();
     const many = [];
-    for (let i = 0; i < 150; i++) many.push(...turn("th", i)); // 750 rows to remove: more than one step's 500
+    for (let i = 0; i < 250; i++) many.push(...turn("th", i)); // 250 turns to retire: more than one step's 200
     await sync(t, "th", "a", many);
     const job = await sync(t, "th", "b", turn("th", 0, "again"), { keepTurns: 0, prefixHash: "" });
     expect(job.publicState).toBe("synced");

@@ -24,6 +24,7 @@ import httpx
 from codex_convex import paths
 from codex_convex.backend import LocalBackend, find_node, mint_dev_token
 from codex_convex.convex_api import ConvexHttp, Subscriber
+from codex_convex.errors import ConvexApiError
 from codex_convex.host_api import HostApi
 from codex_convex.host_api.models import SyncJob
 from codex_convex.runtime import watch_deletion
@@ -46,6 +47,16 @@ def synthetic_thread(thread_id: str, turns: int) -> dict[str, Any]:
 async def documents_written(*, http_url: str) -> int:
     async with httpx.AsyncClient() as client:
         return int((await client.get(f"{http_url}/health")).json()["documentsWritten"])
+
+
+async def replacing(api: HostApi, thread_id: str) -> bool:
+    """Whether a replace of the thread is still under way (or cleaning up): an answer to a request that does not
+    exist is refused with E_SYNC_REPLACING then, E_REQUEST_NOT_FOUND otherwise (nothing is written either way)."""
+    try:
+        await api.respond_server_request(thread_id=thread_id, turn_id="none", request_id="none", decision="decline")
+    except ConvexApiError as exc:
+        return exc.code == "E_SYNC_REPLACING"
+    raise AssertionError("an answer to a request that does not exist was accepted")
 
 
 def final_documents(backend: LocalBackend, thread_id: str, out: Path, job_id: str) -> tuple[int, dict[str, Any]]:
@@ -145,6 +156,31 @@ async def measure(turns: int) -> dict[str, Any]:
             async for status in watch_deletion(Subscriber(backend.url, token=token, http=http), job.job_id):
                 final = status
             delete_s = time.perf_counter() - t2
+            # Replaces (replace.ts: atomic for readers), on a thread of their own (the one above is deleted): the last
+            # turn rewritten; then half the turns rolled back and one new turn (the old half retired over many steps,
+            # swapped at once, cleaned up after).
+            thread = synthetic_thread("replace-thread", min(turns, 4000))
+            await import_thread(read, api, Subscriber(backend.url, token=token, http=http), thread["id"])
+            replaces = []
+            for label in ("last turn rewritten", "half rolled back"):
+                if label == "last turn rewritten":
+                    thread["turns"][-1]["items"][-1]["text"] = "rewritten"
+                else:
+                    del thread["turns"][len(thread["turns"]) // 2:]
+                    fresh = synthetic_thread("replace-thread", len(thread["turns"]) + 1)["turns"][-1]
+                    fresh["items"][-1]["text"] = "after the rollback"
+                    thread["turns"].append(fresh)
+                sealed_at.clear()
+                t5 = time.perf_counter()
+                rr = await import_thread(read, api, Subscriber(backend.url, token=token, http=http), thread["id"],
+                                         on_progress=on_progress)
+                swap_s = time.perf_counter() - (sealed_at[0] if sealed_at else t5)
+                # the clean-up after the swap (invisible to readers): until the thread's mark is cleared
+                while await replacing(api, thread["id"]):  # noqa: ASYNC110 (polls the server: no event to wait on)
+                    await anyio.sleep(0.05)
+                replaces.append({"what": label, "kind": rr.kind, "from_turn": rr.from_turn, "records": rr.records,
+                                 "seconds_total": round(time.perf_counter() - t5, 3),
+                                 "seal_to_swap_seconds": round(swap_s, 3)})
             ceiling = physical_ceiling(docs_file)  # in-process, while the backend idles
     chunks = sum(1 for _ in chunk_records(thread_records(thread)))
     return {
@@ -176,6 +212,7 @@ async def measure(turns: int) -> dict[str, Any]:
         "resync_seal_to_synced_seconds": round(resync_server_s, 3),
         "resync_vs_import": round(resync_s / total_s, 4),
         "unchanged_kind": unchanged.kind, "unchanged_seconds": round(unchanged_s, 3),
+        "replaces": replaces,
         # document writes the import made (sources, chunks, job rows included), against the rows it leaves (what
         # deleting the thread removes): 1.0 would be every row written once and nothing else
         "documents_written_by_import": import_writes,
@@ -206,6 +243,9 @@ def main() -> None:
     print(f"re-sync after one new turn: {r['resync_kind']}, {r['resync_records']} records sent, "
           f"{r['resync_seconds_total']} s in all ({r['resync_seal_to_synced_seconds']} s seal to synced) = "
           f"{r['resync_vs_import']} of the full import; unchanged: {r['unchanged_kind']} in {r['unchanged_seconds']} s")
+    for x in r["replaces"]:
+        print(f"replace ({x['what']}): {x['kind']} from turn {x['from_turn']}, {x['records']} records sent; seal to "
+              f"swap {x['seal_to_swap_seconds']} s, {x['seconds_total']} s in all with the clean-up")
     print(f"written to {write('import', r)}")
 
 
