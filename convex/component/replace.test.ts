@@ -150,7 +150,7 @@ describe("a replace larger than one step is atomic for readers (#19)", () => {
     const ids = [0, 1, 2, 150, 199, 200, 201, 258, 259].map((i) => `turn-${i}`); // turns either side of a step's cut
     const before = await snapshot(t, alice, "th", conv, ids);
     const { jobId } = await seal(t, alice, "th", "b", turn("th", 0, "never shown"), { keepTurns: 0, prefixHash: "" });
-    // its first step: the thread marked and the first turns' rows retired (not all: a step visits ≤ 200 turns)
+    // its first step: the thread marked and the first turns' rows retired (not all: a step visits ≤ 250 turns)
     vi.advanceTimersToNextTimer();
     await t.finishInProgressScheduledFunctions();
     const marked = await t.run(async (ctx) => (await ctx.db.query("threads").withIndex("actor_threadId", (q) => q.eq("actor", alice).eq("threadId", "th")).unique())!.replace);

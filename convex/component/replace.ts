@@ -105,36 +105,35 @@ function rangeQuery(ctx: QueryCtx, actor: string, r: { table: string; index: str
   return (ctx.db.query(r.table as any) as any).withIndex(r.index, (q: any) => r.eq.reduce((acc: any, [f, val]) => acc.eq(f, val), q.eq("actor", actor)));
 }
 
-/** Turns (ordinals) one retire or clean-up step visits at most: each costs 10 index ranges (½ of Convex's 4,096). */
-const REPLACE_STEP_TURNS = 200;
+/** Turns one retire or clean-up step visits at most: each costs 8 index ranges (½ of Convex's 4,096). */
+const REPLACE_STEP_TURNS = 250;
 
 /**
- * Walk the turns at ordinals ≥ the mark's cursor (else its base), an ordinal at a time, and apply `act` to the rows
- * of each (children before their turn) that `pick` selects, within one step's bounds. Returns true when the walk
- * reached the end (the mark as `act` left it: it may count); otherwise null, and the mark with its cursor is saved.
+ * Walk the turns at ordinals ≥ the mark's cursor (else its base), in ordinal order, and apply `act` to the rows of
+ * each (children before their turn) that `pick` selects, within one step's bounds. Returns the mark (as `act` left
+ * it: it may count) when the walk reached the end; otherwise null, and the mark with its cursor is saved.
  */
 async function walk(ctx: MutationCtx, t: Doc<"threads">, m: Marker, pick: (q: any) => any,
   act: (r: Doc<any>, table: string) => Promise<void>): Promise<Marker | null> {
   let rows = REPLACE_STEP_ROWS;
   const bytes = { bytes: REPLACE_STEP_BYTES };
-  let ordinal = m.cursor ?? m.keepTurns;
-  for (let visited = 0; ; visited++) {
-    const next = await ctx.db.query("turns").withIndex("actor_threadId_ordinal", (q) => q.eq("actor", t.actor).eq("threadId", t.threadId).gte("ordinal", ordinal)).first();
-    if (next === null) return m;
-    ordinal = next.ordinal;
-    if (visited >= REPLACE_STEP_TURNS) break;
-    const here = await ctx.db.query("turns").withIndex("actor_threadId_ordinal", (q) => q.eq("actor", t.actor).eq("threadId", t.threadId).eq("ordinal", ordinal)).take(8);
-    for (const turnId of new Set(here.map((x) => x.turnId))) {
-      for (const range of turnRanges(t.threadId, turnId)) {
-        const got: Array<Doc<any>> = await takeBounded(pick(rangeQuery(ctx, t.actor, range)), rows, bytes);
-        for (const r of got) await act(r, range.table);
-        rows -= got.length;
-      }
+  const from = m.cursor ?? m.keepTurns;
+  const turns = await ctx.db.query("turns").withIndex("actor_threadId_ordinal", (q) => q.eq("actor", t.actor).eq("threadId", t.threadId).gte("ordinal", from)).take(REPLACE_STEP_TURNS);
+  for (const turn of turns) {
+    for (const range of turnRanges(t.threadId, turn.turnId)) {
+      const got: Array<Doc<any>> = await takeBounded(pick(rangeQuery(ctx, t.actor, range)), rows, bytes);
+      for (const r of got) await act(r, range.table);
+      rows -= got.length;
     }
-    if (rows <= 0 || bytes.bytes <= 0) break; // this ordinal again next step: what it finished is no longer picked
-    ordinal += 1;
+    // out of budget: this turn's ordinal again next step (what it finished is no longer picked)
+    if (rows <= 0 || bytes.bytes <= 0) return await saveCursor(ctx, t, m, turn.ordinal);
   }
-  await ctx.db.patch(t._id, { replace: { ...m, cursor: ordinal, at: Date.now() } });
+  if (turns.length < REPLACE_STEP_TURNS) return m;
+  return await saveCursor(ctx, t, m, turns[turns.length - 1].ordinal); // (two versions may share that ordinal)
+}
+
+async function saveCursor(ctx: MutationCtx, t: Doc<"threads">, m: Marker, cursor: number): Promise<null> {
+  await ctx.db.patch(t._id, { replace: { ...m, cursor, at: Date.now() } });
   return null;
 }
 

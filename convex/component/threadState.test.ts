@@ -137,7 +137,7 @@ describe("lossless threads and incremental sync", () => {
   it("a replace of many rows takes several bounded steps and still ends at the base", async () => {
     const t = initConvexTest();
     const many = [];
-    for (let i = 0; i < 250; i++) many.push(...turn("th", i)); // 250 turns to retire: more than one step's 200
+    for (let i = 0; i < 300; i++) many.push(...turn("th", i)); // 300 turns to retire: more than one step's 250
     await sync(t, "th", "a", many);
     const job = await sync(t, "th", "b", turn("th", 0, "again"), { keepTurns: 0, prefixHash: "" });
     expect(job.publicState).toBe("synced");
@@ -145,5 +145,5 @@ describe("lossless threads and incremental sync", () => {
     expect(row!.lease).toBeGreaterThan(2); // more than one step
     expect(await turnIds(t, "th")).toEqual([["turn-0", 0]]);
     expect(await state(t, "th")).toMatchObject({ turnCount: 1, syncedTurns: 1 });
-  });
+  }, 30_000);
 });
