@@ -120,6 +120,7 @@ export const ERRORS = {
   E_CONVEX_UNREACHABLE: h("unavailable", "The deployment could not be reached (retried).", "Check CONVEX_URL and the network; start the local backend."),
   E_CONVEX_HTTP: h("failed", "The deployment refused the request before any function ran (Convex's own code is in the message).", "Read Convex's code and message (e.g. a bad request or an overloaded deployment)."),
   E_CONVEX_BAD_RESPONSE: h("unavailable", "The deployment answered something that is not Convex's HTTP API.", "Check CONVEX_URL points at a Convex deployment."),
+  E_CONVEX_SUBSCRIBER_CLOSED: h("failed", "A Subscriber was used after it was closed (its official client is gone).", "Subscribe inside the Subscriber's `async with` block, or open a new one."),
   E_CONVEX_WAIT_TIMEOUT: h("failed", "A subscription did not reach the awaited state in time.", "Look at the job or row it waited for."),
   E_HOST_TURN_TIMEOUT: h("failed", "A turn did not finish within the host's turn_timeout_s (e.g. an approval nobody answered).", "Answer pending approvals (codex-convex approvals), or raise the deadline (run --wait-s, HostConfig.turn_timeout_s)."),
   E_CLI_REQUEST_UNKNOWN: h("notFound", "No pending request with that id.", "List them: codex-convex approvals."),

@@ -75,8 +75,7 @@ def _deployment(tmp: Path) -> Iterator[tuple[str, str, bool]]:
 async def _approver_ui(url: str, token: str, conversation_id: str, report: DemoReport,
                        on_event: Callable[[str], None]) -> None:
     """A second client of the same user, like a web UI: sees pending approvals live and accepts them."""
-    watcher = Subscriber(url, token=token)
-    async with ConvexHttp(url, token=token) as http:
+    async with ConvexHttp(url, token=token) as http, Subscriber(url, token=token, http=http) as watcher:
         ui = HostApi(http)
         watches = HostSubscriptions(watcher)
         async for pending in watches.list_pending_server_requests(conversation_id=conversation_id):

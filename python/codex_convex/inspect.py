@@ -156,7 +156,16 @@ async def watch_job(job_id: str, url: str | None = None, token: str | None = Non
     """A one-row DataFrame each time the job changes (subscription), until it is terminal. In a notebook:
     ``async for df in inspect.watch_job(job_id): display(df, clear=True)``."""
     u, t = _connection(url, token)
-    async for got in HostSubscriptions(Subscriber(u, token=t)).get_conversation_sync_job(job_id=job_id):
+    subscriber = Subscriber(u, token=t)  # no `async with`: a generator must not yield inside a task group
+    try:
+        async for df in _job_frames(HostSubscriptions(subscriber), job_id):
+            yield df
+    finally:
+        subscriber.close()
+
+
+async def _job_frames(subs: HostSubscriptions, job_id: str) -> AsyncIterator[pd.DataFrame]:
+    async for got in subs.get_conversation_sync_job(job_id=job_id):
         if isinstance(got, NotFound):
             return
         job = got.job.model_dump(by_alias=True)

@@ -8,7 +8,7 @@ import pytest
 
 from codex_convex.backend import mint_dev_token
 from codex_convex.convex_api import Subscriber
-from codex_convex.errors import ConvexAuthError
+from codex_convex.errors import ConvexApiError, ConvexAuthError
 from tests.conftest import Deployment
 
 pytestmark = [pytest.mark.anyio, pytest.mark.backend]
@@ -37,3 +37,18 @@ async def test_a_watch_ends_with_an_auth_error_when_no_fresh_token_can_be_had(de
                     values.append(value)
     assert values, "the first result came while the token was valid"
     assert err.value.code == "E_AUTH_TOKEN_PROVIDER"
+    sub.close()
+
+
+async def test_a_subscriber_drops_its_client_at_the_end_of_its_block_and_refuses_watches_after(
+        deployment: Deployment) -> None:
+    """The official client is dropped on the caller's thread when the block ends: left to Python's cycle collector it
+    could be dropped on another client's runtime thread, where its runtime cannot shut down (a panic)."""
+    async with Subscriber(deployment.url, token=deployment.alice) as sub:
+        async for value in sub.watch("chat:listConversations", {"paginationOpts": {"numItems": 1, "cursor": None}}):
+            assert "page" in value
+            break
+    with pytest.raises(ConvexApiError) as err:
+        async for _ in sub.watch("chat:listConversations", {"paginationOpts": {"numItems": 1, "cursor": None}}):
+            pass
+    assert err.value.code == "E_CONVEX_SUBSCRIBER_CLOSED"

@@ -89,13 +89,13 @@ async def _approvals(conversation: str | None, watch: bool, json_out: bool) -> N
             return
         shown = [request_key(r) for r, _ in rows]
         changed = anyio.Event()
-        subs = HostSubscriptions(Subscriber(dep.url, token=dep.tokens, http=http))
+        async with Subscriber(dep.url, token=dep.tokens, http=http) as subscriber, anyio.create_task_group() as tg:
+            subs = HostSubscriptions(subscriber)
 
-        async def follow(cid: str) -> None:
-            async for _ in subs.list_pending_server_requests(conversation_id=cid):
-                changed.set()
+            async def follow(cid: str) -> None:
+                async for _ in subs.list_pending_server_requests(conversation_id=cid):
+                    changed.set()
 
-        async with anyio.create_task_group() as tg:
             for cid in await _conversation_ids(api, conversation):
                 tg.start_soon(follow, cid)
             while True:

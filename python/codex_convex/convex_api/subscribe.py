@@ -44,17 +44,22 @@ def _convex_args(v: Any) -> Any:
     return v
 
 
+# Official clients of Subscribers collected without `close()`, dropped later on a caller's thread (see close()).
+_unclosed: list[Any] = []
+
+
 class Subscriber:
     """One official client for one deployment and identity."""
 
     def __init__(self, url: str, *, token: TokenSource | TokenProvider | None = None,
                  http: ConvexHttp | None = None) -> None:
+        _unclosed.clear()  # clients left by collected Subscribers go here, on the caller's thread
         self.url = url
         # One provider for HTTP calls and the socket: a token renewed by either is used by both.
         self.tokens = (token if isinstance(token, TokenProvider)
                        else http.tokens if http is not None and token is None
                        else TokenProvider(token))
-        self._client = convex.ConvexClient(url)
+        self._client: convex.ConvexClient | None = convex.ConvexClient(url)
         self._pushed: str | None = None
         if self.tokens.cached:
             self._push(self.tokens.cached)
@@ -73,10 +78,30 @@ class Subscriber:
     async def __aexit__(self, *exc: object) -> None:
         self._tg.cancel_scope.cancel()
         await self._tg.__aexit__(None, None, None)
+        self.close()
+
+    def close(self) -> None:
+        """Drop the official client now, on this thread (``async with`` does it at the end of the block). Left to
+        Python's cycle collector, a client can be dropped on a runtime thread of another client — whichever thread
+        allocates when the collector runs — where its own runtime cannot shut down: the client panics."""
+        client, self._client = self._client, None
+        del client
+        _unclosed.clear()
+
+    def __del__(self) -> None:
+        # Collected without close(), perhaps on another client's runtime thread: the client is kept, to be dropped by
+        # the next Subscriber made or closed (or at exit), never here.
+        if getattr(self, "_client", None) is not None:
+            _unclosed.append(self._client)
+
+    def _live(self) -> convex.ConvexClient:
+        if self._client is None:
+            raise ConvexApiError("this Subscriber was closed", code="E_CONVEX_SUBSCRIBER_CLOSED")
+        return self._client
 
     def _push(self, token: str) -> None:
         if token != self._pushed:
-            self._client.set_auth(token)
+            self._live().set_auth(token)
             self._pushed = token
 
     async def keep_auth_fresh(self) -> None:
@@ -112,6 +137,7 @@ class Subscriber:
 
         :raises ConvexApiError: the query failed (first over HTTP, or later on the subscription).
         """
+        client = self._live()
         if self._auth_failure is not None:
             raise self._auth_failure
         probe = self._http or ConvexHttp(self.url, token=self.tokens)
@@ -123,7 +149,7 @@ class Subscriber:
         token = await self.tokens.current()
         if token:
             self._push(token)
-        sub = self._client.subscribe(path, _convex_args(args or {}))
+        sub = client.subscribe(path, _convex_args(args or {}))
         last: Any = object()
         try:
             while True:

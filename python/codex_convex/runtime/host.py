@@ -133,6 +133,8 @@ class CodexHost:
             assert self._tg is not None
             self._tg.cancel_scope.cancel()
             await self._tg.__aexit__(None, None, None)
+            if self._subscriber is not None:
+                self._subscriber.close()
             if self._http is not None:
                 await self._http.aclose()
 
