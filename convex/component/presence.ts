@@ -13,7 +13,7 @@ import { internalMutation, mutation, type MutationCtx, type QueryCtx } from "./_
 import { fail } from "./errors.js";
 import { turnCompleted } from "./ingestApply.js";
 import { restartStalled } from "./replace.js";
-import { checkActor } from "./scope.js";
+import { checkActor, findThread } from "./scope.js";
 import { vHostState } from "./tables/presence.js";
 export { vHostPresence } from "./tables/presence.js";
 import { vActor } from "./validators.js";
@@ -160,7 +160,7 @@ export const check = internalMutation({
 async function endOpenTurns(ctx: MutationCtx, conv: Doc<"conversations">, s: Doc<"host_sessions">, now: number) {
   if (conv.threadId === undefined || conv.status === "deleting") return;
   const threadId = conv.threadId;
-  const t = await ctx.db.query("threads").withIndex("actor_threadId", (q) => q.eq("actor", conv.actor).eq("threadId", threadId)).unique();
+  const t = await findThread(ctx, conv.actor, threadId);
   if (t?.replace !== undefined) {
     await restartStalled(ctx, t); // a sync job is replacing its turns: they are left to the next sweep
     return;

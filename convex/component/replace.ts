@@ -21,6 +21,7 @@ import { internalMutation, type MutationCtx, type QueryCtx } from "./_generated/
 import { plan } from "./deletionPlan.js";
 import { takeBounded } from "./deletion.js";
 import { fail } from "./errors.js";
+import { findThread } from "./scope.js";
 
 export type Marker = NonNullable<Doc<"threads">["replace"]>;
 type Tagged = { stagedBy?: Id<"sync_jobs">; retiredBy?: Id<"sync_jobs"> };
@@ -88,8 +89,7 @@ export function visibleFilter(ctx: QueryCtx, actor: string, threadId: string | u
 /** The replace mark of a thread, or null. */
 export async function markerOf(ctx: QueryCtx, actor: string, threadId: string | undefined): Promise<Marker | null> {
   if (threadId === undefined) return null;
-  const t = await ctx.db.query("threads").withIndex("actor_threadId", (q) => q.eq("actor", actor).eq("threadId", threadId)).unique();
-  return t?.replace ?? null;
+  return (await findThread(ctx, actor, threadId))?.replace ?? null;
 }
 
 /** :throws E_SYNC_REPLACING: a sync job is replacing turns of the thread (live writes wait for it). */
@@ -172,7 +172,7 @@ export async function swap(ctx: MutationCtx, job: Doc<"sync_jobs">, threadId: st
     for (const k of unset) changes[k] = undefined;
     if ((await ctx.db.get(id as Id<any>)) !== null) await ctx.db.patch(id as Id<any>, changes as never);
   }
-  const t = await ctx.db.query("threads").withIndex("actor_threadId", (q) => q.eq("actor", job.actor).eq("threadId", threadId)).unique();
+  const t = await findThread(ctx, job.actor, threadId);
   if (t?.replace?.jobId !== job._id) return;
   await ctx.db.patch(t._id, { replace: { ...t.replace, swapped: true, cursor: undefined, at: Date.now() } });
   await ctx.db.patch(job._id, { held: undefined });
@@ -184,7 +184,7 @@ export async function abandon(ctx: MutationCtx, job: Doc<"sync_jobs">): Promise<
   if (job.replacing !== true) return;
   const source = await ctx.db.get(job.sourceId);
   if (source === null) return;
-  const t = await ctx.db.query("threads").withIndex("actor_threadId", (q) => q.eq("actor", job.actor).eq("threadId", source.threadId)).unique();
+  const t = await findThread(ctx, job.actor, source.threadId);
   if (t?.replace?.jobId !== job._id) return;
   await ctx.db.patch(t._id, { replace: { ...t.replace, cursor: undefined, at: Date.now() } });
   await ctx.scheduler.runAfter(0, internal.replace.cleanUp, { threadRowId: t._id, jobId: job._id });

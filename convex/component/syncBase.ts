@@ -5,7 +5,8 @@
  */
 import type { QueryCtx } from "./_generated/server.js";
 import { fail } from "./errors.js";
-import { chainAt, findThread } from "./threadState.js";
+import { findThread } from "./scope.js";
+import { chainAt } from "./threadState.js";
 
 export type Base = { keepTurns: number; prefixHash?: string };
 

@@ -19,9 +19,9 @@ import { applyEvents } from "./ingestApply.js";
 import { BufferedDb } from "./bufferedDb.js";
 import { checkBase } from "./syncBase.js";
 import { mark, REPLACE_WAIT_MS, restartStalled, retireStep, swap, type Held } from "./replace.js";
-import { chainAt, findThread } from "./threadState.js";
+import { chainAt } from "./threadState.js";
 import type { IngestEvent } from "./ingestEvents.js";
-import { checkActor, findConversation } from "./scope.js";
+import { checkActor, findConversation, findThread } from "./scope.js";
 import * as engine from "./jobEngine.js";
 import { publicState, STEP_MAX_RECORDS, syncJobKind } from "./syncJobState.js";
 import { vStepId } from "./watchdog.js";
@@ -177,7 +177,7 @@ export const processChunks = internalMutation({
       // turns past it are retired, a bounded batch per step; readers see them until the swap (replace.ts).
       if (!replacing) await checkBase(ctx, job.actor, sourceThread, job.base);
       const keep = job.base.keepTurns;
-      const past = thread === null ? null : await ctx.db.query("turns").withIndex("actor_threadId_ordinal", (q) => q.eq("actor", job.actor).eq("threadId", sourceThread).gte("ordinal", keep)).first();
+      const past = replacing || thread === null ? null : await ctx.db.query("turns").withIndex("actor_threadId_ordinal", (q) => q.eq("actor", job.actor).eq("threadId", sourceThread).gte("ordinal", keep)).first();
       if (thread !== null && (replacing || past !== null)) {
         const m = thread.replace ?? (await mark(ctx, thread, job._id, keep));
         if (!replacing) await ctx.db.patch(job._id, { replacing: (replacing = true) });

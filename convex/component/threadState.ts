@@ -8,16 +8,11 @@ import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel.js";
 import { query, type QueryCtx } from "./_generated/server.js";
 import { readVisible, uniqueVisible } from "./replace.js";
-import { checkActor } from "./scope.js";
+import { checkActor, findThread } from "./scope.js";
 import { vActor } from "./validators.js";
 
 /** Parts per page: a part is ≤ 256 Ki characters (≤ 768 KiB of UTF-8): 4 parts ≤ 3 MiB. */
 const THREAD_JSON_PAGE_PARTS = 4;
-
-/** The caller's row of a thread, or null. */
-export async function findThread(ctx: QueryCtx, actor: string, threadId: string): Promise<Doc<"threads"> | null> {
-  return await ctx.db.query("threads").withIndex("actor_threadId", (q) => q.eq("actor", actor).eq("threadId", threadId)).unique();
-}
 
 /** The chain after the first `k` turns, while they chain (else null). */
 export async function chainAt(ctx: QueryCtx, t: Doc<"threads">, k: number): Promise<string | null> {

@@ -218,16 +218,12 @@ class Replicator:
                 result: IngestResult = await self.api.ingest_events(
                     conversation_id=self.conversation_id, stream_id=self.stream_id, seq=self._seq, events=batch)
                 break
-            except ConvexTransportError as exc:
-                delay = RETRY_BACKOFF_S[min(attempt, len(RETRY_BACKOFF_S) - 1)]
-                attempt += 1
-                log.warning("replication.retry", seq=self._seq, attempt=attempt, error=str(exc))
-                await anyio.sleep(delay)
             except ConvexApiError as exc:
-                if exc.code == "E_SYNC_REPLACING":  # a sync job is replacing the thread's turns: it ends, then we write
+                # a lost call, or a sync job replacing the thread's turns (it ends, then we write): again, later
+                if isinstance(exc, ConvexTransportError) or exc.code == "E_SYNC_REPLACING":
                     delay = RETRY_BACKOFF_S[min(attempt, len(RETRY_BACKOFF_S) - 1)]
                     attempt += 1
-                    log.info("replication.wait_for_replace", seq=self._seq, attempt=attempt)
+                    log.warning("replication.retry", seq=self._seq, attempt=attempt, code=exc.code, error=str(exc))
                     await anyio.sleep(delay)
                     continue
                 self._in_flight = 0
