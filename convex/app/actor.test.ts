@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { requireActor, resolveActor } from "./actor.js";
+import { requireActor, requireActorOrDevice } from "./actor.js";
 
 const ctx = (identity: object | null) => ({ auth: { getUserIdentity: async () => identity } }) as any;
 
@@ -7,18 +7,18 @@ describe("actor resolution", () => {
   it("an identity is the actor, whatever the arguments say", async () => {
     const id = { subject: "u", issuer: "i", tokenIdentifier: "i|u" };
     expect(await requireActor(ctx(id))).toBe("i|u");
-    expect(await resolveActor(ctx(id), "device-aaaaaaaaaaaaaaaa")).toBe("i|u");
+    expect(await requireActorOrDevice(ctx(id), "device-aaaaaaaaaaaaaaaa")).toBe("i|u");
   });
   it("without identity: E_AUTH_REQUIRED, unless anonymous mode gets a device id", async () => {
     await expect(requireActor(ctx(null))).rejects.toThrow(/E_AUTH_REQUIRED/);
-    expect(await resolveActor(ctx(null), "device-aaaaaaaaaaaaaaaa")).toBe("anon:device-aaaaaaaaaaaaaaaa");
+    expect(await requireActorOrDevice(ctx(null), "device-aaaaaaaaaaaaaaaa")).toBe("anon:device-aaaaaaaaaaaaaaaa");
   });
   it("anonymous scopes are per device, never shared, and need a real device id", async () => {
-    const a = await resolveActor(ctx(null), "device-aaaaaaaaaaaaaaaa");
-    const b = await resolveActor(ctx(null), "device-bbbbbbbbbbbbbbbb");
+    const a = await requireActorOrDevice(ctx(null), "device-aaaaaaaaaaaaaaaa");
+    const b = await requireActorOrDevice(ctx(null), "device-bbbbbbbbbbbbbbbb");
     expect(a).not.toBe(b);
     for (const bad of [undefined, "", "short", "has spaces in it!!!!!", "x".repeat(200)]) {
-      await expect(resolveActor(ctx(null), bad)).rejects.toThrow(/E_AUTH_REQUIRED/);
+      await expect(requireActorOrDevice(ctx(null), bad)).rejects.toThrow(/E_AUTH_REQUIRED/);
     }
   });
 });

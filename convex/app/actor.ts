@@ -19,7 +19,7 @@ const DEVICE_ID = /^[A-Za-z0-9_-]{16,128}$/;
  * Anonymous mode (contract.allowAnonymous): a caller without identity acts as `anon:<deviceId>`, one scope per
  * device (16+ random characters, kept by the client), never a scope shared by every anonymous caller.
  */
-export async function resolveActor(ctx: { auth: Auth }, anonymousDeviceId: string | undefined): Promise<string> {
+export async function requireActorOrDevice(ctx: { auth: Auth }, anonymousDeviceId: string | undefined): Promise<string> {
   const identity = await ctx.auth.getUserIdentity();
   if (identity !== null) return identity.tokenIdentifier;
   if (anonymousDeviceId === undefined || !DEVICE_ID.test(anonymousDeviceId)) {

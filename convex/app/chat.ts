@@ -12,11 +12,10 @@ export const validateHostWiring = query({
     contractVersion: v.number(),
     conversationFound: v.union(v.boolean(), v.null()),
   }),
-  handler: async (ctx, args) =>
-    await ctx.runQuery(components.codexConvex.conversations.validateHostWiring, {
-      ...args,
-      actor: await requireActor(ctx),
-    }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runQuery(components.codexConvex.conversations.validateHostWiring, { ...args, actor });
+  },
 });
 
 /** Create an empty conversation. */
@@ -33,8 +32,10 @@ export const newConversation = mutation({
     updatedAt: v.number(),
     forkedFromConversationId: v.union(v.string(), v.null()),
   }),
-  handler: async (ctx, args) =>
-    await ctx.runMutation(components.codexConvex.conversations.create, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runMutation(components.codexConvex.conversations.create, { ...args, actor });
+  },
 });
 
 /** Open (or find) the conversation bound to a Codex thread. */
@@ -59,11 +60,10 @@ export const syncOpenConversationBinding = mutation({
     }),
     created: v.boolean(),
   }),
-  handler: async (ctx, args) =>
-    await ctx.runMutation(components.codexConvex.conversations.syncOpenBinding, {
-      ...args,
-      actor: await requireActor(ctx),
-    }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runMutation(components.codexConvex.conversations.syncOpenBinding, { ...args, actor });
+  },
 });
 
 /** Record sync progress (guarded by the expected sync job). */
@@ -88,11 +88,10 @@ export const markConversationSyncProgress = mutation({
       forkedFromConversationId: v.union(v.string(), v.null()),
     }),
   }),
-  handler: async (ctx, args) =>
-    await ctx.runMutation(components.codexConvex.conversations.markSyncProgress, {
-      ...args,
-      actor: await requireActor(ctx),
-    }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runMutation(components.codexConvex.conversations.markSyncProgress, { ...args, actor });
+  },
 });
 
 /** Bind the conversation to another thread, keeping the history. */
@@ -109,11 +108,10 @@ export const forceRebindConversationSync = mutation({
     updatedAt: v.number(),
     forkedFromConversationId: v.union(v.string(), v.null()),
   }),
-  handler: async (ctx, args) =>
-    await ctx.runMutation(components.codexConvex.conversations.forceRebind, {
-      ...args,
-      actor: await requireActor(ctx),
-    }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runMutation(components.codexConvex.conversations.forceRebind, { ...args, actor });
+  },
 });
 
 /** Archive a conversation. */
@@ -130,8 +128,10 @@ export const archiveConversation = mutation({
     updatedAt: v.number(),
     forkedFromConversationId: v.union(v.string(), v.null()),
   }),
-  handler: async (ctx, args) =>
-    await ctx.runMutation(components.codexConvex.conversations.archive, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runMutation(components.codexConvex.conversations.archive, { ...args, actor });
+  },
 });
 
 /** Unarchive a conversation. */
@@ -148,8 +148,10 @@ export const unarchiveConversation = mutation({
     updatedAt: v.number(),
     forkedFromConversationId: v.union(v.string(), v.null()),
   }),
-  handler: async (ctx, args) =>
-    await ctx.runMutation(components.codexConvex.conversations.unarchive, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runMutation(components.codexConvex.conversations.unarchive, { ...args, actor });
+  },
 });
 
 /** The caller's conversations, newest first, a page at a time. */
@@ -184,8 +186,10 @@ export const listConversations = query({
     splitCursor: v.optional(v.union(v.string(), v.null())),
     pageStatus: v.optional(v.union(v.literal("SplitRecommended"), v.literal("SplitRequired"), v.null())),
   }),
-  handler: async (ctx, args) =>
-    await ctx.runQuery(components.codexConvex.conversations.list, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runQuery(components.codexConvex.conversations.list, { ...args, actor });
+  },
 });
 
 /** One conversation, or {found:false}. */
@@ -208,8 +212,10 @@ export const getConversation = query({
       }),
     }),
   ),
-  handler: async (ctx, args) =>
-    await ctx.runQuery(components.codexConvex.conversations.get, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runQuery(components.codexConvex.conversations.get, { ...args, actor });
+  },
 });
 
 /** The conversations forked from this one (Codex forks), newest first. */
@@ -228,8 +234,10 @@ export const listConversationForks = query({
       forkedFromConversationId: v.union(v.string(), v.null()),
     }),
   ),
-  handler: async (ctx, args) =>
-    await ctx.runQuery(components.codexConvex.conversations.listForks, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runQuery(components.codexConvex.conversations.listForks, { ...args, actor });
+  },
 });
 
 /** A conversation with its thread, counts, pending requests and token usage. */
@@ -261,8 +269,10 @@ export const getConversationSummary = query({
       ),
     }),
   ),
-  handler: async (ctx, args) =>
-    await ctx.runQuery(components.codexConvex.conversations.summary, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runQuery(components.codexConvex.conversations.summary, { ...args, actor });
+  },
 });
 
 /** The threads a conversation was bound to, newest first. */
@@ -283,8 +293,10 @@ export const listThreadsForConversation = query({
       updatedAt: v.number(),
     }),
   ),
-  handler: async (ctx, args) =>
-    await ctx.runQuery(components.codexConvex.conversations.listThreads, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runQuery(components.codexConvex.conversations.listThreads, { ...args, actor });
+  },
 });
 
 /** Apply a sequenced batch of host events (live replication). */
@@ -441,8 +453,10 @@ export const ingestEvents = mutation({
     nextSeq: v.number(),
     applied: v.number(),
   }),
-  handler: async (ctx, args) =>
-    await ctx.runMutation(components.codexConvex.ingest.ingestBatch, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runMutation(components.codexConvex.ingest.ingestBatch, { ...args, actor });
+  },
 });
 
 /** Everything a conversation view shows, in one query: subscribe to it. */
@@ -542,8 +556,10 @@ export const getConversationView = query({
       ),
     }),
   ),
-  handler: async (ctx, args) =>
-    await ctx.runQuery(components.codexConvex.views.conversationView, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runQuery(components.codexConvex.views.conversationView, { ...args, actor });
+  },
 });
 
 /** Messages, newest first, a page at a time (each text up to its first 16 Ki characters). */
@@ -590,8 +606,10 @@ export const listMessages = query({
     splitCursor: v.optional(v.union(v.string(), v.null())),
     pageStatus: v.optional(v.union(v.literal("SplitRecommended"), v.literal("SplitRequired"), v.null())),
   }),
-  handler: async (ctx, args) =>
-    await ctx.runQuery(components.codexConvex.messages.list, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runQuery(components.codexConvex.messages.list, { ...args, actor });
+  },
 });
 
 /** A message's whole text, a page of segments at a time. */
@@ -607,8 +625,10 @@ export const getMessageText = query({
       textBytes: v.number(),
     }),
   ),
-  handler: async (ctx, args) =>
-    await ctx.runQuery(components.codexConvex.messages.getMessageText, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runQuery(components.codexConvex.messages.getMessageText, { ...args, actor });
+  },
 });
 
 /** A message's text for a live reader, 8 segments per page and subscription (`nextSegment`: subscribe to the next page too); only the page holding the growing tail re-runs while it streams. */
@@ -623,8 +643,10 @@ export const getMessageSegments = query({
       nextSegment: v.union(v.number(), v.null()),
     }),
   ),
-  handler: async (ctx, args) =>
-    await ctx.runQuery(components.codexConvex.messages.getMessageSegments, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runQuery(components.codexConvex.messages.getMessageSegments, { ...args, actor });
+  },
 });
 
 /** A turn with its items' Codex JSON, a byte-bounded page at a time. */
@@ -668,8 +690,10 @@ export const getTurn = query({
       hasMore: v.boolean(),
     }),
   ),
-  handler: async (ctx, args) =>
-    await ctx.runQuery(components.codexConvex.messages.getTurn, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runQuery(components.codexConvex.messages.getTurn, { ...args, actor });
+  },
 });
 
 /** An item's whole Codex JSON, a page of parts at a time. */
@@ -686,8 +710,10 @@ export const getItemJson = query({
       bytes: v.number(),
     }),
   ),
-  handler: async (ctx, args) =>
-    await ctx.runQuery(components.codexConvex.messages.getItemJson, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runQuery(components.codexConvex.messages.getItemJson, { ...args, actor });
+  },
 });
 
 /** A thread's turns in order, a page at a time. */
@@ -729,8 +755,10 @@ export const listTurns = query({
     splitCursor: v.optional(v.union(v.string(), v.null())),
     pageStatus: v.optional(v.union(v.literal("SplitRecommended"), v.literal("SplitRequired"), v.null())),
   }),
-  handler: async (ctx, args) =>
-    await ctx.runQuery(components.codexConvex.messages.listTurns, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runQuery(components.codexConvex.messages.listTurns, { ...args, actor });
+  },
 });
 
 /** The thread's own Codex JSON (thread/read without turns), a page of parts at a time. */
@@ -747,8 +775,10 @@ export const getThreadJson = query({
       sha256: v.union(v.string(), v.null()),
     }),
   ),
-  handler: async (ctx, args) =>
-    await ctx.runQuery(components.codexConvex.threadState.getThreadJson, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runQuery(components.codexConvex.threadState.getThreadJson, { ...args, actor });
+  },
 });
 
 /** What a sync holds of a thread: its chained turns and their prefix hash (also after `atTurns` turns). */
@@ -766,11 +796,10 @@ export const getThreadSyncState = query({
       chainAt: v.union(v.string(), v.null()),
     }),
   ),
-  handler: async (ctx, args) =>
-    await ctx.runQuery(components.codexConvex.threadState.getThreadSyncState, {
-      ...args,
-      actor: await requireActor(ctx),
-    }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runQuery(components.codexConvex.threadState.getThreadSyncState, { ...args, actor });
+  },
 });
 
 /** Pending approvals and other server requests ([] when the conversation is missing). */
@@ -791,8 +820,10 @@ export const listPendingServerRequests = query({
       createdAt: v.number(),
     }),
   ),
-  handler: async (ctx, args) =>
-    await ctx.runQuery(components.codexConvex.requests.listPending, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runQuery(components.codexConvex.requests.listPending, { ...args, actor });
+  },
 });
 
 /** One server request, or null. */
@@ -814,8 +845,10 @@ export const getServerRequest = query({
       createdAt: v.number(),
     }),
   ),
-  handler: async (ctx, args) =>
-    await ctx.runQuery(components.codexConvex.requests.get, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runQuery(components.codexConvex.requests.get, { ...args, actor });
+  },
 });
 
 /** Answer a pending request (the first answer wins). */
@@ -842,8 +875,10 @@ export const respondServerRequest = mutation({
     answeredBy: v.union(v.string(), v.null()),
     createdAt: v.number(),
   }),
-  handler: async (ctx, args) =>
-    await ctx.runMutation(components.codexConvex.requests.respond, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runMutation(components.codexConvex.requests.respond, { ...args, actor });
+  },
 });
 
 /** The latest token usage and the recent turns' reports. */
@@ -880,8 +915,10 @@ export const getTokenUsage = query({
       }),
     ),
   }),
-  handler: async (ctx, args) =>
-    await ctx.runQuery(components.codexConvex.tokenUsage.get, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runQuery(components.codexConvex.tokenUsage.get, { ...args, actor });
+  },
 });
 
 /** Start (or find, by idempotency key) an import of a local thread. */
@@ -916,8 +953,10 @@ export const startConversationSyncSource = mutation({
     }),
     resumed: v.boolean(),
   }),
-  handler: async (ctx, args) =>
-    await ctx.runMutation(components.codexConvex.syncSources.start, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runMutation(components.codexConvex.syncSources.start, { ...args, actor });
+  },
 });
 
 /** Which chunks of a source the server holds, with their hashes. */
@@ -929,8 +968,10 @@ export const listConversationSyncSourceChunks = query({
     ),
     isDone: v.boolean(),
   }),
-  handler: async (ctx, args) =>
-    await ctx.runQuery(components.codexConvex.syncSources.listChunks, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runQuery(components.codexConvex.syncSources.listChunks, { ...args, actor });
+  },
 });
 
 /** Add one hashed chunk (same chunk again: no-op; other payload: conflict). */
@@ -943,8 +984,10 @@ export const appendConversationSyncSourceChunk = mutation({
     recordCount: v.number(),
   },
   returns: v.object({ appended: v.boolean(), chunkIndex: v.number() }),
-  handler: async (ctx, args) =>
-    await ctx.runMutation(components.codexConvex.syncSources.append, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runMutation(components.codexConvex.syncSources.append, { ...args, actor });
+  },
 });
 
 /** Check totals and root hash, then queue the import job. */
@@ -958,8 +1001,10 @@ export const sealConversationSyncSource = mutation({
     base: v.optional(v.object({ keepTurns: v.number(), prefixHash: v.optional(v.string()) })),
   },
   returns: v.object({ jobId: v.string(), scheduled: v.boolean() }),
-  handler: async (ctx, args) =>
-    await ctx.runMutation(components.codexConvex.syncSources.seal, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runMutation(components.codexConvex.syncSources.seal, { ...args, actor });
+  },
 });
 
 /** Cancel a running import job (the binding becomes drifted). */
@@ -994,8 +1039,10 @@ export const cancelConversationSyncJob = mutation({
     startedAt: v.union(v.number(), v.null()),
     finishedAt: v.union(v.number(), v.null()),
   }),
-  handler: async (ctx, args) =>
-    await ctx.runMutation(components.codexConvex.syncJobs.cancel, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runMutation(components.codexConvex.syncJobs.cancel, { ...args, actor });
+  },
 });
 
 /** A sync job by id, or a conversation's latest: subscribe to it. */
@@ -1036,8 +1083,10 @@ export const getConversationSyncJob = query({
       }),
     }),
   ),
-  handler: async (ctx, args) =>
-    await ctx.runQuery(components.codexConvex.syncJobs.get, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runQuery(components.codexConvex.syncJobs.get, { ...args, actor });
+  },
 });
 
 /** Sync jobs, newest first, by conversation or state. */
@@ -1101,8 +1150,10 @@ export const listConversationSyncJobs = query({
     splitCursor: v.optional(v.union(v.string(), v.null())),
     pageStatus: v.optional(v.union(v.literal("SplitRecommended"), v.literal("SplitRequired"), v.null())),
   }),
-  handler: async (ctx, args) =>
-    await ctx.runQuery(components.codexConvex.syncJobs.list, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runQuery(components.codexConvex.syncJobs.list, { ...args, actor });
+  },
 });
 
 /** Delete a thread and everything of it (its conversation too), now. */
@@ -1131,8 +1182,10 @@ export const deleteThread = mutation({
     finishedAt: v.union(v.number(), v.null()),
     error: v.union(v.object({ code: v.string(), message: v.string() }), v.null()),
   }),
-  handler: async (ctx, args) =>
-    await ctx.runMutation(components.codexConvex.threads.deleteCascade, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runMutation(components.codexConvex.threads.deleteCascade, { ...args, actor });
+  },
 });
 
 /** Delete a thread after a grace period (default 10 min). */
@@ -1161,11 +1214,10 @@ export const scheduleDeleteThread = mutation({
     finishedAt: v.union(v.number(), v.null()),
     error: v.union(v.object({ code: v.string(), message: v.string() }), v.null()),
   }),
-  handler: async (ctx, args) =>
-    await ctx.runMutation(components.codexConvex.threads.scheduleDeleteCascade, {
-      ...args,
-      actor: await requireActor(ctx),
-    }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runMutation(components.codexConvex.threads.scheduleDeleteCascade, { ...args, actor });
+  },
 });
 
 /** Delete one turn and everything of it, now. */
@@ -1194,8 +1246,10 @@ export const deleteTurn = mutation({
     finishedAt: v.union(v.number(), v.null()),
     error: v.union(v.object({ code: v.string(), message: v.string() }), v.null()),
   }),
-  handler: async (ctx, args) =>
-    await ctx.runMutation(components.codexConvex.turns.deleteCascade, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runMutation(components.codexConvex.turns.deleteCascade, { ...args, actor });
+  },
 });
 
 /** Delete one turn after a grace period. */
@@ -1229,11 +1283,10 @@ export const scheduleDeleteTurn = mutation({
     finishedAt: v.union(v.number(), v.null()),
     error: v.union(v.object({ code: v.string(), message: v.string() }), v.null()),
   }),
-  handler: async (ctx, args) =>
-    await ctx.runMutation(components.codexConvex.turns.scheduleDeleteCascade, {
-      ...args,
-      actor: await requireActor(ctx),
-    }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runMutation(components.codexConvex.turns.scheduleDeleteCascade, { ...args, actor });
+  },
 });
 
 /** Delete everything the caller owns, now. */
@@ -1262,8 +1315,10 @@ export const purgeActorData = mutation({
     finishedAt: v.union(v.number(), v.null()),
     error: v.union(v.object({ code: v.string(), message: v.string() }), v.null()),
   }),
-  handler: async (ctx, args) =>
-    await ctx.runMutation(components.codexConvex.threads.purgeActorData, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runMutation(components.codexConvex.threads.purgeActorData, { ...args, actor });
+  },
 });
 
 /** Delete everything the caller owns after a grace period. */
@@ -1292,11 +1347,10 @@ export const schedulePurgeActorData = mutation({
     finishedAt: v.union(v.number(), v.null()),
     error: v.union(v.object({ code: v.string(), message: v.string() }), v.null()),
   }),
-  handler: async (ctx, args) =>
-    await ctx.runMutation(components.codexConvex.threads.schedulePurgeActorData, {
-      ...args,
-      actor: await requireActor(ctx),
-    }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runMutation(components.codexConvex.threads.schedulePurgeActorData, { ...args, actor });
+  },
 });
 
 /** Cancel a deletion still in its grace period. */
@@ -1325,11 +1379,10 @@ export const cancelDeletion = mutation({
     finishedAt: v.union(v.number(), v.null()),
     error: v.union(v.object({ code: v.string(), message: v.string() }), v.null()),
   }),
-  handler: async (ctx, args) =>
-    await ctx.runMutation(components.codexConvex.threads.cancelScheduledDeletion, {
-      ...args,
-      actor: await requireActor(ctx),
-    }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runMutation(components.codexConvex.threads.cancelScheduledDeletion, { ...args, actor });
+  },
 });
 
 /** Run a scheduled deletion now. */
@@ -1358,19 +1411,20 @@ export const forceRunDeletion = mutation({
     finishedAt: v.union(v.number(), v.null()),
     error: v.union(v.object({ code: v.string(), message: v.string() }), v.null()),
   }),
-  handler: async (ctx, args) =>
-    await ctx.runMutation(components.codexConvex.threads.forceRunScheduledDeletion, {
-      ...args,
-      actor: await requireActor(ctx),
-    }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runMutation(components.codexConvex.threads.forceRunScheduledDeletion, { ...args, actor });
+  },
 });
 
 /** What a deletion would remove, per table (dry run). */
 export const previewDeletion = query({
   args: { threadId: v.optional(v.string()), turnId: v.optional(v.string()) },
   returns: v.object({ counts: v.record(v.string(), v.number()), truncated: v.boolean() }),
-  handler: async (ctx, args) =>
-    await ctx.runQuery(components.codexConvex.threads.previewDeletion, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runQuery(components.codexConvex.threads.previewDeletion, { ...args, actor });
+  },
 });
 
 /** The caller's sync sources, newest first. */
@@ -1407,8 +1461,10 @@ export const listConversationSyncSources = query({
     splitCursor: v.optional(v.union(v.string(), v.null())),
     pageStatus: v.optional(v.union(v.literal("SplitRecommended"), v.literal("SplitRequired"), v.null())),
   }),
-  handler: async (ctx, args) =>
-    await ctx.runQuery(components.codexConvex.syncSources.list, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runQuery(components.codexConvex.syncSources.list, { ...args, actor });
+  },
 });
 
 /** The caller's deletion jobs, newest first. */
@@ -1454,8 +1510,10 @@ export const listDeletionJobs = query({
     splitCursor: v.optional(v.union(v.string(), v.null())),
     pageStatus: v.optional(v.union(v.literal("SplitRecommended"), v.literal("SplitRequired"), v.null())),
   }),
-  handler: async (ctx, args) =>
-    await ctx.runQuery(components.codexConvex.threads.listDeletionJobs, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runQuery(components.codexConvex.threads.listDeletionJobs, { ...args, actor });
+  },
 });
 
 /** A deletion job's phase and per-table counts: subscribe to it. */
@@ -1490,11 +1548,10 @@ export const getDeletionStatus = query({
       }),
     }),
   ),
-  handler: async (ctx, args) =>
-    await ctx.runQuery(components.codexConvex.threads.getDeletionJobStatus, {
-      ...args,
-      actor: await requireActor(ctx),
-    }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runQuery(components.codexConvex.threads.getDeletionJobStatus, { ...args, actor });
+  },
 });
 
 /** Register this host process (or revive it): readers see it online while it heartbeats. */
@@ -1515,8 +1572,10 @@ export const openHostSession = mutation({
     timeoutMs: v.number(),
     lastSeenAt: v.number(),
   }),
-  handler: async (ctx, args) =>
-    await ctx.runMutation(components.codexConvex.presence.open, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runMutation(components.codexConvex.presence.open, { ...args, actor });
+  },
 });
 
 /** Keep the host session alive (its own row only); revived: reconcile from Codex. */
@@ -1527,8 +1586,10 @@ export const heartbeatHostSession = mutation({
     revived: v.boolean(),
     lastSeenAt: v.number(),
   }),
-  handler: async (ctx, args) =>
-    await ctx.runMutation(components.codexConvex.presence.heartbeat, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runMutation(components.codexConvex.presence.heartbeat, { ...args, actor });
+  },
 });
 
 /** End the host session on a clean stop (no sweep). */
@@ -1543,6 +1604,8 @@ export const closeHostSession = mutation({
     timeoutMs: v.number(),
     lastSeenAt: v.number(),
   }),
-  handler: async (ctx, args) =>
-    await ctx.runMutation(components.codexConvex.presence.close, { ...args, actor: await requireActor(ctx) }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runMutation(components.codexConvex.presence.close, { ...args, actor });
+  },
 });

@@ -89,7 +89,7 @@ async function apply(steps: IngestEvent[][], buffered: boolean) {
   let written = 0;
   for (const step of steps) {
     written += await t.run(async (ctx) => {
-      const conv = (await ctx.db.get(conversationId))!;
+      const conv = (await ctx.db.get("conversations", conversationId))!;
       const db = new BufferedDb(ctx.db);
       const c = buffered ? ({ ...ctx, db } as unknown as MutationCtx) : ctx;
       // as a sync step does: the step's turns checked at once, then its records applied one by one
@@ -131,7 +131,7 @@ describe("buffered apply (a sealed snapshot's rows built in memory)", () => {
     const { t, conversationId } = await setup();
     const spent = await t.run(async (ctx) => {
       const db = new BufferedDb(ctx.db);
-      await applyEvents({ ...ctx, db } as unknown as MutationCtx, (await ctx.db.get(conversationId))!, all);
+      await applyEvents({ ...ctx, db } as unknown as MutationCtx, (await ctx.db.get("conversations", conversationId))!, all);
       await db.flush();
       return db.spent;
     });
@@ -158,13 +158,13 @@ describe("buffered apply (a sealed snapshot's rows built in memory)", () => {
     }
     const { t, conversationId } = await setup();
     await t.run(async (ctx) => {
-      const conv = (await ctx.db.get(conversationId))!;
+      const conv = (await ctx.db.get("conversations", conversationId))!;
       for (const r of before) await applyEvents(ctx, conv, [r]);
     });
     const ranges = async (ids: string[]) => await t.run(async (ctx) => {
       const db = new BufferedDb(ctx.db);
       await db.checkTurns(actor, th, ids);
-      for (const r of ids.flatMap(turn)) await applyEvents({ ...ctx, db } as unknown as MutationCtx, (await ctx.db.get(conversationId))!, [r]);
+      for (const r of ids.flatMap(turn)) await applyEvents({ ...ctx, db } as unknown as MutationCtx, (await ctx.db.get("conversations", conversationId))!, [r]);
       await db.flush();
       throw new Error(JSON.stringify(db.spent.indexRanges)); // roll back: each case starts from the same four turns
     }).catch((e: Error) => Number(JSON.parse(e.message.match(/\d+$/)![0])));

@@ -24,7 +24,7 @@
  * keeps is refused: E_SYNC_BASE_OVERLAP).
  */
 import type { GenericDatabaseWriter } from "convex/server";
-import type { DataModel } from "./_generated/dataModel.js";
+import type { DataModel, TableNames } from "./_generated/dataModel.js";
 import schema from "./schema.js";
 import { fail } from "./errors.js";
 import type { Held } from "./replace.js";
@@ -39,11 +39,15 @@ type Range = { eq: Array<[string, unknown]>; lower?: [string, unknown, boolean];
  * they may arrive before their turn, so a turn with no row may still hold some (they go to Convex).
  */
 const TURN_TABLES = new Set(["turns", "items", "item_parts", "messages", "message_segments", "server_requests"]);
-const TABLES = Object.keys(schema.tables);
 /** Tables whose rows a replacing job tags (replace.ts): a turn's rows, and the thread's own JSON parts. */
 const STAGED_TABLES = new Set([...TURN_TABLES, "token_usage", "lifecycle_events", "thread_parts"]);
 /** Documents whose changes a replacing job holds until its swap. */
 const HELD_TABLES = new Set(["threads", "conversations"]);
+
+/** The table of a held document (held changes are the thread's and the conversation's rows'). */
+export function heldTable(db: Pick<Db, "normalizeId">, id: string): "threads" | "conversations" {
+  return db.normalizeId("threads", id) !== null ? "threads" : "conversations";
+}
 
 const INDEX_FIELDS = new Map<string, Map<string, string[]>>();
 for (const [table, t] of Object.entries(schema.tables as Record<string, any>)) {
@@ -131,7 +135,7 @@ function turnOf(table: string, range: Range): string | undefined {
 }
 
 /** `held`: changes a staging job keeps until its swap (never written here). */
-type Dirty = { table: string; doc: Row; changes: Row; held?: boolean };
+type Dirty = { table: TableNames; doc: Row; changes: Row; held?: boolean };
 /**
  * A patched stored document whose changes touch an index field of `fields` (queries through that index must see it).
  * Held changes are never written: such a query sees the stored document (only the thread's fork link is indexed).
@@ -170,11 +174,12 @@ export class BufferedDb {
   /** Held changes of an earlier step, read back merged (the staging job's own view of those documents). */
   async hold(held: Held): Promise<void> {
     for (const [id, { set, unset }] of Object.entries(held)) {
-      const doc = await this.db.get(id as any);
+      const table = heldTable(this.db, id);
+      const doc = await this.db.get(table, id as any);
       if (doc === null) continue;
       const changes: Row = { ...set };
       for (const k of unset) changes[k] = undefined;
-      this.dirty.set(id, { table: this.tableOf(id), doc: patchInPlace({ ...doc }, changes), changes, held: true });
+      this.dirty.set(id, { table, doc: patchInPlace({ ...doc }, changes), changes, held: true });
     }
   }
 
@@ -189,10 +194,6 @@ export class BufferedDb {
       out[id] = { set, unset };
     }
     return out;
-  }
-
-  private tableOf(id: string): string {
-    return TABLES.find((t) => this.db.normalizeId(t as any, id) !== null)!;
   }
 
   /** Whether a query over `table` must not see rows the staging job retired (and the filter that hides them). */
@@ -213,14 +214,14 @@ export class BufferedDb {
   }
 
   // Methods answered from memory return plain values (callers await them either way): no promise per row.
-  get(id: any): any {
+  get(table: TableNames, id: any): any {
     const mem = this.rows.get(id);
     if (mem !== undefined) return { ...mem.doc };
     const real = this.realId(id);
     const d = this.dirty.get(real);
     if (d !== undefined) return { ...d.doc };
     this.spent.documentsRead += 1;
-    return this.db.get(real as any);
+    return this.db.get(table, real as any);
   }
 
   insert(table: any, value: any): any {
@@ -250,7 +251,7 @@ export class BufferedDb {
     return await this.db.insert(table, value);
   }
 
-  patch(id: any, value: any): any {
+  patch(table: TableNames, id: any, value: any): any {
     const mem = this.rows.get(id);
     if (mem !== undefined) {
       patchInPlace(mem.doc, value);
@@ -258,7 +259,7 @@ export class BufferedDb {
     }
     const real = this.realId(id);
     const d = this.dirty.get(real);
-    if (d === undefined) return this.patchStored(real, value);
+    if (d === undefined) return this.patchStored(table, real, value);
     this.merge(d, value);
   }
 
@@ -268,21 +269,21 @@ export class BufferedDb {
     Object.assign(d.changes, value);
   }
 
-  private async patchStored(real: string, value: any): Promise<void> {
+  private async patchStored(table: TableNames, real: string, value: any): Promise<void> {
     let d = this.dirty.get(real);
     if (d === undefined) {
-      const doc = await this.db.get(real as any);
+      const doc = await this.db.get(table, real as any);
       if (doc === null) throw new Error(`bufferedDb: patch of a missing document ${real}`);
       this.spent.documentsRead += 1;
       this.spent.documentsWritten += 1;
       this.spent.bytesWritten += approxBytes(doc);
-      d = { table: this.tableOf(real), doc: { ...doc }, changes: {} };
+      d = { table, doc: { ...doc }, changes: {} };
       if (this.stage !== undefined) {
         if (HELD_TABLES.has(d.table)) d.held = true;
         else if (await this.keptRow(d.table, doc)) {
           // the thread's JSON part, copied: the copy staged with the change, the original retired
           const { _id, _creationTime, ...fields } = { ...doc, ...value } as Row;
-          await this.db.patch(real as any, { retiredBy: this.stage.jobId } as any);
+          await this.db.patch(table, real as any, { retiredBy: this.stage.jobId } as any);
           this.copies.set(real, await this.insertThrough(d.table, { ...fields, stagedBy: this.stage.jobId }, ""));
           return;
         }
@@ -292,7 +293,7 @@ export class BufferedDb {
     this.merge(d, value);
   }
 
-  delete(id: any): any {
+  delete(table: TableNames, id: any): any {
     const mem = this.rows.get(id);
     if (mem !== undefined) {
       this.rows.delete(id);
@@ -300,7 +301,7 @@ export class BufferedDb {
       this.tableRows.set(mem.table, this.tableRows.get(mem.table)! - 1);
       return;
     }
-    return this.deleteStored(id);
+    return this.deleteStored(table, id);
   }
 
   /**
@@ -313,24 +314,21 @@ export class BufferedDb {
     fail("E_SYNC_BASE_OVERLAP", "a record of this sync changes a turn its base keeps: sync from an earlier base", { table, turnId: String(doc.turnId) });
   }
 
-  private async deleteStored(id: any): Promise<void> {
+  private async deleteStored(table: TableNames, id: any): Promise<void> {
     const real = this.realId(id);
     if (this.stage !== undefined) {
-      const table = this.dirty.get(real)?.table ?? this.tableOf(real);
-      const doc = STAGED_TABLES.has(table) ? await this.db.get(real as any) : null;
+      const doc = STAGED_TABLES.has(table) ? await this.db.get(table, real as any) : null;
       if (doc !== null && (await this.keptRow(table, doc))) {
         this.answers.delete(table);
         this.spent.documentsWritten += 1;
-        await this.db.patch(real as any, { retiredBy: this.stage.jobId } as any);
+        await this.db.patch(table, real as any, { retiredBy: this.stage.jobId } as any);
         return;
       }
     }
-    const d = this.dirty.get(real);
     this.dirty.delete(real);
-    if (d !== undefined) this.answers.delete(d.table);
-    else this.answers.clear(); // the table of a document never patched here is not known
+    this.answers.delete(table);
     this.spent.documentsWritten += 1;
-    await this.db.delete(real as any);
+    await this.db.delete(table, real as any);
   }
 
   private wrote(value: Row) {
@@ -376,11 +374,11 @@ export class BufferedDb {
   }
 
   /** A remembered answer (ids) of this query, read as this transaction sees the documents now. */
-  async recall(table: string, key: string): Promise<Row[] | undefined> {
+  async recall(table: TableNames, key: string): Promise<Row[] | undefined> {
     const ids = this.answers.get(table)?.get(key);
     if (ids === undefined) return undefined;
     const docs = [];
-    for (const id of ids) docs.push(await this.get(id));
+    for (const id of ids) docs.push(await this.get(table, id));
     return docs;
   }
 
@@ -481,7 +479,7 @@ export class BufferedDb {
   private async flushDirty(table: string, fields: string[]) {
     for (const [id, d] of this.dirty) {
       if (touches(d, table, fields)) {
-        await this.db.patch(id as any, d.changes as any);
+        await this.db.patch(d.table, id as any, d.changes as any);
         this.dirty.delete(id);
         this.answers.delete(table);
       }
@@ -501,7 +499,7 @@ export class BufferedDb {
     this.fresh.clear();
     for (const [id, d] of this.dirty) {
       if (d.held) continue; // kept: heldChanges()
-      await this.db.patch(id as any, d.changes as any);
+      await this.db.patch(d.table, id as any, d.changes as any);
       this.dirty.delete(id);
     }
     this.answers.clear();
@@ -513,7 +511,7 @@ class BufferedQuery {
   private fn?: (q: any) => unknown;
   private dir: "asc" | "desc" = "asc";
 
-  constructor(private readonly buf: BufferedDb, private readonly table: string) {}
+  constructor(private readonly buf: BufferedDb, private readonly table: TableNames) {}
 
   withIndex(index: string, fn?: (q: any) => unknown) {
     this.index = index;

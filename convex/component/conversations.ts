@@ -50,16 +50,16 @@ async function bind(ctx: MutationCtx, conv: Doc<"conversations">, threadId: stri
     .withIndex("actor_conversationId_boundAt", (q) => q.eq("actor", conv.actor).eq("conversationId", conv._id))
     .order("desc")
     .first();
-  if (current !== null && current.current) await ctx.db.patch(current._id, { current: false, unboundAt: now });
+  if (current !== null && current.current) await ctx.db.patch("thread_bindings", current._id, { current: false, unboundAt: now });
   await ctx.db.insert("thread_bindings", { actor: conv.actor, conversationId: conv._id, threadId, current: true, boundAt: now, reason });
-  await ctx.db.patch(conv._id, { threadId, syncState: "unsynced", activeSyncJobId: undefined, lastSyncedCursor: undefined, updatedAt: now });
+  await ctx.db.patch("conversations", conv._id, { threadId, syncState: "unsynced", activeSyncJobId: undefined, lastSyncedCursor: undefined, updatedAt: now });
 }
 
 export async function createConversation(ctx: MutationCtx, actor: string, title: string | undefined, now: number) {
   checkActor(actor);
   if (title !== undefined && title.length > 500) fail("E_CONVERSATION_BAD_TITLE", "a title holds at most 500 characters");
   const id = await ctx.db.insert("conversations", { actor, title, status: "active", syncState: "unsynced", createdAt: now, updatedAt: now });
-  return (await ctx.db.get(id))!;
+  return (await ctx.db.get("conversations", id))!;
 }
 
 export const create = mutation({
@@ -81,7 +81,7 @@ export async function openBinding(ctx: MutationCtx, actor: string, threadId: str
     }
     const conv = await createConversation(ctx, actor, title, now);
     await bind(ctx, conv, threadId, "open", now);
-    return { conversation: (await ctx.db.get(conv._id))!, created: true };
+    return { conversation: (await ctx.db.get("conversations", conv._id))!, created: true };
   }
   const conv = await loadWritableConversation(ctx, actor, conversationId);
   if (owner !== null && owner._id !== conv._id) {
@@ -92,7 +92,7 @@ export async function openBinding(ctx: MutationCtx, actor: string, threadId: str
     fail("E_CONVERSATION_BOUND_ELSEWHERE", "the conversation is bound to another thread: use forceRebindConversationSync", { threadId: conv.threadId });
   }
   await bind(ctx, conv, threadId, "open", now);
-  return { conversation: (await ctx.db.get(conv._id))!, created: false };
+  return { conversation: (await ctx.db.get("conversations", conv._id))!, created: false };
 }
 
 /** Open (or find) the conversation for a thread. Idempotent. */
@@ -104,7 +104,7 @@ export const syncOpenBinding = mutation({
     if (hostSessionId !== undefined) {
       // The host driving the conversation from now on (its presence is what readers see, and what the sweep watches).
       const s = await loadSession(ctx, actor, hostSessionId, true);
-      if (r.conversation.hostSessionId !== s._id) await ctx.db.patch(r.conversation._id, { hostSessionId: s._id });
+      if (r.conversation.hostSessionId !== s._id) await ctx.db.patch("conversations", r.conversation._id, { hostSessionId: s._id });
     }
     return { conversation: toConversation(r.conversation), created: r.created };
   },
@@ -122,7 +122,7 @@ export const forceRebind = mutation({
     const now = Date.now();
     await bind(ctx, conv, threadId, reason ?? "rebind", now);
     await ctx.db.insert("lifecycle_events", { actor, conversationId: conv._id, threadId, kind: "rebind", message: `bound to thread ${threadId}`, at: now });
-    return toConversation((await ctx.db.get(conv._id))!);
+    return toConversation((await ctx.db.get("conversations", conv._id))!);
   },
 });
 
@@ -138,8 +138,8 @@ export const markSyncProgress = mutation({
     if (expectedSyncJobId !== undefined && conv.activeSyncJobId !== expectedSyncJobId) {
       return { applied: false, conversation: toConversation(conv) };
     }
-    await ctx.db.patch(conv._id, { syncState, ...(lastSyncedCursor !== undefined ? { lastSyncedCursor } : {}), updatedAt: Date.now() });
-    return { applied: true, conversation: toConversation((await ctx.db.get(conv._id))!) };
+    await ctx.db.patch("conversations", conv._id, { syncState, ...(lastSyncedCursor !== undefined ? { lastSyncedCursor } : {}), updatedAt: Date.now() });
+    return { applied: true, conversation: toConversation((await ctx.db.get("conversations", conv._id))!) };
   },
 });
 
@@ -147,12 +147,12 @@ async function setArchived(ctx: MutationCtx, actor: string, conversationId: stri
   const conv = await loadWritableConversation(ctx, actor, conversationId);
   const now = Date.now();
   const status = archived ? ("archived" as const) : ("active" as const);
-  await ctx.db.patch(conv._id, { status, archivedAt: archived ? now : undefined, updatedAt: now });
+  await ctx.db.patch("conversations", conv._id, { status, archivedAt: archived ? now : undefined, updatedAt: now });
   if (conv.threadId !== undefined) {
     const t = await ctx.db.query("threads").withIndex("actor_threadId", (q) => q.eq("actor", actor).eq("threadId", conv.threadId!)).unique();
-    if (t !== null) await ctx.db.patch(t._id, { status, updatedAt: now });
+    if (t !== null) await ctx.db.patch("threads", t._id, { status, updatedAt: now });
   }
-  return toConversation((await ctx.db.get(conv._id))!);
+  return toConversation((await ctx.db.get("conversations", conv._id))!);
 }
 
 export const archive = mutation({

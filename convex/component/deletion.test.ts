@@ -97,7 +97,7 @@ describe("deletion jobs", () => {
       }
     });
     await t.finishAllScheduledFunctions(vi.runAllTimers);
-    const stored = await t.run(async (ctx) => await ctx.db.get(job.jobId as any));
+    const stored = await t.run(async (ctx) => await ctx.db.get("deletion_jobs", job.jobId as any));
     expect(stored).toMatchObject({ phase: "completed", batchSize: 4, attempts: 0 });
     const after = await rows(t);
     expect(after.conversations.filter((c) => c._id === convA)).toHaveLength(0);
@@ -109,13 +109,13 @@ describe("deletion jobs", () => {
     const job = await t.mutation(api.threads.deleteCascade, { actor: alice, threadId: "thA", batchSize: 8 });
     const id = job.jobId as any;
     const step = await t.run(async (ctx) => (await ctx.db.system.query("_scheduled_functions").collect()).find((f) => f.name.includes("deletion") && f.name.includes("runStep") && f.state.kind === "pending")!);
-    const before = (await t.run(async (ctx) => await ctx.db.get(id))) as any;
+    const before = (await t.run(async (ctx) => await ctx.db.get("deletion_jobs", id))) as any;
     for (let i = 0; i < 2; i++) await t.mutation(internal.deletion.watchStep, { jobId: id, lease: before.lease, stepId: step._id });
-    const after = (await t.run(async (ctx) => await ctx.db.get(id))) as any;
+    const after = (await t.run(async (ctx) => await ctx.db.get("deletion_jobs", id))) as any;
     expect(after).toMatchObject({ lease: before.lease, batchSize: 8 });
     expect(after.attempts ?? 0).toBe(0);
     await t.finishAllScheduledFunctions(vi.runAllTimers);
-    expect(await t.run(async (ctx) => await ctx.db.get(id))).toMatchObject({ phase: "completed", batchSize: 8, attempts: 0 });
+    expect(await t.run(async (ctx) => await ctx.db.get("deletion_jobs", id))).toMatchObject({ phase: "completed", batchSize: 8, attempts: 0 });
   });
 
   it("steps lost again and again fail the deletion after the attempts run out", async () => {
@@ -123,15 +123,15 @@ describe("deletion jobs", () => {
     await world(t);
     const job = await t.mutation(api.threads.deleteCascade, { actor: alice, threadId: "thA", batchSize: 8 });
     const id = job.jobId as any;
-    const lease = async () => ((await t.run(async (ctx) => await ctx.db.get(id))) as any).lease as number;
+    const lease = async () => ((await t.run(async (ctx) => await ctx.db.get("deletion_jobs", id))) as any).lease as number;
     await t.mutation(internal.deletion.watchStep, { jobId: id, lease: 0 }); // an old lease: fenced off
     expect(await lease()).toBe(1);
     for (let i = 0; i < 8; i++) {
       const l = await lease();
       await t.mutation(internal.deletion.watchStep, { jobId: id, lease: l });
-      if (((await t.run(async (ctx) => await ctx.db.get(id))) as any).phase === "failed") break;
+      if (((await t.run(async (ctx) => await ctx.db.get("deletion_jobs", id))) as any).phase === "failed") break;
     }
-    const stored = (await t.run(async (ctx) => await ctx.db.get(id))) as any;
+    const stored = (await t.run(async (ctx) => await ctx.db.get("deletion_jobs", id))) as any;
     expect(stored).toMatchObject({ phase: "failed", error: { code: "E_DELETION_STEP_FAILED" } });
     expect(stored.error.message).toContain("did not finish");
   });

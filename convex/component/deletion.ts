@@ -101,13 +101,13 @@ export async function scheduleDeletion(ctx: MutationCtx, actor: string, target: 
     actor, target, phase: "scheduled", runAt, lease: 1, step: 0, counts: {}, batchSize: batch, createdAt: now, updatedAt: now,
   });
   await engine.scheduleStep(ctx, deletionKind, id, 1, runAt);
-  return (await ctx.db.get(id))!;
+  return (await ctx.db.get("deletion_jobs", id))!;
 }
 
 export async function loadDeletionJob(ctx: QueryCtx, actor: string, jobId: string): Promise<Doc<"deletion_jobs">> {
   checkActor(actor);
   const id = ctx.db.normalizeId("deletion_jobs", jobId);
-  const job = id === null ? null : await ctx.db.get(id);
+  const job = id === null ? null : await ctx.db.get("deletion_jobs", id);
   if (job === null || job.actor !== actor) fail("E_DELETION_NOT_FOUND", "no such deletion job", { jobId });
   return job;
 }
@@ -131,7 +131,7 @@ async function freeze(ctx: MutationCtx, job: Doc<"deletion_jobs">) {
     if (c !== null) convs.push(c);
   }
   for (const c of convs) {
-    await ctx.db.patch(c._id, { status: "deleting", updatedAt: Date.now() });
+    await ctx.db.patch("conversations", c._id, { status: "deleting", updatedAt: Date.now() });
     await cancelLiveJobs(ctx, c, "E_SYNC_JOB_CANCELLED_DELETED", "the conversation is being deleted");
   }
 }
@@ -159,7 +159,7 @@ async function deleteRange(ctx: MutationCtx, job: Doc<"deletion_jobs">, range: R
       .withIndex(range.index, (q: any) => range.eq.reduce((acc: any, [f, val]) => acc.eq(f, val), q.eq("actor", job.actor))), budget, bytes);
     for (const r of rows) {
       if (range.table === "deletion_jobs" && r._id === job._id) continue;
-      await ctx.db.delete(r._id);
+      await ctx.db.delete(range.table, r._id);
     }
     bump(range.table, rows.filter((r: { _id: Id<any> }) => r._id !== job._id).length);
     return counts;
@@ -168,7 +168,7 @@ async function deleteRange(ctx: MutationCtx, job: Doc<"deletion_jobs">, range: R
     if (job.target.kind !== "thread") return counts;
     const c = await conversationOf(ctx, job.actor, job.target.threadId);
     if (c !== null) {
-      await ctx.db.delete(c._id);
+      await ctx.db.delete("conversations", c._id);
       bump("conversations", 1);
     }
     return counts;
@@ -180,17 +180,17 @@ async function deleteRange(ctx: MutationCtx, job: Doc<"deletion_jobs">, range: R
   if (source === null) return counts;
   const byIndex = (table: "sync_chunk_payloads" | "sync_chunks") => takeBounded<Doc<typeof table>>(ctx.db.query(table).withIndex("actor_sourceId_chunkIndex", (q) => q.eq("actor", job.actor).eq("sourceId", source._id)), budget, bytes);
   const payloads = await byIndex("sync_chunk_payloads");
-  for (const p of payloads) await ctx.db.delete(p._id);
+  for (const p of payloads) await ctx.db.delete("sync_chunk_payloads", p._id as Id<"sync_chunk_payloads">);
   bump("sync_chunk_payloads", payloads.length);
   const metas = payloads.length === 0 ? await byIndex("sync_chunks") : [];
-  for (const m of metas) await ctx.db.delete(m._id);
+  for (const m of metas) await ctx.db.delete("sync_chunks", m._id as Id<"sync_chunks">);
   bump("sync_chunks", metas.length);
   if (payloads.length === 0 && metas.length === 0) {
     const jobs = await ctx.db.query("sync_jobs").withIndex("actor_sourceId", (q) => q.eq("actor", job.actor).eq("sourceId", source._id)).take(budget);
-    for (const j of jobs) await ctx.db.delete(j._id);
+    for (const j of jobs) await ctx.db.delete("sync_jobs", j._id);
     bump("sync_jobs", jobs.length);
     if (jobs.length < budget) {
-      await ctx.db.delete(source._id);
+      await ctx.db.delete("sync_sources", source._id);
       bump("sync_sources", 1);
     }
   }
@@ -202,9 +202,9 @@ export const runStep = internalMutation({
   args: { jobId: v.id("deletion_jobs"), lease: v.number() },
   returns: v.null(),
   handler: async (ctx, { jobId, lease }) => {
-    const job = await ctx.db.get(jobId);
+    const job = await ctx.db.get("deletion_jobs", jobId);
     if (job !== null && job.lease === lease && job.phase === "completed" && job.target.kind === "actor") {
-      await ctx.db.delete(job._id); // the purge's status retention ended: its own row goes too
+      await ctx.db.delete("deletion_jobs", job._id); // the purge's status retention ended: its own row goes too
       return null;
     }
     if (engine.fencedOff(deletionKind, job, lease)) return null; // finished: running again does nothing
@@ -229,7 +229,7 @@ export const deleteBatch = internalMutation({
   args: { jobId: v.id("deletion_jobs") },
   returns: v.null(),
   handler: async (ctx, { jobId }) => {
-    const job = (await ctx.db.get(jobId))!;
+    const job = (await ctx.db.get("deletion_jobs", jobId))!;
     if (job.target.kind === "turn" && (await markerOf(ctx, job.actor, job.target.threadId)) !== null) {
       // a sync job is replacing the thread's turns (replace.ts): the turn's rows are its until it finished
       await engine.reschedule(ctx, deletionKind, job, Date.now() + REPLACE_WAIT_MS);

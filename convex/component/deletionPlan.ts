@@ -4,13 +4,13 @@
  * plans or in their explicit exclusions; deletionPlan.test.ts enumerates the schema so a new table cannot be
  * forgotten.
  */
-import type { Doc } from "./_generated/dataModel.js";
+import type { Doc, TableNames } from "./_generated/dataModel.js";
 
 export type Target = Doc<"deletion_jobs">["target"];
-export type Range = { table: string; index: string; eq: Array<[field: string, value: string]> } | { special: "sync_sources" } | { special: "conversation" };
+export type Range = { table: TableNames; index: string; eq: Array<[field: string, value: string]> } | { special: "sync_sources" } | { special: "conversation" };
 
 /** For an actor purge: one index per table whose first field is `actor`. */
-export const ACTOR_INDEX: Record<string, string> = {
+export const ACTOR_INDEX: Partial<Record<TableNames, string>> = {
   item_parts: "actor_threadId_turnId_itemId_part",
   message_segments: "actor_threadId_turnId_itemId_segment",
   items: "actor_threadId_turnId_itemId",
@@ -44,11 +44,11 @@ export function plan(target: Target, conversation: Doc<"conversations"> | null):
   if (target.kind === "actor") {
     return Object.entries(ACTOR_INDEX)
       .filter(([table]) => table !== "deletion_jobs")
-      .map(([table, index]) => ({ table, index, eq: [] }));
+      .map(([table, index]) => ({ table: table as TableNames, index: index!, eq: [] }));
   }
   const t = target.threadId;
   // The tables holding a turn's rows, with the index a turn's (and a thread's) rows are read by.
-  const perTurn: Array<[table: string, byTurn: string, byThread: string]> = [
+  const perTurn: Array<[table: TableNames, byTurn: string, byThread: string]> = [
     ["item_parts", "actor_threadId_turnId_itemId_part", "actor_threadId_turnId_itemId_part"],
     ["message_segments", "actor_threadId_turnId_itemId_segment", "actor_threadId_turnId_itemId_segment"],
     ["items", "actor_threadId_turnId_itemId", "actor_threadId_turnId_itemId"],

@@ -31,9 +31,9 @@ export const completePing = internalMutation({
   args: { id: v.id("diagnostic_pings") },
   returns: v.null(),
   handler: async (ctx, { id }) => {
-    const ping = await ctx.db.get(id);
+    const ping = await ctx.db.get("diagnostic_pings", id);
     if (ping === null || ping.state !== "scheduled") return null;
-    await ctx.db.patch(id, { state: "done", ranAt: Date.now() });
+    await ctx.db.patch("diagnostic_pings", id, { state: "done", ranAt: Date.now() });
     return null;
   },
 });

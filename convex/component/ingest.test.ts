@@ -179,7 +179,7 @@ describe("the conversation row under live streaming", () => {
   it("is not rewritten by every batch: only on a state change, a turn start, or when its activity time is 10 s stale", async () => {
     vi.useFakeTimers();
     const { t, conversationId, send } = await setup();
-    const row = async () => (await t.run(async (ctx) => await ctx.db.get(conversationId as never))) as { updatedAt: number; syncState: string; _id: string };
+    const row = async () => (await t.run(async (ctx) => await ctx.db.get("conversations", conversationId as never))) as { updatedAt: number; syncState: string; _id: string };
     await send(0, [{ type: "turnStarted", threadId: "th", turnId: "t1", at }, item("msg_1", "started", { type: "agentMessage", id: "msg_1", text: "" })]);
     const first = await row();
     expect(first.syncState).toBe("synced");

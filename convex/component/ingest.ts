@@ -51,7 +51,7 @@ export const ingestBatch = mutation({
     if (stream === null) {
       await ctx.db.insert("ingest_streams", { actor, conversationId: conv._id, streamId, nextSeq, updatedAt: now });
     } else {
-      await ctx.db.patch(stream._id, { nextSeq, updatedAt: now });
+      await ctx.db.patch("ingest_streams", stream._id, { nextSeq, updatedAt: now });
     }
     // Live replication keeps a conversation in sync; an import in progress keeps its own state. The conversation row
     // is read by every list and view subscription and written by sync jobs and archive: it is not rewritten by every
@@ -60,7 +60,7 @@ export const ingestBatch = mutation({
     // ACTIVITY_RESOLUTION_MS stale.
     const startsTurn = fresh.some((e) => e.type === "turnStarted");
     if (conv.syncState === "unsynced" || startsTurn || now - conv.updatedAt >= ACTIVITY_RESOLUTION_MS) {
-      await ctx.db.patch(conv._id, { updatedAt: now, ...(conv.syncState === "unsynced" ? { syncState: "synced" as const } : {}) });
+      await ctx.db.patch("conversations", conv._id, { updatedAt: now, ...(conv.syncState === "unsynced" ? { syncState: "synced" as const } : {}) });
     }
     return { status: "accepted" as const, nextSeq, applied: fresh.length };
   },

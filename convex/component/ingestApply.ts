@@ -33,7 +33,7 @@ export async function applyEvents(ctx: MutationCtx, conv: Conv, events: IngestEv
         break;
       case "turnStarted": {
         const turn = await ensureTurn(ctx, conv, e.threadId, e.turnId, e.at);
-        if (e.json !== undefined && turn.status === "inProgress") await ctx.db.patch(turn._id, { json: checkTurnJson(e.json, e.turnId) });
+        if (e.json !== undefined && turn.status === "inProgress") await ctx.db.patch("turns", turn._id, { json: checkTurnJson(e.json, e.turnId) });
         break;
       }
       case "turnCompleted":
@@ -82,7 +82,7 @@ export async function ensureThread(ctx: MutationCtx, conv: Conv, threadId: strin
     actor: conv.actor, threadId, conversationId: conv._id, status: "active", turnCount: 0, messageCount: 0,
     createdAt: at, updatedAt: at,
   });
-  return (await ctx.db.get(id))!;
+  return (await ctx.db.get("threads", id))!;
 }
 
 /** Forks of a thread linked when the thread itself arrives after them (per metadata event). */
@@ -94,9 +94,9 @@ async function threadMeta(ctx: MutationCtx, conv: Conv, e: Ev<"threadMeta">) {
   const t = await ensureThread(ctx, conv, e.threadId, e.at);
   // The thread's name is the conversation's title, unless someone gave the conversation another one.
   if (e.name !== undefined && e.name !== "" && (conv.title === undefined || conv.title === t.name)) {
-    await ctx.db.patch(conv._id, { title: e.name.slice(0, TITLE_MAX_CHARS) });
+    await ctx.db.patch("conversations", conv._id, { title: e.name.slice(0, TITLE_MAX_CHARS) });
   }
-  await ctx.db.patch(t._id, {
+  await ctx.db.patch("threads", t._id, {
     ...(e.name !== undefined ? { name: e.name } : {}),
     ...(e.preview !== undefined ? { preview: e.preview.slice(0, PREVIEW_MAX_CHARS) } : {}),
     ...(e.cwd !== undefined ? { cwd: e.cwd } : {}),
@@ -107,13 +107,13 @@ async function threadMeta(ctx: MutationCtx, conv: Conv, e: Ev<"threadMeta">) {
   if (e.forkedFromId !== undefined && conv.forkedFromConversationId === undefined) {
     // A fork links to its parent's conversation (the parent lists its forks: listConversationForks).
     const parent = await ctx.db.query("threads").withIndex("actor_threadId", (q) => q.eq("actor", conv.actor).eq("threadId", e.forkedFromId!)).unique();
-    if (parent !== null && parent.conversationId !== conv._id) await ctx.db.patch(conv._id, { forkedFromConversationId: parent.conversationId });
+    if (parent !== null && parent.conversationId !== conv._id) await ctx.db.patch("conversations", conv._id, { forkedFromConversationId: parent.conversationId });
   }
   // Forks that arrived before this thread (their parent) link to it now.
   const forks = await ctx.db.query("threads").withIndex("actor_forkedFromId", (q) => q.eq("actor", conv.actor).eq("forkedFromId", e.threadId)).take(MAX_FORKS_LINKED);
   for (const f of forks) {
-    const fc = f.conversationId === conv._id ? null : await ctx.db.get(f.conversationId);
-    if (fc !== null && fc.forkedFromConversationId === undefined) await ctx.db.patch(fc._id, { forkedFromConversationId: conv._id });
+    const fc = f.conversationId === conv._id ? null : await ctx.db.get("conversations", f.conversationId);
+    if (fc !== null && fc.forkedFromConversationId === undefined) await ctx.db.patch("conversations", fc._id, { forkedFromConversationId: conv._id });
   }
 }
 
@@ -134,16 +134,16 @@ async function threadJson(ctx: MutationCtx, conv: Conv, e: Ev<"threadJson">) {
   const key = (q: any) => q.eq("actor", conv.actor).eq("threadId", e.threadId);
   const existing = await ctx.db.query("thread_parts").withIndex("actor_threadId_part", (q) => key(q).eq("part", e.part)).unique();
   if (existing === null) await ctx.db.insert("thread_parts", { actor: conv.actor, threadId: e.threadId, part: e.part, data: e.data });
-  else if (existing.data !== e.data) await ctx.db.patch(existing._id, { data: e.data });
+  else if (existing.data !== e.data) await ctx.db.patch("thread_parts", existing._id, { data: e.data });
   received += 1;
-  await ctx.db.patch(t._id, { jsonPartCount: e.partCount, jsonPartsReceived: received, ...(received === 1 ? { jsonSha256: undefined } : {}) });
+  await ctx.db.patch("threads", t._id, { jsonPartCount: e.partCount, jsonPartsReceived: received, ...(received === 1 ? { jsonSha256: undefined } : {}) });
   if (received < e.partCount) return;
   const parts = await ctx.db.query("thread_parts").withIndex("actor_threadId_part", key).take(MAX_THREAD_JSON_PARTS + 1);
   const whole = parts.filter((p) => p.part < e.partCount);
-  for (const p of parts.filter((p) => p.part >= e.partCount)) await ctx.db.delete(p._id); // a longer old version's tail
+  for (const p of parts.filter((p) => p.part >= e.partCount)) await ctx.db.delete("thread_parts", p._id); // a longer old version's tail
   const actual = sha256Hex(whole.map((p) => p.data).join(""));
   if (actual !== e.sha256) fail("E_INGEST_HASH_MISMATCH", "the thread's JSON parts do not match their sha256", { expected: e.sha256, actual });
-  await ctx.db.patch(t._id, { jsonSha256: actual });
+  await ctx.db.patch("threads", t._id, { jsonSha256: actual });
 }
 
 function checkTurnJson(json: string, turnId: string): string {
@@ -167,12 +167,12 @@ async function chainTurn(ctx: MutationCtx, conv: Conv, turn: Doc<"turns">, diges
   if (digest !== undefined && !SHA256_HEX.test(digest)) fail("E_INGEST_BAD_HASH", "digest must be 64 lowercase hex characters", { turnId: turn.turnId });
   if (digest !== undefined && turn.ordinal === synced) {
     const chain = sha256Hex(prefix + digest);
-    await ctx.db.patch(turn._id, { digest, chain });
-    await ctx.db.patch(t._id, { syncedTurns: synced + 1, prefixHash: chain });
+    await ctx.db.patch("turns", turn._id, { digest, chain });
+    await ctx.db.patch("threads", t._id, { syncedTurns: synced + 1, prefixHash: chain });
     return;
   }
-  await ctx.db.patch(turn._id, { digest, chain: undefined });
-  if (synced !== (t.syncedTurns ?? 0)) await ctx.db.patch(t._id, { syncedTurns: synced, prefixHash: prefix });
+  await ctx.db.patch("turns", turn._id, { digest, chain: undefined });
+  if (synced !== (t.syncedTurns ?? 0)) await ctx.db.patch("threads", t._id, { syncedTurns: synced, prefixHash: prefix });
 }
 
 export async function turnAt(ctx: QueryCtx, actor: string, threadId: string, ordinal: number) {
@@ -194,14 +194,14 @@ export async function ensureTurn(ctx: MutationCtx, conv: Conv, threadId: string,
     actor: conv.actor, conversationId: conv._id, threadId, turnId, ordinal: thread.turnCount, status: "inProgress",
     startedAt: at, itemCount: 0,
   });
-  await ctx.db.patch(thread._id, { turnCount: thread.turnCount + 1, updatedAt: Math.max(thread.updatedAt, at) });
-  return (await ctx.db.get(id))!;
+  await ctx.db.patch("threads", thread._id, { turnCount: thread.turnCount + 1, updatedAt: Math.max(thread.updatedAt, at) });
+  return (await ctx.db.get("turns", id))!;
 }
 
 /** End a turn (from a turnCompleted event, or the presence sweep): its open messages and pending requests close too. */
 export async function turnCompleted(ctx: MutationCtx, conv: Conv, e: Ev<"turnCompleted">) {
   const turn = await ensureTurn(ctx, conv, e.threadId, e.turnId, e.at);
-  await ctx.db.patch(turn._id, { status: e.status, completedAt: e.at, ...(e.error ? { error: e.error } : {}), ...(e.json !== undefined ? { json: checkTurnJson(e.json, e.turnId) } : {}) });
+  await ctx.db.patch("turns", turn._id, { status: e.status, completedAt: e.at, ...(e.error ? { error: e.error } : {}), ...(e.json !== undefined ? { json: checkTurnJson(e.json, e.turnId) } : {}) });
   await chainTurn(ctx, conv, turn, e.digest);
   // Every stream ends in a terminal state (convex-durable-agents#8): close what the turn left open.
   const terminal = e.status === "completed" ? "interrupted" : e.status === "inProgress" ? null : e.status;
@@ -210,7 +210,7 @@ export async function turnCompleted(ctx: MutationCtx, conv: Conv, e: Ev<"turnCom
       .query("messages")
       .withIndex("actor_threadId_turnId_itemId", (q) => q.eq("actor", conv.actor).eq("threadId", e.threadId).eq("turnId", e.turnId))
       .take(turn.itemCount + 1);
-    for (const m of open) if (m.status === "streaming") await ctx.db.patch(m._id, { status: terminal, updatedAt: e.at });
+    for (const m of open) if (m.status === "streaming") await ctx.db.patch("messages", m._id, { status: terminal, updatedAt: e.at });
   }
   if (e.keepItems !== undefined) await keepOnly(ctx, conv, turn, new Set(e.keepItems));
   if (e.codexItems !== undefined) await markLiveOnly(ctx, conv, turn, new Set(e.codexItems));
@@ -219,7 +219,7 @@ export async function turnCompleted(ctx: MutationCtx, conv: Conv, e: Ev<"turnCom
     .query("server_requests")
     .withIndex("actor_threadId_turnId_status", (q) => q.eq("actor", conv.actor).eq("threadId", e.threadId).eq("turnId", e.turnId).eq("status", "pending"))
     .take(1024);
-  for (const r of pending) await ctx.db.patch(r._id, { status: "expired", answeredAt: e.at });
+  for (const r of pending) await ctx.db.patch("server_requests", r._id, { status: "expired", answeredAt: e.at });
 }
 
 /** Mark the turn's items Codex did not keep as `liveOnly` (and those it kept as not). */
@@ -230,7 +230,7 @@ async function markLiveOnly(ctx: MutationCtx, conv: Conv, turn: Doc<"turns">, ke
     .take(turn.itemCount + 1);
   for (const it of items) {
     const liveOnly = !kept.has(it.itemId);
-    if ((it.liveOnly ?? false) !== liveOnly) await ctx.db.patch(it._id, { liveOnly: liveOnly || undefined });
+    if ((it.liveOnly ?? false) !== liveOnly) await ctx.db.patch("items", it._id, { liveOnly: liveOnly || undefined });
   }
 }
 
@@ -252,13 +252,14 @@ async function keepOnly(ctx: MutationCtx, conv: Conv, turn: Doc<"turns">, keep: 
     if (parts.length > MAX_RECONCILE_ITEM_ROWS || segments.length > MAX_RECONCILE_ITEM_ROWS) {
       fail("E_INGEST_RECONCILE_TOO_LARGE", `item ${it.itemId} is too large to remove in a reconcile`, { itemId: it.itemId });
     }
-    for (const row of [...parts, ...segments]) await ctx.db.delete(row._id);
+    for (const p of parts) await ctx.db.delete("item_parts", p._id);
+    for (const s of segments) await ctx.db.delete("message_segments", s._id);
     if (msg !== null) {
-      await ctx.db.delete(msg._id);
+      await ctx.db.delete("messages", msg._id);
       const thread = await ensureThread(ctx, conv, it.threadId, turn.startedAt);
-      await ctx.db.patch(thread._id, { messageCount: Math.max(0, thread.messageCount - 1) });
+      await ctx.db.patch("threads", thread._id, { messageCount: Math.max(0, thread.messageCount - 1) });
     }
-    await ctx.db.delete(it._id);
+    await ctx.db.delete("items", it._id);
   }
 }
 
@@ -277,11 +278,11 @@ async function itemPart(ctx: MutationCtx, conv: Conv, e: Ev<"item">) {
       actor: conv.actor, conversationId: conv._id, threadId: e.threadId, turnId: e.turnId, itemId: e.itemId,
       ordinal: turn.itemCount, itemType: e.itemType, partCount: e.partCount, partsReceived: 0, bytes: 0, updatedAt: e.at,
     });
-    await ctx.db.patch(turn._id, { itemCount: turn.itemCount + 1 });
-    item = (await ctx.db.get(id))!;
+    await ctx.db.patch("turns", turn._id, { itemCount: turn.itemCount + 1 });
+    item = (await ctx.db.get("items", id))!;
   } else if (e.part === 0) {
     // A new version of the item (started → completed): its parts replace the old ones.
-    await ctx.db.patch(item._id, { itemType: e.itemType, partCount: e.partCount, partsReceived: 0, bytes: 0, updatedAt: e.at });
+    await ctx.db.patch("items", item._id, { itemType: e.itemType, partCount: e.partCount, partsReceived: 0, bytes: 0, updatedAt: e.at });
     item = { ...item, partCount: e.partCount, partsReceived: 0, bytes: 0 };
   } else if (e.partCount !== item.partCount) {
     fail("E_INGEST_BAD_PART", "partCount changed between parts of one item version", { itemId: e.itemId });
@@ -293,20 +294,20 @@ async function itemPart(ctx: MutationCtx, conv: Conv, e: Ev<"item">) {
   if (existingPart === null) {
     await ctx.db.insert("item_parts", { actor: conv.actor, threadId: e.threadId, turnId: e.turnId, itemId: e.itemId, part: e.part, data: e.data });
   } else {
-    await ctx.db.patch(existingPart._id, { data: e.data });
+    await ctx.db.patch("item_parts", existingPart._id, { data: e.data });
   }
   const received = item.partsReceived + 1;
-  await ctx.db.patch(item._id, { partsReceived: received, bytes: item.bytes + utf8Bytes(e.data), updatedAt: e.at });
+  await ctx.db.patch("items", item._id, { partsReceived: received, bytes: item.bytes + utf8Bytes(e.data), updatedAt: e.at });
   if (received < item.partCount) return;
   // Whole: drop parts left over from a longer previous version, then derive the message.
   const stale = await ctx.db
     .query("item_parts")
     .withIndex("actor_threadId_turnId_itemId_part", (q) => key(q).gte("part", item!.partCount))
     .take(1024);
-  for (const p of stale) await ctx.db.delete(p._id);
+  for (const p of stale) await ctx.db.delete("item_parts", p._id);
   if (e.view !== undefined) {
     // A large item: the host's view of it (its text follows as messageText events); its parts are never joined.
-    if (e.view?.itemStatus !== undefined) await ctx.db.patch(item._id, { status: e.view.itemStatus });
+    if (e.view?.itemStatus !== undefined) await ctx.db.patch("items", item._id, { status: e.view.itemStatus });
     if (e.view !== null) await upsertViewedMessage(ctx, conv, turn, item, e.view, e.at);
     return;
   }
@@ -327,7 +328,7 @@ async function itemPart(ctx: MutationCtx, conv: Conv, e: Ev<"item">) {
   } catch {
     fail("E_INGEST_BAD_ITEM_JSON", "the item's parts do not join into JSON", { itemId: e.itemId });
   }
-  if (typeof parsed.status === "string") await ctx.db.patch(item._id, { status: parsed.status });
+  if (typeof parsed.status === "string") await ctx.db.patch("items", item._id, { status: parsed.status });
   await upsertMessage(ctx, conv, turn, item, parsed, e.phase, e.at);
 }
 
@@ -346,7 +347,7 @@ async function upsertMessage(ctx: MutationCtx, conv: Conv, turn: Doc<"turns">, i
   // what deltas built, so a lost or doubled delta can never survive into the stored message (agent#146).
   const replaceText = view.text.length > 0 || phase === "completed";
   if (replaceText) await writeText(ctx, msg, view.text);
-  await ctx.db.patch(msg._id, { status: view.status, summary: view.summary, kind: item.itemType, updatedAt: at });
+  await ctx.db.patch("messages", msg._id, { status: view.status, summary: view.summary, kind: item.itemType, updatedAt: at });
 }
 
 async function createMessage(ctx: MutationCtx, conv: Conv, turn: Doc<"turns">, item: Doc<"items">, role: Doc<"messages">["role"], status: Doc<"messages">["status"], summary: string | undefined, at: number) {
@@ -356,8 +357,8 @@ async function createMessage(ctx: MutationCtx, conv: Conv, turn: Doc<"turns">, i
     segmentCount: 0, textBytes: 0, deltaCount: 0, summary, createdAt: at, updatedAt: at,
   });
   const thread = await ensureThread(ctx, conv, item.threadId, at);
-  await ctx.db.patch(thread._id, { messageCount: thread.messageCount + 1, updatedAt: Math.max(thread.updatedAt, at) });
-  return (await ctx.db.get(id))!;
+  await ctx.db.patch("threads", thread._id, { messageCount: thread.messageCount + 1, updatedAt: Math.max(thread.updatedAt, at) });
+  return (await ctx.db.get("messages", id))!;
 }
 
 /** A large item's message from the host's view: its row now, its text segment by segment (messageText). */
@@ -366,7 +367,7 @@ async function upsertViewedMessage(ctx: MutationCtx, conv: Conv, turn: Doc<"turn
     fail("E_INGEST_BAD_VIEW", "segmentCount and textBytes must be integers ≥ 0", { itemId: item.itemId });
   }
   const msg = (await findMessage(ctx, conv.actor, item.threadId, item.turnId, item.itemId)) ?? (await createMessage(ctx, conv, turn, item, view.role, view.status, view.summary, at));
-  await ctx.db.patch(msg._id, { role: view.role, status: view.status, summary: view.summary, kind: item.itemType, segmentCount: view.segmentCount, textBytes: view.textBytes, updatedAt: at });
+  await ctx.db.patch("messages", msg._id, { role: view.role, status: view.status, summary: view.summary, kind: item.itemType, segmentCount: view.segmentCount, textBytes: view.textBytes, updatedAt: at });
 }
 
 async function messageText(ctx: MutationCtx, conv: Conv, e: Ev<"messageText">) {
@@ -384,7 +385,7 @@ async function messageText(ctx: MutationCtx, conv: Conv, e: Ev<"messageText">) {
     .first();
   if (seg === null) {
     await ctx.db.insert("message_segments", { actor: m.actor, threadId: m.threadId, turnId: m.turnId, itemId: m.itemId, segment: e.segment, firstDelta: m.deltaCount, deltaCount: 0, text: e.text });
-  } else if (seg.text !== e.text) await ctx.db.patch(seg._id, { text: e.text });
+  } else if (seg.text !== e.text) await ctx.db.patch("message_segments", seg._id, { text: e.text });
 }
 
 async function segmentsOf(ctx: MutationCtx, m: Doc<"messages">) {
@@ -399,12 +400,12 @@ async function writeText(ctx: MutationCtx, m: Doc<"messages">, text: string) {
   const existing = await segmentsOf(ctx, m);
   for (let i = 0; i < Math.max(pieces.length, existing.length); i++) {
     const seg = existing[i];
-    if (i >= pieces.length) await ctx.db.delete(seg._id);
+    if (i >= pieces.length) await ctx.db.delete("message_segments", seg._id);
     else if (seg === undefined) {
       await ctx.db.insert("message_segments", { actor: m.actor, threadId: m.threadId, turnId: m.turnId, itemId: m.itemId, segment: i, firstDelta: m.deltaCount, deltaCount: 0, text: pieces[i] });
-    } else if (seg.text !== pieces[i]) await ctx.db.patch(seg._id, { text: pieces[i] });
+    } else if (seg.text !== pieces[i]) await ctx.db.patch("message_segments", seg._id, { text: pieces[i] });
   }
-  await ctx.db.patch(m._id, { segmentCount: pieces.length, textBytes: utf8Bytes(text) });
+  await ctx.db.patch("messages", m._id, { segmentCount: pieces.length, textBytes: utf8Bytes(text) });
 }
 
 async function messageDelta(ctx: MutationCtx, conv: Conv, e: Ev<"messageDelta">) {
@@ -435,7 +436,7 @@ async function messageDelta(ctx: MutationCtx, conv: Conv, e: Ev<"messageDelta">)
   let credited = false; // the batch's deltas are counted on the first segment they touch
   if (last !== null && last.text.length < SEGMENT_MAX_CHARS) {
     const [head] = splitText(rest, SEGMENT_MAX_CHARS - last.text.length);
-    await ctx.db.patch(last._id, { text: last.text + head, deltaCount: last.deltaCount + e.deltaCount });
+    await ctx.db.patch("message_segments", last._id, { text: last.text + head, deltaCount: last.deltaCount + e.deltaCount });
     rest = rest.slice(head.length);
     credited = true;
   }
@@ -445,7 +446,7 @@ async function messageDelta(ctx: MutationCtx, conv: Conv, e: Ev<"messageDelta">)
     credited = true;
     segmentCount += 1;
   }
-  await ctx.db.patch(m._id, { deltaCount: applied + e.deltaCount, segmentCount, textBytes: m.textBytes + utf8Bytes(e.text), updatedAt: e.at });
+  await ctx.db.patch("messages", m._id, { deltaCount: applied + e.deltaCount, segmentCount, textBytes: m.textBytes + utf8Bytes(e.text), updatedAt: e.at });
 }
 
 async function serverRequest(ctx: MutationCtx, conv: Conv, e: Ev<"serverRequest">) {
@@ -467,7 +468,7 @@ async function serverRequestResolved(ctx: MutationCtx, conv: Conv, e: Ev<"server
     .withIndex("actor_threadId_turnId_requestId", (q) => q.eq("actor", conv.actor).eq("threadId", e.threadId).eq("turnId", e.turnId).eq("requestId", e.requestId))
     .unique();
   if (r === null) return;
-  await ctx.db.patch(r._id, { status: "answered", answeredAt: r.answeredAt ?? e.at, forwardedAt: r.forwardedAt ?? e.at });
+  await ctx.db.patch("server_requests", r._id, { status: "answered", answeredAt: r.answeredAt ?? e.at, forwardedAt: r.forwardedAt ?? e.at });
 }
 
 async function tokenUsage(ctx: MutationCtx, conv: Conv, e: Ev<"tokenUsage">) {
@@ -477,5 +478,5 @@ async function tokenUsage(ctx: MutationCtx, conv: Conv, e: Ev<"tokenUsage">) {
     .withIndex("actor_threadId_turnId", (q) => q.eq("actor", conv.actor).eq("threadId", e.threadId).eq("turnId", e.turnId))
     .unique();
   if (existing === null) await ctx.db.insert("token_usage", { actor: conv.actor, conversationId: conv._id, ...fields, updatedAt: at });
-  else await ctx.db.patch(existing._id, { ...fields, updatedAt: at });
+  else await ctx.db.patch("token_usage", existing._id, { ...fields, updatedAt: at });
 }

@@ -45,7 +45,7 @@ async function syncJob(t: T): Promise<Id<"sync_jobs">> {
     totalBytes: payloads.reduce((n, p) => n + new TextEncoder().encode(p).length, 0), rootHash: rootHash(payloads.map(sha256Hex)),
   });
   const id = jobId as Id<"sync_jobs">;
-  await t.run(async (ctx) => await ctx.db.patch(id, { stepRecords: 6 }));
+  await t.run(async (ctx) => await ctx.db.patch("sync_jobs", id, { stepRecords: 6 }));
   return id;
 }
 
@@ -57,12 +57,15 @@ async function deletionJob(t: T, turns: number, batchSize: number): Promise<Id<"
   return job.jobId as Id<"deletion_jobs">;
 }
 
-const get = async <K extends "sync_jobs" | "deletion_jobs">(t: T, id: Id<K>) => (await t.run(async (ctx) => await ctx.db.get(id)))! as Doc<K>;
+/** The job table of an id (a sync job's or a deletion job's). */
+const tableOf = (ctx: { db: { normalizeId: (t: "sync_jobs", id: string) => unknown } }, id: string) =>
+  ctx.db.normalizeId("sync_jobs", id) !== null ? "sync_jobs" : "deletion_jobs";
+const get = async <K extends "sync_jobs" | "deletion_jobs">(t: T, id: Id<K>) => (await t.run(async (ctx) => await ctx.db.get(tableOf(ctx, id), id as never)))! as unknown as Doc<K>;
 const stateOf = async (t: T, id: Id<"sync_jobs"> | Id<"deletion_jobs">): Promise<State> => {
   const job = await get(t, id);
   return "phase" in job ? deletionKind.stateOf(job) : syncJobKind.stateOf(job as Doc<"sync_jobs">);
 };
-const put = async (t: T, id: Id<"sync_jobs"> | Id<"deletion_jobs">, patch: Record<string, unknown>) => await t.run(async (ctx) => await ctx.db.patch(id, patch as never));
+const put = async (t: T, id: Id<"sync_jobs"> | Id<"deletion_jobs">, patch: Record<string, unknown>) => await t.run(async (ctx) => await ctx.db.patch(tableOf(ctx, id), id as never, patch as never));
 
 /** Store a job in engine state `from` (a step under way at lease 5). */
 async function syncIn(t: T, from: State, extra: Record<string, unknown> = {}) {
@@ -104,7 +107,7 @@ const CASES: Record<string, Case> = {
   } },
   "queued->failed": { how: "sync: bad data in the first step (a chunk no longer matches its hash)", run: async (t) => {
     const id = await syncIn(t, "queued");
-    await t.run(async (ctx) => { const p = (await ctx.db.query("sync_chunk_payloads").first())!; await ctx.db.patch(p._id, { payload: "[]" }); });
+    await t.run(async (ctx) => { const p = (await ctx.db.query("sync_chunk_payloads").first())!; await ctx.db.patch("sync_chunk_payloads", p._id, { payload: "[]" }); });
     await step(t, id); return { id, check: (j) => expect(j.lastError.code).toBe("E_SYNC_CHUNK_CORRUPT") };
   } },
   "queued->cancelled": { how: "deletion: cancelled in its grace period", run: async (t) => {
@@ -186,8 +189,8 @@ describe("job engine: nothing else moves", () => {
       await put(t, syncId, { state: from });
       await put(t, delId, { phase: { queued: "scheduled", succeeded: "completed" }[from as "queued"] ?? from });
       const moved = await t.run(async (ctx) => [
-        await move(ctx, syncJobKind, (await ctx.db.get(syncId))!, to),
-        await move(ctx, deletionKind, (await ctx.db.get(delId))!, to),
+        await move(ctx, syncJobKind, (await ctx.db.get("sync_jobs", syncId))!, to),
+        await move(ctx, deletionKind, (await ctx.db.get("deletion_jobs", delId))!, to),
       ]);
       expect(moved, `${from} -> ${to}`).toEqual([false, false]);
       expect(await stateOf(t, syncId)).toBe(from);

@@ -74,7 +74,7 @@ export async function move<T extends JobTable>(ctx: MutationCtx, kind: JobKind<T
   patch: Patch<T> = {}): Promise<boolean> {
   if (!ARROWS[kind.stateOf(job)].includes(to)) return false;
   const now = Date.now();
-  await ctx.db.patch(job._id as Id<JobTable>, {
+  await ctx.db.patch(kind.table as JobTable, job._id as Id<JobTable>, {
     ...patch, ...kind.store(job, to, patch), updatedAt: now, ...(TERMINAL.has(to) ? { finishedAt: now } : {}),
   } as never);
   if (to === "failed" || to === "cancelled") await kind.onStopped?.(ctx, job);
@@ -127,7 +127,7 @@ export async function stepFailed<T extends JobTable>(ctx: MutationCtx, kind: Job
  */
 export async function watch<T extends JobTable>(ctx: MutationCtx, kind: JobKind<T>,
   args: StepArgs<T> & { stepId?: Id<"_scheduled_functions"> }): Promise<null> {
-  const job = (await ctx.db.get(args.jobId)) as Doc<T> | null;
+  const job = (await ctx.db.get(kind.table as JobTable, args.jobId as Id<JobTable>)) as Doc<T> | null;
   if (fencedOff(kind, job, args.lease)) return null;
   if ((await stepFate(ctx, args.stepId)) === "late") {
     await watchAgain(ctx, kind.watch, args);
@@ -148,7 +148,7 @@ export async function cancel<T extends JobTable>(ctx: MutationCtx, kind: JobKind
 /** Run a waiting job's next step at `at` instead (a new lease fences off the one already scheduled). */
 export async function reschedule<T extends JobTable>(ctx: MutationCtx, kind: JobKind<T>, job: Doc<T>, at: number,
   patch: Patch<T> = {}): Promise<void> {
-  await ctx.db.patch(job._id as Id<JobTable>, { ...patch, lease: job.lease + 1, updatedAt: Date.now() } as never);
+  await ctx.db.patch(kind.table as JobTable, job._id as Id<JobTable>, { ...patch, lease: job.lease + 1, updatedAt: Date.now() } as never);
   await scheduleStep(ctx, kind, job._id, job.lease + 1, at);
 }
 

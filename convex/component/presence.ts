@@ -40,7 +40,7 @@ function toSession(s: Doc<"host_sessions">) {
 
 /** The session of the host driving a conversation (null: no host ever drove it). */
 async function sessionOf(ctx: QueryCtx, conv: Doc<"conversations">) {
-  return conv.hostSessionId === undefined ? null : await ctx.db.get(conv.hostSessionId);
+  return conv.hostSessionId === undefined ? null : await ctx.db.get("host_sessions", conv.hostSessionId);
 }
 
 export async function hostPresence(ctx: QueryCtx, conv: Doc<"conversations">) {
@@ -61,7 +61,7 @@ export async function requireHostOnline(ctx: QueryCtx, conv: Doc<"conversations"
 export async function loadSession(ctx: QueryCtx, actor: string, sessionId: string, live = false): Promise<Doc<"host_sessions">> {
   checkActor(actor);
   const id = ctx.db.normalizeId("host_sessions", sessionId);
-  const s = id === null ? null : await ctx.db.get(id);
+  const s = id === null ? null : await ctx.db.get("host_sessions", id);
   if (s === null || s.actor !== actor) fail("E_HOST_SESSION_NOT_FOUND", "no such host session", { sessionId });
   if (live && s.state === "ended") fail("E_HOST_SESSION_ENDED", "the session was closed: open a new one");
   return s;
@@ -71,7 +71,7 @@ export async function loadSession(ctx: QueryCtx, actor: string, sessionId: strin
  * (a reopen or a revival), fencing off the one before. */
 async function scheduleCheck(ctx: MutationCtx, s: Doc<"host_sessions">, lastSeenAt: number, fresh: boolean) {
   const lease = (s.checkLease ?? 0) + (fresh ? 1 : 0);
-  if (fresh) await ctx.db.patch(s._id, { checkLease: lease });
+  if (fresh) await ctx.db.patch("host_sessions", s._id, { checkLease: lease });
   await ctx.scheduler.runAt(lastSeenAt + s.timeoutMs + 1, internal.presence.check, { sessionId: s._id, lease });
 }
 
@@ -93,14 +93,14 @@ export const open = mutation({
     const fields = { label, version, state: "online" as const, heartbeatMs: beat, timeoutMs: timeout, lastSeenAt: now, endedAt: undefined, lostAt: undefined, sweepCursor: undefined };
     let id: Id<"host_sessions">;
     if (existing !== null) {
-      await ctx.db.patch(existing._id, fields);
+      await ctx.db.patch("host_sessions", existing._id, fields);
       id = existing._id;
     } else {
       id = await ctx.db.insert("host_sessions", { actor, hostId, startedAt: now, ...fields });
     }
-    const s = (await ctx.db.get(id))!;
+    const s = (await ctx.db.get("host_sessions", id))!;
     await scheduleCheck(ctx, s, now, true);
-    return toSession((await ctx.db.get(id))!);
+    return toSession((await ctx.db.get("host_sessions", id))!);
   },
 });
 
@@ -112,7 +112,7 @@ export const heartbeat = mutation({
     const s = await loadSession(ctx, actor, sessionId, true);
     const now = Date.now();
     const revived = s.state === "lost";
-    await ctx.db.patch(s._id, { lastSeenAt: now, ...(revived ? { state: "online" as const, lostAt: undefined, sweepCursor: undefined } : {}) });
+    await ctx.db.patch("host_sessions", s._id, { lastSeenAt: now, ...(revived ? { state: "online" as const, lostAt: undefined, sweepCursor: undefined } : {}) });
     if (revived) await scheduleCheck(ctx, s, now, true);
     return { state: "online" as const, revived, lastSeenAt: now };
   },
@@ -124,8 +124,8 @@ export const close = mutation({
   returns: vHostSession,
   handler: async (ctx, { actor, sessionId }) => {
     const s = await loadSession(ctx, actor, sessionId);
-    if (s.state !== "ended") await ctx.db.patch(s._id, { state: "ended", endedAt: Date.now() });
-    return toSession((await ctx.db.get(s._id))!);
+    if (s.state !== "ended") await ctx.db.patch("host_sessions", s._id, { state: "ended", endedAt: Date.now() });
+    return toSession((await ctx.db.get("host_sessions", s._id))!);
   },
 });
 
@@ -134,7 +134,7 @@ export const check = internalMutation({
   args: { sessionId: v.id("host_sessions"), lease: v.optional(v.number()) },
   returns: v.null(),
   handler: async (ctx, { sessionId, lease }) => {
-    const s = await ctx.db.get(sessionId);
+    const s = await ctx.db.get("host_sessions", sessionId);
     if (s === null || s.state === "ended" || (lease ?? 0) !== (s.checkLease ?? 0)) return null; // ended, or fenced off
     const now = Date.now();
     if (s.state === "online") {
@@ -142,7 +142,7 @@ export const check = internalMutation({
         await scheduleCheck(ctx, s, s.lastSeenAt, false); // seen since: look again when it should be seen next
         return null;
       }
-      await ctx.db.patch(s._id, { state: "lost", lostAt: now });
+      await ctx.db.patch("host_sessions", s._id, { state: "lost", lostAt: now });
     }
     const page = await ctx.db
       .query("conversations")
@@ -150,7 +150,7 @@ export const check = internalMutation({
       .paginate({ cursor: s.sweepCursor ?? null, numItems: SWEEP_CONVERSATIONS });
     for (const conv of page.page) await endOpenTurns(ctx, conv, s, now);
     if (!page.isDone) {
-      await ctx.db.patch(s._id, { sweepCursor: page.continueCursor });
+      await ctx.db.patch("host_sessions", s._id, { sweepCursor: page.continueCursor });
       await ctx.scheduler.runAfter(0, internal.presence.check, { sessionId, lease: s.checkLease ?? 0 });
     }
     return null;

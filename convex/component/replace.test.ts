@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { api } from "./_generated/api.js";
 import { initConvexTest } from "../testing/component.js";
+import { threadJson as threadJsonAt } from "../testing/records.js";
 import { rootHash, sha256Hex } from "./hashing.js";
 import type { Id } from "./_generated/dataModel.js";
 import { CLEANUP_STALLED_MS } from "./replace.js";
@@ -9,6 +10,7 @@ const alice = "issuer|alice";
 const bob = "issuer|bob"; // imports the new version fresh: what readers must see after the swap
 const at = 1_700_000_000_000;
 type T = ReturnType<typeof initConvexTest>;
+const threadJson = (threadId: string, json: string, partChars?: number) => threadJsonAt(threadId, json, at, partChars);
 
 /** A turn's records as an import sends them: its JSON, two items (a message and a command), usage, a digest. */
 function turn(threadId: string, i: number, text = `answer ${i}`) {
@@ -21,12 +23,6 @@ function turn(threadId: string, i: number, text = `answer ${i}`) {
     { type: "tokenUsage", threadId, turnId, totalTokens: 10 * i + text.length, inputTokens: i, cachedInputTokens: 0, outputTokens: text.length, reasoningOutputTokens: 0, lastTotalTokens: i, at: at + i },
     { type: "turnCompleted", threadId, turnId, status: "completed", json, digest: sha256Hex(`${turnId}:${text}`), at },
   ];
-}
-
-function threadJson(threadId: string, json: string, partChars = json.length) {
-  const parts = [];
-  for (let i = 0; i < json.length; i += partChars) parts.push(json.slice(i, i + partChars));
-  return parts.map((data, part) => ({ type: "threadJson", threadId, part, partCount: parts.length, data, sha256: sha256Hex(json), at }));
 }
 
 /** Upload and seal an import (chunks of `perChunk` records); its job's steps are left to the caller. */
@@ -107,12 +103,12 @@ describe("a replace larger than one step is atomic for readers (#19)", () => {
     expect(before).not.toEqual(after);
     const { jobId } = await seal(t, alice, "th", "b", [...threadJson("th", newJson), ...newTurns], { keepTurns: keep, prefixHash: state.chainAt! }, 10);
     // Make each ingest step small, so the staged rows land over several steps too.
-    await t.run(async (ctx) => await ctx.db.patch(jobId as Id<"sync_jobs">, { stepRecords: 12 }));
+    await t.run(async (ctx) => await ctx.db.patch("sync_jobs", jobId as Id<"sync_jobs">, { stepRecords: 12 }));
 
     const seen: string[] = [];
     const settled = async () => await t.run(async (ctx) => {
       const th = await ctx.db.query("threads").withIndex("actor_threadId", (q) => q.eq("actor", alice).eq("threadId", "th")).unique();
-      const j = await ctx.db.get(jobId as Id<"sync_jobs">);
+      const j = await ctx.db.get("sync_jobs", jobId as Id<"sync_jobs">);
       return th!.replace === undefined && j!.state === "succeeded";
     });
     for (let n = 0; n < 100 && !(await settled()); n++) {
@@ -126,7 +122,7 @@ describe("a replace larger than one step is atomic for readers (#19)", () => {
     expect(seen).toEqual(["old", "new"]);
     const job = await t.query(api.syncJobs.get, { actor: alice, jobId });
     expect(job.found && job.job.publicState).toBe("synced");
-    const row = await t.run(async (ctx) => await ctx.db.get(jobId as Id<"sync_jobs">));
+    const row = await t.run(async (ctx) => await ctx.db.get("sync_jobs", jobId as Id<"sync_jobs">));
     expect(row!.lease).toBeGreaterThan(4); // it did take several steps (retire and ingest)
     // Cleaned up: no tag is left, the thread is unmarked, and a live write goes in again.
     const tagged = await t.run(async (ctx) => {

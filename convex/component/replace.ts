@@ -15,11 +15,12 @@
  * wait: a thread has one replace at a time.
  */
 import { v } from "convex/values";
-import type { Doc, Id } from "./_generated/dataModel.js";
+import type { Doc, Id, TableNames } from "./_generated/dataModel.js";
 import { internal } from "./_generated/api.js";
 import { internalMutation, type MutationCtx, type QueryCtx } from "./_generated/server.js";
 import { plan } from "./deletionPlan.js";
 import { takeBounded } from "./deletion.js";
+import { heldTable } from "./bufferedDb.js";
 import { fail } from "./errors.js";
 import { findThread } from "./scope.js";
 
@@ -114,7 +115,7 @@ const REPLACE_STEP_TURNS = 250;
  * it: it may count) when the walk reached the end; otherwise null, and the mark with its cursor is saved.
  */
 async function walk(ctx: MutationCtx, t: Doc<"threads">, m: Marker, pick: (q: any) => any,
-  act: (r: Doc<any>, table: string) => Promise<void>): Promise<Marker | null> {
+  act: (r: Doc<any>, table: TableNames) => Promise<void>): Promise<Marker | null> {
   let rows = REPLACE_STEP_ROWS;
   const bytes = { bytes: REPLACE_STEP_BYTES };
   const from = m.cursor ?? m.keepTurns;
@@ -133,7 +134,7 @@ async function walk(ctx: MutationCtx, t: Doc<"threads">, m: Marker, pick: (q: an
 }
 
 async function saveCursor(ctx: MutationCtx, t: Doc<"threads">, m: Marker, cursor: number): Promise<null> {
-  await ctx.db.patch(t._id, { replace: { ...m, cursor, at: Date.now() } });
+  await ctx.db.patch("threads", t._id, { replace: { ...m, cursor, at: Date.now() } });
   return null;
 }
 
@@ -145,19 +146,19 @@ export async function retireStep(ctx: MutationCtx, t: Doc<"threads">, m: Marker)
   const untagged = (q: any) => q.filter((f: any) => f.eq(f.field("retiredBy"), undefined));
   const counted = { ...m };
   const done = await walk(ctx, t, counted, untagged, async (r, table) => {
-    await ctx.db.patch(r._id, { retiredBy: m.jobId });
+    await ctx.db.patch(table, r._id, { retiredBy: m.jobId });
     if (table === "messages") counted.retiredMessages = (counted.retiredMessages ?? 0) + 1;
   });
   if (done === null) return null;
   const end = { ...done, cursor: undefined };
-  await ctx.db.patch(t._id, { replace: end });
+  await ctx.db.patch("threads", t._id, { replace: end });
   return end;
 }
 
 /** Start a replace: the thread is marked (before any row is tagged). */
 export async function mark(ctx: MutationCtx, t: Doc<"threads">, jobId: Id<"sync_jobs">, keepTurns: number): Promise<Marker> {
   const m = { jobId, keepTurns, swapped: false, at: Date.now() };
-  await ctx.db.patch(t._id, { replace: m });
+  await ctx.db.patch("threads", t._id, { replace: m });
   return m;
 }
 
@@ -170,23 +171,24 @@ export async function swap(ctx: MutationCtx, job: Doc<"sync_jobs">, threadId: st
   for (const [id, { set, unset }] of Object.entries(held)) {
     const changes: Record<string, unknown> = { ...set };
     for (const k of unset) changes[k] = undefined;
-    if ((await ctx.db.get(id as Id<any>)) !== null) await ctx.db.patch(id as Id<any>, changes as never);
+    const table = heldTable(ctx.db, id);
+    if ((await ctx.db.get(table, id as never)) !== null) await ctx.db.patch(table, id as never, changes as never);
   }
   const t = await findThread(ctx, job.actor, threadId);
   if (t?.replace?.jobId !== job._id) return;
-  await ctx.db.patch(t._id, { replace: { ...t.replace, swapped: true, cursor: undefined, at: Date.now() } });
-  await ctx.db.patch(job._id, { held: undefined });
+  await ctx.db.patch("threads", t._id, { replace: { ...t.replace, swapped: true, cursor: undefined, at: Date.now() } });
+  await ctx.db.patch("sync_jobs", job._id, { held: undefined });
   await ctx.scheduler.runAfter(0, internal.replace.cleanUp, { threadRowId: t._id, jobId: job._id });
 }
 
 /** A job that stopped (failed, cancelled) while it held a replace: its staged rows go, its retired ones stay. */
 export async function abandon(ctx: MutationCtx, job: Doc<"sync_jobs">): Promise<void> {
   if (job.replacing !== true) return;
-  const source = await ctx.db.get(job.sourceId);
+  const source = await ctx.db.get("sync_sources", job.sourceId);
   if (source === null) return;
   const t = await findThread(ctx, job.actor, source.threadId);
   if (t?.replace?.jobId !== job._id) return;
-  await ctx.db.patch(t._id, { replace: { ...t.replace, cursor: undefined, at: Date.now() } });
+  await ctx.db.patch("threads", t._id, { replace: { ...t.replace, cursor: undefined, at: Date.now() } });
   await ctx.scheduler.runAfter(0, internal.replace.cleanUp, { threadRowId: t._id, jobId: job._id });
 }
 
@@ -197,14 +199,14 @@ export async function abandon(ctx: MutationCtx, job: Doc<"sync_jobs">): Promise<
 export async function cleanUpStep(ctx: MutationCtx, t: Doc<"threads">, m: Marker): Promise<boolean> {
   const [drop, keep] = m.swapped ? (["retiredBy", "stagedBy"] as const) : (["stagedBy", "retiredBy"] as const);
   const tagged = (q: any) => q.filter((f: any) => f.or(f.eq(f.field(drop), m.jobId), f.eq(f.field(keep), m.jobId)));
-  const settle = async (r: Doc<any>) => {
-    if (r[drop] === m.jobId) await ctx.db.delete(r._id);
-    else await ctx.db.patch(r._id, { [keep]: undefined });
+  const settle = async (r: Doc<any>, table: TableNames) => {
+    if (r[drop] === m.jobId) await ctx.db.delete(table, r._id);
+    else await ctx.db.patch(table, r._id, { [keep]: undefined });
   };
   // The thread's own JSON parts (two versions of ≤ MAX_THREAD_JSON_PARTS at most), then the turns past the base.
-  for (const r of await tagged(ctx.db.query("thread_parts").withIndex("actor_threadId_part", (q) => q.eq("actor", t.actor).eq("threadId", t.threadId))).take(64)) await settle(r);
+  for (const r of await tagged(ctx.db.query("thread_parts").withIndex("actor_threadId_part", (q) => q.eq("actor", t.actor).eq("threadId", t.threadId))).take(64)) await settle(r, "thread_parts");
   if ((await walk(ctx, t, m, tagged, settle)) === null) return false;
-  await ctx.db.patch(t._id, { replace: undefined });
+  await ctx.db.patch("threads", t._id, { replace: undefined });
   return true;
 }
 
@@ -218,9 +220,9 @@ export const CLEANUP_STALLED_MS = 60_000;
 export async function restartStalled(ctx: MutationCtx, t: Doc<"threads">): Promise<void> {
   const m = t.replace;
   if (m === undefined || Date.now() - (m.at ?? 0) < CLEANUP_STALLED_MS) return;
-  const job = await ctx.db.get(m.jobId);
+  const job = await ctx.db.get("sync_jobs", m.jobId);
   if (job !== null && !m.swapped && (job.state === "queued" || job.state === "running" || job.state === "retry_wait")) return;
-  await ctx.db.patch(t._id, { replace: { ...m, at: Date.now() } });
+  await ctx.db.patch("threads", t._id, { replace: { ...m, at: Date.now() } });
   await ctx.scheduler.runAfter(0, internal.replace.cleanUp, { threadRowId: t._id, jobId: m.jobId });
 }
 
@@ -228,7 +230,7 @@ export const cleanUp = internalMutation({
   args: { threadRowId: v.id("threads"), jobId: v.id("sync_jobs") },
   returns: v.null(),
   handler: async (ctx, { threadRowId, jobId }) => {
-    const t = await ctx.db.get(threadRowId);
+    const t = await ctx.db.get("threads", threadRowId);
     if (t === null || t.replace?.jobId !== jobId) return null;
     if (!(await cleanUpStep(ctx, t, t.replace))) await ctx.scheduler.runAfter(0, internal.replace.cleanUp, { threadRowId, jobId });
     return null;

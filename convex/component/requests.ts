@@ -89,7 +89,7 @@ export const respond = mutation({
       .withIndex("actor_threadId_turnId_requestId", (q) => q.eq("actor", actor).eq("threadId", threadId).eq("turnId", turnId).eq("requestId", requestId))
       .unique();
     if (r === null) fail("E_REQUEST_NOT_FOUND", "no such request", { requestId });
-    const conv = await ctx.db.get(r.conversationId);
+    const conv = await ctx.db.get("conversations", r.conversationId);
     if (conv !== null) await requireHostOnline(ctx, conv); // an answer nobody can deliver is refused, not stored
     if (r.status !== "pending" || r.decisionJson !== undefined) {
       fail("E_REQUEST_ALREADY_ANSWERED", `the request is ${r.status === "pending" ? "already answered" : r.status}`, { requestId });
@@ -98,8 +98,8 @@ export const respond = mutation({
       fail("E_REQUEST_BAD_ANSWER", `${r.method} is not an approval: answer it with responseJson`);
     }
     const decisionJson = responseJson ?? JSON.stringify({ decision });
-    await ctx.db.patch(r._id, { decisionJson, answeredBy: actor, answeredAt: Date.now() });
-    return toRequest((await ctx.db.get(r._id))!);
+    await ctx.db.patch("server_requests", r._id, { decisionJson, answeredBy: actor, answeredAt: Date.now() });
+    return toRequest((await ctx.db.get("server_requests", r._id))!);
   },
 });
 

@@ -20,7 +20,7 @@ export async function findConversation(ctx: QueryCtx, actor: string, conversatio
   checkActor(actor);
   const id = ctx.db.normalizeId("conversations", conversationId);
   if (id === null) return null;
-  const conv = await ctx.db.get(id);
+  const conv = await ctx.db.get("conversations", id);
   return conv !== null && conv.actor === actor ? conv : null;
 }
 

@@ -36,8 +36,8 @@ export const syncJobKind: JobKind<"sync_jobs"> = {
   },
   onStopped: async (ctx, job) => {
     // The conversation no longer matches its import: drifted (a newer import, when there is one, says otherwise).
-    const conv = await ctx.db.get(job.conversationId);
-    if (conv !== null && conv.activeSyncJobId === job._id) await ctx.db.patch(conv._id, { syncState: "drifted", updatedAt: Date.now() });
+    const conv = await ctx.db.get("conversations", job.conversationId);
+    if (conv !== null && conv.activeSyncJobId === job._id) await ctx.db.patch("conversations", conv._id, { syncState: "drifted", updatedAt: Date.now() });
     await abandon(ctx, job); // a replace it began is undone: readers saw the old turns throughout
   },
 };
@@ -54,7 +54,7 @@ export async function startJob(ctx: MutationCtx, source: Doc<"sync_sources">, co
     attempts: 0, base,
     maxStepBytesRead: 0, createdAt: now, updatedAt: now,
   });
-  await ctx.db.patch(conv._id, { activeSyncJobId: jobId, syncState: "syncing", updatedAt: now });
+  await ctx.db.patch("conversations", conv._id, { activeSyncJobId: jobId, syncState: "syncing", updatedAt: now });
   await scheduleStep(ctx, syncJobKind, jobId, 1, now);
   return jobId;
 }

@@ -88,7 +88,7 @@ export const runStep = internalMutation({
   args: { jobId: v.id("sync_jobs"), lease: v.number() },
   returns: v.null(),
   handler: async (ctx, { jobId, lease }) => {
-    const job = await ctx.db.get(jobId);
+    const job = await ctx.db.get("sync_jobs", jobId);
     if (engine.fencedOff(syncJobKind, job, lease)) return null;
     const now = Date.now();
     let result: { index: number; offset: number; records: number; bytes: number; spent: Spent; wait?: boolean };
@@ -115,11 +115,11 @@ export const runStep = internalMutation({
       throw new Error(`sync job ${jobId}: no arrow from ${job.state} after a step`);
     }
     if (done) {
-      const after = (await ctx.db.get(jobId))!;
-      if (after.replacing === true) await swap(ctx, after, (await ctx.db.get(job.sourceId))!.threadId);
-      const conv = await ctx.db.get(job.conversationId);
+      const after = (await ctx.db.get("sync_jobs", jobId))!;
+      if (after.replacing === true) await swap(ctx, after, (await ctx.db.get("sync_sources", job.sourceId))!.threadId);
+      const conv = await ctx.db.get("conversations", job.conversationId);
       if (conv !== null && conv.activeSyncJobId === job._id) {
-        await ctx.db.patch(conv._id, { syncState: "synced", lastSyncedCursor: job.totalRecords, updatedAt: now });
+        await ctx.db.patch("conversations", conv._id, { syncState: "synced", lastSyncedCursor: job.totalRecords, updatedAt: now });
       }
       return null;
     }
@@ -158,11 +158,11 @@ export const processChunks = internalMutation({
   args: { jobId: v.id("sync_jobs") },
   returns: v.object({ index: v.number(), offset: v.number(), records: v.number(), bytes: v.number(), spent: vSpent }),
   handler: async (ctx, { jobId }) => {
-    const job = (await ctx.db.get(jobId))!;
-    const conv = await ctx.db.get(job.conversationId);
+    const job = (await ctx.db.get("sync_jobs", jobId))!;
+    const conv = await ctx.db.get("conversations", job.conversationId);
     if (conv === null) fail("E_CONVERSATION_NOT_FOUND", "the conversation was deleted");
     if (conv.status === "deleting") fail("E_CONVERSATION_DELETING", "the conversation is being deleted");
-    const { threadId: sourceThread } = (await ctx.db.get(job.sourceId))!;
+    const { threadId: sourceThread } = (await ctx.db.get("sync_sources", job.sourceId))!;
     const thread = await findThread(ctx, job.actor, sourceThread);
     const noProgress = { index: job.processedChunks, offset: job.processedOffset, records: 0, bytes: 0, spent: NOTHING_SPENT };
     // One replace of a thread at a time (replace.ts): another job's is still cleaning up.
@@ -180,7 +180,7 @@ export const processChunks = internalMutation({
       const past = replacing || thread === null ? null : await ctx.db.query("turns").withIndex("actor_threadId_ordinal", (q) => q.eq("actor", job.actor).eq("threadId", sourceThread).gte("ordinal", keep)).first();
       if (thread !== null && (replacing || past !== null)) {
         const m = thread.replace ?? (await mark(ctx, thread, job._id, keep));
-        if (!replacing) await ctx.db.patch(job._id, { replacing: (replacing = true) });
+        if (!replacing) await ctx.db.patch("sync_jobs", job._id, { replacing: (replacing = true) });
         const retired = await retireStep(ctx, thread, m);
         if (retired === null) return noProgress;
         // From the swap on, the thread ends at its base, and then the new records: counts and chain held from here.
@@ -190,7 +190,7 @@ export const processChunks = internalMutation({
           syncedTurns: kept, prefixHash: (await chainAt(ctx, thread, kept)) ?? "",
         };
       }
-      await ctx.db.patch(job._id, { truncated: true });
+      await ctx.db.patch("sync_jobs", job._id, { truncated: true });
     }
     let index = job.processedChunks;
     let offset = job.processedOffset;
@@ -198,10 +198,10 @@ export const processChunks = internalMutation({
     // The records' rows are built in memory and written once, at the end of the step (bufferedDb.ts).
     const db = new BufferedDb(ctx.db, replacing ? { jobId: job._id } : undefined);
     if (replacing) await db.hold(job.held === undefined ? {} : (JSON.parse(job.held) as Held));
-    if (baseCounts !== undefined) await db.patch(thread!._id, baseCounts);
+    if (baseCounts !== undefined) await db.patch("threads", thread!._id, baseCounts);
     const buffered = { ...ctx, db } as unknown as MutationCtx;
     // a replacing job reads the conversation as it will be after its swap (its own held changes merged)
-    const view = replacing ? ((await db.get(conv._id)) as typeof conv) : conv;
+    const view = replacing ? ((await db.get("conversations", conv._id)) as typeof conv) : conv;
     const maxRecords = job.stepRecords ?? STEP_MAX_RECORDS;
     const full = () => records >= maxRecords || stepFull(db.spent);
     while (index < job.totalChunks && chunks < STEP_MAX_CHUNKS && !full() && (chunks === 0 || bytes < STEP_MAX_BYTES)) {
@@ -228,7 +228,7 @@ export const processChunks = internalMutation({
       }
     }
     await db.flush();
-    if (replacing) await ctx.db.patch(job._id, { held: JSON.stringify(db.heldChanges()) });
+    if (replacing) await ctx.db.patch("sync_jobs", job._id, { held: JSON.stringify(db.heldChanges()) });
     const { documentsRead, indexRanges, documentsWritten } = db.spent;
     // and each chunk read: its metadata and its payload, one index range each
     return { index, offset, records, bytes, spent: { documentsRead: documentsRead + 2 * chunks, indexRanges: indexRanges + 2 * chunks, documentsWritten } };
@@ -243,16 +243,16 @@ export const cancel = mutation({
     if (!(await engine.cancel(ctx, syncJobKind, job, "E_SYNC_JOB_CANCELLED", "cancelled by the owner"))) {
       fail("E_SYNC_JOB_FINISHED", `the job already ${job.state}`, { state: job.state });
     }
-    const conv = await ctx.db.get(job.conversationId);
-    if (conv !== null && conv.activeSyncJobId === job._id) await ctx.db.patch(conv._id, { activeSyncJobId: undefined, updatedAt: Date.now() });
-    return toJob((await ctx.db.get(job._id))!);
+    const conv = await ctx.db.get("conversations", job.conversationId);
+    if (conv !== null && conv.activeSyncJobId === job._id) await ctx.db.patch("conversations", conv._id, { activeSyncJobId: undefined, updatedAt: Date.now() });
+    return toJob((await ctx.db.get("sync_jobs", job._id))!);
   },
 });
 
 async function loadJob(ctx: QueryCtx, actor: string, jobId: string): Promise<Doc<"sync_jobs">> {
   checkActor(actor);
   const id = ctx.db.normalizeId("sync_jobs", jobId);
-  const job = id === null ? null : await ctx.db.get(id);
+  const job = id === null ? null : await ctx.db.get("sync_jobs", id);
   if (job === null || job.actor !== actor) fail("E_SYNC_JOB_NOT_FOUND", "no such sync job", { jobId });
   return job;
 }
@@ -267,7 +267,7 @@ export const get = query({
     let job: Doc<"sync_jobs"> | null = null;
     if (jobId !== undefined) {
       const id = ctx.db.normalizeId("sync_jobs", jobId);
-      job = id === null ? null : await ctx.db.get(id);
+      job = id === null ? null : await ctx.db.get("sync_jobs", id);
     } else {
       const conv = await findConversation(ctx, actor, conversationId!);
       job = conv === null ? null : await ctx.db

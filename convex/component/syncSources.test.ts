@@ -105,7 +105,7 @@ describe("sync sources: the whole flow", () => {
     await t.finishAllScheduledFunctions(vi.runAllTimers);
     const got = await t.query(api.syncJobs.get, { actor, jobId });
     expect(got).toMatchObject({ job: { state: "succeeded", processedRecords: 640, verifiedRecords: 640, attempts: 0 } });
-    const job = await t.run(async (ctx) => await ctx.db.get(jobId as Id<"sync_jobs">));
+    const job = await t.run(async (ctx) => await ctx.db.get("sync_jobs", jobId as Id<"sync_jobs">));
     expect(job?.stepRecords).toBe(STEP_RETRY_RECORDS);
     const counts = await t.run(async (ctx) => [(await ctx.db.query("turns").collect()).length, (await ctx.db.query("messages").collect()).length]);
     expect(counts).toEqual([160, 320]);
@@ -119,10 +119,10 @@ describe("sync sources: the whole flow", () => {
     const { jobId } = await t.mutation(api.syncSources.seal, { actor, sourceId, ...totals(chunks) });
     const id = jobId as Id<"sync_jobs">;
     const step = await t.run(async (ctx) => (await ctx.db.system.query("_scheduled_functions").collect()).find((f) => f.name.includes("runStep") && f.state.kind === "pending")!);
-    const job = (await t.run(async (ctx) => await ctx.db.get(id)))!;
+    const job = (await t.run(async (ctx) => await ctx.db.get("sync_jobs", id)))!;
     // Its watchdog fires while the step is still pending: twice, as a long lag would make it.
     for (let i = 0; i < 2; i++) await t.mutation(internal.syncJobs.watchStep, { jobId: id, lease: job.lease, stepId: step._id });
-    const after = (await t.run(async (ctx) => await ctx.db.get(id)))!;
+    const after = (await t.run(async (ctx) => await ctx.db.get("sync_jobs", id)))!;
     expect(after).toMatchObject({ lease: job.lease, attempts: 0, state: job.state });
     expect(after.stepRecords).toBe(job.stepRecords);
     await t.finishAllScheduledFunctions(vi.runAllTimers);
@@ -136,11 +136,11 @@ describe("sync sources: the whole flow", () => {
     await uploadAll(t, sourceId, chunks);
     const { jobId } = await t.mutation(api.syncSources.seal, { actor, sourceId, ...totals(chunks) });
     const id = jobId as Id<"sync_jobs">;
-    const lease = async () => (await t.run(async (ctx) => await ctx.db.get(id)))!.lease;
+    const lease = async () => (await t.run(async (ctx) => await ctx.db.get("sync_jobs", id)))!.lease;
     await t.mutation(internal.syncJobs.watchStep, { jobId: id, lease: 0 }); // an old lease: fenced off
     expect(await lease()).toBe(1);
     for (let i = 0; i < 8; i++) await t.mutation(internal.syncJobs.watchStep, { jobId: id, lease: await lease() });
-    const job = (await t.run(async (ctx) => await ctx.db.get(id)))!;
+    const job = (await t.run(async (ctx) => await ctx.db.get("sync_jobs", id)))!;
     expect(job).toMatchObject({ state: "failed", attempts: 8, lastError: { code: "E_SYNC_JOB_RETRIES_EXHAUSTED" } });
     expect(job.lastError?.message).toContain("did not finish");
     expect(job.stepRecords).toBe(1);
@@ -168,7 +168,7 @@ describe("sync sources: the whole flow", () => {
     await t.finishAllScheduledFunctions(vi.runAllTimers);
     const done = await t.mutation(api.syncSources.start, { actor, threadId: "th", idempotencyKey: "k1" });
     expect(done).toMatchObject({ resumed: true, source: { sourceId } });
-    await t.run(async (ctx) => await ctx.db.patch(jobId as Id<"sync_jobs">, { state: "failed" }));
+    await t.run(async (ctx) => await ctx.db.patch("sync_jobs", jobId as Id<"sync_jobs">, { state: "failed" }));
     const fresh = await t.mutation(api.syncSources.start, { actor, threadId: "th", idempotencyKey: "k1" });
     expect(fresh.resumed).toBe(false);
     expect(fresh.source.sourceId).not.toBe(sourceId);
@@ -315,7 +315,7 @@ describe("sync sources: bad input gets its code and changes nothing", () => {
     const { jobId } = await t.mutation(api.syncSources.seal, { actor, sourceId, ...totals(good) });
     await t.run(async (ctx) => {
       const p = await ctx.db.query("sync_chunk_payloads").first();
-      await ctx.db.delete(p!._id);
+      await ctx.db.delete("sync_chunk_payloads", p!._id);
     });
     await t.finishAllScheduledFunctions(vi.runAllTimers);
     expect(await t.query(api.syncJobs.get, { actor, jobId })).toMatchObject({ job: { state: "failed", lastError: { code: "E_SYNC_CHUNK_MISSING" } } });

@@ -47,7 +47,7 @@ export const vSourceView = v.object({
 export async function loadSource(ctx: QueryCtx, actor: string, sourceId: string): Promise<Doc<"sync_sources">> {
   checkActor(actor);
   const id = ctx.db.normalizeId("sync_sources", sourceId);
-  const source = id === null ? null : await ctx.db.get(id);
+  const source = id === null ? null : await ctx.db.get("sync_sources", id);
   if (source === null || source.actor !== actor) fail("E_SYNC_SOURCE_NOT_FOUND", "no such sync source", { sourceId });
   return source;
 }
@@ -70,7 +70,7 @@ async function view(ctx: QueryCtx, s: Doc<"sync_sources">) {
 async function resumable(ctx: QueryCtx, s: Doc<"sync_sources">): Promise<boolean> {
   if (s.state === "failed") return false;
   if (s.state === "collecting" || s.jobId === undefined) return true;
-  const job = await ctx.db.get(s.jobId);
+  const job = await ctx.db.get("sync_jobs", s.jobId);
   return job !== null && job.state !== "failed" && job.state !== "cancelled";
 }
 
@@ -94,7 +94,7 @@ export const start = mutation({
       .first();
     if (existing !== null && (await resumable(ctx, existing))) {
       if (existing.threadId !== threadId) fail("E_SYNC_KEY_REUSED", "this idempotencyKey belongs to another thread's import");
-      const conv = (await ctx.db.get(existing.conversationId))!;
+      const conv = (await ctx.db.get("conversations", existing.conversationId))!;
       return { source: await view(ctx, existing), conversation: toConversation(conv), resumed: true };
     }
     const { conversation } = await openBinding(ctx, actor, threadId, conversationId);
@@ -104,9 +104,9 @@ export const start = mutation({
       actor, conversationId: conversation._id, threadId, idempotencyKey, state: "collecting", createdAt: now, expiresAt,
     });
     await ctx.scheduler.runAt(expiresAt, internal.syncSources.expire, { sourceId: id });
-    await ctx.db.patch(conversation._id, { syncState: "syncing", updatedAt: now });
-    const source = (await ctx.db.get(id))!;
-    return { source: await view(ctx, source), conversation: toConversation((await ctx.db.get(conversation._id))!), resumed: false };
+    await ctx.db.patch("conversations", conversation._id, { syncState: "syncing", updatedAt: now });
+    const source = (await ctx.db.get("sync_sources", id))!;
+    return { source: await view(ctx, source), conversation: toConversation((await ctx.db.get("conversations", conversation._id))!), resumed: false };
   },
 });
 
@@ -132,7 +132,7 @@ export const append = mutation({
   returns: v.object({ appended: v.boolean(), chunkIndex: v.number() }),
   handler: async (ctx, { actor, sourceId, chunkIndex, payload, sha256, recordCount }) => {
     const s = await loadSource(ctx, actor, sourceId);
-    const owner = await ctx.db.get(s.conversationId);
+    const owner = await ctx.db.get("conversations", s.conversationId);
     if (owner === null || owner.status === "deleting") fail("E_CONVERSATION_DELETING", "the conversation is being deleted");
     if (s.state !== "collecting") fail("E_SYNC_SOURCE_NOT_COLLECTING", `the source is ${s.state}: chunks can no longer be added`, { state: s.state });
     if (s.expiresAt <= Date.now()) fail("E_SYNC_SOURCE_EXPIRED", "the source expired before it was sealed");
@@ -202,10 +202,10 @@ export const seal = mutation({
     if (root !== args.rootHash) fail("E_SYNC_ROOT_HASH_MISMATCH", "the root hash does not match the stored chunks", { expected: args.rootHash, actual: root });
     if (args.base !== undefined) await checkBase(ctx, args.actor, s.threadId, args.base);
     const now = Date.now();
-    const conv = (await ctx.db.get(s.conversationId))!;
+    const conv = (await ctx.db.get("conversations", s.conversationId))!;
     await cancelLiveJobs(ctx, conv, "E_SYNC_JOB_CANCELLED_REPLACED", "a newer import of this conversation replaced this job");
     const jobId = await startJob(ctx, s, conv, { chunks: metas.length, records, bytes }, now, args.base);
-    await ctx.db.patch(s._id, { state: "sealed", sealedAt: now, totalChunks: metas.length, totalRecords: records, totalBytes: bytes, rootHash: root, base: args.base, jobId });
+    await ctx.db.patch("sync_sources", s._id, { state: "sealed", sealedAt: now, totalChunks: metas.length, totalRecords: records, totalBytes: bytes, rootHash: root, base: args.base, jobId });
     return { jobId: jobId as string, scheduled: true };
   },
 });
@@ -215,13 +215,13 @@ export const expire = internalMutation({
   args: { sourceId: v.id("sync_sources") },
   returns: v.null(),
   handler: async (ctx, { sourceId }) => {
-    const s = await ctx.db.get(sourceId);
+    const s = await ctx.db.get("sync_sources", sourceId);
     if (s === null || s.state === "sealed") return null;
     if (s.state === "collecting") {
-      await ctx.db.patch(s._id, { state: "failed", error: coded("E_SYNC_SOURCE_EXPIRED", "not sealed before it expired") });
-      const conv = await ctx.db.get(s.conversationId);
+      await ctx.db.patch("sync_sources", s._id, { state: "failed", error: coded("E_SYNC_SOURCE_EXPIRED", "not sealed before it expired") });
+      const conv = await ctx.db.get("conversations", s.conversationId);
       if (conv !== null && conv.syncState === "syncing" && conv.activeSyncJobId === undefined) {
-        await ctx.db.patch(conv._id, { syncState: "drifted", updatedAt: Date.now() });
+        await ctx.db.patch("conversations", conv._id, { syncState: "drifted", updatedAt: Date.now() });
       }
     }
     await deleteChunks(ctx, s._id, s.actor, EXPIRE_BATCH, internal.syncSources.expire);
@@ -239,7 +239,8 @@ export async function deleteChunks(ctx: MutationCtx, sourceId: Id<"sync_sources"
     .query("sync_chunks")
     .withIndex("actor_sourceId_chunkIndex", (q) => q.eq("actor", actor).eq("sourceId", sourceId))
     .take(batch);
-  for (const r of [...payloads, ...metas]) await ctx.db.delete(r._id);
+  for (const p of payloads) await ctx.db.delete("sync_chunk_payloads", p._id);
+  for (const m of metas) await ctx.db.delete("sync_chunks", m._id);
   if (payloads.length === batch || metas.length === batch) await ctx.scheduler.runAfter(0, again, { sourceId });
   return payloads.length + metas.length;
 }

@@ -1,12 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { api } from "./_generated/api.js";
 import { initConvexTest } from "../testing/component.js";
+import { threadJson as threadJsonAt } from "../testing/records.js";
 import { rootHash, sha256Hex } from "./hashing.js";
 import type { Id } from "./_generated/dataModel.js";
 
 const actor = "issuer|alice";
 const at = 1_700_000_000_000;
 type T = ReturnType<typeof initConvexTest>;
+const threadJson = (threadId: string, json: string, partChars?: number) => threadJsonAt(threadId, json, at, partChars);
 
 /** A turn's records as an import sends them: its own JSON, its items, its digest (here: of its id and text). */
 function turn(threadId: string, i: number, text = `answer ${i}`) {
@@ -17,12 +19,6 @@ function turn(threadId: string, i: number, text = `answer ${i}`) {
     { type: "item", threadId, turnId, itemId: `m${i}`, phase: "completed", itemType: "agentMessage", part: 0, partCount: 1, data: JSON.stringify({ type: "agentMessage", id: `m${i}`, text }), at },
     { type: "turnCompleted", threadId, turnId, status: "completed", json, digest: sha256Hex(`${turnId}:${text}`), at },
   ];
-}
-
-function threadJson(threadId: string, json: string, partChars = json.length) {
-  const parts = [];
-  for (let i = 0; i < json.length; i += partChars) parts.push(json.slice(i, i + partChars));
-  return parts.map((data, part) => ({ type: "threadJson", threadId, part, partCount: parts.length, data, sha256: sha256Hex(json), at }));
 }
 
 async function sync(t: T, threadId: string, key: string, records: object[], base?: { keepTurns: number; prefixHash?: string }) {
@@ -106,7 +102,7 @@ describe("lossless threads and incremental sync", () => {
     const job = await sync(t, "th", "b", turn("th", 1, "rewritten"), { keepTurns: 1, prefixHash: c1 });
     expect(job.publicState).toBe("synced");
     // removed and re-ingested in one step, one transaction: readers saw the old turns until it committed
-    const row = await t.run(async (ctx) => await ctx.db.get(job.jobId as Id<"sync_jobs">));
+    const row = await t.run(async (ctx) => await ctx.db.get("sync_jobs", job.jobId as Id<"sync_jobs">));
     expect(row!.lease).toBe(2);
     expect(await turnIds(t, "th")).toEqual([["turn-0", 0], ["turn-1", 1]]);
     const turn1 = await t.query(api.messages.getTurn, { actor, threadId: "th", turnId: "turn-1" });
@@ -141,7 +137,7 @@ describe("lossless threads and incremental sync", () => {
     await sync(t, "th", "a", many);
     const job = await sync(t, "th", "b", turn("th", 0, "again"), { keepTurns: 0, prefixHash: "" });
     expect(job.publicState).toBe("synced");
-    const row = await t.run(async (ctx) => await ctx.db.get(job.jobId as Id<"sync_jobs">));
+    const row = await t.run(async (ctx) => await ctx.db.get("sync_jobs", job.jobId as Id<"sync_jobs">));
     expect(row!.lease).toBeGreaterThan(2); // more than one step
     expect(await turnIds(t, "th")).toEqual([["turn-0", 0]]);
     expect(await state(t, "th")).toMatchObject({ turnCount: 1, syncedTurns: 1 });

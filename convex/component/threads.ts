@@ -42,7 +42,7 @@ export const cancelScheduledDeletion = mutation({
   handler: async (ctx, { actor, jobId }) => {
     const job = await loadDeletionJob(ctx, actor, jobId);
     await cancelDeletion(ctx, job);
-    return toDeletionJob((await ctx.db.get(job._id))!);
+    return toDeletionJob((await ctx.db.get("deletion_jobs", job._id))!);
   },
 });
 
@@ -52,7 +52,7 @@ export const forceRunScheduledDeletion = mutation({
   handler: async (ctx, { actor, jobId }) => {
     const job = await loadDeletionJob(ctx, actor, jobId);
     await forceRun(ctx, job);
-    return toDeletionJob((await ctx.db.get(job._id))!);
+    return toDeletionJob((await ctx.db.get("deletion_jobs", job._id))!);
   },
 });
 
@@ -62,7 +62,7 @@ export const getDeletionJobStatus = query({
   returns: v.union(v.object({ found: v.literal(false) }), v.object({ found: v.literal(true), job: vDeletionJob })),
   handler: async (ctx, { actor, jobId }) => {
     const id = ctx.db.normalizeId("deletion_jobs", jobId);
-    const job = id === null ? null : await ctx.db.get(id);
+    const job = id === null ? null : await ctx.db.get("deletion_jobs", id);
     return job === null || job.actor !== actor ? { found: false as const } : { found: true as const, job: toDeletionJob(job) };
   },
 });

@@ -33,7 +33,7 @@ export async function scheduleWatched<Args extends DefaultFunctionArgs>(ctx: Mut
  */
 export async function stepFate(ctx: MutationCtx, stepId: Id<"_scheduled_functions"> | undefined): Promise<"late" | "lost"> {
   if (stepId === undefined) return "lost";
-  const fn = await ctx.db.system.get(stepId);
+  const fn = await ctx.db.system.get("_scheduled_functions", stepId);
   return fn !== null && (fn.state.kind === "pending" || fn.state.kind === "inProgress") ? "late" : "lost";
 }
 
