@@ -187,8 +187,8 @@ def test_document_limits_refuse_and_change_nothing(tmp_path: Path, doc: dict[str
     with LocalBackend(tmp_path / "b") as backend:
         assert backend.info is not None
         key = backend.info.admin_key
-        row = {"_id": "10001lifecycle_events", "_creationTime": 1.0, "actor": "a", "conversationId": "x",
-               "kind": "k", "message": "m", "at": 0.0, **doc}
+        row = {"_id": "10001lifecycle_events", "_creationTime": 1.0, "actor": "a",
+               "conversationId": "10009conversations", "kind": "k", "message": "m", "at": 0.0, **doc}
         good = {**row, "_id": "10002lifecycle_events"}
         for k in doc:
             good.pop(k)
@@ -206,7 +206,8 @@ def test_data_of_the_first_durable_format_moves_into_sqlite(tmp_path: Path) -> N
 
     db = tmp_path / "db"
     db.mkdir()
-    row = {"_id": "10005lifecycle_events", "_creationTime": 5.0, "actor": "a", "conversationId": "c", "kind": "k",
+    row = {"_id": "10005lifecycle_events", "_creationTime": 5.0, "actor": "a", "conversationId": "10009conversations",
+           "kind": "k",
            "message": "kept", "at": 1.0}
     gone = {**row, "_id": "10006lifecycle_events", "message": "deleted later"}
     (db / "snapshot.jsonl").write_text(json.dumps({"w": [["codexConvex", row["_id"], row],

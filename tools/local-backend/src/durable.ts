@@ -144,6 +144,7 @@ export function installDurableStorage(dir: string) {
       tables.set(table, def.indexes.map((i: { indexDescriptor: string; fields: string[] }) => ({ name: i.indexDescriptor, fields: i.fields })));
     }
     S().useSchema(comp, tables);
+    checkStoredAgainstSchema(this);
     const saved = S().component(comp);
     if (saved) {
       this._nextDocId = saved.nextId;
@@ -304,6 +305,42 @@ export function* exportDocuments(): Generator<[string, string, JSONValue]> {
 }
 
 /** Load exported documents (ids kept) into an empty deployment, in one transaction. :throws Error: when refused. */
+/**
+ * A document against its component's schema, as Convex checks an import (`npx convex import`) and every stored
+ * document when a deploy changes the schema: a document the schema does not accept is refused by id and table.
+ */
+function checkSchema(db: any, table: string, doc: Doc) {
+  const { _id, _creationTime, ...fields } = doc;
+  try {
+    db._validate(table, fields);
+  } catch (e) {
+    throw new Error(`Schema validation failed: document ${_id} in table "${table}" does not match the schema: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Every stored document of a component against its schema when the schema differs from the one they were last
+ * checked against (an upgrade of the package over an existing data folder), as Convex checks them when a deploy
+ * changes the schema: a document the new schema refuses stops the backend from starting, naming it (Convex refuses
+ * the deploy). Once per schema: a start with the same schema reads nothing.
+ */
+function checkStoredAgainstSchema(db: any) {
+  const comp = db._componentPath as string;
+  if (db._schema === null) return;
+  const fingerprint = JSON.stringify({ validation: db._schema.schemaValidation, tables: [...db._schema.tables] });
+  if (S().schemaChecked(comp) === fingerprint) return;
+  const t0 = performance.now();
+  let checked = 0;
+  for (const table of db._schema.tables.keys()) {
+    for (const doc of S().tableDocuments(comp, table)) {
+      checkSchema(db, table, doc);
+      checked += 1;
+    }
+  }
+  S().markSchemaChecked(comp, fingerprint);
+  if (checked > 0) log("schema.checked", { component: comp || "app", documents: checked, ms: Math.round(performance.now() - t0) });
+}
+
 export function importDocuments(rows: Array<[string, string, JSONValue]>): number {
   if (S().hasUserDocuments()) throw new Error("import needs an empty deployment: this one already holds documents");
   const writes: Write[] = [];
@@ -313,6 +350,7 @@ export function importDocuments(rows: Array<[string, string, JSONValue]>): numbe
     const doc = jsonToConvex(json) as Doc;
     if (typeof doc?._id !== "string" || __tableNameFromId(doc._id) !== table) throw new Error(`document ${doc?._id} is not of table ${table}`);
     checkDocument(table, doc);
+    checkSchema(db, table, doc);
     writes.push({ comp: c, id: doc._id, before: null, after: doc });
   }
   const counters = new Map<string, Counters>();

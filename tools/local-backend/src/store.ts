@@ -60,6 +60,7 @@ CREATE TABLE IF NOT EXISTS index_entries (ix INTEGER NOT NULL, key BLOB NOT NULL
   PRIMARY KEY (ix, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS mutation_receipts (session TEXT NOT NULL, request INTEGER NOT NULL, at INTEGER NOT NULL,
   result TEXT, PRIMARY KEY (session, request)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS schemas (comp TEXT PRIMARY KEY, fingerprint TEXT NOT NULL);
 `;
 
 const ALL_DOCS = "SELECT comp, tbl, doc FROM documents ORDER BY comp, tbl, id";
@@ -141,8 +142,19 @@ export class Store {
       keepResult: p("UPDATE mutation_receipts SET result = ? WHERE session = ? AND request = ?"),
       getReceipt: p("SELECT result FROM mutation_receipts WHERE session = ? AND request = ?"),
       pruneReceipts: p("DELETE FROM mutation_receipts WHERE at < ?"),
+      getSchema: p("SELECT fingerprint FROM schemas WHERE comp = ?"),
+      putSchema: p("INSERT OR REPLACE INTO schemas (comp, fingerprint) VALUES (?, ?)"),
     };
     this.s.pruneReceipts.run(Date.now() - RECEIPT_TTL_MS);
+  }
+
+  /** The fingerprint of the schema the component's documents were last checked against (null: never). */
+  schemaChecked(comp: string): string | null {
+    return (this.s.getSchema.get(comp) as { fingerprint: string } | undefined)?.fingerprint ?? null;
+  }
+
+  markSchemaChecked(comp: string, fingerprint: string) {
+    this.s.putSchema.run(comp, fingerprint);
   }
 
   /** A layout-1 database (documents inline in a `WITHOUT ROWID` key) moves to layout 2, once, in one transaction. */
