@@ -214,6 +214,16 @@ def main() -> None:
         r["p50_vs_bare_round_trip"] = round(r["steady"]["p50_ms"] / bare["p50_ms"], 2)
         print(f"{r['rate_per_s']:>7.0f}/s n={r['deltas_per_write']}: p50 = {r['p50_vs_bare_round_trip']}x the bare "
               "round trip")
+    # The floor for a write count (RESULTS, "Why both cannot hold"): deltas arriving evenly at `rate`, written
+    # n at a time, wait (n - 1) / 2 intervals in the host at the median; then at least the bare round trip.
+    for r in runs:
+        n = 1000 / r["streaming_mutations_per_1000_deltas"]
+        r["p50_floor_ms"] = round((n - 1) / 2 * 1000 / r["rate_per_s"] + bare["p50_ms"], 1)
+        print(f"{r['rate_per_s']:>7.0f}/s n={r['deltas_per_write']}: at {n:.1f} deltas per write the p50 cannot be "
+              f"under {r['p50_floor_ms']} ms (measured {r['steady']['p50_ms']})")
+    goal = (1000 / UPSTREAM_MUTATIONS_PER_1000 - 1) / 2 * 1000 / 200 + bare["p50_ms"]
+    print(f"goal check at 200/s: <= {UPSTREAM_MUTATIONS_PER_1000:g} mutations per 1,000 deltas means p50 >= "
+          f"{goal:.1f} ms on this machine (vs the goal's 45 ms), even with no non-streaming write")
     print(f"heartbeat: one write on the host's own row every {HEARTBEAT_S:g} s here (expected "
           f"{3600 / HEARTBEAT_S:.0f}/h, measured in the column above while streaming); at the default 20 s: 180/h "
           "per host, none on a conversation's row")
