@@ -1,6 +1,7 @@
 // Convex's own lint rules (@convex-dev/eslint-plugin) over convex/, type-aware: `make lint` runs it from the
 // repository root with --max-warnings 0. Beyond the recommended set: every public function of the app checks its
-// caller first (require-access-control; the component's functions are not callable from outside a deployment).
+// caller first (require-access-control; the component's functions are not callable from outside a deployment), and
+// no database read is unbounded (no-collect-in-query: `.take(n)`, `.paginate()` or a bounded helper instead).
 import convexPlugin from "@convex-dev/eslint-plugin";
 import tseslint from "typescript-eslint";
 
@@ -20,5 +21,10 @@ export default [
     files: ["convex/app/**/*.ts"],
     ignores: ["convex/app/**/*.test.ts"],
     rules: { "@convex-dev/require-access-control": "error" },
+  },
+  {
+    files: ["convex/**/*.ts"],
+    ignores: ["convex/**/*.test.ts"],
+    rules: { "@convex-dev/no-collect-in-query": "error" },
   },
 ];
