@@ -35,6 +35,20 @@ class BackendInfo:
         return (self.data_dir / "admin-key").read_text().strip()
 
 
+def _why_not_started(log_file: Path, since: int) -> str:
+    """What the backend said before it stopped: its ``fatal`` event's error without the stack (e.g. a stored document
+    the schema refuses), else the end of its log."""
+    with log_file.open("rb") as f:
+        f.seek(since)
+        lines = f.read().decode(errors="replace").splitlines()
+    for line in reversed(lines):
+        with contextlib.suppress(ValueError):
+            event = json.loads(line)
+            if isinstance(event, dict) and event.get("event") == "fatal":
+                return "\n".join(x for x in str(event.get("error")).splitlines() if not x.startswith("    at "))
+    return "\n".join(lines)[-2000:]
+
+
 def _node() -> str:
     """:raises NodeNotFoundError: no Node ≥ 22.13 (see :mod:`.node`)."""
     return find_node().path
@@ -103,6 +117,7 @@ class LocalBackend:
             args += ["--scheduler-lag-ms", f"{self.scheduler_lag_ms[0]}..{self.scheduler_lag_ms[1]}"]
         self._log = os.fdopen(os.open(self.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
         os.chmod(self.log_file, 0o600)
+        log_start = self.log_file.stat().st_size
         self.process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self._log, stdin=subprocess.DEVNULL,
                                         start_new_session=self.detach)
         assert self.process.stdout is not None
@@ -114,8 +129,8 @@ class LocalBackend:
                 break
         if not line:
             self.stop()
-            tail = self.log_file.read_text(errors="replace")[-2000:]
-            raise CodexConvexError(f"the local backend did not start: {tail}", code="E_BACKEND_START")
+            why = _why_not_started(self.log_file, log_start)
+            raise CodexConvexError(f"the local backend did not start: {why}", code="E_BACKEND_START")
         event = json.loads(line)
         self.info = BackendInfo(event["url"], event["pid"], self.data_dir)
         state = self.data_dir / STATE_FILE

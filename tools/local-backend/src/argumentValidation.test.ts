@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { v } from "convex/values";
-import { validateArguments } from "./argumentValidation.js";
+import { validateArguments, valueProblem } from "./argumentValidation.js";
+import { defineTable } from "convex/server";
 import type { V } from "./validatorShortcuts.js";
 
 const args = (o: Record<string, any>) => (v.object(o) as unknown as { json: V }).json;
@@ -23,5 +24,18 @@ describe("argument validation reads as Convex's validator.rs", () => {
   });
   test("a function without an args validator takes anything", () => {
     expect(() => validateArguments(undefined, { anything: 1 })).not.toThrow();
+  });
+});
+
+describe("a document against its table's validator reads as Convex's schema errors", () => {
+  // the document type as a schema exports it (what convex-test and the local backend hold per table)
+  const users = (defineTable({ name: v.string(), nick: v.optional(v.string()) }).export() as { documentType: V }).documentType;
+  test("a missing field, a wrong type, an extra field", () => {
+    expect(valueProblem(users, { nick: "a" })).toMatch(/^Object is missing the required field `name`\./);
+    expect(valueProblem(users, { name: 1 })).toBe("Value does not match validator.\nPath: .name\nValue: 1.0\nValidator: v.string()");
+    expect(valueProblem(users, { name: "a", extra: true })).toMatch(/^Object contains extra field `extra` that is not in the validator\./);
+  });
+  test("a conforming document has no problem", () => {
+    expect(valueProblem(users, { name: "a" })).toBeNull();
   });
 });

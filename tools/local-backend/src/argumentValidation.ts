@@ -130,6 +130,11 @@ function check(v: V, x: Value, path: string): string | null {
   }
 }
 
+/** A value against a validator (a table's document type): Convex's words for what is wrong, or null. */
+export function valueProblem(v: V, x: Value): string | null {
+  return check(v, x, "");
+}
+
 /**
  * :param v: the function's parsed args validator (absent for a function without one).
  * :throws ArgumentValidationError: when `args` does not conform.

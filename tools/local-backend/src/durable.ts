@@ -18,6 +18,7 @@ import { __DatabaseFake, __evaluateFilter, __tableNameFromId } from "convex-test
 import { encodeKey, prefixEnd, rangeOf, type KeyRange, type RangeExpr } from "./keys.js";
 import { migrateLegacyLog } from "./legacyLog.js";
 import { paginateIndex } from "./paginate.js";
+import { valueProblem } from "./argumentValidation.js";
 import { checkDocument } from "./limits.js";
 import { log } from "./log.js";
 import { ReadSet, WriteSet } from "./readSet.js";
@@ -134,6 +135,16 @@ export function installDurableStorage(dir: string) {
   migrateLegacyLog(dir, store);
   const P = __DatabaseFake.prototype;
   const orig = { validateSchema: P.validateSchema, commit: P.commit, startQuery: P.startQuery, queryNext: P.queryNext };
+
+  // A write the schema refuses, in Convex's words (an app matching on them sees the same text as on a deployment).
+  validateDocument = P._validate;
+  P._validate = function (this: any, table: string, fields: Record<string, unknown>) {
+    try {
+      validateDocument.call(this, table, fields);
+    } catch (e) {
+      throw new Error(`Failed to insert or update a document in table "${table}" because it does not match the schema: ${problemOf(this, table, fields, e)}`);
+    }
+  };
 
   P.validateSchema = function (this: any) {
     const r = orig.validateSchema.call(this);
@@ -312,11 +323,20 @@ export function* exportDocuments(): Generator<[string, string, JSONValue]> {
 function checkSchema(db: any, table: string, doc: Doc) {
   const { _id, _creationTime, ...fields } = doc;
   try {
-    db._validate(table, fields);
+    validateDocument.call(db, table, fields);
   } catch (e) {
-    throw new Error(`Schema validation failed: document ${_id} in table "${table}" does not match the schema: ${(e as Error).message}`);
+    throw new Error(`Schema validation failed.\nDocument with ID "${_id}" in table "${table}" does not match the schema: ${problemOf(db, table, fields, e)}`);
   }
 }
+
+/** Convex's words for why a document does not match its table's validator (convex-test's own when they agree). */
+function problemOf(db: any, table: string, fields: Record<string, unknown>, e: unknown): string {
+  const type = db._schema?.tables.get(table)?.documentType;
+  return (type && valueProblem(type, fields as Value)) || (e as Error).message;
+}
+
+/** convex-test's document validation (before the patch below gives it Convex's wording). */
+let validateDocument: (this: any, table: string, fields: Record<string, unknown>) => void;
 
 /**
  * Every stored document of a component against its schema when the schema differs from the one they were last
