@@ -62,9 +62,10 @@ def test_stored_documents_the_new_schema_refuses_stop_the_start(tmp_path: Path) 
     with pytest.raises(CodexConvexError) as refused:
         LocalBackend(data).start()
     assert refused.value.code == "E_BACKEND_START"
-    assert f'Document with ID "{EVENT["_id"]}" in table "lifecycle_events" does not match the schema' in str(refused.value)
-    assert "Value does not match validator.\nPath: .message" in str(refused.value)
-    assert "    at " not in str(refused.value)  # the backend's reason, not its stack
+    why = str(refused.value)
+    assert f'Document with ID "{EVENT["_id"]}" in table "lifecycle_events" does not match the schema' in why
+    assert "Value does not match validator.\nPath: .message" in why
+    assert "    at " not in why  # the backend's reason, not its stack
     with sqlite3.connect(data / "db" / "data.sqlite3") as db:  # the document made valid again: the backend starts
         db.execute("UPDATE documents SET doc = ? WHERE id = ?", (json.dumps(EVENT), EVENT["_id"]))
     with LocalBackend(data) as backend:

@@ -220,6 +220,26 @@ async def test_a_stream_slower_than_the_cap_is_written_delta_by_delta_at_once() 
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize("cap", [4.0, 8.0])  # below 1 / min_write_interval_s (10/s): the cap, not the interval, binds
+async def test_the_write_cap_holds_however_low_it_is_set(cap: float) -> None:
+    """``max_delta_writes_per_s=4`` (@convex-dev/agent's default) means at most 4 writes of deltas a second, also when
+    deltas keep coming and the 100 ms age rule would send sooner."""
+    rec = Recording()
+    rep = Replicator(rec, "c", max_delta_writes_per_s=cap)  # type: ignore[arg-type]
+    async with anyio.create_task_group() as tg:
+        await tg.start(rep.run)
+        for i in range(60):  # 1.2 s of deltas 20 ms apart
+            rep.push([_delta(i)])
+            await anyio.sleep(0.02)
+        await rep.flush(timeout_s=5)
+        tg.cancel_scope.cancel()
+    gaps = [b - a for a, b in zip(rec.at, rec.at[1:], strict=False)]
+    assert sum(rec.deltas) == 60
+    assert min(gaps[:-1]) >= 1 / cap - 0.005, gaps  # the last one is flush(), which skips every wait
+    assert len(rec.deltas) <= 1.2 * cap + 2, rec.deltas
+
+
+@pytest.mark.anyio
 async def test_a_batch_refused_while_the_thread_is_replaced_waits_and_goes_once_the_sync_finished() -> None:
     from codex_convex.errors import ConvexApiError
 

@@ -185,12 +185,15 @@ class Replicator:
         if waiting:
             oldest = self._oldest_delta_at if self._oldest_delta_at is not None else now
             cap = self.max_delta_writes_per_s
-            since = min(1.0 / cap if cap > 0 else 0.0, self._interval)  # the cap's spacing
-            if oldest - self._last_delta_write >= since or now - self._last_delta_write >= self._interval:
-                return now  # a burst's first delta, or the first to arrive once an interval has passed: at once
+            spacing = 1.0 / cap if cap > 0 else 0.0  # the cap: never two writes of deltas closer than this
+            burst_gap = min(spacing, self._interval) if cap > 0 else self._interval
+            earliest = self._last_delta_write + spacing
+            if oldest - self._last_delta_write >= burst_gap or now - self._last_delta_write >= self._interval:
+                # a burst's first delta, or the first to arrive once an interval has passed: at once (cap allowing)
+                return min(due, max(now, earliest))
             # else when deltas_per_write wait or the oldest has waited an interval, never sooner than the cap allows
             gather = now if waiting >= self.deltas_per_write else oldest + self._interval
-            due = min(due, max(gather, self._last_delta_write + since))
+            due = min(due, max(gather, earliest))
         return due
 
     async def start(self, tg: TaskGroup) -> None:
