@@ -129,6 +129,7 @@ export const ERRORS = {
   E_CLI_FILE: h("invalid", "A file or folder the command was given cannot be read.", "Check the path."),
   E_CONFIG_NO_TOKEN: h("invalid", "CONVEX_URL is set without CONVEX_TOKEN or CONVEX_TOKEN_COMMAND.", "Give the user's JWT, or a command that prints one."),
   E_CONFIG_TOKEN_COMMAND: h("auth", "CONVEX_TOKEN_COMMAND failed or printed nothing.", "Run the command by hand and fix it."),
+  E_CONFIG_COALESCING: h("invalid", "A live replication setting is out of range (deltas_per_write at least 1; the write cap, interval and linger not negative).", "Fix the Coalescing field the message names."),
   // ----- the conversation page (codex-convex ui) -----
   E_UI_NOT_BUILT: h("failed", "The conversation page is not built (tools/web/dist, or the wheel's copy, is missing).", "Run `make setup` (it builds the page with the backend)."),
   E_UI_HOST: h("auth", "A request reached the page server under another host name (DNS rebinding).", "Open the page at the 127.0.0.1 URL `codex-convex ui` prints."),

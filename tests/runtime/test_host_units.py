@@ -24,7 +24,15 @@ from codex_convex.host_api.models import (
 )
 from codex_convex.protocol import host_models as codex
 from codex_convex.protocol.notifications import decode
-from codex_convex.runtime import CodexHost, HostConfig, HostMode, HostNotRunningError, HostPhase, ServerRequestInfo
+from codex_convex.runtime import (
+    Coalescing,
+    CodexHost,
+    HostConfig,
+    HostMode,
+    HostNotRunningError,
+    HostPhase,
+    ServerRequestInfo,
+)
 from codex_convex.runtime.bindings import Bindings
 from codex_convex.runtime.lifecycle import Lifecycle, LifecycleSource
 from codex_convex.runtime.turns import TurnTracker
@@ -115,6 +123,25 @@ async def test_a_binding_replicates_the_turn_as_typed_events_in_order() -> None:
     assert deltas == "ran: echo hi"
     assert isinstance(api.events[-1], IngestEventServerRequest) and api.events[-1].turn_id == TURN_ID
     assert bindings.current is None
+
+
+async def test_a_binding_replicates_with_the_host_s_coalescing() -> None:
+    bindings = Bindings(FakeApi(), Lifecycle(), Coalescing(deltas_per_write=40, max_delta_writes_per_s=4))  # type: ignore[arg-type]
+    async with anyio.create_task_group() as tg:
+        b = await bindings.bind(THREAD_ID, None, tg)
+        assert b.replicator is not None
+        assert (b.replicator.deltas_per_write, b.replicator.max_delta_writes_per_s) == (40, 4)
+        await bindings.unbind()
+        tg.cancel_scope.cancel()
+    assert HostConfig(codex_home=Path("."), cwd=Path(".")).coalescing == Coalescing()  # the default: 16, 12.5/s
+
+
+@pytest.mark.parametrize("bad", [{"deltas_per_write": 0}, {"max_delta_writes_per_s": -1.0},
+                                 {"min_write_interval_s": float("nan")}, {"linger_s": -0.01}])
+def test_coalescing_out_of_range_is_refused_by_name(bad: dict[str, float]) -> None:
+    with pytest.raises(CodexConvexError) as e:
+        Coalescing(**bad)  # type: ignore[arg-type]
+    assert e.value.code == "E_CONFIG_COALESCING" and next(iter(bad)) in str(e.value)
 
 
 # ----- the facade over process supervision -----------------------------------------------------------------------

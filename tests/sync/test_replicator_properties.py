@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import codex_convex.replication.replicator as replicator_mod
 from codex_convex.errors import ConvexTransportError
 from codex_convex.host_api.models import IngestEventMessageDelta, IngestEventTurnStarted, IngestResult
-from codex_convex.replication import Replicator
+from codex_convex.replication import Coalescing, Replicator
 
 
 class FakeIngest:
@@ -52,7 +52,7 @@ def test_every_event_arrives_once_in_order(items: list[str], seed: int, fail_rat
     fake = FakeIngest(seed, fail_rate)
 
     async def main() -> None:
-        rep = Replicator(fake, "c", min_write_interval_s=0.0)  # type: ignore[arg-type]
+        rep = Replicator(fake, "c", Coalescing(min_write_interval_s=0.0))  # type: ignore[arg-type]
         deltas = 0
         saved, replicator_mod.RETRY_BACKOFF_S = replicator_mod.RETRY_BACKOFF_S, (0.0,)
         try:
@@ -113,7 +113,7 @@ async def test_a_refused_batch_stops_replication_loudly() -> None:
 @pytest.mark.anyio
 async def test_each_acknowledged_write_is_reported_with_its_events_and_times() -> None:
     fake = FakeIngest(seed=1, fail_rate=0.0)
-    rep = Replicator(fake, "c", min_write_interval_s=0.0)  # type: ignore[arg-type]
+    rep = Replicator(fake, "c", Coalescing(min_write_interval_s=0.0))  # type: ignore[arg-type]
     reported: list[tuple[list[Any], float, float]] = []
     rep.on_write = lambda events, sent, answered: reported.append((events, sent, answered))
     async with anyio.create_task_group() as tg:
@@ -163,7 +163,7 @@ async def test_a_turns_clustered_events_share_writes_and_approvals_go_at_once() 
                                part=0, part_count=1, data="{}", at=0)
 
     rec = Recording()
-    rep = Replicator(rec, "c", linger_s=0.05)  # type: ignore[arg-type]
+    rep = Replicator(rec, "c", Coalescing(linger_s=0.05))  # type: ignore[arg-type]
     async with anyio.create_task_group() as tg:
         await tg.start(rep.run)
         rep.push([IngestEventTurnStarted(thread_id="t", turn_id="x", at=0)])
@@ -189,7 +189,7 @@ async def test_a_turns_clustered_events_share_writes_and_approvals_go_at_once() 
 @pytest.mark.anyio
 async def test_fast_deltas_are_written_sixteen_at_a_time_after_the_first() -> None:
     rec = Recording()
-    rep = Replicator(rec, "c", max_delta_writes_per_s=20)  # type: ignore[arg-type]
+    rep = Replicator(rec, "c", Coalescing(max_delta_writes_per_s=20))  # type: ignore[arg-type]
     async with anyio.create_task_group() as tg:
         await tg.start(rep.run)
         for i in range(1 + 16 * 4):
@@ -205,7 +205,7 @@ async def test_fast_deltas_are_written_sixteen_at_a_time_after_the_first() -> No
 @pytest.mark.anyio
 async def test_a_stream_slower_than_the_cap_is_written_delta_by_delta_at_once() -> None:
     rec = Recording()
-    rep = Replicator(rec, "c", max_delta_writes_per_s=50)  # type: ignore[arg-type]
+    rep = Replicator(rec, "c", Coalescing(max_delta_writes_per_s=50))  # type: ignore[arg-type]
     pushed: list[float] = []
     async with anyio.create_task_group() as tg:
         await tg.start(rep.run)
@@ -225,7 +225,7 @@ async def test_the_write_cap_holds_however_low_it_is_set(cap: float) -> None:
     """``max_delta_writes_per_s=4`` (@convex-dev/agent's default) means at most 4 writes of deltas a second, also when
     deltas keep coming and the 100 ms age rule would send sooner."""
     rec = Recording()
-    rep = Replicator(rec, "c", max_delta_writes_per_s=cap)  # type: ignore[arg-type]
+    rep = Replicator(rec, "c", Coalescing(max_delta_writes_per_s=cap))  # type: ignore[arg-type]
     async with anyio.create_task_group() as tg:
         await tg.start(rep.run)
         for i in range(60):  # 1.2 s of deltas 20 ms apart
@@ -257,7 +257,7 @@ async def test_a_batch_refused_while_the_thread_is_replaced_waits_and_goes_once_
             return await super().ingest_events(**kw)
 
     fake = Replacing()
-    rep = Replicator(fake, "c", min_write_interval_s=0.0)  # type: ignore[arg-type]
+    rep = Replicator(fake, "c", Coalescing(min_write_interval_s=0.0))  # type: ignore[arg-type]
     async with anyio.create_task_group() as tg:
         await tg.start(rep.run)
         rep.push([IngestEventTurnStarted(thread_id="t", turn_id="x", at=0)])

@@ -14,6 +14,7 @@ process of its own, as the real model is remote: in the host's process its threa
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import multiprocessing
 import tempfile
 import time
@@ -27,6 +28,7 @@ from codex_convex.backend import LocalBackend, mint_dev_token
 from codex_convex.codex import write_scripted_home
 from codex_convex.convex_api import Subscriber
 from codex_convex.host_api.models import IngestEventMessageDelta
+from codex_convex.replication import Coalescing
 from codex_convex.runtime import CodexHost, HostConfig
 from codex_convex.scripted_model import ScriptedModelServer
 
@@ -101,9 +103,14 @@ async def measure(rate: float, deltas: int, per_write: int | None = None, cap: f
                         line_at[int(tok[3:])] = time.perf_counter()
 
             # The heartbeat every 2 s here (20 s by default) so a run sees several: its rate must not follow streaming.
+            coalescing = Coalescing()
+            if per_write is not None:
+                coalescing = dataclasses.replace(coalescing, deltas_per_write=per_write)
+            if cap is not None:
+                coalescing = dataclasses.replace(coalescing, max_delta_writes_per_s=cap)
             cfg = HostConfig(codex_home=home, cwd=tmp / "work", convex_url=backend.url, token=token,
                              on_notification=on_note, turn_timeout_s=600, heartbeat_s=HEARTBEAT_S,
-                             host_timeout_s=10 * HEARTBEAT_S)
+                             host_timeout_s=10 * HEARTBEAT_S, coalescing=coalescing)
             async with CodexHost(cfg) as host:
                 assert host.presence is not None
                 host_started = time.perf_counter()
@@ -133,10 +140,6 @@ async def measure(rate: float, deltas: int, per_write: int | None = None, cap: f
                     assert binding is not None and binding.replicator is not None
                     rep = binding.replicator
                     rep.on_write = on_write
-                    if per_write is not None:
-                        rep.deltas_per_write = per_write
-                    if cap is not None:
-                        rep.max_delta_writes_per_s = cap
                     writes_before, delta_writes_before = rep.writes, rep.delta_writes
                     docs_before = await documents_written(backend.url)
                     reads_before = await view_reads(backend)
@@ -190,7 +193,7 @@ def main() -> None:
     ap.add_argument("--rate", type=float, nargs="*", default=[50.0, 200.0, 1000.0])
     ap.add_argument("--deltas", type=int, default=1000)
     ap.add_argument("--per-write", type=int, nargs="*", default=[None],
-                    help="the count rule's n (Replicator.deltas_per_write; default 16): each rate runs once per value")
+                    help="the count rule's n (Coalescing.deltas_per_write; default 16): each rate runs once per value")
     ap.add_argument("--cap", type=float, default=None, help="writes of deltas per second at most (default 12.5)")
     args = ap.parse_args()
     runs = [anyio.run(measure, r, args.deltas, n, args.cap) for r in args.rate for n in args.per_write]

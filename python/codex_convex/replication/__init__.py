@@ -1,6 +1,6 @@
 """Live replication: Codex notifications → ingest events → sequenced, coalesced batches."""
 
 from .events import EventMapper
-from .replicator import ReplicationError, Replicator
+from .replicator import Coalescing, ReplicationError, Replicator
 
-__all__ = ["EventMapper", "ReplicationError", "Replicator"]
+__all__ = ["Coalescing", "EventMapper", "ReplicationError", "Replicator"]

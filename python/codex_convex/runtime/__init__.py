@@ -1,6 +1,6 @@
 """The host runtime: drive Codex, replicate it live into Convex, answer approvals, report lifecycle."""
 
-from .config import Decision, HostConfig, HostMode, JsonObject, ServerRequestHandler, ServerRequestInfo
+from .config import Coalescing, Decision, HostConfig, HostMode, JsonObject, ServerRequestHandler, ServerRequestInfo
 from .deletion import watch_deletion
 from .host import CodexHost, NoThreadError, ThreadInfo, ThreadListing
 from .lifecycle import HostPhase, LifecycleSource, LifecycleState
@@ -11,6 +11,7 @@ from .watch import ConversationSnapshot, OptimisticMessage, SyncProgress, watch_
 
 __all__ = [
     "AppServerOpener",
+    "Coalescing",
     "CodexHost",
     "ConversationSnapshot",
     "Decision",

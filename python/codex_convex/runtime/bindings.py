@@ -10,7 +10,7 @@ from anyio.abc import TaskGroup
 
 from ..host_api import HostApi
 from ..host_api.models import IngestEvent
-from ..replication import EventMapper, Replicator
+from ..replication import Coalescing, EventMapper, Replicator
 from .lifecycle import Lifecycle, LifecycleSource
 
 __all__ = ["Binding", "Bindings"]
@@ -37,9 +37,10 @@ class Binding:
 class Bindings:
     """At most one bound thread at a time; binding another unbinds (flushes) the current one."""
 
-    def __init__(self, api: HostApi | None, lifecycle: Lifecycle) -> None:
+    def __init__(self, api: HostApi | None, lifecycle: Lifecycle, coalescing: Coalescing | None = None) -> None:
         self.api = api
         self.lifecycle = lifecycle
+        self.coalescing = coalescing
         self.current: Binding | None = None
         self.host_session_id: str | None = None  # the host's presence, given to each conversation it binds
 
@@ -55,7 +56,7 @@ class Bindings:
                                                                    host_session_id=self.host_session_id)
             binding.conversation_id = opened.conversation.conversation_id
             binding.created_conversation = opened.created
-            binding.replicator = Replicator(self.api, binding.conversation_id)
+            binding.replicator = Replicator(self.api, binding.conversation_id, self.coalescing)
             binding.scope = anyio.CancelScope()
             await tg.start(self._replicate, binding.replicator, binding.scope)
         self.current = binding

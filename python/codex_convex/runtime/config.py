@@ -10,9 +10,10 @@ from pathlib import Path
 from ..codex.rpc import JsonObject
 from ..convex_api.auth import TokenSource
 from ..host_api.models import Decision
+from ..replication import Coalescing
 
-__all__ = ["Decision", "HostConfig", "HostMode", "JsonObject", "NotificationListener", "ServerRequestHandler",
-           "ServerRequestInfo"]
+__all__ = ["Coalescing", "Decision", "HostConfig", "HostMode", "JsonObject", "NotificationListener",
+           "ServerRequestHandler", "ServerRequestInfo"]
 
 
 
@@ -62,6 +63,9 @@ class HostConfig:
     :param host_timeout_s: silent this long, the host is lost: the component ends its open turns (``E_HOST_LOST``),
         closes its streams and expires its pending approvals.
     :param host_label: how readers see this host (default: the machine's name).
+    :param coalescing: (replica mode) how live events gather into writes: deltas per write, the write cap per
+        second (``Coalescing(max_delta_writes_per_s=4)`` is @convex-dev/agent's default: less than half the writes
+        for ~140 ms of latency), the longest waits. The default writes a slow stream delta by delta.
     """
 
     codex_home: Path
@@ -79,3 +83,4 @@ class HostConfig:
     heartbeat_s: float = 20.0
     host_timeout_s: float = 90.0
     host_label: str | None = None
+    coalescing: Coalescing = field(default_factory=Coalescing)

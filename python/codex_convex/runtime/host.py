@@ -96,7 +96,7 @@ class CodexHost:
         self.process = CodexProcess(config, self.lifecycle, on_notification=self._on_notification,
                                     on_server_request=self._on_server_request, on_exit=self._fail_open_turns,
                                     opener=app_server)
-        self.bindings = Bindings(self.api, self.lifecycle)
+        self.bindings = Bindings(self.api, self.lifecycle, config.coalescing)
         self.turns = TurnTracker(self.lifecycle)
         self._optimistic = Optimistic()
         self._tg: TaskGroup | None = None
