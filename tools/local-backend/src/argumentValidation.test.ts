@@ -29,7 +29,8 @@ describe("argument validation reads as Convex's validator.rs", () => {
 
 describe("a document against its table's validator reads as Convex's schema errors", () => {
   // the document type as a schema exports it (what convex-test and the local backend hold per table)
-  const users = (defineTable({ name: v.string(), nick: v.optional(v.string()) }).export() as { documentType: V }).documentType;
+  const table = defineTable({ name: v.string(), nick: v.optional(v.string()) }) as unknown as { export(): { documentType: V } };
+  const users = table.export().documentType;
   test("a missing field, a wrong type, an extra field", () => {
     expect(valueProblem(users, { nick: "a" })).toMatch(/^Object is missing the required field `name`\./);
     expect(valueProblem(users, { name: 1 })).toBe("Value does not match validator.\nPath: .name\nValue: 1.0\nValidator: v.string()");
