@@ -315,7 +315,6 @@ export function* exportDocuments(): Generator<[string, string, JSONValue]> {
   for (const row of S().allDocuments()) if (!row[1].startsWith("_")) yield row;
 }
 
-/** Load exported documents (ids kept) into an empty deployment, in one transaction. :throws Error: when refused. */
 /**
  * A document against its component's schema, as Convex checks an import (`npx convex import`) and every stored
  * document when a deploy changes the schema: a document the schema does not accept is refused by id and table.
@@ -361,6 +360,7 @@ function checkStoredAgainstSchema(db: any) {
   if (checked > 0) log("schema.checked", { component: comp || "app", documents: checked, ms: Math.round(performance.now() - t0) });
 }
 
+/** Load exported documents (ids kept) into an empty deployment, in one transaction. :throws Error: when refused. */
 export function importDocuments(rows: Array<[string, string, JSONValue]>): number {
   if (S().hasUserDocuments()) throw new Error("import needs an empty deployment: this one already holds documents");
   const writes: Write[] = [];
