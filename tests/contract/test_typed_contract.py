@@ -96,7 +96,7 @@ def test_no_any_in_the_public_host_api_signatures() -> None:
 
 PUBLIC_API = {
     "codex_convex.runtime": [
-        "AppServerOpener", "CodexHost", "ConversationSnapshot", "Decision", "HostConfig", "HostMode",
+        "AppServerOpener", "Coalescing", "CodexHost", "ConversationSnapshot", "Decision", "HostConfig", "HostMode",
         "HostNotRunningError", "HostPhase", "JsonObject", "LifecycleSource", "LifecycleState", "NoThreadError",
         "OptimisticMessage", "ServerRequestHandler", "ServerRequestInfo", "SyncProgress", "ThreadInfo",
         "ThreadListing", "TurnResult", "watch_conversation", "watch_deletion", "watch_message_text"],
@@ -111,7 +111,7 @@ PUBLIC_API = {
         "server_request", "server_request_resolved", "split_text", "thread_meta", "token_usage", "turn_completed",
         "turn_error", "turn_started", "utf16_len", "view_events", "canonical_json", "thread_json", "turn_digest",
         "turn_json"],
-    "codex_convex.replication": ["EventMapper", "ReplicationError", "Replicator"],
+    "codex_convex.replication": ["Coalescing", "EventMapper", "ReplicationError", "Replicator"],
 }
 
 
