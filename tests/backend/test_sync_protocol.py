@@ -74,6 +74,27 @@ async def test_bad_frames_get_a_fatal_error_and_others_keep_being_served(backend
     assert client.query("health:info")["component"] == "codexConvex"
 
 
+@pytest.mark.parametrize("request_id", [[1], 2**53 + 1, 2**32, -1, 1.5, "7", None])
+async def test_a_mutation_with_a_request_id_convex_cannot_parse_runs_nothing(backend: LocalBackend,
+                                                                            request_id: Any) -> None:
+    """Convex's request ids are u32s: anything else is a frame that does not parse (found by the protocol fuzzer: a
+    ping with requestId [2^53 + 1] committed and was answered as [2^53], an id its client could not match)."""
+    token = mint_dev_token(backend.data_dir, "ids")
+    nonce = f"bad-id-{json.dumps(request_id)}"
+    async with websockets.connect(ws_url(backend)) as ws:
+        await ws.send(json.dumps(CONNECT))
+        await ws.send(json.dumps({"type": "Authenticate", "baseVersion": 0, "tokenType": "User", "value": token}))
+        await ws.send(json.dumps({"type": "Mutation", "requestId": request_id, "udfPath": "diagnostics:ping",
+                                  "args": [{"nonce": nonce, "delayMs": 0.0}]}))
+        with anyio.fail_after(5):
+            while (msg := await recv(ws))["type"] == "Transition":
+                pass
+        assert msg["type"] == "FatalError" and "requestId" in msg["error"]
+    client = convex.ConvexClient(backend.url)
+    client.set_auth(token)
+    assert client.query("diagnostics:getPing", {"nonce": nonce}) is None  # nothing ran
+
+
 async def test_bad_token_gets_auth_error_on_the_socket(backend: LocalBackend) -> None:
     async with websockets.connect(ws_url(backend)) as ws:
         await ws.send(json.dumps(CONNECT))

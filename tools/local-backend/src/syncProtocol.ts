@@ -84,6 +84,19 @@ class Connection {
   }
 }
 
+/**
+ * A request's sequence number is a u32 on Convex (sync_types' SessionRequestSeqNumber): a frame with anything else
+ * does not parse there, and nothing runs. Run anyway, its answer would carry an id the client cannot match (a
+ * number past 2^53 comes back rounded), hiding a commit.
+ */
+function isRequestId(x: unknown): x is number {
+  return typeof x === "number" && Number.isInteger(x) && x >= 0 && x <= 0xffff_ffff;
+}
+
+function badRequestId(x: unknown): string {
+  return `Invalid requestId ${JSON.stringify(x)?.slice(0, 100)}: expected an integer from 0 to 4294967295`;
+}
+
 export class SyncServer {
   private conns = new Set<Connection>();
   private nextId = 0;
@@ -185,8 +198,10 @@ export class SyncServer {
       case "Authenticate":
         return c.enqueue(() => this.authenticate(c, msg));
       case "Mutation":
+        if (!isRequestId(msg.requestId)) return c.enqueue(async () => c.fatal(badRequestId(msg.requestId)));
         return c.enqueue(async () => { if (!this.expired(c)) await this.mutation(c, msg); });
       case "Action":
+        if (!isRequestId(msg.requestId)) return c.enqueue(async () => c.fatal(badRequestId(msg.requestId)));
         return c.enqueue(async () => { if (!this.expired(c)) this.action(c, msg, c.caller); });
       case "Event":
         return;
