@@ -21,10 +21,11 @@ import pytest
 
 from codex_convex.backend import LocalBackend, mint_dev_token
 from codex_convex.backend.transfer import import_zip
-from codex_convex.convex_api import ConvexHttp
+from codex_convex.convex_api import ConvexHttp, Subscriber
 from codex_convex.demo import run_demo
 from codex_convex.host_api import HostApi
 from codex_convex.host_api.models import NotFound, PaginationOpts
+from codex_convex.runtime import watch_deletion
 from tools.upgrade_fixture import SUBJECT, snapshot
 
 FIXTURES = sorted(p for p in (Path(__file__).parent / "fixtures").iterdir() if p.is_dir())
@@ -99,14 +100,12 @@ async def test_an_earlier_release_s_data_loads_reads_the_same_and_takes_new_writ
         # a deletion over the old rows of the imported thread runs to the end
         [gone] = await api.list_threads_for_conversation(conversation_id=imported)
         job = await api.delete_thread(thread_id=gone.thread_id)
-        with anyio.fail_after(60):
-            while True:
-                status = await api.get_deletion_status(job_id=job.job_id)
-                assert not isinstance(status, NotFound)
-                if status.job.phase == "completed":
-                    break
-                assert status.job.phase not in ("failed", "cancelled"), status
-                await anyio.sleep(0.1)
+        phases = []
+        async with Subscriber(backend.url, token=token, http=http) as watcher:
+            with anyio.fail_after(60):
+                async for status in watch_deletion(watcher, job.job_id):
+                    phases.append(status.phase)
+        assert phases[-1] == "completed", phases
         assert isinstance(await api.get_thread_json(thread_id=gone.thread_id), NotFound)
         assert (await api.list_turns(thread_id=gone.thread_id, pagination_opts=PAGE)).page == []
 
