@@ -185,6 +185,9 @@ export class SyncServer {
   }
 
   private dispatch(c: Connection, msg: any) {
+    if ((msg.type === "Mutation" || msg.type === "Action") && !isRequestId(msg.requestId)) {
+      return c.enqueue(async () => c.fatal(badRequestId(msg.requestId)));
+    }
     switch (msg.type) {
       case "Connect":
         return c.enqueue(async () => {
@@ -198,10 +201,8 @@ export class SyncServer {
       case "Authenticate":
         return c.enqueue(() => this.authenticate(c, msg));
       case "Mutation":
-        if (!isRequestId(msg.requestId)) return c.enqueue(async () => c.fatal(badRequestId(msg.requestId)));
         return c.enqueue(async () => { if (!this.expired(c)) await this.mutation(c, msg); });
       case "Action":
-        if (!isRequestId(msg.requestId)) return c.enqueue(async () => c.fatal(badRequestId(msg.requestId)));
         return c.enqueue(async () => { if (!this.expired(c)) this.action(c, msg, c.caller); });
       case "Event":
         return;
@@ -311,7 +312,7 @@ export class SyncServer {
 
   private async mutation(c: Connection, msg: any) {
     const started = performance.now();
-    const receipt = c.sessionId !== undefined && Number.isSafeInteger(msg.requestId) ? { session: `${callerKey(c.caller)}\u0000${c.sessionId}`, request: msg.requestId as number } : undefined;
+    const receipt = c.sessionId !== undefined ? { session: `${callerKey(c.caller)}\u0000${c.sessionId}`, request: msg.requestId as number } : undefined;
     const done = receipt && this.engine.committed(receipt);
     if (done) {
       // Re-sent after a reconnect: applied already, so answer with its kept result instead of applying it twice.
