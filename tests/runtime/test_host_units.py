@@ -130,7 +130,7 @@ async def test_a_binding_replicates_with_the_host_s_coalescing() -> None:
     async with anyio.create_task_group() as tg:
         b = await bindings.bind(THREAD_ID, None, tg)
         assert b.replicator is not None
-        assert (b.replicator.deltas_per_write, b.replicator.max_delta_writes_per_s) == (40, 4)
+        assert b.replicator.coalescing == Coalescing(deltas_per_write=40, max_delta_writes_per_s=4)
         await bindings.unbind()
         tg.cancel_scope.cancel()
     assert HostConfig(codex_home=Path("."), cwd=Path(".")).coalescing == Coalescing()  # the default: 16, 12.5/s

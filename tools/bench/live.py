@@ -168,8 +168,9 @@ async def measure(rate: float, deltas: int, per_write: int | None = None, cap: f
                 hops["answer_to_seen"].append(seen_at[i] - answered)
     steady = lat[10:] if len(lat) > 20 else lat
     return {
-        "rate_per_s": rate, "deltas": deltas, "seconds": round(elapsed, 2), "deltas_per_write": rep.deltas_per_write,
-        "max_delta_writes_per_s": rep.max_delta_writes_per_s,
+        "rate_per_s": rate, "deltas": deltas, "seconds": round(elapsed, 2),
+        "deltas_per_write": rep.coalescing.deltas_per_write,
+        "max_delta_writes_per_s": rep.coalescing.max_delta_writes_per_s,
         "first_delta_ms": round(lat[0] * 1000, 2) if lat else None,
         "steady": summary_ms(steady),
         "hops_p50_ms": {k: summary_ms(v)["p50_ms"] for k, v in hops.items() if v},
@@ -217,14 +218,18 @@ def main() -> None:
         r["p50_vs_bare_round_trip"] = round(r["steady"]["p50_ms"] / bare["p50_ms"], 2)
         print(f"{r['rate_per_s']:>7.0f}/s n={r['deltas_per_write']}: p50 = {r['p50_vs_bare_round_trip']}x the bare "
               "round trip")
-    # The floor for a write count (RESULTS, "Why both cannot hold"): deltas arriving evenly at `rate`, written
-    # n at a time, wait (n - 1) / 2 intervals in the host at the median; then at least the bare round trip.
+    def floor_ms(n: float, rate: float) -> float:
+        """The p50 floor for n deltas per write (RESULTS, "Why both cannot hold"): deltas arriving evenly at
+        `rate`, written n at a time, wait (n - 1) / 2 intervals in the host at the median; then at least the bare
+        round trip."""
+        return (n - 1) / 2 * 1000 / rate + float(bare["p50_ms"])
+
     for r in runs:
         n = 1000 / r["streaming_mutations_per_1000_deltas"]
-        r["p50_floor_ms"] = round((n - 1) / 2 * 1000 / r["rate_per_s"] + bare["p50_ms"], 1)
+        r["p50_floor_ms"] = round(floor_ms(n, r["rate_per_s"]), 1)
         print(f"{r['rate_per_s']:>7.0f}/s n={r['deltas_per_write']}: at {n:.1f} deltas per write the p50 cannot be "
               f"under {r['p50_floor_ms']} ms (measured {r['steady']['p50_ms']})")
-    goal = (1000 / UPSTREAM_MUTATIONS_PER_1000 - 1) / 2 * 1000 / 200 + bare["p50_ms"]
+    goal = floor_ms(1000 / UPSTREAM_MUTATIONS_PER_1000, 200)
     print(f"goal check at 200/s: <= {UPSTREAM_MUTATIONS_PER_1000:g} mutations per 1,000 deltas means p50 >= "
           f"{goal:.1f} ms on this machine (vs the goal's 45 ms), even with no non-streaming write")
     print(f"heartbeat: one write on the host's own row every {HEARTBEAT_S:g} s here (expected "

@@ -109,7 +109,7 @@ class Replicator:
 
     def __init__(self, api: HostApi, conversation_id: str, coalescing: Coalescing | None = None, *,
                  stream_id: str | None = None) -> None:
-        c = coalescing or Coalescing()
+        self.coalescing = coalescing or Coalescing()  # the rule's settings (the cost/latency trade-off)
         self.api = api
         self.conversation_id = conversation_id
         self.stream_id = stream_id or f"host-{uuid.uuid4().hex[:12]}"
@@ -120,13 +120,9 @@ class Replicator:
         self._idle = anyio.Event()
         self._idle.set()
         self._failed: BaseException | None = None
-        self._interval = c.min_write_interval_s
-        self.max_delta_writes_per_s = c.max_delta_writes_per_s  # the write cap (0: none)
         self._last_delta_write = -1e9
         self._oldest_delta_at: float | None = None  # when the oldest unsent delta was pushed
         self._oldest_event_at: float | None = None  # when the oldest unsent other event was pushed
-        self._linger = c.linger_s
-        self.deltas_per_write = c.deltas_per_write  # the count rule's n (cost/latency: tools/bench/live.py)
         self._urgent = False
         self.writes = 0
         self.delta_writes = 0  # writes that carried message deltas (the streaming cost)
@@ -207,19 +203,19 @@ class Replicator:
         """When the pending events must be written (the earliest of their times; see the module's rule)."""
         due = float("inf")
         if any(not isinstance(ev, IngestEventMessageDelta) for ev in self._pending):
-            due = now if self._oldest_event_at is None else self._oldest_event_at + self._linger
+            due = now if self._oldest_event_at is None else self._oldest_event_at + self.coalescing.linger_s
         waiting = sum(int(ev.delta_count) for ev in self._pending if isinstance(ev, IngestEventMessageDelta))
         if waiting:
             oldest = self._oldest_delta_at if self._oldest_delta_at is not None else now
-            cap = self.max_delta_writes_per_s
+            cap, interval = self.coalescing.max_delta_writes_per_s, self.coalescing.min_write_interval_s
             spacing = 1.0 / cap if cap > 0 else 0.0  # the cap: never two writes of deltas closer than this
-            burst_gap = min(spacing, self._interval) if cap > 0 else self._interval
+            burst_gap = min(spacing, interval) if cap > 0 else interval
             earliest = self._last_delta_write + spacing
-            if oldest - self._last_delta_write >= burst_gap or now - self._last_delta_write >= self._interval:
+            if oldest - self._last_delta_write >= burst_gap or now - self._last_delta_write >= interval:
                 # a burst's first delta, or the first to arrive once an interval has passed: at once (cap allowing)
                 return min(due, max(now, earliest))
             # else when deltas_per_write wait or the oldest has waited an interval, never sooner than the cap allows
-            gather = now if waiting >= self.deltas_per_write else oldest + self._interval
+            gather = now if waiting >= self.coalescing.deltas_per_write else oldest + interval
             due = min(due, max(gather, earliest))
         return due
 
