@@ -19,6 +19,8 @@ Must not import anything heavy: it runs inside test processes and the demo.
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +28,22 @@ from typing import Any
 @dataclass
 class Delta:
     text: str
-    delay_s: float = 0.0
+    delay_s: float = 0.0  # after the previous delta was due (a schedule: the time spent sending one is not added)
+
+
+def paced(deltas: list[Delta], now: Callable[[], float] = time.monotonic,
+          sleep: Callable[[float], None] = time.sleep) -> Iterator[Delta]:
+    """Each delta at its due time: the first ``delay_s`` after the start, each next ``delay_s`` after the one
+    before was due. Sleeping ``delay_s`` after sending each instead adds the sending's own time to every gap: "200
+    deltas/s" streamed ~182/s."""
+    due = now()
+    for d in deltas:
+        if d.delay_s:
+            due += d.delay_s
+            wait = due - now()
+            if wait > 0:
+                sleep(wait)
+        yield d
 
 
 @dataclass

@@ -11,7 +11,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from .script import Reply, choose_reply
+from .script import Reply, choose_reply, paced
 
 USAGE = {
     "input_tokens": 11,
@@ -92,9 +92,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._event("response.output_item.added", {"output_index": 0, "item": {
                 "type": "message", "id": mid, "role": "assistant", "status": "in_progress", "content": []}})
             text = []
-            for d in reply.deltas:
-                if d.delay_s:
-                    time.sleep(d.delay_s)
+            for d in paced(reply.deltas):
                 text.append(d.text)
                 self._event("response.output_text.delta",
                             {"item_id": mid, "output_index": 0, "content_index": 0, "delta": d.text})

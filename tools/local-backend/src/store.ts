@@ -366,15 +366,21 @@ export class Store {
         const table = tableOf(w.id);
         for (const { name, ix, fields } of this.indexesOf(w.comp, table)) {
           const space = `${w.comp}/${table}/${name}`;
-          if (w.before) {
-            const k = keyOf(w.before, fields);
-            this.s.delKey.run(ix, k);
-            touched?.(space, k);
+          const before = w.before ? keyOf(w.before, fields) : null;
+          const after = w.after ? keyOf(w.after, fields) : null;
+          if (before && after && before.equals(after)) {
+            // A patch that leaves this index's fields alone (most do: a message's text, a stream's sequence): the
+            // entry stays as it is; readers of the key are still told, the document under it changed.
+            touched?.(space, after);
+            continue;
           }
-          if (w.after) {
-            const k = keyOf(w.after, fields);
-            this.s.putKey.run(ix, k, w.id);
-            touched?.(space, k);
+          if (before) {
+            this.s.delKey.run(ix, before);
+            touched?.(space, before);
+          }
+          if (after) {
+            this.s.putKey.run(ix, after, w.id);
+            touched?.(space, after);
           }
         }
         if (w.after) {
