@@ -41,12 +41,16 @@ type Range = { eq: Array<[string, unknown]>; lower?: [string, unknown, boolean];
 const TURN_TABLES = new Set(["turns", "items", "item_parts", "messages", "message_segments", "server_requests"]);
 /** Tables whose rows a replacing job tags (replace.ts): a turn's rows, and the thread's own JSON parts. */
 const STAGED_TABLES = new Set([...TURN_TABLES, "token_usage", "lifecycle_events", "thread_parts"]);
-/** Documents whose changes a replacing job holds until its swap. */
-const HELD_TABLES = new Set(["threads", "conversations"]);
+/** Documents whose changes a replacing job holds until its swap: the thread's row and the conversation's. */
+const HELD_TABLES = ["threads", "conversations"] as const;
+type HeldTable = (typeof HELD_TABLES)[number];
+const isHeld = (table: string): table is HeldTable => (HELD_TABLES as readonly string[]).includes(table);
 
-/** The table of a held document (held changes are the thread's and the conversation's rows'). */
-export function heldTable(db: Pick<Db, "normalizeId">, id: string): "threads" | "conversations" {
-  return db.normalizeId("threads", id) !== null ? "threads" : "conversations";
+/** The table of a held document's id. */
+export function heldTable(db: Pick<Db, "normalizeId">, id: string): HeldTable {
+  const table = HELD_TABLES.find((t) => db.normalizeId(t, id) !== null);
+  if (table === undefined) throw new Error(`bufferedDb: ${id} is not the id of a thread or a conversation`);
+  return table;
 }
 
 const INDEX_FIELDS = new Map<string, Map<string, string[]>>();
@@ -279,7 +283,7 @@ export class BufferedDb {
       this.spent.bytesWritten += approxBytes(doc);
       d = { table, doc: { ...doc }, changes: {} };
       if (this.stage !== undefined) {
-        if (HELD_TABLES.has(d.table)) d.held = true;
+        if (isHeld(d.table)) d.held = true;
         else if (await this.keptRow(d.table, doc)) {
           // the thread's JSON part, copied: the copy staged with the change, the original retired
           const { _id, _creationTime, ...fields } = { ...doc, ...value } as Row;

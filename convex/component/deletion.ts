@@ -178,12 +178,11 @@ async function deleteRange(ctx: MutationCtx, job: Doc<"deletion_jobs">, range: R
   const threadId = job.target.threadId;
   const source = await ctx.db.query("sync_sources").withIndex("actor_threadId", (q) => q.eq("actor", job.actor).eq("threadId", threadId)).first();
   if (source === null) return counts;
-  const byIndex = (table: "sync_chunk_payloads" | "sync_chunks") => takeBounded<Doc<typeof table>>(ctx.db.query(table).withIndex("actor_sourceId_chunkIndex", (q) => q.eq("actor", job.actor).eq("sourceId", source._id)), budget, bytes);
-  const payloads = await byIndex("sync_chunk_payloads");
-  for (const p of payloads) await ctx.db.delete("sync_chunk_payloads", p._id as Id<"sync_chunk_payloads">);
+  const payloads = await takeBounded(ctx.db.query("sync_chunk_payloads").withIndex("actor_sourceId_chunkIndex", (q) => q.eq("actor", job.actor).eq("sourceId", source._id)), budget, bytes);
+  for (const p of payloads) await ctx.db.delete("sync_chunk_payloads", p._id);
   bump("sync_chunk_payloads", payloads.length);
-  const metas = payloads.length === 0 ? await byIndex("sync_chunks") : [];
-  for (const m of metas) await ctx.db.delete("sync_chunks", m._id as Id<"sync_chunks">);
+  const metas = payloads.length === 0 ? await takeBounded(ctx.db.query("sync_chunks").withIndex("actor_sourceId_chunkIndex", (q) => q.eq("actor", job.actor).eq("sourceId", source._id)), budget, bytes) : [];
+  for (const m of metas) await ctx.db.delete("sync_chunks", m._id);
   bump("sync_chunks", metas.length);
   if (payloads.length === 0 && metas.length === 0) {
     const jobs = await ctx.db.query("sync_jobs").withIndex("actor_sourceId", (q) => q.eq("actor", job.actor).eq("sourceId", source._id)).take(budget);

@@ -139,11 +139,7 @@ export function installDurableStorage(dir: string) {
   // A write the schema refuses, in Convex's words (an app matching on them sees the same text as on a deployment).
   validateDocument = P._validate;
   P._validate = function (this: any, table: string, fields: Record<string, unknown>) {
-    try {
-      validateDocument.call(this, table, fields);
-    } catch (e) {
-      throw new Error(`Failed to insert or update a document in table "${table}" because it does not match the schema: ${problemOf(this, table, fields, e)}`);
-    }
+    matchSchema(this, table, fields, () => `Failed to insert or update a document in table "${table}" because it does not match the schema`);
   };
 
   P.validateSchema = function (this: any) {
@@ -321,10 +317,15 @@ export function* exportDocuments(): Generator<[string, string, JSONValue]> {
  */
 function checkSchema(db: any, table: string, doc: Doc) {
   const { _id, _creationTime, ...fields } = doc;
+  matchSchema(db, table, fields, () => `Schema validation failed.\nDocument with ID "${_id}" in table "${table}" does not match the schema`);
+}
+
+/** convex-test's check of a document's fields; a refusal in Convex's words: `refusal()`, then why. */
+function matchSchema(db: any, table: string, fields: Record<string, unknown>, refusal: () => string): void {
   try {
     validateDocument.call(db, table, fields);
   } catch (e) {
-    throw new Error(`Schema validation failed.\nDocument with ID "${_id}" in table "${table}" does not match the schema: ${problemOf(db, table, fields, e)}`);
+    throw new Error(`${refusal()}: ${problemOf(db, table, fields, e)}`);
   }
 }
 
