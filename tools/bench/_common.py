@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-RESULTS = Path(__file__).parent / "results"
+# CODEX_CONVEX_BENCH_RESULTS: another folder for the result files (keeps a run out of the checkout's recorded ones)
+RESULTS = Path(os.environ.get("CODEX_CONVEX_BENCH_RESULTS") or Path(__file__).parent / "results")
 
 
 def pct(values: list[float], p: float) -> float:
