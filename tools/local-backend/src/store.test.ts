@@ -2,25 +2,11 @@
 // A commit keeps every index equal to its documents: after random inserts, patches (some moving a row in an index,
 // most not) and deletes, each index's entries are the brute-force answer, and every key a write moved from, moved
 // to or stayed at is reported as touched (readers of it are re-run: the document under an unchanged key changed).
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, expect, test } from "vitest";
-import { keyOf, Store, type Doc, type Write } from "./store.js";
+import { expect, test } from "vitest";
+import { keyOf, type Doc, type Write } from "./store.js";
+import { rng, tempStore } from "./testing.js";
 
-const dir = mkdtempSync(join(tmpdir(), "store-"));
-const store = new Store(dir);
-afterAll(() => {
-  store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function rng(seed: number) {
-  return () => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed / 0x7fffffff;
-  };
-}
+const store = tempStore("store-");
 
 test("indexes equal their documents after patches that keep or move keys; every key touched is reported", () => {
   const r = rng(7);

@@ -1,27 +1,13 @@
 // @vitest-environment node
 // A transaction's view of an index range (committed entries merged with its own writes) equals the brute-force
 // answer: apply the writes to the committed documents, keep those in the range, sort by key.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { inRange, rangeOf } from "./keys.js";
-import { keyOf, Store, type Doc } from "./store.js";
+import { keyOf, type Doc } from "./store.js";
+import { rng, tempStore } from "./testing.js";
 import { Pending, visibleEntries } from "./visible.js";
 
-const dir = mkdtempSync(join(tmpdir(), "visible-"));
-const store = new Store(dir);
-afterAll(() => {
-  store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function rng(seed: number) {
-  return () => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed / 0x7fffffff;
-  };
-}
+const store = tempStore("visible-");
 
 test("merged range = brute force, both orders, random writes over random committed rows", () => {
   const r = rng(42);
