@@ -41,3 +41,11 @@ def test_a_wrong_name_or_misplaced_options_run_nothing(tmp_path: Path, args: lis
     r = bench(tmp_path, *args)
     assert r.returncode == 2 and says in r.stderr, (r.returncode, r.stderr)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_help_is_the_commands_and_after_a_name_the_benchmarks_own(tmp_path: Path) -> None:
+    own = bench(tmp_path, "--help")
+    assert own.returncode == 0 and "Usage: codex-convex bench" in own.stdout, own.stdout
+    live = bench(tmp_path, "live", "--help")
+    assert live.returncode == 0 and "--rate" in live.stdout and "--per-write" in live.stdout, live.stdout
+    assert list(tmp_path.iterdir()) == []

@@ -28,7 +28,7 @@ app.command("sync")(sync.sync)
 app.command("jobs")(sync.jobs)
 app.command("delete")(delete.delete)
 app.command("purge")(delete.purge)
-app.command("bench", context_settings={"ignore_unknown_options": True})(bench.bench)
+app.command("bench", context_settings={"ignore_unknown_options": True, "help_option_names": []})(bench.bench)
 app.command("ui")(ui.ui)
 
 

@@ -14,14 +14,18 @@ BENCHES = ("live", "importing", "fairness", "backend", "engine", "storage", "wor
 ALIASES = {"import": "importing", "worst-case": "worst_case"}
 
 
-def bench(which: Annotated[list[str] | None, typer.Argument(
+def bench(ctx: typer.Context, which: Annotated[list[str] | None, typer.Argument(
         help=f"Any of {', '.join(BENCHES)} (default all; `import` = importing); after one name, that benchmark's "
-             "own options: `bench import --turns 20000`, `bench live --rate 10 200`.")] = None) -> None:
+             "own options: `bench import --turns 20000`, `bench live --rate 10 200` (`bench live --help` lists "
+             "them).")] = None) -> None:
     """Run benchmarks; results (with ratios against a baseline from the same run) go to tools/bench/results/."""
     from .. import paths
 
     names: list[str] = []
     rest = list(which or [])
+    if rest and rest[0] in ("--help", "-h"):  # this command's help; after a name, the benchmark's own
+        typer.echo(ctx.get_help())
+        raise typer.Exit(ExitCode.OK)
     while rest and not rest[0].startswith("-"):
         name = ALIASES.get(rest[0], rest[0])
         if name not in BENCHES:
