@@ -49,6 +49,7 @@ from .lifecycle import HostPhase, Lifecycle, LifecycleState
 from .presence import Presence
 from .process import AppServerOpener, CodexProcess, HostNotRunningError, real_app_server
 from .turns import TurnResult, TurnTracker
+from .warm import build_first_turn_models
 from .watch import ConversationSnapshot, Optimistic, watch_conversation
 
 __all__ = ["CodexHost", "HostNotRunningError", "NoThreadError", "ThreadInfo", "ThreadListing", "TurnResult"]
@@ -115,10 +116,12 @@ class CodexHost:
         if self._subscriber is not None:
             self._tg.start_soon(self._subscriber.keep_auth_fresh)
         try:
-            if self.presence is not None:
-                self.bindings.host_session_id = (await self.presence.open()).session_id
-                await self._tg.start(self.presence.run)
-            await self.start()
+            async with anyio.create_task_group() as starting:  # the first turn's validators, built while Codex starts
+                starting.start_soon(anyio.to_thread.run_sync, build_first_turn_models)
+                if self.presence is not None:
+                    self.bindings.host_session_id = (await self.presence.open()).session_id
+                    await self._tg.start(self.presence.run)
+                await self.start()
         except BaseException:
             await self.__aexit__(None, None, None)
             raise
