@@ -16,13 +16,11 @@ def asking(text: str) -> dict[str, Any]:
 class FakeClock:
     def __init__(self) -> None:
         self.t = 100.0
-        self.slept: list[float] = []
 
     def now(self) -> float:
         return self.t
 
     def sleep(self, s: float) -> None:
-        self.slept.append(s)
         self.t += s
 
 

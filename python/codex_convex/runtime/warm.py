@@ -9,9 +9,11 @@ Codex starts.
 
 from __future__ import annotations
 
+from typing import get_args
+
 from pydantic import BaseModel
 
-from ..host_api import models as wire
+from ..host_api.models import IngestEvent
 from ..protocol import host_models as codex
 from ..protocol.notifications import HOST_NOTIFICATIONS
 
@@ -21,14 +23,11 @@ FIRST_TURN_RESULTS: tuple[type[BaseModel], ...] = (
 
 def first_turn_models() -> list[type[BaseModel]]:
     """The notifications the host decodes, the results of starting a thread and a turn, the events it writes."""
-    events = [m for m in vars(wire).values()
-              if isinstance(m, type) and issubclass(m, BaseModel) and m.__name__.startswith("IngestEvent")]
+    events: tuple[type[BaseModel], ...] = get_args(get_args(IngestEvent)[0])  # Annotated[A | B | …, discriminator]
     return [*HOST_NOTIFICATIONS.values(), *FIRST_TURN_RESULTS, *events]
 
 
-def build_first_turn_models() -> int:
-    """Build each one's validator now (a no-op for one already built); :returns: how many."""
-    models = first_turn_models()
-    for m in models:
+def build_first_turn_models() -> None:
+    """Build each one's validator now (a no-op for one already built)."""
+    for m in first_turn_models():
         m.model_rebuild()
-    return len(models)
