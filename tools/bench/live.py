@@ -34,6 +34,7 @@ from codex_convex.scripted_model import ScriptedModelServer
 
 from ._common import summary_ms, write
 from .backend import subscription_latency
+from .timeline import delta_timeline
 
 UPSTREAM_MUTATIONS_PER_1000 = 62.0
 HEARTBEAT_S = 2.0
@@ -78,12 +79,13 @@ class _ModelProcess:
         self.proc.join()
 
 
-async def measure(rate: float, deltas: int, per_write: int | None = None, cap: float | None = None) -> dict[str, Any]:
+async def measure(rate: float, deltas: int, per_write: int | None = None, cap: float | None = None,
+                  timeline: bool = False) -> dict[str, Any]:
     with _ModelProcess() as model, tempfile.TemporaryDirectory() as tmp_s:
         tmp = Path(tmp_s)
         home = write_scripted_home(tmp / "home", model.base_url)
         (tmp / "work").mkdir()
-        with LocalBackend(tmp / "backend") as backend:
+        with LocalBackend(tmp / "backend", verbose=timeline) as backend:
             token = mint_dev_token(backend.data_dir, "bench")
             line_at: dict[int, float] = {}
             seen_at: dict[int, float] = {}
@@ -156,6 +158,9 @@ async def measure(rate: float, deltas: int, per_write: int | None = None, cap: f
                     reads = {k: reads_after[k] - reads_before[k] for k in reads_after}
                     tg.cancel_scope.cancel()
                 elapsed = time.perf_counter() - t0
+            if timeline:  # the backend's side of each write, from its --verbose log (tools/bench/timeline.py)
+                log_text = await anyio.Path(backend.log_file).read_text(encoding="utf-8")
+                hop_timeline = delta_timeline(written, seen_at, log_text.splitlines())
     lat = [seen_at[i] - line_at[i] for i in range(deltas) if i in seen_at and i in line_at]
     # Where a delta's time goes: waiting in the host for its write, the write (HTTP mutation, answered), and from
     # the answer to the watcher's subscription showing it. Deltas are counted from the message's first (tok0).
@@ -174,6 +179,7 @@ async def measure(rate: float, deltas: int, per_write: int | None = None, cap: f
         "first_delta_ms": round(lat[0] * 1000, 2) if lat else None,
         "steady": summary_ms(steady),
         "hops_p50_ms": {k: summary_ms(v)["p50_ms"] for k, v in hops.items() if v},
+        **({"timeline": hop_timeline} if timeline else {}),
         "mutations": writes, "mutations_per_1000_deltas": round(writes * 1000 / deltas, 1),
         "streaming_mutations_per_1000_deltas": round(delta_writes * 1000 / deltas, 1),
         "documents_written_per_1000_deltas": round(docs * 1000 / deltas, 1),
@@ -196,8 +202,11 @@ def main() -> None:
     ap.add_argument("--per-write", type=int, nargs="*", default=[None],
                     help="the count rule's n (Coalescing.deltas_per_write; default 16): each rate runs once per value")
     ap.add_argument("--cap", type=float, default=None, help="writes of deltas per second at most (default 12.5)")
+    ap.add_argument("--timeline", action="store_true",
+                    help="run the backend with --verbose and split each write's path to the watcher into its hops "
+                         "(host → backend, before the run, the mutation, queued, the view's re-run, → the watcher)")
     args = ap.parse_args()
-    runs = [anyio.run(measure, r, args.deltas, n, args.cap) for r in args.rate for n in args.per_write]
+    runs = [anyio.run(measure, r, args.deltas, n, args.cap, args.timeline) for r in args.rate for n in args.per_write]
     bare = anyio.run(subscription_latency, 200)  # the bare round trip, this run: a small mutation → a subscription
     print(f"{'rate/s':>7} {'n':>3} {'first ms':>9} {'p50 ms':>7} {'p99 ms':>7} {'mut/1k':>7} {'stream/1k':>9} "
           f"{'docs/1k':>8} {'vs upstream':>11} {'beats/h':>8} {'view runs/1k':>12} {'view KiB/1k':>11}")
@@ -213,6 +222,13 @@ def main() -> None:
         print(f"{r['rate_per_s']:>7.0f}/s n={r['deltas_per_write']}, p50 per hop: waiting in the host "
               f"{h.get('wait_in_host')} ms, the write "
               f"{h.get('write')} ms, answer to the watcher's view {h.get('answer_to_seen')} ms")
+    for r in runs:
+        if "timeline" in r:
+            t = r["timeline"]
+            parts = ", ".join(f"{h.replace('_', ' ')} {v['p50_ms']}" for h, v in t.get("hops", {}).items())
+            print(f"{r['rate_per_s']:>7.0f}/s timeline (p50 ms; {t['writes']} writes, {t['unmatched']} unmatched, "
+                  f"{t.get('negative_hops', 0)} hops ending before they start): "
+                  f"{parts}")
     print(f"bare round trip (a small HTTP mutation → another client's subscription): p50 {bare['p50_ms']} ms")
     for r in runs:
         r["p50_vs_bare_round_trip"] = round(r["steady"]["p50_ms"] / bare["p50_ms"], 2)

@@ -14,7 +14,7 @@ import { AuthFailure, type Auth } from "./auth.js";
 import { bodyBytes, MAX_BODY_BYTES } from "./capacity.js";
 import { decodeTs, encodeTs, type Clock } from "./clock.js";
 import type { Caller, Engine, Kind, Outcome, Resolved } from "./engine.js";
-import { log } from "./log.js";
+import { isVerbose, log, monotonicMs } from "./log.js";
 import { CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_MAX_AGE_S, type Origins } from "./origins.js";
 import { runPathToUdfPath } from "./paths.js";
 import { BadRequest, stringifyConvexJson, type JSONValue } from "./values.js";
@@ -115,6 +115,7 @@ export class HttpApi {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse) {
+    const receivedAt = monotonicMs();
     const origin = req.headers.origin;
     const cors = this.deps.origins.corsHeaders(origin);
     let out: Envelope;
@@ -128,7 +129,7 @@ export class HttpApi {
         res.end();
         return;
       }
-      out = await this.route(req, res);
+      out = await this.route(req, res, receivedAt);
       if (res.headersSent) return; // streamed (export)
     } catch (e) {
       if (!(e instanceof BadRequest)) {
@@ -162,7 +163,7 @@ export class HttpApi {
     if (who?.kind !== "admin") throw new BadRequest("Unauthenticated", message, 401);
   }
 
-  private async route(req: IncomingMessage, res: ServerResponse): Promise<Envelope> {
+  private async route(req: IncomingMessage, res: ServerResponse, receivedAt: number): Promise<Envelope> {
     const { engine } = this.deps;
     const url = new URL(req.url ?? "/", "http://local");
     const route = `${req.method} ${url.pathname}`;
@@ -227,7 +228,7 @@ export class HttpApi {
         } catch (e) {
           throw new BadRequest("BadJsonBody", `args is not JSON: ${(e as Error).message}`);
         }
-        return this.call(caller, "query", url.searchParams.get("path"), args, url.searchParams.get("format") ?? "convex_encoded_json");
+        return this.call(caller, "query", url.searchParams.get("path"), args, url.searchParams.get("format") ?? "convex_encoded_json", receivedAt);
       }
     }
     if (req.method !== "POST") throw new BadRequest("NotFound", `No route for ${req.method} ${url.pathname}`, 404);
@@ -236,14 +237,14 @@ export class HttpApi {
     if (!kindRoute && !run) throw new BadRequest("NotFound", `No route for ${req.method} ${url.pathname}`, 404);
     const caller = await this.caller(req);
     const body = await readJsonObject(req);
-    if (run) return this.call(caller, "any", runPathToUdfPath(run[1]), body.args, body.format ?? "json");
+    if (run) return this.call(caller, "any", runPathToUdfPath(run[1]), body.args, body.format ?? "json", receivedAt);
     const format = body.format ?? "convex_encoded_json";
     switch (kindRoute![1]) {
       case "function":
         if (body.componentPath !== undefined && body.componentPath !== null && body.componentPath !== "") {
           throw new BadRequest("ComponentPathNotSupported", "the local backend runs only the app's own functions through /api/function (no componentPath)");
         }
-        return this.call(caller, "any", body.path, body.args, format);
+        return this.call(caller, "any", body.path, body.args, format, receivedAt);
       case "query_at_ts": {
         const ts = typeof body.ts === "string" ? decodeTs(body.ts) : -1n;
         if (ts < 0n) throw new BadRequest("BadTimestamp", "ts must be a timestamp from /api/query_ts (8 bytes, base64)");
@@ -251,17 +252,17 @@ export class HttpApi {
           // No history is kept: a snapshot older than the last commit cannot be read back.
           throw new BadRequest("QueryTimestampTooOld", "data changed after that timestamp and the local backend keeps no history; take a new one from /api/query_ts", 400);
         }
-        return this.call(caller, "query", body.path, body.args, format);
+        return this.call(caller, "query", body.path, body.args, format, receivedAt);
       }
       case "query_batch":
-        return this.batch(caller, body.queries);
+        return this.batch(caller, body.queries, receivedAt);
       default:
-        return this.call(caller, kindRoute![1] as Kind, body.path, body.args, format);
+        return this.call(caller, kindRoute![1] as Kind, body.path, body.args, format, receivedAt);
     }
   }
 
   /** Queries run one after another; when a commit lands between them the batch runs again (all at one state). */
-  private async batch(caller: Caller, queries: unknown): Promise<Envelope> {
+  private async batch(caller: Caller, queries: unknown, receivedAt: number): Promise<Envelope> {
     if (!Array.isArray(queries) || queries.length > MAX_BATCH_QUERIES) {
       throw new BadRequest("BadJsonBody", `queries must be a list of at most ${MAX_BATCH_QUERIES} {path, args, format}`);
     }
@@ -269,14 +270,15 @@ export class HttpApi {
       const before = this.deps.commits();
       const results = [];
       for (const q of queries as Array<Record<string, any>>) {
-        const { body } = await this.call(caller, "query", q?.path, q?.args, q?.format ?? "convex_encoded_json");
+        const { body } = await this.call(caller, "query", q?.path, q?.args, q?.format ?? "convex_encoded_json", receivedAt);
         results.push(JSON.parse(body));
       }
       if (this.deps.commits() === before || attempt === 4) return { status: 200, body: stringifyConvexJson({ results }) };
     }
   }
 
-  private async call(caller: Caller, kind: Kind | "any", path: unknown, args: unknown, format: string): Promise<Envelope> {
+  /** `receivedAt`: when the request arrived (monotonicMs); with --verbose the call's log line has its timeline. */
+  private async call(caller: Caller, kind: Kind | "any", path: unknown, args: unknown, format: string, receivedAt: number): Promise<Envelope> {
     const { engine } = this.deps;
     let fn: Resolved;
     try {
@@ -286,8 +288,12 @@ export class HttpApi {
       log("call", { transport: "http", kind, path, caller: caller.kind, ms: 0, outcome: "error" });
       return { status: STATUS_UDF_FAILED, body: JSON.stringify({ status: "error", errorMessage: e.message, logLines: [] }) };
     }
+    const startedAt = monotonicMs();
     const outcome = await engine.run(fn, (args ?? {}) as JSONValue, caller);
-    log("call", { transport: "http", kind: fn.kind, path: fn.udfPath, caller: caller.kind, ms: +outcome.ms.toFixed(2), outcome: outcome.ok ? "ok" : "error" });
+    log("call", {
+      transport: "http", kind: fn.kind, path: fn.udfPath, caller: caller.kind, ms: +outcome.ms.toFixed(2), outcome: outcome.ok ? "ok" : "error",
+      ...(isVerbose() ? { receivedAt, startedAt, endedAt: monotonicMs() } : {}),
+    });
     if (fn.kind !== "query") this.deps.afterWrite();
     return { status: outcome.ok ? 200 : STATUS_UDF_FAILED, body: stringifyConvexJson(udfResponse(outcome, format)) };
   }

@@ -15,7 +15,7 @@
 import type { WebSocket } from "ws";
 import { callerKey, AuthFailure, type Auth } from "./auth.js";
 import type { Caller, Engine, Outcome } from "./engine.js";
-import { log } from "./log.js";
+import { isVerbose, log, monotonicMs } from "./log.js";
 import { BadRequest, type JSONValue } from "./values.js";
 import { Clock, encodeTs, decodeTs } from "./clock.js";
 import { ReadSet, WriteSet } from "./readSet.js";
@@ -246,6 +246,7 @@ export class SyncServer {
 
   /** Re-run every query of `c`; push the changed ones. `force` sends a Transition even with no change. */
   private async refresh(c: Connection, force: boolean, memo = new Map<string, object>(), written: WriteSet | null = null) {
+    const refreshedAt = monotonicMs();
     const mods: object[] = [];
     for (const [queryId, q] of c.queries) {
       // A query whose read ranges no commit wrote into cannot have changed: skip it.
@@ -257,7 +258,11 @@ export class SyncServer {
       mods.push({ ...m, queryId });
     }
     if (mods.length > 0 || force || c.sent.querySet !== c.querySet || c.sent.identity !== c.identity) {
+      // the timeline of a change (monotonicMs): when the commit's refresh began and when its results were sent (taken
+      // before the send: a client may well see them before this process runs its next line)
+      const pushedAt = monotonicMs();
       this.transition(c, mods);
+      if (mods.length > 0 && isVerbose()) log("sync.pushed", { conn: c.id, queries: mods.length, refreshedAt, pushedAt });
     }
   }
 
