@@ -34,7 +34,7 @@ async def persisted_messages(api: HostApi, conversation_id: str) -> list[Message
 
 
 def codex_messages(thread: dict[str, Any]) -> list[tuple[str, str]]:
-    """(role, text) of each user/agent message in Codex's own record of the thread."""
+    """(role, text) of each user/agent message and reasoning summary in Codex's own record of the thread."""
     out = []
     for turn in thread["turns"]:
         for it in turn["items"]:
@@ -42,6 +42,8 @@ def codex_messages(thread: dict[str, Any]) -> list[tuple[str, str]]:
                 out.append(("user", "\n".join(c.get("text", "") for c in it["content"] if c.get("text"))))
             elif it["type"] == "agentMessage":
                 out.append(("assistant", it["text"]))
+            elif it["type"] == "reasoning":  # its summary, parts a blank line apart
+                out.append(("assistant", "\n\n".join(it["summary"])))
     return out
 
 

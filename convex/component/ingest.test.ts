@@ -68,6 +68,27 @@ describe("messages", () => {
     expect(ms[0]).toMatchObject({ status: "completed", text: "echo: hi" });
   });
 
+  it("a reasoning summary streams as an assistant message of kind reasoning; the completed item's summary is its text", async () => {
+    const { send, messages } = await setup();
+    const summaryDelta = (firstDelta: number, text: string): IngestEvent => ({ ...delta(firstDelta, text), itemId: "rs_1" } as IngestEvent);
+    await send(0, [
+      { type: "turnStarted", threadId: "th", turnId: "t1", at },
+      item("rs_1", "started", { type: "reasoning", id: "rs_1", summary: [], content: [] }),
+      summaryDelta(0, "plan"), summaryDelta(1, "\n\n"), summaryDelta(2, "check"),
+    ]);
+    expect((await messages()).map((m) => [m.role, m.kind, m.status, m.text])).toEqual([["assistant", "reasoning", "streaming", "plan\n\ncheck"]]);
+    await send(5, [item("rs_1", "completed", { type: "reasoning", id: "rs_1", summary: ["plan", "check twice"], content: ["raw"] })]);
+    expect((await messages()).map((m) => [m.role, m.kind, m.status, m.text])).toEqual([["assistant", "reasoning", "completed", "plan\n\ncheck twice"]]);
+  });
+
+  it("a delta for an item not shown as a message changes nothing (it is not made an agent message)", async () => {
+    const { t, send, messages } = await setup();
+    await send(0, [item("cc_1", "started", { type: "contextCompaction", id: "cc_1" }), { ...delta(0, "x"), itemId: "cc_1" } as IngestEvent]);
+    expect(await messages()).toEqual([]);
+    const stored = await t.query(api.messages.getItemJson, { actor, threadId: "th", turnId: "t1", itemId: "cc_1" });
+    expect(stored).toMatchObject({ found: true, data: JSON.stringify({ type: "contextCompaction", id: "cc_1" }) });
+  });
+
   it("a delta that skips ahead inside a message is refused and nothing of the batch is written", async () => {
     const { send, messages } = await setup();
     await send(0, [item("msg_1", "started", { type: "agentMessage", id: "msg_1", text: "" }), delta(0, "a")]);

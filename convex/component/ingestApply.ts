@@ -414,6 +414,13 @@ async function messageDelta(ctx: MutationCtx, conv: Conv, e: Ev<"messageDelta">)
   }
   let msg = await findMessage(ctx, conv.actor, e.threadId, e.turnId, e.itemId);
   if (msg === null) {
+    // An item that is not shown as a message (its content comes whole when it completes): nothing to stream into,
+    // and it must not be turned into an agent message.
+    const item = await ctx.db
+      .query("items")
+      .withIndex("actor_threadId_turnId_itemId", (q) => q.eq("actor", conv.actor).eq("threadId", e.threadId).eq("turnId", e.turnId).eq("itemId", e.itemId))
+      .unique();
+    if (item !== null) return;
     // The item/started event normally creates it; a delta alone still makes a streaming assistant message.
     const data = JSON.stringify({ type: "agentMessage", id: e.itemId, text: "" });
     await itemPart(ctx, conv, { type: "item", threadId: e.threadId, turnId: e.turnId, itemId: e.itemId, phase: "started", itemType: "agentMessage", part: 0, partCount: 1, data, at: e.at });

@@ -22,7 +22,13 @@ export function statusOf(item: Json, phase: "started" | "updated" | "completed")
   return phase === "completed" ? "completed" : "streaming";
 }
 
-/** `null` for items that are not shown as messages (reasoning, context compaction…). */
+/** Reasoning summary parts are shown one after another, a blank line between (as Codex streams them). */
+export const REASONING_PART_SEPARATOR = "\n\n";
+
+/**
+ * `null` for items that are not shown as messages (context compaction…). Reasoning shows as an assistant message of
+ * kind `reasoning` whose text is its summary (empty when the model gave none; its raw content is not shown).
+ */
 export function messageView(item: Json, phase: "started" | "updated" | "completed"): MessageView {
   const status = statusOf(item, phase);
   switch (item.type) {
@@ -33,6 +39,10 @@ export function messageView(item: Json, phase: "started" | "updated" | "complete
     }
     case "agentMessage":
       return { role: "assistant", status, text: str(item.text) };
+    case "reasoning": {
+      const summary = Array.isArray(item.summary) ? (item.summary as unknown[]) : [];
+      return { role: "assistant", status, text: summary.map(str).join(REASONING_PART_SEPARATOR) };
+    }
     case "commandExecution":
       return { role: "tool", status, text: str(item.aggregatedOutput), summary: str(item.command) };
     case "fileChange": {

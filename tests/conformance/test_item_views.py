@@ -29,7 +29,9 @@ ITEMS: list[tuple[dict[str, Any], str]] = [
     ({"type": "fileChange", "changes": [{"path": "a.txt", "diff": "+a"}, {"path": "b.txt", "diff": "-b"}],
       "status": "failed"}, "completed"),
     ({"type": "mcpToolCall", "server": "docs", "tool": "search", "status": "completed"}, "completed"),
-    ({"type": "reasoning", "summary": ["thinking"]}, "completed"),
+    ({"type": "reasoning", "summary": ["thinking", "then **more** ✓"], "content": ["raw"]}, "completed"),
+    ({"type": "reasoning", "summary": [], "content": []}, "started"),
+    ({"type": "contextCompaction"}, "completed"),
 ]
 
 
@@ -61,4 +63,7 @@ async def test_host_and_server_read_items_the_same(deployment: Deployment) -> No
         assert (server is None) == (host is None), ITEMS[i]
         if server is not None and host is not None:
             assert {f: host[f] for f in fields} == {f: server[f] for f in fields}, ITEMS[i]
-    assert len(stored) == 2 * (len(ITEMS) - 1)  # every item but the reasoning one is a message
+    assert len(stored) == 2 * (len(ITEMS) - 1)  # every item but the compaction is a message
+    reasoning = by_id["server8"]
+    assert (reasoning["role"], reasoning["kind"], reasoning["text"]) == ("assistant", "reasoning",
+                                                                        "thinking\n\nthen **more** ✓")

@@ -340,3 +340,43 @@ async def test_archive_state_is_mirrored_both_ways(host_config: HostConfig, alic
         assert thread_id in await host.thread_ids(archived=True)
         await host.unarchive_conversation(cid)
         assert thread_id not in await host.thread_ids(archived=True)
+
+
+async def test_a_reasoning_summary_streams_to_a_second_client(host_config: HostConfig, deployment: Deployment,
+                                                              alice_api: HostApi) -> None:
+    """A model that reasons first: its summary shows as an assistant message of kind `reasoning` while it streams
+    (each state a prefix of the next, parts a blank line apart), completed with the summary Codex keeps, before the
+    answer."""
+    states: list[tuple[str, str]] = []  # (status, text) of the reasoning message, as the watcher saw them
+    watcher = Subscriber(deployment.url, token=deployment.alice)
+    done = anyio.Event()
+    async with CodexHost(host_config) as host:
+        cid = await host.new_conversation()
+
+        async def watch() -> None:
+            async for view in watcher.watch("chat:getConversationView", {"conversationId": cid, "numMessages": 5}):
+                for m in view["messages"] if view["found"] else []:
+                    if m["kind"] == "reasoning" and (not states or states[-1] != (m["status"], m["text"])):
+                        states.append((m["status"], m["text"]))
+                if states and states[-1][0] == "completed":
+                    done.set()
+                    return
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(watch)
+            await anyio.sleep(0.3)
+            result = await host.send("THINK weigh the options first | then pick the simplest one")
+            with anyio.fail_after(10):
+                await done.wait()
+        thread = (await host.read_thread())["thread"]
+    watcher.close()
+    summary = "weigh the options first\n\nthen pick the simplest one"
+    assert result.status == "completed" and result.text == f"thought: {summary.replace(chr(10) * 2, ' | ')}"
+    streaming = [text for status, text in states if status == "streaming" and text]
+    assert len(streaming) >= 2, states  # seen growing, not only whole
+    assert all(summary.startswith(t) for t in streaming), states
+    assert any("\n\n" in t for t in streaming) and states[-1] == ("completed", summary), states
+    stored = await persisted_messages(alice_api, cid)
+    assert [(m.role, m.kind) for m in stored] == [("user", "userMessage"), ("assistant", "reasoning"),
+                                                  ("assistant", "agentMessage")]
+    assert conversation_messages(stored) == codex_messages(thread)

@@ -1,6 +1,6 @@
 """Lossless round trip: what the deployment holds rebuilds Codex's own ``thread/read`` exactly (canonical JSON),
 for imported threads and for threads replicated live, of every kind: text and unicode, approved and declined
-commands, file changes, a failed and an interrupted turn, a 1.5 MB message, a name, a compaction, a fork, an
+commands, file changes, reasoning, a failed and an interrupted turn, a 1.5 MB message, a name, a compaction, a fork, an
 archived thread."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from tests.support import assert_same_json
 pytestmark = [pytest.mark.anyio, pytest.mark.codex]
 
 PROMPTS = ["hello round trip", "ünïcödé ✓ 日本語 🚀 \u00e9", "RUN echo hi > f.txt", "RUN echo no > declined.txt",
-           "PATCH notes.md hi", "HTTP 500", "BIG 1500000", "after all that"]
+           "PATCH notes.md hi", "THINK plan it | then do it", "HTTP 500", "BIG 1500000", "after all that"]
 
 
 async def decide(info: ServerRequestInfo) -> str:
@@ -80,8 +80,8 @@ async def test_imported_threads_read_back_exactly(host_config: HostConfig, alice
             assert_same_json(got, want)
     original = await read_codex_thread(alice_api, thread_id)
     assert original is not None
-    assert {"commandExecution", "fileChange", "contextCompaction", "failed", "interrupted"} <= kinds_in(original), \
-        kinds_in(original)
+    kinds = kinds_in(original)
+    assert {"commandExecution", "fileChange", "reasoning", "contextCompaction", "failed", "interrupted"} <= kinds, kinds
     assert any(len(it.get("text", "")) >= 1_500_000 for t in original["turns"] for it in t["items"])
 
 

@@ -94,6 +94,40 @@ async def test_a_live_turn_streams_into_the_open_page(browser: Any, page_server:
         assert errors == []
 
 
+async def test_a_reasoning_summary_streams_into_the_page_before_the_answer(browser: Any, page_server: PageServer,
+                                                                         host_config: HostConfig) -> None:
+    async with CodexHost(host_config) as host:
+        cid = await host.new_conversation()
+        page, errors = await open_page(browser, f"{page_server.url}#/c/{cid}")
+        await page.locator("[data-testid=conversation]").wait_for()
+        thinking = page.locator("[data-testid=message][data-role=assistant] [data-testid=reasoning-text]")
+        seen: list[str] = []  # distinct texts the reasoning row showed while it streamed
+        out: dict[str, Any] = {}
+
+        async def run() -> None:
+            out["turn"] = await host.send("THINK read the question slowly and carefully | then answer it")
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run)
+            with anyio.fail_after(60):
+                while "turn" not in out:
+                    if await thinking.count():
+                        text = await thinking.first.inner_text()
+                        if not seen or seen[-1] != text:
+                            seen.append(text)
+                    await anyio.sleep(0.02)
+        assert out["turn"].status == "completed"
+        final = page.locator("[data-testid=message][data-role=assistant][data-status=completed]")
+        await final.last.wait_for(timeout=15_000)
+        await page.screenshot(path=shot_path("reasoning"))
+        shown = await thinking.first.inner_text()
+        assert shown == "read the question slowly and carefully\n\nthen answer it", shown
+        assert len(seen) >= 2 and all(shown.startswith(t) for t in seen), seen  # it grew in place
+        rows = page.locator("[data-testid=message][data-role=assistant]")
+        assert await rows.count() == 2 and await rows.last.get_attribute("data-item-id") == "msg_1"
+        assert errors == []
+
+
 async def test_an_approval_accepted_in_the_page_lets_the_turn_finish(
         browser: Any, page_server: PageServer, host_config: HostConfig, alice_api: HostApi) -> None:
     # No Python handler: the host waits for a decision written to Convex, here by a click in the browser.

@@ -19,12 +19,13 @@ from .build import (
     turn_json,
     turn_started,
 )
-from .item_view import message_view, view_events
+from .item_view import REASONING_PART_SEPARATOR, message_view, view_events
 from .text import split_text, utf16_len
 
 __all__ = [
     "DELTA_MAX_CHARS",
     "PART_MAX_BYTES",
+    "REASONING_PART_SEPARATOR",
     "canonical_json",
     "error_notice",
     "item_events",

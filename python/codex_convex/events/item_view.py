@@ -11,7 +11,10 @@ from ..host_api.limits import INLINE_VIEW_PARTS, SEGMENT_MAX_CHARS
 from ..host_api.models import IngestEventMessageText, ItemPhase, ItemView
 from .text import split_text
 
-__all__ = ["INLINE_VIEW_PARTS", "SEGMENT_MAX_CHARS", "message_view", "view_events"]
+__all__ = ["INLINE_VIEW_PARTS", "REASONING_PART_SEPARATOR", "SEGMENT_MAX_CHARS", "message_view", "view_events"]
+
+# Reasoning summary parts are shown one after another, a blank line between (as Codex streams them).
+REASONING_PART_SEPARATOR = "\n\n"
 
 
 def _str(v: Any) -> str:
@@ -26,7 +29,8 @@ def _status(item: dict[str, Any], phase: str) -> str:
 
 
 def message_view(item: dict[str, Any], phase: str) -> dict[str, Any] | None:
-    """``{role, status, text, summary?}``, or ``None`` for items not shown as messages (reasoning, compaction…)."""
+    """``{role, status, text, summary?}``, or ``None`` for items not shown as messages (compaction…). Reasoning is an
+    assistant message of kind ``reasoning`` whose text is its summary (empty when the model gave none)."""
     status = _status(item, phase)
     kind = item.get("type")
     if kind == "userMessage":
@@ -36,6 +40,10 @@ def message_view(item: dict[str, Any], phase: str) -> dict[str, Any] | None:
         return {"role": "user", "status": "completed", "text": "\n".join(t for t in texts if t)}
     if kind == "agentMessage":
         return {"role": "assistant", "status": status, "text": _str(item.get("text"))}
+    if kind == "reasoning":
+        raw_summary = item.get("summary")
+        summary = raw_summary if isinstance(raw_summary, list) else []
+        return {"role": "assistant", "status": status, "text": REASONING_PART_SEPARATOR.join(_str(p) for p in summary)}
     if kind == "commandExecution":
         return {"role": "tool", "status": status, "text": _str(item.get("aggregatedOutput")),
                 "summary": _str(item.get("command"))}

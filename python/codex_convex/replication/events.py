@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..events import (
+    REASONING_PART_SEPARATOR,
     error_notice,
     item_events,
     message_deltas,
@@ -40,6 +41,7 @@ class EventMapper:
 
     thread_id: str
     deltas: dict[tuple[str, str], int] = field(default_factory=dict)  # (turnId, itemId) → deltas seen
+    summary_parts: dict[tuple[str, str], int] = field(default_factory=dict)  # reasoning (turnId, itemId) → part
     request_turns: dict[str, str] = field(default_factory=dict)  # requestId → turnId
 
     def map(self, n: Decoded) -> list[IngestEvent]:
@@ -63,10 +65,12 @@ class EventMapper:
                 phase: ItemPhase = "started" if isinstance(v, codex.ItemStartedNotification) else "completed"
                 return item_events(thread_id, turn_id, n.raw["item"], phase, at)  # the item as Codex sent it
             case codex.AgentMessageDeltaNotification(turn_id=turn_id, item_id=item_id, delta=delta):
-                key = (turn_id, item_id)
-                events = message_deltas(thread_id, turn_id, item_id, delta, self.deltas.get(key, 0), at)
-                self.deltas[key] = self.deltas.get(key, 0) + len(events)
-                return list(events)
+                return self._deltas(turn_id, item_id, delta, at)
+            case codex.ReasoningSummaryPartAddedNotification(turn_id=turn_id, item_id=item_id, summary_index=part):
+                return self._summary_part(turn_id, item_id, part, at)
+            case codex.ReasoningSummaryTextDeltaNotification(turn_id=turn_id, item_id=item_id, summary_index=part,
+                                                             delta=delta):
+                return [*self._summary_part(turn_id, item_id, part, at), *self._deltas(turn_id, item_id, delta, at)]
             case codex.ThreadTokenUsageUpdatedNotification(turn_id=turn_id, token_usage=usage):
                 return [token_usage(thread_id, turn_id, usage, at)]
             case codex.ErrorNotification(turn_id=turn_id, will_retry=will_retry):
@@ -77,6 +81,23 @@ class EventMapper:
                 owner = self.request_turns.get(rid)
                 return [] if owner is None else [server_request_resolved(thread_id, owner, rid, at)]
         return []
+
+    def _deltas(self, turn_id: str, item_id: str, delta: str, at: float) -> list[IngestEvent]:
+        """A streamed piece of a message's text (an agent message's, or a reasoning summary's)."""
+        key = (turn_id, item_id)
+        events = message_deltas(self.thread_id, turn_id, item_id, delta, self.deltas.get(key, 0), at)
+        self.deltas[key] = self.deltas.get(key, 0) + len(events)
+        return list(events)
+
+    def _summary_part(self, turn_id: str, item_id: str, part: int, at: float) -> list[IngestEvent]:
+        """A reasoning summary's next part begins (announced, or its first delta): after a part, the separator the
+        finished item's view puts between parts, so the streamed text is the view's text."""
+        key = (turn_id, item_id)
+        current = self.summary_parts.get(key)
+        if current is not None and part <= current:
+            return []
+        self.summary_parts[key] = part
+        return [] if current is None else self._deltas(turn_id, item_id, REASONING_PART_SEPARATOR, at)
 
     def thread_opened(self, thread: codex.Thread, at: float | None = None) -> IngestEvent:
         """The thread's metadata (from ``thread/started``, or the response of ``thread/start|resume|fork``)."""

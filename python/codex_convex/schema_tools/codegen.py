@@ -43,7 +43,8 @@ MODULES = {
 # protocol surface: a notification or result the host decodes is named here.
 HOST_NOTIFICATIONS = (
     "thread/started", "thread/name/updated", "thread/archived", "thread/unarchived", "turn/started",
-    "turn/completed", "item/started", "item/completed", "item/agentMessage/delta", "thread/tokenUsage/updated",
+    "turn/completed", "item/started", "item/completed", "item/agentMessage/delta", "item/reasoning/summaryTextDelta",
+    "item/reasoning/summaryPartAdded", "thread/tokenUsage/updated",
     "error", "serverRequest/resolved",
 )
 HOST_RESULTS = (

@@ -8,6 +8,8 @@ Commands (the whole last user message):
 - ``SLOW <seconds>``: stream 10 deltas spread over ``seconds``.
 - ``DELTAS <n> [per_second]``: stream ``n`` deltas of ``"tok<i> "`` at the given rate (0 = as fast as possible).
 - ``BIG <bytes>``: one agent message of that many bytes, in 64 KiB deltas.
+- ``THINK <text>[ | <text>…]``: a reasoning item whose summary parts (split at `` | ``) stream word by word, 30 ms
+  apart, then say ``thought: <text>``.
 - ``HTTP <code>``: answer with that HTTP status.
 - ``PARTIAL <n> <message>``: stream ``n`` deltas, then fail the response (``response.failed`` with ``message``).
 - ``STALL <seconds>``: start a stream, then send nothing for that long (a hung model).
@@ -23,6 +25,8 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+THINK_GAP_S = 0.03  # between the words of a THINK summary: slow enough for a watcher to see it grow
 
 
 @dataclass
@@ -53,6 +57,7 @@ class Reply:
     status: int = 200
     deltas: list[Delta] = field(default_factory=list)
     tool_call: dict[str, Any] | None = None
+    reasoning: list[list[Delta]] = field(default_factory=list)  # reasoning summary parts, streamed before the message
     stall_s: float = 0.0
     fail_message: str | None = None  # after the deltas: response.failed with this message
 
@@ -120,6 +125,9 @@ def choose_reply(body: dict[str, Any], call_seq: int) -> Reply:
         rate = float(parts[1]) if len(parts) > 1 else 0.0
         gap = 1.0 / rate if rate > 0 else 0.0
         return Reply(deltas=[Delta(f"tok{i} ", gap) for i in range(n)])
+    if head == "THINK":
+        summary = [[Delta(d.text, THINK_GAP_S) for d in _words(p.strip())] for p in rest.split(" | ")]
+        return Reply(reasoning=summary, deltas=_words(f"thought: {rest.strip()}"))
     if head == "BIG":
         size = int(rest.strip() or "1048576")
         chunk = 64 * 1024

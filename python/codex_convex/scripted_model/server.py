@@ -11,7 +11,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from .script import Reply, choose_reply, paced
+from .script import Delta, Reply, choose_reply, paced
 
 USAGE = {
     "input_tokens": 11,
@@ -67,6 +67,23 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(f"{len(payload):x}\r\n".encode() + payload + b"\r\n")
         self.wfile.flush()
 
+    def _reasoning(self, rid: str, parts: list[list[Delta]]) -> None:
+        """A reasoning item at output 0 whose summary parts stream one after another, as the Responses API sends it."""
+        self._event("response.output_item.added", {"output_index": 0, "item": {
+            "type": "reasoning", "id": rid, "summary": []}})
+        texts = []
+        for i, part in enumerate(parts):
+            at = {"item_id": rid, "output_index": 0, "summary_index": i}
+            self._event("response.reasoning_summary_part.added", {**at, "part": {"type": "summary_text", "text": ""}})
+            for d in paced(part):
+                self._event("response.reasoning_summary_text.delta", {**at, "delta": d.text})
+            texts.append("".join(d.text for d in part))
+            self._event("response.reasoning_summary_text.done", {**at, "text": texts[-1]})
+            self._event("response.reasoning_summary_part.done", {**at, "part": {"type": "summary_text",
+                                                                                 "text": texts[-1]}})
+        self._event("response.output_item.done", {"output_index": 0, "item": {
+            "type": "reasoning", "id": rid, "summary": [{"type": "summary_text", "text": t} for t in texts]}})
+
     def _stream(self, reply: Reply, seq: int) -> None:
         self.send_response(200)
         self.send_header("content-type", "text/event-stream")
@@ -88,16 +105,20 @@ class _Handler(BaseHTTPRequestHandler):
             self._event("response.output_item.added", {"output_index": 0, "item": added})
             self._event("response.output_item.done", {"output_index": 0, "item": item})
         else:
+            out = 0
+            if reply.reasoning:
+                self._reasoning(f"rs_{seq}", reply.reasoning)
+                out = 1
             mid = f"msg_{seq}"
-            self._event("response.output_item.added", {"output_index": 0, "item": {
+            self._event("response.output_item.added", {"output_index": out, "item": {
                 "type": "message", "id": mid, "role": "assistant", "status": "in_progress", "content": []}})
             text = []
             for d in paced(reply.deltas):
                 text.append(d.text)
                 self._event("response.output_text.delta",
-                            {"item_id": mid, "output_index": 0, "content_index": 0, "delta": d.text})
+                            {"item_id": mid, "output_index": out, "content_index": 0, "delta": d.text})
             if reply.fail_message is None:
-                self._event("response.output_item.done", {"output_index": 0, "item": {
+                self._event("response.output_item.done", {"output_index": out, "item": {
                     "type": "message", "id": mid, "role": "assistant", "status": "completed",
                     "content": [{"type": "output_text", "text": "".join(text), "annotations": []}]}})
         if reply.fail_message is not None:  # output so far, then the response fails

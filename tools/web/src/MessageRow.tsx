@@ -15,7 +15,10 @@ function DurableMessage(props: { message: Message }) {
   const m = props.message;
   const { text } = useMessageText(m);
   const streaming = m.status === "streaming";
-  const body = m.kind === "commandExecution" ? (
+  if (m.kind === "reasoning" && !text && !streaming) return null; // a model's reasoning without a summary: nothing to show
+  const body = m.kind === "reasoning" ? (
+    <div className="text thinking" data-testid="reasoning"><span className="label">Thinking</span><span data-testid="reasoning-text">{text}</span>{streaming ? <span className="cursor">▍</span> : null}</div>
+  ) : m.kind === "commandExecution" ? (
     <>
       <div className="command" data-testid="command"><span className="prompt">$</span> {m.summary}</div>
       {text ? <pre className="output" data-testid="command-output">{text}</pre> : null}

@@ -584,6 +584,27 @@ class ReasoningEffort(ProtocolRootModel[str]):
     ]
 
 
+class ReasoningSummaryPartAddedNotification(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    item_id: Annotated[str, Field(alias="itemId")]
+    summary_index: Annotated[int, Field(alias="summaryIndex")]
+    thread_id: Annotated[str, Field(alias="threadId")]
+    turn_id: Annotated[str, Field(alias="turnId")]
+
+
+class ReasoningSummaryTextDeltaNotification(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    delta: str
+    item_id: Annotated[str, Field(alias="itemId")]
+    summary_index: Annotated[int, Field(alias="summaryIndex")]
+    thread_id: Annotated[str, Field(alias="threadId")]
+    turn_id: Annotated[str, Field(alias="turnId")]
+
+
 class RequestId(ProtocolRootModel[str | int]):
     root: str | int
 
@@ -2394,6 +2415,8 @@ HOST_NOTIFICATIONS: dict[str, type[ProtocolModel]] = {
     "item/started": ItemStartedNotification,
     "item/completed": ItemCompletedNotification,
     "item/agentMessage/delta": AgentMessageDeltaNotification,
+    "item/reasoning/summaryTextDelta": ReasoningSummaryTextDeltaNotification,
+    "item/reasoning/summaryPartAdded": ReasoningSummaryPartAddedNotification,
     "thread/tokenUsage/updated": ThreadTokenUsageUpdatedNotification,
     "error": ErrorNotification,
     "serverRequest/resolved": ServerRequestResolvedNotification,
@@ -2409,6 +2432,8 @@ HostNotification = (
     | ItemStartedNotification
     | ItemCompletedNotification
     | AgentMessageDeltaNotification
+    | ReasoningSummaryTextDeltaNotification
+    | ReasoningSummaryPartAddedNotification
     | ThreadTokenUsageUpdatedNotification
     | ErrorNotification
     | ServerRequestResolvedNotification
