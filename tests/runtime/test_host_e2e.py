@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -380,3 +381,47 @@ async def test_a_reasoning_summary_streams_to_a_second_client(host_config: HostC
     assert [(m.role, m.kind) for m in stored] == [("user", "userMessage"), ("assistant", "reasoning"),
                                                   ("assistant", "agentMessage")]
     assert conversation_messages(stored) == codex_messages(thread)
+
+
+async def test_a_running_commands_output_streams_to_a_second_client(host_config: HostConfig, deployment: Deployment,
+                                                                    alice_api: HostApi) -> None:
+    """Output a command prints while it runs shows in its message as Codex streams it (growing in place), and ends
+    as the output Codex keeps for the finished command (Codex 0.163 may not stream what a command prints in its first
+    moments: the finished output has it)."""
+    async def accept(info: ServerRequestInfo) -> str:
+        return "accept"
+
+    host_config.on_server_request = accept
+    states: list[tuple[str, str]] = []  # (status, text) of the command's message, as the watcher saw them
+    watcher = Subscriber(deployment.url, token=deployment.alice)
+    done = anyio.Event()
+    async with CodexHost(host_config) as host:
+        cid = await host.new_conversation()
+
+        async def watch() -> None:
+            async for view in watcher.watch("chat:getConversationView", {"conversationId": cid, "numMessages": 5}):
+                for m in view["messages"] if view["found"] else []:
+                    if m["kind"] == "commandExecution" and (not states or states[-1] != (m["status"], m["text"])):
+                        states.append((m["status"], m["text"]))
+                if states and states[-1][0] == "completed":
+                    done.set()
+                    return
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(watch)
+            await anyio.sleep(0.3)
+            result = await host.send("RUN for i in 1 2 3 4; do echo line $i; sleep 0.4; done")
+            with anyio.fail_after(10):
+                await done.wait()
+        thread = (await host.read_thread())["thread"]
+    watcher.close()
+    assert result.status == "completed"
+    command = next(it for turn in thread["turns"] for it in turn["items"] if it["type"] == "commandExecution")
+    kept = command["aggregatedOutput"]
+    assert kept == "".join(f"line {i}\n" for i in range(1, 5))
+    running = [text for status, text in states if status == "streaming" and text]
+    assert len(running) >= 2 and all(b.startswith(a) for a, b in itertools.pairwise(running)), states
+    assert all(t in kept for t in running) and "line 4\n" in running[-1], states  # the lines it printed, live
+    assert states[-1] == ("completed", kept), states
+    stored = await persisted_messages(alice_api, cid)
+    assert [m.text for m in stored if m.kind == "commandExecution"] == [kept]

@@ -119,8 +119,12 @@ async def test_a_binding_replicates_the_turn_as_typed_events_in_order() -> None:
     assert kinds[:2] == [IngestEventThreadMeta, IngestEventTurnStarted] and IngestEventTurnCompleted in kinds
     items = [e for e in api.events if isinstance(e, IngestEventItem)]
     assert [i.item_type for i in items if i.phase == "completed"] == ["userMessage", "commandExecution", "agentMessage"]
-    deltas = "".join(e.text for e in api.events if isinstance(e, IngestEventMessageDelta))
-    assert deltas == "ran: echo hi"
+    answer, command = (next(i.item_id for i in items if i.item_type == t) for t in ("agentMessage", "commandExecution"))
+    deltas = [e for e in api.events if isinstance(e, IngestEventMessageDelta)]
+    streamed = {item: "".join(e.text for e in deltas if e.item_id == item) for item in (answer, command)}
+    output = "item/commandExecution/outputDelta"
+    printed = "".join(n["params"]["delta"] for n in SESSION["turn"] if n["method"] == output)
+    assert streamed == {answer: "ran: echo hi", command: printed} and printed.endswith("hi\n")
     assert isinstance(api.events[-1], IngestEventServerRequest) and api.events[-1].turn_id == TURN_ID
     assert bindings.current is None
 

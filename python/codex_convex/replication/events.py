@@ -11,6 +11,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import structlog
+
 from ..events import (
     REASONING_PART_SEPARATOR,
     error_notice,
@@ -28,7 +30,14 @@ from ..host_api.models import IngestEvent, ItemPhase, TurnStatus
 from ..protocol import host_models as codex
 from ..protocol.notifications import Decoded
 
-__all__ = ["EventMapper", "now_ms"]
+__all__ = ["COMMAND_OUTPUT_PREVIEW_CHARS", "EventMapper", "now_ms"]
+
+log = structlog.get_logger("codex_convex.replication")
+
+# A running command's output streams into its message up to this many characters (16 text segments: the message's
+# rewrite when the command ends reads them in one bounded transaction); the whole, as Codex keeps it
+# (`aggregatedOutput`), replaces it when the command ends.
+COMMAND_OUTPUT_PREVIEW_CHARS = 256 * 1024
 
 
 def now_ms() -> float:
@@ -42,6 +51,8 @@ class EventMapper:
     thread_id: str
     deltas: dict[tuple[str, str], int] = field(default_factory=dict)  # (turnId, itemId) → deltas seen
     summary_parts: dict[tuple[str, str], int] = field(default_factory=dict)  # reasoning (turnId, itemId) → part
+    output_chars: dict[tuple[str, str], int] = field(default_factory=dict)  # command (turnId, itemId) → streamed
+    previews_full: set[tuple[str, str]] = field(default_factory=set)  # commands whose live output reached the cap
     request_turns: dict[str, str] = field(default_factory=dict)  # requestId → turnId
 
     def map(self, n: Decoded) -> list[IngestEvent]:
@@ -71,6 +82,8 @@ class EventMapper:
             case codex.ReasoningSummaryTextDeltaNotification(turn_id=turn_id, item_id=item_id, summary_index=part,
                                                              delta=delta):
                 return [*self._summary_part(turn_id, item_id, part, at), *self._deltas(turn_id, item_id, delta, at)]
+            case codex.CommandExecutionOutputDeltaNotification(turn_id=turn_id, item_id=item_id, delta=delta):
+                return self._command_output(turn_id, item_id, delta, at)
             case codex.ThreadTokenUsageUpdatedNotification(turn_id=turn_id, token_usage=usage):
                 return [token_usage(thread_id, turn_id, usage, at)]
             case codex.ErrorNotification(turn_id=turn_id, will_retry=will_retry):
@@ -88,6 +101,18 @@ class EventMapper:
         events = message_deltas(self.thread_id, turn_id, item_id, delta, self.deltas.get(key, 0), at)
         self.deltas[key] = self.deltas.get(key, 0) + len(events)
         return list(events)
+
+    def _command_output(self, turn_id: str, item_id: str, delta: str, at: float) -> list[IngestEvent]:
+        """A running command's output, streamed live up to :data:`COMMAND_OUTPUT_PREVIEW_CHARS`."""
+        key = (turn_id, item_id)
+        sent = self.output_chars.get(key, 0)
+        piece = delta[:max(0, COMMAND_OUTPUT_PREVIEW_CHARS - sent)]
+        if len(piece) < len(delta) and key not in self.previews_full:
+            self.previews_full.add(key)
+            log.info("replication.command_output_preview_full", item_id=item_id, chars=COMMAND_OUTPUT_PREVIEW_CHARS,
+                     note="the rest lands with the finished command")
+        self.output_chars[key] = sent + len(piece)
+        return self._deltas(turn_id, item_id, piece, at) if piece else []
 
     def _summary_part(self, turn_id: str, item_id: str, part: int, at: float) -> list[IngestEvent]:
         """A reasoning summary's next part begins (announced, or its first delta): after a part, the separator the

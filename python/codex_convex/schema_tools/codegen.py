@@ -44,7 +44,7 @@ MODULES = {
 HOST_NOTIFICATIONS = (
     "thread/started", "thread/name/updated", "thread/archived", "thread/unarchived", "turn/started",
     "turn/completed", "item/started", "item/completed", "item/agentMessage/delta", "item/reasoning/summaryTextDelta",
-    "item/reasoning/summaryPartAdded", "thread/tokenUsage/updated",
+    "item/reasoning/summaryPartAdded", "item/commandExecution/outputDelta", "thread/tokenUsage/updated",
     "error", "serverRequest/resolved",
 )
 HOST_RESULTS = (

@@ -254,6 +254,16 @@ class UnknownCommandAction(ProtocolModel):
     type: Annotated[UnknownCommandActionType, Field(title="UnknownCommandActionType")]
 
 
+class CommandExecutionOutputDeltaNotification(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    delta: str
+    item_id: Annotated[str, Field(alias="itemId")]
+    thread_id: Annotated[str, Field(alias="threadId")]
+    turn_id: Annotated[str, Field(alias="turnId")]
+
+
 class CommandExecutionSource(StrEnum):
     agent = "agent"
     user_shell = "userShell"
@@ -2417,6 +2427,7 @@ HOST_NOTIFICATIONS: dict[str, type[ProtocolModel]] = {
     "item/agentMessage/delta": AgentMessageDeltaNotification,
     "item/reasoning/summaryTextDelta": ReasoningSummaryTextDeltaNotification,
     "item/reasoning/summaryPartAdded": ReasoningSummaryPartAddedNotification,
+    "item/commandExecution/outputDelta": CommandExecutionOutputDeltaNotification,
     "thread/tokenUsage/updated": ThreadTokenUsageUpdatedNotification,
     "error": ErrorNotification,
     "serverRequest/resolved": ServerRequestResolvedNotification,
@@ -2434,6 +2445,7 @@ HostNotification = (
     | AgentMessageDeltaNotification
     | ReasoningSummaryTextDeltaNotification
     | ReasoningSummaryPartAddedNotification
+    | CommandExecutionOutputDeltaNotification
     | ThreadTokenUsageUpdatedNotification
     | ErrorNotification
     | ServerRequestResolvedNotification
