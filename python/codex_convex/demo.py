@@ -27,10 +27,12 @@ from .errors import CodexConvexError
 from .host_api import HostApi, HostSubscriptions
 from .host_api.models import NotFound
 from .runtime import CodexHost, Decision, HostConfig, HostMode, ServerRequestInfo
+from .runtime.live_text import LiveText
 from .scripted_model import ScriptedModelServer
 from .sync.importer import Progress
 
-LIVE_PROMPTS = ["hello from codex-convex", "RUN echo hi > demo.txt", "PATCH notes.md written by Codex"]
+LIVE_PROMPTS = ["THINK a greeting is asked for | keep it short", "RUN echo hi > demo.txt",
+                "PATCH notes.md written by Codex"]
 LOCAL_PROMPTS = ["an older local conversation", "RUN ls", "what did we do?"]
 
 
@@ -102,9 +104,12 @@ async def run_demo(on_text: Callable[[str], None] = lambda s: None, on_event: Ca
             on_event(f"Convex deployment: {url}" + (" (embedded local backend)" if local else ""))
             on_event(f"watch it live in a browser: {page_url}")
 
+            live = LiveText()
+
             def note(method: str, params: dict[str, Any]) -> None:
-                if method == "item/agentMessage/delta":
-                    on_text(params["delta"])
+                piece = live.piece(method, params)  # the answer, the reasoning summary, a command's output
+                if piece is not None:
+                    on_text(piece[1])
 
             # 1. An existing local thread, made without Convex (codex-only), to import later.
             async def accept(info: ServerRequestInfo) -> Decision:

@@ -15,6 +15,8 @@ import typer
 from ._output import ExitCode, console, emit_json, info
 
 COUNTDOWN_EVERY_S = 15.0
+# How the turn's streamed text prints (runtime.live_text): the answer plain, reasoning and command output dimmed.
+LIVE_STYLES = {"answer": "", "thinking": "dim italic", "output": "dim"}
 
 
 def scripted_codex_home() -> Path:
@@ -61,6 +63,7 @@ async def _run(prompt: str, conversation: str | None, policy: str | None, script
     from ..codex import write_scripted_home
     from ..deployment import codex_home, resolve_deployment
     from ..runtime import CodexHost, HostConfig, ServerRequestInfo
+    from ..runtime.live_text import LiveText
     from ..scripted_model import ScriptedModelServer
     from .approvals import request_key
 
@@ -83,9 +86,13 @@ async def _run(prompt: str, conversation: str | None, policy: str | None, script
                       f"{max(0, deadline - time.monotonic()):.0f} s left")
         return None
 
+    live = LiveText()
+
     def on_note(method: str, params: dict[str, Any]) -> None:
-        if not json_out and method == "item/agentMessage/delta":
-            console.print(params["delta"], end="", markup=False, highlight=False)
+        piece = None if json_out else live.piece(method, params)
+        if piece is not None:
+            kind, text = piece
+            console.print(text, end="", markup=False, highlight=False, style=LIVE_STYLES[kind])
         if method == "serverRequest/resolved":
             waiting.difference_update([k for k in waiting if k.endswith(f"/{params.get('requestId')}")])
 
