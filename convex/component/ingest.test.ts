@@ -81,6 +81,15 @@ describe("messages", () => {
     expect((await messages()).map((m) => [m.role, m.kind, m.status, m.text])).toEqual([["assistant", "reasoning", "completed", "plan\n\ncheck twice"]]);
   });
 
+  it("output streamed before its command's item arrived (a host attached mid-turn) ends as the command's message", async () => {
+    const { send, messages } = await setup();
+    const output = (firstDelta: number, text: string): IngestEvent => ({ ...delta(firstDelta, text), itemId: "call_1" } as IngestEvent);
+    await send(0, [{ type: "turnStarted", threadId: "th", turnId: "t1", at }, output(0, "line 1\n"), output(1, "line 2\n")]);
+    expect((await messages()).map((m) => [m.role, m.status, m.text])).toEqual([["assistant", "streaming", "line 1\nline 2\n"]]);
+    await send(3, [item("call_1", "completed", { type: "commandExecution", id: "call_1", command: "make", aggregatedOutput: "line 1\nline 2\n", status: "completed" })]);
+    expect((await messages()).map((m) => [m.role, m.kind, m.status, m.summary, m.text])).toEqual([["tool", "commandExecution", "completed", "make", "line 1\nline 2\n"]]);
+  });
+
   it("a delta for an item not shown as a message changes nothing (it is not made an agent message)", async () => {
     const { t, send, messages } = await setup();
     await send(0, [item("cc_1", "started", { type: "contextCompaction", id: "cc_1" }), { ...delta(0, "x"), itemId: "cc_1" } as IngestEvent]);

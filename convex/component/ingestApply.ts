@@ -283,7 +283,7 @@ async function itemPart(ctx: MutationCtx, conv: Conv, e: Ev<"item">) {
   } else if (e.part === 0) {
     // A new version of the item (started → completed): its parts replace the old ones.
     await ctx.db.patch("items", item._id, { itemType: e.itemType, partCount: e.partCount, partsReceived: 0, bytes: 0, updatedAt: e.at });
-    item = { ...item, partCount: e.partCount, partsReceived: 0, bytes: 0 };
+    item = { ...item, itemType: e.itemType, partCount: e.partCount, partsReceived: 0, bytes: 0 };
   } else if (e.partCount !== item.partCount) {
     fail("E_INGEST_BAD_PART", "partCount changed between parts of one item version", { itemId: e.itemId });
   }
@@ -347,7 +347,7 @@ async function upsertMessage(ctx: MutationCtx, conv: Conv, turn: Doc<"turns">, i
   // what deltas built, so a lost or doubled delta can never survive into the stored message (agent#146).
   const replaceText = view.text.length > 0 || phase === "completed";
   if (replaceText) await writeText(ctx, msg, view.text);
-  await ctx.db.patch("messages", msg._id, { status: view.status, summary: view.summary, kind: item.itemType, updatedAt: at });
+  await ctx.db.patch("messages", msg._id, { role: view.role, status: view.status, summary: view.summary, kind: item.itemType, updatedAt: at });
 }
 
 async function createMessage(ctx: MutationCtx, conv: Conv, turn: Doc<"turns">, item: Doc<"items">, role: Doc<"messages">["role"], status: Doc<"messages">["status"], summary: string | undefined, at: number) {
