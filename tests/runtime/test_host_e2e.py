@@ -343,12 +343,12 @@ async def test_archive_state_is_mirrored_both_ways(host_config: HostConfig, alic
         assert thread_id not in await host.thread_ids(archived=True)
 
 
-async def test_a_reasoning_summary_streams_to_a_second_client(host_config: HostConfig, deployment: Deployment,
-                                                              alice_api: HostApi) -> None:
-    """A model that reasons first: its summary shows as an assistant message of kind `reasoning` while it streams
-    (each state a prefix of the next, parts a blank line apart), completed with the summary Codex keeps, before the
-    answer."""
-    states: list[tuple[str, str]] = []  # (status, text) of the reasoning message, as the watcher saw them
+async def send_watched(host_config: HostConfig, deployment: Deployment, prompt: str,
+                       kind: str) -> tuple[str, Any, dict[str, Any], list[tuple[str, str]]]:
+    """Send ``prompt`` in a new conversation while a second client watches its view: (conversation id, the turn's
+    result, Codex's thread, each distinct (status, text) the watcher saw of the message of ``kind`` until it
+    completed)."""
+    states: list[tuple[str, str]] = []
     watcher = Subscriber(deployment.url, token=deployment.alice)
     done = anyio.Event()
     async with CodexHost(host_config) as host:
@@ -357,7 +357,7 @@ async def test_a_reasoning_summary_streams_to_a_second_client(host_config: HostC
         async def watch() -> None:
             async for view in watcher.watch("chat:getConversationView", {"conversationId": cid, "numMessages": 5}):
                 for m in view["messages"] if view["found"] else []:
-                    if m["kind"] == "reasoning" and (not states or states[-1] != (m["status"], m["text"])):
+                    if m["kind"] == kind and (not states or states[-1] != (m["status"], m["text"])):
                         states.append((m["status"], m["text"]))
                 if states and states[-1][0] == "completed":
                     done.set()
@@ -366,11 +366,21 @@ async def test_a_reasoning_summary_streams_to_a_second_client(host_config: HostC
         async with anyio.create_task_group() as tg:
             tg.start_soon(watch)
             await anyio.sleep(0.3)
-            result = await host.send("THINK weigh the options first | then pick the simplest one")
+            result = await host.send(prompt)
             with anyio.fail_after(10):
                 await done.wait()
         thread = (await host.read_thread())["thread"]
     watcher.close()
+    return cid, result, thread, states
+
+
+async def test_a_reasoning_summary_streams_to_a_second_client(host_config: HostConfig, deployment: Deployment,
+                                                              alice_api: HostApi) -> None:
+    """A model that reasons first: its summary shows as an assistant message of kind `reasoning` while it streams
+    (each state a prefix of the next, parts a blank line apart), completed with the summary Codex keeps, before the
+    answer."""
+    cid, result, thread, states = await send_watched(
+        host_config, deployment, "THINK weigh the options first | then pick the simplest one", "reasoning")
     summary = "weigh the options first\n\nthen pick the simplest one"
     assert result.status == "completed" and result.text == f"thought: {summary.replace(chr(10) * 2, ' | ')}"
     streaming = [text for status, text in states if status == "streaming" and text]
@@ -392,29 +402,8 @@ async def test_a_running_commands_output_streams_to_a_second_client(host_config:
         return "accept"
 
     host_config.on_server_request = accept
-    states: list[tuple[str, str]] = []  # (status, text) of the command's message, as the watcher saw them
-    watcher = Subscriber(deployment.url, token=deployment.alice)
-    done = anyio.Event()
-    async with CodexHost(host_config) as host:
-        cid = await host.new_conversation()
-
-        async def watch() -> None:
-            async for view in watcher.watch("chat:getConversationView", {"conversationId": cid, "numMessages": 5}):
-                for m in view["messages"] if view["found"] else []:
-                    if m["kind"] == "commandExecution" and (not states or states[-1] != (m["status"], m["text"])):
-                        states.append((m["status"], m["text"]))
-                if states and states[-1][0] == "completed":
-                    done.set()
-                    return
-
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(watch)
-            await anyio.sleep(0.3)
-            result = await host.send("RUN for i in 1 2 3 4; do echo line $i; sleep 0.4; done")
-            with anyio.fail_after(10):
-                await done.wait()
-        thread = (await host.read_thread())["thread"]
-    watcher.close()
+    cid, result, thread, states = await send_watched(
+        host_config, deployment, "RUN for i in 1 2 3 4; do echo line $i; sleep 0.4; done", "commandExecution")
     assert result.status == "completed"
     command = next(it for turn in thread["turns"] for it in turn["items"] if it["type"] == "commandExecution")
     kept = command["aggregatedOutput"]
