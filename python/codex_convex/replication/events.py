@@ -34,9 +34,9 @@ __all__ = ["COMMAND_OUTPUT_PREVIEW_CHARS", "EventMapper", "now_ms"]
 
 log = structlog.get_logger("codex_convex.replication")
 
-# A running command's output streams into its message up to this many characters (16 text segments: the message's
-# rewrite when the command ends reads them in one bounded transaction); the whole, as Codex keeps it
-# (`aggregatedOutput`), replaces it when the command ends.
+# A running command's output streams into its message up to this many characters (16 text segments, 32 if every one
+# is outside the BMP: the message's rewrite when the command ends reads them in one bounded transaction, ≤ 2 MiB); the
+# whole, as Codex keeps it (`aggregatedOutput`), replaces it when the command ends.
 COMMAND_OUTPUT_PREVIEW_CHARS = 256 * 1024
 
 
@@ -96,7 +96,7 @@ class EventMapper:
         return []
 
     def _deltas(self, turn_id: str, item_id: str, delta: str, at: float) -> list[IngestEvent]:
-        """A streamed piece of a message's text (an agent message's, or a reasoning summary's)."""
+        """A streamed piece of a message's text (an agent message's, a reasoning summary's, a command's output)."""
         key = (turn_id, item_id)
         events = message_deltas(self.thread_id, turn_id, item_id, delta, self.deltas.get(key, 0), at)
         self.deltas[key] = self.deltas.get(key, 0) + len(events)
