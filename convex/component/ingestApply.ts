@@ -272,7 +272,7 @@ async function itemPart(ctx: MutationCtx, conv: Conv, e: Ev<"item">) {
   }
   const turn = await ensureTurn(ctx, conv, e.threadId, e.turnId, e.at);
   const key = (q: any) => q.eq("actor", conv.actor).eq("threadId", e.threadId).eq("turnId", e.turnId).eq("itemId", e.itemId);
-  let item = await ctx.db.query("items").withIndex("actor_threadId_turnId_itemId", key).unique();
+  let item = await findItem(ctx, conv.actor, e.threadId, e.turnId, e.itemId);
   if (item === null) {
     const id = await ctx.db.insert("items", {
       actor: conv.actor, conversationId: conv._id, threadId: e.threadId, turnId: e.turnId, itemId: e.itemId,
@@ -330,6 +330,13 @@ async function itemPart(ctx: MutationCtx, conv: Conv, e: Ev<"item">) {
   }
   if (typeof parsed.status === "string") await ctx.db.patch("items", item._id, { status: parsed.status });
   await upsertMessage(ctx, conv, turn, item, parsed, e.phase, e.at);
+}
+
+async function findItem(ctx: MutationCtx, actor: string, threadId: string, turnId: string, itemId: string) {
+  return await ctx.db
+    .query("items")
+    .withIndex("actor_threadId_turnId_itemId", (q) => q.eq("actor", actor).eq("threadId", threadId).eq("turnId", turnId).eq("itemId", itemId))
+    .unique();
 }
 
 async function findMessage(ctx: MutationCtx, actor: string, threadId: string, turnId: string, itemId: string) {
@@ -416,11 +423,7 @@ async function messageDelta(ctx: MutationCtx, conv: Conv, e: Ev<"messageDelta">)
   if (msg === null) {
     // An item that is not shown as a message (its content comes whole when it completes): nothing to stream into,
     // and it must not be turned into an agent message.
-    const item = await ctx.db
-      .query("items")
-      .withIndex("actor_threadId_turnId_itemId", (q) => q.eq("actor", conv.actor).eq("threadId", e.threadId).eq("turnId", e.turnId).eq("itemId", e.itemId))
-      .unique();
-    if (item !== null) return;
+    if ((await findItem(ctx, conv.actor, e.threadId, e.turnId, e.itemId)) !== null) return;
     // The item/started event normally creates it; a delta alone still makes a streaming assistant message.
     const data = JSON.stringify({ type: "agentMessage", id: e.itemId, text: "" });
     await itemPart(ctx, conv, { type: "item", threadId: e.threadId, turnId: e.turnId, itemId: e.itemId, phase: "started", itemType: "agentMessage", part: 0, partCount: 1, data, at: e.at });
