@@ -93,4 +93,5 @@ async def test_each_write_splits_into_hops_that_add_up_to_what_the_client_measur
 def test_a_log_without_timings_matches_nothing(tmp_path: Path) -> None:
     """A backend without --verbose logs calls without their timeline: nothing is guessed."""
     lines = [json.dumps({"event": "call", "path": "chat:ingestEvents", "ms": 3.1})]
-    assert delta_timeline([(1.0, 1.01, 0, 1)], {0: 1.02}, lines) == {"writes": 0, "unmatched": 1}
+    assert delta_timeline([(1.0, 1.01, 0, 1)], {0: 1.02}, lines) == {
+        "writes": 0, "unmatched": 1, "negative_hops": 0, "watcher_connection": None, "hops": {}}

@@ -225,9 +225,9 @@ def main() -> None:
     for r in runs:
         if "timeline" in r:
             t = r["timeline"]
-            parts = ", ".join(f"{h.replace('_', ' ')} {v['p50_ms']}" for h, v in t.get("hops", {}).items())
+            parts = ", ".join(f"{h.replace('_', ' ')} {v['p50_ms']}" for h, v in t["hops"].items())
             print(f"{r['rate_per_s']:>7.0f}/s timeline (p50 ms; {t['writes']} writes, {t['unmatched']} unmatched, "
-                  f"{t.get('negative_hops', 0)} hops ending before they start): "
+                  f"{t['negative_hops']} hops ending before they start): "
                   f"{parts}")
     print(f"bare round trip (a small HTTP mutation → another client's subscription): p50 {bare['p50_ms']} ms")
     for r in runs:

@@ -12,7 +12,6 @@ began and its results left for a connection (``sync.pushed``). Lined up per writ
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Iterable
 from itertools import pairwise
 from typing import Any
@@ -47,9 +46,7 @@ def delta_timeline(writes: list[tuple[float, float, int, int]], seen_at: dict[in
     subscriptions rarely change while it streams). Writes whose call or push cannot be found are counted, not
     guessed."""
     calls, pushes = parse_log(lines, path)
-    if not pushes:
-        return {"writes": 0, "unmatched": len(writes)}
-    watcher = Counter({conn: len(p) for conn, p in pushes.items()}).most_common(1)[0][0]
+    watcher = max(pushes, key=lambda conn: len(pushes[conn]), default=None)
     hops: dict[str, list[float]] = {h: [] for h in HOPS}
     matched = unmatched = negative = 0
     for sent, answered, lo, hi in writes:
@@ -60,7 +57,7 @@ def delta_timeline(writes: list[tuple[float, float, int, int]], seen_at: dict[in
             unmatched += 1
             continue
         c, first_seen = call[0], min(seen)
-        push = [p for p in pushes[watcher] if c["endedAt"] <= p["pushedAt"] <= first_seen]
+        push = [p for p in pushes.get(watcher, []) if c["endedAt"] <= p["pushedAt"] <= first_seen]
         if not push:
             unmatched += 1
             continue

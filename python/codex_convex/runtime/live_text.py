@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ..events import REASONING_PART_SEPARATOR
+
 __all__ = ["LiveKind", "LiveText"]
 
 LiveKind = Literal["answer", "thinking", "output"]
@@ -32,5 +34,5 @@ class LiveText:
         lead = "\n" if self.last is not None and self.last != at else ""
         self.last = at
         if method == "item/reasoning/summaryPartAdded":  # a further part of the summary: a blank line first
-            return (kind, lead or "\n\n") if int(params.get("summaryIndex", 0)) > 0 else (kind, lead)
+            return (kind, lead or REASONING_PART_SEPARATOR) if int(params.get("summaryIndex", 0)) > 0 else (kind, lead)
         return kind, lead + str(params.get("delta", ""))

@@ -78,9 +78,9 @@ def _last_item(body: dict[str, Any]) -> dict[str, Any]:
     return items[-1] if items else {}
 
 
-def _words(text: str) -> list[Delta]:
+def _words(text: str, gap_s: float = 0.0) -> list[Delta]:
     words = text.split(" ")
-    return [Delta(w if i == len(words) - 1 else w + " ") for i, w in enumerate(words)]
+    return [Delta(w if i == len(words) - 1 else w + " ", gap_s) for i, w in enumerate(words)]
 
 
 def choose_reply(body: dict[str, Any], call_seq: int) -> Reply:
@@ -126,7 +126,7 @@ def choose_reply(body: dict[str, Any], call_seq: int) -> Reply:
         gap = 1.0 / rate if rate > 0 else 0.0
         return Reply(deltas=[Delta(f"tok{i} ", gap) for i in range(n)])
     if head == "THINK":
-        summary = [[Delta(d.text, THINK_GAP_S) for d in _words(p.strip())] for p in rest.split(" | ")]
+        summary = [_words(p.strip(), THINK_GAP_S) for p in rest.split(" | ")]
         return Reply(reasoning=summary, deltas=_words(f"thought: {rest.strip()}"))
     if head == "BIG":
         size = int(rest.strip() or "1048576")
