@@ -407,6 +407,20 @@ export const ingestEvents = mutation({
           at: v.number(),
         }),
         v.object({
+          type: v.literal("turnPlan"),
+          threadId: v.string(),
+          turnId: v.string(),
+          explanation: v.union(v.string(), v.null()),
+          steps: v.array(
+            v.object({
+              step: v.string(),
+              status: v.union(v.literal("pending"), v.literal("inProgress"), v.literal("completed")),
+            }),
+          ),
+          truncated: v.boolean(),
+          at: v.number(),
+        }),
+        v.object({
           type: v.literal("serverRequest"),
           threadId: v.string(),
           turnId: v.string(),
@@ -554,6 +568,21 @@ export const getConversationView = query({
         v.object({ hostId: v.string(), label: v.string(), online: v.boolean(), lastSeenAt: v.number() }),
         v.null(),
       ),
+      plan: v.union(
+        v.object({
+          turnId: v.string(),
+          explanation: v.union(v.string(), v.null()),
+          steps: v.array(
+            v.object({
+              step: v.string(),
+              status: v.union(v.literal("pending"), v.literal("inProgress"), v.literal("completed")),
+            }),
+          ),
+          truncated: v.boolean(),
+          updatedAt: v.number(),
+        }),
+        v.null(),
+      ),
     }),
   ),
   handler: async (ctx, args) => {
@@ -673,6 +702,20 @@ export const getTurn = query({
         ),
         itemCount: v.number(),
         json: v.union(v.string(), v.null()),
+        plan: v.union(
+          v.object({
+            explanation: v.union(v.string(), v.null()),
+            steps: v.array(
+              v.object({
+                step: v.string(),
+                status: v.union(v.literal("pending"), v.literal("inProgress"), v.literal("completed")),
+              }),
+            ),
+            truncated: v.boolean(),
+            updatedAt: v.number(),
+          }),
+          v.null(),
+        ),
       }),
       items: v.array(
         v.object({
@@ -748,6 +791,20 @@ export const listTurns = query({
         ),
         itemCount: v.number(),
         json: v.union(v.string(), v.null()),
+        plan: v.union(
+          v.object({
+            explanation: v.union(v.string(), v.null()),
+            steps: v.array(
+              v.object({
+                step: v.string(),
+                status: v.union(v.literal("pending"), v.literal("inProgress"), v.literal("completed")),
+              }),
+            ),
+            truncated: v.boolean(),
+            updatedAt: v.number(),
+          }),
+          v.null(),
+        ),
       }),
     ),
     isDone: v.boolean(),

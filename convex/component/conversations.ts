@@ -10,6 +10,7 @@ import { mutation, query, type MutationCtx } from "./_generated/server.js";
 import schema from "./schema.js";
 import { fail } from "./errors.js";
 import { readVisible } from "./replace.js";
+import { latestTurn } from "./messages.js";
 import { checkActor, findConversation, loadWritableConversation } from "./scope.js";
 import { CONTRACT_VERSION } from "./version.js";
 import { hostPresence, loadSession } from "./presence.js";
@@ -277,8 +278,7 @@ export const summary = query({
     if (conv === null) return { found: false as const };
     const thread = conv.threadId === undefined ? null
       : await ctx.db.query("threads").withIndex("actor_threadId", (q) => q.eq("actor", actor).eq("threadId", conv.threadId!)).unique();
-    const lastTurn = conv.threadId === undefined ? null : (await readVisible(ctx, actor, conv.threadId, (hide) => hide(ctx.db
-      .query("turns").withIndex("actor_threadId_ordinal", (q) => q.eq("actor", actor).eq("threadId", conv.threadId!)).order("desc")).take(1)))[0] ?? null;
+    const lastTurn = await latestTurn(ctx, actor, conv.threadId);
     const pending = await readVisible(ctx, actor, conv.threadId, (hide) => hide(ctx.db
       .query("server_requests")
       .withIndex("actor_conversationId_status", (q) => q.eq("actor", actor).eq("conversationId", conv._id).eq("status", "pending")))

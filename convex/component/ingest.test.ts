@@ -203,6 +203,47 @@ describe("token usage", () => {
   });
 });
 
+describe("turn plans", () => {
+  const plan = (at: number, steps: Array<[string, "pending" | "inProgress" | "completed"]>, turnId = "t1", explanation: string | null = null): IngestEvent => ({
+    type: "turnPlan", threadId: "th", turnId, explanation, steps: steps.map(([step, status]) => ({ step, status })), truncated: false, at,
+  });
+  const turnPlan = async (t: ReturnType<typeof initConvexTest>, turnId: string) => {
+    const r = await t.query(api.messages.getTurn, { actor, threadId: "th", turnId });
+    return r.found ? r.turn.plan : undefined;
+  };
+
+  it("keeps the latest plan on its turn; the conversation view shows the latest turn's", async () => {
+    const { t, send, conversationId } = await setup();
+    await send(0, [{ type: "turnStarted", threadId: "th", turnId: "t1", at }, plan(at + 1, [["read", "inProgress"], ["fix", "pending"]], "t1", "first")]);
+    await send(2, [plan(at + 2, [["read", "completed"], ["fix", "inProgress"]])]);
+    expect(await turnPlan(t, "t1")).toEqual({ explanation: null, steps: [{ step: "read", status: "completed" }, { step: "fix", status: "inProgress" }], truncated: false, updatedAt: at + 2 });
+    const view = async () => { const v = await t.query(api.views.conversationView, { actor, conversationId }); return v.found ? v.plan : undefined; };
+    expect((await view())?.turnId).toBe("t1");
+    expect((await view())?.steps.map((s) => s.status)).toEqual(["completed", "inProgress"]);
+    // a new turn without a plan: the view shows none (the old turn keeps its own)
+    await send(3, [{ type: "turnStarted", threadId: "th", turnId: "t2", at: at + 3 }]);
+    expect(await view()).toBeNull();
+    expect((await turnPlan(t, "t1"))?.steps).toHaveLength(2);
+  });
+
+  it("does not let an older update arriving late replace a newer one", async () => {
+    const { t, send } = await setup();
+    await send(0, [plan(at + 5, [["new", "completed"]])]);
+    await send(1, [plan(at + 4, [["old", "pending"]])]);
+    expect((await turnPlan(t, "t1"))?.steps).toEqual([{ step: "new", status: "completed" }]);
+  });
+
+  it("refuses a plan over its bounds and stores nothing of the batch", async () => {
+    const { t, send } = await setup();
+    await send(0, [{ type: "turnStarted", threadId: "th", turnId: "t1", at }]);
+    const many = Array.from({ length: 51 }, (_, i): [string, "pending"] => [`s${i}`, "pending"]);
+    await expect(send(1, [plan(at + 1, [["ok", "pending"]]), plan(at + 2, many)])).rejects.toThrow(/E_INGEST_PLAN_TOO_LARGE/);
+    await expect(send(1, [plan(at + 1, [["x".repeat(501), "pending"]])])).rejects.toThrow(/E_INGEST_PLAN_TOO_LARGE/);
+    await expect(send(1, [plan(at + 1, [["ok", "pending"]], "t1", "y".repeat(2001))])).rejects.toThrow(/E_INGEST_PLAN_TOO_LARGE/);
+    expect(await turnPlan(t, "t1")).toBeNull();
+  });
+});
+
 describe("the conversation row under live streaming", () => {
   afterEach(() => vi.useRealTimers());
 

@@ -9,7 +9,7 @@ import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
 import { fail } from "./errors.js";
 import { type IngestEvent } from "./ingestEvents.js";
-import { INLINE_VIEW_PARTS, MAX_RECONCILE_ITEM_ROWS, MAX_RECONCILE_REMOVALS, MAX_THREAD_JSON_PARTS, PART_MAX_CHARS, PREVIEW_MAX_CHARS, SEGMENT_MAX_CHARS, TURN_JSON_MAX_CHARS } from "./limits.js";
+import { INLINE_VIEW_PARTS, MAX_RECONCILE_ITEM_ROWS, MAX_RECONCILE_REMOVALS, MAX_THREAD_JSON_PARTS, PART_MAX_CHARS, PLAN_EXPLANATION_MAX_CHARS, PLAN_MAX_STEPS, PLAN_STEP_MAX_CHARS, PREVIEW_MAX_CHARS, SEGMENT_MAX_CHARS, TURN_JSON_MAX_CHARS } from "./limits.js";
 import { sha256Hex, SHA256_HEX } from "./hashing.js";
 import { messageView } from "./itemMessages.js";
 import { splitText, utf8Bytes } from "./text.js";
@@ -56,6 +56,9 @@ export async function applyEvents(ctx: MutationCtx, conv: Conv, events: IngestEv
         break;
       case "tokenUsage":
         await tokenUsage(ctx, conv, e);
+        break;
+      case "turnPlan":
+        await turnPlan(ctx, conv, e);
         break;
       case "lifecycle":
         await ctx.db.insert("lifecycle_events", {
@@ -489,4 +492,17 @@ async function tokenUsage(ctx: MutationCtx, conv: Conv, e: Ev<"tokenUsage">) {
     .unique();
   if (existing === null) await ctx.db.insert("token_usage", { actor: conv.actor, conversationId: conv._id, ...fields, updatedAt: at });
   else await ctx.db.patch("token_usage", existing._id, { ...fields, updatedAt: at });
+}
+
+/** The turn's plan as the model last set it; an older update arriving late (a re-sent batch) does not replace it. */
+async function turnPlan(ctx: MutationCtx, conv: Conv, e: Ev<"turnPlan">) {
+  if (e.steps.length > PLAN_MAX_STEPS) fail("E_INGEST_PLAN_TOO_LARGE", `a plan holds at most ${PLAN_MAX_STEPS} steps: clip it`, { steps: e.steps.length });
+  const long = e.steps.findIndex((s) => s.step.length > PLAN_STEP_MAX_CHARS);
+  if (long >= 0) fail("E_INGEST_PLAN_TOO_LARGE", `a plan step holds at most ${PLAN_STEP_MAX_CHARS} characters: clip it`, { step: long, chars: e.steps[long].step.length });
+  if (e.explanation !== null && e.explanation.length > PLAN_EXPLANATION_MAX_CHARS) {
+    fail("E_INGEST_PLAN_TOO_LARGE", `a plan's explanation holds at most ${PLAN_EXPLANATION_MAX_CHARS} characters: clip it`, { chars: e.explanation.length });
+  }
+  const turn = await ensureTurn(ctx, conv, e.threadId, e.turnId, e.at);
+  if (turn.plan !== undefined && turn.plan.updatedAt > e.at) return;
+  await ctx.db.patch("turns", turn._id, { plan: { explanation: e.explanation, steps: e.steps, truncated: e.truncated, updatedAt: e.at } });
 }

@@ -26,6 +26,11 @@ export const MAX_RECONCILE_ITEM_ROWS = 256;
 export const MAX_THREAD_JSON_PARTS = 16;
 /** UTF-16 code units of a turn's own JSON (the turn without its items, on turnStarted/turnCompleted). */
 export const TURN_JSON_MAX_CHARS = 64 * 1024;
+/** A turn's plan (`turnPlan` events): steps, UTF-16 code units of one step and of the explanation. A host clips a
+ * longer plan to these and marks it `truncated`. */
+export const PLAN_MAX_STEPS = 50;
+export const PLAN_STEP_MAX_CHARS = 500;
+export const PLAN_EXPLANATION_MAX_CHARS = 2000;
 /** Characters of a thread's preview kept on its row (the whole preview lives in the thread's JSON). */
 export const PREVIEW_MAX_CHARS = 1000;
 /** Characters of an actor (the owner id the shim derives from the caller's identity). */
@@ -45,4 +50,7 @@ export const LIMITS = {
   MAX_ACTOR_LENGTH,
   MAX_THREAD_JSON_PARTS,
   TURN_JSON_MAX_CHARS,
+  PLAN_MAX_STEPS,
+  PLAN_STEP_MAX_CHARS,
+  PLAN_EXPLANATION_MAX_CHARS,
 } as const;

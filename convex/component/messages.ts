@@ -12,7 +12,7 @@ import { query, type QueryCtx } from "./_generated/server.js";
 import schema from "./schema.js";
 import { readVisible, uniqueVisible, visibleFilter } from "./replace.js";
 import { findConversation, checkActor } from "./scope.js";
-import { messageFields, paginated, vActor, vPaginationOpts, vTurnError, vTurnStatus, pageSize } from "./validators.js";
+import { messageFields, paginated, vActor, vPaginationOpts, vTurnError, vTurnPlan, vTurnStatus, pageSize } from "./validators.js";
 
 export const vMessage = v.object({
   ...messageFields,
@@ -162,10 +162,18 @@ export const vTurn = v.object({
   error: v.union(vTurnError, v.null()),
   itemCount: v.number(),
   json: v.union(v.string(), v.null()), // Codex's own JSON of the turn without its items (null: never sent)
+  plan: v.union(vTurnPlan, v.null()), // the model's plan as last updated during the turn (null: none seen live)
 });
 
 function toTurn(t: Doc<"turns">) {
-  return { threadId: t.threadId, turnId: t.turnId, ordinal: t.ordinal, status: t.status, startedAt: t.startedAt, completedAt: t.completedAt ?? null, error: t.error ?? null, itemCount: t.itemCount, json: t.json ?? null };
+  return { threadId: t.threadId, turnId: t.turnId, ordinal: t.ordinal, status: t.status, startedAt: t.startedAt, completedAt: t.completedAt ?? null, error: t.error ?? null, itemCount: t.itemCount, json: t.json ?? null, plan: t.plan ?? null };
+}
+
+/** The thread's newest turn readers may see (null: none yet, or no thread). */
+export async function latestTurn(ctx: QueryCtx, actor: string, threadId: string | undefined): Promise<Doc<"turns"> | null> {
+  if (threadId === undefined) return null;
+  return (await readVisible(ctx, actor, threadId, (hide) => hide(ctx.db
+    .query("turns").withIndex("actor_threadId_ordinal", (q) => q.eq("actor", actor).eq("threadId", threadId)).order("desc")).take(1)))[0] ?? null;
 }
 
 const MAX_ITEMS_PER_TURN_READ = 200;

@@ -53,6 +53,17 @@ export const vTurnError = v.object({
 });
 export type TurnError = Infer<typeof vTurnError>;
 
+/** A turn's plan as the model last set it (Codex's `turn/plan/updated`): steps in order, each with its status.
+ * `truncated`: the host clipped it to PLAN_MAX_STEPS steps / PLAN_STEP_MAX_CHARS / PLAN_EXPLANATION_MAX_CHARS. */
+export const vPlanStepStatus = v.union(v.literal("pending"), v.literal("inProgress"), v.literal("completed"));
+export const vTurnPlan = v.object({
+  explanation: v.union(v.string(), v.null()),
+  steps: v.array(v.object({ step: v.string(), status: vPlanStepStatus })),
+  truncated: v.boolean(),
+  updatedAt: v.number(),
+});
+export type TurnPlan = Infer<typeof vTurnPlan>;
+
 export const vRequestStatus = v.union(v.literal("pending"), v.literal("answered"), v.literal("expired"));
 
 export const vPaginationOpts = v.object({

@@ -6,5 +6,6 @@
 //    reconnecting client are applied once
 // 5: lossless threads (threadJson events, turns' own JSON, getThreadJson) and incremental sync (turn digests,
 //    getThreadSyncState, a seal's base)
-export const CONTRACT_VERSION = 5;
+// 6: turn plans (turnPlan events; `plan` on turns and, the latest turn's, in the conversation view)
+export const CONTRACT_VERSION = 6;
 export const COMPONENT_NAME = "codexConvex";

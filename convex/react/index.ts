@@ -6,6 +6,7 @@
  *   const c = useConversation(conversationId);
  *   c.messages            oldest first, streaming text growing as deltas land; sends not yet durable last
  *   c.pendingRequests     approvals Codex waits on; c.respond(request, "accept")
+ *   c.plan                the latest turn's plan (steps with their status), or null
  *   c.syncProgress.label  "12/20 synced"
  */
 import { createContext, createElement, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
@@ -95,6 +96,7 @@ export function useConversation(conversationId: string | null | undefined, opts:
       syncProgress: progress,
       latestJob: view.latestJob,
       host: view.host,
+      plan: view.plan,
       canSend: progress.syncState !== "syncing", // an import is writing turns: a send now could interleave
     };
   }, [view, usage, sends, respond, addPendingSend, loadOlder, olderWanted, older.results, older.status]);

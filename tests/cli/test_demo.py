@@ -19,12 +19,14 @@ def test_demo_json_reports_live_turns_approvals_through_convex_and_an_import() -
                          timeout=180, env={k: v for k, v in os.environ.items() if k != "CONVEX_URL"})
     assert out.returncode == 0, out.stderr[-3000:]
     report = json.loads(out.stdout)
-    assert [t["status"] for t in report["turns"]] == ["completed"] * 3
+    from codex_convex.demo import LIVE_PROMPTS
+
+    assert [t["status"] for t in report["turns"]] == ["completed"] * len(LIVE_PROMPTS)
     assert {a["method"] for a in report["approvals"]} == {"item/commandExecution/requestApproval",
                                                           "item/fileChange/requestApproval"}
     assert report["import_result"]["state"] == "synced"
     live, imported = report["conversations"]
-    assert live["turns"] == 3 and live["syncState"] == "synced"
+    assert live["turns"] == len(LIVE_PROMPTS) and live["syncState"] == "synced"
     assert imported["turns"] == 3 and imported["syncState"] == "synced"
 
 
@@ -34,6 +36,7 @@ def test_demo_prints_the_final_table() -> None:
     assert out.returncode == 0, out.stderr[-3000:]
     assert "In Convex now" in out.stderr and "Look further" in out.stderr
     assert "watch it live in a browser: http://127.0.0.1:" in out.stderr  # the page's URL, and nothing opened
+    assert "plan:\n  ✓ greet\n  → write demo.txt\n  · add notes.md" in out.stderr  # the model's plan, as it set it
 
 
 def test_every_command_the_demo_suggests_runs(tmp_path: Path) -> None:

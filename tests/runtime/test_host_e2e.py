@@ -414,3 +414,43 @@ async def test_a_running_commands_output_streams_to_a_second_client(host_config:
     assert states[-1] == ("completed", kept), states
     stored = await persisted_messages(alice_api, cid)
     assert [m.text for m in stored if m.kind == "commandExecution"] == [kept]
+
+
+async def test_a_turns_plan_shows_to_a_second_client(host_config: HostConfig, deployment: Deployment,
+                                                    alice_api: HostApi) -> None:
+    """A model that sets a plan (Codex's update_plan tool → turn/plan/updated): a second client's conversation view
+    shows it with each step's status, the turn keeps it (getTurn), and the next turn's plan replaces it in the view."""
+    prompts = ["PLAN read the code=completed | write the fix=in_progress | run the tests",
+               "PLAN read the code=completed | write the fix=completed | run the tests=in_progress"]
+    seen: list[Any] = []  # each distinct plan the watcher's view showed
+    shown = [anyio.Event() for _ in prompts]
+    watcher = Subscriber(deployment.url, token=deployment.alice)
+    async with CodexHost(host_config) as host:
+        cid = await host.new_conversation()
+
+        async def watch() -> None:
+            async for view in watcher.watch("chat:getConversationView", {"conversationId": cid, "numMessages": 5}):
+                plan = view.get("plan") if view["found"] else None
+                if plan is not None and (not seen or seen[-1] != plan):
+                    seen.append(plan)
+                    shown[len(seen) - 1].set()
+                if len(seen) == len(prompts):
+                    return
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(watch)
+            for prompt, event in zip(prompts, shown, strict=True):
+                result = await host.send(prompt)
+                assert result.status == "completed" and result.text == "planned: 3 steps"
+                with anyio.fail_after(10):
+                    await event.wait()
+        thread = (await host.read_thread())["thread"]
+    watcher.close()
+    turns = [t["id"] for t in thread["turns"]]
+    assert [[(s["step"], s["status"]) for s in p["steps"]] for p in seen] == [
+        [("read the code", "completed"), ("write the fix", "inProgress"), ("run the tests", "pending")],
+        [("read the code", "completed"), ("write the fix", "completed"), ("run the tests", "inProgress")]]
+    assert [p["turnId"] for p in seen] == turns and not any(p["truncated"] for p in seen)
+    first = await alice_api.get_turn(thread_id=thread["id"], turn_id=turns[0])
+    assert first.found and first.turn.plan is not None
+    assert [s.status for s in first.turn.plan.steps] == ["completed", "inProgress", "pending"]

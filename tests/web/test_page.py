@@ -128,6 +128,39 @@ async def test_a_reasoning_summary_streams_into_the_page_before_the_answer(brows
         assert errors == []
 
 
+async def test_the_latest_turns_plan_shows_in_the_page_and_follows_updates(browser: Any, page_server: PageServer,
+                                                                            host_config: HostConfig) -> None:
+    """The model's plan (Codex's update_plan) shows under the messages, each step marked by its status; the next
+    update replaces it in place."""
+    async with CodexHost(host_config) as host:
+        cid = await host.new_conversation()
+        page, errors = await open_page(browser, f"{page_server.url}#/c/{cid}")
+        await page.locator("[data-testid=conversation]").wait_for()
+        plan = page.locator("[data-testid=plan]")
+        assert await plan.count() == 0  # no plan yet: nothing shown
+        steps = plan.locator("li")
+
+        async def shown() -> list[tuple[str, str]]:
+            return [((await steps.nth(i).inner_text()).strip(), await steps.nth(i).get_attribute("data-status") or "")
+                    for i in range(await steps.count())]
+
+        for prompt, want in [
+            ("PLAN read the code=completed | write the fix=in_progress | run the tests",
+             [("✓ read the code", "completed"), ("→ write the fix", "inProgress"), ("· run the tests", "pending")]),
+            ("PLAN read the code=completed | write the fix=completed | run the tests=in_progress",
+             [("✓ read the code", "completed"), ("✓ write the fix", "completed"), ("→ run the tests", "inProgress")]),
+        ]:
+            assert (await host.send(prompt)).status == "completed"
+            with anyio.fail_after(15):
+                while True:  # the page follows Convex's push
+                    if await shown() == want:
+                        break
+                    await anyio.sleep(0.05)
+        await page.screenshot(path=shot_path("plan"))
+        assert await plan.count() == 1
+        assert errors == []
+
+
 async def test_an_approval_accepted_in_the_page_lets_the_turn_finish(
         browser: Any, page_server: PageServer, host_config: HostConfig, alice_api: HostApi) -> None:
     # No Python handler: the host waits for a decision written to Convex, here by a click in the browser.

@@ -396,6 +396,18 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                 at: number;
               }
             | {
+                type: "turnPlan";
+                threadId: string;
+                turnId: string;
+                explanation: string | null;
+                steps: Array<{
+                  step: string;
+                  status: "pending" | "inProgress" | "completed";
+                }>;
+                truncated: boolean;
+                at: number;
+              }
+            | {
                 type: "serverRequest";
                 threadId: string;
                 turnId: string;
@@ -531,6 +543,15 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               } | null;
               itemCount: number;
               json: string | null;
+              plan: {
+                explanation: string | null;
+                steps: Array<{
+                  step: string;
+                  status: "pending" | "inProgress" | "completed";
+                }>;
+                truncated: boolean;
+                updatedAt: number;
+              } | null;
             };
             items: Array<{
               itemId: string;
@@ -618,6 +639,15 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             } | null;
             itemCount: number;
             json: string | null;
+            plan: {
+              explanation: string | null;
+              steps: Array<{
+                step: string;
+                status: "pending" | "inProgress" | "completed";
+              }>;
+              truncated: boolean;
+              updatedAt: number;
+            } | null;
           }>;
           isDone: boolean;
           continueCursor: string;
@@ -1461,6 +1491,16 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               label: string;
               online: boolean;
               lastSeenAt: number;
+            } | null;
+            plan: {
+              turnId: string;
+              explanation: string | null;
+              steps: Array<{
+                step: string;
+                status: "pending" | "inProgress" | "completed";
+              }>;
+              truncated: boolean;
+              updatedAt: number;
             } | null;
           },
         Name

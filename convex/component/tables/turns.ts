@@ -1,6 +1,6 @@
 import { defineTable } from "convex/server";
 import { v } from "convex/values";
-import { messageFields, replaceTags, vActor, vMessageStatus, vTurnError, vTurnStatus } from "../validators.js";
+import { messageFields, replaceTags, vActor, vMessageStatus, vTurnError, vTurnPlan, vTurnStatus } from "../validators.js";
 
 export const turnTables = {
   // Written by ingest (turnStarted/turnCompleted); read by turn detail and message lists.
@@ -18,6 +18,7 @@ export const turnTables = {
     json: v.optional(v.string()), // Codex's own JSON of the turn without its items
     digest: v.optional(v.string()), // an import's SHA-256 of the turn with its items (see ingestEvents.ts)
     chain: v.optional(v.string()), // the thread's prefix hash through this turn, while the digests chain
+    plan: v.optional(vTurnPlan), // the model's plan as last updated during the turn (live only: Codex keeps none)
     ...replaceTags,
   })
     .index("actor_threadId_turnId", ["actor", "threadId", "turnId"])

@@ -57,6 +57,9 @@ apps = false
 
 [analytics]
 enabled = false
+
+[tools.update_plan]
+enabled = true
 """
 
 

@@ -11,7 +11,14 @@ import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
-from ..host_api.limits import CHUNK_MAX_BYTES, INLINE_VIEW_PARTS, PART_MAX_CHARS
+from ..host_api.limits import (
+    CHUNK_MAX_BYTES,
+    INLINE_VIEW_PARTS,
+    PART_MAX_CHARS,
+    PLAN_EXPLANATION_MAX_CHARS,
+    PLAN_MAX_STEPS,
+    PLAN_STEP_MAX_CHARS,
+)
 from ..host_api.models import (
     IngestEvent,
     IngestEventItem,
@@ -23,13 +30,15 @@ from ..host_api.models import (
     IngestEventThreadMeta,
     IngestEventTokenUsage,
     IngestEventTurnCompleted,
+    IngestEventTurnPlan,
     IngestEventTurnStarted,
     ItemPhase,
     TurnError,
+    TurnPlanSteps,
     TurnStatus,
 )
 from .item_view import view_events
-from .text import split_text
+from .text import split_text, utf16_len
 
 if TYPE_CHECKING:  # only its shape: an import (sync) must not pay for building the protocol's models
     from ..protocol import host_models as codex
@@ -166,6 +175,22 @@ def token_usage(thread_id: str, turn_id: str, usage: codex.ThreadTokenUsage, at:
         cached_input_tokens=total.cached_input_tokens, output_tokens=total.output_tokens,
         reasoning_output_tokens=total.reasoning_output_tokens, last_total_tokens=usage.last.total_tokens,
         context_window=usage.model_context_window, at=at)
+
+
+def plan_event(thread_id: str, turn_id: str, plan: codex.TurnPlanUpdatedNotification, at: float) -> IngestEventTurnPlan:
+    """The turn's plan as the model just set it (Codex's ``turn/plan/updated``), clipped to the component's bounds
+    (:data:`PLAN_MAX_STEPS` steps, :data:`PLAN_STEP_MAX_CHARS` per step, :data:`PLAN_EXPLANATION_MAX_CHARS`) and
+    then marked ``truncated``."""
+    def clip(text: str, units: int) -> str:
+        return text if utf16_len(text) <= units else split_text(text, units)[0]
+
+    steps = [TurnPlanSteps(step=clip(s.step, PLAN_STEP_MAX_CHARS), status=s.status.value)
+             for s in plan.plan[:PLAN_MAX_STEPS]]
+    explanation = None if plan.explanation is None else clip(plan.explanation, PLAN_EXPLANATION_MAX_CHARS)
+    truncated = (len(plan.plan) > PLAN_MAX_STEPS or explanation != plan.explanation
+                 or any(a.step != b.step for a, b in zip(steps, plan.plan[:PLAN_MAX_STEPS], strict=True)))
+    return IngestEventTurnPlan(thread_id=thread_id, turn_id=turn_id, explanation=explanation, steps=steps,
+                               truncated=truncated, at=at)
 
 
 def error_notice(thread_id: str, turn_id: str | None, error: JsonObject | None, will_retry: bool | None,

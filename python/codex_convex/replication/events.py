@@ -18,6 +18,7 @@ from ..events import (
     error_notice,
     item_events,
     message_deltas,
+    plan_event,
     server_request,
     server_request_resolved,
     thread_meta,
@@ -84,6 +85,12 @@ class EventMapper:
                 return [*self._summary_part(turn_id, item_id, part, at), *self._deltas(turn_id, item_id, delta, at)]
             case codex.CommandExecutionOutputDeltaNotification(turn_id=turn_id, item_id=item_id, delta=delta):
                 return self._command_output(turn_id, item_id, delta, at)
+            case codex.TurnPlanUpdatedNotification(turn_id=turn_id):
+                event = plan_event(thread_id, turn_id, v, at)
+                if event.truncated:
+                    log.info("replication.plan_clipped", turn_id=turn_id, steps=len(v.plan),
+                             note="kept within the component's plan bounds, marked truncated")
+                return [event]
             case codex.ThreadTokenUsageUpdatedNotification(turn_id=turn_id, token_usage=usage):
                 return [token_usage(thread_id, turn_id, usage, at)]
             case codex.ErrorNotification(turn_id=turn_id, will_retry=will_retry):

@@ -47,6 +47,7 @@ from ..host_api.models import (
     IngestEventMessageText,
     IngestEventServerRequest,
     IngestEventServerRequestResolved,
+    IngestEventTurnPlan,
     IngestEventTurnStarted,
     IngestResult,
 )
@@ -70,6 +71,8 @@ def _size(ev: IngestEvent) -> int:
             return len(text) + 200
         case IngestEventServerRequest(params_json=text):
             return len(text) + 200
+        case IngestEventTurnPlan(steps=steps, explanation=explanation):
+            return sum(len(s.step) + 40 for s in steps) + len(explanation or "") + 200
     return 200
 
 

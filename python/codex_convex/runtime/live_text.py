@@ -1,6 +1,6 @@
-"""What a terminal shows of a turn while it streams: the answer, the model's reasoning summary and a running
-command's output, taken from the host's notifications a piece at a time, a new line wherever the kind of text or the
-item changes (the CLI's ``run`` and the demo print them)."""
+"""What a terminal shows of a turn while it streams: the answer, the model's reasoning summary, a running command's
+output and the plan each time the model sets it, taken from the host's notifications a piece at a time, a new line
+wherever the kind of text or the item changes (the CLI's ``run`` and the demo print them)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,10 @@ from ..events import REASONING_PART_SEPARATOR
 
 __all__ = ["LiveKind", "LiveText"]
 
-LiveKind = Literal["answer", "thinking", "output"]
+LiveKind = Literal["answer", "thinking", "output", "plan"]
+
+# How a plan step shows by its status (Codex's `turn/plan/updated`).
+PLAN_MARKS = {"completed": "✓", "inProgress": "→", "pending": "·"}
 
 _KINDS: dict[str, LiveKind] = {
     "item/agentMessage/delta": "answer",
@@ -27,6 +30,8 @@ class LiveText:
 
     def piece(self, method: str, params: dict[str, Any]) -> tuple[LiveKind, str] | None:
         """The text a notification adds, or ``None`` for one that adds none."""
+        if method == "turn/plan/updated":
+            return self._plan(params)
         kind = _KINDS.get(method)
         if kind is None:
             return None
@@ -36,3 +41,11 @@ class LiveText:
         if method == "item/reasoning/summaryPartAdded":  # a further part of the summary: a blank line first
             return (kind, lead or REASONING_PART_SEPARATOR) if int(params.get("summaryIndex", 0)) > 0 else (kind, lead)
         return kind, lead + str(params.get("delta", ""))
+
+    def _plan(self, params: dict[str, Any]) -> tuple[LiveKind, str]:
+        """The whole plan as the model just set it: one line per step, marked by its status."""
+        lead = "\n" if self.last is not None else ""
+        self.last = ("plan", str(params.get("turnId", "")))
+        lines = [f"{PLAN_MARKS.get(str(s.get('status')), '?')} {s.get('step', '')}" for s in params.get("plan") or []]
+        why = params.get("explanation")
+        return "plan", lead + "plan:" + (f" {why}" if why else "") + "".join(f"\n  {line}" for line in lines) + "\n"

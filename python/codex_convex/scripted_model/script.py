@@ -10,6 +10,9 @@ Commands (the whole last user message):
 - ``BIG <bytes>``: one agent message of that many bytes, in 64 KiB deltas.
 - ``THINK <text>[ | <text>…]``: a reasoning item whose summary parts (split at `` | ``) stream word by word, 30 ms
   apart, then say ``thought: <text>``.
+- ``PLAN <step>[=<status>][ | <step>[=<status>]…]``: call ``update_plan`` with those steps (status ``pending``,
+  ``in_progress`` or ``completed``; default ``pending``); then say ``planned: <n> steps``. Codex offers the tool only
+  with ``[tools.update_plan] enabled = true`` in its config (``write_scripted_home`` sets it).
 - ``HTTP <code>``: answer with that HTTP status.
 - ``PARTIAL <n> <message>``: stream ``n`` deltas, then fail the response (``response.failed`` with ``message``).
 - ``STALL <seconds>``: start a stream, then send nothing for that long (a hung model).
@@ -83,6 +86,14 @@ def _words(text: str, gap_s: float = 0.0) -> list[Delta]:
     return [Delta(w if i == len(words) - 1 else w + " ", gap_s) for i, w in enumerate(words)]
 
 
+def _plan_steps(text: str) -> list[dict[str, str]]:
+    steps = []
+    for part in text.split(" | "):
+        step, _, status = part.strip().partition("=")
+        steps.append({"step": step.strip(), "status": status.strip() or "pending"})
+    return steps
+
+
 def choose_reply(body: dict[str, Any], call_seq: int) -> Reply:
     """Decide the reply to one ``POST /v1/responses`` body."""
     text = _last_user_text(body)
@@ -93,6 +104,8 @@ def choose_reply(body: dict[str, Any], call_seq: int) -> Reply:
             return Reply(deltas=_words(f"{'declined' if refused else 'ran'}: {text[4:].strip()}"))
         if text.startswith("PATCH "):
             return Reply(deltas=_words(f"patched: {text.split()[1]}"))
+        if text.startswith("PLAN "):
+            return Reply(deltas=_words(f"planned: {len(_plan_steps(text[5:]))} steps"))
         return Reply(deltas=_words("tool finished"))
     head, _, rest = text.partition(" ")
     if head == "STALL":
@@ -115,6 +128,12 @@ def choose_reply(body: dict[str, Any], call_seq: int) -> Reply:
         return Reply(
             tool_call={"type": "custom_tool_call", "call_id": f"call_{call_seq}", "name": "apply_patch",
                        "input": patch}
+        )
+    if head == "PLAN":
+        args = json.dumps({"plan": _plan_steps(rest)})
+        return Reply(
+            tool_call={"type": "function_call", "call_id": f"call_{call_seq}", "name": "update_plan",
+                       "arguments": args}
         )
     if head == "SLOW":
         seconds = float(rest.strip() or "1")

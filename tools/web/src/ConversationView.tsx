@@ -1,6 +1,7 @@
 import { useConversation } from "../../../convex/react/index.js";
 import { Approvals } from "./Approvals.js";
 import { MessageRow } from "./MessageRow.js";
+import { Plan } from "./Plan.js";
 import { ProgressBar } from "./ProgressBar.js";
 import { ago } from "./format.js";
 
@@ -32,6 +33,7 @@ export function ConversationView(props: { conversationId: string }) {
       <ol className="messages" data-testid="messages">
         {c.messages.map((m, i) => <MessageRow key={m.optimistic ? `pending-${i}` : `${m.turnId}/${m.itemId}`} message={m} />)}
       </ol>
+      <Plan plan={c.plan} />
     </div>
   );
 }

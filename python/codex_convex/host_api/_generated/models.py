@@ -86,6 +86,18 @@ class TurnError(WireModel):
     details_json: str | None = PydanticField(default=None, alias="detailsJson")
 
 
+class TurnPlanSteps(WireModel):
+    step: str
+    status: Literal["pending", "inProgress", "completed"]
+
+
+class TurnPlan(WireModel):
+    explanation: str | None
+    steps: list[TurnPlanSteps]
+    truncated: bool
+    updated_at: Number = PydanticField(alias="updatedAt")
+
+
 class Turn(WireModel):
     thread_id: str = PydanticField(alias="threadId")
     turn_id: str = PydanticField(alias="turnId")
@@ -96,6 +108,7 @@ class Turn(WireModel):
     error: TurnError | None
     item_count: Number = PydanticField(alias="itemCount")
     json_: str | None = PydanticField(alias="json")
+    plan: TurnPlan | None
 
 
 class Item(WireModel):
@@ -204,6 +217,16 @@ class IngestEventMessageDelta(WireModel):
     at: Number
 
 
+class IngestEventTurnPlan(WireModel):
+    type: Literal["turnPlan"] = PydanticField(default="turnPlan")
+    thread_id: str = PydanticField(alias="threadId")
+    turn_id: str = PydanticField(alias="turnId")
+    explanation: str | None
+    steps: list[TurnPlanSteps]
+    truncated: bool
+    at: Number
+
+
 class IngestEventServerRequest(WireModel):
     wire_optional: ClassVar[frozenset[str]] = frozenset({"itemId"})
     type: Literal["serverRequest"] = PydanticField(default="serverRequest")
@@ -250,7 +273,7 @@ class IngestEventLifecycle(WireModel):
     at: Number
 
 
-IngestEvent: TypeAlias = Annotated[IngestEventThreadMeta | IngestEventThreadJson | IngestEventTurnStarted | IngestEventTurnCompleted | IngestEventItem | IngestEventMessageText | IngestEventMessageDelta | IngestEventServerRequest | IngestEventServerRequestResolved | IngestEventTokenUsage | IngestEventLifecycle, PydanticField(discriminator="type")]
+IngestEvent: TypeAlias = Annotated[IngestEventThreadMeta | IngestEventThreadJson | IngestEventTurnStarted | IngestEventTurnCompleted | IngestEventItem | IngestEventMessageText | IngestEventMessageDelta | IngestEventTurnPlan | IngestEventServerRequest | IngestEventServerRequestResolved | IngestEventTokenUsage | IngestEventLifecycle, PydanticField(discriminator="type")]
 
 
 class IngestResult(WireModel):
@@ -437,6 +460,14 @@ class GetConversationSummaryFound(WireModel):
     host: HostPresence | None
 
 
+class GetConversationViewFoundPlan(WireModel):
+    turn_id: str = PydanticField(alias="turnId")
+    explanation: str | None
+    steps: list[TurnPlanSteps]
+    truncated: bool
+    updated_at: Number = PydanticField(alias="updatedAt")
+
+
 class GetConversationViewFound(WireModel):
     found: Literal[True] = PydanticField(default=True)
     conversation: Conversation
@@ -445,6 +476,7 @@ class GetConversationViewFound(WireModel):
     pending_requests: list[ServerRequest] = PydanticField(alias="pendingRequests")
     latest_job: SyncJob | None = PydanticField(alias="latestJob")
     host: HostPresence | None
+    plan: GetConversationViewFoundPlan | None
 
 
 class GetMessageTextFound(WireModel):
@@ -566,6 +598,7 @@ __all__ = [
     "GetConversationSummaryFound",
     "GetConversationSyncJobFound",
     "GetConversationViewFound",
+    "GetConversationViewFoundPlan",
     "GetDeletionStatusFound",
     "GetItemJsonFound",
     "GetMessageSegmentsFound",
@@ -588,6 +621,7 @@ __all__ = [
     "IngestEventThreadMeta",
     "IngestEventTokenUsage",
     "IngestEventTurnCompleted",
+    "IngestEventTurnPlan",
     "IngestEventTurnStarted",
     "IngestResult",
     "Item",
@@ -616,6 +650,8 @@ __all__ = [
     "TokenUsageReport",
     "Turn",
     "TurnError",
+    "TurnPlan",
+    "TurnPlanSteps",
     "TurnStatus",
     "ValidateHostWiringResult",
 ]

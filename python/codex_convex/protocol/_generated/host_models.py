@@ -1208,6 +1208,12 @@ class TurnItemsView(ProtocolRootModel[TurnItemsView1 | TurnItemsView2 | TurnItem
     root: TurnItemsView1 | TurnItemsView2 | TurnItemsView3
 
 
+class TurnPlanStepStatus(StrEnum):
+    pending = "pending"
+    in_progress = "inProgress"
+    completed = "completed"
+
+
 class TurnStatus(StrEnum):
     completed = "completed"
     interrupted = "interrupted"
@@ -1838,6 +1844,24 @@ class TurnError(ProtocolModel):
     ] = None
 
 
+class TurnPlanStep(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    status: TurnPlanStepStatus
+    step: str
+
+
+class TurnPlanUpdatedNotification(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    explanation: str | None = None
+    plan: list[TurnPlanStep]
+    thread_id: Annotated[str, Field(alias="threadId")]
+    turn_id: Annotated[str, Field(alias="turnId")]
+
+
 class ErrorNotification(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
@@ -2431,6 +2455,7 @@ HOST_NOTIFICATIONS: dict[str, type[ProtocolModel]] = {
     "thread/tokenUsage/updated": ThreadTokenUsageUpdatedNotification,
     "error": ErrorNotification,
     "serverRequest/resolved": ServerRequestResolvedNotification,
+    "turn/plan/updated": TurnPlanUpdatedNotification,
 }
 
 HostNotification = (
@@ -2449,4 +2474,5 @@ HostNotification = (
     | ThreadTokenUsageUpdatedNotification
     | ErrorNotification
     | ServerRequestResolvedNotification
+    | TurnPlanUpdatedNotification
 )
