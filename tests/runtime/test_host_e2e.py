@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Callable
 from pathlib import Path
@@ -445,6 +446,9 @@ async def test_a_turns_plan_shows_to_a_second_client(host_config: HostConfig, de
                 with anyio.fail_after(10):
                     await event.wait()
         thread = (await host.read_thread())["thread"]
+        async with contextlib.aclosing(host.watch_conversation(cid)) as snaps:
+            snap = await anext(snaps)  # the typed snapshot carries it too
+        assert snap.plan is not None and snap.plan.model_dump(by_alias=True) == seen[-1]
     watcher.close()
     turns = [t["id"] for t in thread["turns"]]
     assert [[(s["step"], s["status"]) for s in p["steps"]] for p in seen] == [

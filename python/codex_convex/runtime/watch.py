@@ -11,7 +11,15 @@ from typing import Literal
 
 from ..convex_api import Subscriber
 from ..host_api import HostSubscriptions
-from ..host_api.models import Conversation, HostPresence, Message, NotFound, ServerRequest, SyncJob
+from ..host_api.models import (
+    Conversation,
+    GetConversationViewFoundPlan,
+    HostPresence,
+    Message,
+    NotFound,
+    ServerRequest,
+    SyncJob,
+)
 
 __all__ = ["ConversationSnapshot", "Optimistic", "OptimisticMessage", "SyncProgress", "watch_conversation"]
 
@@ -42,6 +50,7 @@ class ConversationSnapshot:
     sync_progress: SyncProgress
     can_send: bool  # False while an import is syncing: sending then could interleave with imported turns
     host: HostPresence | None = None  # the host driving it: online, or gone since last_seen_at (None: never one)
+    plan: GetConversationViewFoundPlan | None = None  # the latest turn's plan, as the model last set it (None: none)
 
 
 @dataclass
@@ -91,4 +100,4 @@ async def watch_conversation(subscriber: Subscriber, conversation_id: str, *, pa
         extra = optimistic.reconcile(conversation_id, durable) if optimistic else []
         progress = _progress(view.conversation, view.latest_job)
         yield ConversationSnapshot([*durable, *extra], view.pending_requests, progress,
-                                   can_send=progress.sync_state != "syncing", host=view.host)
+                                   can_send=progress.sync_state != "syncing", host=view.host, plan=view.plan)
