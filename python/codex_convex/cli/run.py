@@ -88,8 +88,11 @@ async def _run(prompt: str, conversation: str | None, policy: str | None, script
         return None
 
     live = LiveText()
+    plan: dict[str, Any] = {}  # the turn's plan as the model last set it
 
     def on_note(method: str, params: dict[str, Any]) -> None:
+        if method == "turn/plan/updated":
+            plan.update(explanation=params.get("explanation"), steps=params.get("plan") or [])
         piece = None if json_out else live.piece(method, params)
         if piece is not None:
             kind, text = piece
@@ -121,4 +124,4 @@ async def _run(prompt: str, conversation: str | None, policy: str | None, script
         if model:
             model.stop()
     return {"conversationId": r.conversation_id, "threadId": r.thread_id, "turnId": r.turn_id, "status": r.status,
-            "text": r.text, "error": r.error, "url": dep.url}
+            "text": r.text, "error": r.error, "plan": plan or None, "url": dep.url}

@@ -1,0 +1,40 @@
+"""``codex-convex run``: one live turn from the terminal, against the test deployment and the scripted model. The
+model's plan prints as it sets it (one line per step, marked by status) and is in the ``--json`` result."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Deployment
+
+pytestmark = [pytest.mark.backend, pytest.mark.codex]
+CLI = [sys.executable, "-m", "codex_convex"]
+PROMPT = "PLAN read the code=completed | write the fix=in_progress | run the tests"
+
+
+@pytest.fixture
+def env(deployment: Deployment, tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "CONVEX_URL": deployment.url, "CONVEX_TOKEN": deployment.alice,
+            "CODEX_CONVEX_HOME": str(tmp_path / "state")}
+
+
+def test_run_prints_the_plan_and_gives_it_in_json(env: dict[str, str], tmp_path: Path) -> None:
+    shown = subprocess.run([*CLI, "run", "--scripted", PROMPT], env=env, cwd=tmp_path, capture_output=True, text=True,
+                           timeout=120)
+    assert shown.returncode == 0, shown.stderr
+    assert "plan:\n  ✓ read the code\n  → write the fix\n  · run the tests\n" in shown.stderr
+    assert "planned: 3 steps" in shown.stderr
+    got = subprocess.run([*CLI, "run", "--scripted", "--json", PROMPT], env=env, cwd=tmp_path, capture_output=True,
+                         text=True, timeout=120)
+    assert got.returncode == 0, got.stderr
+    result = json.loads(got.stdout)
+    assert result["status"] == "completed" and result["text"] == "planned: 3 steps"
+    assert result["plan"] == {"explanation": None, "steps": [
+        {"step": "read the code", "status": "completed"}, {"step": "write the fix", "status": "inProgress"},
+        {"step": "run the tests", "status": "pending"}]}
