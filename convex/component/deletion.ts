@@ -19,6 +19,7 @@ import { cancelLiveJobs } from "./syncJobState.js";
 import { vStepId } from "./watchdog.js";
 import { vDeletionPhase, vDeletionTarget } from "./tables/deletion.js";
 import { vCodedError } from "./tables/sync.js";
+import { utf8Bytes } from "./text.js";
 
 export const DEFAULT_GRACE_MS = 10 * 60 * 1000;
 export const MIN_GRACE_MS = 1000;
@@ -138,14 +139,14 @@ async function freeze(ctx: MutationCtx, job: Doc<"deletion_jobs">) {
 
 /**
  * Up to `count` rows of a query, stopping early once they add up to `bytes`. A deleted row is read twice (by the
- * query, then by the delete), so each counts double its JSON size.
+ * query, then by the delete), so each counts double its JSON size (in UTF-8 bytes, as Convex counts).
  */
 export async function takeBounded<T>(query: AsyncIterable<T>, count: number, budget: { bytes: number }): Promise<T[]> {
   const out: T[] = [];
   if (count <= 0 || budget.bytes <= 0) return out;
   for await (const row of query) {
     out.push(row);
-    budget.bytes -= 2 * JSON.stringify(row).length;
+    budget.bytes -= 2 * utf8Bytes(JSON.stringify(row));
     if (out.length >= count || budget.bytes <= 0) break;
   }
   return out;

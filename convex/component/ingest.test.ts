@@ -244,6 +244,28 @@ describe("turn plans", () => {
   });
 });
 
+describe("turn rows stay bounded", () => {
+  it("refuses an error field over its bound, and a turn that ends without its own JSON drops the one from its start", async () => {
+    const { t, send } = await setup();
+    await send(0, [{ type: "turnStarted", threadId: "th", turnId: "t1", json: JSON.stringify({ id: "t1", status: "inProgress" }), at }]);
+    const end = (message: string): IngestEvent => ({ type: "turnCompleted", threadId: "th", turnId: "t1", status: "failed", error: { message }, at: at + 1 });
+    await expect(send(1, [end("x".repeat(8193))])).rejects.toThrow(/E_INGEST_TURN_ERROR_TOO_LARGE/);
+    await send(1, [end("x".repeat(8192))]);
+    const r = await t.query(api.messages.getTurn, { actor, threadId: "th", turnId: "t1" });
+    expect(r.found && [r.turn.status, r.turn.json, r.turn.error?.message.length]).toEqual(["failed", null, 8192]);
+  });
+
+  it("pages listTurns at the count whose rows, at their largest, stay within half of Convex's read limit", async () => {
+    const { t, send } = await setup();
+    await send(0, Array.from({ length: 30 }, (_, i): IngestEvent => ({ type: "turnStarted", threadId: "th", turnId: `t${i}`, at: at + i })));
+    const first = await t.query(api.messages.listTurns, { actor, threadId: "th", paginationOpts: { numItems: 100, cursor: null } });
+    expect(first.page.length).toBe(23);
+    expect(first.isDone).toBe(false);
+    const rest = await t.query(api.messages.listTurns, { actor, threadId: "th", paginationOpts: { numItems: 100, cursor: first.continueCursor } });
+    expect([...first.page, ...rest.page].map((x) => x.ordinal)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+  });
+});
+
 describe("the conversation row under live streaming", () => {
   afterEach(() => vi.useRealTimers());
 

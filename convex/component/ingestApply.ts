@@ -9,7 +9,7 @@ import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
 import { fail } from "./errors.js";
 import { type IngestEvent } from "./ingestEvents.js";
-import { INLINE_VIEW_PARTS, MAX_RECONCILE_ITEM_ROWS, MAX_RECONCILE_REMOVALS, MAX_THREAD_JSON_PARTS, PART_MAX_CHARS, PLAN_EXPLANATION_MAX_CHARS, PLAN_MAX_STEPS, PLAN_STEP_MAX_CHARS, PREVIEW_MAX_CHARS, SEGMENT_MAX_CHARS, TURN_JSON_MAX_CHARS } from "./limits.js";
+import { INLINE_VIEW_PARTS, MAX_RECONCILE_ITEM_ROWS, MAX_RECONCILE_REMOVALS, MAX_THREAD_JSON_PARTS, PART_MAX_CHARS, PLAN_EXPLANATION_MAX_CHARS, PLAN_MAX_STEPS, PLAN_STEP_MAX_CHARS, PREVIEW_MAX_CHARS, SEGMENT_MAX_CHARS, TURN_ERROR_MAX_CHARS, TURN_JSON_MAX_CHARS } from "./limits.js";
 import { sha256Hex, SHA256_HEX } from "./hashing.js";
 import { messageView } from "./itemMessages.js";
 import { splitText, utf8Bytes } from "./text.js";
@@ -149,6 +149,14 @@ async function threadJson(ctx: MutationCtx, conv: Conv, e: Ev<"threadJson">) {
   await ctx.db.patch("threads", t._id, { jsonSha256: actual });
 }
 
+function checkTurnError(error: NonNullable<Ev<"turnCompleted">["error"]>, turnId: string) {
+  for (const [field, text] of Object.entries(error)) {
+    if (typeof text === "string" && text.length > TURN_ERROR_MAX_CHARS) {
+      fail("E_INGEST_TURN_ERROR_TOO_LARGE", `each field of a turn's error holds at most ${TURN_ERROR_MAX_CHARS} characters: clip it`, { turnId, field, chars: text.length });
+    }
+  }
+}
+
 function checkTurnJson(json: string, turnId: string): string {
   if (json.length > TURN_JSON_MAX_CHARS) fail("E_INGEST_TURN_JSON_TOO_LARGE", `a turn's own JSON holds at most ${TURN_JSON_MAX_CHARS} characters`, { turnId, chars: json.length });
   return json;
@@ -203,8 +211,11 @@ export async function ensureTurn(ctx: MutationCtx, conv: Conv, threadId: string,
 
 /** End a turn (from a turnCompleted event, or the presence sweep): its open messages and pending requests close too. */
 export async function turnCompleted(ctx: MutationCtx, conv: Conv, e: Ev<"turnCompleted">) {
+  if (e.error !== undefined) checkTurnError(e.error, e.turnId);
   const turn = await ensureTurn(ctx, conv, e.threadId, e.turnId, e.at);
-  await ctx.db.patch("turns", turn._id, { status: e.status, completedAt: e.at, ...(e.error ? { error: e.error } : {}), ...(e.json !== undefined ? { json: checkTurnJson(e.json, e.turnId) } : {}) });
+  // The turn's own JSON as it ended; none (a host that could not send it, a lost host's turn ended by the sweep) drops
+  // the one from its start, which would say it is still in progress: readers then rebuild it from the row.
+  await ctx.db.patch("turns", turn._id, { status: e.status, completedAt: e.at, ...(e.error ? { error: e.error } : {}), json: e.json === undefined ? undefined : checkTurnJson(e.json, e.turnId) });
   await chainTurn(ctx, conv, turn, e.digest);
   // Every stream ends in a terminal state (convex-durable-agents#8): close what the turn left open.
   const terminal = e.status === "completed" ? "interrupted" : e.status === "inProgress" ? null : e.status;

@@ -26,11 +26,21 @@ export const MAX_RECONCILE_ITEM_ROWS = 256;
 export const MAX_THREAD_JSON_PARTS = 16;
 /** UTF-16 code units of a turn's own JSON (the turn without its items, on turnStarted/turnCompleted). */
 export const TURN_JSON_MAX_CHARS = 64 * 1024;
+/** UTF-16 code units of each field of a turn's error (message, codexErrorInfo, detailsJson): a host clips a longer
+ * one (and the error's text in the turn's own JSON when that is over TURN_JSON_MAX_CHARS). */
+export const TURN_ERROR_MAX_CHARS = 8192;
 /** A turn's plan (`turnPlan` events): steps, UTF-16 code units of one step and of the explanation. A host clips a
  * longer plan to these and marks it `truncated`. */
 export const PLAN_MAX_STEPS = 50;
 export const PLAN_STEP_MAX_CHARS = 500;
 export const PLAN_EXPLANATION_MAX_CHARS = 2000;
+/** The most UTF-8 bytes a turn row holds: its own JSON, its error and its plan at their bounds (3 bytes per UTF-16
+ * code unit at most), the steps' statuses and the fixed fields. */
+const TURN_ROW_MAX_BYTES = 3 * (TURN_JSON_MAX_CHARS + 3 * TURN_ERROR_MAX_CHARS + PLAN_MAX_STEPS * PLAN_STEP_MAX_CHARS + PLAN_EXPLANATION_MAX_CHARS)
+  + PLAN_MAX_STEPS * 64 + 4096;
+/** Turns one listTurns page returns at most (a caller asking for more gets this many and a cursor): a page of rows
+ * at their largest stays within half of Convex's 16 MiB read limit. */
+export const TURNS_PAGE_MAX = Math.floor((8 * 1024 * 1024) / TURN_ROW_MAX_BYTES);
 /** Characters of a thread's preview kept on its row (the whole preview lives in the thread's JSON). */
 export const PREVIEW_MAX_CHARS = 1000;
 /** Characters of an actor (the owner id the shim derives from the caller's identity). */
@@ -50,7 +60,9 @@ export const LIMITS = {
   MAX_ACTOR_LENGTH,
   MAX_THREAD_JSON_PARTS,
   TURN_JSON_MAX_CHARS,
+  TURN_ERROR_MAX_CHARS,
   PLAN_MAX_STEPS,
   PLAN_STEP_MAX_CHARS,
   PLAN_EXPLANATION_MAX_CHARS,
+  TURNS_PAGE_MAX,
 } as const;

@@ -12,6 +12,7 @@ import { query, type QueryCtx } from "./_generated/server.js";
 import schema from "./schema.js";
 import { readVisible, uniqueVisible, visibleFilter } from "./replace.js";
 import { findConversation, checkActor } from "./scope.js";
+import { TURNS_PAGE_MAX } from "./limits.js";
 import { messageFields, paginated, vActor, vPaginationOpts, vTurnError, vTurnPlan, vTurnStatus, pageSize } from "./validators.js";
 
 export const vMessage = v.object({
@@ -177,6 +178,7 @@ export async function latestTurn(ctx: QueryCtx, actor: string, threadId: string 
 }
 
 const MAX_ITEMS_PER_TURN_READ = 200;
+
 /** Items larger than this never come inline in getTurn (read them with getItemJson). */
 export const INLINE_ITEM_MAX_BYTES = 1024 * 1024;
 /** Parts getItemJson returns per page: a part is ≤ 256 Ki characters (≤ 768 KiB of UTF-8): 4 parts ≤ 3 MiB. */
@@ -260,7 +262,7 @@ export const listTurns = query({
   returns: paginated(vTurn),
   handler: async (ctx, { actor, threadId, paginationOpts }) => {
     checkActor(actor);
-    const numItems = pageSize(paginationOpts);
+    const numItems = Math.min(pageSize(paginationOpts), TURNS_PAGE_MAX);
     const page = await stream(ctx.db, schema)
       .query("turns")
       .withIndex("actor_threadId_ordinal", (q) => q.eq("actor", actor).eq("threadId", threadId))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -185,6 +186,26 @@ async def test_model_http_500_fails_the_turn_and_is_persisted(host_config: HostC
     assert turn.found and turn.turn.status == "failed"
     assert turn.turn.error and turn.turn.error.message
     assert turn.turn.error.message != "[object Object]"
+
+
+async def test_a_huge_model_error_is_kept_clipped_and_replication_goes_on(host_config: HostConfig,
+                                                                         alice_api: HostApi) -> None:
+    """A model error larger than a turn row may hold (its message alone over the turn's JSON bound): the failed turn
+    is kept with its error clipped to TURN_ERROR_MAX_CHARS, in the row and in its own JSON, and the next turn
+    replicates as usual."""
+    from codex_convex.host_api.limits import TURN_ERROR_MAX_CHARS, TURN_JSON_MAX_CHARS
+
+    message = "boom " * (TURN_JSON_MAX_CHARS // 4)  # > TURN_JSON_MAX_CHARS characters
+    async with CodexHost(host_config) as host:
+        await host.new_conversation()
+        failed = await host.send(f"PARTIAL 1 {message}")
+        after = await host.send("still here")
+    assert failed.status == "failed" and after.status == "completed" and after.text == "echo: still here"
+    got = await alice_api.get_turn(thread_id=failed.thread_id, turn_id=failed.turn_id)
+    assert got.found and got.turn.status == "failed" and got.turn.json_ is not None and got.turn.error is not None
+    assert len(got.turn.error.message) == TURN_ERROR_MAX_CHARS and "boom boom" in got.turn.error.message
+    own = json.loads(got.turn.json_)  # Codex's turn as it ended, its error's message clipped the same way
+    assert own["status"] == "failed" and own["error"]["message"] == got.turn.error.message
 
 
 async def test_codex_killed_mid_turn(host_config: HostConfig, alice_api: HostApi) -> None:

@@ -13,6 +13,7 @@ import pytest
 
 from codex_convex.convex_api import Subscriber
 from codex_convex.host_api import HostApi, HostSubscriptions
+from codex_convex.host_api.limits import TURNS_PAGE_MAX
 from codex_convex.host_api.models import GetConversationViewFound, IngestEventLifecycle
 from codex_convex.replication import Replicator
 from codex_convex.sync import import_thread
@@ -86,7 +87,8 @@ async def test_a_second_client_sees_the_old_version_then_the_new_never_a_mix(dep
             tg.cancel_scope.cancel()
 
     new = {name: values[-1] for name, values in seen.items()}
-    assert [t for t, _, _ in new["turns"]] == [f"turn-{i}" for i in range(30)]
+    # a page of listTurns holds TURNS_PAGE_MAX turns: the rewritten ones from 20 among them
+    assert [t for t, _, _ in new["turns"]] == [f"turn-{i}" for i in range(TURNS_PAGE_MAX)] and TURNS_PAGE_MAX > 20
     assert ("turn-25", "m25", "rewritten 25") in new["view"]
     assert ("turn-159", "m159", "answer 159") in old["view"]
     # every value a subscription delivered was the old version or the new one, in that order: never a mix

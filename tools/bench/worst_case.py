@@ -4,7 +4,8 @@
 
 Fills a fresh local backend (Convex's limits enforced; `legacy`: the 8 MiB / 16,384-document reads of older
 builds) with the worst shapes a user can produce — one turn of 80 × 240 KB command outputs, a 50 MB agent message,
-10,000 turns in a thread, 1,000 pending requests in a thread, 40 × 512 KiB chunks in one source, 5,000
+10,000 turns in a thread (its first 30 at the largest a turn row gets: own JSON, error and plan at their bounds, in
+3-byte characters), 1,000 pending requests in a thread, 40 × 512 KiB chunks in one source, 5,000
 conversations, 200 sync jobs in one conversation (`small`: the same shapes, smaller) — then calls every public
 endpoint of the contract (enumerated from it: a new endpoint without a call here fails the run) with ordinary
 arguments, and reads the backend's per-call metrics (`GET /api/metrics`). Each call must succeed, and its worst call
@@ -33,6 +34,13 @@ from codex_convex.backend import LocalBackend, mint_dev_token
 from codex_convex.convex_api import ConvexHttp
 from codex_convex.events import item_events
 from codex_convex.host_api import ENDPOINTS, HostApi
+from codex_convex.host_api.limits import (
+    PLAN_EXPLANATION_MAX_CHARS,
+    PLAN_MAX_STEPS,
+    PLAN_STEP_MAX_CHARS,
+    TURN_ERROR_MAX_CHARS,
+    TURN_JSON_MAX_CHARS,
+)
 from codex_convex.sync import root_hash
 
 from ._common import write
@@ -93,6 +101,24 @@ def chunk(thread: str, i: int) -> dict[str, Any]:
     return {"payload": payload, "sha256": hashlib.sha256(payload.encode()).hexdigest(), "record_count": 1}
 
 
+WIDE = "€"  # one UTF-16 code unit, three bytes of UTF-8: the most a character can weigh per unit of the limits
+
+
+def largest_turn(thread: str, turn_id: str) -> list[dict[str, Any]]:
+    """A failed turn whose row is as large as the component lets it be: its own JSON, each field of its error and
+    its plan (steps and explanation) at their bounds, in 3-byte characters."""
+    head = json.dumps({"id": turn_id, "status": "failed", "error": {"message": ""}}, ensure_ascii=False)
+    own = head[:-3] + WIDE * (TURN_JSON_MAX_CHARS - len(head)) + head[-3:]
+    error = {"message": WIDE * TURN_ERROR_MAX_CHARS, "codexErrorInfo": WIDE * TURN_ERROR_MAX_CHARS,
+             "detailsJson": WIDE * TURN_ERROR_MAX_CHARS}
+    plan = {"type": "turnPlan", "threadId": thread, "turnId": turn_id, "explanation": WIDE * PLAN_EXPLANATION_MAX_CHARS,
+            "steps": [{"step": WIDE * PLAN_STEP_MAX_CHARS, "status": "pending"}] * PLAN_MAX_STEPS, "truncated": False,
+            "at": AT}
+    return [{"type": "turnStarted", "threadId": thread, "turnId": turn_id, "json": own, "at": AT}, plan,
+            {"type": "turnCompleted", "threadId": thread, "turnId": turn_id, "status": "failed", "error": error,
+             "json": own, "at": AT}]
+
+
 def turn(thread: str, turn_id: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = [{"type": "turnStarted", "threadId": thread, "turnId": turn_id, "at": AT}]
     for it in items:
@@ -118,6 +144,9 @@ async def fill(w: World, scale: dict[str, int], log: Callable[[str], None]) -> N
     th = w.ids["long.thread"]
     events: list[dict[str, Any]] = []
     for i in range(scale["turns"]):
+        if i < 30:  # the first page of listTurns: rows at their largest
+            events += largest_turn(th, f"t{i}")
+            continue
         user = {"type": "userMessage", "id": f"u{i}", "content": [{"type": "text", "text": f"q{i}"}]}
         events += turn(th, f"t{i}", [user, {"type": "agentMessage", "id": f"a{i}", "text": f"answer {i}"}])
         if i % 100 == 0:

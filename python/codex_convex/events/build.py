@@ -11,6 +11,8 @@ import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
+import structlog
+
 from ..host_api.limits import (
     CHUNK_MAX_BYTES,
     INLINE_VIEW_PARTS,
@@ -18,6 +20,8 @@ from ..host_api.limits import (
     PLAN_EXPLANATION_MAX_CHARS,
     PLAN_MAX_STEPS,
     PLAN_STEP_MAX_CHARS,
+    TURN_ERROR_MAX_CHARS,
+    TURN_JSON_MAX_CHARS,
 )
 from ..host_api.models import (
     IngestEvent,
@@ -69,9 +73,16 @@ DELTA_MAX_CHARS = 64 * 1024
 
 JsonObject = dict[str, Any]
 
+log = structlog.get_logger("codex_convex.events")
+
 
 def _compact(v: Any) -> str:
     return json.dumps(v, separators=(",", ":"))
+
+
+def _clip(text: str, units: int) -> str:
+    """``text`` cut to ``units`` UTF-16 code units (the component's measure)."""
+    return text if utf16_len(text) <= units else split_text(text, units)[0]
 
 
 def thread_meta(thread_id: str, at: float, *, name: str | None = None, preview: str | None = None,
@@ -100,9 +111,22 @@ def thread_json(thread: JsonObject, at: float) -> list[IngestEventThreadJson]:
             for i, p in enumerate(parts)]
 
 
-def turn_json(turn: JsonObject) -> str:
-    """Codex's own JSON of a turn without its items (stored with the turn)."""
-    return _text({k: v for k, v in turn.items() if k != "items"})
+def turn_json(turn: JsonObject) -> str | None:
+    """Codex's own JSON of a turn without its items (stored with the turn). Only a huge error makes it longer than
+    :data:`TURN_JSON_MAX_CHARS`: then its error's text fields are clipped to :data:`TURN_ERROR_MAX_CHARS` (logged),
+    and if that is not enough it is None (the turn is then rebuilt from its row)."""
+    own = {k: v for k, v in turn.items() if k != "items"}
+    text = _text(own)
+    if utf16_len(text) <= TURN_JSON_MAX_CHARS:
+        return text
+    err = own.get("error")
+    if isinstance(err, dict):
+        own["error"] = {k: _clip(v, TURN_ERROR_MAX_CHARS) if isinstance(v, str) else v for k, v in err.items()}
+    clipped = _text(own)
+    fits = utf16_len(clipped) <= TURN_JSON_MAX_CHARS
+    log.info("events.turn_json_clipped", turn_id=turn.get("id"), chars=utf16_len(text), limit=TURN_JSON_MAX_CHARS,
+             note="its error's text clipped" if fits else "kept without it: rebuilt from the turn's row")
+    return clipped if fits else None
 
 
 def turn_digest(turn: JsonObject) -> str:
@@ -121,9 +145,14 @@ def turn_error(err: JsonObject | None) -> TurnError | None:
         return None
     info = err.get("codexErrorInfo")
     details = {k: v for k, v in err.items() if k not in ("message", "codexErrorInfo") and v is not None}
-    return TurnError(message=str(err.get("message") or "unknown error"),
-                     codex_error_info=None if info is None else info if isinstance(info, str) else _compact(info),
-                     details_json=_compact(details) if details else None)
+    fields = {"message": str(err.get("message") or "unknown error"),
+              "codex_error_info": None if info is None else info if isinstance(info, str) else _compact(info),
+              "details_json": _compact(details) if details else None}
+    for name, text in fields.items():
+        if text is not None and _clip(text, TURN_ERROR_MAX_CHARS) != text:
+            log.info("events.turn_error_clipped", field=name, chars=utf16_len(text), limit=TURN_ERROR_MAX_CHARS)
+            fields[name] = _clip(text, TURN_ERROR_MAX_CHARS)
+    return TurnError(**fields)
 
 
 def turn_completed(thread_id: str, turn_id: str, status: TurnStatus, error: JsonObject | None, at: float, *,
@@ -181,12 +210,9 @@ def plan_event(thread_id: str, turn_id: str, plan: codex.TurnPlanUpdatedNotifica
     """The turn's plan as the model just set it (Codex's ``turn/plan/updated``), clipped to the component's bounds
     (:data:`PLAN_MAX_STEPS` steps, :data:`PLAN_STEP_MAX_CHARS` per step, :data:`PLAN_EXPLANATION_MAX_CHARS`) and
     then marked ``truncated``."""
-    def clip(text: str, units: int) -> str:
-        return text if utf16_len(text) <= units else split_text(text, units)[0]
-
-    steps = [TurnPlanSteps(step=clip(s.step, PLAN_STEP_MAX_CHARS), status=s.status.value)
+    steps = [TurnPlanSteps(step=_clip(s.step, PLAN_STEP_MAX_CHARS), status=s.status.value)
              for s in plan.plan[:PLAN_MAX_STEPS]]
-    explanation = None if plan.explanation is None else clip(plan.explanation, PLAN_EXPLANATION_MAX_CHARS)
+    explanation = None if plan.explanation is None else _clip(plan.explanation, PLAN_EXPLANATION_MAX_CHARS)
     truncated = (len(plan.plan) > PLAN_MAX_STEPS or explanation != plan.explanation
                  or any(a.step != b.step for a, b in zip(steps, plan.plan[:PLAN_MAX_STEPS], strict=True)))
     return IngestEventTurnPlan(thread_id=thread_id, turn_id=turn_id, explanation=explanation, steps=steps,
