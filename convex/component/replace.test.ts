@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { api } from "./_generated/api.js";
-import { initConvexTest } from "../testing/component.js";
+import { convexTest } from "convex-test";
+import { initConvexTest, modules } from "../testing/component.js";
+import schema from "./schema.js";
 import { threadJson as threadJsonAt } from "../testing/records.js";
 import { rootHash, sha256Hex } from "./hashing.js";
 import type { Id } from "./_generated/dataModel.js";
@@ -175,6 +177,27 @@ describe("a replace larger than one step is atomic for readers (#19)", () => {
     expect(t0.found && JSON.parse(t0.items.find((i) => i.itemId === "m0")!.json!).text).toBe("answer 0");
     const left = await t.run(async (ctx) => (await ctx.db.query("turns").collect()).filter((r) => r.stagedBy !== undefined || r.retiredBy !== undefined).length);
     expect(left).toBe(0);
+  }, 60_000);
+
+  it("replaces turns whose rows are at their largest (a step lists as many as its byte budget holds)", async () => {
+    const t = convexTest({ schema, modules, transactionLimits: true }); // Convex's limits enforced
+    const huge = (i: number) => {
+      const turnId = `turn-${i}`;
+      const json = JSON.stringify({ id: turnId, status: "failed", error: { message: "€".repeat(60_000) } });
+      return [{ type: "turnStarted", threadId: "th", turnId, json, at }, { type: "turnCompleted", threadId: "th", turnId, status: "failed", json, error: { message: "€".repeat(8192) }, at }];
+    };
+    const old = [];
+    for (let i = 0; i < 100; i++) old.push(...huge(i)); // ~20 MB of turn rows: more than one transaction may read
+    await seal(t, alice, "th", "a", old, undefined, 1);
+    await runAll(t);
+    const { jobId } = await seal(t, alice, "th", "b", turn("th", 0, "small again"), { keepTurns: 0, prefixHash: "" });
+    await runAll(t);
+    const job = await t.query(api.syncJobs.get, { actor: alice, jobId });
+    expect(job.found && job.job.publicState).toBe("synced");
+    const turns = (await t.query(api.messages.listTurns, { actor: alice, threadId: "th", paginationOpts: page })).page;
+    expect(turns.map((x) => [x.turnId, x.status])).toEqual([["turn-0", "completed"]]);
+    const left = await t.run(async (ctx) => (await ctx.db.query("turns").collect()).length);
+    expect(left).toBe(1);
   }, 60_000);
 
   it("a clean-up whose scheduled step was lost is started again by the thread's next sync job", async () => {

@@ -106,8 +106,10 @@ function rangeQuery(ctx: QueryCtx, actor: string, r: { table: string; index: str
   return (ctx.db.query(r.table as any) as any).withIndex(r.index, (q: any) => r.eq.reduce((acc: any, [f, val]) => acc.eq(f, val), q.eq("actor", actor)));
 }
 
-/** Turns one retire or clean-up step visits at most: each costs 8 index ranges (½ of Convex's 4,096). */
+/** Turns one retire or clean-up step visits at most: each costs 8 index ranges (½ of Convex's 4,096); and the bytes
+ * their rows may add up to (a turn row holds up to ~350 KB: its own JSON, error and plan at their bounds). */
 const REPLACE_STEP_TURNS = 250;
+const REPLACE_STEP_TURN_BYTES = 2 * 1024 * 1024;
 
 /**
  * Walk the turns at ordinals ≥ the mark's cursor (else its base), in ordinal order, and apply `act` to the rows of
@@ -119,7 +121,8 @@ async function walk(ctx: MutationCtx, t: Doc<"threads">, m: Marker, pick: (q: an
   let rows = REPLACE_STEP_ROWS;
   const bytes = { bytes: REPLACE_STEP_BYTES };
   const from = m.cursor ?? m.keepTurns;
-  const turns = await ctx.db.query("turns").withIndex("actor_threadId_ordinal", (q) => q.eq("actor", t.actor).eq("threadId", t.threadId).gte("ordinal", from)).take(REPLACE_STEP_TURNS);
+  const listed = { bytes: REPLACE_STEP_TURN_BYTES };
+  const turns: Array<Doc<"turns">> = await takeBounded(ctx.db.query("turns").withIndex("actor_threadId_ordinal", (q) => q.eq("actor", t.actor).eq("threadId", t.threadId).gte("ordinal", from)), REPLACE_STEP_TURNS, listed);
   for (const turn of turns) {
     for (const range of turnRanges(t.threadId, turn.turnId)) {
       const got: Array<Doc<any>> = await takeBounded(pick(rangeQuery(ctx, t.actor, range)), rows, bytes);
@@ -129,8 +132,9 @@ async function walk(ctx: MutationCtx, t: Doc<"threads">, m: Marker, pick: (q: an
     // out of budget: this turn's ordinal again next step (what it finished is no longer picked)
     if (rows <= 0 || bytes.bytes <= 0) return await saveCursor(ctx, t, m, turn.ordinal);
   }
-  if (turns.length < REPLACE_STEP_TURNS) return m;
-  return await saveCursor(ctx, t, m, turns[turns.length - 1].ordinal); // (two versions may share that ordinal)
+  if (turns.length < REPLACE_STEP_TURNS && listed.bytes > 0) return m; // the walk reached the last turn
+  // the last turn listed again next step (two versions may share its ordinal); a step lists ≥ 3 turns at their largest
+  return await saveCursor(ctx, t, m, turns[turns.length - 1].ordinal);
 }
 
 async function saveCursor(ctx: MutationCtx, t: Doc<"threads">, m: Marker, cursor: number): Promise<null> {

@@ -6,6 +6,7 @@
 //    reconnecting client are applied once
 // 5: lossless threads (threadJson events, turns' own JSON, getThreadJson) and incremental sync (turn digests,
 //    getThreadSyncState, a seal's base)
-// 6: turn plans (turnPlan events; `plan` on turns and, the latest turn's, in the conversation view)
+// 6: turn plans (turnPlan events; `plan` on turns and, the latest turn's, in the conversation view); a turn's error
+//    fields bounded (TURN_ERROR_MAX_CHARS); listTurns pages of at most TURNS_PAGE_MAX turns
 export const CONTRACT_VERSION = 6;
 export const COMPONENT_NAME = "codexConvex";
