@@ -47,6 +47,7 @@ from ..host_api.models import (
     IngestEventMessageText,
     IngestEventServerRequest,
     IngestEventServerRequestResolved,
+    IngestEventTurnCompleted,
     IngestEventTurnPlan,
     IngestEventTurnStarted,
     IngestResult,
@@ -73,6 +74,11 @@ def _size(ev: IngestEvent) -> int:
             return len(text) + 200
         case IngestEventTurnPlan(steps=steps, explanation=explanation):
             return sum(len(s.step) + 40 for s in steps) + len(explanation or "") + 200
+        case IngestEventTurnStarted(json_=text):
+            return len(text or "") + 200
+        case IngestEventTurnCompleted(json_=text, error=error, keep_items=keep, codex_items=kept):
+            ids = len(keep or []) + len(kept or [])
+            return len(text or "") + (len(error.model_dump_json()) if error else 0) + 40 * ids + 200
     return 200
 
 
