@@ -134,6 +134,7 @@ class Recording:
 
     def __init__(self) -> None:
         self.batches: list[list[str]] = []
+        self.sizes: list[int] = []  # bytes of each write's events, as JSON on the wire
         self.deltas: list[int] = []  # deltas per write
         self.at: list[float] = []  # when each write reached the server
         self.next_seq = 0
@@ -141,6 +142,7 @@ class Recording:
     async def ingest_events(self, *, conversation_id: str, stream_id: str, seq: int, events: list[Any]) -> Any:
         await anyio.sleep(0.002)
         self.batches.append([ev.type for ev in events])
+        self.sizes.append(sum(len(ev.model_dump_json(by_alias=True)) for ev in events))
         self.at.append(anyio.current_time())
         self.deltas.append(sum(int(ev.delta_count) for ev in events if isinstance(ev, IngestEventMessageDelta)))
         self.next_seq = seq + len(events)
@@ -184,6 +186,25 @@ async def test_a_turns_clustered_events_share_writes_and_approvals_go_at_once() 
         tg.cancel_scope.cancel()
     assert rec.batches == [["turnStarted"], ["item", "item"], ["serverRequest"], ["turnCompleted", "messageDelta"]]
     assert asked_within < 0.04  # well inside the 50 ms linger
+
+
+@pytest.mark.anyio
+async def test_large_turn_events_split_into_writes_within_the_batch_bound() -> None:
+    """Turn ends carrying Codex's JSON of the turn (up to 64 Ki characters each) and errors: every write stays within
+    MAX_BATCH_BYTES, whatever the events' count."""
+    from codex_convex.host_api.models import IngestEventTurnCompleted, TurnError
+
+    rec = Recording()
+    rep = Replicator(rec, "c")  # type: ignore[arg-type]
+    big = "x" * 60_000
+    async with anyio.create_task_group() as tg:
+        await tg.start(rep.run)
+        rep.push([IngestEventTurnCompleted(thread_id="t", turn_id=f"x{i}", status="failed", json_=big,
+                                           error=TurnError(message=big[:8000]), at=0) for i in range(200)])
+        await rep.flush(timeout_s=10)
+        tg.cancel_scope.cancel()
+    assert sum(len(b) for b in rec.batches) == 200 and len(rec.batches) > 1
+    assert max(rec.sizes) <= replicator_mod.MAX_BATCH_BYTES
 
 
 @pytest.mark.anyio
