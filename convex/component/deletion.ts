@@ -19,7 +19,7 @@ import { cancelLiveJobs } from "./syncJobState.js";
 import { vStepId } from "./watchdog.js";
 import { vDeletionPhase, vDeletionTarget } from "./tables/deletion.js";
 import { vCodedError } from "./tables/sync.js";
-import { utf8Bytes } from "./text.js";
+import { jsonBytes } from "./text.js";
 
 export const DEFAULT_GRACE_MS = 10 * 60 * 1000;
 export const MIN_GRACE_MS = 1000;
@@ -146,7 +146,7 @@ export async function takeBounded<T>(query: AsyncIterable<T>, count: number, bud
   if (count <= 0 || budget.bytes <= 0) return out;
   for await (const row of query) {
     out.push(row);
-    budget.bytes -= 2 * utf8Bytes(JSON.stringify(row));
+    budget.bytes -= 2 * jsonBytes(row);
     if (out.length >= count || budget.bytes <= 0) break;
   }
   return out;

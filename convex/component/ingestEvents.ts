@@ -1,6 +1,6 @@
 /** The events a host sends in an ingest batch (live replication) or a sync chunk (import): one tagged union. */
 import { v, type Infer } from "convex/values";
-import { tokenCounts, vMessageStatus, vPlanStepStatus, vTurnError, vTurnStatus } from "./validators.js";
+import { tokenCounts, vMessageStatus, vTurnError, vTurnPlan, vTurnStatus } from "./validators.js";
 
 const where = { threadId: v.string(), turnId: v.string() };
 
@@ -51,7 +51,7 @@ export const vIngestEvent = v.union(
   // The turn's plan as the model just set it (Codex's turn/plan/updated): replaces the one before. Live only.
   v.object({
     type: v.literal("turnPlan"), ...where, explanation: v.union(v.string(), v.null()),
-    steps: v.array(v.object({ step: v.string(), status: vPlanStepStatus })), truncated: v.boolean(), at: v.number(),
+    steps: vTurnPlan.fields.steps, truncated: v.boolean(), at: v.number(),
   }),
   v.object({ type: v.literal("serverRequest"), ...where, itemId: v.optional(v.string()), requestId: v.string(), method: v.string(), paramsJson: v.string(), at: v.number() }),
   v.object({ type: v.literal("serverRequestResolved"), ...where, requestId: v.string(), at: v.number() }),

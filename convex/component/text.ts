@@ -14,6 +14,11 @@ export function splitText(text: string, max: number): string[] {
   return out;
 }
 
+/** UTF-8 bytes of a value's JSON: what Convex counts when a transaction reads or writes the document. */
+export function jsonBytes(value: unknown): number {
+  return utf8Bytes(JSON.stringify(value));
+}
+
 export function utf8Bytes(text: string): number {
   let n = 0;
   for (let i = 0; i < text.length; i++) {

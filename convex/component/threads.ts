@@ -9,7 +9,7 @@ import { checkActor } from "./scope.js";
 import { paginated, vActor, vPaginationOpts, pageSize } from "./validators.js";
 import { paginator } from "convex-helpers/server/pagination";
 import schema from "./schema.js";
-import { utf8Bytes } from "./text.js";
+import { jsonBytes } from "./text.js";
 
 const batch = { batchSize: v.optional(v.number()) };
 
@@ -110,7 +110,7 @@ export const previewDeletion = query({
           truncated = true;
           break;
         }
-        budget -= utf8Bytes(JSON.stringify(doc)); // bytes, as Convex counts them (a character may weigh 3)
+        budget -= jsonBytes(doc); // bytes, as Convex counts them (a character may weigh 3)
         for (const [payload, by] of payloads) add(payload, by.rowsOf(doc));
         each?.(doc);
         n += 1;

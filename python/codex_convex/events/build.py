@@ -42,7 +42,7 @@ from ..host_api.models import (
     TurnStatus,
 )
 from .item_view import view_events
-from .text import split_text, utf16_len
+from .text import cut_units, split_text, utf16_len
 
 if TYPE_CHECKING:  # only its shape: an import (sync) must not pay for building the protocol's models
     from ..protocol import host_models as codex
@@ -78,11 +78,6 @@ log = structlog.get_logger("codex_convex.events")
 
 def _compact(v: Any) -> str:
     return json.dumps(v, separators=(",", ":"))
-
-
-def _clip(text: str, units: int) -> str:
-    """``text`` cut to ``units`` UTF-16 code units (the component's measure)."""
-    return text if utf16_len(text) <= units else split_text(text, units)[0]
 
 
 def thread_meta(thread_id: str, at: float, *, name: str | None = None, preview: str | None = None,
@@ -121,7 +116,7 @@ def turn_json(turn: JsonObject) -> str | None:
         return text
     err = own.get("error")
     if isinstance(err, dict):
-        own["error"] = {k: _clip(v, TURN_ERROR_MAX_CHARS) if isinstance(v, str) else v for k, v in err.items()}
+        own["error"] = {k: cut_units(v, TURN_ERROR_MAX_CHARS) if isinstance(v, str) else v for k, v in err.items()}
     clipped = _text(own)
     fits = utf16_len(clipped) <= TURN_JSON_MAX_CHARS
     log.info("events.turn_json_clipped", turn_id=turn.get("id"), chars=utf16_len(text), limit=TURN_JSON_MAX_CHARS,
@@ -149,9 +144,10 @@ def turn_error(err: JsonObject | None) -> TurnError | None:
               "codex_error_info": None if info is None else info if isinstance(info, str) else _compact(info),
               "details_json": _compact(details) if details else None}
     for name, text in fields.items():
-        if text is not None and _clip(text, TURN_ERROR_MAX_CHARS) != text:
-            log.info("events.turn_error_clipped", field=name, chars=utf16_len(text), limit=TURN_ERROR_MAX_CHARS)
-            fields[name] = _clip(text, TURN_ERROR_MAX_CHARS)
+        clipped = None if text is None else cut_units(text, TURN_ERROR_MAX_CHARS)
+        if clipped != text:
+            log.info("events.turn_error_clipped", field=name, chars=utf16_len(text or ""), limit=TURN_ERROR_MAX_CHARS)
+            fields[name] = clipped
     return TurnError(**fields)
 
 
@@ -210,9 +206,9 @@ def plan_event(thread_id: str, turn_id: str, plan: codex.TurnPlanUpdatedNotifica
     """The turn's plan as the model just set it (Codex's ``turn/plan/updated``), clipped to the component's bounds
     (:data:`PLAN_MAX_STEPS` steps, :data:`PLAN_STEP_MAX_CHARS` per step, :data:`PLAN_EXPLANATION_MAX_CHARS`) and
     then marked ``truncated``."""
-    steps = [TurnPlanSteps(step=_clip(s.step, PLAN_STEP_MAX_CHARS), status=s.status.value)
+    steps = [TurnPlanSteps(step=cut_units(s.step, PLAN_STEP_MAX_CHARS), status=s.status.value)
              for s in plan.plan[:PLAN_MAX_STEPS]]
-    explanation = None if plan.explanation is None else _clip(plan.explanation, PLAN_EXPLANATION_MAX_CHARS)
+    explanation = None if plan.explanation is None else cut_units(plan.explanation, PLAN_EXPLANATION_MAX_CHARS)
     truncated = (len(plan.plan) > PLAN_MAX_STEPS or explanation != plan.explanation
                  or any(a.step != b.step for a, b in zip(steps, plan.plan[:PLAN_MAX_STEPS], strict=True)))
     return IngestEventTurnPlan(thread_id=thread_id, turn_id=turn_id, explanation=explanation, steps=steps,

@@ -15,7 +15,7 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _cut_units(text: str, max_units: int) -> str:
+def cut_units(text: str, max_units: int) -> str:
     """The longest prefix of ``text`` of at most ``max_units`` UTF-16 code units."""
     head = text[:max_units]
     data = head.encode("utf-16-le")
@@ -45,7 +45,7 @@ def split_text(text: str, max_units: int, *, max_bytes: int | None = None) -> li
     out: list[str] = []
     i = 0
     while i < len(text) or not out:
-        piece = _cut_units(text[i:i + max_units], max_units)
+        piece = cut_units(text[i:i + max_units], max_units)
         if max_bytes is not None:
             piece = _cut_bytes(piece, max_bytes)
         out.append(piece)
