@@ -24,6 +24,7 @@ setup: $(PY_STAMP) $(NODE_STAMP) $(NPM_STAMP) bundle
 
 $(NODE_STAMP): $(PY_STAMP)
 	mkdir -p $(VENV)/node-bin
+	rm -f $@  # else, with node-bin on PATH, find_node finds this link and it would point at itself
 	ln -sf "$$($(BIN)/python -c 'from codex_convex.logs import configure; configure(); from codex_convex.backend import find_node; print(find_node().path)')" $@
 	$@ --version
 
