@@ -15,7 +15,7 @@ import { checkActor, findConversation, loadWritableConversation } from "./scope.
 import { CONTRACT_VERSION } from "./version.js";
 import { hostPresence, loadSession } from "./presence.js";
 import { vHostPresence } from "./tables/presence.js";
-import { MAX_PAGE_SIZE } from "./limits.js";
+import { MAX_PAGE_SIZE, TITLE_MAX_CHARS } from "./limits.js";
 import { paginated, vActor, vPaginationOpts, vSyncState, pageSize } from "./validators.js";
 
 export const vConversation = v.object({
@@ -58,7 +58,7 @@ async function bind(ctx: MutationCtx, conv: Doc<"conversations">, threadId: stri
 
 export async function createConversation(ctx: MutationCtx, actor: string, title: string | undefined, now: number) {
   checkActor(actor);
-  if (title !== undefined && title.length > 500) fail("E_CONVERSATION_BAD_TITLE", "a title holds at most 500 characters");
+  if (title !== undefined && title.length > TITLE_MAX_CHARS) fail("E_CONVERSATION_BAD_TITLE", `a title holds at most ${TITLE_MAX_CHARS} characters`);
   const id = await ctx.db.insert("conversations", { actor, title, status: "active", syncState: "unsynced", createdAt: now, updatedAt: now });
   return (await ctx.db.get("conversations", id))!;
 }

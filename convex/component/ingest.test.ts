@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { api } from "./_generated/api.js";
 import { initConvexTest } from "../testing/component.js";
 import type { IngestEvent } from "./ingestEvents.js";
+import { THREAD_FIELD_MAX_CHARS, TITLE_MAX_CHARS } from "./limits.js";
 
 const actor = "issuer|alice";
 const page = { numItems: 50, cursor: null };
@@ -307,5 +308,20 @@ describe("thread metadata", () => {
     await t.mutation(api.ingest.ingestBatch, { actor, conversationId: open.conversation.conversationId, streamId: "s", seq: 0, events: [{ type: "threadMeta", threadId: "th2", name: "Codex's name", at }] });
     const mine = await t.query(api.conversations.get, { actor, conversationId: other.conversationId });
     expect(mine.found && mine.conversation.title).toBe("Mine");
+  });
+
+  it("a name at its bound still follows renames; over its bound, or a cwd over its own, is refused and nothing changes", async () => {
+    const { t, conversationId, send } = await setup();
+    const title = async () => {
+      const got = await t.query(api.conversations.get, { actor, conversationId });
+      return got.found ? got.conversation.title : undefined;
+    };
+    const long = "n".repeat(TITLE_MAX_CHARS);
+    await send(0, [{ type: "threadMeta", threadId: "th", name: long, at }]);
+    await send(1, [{ type: "threadMeta", threadId: "th", name: "Renamed", at }]);
+    expect(await title()).toBe("Renamed");
+    await expect(send(2, [{ type: "threadMeta", threadId: "th", name: "x".repeat(TITLE_MAX_CHARS + 1), at }])).rejects.toThrow(/E_INGEST_THREAD_META_TOO_LARGE/);
+    await expect(send(2, [{ type: "threadMeta", threadId: "th", name: "Other", at }, { type: "threadMeta", threadId: "th", cwd: "/".repeat(THREAD_FIELD_MAX_CHARS + 1), at }])).rejects.toThrow(/E_INGEST_THREAD_META_TOO_LARGE/);
+    expect(await title()).toBe("Renamed");
   });
 });

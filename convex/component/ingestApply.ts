@@ -9,7 +9,7 @@ import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
 import { fail } from "./errors.js";
 import { type IngestEvent } from "./ingestEvents.js";
-import { INLINE_VIEW_PARTS, MAX_RECONCILE_ITEM_ROWS, MAX_RECONCILE_REMOVALS, MAX_THREAD_JSON_PARTS, PART_MAX_CHARS, PLAN_EXPLANATION_MAX_CHARS, PLAN_MAX_STEPS, PLAN_STEP_MAX_CHARS, PREVIEW_MAX_CHARS, SEGMENT_MAX_CHARS, TURN_ERROR_MAX_CHARS, TURN_JSON_MAX_CHARS } from "./limits.js";
+import { INLINE_VIEW_PARTS, MAX_RECONCILE_ITEM_ROWS, MAX_RECONCILE_REMOVALS, MAX_THREAD_JSON_PARTS, PART_MAX_CHARS, PLAN_EXPLANATION_MAX_CHARS, PLAN_MAX_STEPS, PLAN_STEP_MAX_CHARS, PREVIEW_MAX_CHARS, SEGMENT_MAX_CHARS, THREAD_FIELD_MAX_CHARS, TITLE_MAX_CHARS, TURN_ERROR_MAX_CHARS, TURN_JSON_MAX_CHARS } from "./limits.js";
 import { sha256Hex, SHA256_HEX } from "./hashing.js";
 import { messageView } from "./itemMessages.js";
 import { splitText, utf8Bytes } from "./text.js";
@@ -90,14 +90,25 @@ export async function ensureThread(ctx: MutationCtx, conv: Conv, threadId: strin
 
 /** Forks of a thread linked when the thread itself arrives after them (per metadata event). */
 const MAX_FORKS_LINKED = 64;
-/** A conversation title taken from the thread's name holds at most this many characters (as createConversation). */
-const TITLE_MAX_CHARS = 500;
+
+function checkThreadMeta(e: Ev<"threadMeta">) {
+  if (e.name !== undefined && e.name.length > TITLE_MAX_CHARS) {
+    fail("E_INGEST_THREAD_META_TOO_LARGE", `a thread's name holds at most ${TITLE_MAX_CHARS} characters: clip it`, { threadId: e.threadId, chars: e.name.length });
+  }
+  for (const field of ["cwd", "model", "forkedFromId"] as const) {
+    const value = e[field];
+    if (value !== undefined && value.length > THREAD_FIELD_MAX_CHARS) {
+      fail("E_INGEST_THREAD_META_TOO_LARGE", `a thread's ${field} holds at most ${THREAD_FIELD_MAX_CHARS} characters: clip it`, { threadId: e.threadId, field, chars: value.length });
+    }
+  }
+}
 
 async function threadMeta(ctx: MutationCtx, conv: Conv, e: Ev<"threadMeta">) {
+  checkThreadMeta(e);
   const t = await ensureThread(ctx, conv, e.threadId, e.at);
   // The thread's name is the conversation's title, unless someone gave the conversation another one.
   if (e.name !== undefined && e.name !== "" && (conv.title === undefined || conv.title === t.name)) {
-    await ctx.db.patch("conversations", conv._id, { title: e.name.slice(0, TITLE_MAX_CHARS) });
+    await ctx.db.patch("conversations", conv._id, { title: e.name });
   }
   await ctx.db.patch("threads", t._id, {
     ...(e.name !== undefined ? { name: e.name } : {}),

@@ -43,6 +43,12 @@ const TURN_ROW_MAX_BYTES = 3 * (TURN_JSON_MAX_CHARS + 3 * TURN_ERROR_MAX_CHARS +
 export const TURNS_PAGE_MAX = Math.floor((8 * 1024 * 1024) / TURN_ROW_MAX_BYTES);
 /** Characters of a thread's preview kept on its row (the whole preview lives in the thread's JSON). */
 export const PREVIEW_MAX_CHARS = 1000;
+/** UTF-16 code units of a conversation's title, and so of a thread's name (it becomes the title): a host clips a
+ * longer name (the whole name stays in the thread's own JSON). */
+export const TITLE_MAX_CHARS = 500;
+/** UTF-16 code units of a thread's other metadata kept on its row (cwd, model, forkedFromId): a host clips a longer
+ * one (the thread's own JSON keeps it whole). */
+export const THREAD_FIELD_MAX_CHARS = 4096;
 /** Characters of an actor (the owner id the shim derives from the caller's identity). */
 export const MAX_ACTOR_LENGTH = 512;
 
@@ -65,4 +71,6 @@ export const LIMITS = {
   PLAN_STEP_MAX_CHARS,
   PLAN_EXPLANATION_MAX_CHARS,
   TURNS_PAGE_MAX,
+  TITLE_MAX_CHARS,
+  THREAD_FIELD_MAX_CHARS,
 } as const;

@@ -132,7 +132,7 @@ async def run_demo(on_text: Callable[[str], None] = lambda s: None, on_event: Ca
                 for p in LIVE_PROMPTS:
                     on_event(f"> {p}")
                     r = await host.send(p)
-                    on_text("\n")
+                    on_text(live.end())
                     report.turns.append({"prompt": p, "status": r.status, "turnId": r.turn_id})
 
                 # 3. Import the older local thread through a durable sync source.

@@ -1,5 +1,6 @@
 """What the CLI's `run` and the demo print while a turn streams (runtime/live_text.py): the reasoning summary, a
-command's output and the answer, each piece as it comes, a new line where the kind of text or the item changes."""
+command's output and the answer, each piece as it comes; a new kind of text or a new item starts on a line of its own,
+never after a blank one, and a turn's end leaves the next turn at the start of a line."""
 
 from __future__ import annotations
 
@@ -28,5 +29,11 @@ def test_a_turns_streamed_text_reads_as_it_would_on_a_terminal() -> None:
     pieces = [p for m, params in notes if (p := live.piece(m, params)) is not None]
     assert {k for k, _ in pieces} == {"thinking", "plan", "output", "answer"}
     assert "".join(t for _, t in pieces) == ("plan it\n\nthen run\nplan:\n  ✓ look\n  → run\n  · report\n"
-                                             "\nline 1\nline 2\n\nother\n\nran: it")
+                                             "line 1\nline 2\nother\nran: it")
     assert [k for k, t in pieces if "line" in t] == ["output", "output"]
+    # the turn ends mid-line: one newline ends it; the next turn's plan starts right there, with no blank line
+    assert live.end() == "\n" and live.end() == ""
+    assert live.piece("turn/plan/updated", {"turnId": "t2", "plan": [{"step": "a", "status": "pending"}]}) == \
+        ("plan", "plan:\n  · a\n")
+    assert live.end() == ""
+    assert live.piece("item/agentMessage/delta", {"itemId": "msg_2", "delta": "done"}) == ("answer", "done")

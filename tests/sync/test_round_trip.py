@@ -1,7 +1,8 @@
 """Lossless round trip: what the deployment holds rebuilds Codex's own ``thread/read`` exactly (canonical JSON),
 for imported threads and for threads replicated live, of every kind: text and unicode, approved and declined
-commands, file changes, reasoning, a failed and an interrupted turn, a 1.5 MB message, a name, a compaction, a fork, an
-archived thread."""
+commands, file changes, reasoning, a failed and an interrupted turn, a 1.5 MB message, a name longer than a title holds
+(the conversation's title is its first TITLE_MAX_CHARS; the thread keeps it whole), a compaction, a fork, an archived
+thread."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import anyio
 import pytest
 
 from codex_convex.host_api import HostApi
+from codex_convex.host_api.limits import TITLE_MAX_CHARS
+from codex_convex.host_api.models import GetConversationFound
 from codex_convex.host_api.reads import read_codex_thread
 from codex_convex.runtime import CodexHost, HostConfig, HostMode, ServerRequestInfo
 from tests.support import assert_same_json
@@ -19,6 +22,7 @@ pytestmark = [pytest.mark.anyio, pytest.mark.codex]
 
 PROMPTS = ["hello round trip", "ünïcödé ✓ 日本語 🚀 \u00e9", "RUN echo hi > f.txt", "RUN echo no > declined.txt",
            "PATCH notes.md hi", "THINK plan it | then do it", "HTTP 500", "BIG 1500000", "after all that"]
+NAME = "round trip ✓ " + "🚀 a long name " * 40  # > TITLE_MAX_CHARS UTF-16 units
 
 
 async def decide(info: ServerRequestInfo) -> str:
@@ -37,22 +41,22 @@ async def interrupted_turn(host: CodexHost) -> None:
         await host.interrupt_conversation()
 
 
-async def every_kind(host: CodexHost) -> tuple[str, str]:
-    """Run a thread of every kind in ``host``; fork it. Returns (thread id, fork id)."""
+async def every_kind(host: CodexHost) -> tuple[str, str, str | None]:
+    """Run a thread of every kind in ``host``; fork it. Returns (thread id, fork id, the thread's conversation id)."""
     await host.new_conversation()
     for prompt in PROMPTS:
         await host.send(prompt)
     await interrupted_turn(host)
-    await host.set_thread_name("round trip ✓")
+    await host.set_thread_name(NAME)
     await host.compact_thread()
     await host.send("after compaction")
-    thread_id = host.thread_id
+    thread_id, conversation_id = host.thread_id, host.conversation_id
     assert thread_id is not None
     await host.fork_thread(thread_id)
     fork_id = host.thread_id
     assert fork_id is not None and fork_id != thread_id
     await host.send("in the fork")
-    return thread_id, fork_id
+    return thread_id, fork_id, conversation_id
 
 
 async def codex_read(host: CodexHost, thread_id: str) -> dict[str, Any]:
@@ -64,16 +68,25 @@ def kinds_in(thread: dict[str, Any]) -> set[str]:
     return {it["type"] for turn in thread["turns"] for it in turn["items"]} | {t["status"] for t in thread["turns"]}
 
 
+async def assert_titled_by_name(api: HostApi, conversation_id: str) -> None:
+    got = await api.get_conversation(conversation_id=conversation_id)
+    assert isinstance(got, GetConversationFound)
+    # the name's first TITLE_MAX_CHARS UTF-16 code units, a pair cut in half left out
+    assert got.conversation.title == NAME.encode("utf-16-le")[:2 * TITLE_MAX_CHARS].decode("utf-16-le", errors="ignore")
+
+
 async def test_imported_threads_read_back_exactly(host_config: HostConfig, alice_api: HostApi) -> None:
     local = HostConfig(codex_home=host_config.codex_home, cwd=host_config.cwd, mode=HostMode.CODEX_ONLY,
                        on_server_request=decide, turn_timeout_s=120)
     async with CodexHost(local) as host:
-        thread_id, fork_id = await every_kind(host)
+        thread_id, fork_id, _ = await every_kind(host)
         await host.archive_thread(fork_id)
     async with CodexHost(host_config) as host:
         for tid in (thread_id, fork_id):
             result = await host.import_local_thread(tid)
             assert result.state == "synced", result.error
+            if tid == thread_id:
+                await assert_titled_by_name(alice_api, result.conversation_id)
             want = await codex_read(host, tid)
             got = await read_codex_thread(alice_api, tid)
             assert got is not None
@@ -89,7 +102,9 @@ async def test_live_replicated_threads_read_back_exactly(host_config: HostConfig
     host_config.on_server_request = decide
     host_config.turn_timeout_s = 120
     async with CodexHost(host_config) as host:
-        thread_id, fork_id = await every_kind(host)
+        thread_id, fork_id, conversation_id = await every_kind(host)
+        assert conversation_id is not None
+        await assert_titled_by_name(alice_api, conversation_id)
         for tid in (thread_id, fork_id):
             want = await codex_read(host, tid)
             got = await read_codex_thread(alice_api, tid)

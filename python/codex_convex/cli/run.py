@@ -48,7 +48,7 @@ def run(
     if json_out:
         emit_json(result)
     else:
-        info(f"\n[bold]conversation[/bold] {result['conversationId']}  [dim]thread {result['threadId']} · turn "
+        info(f"[bold]conversation[/bold] {result['conversationId']}  [dim]thread {result['threadId']} · turn "
              f"{result['turnId']} · {result['status']} · {result['url']}[/dim]")
         info(f"  {continue_hint(result['conversationId'], scripted)}   # continue it")
     if result["status"] != "completed":
@@ -120,6 +120,8 @@ async def _run(prompt: str, conversation: str | None, policy: str | None, script
                 await host.new_conversation()
             r = await host.send(prompt)
             tg.cancel_scope.cancel()
+        if not json_out:
+            console.print(live.end(), end="")  # the turn's text ends on a line of its own
     finally:
         if model:
             model.stop()

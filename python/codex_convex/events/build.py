@@ -20,6 +20,8 @@ from ..host_api.limits import (
     PLAN_EXPLANATION_MAX_CHARS,
     PLAN_MAX_STEPS,
     PLAN_STEP_MAX_CHARS,
+    THREAD_FIELD_MAX_CHARS,
+    TITLE_MAX_CHARS,
     TURN_ERROR_MAX_CHARS,
     TURN_JSON_MAX_CHARS,
 )
@@ -82,8 +84,14 @@ def _compact(v: Any) -> str:
 
 def thread_meta(thread_id: str, at: float, *, name: str | None = None, preview: str | None = None,
                 cwd: str | None = None, forked_from_id: str | None = None) -> IngestEventThreadMeta:
-    """A thread's metadata; ``forked_from_id`` (Codex's) links a fork's conversation to its parent's."""
-    return IngestEventThreadMeta(thread_id=thread_id, name=name, preview=preview, cwd=cwd,
+    """A thread's metadata; ``forked_from_id`` (Codex's) links a fork's conversation to its parent's. A name over
+    :data:`TITLE_MAX_CHARS` (it becomes the conversation's title) or a cwd over :data:`THREAD_FIELD_MAX_CHARS` is
+    clipped, and logged: the thread's own JSON (:func:`thread_json`) keeps them whole."""
+    clipped_name = None if name is None else cut_units(name, TITLE_MAX_CHARS)
+    clipped_cwd = None if cwd is None else cut_units(cwd, THREAD_FIELD_MAX_CHARS)
+    if clipped_name != name or clipped_cwd != cwd:
+        log.warning("thread_meta.clipped", thread_id=thread_id, name_chars=len(name or ""), cwd_chars=len(cwd or ""))
+    return IngestEventThreadMeta(thread_id=thread_id, name=clipped_name, preview=preview, cwd=clipped_cwd,
                                  forked_from_id=forked_from_id, at=at)
 
 

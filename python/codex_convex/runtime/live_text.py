@@ -1,6 +1,6 @@
 """What a terminal shows of a turn while it streams: the answer, the model's reasoning summary, a running command's
-output and the plan each time the model sets it, taken from the host's notifications a piece at a time, a new line
-wherever the kind of text or the item changes (the CLI's ``run`` and the demo print them)."""
+output and the plan each time the model sets it, taken from the host's notifications a piece at a time; a new kind of
+text or a new item starts on a line of its own, never after a blank one (the CLI's ``run`` and the demo print them)."""
 
 from __future__ import annotations
 
@@ -27,25 +27,39 @@ _KINDS: dict[str, LiveKind] = {
 @dataclass
 class LiveText:
     last: tuple[LiveKind, str] | None = None  # the kind and item of the last piece
+    line_start: bool = True  # the text so far ends at the start of a line
 
     def piece(self, method: str, params: dict[str, Any]) -> tuple[LiveKind, str] | None:
         """The text a notification adds, or ``None`` for one that adds none."""
         if method == "turn/plan/updated":
-            return self._plan(params)
+            return self._emit(("plan", str(params.get("turnId", ""))), self._plan(params))
         kind = _KINDS.get(method)
         if kind is None:
             return None
         at = (kind, str(params.get("itemId", "")))
-        lead = "\n" if self.last is not None and self.last != at else ""
-        self.last = at
         if method == "item/reasoning/summaryPartAdded":  # a further part of the summary: a blank line first
-            return (kind, lead or REASONING_PART_SEPARATOR) if int(params.get("summaryIndex", 0)) > 0 else (kind, lead)
-        return kind, lead + str(params.get("delta", ""))
+            later = int(params.get("summaryIndex", 0)) > 0 and self.last == at
+            return self._emit(at, REASONING_PART_SEPARATOR if later else "")
+        return self._emit(at, str(params.get("delta", "")))
 
-    def _plan(self, params: dict[str, Any]) -> tuple[LiveKind, str]:
+    def end(self) -> str:
+        """What ends the text so far on a line of its own ("\\n", or nothing at a line's start); what follows starts
+        afresh (the demo calls it after each turn)."""
+        out = "" if self.line_start else "\n"
+        self.last, self.line_start = None, True
+        return out
+
+    def _emit(self, at: tuple[LiveKind, str], text: str) -> tuple[LiveKind, str]:
+        if self.last != at and not self.line_start:
+            text = "\n" + text
+        self.last = at
+        if text:
+            self.line_start = text.endswith("\n")
+        return at[0], text
+
+    @staticmethod
+    def _plan(params: dict[str, Any]) -> str:
         """The whole plan as the model just set it: one line per step, marked by its status."""
-        lead = "\n" if self.last is not None else ""
-        self.last = ("plan", str(params.get("turnId", "")))
         lines = [f"{PLAN_MARKS.get(str(s.get('status')), '?')} {s.get('step', '')}" for s in params.get("plan") or []]
         why = params.get("explanation")
-        return "plan", lead + "plan:" + (f" {why}" if why else "") + "".join(f"\n  {line}" for line in lines) + "\n"
+        return "plan:" + (f" {why}" if why else "") + "".join(f"\n  {line}" for line in lines) + "\n"
