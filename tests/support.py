@@ -124,3 +124,8 @@ def first_json_document(proc: subprocess.Popen[str]) -> Any:
         assert line, proc.stderr.read() if proc.stderr else "no output"
         lines.append(line.rstrip("\n"))
     return json.loads("\n".join(lines))
+
+
+# A 1×1 PNG: an image for the scripted model's VIEW (Codex's view_image reads it from the working folder).
+DOT_PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63fc"
+                        "cfc0f01f00050502005fc8f1d20000000049454e44ae426082")

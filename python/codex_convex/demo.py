@@ -32,8 +32,8 @@ from .scripted_model import ScriptedModelServer
 from .sync.importer import Progress
 
 LIVE_PROMPTS = ["THINK a greeting is asked for | keep it short",
-                "PLAN greet=completed | write demo.txt=in_progress | add notes.md", "RUN echo hi > demo.txt",
-                "PATCH notes.md written by Codex"]
+                "PLAN greet=completed | write demo.txt=in_progress | add notes.md", "SEARCH convex components",
+                "RUN echo hi > demo.txt", "PATCH notes.md written by Codex"]
 LOCAL_PROMPTS = ["an older local conversation", "RUN ls", "what did we do?"]
 
 

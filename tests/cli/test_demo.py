@@ -37,6 +37,7 @@ def test_demo_prints_the_final_table() -> None:
     assert "In Convex now" in out.stderr and "Look further" in out.stderr
     assert "watch it live in a browser: http://127.0.0.1:" in out.stderr  # the page's URL, and nothing opened
     assert "plan:\n  ✓ greet\n  → write demo.txt\n  · add notes.md" in out.stderr  # the model's plan, as it set it
+    assert "web search convex components\nsearched: convex components" in out.stderr  # a tool's line, then the answer
 
 
 def test_every_command_the_demo_suggests_runs(tmp_path: Path) -> None:

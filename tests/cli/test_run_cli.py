@@ -1,5 +1,6 @@
 """``codex-convex run``: one live turn from the terminal, against the test deployment and the scripted model. The
-model's plan prints as it sets it (one line per step, marked by status) and is in the ``--json`` result."""
+model's plan prints as it sets it (one line per step, marked by status) and is in the ``--json`` result; a web
+search prints a line of its own."""
 
 from __future__ import annotations
 
@@ -38,3 +39,10 @@ def test_run_prints_the_plan_and_gives_it_in_json(env: dict[str, str], tmp_path:
     assert result["plan"] == {"explanation": None, "steps": [
         {"step": "read the code", "status": "completed"}, {"step": "write the fix", "status": "inProgress"},
         {"step": "run the tests", "status": "pending"}]}
+
+
+def test_run_prints_a_line_for_a_web_search(env: dict[str, str], tmp_path: Path) -> None:
+    shown = subprocess.run([*CLI, "run", "--scripted", "SEARCH convex limits"], env=env, cwd=tmp_path,
+                           capture_output=True, text=True, timeout=120)
+    assert shown.returncode == 0, shown.stderr
+    assert "web search convex limits\nsearched: convex limits\n" in shown.stderr

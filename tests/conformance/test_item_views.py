@@ -28,7 +28,33 @@ ITEMS: list[tuple[dict[str, Any], str]] = [
     ({"type": "commandExecution", "command": "sleep", "status": "interrupted"}, "completed"),
     ({"type": "fileChange", "changes": [{"path": "a.txt", "diff": "+a"}, {"path": "b.txt", "diff": "-b"}],
       "status": "failed"}, "completed"),
+    ({"type": "userMessage", "content": [{"type": "localImage", "path": "/w/shot.png"}, {"type": "skill", "name": "s",
+                                                                                          "path": "/s"}]}, "completed"),
     ({"type": "mcpToolCall", "server": "docs", "tool": "search", "status": "completed"}, "completed"),
+    ({"type": "mcpToolCall", "server": "docs", "tool": "search", "status": "completed",
+      "result": {"content": [{"type": "text", "text": "found 2"}, {"type": "image", "data": "AAAA"},
+                             {"type": "text", "text": "ok"}]}}, "completed"),
+    ({"type": "mcpToolCall", "server": "docs", "tool": "get", "status": "failed", "error": {"message": "timed out"}},
+     "completed"),
+    ({"type": "dynamicToolCall", "namespace": "app", "tool": "lookup", "status": "completed", "success": True,
+      "contentItems": [{"type": "inputText", "text": "42"}, {"type": "inputImage", "imageUrl": "data:,"}]},
+     "completed"),
+    ({"type": "collabAgentToolCall", "tool": "spawnAgent", "prompt": "check the tests", "status": "inProgress",
+      "senderThreadId": "a", "receiverThreadIds": ["b"], "agentsStates": {}}, "started"),
+    ({"type": "webSearch", "query": "convex limits", "action": {"type": "search", "query": "convex limits"}},
+     "completed"),
+    ({"type": "webSearch", "query": "", "action": {"type": "search", "queries": ["a", "b"]}}, "completed"),
+    ({"type": "webSearch", "query": "https://x.dev", "action": {"type": "openPage", "url": "https://x.dev"}},
+     "started"),
+    ({"type": "webSearch", "query": "", "action": {"type": "findInPage", "url": "https://x.dev", "pattern": "id"}},
+     "completed"),
+    ({"type": "webSearch", "query": "plain", "action": None}, "completed"),
+    ({"type": "imageView", "path": "/w/dot.png"}, "completed"),
+    ({"type": "imageGeneration", "status": "completed", "result": "iVBORw0KGgo=", "revisedPrompt": "a red dot",
+      "savedPath": "/w/gen.png"}, "completed"),
+    ({"type": "enteredReviewMode", "review": "current changes"}, "completed"),
+    ({"type": "exitedReviewMode", "review": "1 finding: the retry loop never ends"}, "completed"),
+    ({"type": "plan", "text": "1. read\n2. fix"}, "completed"),
     ({"type": "reasoning", "summary": ["thinking", "then **more** ✓"], "content": ["raw"]}, "completed"),
     ({"type": "reasoning", "summary": [], "content": []}, "started"),
     ({"type": "contextCompaction"}, "completed"),
@@ -64,6 +90,23 @@ async def test_host_and_server_read_items_the_same(deployment: Deployment) -> No
         if server is not None and host is not None:
             assert {f: host[f] for f in fields} == {f: server[f] for f in fields}, ITEMS[i]
     assert len(stored) == 2 * (len(ITEMS) - 1)  # every item but the compaction is a message
-    reasoning = by_id["server8"]
-    assert (reasoning["role"], reasoning["kind"], reasoning["text"]) == ("assistant", "reasoning",
-                                                                        "thinking\n\nthen **more** ✓")
+    def shown(item_type: str, nth: int = 0) -> tuple[str, str | None, str]:
+        """(role, summary, text) of the server's reading of the nth item of that type."""
+        i = [k for k, (it, _) in enumerate(ITEMS) if it["type"] == item_type][nth]
+        m = by_id[f"server{i}"]
+        return m["role"], m.get("summary"), m["text"]
+
+    assert shown("reasoning") == ("assistant", None, "thinking\n\nthen **more** ✓")
+    assert shown("userMessage", 0)[2] == "hi\n[image]\nthere"
+    assert shown("userMessage", 1)[2] == "[image: /w/shot.png]"
+    assert shown("mcpToolCall", 1) == ("tool", "docs.search", "found 2\nok")  # text blocks only, never image bytes
+    assert shown("mcpToolCall", 2) == ("tool", "docs.get", "timed out")
+    assert shown("dynamicToolCall") == ("tool", "app.lookup", "42")
+    assert shown("collabAgentToolCall") == ("tool", "agents.spawnAgent", "check the tests")
+    assert [shown("webSearch", k)[1] for k in range(5)] == [
+        "search convex limits", "search a · b", "open https://x.dev", 'find "id" in https://x.dev', "search plain"]
+    assert shown("imageView") == ("tool", "/w/dot.png", "")
+    assert shown("imageGeneration") == ("tool", "/w/gen.png", "a red dot")
+    assert shown("enteredReviewMode") == ("system", "review started", "current changes")
+    assert shown("exitedReviewMode") == ("assistant", "review", "1 finding: the retry loop never ends")
+    assert shown("plan") == ("assistant", None, "1. read\n2. fix")

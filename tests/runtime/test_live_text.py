@@ -1,6 +1,7 @@
 """What the CLI's `run` and the demo print while a turn streams (runtime/live_text.py): the reasoning summary, a
-command's output and the answer, each piece as it comes; a new kind of text or a new item starts on a line of its own,
-never after a blank one, and a turn's end leaves the next turn at the start of a line."""
+command's output, a line for each other tool the model used and the answer, each piece as it comes; a new kind of
+text or a new item starts on a line of its own, never after a blank one, and a turn's end leaves the next turn at the
+start of a line."""
 
 from __future__ import annotations
 
@@ -21,15 +22,22 @@ def test_a_turns_streamed_text_reads_as_it_would_on_a_terminal() -> None:
         ("item/commandExecution/outputDelta", {"itemId": "call_1", "delta": "line 1\n"}),
         ("item/commandExecution/outputDelta", {"itemId": "call_1", "delta": "line 2\n"}),
         ("item/commandExecution/outputDelta", {"itemId": "call_2", "delta": "other\n"}),
+        ("item/started", {"item": {"type": "webSearch", "id": "ws_1", "query": "", "action": None}}),
+        ("item/completed", {"item": {"type": "webSearch", "id": "ws_1", "query": "convex limits",
+                                     "action": {"type": "search", "query": "convex limits"}}}),
+        ("item/completed", {"item": {"type": "mcpToolCall", "id": "mcp_1", "server": "docs", "tool": "get",
+                                     "status": "failed", "error": {"message": "timed out"}}}),
+        ("item/completed", {"item": {"type": "agentMessage", "id": "msg_0", "text": "not again"}}),
         ("item/agentMessage/delta", {"itemId": "msg_1", "delta": "ran: "}),
         ("item/agentMessage/delta", {"itemId": "msg_1", "delta": "it"}),
         ("turn/completed", {}),
     ]
     live = LiveText()
     pieces = [p for m, params in notes if (p := live.piece(m, params)) is not None]
-    assert {k for k, _ in pieces} == {"thinking", "plan", "output", "answer"}
+    assert {k for k, _ in pieces} == {"thinking", "plan", "output", "tool", "answer"}
     assert "".join(t for _, t in pieces) == ("plan it\n\nthen run\nplan:\n  ✓ look\n  → run\n  · report\n"
-                                             "line 1\nline 2\nother\nran: it")
+                                             "line 1\nline 2\nother\nweb search convex limits\n"
+                                             "mcp docs.get (failed)\nran: it")
     assert [k for k, t in pieces if "line" in t] == ["output", "output"]
     # the turn ends mid-line: one newline ends it; the next turn's plan starts right there, with no blank line
     assert live.end() == "\n" and live.end() == ""

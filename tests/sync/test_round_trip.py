@@ -1,8 +1,8 @@
 """Lossless round trip: what the deployment holds rebuilds Codex's own ``thread/read`` exactly (canonical JSON),
 for imported threads and for threads replicated live, of every kind: text and unicode, approved and declined
-commands, file changes, reasoning, a failed and an interrupted turn, a 1.5 MB message, a name longer than a title holds
-(the conversation's title is its first TITLE_MAX_CHARS; the thread keeps it whole), a compaction, a fork, an archived
-thread."""
+commands, file changes, reasoning, a web search, an image the model viewed, a failed and an interrupted turn, a 1.5 MB
+message, a name longer than a title holds (the conversation's title is its first TITLE_MAX_CHARS; the thread keeps it
+whole), a compaction, a fork, an archived thread."""
 
 from __future__ import annotations
 
@@ -16,12 +16,13 @@ from codex_convex.host_api.limits import TITLE_MAX_CHARS
 from codex_convex.host_api.models import GetConversationFound
 from codex_convex.host_api.reads import read_codex_thread
 from codex_convex.runtime import CodexHost, HostConfig, HostMode, ServerRequestInfo
-from tests.support import assert_same_json
+from tests.support import DOT_PNG, assert_same_json
 
 pytestmark = [pytest.mark.anyio, pytest.mark.codex]
 
 PROMPTS = ["hello round trip", "ünïcödé ✓ 日本語 🚀 \u00e9", "RUN echo hi > f.txt", "RUN echo no > declined.txt",
-           "PATCH notes.md hi", "THINK plan it | then do it", "HTTP 500", "BIG 1500000", "after all that"]
+           "PATCH notes.md hi", "THINK plan it | then do it", "SEARCH convex limits", "VIEW dot.png", "HTTP 500",
+           "BIG 1500000", "after all that"]
 NAME = "round trip ✓ " + "🚀 a long name " * 40  # > TITLE_MAX_CHARS UTF-16 units
 
 
@@ -43,6 +44,7 @@ async def interrupted_turn(host: CodexHost) -> None:
 
 async def every_kind(host: CodexHost) -> tuple[str, str, str | None]:
     """Run a thread of every kind in ``host``; fork it. Returns (thread id, fork id, the thread's conversation id)."""
+    (host.config.cwd / "dot.png").write_bytes(DOT_PNG)
     await host.new_conversation()
     for prompt in PROMPTS:
         await host.send(prompt)
@@ -94,7 +96,8 @@ async def test_imported_threads_read_back_exactly(host_config: HostConfig, alice
     original = await read_codex_thread(alice_api, thread_id)
     assert original is not None
     kinds = kinds_in(original)
-    assert {"commandExecution", "fileChange", "reasoning", "contextCompaction", "failed", "interrupted"} <= kinds, kinds
+    assert {"commandExecution", "fileChange", "reasoning", "webSearch", "imageView", "contextCompaction", "failed",
+            "interrupted"} <= kinds, kinds
     assert any(len(it.get("text", "")) >= 1_500_000 for t in original["turns"] for it in t["items"])
 
 

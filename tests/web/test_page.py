@@ -23,7 +23,7 @@ from codex_convex.runtime import CodexHost, HostConfig, HostMode, ServerRequestI
 from codex_convex.sync import thread_records
 from codex_convex.web import PageConfig, PageServer
 from tests.conftest import Deployment
-from tests.support import first_json_document, persisted_messages
+from tests.support import DOT_PNG, first_json_document, persisted_messages
 from tests.web.conftest import DESKTOP, PHONE, shot_path
 
 pytestmark = [pytest.mark.anyio, pytest.mark.codex, pytest.mark.browser]
@@ -158,6 +158,34 @@ async def test_the_latest_turns_plan_shows_in_the_page_and_follows_updates(brows
                     await anyio.sleep(0.05)
         await page.screenshot(path=shot_path("plan"))
         assert await plan.count() == 1
+        assert errors == []
+
+
+
+
+async def test_the_tools_the_model_used_show_as_what_they_did(browser: Any, page_server: PageServer,
+                                                              host_config: HostConfig) -> None:
+    """A web search and an image the model looked at (Codex's webSearch and imageView items) each show as a tool row
+    saying what it did, between the prompt and the answer."""
+    (host_config.cwd / "dot.png").write_bytes(DOT_PNG)
+    async with CodexHost(host_config) as host:
+        cid = await host.new_conversation()
+        page, errors = await open_page(browser, f"{page_server.url}#/c/{cid}")
+        await page.locator("[data-testid=conversation]").wait_for()
+        assert (await host.send("SEARCH convex component limits")).status == "completed"
+        assert (await host.send(f"VIEW {host_config.cwd / 'dot.png'}")).status == "completed"
+        tools = page.locator("[data-testid=tool]")
+        with anyio.fail_after(15):
+            while True:  # the page follows Convex's push
+                if await tools.count() >= 2:
+                    break
+                await anyio.sleep(0.05)
+        assert [await tools.nth(i).get_attribute("data-kind") for i in range(2)] == ["webSearch", "imageView"]
+        assert (await tools.nth(0).inner_text()).strip() == "web search convex component limits"
+        assert (await tools.nth(1).inner_text()).strip() == f"image {host_config.cwd / 'dot.png'}"
+        roles = [await m.get_attribute("data-role") for m in await page.locator("[data-testid=message]").all()]
+        assert roles == ["user", "tool", "assistant", "user", "tool", "assistant"], roles
+        await page.screenshot(path=shot_path("tools"))
         assert errors == []
 
 

@@ -17,7 +17,7 @@ from ._output import ExitCode, console, emit_json, info
 COUNTDOWN_EVERY_S = 15.0
 # How the turn's streamed text prints (runtime.live_text): the answer plain, reasoning and command output dimmed, the
 # plan in cyan.
-LIVE_STYLES = {"answer": "", "thinking": "dim italic", "output": "dim", "plan": "cyan"}
+LIVE_STYLES = {"answer": "", "thinking": "dim italic", "output": "dim", "plan": "cyan", "tool": "magenta"}
 
 
 def scripted_codex_home() -> Path:

@@ -25,7 +25,7 @@ SCRIPTED_MODEL_CATALOG = {"models": [{
     "supported_in_api": True, "upgrade": None, "priority": 0,
     "base_instructions": "You are a scripted test model.",
     "supports_reasoning_summaries": False, "support_verbosity": False, "default_verbosity": None,
-    "apply_patch_tool_type": "freeform", "input_modalities": ["text"],
+    "apply_patch_tool_type": "freeform", "input_modalities": ["text", "image"],
     "truncation_policy": {"mode": "tokens", "limit": 10000},
     "supports_parallel_tool_calls": False, "context_window": 272000, "reasoning_summary_format": "none",
     "experimental_supported_tools": [],

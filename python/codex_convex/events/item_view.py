@@ -28,17 +28,46 @@ def _status(item: dict[str, Any], phase: str) -> str:
     return "completed" if phase == "completed" else "streaming"
 
 
+def _web_search_summary(item: dict[str, Any]) -> str:
+    """What a web search did, in one line (Codex's ``webSearch`` item: its action, else its query)."""
+    action = item.get("action")
+    action = action if isinstance(action, dict) else {}
+    raw = action.get("queries")
+    queries = [q for q in raw if isinstance(q, str) and q] if isinstance(raw, list) else []
+    if action.get("type") == "openPage":
+        return f"open {_str(action.get('url'))}"
+    if action.get("type") == "findInPage":
+        return f'find "{_str(action.get("pattern"))}" in {_str(action.get("url"))}'
+    return f"search {_str(action.get('query')) or ' · '.join(queries) or _str(item.get('query'))}"
+
+
+def _text_parts(parts: Any) -> str:
+    """The text parts of a tool's result (MCP content blocks, dynamic tools' content items): images are not text."""
+    items = parts if isinstance(parts, list) else []
+    return "\n".join(p["text"] for p in items if isinstance(p, dict) and isinstance(p.get("text"), str))
+
+
+def _user_text(content: Any) -> str:
+    """A user message's content: its text, and a line for each image it carries."""
+    parts = [p for p in content if isinstance(p, dict)] if isinstance(content, list) else []
+
+    def line(p: dict[str, Any]) -> str:
+        if p.get("type") == "localImage":
+            return f"[image: {_str(p.get('path'))}]"
+        return "[image]" if p.get("type") == "image" else _str(p.get("text"))
+
+    return "\n".join(t for t in map(line, parts) if t)
+
+
 def message_view(item: dict[str, Any], phase: str) -> dict[str, Any] | None:
     """``{role, status, text, summary?}``, or ``None`` for items not shown as messages (compaction…). Reasoning is an
-    assistant message of kind ``reasoning`` whose text is its summary (empty when the model gave none)."""
+    assistant message of kind ``reasoning`` whose text is its summary (empty when the model gave none). A tool the
+    model used is a ``tool`` message: what it did in ``summary``, what came back as text when it is text."""
     status = _status(item, phase)
     kind = item.get("type")
     if kind == "userMessage":
-        raw_content = item.get("content")
-        content = [p for p in raw_content if isinstance(p, dict)] if isinstance(raw_content, list) else []
-        texts = [_str(p.get("text")) for p in content]
-        return {"role": "user", "status": "completed", "text": "\n".join(t for t in texts if t)}
-    if kind == "agentMessage":
+        return {"role": "user", "status": "completed", "text": _user_text(item.get("content"))}
+    if kind in ("agentMessage", "plan"):
         return {"role": "assistant", "status": status, "text": _str(item.get("text"))}
     if kind == "reasoning":
         raw_summary = item.get("summary")
@@ -53,8 +82,28 @@ def message_view(item: dict[str, Any], phase: str) -> dict[str, Any] | None:
         return {"role": "tool", "status": status, "text": "\n".join(_str(c.get("diff")) for c in changes),
                 "summary": ", ".join(_str(c.get("path")) for c in changes)}
     if kind == "mcpToolCall":
-        return {"role": "tool", "status": status, "text": "",
+        error, result = item.get("error"), item.get("result")
+        text = _str(error.get("message")) if isinstance(error, dict) else \
+            _text_parts(result.get("content")) if isinstance(result, dict) else ""
+        return {"role": "tool", "status": status, "text": text,
                 "summary": f"{_str(item.get('server'))}.{_str(item.get('tool'))}"}
+    if kind == "dynamicToolCall":
+        return {"role": "tool", "status": status, "text": _text_parts(item.get("contentItems")),
+                "summary": ".".join(s for s in (_str(item.get("namespace")), _str(item.get("tool"))) if s)}
+    if kind == "collabAgentToolCall":
+        return {"role": "tool", "status": status, "text": _str(item.get("prompt")),
+                "summary": f"agents.{_str(item.get('tool'))}"}
+    if kind == "webSearch":
+        return {"role": "tool", "status": status, "text": "", "summary": _web_search_summary(item)}
+    if kind == "imageView":
+        return {"role": "tool", "status": status, "text": "", "summary": _str(item.get("path"))}
+    if kind == "imageGeneration":
+        return {"role": "tool", "status": status, "text": _str(item.get("revisedPrompt")),
+                "summary": _str(item.get("savedPath")) or "image"}
+    if kind == "enteredReviewMode":
+        return {"role": "system", "status": status, "text": _str(item.get("review")), "summary": "review started"}
+    if kind == "exitedReviewMode":
+        return {"role": "assistant", "status": status, "text": _str(item.get("review")), "summary": "review"}
     return None
 
 

@@ -1,5 +1,6 @@
 """What a terminal shows of a turn while it streams: the answer, the model's reasoning summary, a running command's
-output and the plan each time the model sets it, taken from the host's notifications a piece at a time; a new kind of
+output, the plan each time the model sets it and a line for each other tool the model used (a web search, an image it
+looked at, an MCP or app tool, a sub-agent), taken from the host's notifications a piece at a time; a new kind of
 text or a new item starts on a line of its own, never after a blank one (the CLI's ``run`` and the demo print them)."""
 
 from __future__ import annotations
@@ -8,13 +9,19 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..events import REASONING_PART_SEPARATOR
+from ..events.item_view import message_view
 
 __all__ = ["LiveKind", "LiveText"]
 
-LiveKind = Literal["answer", "thinking", "output", "plan"]
+LiveKind = Literal["answer", "thinking", "output", "plan", "tool"]
 
 # How a plan step shows by its status (Codex's `turn/plan/updated`).
 PLAN_MARKS = {"completed": "✓", "inProgress": "→", "pending": "·"}
+
+# Tools shown by a line when their item completes (the label, then the item's summary: ``web search convex limits``);
+# commands and file changes show through their output and approvals instead.
+TOOL_LABELS = {"webSearch": "web", "imageView": "image", "imageGeneration": "image", "mcpToolCall": "mcp",
+               "dynamicToolCall": "tool", "collabAgentToolCall": "agents"}
 
 _KINDS: dict[str, LiveKind] = {
     "item/agentMessage/delta": "answer",
@@ -33,6 +40,8 @@ class LiveText:
         """The text a notification adds, or ``None`` for one that adds none."""
         if method == "turn/plan/updated":
             return self._emit(("plan", str(params.get("turnId", ""))), self._plan(params))
+        if method == "item/completed":
+            return self._tool(params.get("item"))
         kind = _KINDS.get(method)
         if kind is None:
             return None
@@ -56,6 +65,14 @@ class LiveText:
         if text:
             self.line_start = text.endswith("\n")
         return at[0], text
+
+    def _tool(self, item: Any) -> tuple[LiveKind, str] | None:
+        label = TOOL_LABELS.get(str(item.get("type"))) if isinstance(item, dict) else None
+        view = message_view(item, "completed") if label else None
+        if view is None:
+            return None
+        failed = " (failed)" if view["status"] == "failed" else ""
+        return self._emit(("tool", str(item.get("id", ""))), f"{label} {view.get('summary', '')}{failed}\n")
 
     @staticmethod
     def _plan(params: dict[str, Any]) -> str:

@@ -13,6 +13,9 @@ Commands (the whole last user message):
 - ``PLAN <step>[=<status>][ | <step>[=<status>]…]``: call ``update_plan`` with those steps (status ``pending``,
   ``in_progress`` or ``completed``; default ``pending``); then say ``planned: <n> steps``. Codex offers the tool only
   with ``[tools.update_plan] enabled = true`` in its config (``write_scripted_home`` sets it).
+- ``SEARCH <query>``: a web search (a ``web_search_call`` output item, as the Responses API's hosted tool sends it),
+  then say ``searched: <query>``.
+- ``VIEW <path>``: call ``view_image`` with ``path`` (an image in the working folder); then say ``viewed: <path>``.
 - ``HTTP <code>``: answer with that HTTP status.
 - ``PARTIAL <n> <message>``: stream ``n`` deltas, then fail the response (``response.failed`` with ``message``).
 - ``STALL <seconds>``: start a stream, then send nothing for that long (a hung model).
@@ -63,6 +66,7 @@ class Reply:
     reasoning: list[list[Delta]] = field(default_factory=list)  # reasoning summary parts, streamed before the message
     stall_s: float = 0.0
     fail_message: str | None = None  # after the deltas: response.failed with this message
+    items: list[dict[str, Any]] = field(default_factory=list)  # whole output items before the message (web search)
 
 
 def _last_user_text(body: dict[str, Any]) -> str:
@@ -106,6 +110,8 @@ def choose_reply(body: dict[str, Any], call_seq: int) -> Reply:
             return Reply(deltas=_words(f"patched: {text.split()[1]}"))
         if text.startswith("PLAN "):
             return Reply(deltas=_words(f"planned: {len(_plan_steps(text[5:]))} steps"))
+        if text.startswith("VIEW "):
+            return Reply(deltas=_words(f"viewed: {text[5:].strip()}"))
         return Reply(deltas=_words("tool finished"))
     head, _, rest = text.partition(" ")
     if head == "STALL":
@@ -134,6 +140,16 @@ def choose_reply(body: dict[str, Any], call_seq: int) -> Reply:
         return Reply(
             tool_call={"type": "function_call", "call_id": f"call_{call_seq}", "name": "update_plan",
                        "arguments": args}
+        )
+    if head == "SEARCH":
+        query = rest.strip()
+        search = {"type": "web_search_call", "id": f"ws_{call_seq}", "status": "completed",
+                  "action": {"type": "search", "query": query}}
+        return Reply(items=[search], deltas=_words(f"searched: {query}"))
+    if head == "VIEW":
+        return Reply(
+            tool_call={"type": "function_call", "call_id": f"call_{call_seq}", "name": "view_image",
+                       "arguments": json.dumps({"path": rest.strip()})}
         )
     if head == "SLOW":
         seconds = float(rest.strip() or "1")

@@ -109,6 +109,11 @@ class _Handler(BaseHTTPRequestHandler):
             if reply.reasoning:
                 self._reasoning(f"rs_{seq}", reply.reasoning)
                 out = 1
+            for item in reply.items:
+                added = {**item, "status": "in_progress"}
+                self._event("response.output_item.added", {"output_index": out, "item": added})
+                self._event("response.output_item.done", {"output_index": out, "item": item})
+                out += 1
             mid = f"msg_{seq}"
             self._event("response.output_item.added", {"output_index": out, "item": {
                 "type": "message", "id": mid, "role": "assistant", "status": "in_progress", "content": []}})

@@ -11,6 +11,12 @@ function Diff(props: { text: string }) {
   );
 }
 
+/** How a tool the model used is labelled, by its item kind (what it did is the message's summary). Words, not emoji:
+ * a machine without an emoji font shows those as empty boxes. */
+const TOOL_LABELS: Record<string, string> = {
+  webSearch: "web", imageView: "image", imageGeneration: "image", mcpToolCall: "mcp", dynamicToolCall: "tool", collabAgentToolCall: "agents",
+};
+
 function DurableMessage(props: { message: Message }) {
   const m = props.message;
   const { text } = useMessageText(m);
@@ -28,8 +34,16 @@ function DurableMessage(props: { message: Message }) {
       <div className="command" data-testid="file-change">✎ {m.summary}</div>
       <Diff text={text} />
     </>
+  ) : m.role === "tool" ? (
+    <>
+      <div className="command" data-testid="tool" data-kind={m.kind}><span className="prompt">{TOOL_LABELS[m.kind] ?? "tool"}</span> {m.summary}</div>
+      {text ? <pre className="output" data-testid="tool-output">{text}</pre> : null}
+    </>
   ) : (
-    <div className="text" data-testid="message-text">{text}{streaming ? <span className="cursor">▍</span> : null}</div>
+    <div className="text" data-testid="message-text">
+      {m.summary ? <span className="label">{m.summary}</span> : null}
+      {text}{streaming ? <span className="cursor">▍</span> : null}
+    </div>
   );
   return (
     <li className={`msg role-${m.role} kind-${m.kind} status-${m.status}`} data-testid="message" data-role={m.role} data-status={m.status} data-item-id={m.itemId}>
