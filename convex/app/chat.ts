@@ -31,6 +31,7 @@ export const newConversation = mutation({
     createdAt: v.number(),
     updatedAt: v.number(),
     forkedFromConversationId: v.union(v.string(), v.null()),
+    parentConversationId: v.union(v.string(), v.null()),
   }),
   handler: async (ctx, args) => {
     const actor = await requireActor(ctx);
@@ -57,6 +58,7 @@ export const syncOpenConversationBinding = mutation({
       createdAt: v.number(),
       updatedAt: v.number(),
       forkedFromConversationId: v.union(v.string(), v.null()),
+      parentConversationId: v.union(v.string(), v.null()),
     }),
     created: v.boolean(),
   }),
@@ -86,6 +88,7 @@ export const markConversationSyncProgress = mutation({
       createdAt: v.number(),
       updatedAt: v.number(),
       forkedFromConversationId: v.union(v.string(), v.null()),
+      parentConversationId: v.union(v.string(), v.null()),
     }),
   }),
   handler: async (ctx, args) => {
@@ -107,6 +110,7 @@ export const forceRebindConversationSync = mutation({
     createdAt: v.number(),
     updatedAt: v.number(),
     forkedFromConversationId: v.union(v.string(), v.null()),
+    parentConversationId: v.union(v.string(), v.null()),
   }),
   handler: async (ctx, args) => {
     const actor = await requireActor(ctx);
@@ -127,6 +131,7 @@ export const archiveConversation = mutation({
     createdAt: v.number(),
     updatedAt: v.number(),
     forkedFromConversationId: v.union(v.string(), v.null()),
+    parentConversationId: v.union(v.string(), v.null()),
   }),
   handler: async (ctx, args) => {
     const actor = await requireActor(ctx);
@@ -147,6 +152,7 @@ export const unarchiveConversation = mutation({
     createdAt: v.number(),
     updatedAt: v.number(),
     forkedFromConversationId: v.union(v.string(), v.null()),
+    parentConversationId: v.union(v.string(), v.null()),
   }),
   handler: async (ctx, args) => {
     const actor = await requireActor(ctx);
@@ -179,6 +185,7 @@ export const listConversations = query({
         createdAt: v.number(),
         updatedAt: v.number(),
         forkedFromConversationId: v.union(v.string(), v.null()),
+        parentConversationId: v.union(v.string(), v.null()),
       }),
     ),
     isDone: v.boolean(),
@@ -209,6 +216,7 @@ export const getConversation = query({
         createdAt: v.number(),
         updatedAt: v.number(),
         forkedFromConversationId: v.union(v.string(), v.null()),
+        parentConversationId: v.union(v.string(), v.null()),
       }),
     }),
   ),
@@ -232,11 +240,35 @@ export const listConversationForks = query({
       createdAt: v.number(),
       updatedAt: v.number(),
       forkedFromConversationId: v.union(v.string(), v.null()),
+      parentConversationId: v.union(v.string(), v.null()),
     }),
   ),
   handler: async (ctx, args) => {
     const actor = await requireActor(ctx);
     return await ctx.runQuery(components.codexConvex.conversations.listForks, { ...args, actor });
+  },
+});
+
+/** The conversations of the sub-agents this one's thread spawned (Codex's spawn_agent), newest first. */
+export const listConversationAgents = query({
+  args: { conversationId: v.string() },
+  returns: v.array(
+    v.object({
+      conversationId: v.string(),
+      title: v.union(v.string(), v.null()),
+      status: v.union(v.literal("active"), v.literal("archived"), v.literal("deleting")),
+      threadId: v.union(v.string(), v.null()),
+      syncState: v.union(v.literal("unsynced"), v.literal("syncing"), v.literal("synced"), v.literal("drifted")),
+      activeSyncJobId: v.union(v.string(), v.null()),
+      createdAt: v.number(),
+      updatedAt: v.number(),
+      forkedFromConversationId: v.union(v.string(), v.null()),
+      parentConversationId: v.union(v.string(), v.null()),
+    }),
+  ),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runQuery(components.codexConvex.conversations.listAgents, { ...args, actor });
   },
 });
 
@@ -257,6 +289,7 @@ export const getConversationSummary = query({
         createdAt: v.number(),
         updatedAt: v.number(),
         forkedFromConversationId: v.union(v.string(), v.null()),
+        parentConversationId: v.union(v.string(), v.null()),
       }),
       turnCount: v.number(),
       messageCount: v.number(),
@@ -315,6 +348,7 @@ export const ingestEvents = mutation({
           cwd: v.optional(v.string()),
           model: v.optional(v.string()),
           forkedFromId: v.optional(v.string()),
+          parentThreadId: v.optional(v.string()),
           at: v.number(),
         }),
         v.object({
@@ -490,6 +524,7 @@ export const getConversationView = query({
         createdAt: v.number(),
         updatedAt: v.number(),
         forkedFromConversationId: v.union(v.string(), v.null()),
+        parentConversationId: v.union(v.string(), v.null()),
       }),
       messages: v.array(
         v.object({
@@ -1007,6 +1042,7 @@ export const startConversationSyncSource = mutation({
       createdAt: v.number(),
       updatedAt: v.number(),
       forkedFromConversationId: v.union(v.string(), v.null()),
+      parentConversationId: v.union(v.string(), v.null()),
     }),
     resumed: v.boolean(),
   }),

@@ -28,6 +28,7 @@ export const vConversation = v.object({
   createdAt: v.number(),
   updatedAt: v.number(),
   forkedFromConversationId: v.union(v.string(), v.null()), // a fork: its parent's conversation
+  parentConversationId: v.union(v.string(), v.null()), // a sub-agent's: the conversation that spawned it
 });
 
 export function toConversation(c: Doc<"conversations">) {
@@ -35,6 +36,7 @@ export function toConversation(c: Doc<"conversations">) {
     conversationId: c._id as string, title: c.title ?? null, status: c.status, threadId: c.threadId ?? null,
     syncState: c.syncState, activeSyncJobId: c.activeSyncJobId ?? null, createdAt: c.createdAt, updatedAt: c.updatedAt,
     forkedFromConversationId: (c.forkedFromConversationId as string | undefined) ?? null,
+    parentConversationId: (c.parentConversationId as string | undefined) ?? null,
   };
 }
 
@@ -179,6 +181,22 @@ export const list = query({
       : paginator(ctx.db, schema).query("conversations").withIndex("actor_status_updatedAt", (q) => q.eq("actor", actor).eq("status", "active"));
     const page = await q.order("desc").paginate({ cursor: paginationOpts.cursor, numItems });
     return { page: page.page.map(toConversation), isDone: page.isDone, continueCursor: page.continueCursor };
+  },
+});
+
+/** The conversations of the sub-agents this one's thread spawned (newest first, at most MAX_PAGE_SIZE). */
+export const listAgents = query({
+  args: { actor: vActor, conversationId: v.string() },
+  returns: v.array(vConversation),
+  handler: async (ctx, { actor, conversationId }) => {
+    const conv = await findConversation(ctx, actor, conversationId);
+    if (conv === null) return [];
+    const agents = await ctx.db
+      .query("conversations")
+      .withIndex("actor_parentConversationId", (q) => q.eq("actor", actor).eq("parentConversationId", conv._id))
+      .order("desc")
+      .take(MAX_PAGE_SIZE);
+    return agents.map(toConversation);
   },
 });
 

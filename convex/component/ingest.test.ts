@@ -310,6 +310,30 @@ describe("thread metadata", () => {
     expect(mine.found && mine.conversation.title).toBe("Mine");
   });
 
+  it("a sub-agent's conversation links to its parent's, which lists it and shows its pending requests", async () => {
+    const { t, conversationId, send } = await setup();
+    await send(0, [{ type: "threadMeta", threadId: "th", at }]);
+    const child = await t.mutation(api.conversations.syncOpenBinding, { actor, threadId: "agent-1", title: "Sagan: check" });
+    const agentId = child.conversation.conversationId;
+    const sendAgent = (seq: number, events: IngestEvent[]) => t.mutation(api.ingest.ingestBatch, { actor, conversationId: agentId, streamId: "agent", seq, events });
+    await sendAgent(0, [
+      { type: "threadMeta", threadId: "agent-1", parentThreadId: "th", at },
+      { type: "turnStarted", threadId: "agent-1", turnId: "a1", at },
+      { type: "serverRequest", threadId: "agent-1", turnId: "a1", requestId: "r1", method: "item/commandExecution/requestApproval", paramsJson: "{}", at: at + 1 },
+    ]);
+    const got = await t.query(api.conversations.get, { actor, conversationId: agentId });
+    expect(got.found && got.conversation.parentConversationId).toBe(conversationId);
+    expect((await t.query(api.conversations.listAgents, { actor, conversationId })).map((c) => c.conversationId)).toEqual([agentId]);
+    expect(await t.query(api.conversations.listAgents, { actor, conversationId: agentId })).toEqual([]);
+    // the parent's own request first (oldest first), then the agent's; each names its conversation
+    await send(1, [{ type: "turnStarted", threadId: "th", turnId: "t1", at }, { type: "serverRequest", threadId: "th", turnId: "t1", requestId: "r0", method: "item/fileChange/requestApproval", paramsJson: "{}", at }]);
+    const pending = await t.query(api.requests.listPending, { actor, conversationId });
+    expect(pending.map((r) => [r.requestId, r.conversationId])).toEqual([["r0", conversationId], ["r1", agentId]]);
+    expect((await t.query(api.requests.listPending, { actor, conversationId: agentId })).map((r) => r.requestId)).toEqual(["r1"]);
+    const view = await t.query(api.views.conversationView, { actor, conversationId });
+    expect(view.found && view.pendingRequests.map((r) => r.requestId)).toEqual(["r0", "r1"]);
+  });
+
   it("a name at its bound still follows renames; over its bound, or a cwd over its own, is refused and nothing changes", async () => {
     const { t, conversationId, send } = await setup();
     const title = async () => {

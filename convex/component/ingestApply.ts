@@ -95,7 +95,7 @@ function checkThreadMeta(e: Ev<"threadMeta">) {
   if (e.name !== undefined && e.name.length > TITLE_MAX_CHARS) {
     fail("E_INGEST_THREAD_META_TOO_LARGE", `a thread's name holds at most ${TITLE_MAX_CHARS} characters: clip it`, { threadId: e.threadId, chars: e.name.length });
   }
-  for (const field of ["cwd", "model", "forkedFromId"] as const) {
+  for (const field of ["cwd", "model", "forkedFromId", "parentThreadId"] as const) {
     const value = e[field];
     if (value !== undefined && value.length > THREAD_FIELD_MAX_CHARS) {
       fail("E_INGEST_THREAD_META_TOO_LARGE", `a thread's ${field} holds at most ${THREAD_FIELD_MAX_CHARS} characters: clip it`, { threadId: e.threadId, field, chars: value.length });
@@ -116,8 +116,15 @@ async function threadMeta(ctx: MutationCtx, conv: Conv, e: Ev<"threadMeta">) {
     ...(e.cwd !== undefined ? { cwd: e.cwd } : {}),
     ...(e.model !== undefined ? { model: e.model } : {}),
     ...(e.forkedFromId !== undefined ? { forkedFromId: e.forkedFromId } : {}),
+    ...(e.parentThreadId !== undefined ? { parentThreadId: e.parentThreadId } : {}),
     updatedAt: Math.max(t.updatedAt, e.at),
   });
+  if (e.parentThreadId !== undefined && conv.parentConversationId === undefined) {
+    // A sub-agent links to the conversation of the thread that spawned it (which lists it: listConversationAgents);
+    // the parent is always here first (a host replicates it before it spawns anything).
+    const parent = await ctx.db.query("threads").withIndex("actor_threadId", (q) => q.eq("actor", conv.actor).eq("threadId", e.parentThreadId!)).unique();
+    if (parent !== null && parent.conversationId !== conv._id) await ctx.db.patch("conversations", conv._id, { parentConversationId: parent.conversationId });
+  }
   if (e.forkedFromId !== undefined && conv.forkedFromConversationId === undefined) {
     // A fork links to its parent's conversation (the parent lists its forks: listConversationForks).
     const parent = await ctx.db.query("threads").withIndex("actor_threadId", (q) => q.eq("actor", conv.actor).eq("threadId", e.forkedFromId!)).unique();

@@ -22,7 +22,7 @@ export const vItemView = v.object({
 export const vItemPhase = v.union(v.literal("started"), v.literal("updated"), v.literal("completed"));
 
 export const vIngestEvent = v.union(
-  v.object({ type: v.literal("threadMeta"), threadId: v.string(), name: v.optional(v.string()), preview: v.optional(v.string()), cwd: v.optional(v.string()), model: v.optional(v.string()), forkedFromId: v.optional(v.string()), at: v.number() }),
+  v.object({ type: v.literal("threadMeta"), threadId: v.string(), name: v.optional(v.string()), preview: v.optional(v.string()), cwd: v.optional(v.string()), model: v.optional(v.string()), forkedFromId: v.optional(v.string()), parentThreadId: v.optional(v.string()), at: v.number() }),
   // Codex's own JSON of the thread without its turns (thread/read with includeTurns false), in parts of ≤ PART_MAX_CHARS;
   // `sha256`: of the whole JSON text (checked when the last part arrives). A new version replaces the old one.
   v.object({ type: v.literal("threadJson"), threadId: v.string(), part: v.number(), partCount: v.number(), data: v.string(), sha256: v.string(), at: v.number() }),

@@ -86,7 +86,7 @@ export function messageView(item: Json, phase: "started" | "updated" | "complete
     case "dynamicToolCall":
       return { role: "tool", status, text: textParts(item.contentItems), summary: [str(item.namespace), str(item.tool)].filter(Boolean).join(".") };
     case "collabAgentToolCall":
-      return { role: "tool", status, text: str(item.prompt), summary: `agents.${str(item.tool)}` };
+      return { role: "tool", status, text: str(item.prompt), summary: str(item.tool) };
     case "webSearch":
       return { role: "tool", status, text: "", summary: webSearchSummary(item) };
     case "imageView":

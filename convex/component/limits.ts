@@ -46,7 +46,7 @@ export const PREVIEW_MAX_CHARS = 1000;
 /** UTF-16 code units of a conversation's title, and so of a thread's name (it becomes the title): a host clips a
  * longer name (the whole name stays in the thread's own JSON). */
 export const TITLE_MAX_CHARS = 500;
-/** UTF-16 code units of a thread's other metadata kept on its row (cwd, model, forkedFromId): a host clips a longer
+/** UTF-16 code units of a thread's other metadata kept on its row (cwd, model, forkedFromId, parentThreadId): a host clips a longer
  * one (the thread's own JSON keeps it whole). */
 export const THREAD_FIELD_MAX_CHARS = 4096;
 /** Characters of an actor (the owner id the shim derives from the caller's identity). */

@@ -38,15 +38,34 @@ function toRequest(r: Doc<"server_requests">) {
 // follow (Codex waits on each request, so a conversation holds a handful at a time).
 const MAX_PENDING = 100;
 
-export async function listPendingFor(ctx: QueryCtx, conv: Doc<"conversations">) {
-  const rows = await readVisible(ctx, conv.actor, conv.threadId, (hide) => hide(ctx.db
+// Sub-agents whose pending requests show with their parent's (the newest this many: Codex runs a few at a time).
+const MAX_AGENTS_PENDING = 16;
+
+async function pendingOf(ctx: QueryCtx, conv: Doc<"conversations">, limit: number) {
+  return await readVisible(ctx, conv.actor, conv.threadId, (hide) => hide(ctx.db
     .query("server_requests")
     .withIndex("actor_conversationId_status", (q) => q.eq("actor", conv.actor).eq("conversationId", conv._id).eq("status", "pending")))
-    .take(MAX_PENDING));
-  return rows.map(toRequest);
+    .take(limit));
 }
 
-/** Pending requests of a conversation (`[]` when it is missing or not the actor's), oldest first, at most 100. */
+/** The conversation's pending requests, then its sub-agents' (Codex waits on those too: a user watching the
+ * conversation must see them), oldest first, at most MAX_PENDING in all; each names its own conversation. */
+export async function listPendingFor(ctx: QueryCtx, conv: Doc<"conversations">) {
+  const rows = await pendingOf(ctx, conv, MAX_PENDING);
+  const agents = await ctx.db
+    .query("conversations")
+    .withIndex("actor_parentConversationId", (q) => q.eq("actor", conv.actor).eq("parentConversationId", conv._id))
+    .order("desc")
+    .take(MAX_AGENTS_PENDING);
+  for (const agent of agents) {
+    if (rows.length >= MAX_PENDING) break;
+    rows.push(...(await pendingOf(ctx, agent, MAX_PENDING - rows.length)));
+  }
+  return rows.sort((a, b) => a.createdAt - b.createdAt).map(toRequest);
+}
+
+/** Pending requests of a conversation and of its sub-agents (`[]` when it is missing or not the actor's), oldest
+ * first, at most 100. */
 export const listPending = query({
   args: { actor: vActor, conversationId: v.string() },
   returns: v.array(vServerRequest),

@@ -77,6 +77,7 @@ export const contract = {
     listConversations: { kind: "query", fn: "conversations:list", doc: "The caller's conversations, newest first, a page at a time." },
     getConversation: { kind: "query", fn: "conversations:get", doc: "One conversation, or {found:false}." },
     listConversationForks: { kind: "query", fn: "conversations:listForks", doc: "The conversations forked from this one (Codex forks), newest first." },
+    listConversationAgents: { kind: "query", fn: "conversations:listAgents", doc: "The conversations of the sub-agents this one's thread spawned (Codex's spawn_agent), newest first." },
     getConversationSummary: { kind: "query", fn: "conversations:summary", doc: "A conversation with its thread, counts, pending requests and token usage." },
     listThreadsForConversation: { kind: "query", fn: "conversations:listThreads", doc: "The threads a conversation was bound to, newest first." },
     ingestEvents: { kind: "mutation", fn: "ingest:ingestBatch", doc: "Apply a sequenced batch of host events (live replication)." },

@@ -45,6 +45,7 @@ export type Conversation = {
   createdAt: number;
   updatedAt: number;
   forkedFromConversationId: string | null;
+  parentConversationId: string | null;
 };
 export type ThreadSummary = {
   threadId: string;
@@ -123,6 +124,7 @@ export type IngestEvent =
       cwd?: string;
       model?: string;
       forkedFromId?: string;
+      parentThreadId?: string;
       at: number;
     }
   | { type: "threadJson"; threadId: string; part: number; partCount: number; data: string; sha256: string; at: number }
@@ -368,6 +370,8 @@ export type CodexChatApi = {
   >;
   /** The conversations forked from this one (Codex forks), newest first. */
   listConversationForks: FunctionReference<"query", "public", { conversationId: string }, Array<Conversation>>;
+  /** The conversations of the sub-agents this one's thread spawned (Codex's spawn_agent), newest first. */
+  listConversationAgents: FunctionReference<"query", "public", { conversationId: string }, Array<Conversation>>;
   /** A conversation with its thread, counts, pending requests and token usage. */
   getConversationSummary: FunctionReference<
     "query",

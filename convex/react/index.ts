@@ -108,6 +108,12 @@ export function useConversations(opts: { includeArchived?: boolean; pageSize?: n
   return usePaginatedQuery(api.listConversations, { includeArchived: opts.includeArchived ?? false }, { initialNumItems: opts.pageSize ?? 25 });
 }
 
+/** The conversations of the sub-agents a conversation's thread spawned (Codex's spawn_agent), newest first, live. */
+export function useConversationAgents(conversationId: string | null | undefined) {
+  const api = useCodexApi();
+  return useQuery(api.listConversationAgents, conversationId ? { conversationId } : "skip") ?? [];
+}
+
 /** A sync job (an import) by id, live, with its progress. */
 export function useSyncJob(jobId: string | null | undefined) {
   const api = useCodexApi();

@@ -304,7 +304,7 @@ ERRORS: dict[str, ErrorSpec] = {
         "A thread's own JSON holds at most MAX_THREAD_JSON_PARTS parts.",
         "Send the thread without its turns (thread/read includeTurns:false)."),
     "E_INGEST_THREAD_META_TOO_LARGE": ErrorSpec("limit", "component",
-        "A thread's name holds at most TITLE_MAX_CHARS characters; its cwd, model and forkedFromId at most THREAD_FIELD_MAX_CHARS each.",
+        "A thread's name holds at most TITLE_MAX_CHARS characters; its cwd, model, forkedFromId and parentThreadId at most THREAD_FIELD_MAX_CHARS each.",
         "Clip them (events.thread_meta does): the thread's own JSON keeps them whole."),
     "E_INGEST_THREAD_NOT_BOUND": ErrorSpec("conflict", "component",
         "The event's thread is not the one bound to this conversation.",

@@ -102,7 +102,7 @@ async def test_host_and_server_read_items_the_same(deployment: Deployment) -> No
     assert shown("mcpToolCall", 1) == ("tool", "docs.search", "found 2\nok")  # text blocks only, never image bytes
     assert shown("mcpToolCall", 2) == ("tool", "docs.get", "timed out")
     assert shown("dynamicToolCall") == ("tool", "app.lookup", "42")
-    assert shown("collabAgentToolCall") == ("tool", "agents.spawnAgent", "check the tests")
+    assert shown("collabAgentToolCall") == ("tool", "spawnAgent", "check the tests")
     assert [shown("webSearch", k)[1] for k in range(5)] == [
         "search convex limits", "search a · b", "open https://x.dev", 'find "id" in https://x.dev', "search plain"]
     assert shown("imageView") == ("tool", "/w/dot.png", "")

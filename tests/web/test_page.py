@@ -235,6 +235,46 @@ async def test_an_approval_accepted_in_the_page_lets_the_turn_finish(
         assert errors == [] and phone_errors == []
 
 
+async def test_a_sub_agents_approval_is_answered_in_the_parents_page_and_the_agent_is_a_link_away(
+        browser: Any, page_server: PageServer, host_config: HostConfig) -> None:
+    """The model spawns a sub-agent (Codex's spawn_agent) whose command needs approval: the parent's page shows the
+    request, marked as the sub-agent's; accepting it there lets both finish; the agent's conversation is linked
+    both ways."""
+    async with CodexHost(host_config) as host:
+        cid = await host.new_conversation()
+        page, errors = await open_page(browser, f"{page_server.url}#/c/{cid}")
+        await page.locator("[data-testid=conversation]").wait_for()
+        out: dict[str, Any] = {}
+        done = anyio.Event()
+
+        async def run() -> None:
+            out["turn"] = await host.send("AGENT RUN echo agent > agent.txt")
+            done.set()
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run)
+            approval = page.locator("[data-testid=approval]")
+            await approval.wait_for(timeout=30_000)
+            assert "echo agent > agent.txt" in await approval.inner_text()
+            assert await approval.locator("[data-testid=from-agent]").count() == 1
+            await page.screenshot(path=shot_path("agent-approval"))
+            await approval.locator("button.accept").click()
+            with anyio.fail_after(60):
+                await done.wait()
+        assert out["turn"].status == "completed"
+        assert (host_config.cwd / "agent.txt").read_text() == "agent\n"
+        link = page.locator("[data-testid=agent-link]")
+        await link.wait_for(timeout=15_000)
+        assert (await link.inner_text()).endswith(": RUN echo agent > agent.txt")
+        await link.click()
+        await page.locator("[data-testid=parent-link]").wait_for(timeout=15_000)
+        command = page.locator("[data-testid=command]")
+        await command.wait_for(timeout=15_000)
+        assert "echo agent > agent.txt" in await command.inner_text()
+        await page.screenshot(path=shot_path("agent"))
+        assert errors == []
+
+
 async def accept(info: ServerRequestInfo) -> str:
     return "accept"
 

@@ -28,6 +28,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           createdAt: number;
           updatedAt: number;
           forkedFromConversationId: string | null;
+          parentConversationId: string | null;
         },
         Name
       >;
@@ -45,6 +46,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           createdAt: number;
           updatedAt: number;
           forkedFromConversationId: string | null;
+          parentConversationId: string | null;
         },
         Name
       >;
@@ -67,6 +69,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           createdAt: number;
           updatedAt: number;
           forkedFromConversationId: string | null;
+          parentConversationId: string | null;
         },
         Name
       >;
@@ -87,6 +90,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               createdAt: number;
               updatedAt: number;
               forkedFromConversationId: string | null;
+              parentConversationId: string | null;
             };
           },
         Name
@@ -117,12 +121,31 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             createdAt: number;
             updatedAt: number;
             forkedFromConversationId: string | null;
+            parentConversationId: string | null;
           }>;
           isDone: boolean;
           continueCursor: string;
           splitCursor?: string | null;
           pageStatus?: "SplitRecommended" | "SplitRequired" | null;
         },
+        Name
+      >;
+      listAgents: FunctionReference<
+        "query",
+        "internal",
+        { actor: string; conversationId: string },
+        Array<{
+          conversationId: string;
+          title: string | null;
+          status: "active" | "archived" | "deleting";
+          threadId: string | null;
+          syncState: "unsynced" | "syncing" | "synced" | "drifted";
+          activeSyncJobId: string | null;
+          createdAt: number;
+          updatedAt: number;
+          forkedFromConversationId: string | null;
+          parentConversationId: string | null;
+        }>,
         Name
       >;
       listForks: FunctionReference<
@@ -139,6 +162,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           createdAt: number;
           updatedAt: number;
           forkedFromConversationId: string | null;
+          parentConversationId: string | null;
         }>,
         Name
       >;
@@ -183,6 +207,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             createdAt: number;
             updatedAt: number;
             forkedFromConversationId: string | null;
+            parentConversationId: string | null;
           };
         },
         Name
@@ -204,6 +229,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               createdAt: number;
               updatedAt: number;
               forkedFromConversationId: string | null;
+              parentConversationId: string | null;
             };
             turnCount: number;
             messageCount: number;
@@ -240,6 +266,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             createdAt: number;
             updatedAt: number;
             forkedFromConversationId: string | null;
+            parentConversationId: string | null;
           };
           created: boolean;
         },
@@ -259,6 +286,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           createdAt: number;
           updatedAt: number;
           forkedFromConversationId: string | null;
+          parentConversationId: string | null;
         },
         Name
       >;
@@ -317,6 +345,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                 cwd?: string;
                 model?: string;
                 forkedFromId?: string;
+                parentThreadId?: string;
                 at: number;
               }
             | {
@@ -1018,6 +1047,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             createdAt: number;
             updatedAt: number;
             forkedFromConversationId: string | null;
+            parentConversationId: string | null;
           };
           resumed: boolean;
         },
@@ -1421,6 +1451,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               createdAt: number;
               updatedAt: number;
               forkedFromConversationId: string | null;
+              parentConversationId: string | null;
             };
             messages: Array<{
               threadId: string;

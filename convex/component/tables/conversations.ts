@@ -20,11 +20,14 @@ export const conversationTables = {
     hostSessionId: v.optional(v.id("host_sessions")), // the host driving it (set when a host binds its thread)
     // A fork: the conversation of the thread its thread was forked from (Codex's forkedFromId), once that is here.
     forkedFromConversationId: v.optional(v.id("conversations")),
+    // A sub-agent's: the conversation of the thread that spawned it (Codex's parentThreadId), once that is here.
+    parentConversationId: v.optional(v.id("conversations")),
   })
     .index("actor_status_updatedAt", ["actor", "status", "updatedAt"])
     .index("actor_threadId", ["actor", "threadId"])
     .index("actor_hostSessionId", ["actor", "hostSessionId"])
-    .index("actor_forkedFromConversationId", ["actor", "forkedFromConversationId"]),
+    .index("actor_forkedFromConversationId", ["actor", "forkedFromConversationId"])
+    .index("actor_parentConversationId", ["actor", "parentConversationId"]),
 
   // Written by conversations.ts on bind and rebind (one row per binding, `current` on the live one); read by
   // listThreadsForConversation and sync progress. Rebinding is explicit and keeps the history.
@@ -51,6 +54,7 @@ export const conversationTables = {
     cwd: v.optional(v.string()),
     model: v.optional(v.string()),
     forkedFromId: v.optional(v.string()), // Codex's: the thread this one was forked from
+    parentThreadId: v.optional(v.string()), // Codex's: a sub-agent's, the thread that spawned it
     // Codex's own JSON of the thread (threadJson events) lives in thread_parts: how many, how many arrived, its hash.
     jsonPartCount: v.optional(v.number()),
     jsonPartsReceived: v.optional(v.number()),

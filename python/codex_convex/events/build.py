@@ -83,8 +83,10 @@ def _compact(v: Any) -> str:
 
 
 def thread_meta(thread_id: str, at: float, *, name: str | None = None, preview: str | None = None,
-                cwd: str | None = None, forked_from_id: str | None = None) -> IngestEventThreadMeta:
-    """A thread's metadata; ``forked_from_id`` (Codex's) links a fork's conversation to its parent's. A name over
+                cwd: str | None = None, forked_from_id: str | None = None,
+                parent_thread_id: str | None = None) -> IngestEventThreadMeta:
+    """A thread's metadata; ``forked_from_id`` (Codex's) links a fork's conversation to its parent's, and
+    ``parent_thread_id`` (Codex's) a sub-agent's to the conversation of the thread that spawned it. A name over
     :data:`TITLE_MAX_CHARS` (it becomes the conversation's title) or a cwd over :data:`THREAD_FIELD_MAX_CHARS` is
     clipped, and logged: the thread's own JSON (:func:`thread_json`) keeps them whole."""
     clipped_name = None if name is None else cut_units(name, TITLE_MAX_CHARS)
@@ -92,7 +94,7 @@ def thread_meta(thread_id: str, at: float, *, name: str | None = None, preview: 
     if clipped_name != name or clipped_cwd != cwd:
         log.warning("thread_meta.clipped", thread_id=thread_id, name_chars=len(name or ""), cwd_chars=len(cwd or ""))
     return IngestEventThreadMeta(thread_id=thread_id, name=clipped_name, preview=preview, cwd=clipped_cwd,
-                                 forked_from_id=forked_from_id, at=at)
+                                 forked_from_id=forked_from_id, parent_thread_id=parent_thread_id, at=at)
 
 
 def _text(v: Any) -> str:

@@ -92,7 +92,7 @@ def message_view(item: dict[str, Any], phase: str) -> dict[str, Any] | None:
                 "summary": ".".join(s for s in (_str(item.get("namespace")), _str(item.get("tool"))) if s)}
     if kind == "collabAgentToolCall":
         return {"role": "tool", "status": status, "text": _str(item.get("prompt")),
-                "summary": f"agents.{_str(item.get('tool'))}"}
+                "summary": _str(item.get("tool"))}
     if kind == "webSearch":
         return {"role": "tool", "status": status, "text": "", "summary": _web_search_summary(item)}
     if kind == "imageView":

@@ -134,7 +134,8 @@ class EventMapper:
     def thread_opened(self, thread: codex.Thread, at: float | None = None) -> IngestEvent:
         """The thread's metadata (from ``thread/started``, or the response of ``thread/start|resume|fork``)."""
         return thread_meta(self.thread_id, now_ms() if at is None else at, name=thread.name, preview=thread.preview,
-                           cwd=thread.cwd.root, forked_from_id=thread.forked_from_id)
+                           cwd=thread.cwd.root, forked_from_id=thread.forked_from_id,
+                           parent_thread_id=thread.parent_thread_id)
 
     def turn_failed(self, turn_id: str, reason: str) -> IngestEvent:
         """A turn Codex will never finish (it went away), ended as failed."""

@@ -16,6 +16,8 @@ Commands (the whole last user message):
 - ``SEARCH <query>``: a web search (a ``web_search_call`` output item, as the Responses API's hosted tool sends it),
   then say ``searched: <query>``.
 - ``VIEW <path>``: call ``view_image`` with ``path`` (an image in the working folder); then say ``viewed: <path>``.
+- ``AGENT <task>``: spawn a sub-agent (Codex's ``spawn_agent``) whose first message is ``task`` (itself a script
+  line: ``AGENT RUN echo hi``), wait for it (``wait_agent``), then say ``agent done: <task>``.
 - ``HTTP <code>``: answer with that HTTP status.
 - ``PARTIAL <n> <message>``: stream ``n`` deltas, then fail the response (``response.failed`` with ``message``).
 - ``STALL <seconds>``: start a stream, then send nothing for that long (a hung model).
@@ -98,6 +100,26 @@ def _plan_steps(text: str) -> list[dict[str, str]]:
     return steps
 
 
+def _agent_step(body: dict[str, Any], task: str, call_seq: int) -> Reply:
+    """AGENT: spawn a sub-agent with ``task``, wait for it, then say so. The step is read from the calls made since
+    the user's message (Codex also adds messages of its own, e.g. when the agent finishes)."""
+    items = body.get("input") or []
+    start = max((k for k, i in enumerate(items) if i.get("type") == "message" and i.get("role") == "user"
+                 and _last_user_text({"input": [i]})), default=0)
+    calls = {i.get("name"): i.get("call_id") for i in items[start:] if i.get("type") == "function_call"}
+    outputs = {i.get("call_id"): i.get("output") for i in items[start:] if i.get("type") == "function_call_output"}
+    tool = {"type": "function_call", "call_id": f"call_{call_seq}", "namespace": "multi_agent_v1"}
+    if "spawn_agent" not in calls:
+        return Reply(tool_call={**tool, "name": "spawn_agent", "arguments": json.dumps({"message": task})})
+    if "wait_agent" not in calls:
+        try:
+            agent_id = str(json.loads(str(outputs.get(calls["spawn_agent"]) or "{}")).get("agent_id", ""))
+        except ValueError:
+            agent_id = ""
+        return Reply(tool_call={**tool, "name": "wait_agent", "arguments": json.dumps({"targets": [agent_id]})})
+    return Reply(deltas=_words(f"agent done: {task}"))
+
+
 def choose_reply(body: dict[str, Any], call_seq: int) -> Reply:
     """Decide the reply to one ``POST /v1/responses`` body."""
     text = _last_user_text(body)
@@ -112,6 +134,8 @@ def choose_reply(body: dict[str, Any], call_seq: int) -> Reply:
             return Reply(deltas=_words(f"planned: {len(_plan_steps(text[5:]))} steps"))
         if text.startswith("VIEW "):
             return Reply(deltas=_words(f"viewed: {text[5:].strip()}"))
+        if text.startswith("AGENT "):
+            return _agent_step(body, text[6:].strip(), call_seq)
         return Reply(deltas=_words("tool finished"))
     head, _, rest = text.partition(" ")
     if head == "STALL":
@@ -146,6 +170,8 @@ def choose_reply(body: dict[str, Any], call_seq: int) -> Reply:
         search = {"type": "web_search_call", "id": f"ws_{call_seq}", "status": "completed",
                   "action": {"type": "search", "query": query}}
         return Reply(items=[search], deltas=_words(f"searched: {query}"))
+    if head == "AGENT":
+        return _agent_step(body, rest.strip(), call_seq)
     if head == "VIEW":
         return Reply(
             tool_call={"type": "function_call", "call_id": f"call_{call_seq}", "name": "view_image",

@@ -52,7 +52,8 @@ def header_records(thread: dict[str, Any]) -> list[IngestEvent]:
     thread_id = thread["id"]
     at = _ms(thread.get("createdAt"))
     return [thread_meta(thread_id, at, name=_str(thread.get("name")), preview=_str(thread.get("preview")),
-                        cwd=_str(thread.get("cwd")), forked_from_id=_str(thread.get("forkedFromId"))),
+                        cwd=_str(thread.get("cwd")), forked_from_id=_str(thread.get("forkedFromId")),
+                        parent_thread_id=_str(thread.get("parentThreadId"))),
             *thread_json(thread, at)]
 
 

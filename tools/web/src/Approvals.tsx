@@ -10,8 +10,9 @@ function describe(r: ServerRequest): { what: string; detail: string | null } {
   return { what: r.method, detail: str(p.reason) };
 }
 
-/** Pending approvals of the conversation: answering one here is what the host, waiting on Convex, acts on. */
-export function Approvals(props: { requests: ServerRequest[]; respond: (r: ServerRequest, d: Decision) => Promise<unknown> }) {
+/** Pending approvals of the conversation and of its sub-agents: answering one here is what the host, waiting on
+ * Convex, acts on. */
+export function Approvals(props: { requests: ServerRequest[]; respond: (r: ServerRequest, d: Decision) => Promise<unknown>; conversationId: string }) {
   const [error, setError] = useState<string | null>(null);
   if (props.requests.length === 0) return null;
   const answer = (r: ServerRequest, d: Decision) => {
@@ -24,7 +25,11 @@ export function Approvals(props: { requests: ServerRequest[]; respond: (r: Serve
         const { what, detail } = describe(r);
         return (
           <div className="approval" key={`${r.turnId}/${r.requestId}`} data-testid="approval" data-request-id={r.requestId}>
-            <div className="approval-what"><strong>{what}</strong>{detail ? <code>{detail}</code> : null}</div>
+            <div className="approval-what">
+              <strong>{what}</strong>
+              {r.conversationId !== props.conversationId ? <a className="from-agent" href={`#/c/${r.conversationId}`} data-testid="from-agent">a sub-agent asks</a> : null}
+              {detail ? <code>{detail}</code> : null}
+            </div>
             <div className="approval-actions">
               <button className="accept" onClick={() => answer(r, "accept")}>Accept</button>
               <button className="decline" onClick={() => answer(r, "decline")}>Decline</button>

@@ -1,4 +1,4 @@
-import { useConversation } from "../../../convex/react/index.js";
+import { useConversation, useConversationAgents } from "../../../convex/react/index.js";
 import { Approvals } from "./Approvals.js";
 import { MessageRow } from "./MessageRow.js";
 import { Plan } from "./Plan.js";
@@ -7,6 +7,7 @@ import { ago } from "./format.js";
 
 export function ConversationView(props: { conversationId: string }) {
   const c = useConversation(props.conversationId);
+  const agents = useConversationAgents(props.conversationId);
   if (c.status === "loading") return <p className="hint">Loading…</p>;
   if (c.status === "notFound") return <p className="hint" data-testid="not-found">This conversation is not there (deleted, or not yours).</p>;
   const running = c.turns.some((t) => t.state === "running");
@@ -20,11 +21,17 @@ export function ConversationView(props: { conversationId: string }) {
           {c.host ? <span className={`badge host-${c.host.online ? "online" : "offline"}`} data-testid="host">{c.host.label}: {c.host.online ? "online" : `gone ${ago(c.host.lastSeenAt)}`}</span> : null}
           {usage ? <span className="badge" data-testid="tokens">{usage.totalTokens.toLocaleString()} tokens</span> : null}
         </div>
+        {c.conversation.parentConversationId !== null || agents.length > 0 ? (
+          <div className="conv-links" data-testid="agents">
+            {c.conversation.parentConversationId !== null ? <a href={`#/c/${c.conversation.parentConversationId}`} data-testid="parent-link">↑ the conversation that spawned this sub-agent</a> : null}
+            {agents.length > 0 ? <span>sub-agents: {agents.map((a) => <a key={a.conversationId} href={`#/c/${a.conversationId}`} data-testid="agent-link">{a.title ?? a.conversationId}</a>)}</span> : null}
+          </div>
+        ) : null}
         {c.latestJob !== null || c.syncProgress.syncState === "syncing" || c.syncProgress.syncState === "drifted" ? (
           <ProgressBar testId="conversation-sync" fraction={c.syncProgress.fraction} label={c.syncProgress.label} state={c.syncProgress.syncState} />
         ) : null}
       </div>
-      <Approvals requests={c.pendingRequests} respond={c.respond} />
+      <Approvals requests={c.pendingRequests} respond={c.respond} conversationId={c.conversation.conversationId} />
       {c.hasOlderMessages ? (
         <button className="more" data-testid="load-older" disabled={c.loadingOlder} onClick={() => c.loadOlder()}>
           {c.loadingOlder ? "Loading…" : "Show older messages"}

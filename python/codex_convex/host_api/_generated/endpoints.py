@@ -62,6 +62,7 @@ ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
     "listConversations": "query",
     "getConversation": "query",
     "listConversationForks": "query",
+    "listConversationAgents": "query",
     "getConversationSummary": "query",
     "listThreadsForConversation": "query",
     "ingestEvents": "mutation",
@@ -104,7 +105,7 @@ ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
 
 
 class HostApi(HostApiBase):
-    """The 48 endpoints of host contract v7, called once each over HTTP."""
+    """The 49 endpoints of host contract v7, called once each over HTTP."""
 
     async def validate_host_wiring(self, *, conversation_id: str | None = None) -> ValidateHostWiringResult:
         """Check that the shim, auth and the component are wired (call at start-up). (query ``chat:validateHostWiring``)"""
@@ -154,6 +155,11 @@ class HostApi(HostApiBase):
     async def list_conversation_forks(self, *, conversation_id: str) -> list[Conversation]:
         """The conversations forked from this one (Codex forks), newest first. (query ``chat:listConversationForks``)"""
         result: list[Conversation] = await self._call("query", "chat:listConversationForks", {"conversationId": conversation_id}, list[Conversation])
+        return result
+
+    async def list_conversation_agents(self, *, conversation_id: str) -> list[Conversation]:
+        """The conversations of the sub-agents this one's thread spawned (Codex's spawn_agent), newest first. (query ``chat:listConversationAgents``)"""
+        result: list[Conversation] = await self._call("query", "chat:listConversationAgents", {"conversationId": conversation_id}, list[Conversation])
         return result
 
     async def get_conversation_summary(self, *, conversation_id: str) -> NotFound | GetConversationSummaryFound:
@@ -365,6 +371,10 @@ class HostSubscriptions(HostSubscriptionsBase):
     def list_conversation_forks(self, *, conversation_id: str) -> AsyncIterator[list[Conversation]]:
         """The conversations forked from this one (Codex forks), newest first. (subscription to ``chat:listConversationForks``)"""
         return self._watch("chat:listConversationForks", {"conversationId": conversation_id}, list[Conversation])
+
+    def list_conversation_agents(self, *, conversation_id: str) -> AsyncIterator[list[Conversation]]:
+        """The conversations of the sub-agents this one's thread spawned (Codex's spawn_agent), newest first. (subscription to ``chat:listConversationAgents``)"""
+        return self._watch("chat:listConversationAgents", {"conversationId": conversation_id}, list[Conversation])
 
     def get_conversation_summary(self, *, conversation_id: str) -> AsyncIterator[NotFound | GetConversationSummaryFound]:
         """A conversation with its thread, counts, pending requests and token usage. (subscription to ``chat:getConversationSummary``)"""

@@ -39,6 +39,7 @@ class Conversation(WireModel):
     created_at: Number = PydanticField(alias="createdAt")
     updated_at: Number = PydanticField(alias="updatedAt")
     forked_from_conversation_id: str | None = PydanticField(alias="forkedFromConversationId")
+    parent_conversation_id: str | None = PydanticField(alias="parentConversationId")
 
 
 class ThreadSummary(WireModel):
@@ -137,7 +138,7 @@ ItemPhase: TypeAlias = Literal["started", "updated", "completed"]
 
 
 class IngestEventThreadMeta(WireModel):
-    wire_optional: ClassVar[frozenset[str]] = frozenset({"name", "preview", "cwd", "model", "forkedFromId"})
+    wire_optional: ClassVar[frozenset[str]] = frozenset({"name", "preview", "cwd", "model", "forkedFromId", "parentThreadId"})
     type: Literal["threadMeta"] = PydanticField(default="threadMeta")
     thread_id: str = PydanticField(alias="threadId")
     name: str | None = PydanticField(default=None)
@@ -145,6 +146,7 @@ class IngestEventThreadMeta(WireModel):
     cwd: str | None = PydanticField(default=None)
     model: str | None = PydanticField(default=None)
     forked_from_id: str | None = PydanticField(default=None, alias="forkedFromId")
+    parent_thread_id: str | None = PydanticField(default=None, alias="parentThreadId")
     at: Number
 
 

@@ -1,0 +1,97 @@
+"""Sub-agents (Codex's multi_agent tools, offered by default in 0.163): the model spawns an agent, a thread of its
+own whose turns run beside the parent's (Codex sends no ``thread/started`` for it, and ``thread/list`` leaves it
+out). Each lands in a conversation of its own, linked to the parent's (``parentConversationId``,
+``listConversationAgents``); its approvals show with the parent's pending requests and are answered from any
+client like the parent's; it reads back equal to Codex's own ``thread/read``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import pytest
+
+from codex_convex.convex_api import ConvexHttp, Subscriber
+from codex_convex.host_api import HostApi
+from codex_convex.host_api.models import GetConversationFound
+from codex_convex.host_api.reads import read_codex_thread
+from codex_convex.runtime import CodexHost, HostConfig, ServerRequestInfo
+from tests.conftest import Deployment
+from tests.support import assert_same_json, persisted_messages
+
+pytestmark = [pytest.mark.anyio, pytest.mark.codex]
+
+TASK = "RUN echo child > child.txt"
+
+
+async def accept(info: ServerRequestInfo) -> str:
+    return "accept"
+
+
+async def test_a_sub_agent_lands_in_its_own_conversation_linked_to_the_parents(host_config: HostConfig,
+                                                                               alice_api: HostApi) -> None:
+    asked: list[ServerRequestInfo] = []
+
+    async def accept_and_note(info: ServerRequestInfo) -> str:
+        asked.append(info)
+        return "accept"
+
+    host_config.on_server_request = accept_and_note
+    async with CodexHost(host_config) as host:
+        parent = await host.new_conversation()
+        r = await host.send(f"AGENT {TASK}")
+        assert (r.status, r.text) == ("completed", f"agent done: {TASK}")
+        assert (host_config.cwd / "child.txt").read_text() == "child\n"  # its command ran: the approval went through
+        [agent] = await alice_api.list_conversation_agents(conversation_id=parent)
+        assert agent.parent_conversation_id == parent and agent.thread_id is not None
+        assert agent.thread_id != host.thread_id and (agent.title or "").endswith(f": {TASK}")
+        assert [a.thread_id for a in asked] == [agent.thread_id]  # the approval was the sub-agent's
+        assert asked[0].conversation_id == agent.conversation_id
+        # the parent's conversation shows the spawn and the wait; the agent's, what it did
+        mine = [(m.role, m.kind, m.summary) for m in await persisted_messages(alice_api, parent)]
+        assert ("tool", "collabAgentToolCall", "spawnAgent") in mine
+        theirs = await persisted_messages(alice_api, agent.conversation_id)
+        assert [(m.role, m.kind, m.text) for m in theirs] == [
+            ("user", "userMessage", TASK), ("tool", "commandExecution", ""),
+            ("assistant", "agentMessage", f"ran: {TASK.removeprefix('RUN ')}")]
+        assert all(m.status == "completed" for m in theirs)
+        want = (await host.read_thread(agent.thread_id))["thread"]
+        got = await read_codex_thread(alice_api, agent.thread_id)
+        assert got is not None
+        assert_same_json(got, want)  # lossless, as the bound thread
+        assert want["parentThreadId"] == host.thread_id
+        # the parent's own conversation is untouched by the agent's events
+        found = await alice_api.get_conversation(conversation_id=parent)
+        assert isinstance(found, GetConversationFound) and found.conversation.parent_conversation_id is None
+        assert await alice_api.list_conversation_agents(conversation_id=agent.conversation_id) == []
+
+
+async def test_a_sub_agents_approval_shows_with_the_parents_and_is_answered_from_a_second_client(
+        host_config: HostConfig, deployment: Deployment, alice_api: HostApi) -> None:
+    # No Python handler: the host waits for a decision written to Convex by another client watching the parent.
+    watcher = Subscriber(deployment.url, token=deployment.alice)
+    async with CodexHost(host_config) as host:
+        parent = await host.new_conversation()
+        result: dict[str, Any] = {}
+
+        async def run_turn() -> None:
+            result["turn"] = await host.send(f"AGENT {TASK}")
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run_turn)
+            with anyio.fail_after(30):
+                async for pending in watcher.watch("chat:listPendingServerRequests", {"conversationId": parent}):
+                    if pending:
+                        req = pending[0]
+                        break
+            assert req["method"] == "item/commandExecution/requestApproval"
+            assert req["conversationId"] != parent and req["threadId"] != host.thread_id  # the sub-agent's
+            async with ConvexHttp(deployment.url, token=deployment.alice) as ui:
+                await HostApi(ui).respond_server_request(thread_id=req["threadId"], turn_id=req["turnId"],
+                                                         request_id=req["requestId"], decision="accept")
+    assert result["turn"].status == "completed"
+    assert (host_config.cwd / "child.txt").read_text() == "child\n"
+    stored = await alice_api.get_server_request(thread_id=req["threadId"], turn_id=req["turnId"],
+                                                request_id=req["requestId"])
+    assert stored is not None and stored.status == "answered" and stored.conversation_id == req["conversationId"]
+    assert await alice_api.list_pending_server_requests(conversation_id=parent) == []
