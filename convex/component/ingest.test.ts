@@ -334,6 +334,20 @@ describe("thread metadata", () => {
     expect(view.found && view.pendingRequests.map((r) => r.requestId)).toEqual(["r0", "r1"]);
   });
 
+  it("a sub-agent that arrives before its parent (an import goes newest first) is linked when the parent comes", async () => {
+    const t = initConvexTest();
+    const open = async (threadId: string) => (await t.mutation(api.conversations.syncOpenBinding, { actor, threadId })).conversation.conversationId;
+    const agentId = await open("agent-1");
+    await t.mutation(api.ingest.ingestBatch, { actor, conversationId: agentId, streamId: "s", seq: 0, events: [{ type: "threadMeta", threadId: "agent-1", parentThreadId: "th", at }] });
+    let got = await t.query(api.conversations.get, { actor, conversationId: agentId });
+    expect(got.found && got.conversation.parentConversationId).toBeNull();
+    const parentId = await open("th");
+    await t.mutation(api.ingest.ingestBatch, { actor, conversationId: parentId, streamId: "s", seq: 0, events: [{ type: "threadMeta", threadId: "th", at }] });
+    got = await t.query(api.conversations.get, { actor, conversationId: agentId });
+    expect(got.found && got.conversation.parentConversationId).toBe(parentId);
+    expect((await t.query(api.conversations.listAgents, { actor, conversationId: parentId })).map((c) => c.conversationId)).toEqual([agentId]);
+  });
+
   it("a name at its bound still follows renames; over its bound, or a cwd over its own, is refused and nothing changes", async () => {
     const { t, conversationId, send } = await setup();
     const title = async () => {

@@ -88,7 +88,7 @@ export async function ensureThread(ctx: MutationCtx, conv: Conv, threadId: strin
   return (await ctx.db.get("threads", id))!;
 }
 
-/** Forks of a thread linked when the thread itself arrives after them (per metadata event). */
+/** Forks (and sub-agents) of a thread linked when the thread itself arrives after them (per metadata event). */
 const MAX_FORKS_LINKED = 64;
 
 function checkThreadMeta(e: Ev<"threadMeta">) {
@@ -120,8 +120,8 @@ async function threadMeta(ctx: MutationCtx, conv: Conv, e: Ev<"threadMeta">) {
     updatedAt: Math.max(t.updatedAt, e.at),
   });
   if (e.parentThreadId !== undefined && conv.parentConversationId === undefined) {
-    // A sub-agent links to the conversation of the thread that spawned it (which lists it: listConversationAgents);
-    // the parent is always here first (a host replicates it before it spawns anything).
+    // A sub-agent links to the conversation of the thread that spawned it (which lists it: listConversationAgents),
+    // when that is here (else the parent's own metadata links it, below).
     const parent = await ctx.db.query("threads").withIndex("actor_threadId", (q) => q.eq("actor", conv.actor).eq("threadId", e.parentThreadId!)).unique();
     if (parent !== null && parent.conversationId !== conv._id) await ctx.db.patch("conversations", conv._id, { parentConversationId: parent.conversationId });
   }
@@ -130,11 +130,16 @@ async function threadMeta(ctx: MutationCtx, conv: Conv, e: Ev<"threadMeta">) {
     const parent = await ctx.db.query("threads").withIndex("actor_threadId", (q) => q.eq("actor", conv.actor).eq("threadId", e.forkedFromId!)).unique();
     if (parent !== null && parent.conversationId !== conv._id) await ctx.db.patch("conversations", conv._id, { forkedFromConversationId: parent.conversationId });
   }
-  // Forks that arrived before this thread (their parent) link to it now.
+  // Forks and sub-agents that arrived before this thread (their parent: an import goes newest first) link to it now.
   const forks = await ctx.db.query("threads").withIndex("actor_forkedFromId", (q) => q.eq("actor", conv.actor).eq("forkedFromId", e.threadId)).take(MAX_FORKS_LINKED);
   for (const f of forks) {
     const fc = f.conversationId === conv._id ? null : await ctx.db.get("conversations", f.conversationId);
     if (fc !== null && fc.forkedFromConversationId === undefined) await ctx.db.patch("conversations", fc._id, { forkedFromConversationId: conv._id });
+  }
+  const agents = await ctx.db.query("threads").withIndex("actor_parentThreadId", (q) => q.eq("actor", conv.actor).eq("parentThreadId", e.threadId)).take(MAX_FORKS_LINKED);
+  for (const a of agents) {
+    const ac = a.conversationId === conv._id ? null : await ctx.db.get("conversations", a.conversationId);
+    if (ac !== null && ac.parentConversationId === undefined) await ctx.db.patch("conversations", ac._id, { parentConversationId: conv._id });
   }
 }
 

@@ -15,7 +15,7 @@ from codex_convex.convex_api import ConvexHttp, Subscriber
 from codex_convex.host_api import HostApi
 from codex_convex.host_api.models import GetConversationFound
 from codex_convex.host_api.reads import read_codex_thread
-from codex_convex.runtime import CodexHost, HostConfig, ServerRequestInfo
+from codex_convex.runtime import CodexHost, HostConfig, HostMode, ServerRequestInfo
 from tests.conftest import Deployment
 from tests.support import assert_same_json, persisted_messages
 
@@ -95,3 +95,27 @@ async def test_a_sub_agents_approval_shows_with_the_parents_and_is_answered_from
                                                 request_id=req["requestId"])
     assert stored is not None and stored.status == "answered" and stored.conversation_id == req["conversationId"]
     assert await alice_api.list_pending_server_requests(conversation_id=parent) == []
+
+
+async def test_importing_a_codex_home_brings_its_sub_agents_linked_to_their_parents(host_config: HostConfig,
+                                                                                    alice_api: HostApi) -> None:
+    local = HostConfig(codex_home=host_config.codex_home, cwd=host_config.cwd, mode=HostMode.CODEX_ONLY,
+                       on_server_request=accept)
+    async with CodexHost(local) as codex:
+        await codex.new_conversation()
+        await codex.send(f"AGENT {TASK}")
+        parent_thread = codex.thread_id
+        ids = await codex.thread_ids()  # sub-agents too (thread/list alone leaves them out)
+    assert parent_thread is not None and len(ids) == 2 and parent_thread in ids
+    [agent_thread] = [i for i in ids if i != parent_thread]
+    async with CodexHost(host_config) as host:
+        results = {tid: await host.import_local_thread(tid) for tid in ids}  # newest first: the sub-agent first
+        assert all(r.state == "synced" for r in results.values()), results
+        for tid in ids:
+            want = (await host.read_thread(tid))["thread"]
+            got = await read_codex_thread(alice_api, tid)
+            assert got is not None
+            assert_same_json(got, want)
+    parent = results[parent_thread].conversation_id
+    [agent] = await alice_api.list_conversation_agents(conversation_id=parent)
+    assert (agent.conversation_id, agent.thread_id) == (results[agent_thread].conversation_id, agent_thread)

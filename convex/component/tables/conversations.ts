@@ -77,7 +77,8 @@ export const conversationTables = {
   })
     .index("actor_threadId", ["actor", "threadId"])
     .index("actor_conversationId_updatedAt", ["actor", "conversationId", "updatedAt"])
-    .index("actor_forkedFromId", ["actor", "forkedFromId"]),
+    .index("actor_forkedFromId", ["actor", "forkedFromId"])
+    .index("actor_parentThreadId", ["actor", "parentThreadId"]),
 
   // Written by ingest (threadJson); read by getThreadJson. One part of a thread's own Codex JSON.
   thread_parts: defineTable({

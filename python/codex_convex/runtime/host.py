@@ -434,11 +434,14 @@ class CodexHost:
                                                   "includeTurns": include_turns})
 
     async def thread_ids(self, *, archived: bool = False) -> list[str]:
-        """Every thread of this ``CODEX_HOME`` (the archived ones instead, with ``archived=True``)."""
+        """Every thread of this ``CODEX_HOME`` (the archived ones instead, with ``archived=True``), whatever started
+        it: ``codex exec`` runs and sub-agents too (``thread/list`` alone gives interactive ones only)."""
         ids: list[str] = []
         cursor: str | None = None
+        every_source = [k.value for k in codex.ThreadSourceKind]
         while True:
-            params: JsonObject = {"limit": 100, "archived": archived, **({"cursor": cursor} if cursor else {})}
+            params: JsonObject = {"limit": 100, "archived": archived, "sourceKinds": every_source,
+                                  **({"cursor": cursor} if cursor else {})}
             page = await self.process.call("thread/list", params, codex.ThreadListResponse)
             ids += [t.id for t in page.data]
             cursor = page.next_cursor

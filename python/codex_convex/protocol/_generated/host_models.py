@@ -1107,6 +1107,19 @@ class ThreadSource(ProtocolRootModel[str]):
     root: str
 
 
+class ThreadSourceKind(StrEnum):
+    cli = "cli"
+    vscode = "vscode"
+    exec = "exec"
+    app_server = "appServer"
+    sub_agent = "subAgent"
+    sub_agent_review = "subAgentReview"
+    sub_agent_compact = "subAgentCompact"
+    sub_agent_thread_spawn = "subAgentThreadSpawn"
+    sub_agent_other = "subAgentOther"
+    unknown = "unknown"
+
+
 class NotLoadedThreadStatusType(StrEnum):
     not_loaded = "notLoaded"
 
