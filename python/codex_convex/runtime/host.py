@@ -438,7 +438,7 @@ class CodexHost:
         it: ``codex exec`` runs and sub-agents too (``thread/list`` alone gives interactive ones only)."""
         ids: list[str] = []
         cursor: str | None = None
-        every_source = [k.value for k in codex.ThreadSourceKind]
+        every_source: list[JsonValue] = [k.value for k in codex.ThreadSourceKind]
         while True:
             params: JsonObject = {"limit": 100, "archived": archived, "sourceKinds": every_source,
                                   **({"cursor": cursor} if cursor else {})}
