@@ -24,9 +24,7 @@ from ..codex import Notification, ServerRequest
 from ..convex_api import ConvexHttp, Subscriber, TokenProvider
 from ..errors import CodexConvexError, CodexError, JsonRpcError, PersistenceDisabledError, TurnTimeoutError
 from ..events import error_notice, thread_json, thread_meta, turn_completed, turn_json
-from ..events.text import cut_units
 from ..host_api import HostApi, Page
-from ..host_api.limits import TITLE_MAX_CHARS
 from ..host_api.models import (
     Conversation,
     DeletionJob,
@@ -43,6 +41,7 @@ from ..replication.events import now_ms
 from ..sync import ImportResult, import_thread
 from ..sync.importer import Progress
 from ..sync.records import TERMINAL, turn_records
+from .agents import SubAgents
 from .approvals import answer_locally, answer_via_convex
 from .bindings import Binding, Bindings
 from .config import HostConfig, HostMode, JsonObject, ServerRequestInfo
@@ -103,9 +102,8 @@ class CodexHost:
         self.turns = TurnTracker(self.lifecycle)
         self._optimistic = Optimistic()
         self._tg: TaskGroup | None = None
-        self._agents_lock = anyio.Lock()  # a sub-agent is bound once, whichever of its events comes first
-        self._not_agents: set[str] = set()  # threads seen that are no sub-agent of the bound thread
-        self._agent_tasks: dict[str, str] = {}  # a sub-agent's thread id → the task it was spawned with
+        self.agents = SubAgents(self.bindings, lambda thread_id: self.request(
+            "thread/read", {"threadId": thread_id, "includeTurns": False}))
 
     # ----- lifecycle -----------------------------------------------------------------------------------------
 
@@ -195,57 +193,27 @@ class CodexHost:
         self.turns.observe(decoded)
         if b is not None:
             b.push(b.mapper.map(decoded))
-        match decoded.value:
-            case codex.ItemCompletedNotification(item=codex.ThreadItem(root=codex.CollabAgentToolCallThreadItem(
-                    tool=codex.CollabAgentTool.spawn_agent, prompt=str(task), receiver_thread_ids=spawned))):
-                self._agent_tasks.update(dict.fromkeys(spawned, task))  # a title for their conversations
+        self.agents.note(decoded)
 
     async def _on_agent_notification(self, thread_id: str, decoded: Decoded) -> None:
         """A notification of another thread than the bound one: a sub-agent's is replicated into its own
         conversation (its turn's end settled from Codex's record, as the bound thread's); any other thread's is
         not this host's to replicate."""
-        agent = await self._agent(thread_id)
+        self.agents.note(decoded)  # a sub-agent's own sub-agents
+        agent = await self.agents.binding(thread_id, self._tg) if self._tg is not None else None
         if agent is None:
             return
         agent.push(agent.mapper.map(decoded))
         if isinstance(decoded.value, codex.TurnCompletedNotification) and self._tg is not None:
             self._tg.start_soon(self._settle_turn, agent, decoded.value.turn.id)
 
-    async def _agent(self, thread_id: str) -> Binding | None:
-        """The binding of a sub-agent of the bound thread (or of one of its sub-agents), bound on first sight: Codex
-        sends no ``thread/started`` for it, so its thread is read (``parentThreadId``) once; ``None`` for a thread
-        that is not one."""
-        async with self._agents_lock:
-            known = self.bindings.route(thread_id)
-            if known is not None or thread_id in self._not_agents or self._tg is None:
-                return known
-            b = self.bindings.current
-            try:
-                read = await self.request("thread/read", {"threadId": thread_id, "includeTurns": False})
-            except CodexConvexError as exc:
-                log.warning("host.agent_unreadable", thread_id=thread_id, error=str(exc))
-                return None
-            raw = cast(dict[str, Any], read["thread"])
-            thread = codex.ThreadReadResponse.model_validate(read).thread
-            if b is None or thread.parent_thread_id not in {b.thread_id, *self.bindings.agents}:
-                self._not_agents.add(thread_id)
-                return None
-            task = self._agent_tasks.get(thread_id) or thread.preview
-            title = cut_units(f"{thread.agent_nickname or 'sub-agent'}: {task}", TITLE_MAX_CHARS)
-            agent = await self.bindings.bind_agent(thread_id, title, self._tg)
-            log.info("host.agent_bound", thread_id=thread_id, parent=thread.parent_thread_id,
-                     conversation_id=agent.conversation_id)
-            agent.push([agent.mapper.thread_opened(thread)])
-            if agent.replicator is not None:
-                agent.push(list(thread_json(raw, now_ms())))  # Codex's own JSON of it, as for the bound thread
-            return agent
-
     async def _on_server_request(self, req: ServerRequest) -> JsonObject:
         params = req.params
         requester = str(params.get("threadId", ""))
         b = self.bindings.current
         if b is not None and requester and requester != b.thread_id:
-            b = await self._agent(requester)  # a sub-agent's request: persisted in its conversation
+            # a sub-agent's request: persisted in its conversation
+            b = await self.agents.binding(requester, self._tg, overtaking=True) if self._tg is not None else None
         item_id = params.get("itemId")
         info = ServerRequestInfo(str(req.id), req.method, str(params.get("threadId", "")),
                                  str(params.get("turnId", "")), str(item_id) if item_id else None, params,
