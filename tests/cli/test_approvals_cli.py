@@ -34,10 +34,14 @@ def env(deployment: Deployment, tmp_path: Path) -> dict[str, str]:
             "CODEX_CONVEX_HOME": str(tmp_path / "state")}
 
 
-def test_a_waiting_run_is_answered_by_approve_from_another_process(env: dict[str, str], tmp_path: Path) -> None:
+@pytest.mark.parametrize("prompt", ["RUN echo approved > approved.txt", "AGENT RUN echo approved > approved.txt"],
+                         ids=["own", "sub-agent"])
+def test_a_waiting_run_is_answered_by_approve_from_another_process(env: dict[str, str], tmp_path: Path,
+                                                                    prompt: str) -> None:
+    # a sub-agent's request is listed with its parent's and under its own conversation: `approvals` shows it once
     work = tmp_path / "work"
     work.mkdir()
-    run = subprocess.Popen([*CLI, "run", "--scripted", "RUN echo approved > approved.txt", "--wait-s", "120"],
+    run = subprocess.Popen([*CLI, "run", "--scripted", prompt, "--wait-s", "120"],
                            env=env, cwd=work, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True)
     assert run.stderr is not None

@@ -42,15 +42,16 @@ async def pending(api: HostApi, conversation: str | None) -> list[tuple[ServerRe
     """Pending requests, oldest first, each with its conversation's host."""
     from ..host_api.models import GetConversationSummaryFound
 
-    rows = []
+    rows: dict[str, tuple[ServerRequest, HostPresence | None]] = {}
     for cid in await _conversation_ids(api, conversation):
         requests = await api.list_pending_server_requests(conversation_id=cid)
         if not requests:
             continue
         summary = await api.get_conversation_summary(conversation_id=cid)
         host = summary.host if isinstance(summary, GetConversationSummaryFound) else None
-        rows += [(r, host) for r in requests]
-    return sorted(rows, key=lambda rh: rh[0].created_at)
+        # a sub-agent's requests are listed with its parent's too: each once
+        rows.update({request_key(r): (r, host) for r in requests if request_key(r) not in rows})
+    return sorted(rows.values(), key=lambda rh: rh[0].created_at)
 
 
 def _show(rows: list[tuple[ServerRequest, HostPresence | None]], json_out: bool) -> None:
