@@ -45,3 +45,11 @@ def test_a_turns_streamed_text_reads_as_it_would_on_a_terminal() -> None:
         ("plan", "plan:\n  · a\n")
     assert live.end() == ""
     assert live.piece("item/agentMessage/delta", {"itemId": "msg_2", "delta": "done"}) == ("answer", "done")
+
+
+def test_only_the_first_thread_heard_from_is_shown() -> None:
+    live = LiveText()
+    assert live.piece("turn/started", {"threadId": "parent", "turn": {"id": "t1"}}) is None
+    assert live.piece("item/agentMessage/delta", {"threadId": "agent", "itemId": "m9", "delta": "x"}) is None
+    shown = live.piece("item/agentMessage/delta", {"threadId": "parent", "itemId": "m1", "delta": "y"})
+    assert shown == ("answer", "y")

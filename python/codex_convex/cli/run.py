@@ -91,10 +91,10 @@ async def _run(prompt: str, conversation: str | None, policy: str | None, script
     plan: dict[str, Any] = {}  # the turn's plan as the model last set it
 
     def on_note(method: str, params: dict[str, Any]) -> None:
-        if method == "turn/plan/updated":
+        piece = live.piece(method, params)  # None for a sub-agent's (another thread's) notifications
+        if method == "turn/plan/updated" and params.get("threadId") == live.thread_id:
             plan.update(explanation=params.get("explanation"), steps=params.get("plan") or [])
-        piece = None if json_out else live.piece(method, params)
-        if piece is not None:
+        if piece is not None and not json_out:
             kind, text = piece
             console.print(text, end="", markup=False, highlight=False, style=LIVE_STYLES[kind])
         if method == "serverRequest/resolved":

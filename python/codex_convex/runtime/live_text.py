@@ -35,9 +35,16 @@ _KINDS: dict[str, LiveKind] = {
 class LiveText:
     last: tuple[LiveKind, str] | None = None  # the kind and item of the last piece
     line_start: bool = True  # the text so far ends at the start of a line
+    thread_id: str | None = None  # the thread shown: the first one heard from (a sub-agent's text is not shown)
 
     def piece(self, method: str, params: dict[str, Any]) -> tuple[LiveKind, str] | None:
-        """The text a notification adds, or ``None`` for one that adds none."""
+        """The text a notification adds, or ``None`` for one that adds none (or that is another thread's: a
+        sub-agent shows through its parent's spawn and wait lines, its own text in its own conversation)."""
+        thread_id = params.get("threadId")
+        if isinstance(thread_id, str):
+            self.thread_id = self.thread_id or thread_id
+            if thread_id != self.thread_id:
+                return None
         if method == "turn/plan/updated":
             return self._emit(("plan", str(params.get("turnId", ""))), self._plan(params))
         if method == "item/completed":
