@@ -5,7 +5,8 @@
 Fills a fresh local backend (Convex's limits enforced; `legacy`: the 8 MiB / 16,384-document reads of older
 builds) with the worst shapes a user can produce — one turn of 80 × 240 KB command outputs, a 50 MB agent message,
 10,000 turns in a thread (its first 30 at the largest a turn row gets: own JSON, error and plan at their bounds, in
-3-byte characters), 1,000 pending requests in a thread, 40 × 512 KiB chunks in one source, 5,000
+3-byte characters), 1,000 pending requests in a thread, 20 sub-agents of one thread with 100 pending requests
+each, 40 × 512 KiB chunks in one source, 5,000
 conversations, 200 sync jobs in one conversation (`small`: the same shapes, smaller) — then calls every public
 endpoint of the contract (enumerated from it: a new endpoint without a call here fails the run) with ordinary
 arguments, and reads the backend's per-call metrics (`GET /api/metrics`). Each call must succeed, and its worst call
@@ -52,9 +53,9 @@ LEGACY = {**LIMITS, "bytesRead": 8 * MiB, "documentsRead": 16_384}
 
 SCALES: dict[str, dict[str, int]] = {
     "full": {"outputs": 80, "output_bytes": 240_000, "message_bytes": 50_000_000, "turns": 10_000, "pending": 1_000,
-             "chunks": 40, "conversations": 5_000, "jobs": 200},
+             "agents": 20, "chunks": 40, "conversations": 5_000, "jobs": 200},
     "small": {"outputs": 40, "output_bytes": 240_000, "message_bytes": 3_000_000, "turns": 1_000, "pending": 300,
-              "chunks": 12, "conversations": 300, "jobs": 20},
+              "agents": 20, "chunks": 12, "conversations": 300, "jobs": 20},
 }
 AT = 1_700_000_000_000.0
 PAGE = {"numItems": 100, "cursor": None}
@@ -165,6 +166,22 @@ async def fill(w: World, scale: dict[str, int], log: Callable[[str], None]) -> N
                for i in range(scale["pending"])]
     await w.ingest("pending", events)
     log(f"{scale['pending']} pending requests")
+    # A thread with none of its own but many sub-agents, each with pending requests (listed with the parent's).
+    await w.conversation("agents")
+    parent = w.ids["agents.thread"]
+    await w.ingest("agents", [{"type": "threadMeta", "threadId": parent, "at": AT}])
+    for a in range(scale["agents"]):
+        name = f"agent{a}"
+        await w.conversation(name)
+        th = w.ids[f"{name}.thread"]
+        events = [{"type": "threadMeta", "threadId": th, "parentThreadId": parent, "at": AT},
+                  {"type": "turnStarted", "threadId": th, "turnId": "t1", "at": AT}]
+        events += [{"type": "serverRequest", "threadId": th, "turnId": "t1", "requestId": str(i),
+                    "method": "item/commandExecution/requestApproval",
+                    "paramsJson": json.dumps({"command": f"rm build/{i}" + " --verbose" * 50}), "at": AT}
+                   for i in range(scale["pending"] // 10)]
+        await w.ingest(name, events)
+    log(f"{scale['agents']} sub-agents with {scale['pending'] // 10} pending requests each")
     # A source of many 512 KiB chunks (unsealed).
     await w.conversation("chunks")
     src = (await api.start_conversation_sync_source(thread_id=w.ids["chunks.thread"], idempotency_key="wc-chunks"))
@@ -233,6 +250,7 @@ def calls() -> dict[str, Call]:
         "getConversation": conv("long"),
         "getConversationSummary": conv("pending"),
         "listConversationForks": conv("long"),
+        "listConversationAgents": conv("agents"),
         "listThreadsForConversation": conv("long"),
         "getConversationView": lambda w: {"conversationId": w.ids["outputs.conversation"], "numMessages": 100},
         "listMessages": lambda w: {"conversationId": w.ids["outputs.conversation"], "paginationOpts": PAGE},
@@ -243,7 +261,7 @@ def calls() -> dict[str, Call]:
         "listTurns": lambda w: {"threadId": w.ids["long.thread"], "paginationOpts": PAGE},
         "getThreadJson": lambda w: {"threadId": w.ids["long.thread"]},
         "getThreadSyncState": lambda w: {"threadId": w.ids["long.thread"], "atTurns": 1},
-        "listPendingServerRequests": conv("pending"),
+        "listPendingServerRequests": conv("agents"),  # its sub-agents' (its own alone: at most a page, as theirs)
         "getServerRequest": lambda w: {"threadId": w.ids["pending.thread"], "turnId": "t1", "requestId": "7"},
         "getTokenUsage": conv("long"),
         "listConversationSyncSourceChunks": lambda w: {"sourceId": w.ids["chunks.source"]},
