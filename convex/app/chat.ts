@@ -618,6 +618,15 @@ export const getConversationView = query({
         }),
         v.null(),
       ),
+      notices: v.array(
+        v.object({
+          kind: v.string(),
+          message: v.string(),
+          turnId: v.union(v.string(), v.null()),
+          detailsJson: v.union(v.string(), v.null()),
+          at: v.number(),
+        }),
+      ),
     }),
   ),
   handler: async (ctx, args) => {

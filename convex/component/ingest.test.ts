@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { api } from "./_generated/api.js";
 import { initConvexTest } from "../testing/component.js";
 import type { IngestEvent } from "./ingestEvents.js";
-import { THREAD_FIELD_MAX_CHARS, TITLE_MAX_CHARS } from "./limits.js";
+import { NOTICE_DETAILS_MAX_CHARS, NOTICE_MAX_CHARS, THREAD_FIELD_MAX_CHARS, TITLE_MAX_CHARS } from "./limits.js";
 
 const actor = "issuer|alice";
 const page = { numItems: 50, cursor: null };
@@ -242,6 +242,24 @@ describe("turn plans", () => {
     await expect(send(1, [plan(at + 1, [["x".repeat(501), "pending"]])])).rejects.toThrow(/E_INGEST_PLAN_TOO_LARGE/);
     await expect(send(1, [plan(at + 1, [["ok", "pending"]], "t1", "y".repeat(2001))])).rejects.toThrow(/E_INGEST_PLAN_TOO_LARGE/);
     expect(await turnPlan(t, "t1")).toBeNull();
+  });
+});
+
+describe("notices", () => {
+  const notice = (at: number, kind: string, message: string, turnId?: string): IngestEvent => ({ type: "lifecycle", threadId: "th", turnId, kind, message, at });
+  it("the view carries the newest three, newest first", async () => {
+    const { t, send, conversationId } = await setup();
+    await send(0, [notice(at + 1, "error", "stream lost", "t1"), notice(at + 2, "warning", "context nearly full"), notice(at + 3, "error", "gave up", "t1"), notice(at + 4, "warning", "rerouted")]);
+    const v = await t.query(api.views.conversationView, { actor, conversationId });
+    expect(v.found && v.notices.map((n) => [n.kind, n.message, n.turnId])).toEqual([["warning", "rerouted", null], ["error", "gave up", "t1"], ["warning", "context nearly full", null]]);
+  });
+
+  it("refuses a notice over its bounds and stores nothing of the batch", async () => {
+    const { t, send, conversationId } = await setup();
+    await expect(send(0, [notice(at, "warning", "fine"), notice(at, "warning", "x".repeat(NOTICE_MAX_CHARS + 1))])).rejects.toThrow(/E_INGEST_NOTICE_TOO_LARGE/);
+    await expect(send(0, [{ type: "lifecycle", threadId: "th", kind: "error", message: "m", detailsJson: "y".repeat(NOTICE_DETAILS_MAX_CHARS + 1), at }])).rejects.toThrow(/E_INGEST_NOTICE_TOO_LARGE/);
+    const v = await t.query(api.views.conversationView, { actor, conversationId });
+    expect(v.found && v.notices).toEqual([]);
   });
 });
 

@@ -9,7 +9,7 @@ import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
 import { fail } from "./errors.js";
 import { type IngestEvent } from "./ingestEvents.js";
-import { INLINE_VIEW_PARTS, MAX_RECONCILE_ITEM_ROWS, MAX_RECONCILE_REMOVALS, MAX_THREAD_JSON_PARTS, PART_MAX_CHARS, PLAN_EXPLANATION_MAX_CHARS, PLAN_MAX_STEPS, PLAN_STEP_MAX_CHARS, PREVIEW_MAX_CHARS, SEGMENT_MAX_CHARS, THREAD_FIELD_MAX_CHARS, TITLE_MAX_CHARS, TURN_ERROR_MAX_CHARS, TURN_JSON_MAX_CHARS } from "./limits.js";
+import { INLINE_VIEW_PARTS, MAX_RECONCILE_ITEM_ROWS, MAX_RECONCILE_REMOVALS, MAX_THREAD_JSON_PARTS, PART_MAX_CHARS, PLAN_EXPLANATION_MAX_CHARS, PLAN_MAX_STEPS, PLAN_STEP_MAX_CHARS, NOTICE_DETAILS_MAX_CHARS, NOTICE_MAX_CHARS, PREVIEW_MAX_CHARS, SEGMENT_MAX_CHARS, THREAD_FIELD_MAX_CHARS, TITLE_MAX_CHARS, TURN_ERROR_MAX_CHARS, TURN_JSON_MAX_CHARS } from "./limits.js";
 import { sha256Hex, SHA256_HEX } from "./hashing.js";
 import { messageView } from "./itemMessages.js";
 import { splitText, utf8Bytes } from "./text.js";
@@ -61,6 +61,9 @@ export async function applyEvents(ctx: MutationCtx, conv: Conv, events: IngestEv
         await turnPlan(ctx, conv, e);
         break;
       case "lifecycle":
+        if (e.message.length > NOTICE_MAX_CHARS || (e.detailsJson?.length ?? 0) > NOTICE_DETAILS_MAX_CHARS) {
+          fail("E_INGEST_NOTICE_TOO_LARGE", `a notice holds a message of at most ${NOTICE_MAX_CHARS} characters and details of at most ${NOTICE_DETAILS_MAX_CHARS}: clip them`, { kind: e.kind, chars: e.message.length });
+        }
         await ctx.db.insert("lifecycle_events", {
           actor: conv.actor, conversationId: conv._id, threadId: e.threadId, turnId: e.turnId, kind: e.kind,
           message: e.message, detailsJson: e.detailsJson, at: e.at,

@@ -41,6 +41,10 @@ const TURN_ROW_MAX_BYTES = 3 * (TURN_JSON_MAX_CHARS + 3 * TURN_ERROR_MAX_CHARS +
 /** Turns one listTurns page returns at most (a caller asking for more gets this many and a cursor): a page of rows
  * at their largest stays within half of Convex's 16 MiB read limit. */
 export const TURNS_PAGE_MAX = Math.floor((8 * 1024 * 1024) / TURN_ROW_MAX_BYTES);
+/** UTF-16 code units of a notice's message (a Codex error or warning shown with the conversation: `lifecycle` events)
+ * and of its details' JSON: a host clips longer ones. */
+export const NOTICE_MAX_CHARS = TURN_ERROR_MAX_CHARS;
+export const NOTICE_DETAILS_MAX_CHARS = 4 * TURN_ERROR_MAX_CHARS;
 /** Characters of a thread's preview kept on its row (the whole preview lives in the thread's JSON). */
 export const PREVIEW_MAX_CHARS = 1000;
 /** UTF-16 code units of a conversation's title, and so of a thread's name (it becomes the title): a host clips a
@@ -73,4 +77,6 @@ export const LIMITS = {
   TURNS_PAGE_MAX,
   TITLE_MAX_CHARS,
   THREAD_FIELD_MAX_CHARS,
+  NOTICE_MAX_CHARS,
+  NOTICE_DETAILS_MAX_CHARS,
 } as const;

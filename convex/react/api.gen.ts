@@ -24,6 +24,8 @@ export const LIMITS = {
   TURNS_PAGE_MAX: 23,
   TITLE_MAX_CHARS: 500,
   THREAD_FIELD_MAX_CHARS: 4096,
+  NOTICE_MAX_CHARS: 8192,
+  NOTICE_DETAILS_MAX_CHARS: 32768,
 } as const;
 
 export type NotFound = { found: false };
@@ -424,6 +426,13 @@ export type CodexChatApi = {
           truncated: boolean;
           updatedAt: number;
         } | null;
+        notices: Array<{
+          kind: string;
+          message: string;
+          turnId: string | null;
+          detailsJson: string | null;
+          at: number;
+        }>;
       }
   >;
   /** Messages, newest first, a page at a time (each text up to its first 16 Ki characters). */

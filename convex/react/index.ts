@@ -97,6 +97,7 @@ export function useConversation(conversationId: string | null | undefined, opts:
       latestJob: view.latestJob,
       host: view.host,
       plan: view.plan,
+      notices: view.notices, // newest first: Codex's errors and warnings (and rebinds)
       canSend: progress.syncState !== "syncing", // an import is writing turns: a send now could interleave
     };
   }, [view, usage, sends, respond, addPendingSend, loadOlder, olderWanted, older.results, older.status]);

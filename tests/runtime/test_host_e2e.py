@@ -16,7 +16,7 @@ from codex_convex.codex import find_codex
 from codex_convex.convex_api import ConvexHttp, Subscriber
 from codex_convex.errors import CodexConvexError, PersistenceDisabledError
 from codex_convex.host_api import HostApi
-from codex_convex.host_api.models import GetConversationFound
+from codex_convex.host_api.models import GetConversationFound, GetConversationViewFound
 from codex_convex.runtime import (
     CodexHost,
     HostConfig,
@@ -179,13 +179,19 @@ async def test_resuming_a_codex_only_thread_imports_its_history(host_config: Hos
 
 async def test_model_http_500_fails_the_turn_and_is_persisted(host_config: HostConfig, alice_api: HostApi) -> None:
     async with CodexHost(host_config) as host:
-        await host.new_conversation()
+        cid = await host.new_conversation()
         r = await host.send("HTTP 500")
     assert r.status == "failed" and r.error is not None
     turn = await alice_api.get_turn(thread_id=r.thread_id, turn_id=r.turn_id)
     assert turn.found and turn.turn.status == "failed"
     assert turn.turn.error and turn.turn.error.message
     assert turn.turn.error.message != "[object Object]"
+    # Codex's error notification is a notice a reader of the conversation sees (it says Codex gave up)
+    view = await alice_api.get_conversation_view(conversation_id=cid)
+    assert isinstance(view, GetConversationViewFound)
+    [notice] = [n for n in view.notices if n.turn_id == r.turn_id]
+    assert notice.kind == "error" and notice.message == r.error.message
+    assert json.loads(notice.details_json or "{}")["willRetry"] is False
 
 
 async def test_a_huge_model_error_is_kept_clipped_and_replication_goes_on(host_config: HostConfig,

@@ -235,6 +235,26 @@ async def test_an_approval_accepted_in_the_page_lets_the_turn_finish(
         assert errors == [] and phone_errors == []
 
 
+async def test_a_model_error_shows_as_a_notice(browser: Any, page_server: PageServer, host_config: HostConfig) -> None:
+    """Codex's error notification (the model call failed, Codex gave up) is shown with the conversation while its
+    turn is the latest."""
+    async with CodexHost(host_config) as host:
+        cid = await host.new_conversation()
+        page, errors = await open_page(browser, f"{page_server.url}#/c/{cid}")
+        await page.locator("[data-testid=conversation]").wait_for()
+        assert await page.locator("[data-testid=notice]").count() == 0
+        r = await host.send("HTTP 500")
+        assert r.status == "failed" and r.error is not None
+        notice = page.locator("[data-testid=notice]")
+        await notice.wait_for(timeout=15_000)
+        assert await notice.get_attribute("data-kind") == "error"
+        assert r.error.message in await notice.inner_text()
+        await page.screenshot(path=shot_path("notice"))
+        assert (await host.send("and now?")).status == "completed"  # the next turn: that error is over
+        await notice.wait_for(state="detached", timeout=15_000)
+        assert errors == []
+
+
 async def test_a_sub_agents_approval_is_answered_in_the_parents_page_and_the_agent_is_a_link_away(
         browser: Any, page_server: PageServer, host_config: HostConfig) -> None:
     """The model spawns a sub-agent (Codex's spawn_agent) whose command needs approval: the parent's page shows the

@@ -1533,6 +1533,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               truncated: boolean;
               updatedAt: number;
             } | null;
+            notices: Array<{
+              kind: string;
+              message: string;
+              turnId: string | null;
+              detailsJson: string | null;
+              at: number;
+            }>;
           },
         Name
       >;

@@ -42,7 +42,7 @@ export const requestTables = {
     .index("actor_threadId_turnId", ["actor", "threadId", "turnId"])
     .index("actor_conversationId_updatedAt", ["actor", "conversationId", "updatedAt"]),
 
-  // Written by ingest (errors, warnings, lifecycle) and conversation changes; read by the summary.
+  // Written by ingest (errors, warnings, lifecycle) and conversation changes; read by the conversation view (notices).
   lifecycle_events: defineTable({
     actor: vActor,
     conversationId: v.id("conversations"),

@@ -19,6 +19,7 @@ from .build import (
     turn_error,
     turn_json,
     turn_started,
+    warning_notice,
 )
 from .item_view import REASONING_PART_SEPARATOR, message_view, view_events
 from .text import split_text, utf16_len
@@ -46,4 +47,5 @@ __all__ = [
     "turn_started",
     "utf16_len",
     "view_events",
+    "warning_notice",
 ]

@@ -16,6 +16,7 @@ import structlog
 from ..host_api.limits import (
     CHUNK_MAX_BYTES,
     INLINE_VIEW_PARTS,
+    NOTICE_MAX_CHARS,
     PART_MAX_CHARS,
     PLAN_EXPLANATION_MAX_CHARS,
     PLAN_MAX_STEPS,
@@ -66,6 +67,7 @@ __all__ = [
     "turn_error",
     "turn_json",
     "turn_started",
+    "warning_notice",
 ]
 
 # UTF-8 bytes of one item part: half a chunk, so a part always fits a sync chunk with its record around it.
@@ -233,6 +235,13 @@ def error_notice(thread_id: str, turn_id: str | None, error: JsonObject | None, 
     details = {**err.model_dump(by_alias=True, exclude_none=True), "willRetry": will_retry}
     return IngestEventLifecycle(thread_id=thread_id, turn_id=turn_id or None, kind="error", message=err.message,
                                 details_json=_compact(details), at=at)
+
+
+def warning_notice(thread_id: str, message: str, at: float) -> IngestEventLifecycle:
+    """Codex's ``warning`` notification (a concise message for the user) as a notice in the conversation, its message
+    clipped to :data:`NOTICE_MAX_CHARS`."""
+    return IngestEventLifecycle(thread_id=thread_id, kind="warning", message=cut_units(message, NOTICE_MAX_CHARS),
+                                at=at)
 
 
 def server_request(thread_id: str, turn_id: str, request_id: str, method: str, params: JsonObject,

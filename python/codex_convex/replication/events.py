@@ -26,6 +26,7 @@ from ..events import (
     turn_completed,
     turn_json,
     turn_started,
+    warning_notice,
 )
 from ..host_api.models import IngestEvent, ItemPhase, TurnStatus
 from ..protocol import host_models as codex
@@ -58,7 +59,7 @@ class EventMapper:
 
     def map(self, n: Decoded) -> list[IngestEvent]:
         v = n.value
-        if getattr(v, "thread_id", self.thread_id) != self.thread_id:
+        if getattr(v, "thread_id", None) not in (None, self.thread_id):  # a warning may name no thread: ours
             return []
         at = float(n.raw.get("emittedAtMs") or now_ms())
         thread_id = self.thread_id
@@ -93,6 +94,8 @@ class EventMapper:
                 return [event]
             case codex.ThreadTokenUsageUpdatedNotification(turn_id=turn_id, token_usage=usage):
                 return [token_usage(thread_id, turn_id, usage, at)]
+            case codex.WarningNotification(message=message):
+                return [warning_notice(thread_id, message, at)]
             case codex.ErrorNotification(turn_id=turn_id, will_retry=will_retry):
                 # Codex's error as it sent it: kept whole (detailsJson), fields a newer Codex adds included
                 return [error_notice(thread_id, turn_id, n.raw["error"], will_retry, at)]

@@ -13,6 +13,7 @@ from ..convex_api import Subscriber
 from ..host_api import HostSubscriptions
 from ..host_api.models import (
     Conversation,
+    GetConversationViewFoundNotices,
     GetConversationViewFoundPlan,
     HostPresence,
     Message,
@@ -51,6 +52,8 @@ class ConversationSnapshot:
     can_send: bool  # False while an import is syncing: sending then could interleave with imported turns
     host: HostPresence | None = None  # the host driving it: online, or gone since last_seen_at (None: never one)
     plan: GetConversationViewFoundPlan | None = None  # the latest turn's plan, as the model last set it (None: none)
+    # the newest notices first: Codex's errors (details say whether it retries) and warnings, rebinds
+    notices: list[GetConversationViewFoundNotices] = field(default_factory=list)
 
 
 @dataclass
@@ -100,4 +103,5 @@ async def watch_conversation(subscriber: Subscriber, conversation_id: str, *, pa
         extra = optimistic.reconcile(conversation_id, durable) if optimistic else []
         progress = _progress(view.conversation, view.latest_job)
         yield ConversationSnapshot([*durable, *extra], view.pending_requests, progress,
-                                   can_send=progress.sync_state != "syncing", host=view.host, plan=view.plan)
+                                   can_send=progress.sync_state != "syncing", host=view.host, plan=view.plan,
+                                   notices=view.notices)

@@ -11,6 +11,7 @@ export function ConversationView(props: { conversationId: string }) {
   if (c.status === "loading") return <p className="hint">Loading…</p>;
   if (c.status === "notFound") return <p className="hint" data-testid="not-found">This conversation is not there (deleted, or not yours).</p>;
   const running = c.turns.some((t) => t.state === "running");
+  const latestTurnId = c.turns.at(-1)?.turnId; // a turn's error shows while it is the latest
   const usage = c.tokenUsage?.latest;
   return (
     <div className="conversation" data-testid="conversation" data-conversation-id={c.conversation.conversationId}>
@@ -31,6 +32,11 @@ export function ConversationView(props: { conversationId: string }) {
           <ProgressBar testId="conversation-sync" fraction={c.syncProgress.fraction} label={c.syncProgress.label} state={c.syncProgress.syncState} />
         ) : null}
       </div>
+      {c.notices.filter((n) => (n.kind === "error" || n.kind === "warning") && (n.turnId === null || n.turnId === latestTurnId)).slice(0, 1).map((n) => (
+        <p className={`notice notice-${n.kind}`} key={`${n.at}-${n.kind}`} data-testid="notice" data-kind={n.kind}>
+          <strong>{n.kind === "error" ? "Model error" : "Warning"}</strong> {ago(n.at)}: {n.message}
+        </p>
+      ))}
       <Approvals requests={c.pendingRequests} respond={c.respond} conversationId={c.conversation.conversationId} />
       {c.hasOlderMessages ? (
         <button className="more" data-testid="load-older" disabled={c.loadingOlder} onClick={() => c.loadOlder()}>

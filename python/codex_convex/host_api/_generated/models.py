@@ -470,6 +470,14 @@ class GetConversationViewFoundPlan(WireModel):
     updated_at: Number = PydanticField(alias="updatedAt")
 
 
+class GetConversationViewFoundNotices(WireModel):
+    kind: str
+    message: str
+    turn_id: str | None = PydanticField(alias="turnId")
+    details_json: str | None = PydanticField(alias="detailsJson")
+    at: Number
+
+
 class GetConversationViewFound(WireModel):
     found: Literal[True] = PydanticField(default=True)
     conversation: Conversation
@@ -479,6 +487,7 @@ class GetConversationViewFound(WireModel):
     latest_job: SyncJob | None = PydanticField(alias="latestJob")
     host: HostPresence | None
     plan: GetConversationViewFoundPlan | None
+    notices: list[GetConversationViewFoundNotices]
 
 
 class GetMessageTextFound(WireModel):
@@ -600,6 +609,7 @@ __all__ = [
     "GetConversationSummaryFound",
     "GetConversationSyncJobFound",
     "GetConversationViewFound",
+    "GetConversationViewFoundNotices",
     "GetConversationViewFoundPlan",
     "GetDeletionStatusFound",
     "GetItemJsonFound",

@@ -1363,6 +1363,20 @@ class UserInput(
     root: TextUserInput | ImageUserInput | LocalImageUserInput | AudioUserInput | LocalAudioUserInput | SkillUserInput | MentionUserInput
 
 
+class WarningNotification(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    message: Annotated[str, Field(description="Concise warning message for the user.")]
+    thread_id: Annotated[
+        str | None,
+        Field(
+            alias="threadId",
+            description="Optional thread target when the warning applies to a specific thread.",
+        ),
+    ] = None
+
+
 class SearchWebSearchActionType(StrEnum):
     search = "search"
 
@@ -2467,6 +2481,7 @@ HOST_NOTIFICATIONS: dict[str, type[ProtocolModel]] = {
     "item/commandExecution/outputDelta": CommandExecutionOutputDeltaNotification,
     "thread/tokenUsage/updated": ThreadTokenUsageUpdatedNotification,
     "error": ErrorNotification,
+    "warning": WarningNotification,
     "serverRequest/resolved": ServerRequestResolvedNotification,
     "turn/plan/updated": TurnPlanUpdatedNotification,
 }
@@ -2486,6 +2501,7 @@ HostNotification = (
     | CommandExecutionOutputDeltaNotification
     | ThreadTokenUsageUpdatedNotification
     | ErrorNotification
+    | WarningNotification
     | ServerRequestResolvedNotification
     | TurnPlanUpdatedNotification
 )
