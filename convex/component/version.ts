@@ -10,6 +10,7 @@
 //    fields bounded (TURN_ERROR_MAX_CHARS); listTurns pages of at most TURNS_PAGE_MAX turns
 // 7: a thread's name (≤ TITLE_MAX_CHARS) and cwd/model/forkedFromId/parentThreadId (≤ THREAD_FIELD_MAX_CHARS) bounded
 //    on its row (E_INGEST_THREAD_META_TOO_LARGE); sub-agents (threadMeta parentThreadId, a conversation's
-//    parentConversationId, listConversationAgents, their pending requests in their parent's listPending)
+//    parentConversationId, listConversationAgents, their pending requests in their parent's listPending); the
+//    conversation view's notices (lifecycle events, bounded: E_INGEST_NOTICE_TOO_LARGE)
 export const CONTRACT_VERSION = 7;
 export const COMPONENT_NAME = "codexConvex";
