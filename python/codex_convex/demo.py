@@ -33,7 +33,8 @@ from .sync.importer import Progress
 
 LIVE_PROMPTS = ["THINK a greeting is asked for | keep it short",
                 "PLAN greet=completed | write demo.txt=in_progress | add notes.md", "SEARCH convex components",
-                "RUN echo hi > demo.txt", "PATCH notes.md written by Codex"]
+                "RUN echo hi > demo.txt", "PATCH notes.md written by Codex",
+                "AGENT RUN echo from a sub-agent > agent.txt"]
 LOCAL_PROMPTS = ["an older local conversation", "RUN ls", "what did we do?"]
 
 
@@ -84,7 +85,8 @@ async def _approver_ui(url: str, token: str, conversation_id: str, report: DemoR
         async for pending in watches.list_pending_server_requests(conversation_id=conversation_id):
             for req in pending:
                 if req.decision_json is None:
-                    on_event(f"UI client: {req.method} pending in Convex → accept")
+                    whose = " (a sub-agent's)" if req.conversation_id != conversation_id else ""
+                    on_event(f"UI client: {req.method}{whose} pending in Convex → accept")
                     await ui.respond_server_request(thread_id=req.thread_id, turn_id=req.turn_id,
                                                     request_id=req.request_id, decision="accept")
                     report.approvals.append({"method": req.method, "answeredBy": "second Convex client"})
@@ -146,7 +148,9 @@ async def run_demo(on_text: Callable[[str], None] = lambda s: None, on_event: Ca
             # 4. What is in Convex now.
             async with ConvexHttp(url, token=token) as http:
                 api = HostApi(http)
-                for cid in (report.live_conversation, report.imported_conversation):
+                agents = [a.conversation_id for a in
+                          await api.list_conversation_agents(conversation_id=report.live_conversation)]
+                for cid in (report.live_conversation, *agents, report.imported_conversation):
                     s = await api.get_conversation_summary(conversation_id=cid)
                     if isinstance(s, NotFound):
                         raise CodexConvexError(f"conversation {cid} is gone", code="E_CONVERSATION_NOT_FOUND")

@@ -25,8 +25,9 @@ def test_demo_json_reports_live_turns_approvals_through_convex_and_an_import() -
     assert {a["method"] for a in report["approvals"]} == {"item/commandExecution/requestApproval",
                                                           "item/fileChange/requestApproval"}
     assert report["import_result"]["state"] == "synced"
-    live, imported = report["conversations"]
+    live, agent, imported = report["conversations"]  # the live one's sub-agent (its AGENT turn) has its own
     assert live["turns"] == len(LIVE_PROMPTS) and live["syncState"] == "synced"
+    assert agent["turns"] == 1 and agent["messages"] == 3  # its task, its command, its answer
     assert imported["turns"] == 3 and imported["syncState"] == "synced"
 
 

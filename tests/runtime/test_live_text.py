@@ -28,6 +28,8 @@ def test_a_turns_streamed_text_reads_as_it_would_on_a_terminal() -> None:
         ("item/completed", {"item": {"type": "mcpToolCall", "id": "mcp_1", "server": "docs", "tool": "get",
                                      "status": "failed", "error": {"message": "timed out"}}}),
         ("item/completed", {"item": {"type": "agentMessage", "id": "msg_0", "text": "not again"}}),
+        ("item/completed", {"item": {"type": "collabAgentToolCall", "id": "call_9", "tool": "spawnAgent",
+                                     "status": "completed", "prompt": "check the tests\nthen report"}}),
         ("item/agentMessage/delta", {"itemId": "msg_1", "delta": "ran: "}),
         ("item/agentMessage/delta", {"itemId": "msg_1", "delta": "it"}),
         ("turn/completed", {}),
@@ -37,7 +39,7 @@ def test_a_turns_streamed_text_reads_as_it_would_on_a_terminal() -> None:
     assert {k for k, _ in pieces} == {"thinking", "plan", "output", "tool", "answer"}
     assert "".join(t for _, t in pieces) == ("plan it\n\nthen run\nplan:\n  ✓ look\n  → run\n  · report\n"
                                              "line 1\nline 2\nother\nweb search convex limits\n"
-                                             "mcp docs.get (failed)\nran: it")
+                                             "mcp docs.get (failed)\nagents spawnAgent: check the tests\nran: it")
     assert [k for k, t in pieces if "line" in t] == ["output", "output"]
     # the turn ends mid-line: one newline ends it; the next turn's plan starts right there, with no blank line
     assert live.end() == "\n" and live.end() == ""

@@ -79,7 +79,9 @@ class LiveText:
         if view is None:
             return None
         failed = " (failed)" if view["status"] == "failed" else ""
-        return self._emit(("tool", str(item.get("id", ""))), f"{label} {view.get('summary', '')}{failed}\n")
+        task = view["text"].split("\n", 1)[0][:120] if item.get("type") == "collabAgentToolCall" else ""
+        line = f"{label} {view.get('summary', '')}{': ' + task if task else ''}{failed}\n"
+        return self._emit(("tool", str(item.get("id", ""))), line)
 
     @staticmethod
     def _plan(params: dict[str, Any]) -> str:
