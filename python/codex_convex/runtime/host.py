@@ -205,7 +205,15 @@ class CodexHost:
             return
         agent.push(agent.mapper.map(decoded))
         if isinstance(decoded.value, codex.TurnCompletedNotification) and self._tg is not None:
-            self._tg.start_soon(self._settle_turn, agent, decoded.value.turn.id)
+            self._tg.start_soon(self._settle_agent_turn, agent, decoded.value.turn.id)
+
+    async def _settle_agent_turn(self, agent: Binding, turn_id: str) -> None:
+        """A sub-agent's turn ended: settled as the bound thread's are, off the notification path; a failure is
+        logged (its end, from the notification, is replicated already), never taken out on the host."""
+        try:
+            await self._settle_turn(agent, turn_id)
+        except CodexConvexError as exc:
+            log.warning("host.agent_turn_unsettled", thread_id=agent.thread_id, turn_id=turn_id, error=str(exc))
 
     async def _on_server_request(self, req: ServerRequest) -> JsonObject:
         params = req.params
