@@ -237,11 +237,11 @@ def error_notice(thread_id: str, turn_id: str | None, error: JsonObject | None, 
                                 details_json=_compact(details), at=at)
 
 
-def warning_notice(thread_id: str, message: str, at: float) -> IngestEventLifecycle:
-    """Codex's ``warning`` notification (a concise message for the user) as a notice in the conversation, its message
-    clipped to :data:`NOTICE_MAX_CHARS`."""
-    return IngestEventLifecycle(thread_id=thread_id, kind="warning", message=cut_units(message, NOTICE_MAX_CHARS),
-                                at=at)
+def warning_notice(thread_id: str, message: str, at: float, *, turn_id: str | None = None) -> IngestEventLifecycle:
+    """Codex's ``warning`` notification (a concise message for the user; also a model rerouted) as a notice in the
+    conversation, its message clipped to :data:`NOTICE_MAX_CHARS`."""
+    return IngestEventLifecycle(thread_id=thread_id, turn_id=turn_id, kind="warning",
+                                message=cut_units(message, NOTICE_MAX_CHARS), at=at)
 
 
 def server_request(thread_id: str, turn_id: str, request_id: str, method: str, params: JsonObject,

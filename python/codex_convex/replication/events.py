@@ -96,6 +96,9 @@ class EventMapper:
                 return [token_usage(thread_id, turn_id, usage, at)]
             case codex.WarningNotification(message=message):
                 return [warning_notice(thread_id, message, at)]
+            case codex.ModelReroutedNotification(from_model=was, to_model=now, reason=reason, turn_id=turn_id):
+                return [warning_notice(thread_id, f"model rerouted from {was} to {now} ({reason.value})", at,
+                                       turn_id=turn_id)]
             case codex.ErrorNotification(turn_id=turn_id, will_retry=will_retry):
                 # Codex's error as it sent it: kept whole (detailsJson), fields a newer Codex adds included
                 return [error_notice(thread_id, turn_id, n.raw["error"], will_retry, at)]

@@ -45,7 +45,7 @@ HOST_NOTIFICATIONS = (
     "thread/started", "thread/name/updated", "thread/archived", "thread/unarchived", "turn/started",
     "turn/completed", "item/started", "item/completed", "item/agentMessage/delta", "item/reasoning/summaryTextDelta",
     "item/reasoning/summaryPartAdded", "item/commandExecution/outputDelta", "thread/tokenUsage/updated",
-    "error", "warning", "serverRequest/resolved", "turn/plan/updated",
+    "error", "warning", "model/rerouted", "serverRequest/resolved", "turn/plan/updated",
 )
 HOST_RESULTS = (
     "ThreadStartResponse", "ThreadResumeResponse", "ThreadForkResponse", "ThreadReadResponse", "ThreadListResponse",

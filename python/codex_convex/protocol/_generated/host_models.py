@@ -527,6 +527,21 @@ class ModeKind(StrEnum):
     default = "default"
 
 
+class ModelRerouteReason(StrEnum):
+    high_risk_cyber_activity = "highRiskCyberActivity"
+
+
+class ModelReroutedNotification(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    from_model: Annotated[str, Field(alias="fromModel")]
+    reason: ModelRerouteReason
+    thread_id: Annotated[str, Field(alias="threadId")]
+    to_model: Annotated[str, Field(alias="toModel")]
+    turn_id: Annotated[str, Field(alias="turnId")]
+
+
 class NetworkAccess(StrEnum):
     restricted = "restricted"
     enabled = "enabled"
@@ -2482,6 +2497,7 @@ HOST_NOTIFICATIONS: dict[str, type[ProtocolModel]] = {
     "thread/tokenUsage/updated": ThreadTokenUsageUpdatedNotification,
     "error": ErrorNotification,
     "warning": WarningNotification,
+    "model/rerouted": ModelReroutedNotification,
     "serverRequest/resolved": ServerRequestResolvedNotification,
     "turn/plan/updated": TurnPlanUpdatedNotification,
 }
@@ -2502,6 +2518,7 @@ HostNotification = (
     | ThreadTokenUsageUpdatedNotification
     | ErrorNotification
     | WarningNotification
+    | ModelReroutedNotification
     | ServerRequestResolvedNotification
     | TurnPlanUpdatedNotification
 )
