@@ -485,3 +485,36 @@ async def test_a_turns_plan_shows_to_a_second_client(host_config: HostConfig, de
     first = await alice_api.get_turn(thread_id=thread["id"], turn_id=turns[0])
     assert first.found and first.turn.plan is not None
     assert [s.status for s in first.turn.plan.steps] == ["completed", "inProgress", "pending"]
+
+
+async def test_a_message_with_an_image(host_config: HostConfig, alice_api: HostApi) -> None:
+    """An image sent with the text (Codex's localImage input): Codex keeps it on the user message, the stored message
+    shows it as a line of its own, the optimistic entry gives way to the durable one, and it reads back equal."""
+    from codex_convex.host_api.reads import read_codex_thread
+    from codex_convex.runtime import OptimisticMessage
+    from tests.support import DOT_PNG, assert_same_json
+
+    (host_config.cwd / "dot.png").write_bytes(DOT_PNG)
+    async with CodexHost(host_config) as host:
+        cid = await host.new_conversation()
+        with pytest.raises(CodexConvexError) as bad:
+            await host.send("look", images=[host_config.cwd / "missing.png"])
+        assert bad.value.code == "E_HOST_BAD_IMAGE"
+        r = await host.send("what is in this?", images=[host_config.cwd / "dot.png"])
+        assert r.status == "completed"
+        thread = (await host.read_thread())["thread"]
+        with anyio.fail_after(10):
+            async for snap in host.watch_conversation():
+                users = [m for m in snap.messages if m.role == "user"]
+                if not any(isinstance(m, OptimisticMessage) for m in snap.messages):
+                    break
+    path = str((host_config.cwd / "dot.png").resolve())
+    [item] = [i for i in thread["turns"][-1]["items"] if i["type"] == "userMessage"]
+    assert {"type": "localImage", "path": path} in [{k: c.get(k) for k in ("type", "path")} for c in item["content"]
+                                                    if c["type"] == "localImage"]
+    stored = [m for m in await persisted_messages(alice_api, cid) if m.role == "user"]
+    assert [m.text for m in stored] == [f"what is in this?\n[image: {path}]"]
+    assert [m.text for m in users] == [f"what is in this?\n[image: {path}]"]
+    got = await read_codex_thread(alice_api, thread["id"])
+    assert got is not None
+    assert_same_json(got, thread)

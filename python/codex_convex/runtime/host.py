@@ -11,8 +11,9 @@ JSON (``read_thread``), so it can be compared with what Convex holds.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, cast
 
 import anyio
@@ -362,8 +363,10 @@ class CodexHost:
                 raise CodexConvexError(f"Codex restarted but could not resume thread {b.thread_id}: {exc}",
                                        code="E_HOST_RESUME_FAILED") from exc
 
-    async def send(self, text: str, **turn_params: JsonValue) -> TurnResult:
-        """Run one turn and wait for it; its final state is persisted before this returns.
+    async def send(self, text: str, *, images: Sequence[Path | str] = (), **turn_params: JsonValue) -> TurnResult:
+        """Run one turn and wait for it; its final state is persisted before this returns. ``images``: local image
+        files sent with the text (Codex's ``localImage`` input, by absolute path; the stored user message shows each
+        as an ``[image: <path>]`` line).
 
         :raises CodexConvexError: ``E_HOST_SYNC_IN_PROGRESS`` while an import of this conversation is syncing.
         """
@@ -374,9 +377,19 @@ class CodexHost:
             if not isinstance(got, NotFound) and got.conversation.sync_state == "syncing":
                 raise CodexConvexError("an import of this conversation is still syncing: wait for it to finish",
                                        code="E_HOST_SYNC_IN_PROGRESS")
-            self._optimistic.add(b.conversation_id, text, now_ms())
-        params: JsonObject = {"threadId": b.thread_id, "input": [{"type": "text", "text": text}],
-                              "approvalPolicy": self.config.approval_policy, **turn_params}
+        paths = [str(await anyio.Path(p).resolve()) for p in images]
+        missing = [p for p in paths if not await anyio.Path(p).is_file()]
+        if missing:
+            raise CodexConvexError(f"not an image file: {', '.join(missing)}", code="E_HOST_BAD_IMAGE",
+                                   data={"paths": missing})
+        if self.api is not None and b.conversation_id is not None:
+            # shown as the stored message will read (itemMessages: its text, then a line per image)
+            shown = "\n".join(t for t in [text, *(f"[image: {p}]" for p in paths)] if t)
+            self._optimistic.add(b.conversation_id, shown, now_ms())
+        inputs: list[JsonValue] = [{"type": "text", "text": text}]
+        inputs += [{"type": "localImage", "path": p} for p in paths]
+        params: JsonObject = {"threadId": b.thread_id, "input": inputs, "approvalPolicy": self.config.approval_policy,
+                              **turn_params}
         turn_id = (await self.process.call("turn/start", params, codex.TurnStartResponse)).turn.id
         try:
             with anyio.fail_after(self.config.turn_timeout_s):
