@@ -46,3 +46,16 @@ def test_run_prints_a_line_for_a_web_search(env: dict[str, str], tmp_path: Path)
                            capture_output=True, text=True, timeout=120)
     assert shown.returncode == 0, shown.stderr
     assert "web search convex limits\nsearched: convex limits\n" in shown.stderr
+
+
+def test_run_sends_images_with_the_prompt(env: dict[str, str], tmp_path: Path) -> None:
+    from tests.support import DOT_PNG
+
+    (tmp_path / "dot.png").write_bytes(DOT_PNG)
+    got = subprocess.run([*CLI, "run", "--scripted", "--json", "--image", "dot.png", "what is this"], env=env,
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert got.returncode == 0, got.stderr
+    assert json.loads(got.stdout)["text"].startswith("echo: what is this")  # Codex wraps the image in tags
+    bad = subprocess.run([*CLI, "run", "--scripted", "--image", "nope.png", "what is this"], env=env, cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode != 0 and "E_HOST_BAD_IMAGE" in bad.stderr

@@ -37,6 +37,8 @@ def run(
                                            "live in the data folder's scripted-codex-home).")] = False,
     wait_s: Annotated[float, typer.Option("--wait-s", help="How long the turn may take, waiting for approvals "
                                           "included.")] = 600.0,
+    image: Annotated[list[Path] | None, typer.Option("--image", help="An image file to send with the prompt "
+                                                     "(repeat for more).")] = None,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Run one turn live. Approvals: --approve/--decline, else asked here on a terminal, else answered from Convex
@@ -44,7 +46,7 @@ def run(
     if approve and decline:
         raise typer.BadParameter("give at most one of --approve and --decline")
     policy = "accept" if approve else "decline" if decline else None
-    result = anyio.run(_run, prompt, conversation, policy, scripted, wait_s, json_out)
+    result = anyio.run(_run, prompt, conversation, policy, scripted, wait_s, json_out, image or [])
     if json_out:
         emit_json(result)
     else:
@@ -60,7 +62,7 @@ def continue_hint(conversation_id: str, scripted: bool) -> str:
 
 
 async def _run(prompt: str, conversation: str | None, policy: str | None, scripted: bool, wait_s: float,
-               json_out: bool) -> dict[str, Any]:
+               json_out: bool, images: list[Path]) -> dict[str, Any]:
     from ..codex import write_scripted_home
     from ..deployment import codex_home, resolve_deployment
     from ..runtime import CodexHost, HostConfig, ServerRequestInfo
@@ -118,7 +120,7 @@ async def _run(prompt: str, conversation: str | None, policy: str | None, script
                 await host.resume_conversation(conversation)
             else:
                 await host.new_conversation()
-            r = await host.send(prompt)
+            r = await host.send(prompt, images=images)
             tg.cancel_scope.cancel()
         if not json_out:
             console.print(live.end(), end="")  # the turn's text ends on a line of its own
