@@ -288,6 +288,7 @@ async def test_a_sub_agents_approval_is_answered_in_the_parents_page_and_the_age
         assert (await link.inner_text()).endswith(": RUN echo agent > agent.txt")
         await link.click()
         await page.locator("[data-testid=parent-link]").wait_for(timeout=15_000)
+        assert await page.locator("[data-testid=sub-agent-badge]").count() == 1  # the list marks it too
         command = page.locator("[data-testid=command]")
         await command.wait_for(timeout=15_000)
         assert "echo agent > agent.txt" in await command.inner_text()

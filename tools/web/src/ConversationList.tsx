@@ -18,6 +18,7 @@ export function ConversationList(props: { selected: string | null }) {
               <span className="meta">
                 <span className={`badge sync-${c.syncState}`}>{c.syncState}</span>
                 {c.status !== "active" ? <span className="badge">{c.status}</span> : null}
+                {c.parentConversationId !== null ? <span className="badge" data-testid="sub-agent-badge">sub-agent</span> : null}
                 <span>{ago(c.updatedAt)}</span>
               </span>
             </a>
