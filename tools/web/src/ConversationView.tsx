@@ -3,7 +3,7 @@ import { Approvals } from "./Approvals.js";
 import { MessageRow } from "./MessageRow.js";
 import { Plan } from "./Plan.js";
 import { ProgressBar } from "./ProgressBar.js";
-import { ago } from "./format.js";
+import { ago, parseJson } from "./format.js";
 
 export function ConversationView(props: { conversationId: string }) {
   const c = useConversation(props.conversationId);
@@ -34,7 +34,7 @@ export function ConversationView(props: { conversationId: string }) {
       </div>
       {c.notices.filter((n) => (n.kind === "error" || n.kind === "warning") && (n.turnId === null || n.turnId === latestTurnId)).slice(0, 1).map((n) => (
         <p className={`notice notice-${n.kind}`} key={`${n.at}-${n.kind}`} data-testid="notice" data-kind={n.kind}>
-          <strong>{n.kind === "error" ? "Model error" : "Warning"}</strong> {ago(n.at)}: {n.message}
+          <strong>{n.kind === "warning" ? "Warning" : parseJson(n.detailsJson).willRetry === true ? "Model error, Codex retries" : "Model error"}</strong> {ago(n.at)}: {n.message}
         </p>
       ))}
       <Approvals requests={c.pendingRequests} respond={c.respond} conversationId={c.conversation.conversationId} />
