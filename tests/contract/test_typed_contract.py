@@ -111,7 +111,7 @@ PUBLIC_API = {
         "message_deltas", "message_view", "plan_event",
         "server_request", "server_request_resolved", "split_text", "thread_meta", "token_usage", "turn_completed",
         "turn_error", "turn_started", "utf16_len", "view_events", "canonical_json", "thread_json", "turn_digest",
-        "turn_json"],
+        "turn_json", "warning_notice"],
     "codex_convex.replication": ["Coalescing", "EventMapper", "ReplicationError", "Replicator"],
 }
 

@@ -286,9 +286,13 @@ async def test_a_sub_agents_approval_is_answered_in_the_parents_page_and_the_age
         link = page.locator("[data-testid=agent-link]")
         await link.wait_for(timeout=15_000)
         assert (await link.inner_text()).endswith(": RUN echo agent > agent.txt")
+        agent = (await link.get_attribute("href") or "").removeprefix("#/c/")
         await link.click()
         await page.locator("[data-testid=parent-link]").wait_for(timeout=15_000)
-        assert await page.locator("[data-testid=sub-agent-badge]").count() == 1  # the list marks it too
+        listed = page.locator(f"[data-testid=conversation-link][data-conversation-id='{agent}']")
+        assert await listed.locator("[data-testid=sub-agent-badge]").count() == 1  # the list marks it too
+        parent = page.locator(f"[data-testid=conversation-link][data-conversation-id='{cid}']")
+        assert await parent.locator("[data-testid=sub-agent-badge]").count() == 0
         command = page.locator("[data-testid=command]")
         await command.wait_for(timeout=15_000)
         assert "echo agent > agent.txt" in await command.inner_text()
