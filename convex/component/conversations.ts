@@ -6,7 +6,7 @@
 import { paginator } from "convex-helpers/server/pagination";
 import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel.js";
-import { mutation, query, type MutationCtx } from "./_generated/server.js";
+import { mutation, query, type MutationCtx, type QueryCtx } from "./_generated/server.js";
 import schema from "./schema.js";
 import { fail } from "./errors.js";
 import { readVisible } from "./replace.js";
@@ -184,37 +184,40 @@ export const list = query({
   },
 });
 
+/** The conversations of the sub-agents a conversation's thread spawned, newest first, at most `n`. */
+export async function agentsOf(ctx: QueryCtx, conv: Doc<"conversations">, n: number) {
+  return await ctx.db
+    .query("conversations")
+    .withIndex("actor_parentConversationId", (q) => q.eq("actor", conv.actor).eq("parentConversationId", conv._id))
+    .order("desc")
+    .take(n);
+}
+
+async function forksOf(ctx: QueryCtx, conv: Doc<"conversations">, n: number) {
+  return await ctx.db
+    .query("conversations")
+    .withIndex("actor_forkedFromConversationId", (q) => q.eq("actor", conv.actor).eq("forkedFromConversationId", conv._id))
+    .order("desc")
+    .take(n);
+}
+
+/** A query of the conversations linked to one (`[]` when it is missing or not the actor's). */
+function linkedTo(read: typeof agentsOf) {
+  return query({
+    args: { actor: vActor, conversationId: v.string() },
+    returns: v.array(vConversation),
+    handler: async (ctx, { actor, conversationId }) => {
+      const conv = await findConversation(ctx, actor, conversationId);
+      return conv === null ? [] : (await read(ctx, conv, MAX_PAGE_SIZE)).map(toConversation);
+    },
+  });
+}
+
 /** The conversations of the sub-agents this one's thread spawned (newest first, at most MAX_PAGE_SIZE). */
-export const listAgents = query({
-  args: { actor: vActor, conversationId: v.string() },
-  returns: v.array(vConversation),
-  handler: async (ctx, { actor, conversationId }) => {
-    const conv = await findConversation(ctx, actor, conversationId);
-    if (conv === null) return [];
-    const agents = await ctx.db
-      .query("conversations")
-      .withIndex("actor_parentConversationId", (q) => q.eq("actor", actor).eq("parentConversationId", conv._id))
-      .order("desc")
-      .take(MAX_PAGE_SIZE);
-    return agents.map(toConversation);
-  },
-});
+export const listAgents = linkedTo(agentsOf);
 
 /** The conversations forked from this one (newest first, at most MAX_PAGE_SIZE). */
-export const listForks = query({
-  args: { actor: vActor, conversationId: v.string() },
-  returns: v.array(vConversation),
-  handler: async (ctx, { actor, conversationId }) => {
-    const conv = await findConversation(ctx, actor, conversationId);
-    if (conv === null) return [];
-    const forks = await ctx.db
-      .query("conversations")
-      .withIndex("actor_forkedFromConversationId", (q) => q.eq("actor", actor).eq("forkedFromConversationId", conv._id))
-      .order("desc")
-      .take(MAX_PAGE_SIZE);
-    return forks.map(toConversation);
-  },
-});
+export const listForks = linkedTo(forksOf);
 
 export const get = query({
   args: { actor: vActor, conversationId: v.string() },

@@ -9,6 +9,7 @@ import { mutation, query, type QueryCtx } from "./_generated/server.js";
 import { fail } from "./errors.js";
 import { requireHostOnline } from "./presence.js";
 import { readVisible, refuseWhileReplacing, uniqueVisible } from "./replace.js";
+import { agentsOf } from "./conversations.js";
 import { checkActor, findConversation } from "./scope.js";
 import { vActor, vRequestStatus } from "./validators.js";
 
@@ -52,12 +53,7 @@ async function pendingOf(ctx: QueryCtx, conv: Doc<"conversations">, limit: numbe
  * conversation must see them), oldest first, at most MAX_PENDING in all; each names its own conversation. */
 export async function listPendingFor(ctx: QueryCtx, conv: Doc<"conversations">) {
   const rows = await pendingOf(ctx, conv, MAX_PENDING);
-  const agents = await ctx.db
-    .query("conversations")
-    .withIndex("actor_parentConversationId", (q) => q.eq("actor", conv.actor).eq("parentConversationId", conv._id))
-    .order("desc")
-    .take(MAX_AGENTS_PENDING);
-  for (const agent of agents) {
+  for (const agent of await agentsOf(ctx, conv, MAX_AGENTS_PENDING)) {
     if (rows.length >= MAX_PENDING) break;
     rows.push(...(await pendingOf(ctx, agent, MAX_PENDING - rows.length)));
   }
