@@ -43,7 +43,7 @@ async def main() -> None:
     async with CodexHost(cfg) as host:
         cid = await host.new_conversation()
         print(json.dumps({"conversationId": cid, "threadId": host.thread_id}), flush=True)
-        await host.send("RUN echo approved > approved.txt")
+        await host.send(sys.argv[7])
 
 anyio.run(main)
 """
@@ -55,9 +55,10 @@ def cli(deployment: Deployment, *args: str) -> subprocess.CompletedProcess[str]:
                           timeout=120)
 
 
-def start_host(codex_home: Path, workdir: Path, deployment: Deployment) -> tuple[subprocess.Popen[str], dict[str, str]]:
+def start_host(codex_home: Path, workdir: Path, deployment: Deployment,
+               prompt: str = "RUN echo approved > approved.txt") -> tuple[subprocess.Popen[str], dict[str, str]]:
     proc = subprocess.Popen([sys.executable, "-c", HOST, str(codex_home), str(workdir), deployment.url,
-                             deployment.alice, str(HEARTBEAT_S), str(TIMEOUT_S)],
+                             deployment.alice, str(HEARTBEAT_S), str(TIMEOUT_S), prompt],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
     assert proc.stdout is not None
     for line in proc.stdout:  # logs may come first
@@ -79,6 +80,42 @@ async def view_until(api: HostApi, cid: str, ok: Any, timeout_s: float) -> GetCo
 def mid_turn(v: GetConversationViewFound) -> bool:
     return (len(v.pending_requests) == 1 and v.host is not None and v.host.online
             and any(m.status == "streaming" for m in v.messages))
+
+
+async def test_a_host_killed_while_its_sub_agent_waits_is_swept_then_a_new_host_reconciles_both(
+        codex_home: Path, workdir: Path, deployment: Deployment, alice_api: HostApi) -> None:
+    """The pending approval is a sub-agent's (listed with its parent's): the sweep ends the sub-agent's turn and
+    expires it too, and the host that resumes the parent brings the sub-agent's conversation back to Codex's record."""
+    proc, ids = start_host(codex_home, workdir, deployment, "AGENT RUN echo approved > approved.txt")
+    cid = ids["conversationId"]
+    try:
+        before = await view_until(alice_api, cid, lambda v: len(v.pending_requests) == 1, 60)
+        request = before.pending_requests[0]
+        assert request.conversation_id != cid  # the sub-agent's
+        os.killpg(proc.pid, signal.SIGKILL)
+        await view_until(alice_api, request.conversation_id,
+                         lambda v: v.host is not None and not v.host.online and v.pending_requests == [],
+                         TIMEOUT_S + 15)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    swept = await alice_api.get_turn(thread_id=request.thread_id, turn_id=request.turn_id)
+    assert swept.found and swept.turn.status == "interrupted"
+    assert swept.turn.error is not None and swept.turn.error.message.startswith("E_HOST_LOST")
+    cfg = HostConfig(codex_home=codex_home, cwd=workdir, convex_url=deployment.url, token=deployment.alice,
+                     heartbeat_s=HEARTBEAT_S, host_timeout_s=TIMEOUT_S)
+    async with CodexHost(cfg) as host:
+        await host.resume_conversation(cid)
+        agent_thread: dict[str, Any] = (await host.read_thread(request.thread_id))["thread"]
+        again = await alice_api.get_conversation_view(conversation_id=request.conversation_id)
+        assert again.found and again.host is not None and again.host.online  # bound again by the new host
+    assert not (workdir / "approved.txt").exists()
+    for codex_turn in agent_thread["turns"]:
+        stored_turn = await alice_api.get_turn(thread_id=request.thread_id, turn_id=codex_turn["id"])
+        assert stored_turn.found and stored_turn.turn.status == codex_turn["status"]
+        lost = stored_turn.turn.error is not None and stored_turn.turn.error.message.startswith("E_HOST_LOST")
+        assert not lost or codex_turn["status"] == "interrupted"
 
 
 async def test_a_host_killed_mid_turn_is_swept_then_a_new_host_reconciles(

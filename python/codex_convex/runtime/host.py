@@ -236,10 +236,20 @@ class CodexHost:
     async def reconcile(self) -> int:
         """Make the bound conversation agree with Codex's own ``thread/read`` (the truth): every finished turn whose
         state in Convex differs (e.g. a turn the sweep ended ``interrupted`` after this host was lost, which Codex
-        completed) is sent again whole — its items as Codex keeps them, then its end. Returns the turns corrected.
+        completed) is sent again whole — its items as Codex keeps them, then its end. Its sub-agents' conversations
+        likewise (each bound again). Returns the turns corrected.
         """
         b = self._active()
         api = self._require_api()
+        fixed = await self._reconcile_thread(b, api)
+        if b.conversation_id is not None and self._tg is not None:
+            for conv in await api.list_conversation_agents(conversation_id=b.conversation_id):
+                agent = await self.agents.binding(conv.thread_id, self._tg) if conv.thread_id else None
+                if agent is not None:
+                    fixed += await self._reconcile_thread(agent, api)
+        return fixed
+
+    async def _reconcile_thread(self, b: Binding, api: HostApi) -> int:
         stored: dict[str, Turn] = {}
         turns = all_pages(lambda cursor: api.list_turns(thread_id=b.thread_id,
                                                         pagination_opts=PaginationOpts(num_items=100, cursor=cursor)))
