@@ -122,27 +122,32 @@ async function threadMeta(ctx: MutationCtx, conv: Conv, e: Ev<"threadMeta">) {
     ...(e.parentThreadId !== undefined ? { parentThreadId: e.parentThreadId } : {}),
     updatedAt: Math.max(t.updatedAt, e.at),
   });
-  if (e.parentThreadId !== undefined && conv.parentConversationId === undefined) {
-    // A sub-agent links to the conversation of the thread that spawned it (which lists it: listConversationAgents),
-    // when that is here (else the parent's own metadata links it, below).
-    const parent = await ctx.db.query("threads").withIndex("actor_threadId", (q) => q.eq("actor", conv.actor).eq("threadId", e.parentThreadId!)).unique();
-    if (parent !== null && parent.conversationId !== conv._id) await ctx.db.patch("conversations", conv._id, { parentConversationId: parent.conversationId });
-  }
-  if (e.forkedFromId !== undefined && conv.forkedFromConversationId === undefined) {
-    // A fork links to its parent's conversation (the parent lists its forks: listConversationForks).
-    const parent = await ctx.db.query("threads").withIndex("actor_threadId", (q) => q.eq("actor", conv.actor).eq("threadId", e.forkedFromId!)).unique();
-    if (parent !== null && parent.conversationId !== conv._id) await ctx.db.patch("conversations", conv._id, { forkedFromConversationId: parent.conversationId });
-  }
-  // Forks and sub-agents that arrived before this thread (their parent: an import goes newest first) link to it now.
+  // A sub-agent links to the conversation of the thread that spawned it (which lists it: listConversationAgents), a
+  // fork to its parent's (listConversationForks), when that is here; forks and sub-agents that arrived before this
+  // thread (their parent: an import goes newest first) link to it now.
+  await linkToParent(ctx, conv, e.parentThreadId, conv.parentConversationId, (id) => ({ parentConversationId: id }));
+  await linkToParent(ctx, conv, e.forkedFromId, conv.forkedFromConversationId, (id) => ({ forkedFromConversationId: id }));
   const forks = await ctx.db.query("threads").withIndex("actor_forkedFromId", (q) => q.eq("actor", conv.actor).eq("forkedFromId", e.threadId)).take(MAX_FORKS_LINKED);
-  for (const f of forks) {
-    const fc = f.conversationId === conv._id ? null : await ctx.db.get("conversations", f.conversationId);
-    if (fc !== null && fc.forkedFromConversationId === undefined) await ctx.db.patch("conversations", fc._id, { forkedFromConversationId: conv._id });
-  }
+  await linkChildren(ctx, conv, forks, (c) => c.forkedFromConversationId, (id) => ({ forkedFromConversationId: id }));
   const agents = await ctx.db.query("threads").withIndex("actor_parentThreadId", (q) => q.eq("actor", conv.actor).eq("parentThreadId", e.threadId)).take(MAX_FORKS_LINKED);
-  for (const a of agents) {
-    const ac = a.conversationId === conv._id ? null : await ctx.db.get("conversations", a.conversationId);
-    if (ac !== null && ac.parentConversationId === undefined) await ctx.db.patch("conversations", ac._id, { parentConversationId: conv._id });
+  await linkChildren(ctx, conv, agents, (c) => c.parentConversationId, (id) => ({ parentConversationId: id }));
+}
+
+type ConvId = Conv["_id"];
+type Link = (id: ConvId) => Partial<Conv>;
+
+/** Link `conv` to the conversation of `parentThreadId` (through `link`) unless it is linked already. */
+async function linkToParent(ctx: MutationCtx, conv: Conv, parentThreadId: string | undefined, linked: ConvId | undefined, link: Link) {
+  if (parentThreadId === undefined || linked !== undefined) return;
+  const parent = await ctx.db.query("threads").withIndex("actor_threadId", (q) => q.eq("actor", conv.actor).eq("threadId", parentThreadId)).unique();
+  if (parent !== null && parent.conversationId !== conv._id) await ctx.db.patch("conversations", conv._id, link(parent.conversationId));
+}
+
+/** Link the conversations of `children` (threads naming this one as their parent) to `conv`, those not linked yet. */
+async function linkChildren(ctx: MutationCtx, conv: Conv, children: Doc<"threads">[], linked: (c: Conv) => ConvId | undefined, link: Link) {
+  for (const child of children) {
+    const cc = child.conversationId === conv._id ? null : await ctx.db.get("conversations", child.conversationId);
+    if (cc !== null && linked(cc) === undefined) await ctx.db.patch("conversations", cc._id, link(conv._id));
   }
 }
 

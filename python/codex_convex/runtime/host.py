@@ -24,7 +24,7 @@ from pydantic import JsonValue
 from ..codex import Notification, ServerRequest
 from ..convex_api import ConvexHttp, Subscriber, TokenProvider
 from ..errors import CodexConvexError, CodexError, JsonRpcError, PersistenceDisabledError, TurnTimeoutError
-from ..events import error_notice, thread_json, thread_meta, turn_completed, turn_json
+from ..events import error_notice, message_view, thread_json, thread_meta, turn_completed, turn_json
 from ..host_api import HostApi, Page
 from ..host_api.models import (
     Conversation,
@@ -224,7 +224,7 @@ class CodexHost:
             # a sub-agent's request: persisted in its conversation
             b = await self.agents.binding(requester, self._tg, overtaking=True) if self._tg is not None else None
         item_id = params.get("itemId")
-        info = ServerRequestInfo(str(req.id), req.method, str(params.get("threadId", "")),
+        info = ServerRequestInfo(str(req.id), req.method, requester,
                                  str(params.get("turnId", "")), str(item_id) if item_id else None, params,
                                  b.conversation_id if b else None)
         if b is None or b.replicator is None or self.api is None or self._subscriber is None:
@@ -392,12 +392,12 @@ class CodexHost:
         if missing:
             raise CodexConvexError(f"not an image file: {', '.join(missing)}", code="E_HOST_BAD_IMAGE",
                                    data={"paths": missing})
-        if self.api is not None and b.conversation_id is not None:
-            # shown as the stored message will read (itemMessages: its text, then a line per image)
-            shown = "\n".join(t for t in [text, *(f"[image: {p}]" for p in paths)] if t)
-            self._optimistic.add(b.conversation_id, shown, now_ms())
         inputs: list[JsonValue] = [{"type": "text", "text": text}]
         inputs += [{"type": "localImage", "path": p} for p in paths]
+        if self.api is not None and b.conversation_id is not None:
+            # shown as the stored message will read: the same reading of the user's input as the server's
+            shown = message_view({"type": "userMessage", "content": inputs}, "completed")
+            self._optimistic.add(b.conversation_id, shown["text"] if shown else text, now_ms())
         params: JsonObject = {"threadId": b.thread_id, "input": inputs, "approvalPolicy": self.config.approval_policy,
                               **turn_params}
         turn_id = (await self.process.call("turn/start", params, codex.TurnStartResponse)).turn.id
