@@ -156,6 +156,45 @@ describe("deletion jobs", () => {
     await expect(t.mutation(api.threads.cancelScheduledDeletion, { actor: alice, jobId: second.jobId })).rejects.toThrow(/E_DELETION_NOT_CANCELLABLE/);
   });
 
+  it("a thread deletion deletes its sub-agents' conversations (and theirs), each by a job of its own; forks stay", async () => {
+    const t = initConvexTest();
+    await world(t);
+    // thA spawned agent-1 and agent-2, agent-1 spawned agent-3; fork-1 was forked from thA
+    const child = async (threadId: string, meta: Record<string, string>) => {
+      const { conversation } = await t.mutation(api.conversations.syncOpenBinding, { actor: alice, threadId, title: threadId });
+      await t.mutation(api.ingest.ingestBatch, { actor: alice, conversationId: conversation.conversationId, streamId: "s", seq: 0,
+        events: [{ type: "threadMeta", threadId, ...meta, at }, ...turnEvents(threadId, "t1")] as any });
+      return conversation.conversationId;
+    };
+    await child("agent-1", { parentThreadId: "thA" });
+    await child("agent-2", { parentThreadId: "thA" });
+    await child("agent-3", { parentThreadId: "agent-1" });
+    const fork = await child("fork-1", { forkedFromId: "thA" });
+    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    const preview = await t.query(api.threads.previewDeletion, { actor: alice, threadId: "thA" });
+    expect(preview.counts.sub_agents).toBe(2);
+    const before = await rows(t);
+    const job = await t.mutation(api.threads.deleteCascade, { actor: alice, threadId: "thA", batchSize: 1 });
+    await t.finishAllScheduledFunctions(vi.runAllTimers);
+    const after = await rows(t);
+    const gone = ["thA", "agent-1", "agent-2", "agent-3"];
+    expect(after.conversations.filter((c) => c.actor === alice && gone.includes(c.threadId as string))).toEqual([]);
+    for (const table of ["threads", "turns", "messages", "items", "server_requests"]) {
+      expect(after[table].filter((r) => r.actor === alice && gone.includes(r.threadId as string)), table).toEqual([]);
+    }
+    // the fork and the other thread are untouched (the fork's link to its deleted parent stays, as before)
+    const kept = (r: Record<string, unknown>, table: string) => r.actor === alice && (r.threadId === "fork-1" || r.threadId === "thB" || r.conversationId === fork) && table !== "deletion_jobs";
+    expect(owned(after, kept)).toEqual(owned(before, kept));
+    const status = await t.query(api.threads.getDeletionJobStatus, { actor: alice, jobId: job.jobId });
+    if (!status.found) throw new Error("missing");
+    expect(status.job).toMatchObject({ phase: "completed", counts: { sub_agents: 2, conversations: 1 } });
+    expect(status.job.deleted).toBe(Object.values(status.job.counts).reduce((a, b) => a + b, 0) - 2); // sub-agents are not rows
+    const jobs = await t.query(api.threads.listDeletionJobs, { actor: alice, paginationOpts: { numItems: 10, cursor: null } });
+    const targets = jobs.page.map((j) => (j.target.kind === "thread" ? j.target.threadId : "?")).sort();
+    expect(targets).toEqual(gone.slice().sort());
+    expect(jobs.page.every((j) => j.phase === "completed")).toBe(true);
+  });
+
   it("a turn deletion removes that turn only", async () => {
     const t = initConvexTest();
     await world(t);

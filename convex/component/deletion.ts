@@ -11,7 +11,7 @@ import type { Doc, Id } from "./_generated/dataModel.js";
 import { internal } from "./_generated/api.js";
 import { internalMutation, type MutationCtx, type QueryCtx } from "./_generated/server.js";
 import { fail } from "./errors.js";
-import { plan, type Range, type Target } from "./deletionPlan.js";
+import { plan, SUB_AGENTS, type Range, type Target } from "./deletionPlan.js";
 import { markerOf, REPLACE_WAIT_MS } from "./replace.js";
 import { checkActor } from "./scope.js";
 import * as engine from "./jobEngine.js";
@@ -29,6 +29,9 @@ export const MAX_BATCH = 2000;
 const PURGE_STATUS_RETENTION_MS = 60 * 60 * 1000; // a finished purge keeps its status row this long, then goes too
 // Bytes of rows one step may read: rows are up to 1 MiB (chunk payloads 512 KiB), and a transaction reads 16 MiB.
 export const STEP_MAX_BYTES = 8 * 1024 * 1024;
+// Sub-agents' deletions one step may start: each schedules two functions (its step and the step's watchdog), and a
+// Convex transaction may schedule 1,000: this stays within a quarter of it.
+export const AGENT_DELETIONS_PER_STEP = 100;
 
 const PHASE_OF: Record<engine.State, Doc<"deletion_jobs">["phase"]> = {
   queued: "scheduled", running: "running", retry_wait: "retry_wait", succeeded: "completed", failed: "failed",
@@ -66,7 +69,7 @@ export const vDeletionJob = v.object({
 export function toDeletionJob(j: Doc<"deletion_jobs">) {
   return {
     jobId: j._id as string, target: j.target, phase: j.phase, runAt: j.runAt, counts: j.counts,
-    deleted: Object.values(j.counts).reduce((a, b) => a + b, 0), createdAt: j.createdAt, updatedAt: j.updatedAt,
+    deleted: Object.entries(j.counts).reduce((a, [k, n]) => (k === SUB_AGENTS ? a : a + n), 0), createdAt: j.createdAt, updatedAt: j.updatedAt,
     finishedAt: j.finishedAt ?? null, error: j.error ?? null,
   };
 }
@@ -165,6 +168,7 @@ async function deleteRange(ctx: MutationCtx, job: Doc<"deletion_jobs">, range: R
     bump(range.table, rows.filter((r: { _id: Id<any> }) => r._id !== job._id).length);
     return counts;
   }
+  if (range.special === "agents") return await startAgentDeletions(ctx, job, budget, bytes);
   if (range.special === "conversation") {
     if (job.target.kind !== "thread") return counts;
     const c = await conversationOf(ctx, job.actor, job.target.threadId);
@@ -195,6 +199,28 @@ async function deleteRange(ctx: MutationCtx, job: Doc<"deletion_jobs">, range: R
     }
   }
   return counts;
+}
+
+/**
+ * A thread deletion's sub-agents: the conversations its thread spawned (Codex's sub-agents, runtime/agents.py) are
+ * its work, so each is deleted too — by a deletion job of its own, due now (the parent's grace period was the time
+ * to cancel), which in turn reaches its own sub-agents. Each is unlinked as its job is scheduled, so the range
+ * shrinks to nothing however many there are and a step run twice schedules none twice. One already being deleted
+ * is only unlinked (and counted: its own job deletes it). Forks are left alone: a user made them to keep.
+ */
+async function startAgentDeletions(ctx: MutationCtx, job: Doc<"deletion_jobs">, budget: number, bytes: { bytes: number }): Promise<Record<string, number>> {
+  if (job.target.kind !== "thread") return {};
+  const conv = await conversationOf(ctx, job.actor, job.target.threadId);
+  if (conv === null) return {};
+  const children = await takeBounded(ctx.db.query("conversations")
+    .withIndex("actor_parentConversationId", (q) => q.eq("actor", job.actor).eq("parentConversationId", conv._id)), Math.min(budget, AGENT_DELETIONS_PER_STEP), bytes);
+  for (const child of children) {
+    await ctx.db.patch("conversations", child._id, { parentConversationId: undefined, updatedAt: Date.now() });
+    if (child.threadId !== undefined && child.status !== "deleting") {
+      await scheduleDeletion(ctx, job.actor, { kind: "thread", threadId: child.threadId }, 0, job.batchSize);
+    }
+  }
+  return children.length === 0 ? {} : { [SUB_AGENTS]: children.length };
 }
 
 /** One step: delete a batch in a sub-transaction; a failure is retried, then fails the job (jobEngine.stepFailed). */
@@ -248,6 +274,7 @@ export const deleteBatch = internalMutation({
       for (const [t, c] of Object.entries(got)) counts[t] = (counts[t] ?? 0) + c;
       budget -= n;
       if (n === 0) step += 1; // this range is empty: move on
+      else if (SUB_AGENTS in got) break; // sub-agents' deletions: at most AGENT_DELETIONS_PER_STEP a step
     }
     const now = Date.now();
     const done = step >= ranges.length;

@@ -7,7 +7,14 @@
 import type { Doc, TableNames } from "./_generated/dataModel.js";
 
 export type Target = Doc<"deletion_jobs">["target"];
-export type Range = { table: TableNames; index: string; eq: Array<[field: string, value: string]> } | { special: "sync_sources" } | { special: "conversation" };
+export type Range =
+  | { table: TableNames; index: string; eq: Array<[field: string, value: string]> }
+  | { special: "sync_sources" }
+  | { special: "agents" } // the conversation's sub-agents: each gets a deletion job of its own (SUB_AGENTS in counts)
+  | { special: "conversation" };
+
+/** The counts key of a thread deletion's sub-agents: conversations whose deletion it started, not rows it deleted. */
+export const SUB_AGENTS = "sub_agents";
 
 /** For an actor purge: one index per table whose first field is `actor`. */
 export const ACTOR_INDEX: Partial<Record<TableNames, string>> = {
@@ -77,6 +84,7 @@ export function plan(target: Target, conversation: Doc<"conversations"> | null):
       { table: "ingest_streams", index: "actor_conversationId_streamId", eq: c },
       { table: "sync_jobs", index: "actor_conversationId_createdAt", eq: c },
       { table: "thread_bindings", index: "actor_conversationId_boundAt", eq: c },
+      { special: "agents" }, // before the conversation row: a step that stops between them leaves none unreached
       { special: "conversation" },
     );
   }
@@ -89,7 +97,7 @@ export function tablesOf(ranges: Range[]): Set<string> {
   for (const r of ranges) {
     if ("table" in r) out.add(r.table);
     else if (r.special === "sync_sources") ["sync_sources", "sync_chunks", "sync_chunk_payloads", "sync_jobs"].forEach((x) => out.add(x));
-    else out.add("conversations");
+    else if (r.special === "conversation") out.add("conversations");
   }
   return out;
 }

@@ -3,7 +3,7 @@ import { v } from "convex/values";
 import type { Id } from "./_generated/dataModel.js";
 import { mutation, query } from "./_generated/server.js";
 import { cancelDeletion, forceRun, loadDeletionJob, requireTarget, scheduleDeletion, toDeletionJob, vDeletionJob } from "./deletion.js";
-import { plan, type Target } from "./deletionPlan.js";
+import { plan, SUB_AGENTS, type Target } from "./deletionPlan.js";
 import { fail } from "./errors.js";
 import { checkActor } from "./scope.js";
 import { paginated, vActor, vPaginationOpts, pageSize } from "./validators.js";
@@ -82,7 +82,8 @@ const COUNTED_FROM: Record<string, { table: string; rowsOf: (doc: any) => number
 };
 
 /**
- * What a deletion would remove (rows per table, each count capped at 1,000; `truncated` says so). Reads metadata
+ * What a deletion would remove (rows per table, each count capped at 1,000; `truncated` says so; `sub_agents`: the
+ * sub-agents' conversations a thread deletion deletes by jobs of their own, not counted further). Reads metadata
  * rows only — item parts, message segments and chunk payloads are counted from their items, messages and chunk
  * rows — within a byte budget: the counts stop (truncated) rather than read more.
  */
@@ -123,6 +124,10 @@ export const previewDeletion = query({
         await count(r.table, (ctx.db.query(r.table as any) as any).withIndex(r.index, (q: any) => r.eq.reduce((acc: any, [f, val]) => acc.eq(f, val), q.eq("actor", actor))));
       } else if (r.special === "conversation") {
         if (conv !== null) add("conversations", 1);
+      } else if (r.special === "agents") {
+        if (conv !== null) {
+          await count(SUB_AGENTS, ctx.db.query("conversations").withIndex("actor_parentConversationId", (q) => q.eq("actor", actor).eq("parentConversationId", conv._id)));
+        }
       } else if (target.kind === "thread") {
         const ids: Array<Id<"sync_sources">> = [];
         await count("sync_sources", ctx.db.query("sync_sources").withIndex("actor_threadId", (q) => q.eq("actor", actor).eq("threadId", target.threadId)), (s) => ids.push(s._id));

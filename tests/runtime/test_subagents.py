@@ -6,16 +6,18 @@ client like the parent's; it reads back equal to Codex's own ``thread/read``."""
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
 
 import anyio
 import pytest
 
 from codex_convex.convex_api import ConvexHttp, Subscriber
-from codex_convex.host_api import HostApi
-from codex_convex.host_api.models import GetConversationFound
+from codex_convex.host_api import HostApi, HostSubscriptions
+from codex_convex.host_api.models import GetConversationFound, NotFound, PaginationOpts
 from codex_convex.host_api.reads import read_codex_thread
-from codex_convex.runtime import CodexHost, HostConfig, HostMode, ServerRequestInfo
+from codex_convex.runtime import CodexHost, HostConfig, HostMode, ServerRequestInfo, watch_deletion
 from tests.conftest import Deployment
 from tests.support import assert_same_json, persisted_messages
 
@@ -95,6 +97,45 @@ async def test_a_sub_agents_approval_shows_with_the_parents_and_is_answered_from
                                                 request_id=req["requestId"])
     assert stored is not None and stored.status == "answered" and stored.conversation_id == req["conversationId"]
     assert await alice_api.list_pending_server_requests(conversation_id=parent) == []
+
+
+async def test_deleting_a_thread_deletes_its_sub_agents_conversation_too(host_config: HostConfig,
+                                                                         deployment: Deployment,
+                                                                         alice_api: HostApi) -> None:
+    host_config.on_server_request = accept
+    async with CodexHost(host_config) as host:
+        parent = await host.new_conversation()
+        await host.send(f"AGENT {TASK}")
+        parent_thread = host.thread_id
+    assert parent_thread is not None
+    [agent] = await alice_api.list_conversation_agents(conversation_id=parent)
+    assert agent.thread_id is not None
+    preview = await alice_api.preview_deletion(thread_id=parent_thread)
+    assert preview.counts["sub_agents"] == 1
+    with anyio.fail_after(120):
+        dry = await anyio.run_process([sys.executable, "-m", "codex_convex", "delete", parent_thread, "--dry-run"],
+                                      env={**os.environ, "CONVEX_URL": deployment.url,
+                                           "CONVEX_TOKEN": deployment.alice}, check=False)
+    assert dry.returncode == 0, dry.stderr
+    said = " ".join((dry.stdout + dry.stderr).decode().split())
+    assert "its 1 sub-agent conversation (with everything in them) would be deleted" in said
+    async with Subscriber(deployment.url, token=deployment.alice) as ui:
+        job = await alice_api.delete_thread(thread_id=parent_thread)
+        with anyio.fail_after(60):
+            async for status in watch_deletion(ui, job.job_id):
+                final = status
+        assert final.phase == "completed" and final.counts["sub_agents"] == 1
+        # a second client watching the sub-agent's conversation sees it go: its own deletion job ran
+        with anyio.fail_after(60):
+            async for got in HostSubscriptions(ui).get_conversation(conversation_id=agent.conversation_id):
+                if isinstance(got, NotFound):
+                    break
+    assert await read_codex_thread(alice_api, agent.thread_id) is None
+    assert await alice_api.list_pending_server_requests(conversation_id=agent.conversation_id) == []
+    jobs = await alice_api.list_deletion_jobs(pagination_opts=PaginationOpts(num_items=10, cursor=None))
+    mine = {j.target.thread_id: j.phase for j in jobs.page if getattr(j.target, "thread_id", None) in
+            (parent_thread, agent.thread_id)}
+    assert mine == {parent_thread: "completed", agent.thread_id: "completed"}
 
 
 async def test_importing_a_codex_home_brings_its_sub_agents_linked_to_their_parents(host_config: HostConfig,

@@ -3,6 +3,7 @@ to the job's status; ``--dry-run`` prints what would be deleted."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 import anyio
@@ -52,8 +53,8 @@ async def _delete(target: dict[str, str], grace: float, dry_run: bool, json_out:
             if json_out:
                 emit_json(preview)
             else:
-                console.print(table("Would delete", ["table", "rows"], [[k, int(n)] for k, n in
-                                                                        sorted(preview.counts.items())]))
+                console.print(table("Would delete", ["table", "rows"], _rows(preview.counts)))
+                _say_sub_agents(preview.counts, "would be deleted, each by a deletion job of its own")
                 if preview.truncated:
                     console.print("(counts capped at 1,000 per table)")
             return
@@ -78,9 +79,23 @@ async def _delete(target: dict[str, str], grace: float, dry_run: bool, json_out:
     if json_out:
         emit_json(final)
         return
-    console.print(table(f"Deletion {final.job_id}: {final.phase}", ["table", "rows deleted"],
-                        [[k, int(n)] for k, n in sorted(final.counts.items())]))
+    console.print(table(f"Deletion {final.job_id}: {final.phase}", ["table", "rows deleted"], _rows(final.counts)))
+    _say_sub_agents(final.counts, "are being deleted by deletion jobs of their own (see listDeletionJobs)")
     if final.phase == "scheduled":
         console.print(f"runs in {grace:g} s; cancel with the cancelDeletion endpoint (job {final.job_id})")
     if final.phase == "failed":
         raise typer.Exit(ExitCode.FAILED)
+
+
+# A thread deletion's counts name its sub-agents' conversations under this key (convex/component/deletionPlan.ts
+# SUB_AGENTS): conversations whose own deletion it started, not rows of a table.
+_SUB_AGENTS = "sub_agents"
+
+
+def _rows(counts: Mapping[str, float]) -> list[list[object]]:
+    return [[k, int(n)] for k, n in sorted(counts.items()) if k != _SUB_AGENTS]
+
+
+def _say_sub_agents(counts: Mapping[str, float], what: str) -> None:
+    if n := int(counts.get(_SUB_AGENTS, 0)):
+        console.print(f"and its {n} sub-agent conversation{'s' if n != 1 else ''} (with everything in them) {what}")
