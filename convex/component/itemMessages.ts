@@ -96,7 +96,8 @@ export function messageView(item: Json, phase: "started" | "updated" | "complete
     case "enteredReviewMode":
       return { role: "system", status, text: str(item.review), summary: "review started" };
     case "exitedReviewMode":
-      return { role: "assistant", status, text: str(item.review), summary: "review" };
+      // the review's text follows as an agentMessage of its own (Codex records it after this item, interrupted or not)
+      return { role: "system", status, text: "review ended", summary: "review ended" };
     default:
       return null;
   }

@@ -1,6 +1,6 @@
 """``codex-convex run``: one live turn from the terminal, against the test deployment and the scripted model. The
 model's plan prints as it sets it (one line per step, marked by status) and is in the ``--json`` result; a web
-search prints a line of its own."""
+search prints a line of its own. ``codex-convex review`` runs Codex's /review the same way."""
 
 from __future__ import annotations
 
@@ -59,3 +59,19 @@ def test_run_sends_images_with_the_prompt(env: dict[str, str], tmp_path: Path) -
     bad = subprocess.run([*CLI, "run", "--scripted", "--image", "nope.png", "what is this"], env=env, cwd=tmp_path,
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode != 0 and "E_HOST_BAD_IMAGE" in bad.stderr
+
+
+def test_review_prints_what_is_reviewed_and_the_review(env: dict[str, str], tmp_path: Path) -> None:
+    shown = subprocess.run([*CLI, "review", "--scripted", "REVIEW looks close | the loop never ends"], env=env,
+                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert shown.returncode == 0, shown.stderr
+    assert "review: REVIEW looks close | the loop never ends\nlooks close\n" in shown.stderr
+    assert "- the loop never ends — /src/app.py:1-1" in shown.stderr  # Codex's rendering of the finding
+    got = subprocess.run([*CLI, "review", "--scripted", "--json"], env=env, cwd=tmp_path, capture_output=True,
+                         text=True, timeout=120)
+    assert got.returncode == 0, got.stderr
+    result = json.loads(got.stdout)
+    assert result["status"] == "completed" and result["text"]  # the uncommitted changes, by default
+    both = subprocess.run([*CLI, "review", "--scripted", "--base", "main", "--commit", "abc"], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert both.returncode == 2 and "at most one" in both.stderr

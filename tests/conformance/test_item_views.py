@@ -108,5 +108,5 @@ async def test_host_and_server_read_items_the_same(deployment: Deployment) -> No
     assert shown("imageView") == ("tool", "/w/dot.png", "")
     assert shown("imageGeneration") == ("tool", "/w/gen.png", "a red dot")
     assert shown("enteredReviewMode") == ("system", "review started", "current changes")
-    assert shown("exitedReviewMode") == ("assistant", "review", "1 finding: the retry loop never ends")
+    assert shown("exitedReviewMode") == ("system", "review ended", "review ended")  # the text: the agentMessage after
     assert shown("plan") == ("assistant", None, "1. read\n2. fix")

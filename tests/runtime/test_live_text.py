@@ -27,11 +27,11 @@ def test_a_turns_streamed_text_reads_as_it_would_on_a_terminal() -> None:
                                      "action": {"type": "search", "query": "convex limits"}}}),
         ("item/completed", {"item": {"type": "mcpToolCall", "id": "mcp_1", "server": "docs", "tool": "get",
                                      "status": "failed", "error": {"message": "timed out"}}}),
-        ("item/completed", {"item": {"type": "agentMessage", "id": "msg_0", "text": "not again"}}),
         ("item/completed", {"item": {"type": "collabAgentToolCall", "id": "call_9", "tool": "spawnAgent",
                                      "status": "completed", "prompt": "check the tests\nthen report"}}),
         ("item/agentMessage/delta", {"itemId": "msg_1", "delta": "ran: "}),
         ("item/agentMessage/delta", {"itemId": "msg_1", "delta": "it"}),
+        ("item/completed", {"item": {"type": "agentMessage", "id": "msg_1", "text": "ran: it"}}),  # not again
         ("turn/completed", {}),
     ]
     live = LiveText()
@@ -55,3 +55,15 @@ def test_only_the_first_thread_heard_from_is_shown() -> None:
     assert live.piece("item/agentMessage/delta", {"threadId": "agent", "itemId": "m9", "delta": "x"}) is None
     shown = live.piece("item/agentMessage/delta", {"threadId": "parent", "itemId": "m1", "delta": "y"})
     assert shown == ("answer", "y")
+
+
+def test_a_review_shows_what_it_looks_at_and_the_review_codex_sends_whole() -> None:
+    live = LiveText()
+    notes = [
+        ("item/completed", {"item": {"type": "enteredReviewMode", "id": "r1", "review": "current changes\nmore"}}),
+        ("item/started", {"item": {"type": "agentMessage", "id": "msg_2", "text": ""}}),  # the reviewer's: no text
+        ("item/completed", {"item": {"type": "exitedReviewMode", "id": "r2", "review": "all good"}}),
+        ("item/completed", {"item": {"type": "agentMessage", "id": "msg_3", "text": "all good\n\n- a finding"}}),
+    ]
+    shown = "".join(p[1] for m, params in notes if (p := live.piece(m, params)) is not None)
+    assert shown == "review: current changes\nall good\n\n- a finding\n"

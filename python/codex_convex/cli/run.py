@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import anyio
 import typer
 
 from ._output import ExitCode, console, emit_json, info
+
+if TYPE_CHECKING:
+    from ..runtime import CodexHost, TurnResult
 
 COUNTDOWN_EVERY_S = 15.0
 # How the turn's streamed text prints (runtime.live_text): the answer plain, reasoning and command output dimmed, the
@@ -43,10 +47,36 @@ def run(
 ) -> None:
     """Run one turn live. Approvals: --approve/--decline, else asked here on a terminal, else answered from Convex
     (codex-convex approve ID from any terminal)."""
+    images = image or []
+    _turn(lambda host: host.send(prompt, images=images), conversation, approve, decline, scripted, wait_s, json_out)
+
+
+def review(
+    instructions: Annotated[str | None, typer.Argument(help="What to review, in words (default: the uncommitted "
+                                                       "changes).")] = None,
+    base: Annotated[str | None, typer.Option("--base", help="Review the changes against this branch.")] = None,
+    commit: Annotated[str | None, typer.Option("--commit", help="Review this commit.")] = None,
+    conversation: Annotated[str | None, typer.Option(help="Review in this conversation (resumes its thread).")] = None,
+    approve: Annotated[bool, typer.Option("--approve", help="Accept every approval (use with care).")] = False,
+    decline: Annotated[bool, typer.Option("--decline", help="Decline every approval.")] = False,
+    scripted: Annotated[bool, typer.Option("--scripted", help="Use the scripted model (no API key).")] = False,
+    wait_s: Annotated[float, typer.Option("--wait-s", help="How long the review may take.")] = 600.0,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Codex's /review as a live turn: the uncommitted changes, or --base BRANCH, --commit SHA, or INSTRUCTIONS;
+    the review prints, and lands in the conversation like any turn."""
+    if sum(x is not None for x in (instructions, base, commit)) > 1:
+        raise typer.BadParameter("give at most one of INSTRUCTIONS, --base and --commit")
+    _turn(lambda host: host.review(base_branch=base, commit=commit, instructions=instructions), conversation,
+          approve, decline, scripted, wait_s, json_out)
+
+
+def _turn(start: Callable[[CodexHost], Awaitable[TurnResult]], conversation: str | None, approve: bool,
+          decline: bool, scripted: bool, wait_s: float, json_out: bool) -> None:
     if approve and decline:
         raise typer.BadParameter("give at most one of --approve and --decline")
     policy = "accept" if approve else "decline" if decline else None
-    result = anyio.run(_run, prompt, conversation, policy, scripted, wait_s, json_out, image or [])
+    result = anyio.run(_run, start, conversation, policy, scripted, wait_s, json_out)
     if json_out:
         emit_json(result)
     else:
@@ -61,8 +91,8 @@ def continue_hint(conversation_id: str, scripted: bool) -> str:
     return f"codex-convex run{' --scripted' if scripted else ''} --conversation {conversation_id} \"…\""
 
 
-async def _run(prompt: str, conversation: str | None, policy: str | None, scripted: bool, wait_s: float,
-               json_out: bool, images: list[Path]) -> dict[str, Any]:
+async def _run(start: Callable[[CodexHost], Awaitable[TurnResult]], conversation: str | None, policy: str | None,
+               scripted: bool, wait_s: float, json_out: bool) -> dict[str, Any]:
     from ..codex import write_scripted_home
     from ..deployment import codex_home, resolve_deployment
     from ..runtime import CodexHost, HostConfig, ServerRequestInfo
@@ -120,7 +150,7 @@ async def _run(prompt: str, conversation: str | None, policy: str | None, script
                 await host.resume_conversation(conversation)
             else:
                 await host.new_conversation()
-            r = await host.send(prompt, images=images)
+            r = await start(host)
             tg.cancel_scope.cancel()
         if not json_out:
             console.print(live.end(), end="")  # the turn's text ends on a line of its own

@@ -103,7 +103,8 @@ def message_view(item: dict[str, Any], phase: str) -> dict[str, Any] | None:
     if kind == "enteredReviewMode":
         return {"role": "system", "status": status, "text": _str(item.get("review")), "summary": "review started"}
     if kind == "exitedReviewMode":
-        return {"role": "assistant", "status": status, "text": _str(item.get("review")), "summary": "review"}
+        # the review's text follows as an agentMessage of its own (Codex records it after this item, interrupted or not)
+        return {"role": "system", "status": status, "text": "review ended", "summary": "review ended"}
     return None
 
 

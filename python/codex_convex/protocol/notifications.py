@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, cast
 
-from ._generated.host_models import HOST_NOTIFICATIONS, HostNotification
+from ._generated.host_models import HOST_NOTIFICATIONS, HostNotification, Turn
 from .validate import OffProtocolError, validate
 
-__all__ = ["HOST_NOTIFICATIONS", "Decoded", "HostNotification", "OffProtocolError", "decode"]
+__all__ = ["HOST_NOTIFICATIONS", "Decoded", "HostNotification", "OffProtocolError", "decode", "is_nested_turn"]
 
 
 @dataclass(frozen=True)
@@ -33,3 +33,10 @@ def decode(method: str, params: dict[str, Any]) -> Decoded | None:
     if model is None:
         return None
     return Decoded(method, cast(HostNotification, validate(model, params, f"the notification {method}")), params)
+
+
+def is_nested_turn(turn: Turn) -> bool:
+    """A turn Codex runs inside another (a /review's reviewer: ``rootTurnId`` names the turn it belongs to). It is
+    not a turn of the thread: Codex reports its items under the root turn's id, never ends it on its own
+    (``turn/completed`` comes for the root only), and ``thread/read`` does not list it."""
+    return turn.root_turn_id is not None and turn.root_turn_id != turn.id

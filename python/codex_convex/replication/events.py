@@ -30,7 +30,7 @@ from ..events import (
 )
 from ..host_api.models import IngestEvent, ItemPhase, TurnStatus
 from ..protocol import host_models as codex
-from ..protocol.notifications import Decoded
+from ..protocol.notifications import Decoded, is_nested_turn
 
 __all__ = ["COMMAND_OUTPUT_PREVIEW_CHARS", "EventMapper", "now_ms"]
 
@@ -47,6 +47,15 @@ def now_ms() -> float:
 
 
 @dataclass
+class Review:
+    """A /review turn's progress (see ``EventMapper._item``)."""
+
+    held: list[IngestEvent] | None = field(default_factory=list)  # its events until its reviewer's turn begins
+    reviewer: str | None = None  # the reviewer's turn, from its turn/started to exitedReviewMode
+    nested: str | None = None  # the reviewer's turn, from its turn/started on
+
+
+@dataclass
 class EventMapper:
     """Maps one app-server's notifications for one thread to ingest events."""
 
@@ -56,6 +65,9 @@ class EventMapper:
     output_chars: dict[tuple[str, str], int] = field(default_factory=dict)  # command (turnId, itemId) → streamed
     previews_full: set[tuple[str, str]] = field(default_factory=set)  # commands whose live output reached the cap
     request_turns: dict[str, str] = field(default_factory=dict)  # requestId → turnId
+    reviews: dict[str, Review] = field(default_factory=dict)  # a /review's turn id → how far it got
+    reviewed: dict[str, str] = field(default_factory=dict)  # an ended review's turn → its reviewer's (to settle)
+    reviewer_messages: set[tuple[str, str]] = field(default_factory=set)  # (turnId, itemId): not replicated
 
     def map(self, n: Decoded) -> list[IngestEvent]:
         v = n.value
@@ -68,24 +80,33 @@ class EventMapper:
                 return [self.thread_opened(t, at)]
             case codex.ThreadNameUpdatedNotification(thread_name=str(name)):
                 return [thread_meta(thread_id, at, name=name)]
+            case codex.TurnStartedNotification(turn=turn) if is_nested_turn(turn):
+                return self._reviewer_started(turn.id, str(turn.root_turn_id), n.raw["turn"], at)
+            case codex.TurnCompletedNotification(turn=turn) if is_nested_turn(turn):
+                return []  # not sent by Codex 0.163 (the reviewer's turn ends with the review's: host._settle_turn)
             case codex.TurnStartedNotification(turn=turn):
                 return [turn_started(thread_id, turn.id, at, json_text=turn_json(n.raw["turn"]))]
             case codex.TurnCompletedNotification(turn=turn):
                 status: TurnStatus = turn.status.value if turn.status else "completed"
-                return [turn_completed(thread_id, turn.id, status, n.raw["turn"].get("error"), at,
-                                       json_text=turn_json(n.raw["turn"]))]
+                review = self.reviews.pop(turn.id, Review())
+                if review.nested is not None:
+                    self.reviewed[turn.id] = review.nested
+                held = review.held or []  # a review that ended before its reviewer began
+                return [*held, turn_completed(thread_id, turn.id, status, n.raw["turn"].get("error"), at,
+                                              json_text=turn_json(n.raw["turn"]))]
             case codex.ItemStartedNotification(turn_id=turn_id) | codex.ItemCompletedNotification(turn_id=turn_id):
                 phase: ItemPhase = "started" if isinstance(v, codex.ItemStartedNotification) else "completed"
-                return item_events(thread_id, turn_id, n.raw["item"], phase, at)  # the item as Codex sent it
+                return self._item(turn_id, n.raw["item"], phase, at)
             case codex.AgentMessageDeltaNotification(turn_id=turn_id, item_id=item_id, delta=delta):
-                return self._deltas(turn_id, item_id, delta, at)
+                return self._deltas(self._owner(turn_id), item_id, delta, at)
             case codex.ReasoningSummaryPartAddedNotification(turn_id=turn_id, item_id=item_id, summary_index=part):
-                return self._summary_part(turn_id, item_id, part, at)
+                return self._summary_part(self._owner(turn_id), item_id, part, at)
             case codex.ReasoningSummaryTextDeltaNotification(turn_id=turn_id, item_id=item_id, summary_index=part,
                                                              delta=delta):
-                return [*self._summary_part(turn_id, item_id, part, at), *self._deltas(turn_id, item_id, delta, at)]
+                turn_of = self._owner(turn_id)
+                return [*self._summary_part(turn_of, item_id, part, at), *self._deltas(turn_of, item_id, delta, at)]
             case codex.CommandExecutionOutputDeltaNotification(turn_id=turn_id, item_id=item_id, delta=delta):
-                return self._command_output(turn_id, item_id, delta, at)
+                return self._command_output(self._owner(turn_id), item_id, delta, at)
             case codex.TurnPlanUpdatedNotification(turn_id=turn_id):
                 event = plan_event(thread_id, turn_id, v, at)
                 if event.truncated:
@@ -108,9 +129,45 @@ class EventMapper:
                 return [] if owner is None else [server_request_resolved(thread_id, owner, rid, at)]
         return []
 
+    # A /review (review/start) is a turn R that Codex starts without turn/started: enteredReviewMode, then the
+    # reviewer's turn N (turn/started, rootTurnId R, never ended by a notification), whose items Codex reports under
+    # R's id, then exitedReviewMode and the review as an agentMessage, then turn/completed for R. thread/read keeps N
+    # (interrupted, holding the reviewer's prompt and what it ran) *before* R. So the mapper holds R's first events
+    # until N starts (N's row comes first), gives N what comes under R while the reviewer runs, and leaves out the
+    # reviewer's messages (Codex sends their start only: their text and end are held back, thread/read has none).
+
+    def _item(self, turn_id: str, item: dict[str, Any], phase: ItemPhase, at: float) -> list[IngestEvent]:
+        kind = item.get("type")
+        review = self.reviews.get(turn_id)
+        if kind == "enteredReviewMode" and review is None:
+            review = self.reviews[turn_id] = Review()
+        elif kind == "exitedReviewMode" and review is not None:
+            review.reviewer = None  # what follows is the review's own: exitedReviewMode, the review itself
+        owner = self._owner(turn_id)
+        if owner != turn_id and kind == "agentMessage":
+            self.reviewer_messages.add((owner, str(item.get("id"))))
+            return []
+        events = item_events(self.thread_id, owner, item, phase, at)  # the item as Codex sent it
+        if review is not None and review.held is not None:
+            review.held += events  # until the reviewer's turn begins
+            return []
+        return events
+
+    def _reviewer_started(self, turn_id: str, root: str, raw: dict[str, Any], at: float) -> list[IngestEvent]:
+        review = self.reviews.setdefault(root, Review())
+        held, review.held, review.reviewer, review.nested = review.held or [], None, turn_id, turn_id
+        return [turn_started(self.thread_id, turn_id, at, json_text=turn_json(raw)), *held]
+
+    def _owner(self, turn_id: str) -> str:
+        """The turn an item reported under ``turn_id`` belongs to: the reviewer's while a review's reviewer runs."""
+        review = self.reviews.get(turn_id)
+        return turn_id if review is None or review.reviewer is None else review.reviewer
+
     def _deltas(self, turn_id: str, item_id: str, delta: str, at: float) -> list[IngestEvent]:
         """A streamed piece of a message's text (an agent message's, a reasoning summary's, a command's output)."""
         key = (turn_id, item_id)
+        if key in self.reviewer_messages:
+            return []
         events = message_deltas(self.thread_id, turn_id, item_id, delta, self.deltas.get(key, 0), at)
         self.deltas[key] = self.deltas.get(key, 0) + len(events)
         return list(events)

@@ -382,11 +382,7 @@ class CodexHost:
         """
         await self._ensure_running()
         b = self._active()
-        if self.api is not None and b.conversation_id is not None:
-            got = await self.api.get_conversation(conversation_id=b.conversation_id)
-            if not isinstance(got, NotFound) and got.conversation.sync_state == "syncing":
-                raise CodexConvexError("an import of this conversation is still syncing: wait for it to finish",
-                                       code="E_HOST_SYNC_IN_PROGRESS")
+        await self._refuse_while_syncing(b)
         paths = [str(await anyio.Path(p).resolve()) for p in images]
         missing = [p for p in paths if not await anyio.Path(p).is_file()]
         if missing:
@@ -401,6 +397,37 @@ class CodexHost:
         params: JsonObject = {"threadId": b.thread_id, "input": inputs, "approvalPolicy": self.config.approval_policy,
                               **turn_params}
         turn_id = (await self.process.call("turn/start", params, codex.TurnStartResponse)).turn.id
+        return await self._finish_turn(b, turn_id)
+
+    async def review(self, *, base_branch: str | None = None, commit: str | None = None,
+                     instructions: str | None = None) -> TurnResult:
+        """Codex's /review as a turn of the conversation, waited for like :meth:`send`: the uncommitted changes
+        (staged, unstaged and untracked) by default, or the changes against ``base_branch``, or one ``commit``,
+        or custom ``instructions``. The conversation shows a system message naming what is reviewed, whatever the
+        reviewer ran, "review ended", then the review as an assistant message (the result's ``text``).
+
+        :raises CodexConvexError: ``E_HOST_BAD_REVIEW_TARGET`` for more than one of the three, or an empty one;
+            ``E_HOST_SYNC_IN_PROGRESS`` as :meth:`send`.
+        """
+        given = {k: v for k, v in (("base_branch", base_branch), ("commit", commit), ("instructions", instructions))
+                 if v is not None}
+        if len(given) > 1 or any(not v.strip() for v in given.values()):
+            raise CodexConvexError("give at most one of base_branch, commit and instructions, and not an empty one",
+                                   code="E_HOST_BAD_REVIEW_TARGET", data={"given": sorted(given)})
+        target: JsonObject = (
+            {"type": "baseBranch", "branch": base_branch} if base_branch is not None
+            else {"type": "commit", "sha": commit} if commit is not None
+            else {"type": "custom", "instructions": instructions} if instructions is not None
+            else {"type": "uncommittedChanges"})
+        await self._ensure_running()
+        b = self._active()
+        await self._refuse_while_syncing(b)
+        started = await self.process.call("review/start", {"threadId": b.thread_id, "target": target,
+                                                           "delivery": "inline"}, codex.ReviewStartResponse)
+        return await self._finish_turn(b, started.turn.id)
+
+    async def _finish_turn(self, b: Binding, turn_id: str) -> TurnResult:
+        """Wait for a turn this host started, record it as Codex keeps it, and say how it ended."""
         try:
             with anyio.fail_after(self.config.turn_timeout_s):
                 await self.turns.expect(turn_id).wait()
@@ -412,6 +439,13 @@ class CodexHost:
         turn, last_text = self.turns.take(turn_id)
         status = turn.status.value if turn is not None and turn.status is not None else "failed"
         return TurnResult(turn_id, status, turn.error if turn else None, last_text, b.conversation_id, b.thread_id)
+
+    async def _refuse_while_syncing(self, b: Binding) -> None:
+        if self.api is not None and b.conversation_id is not None:
+            got = await self.api.get_conversation(conversation_id=b.conversation_id)
+            if not isinstance(got, NotFound) and got.conversation.sync_state == "syncing":
+                raise CodexConvexError("an import of this conversation is still syncing: wait for it to finish",
+                                       code="E_HOST_SYNC_IN_PROGRESS")
 
     async def steer(self, text: str, *, expected_turn_id: str) -> codex.TurnSteerResponse:
         b = self._active()
@@ -476,12 +510,16 @@ class CodexHost:
         which items Codex kept (others seen live stay, marked ``liveOnly``), and the thread's JSON as it stands."""
         if b.replicator is None or self.lifecycle.state().phase is not HostPhase.RUNNING:
             return  # Codex went away: the turn was ended as failed (_fail_open_turns), nothing more to read
-        listed = await self.request("thread/turns/list", {"threadId": b.thread_id, "limit": 1, "itemsView": "full"})
+        # a /review's reviewer ran as a turn of its own that only the review's end ends (replication.events)
+        reviewer = b.mapper.reviewed.pop(turn_id, None)
+        listed = await self.request("thread/turns/list", {"threadId": b.thread_id, "limit": 1 if reviewer is None
+                                                          else 2, "itemsView": "full"})
         events: list[IngestEvent] = []
-        for turn in cast(list[dict[str, Any]], listed.get("data") or []):
-            if turn.get("id") == turn_id and turn.get("status") in TERMINAL:
+        turns = cast(list[dict[str, Any]], listed.get("data") or [])
+        for turn in sorted(turns, key=lambda t: t.get("id") != reviewer):  # the reviewer's first
+            if turn.get("id") in (turn_id, reviewer) and turn.get("status") in TERMINAL:
                 # `at` stays in ms of this clock (Codex's completedAt is whole seconds: it could precede startedAt)
-                events.append(turn_completed(b.thread_id, turn_id, turn["status"], turn.get("error"), now_ms(),
+                events.append(turn_completed(b.thread_id, turn["id"], turn["status"], turn.get("error"), now_ms(),
                                              codex_items=[str(i.get("id", "")) for i in turn.get("items") or []],
                                              json_text=turn_json(turn)))
         try:  # the turn's end and the thread's JSON go in one write (the turn's end even if the read fails)

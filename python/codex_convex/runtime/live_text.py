@@ -5,7 +5,7 @@ text or a new item starts on a line of its own, never after a blank one (the CLI
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..events import REASONING_PART_SEPARATOR
@@ -21,7 +21,7 @@ PLAN_MARKS = {"completed": "✓", "inProgress": "→", "pending": "·"}
 # Tools shown by a line when their item completes (the label, then the item's summary: ``web search convex limits``);
 # commands and file changes show through their output and approvals instead.
 TOOL_LABELS = {"webSearch": "web", "imageView": "image", "imageGeneration": "image", "mcpToolCall": "mcp",
-               "dynamicToolCall": "tool", "collabAgentToolCall": "agents"}
+               "dynamicToolCall": "tool", "collabAgentToolCall": "agents", "enteredReviewMode": "review"}
 
 _KINDS: dict[str, LiveKind] = {
     "item/agentMessage/delta": "answer",
@@ -36,6 +36,7 @@ class LiveText:
     last: tuple[LiveKind, str] | None = None  # the kind and item of the last piece
     line_start: bool = True  # the text so far ends at the start of a line
     thread_id: str | None = None  # the thread shown: the first one heard from (a sub-agent's text is not shown)
+    streamed: set[str] = field(default_factory=set)  # agent messages whose text came as deltas
 
     def piece(self, method: str, params: dict[str, Any]) -> tuple[LiveKind, str] | None:
         """The text a notification adds, or ``None`` for one that adds none (or that is another thread's: a
@@ -48,11 +49,13 @@ class LiveText:
         if method == "turn/plan/updated":
             return self._emit(("plan", str(params.get("turnId", ""))), self._plan(params))
         if method == "item/completed":
-            return self._tool(params.get("item"))
+            return self._completed(params.get("item"))
         kind = _KINDS.get(method)
         if kind is None:
             return None
         at = (kind, str(params.get("itemId", "")))
+        if kind == "answer":
+            self.streamed.add(at[1])
         if method == "item/reasoning/summaryPartAdded":  # a further part of the summary: a blank line first
             later = int(params.get("summaryIndex", 0)) > 0 and self.last == at
             return self._emit(at, REASONING_PART_SEPARATOR if later else "")
@@ -73,14 +76,25 @@ class LiveText:
             self.line_start = text.endswith("\n")
         return at[0], text
 
-    def _tool(self, item: Any) -> tuple[LiveKind, str] | None:
-        label = TOOL_LABELS.get(str(item.get("type"))) if isinstance(item, dict) else None
+    def _completed(self, item: Any) -> tuple[LiveKind, str] | None:
+        """A line for a tool; an agent message Codex sent whole (a /review's review comes so), its text."""
+        if not isinstance(item, dict):
+            return None
+        if item.get("type") == "agentMessage" and str(item.get("id")) not in self.streamed:
+            text = str(item.get("text") or "")
+            return self._emit(("answer", str(item.get("id", ""))), text + "\n") if text else None
+        return self._tool(item)
+
+    def _tool(self, item: dict[str, Any]) -> tuple[LiveKind, str] | None:
+        label = TOOL_LABELS.get(str(item.get("type")))
         view = message_view(item, "completed") if label else None
         if view is None:
             return None
         failed = " (failed)" if view["status"] == "failed" else ""
-        task = view["text"].split("\n", 1)[0][:120] if item.get("type") == "collabAgentToolCall" else ""
-        line = f"{label} {view.get('summary', '')}{': ' + task if task else ''}{failed}\n"
+        # a sub-agent's task, what a review looks at: their first line
+        task = view["text"].split("\n", 1)[0][:120] if label in ("agents", "review") else ""
+        summary = "" if label == "review" else f" {view.get('summary', '')}"  # "review: the uncommitted changes"
+        line = f"{label}{summary}{': ' + task if task else ''}{failed}\n"
         return self._emit(("tool", str(item.get("id", ""))), line)
 
     @staticmethod

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import anyio
 
 from ..protocol import host_models as codex
-from ..protocol.notifications import Decoded
+from ..protocol.notifications import Decoded, is_nested_turn
 from .lifecycle import Lifecycle
 
 __all__ = ["TurnResult", "TurnTracker"]
@@ -36,7 +36,7 @@ class TurnTracker:
 
     def observe(self, n: Decoded) -> None:
         match n.value:
-            case codex.TurnStartedNotification(turn=turn):
+            case codex.TurnStartedNotification(turn=turn) if not is_nested_turn(turn):
                 self.lifecycle.update(turn_id=turn.id)
             case codex.ItemCompletedNotification(turn_id=turn_id,
                                               item=codex.ThreadItem(root=codex.AgentMessageThreadItem(text=text))):

@@ -51,7 +51,7 @@ HOST_RESULTS = (
     "ThreadStartResponse", "ThreadResumeResponse", "ThreadForkResponse", "ThreadReadResponse", "ThreadListResponse",
     "ThreadLoadedListResponse", "ThreadSetNameResponse", "ThreadCompactStartResponse", "ThreadRevertResponse",
     "ThreadArchiveResponse", "ThreadUnarchiveResponse", "TurnStartResponse", "TurnSteerResponse",
-    "TurnInterruptResponse", "ThreadSourceKind",
+    "TurnInterruptResponse", "ReviewStartResponse", "ThreadSourceKind",
 )
 
 

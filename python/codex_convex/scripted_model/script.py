@@ -18,6 +18,8 @@ Commands (the whole last user message):
 - ``VIEW <path>``: call ``view_image`` with ``path`` (an image in the working folder); then say ``viewed: <path>``.
 - ``AGENT <task>``: spawn a sub-agent (Codex's ``spawn_agent``) whose first message is ``task`` (itself a script
   line: ``AGENT RUN echo hi``), wait for it (``wait_agent``), then say ``agent done: <task>``.
+- ``REVIEW <explanation>[ | <finding>…]``: a /review's answer as Codex's reviewer gives it (a JSON review: the
+  explanation, one finding per title after it, at ``/src/app.py`` line 1); use it as a review's instructions.
 - ``HTTP <code>``: answer with that HTTP status.
 - ``PARTIAL <n> <message>``: stream ``n`` deltas, then fail the response (``response.failed`` with ``message``).
 - ``STALL <seconds>``: start a stream, then send nothing for that long (a hung model).
@@ -177,6 +179,14 @@ def choose_reply(body: dict[str, Any], call_seq: int) -> Reply:
             tool_call={"type": "function_call", "call_id": f"call_{call_seq}", "name": "view_image",
                        "arguments": json.dumps({"path": rest.strip()})}
         )
+    if head == "REVIEW":
+        explanation, *titles = [p.strip() for p in rest.split(" | ")]
+        findings = [{"title": t, "body": "found by the scripted reviewer", "confidence_score": 0.5, "priority": 1,
+                     "code_location": {"absolute_file_path": "/src/app.py", "line_range": {"start": 1, "end": 1}}}
+                    for t in titles]
+        review = {"findings": findings, "overall_correctness": "patch is incorrect" if titles else "patch is correct",
+                  "overall_explanation": explanation, "overall_confidence_score": 0.8}
+        return Reply(deltas=_words(json.dumps(review)))
     if head == "SLOW":
         seconds = float(rest.strip() or "1")
         return Reply(deltas=[Delta(f"slow{i} ", seconds / 10) for i in range(10)])

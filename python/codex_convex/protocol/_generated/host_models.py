@@ -2084,6 +2084,20 @@ class ItemStartedNotification(ProtocolModel):
     turn_id: Annotated[str, Field(alias="turnId")]
 
 
+class ReviewStartResponse(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    review_thread_id: Annotated[
+        str,
+        Field(
+            alias="reviewThreadId",
+            description="Identifies the thread where the review runs.\n\nFor inline reviews, this is the original thread id. For detached reviews, this is the id of the new review thread.",
+        ),
+    ]
+    turn: Turn
+
+
 class Thread(ProtocolModel):
     model_config = ConfigDict(
         populate_by_name=True,
