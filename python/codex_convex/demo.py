@@ -35,6 +35,8 @@ LIVE_PROMPTS = ["THINK a greeting is asked for | keep it short",
                 "PLAN greet=completed | write demo.txt=in_progress | add notes.md", "SEARCH convex components",
                 "RUN echo hi > demo.txt", "PATCH notes.md written by Codex",
                 "AGENT RUN echo from a sub-agent > agent.txt"]
+# A /review of what the turns changed (the scripted model answers as Codex's reviewer does: JSON with a finding).
+REVIEW = "REVIEW demo.txt and notes.md are written as asked | notes.md has no heading"
 LOCAL_PROMPTS = ["an older local conversation", "RUN ls", "what did we do?"]
 
 
@@ -46,6 +48,7 @@ class DemoReport:
     live_conversation: str = ""
     imported_conversation: str = ""
     turns: list[dict[str, Any]] = field(default_factory=list)
+    review: dict[str, Any] = field(default_factory=dict)
     approvals: list[dict[str, Any]] = field(default_factory=list)
     import_result: dict[str, Any] = field(default_factory=dict)
     conversations: list[dict[str, Any]] = field(default_factory=list)
@@ -136,6 +139,10 @@ async def run_demo(on_text: Callable[[str], None] = lambda s: None, on_event: Ca
                     r = await host.send(p)
                     on_text(live.end())
                     report.turns.append({"prompt": p, "status": r.status, "turnId": r.turn_id})
+                on_event("> /review")
+                r = await host.review(instructions=REVIEW)
+                on_text(live.end())
+                report.review = {"status": r.status, "turnId": r.turn_id, "text": r.text}
 
                 # 3. Import the older local thread through a durable sync source.
                 on_event(f"importing local thread {local_thread}")

@@ -26,7 +26,9 @@ def test_demo_json_reports_live_turns_approvals_through_convex_and_an_import() -
                                                           "item/fileChange/requestApproval"}
     assert report["import_result"]["state"] == "synced"
     live, agent, imported = report["conversations"]  # the live one's sub-agent (its AGENT turn) has its own
-    assert live["turns"] == len(LIVE_PROMPTS) and live["syncState"] == "synced"
+    assert report["review"]["status"] == "completed" and "notes.md has no heading" in report["review"]["text"]
+    # the review is two turns, as Codex keeps it: its reviewer's, then its own
+    assert live["turns"] == len(LIVE_PROMPTS) + 2 and live["syncState"] == "synced"
     assert agent["turns"] == 1 and agent["messages"] == 3  # its task, its command, its answer
     assert imported["turns"] == 3 and imported["syncState"] == "synced"
 
@@ -39,6 +41,7 @@ def test_demo_prints_the_final_table() -> None:
     assert "watch it live in a browser: http://127.0.0.1:" in out.stderr  # the page's URL, and nothing opened
     assert "plan:\n  ✓ greet\n  → write demo.txt\n  · add notes.md" in out.stderr  # the model's plan, as it set it
     assert "web search convex components\nsearched: convex components" in out.stderr  # a tool's line, then the answer
+    assert "review: REVIEW demo.txt" in out.stderr and "notes.md has no heading" in out.stderr
 
 
 def test_every_command_the_demo_suggests_runs(tmp_path: Path) -> None:

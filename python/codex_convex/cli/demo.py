@@ -65,7 +65,8 @@ def _interactive() -> bool:
 async def _linger(report: DemoReport) -> None:
     """The summary, printed while the deployment and the page still run; then, with a person at the terminal, the
     page stays up until Enter (in CI, or piped, the demo ends at once and opens nothing)."""
-    console.print(table("Turns", ["prompt", "status"], [[t["prompt"], t["status"]] for t in report.turns]))
+    console.print(table("Turns", ["prompt", "status"], [[t["prompt"], t["status"]] for t in report.turns]
+                        + [["/review", report.review.get("status", "-")]]))
     console.print(table("Approvals", ["request", "answered by"],
                         [[a["method"], a["answeredBy"]] for a in report.approvals]))
     console.print(table("In Convex now", ["conversation", "thread", "turns", "messages", "sync", "tokens"], [
