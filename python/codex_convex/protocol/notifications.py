@@ -35,8 +35,8 @@ def decode(method: str, params: dict[str, Any]) -> Decoded | None:
     return Decoded(method, cast(HostNotification, validate(model, params, f"the notification {method}")), params)
 
 
+
 def is_nested_turn(turn: Turn) -> bool:
-    """A turn Codex runs inside another (a /review's reviewer: ``rootTurnId`` names the turn it belongs to). It is
-    not a turn of the thread: Codex reports its items under the root turn's id, never ends it on its own
-    (``turn/completed`` comes for the root only), and ``thread/read`` does not list it."""
+    """A turn started from another (``rootTurnId`` names it): a /review's reviewer, or a continuation Codex starts
+    on its own while a goal is active. Which one, only what came before says (see ``replication.events``)."""
     return turn.root_turn_id is not None and turn.root_turn_id != turn.id

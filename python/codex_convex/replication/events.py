@@ -80,10 +80,8 @@ class EventMapper:
                 return [self.thread_opened(t, at)]
             case codex.ThreadNameUpdatedNotification(thread_name=str(name)):
                 return [thread_meta(thread_id, at, name=name)]
-            case codex.TurnStartedNotification(turn=turn) if is_nested_turn(turn):
+            case codex.TurnStartedNotification(turn=turn) if is_nested_turn(turn) and turn.root_turn_id in self.reviews:
                 return self._reviewer_started(turn.id, str(turn.root_turn_id), n.raw["turn"], at)
-            case codex.TurnCompletedNotification(turn=turn) if is_nested_turn(turn):
-                return []  # not sent by Codex 0.163 (the reviewer's turn ends with the review's: host._settle_turn)
             case codex.TurnStartedNotification(turn=turn):
                 return [turn_started(thread_id, turn.id, at, json_text=turn_json(n.raw["turn"]))]
             case codex.TurnCompletedNotification(turn=turn):
@@ -130,7 +128,8 @@ class EventMapper:
         return []
 
     # A /review (review/start) is a turn R that Codex starts without turn/started: enteredReviewMode, then the
-    # reviewer's turn N (turn/started, rootTurnId R, never ended by a notification), whose items Codex reports under
+    # reviewer's turn N (turn/started, rootTurnId R, never ended by a notification: Codex's other turns with a
+    # rootTurnId, a goal's continuations, start and end as any), whose items Codex reports under
     # R's id, then exitedReviewMode and the review as an agentMessage, then turn/completed for R. thread/read keeps N
     # (interrupted, holding the reviewer's prompt and what it ran) *before* R. So the mapper holds R's first events
     # until N starts (N's row comes first), gives N what comes under R while the reviewer runs, and leaves out the
@@ -154,7 +153,7 @@ class EventMapper:
         return events
 
     def _reviewer_started(self, turn_id: str, root: str, raw: dict[str, Any], at: float) -> list[IngestEvent]:
-        review = self.reviews.setdefault(root, Review())
+        review = self.reviews[root]
         held, review.held, review.reviewer, review.nested = review.held or [], None, turn_id, turn_id
         return [turn_started(self.thread_id, turn_id, at, json_text=turn_json(raw)), *held]
 

@@ -37,7 +37,7 @@ from ..host_api.models import (
 )
 from ..host_api.reads import all_pages
 from ..protocol import host_models as codex
-from ..protocol.notifications import Decoded, OffProtocolError, decode
+from ..protocol.notifications import Decoded, OffProtocolError, decode, is_nested_turn
 from ..replication.events import now_ms
 from ..sync import ImportResult, import_thread
 from ..sync.importer import Progress
@@ -103,6 +103,7 @@ class CodexHost:
         self.turns = TurnTracker(self.lifecycle)
         self._optimistic = Optimistic()
         self._tg: TaskGroup | None = None
+        self._settling: set[anyio.Event] = set()  # settles running off the notification path (stop waits for them)
         self.agents = SubAgents(self.bindings, lambda thread_id: self.request(
             "thread/read", {"threadId": thread_id, "includeTurns": False}))
 
@@ -156,6 +157,9 @@ class CodexHost:
         """Flush replication and close Codex."""
         if self.lifecycle.state().phase in (HostPhase.IDLE, HostPhase.STOPPED):
             return
+        with anyio.move_on_after(self.config.rpc_timeout_s):  # a turn that just ended is recorded before Codex goes
+            for settled in list(self._settling):
+                await settled.wait()
         self.lifecycle.set_phase(HostPhase.STOPPING)
         await self.bindings.unbind()
         await self.process.stop()
@@ -194,6 +198,10 @@ class CodexHost:
         self.turns.observe(decoded)
         if b is not None:
             b.push(b.mapper.map(decoded))
+            match decoded.value:
+                case codex.TurnCompletedNotification(turn=turn) if is_nested_turn(turn) and self._tg is not None:
+                    # a turn Codex started on its own (a goal's continuation): no caller waits to settle it
+                    self._tg.start_soon(self._settle_in_background, b, turn.id)
         self.agents.note(decoded)
 
     async def _on_agent_notification(self, thread_id: str, decoded: Decoded) -> None:
@@ -206,15 +214,21 @@ class CodexHost:
             return
         agent.push(agent.mapper.map(decoded))
         if isinstance(decoded.value, codex.TurnCompletedNotification) and self._tg is not None:
-            self._tg.start_soon(self._settle_agent_turn, agent, decoded.value.turn.id)
+            self._tg.start_soon(self._settle_in_background, agent, decoded.value.turn.id)
 
-    async def _settle_agent_turn(self, agent: Binding, turn_id: str) -> None:
-        """A sub-agent's turn ended: settled as the bound thread's are, off the notification path; a failure is
-        logged (its end, from the notification, is replicated already), never taken out on the host."""
+    async def _settle_in_background(self, b: Binding, turn_id: str) -> None:
+        """A turn no caller waits for ended (a sub-agent's, a goal's continuation): settled as the others are, off
+        the notification path; a failure is logged (its end, from the notification, is replicated already), never
+        taken out on the host."""
+        settled = anyio.Event()
+        self._settling.add(settled)
         try:
-            await self._settle_turn(agent, turn_id)
+            await self._settle_turn(b, turn_id)
         except CodexConvexError as exc:
-            log.warning("host.agent_turn_unsettled", thread_id=agent.thread_id, turn_id=turn_id, error=str(exc))
+            log.warning("host.turn_unsettled", thread_id=b.thread_id, turn_id=turn_id, error=str(exc))
+        finally:
+            settled.set()
+            self._settling.discard(settled)
 
     async def _on_server_request(self, req: ServerRequest) -> JsonObject:
         params = req.params

@@ -30,18 +30,26 @@ class TurnTracker:
         self._done: dict[str, anyio.Event] = {}
         self._ended: dict[str, codex.Turn] = {}
         self._last_text: dict[str, str] = {}
+        self._reviews: set[str] = set()  # /review turns running
         self.ended_count = 0  # turns ended so far (any turn: a compaction's too)
         self.last_ended: str | None = None
         self._an_end = anyio.Event()
 
     def observe(self, n: Decoded) -> None:
         match n.value:
-            case codex.TurnStartedNotification(turn=turn) if not is_nested_turn(turn):
+            case codex.ItemStartedNotification(turn_id=turn_id,
+                                            item=codex.ThreadItem(root=codex.EnteredReviewModeThreadItem())):
+                self._reviews.add(turn_id)
+            case codex.TurnStartedNotification(turn=turn) if is_nested_turn(turn) and (
+                    turn.root_turn_id in self._reviews):
+                pass  # a /review's reviewer: the review's turn is the one running (replication.events)
+            case codex.TurnStartedNotification(turn=turn):
                 self.lifecycle.update(turn_id=turn.id)
             case codex.ItemCompletedNotification(turn_id=turn_id,
                                               item=codex.ThreadItem(root=codex.AgentMessageThreadItem(text=text))):
                 self._last_text[turn_id] = text
             case codex.TurnCompletedNotification(turn=turn):
+                self._reviews.discard(turn.id)
                 self._ended[turn.id] = turn
                 self.lifecycle.update(turn_id=None)
                 self._done.setdefault(turn.id, anyio.Event()).set()

@@ -20,6 +20,9 @@ Commands (the whole last user message):
   line: ``AGENT RUN echo hi``), wait for it (``wait_agent``), then say ``agent done: <task>``.
 - ``REVIEW <explanation>[ | <finding>…]``: a /review's answer as Codex's reviewer gives it (a JSON review: the
   explanation, one finding per title after it, at ``/src/app.py`` line 1); use it as a review's instructions.
+- ``GOAL <objective>``: set a thread goal (Codex's ``create_goal``), say ``goal set: <objective>``; Codex then
+  continues on its own (a turn it starts, its prompt Codex's goal context), where the model marks the goal complete
+  (``update_goal``) and says ``goal complete: <objective>``.
 - ``HTTP <code>``: answer with that HTTP status.
 - ``PARTIAL <n> <message>``: stream ``n`` deltas, then fail the response (``response.failed`` with ``message``).
 - ``STALL <seconds>``: start a stream, then send nothing for that long (a hung model).
@@ -122,10 +125,19 @@ def _agent_step(body: dict[str, Any], task: str, call_seq: int) -> Reply:
     return Reply(deltas=_words(f"agent done: {task}"))
 
 
+def _goal_continuation(item: dict[str, Any]) -> bool:
+    """Codex's prompt for a turn it starts itself while a goal is active."""
+    parts = item.get("content") or [] if item.get("role") == "user" else []
+    return any(str(p.get("text", "")).startswith('<codex_internal_context source="goal">') for p in parts)
+
+
 def choose_reply(body: dict[str, Any], call_seq: int) -> Reply:
     """Decide the reply to one ``POST /v1/responses`` body."""
     text = _last_user_text(body)
     last = _last_item(body)
+    if text.startswith("GOAL ") and _goal_continuation(last):
+        return Reply(tool_call={"type": "function_call", "call_id": f"call_{call_seq}", "name": "update_goal",
+                                "arguments": json.dumps({"status": "complete"})})
     if last.get("type") in ("function_call_output", "custom_tool_call_output"):
         refused = any(w in json.dumps(last.get("output", "")).lower() for w in ("rejected", "declined", "denied"))
         if text.startswith("RUN "):
@@ -136,6 +148,9 @@ def choose_reply(body: dict[str, Any], call_seq: int) -> Reply:
             return Reply(deltas=_words(f"planned: {len(_plan_steps(text[5:]))} steps"))
         if text.startswith("VIEW "):
             return Reply(deltas=_words(f"viewed: {text[5:].strip()}"))
+        if text.startswith("GOAL "):
+            done = '"status":"complete"' in str(last.get("output", "")).replace(" ", "")
+            return Reply(deltas=_words(f"goal {'complete' if done else 'set'}: {text[5:].strip()}"))
         if text.startswith("AGENT "):
             return _agent_step(body, text[6:].strip(), call_seq)
         return Reply(deltas=_words("tool finished"))
@@ -187,6 +202,9 @@ def choose_reply(body: dict[str, Any], call_seq: int) -> Reply:
         review = {"findings": findings, "overall_correctness": "patch is incorrect" if titles else "patch is correct",
                   "overall_explanation": explanation, "overall_confidence_score": 0.8}
         return Reply(deltas=_words(json.dumps(review)))
+    if head == "GOAL":
+        return Reply(tool_call={"type": "function_call", "call_id": f"call_{call_seq}", "name": "create_goal",
+                                "arguments": json.dumps({"objective": rest.strip()})})
     if head == "SLOW":
         seconds = float(rest.strip() or "1")
         return Reply(deltas=[Delta(f"slow{i} ", seconds / 10) for i in range(10)])

@@ -1,0 +1,48 @@
+"""Goals (Codex 0.163 offers its model create_goal/update_goal by default): with a goal active, Codex goes on by
+itself, turn after turn (each ``rootTurnId`` the turn that set the goal), until the goal is complete. Those turns
+are the thread's like any: replicated live, settled from Codex's record though no caller waits for them, reading
+back equal to ``thread/read``; a second client sees them come."""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+
+from codex_convex.convex_api import Subscriber
+from codex_convex.host_api import HostApi
+from codex_convex.host_api.reads import read_codex_thread
+from codex_convex.runtime import CodexHost, HostConfig
+from tests.conftest import Deployment
+from tests.support import assert_same_json, page_opts, persisted_messages
+
+pytestmark = [pytest.mark.anyio, pytest.mark.codex]
+
+
+async def test_the_turns_codex_runs_for_a_goal_replicate_like_any(host_config: HostConfig, deployment: Deployment,
+                                                                  alice_api: HostApi) -> None:
+    async with CodexHost(host_config) as host, Subscriber(deployment.url, token=deployment.alice) as ui:
+        conversation = await host.new_conversation()
+        r = await host.send("GOAL ship the review feature")
+        assert r.text == "goal set: ship the review feature"
+        # Codex goes on by itself: a second client sees the turn it started, and the goal reached
+        with anyio.fail_after(30):
+            async for view in ui.watch("chat:getConversationView", {"conversationId": conversation,
+                                                                    "numMessages": 20}):
+                shown = [(m["text"], m["status"]) for m in (view or {}).get("messages", [])]
+                if ("goal complete: ship the review feature", "completed") in shown:
+                    break
+        with anyio.fail_after(30):
+            async for state in host.subscribe_lifecycle():  # Codex's turn ends (the goal is complete)
+                if state.turn_id is None:
+                    break
+        want = (await host.read_thread())["thread"]
+    first, continued = want["turns"]
+    assert continued["rootTurnId"] == first["id"] and continued["status"] == "completed"
+    turns = await alice_api.list_turns(thread_id=want["id"], pagination_opts=page_opts())
+    assert [(t.turn_id, t.status) for t in turns.page] == [(first["id"], "completed"), (continued["id"], "completed")]
+    shown = [(m.role, m.text) for m in await persisted_messages(alice_api, conversation)]
+    assert shown == [("user", "GOAL ship the review feature"), ("assistant", "goal set: ship the review feature"),
+                     ("assistant", "goal complete: ship the review feature")]
+    got = await read_codex_thread(alice_api, want["id"])
+    assert got is not None
+    assert_same_json(got, want)  # the thread's JSON too: settled after the turn no caller waited for
