@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { api } from "./_generated/api.js";
 import { initConvexTest } from "../testing/component.js";
 import type { IngestEvent } from "./ingestEvents.js";
-import { NOTICE_DETAILS_MAX_CHARS, NOTICE_MAX_CHARS, THREAD_FIELD_MAX_CHARS, TITLE_MAX_CHARS } from "./limits.js";
+import { GOAL_OBJECTIVE_MAX_CHARS, NOTICE_DETAILS_MAX_CHARS, NOTICE_MAX_CHARS, THREAD_FIELD_MAX_CHARS, TITLE_MAX_CHARS } from "./limits.js";
 
 const actor = "issuer|alice";
 const page = { numItems: 50, cursor: null };
@@ -260,6 +260,33 @@ describe("notices", () => {
     await expect(send(0, [{ type: "lifecycle", threadId: "th", kind: "error", message: "m", detailsJson: "y".repeat(NOTICE_DETAILS_MAX_CHARS + 1), at }])).rejects.toThrow(/E_INGEST_NOTICE_TOO_LARGE/);
     const v = await t.query(api.views.conversationView, { actor, conversationId });
     expect(v.found && v.notices).toEqual([]);
+  });
+});
+
+describe("thread goals", () => {
+  const goal = (objective: string, status: "active" | "complete", tokensUsed: number) => ({
+    objective, status, tokenBudget: null, tokensUsed, timeUsedSeconds: 1, createdAt: 1_700_000_000, updatedAt: 1_700_000_001,
+  });
+
+  it("the view carries the thread's goal as Codex last reported it, and none once cleared", async () => {
+    const { t, send, conversationId } = await setup();
+    const view = async () => { const v = await t.query(api.views.conversationView, { actor, conversationId }); return v.found ? v.goal : "missing"; };
+    expect(await view()).toBeNull();
+    await send(0, [{ type: "threadGoal", threadId: "th", goal: goal("ship it", "active", 10), at }]);
+    await send(1, [{ type: "threadGoal", threadId: "th", goal: goal("ship it", "complete", 42), at: at + 1 }]);
+    expect(await view()).toEqual(goal("ship it", "complete", 42));
+    await send(2, [{ type: "threadGoal", threadId: "th", goal: null, at: at + 2 }]);
+    expect(await view()).toBeNull();
+  });
+
+  it("refuses an objective over its bound and stores nothing of the batch", async () => {
+    const { t, send, conversationId } = await setup();
+    await expect(send(0, [
+      { type: "threadGoal", threadId: "th", goal: goal("fine", "active", 0), at },
+      { type: "threadGoal", threadId: "th", goal: goal("x".repeat(GOAL_OBJECTIVE_MAX_CHARS + 1), "active", 0), at },
+    ])).rejects.toThrow(/E_INGEST_GOAL_TOO_LARGE/);
+    const v = await t.query(api.views.conversationView, { actor, conversationId });
+    expect(v.found && v.goal).toBeNull();
   });
 });
 

@@ -9,7 +9,7 @@ import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
 import { fail } from "./errors.js";
 import { type IngestEvent } from "./ingestEvents.js";
-import { INLINE_VIEW_PARTS, MAX_RECONCILE_ITEM_ROWS, MAX_RECONCILE_REMOVALS, MAX_THREAD_JSON_PARTS, PART_MAX_CHARS, PLAN_EXPLANATION_MAX_CHARS, PLAN_MAX_STEPS, PLAN_STEP_MAX_CHARS, NOTICE_DETAILS_MAX_CHARS, NOTICE_MAX_CHARS, PREVIEW_MAX_CHARS, SEGMENT_MAX_CHARS, THREAD_FIELD_MAX_CHARS, TITLE_MAX_CHARS, TURN_ERROR_MAX_CHARS, TURN_JSON_MAX_CHARS } from "./limits.js";
+import { GOAL_OBJECTIVE_MAX_CHARS, INLINE_VIEW_PARTS, MAX_RECONCILE_ITEM_ROWS, MAX_RECONCILE_REMOVALS, MAX_THREAD_JSON_PARTS, PART_MAX_CHARS, PLAN_EXPLANATION_MAX_CHARS, PLAN_MAX_STEPS, PLAN_STEP_MAX_CHARS, NOTICE_DETAILS_MAX_CHARS, NOTICE_MAX_CHARS, PREVIEW_MAX_CHARS, SEGMENT_MAX_CHARS, THREAD_FIELD_MAX_CHARS, TITLE_MAX_CHARS, TURN_ERROR_MAX_CHARS, TURN_JSON_MAX_CHARS } from "./limits.js";
 import { sha256Hex, SHA256_HEX } from "./hashing.js";
 import { messageView } from "./itemMessages.js";
 import { splitText, utf8Bytes } from "./text.js";
@@ -59,6 +59,12 @@ export async function applyEvents(ctx: MutationCtx, conv: Conv, events: IngestEv
         break;
       case "turnPlan":
         await turnPlan(ctx, conv, e);
+        break;
+      case "threadGoal":
+        if (e.goal !== null && e.goal.objective.length > GOAL_OBJECTIVE_MAX_CHARS) {
+          fail("E_INGEST_GOAL_TOO_LARGE", `a goal's objective holds at most ${GOAL_OBJECTIVE_MAX_CHARS} characters: clip it`, { threadId: e.threadId, chars: e.goal.objective.length });
+        }
+        await ctx.db.patch("threads", (await ensureThread(ctx, conv, e.threadId, e.at))._id, { goal: e.goal ?? undefined });
         break;
       case "lifecycle":
         if (e.message.length > NOTICE_MAX_CHARS || (e.detailsJson?.length ?? 0) > NOTICE_DETAILS_MAX_CHARS) {

@@ -1,6 +1,6 @@
 /** The events a host sends in an ingest batch (live replication) or a sync chunk (import): one tagged union. */
 import { v, type Infer } from "convex/values";
-import { tokenCounts, vMessageStatus, vTurnError, vTurnPlan, vTurnStatus } from "./validators.js";
+import { tokenCounts, vMessageStatus, vThreadGoal, vTurnError, vTurnPlan, vTurnStatus } from "./validators.js";
 
 const where = { threadId: v.string(), turnId: v.string() };
 
@@ -58,6 +58,8 @@ export const vIngestEvent = v.union(
   v.object({
     type: v.literal("tokenUsage"), ...where, ...tokenCounts, contextWindow: v.optional(v.number()), at: v.number(),
   }),
+  // The thread's goal as Codex just set it (thread/goal/updated), or none any more (null: thread/goal/cleared). Live only.
+  v.object({ type: v.literal("threadGoal"), threadId: v.string(), goal: v.union(vThreadGoal, v.null()), at: v.number() }),
   v.object({ type: v.literal("lifecycle"), threadId: v.optional(v.string()), turnId: v.optional(v.string()), kind: v.string(), message: v.string(), detailsJson: v.optional(v.string()), at: v.number() }),
 );
 export type IngestEvent = Infer<typeof vIngestEvent>;

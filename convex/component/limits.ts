@@ -53,6 +53,8 @@ export const TITLE_MAX_CHARS = 500;
 /** UTF-16 code units of a thread's other metadata kept on its row (cwd, model, forkedFromId, parentThreadId): a host clips a longer
  * one (the thread's own JSON keeps it whole). */
 export const THREAD_FIELD_MAX_CHARS = 4096;
+// A thread goal's objective (kept on the thread's row).
+export const GOAL_OBJECTIVE_MAX_CHARS = 16 * 1024;
 /** Characters of an actor (the owner id the shim derives from the caller's identity). */
 export const MAX_ACTOR_LENGTH = 512;
 
@@ -77,6 +79,7 @@ export const LIMITS = {
   TURNS_PAGE_MAX,
   TITLE_MAX_CHARS,
   THREAD_FIELD_MAX_CHARS,
+  GOAL_OBJECTIVE_MAX_CHARS,
   NOTICE_MAX_CHARS,
   NOTICE_DETAILS_MAX_CHARS,
 } as const;

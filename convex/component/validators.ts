@@ -64,6 +64,25 @@ export const vTurnPlan = v.object({
 });
 export type TurnPlan = Infer<typeof vTurnPlan>;
 
+/**
+ * A thread's goal as Codex keeps it (thread/goal/updated): an objective Codex works toward on its own, turn after turn,
+ * until it is complete (or paused, blocked, or out of budget). Times as Codex gives them: Unix seconds.
+ */
+export const vGoalStatus = v.union(
+  v.literal("active"), v.literal("paused"), v.literal("blocked"), v.literal("usageLimited"), v.literal("budgetLimited"),
+  v.literal("complete"),
+);
+export const vThreadGoal = v.object({
+  objective: v.string(), // ≤ GOAL_OBJECTIVE_MAX_CHARS
+  status: vGoalStatus,
+  tokenBudget: v.union(v.number(), v.null()),
+  tokensUsed: v.number(),
+  timeUsedSeconds: v.number(),
+  createdAt: v.number(),
+  updatedAt: v.number(),
+});
+export type ThreadGoal = Infer<typeof vThreadGoal>;
+
 export const vRequestStatus = v.union(v.literal("pending"), v.literal("answered"), v.literal("expired"));
 
 export const vPaginationOpts = v.object({

@@ -12,5 +12,6 @@
 //    on its row (E_INGEST_THREAD_META_TOO_LARGE); sub-agents (threadMeta parentThreadId, a conversation's
 //    parentConversationId, listConversationAgents, their pending requests in their parent's listPending); the
 //    conversation view's notices (lifecycle events, bounded: E_INGEST_NOTICE_TOO_LARGE)
-export const CONTRACT_VERSION = 7;
+// 8: thread goals (threadGoal events; `goal` in the conversation view, GOAL_OBJECTIVE_MAX_CHARS)
+export const CONTRACT_VERSION = 8;
 export const COMPONENT_NAME = "codexConvex";

@@ -14,7 +14,7 @@ import { findConversation } from "./scope.js";
 import { vHostPresence } from "./tables/presence.js";
 import { toJob, vJob } from "./syncJobs.js";
 import { MAX_PAGE_SIZE } from "./limits.js";
-import { vActor, vTurnPlan } from "./validators.js";
+import { vActor, vThreadGoal, vTurnPlan } from "./validators.js";
 
 /** Notices the view carries (newest first): the latest turn's retry and failure are what a reader needs. */
 const VIEW_NOTICES = 3;
@@ -41,6 +41,7 @@ export const conversationView = query({
       host: vHostPresence, // the host driving it: online, or gone since lastSeenAt
       plan: v.union(v.object({ turnId: v.string(), ...vTurnPlan.fields }), v.null()), // the latest turn's, if it has one
       notices: v.array(vNotice), // the newest first: Codex's errors and warnings, rebinds
+      goal: v.union(vThreadGoal, v.null()), // the bound thread's goal, as Codex last reported it
     }),
   ),
   handler: async (ctx, { actor, conversationId, numMessages }) => {
@@ -60,6 +61,10 @@ export const conversationView = query({
       .withIndex("actor_conversationId_at", (q) => q.eq("actor", actor).eq("conversationId", conv._id))
       .order("desc"))
       .take(VIEW_NOTICES));
+    const thread = conv.threadId === undefined ? null : await ctx.db
+      .query("threads")
+      .withIndex("actor_threadId", (q) => q.eq("actor", actor).eq("threadId", conv.threadId!))
+      .unique();
     const job = await ctx.db
       .query("sync_jobs")
       .withIndex("actor_conversationId_createdAt", (q) => q.eq("actor", actor).eq("conversationId", conv._id))
@@ -71,6 +76,7 @@ export const conversationView = query({
       host: await hostPresence(ctx, conv),
       plan: lastTurn?.plan === undefined ? null : { turnId: lastTurn.turnId, ...lastTurn.plan },
       notices: notices.map((n) => ({ kind: n.kind, message: n.message, turnId: n.turnId ?? null, detailsJson: n.detailsJson ?? null, at: n.at })),
+      goal: thread?.goal ?? null,
     };
   },
 });

@@ -22,7 +22,7 @@ import { vSourceRow, vSourceView } from "../component/syncSources.js";
 import { vUsage } from "../component/tokenUsage.js";
 import { vDeletionPhase, vDeletionTarget } from "../component/tables/deletion.js";
 import { vCodedError, vJobState, vSyncBase } from "../component/tables/sync.js";
-import { vMessageStatus, vPaginationOpts, vRequestStatus, vSyncState, vTurnError, vTurnStatus } from "../component/validators.js";
+import { vGoalStatus, vMessageStatus, vPaginationOpts, vRequestStatus, vSyncState, vThreadGoal, vTurnError, vTurnStatus } from "../component/validators.js";
 
 export type Endpoint = { kind: "query" | "mutation"; fn: string; doc: string };
 
@@ -64,6 +64,8 @@ export const contract = {
     RequestStatus: vRequestStatus,
     HostSession: vHostSession,
     HostPresence: vHostPresence,
+    ThreadGoal: vThreadGoal,
+    GoalStatus: vGoalStatus,
   } satisfies Record<string, GenericValidator>,
   limits: LIMITS,
   endpoints: {

@@ -7,6 +7,7 @@
  *   c.messages            oldest first, streaming text growing as deltas land; sends not yet durable last
  *   c.pendingRequests     approvals Codex waits on; c.respond(request, "accept")
  *   c.plan                the latest turn's plan (steps with their status), or null
+ *   c.goal                the thread's goal (objective, status, tokens used), or null
  *   c.syncProgress.label  "12/20 synced"
  */
 import { createContext, createElement, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
@@ -98,6 +99,7 @@ export function useConversation(conversationId: string | null | undefined, opts:
       host: view.host,
       plan: view.plan,
       notices: view.notices, // newest first: Codex's errors and warnings (and rebinds)
+      goal: view.goal, // the thread's goal as Codex last reported it: Codex works toward it on its own while active
       canSend: progress.syncState !== "syncing", // an import is writing turns: a send now could interleave
     };
   }, [view, usage, sends, respond, addPendingSend, loadOlder, olderWanted, older.results, older.status]);

@@ -63,3 +63,29 @@ def test_cli_start_status_stop_and_dev_token(tmp_path: Path) -> None:
     assert backend_status(data) is None
     again = runner.invoke(app, ["backend", "status", "--data", str(data)])
     assert again.exit_code == 1
+
+
+def test_a_backend_of_another_build_is_restarted_with_its_data(tmp_path: Path) -> None:
+    """After an upgrade, the embedded backend still running serves the old functions: the next command stops it and
+    starts the installed one (same data), instead of feeding it events it does not know."""
+    from codex_convex.backend import stop_backend
+    from codex_convex.deployment import resolve_deployment
+
+    data = tmp_path / "backend"
+    old = resolve_deployment(data)
+    state = data / "backend.json"
+    recorded = json.loads(state.read_text())
+    try:
+        import httpx
+        made = httpx.post(f"{old.url}/api/mutation", json={"path": "chat:newConversation", "args": {"title": "kept"}},
+                          headers={"Authorization": f"Bearer {old.token}"}).json()["value"]
+        assert resolve_deployment(data).url == old.url  # the same build: reused
+        state.write_text(json.dumps({**recorded, "bundle": "0" * 64}))  # as if started by another build
+        new = resolve_deployment(data)
+        assert json.loads(state.read_text())["pid"] != recorded["pid"]
+        got = httpx.post(f"{new.url}/api/query", json={"path": "chat:getConversation",
+                                                       "args": {"conversationId": made["conversationId"]}},
+                         headers={"Authorization": f"Bearer {new.token}"}).json()["value"]
+        assert got["conversation"]["title"] == "kept"  # its data stayed
+    finally:
+        stop_backend(data)

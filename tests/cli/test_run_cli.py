@@ -75,3 +75,17 @@ def test_review_prints_what_is_reviewed_and_the_review(env: dict[str, str], tmp_
     both = subprocess.run([*CLI, "review", "--scripted", "--base", "main", "--commit", "abc"], env=env, cwd=tmp_path,
                           capture_output=True, text=True, timeout=120)
     assert both.returncode == 2 and "at most one" in both.stderr
+
+
+def test_run_with_a_goal_waits_for_codex_to_reach_it(env: dict[str, str], tmp_path: Path) -> None:
+    shown = subprocess.run([*CLI, "run", "--scripted", "GOAL tidy the docs"], env=env, cwd=tmp_path,
+                           capture_output=True, text=True, timeout=120)
+    assert shown.returncode == 0, shown.stderr
+    # the goal's line, the first turn's answer, then the turn Codex ran by itself, which reached the goal
+    assert ("goal (active): tidy the docs\ngoal set: tidy the docs\n"
+            "the goal is active: Codex goes on by itself until it is reached\n"
+            "goal (complete): tidy the docs\ngoal complete: tidy the docs\n") in shown.stderr
+    got = subprocess.run([*CLI, "run", "--scripted", "--json", "GOAL tidy the docs"], env=env, cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    assert got.returncode == 0, got.stderr
+    assert json.loads(got.stdout)["goal"]["status"] == "complete"

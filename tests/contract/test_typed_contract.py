@@ -107,7 +107,7 @@ PUBLIC_API = {
         "Chunk", "ImportResult", "RecordTooLargeError", "SyncFailedError", "chunk_records", "import_thread",
         "root_hash", "thread_records"],
     "codex_convex.events": [
-        "DELTA_MAX_CHARS", "PART_MAX_BYTES", "REASONING_PART_SEPARATOR", "item_events", "error_notice",
+        "DELTA_MAX_CHARS", "PART_MAX_BYTES", "REASONING_PART_SEPARATOR", "item_events", "error_notice", "goal_event",
         "message_deltas", "message_view", "plan_event",
         "server_request", "server_request_resolved", "split_text", "thread_meta", "token_usage", "turn_completed",
         "turn_error", "turn_started", "utf16_len", "view_events", "canonical_json", "thread_json", "turn_digest",

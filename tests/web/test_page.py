@@ -128,6 +128,24 @@ async def test_a_reasoning_summary_streams_into_the_page_before_the_answer(brows
         assert errors == []
 
 
+async def test_a_goal_shows_in_the_page_while_codex_works_toward_it(browser: Any, page_server: PageServer,
+                                                                     host_config: HostConfig) -> None:
+    """A goal (Codex's create_goal) shows above the messages with its status, and follows it: reached once Codex,
+    going on by itself, marked it complete."""
+    async with CodexHost(host_config) as host:
+        cid = await host.new_conversation()
+        page, errors = await open_page(browser, f"{page_server.url}#/c/{cid}")
+        await page.locator("[data-testid=conversation]").wait_for()
+        goal = page.locator("[data-testid=goal]")
+        assert await goal.count() == 0
+        await host.send("GOAL tidy the docs")
+        await host.wait_for_goal()
+        await page.locator("[data-testid=goal][data-status=complete]").wait_for(timeout=15_000)
+        assert "Goal (reached): tidy the docs" in await goal.inner_text()
+        await page.screenshot(path=shot_path("goal"))
+        assert errors == []
+
+
 async def test_the_latest_turns_plan_shows_in_the_page_and_follows_updates(browser: Any, page_server: PageServer,
                                                                             host_config: HostConfig) -> None:
     """The model's plan (Codex's update_plan) shows under the messages, each step marked by its status; the next

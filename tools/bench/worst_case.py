@@ -33,9 +33,10 @@ import httpx
 
 from codex_convex.backend import LocalBackend, mint_dev_token
 from codex_convex.convex_api import ConvexHttp
-from codex_convex.events import item_events
+from codex_convex.events import goal_event, item_events
 from codex_convex.host_api import ENDPOINTS, HostApi
 from codex_convex.host_api.limits import (
+    GOAL_OBJECTIVE_MAX_CHARS,
     PLAN_EXPLANATION_MAX_CHARS,
     PLAN_MAX_STEPS,
     PLAN_STEP_MAX_CHARS,
@@ -139,7 +140,11 @@ async def fill(w: World, scale: dict[str, int], log: Callable[[str], None]) -> N
     # One huge agent message (its own turn, same thread): the large-item path.
     big = {"type": "agentMessage", "id": "big", "text": "y" * scale["message_bytes"]}
     await w.ingest("outputs", turn(th, "t-big", [big]))
-    log("outputs and the large message")
+    # Its goal at the objective's bound, in 3-byte characters (the view reads the thread's row).
+    await w.ingest("outputs", [goal_event(th, {"objective": "é€" * (GOAL_OBJECTIVE_MAX_CHARS // 2), "status": "active",
+                                              "tokenBudget": None, "tokensUsed": 1, "timeUsedSeconds": 1,
+                                              "createdAt": 1, "updatedAt": 1}, AT).wire()])
+    log("outputs, the large message and a goal")
     # A thread of many turns, with token usage and a lifecycle event per 100.
     await w.conversation("long")
     th = w.ids["long.thread"]

@@ -467,6 +467,26 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                 at: number;
               }
             | {
+                type: "threadGoal";
+                threadId: string;
+                goal: {
+                  objective: string;
+                  status:
+                    | "active"
+                    | "paused"
+                    | "blocked"
+                    | "usageLimited"
+                    | "budgetLimited"
+                    | "complete";
+                  tokenBudget: number | null;
+                  tokensUsed: number;
+                  timeUsedSeconds: number;
+                  createdAt: number;
+                  updatedAt: number;
+                } | null;
+                at: number;
+              }
+            | {
                 type: "lifecycle";
                 threadId?: string;
                 turnId?: string;
@@ -1540,6 +1560,21 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               detailsJson: string | null;
               at: number;
             }>;
+            goal: {
+              objective: string;
+              status:
+                | "active"
+                | "paused"
+                | "blocked"
+                | "usageLimited"
+                | "budgetLimited"
+                | "complete";
+              tokenBudget: number | null;
+              tokensUsed: number;
+              timeUsedSeconds: number;
+              createdAt: number;
+              updatedAt: number;
+            } | null;
           },
         Name
       >;

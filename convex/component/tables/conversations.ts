@@ -1,6 +1,6 @@
 import { defineTable } from "convex/server";
 import { v } from "convex/values";
-import { replaceTags, vActor, vSyncState } from "../validators.js";
+import { replaceTags, vActor, vSyncState, vThreadGoal } from "../validators.js";
 
 export const conversationTables = {
   // Written by conversations.ts (create, archive, bind) and ingest (lastActivityAt); read by every list/read query.
@@ -55,6 +55,7 @@ export const conversationTables = {
     model: v.optional(v.string()),
     forkedFromId: v.optional(v.string()), // Codex's: the thread this one was forked from
     parentThreadId: v.optional(v.string()), // Codex's: a sub-agent's, the thread that spawned it
+    goal: v.optional(vThreadGoal), // Codex's goal for the thread, live (threadGoal events); none when cleared
     // Codex's own JSON of the thread (threadJson events) lives in thread_parts: how many, how many arrived, its hash.
     jsonPartCount: v.optional(v.number()),
     jsonPartsReceived: v.optional(v.number()),

@@ -6,6 +6,7 @@ A started backend writes ``<data>/backend.json`` (url, pid) so ``status``/``stop
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import signal
@@ -29,6 +30,7 @@ class BackendInfo:
     url: str
     pid: int
     data_dir: Path
+    bundle: str | None = None  # the SHA-256 of the bundle it runs (None: recorded by an older release)
 
     @property
     def admin_key(self) -> str:
@@ -52,6 +54,11 @@ def _why_not_started(log_file: Path, since: int) -> str:
 def _node() -> str:
     """:raises NodeNotFoundError: no Node ≥ 22.13 (see :mod:`.node`)."""
     return find_node().path
+
+
+def bundle_sha256() -> str:
+    """The identity of the installed backend bundle: a backend running another one serves other functions."""
+    return hashlib.sha256(_bundle().read_bytes()).hexdigest()
 
 
 def _bundle() -> Path:
@@ -132,9 +139,9 @@ class LocalBackend:
             why = _why_not_started(self.log_file, log_start)
             raise CodexConvexError(f"the local backend did not start: {why}", code="E_BACKEND_START")
         event = json.loads(line)
-        self.info = BackendInfo(event["url"], event["pid"], self.data_dir)
+        self.info = BackendInfo(event["url"], event["pid"], self.data_dir, bundle_sha256())
         state = self.data_dir / STATE_FILE
-        state.write_text(json.dumps({"url": self.info.url, "pid": self.info.pid}))
+        state.write_text(json.dumps({"url": self.info.url, "pid": self.info.pid, "bundle": self.info.bundle}))
         state.chmod(0o600)
         return self.info
 
@@ -172,7 +179,7 @@ def backend_status(data_dir: Path) -> BackendInfo | None:
     if not state.exists():
         return None
     data = json.loads(state.read_text())
-    info = BackendInfo(data["url"], int(data["pid"]), data_dir)
+    info = BackendInfo(data["url"], int(data["pid"]), data_dir, data.get("bundle"))
     return info if _healthy(info.url) else None
 
 

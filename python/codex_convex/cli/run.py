@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 COUNTDOWN_EVERY_S = 15.0
 # How the turn's streamed text prints (runtime.live_text): the answer plain, reasoning and command output dimmed, the
 # plan in cyan.
-LIVE_STYLES = {"answer": "", "thinking": "dim italic", "output": "dim", "plan": "cyan", "tool": "magenta"}
+LIVE_STYLES = {"answer": "", "thinking": "dim italic", "output": "dim", "plan": "cyan", "tool": "magenta",
+               "goal": "cyan"}
 
 
 def scripted_codex_home() -> Path:
@@ -151,6 +152,12 @@ async def _run(start: Callable[[CodexHost], Awaitable[TurnResult]], conversation
             else:
                 await host.new_conversation()
             r = await start(host)
+            goal = await host.get_goal()
+            if r.status == "completed" and goal is not None:  # Codex may go on by itself: until it stops
+                if goal.status.value == "active" and not json_out:
+                    console.print(live.end(), end="")
+                    info("[cyan]the goal is active: Codex goes on by itself until it is reached[/cyan]")
+                goal = await host.wait_for_goal()
             tg.cancel_scope.cancel()
         if not json_out:
             console.print(live.end(), end="")  # the turn's text ends on a line of its own
@@ -158,4 +165,5 @@ async def _run(start: Callable[[CodexHost], Awaitable[TurnResult]], conversation
         if model:
             model.stop()
     return {"conversationId": r.conversation_id, "threadId": r.thread_id, "turnId": r.turn_id, "status": r.status,
-            "text": r.text, "error": r.error, "plan": plan or None, "url": dep.url}
+            "text": r.text, "error": r.error, "plan": plan or None,
+            "goal": None if goal is None else goal.model_dump(mode="json", by_alias=True), "url": dep.url}

@@ -15,6 +15,7 @@ import structlog
 
 from ..host_api.limits import (
     CHUNK_MAX_BYTES,
+    GOAL_OBJECTIVE_MAX_CHARS,
     INLINE_VIEW_PARTS,
     NOTICE_MAX_CHARS,
     PART_MAX_CHARS,
@@ -33,6 +34,7 @@ from ..host_api.models import (
     IngestEventMessageDelta,
     IngestEventServerRequest,
     IngestEventServerRequestResolved,
+    IngestEventThreadGoal,
     IngestEventThreadJson,
     IngestEventThreadMeta,
     IngestEventTokenUsage,
@@ -40,6 +42,7 @@ from ..host_api.models import (
     IngestEventTurnPlan,
     IngestEventTurnStarted,
     ItemPhase,
+    ThreadGoal,
     TurnError,
     TurnPlanSteps,
     TurnStatus,
@@ -242,6 +245,22 @@ def warning_notice(thread_id: str, message: str, at: float, *, turn_id: str | No
     conversation, its message clipped to :data:`NOTICE_MAX_CHARS`."""
     return IngestEventLifecycle(thread_id=thread_id, turn_id=turn_id, kind="warning",
                                 message=cut_units(message, NOTICE_MAX_CHARS), at=at)
+
+
+def goal_event(thread_id: str, goal: JsonObject | None, at: float) -> IngestEventThreadGoal:
+    """The thread's goal as Codex just reported it (``thread/goal/updated``; ``None``: ``thread/goal/cleared``), its
+    objective clipped to :data:`GOAL_OBJECTIVE_MAX_CHARS` (logged: Codex keeps it whole)."""
+    if goal is None:
+        return IngestEventThreadGoal(thread_id=thread_id, goal=None, at=at)
+    objective = str(goal.get("objective", ""))
+    clipped = cut_units(objective, GOAL_OBJECTIVE_MAX_CHARS)
+    if clipped != objective:
+        log.info("events.goal_objective_clipped", thread_id=thread_id, chars=utf16_len(objective),
+                 kept=GOAL_OBJECTIVE_MAX_CHARS)
+    fields = {k: goal.get(k) for k in ("status", "tokenBudget", "tokensUsed", "timeUsedSeconds", "createdAt",
+                                       "updatedAt")}
+    return IngestEventThreadGoal(thread_id=thread_id, goal=ThreadGoal.model_validate(
+        {**fields, "objective": clipped}), at=at)
 
 
 def server_request(thread_id: str, turn_id: str, request_id: str, method: str, params: JsonObject,

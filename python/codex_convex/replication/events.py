@@ -16,6 +16,7 @@ import structlog
 from ..events import (
     REASONING_PART_SEPARATOR,
     error_notice,
+    goal_event,
     item_events,
     message_deltas,
     plan_event,
@@ -113,6 +114,10 @@ class EventMapper:
                 return [event]
             case codex.ThreadTokenUsageUpdatedNotification(turn_id=turn_id, token_usage=usage):
                 return [token_usage(thread_id, turn_id, usage, at)]
+            case codex.ThreadGoalUpdatedNotification():
+                return [goal_event(thread_id, n.raw["goal"], at)]
+            case codex.ThreadGoalClearedNotification():
+                return [goal_event(thread_id, None, at)]
             case codex.WarningNotification(message=message):
                 return [warning_notice(thread_id, message, at)]
             case codex.ModelReroutedNotification(from_model=was, to_model=now, reason=reason, turn_id=turn_id):

@@ -24,7 +24,7 @@ from pydantic import JsonValue
 from ..codex import Notification, ServerRequest
 from ..convex_api import ConvexHttp, Subscriber, TokenProvider
 from ..errors import CodexConvexError, CodexError, JsonRpcError, PersistenceDisabledError, TurnTimeoutError
-from ..events import error_notice, message_view, thread_json, thread_meta, turn_completed, turn_json
+from ..events import error_notice, goal_event, message_view, thread_json, thread_meta, turn_completed, turn_json
 from ..host_api import HostApi, Page
 from ..host_api.models import (
     Conversation,
@@ -549,6 +549,66 @@ class CodexHost:
             return
         read = await self.request("thread/read", {"threadId": b.thread_id, "includeTurns": False})
         b.push(list(thread_json(cast(dict[str, Any], read["thread"]), now_ms())))
+
+    async def get_goal(self) -> codex.ThreadGoal | None:
+        """The thread's goal (Codex's ``thread/goal/get``): ``None`` when it has none."""
+        b = self._active()
+        return (await self.process.call("thread/goal/get", {"threadId": b.thread_id},
+                                        codex.ThreadGoalGetResponse)).goal
+
+    async def set_goal(self, objective: str | None = None, *, status: str | None = None,
+                       token_budget: int | None = None) -> codex.ThreadGoal:
+        """Set the thread's goal (Codex's ``thread/goal/set``): a new ``objective`` (Codex then works toward it on
+        its own, turn after turn, until it is complete), or a ``status`` (``paused`` stops it; ``active`` resumes
+        it), or a ``token_budget``. The conversation's ``goal`` follows (the view's, ``watch_conversation``'s)."""
+        b = self._active()
+        params: JsonObject = {"threadId": b.thread_id, "objective": objective, "status": status,
+                              "tokenBudget": token_budget}
+        raw = await self.request("thread/goal/set", {k: v for k, v in params.items() if v is not None})
+        await self._record_goal(b, cast(JsonObject, raw["goal"]))
+        return codex.ThreadGoalSetResponse.model_validate(raw).goal
+
+    async def wait_for_goal(self) -> codex.ThreadGoal | None:
+        """While the thread's goal is active Codex goes on by itself, turn after turn: wait until it stops (the goal
+        complete, paused, blocked or out of budget, or cleared) and no turn runs; the goal as it then stands. Each
+        turn may take ``turn_timeout_s``.
+
+        :raises TurnTimeoutError: no turn ended within ``turn_timeout_s`` while the goal was still active.
+        """
+        while True:
+            ended = self.turns.ended_count
+            goal = await self.get_goal()
+            going = goal is not None and goal.status == codex.ThreadGoalStatus.active
+            if not going and self.lifecycle.state().turn_id is None:
+                await self._flush_bound()
+                return goal
+            try:
+                with anyio.fail_after(self.config.turn_timeout_s):
+                    await self.turns.wait_ended(ended)
+            except TimeoutError as exc:
+                raise TurnTimeoutError(f"no turn of the goal ended within {self.config.turn_timeout_s:g} s",
+                                       data={"goal": goal.objective if goal else None}) from exc
+
+    async def clear_goal(self) -> bool:
+        """Remove the thread's goal (Codex's ``thread/goal/clear``); whether there was one."""
+        b = self._active()
+        cleared = (await self.process.call("thread/goal/clear", {"threadId": b.thread_id},
+                                           codex.ThreadGoalClearResponse)).cleared
+        await self._record_goal(b, None)
+        return cleared
+
+    async def _flush_bound(self) -> None:
+        """What Codex told about the bound thread so far is in Convex when this returns (replica mode)."""
+        b = self.bindings.current
+        if b is not None and b.replicator is not None:
+            await b.flush()
+
+    async def _record_goal(self, b: Binding, goal: JsonObject | None) -> None:
+        """Replica mode: the goal as Codex answered, in Convex when this returns (its notification, which may come
+        after the answer, then writes the same)."""
+        if b.replicator is not None:
+            b.push([goal_event(b.thread_id, goal, now_ms())])
+            await b.flush()
 
     async def compact_thread(self, *, wait: bool = True) -> codex.ThreadCompactStartResponse:
         """Compact the thread's context (Codex runs it as a turn of its own); ``wait``: until that turn ended and

@@ -13,7 +13,7 @@ from ..events.item_view import message_view
 
 __all__ = ["LiveKind", "LiveText"]
 
-LiveKind = Literal["answer", "thinking", "output", "plan", "tool"]
+LiveKind = Literal["answer", "thinking", "output", "plan", "tool", "goal"]
 
 # How a plan step shows by its status (Codex's `turn/plan/updated`).
 PLAN_MARKS = {"completed": "✓", "inProgress": "→", "pending": "·"}
@@ -37,6 +37,7 @@ class LiveText:
     line_start: bool = True  # the text so far ends at the start of a line
     thread_id: str | None = None  # the thread shown: the first one heard from (a sub-agent's text is not shown)
     streamed: set[str] = field(default_factory=set)  # agent messages whose text came as deltas
+    goal: tuple[str, str] | None = None  # the goal's objective and status as last shown
 
     def piece(self, method: str, params: dict[str, Any]) -> tuple[LiveKind, str] | None:
         """The text a notification adds, or ``None`` for one that adds none (or that is another thread's: a
@@ -46,6 +47,8 @@ class LiveText:
             self.thread_id = self.thread_id or thread_id
             if thread_id != self.thread_id:
                 return None
+        if method in ("thread/goal/updated", "thread/goal/cleared"):
+            return self._goal(params.get("goal") if method == "thread/goal/updated" else None)
         if method == "turn/plan/updated":
             return self._emit(("plan", str(params.get("turnId", ""))), self._plan(params))
         if method == "item/completed":
@@ -96,6 +99,15 @@ class LiveText:
         summary = "" if label == "review" else f" {view.get('summary', '')}"  # "review: the uncommitted changes"
         line = f"{label}{summary}{': ' + task if task else ''}{failed}\n"
         return self._emit(("tool", str(item.get("id", ""))), line)
+
+    def _goal(self, goal: Any) -> tuple[LiveKind, str] | None:
+        """A line when the thread's goal is set, changes status or is cleared (not for its running counts)."""
+        now = (str(goal.get("objective", "")), str(goal.get("status", ""))) if isinstance(goal, dict) else None
+        if now == self.goal:
+            return None
+        self.goal = now
+        line = "goal cleared\n" if now is None else f"goal ({now[1]}): {now[0].split(chr(10), 1)[0][:120]}\n"
+        return self._emit(("goal", ""), line)
 
     @staticmethod
     def _plan(params: dict[str, Any]) -> str:

@@ -20,6 +20,7 @@ from ..host_api.models import (
     NotFound,
     ServerRequest,
     SyncJob,
+    ThreadGoal,
 )
 
 __all__ = ["ConversationSnapshot", "Optimistic", "OptimisticMessage", "SyncProgress", "watch_conversation"]
@@ -54,6 +55,7 @@ class ConversationSnapshot:
     plan: GetConversationViewFoundPlan | None = None  # the latest turn's plan, as the model last set it (None: none)
     # the newest notices first: Codex's errors (details say whether it retries) and warnings, rebinds
     notices: list[GetConversationViewFoundNotices] = field(default_factory=list)
+    goal: ThreadGoal | None = None  # the thread's goal, as Codex last reported it (None: none)
 
 
 @dataclass
@@ -104,4 +106,4 @@ async def watch_conversation(subscriber: Subscriber, conversation_id: str, *, pa
         progress = _progress(view.conversation, view.latest_job)
         yield ConversationSnapshot([*durable, *extra], view.pending_requests, progress,
                                    can_send=progress.sync_state != "syncing", host=view.host, plan=view.plan,
-                                   notices=view.notices)
+                                   notices=view.notices, goal=view.goal)

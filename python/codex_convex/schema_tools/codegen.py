@@ -45,13 +45,15 @@ HOST_NOTIFICATIONS = (
     "thread/started", "thread/name/updated", "thread/archived", "thread/unarchived", "turn/started",
     "turn/completed", "item/started", "item/completed", "item/agentMessage/delta", "item/reasoning/summaryTextDelta",
     "item/reasoning/summaryPartAdded", "item/commandExecution/outputDelta", "thread/tokenUsage/updated",
-    "error", "warning", "model/rerouted", "serverRequest/resolved", "turn/plan/updated",
+    "error", "warning", "model/rerouted", "serverRequest/resolved", "turn/plan/updated", "thread/goal/updated",
+    "thread/goal/cleared",
 )
 HOST_RESULTS = (
     "ThreadStartResponse", "ThreadResumeResponse", "ThreadForkResponse", "ThreadReadResponse", "ThreadListResponse",
     "ThreadLoadedListResponse", "ThreadSetNameResponse", "ThreadCompactStartResponse", "ThreadRevertResponse",
     "ThreadArchiveResponse", "ThreadUnarchiveResponse", "TurnStartResponse", "TurnSteerResponse",
-    "TurnInterruptResponse", "ReviewStartResponse", "ThreadSourceKind",
+    "TurnInterruptResponse", "ReviewStartResponse", "ThreadGoalGetResponse", "ThreadGoalSetResponse",
+    "ThreadGoalClearResponse", "ThreadSourceKind",
 )
 
 

@@ -5,6 +5,12 @@ import { Plan } from "./Plan.js";
 import { ProgressBar } from "./ProgressBar.js";
 import { ago, parseJson } from "./format.js";
 
+// How a goal's status reads (Codex's ThreadGoalStatus).
+const GOAL_STATUS: Record<string, string> = {
+  active: "Codex works on it", paused: "paused", blocked: "blocked", usageLimited: "usage limit reached",
+  budgetLimited: "budget spent", complete: "reached",
+};
+
 export function ConversationView(props: { conversationId: string }) {
   const c = useConversation(props.conversationId);
   const agents = useConversationAgents(props.conversationId);
@@ -37,6 +43,12 @@ export function ConversationView(props: { conversationId: string }) {
           <strong>{n.kind === "warning" ? "Warning" : parseJson(n.detailsJson).willRetry === true ? "Model error, Codex retries" : "Model error"}</strong> {ago(n.at)}: {n.message}
         </p>
       ))}
+      {c.goal !== null ? (
+        <p className={`goal goal-${c.goal.status}`} data-testid="goal" data-status={c.goal.status}>
+          <strong>Goal</strong> ({GOAL_STATUS[c.goal.status]}): {c.goal.objective}
+          <span className="hint"> · {c.goal.tokensUsed.toLocaleString()} tokens{c.goal.tokenBudget !== null ? ` of ${c.goal.tokenBudget.toLocaleString()}` : ""}</span>
+        </p>
+      ) : null}
       <Approvals requests={c.pendingRequests} respond={c.respond} conversationId={c.conversation.conversationId} />
       {c.hasOlderMessages ? (
         <button className="more" data-testid="load-older" disabled={c.loadingOlder} onClick={() => c.loadOlder()}>

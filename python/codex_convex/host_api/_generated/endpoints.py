@@ -49,7 +49,7 @@ from .models import (
     ValidateHostWiringResult,
 )
 
-CONTRACT_VERSION = 7
+CONTRACT_VERSION = 8
 ALLOW_ANONYMOUS = False
 ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
     "validateHostWiring": "query",
@@ -105,7 +105,7 @@ ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
 
 
 class HostApi(HostApiBase):
-    """The 49 endpoints of host contract v7, called once each over HTTP."""
+    """The 49 endpoints of host contract v8, called once each over HTTP."""
 
     async def validate_host_wiring(self, *, conversation_id: str | None = None) -> ValidateHostWiringResult:
         """Check that the shim, auth and the component are wired (call at start-up). (query ``chat:validateHostWiring``)"""
@@ -354,7 +354,7 @@ class HostApi(HostApiBase):
 
 
 class HostSubscriptions(HostSubscriptionsBase):
-    """Every query of host contract v7 as a subscription: each new result, validated, as it changes."""
+    """Every query of host contract v8 as a subscription: each new result, validated, as it changes."""
 
     def validate_host_wiring(self, *, conversation_id: str | None = None) -> AsyncIterator[ValidateHostWiringResult]:
         """Check that the shim, auth and the component are wired (call at start-up). (subscription to ``chat:validateHostWiring``)"""

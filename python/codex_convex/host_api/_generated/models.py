@@ -264,6 +264,26 @@ class IngestEventTokenUsage(WireModel):
     at: Number
 
 
+GoalStatus: TypeAlias = Literal["active", "paused", "blocked", "usageLimited", "budgetLimited", "complete"]
+
+
+class ThreadGoal(WireModel):
+    objective: str
+    status: GoalStatus
+    token_budget: Number | None = PydanticField(alias="tokenBudget")
+    tokens_used: Number = PydanticField(alias="tokensUsed")
+    time_used_seconds: Number = PydanticField(alias="timeUsedSeconds")
+    created_at: Number = PydanticField(alias="createdAt")
+    updated_at: Number = PydanticField(alias="updatedAt")
+
+
+class IngestEventThreadGoal(WireModel):
+    type: Literal["threadGoal"] = PydanticField(default="threadGoal")
+    thread_id: str = PydanticField(alias="threadId")
+    goal: ThreadGoal | None
+    at: Number
+
+
 class IngestEventLifecycle(WireModel):
     wire_optional: ClassVar[frozenset[str]] = frozenset({"threadId", "turnId", "detailsJson"})
     type: Literal["lifecycle"] = PydanticField(default="lifecycle")
@@ -275,7 +295,7 @@ class IngestEventLifecycle(WireModel):
     at: Number
 
 
-IngestEvent: TypeAlias = Annotated[IngestEventThreadMeta | IngestEventThreadJson | IngestEventTurnStarted | IngestEventTurnCompleted | IngestEventItem | IngestEventMessageText | IngestEventMessageDelta | IngestEventTurnPlan | IngestEventServerRequest | IngestEventServerRequestResolved | IngestEventTokenUsage | IngestEventLifecycle, PydanticField(discriminator="type")]
+IngestEvent: TypeAlias = Annotated[IngestEventThreadMeta | IngestEventThreadJson | IngestEventTurnStarted | IngestEventTurnCompleted | IngestEventItem | IngestEventMessageText | IngestEventMessageDelta | IngestEventTurnPlan | IngestEventServerRequest | IngestEventServerRequestResolved | IngestEventTokenUsage | IngestEventThreadGoal | IngestEventLifecycle, PydanticField(discriminator="type")]
 
 
 class IngestResult(WireModel):
@@ -488,6 +508,7 @@ class GetConversationViewFound(WireModel):
     host: HostPresence | None
     plan: GetConversationViewFoundPlan | None
     notices: list[GetConversationViewFoundNotices]
+    goal: ThreadGoal | None
 
 
 class GetMessageTextFound(WireModel):
@@ -619,6 +640,7 @@ __all__ = [
     "GetThreadSyncStateFound",
     "GetTokenUsageResult",
     "GetTurnFound",
+    "GoalStatus",
     "HeartbeatHostSessionResult",
     "HostPresence",
     "HostSession",
@@ -629,6 +651,7 @@ __all__ = [
     "IngestEventMessageText",
     "IngestEventServerRequest",
     "IngestEventServerRequestResolved",
+    "IngestEventThreadGoal",
     "IngestEventThreadJson",
     "IngestEventThreadMeta",
     "IngestEventTokenUsage",
@@ -658,6 +681,7 @@ __all__ = [
     "SyncSource",
     "SyncSourceRow",
     "SyncState",
+    "ThreadGoal",
     "ThreadSummary",
     "TokenUsageReport",
     "Turn",

@@ -807,6 +807,29 @@ class ThreadCompactStartResponse(ProtocolModel):
     )
 
 
+class ThreadGoalClearResponse(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    cleared: bool
+
+
+class ThreadGoalClearedNotification(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    thread_id: Annotated[str, Field(alias="threadId")]
+
+
+class ThreadGoalStatus(StrEnum):
+    active = "active"
+    paused = "paused"
+    blocked = "blocked"
+    usage_limited = "usageLimited"
+    budget_limited = "budgetLimited"
+    complete = "complete"
+
+
 class ThreadHistoryMode(StrEnum):
     legacy = "legacy"
     paginated = "paginated"
@@ -1658,6 +1681,43 @@ class SubAgentSource(
     ProtocolRootModel[SubAgentSource1 | ThreadSpawnSubAgentSource | OtherSubAgentSource]
 ):
     root: SubAgentSource1 | ThreadSpawnSubAgentSource | OtherSubAgentSource
+
+
+class ThreadGoal(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    created_at: Annotated[int, Field(alias="createdAt")]
+    objective: str
+    status: ThreadGoalStatus
+    thread_id: Annotated[str, Field(alias="threadId")]
+    time_used_seconds: Annotated[int, Field(alias="timeUsedSeconds")]
+    token_budget: Annotated[int | None, Field(alias="tokenBudget")] = None
+    tokens_used: Annotated[int, Field(alias="tokensUsed")]
+    updated_at: Annotated[int, Field(alias="updatedAt")]
+
+
+class ThreadGoalGetResponse(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    goal: ThreadGoal | None = None
+
+
+class ThreadGoalSetResponse(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    goal: ThreadGoal
+
+
+class ThreadGoalUpdatedNotification(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    goal: ThreadGoal
+    thread_id: Annotated[str, Field(alias="threadId")]
+    turn_id: Annotated[str | None, Field(alias="turnId")] = None
 
 
 class UserMessageThreadItem(ProtocolModel):
@@ -2514,6 +2574,8 @@ HOST_NOTIFICATIONS: dict[str, type[ProtocolModel]] = {
     "model/rerouted": ModelReroutedNotification,
     "serverRequest/resolved": ServerRequestResolvedNotification,
     "turn/plan/updated": TurnPlanUpdatedNotification,
+    "thread/goal/updated": ThreadGoalUpdatedNotification,
+    "thread/goal/cleared": ThreadGoalClearedNotification,
 }
 
 HostNotification = (
@@ -2535,4 +2597,6 @@ HostNotification = (
     | ModelReroutedNotification
     | ServerRequestResolvedNotification
     | TurnPlanUpdatedNotification
+    | ThreadGoalUpdatedNotification
+    | ThreadGoalClearedNotification
 )
