@@ -47,11 +47,11 @@ def resolve_deployment(data: Path | None = None, subject: str | None = None) -> 
                                    "user's JWT", code="E_CONFIG_NO_TOKEN")
         return Deployment(url, token, False, token)
     from . import paths
-    from .backend import LocalBackend, backend_status, bundle_sha256, mint_dev_token, stop_backend
+    from .backend import LocalBackend, backend_status, mint_dev_token, stop_backend
 
     d = data or paths.state_dir() / "backend"
     running = backend_status(d)
-    if running is not None and running.bundle != bundle_sha256():
+    if running is not None and running.outdated():
         # started by another build (an upgrade since): it serves other functions than this host expects
         stop_backend(d)
         sys.stderr.write("the embedded local backend was running another build of codex-convex: stopped it (its "

@@ -89,3 +89,8 @@ def test_a_backend_of_another_build_is_restarted_with_its_data(tmp_path: Path) -
         assert got["conversation"]["title"] == "kept"  # its data stayed
     finally:
         stop_backend(data)
+    # one a process owns (a test's, an app's LocalBackend) is never stopped by another command
+    with LocalBackend(tmp_path / "owned") as owned:
+        state = tmp_path / "owned" / "backend.json"
+        state.write_text(json.dumps({**json.loads(state.read_text()), "bundle": "0" * 64}))
+        assert resolve_deployment(tmp_path / "owned").url == owned.url

@@ -1,7 +1,7 @@
 """The embedded local Convex backend (``tools/local-backend``): start, stop, status, and dev tokens for it."""
 
 from .dev_token import DEV_AUDIENCE, DEV_ISSUER, mint_dev_token
-from .launcher import BackendInfo, LocalBackend, backend_status, bundle_sha256, stop_backend
+from .launcher import BackendInfo, LocalBackend, backend_status, stop_backend
 from .node import NodeInfo, NodeNotFoundError, find_node
 
 __all__ = [
@@ -12,7 +12,6 @@ __all__ = [
     "NodeInfo",
     "NodeNotFoundError",
     "backend_status",
-    "bundle_sha256",
     "find_node",
     "mint_dev_token",
     "stop_backend",

@@ -31,6 +31,12 @@ class BackendInfo:
     pid: int
     data_dir: Path
     bundle: str | None = None  # the SHA-256 of the bundle it runs (None: recorded by an older release)
+    detached: bool = True  # started to outlive its starter (the embedded default, `backend start`), not owned
+
+    def outdated(self) -> bool:
+        """A backend left running (detached) by another build of codex-convex (an upgrade, a rebuild since): it
+        serves other functions than this host expects. One a process owns (a test's, an app's) is never judged."""
+        return self.detached and self.bundle != bundle_sha256()
 
     @property
     def admin_key(self) -> str:
@@ -139,9 +145,10 @@ class LocalBackend:
             why = _why_not_started(self.log_file, log_start)
             raise CodexConvexError(f"the local backend did not start: {why}", code="E_BACKEND_START")
         event = json.loads(line)
-        self.info = BackendInfo(event["url"], event["pid"], self.data_dir, bundle_sha256())
+        self.info = BackendInfo(event["url"], event["pid"], self.data_dir, bundle_sha256(), self.detach)
         state = self.data_dir / STATE_FILE
-        state.write_text(json.dumps({"url": self.info.url, "pid": self.info.pid, "bundle": self.info.bundle}))
+        state.write_text(json.dumps({"url": self.info.url, "pid": self.info.pid, "bundle": self.info.bundle,
+                                     "detached": self.detach}))
         state.chmod(0o600)
         return self.info
 
@@ -179,7 +186,7 @@ def backend_status(data_dir: Path) -> BackendInfo | None:
     if not state.exists():
         return None
     data = json.loads(state.read_text())
-    info = BackendInfo(data["url"], int(data["pid"]), data_dir, data.get("bundle"))
+    info = BackendInfo(data["url"], int(data["pid"]), data_dir, data.get("bundle"), bool(data.get("detached", True)))
     return info if _healthy(info.url) else None
 
 

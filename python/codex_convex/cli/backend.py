@@ -28,11 +28,11 @@ def start(port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 = any fre
               help="A web app's origin (e.g. https://app.example) admitted besides pages on this machine; "
                    "repeatable.")] = None) -> None:
     """Start the local backend in the background and print its URL."""
-    from ..backend import LocalBackend, backend_status, bundle_sha256, stop_backend
+    from ..backend import LocalBackend, backend_status, stop_backend
 
     d = _data(data)
     running = backend_status(d)
-    if running is not None and running.bundle != bundle_sha256():  # another build's (an upgrade since): restart
+    if running is not None and running.outdated():  # another build's (an upgrade since): restart
         stop_backend(d)
         info("the local backend was running another build of codex-convex: stopped it (its data stays)")
         port = int(running.url.rsplit(":", 1)[1]) if port == 3210 else port  # keep the URL scripts exported
