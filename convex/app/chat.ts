@@ -249,6 +249,57 @@ export const listConversationForks = query({
   },
 });
 
+/** Ask the host driving the conversation to stop its running turn (and pause an active goal). */
+export const requestInterrupt = mutation({
+  args: { conversationId: v.string() },
+  returns: v.object({
+    requestId: v.string(),
+    conversationId: v.string(),
+    requestedAt: v.number(),
+    handledAt: v.union(v.number(), v.null()),
+    outcome: v.union(v.union(v.literal("interrupted"), v.literal("idle"), v.literal("stale")), v.null()),
+  }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runMutation(components.codexConvex.control.requestInterrupt, { ...args, actor });
+  },
+});
+
+/** The conversation's newest interrupt request, or null (the host subscribes to it). */
+export const getInterruptRequest = query({
+  args: { conversationId: v.string() },
+  returns: v.union(
+    v.object({
+      requestId: v.string(),
+      conversationId: v.string(),
+      requestedAt: v.number(),
+      handledAt: v.union(v.number(), v.null()),
+      outcome: v.union(v.union(v.literal("interrupted"), v.literal("idle"), v.literal("stale")), v.null()),
+    }),
+    v.null(),
+  ),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runQuery(components.codexConvex.control.getInterruptRequest, { ...args, actor });
+  },
+});
+
+/** The host records what it did about an interrupt request. */
+export const markInterruptHandled = mutation({
+  args: { requestId: v.string(), outcome: v.union(v.literal("interrupted"), v.literal("idle"), v.literal("stale")) },
+  returns: v.object({
+    requestId: v.string(),
+    conversationId: v.string(),
+    requestedAt: v.number(),
+    handledAt: v.union(v.number(), v.null()),
+    outcome: v.union(v.union(v.literal("interrupted"), v.literal("idle"), v.literal("stale")), v.null()),
+  }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runMutation(components.codexConvex.control.markInterruptHandled, { ...args, actor });
+  },
+});
+
 /** The conversations of the sub-agents this one's thread spawned (Codex's spawn_agent), newest first. */
 export const listConversationAgents = query({
   args: { conversationId: v.string() },

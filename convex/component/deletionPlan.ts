@@ -37,6 +37,7 @@ export const ACTOR_INDEX: Partial<Record<TableNames, string>> = {
   conversations: "actor_threadId",
   diagnostic_pings: "actor_nonce",
   host_sessions: "actor_hostId",
+  interrupt_requests: "actor_conversationId_requestedAt",
   deletion_jobs: "actor_createdAt", // the running purge job itself is kept until its status retention ends
 };
 
@@ -84,6 +85,7 @@ export function plan(target: Target, conversation: Doc<"conversations"> | null):
       { table: "ingest_streams", index: "actor_conversationId_streamId", eq: c },
       { table: "sync_jobs", index: "actor_conversationId_createdAt", eq: c },
       { table: "thread_bindings", index: "actor_conversationId_boundAt", eq: c },
+      { table: "interrupt_requests", index: "actor_conversationId_requestedAt", eq: c },
       { special: "agents" }, // before the conversation row: a step that stops between them leaves none unreached
       { special: "conversation" },
     );

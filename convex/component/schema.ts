@@ -6,6 +6,7 @@ import { requestTables } from "./tables/requests.js";
 import { syncTables } from "./tables/sync.js";
 import { deletionTables } from "./tables/deletion.js";
 import { presenceTables } from "./tables/presence.js";
+import { controlTables } from "./tables/control.js";
 
 // Tables are defined one concern per file under ./tables; each says who writes and who reads it.
 // Every row carries `actor` and every index starts with it: reads are scoped by construction.
@@ -17,4 +18,5 @@ export default defineSchema({
   ...syncTables,
   ...deletionTables,
   ...presenceTables,
+  ...controlTables,
 });

@@ -13,5 +13,6 @@
 //    parentConversationId, listConversationAgents, their pending requests in their parent's listPending); the
 //    conversation view's notices (lifecycle events, bounded: E_INGEST_NOTICE_TOO_LARGE)
 // 8: thread goals (threadGoal events; `goal` in the conversation view, GOAL_OBJECTIVE_MAX_CHARS)
-export const CONTRACT_VERSION = 8;
+// 9: remote interrupt (requestInterrupt, getInterruptRequest, markInterruptHandled: a client stops the host's turn)
+export const CONTRACT_VERSION = 9;
 export const COMPONENT_NAME = "codexConvex";

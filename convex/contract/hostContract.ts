@@ -16,6 +16,7 @@ import { vIngestEvent, vItemPhase, vItemView } from "../component/ingestEvents.j
 import { vItem, vMessage, vTurn } from "../component/messages.js";
 import { vDecision, vServerRequest } from "../component/requests.js";
 import { vJob } from "../component/syncJobs.js";
+import { vInterruptRequest } from "../component/control.js";
 import { vHostSession } from "../component/presence.js";
 import { vHostPresence } from "../component/tables/presence.js";
 import { vSourceRow, vSourceView } from "../component/syncSources.js";
@@ -66,6 +67,7 @@ export const contract = {
     HostPresence: vHostPresence,
     ThreadGoal: vThreadGoal,
     GoalStatus: vGoalStatus,
+    InterruptRequest: vInterruptRequest,
   } satisfies Record<string, GenericValidator>,
   limits: LIMITS,
   endpoints: {
@@ -79,6 +81,9 @@ export const contract = {
     listConversations: { kind: "query", fn: "conversations:list", doc: "The caller's conversations, newest first, a page at a time." },
     getConversation: { kind: "query", fn: "conversations:get", doc: "One conversation, or {found:false}." },
     listConversationForks: { kind: "query", fn: "conversations:listForks", doc: "The conversations forked from this one (Codex forks), newest first." },
+    requestInterrupt: { kind: "mutation", fn: "control:requestInterrupt", doc: "Ask the host driving the conversation to stop its running turn (and pause an active goal)." },
+    getInterruptRequest: { kind: "query", fn: "control:getInterruptRequest", doc: "The conversation's newest interrupt request, or null (the host subscribes to it)." },
+    markInterruptHandled: { kind: "mutation", fn: "control:markInterruptHandled", doc: "The host records what it did about an interrupt request." },
     listConversationAgents: { kind: "query", fn: "conversations:listAgents", doc: "The conversations of the sub-agents this one's thread spawned (Codex's spawn_agent), newest first." },
     getConversationSummary: { kind: "query", fn: "conversations:summary", doc: "A conversation with its thread, counts, pending requests and token usage." },
     listThreadsForConversation: { kind: "query", fn: "conversations:listThreads", doc: "The threads a conversation was bound to, newest first." },

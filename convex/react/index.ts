@@ -8,6 +8,7 @@
  *   c.pendingRequests     approvals Codex waits on; c.respond(request, "accept")
  *   c.plan                the latest turn's plan (steps with their status), or null
  *   c.goal                the thread's goal (objective, status, tokens used), or null
+ *   c.interrupt()         ask the host driving it to stop Codex (c.stopping until the host did)
  *   c.syncProgress.label  "12/20 synced"
  */
 import { createContext, createElement, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
@@ -71,6 +72,13 @@ export function useConversation(conversationId: string | null | undefined, opts:
       respondMutation({ threadId: request.threadId, turnId: request.turnId, requestId: request.requestId, decision }),
     [respondMutation],
   );
+  // Stop: a request the host driving the conversation answers (it interrupts the turn, pauses an active goal).
+  const interruptRequest = useQuery(api.getInterruptRequest, conversationId ? { conversationId } : "skip");
+  const interruptMutation = useMutation(api.requestInterrupt);
+  const interrupt = useCallback(
+    () => (conversationId ? interruptMutation({ conversationId }) : Promise.resolve(null)),
+    [interruptMutation, conversationId],
+  );
   /** Show a message the app is sending (through its host) until the durable one arrives. */
   const addPendingSend = useCallback((text: string) => {
     setSends((s) => [...s, { optimistic: true, role: "user", text, createdAt: Date.now(), status: "pending" }]);
@@ -100,9 +108,11 @@ export function useConversation(conversationId: string | null | undefined, opts:
       plan: view.plan,
       notices: view.notices, // newest first: Codex's errors and warnings (and rebinds)
       goal: view.goal, // the thread's goal as Codex last reported it: Codex works toward it on its own while active
+      interrupt,
+      stopping: interruptRequest !== undefined && interruptRequest !== null && interruptRequest.handledAt === null,
       canSend: progress.syncState !== "syncing", // an import is writing turns: a send now could interleave
     };
-  }, [view, usage, sends, respond, addPendingSend, loadOlder, olderWanted, older.results, older.status]);
+  }, [view, usage, sends, respond, addPendingSend, loadOlder, olderWanted, older.results, older.status, interrupt, interruptRequest]);
 }
 
 /** The caller's conversations, newest first, a page at a time (`loadMore(n)`). */

@@ -146,6 +146,31 @@ async def test_a_goal_shows_in_the_page_while_codex_works_toward_it(browser: Any
         assert errors == []
 
 
+async def test_the_pages_stop_button_stops_codex(browser: Any, page_server: PageServer,
+                                                 host_config: HostConfig) -> None:
+    """While Codex works, the page offers Stop: pressing it asks the host (through Convex) to interrupt the turn."""
+    async with CodexHost(host_config) as host:
+        cid = await host.new_conversation()
+        page, errors = await open_page(browser, f"{page_server.url}#/c/{cid}")
+        await page.locator("[data-testid=conversation]").wait_for()
+        assert await page.locator("[data-testid=stop]").count() == 0  # idle: nothing to stop
+        result: dict[str, Any] = {}
+
+        async def long_turn() -> None:
+            result["turn"] = await host.send("SLOW 20")
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(long_turn)
+            stop = page.locator("[data-testid=stop]:not([disabled])")
+            await stop.wait_for(timeout=15_000)
+            await page.screenshot(path=shot_path("stop"))
+            await stop.click()
+        assert result["turn"].status == "interrupted"
+        await page.locator("[data-testid=turn-state]", has_text="idle").wait_for(timeout=15_000)
+        assert await page.locator("[data-testid=stop]").count() == 0
+        assert errors == []
+
+
 async def test_the_latest_turns_plan_shows_in_the_page_and_follows_updates(browser: Any, page_server: PageServer,
                                                                             host_config: HostConfig) -> None:
     """The model's plan (Codex's update_plan) shows under the messages, each step marked by its status; the next

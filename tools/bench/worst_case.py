@@ -256,6 +256,7 @@ def calls() -> dict[str, Call]:
         "getConversationSummary": conv("pending"),
         "listConversationForks": conv("long"),
         "listConversationAgents": conv("agents"),
+        "getInterruptRequest": conv("long"),
         "listThreadsForConversation": conv("long"),
         "getConversationView": lambda w: {"conversationId": w.ids["outputs.conversation"], "numMessages": 100},
         "listMessages": lambda w: {"conversationId": w.ids["outputs.conversation"], "paginationOpts": PAGE},
@@ -279,6 +280,8 @@ def calls() -> dict[str, Call]:
         "heartbeatHostSession": lambda w: {"sessionId": w.later["session"]},
         "closeHostSession": lambda w: {"sessionId": w.later["session"]},
         "newConversation": lambda w: {"title": "one more"},
+        "requestInterrupt": conv("long"),
+        "markInterruptHandled": lambda w: {"requestId": w.later["interrupt"], "outcome": "idle"},
         "syncOpenConversationBinding": lambda w: {"threadId": f"fresh-{uuid.uuid4()}"},
         "markConversationSyncProgress": lambda w: {"conversationId": w.ids["long.conversation"], "syncState": "synced"},
         "ingestEvents": lambda w: {
@@ -314,6 +317,8 @@ async def remember(name: str, result: Any, w: World) -> None:
         w.later["session"] = result["sessionId"]
     elif name == "startConversationSyncSource":
         w.later["source"] = result["source"]["sourceId"]
+    elif name == "requestInterrupt":
+        w.later["interrupt"] = result["requestId"]
     elif name == "sealConversationSyncSource":
         w.later["job"] = result["jobId"]
     elif name in ("scheduleDeleteThread", "scheduleDeleteTurn"):

@@ -15,6 +15,7 @@ import type {
 } from "convex/server";
 import { anyApi, componentsGeneric } from "convex/server";
 import type * as bufferedDb from "../bufferedDb.js";
+import type * as control from "../control.js";
 import type * as conversations from "../conversations.js";
 import type * as deletion from "../deletion.js";
 import type * as deletionPlan from "../deletionPlan.js";
@@ -38,6 +39,7 @@ import type * as syncBase from "../syncBase.js";
 import type * as syncJobState from "../syncJobState.js";
 import type * as syncJobs from "../syncJobs.js";
 import type * as syncSources from "../syncSources.js";
+import type * as tables_control from "../tables/control.js";
 import type * as tables_conversations from "../tables/conversations.js";
 import type * as tables_deletion from "../tables/deletion.js";
 import type * as tables_diagnostics from "../tables/diagnostics.js";
@@ -57,6 +59,7 @@ import type * as watchdog from "../watchdog.js";
 
 const fullApi: ApiFromModules<{
   bufferedDb: typeof bufferedDb;
+  control: typeof control;
   conversations: typeof conversations;
   deletion: typeof deletion;
   deletionPlan: typeof deletionPlan;
@@ -80,6 +83,7 @@ const fullApi: ApiFromModules<{
   syncJobState: typeof syncJobState;
   syncJobs: typeof syncJobs;
   syncSources: typeof syncSources;
+  "tables/control": typeof tables_control;
   "tables/conversations": typeof tables_conversations;
   "tables/deletion": typeof tables_deletion;
   "tables/diagnostics": typeof tables_diagnostics;

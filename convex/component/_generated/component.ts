@@ -13,6 +13,51 @@ import type { FunctionReference } from "convex/server";
 /** The component's public functions, as the app that mounts it sees them (`components.codexConvex`). */
 export type ComponentApi<Name extends string | undefined = string | undefined> =
   {
+    control: {
+      getInterruptRequest: FunctionReference<
+        "query",
+        "internal",
+        { actor: string; conversationId: string },
+        {
+          requestId: string;
+          conversationId: string;
+          requestedAt: number;
+          handledAt: number | null;
+          outcome: "interrupted" | "idle" | "stale" | null;
+        } | null,
+        Name
+      >;
+      markInterruptHandled: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          actor: string;
+          requestId: string;
+          outcome: "interrupted" | "idle" | "stale";
+        },
+        {
+          requestId: string;
+          conversationId: string;
+          requestedAt: number;
+          handledAt: number | null;
+          outcome: "interrupted" | "idle" | "stale" | null;
+        },
+        Name
+      >;
+      requestInterrupt: FunctionReference<
+        "mutation",
+        "internal",
+        { actor: string; conversationId: string },
+        {
+          requestId: string;
+          conversationId: string;
+          requestedAt: number;
+          handledAt: number | null;
+          outcome: "interrupted" | "idle" | "stale" | null;
+        },
+        Name
+      >;
+    };
     conversations: {
       archive: FunctionReference<
         "mutation",

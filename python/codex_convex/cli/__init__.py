@@ -8,7 +8,7 @@ import sys
 import typer
 
 from .. import logs
-from . import approvals, backend, bench, delete, demo, doctor, host_shim, run, schema, sync, ui
+from . import approvals, backend, bench, delete, demo, doctor, host_shim, run, schema, stop, sync, ui
 from ._errors import report
 from ._output import ExitCode, console
 
@@ -25,6 +25,7 @@ app.command("demo")(demo.demo)
 app.command("doctor")(doctor.doctor)
 app.command("run")(run.run)
 app.command("review")(run.review)
+app.command("stop")(stop.stop)
 app.command("sync")(sync.sync)
 app.command("jobs")(sync.jobs)
 app.command("delete")(delete.delete)

@@ -174,7 +174,12 @@ class Subscriber:
                     last = value
                     yield value
         finally:
-            sub.unsubscribe()
+            # A watch cancelled mid-wait drops the client's inner subscription with the awaited future; unsubscribe()
+            # would then subscribe again first (its ctrl-c safeguard: a round trip and a warning) only to drop it.
+            if sub.inner.exists():
+                sub.unsubscribe()
+            else:
+                sub.invalidated = True
 
     async def wait_for(self, path: str, args: dict[str, Any] | None, predicate: Callable[[Any], bool], *,
                        timeout_s: float) -> Any:

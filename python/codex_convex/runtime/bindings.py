@@ -26,6 +26,7 @@ class Binding:
     replicator: Replicator | None
     scope: anyio.CancelScope | None
     created_conversation: bool = False  # the binding opened a new conversation (nothing of the thread in Convex)
+    watches: anyio.CancelScope | None = None  # the host's watches of the conversation (interrupt requests)
 
     def push(self, events: list[IngestEvent]) -> None:
         if self.replicator is not None and events:
@@ -103,5 +104,7 @@ class Bindings:
             finally:
                 if b.scope is not None:
                     b.scope.cancel()
+                if b.watches is not None:
+                    b.watches.cancel()
         if error is not None:
             raise error

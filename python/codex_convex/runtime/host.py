@@ -14,7 +14,7 @@ import contextlib
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import anyio
 import structlog
@@ -47,6 +47,7 @@ from .approvals import answer_locally, answer_via_convex
 from .bindings import Binding, Bindings
 from .config import HostConfig, HostMode, JsonObject, ServerRequestInfo
 from .deletion import watch_deletion
+from .interrupts import watch_interrupts
 from .lifecycle import HostPhase, Lifecycle, LifecycleState
 from .presence import Presence
 from .process import AppServerOpener, CodexProcess, HostNotRunningError, real_app_server
@@ -216,6 +217,26 @@ class CodexHost:
         if isinstance(decoded.value, codex.TurnCompletedNotification) and self._tg is not None:
             self._tg.start_soon(self._settle_in_background, agent, decoded.value.turn.id)
 
+    async def _watch_conversation(self, scope: anyio.CancelScope, conversation_id: str) -> None:
+        """While the conversation is bound: a client's request to stop (runtime.interrupts)."""
+        assert self.api is not None and self._subscriber is not None
+        with scope:
+            try:
+                await watch_interrupts(self.api, self._subscriber, conversation_id, self._stop_for_a_client)
+            except CodexConvexError as exc:  # Convex unreachable for good, or the user's token gone: logged
+                log.warning("host.interrupt_watch_ended", conversation_id=conversation_id, error=str(exc))
+
+    async def _stop_for_a_client(self) -> Literal["interrupted", "idle"]:
+        """Pause an active goal (so Codex does not go on by itself), then interrupt the running turn."""
+        goal = await self.get_goal()
+        paused = goal is not None and goal.status == codex.ThreadGoalStatus.active
+        if paused:
+            await self.set_goal(status="paused")
+        turn_id = self.lifecycle.state().turn_id
+        if turn_id is not None:
+            await self.interrupt_conversation(turn_id)
+        return "interrupted" if turn_id is not None or paused else "idle"
+
     async def _settle_in_background(self, b: Binding, turn_id: str) -> None:
         """A turn no caller waits for ended (a sub-agent's, a goal's continuation): settled as the others are, off
         the notification path; a failure is logged (its end, from the notification, is replicated already), never
@@ -352,6 +373,9 @@ class CodexHost:
                       (await self.process.call("thread/fork", which, codex.ThreadForkResponse)).thread)
         assert self._tg is not None
         b = await self.bindings.bind(thread.id, pinned, self._tg)
+        if self.api is not None and self._subscriber is not None and b.conversation_id is not None:
+            b.watches = anyio.CancelScope()
+            self._tg.start_soon(self._watch_conversation, b.watches, b.conversation_id)
         b.push([b.mapper.thread_opened(thread)])
         await self._push_thread_json(b)
         if self.api is not None and strategy == "resume" and not b.created_conversation:

@@ -40,6 +40,7 @@ class TurnTracker:
             case codex.ItemStartedNotification(turn_id=turn_id,
                                             item=codex.ThreadItem(root=codex.EnteredReviewModeThreadItem())):
                 self._reviews.add(turn_id)
+                self.lifecycle.update(turn_id=turn_id)  # a review's turn runs (Codex sends no turn/started for it)
             case codex.TurnStartedNotification(turn=turn) if is_nested_turn(turn) and (
                     turn.root_turn_id in self._reviews):
                 pass  # a /review's reviewer: the review's turn is the one running (replication.events)

@@ -25,6 +25,12 @@ export function ConversationView(props: { conversationId: string }) {
         <h2>{c.conversation.title ?? "Untitled conversation"}</h2>
         <div className="conv-meta">
           <span className={`badge turn-${running ? "running" : "idle"}`} data-testid="turn-state">{running ? "Codex is working…" : "idle"}</span>
+          {running || c.goal?.status === "active" ? (
+            <button className="stop" data-testid="stop" disabled={c.stopping || !c.host?.online} onClick={() => void c.interrupt()}
+              title={c.host?.online ? "Ask the host driving this conversation to stop Codex" : "No host drives this conversation now"}>
+              {c.stopping ? "Stopping…" : "Stop"}
+            </button>
+          ) : null}
           {c.host ? <span className={`badge host-${c.host.online ? "online" : "offline"}`} data-testid="host">{c.host.label}: {c.host.online ? "online" : `gone ${ago(c.host.lastSeenAt)}`}</span> : null}
           {usage ? <span className="badge" data-testid="tokens">{usage.totalTokens.toLocaleString()} tokens</span> : null}
         </div>

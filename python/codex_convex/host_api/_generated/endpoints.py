@@ -29,6 +29,7 @@ from .models import (
     HostSession,
     IngestEvent,
     IngestResult,
+    InterruptRequest,
     JobState,
     ListConversationSyncSourceChunksResult,
     MarkConversationSyncProgressResult,
@@ -49,7 +50,7 @@ from .models import (
     ValidateHostWiringResult,
 )
 
-CONTRACT_VERSION = 8
+CONTRACT_VERSION = 9
 ALLOW_ANONYMOUS = False
 ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
     "validateHostWiring": "query",
@@ -62,6 +63,9 @@ ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
     "listConversations": "query",
     "getConversation": "query",
     "listConversationForks": "query",
+    "requestInterrupt": "mutation",
+    "getInterruptRequest": "query",
+    "markInterruptHandled": "mutation",
     "listConversationAgents": "query",
     "getConversationSummary": "query",
     "listThreadsForConversation": "query",
@@ -105,7 +109,7 @@ ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
 
 
 class HostApi(HostApiBase):
-    """The 49 endpoints of host contract v8, called once each over HTTP."""
+    """The 52 endpoints of host contract v9, called once each over HTTP."""
 
     async def validate_host_wiring(self, *, conversation_id: str | None = None) -> ValidateHostWiringResult:
         """Check that the shim, auth and the component are wired (call at start-up). (query ``chat:validateHostWiring``)"""
@@ -155,6 +159,21 @@ class HostApi(HostApiBase):
     async def list_conversation_forks(self, *, conversation_id: str) -> list[Conversation]:
         """The conversations forked from this one (Codex forks), newest first. (query ``chat:listConversationForks``)"""
         result: list[Conversation] = await self._call("query", "chat:listConversationForks", {"conversationId": conversation_id}, list[Conversation])
+        return result
+
+    async def request_interrupt(self, *, conversation_id: str) -> InterruptRequest:
+        """Ask the host driving the conversation to stop its running turn (and pause an active goal). (mutation ``chat:requestInterrupt``)"""
+        result: InterruptRequest = await self._call("mutation", "chat:requestInterrupt", {"conversationId": conversation_id}, InterruptRequest)
+        return result
+
+    async def get_interrupt_request(self, *, conversation_id: str) -> InterruptRequest | None:
+        """The conversation's newest interrupt request, or null (the host subscribes to it). (query ``chat:getInterruptRequest``)"""
+        result: InterruptRequest | None = await self._call("query", "chat:getInterruptRequest", {"conversationId": conversation_id}, InterruptRequest | None)
+        return result
+
+    async def mark_interrupt_handled(self, *, request_id: str, outcome: Literal["interrupted", "idle", "stale"]) -> InterruptRequest:
+        """The host records what it did about an interrupt request. (mutation ``chat:markInterruptHandled``)"""
+        result: InterruptRequest = await self._call("mutation", "chat:markInterruptHandled", {"requestId": request_id, "outcome": outcome}, InterruptRequest)
         return result
 
     async def list_conversation_agents(self, *, conversation_id: str) -> list[Conversation]:
@@ -354,7 +373,7 @@ class HostApi(HostApiBase):
 
 
 class HostSubscriptions(HostSubscriptionsBase):
-    """Every query of host contract v8 as a subscription: each new result, validated, as it changes."""
+    """Every query of host contract v9 as a subscription: each new result, validated, as it changes."""
 
     def validate_host_wiring(self, *, conversation_id: str | None = None) -> AsyncIterator[ValidateHostWiringResult]:
         """Check that the shim, auth and the component are wired (call at start-up). (subscription to ``chat:validateHostWiring``)"""
@@ -371,6 +390,10 @@ class HostSubscriptions(HostSubscriptionsBase):
     def list_conversation_forks(self, *, conversation_id: str) -> AsyncIterator[list[Conversation]]:
         """The conversations forked from this one (Codex forks), newest first. (subscription to ``chat:listConversationForks``)"""
         return self._watch("chat:listConversationForks", {"conversationId": conversation_id}, list[Conversation])
+
+    def get_interrupt_request(self, *, conversation_id: str) -> AsyncIterator[InterruptRequest | None]:
+        """The conversation's newest interrupt request, or null (the host subscribes to it). (subscription to ``chat:getInterruptRequest``)"""
+        return self._watch("chat:getInterruptRequest", {"conversationId": conversation_id}, InterruptRequest | None)
 
     def list_conversation_agents(self, *, conversation_id: str) -> AsyncIterator[list[Conversation]]:
         """The conversations of the sub-agents this one's thread spawned (Codex's spawn_agent), newest first. (subscription to ``chat:listConversationAgents``)"""

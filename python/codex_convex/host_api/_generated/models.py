@@ -450,6 +450,14 @@ class HostPresence(WireModel):
     last_seen_at: Number = PydanticField(alias="lastSeenAt")
 
 
+class InterruptRequest(WireModel):
+    request_id: str = PydanticField(alias="requestId")
+    conversation_id: str = PydanticField(alias="conversationId")
+    requested_at: Number = PydanticField(alias="requestedAt")
+    handled_at: Number | None = PydanticField(alias="handledAt")
+    outcome: Literal["interrupted", "idle", "stale"] | None
+
+
 class ValidateHostWiringResult(WireModel):
     ok: bool
     contract_version: Number = PydanticField(alias="contractVersion")
@@ -659,6 +667,7 @@ __all__ = [
     "IngestEventTurnPlan",
     "IngestEventTurnStarted",
     "IngestResult",
+    "InterruptRequest",
     "Item",
     "ItemPhase",
     "ItemView",

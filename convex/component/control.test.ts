@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { api } from "./_generated/api.js";
+import { initConvexTest } from "../testing/component.js";
+
+const alice = "issuer|alice";
+const bob = "issuer|bob";
+
+describe("interrupt requests", () => {
+  it("one unhandled request per conversation; the host marks it once; the newest is what the host sees", async () => {
+    const t = initConvexTest();
+    const { conversation } = await t.mutation(api.conversations.syncOpenBinding, { actor: alice, threadId: "th" });
+    const conversationId = conversation.conversationId;
+    expect(await t.query(api.control.getInterruptRequest, { actor: alice, conversationId })).toBeNull();
+    const first = await t.mutation(api.control.requestInterrupt, { actor: alice, conversationId });
+    expect(await t.mutation(api.control.requestInterrupt, { actor: alice, conversationId })).toEqual(first); // pressed twice
+    expect(first).toMatchObject({ conversationId, handledAt: null, outcome: null });
+    const handled = await t.mutation(api.control.markInterruptHandled, { actor: alice, requestId: first.requestId, outcome: "interrupted" });
+    expect(handled).toMatchObject({ requestId: first.requestId, outcome: "interrupted" });
+    expect((await t.mutation(api.control.markInterruptHandled, { actor: alice, requestId: first.requestId, outcome: "idle" })).outcome).toBe("interrupted");
+    const second = await t.mutation(api.control.requestInterrupt, { actor: alice, conversationId });
+    expect(second.requestId).not.toBe(first.requestId);
+    expect(await t.query(api.control.getInterruptRequest, { actor: alice, conversationId })).toEqual(second);
+    // another user sees none and can neither ask nor mark
+    expect(await t.query(api.control.getInterruptRequest, { actor: bob, conversationId })).toBeNull();
+    await expect(t.mutation(api.control.requestInterrupt, { actor: bob, conversationId })).rejects.toThrow(/E_CONVERSATION_NOT_FOUND/);
+    await expect(t.mutation(api.control.markInterruptHandled, { actor: bob, requestId: second.requestId, outcome: "idle" })).rejects.toThrow(/E_INTERRUPT_NOT_FOUND/);
+  });
+});

@@ -1,0 +1,98 @@
+"""Stop from anywhere: a second client of the user asks, through Convex (``requestInterrupt``), the host driving a
+conversation to stop Codex. The host interrupts the running turn, pauses an active goal (else Codex goes on by
+itself) and records what it did; a request made while no host drove the conversation does not stop the next one's
+work."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+import anyio
+import pytest
+
+from codex_convex.convex_api import ConvexHttp, Subscriber
+from codex_convex.host_api import HostApi, HostSubscriptions
+from codex_convex.host_api.models import InterruptRequest
+from codex_convex.runtime import CodexHost, HostConfig
+from tests.conftest import Deployment
+
+pytestmark = [pytest.mark.anyio, pytest.mark.codex]
+
+
+async def handled(deployment: Deployment, conversation_id: str) -> InterruptRequest:
+    """The conversation's newest interrupt request once the host has handled it (seen by a subscription)."""
+    async with Subscriber(deployment.url, token=deployment.alice) as watcher:
+        with anyio.fail_after(30):
+            async for req in HostSubscriptions(watcher).get_interrupt_request(conversation_id=conversation_id):
+                if req is not None and req.handled_at is not None:
+                    return req
+    raise AssertionError("unreachable")
+
+
+async def test_a_second_client_stops_the_running_turn(host_config: HostConfig, deployment: Deployment) -> None:
+    async with CodexHost(host_config) as host, ConvexHttp(deployment.url, token=deployment.alice) as http:
+        ui = HostApi(http)
+        conversation = await host.new_conversation()
+        result: dict[str, Any] = {}
+
+        async def long_turn() -> None:
+            result["turn"] = await host.send("SLOW 20")  # 10 deltas over 20 s
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(long_turn)
+            async with Subscriber(deployment.url, token=deployment.alice) as watcher:
+                with anyio.fail_after(30):  # the page sees Codex working...
+                    async for view in HostSubscriptions(watcher).get_conversation_view(conversation_id=conversation):
+                        if not isinstance(view, dict) and getattr(view, "messages", None) and any(
+                                m.status == "streaming" for m in view.messages):
+                            break
+            # ...and the user stops it from another terminal (the page's Stop button asks the same)
+            env = {**os.environ, "CONVEX_URL": deployment.url, "CONVEX_TOKEN": deployment.alice}
+            with anyio.fail_after(15):  # well before the turn's 20 s
+                said = await anyio.run_process([sys.executable, "-m", "codex_convex", "stop", conversation, "--json"],
+                                               env=env, check=False)
+        assert said.returncode == 0, said.stderr
+        answer = json.loads(said.stdout)
+        assert answer["answered"] is True and answer["outcome"] == "interrupted"
+        done = await ui.get_interrupt_request(conversation_id=conversation)
+        assert done is not None and done.request_id == answer["requestId"] and done.outcome == "interrupted"
+        assert result["turn"].status == "interrupted"
+        assert host.lifecycle_state().turn_id is None
+        assert (await host.send("SAY still here")).text == "echo: SAY still here"  # the next turn runs as ever
+
+
+async def test_stopping_a_goal_pauses_it_so_codex_does_not_go_on(host_config: HostConfig,
+                                                                  deployment: Deployment) -> None:
+    async with CodexHost(host_config) as host, ConvexHttp(deployment.url, token=deployment.alice) as http:
+        conversation = await host.new_conversation()
+        await host.set_goal("keep polishing")  # active: Codex runs turn after turn on its own (never reached here)
+        with anyio.fail_after(30):
+            async for state in host.subscribe_lifecycle():
+                if state.turn_id is not None:
+                    break
+        await HostApi(http).request_interrupt(conversation_id=conversation)
+        assert (await handled(deployment, conversation)).outcome == "interrupted"
+        goal = await host.wait_for_goal()  # returns: nothing runs, the goal is not active any more
+        assert goal is not None and goal.status.value == "paused"
+
+
+async def test_a_request_made_while_no_host_was_there_leaves_the_next_hosts_work_alone(
+        host_config: HostConfig, deployment: Deployment) -> None:
+    async with CodexHost(host_config) as host:
+        conversation = await host.new_conversation()
+        await host.send("SAY first")
+    async with ConvexHttp(deployment.url, token=deployment.alice) as http:
+        await HostApi(http).request_interrupt(conversation_id=conversation)  # no host drives it now
+    async with CodexHost(host_config) as host:
+        await host.resume_conversation(conversation)
+        assert (await handled(deployment, conversation)).outcome == "stale"
+        assert (await host.send("SAY second")).status == "completed"
+    # `codex-convex stop` with no host there: the request waits, the command says so
+    env = {**os.environ, "CONVEX_URL": deployment.url, "CONVEX_TOKEN": deployment.alice}
+    with anyio.fail_after(60):
+        alone = await anyio.run_process([sys.executable, "-m", "codex_convex", "stop", conversation, "--wait-s", "1",
+                                         "--json"], env=env, check=False)
+    assert alone.returncode == 1 and json.loads(alone.stdout)["answered"] is False
