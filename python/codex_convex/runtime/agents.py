@@ -26,8 +26,10 @@ __all__ = ["SubAgents"]
 log = structlog.get_logger("codex_convex.runtime")
 
 # How long a sub-agent's first request waits for the spawn that names its task (notifications and requests arrive
-# on separate paths: a request can overtake the spawn's end), before its conversation is titled without it.
-TASK_WAIT_S = 2.0
+# on separate paths: a request can overtake the spawn's end), before its conversation is titled without it. The
+# spawn's end normally comes within milliseconds; on a loaded 2-core CI box 2 s was once not enough (the title then
+# stays "<nickname> (sub-agent)"), and the wait only ever delays that first request being listed.
+TASK_WAIT_S = 10.0
 
 
 class SubAgents:
