@@ -17,6 +17,18 @@ describe("conversations", () => {
     expect(a.conversation.threadId).toBe("th1");
   });
 
+  it("a title given when a thread's conversation is found again is its first one, never a rename", async () => {
+    const t = initConvexTest();
+    const actor = alice;
+    const opened = await t.mutation(api.conversations.syncOpenBinding, { actor, threadId: "agent-1" });
+    expect(opened.conversation.title).toBeNull();
+    const titled = await t.mutation(api.conversations.syncOpenBinding, { actor, threadId: "agent-1", title: "Sagan: check the tests" });
+    expect(titled).toMatchObject({ created: false, conversation: { conversationId: opened.conversation.conversationId, title: "Sagan: check the tests" } });
+    const again = await t.mutation(api.conversations.syncOpenBinding, { actor, threadId: "agent-1", title: "another" });
+    expect(again.conversation.title).toBe("Sagan: check the tests");
+    await expect(t.mutation(api.conversations.syncOpenBinding, { actor, threadId: "agent-2", title: "x".repeat(501) })).rejects.toThrow(/E_CONVERSATION_BAD_TITLE/);
+  });
+
   it("refuses to move a thread or a bound conversation implicitly", async () => {
     const t = initConvexTest();
     const { conversation } = await t.mutation(api.conversations.syncOpenBinding, { actor: alice, threadId: "th1" });

@@ -80,6 +80,12 @@ export async function openBinding(ctx: MutationCtx, actor: string, threadId: str
   if (conversationId === undefined) {
     if (owner !== null) {
       if (owner.status === "deleting") fail("E_CONVERSATION_DELETING", "this thread's conversation is being deleted", { threadId });
+      if (title !== undefined && owner.title === undefined) {
+        // its first title, known only now (a sub-agent's task can come after its first events): never a rename
+        if (title.length > TITLE_MAX_CHARS) fail("E_CONVERSATION_BAD_TITLE", `a title holds at most ${TITLE_MAX_CHARS} characters`);
+        await ctx.db.patch("conversations", owner._id, { title, updatedAt: now });
+        return { conversation: (await ctx.db.get("conversations", owner._id))!, created: false };
+      }
       return { conversation: owner, created: false };
     }
     const conv = await createConversation(ctx, actor, title, now);

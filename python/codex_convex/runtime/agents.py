@@ -26,10 +26,9 @@ __all__ = ["SubAgents"]
 log = structlog.get_logger("codex_convex.runtime")
 
 # How long a sub-agent's first request waits for the spawn that names its task (notifications and requests arrive
-# on separate paths: a request can overtake the spawn's end), before its conversation is titled without it. The
-# spawn's end normally comes within milliseconds; on a loaded 2-core CI box 2 s was once not enough (the title then
-# stays "<nickname> (sub-agent)"), and the wait only ever delays that first request being listed.
-TASK_WAIT_S = 10.0
+# on separate paths: a request can overtake the spawn's end), before its conversation is opened without a title (it
+# gets one when the spawn's end comes: its first events can come before it too).
+TASK_WAIT_S = 2.0
 
 
 class SubAgents:
@@ -40,6 +39,8 @@ class SubAgents:
         self._not_agents: set[str] = set()  # threads seen that are no sub-agent of the bound thread
         self._tasks: dict[str, str] = {}  # a sub-agent's thread id → the task it was spawned with (its title)
         self._named: dict[str, anyio.Event] = {}  # set once that task is known
+        self._untitled: dict[str, str] = {}  # a sub-agent bound before its task was known → its nickname
+        self._tg: TaskGroup | None = None
 
     def note(self, decoded: Decoded) -> None:
         """Keep the task of each sub-agent a bound thread spawns (Codex's spawn item names them once done)."""
@@ -49,6 +50,19 @@ class SubAgents:
                 for thread_id in spawned:
                     self._tasks[thread_id] = task
                     self._named.setdefault(thread_id, anyio.Event()).set()
+                    nickname = self._untitled.pop(thread_id, None)
+                    if nickname is not None and self._tg is not None:
+                        self._tg.start_soon(self._title, thread_id, _title(nickname, task))
+
+    async def _title(self, thread_id: str, title: str) -> None:
+        """Give a sub-agent's conversation, opened before its task was known, its title (its first: never a rename)."""
+        api = self.bindings.api
+        if api is None:
+            return
+        try:
+            await api.sync_open_conversation_binding(thread_id=thread_id, title=title)
+        except CodexConvexError as exc:
+            log.warning("host.agent_untitled", thread_id=thread_id, error=str(exc))
 
     async def binding(self, thread_id: str, tg: TaskGroup, *, overtaking: bool = False) -> Binding | None:
         """The binding of a sub-agent of the bound thread (or of one of its sub-agents), bound on first sight (its
@@ -77,11 +91,17 @@ class SubAgents:
                 return None
             nickname = thread.agent_nickname or "sub-agent"
             task = self._tasks.get(thread_id) or thread.preview
-            title = cut_units(f"{nickname}: {task}" if task else f"{nickname} (sub-agent)", TITLE_MAX_CHARS)
-            agent = await self.bindings.bind_agent(thread_id, title, tg)
+            self._tg = tg
+            if not task:  # its first events came before the spawn that names its task: titled when that comes
+                self._untitled[thread_id] = nickname
+            agent = await self.bindings.bind_agent(thread_id, _title(nickname, task) if task else None, tg)
             log.info("host.agent_bound", thread_id=thread_id, parent=thread.parent_thread_id,
                      conversation_id=agent.conversation_id)
             agent.push([agent.mapper.thread_opened(thread)])
             if agent.replicator is not None:
                 agent.push(list(thread_json(raw, now_ms())))  # Codex's own JSON of it, as for the bound thread
             return agent
+
+
+def _title(nickname: str, task: str) -> str:
+    return cut_units(f"{nickname}: {task}", TITLE_MAX_CHARS)
