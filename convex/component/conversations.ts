@@ -58,9 +58,14 @@ async function bind(ctx: MutationCtx, conv: Doc<"conversations">, threadId: stri
   await ctx.db.patch("conversations", conv._id, { threadId, syncState: "unsynced", activeSyncJobId: undefined, lastSyncedCursor: undefined, updatedAt: now });
 }
 
+/** :throws E_CONVERSATION_BAD_TITLE: a title over TITLE_MAX_CHARS characters. */
+function checkTitle(title: string | undefined) {
+  if (title !== undefined && title.length > TITLE_MAX_CHARS) fail("E_CONVERSATION_BAD_TITLE", `a title holds at most ${TITLE_MAX_CHARS} characters`);
+}
+
 export async function createConversation(ctx: MutationCtx, actor: string, title: string | undefined, now: number) {
   checkActor(actor);
-  if (title !== undefined && title.length > TITLE_MAX_CHARS) fail("E_CONVERSATION_BAD_TITLE", `a title holds at most ${TITLE_MAX_CHARS} characters`);
+  checkTitle(title);
   const id = await ctx.db.insert("conversations", { actor, title, status: "active", syncState: "unsynced", createdAt: now, updatedAt: now });
   return (await ctx.db.get("conversations", id))!;
 }
@@ -82,7 +87,7 @@ export async function openBinding(ctx: MutationCtx, actor: string, threadId: str
       if (owner.status === "deleting") fail("E_CONVERSATION_DELETING", "this thread's conversation is being deleted", { threadId });
       if (title !== undefined && owner.title === undefined) {
         // its first title, known only now (a sub-agent's task can come after its first events): never a rename
-        if (title.length > TITLE_MAX_CHARS) fail("E_CONVERSATION_BAD_TITLE", `a title holds at most ${TITLE_MAX_CHARS} characters`);
+        checkTitle(title);
         await ctx.db.patch("conversations", owner._id, { title, updatedAt: now });
         return { conversation: (await ctx.db.get("conversations", owner._id))!, created: false };
       }

@@ -52,9 +52,9 @@ class SubAgents:
                     self._named.setdefault(thread_id, anyio.Event()).set()
                     nickname = self._untitled.pop(thread_id, None)
                     if nickname is not None and self._tg is not None:
-                        self._tg.start_soon(self._title, thread_id, _title(nickname, task))
+                        self._tg.start_soon(self._give_title, thread_id, _title(nickname, task))
 
-    async def _title(self, thread_id: str, title: str) -> None:
+    async def _give_title(self, thread_id: str, title: str) -> None:
         """Give a sub-agent's conversation, opened before its task was known, its title (its first: never a rename)."""
         api = self.bindings.api
         if api is None:
