@@ -233,9 +233,23 @@ class CodexHost:
         if paused:
             await self.set_goal(status="paused")
         turn_id = self.lifecycle.state().turn_id
-        if turn_id is not None:
+        if turn_id is None:
+            return "interrupted" if paused else "idle"
+        try:
             await self.interrupt_conversation(turn_id)
-        return "interrupted" if turn_id is not None or paused else "idle"
+        except JsonRpcError:
+            # the turn ended between our look and the interrupt (a goal's continuation ends when the goal is
+            # paused): nothing runs any more, which is what the client asked for; anything else is a failure
+            if await self._turn_running():
+                raise
+            return "interrupted" if paused else "idle"
+        return "interrupted"
+
+    async def _turn_running(self) -> bool:
+        """Whether Codex itself says a turn of the bound thread runs now (its status, not our last notification)."""
+        read = await self.process.call("thread/read", {"threadId": self._active().thread_id, "includeTurns": False},
+                                       codex.ThreadReadResponse)
+        return isinstance(read.thread.status.root, codex.ActiveThreadStatus)
 
     async def _settle_in_background(self, b: Binding, turn_id: str) -> None:
         """A turn no caller waits for ended (a sub-agent's, a goal's continuation): settled as the others are, off
