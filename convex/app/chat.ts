@@ -989,6 +989,25 @@ export const getThreadSyncState = query({
       prefixHash: v.string(),
       jsonSha256: v.union(v.string(), v.null()),
       chainAt: v.union(v.string(), v.null()),
+      goal: v.union(
+        v.object({
+          objective: v.string(),
+          status: v.union(
+            v.literal("active"),
+            v.literal("paused"),
+            v.literal("blocked"),
+            v.literal("usageLimited"),
+            v.literal("budgetLimited"),
+            v.literal("complete"),
+          ),
+          tokenBudget: v.union(v.number(), v.null()),
+          tokensUsed: v.number(),
+          timeUsedSeconds: v.number(),
+          createdAt: v.number(),
+          updatedAt: v.number(),
+        }),
+        v.null(),
+      ),
     }),
   ),
   handler: async (ctx, args) => {

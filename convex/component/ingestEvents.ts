@@ -58,7 +58,7 @@ export const vIngestEvent = v.union(
   v.object({
     type: v.literal("tokenUsage"), ...where, ...tokenCounts, contextWindow: v.optional(v.number()), at: v.number(),
   }),
-  // The thread's goal as Codex just set it (thread/goal/updated), or none any more (null: thread/goal/cleared). Live only.
+  // The thread's goal as Codex just set it (thread/goal/updated), or none any more (null: thread/goal/cleared). Imports carry it too (thread/goal/get).
   v.object({ type: v.literal("threadGoal"), threadId: v.string(), goal: v.union(vThreadGoal, v.null()), at: v.number() }),
   v.object({ type: v.literal("lifecycle"), threadId: v.optional(v.string()), turnId: v.optional(v.string()), kind: v.string(), message: v.string(), detailsJson: v.optional(v.string()), at: v.number() }),
 );

@@ -9,7 +9,7 @@ import type { Doc } from "./_generated/dataModel.js";
 import { query, type QueryCtx } from "./_generated/server.js";
 import { readVisible, uniqueVisible } from "./replace.js";
 import { checkActor, findThread } from "./scope.js";
-import { vActor } from "./validators.js";
+import { vActor, vThreadGoal } from "./validators.js";
 
 /** Parts per page: a part is ≤ 256 Ki characters (≤ 768 KiB of UTF-8): 4 parts ≤ 3 MiB. */
 const THREAD_JSON_PAGE_PARTS = 4;
@@ -62,6 +62,7 @@ export const getThreadSyncState = query({
       prefixHash: v.string(), // the chain through them ("" for none)
       jsonSha256: v.union(v.string(), v.null()), // of the thread's own JSON, when whole
       chainAt: v.union(v.string(), v.null()), // the chain after `atTurns` turns, when 0 ≤ atTurns ≤ syncedTurns
+      goal: v.union(vThreadGoal, v.null()), // the thread's goal as last synced or replicated
     }),
   ),
   handler: async (ctx, { actor, threadId, atTurns }) => {
@@ -72,7 +73,7 @@ export const getThreadSyncState = query({
     return {
       found: true as const, conversationId: t.conversationId as string, turnCount: t.turnCount, syncedTurns: synced,
       prefixHash: t.prefixHash ?? "", jsonSha256: t.jsonSha256 ?? null,
-      chainAt: atTurns === undefined ? null : await chainAt(ctx, t, atTurns),
+      chainAt: atTurns === undefined ? null : await chainAt(ctx, t, atTurns), goal: t.goal ?? null,
     };
   },
 });

@@ -14,5 +14,6 @@
 //    conversation view's notices (lifecycle events, bounded: E_INGEST_NOTICE_TOO_LARGE)
 // 8: thread goals (threadGoal events; `goal` in the conversation view, GOAL_OBJECTIVE_MAX_CHARS)
 // 9: remote interrupt (requestInterrupt, getInterruptRequest, markInterruptHandled: a client stops the host's turn)
-export const CONTRACT_VERSION = 9;
+// 10: imported goals (a sync carries the thread's goal as a threadGoal record; getThreadSyncState's `goal`)
+export const CONTRACT_VERSION = 10;
 export const COMPONENT_NAME = "codexConvex";

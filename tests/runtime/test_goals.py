@@ -13,7 +13,7 @@ from codex_convex.convex_api import Subscriber
 from codex_convex.host_api import HostApi
 from codex_convex.host_api.models import GetConversationViewFound
 from codex_convex.host_api.reads import read_codex_thread
-from codex_convex.runtime import CodexHost, HostConfig
+from codex_convex.runtime import CodexHost, HostConfig, HostMode
 from tests.conftest import Deployment
 from tests.support import assert_same_json, page_opts, persisted_messages
 
@@ -67,3 +67,28 @@ async def test_a_goal_set_paused_and_cleared_from_the_host_shows_in_the_conversa
         assert await host.get_goal() is None
         view = await alice_api.get_conversation_view(conversation_id=conversation)
         assert isinstance(view, GetConversationViewFound) and view.goal is None
+
+
+async def test_an_imported_thread_brings_its_goal_and_a_later_sync_follows_it(host_config: HostConfig,
+                                                                             alice_api: HostApi) -> None:
+    """A thread whose goal was set with no deployment (codex-only) gets it on import; a sync after the goal alone
+    changed (no new turn, the thread's JSON the same) is not "up to date": it carries the new goal."""
+    local = HostConfig(codex_home=host_config.codex_home, cwd=host_config.cwd, mode=HostMode.CODEX_ONLY)
+    async with CodexHost(local) as host:
+        await host.new_conversation()
+        await host.send("SAY before the goal")
+        await host.set_goal("tidy the docs", status="paused", token_budget=5000)
+        thread_id = host.thread_id
+    async with CodexHost(host_config) as host:
+        first = await host.import_local_thread(thread_id)
+        assert first.state == "synced", first.error
+        view = await alice_api.get_conversation_view(conversation_id=first.conversation_id)
+        assert isinstance(view, GetConversationViewFound) and view.goal is not None
+        assert (view.goal.objective, view.goal.status, view.goal.token_budget) == ("tidy the docs", "paused", 5000)
+        await host.request("thread/goal/clear", {"threadId": thread_id})  # the thread is not bound: nothing replicates
+        again = await host.import_local_thread(thread_id)
+        assert again.state == "synced" and again.kind == "appended" and again.turns_sent == 0
+        view = await alice_api.get_conversation_view(conversation_id=first.conversation_id)
+        assert isinstance(view, GetConversationViewFound) and view.goal is None
+        unchanged = await host.import_local_thread(thread_id)
+        assert unchanged.kind == "up_to_date"

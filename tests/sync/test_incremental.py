@@ -15,7 +15,7 @@ from typing import Any
 import anyio
 import pytest
 
-from codex_convex.events import canonical_json
+from codex_convex.events import canonical_json, goal_event
 from codex_convex.host_api import HostApi
 from codex_convex.host_api.models import GetConversationFound
 from codex_convex.host_api.reads import read_codex_thread
@@ -37,8 +37,9 @@ def local(host_config: HostConfig) -> HostConfig:
 
 
 def records_of(thread: dict[str, Any], from_turn: int) -> int:
-    """Records a sync sends: the thread's header, then the turns from ``from_turn``."""
-    return len(header_records(thread)) + sum(len(list(turn_records(thread["id"], t)))
+    """Records a sync sends: the thread's header (with its goal record: "none" here), then the turns from
+    ``from_turn``."""
+    return len(header_records(thread, goal_event(thread["id"], None, 0))) + sum(len(list(turn_records(thread["id"], t)))
                                              for t in thread["turns"][from_turn:])
 
 

@@ -1148,6 +1148,21 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             prefixHash: string;
             jsonSha256: string | null;
             chainAt: string | null;
+            goal: {
+              objective: string;
+              status:
+                | "active"
+                | "paused"
+                | "blocked"
+                | "usageLimited"
+                | "budgetLimited"
+                | "complete";
+              tokenBudget: number | null;
+              tokensUsed: number;
+              timeUsedSeconds: number;
+              createdAt: number;
+              updatedAt: number;
+            } | null;
           },
         Name
       >;

@@ -67,6 +67,7 @@ async def _sync(thread_ids: list[str], all_threads: bool, from_json: Path | None
                 json_out: bool) -> list[Any]:
     from ..convex_api import ConvexHttp, Subscriber
     from ..deployment import resolve_deployment
+    from ..errors import JsonRpcError
     from ..host_api import HostApi
 
     dep = resolve_deployment()
@@ -78,6 +79,8 @@ async def _sync(thread_ids: list[str], all_threads: bool, from_json: Path | None
             thread = doc.get("thread", doc)
 
             async def read_file(method: str, params: dict[str, Any]) -> Any:
+                if method != "thread/read":  # the file holds the thread, nothing else (its goal is left as it is)
+                    raise JsonRpcError(-32601, f"{method}: a saved thread/read answers thread/read only")
                 return {"thread": thread}
 
             results.append(await _one(read_file, api, subscriber, thread["id"], throttle_ms, json_out))

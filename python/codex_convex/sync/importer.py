@@ -22,12 +22,13 @@ import structlog
 
 from ..codex.rpc import JsonObject
 from ..convex_api import Subscriber
-from ..errors import CodexConvexError
+from ..errors import CodexConvexError, JsonRpcError
+from ..events import goal_event
 from ..host_api import HostApi, HostSubscriptions
-from ..host_api.models import CodedError, IngestEvent, NotFound, SyncJob
+from ..host_api.models import CodedError, IngestEvent, IngestEventThreadGoal, NotFound, SyncJob
 from .chunker import Chunk, chunk_records, root_hash
 from .plan import Kind, SyncPlan, plan_sync
-from .records import thread_records
+from .records import ms, thread_records
 
 log = structlog.get_logger("codex_convex.sync")
 
@@ -92,13 +93,14 @@ async def import_thread(request: Request, api: HostApi, subscriber: Subscriber, 
     started = time.perf_counter()
     read = await request("thread/read", {"threadId": thread_id, "includeTurns": True})
     thread = cast(dict[str, Any], read["thread"])
+    goal = await _goal(request, thread)
     for attempt in range(3):
-        plan = await plan_sync(api, thread)
+        plan = await plan_sync(api, thread, goal)
         if plan.kind == "up_to_date" and plan.conversation_id is not None:
             return ImportResult(thread_id, plan.conversation_id, None, "synced", 0, 0, 0, 0, False,
                                 time.perf_counter() - started, 0, None, "up_to_date", plan.from_turn, 0)
         try:
-            result = await _send(api, subscriber, thread, plan, started, conversation_id=conversation_id,
+            result = await _send(api, subscriber, thread, goal, plan, started, conversation_id=conversation_id,
                                  on_progress=on_progress, concurrency=concurrency, timeout_s=timeout_s,
                                  throttle_s=throttle_s)
         except CodexConvexError as exc:
@@ -113,14 +115,29 @@ async def import_thread(request: Request, api: HostApi, subscriber: Subscriber, 
     raise AssertionError("unreachable")
 
 
-async def _send(api: HostApi, subscriber: Subscriber, thread: dict[str, Any], plan: SyncPlan, started: float, *,
+async def _goal(request: Request, thread: dict[str, Any]) -> IngestEventThreadGoal | None:
+    """The thread's goal record (``thread/goal/get``; ``goal: null`` when it has none), or None when Codex does not
+    say (then the server's goal is left as it is)."""
+    try:
+        got = await request("thread/goal/get", {"threadId": thread["id"]})
+    except JsonRpcError as exc:
+        log.info("sync.goal_unread", thread_id=thread["id"], error=str(exc))
+        return None
+    if "goal" not in got:  # not Codex answering (a saved thread/read)
+        return None
+    goal = got["goal"]
+    return goal_event(str(thread["id"]), goal if isinstance(goal, dict) else None, ms(thread.get("createdAt")))
+
+
+async def _send(api: HostApi, subscriber: Subscriber, thread: dict[str, Any], goal: IngestEventThreadGoal | None,
+                plan: SyncPlan, started: float, *,
                 conversation_id: str | None, on_progress: Progress | None, concurrency: int, timeout_s: float,
                 throttle_s: float) -> ImportResult:
     thread_id = str(thread["id"])
     hashes: list[str] = []
     records = size = 0
     def sent() -> Iterator[IngestEvent]:  # the records this sync carries, made again for each pass
-        return thread_records(thread, from_turn=plan.from_turn, turn_digests=plan.turn_digests)
+        return thread_records(thread, from_turn=plan.from_turn, turn_digests=plan.turn_digests, goal=goal)
 
     for c in chunk_records(sent()):  # pass 1: hashes and totals only
         hashes.append(c.sha256)

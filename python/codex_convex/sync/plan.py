@@ -5,7 +5,7 @@ prefix hash; ``records.chain`` computes the same). Comparing chains:
 
 - the thread is not there: **new**, everything is sent;
 - the server's whole chain is a prefix of the local one: **appended** — only the turns after it are sent (with
-  nothing new and the thread's own JSON unchanged: **up to date**, nothing is sent at all);
+  nothing new, the thread's own JSON and its goal unchanged: **up to date**, nothing is sent at all);
 - the chains part at turn ``k`` (a rollback, a rewritten turn): **replaced** — the longest common prefix is found
   by bisection (``atTurns``), the server removes the turns after ``k`` and the local ones from ``k`` are sent;
 - the server holds turns without a chain (replicated live, or imported before digests existed): **replaced**,
@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from ..events import thread_json
 from ..host_api import HostApi
-from ..host_api.models import NotFound, SyncBase
+from ..host_api.models import IngestEventThreadGoal, NotFound, SyncBase, ThreadGoal
 from .records import chain, digests
 
 Kind = Literal["new", "up_to_date", "appended", "replaced"]
@@ -41,7 +41,13 @@ def _json_sha(thread: dict[str, Any]) -> str:
     return parts[0].sha256
 
 
-async def plan_sync(api: HostApi, thread: dict[str, Any]) -> SyncPlan:
+def _dump(goal: ThreadGoal | None) -> dict[str, Any] | None:
+    return None if goal is None else goal.model_dump(mode="json")
+
+
+async def plan_sync(api: HostApi, thread: dict[str, Any], goal: IngestEventThreadGoal | None = None) -> SyncPlan:
+    """What to send of ``thread``; ``goal`` (its goal record, when read): the thread is not up to date while the
+    server holds another goal."""
     thread_id = str(thread["id"])
     turns: list[dict[str, Any]] = list(thread.get("turns") or [])
     ds = digests(turns)
@@ -69,6 +75,7 @@ async def plan_sync(api: HostApi, thread: dict[str, Any]) -> SyncPlan:
     if k < held:
         return SyncPlan("replaced", k, base, state.conversation_id, ds)
     done = k == len(turns) and int(state.turn_count) == k
-    if done and state.json_sha256 == _json_sha(thread):
+    same_goal = goal is None or _dump(goal.goal) == _dump(state.goal)
+    if done and same_goal and state.json_sha256 == _json_sha(thread):
         return SyncPlan("up_to_date", k, base, state.conversation_id, ds)
     return SyncPlan("appended", k, base, state.conversation_id, ds)

@@ -15,14 +15,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..events import item_events, thread_json, thread_meta, turn_completed, turn_digest, turn_json, turn_started
-from ..host_api.models import IngestEvent
+from ..host_api.models import IngestEvent, IngestEventThreadGoal
 
-__all__ = ["TERMINAL", "chain", "digests", "header_records", "thread_records", "turn_records"]
+__all__ = ["TERMINAL", "chain", "digests", "header_records", "ms", "thread_records", "turn_records"]
 
 TERMINAL = frozenset({"completed", "interrupted", "failed"})
 
 
-def _ms(seconds: Any) -> float:
+def ms(seconds: Any) -> float:
+    """Codex's Unix seconds (or anything else: 0) as milliseconds."""
     return float(seconds) * 1000.0 if isinstance(seconds, int | float) else 0.0
 
 
@@ -47,22 +48,23 @@ def chain(turns: list[dict[str, Any]], turn_digests: list[str | None] | None = N
     return out
 
 
-def header_records(thread: dict[str, Any]) -> list[IngestEvent]:
-    """The thread's metadata and its own JSON: sent with every sync (they change as the thread does)."""
+def header_records(thread: dict[str, Any], goal: IngestEventThreadGoal | None = None) -> list[IngestEvent]:
+    """The thread's metadata, its own JSON and (``goal``, from ``thread/goal/get``: ``events.goal_event``) its goal:
+    sent with every sync (they change as the thread does)."""
     thread_id = thread["id"]
-    at = _ms(thread.get("createdAt"))
+    at = ms(thread.get("createdAt"))
     return [thread_meta(thread_id, at, name=_str(thread.get("name")), preview=_str(thread.get("preview")),
                         cwd=_str(thread.get("cwd")), forked_from_id=_str(thread.get("forkedFromId")),
                         parent_thread_id=_str(thread.get("parentThreadId"))),
-            *thread_json(thread, at)]
+            *thread_json(thread, at), *([goal] if goal is not None else [])]
 
 
-def thread_records(thread: dict[str, Any], *, from_turn: int = 0,
-                   turn_digests: list[str | None] | None = None) -> Iterator[IngestEvent]:
-    """Every record of a thread (the raw ``thread/read`` JSON, items as Codex wrote them), in order: its header,
-    then per turn from ``from_turn``: started, items, completed (with its digest: from ``turn_digests`` when
-    given, else computed)."""
-    yield from header_records(thread)
+def thread_records(thread: dict[str, Any], *, from_turn: int = 0, turn_digests: list[str | None] | None = None,
+                   goal: IngestEventThreadGoal | None = None) -> Iterator[IngestEvent]:
+    """Every record of a thread (the raw ``thread/read`` JSON, items as Codex wrote them), in order: its header
+    (with ``goal`` when given), then per turn from ``from_turn``: started, items, completed (with its digest: from
+    ``turn_digests`` when given, else computed)."""
+    yield from header_records(thread, goal)
     turns = thread.get("turns") or []
     ds = digests(turns[from_turn:]) if turn_digests is None else turn_digests[from_turn:]
     for turn, d in zip(turns[from_turn:], ds, strict=True):
@@ -74,14 +76,14 @@ def turn_records(thread_id: str, turn: dict[str, Any], *, exact: bool = False,
     """One turn of ``thread/read``: started, its items, and (when it finished) its end; ``exact``: the end also
     removes any item of the turn Codex does not have (a host reconciling); ``digest``: the turn's digest, carried
     by its end (an import, whose turns are exactly Codex's)."""
-    started = _ms(turn.get("startedAt"))
+    started = ms(turn.get("startedAt"))
     own = turn_json(turn)
     yield turn_started(thread_id, turn["id"], started, json_text=own)
     for item in turn.get("items") or []:
         yield from item_events(thread_id, turn["id"], item, "completed", started)
     status = turn.get("status")
     if status in TERMINAL:
-        ended = _ms(turn.get("completedAt")) or started
+        ended = ms(turn.get("completedAt")) or started
         keep = [str(i.get("id", "")) for i in turn.get("items") or []] if exact else None
         yield turn_completed(thread_id, turn["id"], status, turn.get("error"), ended, keep_items=keep,
                              json_text=own, digest=digest)

@@ -567,6 +567,7 @@ class GetThreadSyncStateFound(WireModel):
     prefix_hash: str = PydanticField(alias="prefixHash")
     json_sha256: str | None = PydanticField(alias="jsonSha256")
     chain_at: str | None = PydanticField(alias="chainAt")
+    goal: ThreadGoal | None
 
 
 class GetTokenUsageResult(WireModel):
