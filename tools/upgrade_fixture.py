@@ -75,8 +75,10 @@ def _scrub(value: Any) -> Any:
 
 def snapshot(url: str, token: str) -> dict[str, Any]:
     """Every read of the host contract over the user's data: conversations, their views, messages, threads, turns
-    (each read whole), thread JSON, sync state, token usage, requests, sync jobs and sources, deletion jobs."""
+    (each read whole), thread JSON, sync state, token usage, requests, sync jobs and sources, deletion jobs; and,
+    when the release has them, interrupt requests and sub-agents."""
     r = Reader(url, token)
+    later = {n for n in ("requestInterrupt", "listConversationAgents") if _has(r, n)}
     out: dict[str, Any] = {"conversations": {}, "threads": {}}
     conversations = r.pages("listConversations", includeArchived=True)
     out["listConversations"] = conversations
@@ -103,9 +105,35 @@ def snapshot(url: str, token: str) -> dict[str, Any]:
                 "getThreadJson": r.query("getThreadJson", threadId=tid),
                 "getThreadSyncState": r.query("getThreadSyncState", threadId=tid),
             }
+        if "requestInterrupt" in later:
+            out["conversations"][cid]["getInterruptRequest"] = r.query("getInterruptRequest", conversationId=cid)
+        if "listConversationAgents" in later:
+            out["conversations"][cid]["listConversationAgents"] = r.query("listConversationAgents",
+                                                                          conversationId=cid)
     out["listConversationSyncSources"] = r.pages("listConversationSyncSources")
     out["listDeletionJobs"] = r.pages("listDeletionJobs")
     return _scrub(out)
+
+
+def _has(reader: Reader, name: str) -> bool:
+    """Whether the release's app has the public function ``chat:name`` (the script also runs on older trees)."""
+    try:
+        reader.query(name)
+    except RuntimeError as exc:
+        return "Could not find public function" not in str(exc)
+    return True
+
+
+def _later_rows(reader: Reader, conversation: str) -> None:
+    """Rows of what releases added after the demo first ran, when this release has it: a goal on the live thread
+    (a threadGoal event, as the host writes it) and an interrupt request no host handled."""
+    if _has(reader, "requestInterrupt"):
+        reader.call("mutation", "requestInterrupt", conversationId=conversation)
+        thread = reader.query("listThreadsForConversation", conversationId=conversation)[0]["threadId"]
+        goal = {"objective": "keep the docs tidy", "status": "paused", "tokenBudget": 5000, "tokensUsed": 120,
+                "timeUsedSeconds": 3, "createdAt": 1_796_000_000, "updatedAt": 1_796_000_003}
+        reader.call("mutation", "ingestEvents", conversationId=conversation, streamId="upgrade-fixture", seq=0,
+                    events=[{"type": "threadGoal", "threadId": thread, "goal": goal, "at": 1_796_000_003_000}])
 
 
 def main(out: Path) -> None:
@@ -126,6 +154,7 @@ def main(out: Path) -> None:
         thread = reader.query("listThreadsForConversation", conversationId=report.imported_conversation)[0]["threadId"]
         job = reader.call("mutation", "scheduleDeleteThread", threadId=thread, delayMs=3_600_000)
         reader.call("mutation", "cancelDeletion", jobId=job["jobId"])
+        _later_rows(reader, report.live_conversation)
         reads = snapshot(backend.url, token)
         counts = export_zip(backend.url, backend.info.admin_key, out / "export.zip")
     (out / "reads.json").write_text(json.dumps(reads, indent=1, sort_keys=True) + "\n")
