@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { api } from "./_generated/api.js";
 import { initConvexTest } from "../testing/component.js";
 import type { IngestEvent } from "./ingestEvents.js";
-import { GOAL_OBJECTIVE_MAX_CHARS, NOTICE_DETAILS_MAX_CHARS, NOTICE_MAX_CHARS, THREAD_FIELD_MAX_CHARS, TITLE_MAX_CHARS } from "./limits.js";
+import { GOAL_OBJECTIVE_MAX_CHARS, NOTICE_DETAILS_MAX_CHARS, NOTICE_MAX_CHARS, PREVIEW_MAX_CHARS, SEGMENT_MAX_CHARS, THREAD_FIELD_MAX_CHARS, TITLE_MAX_CHARS } from "./limits.js";
 
 const actor = "issuer|alice";
 const page = { numItems: 50, cursor: null };
@@ -47,6 +47,28 @@ describe("ingest sequencing", () => {
     const { send } = await setup();
     expect((await send(0, [{ type: "turnStarted", threadId: "th", turnId: "t1", at }], "a")).status).toBe("accepted");
     expect((await send(0, [{ type: "turnStarted", threadId: "th", turnId: "t2", at }], "b")).status).toBe("accepted");
+  });
+});
+
+describe("text cut at a limit keeps surrogate pairs whole", () => {
+  it("a delta that starts with a pair when its last segment has room for one unit goes on in the next segment", async () => {
+    const { t, send } = await setup();
+    const almost = "a".repeat(SEGMENT_MAX_CHARS - 1);
+    await send(0, [
+      { type: "turnStarted", threadId: "th", turnId: "t1", at },
+      item("msg_1", "started", { type: "agentMessage", id: "msg_1", text: "" }),
+      delta(0, almost), delta(1, "🙂 done"),
+    ]);
+    const got = await t.query(api.messages.getMessageText, { actor, threadId: "th", turnId: "t1", itemId: "msg_1" });
+    expect(got.found && [got.text.length, got.text.endsWith("a🙂 done"), got.segmentCount]).toEqual([almost.length + 7, true, 2]);
+  });
+
+  it("a preview longer than a row keeps is cut before a pair it would split", async () => {
+    const { t, send } = await setup();
+    const preview = "a".repeat(PREVIEW_MAX_CHARS - 1) + "🙂" + "b".repeat(10);
+    await send(0, [{ type: "threadMeta", threadId: "th", preview, at }]);
+    const bindings = await t.query(api.conversations.listThreads, { actor, conversationId: (await t.query(api.conversations.list, { actor, paginationOpts: page })).page[0].conversationId });
+    expect(bindings[0].preview).toBe("a".repeat(PREVIEW_MAX_CHARS - 1));
   });
 });
 

@@ -12,7 +12,7 @@ import { type IngestEvent } from "./ingestEvents.js";
 import { GOAL_OBJECTIVE_MAX_CHARS, INLINE_VIEW_PARTS, MAX_RECONCILE_ITEM_ROWS, MAX_RECONCILE_REMOVALS, MAX_THREAD_JSON_PARTS, PART_MAX_CHARS, PLAN_EXPLANATION_MAX_CHARS, PLAN_MAX_STEPS, PLAN_STEP_MAX_CHARS, NOTICE_DETAILS_MAX_CHARS, NOTICE_MAX_CHARS, PREVIEW_MAX_CHARS, SEGMENT_MAX_CHARS, THREAD_FIELD_MAX_CHARS, TITLE_MAX_CHARS, TURN_ERROR_MAX_CHARS, TURN_JSON_MAX_CHARS } from "./limits.js";
 import { sha256Hex, SHA256_HEX } from "./hashing.js";
 import { messageView } from "./itemMessages.js";
-import { splitText, utf8Bytes } from "./text.js";
+import { cutText, splitText, utf8Bytes } from "./text.js";
 
 type Conv = Doc<"conversations">;
 type Ev<T extends IngestEvent["type"]> = Extract<IngestEvent, { type: T }>;
@@ -121,7 +121,7 @@ async function threadMeta(ctx: MutationCtx, conv: Conv, e: Ev<"threadMeta">) {
   }
   await ctx.db.patch("threads", t._id, {
     ...(e.name !== undefined ? { name: e.name } : {}),
-    ...(e.preview !== undefined ? { preview: e.preview.slice(0, PREVIEW_MAX_CHARS) } : {}),
+    ...(e.preview !== undefined ? { preview: cutText(e.preview, PREVIEW_MAX_CHARS) } : {}),
     ...(e.cwd !== undefined ? { cwd: e.cwd } : {}),
     ...(e.model !== undefined ? { model: e.model } : {}),
     ...(e.forkedFromId !== undefined ? { forkedFromId: e.forkedFromId } : {}),
@@ -496,7 +496,7 @@ async function messageDelta(ctx: MutationCtx, conv: Conv, e: Ev<"messageDelta">)
   let rest = e.text;
   let credited = false; // the batch's deltas are counted on the first segment they touch
   if (last !== null && last.text.length < SEGMENT_MAX_CHARS) {
-    const [head] = splitText(rest, SEGMENT_MAX_CHARS - last.text.length);
+    const head = cutText(rest, SEGMENT_MAX_CHARS - last.text.length); // "" when only half a pair would fit
     await ctx.db.patch("message_segments", last._id, { text: last.text + head, deltaCount: last.deltaCount + e.deltaCount });
     rest = rest.slice(head.length);
     credited = true;

@@ -45,7 +45,8 @@ export const TURNS_PAGE_MAX = Math.floor((8 * 1024 * 1024) / TURN_ROW_MAX_BYTES)
  * and of its details' JSON: a host clips longer ones. */
 export const NOTICE_MAX_CHARS = TURN_ERROR_MAX_CHARS;
 export const NOTICE_DETAILS_MAX_CHARS = 4 * TURN_ERROR_MAX_CHARS;
-/** Characters of a thread's preview kept on its row (the whole preview lives in the thread's JSON). */
+/** UTF-16 code units of a thread's preview kept on its row (Codex's preview is its whole first message: a host sends
+ * its first PREVIEW_MAX_CHARS, longer ones are cut; the whole preview lives in the thread's JSON). */
 export const PREVIEW_MAX_CHARS = 1000;
 /** UTF-16 code units of a conversation's title, and so of a thread's name (it becomes the title): a host clips a
  * longer name (the whole name stays in the thread's own JSON). */
@@ -78,6 +79,7 @@ export const LIMITS = {
   PLAN_EXPLANATION_MAX_CHARS,
   TURNS_PAGE_MAX,
   TITLE_MAX_CHARS,
+  PREVIEW_MAX_CHARS,
   THREAD_FIELD_MAX_CHARS,
   GOAL_OBJECTIVE_MAX_CHARS,
   NOTICE_MAX_CHARS,

@@ -1,15 +1,22 @@
-/** Splitting text into bounded pieces without breaking a UTF-16 surrogate pair. */
+/** Cutting text at a UTF-16 length without breaking a surrogate pair (Convex refuses a string with half a pair). */
 
+const isHigh = (code: number) => code >= 0xd800 && code <= 0xdbff;
 
+/** The longest start of `text` of at most `max` UTF-16 units that does not end inside a surrogate pair ("" when
+ * `max` is 1 and `text` starts with a pair). */
+export function cutText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return text.slice(0, max > 0 && isHigh(text.charCodeAt(max - 1)) ? max - 1 : max);
+}
+
+/** `text` in pieces of at most `max` (≥ 2) UTF-16 units, none ending inside a surrogate pair. */
 export function splitText(text: string, max: number): string[] {
+  if (max < 2) throw new Error(`splitText: a piece of ${max} unit(s) cannot always hold a character`);
   const out: string[] = [];
-  let i = 0;
-  while (i < text.length) {
-    let end = Math.min(i + max, text.length);
-    const code = text.charCodeAt(end - 1);
-    if (end < text.length && code >= 0xd800 && code <= 0xdbff) end -= 1; // keep the pair together
-    out.push(text.slice(i, end));
-    i = end;
+  for (let i = 0; i < text.length;) {
+    const piece = cutText(text.slice(i, i + max + 1), max);
+    out.push(piece);
+    i += piece.length;
   }
   return out;
 }

@@ -2,7 +2,7 @@
 for imported threads and for threads replicated live, of every kind: text and unicode, approved and declined
 commands, file changes, reasoning, a web search, an image the model viewed, a failed and an interrupted turn, a 1.5 MB
 message, a name longer than a title holds (the conversation's title is its first TITLE_MAX_CHARS; the thread keeps it
-whole), a compaction, a fork, an archived thread."""
+whole), a compaction, a fork, an archived thread; and a thread whose first message (Codex's preview) is huge."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import anyio
 import pytest
 
 from codex_convex.host_api import HostApi
-from codex_convex.host_api.limits import TITLE_MAX_CHARS
+from codex_convex.host_api.limits import PREVIEW_MAX_CHARS, TITLE_MAX_CHARS
 from codex_convex.host_api.models import GetConversationFound
 from codex_convex.host_api.reads import read_codex_thread
 from codex_convex.runtime import CodexHost, HostConfig, HostMode, ServerRequestInfo
@@ -115,3 +115,27 @@ async def test_live_replicated_threads_read_back_exactly(host_config: HostConfig
             assert_same_json(got, want)
         approvals = await alice_api.list_pending_server_requests(conversation_id=host.conversation_id or "")
         assert approvals == []
+
+
+async def test_a_thread_whose_first_message_is_huge_imports_resumes_and_reads_back_exactly(
+        host_config: HostConfig, alice_api: HostApi) -> None:
+    """A first message of 600,000 characters (a pasted log): Codex's preview of the thread is all of it. The import
+    (its header carries the preview) and a live resume (the host sends the thread's metadata) keep the row's preview
+    to PREVIEW_MAX_CHARS, cut before a pair it would split; the thread's own JSON keeps it whole."""
+    pasted = "SAY logs: " + "é🙂x" * 200_000  # unit 1,000 is the first half of a 🙂
+    local = HostConfig(codex_home=host_config.codex_home, cwd=host_config.cwd, mode=HostMode.CODEX_ONLY)
+    async with CodexHost(local) as host:
+        await host.new_conversation()
+        await host.send(pasted)
+        thread_id = host.thread_id
+    assert thread_id is not None
+    async with CodexHost(host_config) as host:
+        result = await host.import_local_thread(thread_id)
+        assert result.state == "synced", result.error
+        assert_same_json(await read_codex_thread(alice_api, thread_id), await codex_read(host, thread_id))
+        await host.resume_conversation(result.conversation_id)
+        await host.send("SAY after the resume")
+        assert_same_json(await read_codex_thread(alice_api, thread_id), await codex_read(host, thread_id))
+    [row] = await alice_api.list_threads_for_conversation(conversation_id=result.conversation_id)
+    want = pasted.encode("utf-16-le")[:2 * PREVIEW_MAX_CHARS].decode("utf-16-le", errors="ignore")
+    assert row.preview == want and len(want.encode("utf-16-le")) == 2 * (PREVIEW_MAX_CHARS - 1)

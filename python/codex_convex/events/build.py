@@ -22,6 +22,7 @@ from ..host_api.limits import (
     PLAN_EXPLANATION_MAX_CHARS,
     PLAN_MAX_STEPS,
     PLAN_STEP_MAX_CHARS,
+    PREVIEW_MAX_CHARS,
     THREAD_FIELD_MAX_CHARS,
     TITLE_MAX_CHARS,
     TURN_ERROR_MAX_CHARS,
@@ -93,12 +94,14 @@ def thread_meta(thread_id: str, at: float, *, name: str | None = None, preview: 
     """A thread's metadata; ``forked_from_id`` (Codex's) links a fork's conversation to its parent's, and
     ``parent_thread_id`` (Codex's) a sub-agent's to the conversation of the thread that spawned it. A name over
     :data:`TITLE_MAX_CHARS` (it becomes the conversation's title) or a cwd over :data:`THREAD_FIELD_MAX_CHARS` is
-    clipped, and logged: the thread's own JSON (:func:`thread_json`) keeps them whole."""
+    clipped, and logged; the preview (Codex's: the whole first message, which can be megabytes) is cut to its first
+    :data:`PREVIEW_MAX_CHARS`. The thread's own JSON (:func:`thread_json`) keeps them all whole."""
     clipped_name = None if name is None else cut_units(name, TITLE_MAX_CHARS)
     clipped_cwd = None if cwd is None else cut_units(cwd, THREAD_FIELD_MAX_CHARS)
     if clipped_name != name or clipped_cwd != cwd:
         log.warning("thread_meta.clipped", thread_id=thread_id, name_chars=len(name or ""), cwd_chars=len(cwd or ""))
-    return IngestEventThreadMeta(thread_id=thread_id, name=clipped_name, preview=preview, cwd=clipped_cwd,
+    cut_preview = None if preview is None else cut_units(preview, PREVIEW_MAX_CHARS)
+    return IngestEventThreadMeta(thread_id=thread_id, name=clipped_name, preview=cut_preview, cwd=clipped_cwd,
                                  forked_from_id=forked_from_id, parent_thread_id=parent_thread_id, at=at)
 
 
