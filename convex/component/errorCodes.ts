@@ -55,6 +55,7 @@ export const ERRORS = {
   E_INGEST_BAD_ITEM_JSON: c("invalid", "An item's parts do not join into JSON.", "Split the item's JSON text, not its value."),
   E_INGEST_THREAD_META_TOO_LARGE: c("limit", "A thread's name holds at most TITLE_MAX_CHARS characters; its cwd, model, forkedFromId and parentThreadId at most THREAD_FIELD_MAX_CHARS each.", "Clip them (events.thread_meta does): the thread's own JSON keeps them whole."),
   E_INTERRUPT_NOT_FOUND: c("notFound", "No such interrupt request for this user.", "Pass the requestId getInterruptRequest gave."),
+  E_INGEST_REQUEST_TOO_LARGE: c("limit", "A server request's params JSON holds at most SERVER_REQUEST_PARAMS_MAX_CHARS characters.", "Cut its long strings and set paramsClipped (events.server_request does)."),
   E_INGEST_GOAL_TOO_LARGE: c("limit", "A goal's objective holds at most GOAL_OBJECTIVE_MAX_CHARS characters.", "Clip it (events.goal_event does)."),
   E_INGEST_NOTICE_TOO_LARGE: c("limit", "A notice (lifecycle event) holds a message of at most NOTICE_MAX_CHARS characters and details of at most NOTICE_DETAILS_MAX_CHARS.", "Clip them (events.error_notice and events.warning_notice do)."),
   E_INGEST_PLAN_TOO_LARGE: c("limit", "A turn's plan holds at most PLAN_MAX_STEPS steps of PLAN_STEP_MAX_CHARS characters and an explanation of PLAN_EXPLANATION_MAX_CHARS.", "Clip the plan and mark it truncated (events.plan_event does)."),

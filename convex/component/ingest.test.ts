@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { api } from "./_generated/api.js";
 import { initConvexTest } from "../testing/component.js";
 import type { IngestEvent } from "./ingestEvents.js";
-import { GOAL_OBJECTIVE_MAX_CHARS, NOTICE_DETAILS_MAX_CHARS, NOTICE_MAX_CHARS, PREVIEW_MAX_CHARS, SEGMENT_MAX_CHARS, THREAD_FIELD_MAX_CHARS, TITLE_MAX_CHARS } from "./limits.js";
+import { GOAL_OBJECTIVE_MAX_CHARS, NOTICE_DETAILS_MAX_CHARS, NOTICE_MAX_CHARS, PREVIEW_MAX_CHARS, SEGMENT_MAX_CHARS, SERVER_REQUEST_PARAMS_MAX_CHARS, THREAD_FIELD_MAX_CHARS, TITLE_MAX_CHARS } from "./limits.js";
 
 const actor = "issuer|alice";
 const page = { numItems: 50, cursor: null };
@@ -207,6 +207,19 @@ describe("server requests", () => {
     await send(all.length, [{ type: "turnCompleted", threadId: "th", turnId: "t1", status: "completed", at }]);
     expect(await t.query(api.requests.get, { actor, threadId: "th", turnId: "t1", requestId: "mine" })).toMatchObject({ status: "expired" });
     expect(await t.query(api.requests.get, { actor, threadId: "th", turnId: "t0", requestId: "o299" })).toMatchObject({ status: "pending" });
+  });
+
+  it("params over their bound are refused and nothing of the batch is stored; clipped ones say so", async () => {
+    const { t, send, conversationId } = await setup();
+    const request = (requestId: string, paramsJson: string, paramsClipped?: boolean): IngestEvent => ({
+      type: "serverRequest", threadId: "th", turnId: "t1", requestId, method: "item/commandExecution/requestApproval", paramsJson, ...(paramsClipped === undefined ? {} : { paramsClipped }), at,
+    });
+    const over = JSON.stringify({ command: "x".repeat(SERVER_REQUEST_PARAMS_MAX_CHARS) });
+    await expect(send(0, [request("fine", "{}"), request("big", over)])).rejects.toThrow(/E_INGEST_REQUEST_TOO_LARGE/);
+    expect(await t.query(api.requests.listPending, { actor, conversationId })).toEqual([]);
+    await send(0, [request("whole", "{}"), request("cut", JSON.stringify({ command: "x…" }), true)]);
+    const pending = await t.query(api.requests.listPending, { actor, conversationId });
+    expect(pending.map((r) => [r.requestId, r.paramsClipped])).toEqual([["whole", false], ["cut", true]]);
   });
 
   it("listPending is [] for a missing conversation", async () => {

@@ -9,7 +9,7 @@ import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
 import { fail } from "./errors.js";
 import { type IngestEvent } from "./ingestEvents.js";
-import { GOAL_OBJECTIVE_MAX_CHARS, INLINE_VIEW_PARTS, MAX_RECONCILE_ITEM_ROWS, MAX_RECONCILE_REMOVALS, MAX_THREAD_JSON_PARTS, PART_MAX_CHARS, PLAN_EXPLANATION_MAX_CHARS, PLAN_MAX_STEPS, PLAN_STEP_MAX_CHARS, NOTICE_DETAILS_MAX_CHARS, NOTICE_MAX_CHARS, PREVIEW_MAX_CHARS, SEGMENT_MAX_CHARS, THREAD_FIELD_MAX_CHARS, TITLE_MAX_CHARS, TURN_ERROR_MAX_CHARS, TURN_JSON_MAX_CHARS } from "./limits.js";
+import { GOAL_OBJECTIVE_MAX_CHARS, INLINE_VIEW_PARTS, MAX_RECONCILE_ITEM_ROWS, MAX_RECONCILE_REMOVALS, MAX_THREAD_JSON_PARTS, PART_MAX_CHARS, PLAN_EXPLANATION_MAX_CHARS, PLAN_MAX_STEPS, PLAN_STEP_MAX_CHARS, NOTICE_DETAILS_MAX_CHARS, NOTICE_MAX_CHARS, PREVIEW_MAX_CHARS, SEGMENT_MAX_CHARS, SERVER_REQUEST_PARAMS_MAX_CHARS, THREAD_FIELD_MAX_CHARS, TITLE_MAX_CHARS, TURN_ERROR_MAX_CHARS, TURN_JSON_MAX_CHARS } from "./limits.js";
 import { sha256Hex, SHA256_HEX } from "./hashing.js";
 import { messageView } from "./itemMessages.js";
 import { cutText, splitText, utf8Bytes } from "./text.js";
@@ -516,10 +516,14 @@ async function serverRequest(ctx: MutationCtx, conv: Conv, e: Ev<"serverRequest"
     .withIndex("actor_threadId_turnId_requestId", (q) => q.eq("actor", conv.actor).eq("threadId", e.threadId).eq("turnId", e.turnId).eq("requestId", e.requestId))
     .unique();
   if (existing !== null) return;
+  if (e.paramsJson.length > SERVER_REQUEST_PARAMS_MAX_CHARS) {
+    fail("E_INGEST_REQUEST_TOO_LARGE", `a server request's params hold at most ${SERVER_REQUEST_PARAMS_MAX_CHARS} characters: cut its long strings`, { requestId: e.requestId, chars: e.paramsJson.length });
+  }
   await ensureTurn(ctx, conv, e.threadId, e.turnId, e.at);
   await ctx.db.insert("server_requests", {
     actor: conv.actor, conversationId: conv._id, threadId: e.threadId, turnId: e.turnId, itemId: e.itemId,
-    requestId: e.requestId, method: e.method, paramsJson: e.paramsJson, status: "pending", createdAt: e.at,
+    requestId: e.requestId, method: e.method, paramsJson: e.paramsJson, ...(e.paramsClipped === true ? { paramsClipped: true } : {}),
+    status: "pending", createdAt: e.at,
   });
 }
 

@@ -53,7 +53,7 @@ export const vIngestEvent = v.union(
     type: v.literal("turnPlan"), ...where, explanation: v.union(v.string(), v.null()),
     steps: vTurnPlan.fields.steps, truncated: v.boolean(), at: v.number(),
   }),
-  v.object({ type: v.literal("serverRequest"), ...where, itemId: v.optional(v.string()), requestId: v.string(), method: v.string(), paramsJson: v.string(), at: v.number() }),
+  v.object({ type: v.literal("serverRequest"), ...where, itemId: v.optional(v.string()), requestId: v.string(), method: v.string(), paramsJson: v.string(), paramsClipped: v.optional(v.boolean()), at: v.number() }),
   v.object({ type: v.literal("serverRequestResolved"), ...where, requestId: v.string(), at: v.number() }),
   v.object({
     type: v.literal("tokenUsage"), ...where, ...tokenCounts, contextWindow: v.optional(v.number()), at: v.number(),

@@ -45,6 +45,9 @@ export const TURNS_PAGE_MAX = Math.floor((8 * 1024 * 1024) / TURN_ROW_MAX_BYTES)
  * and of its details' JSON: a host clips longer ones. */
 export const NOTICE_MAX_CHARS = TURN_ERROR_MAX_CHARS;
 export const NOTICE_DETAILS_MAX_CHARS = 4 * TURN_ERROR_MAX_CHARS;
+/** UTF-16 code units of a server request's params JSON (so ≤ 96 KiB of UTF-8). Codex's params repeat a command
+ * several times (command, its parsed actions, a proposed rule): a host cuts long strings to fit, and says so. */
+export const SERVER_REQUEST_PARAMS_MAX_CHARS = 32_768;
 /** UTF-16 code units of a thread's preview kept on its row (Codex's preview is its whole first message: a host sends
  * its first PREVIEW_MAX_CHARS, longer ones are cut; the whole preview lives in the thread's JSON). */
 export const PREVIEW_MAX_CHARS = 1000;
@@ -80,6 +83,7 @@ export const LIMITS = {
   TURNS_PAGE_MAX,
   TITLE_MAX_CHARS,
   PREVIEW_MAX_CHARS,
+  SERVER_REQUEST_PARAMS_MAX_CHARS,
   THREAD_FIELD_MAX_CHARS,
   GOAL_OBJECTIVE_MAX_CHARS,
   NOTICE_MAX_CHARS,

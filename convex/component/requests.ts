@@ -21,6 +21,7 @@ export const vServerRequest = v.object({
   requestId: v.string(),
   method: v.string(),
   paramsJson: v.string(),
+  paramsClipped: v.boolean(), // long strings of the params were cut to fit (the item's JSON holds them whole)
   status: vRequestStatus,
   decisionJson: v.union(v.string(), v.null()),
   answeredBy: v.union(v.string(), v.null()),
@@ -30,14 +31,15 @@ export const vServerRequest = v.object({
 function toRequest(r: Doc<"server_requests">) {
   return {
     conversationId: r.conversationId as string, threadId: r.threadId, turnId: r.turnId, itemId: r.itemId ?? null,
-    requestId: r.requestId, method: r.method, paramsJson: r.paramsJson, status: r.status,
+    requestId: r.requestId, method: r.method, paramsJson: r.paramsJson, paramsClipped: r.paramsClipped ?? false, status: r.status,
     decisionJson: r.decisionJson ?? null, answeredBy: r.answeredBy ?? null, createdAt: r.createdAt,
   };
 }
 
 // A window, not a cut: the oldest pending requests come first, and answered or expired ones leave it, so the rest
-// follow (Codex waits on each request, so a conversation holds a handful at a time).
-const MAX_PENDING = 100;
+// follow (Codex waits on each request, so a conversation holds a handful at a time). A row is at most ~300 KiB (params
+// ≤ SERVER_REQUEST_PARAMS_MAX_CHARS, an answer ≤ 64 Ki characters, both ≤ 3 bytes each): 32 stay under 10 MiB read.
+const MAX_PENDING = 32;
 
 // Sub-agents whose pending requests show with their parent's (the newest this many: Codex runs a few at a time).
 const MAX_AGENTS_PENDING = 16;
@@ -61,7 +63,7 @@ export async function listPendingFor(ctx: QueryCtx, conv: Doc<"conversations">) 
 }
 
 /** Pending requests of a conversation and of its sub-agents (`[]` when it is missing or not the actor's), oldest
- * first, at most 100. */
+ * first, at most 32. */
 export const listPending = query({
   args: { actor: vActor, conversationId: v.string() },
   returns: v.array(vServerRequest),

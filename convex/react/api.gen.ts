@@ -24,6 +24,7 @@ export const LIMITS = {
   TURNS_PAGE_MAX: 23,
   TITLE_MAX_CHARS: 500,
   PREVIEW_MAX_CHARS: 1000,
+  SERVER_REQUEST_PARAMS_MAX_CHARS: 32768,
   THREAD_FIELD_MAX_CHARS: 4096,
   GOAL_OBJECTIVE_MAX_CHARS: 16384,
   NOTICE_MAX_CHARS: 8192,
@@ -186,6 +187,7 @@ export type IngestEvent =
       requestId: string;
       method: string;
       paramsJson: string;
+      paramsClipped?: boolean;
       at: number;
     }
   | { type: "serverRequestResolved"; threadId: string; turnId: string; requestId: string; at: number }
@@ -221,6 +223,7 @@ export type ServerRequest = {
   requestId: string;
   method: string;
   paramsJson: string;
+  paramsClipped: boolean;
   status: RequestStatus;
   decisionJson: string | null;
   answeredBy: string | null;

@@ -19,8 +19,9 @@ from typing import Any
 import anyio
 import pytest
 
-from codex_convex.convex_api import ConvexHttp
-from codex_convex.host_api import HostApi
+from codex_convex.convex_api import ConvexHttp, Subscriber
+from codex_convex.host_api import HostApi, HostSubscriptions
+from codex_convex.host_api.limits import SERVER_REQUEST_PARAMS_MAX_CHARS
 from codex_convex.runtime import CodexHost, HostConfig
 from tests.conftest import Deployment
 from tests.support import codex_messages, conversation_messages, persisted_items, persisted_messages
@@ -142,3 +143,43 @@ async def test_a_20_mb_command_output_live_and_imported(deployment: Deployment, 
     await read_back(alice_api, result.conversation_id, thread, imported=True)
     print(f"\nhost peak RSS: {before:.0f} MiB before, {live_peak:.0f} MiB after live, {peak_rss_mib():.0f} MiB after "
           f"the import ({OUTPUT_BYTES / 1e6:.0f} MB output)")
+
+
+@pytest.mark.parametrize("size", [60_000, 300_000])
+async def test_an_approval_of_a_long_command_is_shown_cut_and_answered_from_another_client(
+        host_config: HostConfig, deployment: Deployment, size: int) -> None:
+    """A long command (a model writing a file through a heredoc): Codex's approval params hold it four times (a
+    300 KB one: past the 1 MiB a Convex document holds, which stopped replication). The request reaches the second
+    client with its long strings cut and `paramsClipped`; accepting it there runs the whole command (60 KB; 300 KB is
+    past what Linux takes as one argument: Codex reports it failed); the item keeps the command whole."""
+    body = "x" * size
+    command = f"printf %s {body} | wc -c > n.txt"
+    async with CodexHost(host_config) as host, ConvexHttp(deployment.url, token=deployment.alice) as http, \
+            Subscriber(deployment.url, http=http) as ui:
+        api = HostApi(http)
+        conversation = await host.new_conversation()
+        out: dict[str, Any] = {}
+        async with anyio.create_task_group() as tg:
+            async def run() -> None:
+                out["turn"] = await host.send(f"RUN {command}")
+
+            tg.start_soon(run)
+            with anyio.fail_after(60):
+                async for pending in HostSubscriptions(ui).list_pending_server_requests(conversation_id=conversation):
+                    if pending:
+                        break
+            [request] = pending
+            assert request.params_clipped and len(request.params_json) <= SERVER_REQUEST_PARAMS_MAX_CHARS
+            shown = json.loads(request.params_json)["command"]  # "/bin/bash -lc 'printf %s xxx…"
+            assert "printf %s xxx" in shown and shown.endswith("…") and len(shown) < len(command)
+            await api.respond_server_request(thread_id=request.thread_id, turn_id=request.turn_id,
+                                             request_id=request.request_id, decision="accept")
+        assert out["turn"].status == "completed"
+        thread = (await host.read_thread())["thread"]
+        [item] = [i for i in await persisted_items(api, thread["id"], thread["turns"][-1]["id"])
+                  if i["type"] == "commandExecution"]
+        assert body in item["command"]
+        if size == 60_000:
+            assert (host_config.cwd / "n.txt").read_text().strip() == "60000"
+        else:
+            assert item["status"] == "failed"

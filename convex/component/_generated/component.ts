@@ -489,6 +489,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                 requestId: string;
                 method: string;
                 paramsJson: string;
+                paramsClipped?: boolean;
                 at: number;
               }
             | {
@@ -814,6 +815,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           requestId: string;
           method: string;
           paramsJson: string;
+          paramsClipped: boolean;
           status: "pending" | "answered" | "expired";
           decisionJson: string | null;
           answeredBy: string | null;
@@ -833,6 +835,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           requestId: string;
           method: string;
           paramsJson: string;
+          paramsClipped: boolean;
           status: "pending" | "answered" | "expired";
           decisionJson: string | null;
           answeredBy: string | null;
@@ -859,6 +862,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           requestId: string;
           method: string;
           paramsJson: string;
+          paramsClipped: boolean;
           status: "pending" | "answered" | "expired";
           decisionJson: string | null;
           answeredBy: string | null;
@@ -1564,6 +1568,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               requestId: string;
               method: string;
               paramsJson: string;
+              paramsClipped: boolean;
               status: "pending" | "answered" | "expired";
               decisionJson: string | null;
               answeredBy: string | null;

@@ -14,7 +14,8 @@ export const requestTables = {
     itemId: v.optional(v.string()),
     requestId: v.string(), // Codex's JSON-RPC id, as a string, unique per host process: scoped by threadId+turnId
     method: v.string(),
-    paramsJson: v.string(),
+    paramsJson: v.string(), // ≤ SERVER_REQUEST_PARAMS_MAX_CHARS: Codex's params, long strings cut when over it
+    paramsClipped: v.optional(v.boolean()), // true: they were (the item's JSON holds the whole command or change)
     status: vRequestStatus,
     decisionJson: v.optional(v.string()), // the answer to send to Codex
     answeredBy: v.optional(v.string()),

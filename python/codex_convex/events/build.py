@@ -23,6 +23,7 @@ from ..host_api.limits import (
     PLAN_MAX_STEPS,
     PLAN_STEP_MAX_CHARS,
     PREVIEW_MAX_CHARS,
+    SERVER_REQUEST_PARAMS_MAX_CHARS,
     THREAD_FIELD_MAX_CHARS,
     TITLE_MAX_CHARS,
     TURN_ERROR_MAX_CHARS,
@@ -49,7 +50,7 @@ from ..host_api.models import (
     TurnStatus,
 )
 from .item_view import view_events
-from .text import cut_units, split_text, utf16_len
+from .text import clip_json, cut_units, split_text, utf16_len
 
 if TYPE_CHECKING:  # only its shape: an import (sync) must not pay for building the protocol's models
     from ..protocol import host_models as codex
@@ -268,9 +269,17 @@ def goal_event(thread_id: str, goal: JsonObject | None, at: float) -> IngestEven
 
 def server_request(thread_id: str, turn_id: str, request_id: str, method: str, params: JsonObject,
                    at: float) -> IngestEventServerRequest:
+    """A request Codex waits on (an approval…), its params as Codex sent them: when their JSON is over
+    :data:`SERVER_REQUEST_PARAMS_MAX_CHARS` (a long command is in them several times), its long strings are cut to
+    fit and ``params_clipped`` says so; the item's own JSON keeps the command or change whole."""
     item_id = params.get("itemId")
+    text, clipped = clip_json(params, SERVER_REQUEST_PARAMS_MAX_CHARS, _compact)
+    if clipped:
+        log.info("events.request_params_clipped", request_id=request_id, method=method,
+                 chars=utf16_len(_compact(params)))
     return IngestEventServerRequest(thread_id=thread_id, turn_id=turn_id, request_id=request_id, method=method,
-                                    item_id=str(item_id) if item_id else None, params_json=_compact(params), at=at)
+                                    item_id=str(item_id) if item_id else None, params_json=text,
+                                    params_clipped=True if clipped else None, at=at)
 
 
 def server_request_resolved(thread_id: str, turn_id: str, request_id: str,

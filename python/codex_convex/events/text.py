@@ -7,7 +7,12 @@ a character (or a surrogate pair), and each piece is as long as the limits allow
 
 from __future__ import annotations
 
-__all__ = ["split_text", "utf16_len"]
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["clip_json", "split_text", "utf16_len"]
+
+CLIP_MARK = "…"
 
 
 def utf16_len(text: str) -> int:
@@ -53,3 +58,47 @@ def split_text(text: str, max_units: int, *, max_bytes: int | None = None) -> li
         if not piece:
             break
     return out
+
+
+def _cut_strings(value: Any, keep: int) -> Any:
+    if isinstance(value, str):
+        return value if utf16_len(value) <= keep else cut_units(value, keep) + CLIP_MARK
+    if isinstance(value, dict):
+        return {k: _cut_strings(v, keep) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_cut_strings(v, keep) for v in value]
+    return value
+
+
+def _longest(value: Any) -> int:
+    if isinstance(value, str):
+        return utf16_len(value)
+    if isinstance(value, dict):
+        return max((_longest(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return max((_longest(v) for v in value), default=0)
+    return 0
+
+
+def clip_json(value: Any, max_units: int, dump: Callable[[Any], str]) -> tuple[str, bool]:
+    """``dump(value)`` when it holds at most ``max_units`` UTF-16 code units; else the same value with every string
+    longer than some length cut to it (the longest length that fits, the same for all, each cut string ending in
+    ``…``), and when even that cannot fit (too many values), its top-level scalars only. Returns (text, clipped)."""
+    text = dump(value)
+    if utf16_len(text) <= max_units:
+        return text, False
+    best: str | None = None
+    lo, hi = 0, _longest(value)
+    while lo <= hi:  # the longest cut that fits
+        mid = (lo + hi) // 2
+        attempt = dump(_cut_strings(value, mid))
+        if utf16_len(attempt) <= max_units:
+            best, lo = attempt, mid + 1
+        else:
+            hi = mid - 1
+    if best is None:
+        scalars = {k: v for k, v in value.items() if not isinstance(v, dict | list)} if isinstance(value, dict) else {}
+        best = dump(_cut_strings(scalars, 200))
+        if utf16_len(best) > max_units:
+            best = "{}"
+    return best, True

@@ -29,6 +29,7 @@ export function Approvals(props: { requests: ServerRequest[]; respond: (r: Serve
               <strong>{what}</strong>
               {r.conversationId !== props.conversationId ? <a className="from-agent" href={`#/c/${r.conversationId}`} data-testid="from-agent">a sub-agent asks</a> : null}
               {detail ? <code>{detail}</code> : null}
+              {r.paramsClipped ? <span className="hint" data-testid="clipped">shown cut (too long to keep here): the whole of it is in the conversation's item below</span> : null}
             </div>
             <div className="approval-actions">
               <button className="accept" onClick={() => answer(r, "accept")}>Accept</button>

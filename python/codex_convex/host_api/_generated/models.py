@@ -230,7 +230,7 @@ class IngestEventTurnPlan(WireModel):
 
 
 class IngestEventServerRequest(WireModel):
-    wire_optional: ClassVar[frozenset[str]] = frozenset({"itemId"})
+    wire_optional: ClassVar[frozenset[str]] = frozenset({"itemId", "paramsClipped"})
     type: Literal["serverRequest"] = PydanticField(default="serverRequest")
     thread_id: str = PydanticField(alias="threadId")
     turn_id: str = PydanticField(alias="turnId")
@@ -238,6 +238,7 @@ class IngestEventServerRequest(WireModel):
     request_id: str = PydanticField(alias="requestId")
     method: str
     params_json: str = PydanticField(alias="paramsJson")
+    params_clipped: bool | None = PydanticField(default=None, alias="paramsClipped")
     at: Number
 
 
@@ -315,6 +316,7 @@ class ServerRequest(WireModel):
     request_id: str = PydanticField(alias="requestId")
     method: str
     params_json: str = PydanticField(alias="paramsJson")
+    params_clipped: bool = PydanticField(alias="paramsClipped")
     status: RequestStatus
     decision_json: str | None = PydanticField(alias="decisionJson")
     answered_by: str | None = PydanticField(alias="answeredBy")
