@@ -61,7 +61,7 @@ export const ERRORS = {
   E_INGEST_PLAN_TOO_LARGE: c("limit", "A turn's plan holds at most PLAN_MAX_STEPS steps of PLAN_STEP_MAX_CHARS characters and an explanation of PLAN_EXPLANATION_MAX_CHARS.", "Clip the plan and mark it truncated (events.plan_event does)."),
   E_INGEST_PART_TOO_LARGE: c("limit", "An item part holds at most PART_MAX_CHARS characters.", "Split the item into more parts (events.item_events does)."),
   E_INGEST_ITEM_VIEW_REQUIRED: c("invalid", "An item of more than INLINE_VIEW_PARTS parts must carry its view on its last part.", "Build item events with events.item_events."),
-  E_INGEST_BAD_VIEW: c("invalid", "A view's segmentCount and textBytes must be integers ≥ 0.", "Build item events with events.item_events."),
+  E_INGEST_BAD_VIEW: c("invalid", "A view's segmentCount and textBytes must be integers ≥ 0, its summary at most MESSAGE_SUMMARY_MAX_CHARS characters.", "Build item events with events.item_events."),
   E_INGEST_NO_MESSAGE: c("invalid", "A messageText event came before its item's view.", "Send the item (with its view) first."),
   E_INGEST_BAD_SEGMENT: c("invalid", "A messageText segment must be in [0, segmentCount) of the item's view.", "Send the segments the view announced."),
   E_INGEST_TEXT_TOO_LARGE: c("limit", "A messageText event holds at most SEGMENT_MAX_CHARS characters.", "Split the text into segments."),

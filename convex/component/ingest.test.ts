@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { api } from "./_generated/api.js";
 import { initConvexTest } from "../testing/component.js";
 import type { IngestEvent } from "./ingestEvents.js";
-import { GOAL_OBJECTIVE_MAX_CHARS, NOTICE_DETAILS_MAX_CHARS, NOTICE_MAX_CHARS, PREVIEW_MAX_CHARS, SEGMENT_MAX_CHARS, SERVER_REQUEST_PARAMS_MAX_CHARS, THREAD_FIELD_MAX_CHARS, TITLE_MAX_CHARS } from "./limits.js";
+import { GOAL_OBJECTIVE_MAX_CHARS, MESSAGE_SUMMARY_MAX_CHARS, NOTICE_DETAILS_MAX_CHARS, NOTICE_MAX_CHARS, PREVIEW_MAX_CHARS, SEGMENT_MAX_CHARS, SERVER_REQUEST_PARAMS_MAX_CHARS, THREAD_FIELD_MAX_CHARS, TITLE_MAX_CHARS } from "./limits.js";
 
 const actor = "issuer|alice";
 const page = { numItems: 50, cursor: null };
@@ -111,6 +111,19 @@ describe("messages", () => {
     expect((await messages()).map((m) => [m.role, m.status, m.text])).toEqual([["assistant", "streaming", "line 1\nline 2\n"]]);
     await send(3, [item("call_1", "completed", { type: "commandExecution", id: "call_1", command: "make", aggregatedOutput: "line 1\nline 2\n", status: "completed" })]);
     expect((await messages()).map((m) => [m.role, m.kind, m.status, m.summary, m.text])).toEqual([["tool", "commandExecution", "completed", "make", "line 1\nline 2\n"]]);
+  });
+
+  it("a summary (a command, the paths a change touched) is cut to its bound; a host's view over it is refused", async () => {
+    const { send, messages } = await setup();
+    const command = `printf %s ${"🙂".repeat(MESSAGE_SUMMARY_MAX_CHARS)}`;
+    await send(0, [
+      { type: "turnStarted", threadId: "th", turnId: "t1", at },
+      item("call_1", "completed", { type: "commandExecution", id: "call_1", command, aggregatedOutput: "ok", status: "completed" }),
+    ]);
+    const [m] = await messages();
+    expect([m.summary?.length, command.startsWith(m.summary ?? "-")]).toEqual([MESSAGE_SUMMARY_MAX_CHARS, true]);
+    const view = { role: "tool" as const, status: "completed" as const, summary: command, itemStatus: "completed", segmentCount: 0, textBytes: 0 };
+    await expect(send(2, [{ ...item("call_2", "completed", { type: "commandExecution", id: "call_2" }), view } as IngestEvent])).rejects.toThrow(/E_INGEST_BAD_VIEW.*summary/);
   });
 
   it("a delta for an item not shown as a message changes nothing (it is not made an agent message)", async () => {

@@ -9,7 +9,7 @@ import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
 import { fail } from "./errors.js";
 import { type IngestEvent } from "./ingestEvents.js";
-import { GOAL_OBJECTIVE_MAX_CHARS, INLINE_VIEW_PARTS, MAX_RECONCILE_ITEM_ROWS, MAX_RECONCILE_REMOVALS, MAX_THREAD_JSON_PARTS, PART_MAX_CHARS, PLAN_EXPLANATION_MAX_CHARS, PLAN_MAX_STEPS, PLAN_STEP_MAX_CHARS, NOTICE_DETAILS_MAX_CHARS, NOTICE_MAX_CHARS, PREVIEW_MAX_CHARS, SEGMENT_MAX_CHARS, SERVER_REQUEST_PARAMS_MAX_CHARS, THREAD_FIELD_MAX_CHARS, TITLE_MAX_CHARS, TURN_ERROR_MAX_CHARS, TURN_JSON_MAX_CHARS } from "./limits.js";
+import { GOAL_OBJECTIVE_MAX_CHARS, INLINE_VIEW_PARTS, MAX_RECONCILE_ITEM_ROWS, MAX_RECONCILE_REMOVALS, MAX_THREAD_JSON_PARTS, MESSAGE_SUMMARY_MAX_CHARS, PART_MAX_CHARS, PLAN_EXPLANATION_MAX_CHARS, PLAN_MAX_STEPS, PLAN_STEP_MAX_CHARS, NOTICE_DETAILS_MAX_CHARS, NOTICE_MAX_CHARS, PREVIEW_MAX_CHARS, SEGMENT_MAX_CHARS, SERVER_REQUEST_PARAMS_MAX_CHARS, THREAD_FIELD_MAX_CHARS, TITLE_MAX_CHARS, TURN_ERROR_MAX_CHARS, TURN_JSON_MAX_CHARS } from "./limits.js";
 import { sha256Hex, SHA256_HEX } from "./hashing.js";
 import { messageView } from "./itemMessages.js";
 import { cutText, splitText, utf8Bytes } from "./text.js";
@@ -423,6 +423,9 @@ async function createMessage(ctx: MutationCtx, conv: Conv, turn: Doc<"turns">, i
 async function upsertViewedMessage(ctx: MutationCtx, conv: Conv, turn: Doc<"turns">, item: Doc<"items">, view: NonNullable<Ev<"item">["view"]>, at: number) {
   if (!Number.isInteger(view.segmentCount) || view.segmentCount < 0 || view.textBytes < 0) {
     fail("E_INGEST_BAD_VIEW", "segmentCount and textBytes must be integers ≥ 0", { itemId: item.itemId });
+  }
+  if (view.summary !== undefined && view.summary.length > MESSAGE_SUMMARY_MAX_CHARS) {
+    fail("E_INGEST_BAD_VIEW", `a view's summary holds at most ${MESSAGE_SUMMARY_MAX_CHARS} characters: cut it`, { itemId: item.itemId, chars: view.summary.length });
   }
   const msg = (await findMessage(ctx, conv.actor, item.threadId, item.turnId, item.itemId)) ?? (await createMessage(ctx, conv, turn, item, view.role, view.status, view.summary, at));
   await ctx.db.patch("messages", msg._id, { role: view.role, status: view.status, summary: view.summary, kind: item.itemType, segmentCount: view.segmentCount, textBytes: view.textBytes, updatedAt: at });

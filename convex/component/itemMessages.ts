@@ -2,6 +2,8 @@
  * How a Codex `ThreadItem` reads as a conversation message: role, status, text and a one-line summary.
  * Pure functions over the item JSON (unit-tested); ingest.ts applies them.
  */
+import { MESSAGE_SUMMARY_MAX_CHARS } from "./limits.js";
+import { cutText } from "./text.js";
 import type { MessageStatus } from "./validators.js";
 
 export type Role = "user" | "assistant" | "tool" | "system";
@@ -57,9 +59,14 @@ function userText(content: unknown): string {
  * `null` for items that are not shown as messages (context compaction…). Reasoning shows as an assistant message of
  * kind `reasoning` whose text is its summary (empty when the model gave none; its raw content is not shown). A tool
  * the model used shows as a `tool` message: what it did in `summary` (a command, paths, a search, a tool's name), what
- * came back as text when it is text (never an image's bytes).
+ * came back as text when it is text (never an image's bytes); the summary is cut to MESSAGE_SUMMARY_MAX_CHARS.
  */
 export function messageView(item: Json, phase: "started" | "updated" | "completed"): MessageView {
+  const view = fullView(item, phase);
+  return view?.summary !== undefined ? { ...view, summary: cutText(view.summary, MESSAGE_SUMMARY_MAX_CHARS) } : view;
+}
+
+function fullView(item: Json, phase: "started" | "updated" | "completed"): MessageView {
   const status = statusOf(item, phase);
   switch (item.type) {
     case "userMessage":

@@ -45,6 +45,9 @@ export const TURNS_PAGE_MAX = Math.floor((8 * 1024 * 1024) / TURN_ROW_MAX_BYTES)
  * and of its details' JSON: a host clips longer ones. */
 export const NOTICE_MAX_CHARS = TURN_ERROR_MAX_CHARS;
 export const NOTICE_DETAILS_MAX_CHARS = 4 * TURN_ERROR_MAX_CHARS;
+/** UTF-16 code units of a message's one-line summary (a command, the paths a change touched): longer ones are cut
+ * (the item's JSON keeps the whole). */
+export const MESSAGE_SUMMARY_MAX_CHARS = 2_000;
 /** UTF-16 code units of a server request's params JSON (so ≤ 96 KiB of UTF-8). Codex's params repeat a command
  * several times (command, its parsed actions, a proposed rule): a host cuts long strings to fit, and says so. */
 export const SERVER_REQUEST_PARAMS_MAX_CHARS = 32_768;
@@ -83,6 +86,7 @@ export const LIMITS = {
   TURNS_PAGE_MAX,
   TITLE_MAX_CHARS,
   PREVIEW_MAX_CHARS,
+  MESSAGE_SUMMARY_MAX_CHARS,
   SERVER_REQUEST_PARAMS_MAX_CHARS,
   THREAD_FIELD_MAX_CHARS,
   GOAL_OBJECTIVE_MAX_CHARS,

@@ -277,7 +277,7 @@ ERRORS: dict[str, ErrorSpec] = {
         "streamId must be 1-200 characters.",
         "Use one stream id per host process."),
     "E_INGEST_BAD_VIEW": ErrorSpec("invalid", "component",
-        "A view's segmentCount and textBytes must be integers ≥ 0.",
+        "A view's segmentCount and textBytes must be integers ≥ 0, its summary at most MESSAGE_SUMMARY_MAX_CHARS characters.",
         "Build item events with events.item_events."),
     "E_INGEST_DELTA_GAP": ErrorSpec("conflict", "component",
         "Deltas must continue where the stored message stands.",

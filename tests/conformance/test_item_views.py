@@ -25,6 +25,11 @@ ITEMS: list[tuple[dict[str, Any], str]] = [
     ({"type": "commandExecution", "command": "make", "aggregatedOutput": "ok\n" * 10, "status": "completed"},
      "completed"),
     ({"type": "commandExecution", "command": "rm -rf /", "aggregatedOutput": None, "status": "declined"}, "completed"),
+    # a summary past MESSAGE_SUMMARY_MAX_CHARS, cut the same way (a pair at the cut left out whole)
+    ({"type": "commandExecution", "command": "x" + "🙂" * 1500, "aggregatedOutput": "ok", "status": "completed"},
+     "completed"),
+    ({"type": "fileChange", "changes": [{"path": f"src/module_{i}.py", "diff": "+"} for i in range(300)],
+      "status": "completed"}, "completed"),
     ({"type": "commandExecution", "command": "sleep", "status": "interrupted"}, "completed"),
     ({"type": "fileChange", "changes": [{"path": "a.txt", "diff": "+a"}, {"path": "b.txt", "diff": "-b"}],
       "status": "failed"}, "completed"),

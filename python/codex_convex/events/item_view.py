@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..host_api.limits import INLINE_VIEW_PARTS, SEGMENT_MAX_CHARS
+from ..host_api.limits import INLINE_VIEW_PARTS, MESSAGE_SUMMARY_MAX_CHARS, SEGMENT_MAX_CHARS
 from ..host_api.models import IngestEventMessageText, ItemPhase, ItemView
-from .text import split_text
+from .text import cut_units, split_text
 
 __all__ = ["INLINE_VIEW_PARTS", "REASONING_PART_SEPARATOR", "SEGMENT_MAX_CHARS", "message_view", "view_events"]
 
@@ -62,7 +62,15 @@ def _user_text(content: Any) -> str:
 def message_view(item: dict[str, Any], phase: str) -> dict[str, Any] | None:
     """``{role, status, text, summary?}``, or ``None`` for items not shown as messages (compaction…). Reasoning is an
     assistant message of kind ``reasoning`` whose text is its summary (empty when the model gave none). A tool the
-    model used is a ``tool`` message: what it did in ``summary``, what came back as text when it is text."""
+    model used is a ``tool`` message: what it did in ``summary`` (cut to :data:`MESSAGE_SUMMARY_MAX_CHARS`), what came
+    back as text when it is text."""
+    view = _full_view(item, phase)
+    if view is not None and "summary" in view:
+        view["summary"] = cut_units(view["summary"], MESSAGE_SUMMARY_MAX_CHARS)
+    return view
+
+
+def _full_view(item: dict[str, Any], phase: str) -> dict[str, Any] | None:
     status = _status(item, phase)
     kind = item.get("type")
     if kind == "userMessage":
