@@ -255,9 +255,20 @@ export const requestInterrupt = mutation({
   returns: v.object({
     requestId: v.string(),
     conversationId: v.string(),
+    action: v.union(v.literal("interrupt"), v.literal("resumeGoal")),
     requestedAt: v.number(),
     handledAt: v.union(v.number(), v.null()),
-    outcome: v.union(v.union(v.literal("interrupted"), v.literal("idle"), v.literal("stale")), v.null()),
+    outcome: v.union(
+      v.union(
+        v.literal("interrupted"),
+        v.literal("idle"),
+        v.literal("stale"),
+        v.literal("resumed"),
+        v.literal("noGoal"),
+        v.literal("superseded"),
+      ),
+      v.null(),
+    ),
   }),
   handler: async (ctx, args) => {
     const actor = await requireActor(ctx);
@@ -265,16 +276,54 @@ export const requestInterrupt = mutation({
   },
 });
 
-/** The conversation's newest interrupt request, or null (the host subscribes to it). */
+/** Ask the host driving the conversation to resume the thread's goal (Codex then goes on by itself). */
+export const requestGoalResume = mutation({
+  args: { conversationId: v.string() },
+  returns: v.object({
+    requestId: v.string(),
+    conversationId: v.string(),
+    action: v.union(v.literal("interrupt"), v.literal("resumeGoal")),
+    requestedAt: v.number(),
+    handledAt: v.union(v.number(), v.null()),
+    outcome: v.union(
+      v.union(
+        v.literal("interrupted"),
+        v.literal("idle"),
+        v.literal("stale"),
+        v.literal("resumed"),
+        v.literal("noGoal"),
+        v.literal("superseded"),
+      ),
+      v.null(),
+    ),
+  }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runMutation(components.codexConvex.control.requestGoalResume, { ...args, actor });
+  },
+});
+
+/** The conversation's newest control request (stop or resume), or null (the host subscribes to it). */
 export const getInterruptRequest = query({
   args: { conversationId: v.string() },
   returns: v.union(
     v.object({
       requestId: v.string(),
       conversationId: v.string(),
+      action: v.union(v.literal("interrupt"), v.literal("resumeGoal")),
       requestedAt: v.number(),
       handledAt: v.union(v.number(), v.null()),
-      outcome: v.union(v.union(v.literal("interrupted"), v.literal("idle"), v.literal("stale")), v.null()),
+      outcome: v.union(
+        v.union(
+          v.literal("interrupted"),
+          v.literal("idle"),
+          v.literal("stale"),
+          v.literal("resumed"),
+          v.literal("noGoal"),
+          v.literal("superseded"),
+        ),
+        v.null(),
+      ),
     }),
     v.null(),
   ),
@@ -284,15 +333,36 @@ export const getInterruptRequest = query({
   },
 });
 
-/** The host records what it did about an interrupt request. */
+/** The host records what it did about a control request. */
 export const markInterruptHandled = mutation({
-  args: { requestId: v.string(), outcome: v.union(v.literal("interrupted"), v.literal("idle"), v.literal("stale")) },
+  args: {
+    requestId: v.string(),
+    outcome: v.union(
+      v.literal("interrupted"),
+      v.literal("idle"),
+      v.literal("stale"),
+      v.literal("resumed"),
+      v.literal("noGoal"),
+      v.literal("superseded"),
+    ),
+  },
   returns: v.object({
     requestId: v.string(),
     conversationId: v.string(),
+    action: v.union(v.literal("interrupt"), v.literal("resumeGoal")),
     requestedAt: v.number(),
     handledAt: v.union(v.number(), v.null()),
-    outcome: v.union(v.union(v.literal("interrupted"), v.literal("idle"), v.literal("stale")), v.null()),
+    outcome: v.union(
+      v.union(
+        v.literal("interrupted"),
+        v.literal("idle"),
+        v.literal("stale"),
+        v.literal("resumed"),
+        v.literal("noGoal"),
+        v.literal("superseded"),
+      ),
+      v.null(),
+    ),
   }),
   handler: async (ctx, args) => {
     const actor = await requireActor(ctx);

@@ -26,3 +26,22 @@ describe("interrupt requests", () => {
     await expect(t.mutation(api.control.markInterruptHandled, { actor: bob, requestId: second.requestId, outcome: "idle" })).rejects.toThrow(/E_INTERRUPT_NOT_FOUND/);
   });
 });
+
+describe("goal resume requests", () => {
+  it("a resume is a request of its own; a newer request of the other kind supersedes an unhandled one", async () => {
+    const t = initConvexTest();
+    const { conversation } = await t.mutation(api.conversations.syncOpenBinding, { actor: alice, threadId: "th" });
+    const conversationId = conversation.conversationId;
+    const stop = await t.mutation(api.control.requestInterrupt, { actor: alice, conversationId });
+    expect(stop.action).toBe("interrupt");
+    const resume = await t.mutation(api.control.requestGoalResume, { actor: alice, conversationId });
+    expect(resume).toMatchObject({ action: "resumeGoal", handledAt: null, outcome: null });
+    expect(await t.mutation(api.control.requestGoalResume, { actor: alice, conversationId })).toEqual(resume); // pressed twice
+    expect(await t.query(api.control.getInterruptRequest, { actor: alice, conversationId })).toEqual(resume);
+    // the stop nobody handled is not dropped silently: it says it was superseded
+    const marked = await t.mutation(api.control.markInterruptHandled, { actor: alice, requestId: stop.requestId, outcome: "interrupted" });
+    expect(marked.outcome).toBe("superseded");
+    expect((await t.mutation(api.control.markInterruptHandled, { actor: alice, requestId: resume.requestId, outcome: "resumed" })).outcome).toBe("resumed");
+    await expect(t.mutation(api.control.requestGoalResume, { actor: bob, conversationId })).rejects.toThrow(/E_CONVERSATION_NOT_FOUND/);
+  });
+});

@@ -14,6 +14,8 @@
 //    conversation view's notices (lifecycle events, bounded: E_INGEST_NOTICE_TOO_LARGE)
 // 8: thread goals (threadGoal events; `goal` in the conversation view, GOAL_OBJECTIVE_MAX_CHARS)
 // 9: remote interrupt (requestInterrupt, getInterruptRequest, markInterruptHandled: a client stops the host's turn)
-// 10: imported goals (a sync carries the thread's goal as a threadGoal record; getThreadSyncState's `goal`)
+// 10: imported goals (a sync carries the thread's goal as a threadGoal record; getThreadSyncState's `goal`); bounded
+//     request params (paramsClipped, SERVER_REQUEST_PARAMS_MAX_CHARS) and message summaries; a client resumes a goal
+//     (requestGoalResume; control requests carry their `action`, outcomes resumed/noGoal/superseded)
 export const CONTRACT_VERSION = 10;
 export const COMPONENT_NAME = "codexConvex";

@@ -333,9 +333,10 @@ export type GoalStatus = "active" | "paused" | "blocked" | "usageLimited" | "bud
 export type InterruptRequest = {
   requestId: string;
   conversationId: string;
+  action: "interrupt" | "resumeGoal";
   requestedAt: number;
   handledAt: number | null;
-  outcome: "interrupted" | "idle" | "stale" | null;
+  outcome: "interrupted" | "idle" | "stale" | "resumed" | "noGoal" | "superseded" | null;
 };
 
 /** The host endpoints of an app that mounts the component (`api.chat` with the generated shim). */
@@ -398,13 +399,15 @@ export type CodexChatApi = {
   listConversationForks: FunctionReference<"query", "public", { conversationId: string }, Array<Conversation>>;
   /** Ask the host driving the conversation to stop its running turn (and pause an active goal). */
   requestInterrupt: FunctionReference<"mutation", "public", { conversationId: string }, InterruptRequest>;
-  /** The conversation's newest interrupt request, or null (the host subscribes to it). */
+  /** Ask the host driving the conversation to resume the thread's goal (Codex then goes on by itself). */
+  requestGoalResume: FunctionReference<"mutation", "public", { conversationId: string }, InterruptRequest>;
+  /** The conversation's newest control request (stop or resume), or null (the host subscribes to it). */
   getInterruptRequest: FunctionReference<"query", "public", { conversationId: string }, InterruptRequest | null>;
-  /** The host records what it did about an interrupt request. */
+  /** The host records what it did about a control request. */
   markInterruptHandled: FunctionReference<
     "mutation",
     "public",
-    { requestId: string; outcome: "interrupted" | "idle" | "stale" },
+    { requestId: string; outcome: "interrupted" | "idle" | "stale" | "resumed" | "noGoal" | "superseded" },
     InterruptRequest
   >;
   /** The conversations of the sub-agents this one's thread spawned (Codex's spawn_agent), newest first. */

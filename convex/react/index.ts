@@ -9,6 +9,7 @@
  *   c.plan                the latest turn's plan (steps with their status), or null
  *   c.goal                the thread's goal (objective, status, tokens used), or null
  *   c.interrupt()         ask the host driving it to stop Codex (c.stopping until the host did)
+ *   c.resumeGoal()        ask the host to resume the thread's paused goal (c.resuming until the host did)
  *   c.syncProgress.label  "12/20 synced"
  */
 import { createContext, createElement, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
@@ -72,13 +73,20 @@ export function useConversation(conversationId: string | null | undefined, opts:
       respondMutation({ threadId: request.threadId, turnId: request.turnId, requestId: request.requestId, decision }),
     [respondMutation],
   );
-  // Stop: a request the host driving the conversation answers (it interrupts the turn, pauses an active goal).
+  // Stop and resume: requests the host driving the conversation answers (a stop interrupts the turn and pauses an
+  // active goal; a resume sets the goal active, so Codex goes on by itself).
   const interruptRequest = useQuery(api.getInterruptRequest, conversationId ? { conversationId } : "skip");
   const interruptMutation = useMutation(api.requestInterrupt);
   const interrupt = useCallback(
     () => (conversationId ? interruptMutation({ conversationId }) : Promise.resolve(null)),
     [interruptMutation, conversationId],
   );
+  const resumeMutation = useMutation(api.requestGoalResume);
+  const resumeGoal = useCallback(
+    () => (conversationId ? resumeMutation({ conversationId }) : Promise.resolve(null)),
+    [resumeMutation, conversationId],
+  );
+  const waiting = interruptRequest !== undefined && interruptRequest !== null && interruptRequest.handledAt === null ? interruptRequest.action : null;
   /** Show a message the app is sending (through its host) until the durable one arrives. */
   const addPendingSend = useCallback((text: string) => {
     setSends((s) => [...s, { optimistic: true, role: "user", text, createdAt: Date.now(), status: "pending" }]);
@@ -109,10 +117,12 @@ export function useConversation(conversationId: string | null | undefined, opts:
       notices: view.notices, // newest first: Codex's errors and warnings (and rebinds)
       goal: view.goal, // the thread's goal as Codex last reported it: Codex works toward it on its own while active
       interrupt,
-      stopping: interruptRequest !== undefined && interruptRequest !== null && interruptRequest.handledAt === null,
+      stopping: waiting === "interrupt",
+      resumeGoal,
+      resuming: waiting === "resumeGoal",
       canSend: progress.syncState !== "syncing", // an import is writing turns: a send now could interleave
     };
-  }, [view, usage, sends, respond, addPendingSend, loadOlder, olderWanted, older.results, older.status, interrupt, interruptRequest]);
+  }, [view, usage, sends, respond, addPendingSend, loadOlder, olderWanted, older.results, older.status, interrupt, resumeGoal, waiting]);
 }
 
 /** The caller's conversations, newest first, a page at a time (`loadMore(n)`). */

@@ -1,7 +1,7 @@
-"""Stop from anywhere: a second client of the user asks, through Convex (``requestInterrupt``), the host driving a
-conversation to stop Codex. The host interrupts the running turn, pauses an active goal (else Codex goes on by
-itself) and records what it did; a request made while no host drove the conversation does not stop the next one's
-work."""
+"""Stop (and resume) from anywhere: a second client of the user asks, through Convex (``requestInterrupt``), the host
+driving a conversation to stop Codex. The host interrupts the running turn, pauses an active goal (else Codex goes on
+by itself) and records what it did; ``requestGoalResume`` sets the goal active again (Codex goes on); a request made
+while no host drove the conversation does not stop the next one's work."""
 
 from __future__ import annotations
 
@@ -76,6 +76,32 @@ async def test_stopping_a_goal_pauses_it_so_codex_does_not_go_on(host_config: Ho
         await HostApi(http).request_interrupt(conversation_id=conversation)
         assert (await handled(deployment, conversation)).outcome == "interrupted"
         goal = await host.wait_for_goal()  # returns: nothing runs, the goal is not active any more
+        assert goal is not None and goal.status.value == "paused"
+
+
+async def test_a_paused_goal_is_resumed_from_another_terminal_and_codex_goes_on(host_config: HostConfig,
+                                                                                deployment: Deployment) -> None:
+    env = {**os.environ, "CONVEX_URL": deployment.url, "CONVEX_TOKEN": deployment.alice}
+
+    async def cli(*args: str) -> dict[str, Any]:
+        with anyio.fail_after(60):
+            done = await anyio.run_process([sys.executable, "-m", "codex_convex", *args, "--json"], env=env,
+                                           check=False)
+        out: dict[str, Any] = json.loads(done.stdout)
+        return {**out, "exit": done.returncode}
+
+    async with CodexHost(host_config) as host:
+        conversation = await host.new_conversation()
+        nothing = await cli("resume-goal", conversation)
+        assert (nothing["outcome"], nothing["exit"]) == ("noGoal", 1)  # nothing to resume
+        await host.set_goal("keep polishing", status="paused")  # Codex waits
+        turns_before = host.turns.ended_count
+        resumed = await cli("resume-goal", conversation)
+        assert (resumed["outcome"], resumed["action"], resumed["exit"]) == ("resumed", "resumeGoal", 0)
+        with anyio.fail_after(30):  # Codex goes on by itself: a turn nobody sent runs and ends
+            await host.turns.wait_ended(turns_before)
+        assert (await cli("stop", conversation))["outcome"] == "interrupted"
+        goal = await host.wait_for_goal()
         assert goal is not None and goal.status.value == "paused"
 
 

@@ -171,6 +171,31 @@ async def test_the_pages_stop_button_stops_codex(browser: Any, page_server: Page
         assert errors == []
 
 
+async def test_a_goal_paused_by_the_pages_stop_is_resumed_by_its_resume_button(browser: Any, page_server: PageServer,
+                                                                               host_config: HostConfig) -> None:
+    """A goal Codex pursues on its own: Stop pauses it (the goal line says paused and offers Resume); Resume asks the
+    host to set it active, and Codex goes on by itself (a turn nobody sent runs)."""
+    async with CodexHost(host_config) as host:
+        cid = await host.new_conversation()
+        page, errors = await open_page(browser, f"{page_server.url}#/c/{cid}")
+        await page.locator("[data-testid=conversation]").wait_for()
+        await host.set_goal("keep polishing")  # active: Codex runs turn after turn (never reached here)
+        await page.locator("[data-testid=stop]:not([disabled])").click(timeout=15_000)
+        await page.locator("[data-testid=goal][data-status=paused]").wait_for(timeout=15_000)
+        goal = await host.wait_for_goal()  # nothing runs any more
+        assert goal is not None and goal.status.value == "paused"
+        ended = host.turns.ended_count
+        await page.screenshot(path=shot_path("goal-paused"))
+        await page.locator("[data-testid=resume-goal]:not([disabled])").click(timeout=15_000)
+        await page.locator("[data-testid=goal][data-status=active]").wait_for(timeout=15_000)
+        assert await page.locator("[data-testid=resume-goal]").count() == 0
+        with anyio.fail_after(30):
+            await host.turns.wait_ended(ended)  # Codex went on by itself
+        await page.locator("[data-testid=stop]:not([disabled])").click(timeout=15_000)  # and stops again
+        await page.locator("[data-testid=goal][data-status=paused]").wait_for(timeout=15_000)
+        assert errors == []
+
+
 async def test_the_latest_turns_plan_shows_in_the_page_and_follows_updates(browser: Any, page_server: PageServer,
                                                                             host_config: HostConfig) -> None:
     """The model's plan (Codex's update_plan) shows under the messages, each step marked by its status; the next

@@ -281,6 +281,7 @@ def calls() -> dict[str, Call]:
         "closeHostSession": lambda w: {"sessionId": w.later["session"]},
         "newConversation": lambda w: {"title": "one more"},
         "requestInterrupt": conv("long"),
+        "requestGoalResume": conv("long"),
         "markInterruptHandled": lambda w: {"requestId": w.later["interrupt"], "outcome": "idle"},
         "syncOpenConversationBinding": lambda w: {"threadId": f"fresh-{uuid.uuid4()}"},
         "markConversationSyncProgress": lambda w: {"conversationId": w.ids["long.conversation"], "syncState": "synced"},

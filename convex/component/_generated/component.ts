@@ -21,9 +21,17 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         {
           requestId: string;
           conversationId: string;
+          action: "interrupt" | "resumeGoal";
           requestedAt: number;
           handledAt: number | null;
-          outcome: "interrupted" | "idle" | "stale" | null;
+          outcome:
+            | "interrupted"
+            | "idle"
+            | "stale"
+            | "resumed"
+            | "noGoal"
+            | "superseded"
+            | null;
         } | null,
         Name
       >;
@@ -33,14 +41,49 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         {
           actor: string;
           requestId: string;
-          outcome: "interrupted" | "idle" | "stale";
+          outcome:
+            | "interrupted"
+            | "idle"
+            | "stale"
+            | "resumed"
+            | "noGoal"
+            | "superseded";
         },
         {
           requestId: string;
           conversationId: string;
+          action: "interrupt" | "resumeGoal";
           requestedAt: number;
           handledAt: number | null;
-          outcome: "interrupted" | "idle" | "stale" | null;
+          outcome:
+            | "interrupted"
+            | "idle"
+            | "stale"
+            | "resumed"
+            | "noGoal"
+            | "superseded"
+            | null;
+        },
+        Name
+      >;
+      requestGoalResume: FunctionReference<
+        "mutation",
+        "internal",
+        { actor: string; conversationId: string },
+        {
+          requestId: string;
+          conversationId: string;
+          action: "interrupt" | "resumeGoal";
+          requestedAt: number;
+          handledAt: number | null;
+          outcome:
+            | "interrupted"
+            | "idle"
+            | "stale"
+            | "resumed"
+            | "noGoal"
+            | "superseded"
+            | null;
         },
         Name
       >;
@@ -51,9 +94,17 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         {
           requestId: string;
           conversationId: string;
+          action: "interrupt" | "resumeGoal";
           requestedAt: number;
           handledAt: number | null;
-          outcome: "interrupted" | "idle" | "stale" | null;
+          outcome:
+            | "interrupted"
+            | "idle"
+            | "stale"
+            | "resumed"
+            | "noGoal"
+            | "superseded"
+            | null;
         },
         Name
       >;

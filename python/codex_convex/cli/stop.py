@@ -1,9 +1,10 @@
-"""``codex-convex stop CONVERSATION``: ask, through Convex, the host driving a conversation to stop Codex (its running
-turn interrupted, an active goal paused) and wait for the host to say what it did."""
+"""``codex-convex stop CONVERSATION`` and ``codex-convex resume-goal CONVERSATION``: ask, through Convex, the host
+driving a conversation to stop Codex (its running turn interrupted, an active goal paused) or to resume the thread's
+goal (Codex then goes on by itself), and wait for the host to say what it did."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import anyio
 import typer
@@ -13,35 +14,52 @@ from ._output import ExitCode, emit_json, failure, success
 if TYPE_CHECKING:
     from ..host_api.models import InterruptRequest
 
+Action = Literal["interrupt", "resumeGoal"]
+ConversationArg = Annotated[str, typer.Argument(help="The conversation whose host should act.")]
+WaitOpt = Annotated[float, typer.Option("--wait-s", help="How long to wait for the host's answer.")]
+JsonOpt = Annotated[bool, typer.Option("--json")]
+SAID = {"interrupted": "Codex stopped", "idle": "nothing was running", "resumed": "the goal is active again: Codex "
+        "goes on by itself", "noGoal": "the thread has no goal to resume"}
 
-def stop(
-    conversation: Annotated[str, typer.Argument(help="The conversation whose host should stop Codex.")],
-    wait_s: Annotated[float, typer.Option("--wait-s", help="How long to wait for the host's answer.")] = 30.0,
-    json_out: Annotated[bool, typer.Option("--json")] = False,
-) -> None:
+
+def stop(conversation: ConversationArg, wait_s: WaitOpt = 30.0, json_out: JsonOpt = False) -> None:
     """Stop Codex in a conversation from any terminal: its host interrupts the running turn and pauses an active
     goal. Exit 1 when no host answered within --wait-s (none drives the conversation: the request then waits)."""
-    done = anyio.run(_stop, conversation, wait_s)
+    _ask("interrupt", conversation, wait_s, json_out)
+
+
+def resume_goal(conversation: ConversationArg, wait_s: WaitOpt = 30.0, json_out: JsonOpt = False) -> None:
+    """Resume the thread's goal from any terminal (after a stop, or a budget raised): its host sets the goal active
+    and Codex goes on by itself. Exit 1 when no host answered within --wait-s, or the thread has no goal."""
+    _ask("resumeGoal", conversation, wait_s, json_out)
+
+
+def _ask(action: Action, conversation: str, wait_s: float, json_out: bool) -> None:
+    done = anyio.run(_request, action, conversation, wait_s)
     if json_out:
         emit_json({"conversationId": conversation, **(done.model_dump(mode="json", by_alias=True) if done else {}),
                    "answered": done is not None})
     elif done is None:
         failure(f"no host answered within {wait_s:g} s: none drives {conversation} now (the request waits; the "
                 "next host to bind it leaves its own work alone)")
+    elif done.outcome == "noGoal":
+        failure(f"{conversation}: {SAID['noGoal']}")
     else:
-        success(f"{conversation}: {'Codex stopped' if done.outcome == 'interrupted' else 'nothing was running'}")
-    if done is None:
+        success(f"{conversation}: {SAID.get(str(done.outcome), str(done.outcome))}")
+    if done is None or done.outcome == "noGoal":
         raise typer.Exit(ExitCode.FAILED)
 
 
-async def _stop(conversation: str, wait_s: float) -> InterruptRequest | None:
+async def _request(action: Action, conversation: str, wait_s: float) -> InterruptRequest | None:
     from ..convex_api import ConvexHttp, Subscriber
     from ..deployment import resolve_deployment
     from ..host_api import HostApi, HostSubscriptions
 
     dep = resolve_deployment()
     async with ConvexHttp(dep.url, token=dep.tokens) as http, Subscriber(dep.url, http=http) as subscriber:
-        asked = await HostApi(http).request_interrupt(conversation_id=conversation)
+        api = HostApi(http)
+        asked = await (api.request_goal_resume if action == "resumeGoal" else api.request_interrupt)(
+            conversation_id=conversation)
         with anyio.move_on_after(wait_s):
             async for req in HostSubscriptions(subscriber).get_interrupt_request(conversation_id=conversation):
                 if req is not None and req.request_id == asked.request_id and req.handled_at is not None:

@@ -222,7 +222,8 @@ class CodexHost:
         assert self.api is not None and self._subscriber is not None
         with scope:
             try:
-                await watch_interrupts(self.api, self._subscriber, conversation_id, self._stop_for_a_client)
+                await watch_interrupts(self.api, self._subscriber, conversation_id, self._stop_for_a_client,
+                                       self._resume_for_a_client)
             except CodexConvexError as exc:  # Convex unreachable for good, or the user's token gone: logged
                 log.warning("host.interrupt_watch_ended", conversation_id=conversation_id, error=str(exc))
 
@@ -244,6 +245,15 @@ class CodexHost:
                 raise
             return "interrupted" if paused else "idle"
         return "interrupted"
+
+    async def _resume_for_a_client(self) -> Literal["resumed", "noGoal"]:
+        """Set the thread's goal active again (Codex then goes on by itself), whatever stopped it."""
+        goal = await self.get_goal()
+        if goal is None:
+            return "noGoal"
+        if goal.status != codex.ThreadGoalStatus.active:
+            await self.set_goal(status="active")
+        return "resumed"
 
     async def _turn_running(self) -> bool:
         """Whether Codex itself says a turn of the bound thread runs now (its status, not our last notification)."""

@@ -1,6 +1,7 @@
-"""Remote interrupt: any client of the user asks, through Convex, the host driving a conversation to stop Codex
-(``requestInterrupt``: the page's Stop button). The host watches the bound conversation's newest request while it is
-bound; on a new one it pauses an active goal (else Codex would go on by itself), interrupts the running turn, and
+"""Remote control: any client of the user asks, through Convex, the host driving a conversation to stop Codex
+(``requestInterrupt``: the page's Stop button) or to resume the thread's goal (``requestGoalResume``). The host watches
+the bound conversation's newest request while it is bound; on a new stop it pauses an active goal (else Codex would
+go on by itself) and interrupts the running turn, on a resume it sets the goal active (Codex goes on by itself), and
 records what it did (``markInterruptHandled``). A request already waiting when the host binds was made to no host:
 it is marked ``stale`` and the new work is left alone."""
 
@@ -19,21 +20,23 @@ __all__ = ["watch_interrupts"]
 
 log = structlog.get_logger("codex_convex.interrupts")
 
-Outcome = Literal["interrupted", "idle", "stale"]
+Outcome = Literal["interrupted", "idle", "stale", "resumed", "noGoal"]
 
 
 async def watch_interrupts(api: HostApi, subscriber: Subscriber, conversation_id: str,
-                           stop: Callable[[], Awaitable[Outcome]]) -> None:
-    """Until cancelled (the binding ends): answer each new interrupt request of the conversation with ``stop``."""
+                           stop: Callable[[], Awaitable[Outcome]], resume: Callable[[], Awaitable[Outcome]]) -> None:
+    """Until cancelled (the binding ends): answer each new request of the conversation, a stop with ``stop``, a
+    goal's resume with ``resume``."""
     first = True
     async for req in HostSubscriptions(subscriber).get_interrupt_request(conversation_id=conversation_id):
         if req is not None and req.handled_at is None:
-            outcome: Outcome = "stale" if first else "idle"
+            act = resume if req.action == "resumeGoal" else stop
+            outcome: Outcome = "stale" if first else "noGoal" if act is resume else "idle"
             if not first:
                 try:
-                    outcome = await stop()
+                    outcome = await act()
                 except CodexConvexError as exc:  # Codex went away meanwhile: nothing runs any more
-                    log.warning("interrupt.failed", conversation_id=conversation_id, error=str(exc))
+                    log.warning("interrupt.failed", conversation_id=conversation_id, action=req.action, error=str(exc))
             await api.mark_interrupt_handled(request_id=req.request_id, outcome=outcome)
-            log.info("interrupt.handled", conversation_id=conversation_id, outcome=outcome)
+            log.info("interrupt.handled", conversation_id=conversation_id, action=req.action, outcome=outcome)
         first = False

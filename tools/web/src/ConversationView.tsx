@@ -53,6 +53,12 @@ export function ConversationView(props: { conversationId: string }) {
         <p className={`goal goal-${c.goal.status}`} data-testid="goal" data-status={c.goal.status}>
           <strong>Goal</strong> ({GOAL_STATUS[c.goal.status]}): {c.goal.objective}
           <span className="hint"> · {c.goal.tokensUsed.toLocaleString()} tokens{c.goal.tokenBudget !== null ? ` of ${c.goal.tokenBudget.toLocaleString()}` : ""}</span>
+          {c.goal.status !== "active" && c.goal.status !== "complete" ? (
+            <button className="resume" data-testid="resume-goal" disabled={c.resuming || !c.host?.online} onClick={() => void c.resumeGoal()}
+              title={c.host?.online ? "Ask the host driving this conversation to resume the goal: Codex goes on by itself" : "No host drives this conversation now"}>
+              {c.resuming ? "Resuming…" : "Resume"}
+            </button>
+          ) : null}
         </p>
       ) : null}
       <Approvals requests={c.pendingRequests} respond={c.respond} conversationId={c.conversation.conversationId} />

@@ -64,6 +64,7 @@ ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
     "getConversation": "query",
     "listConversationForks": "query",
     "requestInterrupt": "mutation",
+    "requestGoalResume": "mutation",
     "getInterruptRequest": "query",
     "markInterruptHandled": "mutation",
     "listConversationAgents": "query",
@@ -109,7 +110,7 @@ ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
 
 
 class HostApi(HostApiBase):
-    """The 52 endpoints of host contract v10, called once each over HTTP."""
+    """The 53 endpoints of host contract v10, called once each over HTTP."""
 
     async def validate_host_wiring(self, *, conversation_id: str | None = None) -> ValidateHostWiringResult:
         """Check that the shim, auth and the component are wired (call at start-up). (query ``chat:validateHostWiring``)"""
@@ -166,13 +167,18 @@ class HostApi(HostApiBase):
         result: InterruptRequest = await self._call("mutation", "chat:requestInterrupt", {"conversationId": conversation_id}, InterruptRequest)
         return result
 
+    async def request_goal_resume(self, *, conversation_id: str) -> InterruptRequest:
+        """Ask the host driving the conversation to resume the thread's goal (Codex then goes on by itself). (mutation ``chat:requestGoalResume``)"""
+        result: InterruptRequest = await self._call("mutation", "chat:requestGoalResume", {"conversationId": conversation_id}, InterruptRequest)
+        return result
+
     async def get_interrupt_request(self, *, conversation_id: str) -> InterruptRequest | None:
-        """The conversation's newest interrupt request, or null (the host subscribes to it). (query ``chat:getInterruptRequest``)"""
+        """The conversation's newest control request (stop or resume), or null (the host subscribes to it). (query ``chat:getInterruptRequest``)"""
         result: InterruptRequest | None = await self._call("query", "chat:getInterruptRequest", {"conversationId": conversation_id}, InterruptRequest | None)
         return result
 
-    async def mark_interrupt_handled(self, *, request_id: str, outcome: Literal["interrupted", "idle", "stale"]) -> InterruptRequest:
-        """The host records what it did about an interrupt request. (mutation ``chat:markInterruptHandled``)"""
+    async def mark_interrupt_handled(self, *, request_id: str, outcome: Literal["interrupted", "idle", "stale", "resumed", "noGoal", "superseded"]) -> InterruptRequest:
+        """The host records what it did about a control request. (mutation ``chat:markInterruptHandled``)"""
         result: InterruptRequest = await self._call("mutation", "chat:markInterruptHandled", {"requestId": request_id, "outcome": outcome}, InterruptRequest)
         return result
 
@@ -392,7 +398,7 @@ class HostSubscriptions(HostSubscriptionsBase):
         return self._watch("chat:listConversationForks", {"conversationId": conversation_id}, list[Conversation])
 
     def get_interrupt_request(self, *, conversation_id: str) -> AsyncIterator[InterruptRequest | None]:
-        """The conversation's newest interrupt request, or null (the host subscribes to it). (subscription to ``chat:getInterruptRequest``)"""
+        """The conversation's newest control request (stop or resume), or null (the host subscribes to it). (subscription to ``chat:getInterruptRequest``)"""
         return self._watch("chat:getInterruptRequest", {"conversationId": conversation_id}, InterruptRequest | None)
 
     def list_conversation_agents(self, *, conversation_id: str) -> AsyncIterator[list[Conversation]]:

@@ -455,9 +455,10 @@ class HostPresence(WireModel):
 class InterruptRequest(WireModel):
     request_id: str = PydanticField(alias="requestId")
     conversation_id: str = PydanticField(alias="conversationId")
+    action: Literal["interrupt", "resumeGoal"]
     requested_at: Number = PydanticField(alias="requestedAt")
     handled_at: Number | None = PydanticField(alias="handledAt")
-    outcome: Literal["interrupted", "idle", "stale"] | None
+    outcome: Literal["interrupted", "idle", "stale", "resumed", "noGoal", "superseded"] | None
 
 
 class ValidateHostWiringResult(WireModel):
