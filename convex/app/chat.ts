@@ -24,6 +24,7 @@ export const newConversation = mutation({
   returns: v.object({
     conversationId: v.string(),
     title: v.union(v.string(), v.null()),
+    preview: v.union(v.string(), v.null()),
     status: v.union(v.literal("active"), v.literal("archived"), v.literal("deleting")),
     threadId: v.union(v.string(), v.null()),
     syncState: v.union(v.literal("unsynced"), v.literal("syncing"), v.literal("synced"), v.literal("drifted")),
@@ -51,6 +52,7 @@ export const syncOpenConversationBinding = mutation({
     conversation: v.object({
       conversationId: v.string(),
       title: v.union(v.string(), v.null()),
+      preview: v.union(v.string(), v.null()),
       status: v.union(v.literal("active"), v.literal("archived"), v.literal("deleting")),
       threadId: v.union(v.string(), v.null()),
       syncState: v.union(v.literal("unsynced"), v.literal("syncing"), v.literal("synced"), v.literal("drifted")),
@@ -81,6 +83,7 @@ export const markConversationSyncProgress = mutation({
     conversation: v.object({
       conversationId: v.string(),
       title: v.union(v.string(), v.null()),
+      preview: v.union(v.string(), v.null()),
       status: v.union(v.literal("active"), v.literal("archived"), v.literal("deleting")),
       threadId: v.union(v.string(), v.null()),
       syncState: v.union(v.literal("unsynced"), v.literal("syncing"), v.literal("synced"), v.literal("drifted")),
@@ -103,6 +106,7 @@ export const forceRebindConversationSync = mutation({
   returns: v.object({
     conversationId: v.string(),
     title: v.union(v.string(), v.null()),
+    preview: v.union(v.string(), v.null()),
     status: v.union(v.literal("active"), v.literal("archived"), v.literal("deleting")),
     threadId: v.union(v.string(), v.null()),
     syncState: v.union(v.literal("unsynced"), v.literal("syncing"), v.literal("synced"), v.literal("drifted")),
@@ -124,6 +128,7 @@ export const archiveConversation = mutation({
   returns: v.object({
     conversationId: v.string(),
     title: v.union(v.string(), v.null()),
+    preview: v.union(v.string(), v.null()),
     status: v.union(v.literal("active"), v.literal("archived"), v.literal("deleting")),
     threadId: v.union(v.string(), v.null()),
     syncState: v.union(v.literal("unsynced"), v.literal("syncing"), v.literal("synced"), v.literal("drifted")),
@@ -145,6 +150,7 @@ export const unarchiveConversation = mutation({
   returns: v.object({
     conversationId: v.string(),
     title: v.union(v.string(), v.null()),
+    preview: v.union(v.string(), v.null()),
     status: v.union(v.literal("active"), v.literal("archived"), v.literal("deleting")),
     threadId: v.union(v.string(), v.null()),
     syncState: v.union(v.literal("unsynced"), v.literal("syncing"), v.literal("synced"), v.literal("drifted")),
@@ -178,6 +184,7 @@ export const listConversations = query({
       v.object({
         conversationId: v.string(),
         title: v.union(v.string(), v.null()),
+        preview: v.union(v.string(), v.null()),
         status: v.union(v.literal("active"), v.literal("archived"), v.literal("deleting")),
         threadId: v.union(v.string(), v.null()),
         syncState: v.union(v.literal("unsynced"), v.literal("syncing"), v.literal("synced"), v.literal("drifted")),
@@ -209,6 +216,7 @@ export const getConversation = query({
       conversation: v.object({
         conversationId: v.string(),
         title: v.union(v.string(), v.null()),
+        preview: v.union(v.string(), v.null()),
         status: v.union(v.literal("active"), v.literal("archived"), v.literal("deleting")),
         threadId: v.union(v.string(), v.null()),
         syncState: v.union(v.literal("unsynced"), v.literal("syncing"), v.literal("synced"), v.literal("drifted")),
@@ -233,6 +241,7 @@ export const listConversationForks = query({
     v.object({
       conversationId: v.string(),
       title: v.union(v.string(), v.null()),
+      preview: v.union(v.string(), v.null()),
       status: v.union(v.literal("active"), v.literal("archived"), v.literal("deleting")),
       threadId: v.union(v.string(), v.null()),
       syncState: v.union(v.literal("unsynced"), v.literal("syncing"), v.literal("synced"), v.literal("drifted")),
@@ -377,6 +386,7 @@ export const listConversationAgents = query({
     v.object({
       conversationId: v.string(),
       title: v.union(v.string(), v.null()),
+      preview: v.union(v.string(), v.null()),
       status: v.union(v.literal("active"), v.literal("archived"), v.literal("deleting")),
       threadId: v.union(v.string(), v.null()),
       syncState: v.union(v.literal("unsynced"), v.literal("syncing"), v.literal("synced"), v.literal("drifted")),
@@ -403,6 +413,7 @@ export const getConversationSummary = query({
       conversation: v.object({
         conversationId: v.string(),
         title: v.union(v.string(), v.null()),
+        preview: v.union(v.string(), v.null()),
         status: v.union(v.literal("active"), v.literal("archived"), v.literal("deleting")),
         threadId: v.union(v.string(), v.null()),
         syncState: v.union(v.literal("unsynced"), v.literal("syncing"), v.literal("synced"), v.literal("drifted")),
@@ -663,6 +674,7 @@ export const getConversationView = query({
       conversation: v.object({
         conversationId: v.string(),
         title: v.union(v.string(), v.null()),
+        preview: v.union(v.string(), v.null()),
         status: v.union(v.literal("active"), v.literal("archived"), v.literal("deleting")),
         threadId: v.union(v.string(), v.null()),
         syncState: v.union(v.literal("unsynced"), v.literal("syncing"), v.literal("synced"), v.literal("drifted")),
@@ -1232,6 +1244,7 @@ export const startConversationSyncSource = mutation({
     conversation: v.object({
       conversationId: v.string(),
       title: v.union(v.string(), v.null()),
+      preview: v.union(v.string(), v.null()),
       status: v.union(v.literal("active"), v.literal("archived"), v.literal("deleting")),
       threadId: v.union(v.string(), v.null()),
       syncState: v.union(v.literal("unsynced"), v.literal("syncing"), v.literal("synced"), v.literal("drifted")),

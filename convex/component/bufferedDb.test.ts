@@ -138,7 +138,8 @@ describe("buffered apply (a sealed snapshot's rows built in memory)", () => {
     const got = await rows(t);
     const finalRows = ["turns", "items", "item_parts", "messages", "message_segments"].reduce((n, k) => n + (got[k] as unknown[]).length, 0);
     expect(finalRows).toBe(turns * 9); // turn + 2 × (item, part, message, segment)
-    expect(spent.documentsWritten).toBe(finalRows + 2); // and the thread row: inserted, then patched once
+    // and the thread row (inserted, then patched once) and the conversation's (its preview, from the first message)
+    expect(spent.documentsWritten).toBe(finalRows + 3);
     expect(spent.indexRanges).toBe(turns + 2); // one existence check per turn, and the thread (before and after its insert)
     expect(got).toEqual((await apply([all], false)).rows);
   });

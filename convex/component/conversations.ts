@@ -21,6 +21,7 @@ import { paginated, vActor, vPaginationOpts, vSyncState, pageSize } from "./vali
 export const vConversation = v.object({
   conversationId: v.string(),
   title: v.union(v.string(), v.null()),
+  preview: v.union(v.string(), v.null()), // its thread's first user message (folded, cut): a label when untitled
   status: v.union(v.literal("active"), v.literal("archived"), v.literal("deleting")),
   threadId: v.union(v.string(), v.null()),
   syncState: vSyncState,
@@ -33,7 +34,7 @@ export const vConversation = v.object({
 
 export function toConversation(c: Doc<"conversations">) {
   return {
-    conversationId: c._id as string, title: c.title ?? null, status: c.status, threadId: c.threadId ?? null,
+    conversationId: c._id as string, title: c.title ?? null, preview: c.preview ?? null, status: c.status, threadId: c.threadId ?? null,
     syncState: c.syncState, activeSyncJobId: c.activeSyncJobId ?? null, createdAt: c.createdAt, updatedAt: c.updatedAt,
     forkedFromConversationId: (c.forkedFromConversationId as string | undefined) ?? null,
     parentConversationId: (c.parentConversationId as string | undefined) ?? null,

@@ -50,6 +50,23 @@ describe("ingest sequencing", () => {
   });
 });
 
+describe("a conversation's preview", () => {
+  it("is its thread's first user message, whitespace folded and cut, given once; another thread's does not count", async () => {
+    const { t, send, conversationId } = await setup();
+    const user = (itemId: string, text: string, threadId = "th"): IngestEvent => ({
+      ...item(itemId, "completed", { type: "userMessage", id: itemId, content: [{ type: "text", text }] }), threadId,
+    } as IngestEvent);
+    const preview = async () => (await t.query(api.conversations.get, { actor, conversationId })).conversation?.preview;
+    await send(0, [{ type: "turnStarted", threadId: "th", turnId: "t1", at }, item("m0", "completed", { type: "agentMessage", id: "m0", text: "hello" })]);
+    expect(await preview()).toBeNull();
+    await send(2, [user("u1", "  fix the\n\n flaky   test " + "🙂".repeat(TITLE_MAX_CHARS)), user("u2", "second")]);
+    const got = (await preview())!;
+    expect(got.startsWith("fix the flaky test 🙂") && got.length <= TITLE_MAX_CHARS && got.length >= TITLE_MAX_CHARS - 1).toBe(true);
+    await send(4, [user("u3", "later")]);
+    expect(await preview()).toBe(got);
+  });
+});
+
 describe("text cut at a limit keeps surrogate pairs whole", () => {
   it("a delta that starts with a pair when its last segment has room for one unit goes on in the next segment", async () => {
     const { t, send } = await setup();

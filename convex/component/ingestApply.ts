@@ -405,7 +405,16 @@ async function upsertMessage(ctx: MutationCtx, conv: Conv, turn: Doc<"turns">, i
   // what deltas built, so a lost or doubled delta can never survive into the stored message (agent#146).
   const replaceText = view.text.length > 0 || phase === "completed";
   if (replaceText) await writeText(ctx, msg, view.text);
+  if (view.role === "user" && conv.preview === undefined && item.threadId === conv.threadId) await givePreview(ctx, conv, view.text);
   await ctx.db.patch("messages", msg._id, { role: view.role, status: view.status, summary: view.summary, kind: item.itemType, updatedAt: at });
+}
+
+/** The conversation's first user message as its label (what lists show while it has no title), once: the row is read
+ * again, as an earlier event of the same batch may have given it already. */
+async function givePreview(ctx: MutationCtx, conv: Conv, text: string) {
+  const now = await ctx.db.get("conversations", conv._id);
+  const folded = cutText(cutText(text, 2 * TITLE_MAX_CHARS).replace(/\s+/g, " ").trim(), TITLE_MAX_CHARS);
+  if (now !== null && now.preview === undefined && folded !== "") await ctx.db.patch("conversations", conv._id, { preview: folded });
 }
 
 async function createMessage(ctx: MutationCtx, conv: Conv, turn: Doc<"turns">, item: Doc<"items">, role: Doc<"messages">["role"], status: Doc<"messages">["status"], summary: string | undefined, at: number) {
@@ -447,6 +456,8 @@ async function messageText(ctx: MutationCtx, conv: Conv, e: Ev<"messageText">) {
   if (seg === null) {
     await ctx.db.insert("message_segments", { actor: m.actor, threadId: m.threadId, turnId: m.turnId, itemId: m.itemId, segment: e.segment, firstDelta: m.deltaCount, deltaCount: 0, text: e.text });
   } else if (seg.text !== e.text) await ctx.db.patch("message_segments", seg._id, { text: e.text });
+  // a large first user message: its text comes in segments (the first one is plenty for a label)
+  if (e.segment === 0 && m.role === "user" && conv.preview === undefined && e.threadId === conv.threadId) await givePreview(ctx, conv, e.text);
 }
 
 async function segmentsOf(ctx: MutationCtx, m: Doc<"messages">) {

@@ -44,6 +44,7 @@ export type PaginationOpts = {
 export type Conversation = {
   conversationId: string;
   title: string | null;
+  preview: string | null;
   status: "active" | "archived" | "deleting";
   threadId: string | null;
   syncState: SyncState;

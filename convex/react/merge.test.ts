@@ -54,7 +54,7 @@ describe("turnStates", () => {
 });
 
 const conversation: Conversation = {
-  conversationId: "c", title: null, status: "active", threadId: "th", syncState: "syncing", activeSyncJobId: "j",
+  conversationId: "c", title: null, preview: null, status: "active", threadId: "th", syncState: "syncing", activeSyncJobId: "j",
   createdAt: T0, updatedAt: T0, forkedFromConversationId: null, parentConversationId: null,
 };
 function job(over: Partial<SyncJob>): SyncJob {

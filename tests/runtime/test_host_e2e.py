@@ -51,6 +51,10 @@ async def test_text_turn_persisted_equals_codex(host_config: HostConfig, alice_a
     stored = await persisted_messages(alice_api, cid)
     assert conversation_messages(stored) == codex_messages(thread)
     assert all(m.status == "completed" for m in stored)
+    # untitled (Codex names no thread): lists show its first message, as Codex's own preview of the thread
+    got = await alice_api.get_conversation(conversation_id=cid)
+    assert isinstance(got, GetConversationFound)
+    assert (got.conversation.title, got.conversation.preview, thread["preview"]) == (None, "hello there", "hello there")
     for turn in thread["turns"]:
         items = await persisted_items(alice_api, thread["id"], turn["id"])
         assert [i["id"] for i in items] == [i["id"] for i in turn["items"]]

@@ -71,6 +71,7 @@ async def test_import_equals_codex_item_by_item(host_config: HostConfig, alice_a
     assert await persisted_thread_hash(alice_api, thread) == codex_thread_hash(thread)
     summary = await alice_api.get_conversation_summary(conversation_id=result.conversation_id)
     assert summary.found and summary.conversation.sync_state == "synced"
+    assert summary.conversation.preview == thread["preview"] == "hello import"  # the first message: its label
     assert summary.turn_count == len(thread["turns"])
 
 

@@ -117,6 +117,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         {
           conversationId: string;
           title: string | null;
+          preview: string | null;
           status: "active" | "archived" | "deleting";
           threadId: string | null;
           syncState: "unsynced" | "syncing" | "synced" | "drifted";
@@ -135,6 +136,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         {
           conversationId: string;
           title: string | null;
+          preview: string | null;
           status: "active" | "archived" | "deleting";
           threadId: string | null;
           syncState: "unsynced" | "syncing" | "synced" | "drifted";
@@ -158,6 +160,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         {
           conversationId: string;
           title: string | null;
+          preview: string | null;
           status: "active" | "archived" | "deleting";
           threadId: string | null;
           syncState: "unsynced" | "syncing" | "synced" | "drifted";
@@ -179,6 +182,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             conversation: {
               conversationId: string;
               title: string | null;
+              preview: string | null;
               status: "active" | "archived" | "deleting";
               threadId: string | null;
               syncState: "unsynced" | "syncing" | "synced" | "drifted";
@@ -210,6 +214,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           page: Array<{
             conversationId: string;
             title: string | null;
+            preview: string | null;
             status: "active" | "archived" | "deleting";
             threadId: string | null;
             syncState: "unsynced" | "syncing" | "synced" | "drifted";
@@ -233,6 +238,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         Array<{
           conversationId: string;
           title: string | null;
+          preview: string | null;
           status: "active" | "archived" | "deleting";
           threadId: string | null;
           syncState: "unsynced" | "syncing" | "synced" | "drifted";
@@ -251,6 +257,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         Array<{
           conversationId: string;
           title: string | null;
+          preview: string | null;
           status: "active" | "archived" | "deleting";
           threadId: string | null;
           syncState: "unsynced" | "syncing" | "synced" | "drifted";
@@ -296,6 +303,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           conversation: {
             conversationId: string;
             title: string | null;
+            preview: string | null;
             status: "active" | "archived" | "deleting";
             threadId: string | null;
             syncState: "unsynced" | "syncing" | "synced" | "drifted";
@@ -318,6 +326,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             conversation: {
               conversationId: string;
               title: string | null;
+              preview: string | null;
               status: "active" | "archived" | "deleting";
               threadId: string | null;
               syncState: "unsynced" | "syncing" | "synced" | "drifted";
@@ -355,6 +364,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           conversation: {
             conversationId: string;
             title: string | null;
+            preview: string | null;
             status: "active" | "archived" | "deleting";
             threadId: string | null;
             syncState: "unsynced" | "syncing" | "synced" | "drifted";
@@ -375,6 +385,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         {
           conversationId: string;
           title: string | null;
+          preview: string | null;
           status: "active" | "archived" | "deleting";
           threadId: string | null;
           syncState: "unsynced" | "syncing" | "synced" | "drifted";
@@ -1160,6 +1171,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           conversation: {
             conversationId: string;
             title: string | null;
+            preview: string | null;
             status: "active" | "archived" | "deleting";
             threadId: string | null;
             syncState: "unsynced" | "syncing" | "synced" | "drifted";
@@ -1579,6 +1591,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             conversation: {
               conversationId: string;
               title: string | null;
+              preview: string | null;
               status: "active" | "archived" | "deleting";
               threadId: string | null;
               syncState: "unsynced" | "syncing" | "synced" | "drifted";

@@ -8,6 +8,8 @@ export const conversationTables = {
   conversations: defineTable({
     actor: vActor,
     title: v.optional(v.string()),
+    // Its thread's first user message, whitespace folded, its first TITLE_MAX_CHARS: what lists show without a title.
+    preview: v.optional(v.string()),
     // "deleting": a deletion job is removing it; writes are refused (E_CONVERSATION_DELETING).
     status: v.union(v.literal("active"), v.literal("archived"), v.literal("deleting")),
     threadId: v.optional(v.string()), // the Codex thread currently bound

@@ -13,7 +13,7 @@ export function ConversationList(props: { selected: string | null }) {
         {results.map((c) => (
           <li key={c.conversationId} className={c.conversationId === props.selected ? "selected" : ""}>
             <a href={conversationHref(c.conversationId)} data-testid="conversation-link" data-conversation-id={c.conversationId}>
-              <span className="title">{c.title ?? "Untitled"}</span>
+              <span className="title">{c.title ?? c.preview ?? "Untitled"}</span>
               {c.threadId ? <span className="thread-id">thread {c.threadId}</span> : null}
               <span className="meta">
                 <span className={`badge sync-${c.syncState}`}>{c.syncState}</span>

@@ -22,7 +22,7 @@ export function ConversationView(props: { conversationId: string }) {
   return (
     <div className="conversation" data-testid="conversation" data-conversation-id={c.conversation.conversationId}>
       <div className="conv-head">
-        <h2>{c.conversation.title ?? "Untitled conversation"}</h2>
+        <h2>{c.conversation.title ?? c.conversation.preview ?? "Untitled conversation"}</h2>
         <div className="conv-meta">
           <span className={`badge turn-${running ? "running" : "idle"}`} data-testid="turn-state">{running ? "Codex is working…" : "idle"}</span>
           {running || c.goal?.status === "active" ? (

@@ -32,6 +32,7 @@ SyncState: TypeAlias = Literal["unsynced", "syncing", "synced", "drifted"]
 class Conversation(WireModel):
     conversation_id: str = PydanticField(alias="conversationId")
     title: str | None
+    preview: str | None
     status: Literal["active", "archived", "deleting"]
     thread_id: str | None = PydanticField(alias="threadId")
     sync_state: SyncState = PydanticField(alias="syncState")
