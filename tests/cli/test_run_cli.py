@@ -89,3 +89,22 @@ def test_run_with_a_goal_waits_for_codex_to_reach_it(env: dict[str, str], tmp_pa
                          capture_output=True, text=True, timeout=120)
     assert got.returncode == 0, got.stderr
     assert json.loads(got.stdout)["goal"]["status"] == "complete"
+
+
+def test_conversations_lists_them_newest_first_by_title_or_first_message(env: dict[str, str],
+                                                                         tmp_path: Path) -> None:
+    empty = subprocess.run([*CLI, "conversations", "--json"], env=env, capture_output=True, text=True, timeout=60)
+    assert empty.returncode == 0, empty.stderr
+    before = {c["conversationId"] for c in json.loads(empty.stdout)}
+    ran = subprocess.run([*CLI, "run", "--scripted", "--json", "SAY   list\n me"], env=env, cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 0, ran.stderr
+    conversation = json.loads(ran.stdout)["conversationId"]
+    listed = subprocess.run([*CLI, "conversations", "--json"], env=env, capture_output=True, text=True, timeout=60)
+    rows = [c for c in json.loads(listed.stdout) if c["conversationId"] not in before]
+    assert [(c["conversationId"], c["title"], c["preview"], c["status"]) for c in rows] == [
+        (conversation, None, "SAY list me", "active")]
+    assert rows[0]["host"] is not None and rows[0]["host"]["online"] is False  # the run's host has gone
+    shown = subprocess.run([*CLI, "conversations"], env={**env, "COLUMNS": "200"}, capture_output=True, text=True,
+                           timeout=60)
+    assert shown.returncode == 0 and conversation in shown.stderr and "“SAY list me”" in shown.stderr

@@ -8,7 +8,7 @@ import sys
 import typer
 
 from .. import logs
-from . import approvals, backend, bench, delete, demo, doctor, host_shim, run, schema, stop, sync, ui
+from . import approvals, backend, bench, conversations, delete, demo, doctor, host_shim, run, schema, stop, sync, ui
 from ._errors import report
 from ._output import ExitCode, console
 
@@ -23,6 +23,7 @@ app.command("decline")(approvals.decline)
 app.command("dev-token")(backend.dev_token)
 app.command("demo")(demo.demo)
 app.command("doctor")(doctor.doctor)
+app.command("conversations")(conversations.conversations)
 app.command("run")(run.run)
 app.command("review")(run.review)
 app.command("stop")(stop.stop)

@@ -64,9 +64,10 @@ def info(msg: str) -> None:
 
 
 def table(title: str, columns: list[str], rows: list[list[Any]]) -> Table:
+    """A table whose first column (the ids a user copies into the next command) is never wrapped or cut."""
     t = Table(title=title)
-    for c in columns:
-        t.add_column(c)
+    for i, c in enumerate(columns):
+        t.add_column(c, no_wrap=i == 0, min_width=max((len(str(r[0])) for r in rows), default=0) if i == 0 else None)
     for r in rows:
         t.add_row(*[str(x) for x in r])
     return t
