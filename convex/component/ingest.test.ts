@@ -65,6 +65,14 @@ describe("a conversation's preview", () => {
     await send(4, [user("u3", "later")]);
     expect(await preview()).toBe(got);
   });
+
+  it("comes from Codex's preview of the thread (its first message) when the thread's metadata carries it", async () => {
+    const { t, send, conversationId } = await setup();
+    await send(0, [{ type: "threadMeta", threadId: "th", preview: "", at }]); // a new thread: none yet
+    expect((await t.query(api.conversations.get, { actor, conversationId })).conversation?.preview).toBeNull();
+    await send(1, [{ type: "threadMeta", threadId: "th", preview: "resume me\nplease", at }]);
+    expect((await t.query(api.conversations.get, { actor, conversationId })).conversation?.preview).toBe("resume me please");
+  });
 });
 
 describe("text cut at a limit keeps surrogate pairs whole", () => {

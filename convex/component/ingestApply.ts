@@ -128,6 +128,9 @@ async function threadMeta(ctx: MutationCtx, conv: Conv, e: Ev<"threadMeta">) {
     ...(e.parentThreadId !== undefined ? { parentThreadId: e.parentThreadId } : {}),
     updatedAt: Math.max(t.updatedAt, e.at),
   });
+  // Codex's preview of the thread is its first user message: a conversation replicated before previews existed gets
+  // its label when its host resumes it or it is synced again
+  if (e.preview !== undefined && conv.preview === undefined && e.threadId === conv.threadId) await givePreview(ctx, conv, e.preview);
   // A sub-agent links to the conversation of the thread that spawned it (which lists it: listConversationAgents), a
   // fork to its parent's (listConversationForks), when that is here; forks and sub-agents that arrived before this
   // thread (their parent: an import goes newest first) link to it now.
