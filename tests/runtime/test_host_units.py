@@ -87,7 +87,7 @@ class FakeApi:
     async def sync_open_conversation_binding(self, *, thread_id: str, conversation_id: str | None = None,
                                              title: str | None = None,
                                              host_session_id: str | None = None) -> SyncOpenConversationBindingResult:
-        conv = Conversation(conversation_id="c1", title=title, status="active", thread_id=thread_id,
+        conv = Conversation(conversation_id="c1", title=title, preview=None, status="active", thread_id=thread_id,
                             sync_state="synced", active_sync_job_id=None, created_at=1, updated_at=1,
                             forked_from_conversation_id=None, parent_conversation_id=None)
         return SyncOpenConversationBindingResult(conversation=conv, created=True)

@@ -37,7 +37,7 @@ export function ConversationView(props: { conversationId: string }) {
         {c.conversation.parentConversationId !== null || agents.length > 0 ? (
           <div className="conv-links" data-testid="agents">
             {c.conversation.parentConversationId !== null ? <a href={`#/c/${c.conversation.parentConversationId}`} data-testid="parent-link">↑ the conversation that spawned this sub-agent</a> : null}
-            {agents.length > 0 ? <span>sub-agents: {agents.map((a) => <a key={a.conversationId} href={`#/c/${a.conversationId}`} data-testid="agent-link">{a.title ?? a.conversationId}</a>)}</span> : null}
+            {agents.length > 0 ? <span>sub-agents: {agents.map((a) => <a key={a.conversationId} href={`#/c/${a.conversationId}`} data-testid="agent-link">{a.title ?? a.preview ?? a.conversationId}</a>)}</span> : null}
           </div>
         ) : null}
         {c.latestJob !== null || c.syncProgress.syncState === "syncing" || c.syncProgress.syncState === "drifted" ? (
