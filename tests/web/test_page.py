@@ -90,6 +90,10 @@ async def test_a_live_turn_streams_into_the_open_page(browser: Any, page_server:
         await final.last.wait_for(timeout=15_000)
         assert (await final.last.inner_text()).strip() == result.text.strip()
         assert await page.locator("[data-testid=turn-state]").inner_text() == "idle"
+        # untitled (Codex names no thread): the heading and the list show its first message
+        await page.locator("h2", has_text="SLOW 3").wait_for(timeout=15_000)
+        listed = page.locator(f"[data-testid=conversation-link][data-conversation-id='{cid}'] .title")
+        assert (await listed.inner_text()).strip() == "SLOW 3"
         await page.screenshot(path=shot_path("conversation"))
         assert errors == []
 
