@@ -36,7 +36,7 @@ LIVE_PROMPTS = ["THINK a greeting is asked for | keep it short",
                 "RUN echo hi > demo.txt", "PATCH notes.md written by Codex",
                 "AGENT RUN echo from a sub-agent > agent.txt"]
 # A /review of what the turns changed (the scripted model answers as Codex's reviewer does: JSON with a finding).
-REVIEW = "REVIEW demo.txt and notes.md are written as asked | notes.md has no heading"
+REVIEW = "REVIEW demo.txt and notes.md are written as asked | notes.md has no heading @ notes.md:1"
 LOCAL_PROMPTS = ["an older local conversation", "RUN ls", "what did we do?"]
 
 

@@ -19,7 +19,8 @@ Commands (the whole last user message):
 - ``AGENT <task>``: spawn a sub-agent (Codex's ``spawn_agent``) whose first message is ``task`` (itself a script
   line: ``AGENT RUN echo hi``), wait for it (``wait_agent``), then say ``agent done: <task>``.
 - ``REVIEW <explanation>[ | <finding>…]``: a /review's answer as Codex's reviewer gives it (a JSON review: the
-  explanation, one finding per title after it, at ``/src/app.py`` line 1); use it as a review's instructions.
+  explanation, one finding per title after it, at ``/src/app.py`` line 1, or where ``<title> @ <path>[:<line>]``
+  says); use it as a review's instructions.
 - ``GOAL <objective>``: set a thread goal (Codex's ``create_goal``), say ``goal set: <objective>``; Codex then
   continues on its own (a turn it starts, its prompt Codex's goal context), where the model marks the goal complete
   (``update_goal``) and says ``goal complete: <objective>``.
@@ -125,6 +126,16 @@ def _agent_step(body: dict[str, Any], task: str, call_seq: int) -> Reply:
     return Reply(deltas=_words(f"agent done: {task}"))
 
 
+def _finding(spec: str) -> dict[str, Any]:
+    """A reviewer's finding from ``<title>[ @ <path>[:<line>]]`` (default: ``/src/app.py`` line 1)."""
+    title, _, where = (p.strip() for p in spec.partition(" @ "))
+    path, _, line = where.rpartition(":") if ":" in where else (where, "", "1")
+    start = int(line) if line.isdigit() else 1
+    return {"title": title, "body": "found by the scripted reviewer", "confidence_score": 0.5, "priority": 1,
+            "code_location": {"absolute_file_path": path or "/src/app.py",
+                              "line_range": {"start": start, "end": start}}}
+
+
 def _goal_continuation(item: dict[str, Any]) -> bool:
     """Codex's prompt for a turn it starts itself while a goal is active."""
     parts = item.get("content") or [] if item.get("role") == "user" else []
@@ -196,9 +207,7 @@ def choose_reply(body: dict[str, Any], call_seq: int) -> Reply:
         )
     if head == "REVIEW":
         explanation, *titles = [p.strip() for p in rest.split(" | ")]
-        findings = [{"title": t, "body": "found by the scripted reviewer", "confidence_score": 0.5, "priority": 1,
-                     "code_location": {"absolute_file_path": "/src/app.py", "line_range": {"start": 1, "end": 1}}}
-                    for t in titles]
+        findings = [_finding(t) for t in titles]
         review = {"findings": findings, "overall_correctness": "patch is incorrect" if titles else "patch is correct",
                   "overall_explanation": explanation, "overall_confidence_score": 0.8}
         return Reply(deltas=_words(json.dumps(review)))
