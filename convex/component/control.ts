@@ -13,6 +13,7 @@ import { vActor } from "./validators.js";
 
 export const vInterruptOutcome = v.union(
   v.literal("interrupted"), v.literal("idle"), v.literal("stale"), v.literal("resumed"), v.literal("noGoal"), v.literal("superseded"),
+  v.literal("failed"),
 );
 export const vControlAction = v.union(v.literal("interrupt"), v.literal("resumeGoal"));
 type Action = "interrupt" | "resumeGoal";

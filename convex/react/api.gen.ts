@@ -337,7 +337,7 @@ export type InterruptRequest = {
   action: "interrupt" | "resumeGoal";
   requestedAt: number;
   handledAt: number | null;
-  outcome: "interrupted" | "idle" | "stale" | "resumed" | "noGoal" | "superseded" | null;
+  outcome: "interrupted" | "idle" | "stale" | "resumed" | "noGoal" | "superseded" | "failed" | null;
 };
 
 /** The host endpoints of an app that mounts the component (`api.chat` with the generated shim). */
@@ -408,7 +408,7 @@ export type CodexChatApi = {
   markInterruptHandled: FunctionReference<
     "mutation",
     "public",
-    { requestId: string; outcome: "interrupted" | "idle" | "stale" | "resumed" | "noGoal" | "superseded" },
+    { requestId: string; outcome: "interrupted" | "idle" | "stale" | "resumed" | "noGoal" | "superseded" | "failed" },
     InterruptRequest
   >;
   /** The conversations of the sub-agents this one's thread spawned (Codex's spawn_agent), newest first. */

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
@@ -122,3 +123,40 @@ async def test_a_request_made_while_no_host_was_there_leaves_the_next_hosts_work
         alone = await anyio.run_process([sys.executable, "-m", "codex_convex", "stop", conversation, "--wait-s", "1",
                                          "--json"], env=env, check=False)
     assert alone.returncode == 1 and json.loads(alone.stdout)["answered"] is False
+
+
+async def test_a_request_the_host_could_not_carry_out_says_failed(deployment: Deployment, alice_api: HostApi) -> None:
+    """One layer (the watch against the deployment, Codex stubbed): a stop whose Codex went away meanwhile is recorded
+    `failed`, not a made-up `idle`, and the watch goes on to the next request."""
+    from codex_convex.errors import TransportClosedError
+    from codex_convex.runtime.interrupts import watch_interrupts
+
+    conversation = (await alice_api.new_conversation()).conversation_id
+
+    async def gone() -> Any:
+        raise TransportClosedError("Codex exited")
+
+    async def resumed() -> Any:
+        return "resumed"
+
+    watching = anyio.Event()
+
+    class Watched(Subscriber):  # says when the watch has its first answer (no request yet): requests after it count
+        async def watch(self, path: str, args: dict[str, Any] | None = None) -> AsyncIterator[Any]:
+            async for value in super().watch(path, args):
+                yield value
+                watching.set()
+
+    async with Watched(deployment.url, token=deployment.alice) as sub, anyio.create_task_group() as tg:
+        tg.start_soon(watch_interrupts, alice_api, sub, conversation, gone, resumed)
+        with anyio.fail_after(30):
+            await watching.wait()
+        await alice_api.request_interrupt(conversation_id=conversation)
+        assert (await handled(deployment, conversation)).outcome == "failed"
+        asked = await alice_api.request_goal_resume(conversation_id=conversation)
+        with anyio.fail_after(30):
+            async for req in HostSubscriptions(sub).get_interrupt_request(conversation_id=conversation):
+                if req is not None and req.request_id == asked.request_id and req.handled_at is not None:
+                    assert req.outcome == "resumed"
+                    break
+        tg.cancel_scope.cancel()

@@ -31,6 +31,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             | "resumed"
             | "noGoal"
             | "superseded"
+            | "failed"
             | null;
         } | null,
         Name
@@ -47,7 +48,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             | "stale"
             | "resumed"
             | "noGoal"
-            | "superseded";
+            | "superseded"
+            | "failed";
         },
         {
           requestId: string;
@@ -62,6 +64,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             | "resumed"
             | "noGoal"
             | "superseded"
+            | "failed"
             | null;
         },
         Name
@@ -83,6 +86,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             | "resumed"
             | "noGoal"
             | "superseded"
+            | "failed"
             | null;
         },
         Name
@@ -104,6 +108,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             | "resumed"
             | "noGoal"
             | "superseded"
+            | "failed"
             | null;
         },
         Name

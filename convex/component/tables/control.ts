@@ -15,9 +15,10 @@ export const controlTables = {
     // "interrupted": a turn was running and was stopped (an active goal paused too); "idle": none was running;
     // "resumed": the goal is active again (Codex goes on by itself); "noGoal": the thread has no goal to resume;
     // "stale": made while no host drove the conversation, seen by the next one (which leaves its work alone);
-    // "superseded": a newer request of the other kind came before a host handled this one
+    // "superseded": a newer request of the other kind came before a host handled this one; "failed": the host could
+    // not do it (Codex went away meanwhile)
     outcome: v.optional(v.union(v.literal("interrupted"), v.literal("idle"), v.literal("stale"), v.literal("resumed"),
-      v.literal("noGoal"), v.literal("superseded"))),
+      v.literal("noGoal"), v.literal("superseded"), v.literal("failed"))),
     handledAt: v.optional(v.number()),
   }).index("actor_conversationId_requestedAt", ["actor", "conversationId", "requestedAt"]),
 };

@@ -19,7 +19,9 @@ ConversationArg = Annotated[str, typer.Argument(help="The conversation whose hos
 WaitOpt = Annotated[float, typer.Option("--wait-s", help="How long to wait for the host's answer.")]
 JsonOpt = Annotated[bool, typer.Option("--json")]
 SAID = {"interrupted": "Codex stopped", "idle": "nothing was running", "resumed": "the goal is active again: Codex "
-        "goes on by itself", "noGoal": "the thread has no goal to resume"}
+        "goes on by itself", "noGoal": "the thread has no goal to resume", "failed": "the host could not do it (Codex "
+        "went away meanwhile: see the host's log)", "superseded": "a newer request came first"}
+FAILED = ("noGoal", "failed", "superseded")
 
 
 def stop(conversation: ConversationArg, wait_s: WaitOpt = 30.0, json_out: JsonOpt = False) -> None:
@@ -42,11 +44,11 @@ def _ask(action: Action, conversation: str, wait_s: float, json_out: bool) -> No
     elif done is None:
         failure(f"no host answered within {wait_s:g} s: none drives {conversation} now (the request waits; the "
                 "next host to bind it leaves its own work alone)")
-    elif done.outcome == "noGoal":
-        failure(f"{conversation}: {SAID['noGoal']}")
+    elif done.outcome in FAILED:
+        failure(f"{conversation}: {SAID[str(done.outcome)]}")
     else:
         success(f"{conversation}: {SAID.get(str(done.outcome), str(done.outcome))}")
-    if done is None or done.outcome == "noGoal":
+    if done is None or done.outcome in FAILED:
         raise typer.Exit(ExitCode.FAILED)
 
 

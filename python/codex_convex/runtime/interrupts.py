@@ -20,7 +20,7 @@ __all__ = ["watch_interrupts"]
 
 log = structlog.get_logger("codex_convex.interrupts")
 
-Outcome = Literal["interrupted", "idle", "stale", "resumed", "noGoal"]
+Outcome = Literal["interrupted", "idle", "stale", "resumed", "noGoal", "failed"]
 
 
 async def watch_interrupts(api: HostApi, subscriber: Subscriber, conversation_id: str,
@@ -31,11 +31,12 @@ async def watch_interrupts(api: HostApi, subscriber: Subscriber, conversation_id
     async for req in HostSubscriptions(subscriber).get_interrupt_request(conversation_id=conversation_id):
         if req is not None and req.handled_at is None:
             act = resume if req.action == "resumeGoal" else stop
-            outcome: Outcome = "stale" if first else "noGoal" if act is resume else "idle"
+            outcome: Outcome = "stale"
             if not first:
                 try:
                     outcome = await act()
-                except CodexConvexError as exc:  # Codex went away meanwhile: nothing runs any more
+                except CodexConvexError as exc:  # Codex went away meanwhile: said so, not taken out on the host
+                    outcome = "failed"
                     log.warning("interrupt.failed", conversation_id=conversation_id, action=req.action, error=str(exc))
             await api.mark_interrupt_handled(request_id=req.request_id, outcome=outcome)
             log.info("interrupt.handled", conversation_id=conversation_id, action=req.action, outcome=outcome)

@@ -177,7 +177,7 @@ class HostApi(HostApiBase):
         result: InterruptRequest | None = await self._call("query", "chat:getInterruptRequest", {"conversationId": conversation_id}, InterruptRequest | None)
         return result
 
-    async def mark_interrupt_handled(self, *, request_id: str, outcome: Literal["interrupted", "idle", "stale", "resumed", "noGoal", "superseded"]) -> InterruptRequest:
+    async def mark_interrupt_handled(self, *, request_id: str, outcome: Literal["interrupted", "idle", "stale", "resumed", "noGoal", "superseded", "failed"]) -> InterruptRequest:
         """The host records what it did about a control request. (mutation ``chat:markInterruptHandled``)"""
         result: InterruptRequest = await self._call("mutation", "chat:markInterruptHandled", {"requestId": request_id, "outcome": outcome}, InterruptRequest)
         return result

@@ -459,7 +459,7 @@ class InterruptRequest(WireModel):
     action: Literal["interrupt", "resumeGoal"]
     requested_at: Number = PydanticField(alias="requestedAt")
     handled_at: Number | None = PydanticField(alias="handledAt")
-    outcome: Literal["interrupted", "idle", "stale", "resumed", "noGoal", "superseded"] | None
+    outcome: Literal["interrupted", "idle", "stale", "resumed", "noGoal", "superseded", "failed"] | None
 
 
 class ValidateHostWiringResult(WireModel):
