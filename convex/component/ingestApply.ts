@@ -130,7 +130,7 @@ async function threadMeta(ctx: MutationCtx, conv: Conv, e: Ev<"threadMeta">) {
   });
   // Codex's preview of the thread is its first user message: a conversation replicated before previews existed gets
   // its label when its host resumes it or it is synced again
-  if (e.preview !== undefined && conv.preview === undefined && e.threadId === conv.threadId) await givePreview(ctx, conv, e.preview);
+  if (e.preview !== undefined) await givePreview(ctx, conv, e.threadId, e.preview);
   // A sub-agent links to the conversation of the thread that spawned it (which lists it: listConversationAgents), a
   // fork to its parent's (listConversationForks), when that is here; forks and sub-agents that arrived before this
   // thread (their parent: an import goes newest first) link to it now.
@@ -408,13 +408,14 @@ async function upsertMessage(ctx: MutationCtx, conv: Conv, turn: Doc<"turns">, i
   // what deltas built, so a lost or doubled delta can never survive into the stored message (agent#146).
   const replaceText = view.text.length > 0 || phase === "completed";
   if (replaceText) await writeText(ctx, msg, view.text);
-  if (view.role === "user" && conv.preview === undefined && item.threadId === conv.threadId) await givePreview(ctx, conv, view.text);
+  if (view.role === "user") await givePreview(ctx, conv, item.threadId, view.text);
   await ctx.db.patch("messages", msg._id, { role: view.role, status: view.status, summary: view.summary, kind: item.itemType, updatedAt: at });
 }
 
-/** The conversation's first user message as its label (what lists show while it has no title), once: the row is read
- * again, as an earlier event of the same batch may have given it already. */
-async function givePreview(ctx: MutationCtx, conv: Conv, text: string) {
+/** The conversation's first user message (of its own thread) as its label (what lists show while it has no title),
+ * once: the row is read again, as an earlier event of the same batch may have given it already. */
+async function givePreview(ctx: MutationCtx, conv: Conv, threadId: string, text: string) {
+  if (conv.preview !== undefined || threadId !== conv.threadId) return;
   const now = await ctx.db.get("conversations", conv._id);
   const folded = cutText(cutText(text, 2 * TITLE_MAX_CHARS).replace(/\s+/g, " ").trim(), TITLE_MAX_CHARS);
   if (now !== null && now.preview === undefined && folded !== "") await ctx.db.patch("conversations", conv._id, { preview: folded });
@@ -460,7 +461,7 @@ async function messageText(ctx: MutationCtx, conv: Conv, e: Ev<"messageText">) {
     await ctx.db.insert("message_segments", { actor: m.actor, threadId: m.threadId, turnId: m.turnId, itemId: m.itemId, segment: e.segment, firstDelta: m.deltaCount, deltaCount: 0, text: e.text });
   } else if (seg.text !== e.text) await ctx.db.patch("message_segments", seg._id, { text: e.text });
   // a large first user message: its text comes in segments (the first one is plenty for a label)
-  if (e.segment === 0 && m.role === "user" && conv.preview === undefined && e.threadId === conv.threadId) await givePreview(ctx, conv, e.text);
+  if (e.segment === 0 && m.role === "user") await givePreview(ctx, conv, e.threadId, e.text);
 }
 
 async function segmentsOf(ctx: MutationCtx, m: Doc<"messages">) {

@@ -234,17 +234,16 @@ class CodexHost:
         if paused:
             await self.set_goal(status="paused")
         turn_id = self.lifecycle.state().turn_id
-        if turn_id is None:
-            return "interrupted" if paused else "idle"
-        try:
-            await self.interrupt_conversation(turn_id)
-        except JsonRpcError:
-            # the turn ended between our look and the interrupt (a goal's continuation ends when the goal is
-            # paused): nothing runs any more, which is what the client asked for; anything else is a failure
-            if await self._turn_running():
-                raise
-            return "interrupted" if paused else "idle"
-        return "interrupted"
+        if turn_id is not None:
+            try:
+                await self.interrupt_conversation(turn_id)
+                return "interrupted"
+            except JsonRpcError:
+                # the turn ended between our look and the interrupt (a goal's continuation ends when the goal is
+                # paused): nothing runs any more, which is what the client asked for; anything else is a failure
+                if await self._turn_running():
+                    raise
+        return "interrupted" if paused else "idle"
 
     async def _resume_for_a_client(self) -> Literal["resumed", "noGoal"]:
         """Set the thread's goal active again (Codex then goes on by itself), whatever stopped it."""
