@@ -13,7 +13,7 @@ const BOB = { subject: "bob", issuer: "https://dev.codex-convex.local", tokenIde
 const page = { numItems: 10, cursor: null };
 const at = 1_700_000_000_000;
 
-type Setup = { conversationId: string; sourceId: string; deletionJobId: string; hostSessionId: string; interruptId: string };
+type Setup = { conversationId: string; sourceId: string; deletionJobId: string; hostSessionId: string; interruptId: string; clientMessageId: string };
 /** Arguments for each endpoint aimed at alice's data. */
 const ARGS: Record<keyof typeof contract.endpoints, (s: Setup) => Record<string, unknown>> = {
   validateHostWiring: (s) => ({ conversationId: s.conversationId }),
@@ -38,6 +38,10 @@ const ARGS: Record<keyof typeof contract.endpoints, (s: Setup) => Record<string,
   requestGoalResume: (s) => ({ conversationId: s.conversationId }),
   getInterruptRequest: (s) => ({ conversationId: s.conversationId }),
   markInterruptHandled: (s) => ({ requestId: s.interruptId, outcome: "idle" }),
+  sendClientMessage: (s) => ({ conversationId: s.conversationId, text: "hello" }),
+  listQueuedClientMessages: (s) => ({ conversationId: s.conversationId }),
+  getClientMessage: (s) => ({ messageId: s.clientMessageId }),
+  markClientMessageHandled: (s) => ({ messageId: s.clientMessageId, state: "stale" }),
   getMessageSegments: () => ({ threadId: "th-alice", turnId: "t1", itemId: "m1" }),
   getItemJson: () => ({ threadId: "th-alice", turnId: "t1", itemId: "m1" }),
   listTurns: () => ({ threadId: "th-alice", paginationOpts: page }),
@@ -89,12 +93,13 @@ async function aliceWorld() {
   const { source } = await a.mutation(ref("startConversationSyncSource", "mutation"), { threadId: "th-alice", idempotencyKey: "alice-import" });
   const deletion = await a.mutation(ref("scheduleDeleteTurn", "mutation"), { threadId: "th-alice", turnId: "t1", delayMs: 3_600_000 });
   const interrupt = await a.mutation(ref("requestInterrupt", "mutation"), { conversationId: conversation.conversationId });
+  const message = await a.mutation(ref("sendClientMessage", "mutation"), { conversationId: conversation.conversationId, text: "secret" });
   const snapshot = () => (t as unknown as { runInComponent: (p: string, f: (ctx: any) => Promise<unknown>) => Promise<Record<string, unknown[]>> }).runInComponent("codexConvex", async (ctx: any) => {
     const out: Record<string, unknown[]> = {};
     for (const table of Object.keys(componentSchema.tables)) out[table] = await ctx.db.query(table).collect();
     return out;
   });
-  return { t, ref, setup: { conversationId: conversation.conversationId as string, sourceId: source.sourceId as string, deletionJobId: deletion.jobId as string, hostSessionId: session.sessionId as string, interruptId: interrupt.requestId as string }, snapshot };
+  return { t, ref, setup: { conversationId: conversation.conversationId as string, sourceId: source.sourceId as string, deletionJobId: deletion.jobId as string, hostSessionId: session.sessionId as string, interruptId: interrupt.requestId as string, clientMessageId: message.messageId as string }, snapshot };
 }
 
 function leaks(result: unknown): boolean {

@@ -384,6 +384,104 @@ export const markInterruptHandled = mutation({
   },
 });
 
+/** Give the host driving the conversation a message: it starts a turn with it when Codex is idle, or steers the running turn with it. */
+export const sendClientMessage = mutation({
+  args: { conversationId: v.string(), text: v.string() },
+  returns: v.object({
+    messageId: v.string(),
+    conversationId: v.string(),
+    text: v.string(),
+    sentAt: v.number(),
+    state: v.union(
+      v.literal("queued"),
+      v.union(v.literal("started"), v.literal("steered"), v.literal("stale"), v.literal("failed")),
+    ),
+    turnId: v.union(v.string(), v.null()),
+    error: v.union(v.string(), v.null()),
+    handledAt: v.union(v.number(), v.null()),
+  }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runMutation(components.codexConvex.clientMessages.send, { ...args, actor });
+  },
+});
+
+/** The conversation's messages no host has taken yet, oldest first (the host subscribes to it). */
+export const listQueuedClientMessages = query({
+  args: { conversationId: v.string() },
+  returns: v.array(
+    v.object({
+      messageId: v.string(),
+      conversationId: v.string(),
+      text: v.string(),
+      sentAt: v.number(),
+      state: v.union(
+        v.literal("queued"),
+        v.union(v.literal("started"), v.literal("steered"), v.literal("stale"), v.literal("failed")),
+      ),
+      turnId: v.union(v.string(), v.null()),
+      error: v.union(v.string(), v.null()),
+      handledAt: v.union(v.number(), v.null()),
+    }),
+  ),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runQuery(components.codexConvex.clientMessages.listQueued, { ...args, actor });
+  },
+});
+
+/** One client message and what the host did with it, or null (a sender follows it). */
+export const getClientMessage = query({
+  args: { messageId: v.string() },
+  returns: v.union(
+    v.object({
+      messageId: v.string(),
+      conversationId: v.string(),
+      text: v.string(),
+      sentAt: v.number(),
+      state: v.union(
+        v.literal("queued"),
+        v.union(v.literal("started"), v.literal("steered"), v.literal("stale"), v.literal("failed")),
+      ),
+      turnId: v.union(v.string(), v.null()),
+      error: v.union(v.string(), v.null()),
+      handledAt: v.union(v.number(), v.null()),
+    }),
+    v.null(),
+  ),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runQuery(components.codexConvex.clientMessages.get, { ...args, actor });
+  },
+});
+
+/** The host records what it did with a client message (started or steered a turn, stale, failed). */
+export const markClientMessageHandled = mutation({
+  args: {
+    messageId: v.string(),
+    state: v.union(v.literal("started"), v.literal("steered"), v.literal("stale"), v.literal("failed")),
+    turnId: v.optional(v.string()),
+    error: v.optional(v.string()),
+  },
+  returns: v.object({
+    messageId: v.string(),
+    conversationId: v.string(),
+    text: v.string(),
+    sentAt: v.number(),
+    state: v.union(
+      v.literal("queued"),
+      v.union(v.literal("started"), v.literal("steered"), v.literal("stale"), v.literal("failed")),
+    ),
+    turnId: v.union(v.string(), v.null()),
+    error: v.union(v.string(), v.null()),
+    handledAt: v.union(v.number(), v.null()),
+  }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runMutation(components.codexConvex.clientMessages.markHandled, { ...args, actor });
+  },
+});
+
 /** The conversations of the sub-agents this one's thread spawned (Codex's spawn_agent), newest first. */
 export const listConversationAgents = query({
   args: { conversationId: v.string() },

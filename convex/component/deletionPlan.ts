@@ -38,6 +38,7 @@ export const ACTOR_INDEX: Partial<Record<TableNames, string>> = {
   diagnostic_pings: "actor_nonce",
   host_sessions: "actor_hostId",
   interrupt_requests: "actor_conversationId_requestedAt",
+  client_messages: "actor_conversationId_state_sentAt",
   deletion_jobs: "actor_createdAt", // the running purge job itself is kept until its status retention ends
 };
 
@@ -86,6 +87,7 @@ export function plan(target: Target, conversation: Doc<"conversations"> | null):
       { table: "sync_jobs", index: "actor_conversationId_createdAt", eq: c },
       { table: "thread_bindings", index: "actor_conversationId_boundAt", eq: c },
       { table: "interrupt_requests", index: "actor_conversationId_requestedAt", eq: c },
+      { table: "client_messages", index: "actor_conversationId_state_sentAt", eq: c },
       { special: "agents" }, // before the conversation row: a step that stops between them leaves none unreached
       { special: "conversation" },
     );

@@ -62,6 +62,10 @@ export const TITLE_MAX_CHARS = 500;
 export const THREAD_FIELD_MAX_CHARS = 4096;
 // A thread goal's objective (kept on the thread's row).
 export const GOAL_OBJECTIVE_MAX_CHARS = 16 * 1024;
+/** UTF-16 code units of a message a client (the page, `codex-convex send`) gives the host to run or steer a turn with. */
+export const CLIENT_MESSAGE_MAX_CHARS = 32_768;
+/** A conversation's client messages waiting for its host at most (so the host's read of them stays ≤ ~1.5 MiB). */
+export const MAX_QUEUED_CLIENT_MESSAGES = 16;
 /** Characters of an actor (the owner id the shim derives from the caller's identity). */
 export const MAX_ACTOR_LENGTH = 512;
 
@@ -92,4 +96,6 @@ export const LIMITS = {
   GOAL_OBJECTIVE_MAX_CHARS,
   NOTICE_MAX_CHARS,
   NOTICE_DETAILS_MAX_CHARS,
+  CLIENT_MESSAGE_MAX_CHARS,
+  MAX_QUEUED_CLIENT_MESSAGES,
 } as const;

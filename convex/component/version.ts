@@ -17,5 +17,7 @@
 // 10: imported goals (a sync carries the thread's goal as a threadGoal record; getThreadSyncState's `goal`); bounded
 //     request params (paramsClipped, SERVER_REQUEST_PARAMS_MAX_CHARS) and message summaries; a client resumes a goal
 //     (requestGoalResume; control requests carry their `action`, outcomes resumed/noGoal/superseded)
-export const CONTRACT_VERSION = 10;
+// 11: client messages (sendClientMessage, listQueuedClientMessages, getClientMessage, markClientMessageHandled: a
+//     client gives the host a message to start a turn with or to steer the running turn with)
+export const CONTRACT_VERSION = 11;
 export const COMPONENT_NAME = "codexConvex";

@@ -17,6 +17,7 @@ import { vItem, vMessage, vTurn } from "../component/messages.js";
 import { vDecision, vServerRequest } from "../component/requests.js";
 import { vJob } from "../component/syncJobs.js";
 import { vInterruptRequest } from "../component/control.js";
+import { vClientMessage } from "../component/clientMessages.js";
 import { vHostSession } from "../component/presence.js";
 import { vHostPresence } from "../component/tables/presence.js";
 import { vSourceRow, vSourceView } from "../component/syncSources.js";
@@ -68,6 +69,7 @@ export const contract = {
     ThreadGoal: vThreadGoal,
     GoalStatus: vGoalStatus,
     InterruptRequest: vInterruptRequest,
+    ClientMessage: vClientMessage,
   } satisfies Record<string, GenericValidator>,
   limits: LIMITS,
   endpoints: {
@@ -85,6 +87,10 @@ export const contract = {
     requestGoalResume: { kind: "mutation", fn: "control:requestGoalResume", doc: "Ask the host driving the conversation to resume the thread's goal (Codex then goes on by itself)." },
     getInterruptRequest: { kind: "query", fn: "control:getInterruptRequest", doc: "The conversation's newest control request (stop or resume), or null (the host subscribes to it)." },
     markInterruptHandled: { kind: "mutation", fn: "control:markInterruptHandled", doc: "The host records what it did about a control request." },
+    sendClientMessage: { kind: "mutation", fn: "clientMessages:send", doc: "Give the host driving the conversation a message: it starts a turn with it when Codex is idle, or steers the running turn with it." },
+    listQueuedClientMessages: { kind: "query", fn: "clientMessages:listQueued", doc: "The conversation's messages no host has taken yet, oldest first (the host subscribes to it)." },
+    getClientMessage: { kind: "query", fn: "clientMessages:get", doc: "One client message and what the host did with it, or null (a sender follows it)." },
+    markClientMessageHandled: { kind: "mutation", fn: "clientMessages:markHandled", doc: "The host records what it did with a client message (started or steered a turn, stale, failed)." },
     listConversationAgents: { kind: "query", fn: "conversations:listAgents", doc: "The conversations of the sub-agents this one's thread spawned (Codex's spawn_agent), newest first." },
     getConversationSummary: { kind: "query", fn: "conversations:summary", doc: "A conversation with its thread, counts, pending requests and token usage." },
     listThreadsForConversation: { kind: "query", fn: "conversations:listThreads", doc: "The threads a conversation was bound to, newest first." },

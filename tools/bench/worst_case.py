@@ -36,7 +36,9 @@ from codex_convex.convex_api import ConvexHttp
 from codex_convex.events import goal_event, item_events
 from codex_convex.host_api import ENDPOINTS, HostApi
 from codex_convex.host_api.limits import (
+    CLIENT_MESSAGE_MAX_CHARS,
     GOAL_OBJECTIVE_MAX_CHARS,
+    MAX_QUEUED_CLIENT_MESSAGES,
     PLAN_EXPLANATION_MAX_CHARS,
     PLAN_MAX_STEPS,
     PLAN_STEP_MAX_CHARS,
@@ -187,6 +189,15 @@ async def fill(w: World, scale: dict[str, int], log: Callable[[str], None]) -> N
                    for i in range(scale["pending"] // 10)]
         await w.ingest(name, events)
     log(f"{scale['agents']} sub-agents with {scale['pending'] // 10} pending requests each")
+    # A conversation with a live host and its queue of client messages one short of full, each at its bound in 3-byte
+    # characters (the host's subscription reads them all; sendClientMessage counts them).
+    session = await api.open_host_session(host_id="worst-case-queue", label="bench", version="0")
+    conv = (await api.sync_open_conversation_binding(thread_id=f"queue-{uuid.uuid4()}",
+                                                     host_session_id=session.session_id)).conversation
+    w.ids["queue.conversation"] = conv.conversation_id
+    for _ in range(MAX_QUEUED_CLIENT_MESSAGES - 1):
+        await api.send_client_message(conversation_id=conv.conversation_id, text="€" * CLIENT_MESSAGE_MAX_CHARS)
+    log(f"{MAX_QUEUED_CLIENT_MESSAGES - 1} queued client messages")
     # A source of many 512 KiB chunks (unsealed).
     await w.conversation("chunks")
     src = (await api.start_conversation_sync_source(thread_id=w.ids["chunks.thread"], idempotency_key="wc-chunks"))
@@ -257,6 +268,7 @@ def calls() -> dict[str, Call]:
         "listConversationForks": conv("long"),
         "listConversationAgents": conv("agents"),
         "getInterruptRequest": conv("long"),
+        "listQueuedClientMessages": conv("queue"),
         "listThreadsForConversation": conv("long"),
         "getConversationView": lambda w: {"conversationId": w.ids["outputs.conversation"], "numMessages": 100},
         "listMessages": lambda w: {"conversationId": w.ids["outputs.conversation"], "paginationOpts": PAGE},
@@ -283,6 +295,11 @@ def calls() -> dict[str, Call]:
         "requestInterrupt": conv("long"),
         "requestGoalResume": conv("long"),
         "markInterruptHandled": lambda w: {"requestId": w.later["interrupt"], "outcome": "idle"},
+        "sendClientMessage": lambda w: {"conversationId": w.ids["queue.conversation"],
+                                        "text": "€" * CLIENT_MESSAGE_MAX_CHARS},
+        "getClientMessage": lambda w: {"messageId": w.later["message"]},
+        "markClientMessageHandled": lambda w: {"messageId": w.later["message"], "state": "failed",
+                                               "error": "é" * TURN_ERROR_MAX_CHARS},
         "syncOpenConversationBinding": lambda w: {"threadId": f"fresh-{uuid.uuid4()}"},
         "markConversationSyncProgress": lambda w: {"conversationId": w.ids["long.conversation"], "syncState": "synced"},
         "ingestEvents": lambda w: {
@@ -320,6 +337,8 @@ async def remember(name: str, result: Any, w: World) -> None:
         w.later["source"] = result["source"]["sourceId"]
     elif name == "requestInterrupt":
         w.later["interrupt"] = result["requestId"]
+    elif name == "sendClientMessage":
+        w.later["message"] = result["messageId"]
     elif name == "sealConversationSyncSource":
         w.later["job"] = result["jobId"]
     elif name in ("scheduleDeleteThread", "scheduleDeleteTurn"):

@@ -15,6 +15,7 @@ import type {
 } from "convex/server";
 import { anyApi, componentsGeneric } from "convex/server";
 import type * as bufferedDb from "../bufferedDb.js";
+import type * as clientMessages from "../clientMessages.js";
 import type * as control from "../control.js";
 import type * as conversations from "../conversations.js";
 import type * as deletion from "../deletion.js";
@@ -59,6 +60,7 @@ import type * as watchdog from "../watchdog.js";
 
 const fullApi: ApiFromModules<{
   bufferedDb: typeof bufferedDb;
+  clientMessages: typeof clientMessages;
   control: typeof control;
   conversations: typeof conversations;
   deletion: typeof deletion;

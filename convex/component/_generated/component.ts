@@ -13,6 +13,78 @@ import type { FunctionReference } from "convex/server";
 /** The component's public functions, as the app that mounts it sees them (`components.codexConvex`). */
 export type ComponentApi<Name extends string | undefined = string | undefined> =
   {
+    clientMessages: {
+      get: FunctionReference<
+        "query",
+        "internal",
+        { actor: string; messageId: string },
+        {
+          messageId: string;
+          conversationId: string;
+          text: string;
+          sentAt: number;
+          state: "queued" | "started" | "steered" | "stale" | "failed";
+          turnId: string | null;
+          error: string | null;
+          handledAt: number | null;
+        } | null,
+        Name
+      >;
+      listQueued: FunctionReference<
+        "query",
+        "internal",
+        { actor: string; conversationId: string },
+        Array<{
+          messageId: string;
+          conversationId: string;
+          text: string;
+          sentAt: number;
+          state: "queued" | "started" | "steered" | "stale" | "failed";
+          turnId: string | null;
+          error: string | null;
+          handledAt: number | null;
+        }>,
+        Name
+      >;
+      markHandled: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          actor: string;
+          messageId: string;
+          state: "started" | "steered" | "stale" | "failed";
+          turnId?: string;
+          error?: string;
+        },
+        {
+          messageId: string;
+          conversationId: string;
+          text: string;
+          sentAt: number;
+          state: "queued" | "started" | "steered" | "stale" | "failed";
+          turnId: string | null;
+          error: string | null;
+          handledAt: number | null;
+        },
+        Name
+      >;
+      send: FunctionReference<
+        "mutation",
+        "internal",
+        { actor: string; conversationId: string; text: string },
+        {
+          messageId: string;
+          conversationId: string;
+          text: string;
+          sentAt: number;
+          state: "queued" | "started" | "steered" | "stale" | "failed";
+          turnId: string | null;
+          error: string | null;
+          handledAt: number | null;
+        },
+        Name
+      >;
+    };
     control: {
       getInterruptRequest: FunctionReference<
         "query",

@@ -21,4 +21,22 @@ export const controlTables = {
       v.literal("noGoal"), v.literal("superseded"), v.literal("failed"))),
     handledAt: v.optional(v.number()),
   }).index("actor_conversationId_requestedAt", ["actor", "conversationId", "requestedAt"]),
+
+  // Written by clientMessages.ts: a client (the page, `codex-convex send`) asks the host driving a conversation to
+  // take a message: it starts a turn with it when Codex is idle, or steers the running turn with it. Read, queued ones
+  // oldest first, by the host's subscription (listQueuedClientMessages), which marks each with what it did.
+  client_messages: defineTable({
+    actor: vActor,
+    conversationId: v.id("conversations"),
+    text: v.string(), // ≤ CLIENT_MESSAGE_MAX_CHARS
+    sentAt: v.number(),
+    // "queued": no host has taken it yet; "started": a turn began with it (turnId); "steered": it went into the
+    // running turn (turnId); "stale": sent while no host had the conversation open, seen by the next one (which does
+    // not act on it); "failed": the host could not give it to Codex (error)
+    state: v.union(v.literal("queued"), v.literal("started"), v.literal("steered"), v.literal("stale"), v.literal("failed")),
+    turnId: v.optional(v.string()),
+    error: v.optional(v.string()), // ≤ TURN_ERROR_MAX_CHARS
+    handledAt: v.optional(v.number()),
+  })
+    .index("actor_conversationId_state_sentAt", ["actor", "conversationId", "state", "sentAt"]),
 };

@@ -11,7 +11,7 @@ JSON (``read_thread``), so it can be compared with what Convex holds.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -45,6 +45,7 @@ from ..sync.records import TERMINAL, turn_records
 from .agents import SubAgents
 from .approvals import answer_locally, answer_via_convex
 from .bindings import Binding, Bindings
+from .client_messages import Taken, watch_client_messages
 from .config import HostConfig, HostMode, JsonObject, ServerRequestInfo
 from .deletion import watch_deletion
 from .interrupts import watch_interrupts
@@ -105,6 +106,7 @@ class CodexHost:
         self._optimistic = Optimistic()
         self._tg: TaskGroup | None = None
         self._settling: set[anyio.Event] = set()  # settles running off the notification path (stop waits for them)
+        self._client_turn: anyio.Event | None = None  # set when the turn a client's message started has ended
         self.agents = SubAgents(self.bindings, lambda thread_id: self.request(
             "thread/read", {"threadId": thread_id, "includeTurns": False}))
 
@@ -218,14 +220,57 @@ class CodexHost:
             self._tg.start_soon(self._settle_in_background, agent, decoded.value.turn.id)
 
     async def _watch_conversation(self, scope: anyio.CancelScope, conversation_id: str) -> None:
-        """While the conversation is bound: a client's request to stop (runtime.interrupts)."""
+        """While the conversation is bound: a client's request to stop or resume (runtime.interrupts), a client's
+        message (runtime.client_messages)."""
         assert self.api is not None and self._subscriber is not None
-        with scope:
+        api, subscriber = self.api, self._subscriber
+
+        async def watch(name: str, watcher: Callable[[], Awaitable[None]]) -> None:
             try:
-                await watch_interrupts(self.api, self._subscriber, conversation_id, self._stop_for_a_client,
-                                       self._resume_for_a_client)
+                await watcher()
             except CodexConvexError as exc:  # Convex unreachable for good, or the user's token gone: logged
-                log.warning("host.interrupt_watch_ended", conversation_id=conversation_id, error=str(exc))
+                log.warning(f"host.{name}_watch_ended", conversation_id=conversation_id, error=str(exc))
+
+        with scope:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(watch, "interrupt", lambda: watch_interrupts(
+                    api, subscriber, conversation_id, self._stop_for_a_client, self._resume_for_a_client))
+                tg.start_soon(watch, "client_message", lambda: watch_client_messages(
+                    api, subscriber, conversation_id, self._take_client_message))
+
+    async def _take_client_message(self, text: str) -> Taken:
+        """A client's message steers the running turn, or starts one when Codex is idle (left to run: the turn's end
+        is recorded as for :meth:`send`, off the watch, so the next message can steer it)."""
+        b = self._active()
+        running = self.lifecycle.state().turn_id
+        if running is not None:
+            try:
+                await self.steer(text, expected_turn_id=running)
+                return "steered", running
+            except JsonRpcError:
+                if await self._turn_running():  # refused for another reason than the turn having just ended
+                    raise
+        await self._refuse_while_syncing(b)
+        if self.api is not None and b.conversation_id is not None:
+            self._optimistic.add(b.conversation_id, text, now_ms())
+        params: JsonObject = {"threadId": b.thread_id, "input": [{"type": "text", "text": text}],
+                              "approvalPolicy": self.config.approval_policy}
+        turn_id = (await self.process.call("turn/start", params, codex.TurnStartResponse)).turn.id
+        assert self._tg is not None
+        self._client_turn = anyio.Event()
+        self._tg.start_soon(self._finish_client_turn, b, turn_id, self._client_turn)
+        return "started", turn_id
+
+    async def _finish_client_turn(self, b: Binding, turn_id: str, ended: anyio.Event) -> None:
+        try:
+            result = await self._finish_turn(b, turn_id)
+            log.info("host.client_turn_ended", turn_id=turn_id, status=result.status)
+        except CodexConvexError as exc:  # its end is replicated from the notification already; logged
+            log.warning("host.client_turn_unsettled", turn_id=turn_id, error=str(exc))
+        finally:
+            ended.set()
+            if self._client_turn is ended:
+                self._client_turn = None
 
     async def _stop_for_a_client(self) -> Literal["interrupted", "idle"]:
         """Pause an active goal (so Codex does not go on by itself), then interrupt the running turn."""
@@ -444,6 +489,8 @@ class CodexHost:
         await self._ensure_running()
         b = self._active()
         await self._refuse_while_syncing(b)
+        while self._client_turn is not None:  # a turn a client's message started runs: Codex runs one at a time
+            await self._client_turn.wait()
         paths = [str(await anyio.Path(p).resolve()) for p in images]
         missing = [p for p in paths if not await anyio.Path(p).is_file()]
         if missing:

@@ -10,6 +10,7 @@ from ..base import HostApiBase, HostSubscriptionsBase
 from ..wire import Number, Page
 from .models import (
     AppendConversationSyncSourceChunkResult,
+    ClientMessage,
     Conversation,
     Decision,
     DeletionJob,
@@ -50,7 +51,7 @@ from .models import (
     ValidateHostWiringResult,
 )
 
-CONTRACT_VERSION = 10
+CONTRACT_VERSION = 11
 ALLOW_ANONYMOUS = False
 ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
     "validateHostWiring": "query",
@@ -67,6 +68,10 @@ ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
     "requestGoalResume": "mutation",
     "getInterruptRequest": "query",
     "markInterruptHandled": "mutation",
+    "sendClientMessage": "mutation",
+    "listQueuedClientMessages": "query",
+    "getClientMessage": "query",
+    "markClientMessageHandled": "mutation",
     "listConversationAgents": "query",
     "getConversationSummary": "query",
     "listThreadsForConversation": "query",
@@ -110,7 +115,7 @@ ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
 
 
 class HostApi(HostApiBase):
-    """The 53 endpoints of host contract v10, called once each over HTTP."""
+    """The 57 endpoints of host contract v11, called once each over HTTP."""
 
     async def validate_host_wiring(self, *, conversation_id: str | None = None) -> ValidateHostWiringResult:
         """Check that the shim, auth and the component are wired (call at start-up). (query ``chat:validateHostWiring``)"""
@@ -180,6 +185,26 @@ class HostApi(HostApiBase):
     async def mark_interrupt_handled(self, *, request_id: str, outcome: Literal["interrupted", "idle", "stale", "resumed", "noGoal", "superseded", "failed"]) -> InterruptRequest:
         """The host records what it did about a control request. (mutation ``chat:markInterruptHandled``)"""
         result: InterruptRequest = await self._call("mutation", "chat:markInterruptHandled", {"requestId": request_id, "outcome": outcome}, InterruptRequest)
+        return result
+
+    async def send_client_message(self, *, conversation_id: str, text: str) -> ClientMessage:
+        """Give the host driving the conversation a message: it starts a turn with it when Codex is idle, or steers the running turn with it. (mutation ``chat:sendClientMessage``)"""
+        result: ClientMessage = await self._call("mutation", "chat:sendClientMessage", {"conversationId": conversation_id, "text": text}, ClientMessage)
+        return result
+
+    async def list_queued_client_messages(self, *, conversation_id: str) -> list[ClientMessage]:
+        """The conversation's messages no host has taken yet, oldest first (the host subscribes to it). (query ``chat:listQueuedClientMessages``)"""
+        result: list[ClientMessage] = await self._call("query", "chat:listQueuedClientMessages", {"conversationId": conversation_id}, list[ClientMessage])
+        return result
+
+    async def get_client_message(self, *, message_id: str) -> ClientMessage | None:
+        """One client message and what the host did with it, or null (a sender follows it). (query ``chat:getClientMessage``)"""
+        result: ClientMessage | None = await self._call("query", "chat:getClientMessage", {"messageId": message_id}, ClientMessage | None)
+        return result
+
+    async def mark_client_message_handled(self, *, message_id: str, state: Literal["started", "steered", "stale", "failed"], turn_id: str | None = None, error: str | None = None) -> ClientMessage:
+        """The host records what it did with a client message (started or steered a turn, stale, failed). (mutation ``chat:markClientMessageHandled``)"""
+        result: ClientMessage = await self._call("mutation", "chat:markClientMessageHandled", {"messageId": message_id, "state": state, "turnId": turn_id, "error": error}, ClientMessage)
         return result
 
     async def list_conversation_agents(self, *, conversation_id: str) -> list[Conversation]:
@@ -379,7 +404,7 @@ class HostApi(HostApiBase):
 
 
 class HostSubscriptions(HostSubscriptionsBase):
-    """Every query of host contract v10 as a subscription: each new result, validated, as it changes."""
+    """Every query of host contract v11 as a subscription: each new result, validated, as it changes."""
 
     def validate_host_wiring(self, *, conversation_id: str | None = None) -> AsyncIterator[ValidateHostWiringResult]:
         """Check that the shim, auth and the component are wired (call at start-up). (subscription to ``chat:validateHostWiring``)"""
@@ -400,6 +425,14 @@ class HostSubscriptions(HostSubscriptionsBase):
     def get_interrupt_request(self, *, conversation_id: str) -> AsyncIterator[InterruptRequest | None]:
         """The conversation's newest control request (stop or resume), or null (the host subscribes to it). (subscription to ``chat:getInterruptRequest``)"""
         return self._watch("chat:getInterruptRequest", {"conversationId": conversation_id}, InterruptRequest | None)
+
+    def list_queued_client_messages(self, *, conversation_id: str) -> AsyncIterator[list[ClientMessage]]:
+        """The conversation's messages no host has taken yet, oldest first (the host subscribes to it). (subscription to ``chat:listQueuedClientMessages``)"""
+        return self._watch("chat:listQueuedClientMessages", {"conversationId": conversation_id}, list[ClientMessage])
+
+    def get_client_message(self, *, message_id: str) -> AsyncIterator[ClientMessage | None]:
+        """One client message and what the host did with it, or null (a sender follows it). (subscription to ``chat:getClientMessage``)"""
+        return self._watch("chat:getClientMessage", {"messageId": message_id}, ClientMessage | None)
 
     def list_conversation_agents(self, *, conversation_id: str) -> AsyncIterator[list[Conversation]]:
         """The conversations of the sub-agents this one's thread spawned (Codex's spawn_agent), newest first. (subscription to ``chat:listConversationAgents``)"""

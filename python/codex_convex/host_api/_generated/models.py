@@ -462,6 +462,17 @@ class InterruptRequest(WireModel):
     outcome: Literal["interrupted", "idle", "stale", "resumed", "noGoal", "superseded", "failed"] | None
 
 
+class ClientMessage(WireModel):
+    message_id: str = PydanticField(alias="messageId")
+    conversation_id: str = PydanticField(alias="conversationId")
+    text: str
+    sent_at: Number = PydanticField(alias="sentAt")
+    state: Literal["queued"] | Literal["started", "steered", "stale", "failed"]
+    turn_id: str | None = PydanticField(alias="turnId")
+    error: str | None
+    handled_at: Number | None = PydanticField(alias="handledAt")
+
+
 class ValidateHostWiringResult(WireModel):
     ok: bool
     contract_version: Number = PydanticField(alias="contractVersion")
@@ -630,6 +641,7 @@ class HeartbeatHostSessionResult(WireModel):
 
 __all__ = [
     "AppendConversationSyncSourceChunkResult",
+    "ClientMessage",
     "CodedError",
     "Conversation",
     "Decision",

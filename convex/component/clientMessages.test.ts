@@ -1,0 +1,88 @@
+import { describe, expect, it, vi } from "vitest";
+import { api } from "./_generated/api.js";
+import { initConvexTest } from "../testing/component.js";
+import { CLIENT_MESSAGE_MAX_CHARS, MAX_QUEUED_CLIENT_MESSAGES } from "./limits.js";
+
+const alice = "issuer|alice";
+const bob = "issuer|bob";
+
+async function hosted(t: ReturnType<typeof initConvexTest>) {
+  const session = await t.mutation(api.presence.open, { actor: alice, hostId: "laptop-1", label: "laptop", version: "1", heartbeatMs: 1000, timeoutMs: 60_000 });
+  const { conversation } = await t.mutation(api.conversations.syncOpenBinding, { actor: alice, threadId: "th", hostSessionId: session.sessionId });
+  return { conversationId: conversation.conversationId, sessionId: session.sessionId };
+}
+
+describe("client messages", () => {
+  it("queue oldest first for the host, which marks each once; a sender follows its own", async () => {
+    const t = initConvexTest();
+    const { conversationId } = await hosted(t);
+    const first = await t.mutation(api.clientMessages.send, { actor: alice, conversationId, text: "first" });
+    const second = await t.mutation(api.clientMessages.send, { actor: alice, conversationId, text: "second" });
+    expect(first).toMatchObject({ conversationId, text: "first", state: "queued", turnId: null, handledAt: null });
+    expect((await t.query(api.clientMessages.listQueued, { actor: alice, conversationId })).map((m) => m.text)).toEqual(["first", "second"]);
+    const started = await t.mutation(api.clientMessages.markHandled, { actor: alice, messageId: first.messageId, state: "started", turnId: "turn-1" });
+    expect(started).toMatchObject({ state: "started", turnId: "turn-1" });
+    // handled once: a second outcome does not overwrite the first
+    expect((await t.mutation(api.clientMessages.markHandled, { actor: alice, messageId: first.messageId, state: "stale" })).state).toBe("started");
+    expect((await t.query(api.clientMessages.listQueued, { actor: alice, conversationId })).map((m) => m.text)).toEqual(["second"]);
+    const failed = await t.mutation(api.clientMessages.markHandled, { actor: alice, messageId: second.messageId, state: "failed", error: "Codex went away" });
+    expect(await t.query(api.clientMessages.get, { actor: alice, messageId: second.messageId })).toEqual(failed);
+    expect(failed).toMatchObject({ state: "failed", error: "Codex went away", turnId: null });
+    expect(await t.query(api.clientMessages.listQueued, { actor: alice, conversationId })).toEqual([]);
+  });
+
+  it("refuses bad messages with a coded error and stores nothing", async () => {
+    const t = initConvexTest();
+    const { conversationId } = await hosted(t);
+    await expect(t.mutation(api.clientMessages.send, { actor: alice, conversationId, text: " \n " })).rejects.toThrow(/E_CLIENT_MESSAGE_EMPTY/);
+    await expect(t.mutation(api.clientMessages.send, { actor: alice, conversationId, text: "x".repeat(CLIENT_MESSAGE_MAX_CHARS + 1) })).rejects.toThrow(/E_CLIENT_MESSAGE_TOO_LARGE/);
+    await t.mutation(api.clientMessages.send, { actor: alice, conversationId, text: "x".repeat(CLIENT_MESSAGE_MAX_CHARS) });
+    for (let i = 1; i < MAX_QUEUED_CLIENT_MESSAGES; i++) await t.mutation(api.clientMessages.send, { actor: alice, conversationId, text: `m${i}` });
+    await expect(t.mutation(api.clientMessages.send, { actor: alice, conversationId, text: "one too many" })).rejects.toThrow(/E_CLIENT_MESSAGES_QUEUED/);
+    expect(await t.query(api.clientMessages.listQueued, { actor: alice, conversationId })).toHaveLength(MAX_QUEUED_CLIENT_MESSAGES);
+    const [m] = await t.query(api.clientMessages.listQueued, { actor: alice, conversationId });
+    await expect(t.mutation(api.clientMessages.markHandled, { actor: alice, messageId: m!.messageId, state: "started" })).rejects.toThrow(/E_CLIENT_MESSAGE_BAD_OUTCOME/);
+    await expect(t.mutation(api.clientMessages.markHandled, { actor: alice, messageId: m!.messageId, state: "failed" })).rejects.toThrow(/E_CLIENT_MESSAGE_BAD_OUTCOME/);
+    expect((await t.query(api.clientMessages.get, { actor: alice, messageId: m!.messageId }))!.state).toBe("queued");
+    // another user sees none, can send none and mark none
+    expect(await t.query(api.clientMessages.listQueued, { actor: bob, conversationId })).toEqual([]);
+    expect(await t.query(api.clientMessages.get, { actor: bob, messageId: m!.messageId })).toBeNull();
+    await expect(t.mutation(api.clientMessages.send, { actor: bob, conversationId, text: "hi" })).rejects.toThrow(/E_CONVERSATION_NOT_FOUND/);
+    await expect(t.mutation(api.clientMessages.markHandled, { actor: bob, messageId: m!.messageId, state: "stale" })).rejects.toThrow(/E_CLIENT_MESSAGE_NOT_FOUND/);
+  });
+
+  it("only a live host is given messages", async () => {
+    const t = initConvexTest();
+    const { conversation } = await t.mutation(api.conversations.syncOpenBinding, { actor: alice, threadId: "nobody" });
+    await expect(t.mutation(api.clientMessages.send, { actor: alice, conversationId: conversation.conversationId, text: "hi" })).rejects.toThrow(/E_HOST_OFFLINE.*no host has driven/);
+    const { conversationId, sessionId } = await hosted(t);
+    await t.mutation(api.presence.close, { actor: alice, sessionId });
+    await expect(t.mutation(api.clientMessages.send, { actor: alice, conversationId, text: "hi" })).rejects.toThrow(/E_HOST_OFFLINE.*stopped/);
+    expect(await t.query(api.clientMessages.listQueued, { actor: alice, conversationId })).toEqual([]);
+  });
+
+  it("still queued when a host binds the conversation: stale, so the new host does not run them", async () => {
+    const t = initConvexTest();
+    const { conversationId, sessionId } = await hosted(t);
+    const waiting = await t.mutation(api.clientMessages.send, { actor: alice, conversationId, text: "sent to nobody" });
+    await t.mutation(api.conversations.syncOpenBinding, { actor: alice, threadId: "th", hostSessionId: sessionId });
+    expect(await t.query(api.clientMessages.get, { actor: alice, messageId: waiting.messageId })).toMatchObject({ state: "stale", turnId: null });
+    expect(await t.query(api.clientMessages.listQueued, { actor: alice, conversationId })).toEqual([]);
+    const after = await t.mutation(api.clientMessages.send, { actor: alice, conversationId, text: "sent to the new host" });
+    expect((await t.query(api.clientMessages.listQueued, { actor: alice, conversationId })).map((m) => m.messageId)).toEqual([after.messageId]);
+  });
+
+  it("go with their conversation when its thread is deleted", async () => {
+    const t = initConvexTest();
+    const { conversationId } = await hosted(t);
+    const sent = await t.mutation(api.clientMessages.send, { actor: alice, conversationId, text: "bye" });
+    vi.useFakeTimers();
+    try {
+      await t.mutation(api.threads.deleteCascade, { actor: alice, threadId: "th" });
+      await t.finishAllScheduledFunctions(vi.runAllTimers);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(await t.query(api.clientMessages.get, { actor: alice, messageId: sent.messageId })).toBeNull();
+  });
+});

@@ -1,0 +1,115 @@
+/**
+ * A client's message: any client of the user (the page's composer, `codex-convex send`) gives the host driving a
+ * conversation text to run. The host, subscribed to the conversation's queued messages (oldest first), starts a turn
+ * with one when Codex is idle or steers the running turn with it (Codex adds it to that turn), and marks each with
+ * what it did. Only a live host is given messages (E_HOST_OFFLINE otherwise): nothing waits for a host that may never
+ * come, and a message still queued when a host binds the conversation is marked `stale`, not run behind the user's back.
+ */
+import { v } from "convex/values";
+import type { Doc } from "./_generated/dataModel.js";
+import { mutation, query, type MutationCtx, type QueryCtx } from "./_generated/server.js";
+import { fail } from "./errors.js";
+import { CLIENT_MESSAGE_MAX_CHARS, MAX_QUEUED_CLIENT_MESSAGES, TURN_ERROR_MAX_CHARS } from "./limits.js";
+import { findConversation, loadConversation } from "./scope.js";
+import { vActor } from "./validators.js";
+
+const vHandledState = v.union(v.literal("started"), v.literal("steered"), v.literal("stale"), v.literal("failed"));
+export const vClientMessage = v.object({
+  messageId: v.string(),
+  conversationId: v.string(),
+  text: v.string(),
+  sentAt: v.number(),
+  state: v.union(v.literal("queued"), vHandledState),
+  turnId: v.union(v.string(), v.null()),
+  error: v.union(v.string(), v.null()),
+  handledAt: v.union(v.number(), v.null()),
+});
+
+function toMessage(m: Doc<"client_messages">) {
+  return {
+    messageId: m._id as string, conversationId: m.conversationId as string, text: m.text, sentAt: m.sentAt, state: m.state,
+    turnId: m.turnId ?? null, error: m.error ?? null, handledAt: m.handledAt ?? null,
+  };
+}
+
+/** The conversation's queued messages, oldest first (≤ MAX_QUEUED_CLIENT_MESSAGES: sending refuses more). */
+async function queued(ctx: QueryCtx, conv: Doc<"conversations">) {
+  return await ctx.db
+    .query("client_messages")
+    .withIndex("actor_conversationId_state_sentAt", (q) => q.eq("actor", conv.actor).eq("conversationId", conv._id).eq("state", "queued"))
+    .take(MAX_QUEUED_CLIENT_MESSAGES);
+}
+
+/** A host binds the conversation: the messages queued before were sent while no host had it open (the host may have
+ * moved on to another conversation, or be gone): marked `stale`, not run by the new host behind the user's back. */
+export async function staleQueued(ctx: MutationCtx, conv: Doc<"conversations">) {
+  const now = Date.now();
+  for (const m of await queued(ctx, conv)) await ctx.db.patch("client_messages", m._id, { state: "stale", handledAt: now });
+}
+
+/** Give the conversation's host a message: it starts a turn with it, or steers the running turn with it. */
+export const send = mutation({
+  args: { actor: vActor, conversationId: v.string(), text: v.string() },
+  returns: vClientMessage,
+  handler: async (ctx, { actor, conversationId, text }) => {
+    const conv = await loadConversation(ctx, actor, conversationId);
+    if (text.trim() === "") fail("E_CLIENT_MESSAGE_EMPTY", "the message has no text");
+    if (text.length > CLIENT_MESSAGE_MAX_CHARS) {
+      fail("E_CLIENT_MESSAGE_TOO_LARGE", `the message holds ${text.length} characters, at most ${CLIENT_MESSAGE_MAX_CHARS}`, { length: text.length });
+    }
+    if (conv.status === "deleting") fail("E_CONVERSATION_DELETING", "the conversation is being deleted", { conversationId });
+    const host = conv.hostSessionId === undefined ? null : await ctx.db.get("host_sessions", conv.hostSessionId);
+    if (host === null || host.state !== "online") {
+      const why = host === null ? "no host has driven this conversation" : `the host driving this conversation is ${host.state === "lost" ? "gone (no heartbeat)" : "stopped"}`;
+      fail("E_HOST_OFFLINE", `${why}: nobody can take the message`, host === null ? {} : { hostId: host.hostId });
+    }
+    if ((await queued(ctx, conv)).length >= MAX_QUEUED_CLIENT_MESSAGES) {
+      fail("E_CLIENT_MESSAGES_QUEUED", `${MAX_QUEUED_CLIENT_MESSAGES} messages wait for the host already`, { conversationId });
+    }
+    const id = await ctx.db.insert("client_messages", { actor, conversationId: conv._id, text, sentAt: Date.now(), state: "queued" });
+    return toMessage((await ctx.db.get("client_messages", id))!);
+  },
+});
+
+/** The conversation's messages no host has taken yet, oldest first (none for no such conversation): the host
+ * subscribes to it, the page shows them as sent. */
+export const listQueued = query({
+  args: { actor: vActor, conversationId: v.string() },
+  returns: v.array(vClientMessage),
+  handler: async (ctx, { actor, conversationId }) => {
+    const conv = await findConversation(ctx, actor, conversationId);
+    return conv === null ? [] : (await queued(ctx, conv)).map(toMessage);
+  },
+});
+
+/** One message, whatever its state (null: no such message of this user): a sender follows it. */
+export const get = query({
+  args: { actor: vActor, messageId: v.string() },
+  returns: v.union(vClientMessage, v.null()),
+  handler: async (ctx, { actor, messageId }) => {
+    const id = ctx.db.normalizeId("client_messages", messageId);
+    const row = id === null ? null : await ctx.db.get("client_messages", id);
+    return row === null || row.actor !== actor ? null : toMessage(row);
+  },
+});
+
+/** The host says what it did with a message; one handled already keeps its first outcome. */
+export const markHandled = mutation({
+  args: { actor: vActor, messageId: v.string(), state: vHandledState, turnId: v.optional(v.string()), error: v.optional(v.string()) },
+  returns: vClientMessage,
+  handler: async (ctx, { actor, messageId, state, turnId, error }) => {
+    const id = ctx.db.normalizeId("client_messages", messageId);
+    const row = id === null ? null : await ctx.db.get("client_messages", id);
+    if (row === null || row.actor !== actor) fail("E_CLIENT_MESSAGE_NOT_FOUND", "no such client message", { messageId });
+    const ran = state === "started" || state === "steered";
+    if ((ran && (turnId === undefined || turnId === "" || turnId.length > 200)) || (state === "failed" && (error === undefined || error.length > TURN_ERROR_MAX_CHARS))) {
+      fail("E_CLIENT_MESSAGE_BAD_OUTCOME", `a ${state} message needs ${ran ? "the turn's id" : "an error of at most TURN_ERROR_MAX_CHARS characters"}`, { state });
+    }
+    if (row.state === "queued") {
+      await ctx.db.patch("client_messages", row._id, {
+        state, handledAt: Date.now(), ...(ran ? { turnId } : {}), ...(state === "failed" ? { error } : {}),
+      });
+    }
+    return toMessage((await ctx.db.get("client_messages", row._id))!);
+  },
+});

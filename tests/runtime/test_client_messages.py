@@ -1,0 +1,104 @@
+"""Send from anywhere: a second client of the user gives, through Convex (``sendClientMessage``), the host driving a
+conversation a message. The host starts a turn with it when Codex is idle, or steers the running turn with it, and
+records which (with the turn's id); another client's subscription sees the turn as for any other. A message sent while
+no host had the conversation open is not run by the next one (``stale``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import pytest
+
+from codex_convex.convex_api import ConvexHttp, Subscriber
+from codex_convex.host_api import HostApi, HostSubscriptions
+from codex_convex.host_api.models import ClientMessage
+from codex_convex.runtime import CodexHost, HostConfig
+from tests.conftest import Deployment
+
+pytestmark = [pytest.mark.anyio, pytest.mark.codex]
+
+
+async def taken(deployment: Deployment, message_id: str) -> ClientMessage:
+    """The message once its host has handled it, as another client's subscription sees it."""
+    async with Subscriber(deployment.url, token=deployment.alice) as watcher:
+        with anyio.fail_after(30):
+            async for m in HostSubscriptions(watcher).get_client_message(message_id=message_id):
+                if m is not None and m.state != "queued":
+                    return m
+    raise AssertionError("unreachable")
+
+
+async def view_until(deployment: Deployment, conversation_id: str, done: Any) -> Any:
+    """The conversation's view, from a second client's subscription, once ``done(view)`` holds."""
+    async with Subscriber(deployment.url, token=deployment.alice) as watcher:
+        with anyio.fail_after(60):
+            async for view in HostSubscriptions(watcher).get_conversation_view(conversation_id=conversation_id):
+                if getattr(view, "found", False) and done(view):
+                    return view
+    raise AssertionError("unreachable")
+
+
+async def test_a_message_from_another_client_starts_a_turn_when_codex_is_idle(host_config: HostConfig,
+                                                                               deployment: Deployment) -> None:
+    async with CodexHost(host_config) as host, ConvexHttp(deployment.url, token=deployment.alice) as http:
+        conversation = await host.new_conversation()
+        sent = await HostApi(http).send_client_message(conversation_id=conversation, text="SAY hello from the page")
+        assert sent.state == "queued"
+        got = await taken(deployment, sent.message_id)
+        assert got.state == "started" and got.turn_id is not None
+
+        def answered(view: Any) -> bool:
+            return any(m.role == "assistant" and m.status == "completed" and m.text == "echo: SAY hello from the page"
+                       for m in view.messages)
+
+        view = await view_until(deployment, conversation, answered)
+        users = [m for m in view.messages if m.role == "user"]
+        assert [(m.text, m.turn_id) for m in users] == [("SAY hello from the page", got.turn_id)]
+        # the host's own next turn waits for the client's to end, then runs as ever
+        assert (await host.send("SAY and mine")).text == "echo: SAY and mine"
+        thread = (await host.read_thread())["thread"]
+        assert thread["turns"][0]["id"] == got.turn_id
+
+
+async def test_a_message_sent_while_a_turn_runs_steers_that_turn(host_config: HostConfig,
+                                                                 deployment: Deployment) -> None:
+    async with CodexHost(host_config) as host, ConvexHttp(deployment.url, token=deployment.alice) as http:
+        conversation = await host.new_conversation()
+        result: dict[str, Any] = {}
+
+        async def long_turn() -> None:
+            result["turn"] = await host.send("SLOW 4")
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(long_turn)
+            with anyio.fail_after(30):
+                async for state in host.subscribe_lifecycle():
+                    if state.turn_id is not None:
+                        break
+            running = host.lifecycle_state().turn_id
+            sent = await HostApi(http).send_client_message(conversation_id=conversation, text="SAY steered in")
+            got = await taken(deployment, sent.message_id)
+            assert (got.state, got.turn_id) == ("steered", running)
+        assert result["turn"].status == "completed" and result["turn"].turn_id == running
+        thread = (await host.read_thread())["thread"]
+        assert len(thread["turns"]) == 1  # no turn of its own: it went into the running one
+        said = [c["text"] for i in thread["turns"][0]["items"] if i["type"] == "userMessage" for c in i["content"]]
+        assert said == ["SLOW 4", "SAY steered in"]
+        view = await view_until(deployment, conversation, lambda v: sum(m.role == "user" for m in v.messages) == 2)
+        assert [m.text for m in view.messages if m.role == "user"] == ["SAY steered in", "SLOW 4"]  # newest first
+
+
+async def test_a_message_no_host_had_open_is_not_run_by_the_next_host(host_config: HostConfig,
+                                                                      deployment: Deployment) -> None:
+    async with CodexHost(host_config) as host, ConvexHttp(deployment.url, token=deployment.alice) as http:
+        first = await host.new_conversation()
+        await host.send("SAY first")
+        await host.new_conversation()  # the host moves on: still online, but nobody has `first` open
+        sent = await HostApi(http).send_client_message(conversation_id=first, text="SAY too late")
+        with anyio.fail_after(2):
+            assert (await HostApi(http).get_client_message(message_id=sent.message_id)).state == "queued"  # type: ignore[union-attr]
+        await host.resume_conversation(first)
+        assert (await taken(deployment, sent.message_id)).state == "stale"
+        thread = (await host.read_thread())["thread"]
+        assert len(thread["turns"]) == 1  # not run
