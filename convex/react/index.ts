@@ -10,6 +10,9 @@
  *   c.goal                the thread's goal (objective, status, tokens used), or null
  *   c.interrupt()         ask the host driving it to stop Codex (c.stopping until the host did)
  *   c.resumeGoal()        ask the host to resume the thread's paused goal (c.resuming until the host did)
+ *   c.send(text)          give the host a message: a turn starts with it (Codex idle) or it steers the running turn;
+ *                         c.queued: messages no host has taken yet; c.lastSent: this client's last, with what the host
+ *                         did (started | steered | stale | failed); E_HOST_OFFLINE when no host drives it
  *   c.syncProgress.label  "12/20 synced"
  */
 import { createContext, createElement, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
@@ -86,6 +89,17 @@ export function useConversation(conversationId: string | null | undefined, opts:
     () => (conversationId ? resumeMutation({ conversationId }) : Promise.resolve(null)),
     [resumeMutation, conversationId],
   );
+  // Messages to the host: it runs each (a turn, or the running one steered) and says what it did.
+  const queuedMessages = useQuery(api.listQueuedClientMessages, conversationId ? { conversationId } : "skip");
+  const [lastSentId, setLastSentId] = useState<string | null>(null);
+  const lastSent = useQuery(api.getClientMessage, lastSentId !== null ? { messageId: lastSentId } : "skip");
+  const sendMutation = useMutation(api.sendClientMessage);
+  const send = useCallback(async (text: string) => {
+    if (!conversationId) return null;
+    const sent = await sendMutation({ conversationId, text });
+    setLastSentId(sent.messageId);
+    return sent;
+  }, [sendMutation, conversationId]);
   const waiting = interruptRequest !== undefined && interruptRequest !== null && interruptRequest.handledAt === null ? interruptRequest.action : null;
   /** Show a message the app is sending (through its host) until the durable one arrives. */
   const addPendingSend = useCallback((text: string) => {
@@ -120,9 +134,12 @@ export function useConversation(conversationId: string | null | undefined, opts:
       stopping: waiting === "interrupt",
       resumeGoal,
       resuming: waiting === "resumeGoal",
+      send,
+      queued: queuedMessages ?? [],
+      lastSent: lastSent ?? null,
       canSend: progress.syncState !== "syncing", // an import is writing turns: a send now could interleave
     };
-  }, [view, usage, sends, respond, addPendingSend, loadOlder, olderWanted, older.results, older.status, interrupt, resumeGoal, waiting]);
+  }, [view, usage, sends, respond, addPendingSend, loadOlder, olderWanted, older.results, older.status, interrupt, resumeGoal, waiting, send, queuedMessages, lastSent]);
 }
 
 /** The caller's conversations, newest first, a page at a time (`loadMore(n)`). */

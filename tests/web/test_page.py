@@ -175,6 +175,50 @@ async def test_the_pages_stop_button_stops_codex(browser: Any, page_server: Page
         assert errors == []
 
 
+async def test_a_message_written_in_the_page_runs_as_a_turn_on_the_host(browser: Any, page_server: PageServer,
+                                                                        host_config: HostConfig) -> None:
+    """The page's composer gives the host driving the conversation a message (through Convex): with Codex idle a turn
+    starts with it and its answer streams into the page; while a turn runs, the message steers it. Once the host is
+    gone the composer says how to start one instead of sending into the void."""
+    async with CodexHost(host_config) as host:
+        cid = await host.new_conversation()
+        page, errors = await open_page(browser, f"{page_server.url}#/c/{cid}")
+        await page.locator("[data-testid=conversation]").wait_for()
+        box = page.locator("[data-testid=composer-text]:not([disabled])")
+        await box.fill("SAY hello from the browser")
+        await box.press("Enter")
+        answer = page.locator("[data-testid=message][data-role=assistant][data-status=completed]",
+                              has_text="echo: SAY hello from the browser")
+        await answer.wait_for(timeout=30_000)
+        assert await box.input_value() == ""
+        user = page.locator("[data-testid=message][data-role=user]", has_text="SAY hello from the browser")
+        assert await user.count() == 1
+        await page.screenshot(path=shot_path("composer"))
+        # while a turn of the host's own runs, a message from the page goes into that turn
+        result: dict[str, Any] = {}
+
+        async def long_turn() -> None:
+            result["turn"] = await host.send("SLOW 6")
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(long_turn)
+            await page.locator("[data-testid=turn-state]", has_text="working").wait_for(timeout=15_000)
+            await box.fill("SAY steer from the browser")
+            await page.locator("[data-testid=composer-send]").click()
+        assert result["turn"].status == "completed"
+        turns = (await host.read_thread())["thread"]["turns"]
+        assert len(turns) == 2  # the steer made no turn of its own
+        said = [c["text"] for i in turns[1]["items"] if i["type"] == "userMessage" for c in i["content"]]
+        assert said == ["SLOW 6", "SAY steer from the browser"]
+        await page.locator("[data-testid=message][data-role=user]", has_text="SAY steer from the browser").wait_for(
+            timeout=15_000)
+    # the host has stopped: the composer is off and says how to start one
+    await page.locator("[data-testid=composer-text][disabled]").wait_for(timeout=15_000)
+    assert "run --serve --conversation" in (await page.locator("[data-testid=composer-text]").get_attribute(
+        "placeholder") or "")
+    assert errors == []
+
+
 async def test_a_goal_paused_by_the_pages_stop_is_resumed_by_its_resume_button(browser: Any, page_server: PageServer,
                                                                                host_config: HostConfig) -> None:
     """A goal Codex pursues on its own: Stop pauses it (the goal line says paused and offers Resume); Resume asks the

@@ -8,7 +8,22 @@ import sys
 import typer
 
 from .. import logs
-from . import approvals, backend, bench, conversations, delete, demo, doctor, host_shim, run, schema, stop, sync, ui
+from . import (
+    approvals,
+    backend,
+    bench,
+    conversations,
+    delete,
+    demo,
+    doctor,
+    host_shim,
+    run,
+    schema,
+    send,
+    stop,
+    sync,
+    ui,
+)
 from ._errors import report
 from ._output import ExitCode, console
 
@@ -28,6 +43,7 @@ app.command("run")(run.run)
 app.command("review")(run.review)
 app.command("stop")(stop.stop)
 app.command("resume-goal")(stop.resume_goal)
+app.command("send")(send.send)
 app.command("sync")(sync.sync)
 app.command("jobs")(sync.jobs)
 app.command("delete")(delete.delete)

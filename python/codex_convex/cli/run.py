@@ -4,6 +4,8 @@ lives."""
 
 from __future__ import annotations
 
+import json
+import signal
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -34,8 +36,10 @@ def scripted_codex_home() -> Path:
 
 
 def run(
-    prompt: Annotated[str, typer.Argument(help="What to ask Codex.")],
+    prompt: Annotated[str | None, typer.Argument(help="What to ask Codex (optional with --serve).")] = None,
     conversation: Annotated[str | None, typer.Option(help="Continue this conversation (resumes its thread).")] = None,
+    serve: Annotated[bool, typer.Option("--serve", help="Then keep hosting the conversation until interrupted: "
+                                        "messages from any client (the page, codex-convex send) run here.")] = False,
     approve: Annotated[bool, typer.Option("--approve", help="Accept every approval (use with care).")] = False,
     decline: Annotated[bool, typer.Option("--decline", help="Decline every approval.")] = False,
     scripted: Annotated[bool, typer.Option("--scripted", help="Use the scripted model (no API key; its threads "
@@ -46,10 +50,14 @@ def run(
                                                      "(repeat for more).")] = None,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Run one turn live. Approvals: --approve/--decline, else asked here on a terminal, else answered from Convex
+    """Run one turn live; with --serve, then host the conversation until interrupted (Ctrl-C), running the messages
+    clients send it. Approvals: --approve/--decline, else asked here on a terminal, else answered from Convex
     (codex-convex approve ID from any terminal)."""
+    if prompt is None and not serve:
+        raise typer.BadParameter("give a prompt, or --serve to host the conversation for messages from clients")
     images = image or []
-    _turn(lambda host: host.send(prompt, images=images), conversation, approve, decline, scripted, wait_s, json_out)
+    start = None if prompt is None else (lambda host: host.send(prompt, images=images))
+    _turn(start, conversation, approve, decline, scripted, wait_s, json_out, serve)
 
 
 def review(
@@ -72,12 +80,17 @@ def review(
           approve, decline, scripted, wait_s, json_out)
 
 
-def _turn(start: Callable[[CodexHost], Awaitable[TurnResult]], conversation: str | None, approve: bool,
-          decline: bool, scripted: bool, wait_s: float, json_out: bool) -> None:
+Start = Callable[["CodexHost"], Awaitable["TurnResult"]] | None  # the first turn (None: serving only)
+
+
+def _turn(start: Start, conversation: str | None, approve: bool, decline: bool, scripted: bool, wait_s: float,
+          json_out: bool, serve: bool = False) -> None:
     if approve and decline:
         raise typer.BadParameter("give at most one of --approve and --decline")
     policy = "accept" if approve else "decline" if decline else None
-    result = anyio.run(_run, start, conversation, policy, scripted, wait_s, json_out)
+    result = anyio.run(_run, start, conversation, policy, scripted, wait_s, json_out, serve)
+    if serve:
+        return  # interrupted: every turn was reported as it ended
     if json_out:
         emit_json(result)
     else:
@@ -92,8 +105,14 @@ def continue_hint(conversation_id: str, scripted: bool) -> str:
     return f"codex-convex run{' --scripted' if scripted else ''} --conversation {conversation_id} \"…\""
 
 
-async def _run(start: Callable[[CodexHost], Awaitable[TurnResult]], conversation: str | None, policy: str | None,
-               scripted: bool, wait_s: float, json_out: bool) -> dict[str, Any]:
+def _line(doc: dict[str, Any]) -> None:
+    """One JSON line on stdout (``run --serve --json``: an event per line)."""
+    sys.stdout.write(json.dumps(doc, sort_keys=True) + "\n")
+    sys.stdout.flush()
+
+
+async def _run(start: Start, conversation: str | None, policy: str | None, scripted: bool, wait_s: float,
+               json_out: bool, serve: bool) -> dict[str, Any]:
     from ..codex import write_scripted_home
     from ..deployment import codex_home, resolve_deployment
     from ..runtime import CodexHost, HostConfig, ServerRequestInfo
@@ -132,6 +151,23 @@ async def _run(start: Callable[[CodexHost], Awaitable[TurnResult]], conversation
             console.print(text, end="", markup=False, highlight=False, style=LIVE_STYLES[kind])
         if method == "serverRequest/resolved":
             waiting.difference_update([k for k in waiting if k.endswith(f"/{params.get('requestId')}")])
+        if serving and params.get("threadId") == live.thread_id:
+            _served(method, params)
+
+    def _served(method: str, params: dict[str, Any]) -> None:
+        """While serving: a client's message as it comes in, each turn's end."""
+        item = params.get("item") or {}
+        if method == "item/started" and item.get("type") == "userMessage" and not json_out:
+            said = " ".join(c.get("text", "") for c in item.get("content") or [] if c.get("type") == "text")
+            console.print(live.end(), end="")
+            console.print(f"[bold]> {said}[/bold]", markup=True, highlight=False)
+        elif method == "turn/completed":
+            turn = params.get("turn") or {}
+            if json_out:
+                _line({"event": "turn", "turnId": turn.get("id"), "status": turn.get("status")})
+            else:
+                console.print(live.end(), end="")
+                info(f"[dim]turn {turn.get('id')} · {turn.get('status')}[/dim]")
 
     async def countdown() -> None:
         while True:
@@ -140,6 +176,9 @@ async def _run(start: Callable[[CodexHost], Awaitable[TurnResult]], conversation
                 console.print(f"[yellow]still waiting[/yellow] for {', '.join(waiting)}: "
                               f"{max(0, deadline - time.monotonic()):.0f} s left")
 
+    serving = False
+    r: TurnResult | None = None
+    goal = None
     model = ScriptedModelServer().start() if scripted else None
     try:
         home = write_scripted_home(scripted_codex_home(), model.base_url) if model else codex_home()
@@ -151,19 +190,44 @@ async def _run(start: Callable[[CodexHost], Awaitable[TurnResult]], conversation
                 await host.resume_conversation(conversation)
             else:
                 await host.new_conversation()
-            r = await start(host)
-            goal = await host.get_goal()
-            if r.status == "completed" and goal is not None:  # Codex may go on by itself: until it stops
-                if goal.status.value == "active" and not json_out:
-                    console.print(live.end(), end="")
-                    info("[cyan]the goal is active: Codex goes on by itself until it is reached[/cyan]")
-                goal = await host.wait_for_goal()
+            live.thread_id = host.lifecycle_state().thread_id  # the bound thread's text is the one shown
+            if start is not None:
+                r = await start(host)
+                goal = await host.get_goal()
+                if serve:
+                    _served("turn/completed", {"turn": {"id": r.turn_id, "status": r.status}})
+                elif r.status == "completed" and goal is not None:  # Codex may go on by itself: until it stops
+                    if goal.status.value == "active" and not json_out:
+                        console.print(live.end(), end="")
+                        info("[cyan]the goal is active: Codex goes on by itself until it is reached[/cyan]")
+                    goal = await host.wait_for_goal()
+            if serve:
+                serving = True
+                await _serve(host, dep.url, scripted, json_out)
             tg.cancel_scope.cancel()
         if not json_out:
             console.print(live.end(), end="")  # the turn's text ends on a line of its own
     finally:
         if model:
             model.stop()
+    if r is None:
+        return {}
     return {"conversationId": r.conversation_id, "threadId": r.thread_id, "turnId": r.turn_id, "status": r.status,
             "text": r.text, "error": r.error, "plan": plan or None,
             "goal": None if goal is None else goal.model_dump(mode="json", by_alias=True), "url": dep.url}
+
+
+async def _serve(host: CodexHost, url: str, scripted: bool, json_out: bool) -> None:
+    """Host the bound conversation until SIGINT or SIGTERM: the host runs what clients send it meanwhile (each
+    message starts a turn, or steers the running one), answers their stops and resumes, and replicates it all."""
+    state = host.lifecycle_state()
+    if json_out:
+        _line({"event": "serving", "conversationId": state.conversation_id, "threadId": state.thread_id, "url": url})
+    else:
+        info(f"[cyan]serving[/cyan] {state.conversation_id}: messages from any client run here (the page, or "
+             f"codex-convex send {state.conversation_id} \"…\"); Ctrl-C to stop")
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async for _ in signals:
+            break
+    if not json_out:
+        info(f"[dim]stopped serving[/dim]  {continue_hint(str(state.conversation_id), scripted)}   # continue it")

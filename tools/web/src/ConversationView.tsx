@@ -1,5 +1,6 @@
 import { useConversation, useConversationAgents } from "../../../convex/react/index.js";
 import { Approvals } from "./Approvals.js";
+import { Composer } from "./Composer.js";
 import { MessageRow } from "./MessageRow.js";
 import { Plan } from "./Plan.js";
 import { ProgressBar } from "./ProgressBar.js";
@@ -71,6 +72,8 @@ export function ConversationView(props: { conversationId: string }) {
         {c.messages.map((m, i) => <MessageRow key={m.optimistic ? `pending-${i}` : `${m.turnId}/${m.itemId}`} message={m} />)}
       </ol>
       <Plan plan={c.plan} />
+      <Composer conversationId={c.conversation.conversationId} hostOnline={c.host?.online === true} canSend={c.canSend}
+        queued={c.queued} lastSent={c.lastSent} send={c.send} />
     </div>
   );
 }

@@ -1,0 +1,56 @@
+import { useState, type FormEvent, type KeyboardEvent } from "react";
+import type { ClientMessage } from "../../../convex/react/index.js";
+
+// What the host did with the last message sent from here (the turn itself shows in the messages).
+const TAKEN: Record<string, string> = {
+  started: "", steered: "", stale: "Not run: no host had this conversation open when it was sent.",
+  failed: "The host could not give it to Codex",
+};
+
+/** An error as the user should read it: a coded error's code and message (ConvexError data), else its text. */
+function readable(e: unknown): string {
+  const data = (e as { data?: { code?: unknown; message?: unknown } }).data;
+  if (typeof data?.code === "string") return `${data.code}: ${String(data.message ?? "")}`;
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Write to Codex from the page: the host driving the conversation starts a turn with the message (Codex idle) or
+ * steers the running turn with it. Enter sends, Shift+Enter starts a new line. */
+export function Composer(props: {
+  conversationId: string; hostOnline: boolean; canSend: boolean; queued: ClientMessage[]; lastSent: ClientMessage | null;
+  send: (text: string) => Promise<ClientMessage | null>;
+}) {
+  const [text, setText] = useState("");
+  const [sending, setSending] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const blocked = !props.hostOnline ? `No host drives this conversation now: run codex-convex run --serve --conversation ${props.conversationId}`
+    : !props.canSend ? "An import of this conversation is syncing: wait for it to finish" : null;
+  const submit = (e?: FormEvent) => {
+    e?.preventDefault();
+    if (text.trim() === "" || sending || blocked !== null) return;
+    setSending(true);
+    setError(null);
+    props.send(text).then(() => setText(""), (err: unknown) => setError(readable(err))).finally(() => setSending(false));
+  };
+  const onKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.key === "Enter" && !e.shiftKey) submit(e);
+  };
+  const last = props.lastSent;
+  const note = last !== null && (last.state === "stale" || last.state === "failed") ? `${TAKEN[last.state]}${last.error ? `: ${last.error}` : ""}` : null;
+  return (
+    <form className="composer" data-testid="composer" onSubmit={submit}>
+      {props.queued.map((m) => (
+        <p className="queued" key={m.messageId} data-testid="queued">{m.text} <span className="hint">· sent, waiting for the host</span></p>
+      ))}
+      <div className="composer-row">
+        <textarea data-testid="composer-text" rows={2} value={text} placeholder={blocked ?? "Message Codex (Enter sends; while it works, this steers the running turn)"}
+          disabled={blocked !== null} onChange={(e) => setText(e.target.value)} onKeyDown={onKey} />
+        <button type="submit" className="send" data-testid="composer-send" disabled={blocked !== null || sending || text.trim() === ""}>
+          {sending ? "Sending…" : "Send"}
+        </button>
+      </div>
+      {note !== null ? <p className="error" role="status" data-testid="composer-note" data-state={last?.state}>{note}</p> : null}
+      {error !== null ? <p className="error" role="alert" data-testid="composer-error">{error}</p> : null}
+    </form>
+  );
+}
