@@ -26,6 +26,7 @@ from .convex_api import ConvexHttp, Subscriber
 from .errors import CodexConvexError
 from .host_api import HostApi, HostSubscriptions
 from .host_api.models import NotFound
+from .protocol import host_models as codex
 from .runtime import CodexHost, Decision, HostConfig, HostMode, ServerRequestInfo
 from .runtime.live_text import LiveText
 from .scripted_model import ScriptedModelServer
@@ -38,6 +39,8 @@ LIVE_PROMPTS = ["THINK a greeting is asked for | keep it short",
 # A /review of what the turns changed (the scripted model answers as Codex's reviewer does: JSON with a finding).
 REVIEW = "REVIEW demo.txt and notes.md are written as asked | notes.md has no heading @ notes.md:1"
 LOCAL_PROMPTS = ["an older local conversation", "RUN ls", "what did we do?"]
+# What a second client (the page's composer) sends the host: it runs as a turn of the live conversation.
+CLIENT_MESSAGE = "SAY hello from another client"
 
 
 @dataclass
@@ -49,6 +52,7 @@ class DemoReport:
     imported_conversation: str = ""
     turns: list[dict[str, Any]] = field(default_factory=list)
     review: dict[str, Any] = field(default_factory=dict)
+    client_turn: dict[str, Any] = field(default_factory=dict)  # the turn a second client's message started
     approvals: list[dict[str, Any]] = field(default_factory=list)
     import_result: dict[str, Any] = field(default_factory=dict)
     conversations: list[dict[str, Any]] = field(default_factory=list)
@@ -93,6 +97,23 @@ async def _approver_ui(url: str, token: str, conversation_id: str, report: DemoR
                     await ui.respond_server_request(thread_id=req.thread_id, turn_id=req.turn_id,
                                                     request_id=req.request_id, decision="accept")
                     report.approvals.append({"method": req.method, "answeredBy": "second Convex client"})
+
+
+async def _client_sends(url: str, token: str, host: CodexHost, conversation_id: str,
+                        on_event: Callable[[str], None]) -> dict[str, Any]:
+    """A second client of the same user, like the page's composer, gives the host a message through Convex: the
+    host starts a turn with it (Codex is idle). Its status is Codex's own, once the turn has ended."""
+    ended = host.turns.ended_count
+    async with ConvexHttp(url, token=token) as http:
+        sent = await HostApi(http).send_client_message(conversation_id=conversation_id, text=CLIENT_MESSAGE)
+        on_event(f"UI client: sends {CLIENT_MESSAGE!r} → the host runs it")
+        with anyio.fail_after(120):
+            await host.turns.wait_ended(ended)
+        taken = await HostApi(http).get_client_message(message_id=sent.message_id)
+    turn_id = taken.turn_id if taken is not None else None
+    thread = codex.ThreadReadResponse.model_validate(await host.read_thread()).thread
+    status = next((t.status.value for t in thread.turns if t.id == turn_id), None)
+    return {"prompt": CLIENT_MESSAGE, "state": taken.state if taken else None, "turnId": turn_id, "status": status}
 
 
 async def run_demo(on_text: Callable[[str], None] = lambda s: None, on_event: Callable[[str], None] = lambda s: None,
@@ -143,6 +164,8 @@ async def run_demo(on_text: Callable[[str], None] = lambda s: None, on_event: Ca
                 r = await host.review(instructions=REVIEW)
                 on_text(live.end())
                 report.review = {"status": r.status, "turnId": r.turn_id, "text": r.text}
+                report.client_turn = await _client_sends(url, token, host, report.live_conversation, on_event)
+                on_text(live.end())
 
                 # 3. Import the older local thread through a durable sync source.
                 on_event(f"importing local thread {local_thread}")

@@ -41,6 +41,7 @@ CASES = [
     ("missing CODEX_HOME", ["sync", "--all"], {"CODEX_HOME": "/nonexistent/codex-home"}, "E_CODEX_HOME_MISSING", 2),
     ("dry run of an unknown thread", ["delete", "no-such-thread", "--dry-run"], {}, "E_THREAD_NOT_FOUND", 1),
     ("unknown approval", ["approve", "no/such/request"], {}, "E_CLI_REQUEST_UNKNOWN", 1),
+    ("send to an unknown conversation", ["send", "nosuch", "hi"], {}, "E_CONVERSATION_NOT_FOUND", 1),
 ]
 
 
@@ -68,7 +69,8 @@ def test_debug_shows_the_traceback(env: dict[str, str]) -> None:
     assert out.returncode == 2 and "Traceback" in out.stderr and "E_CLI_FILE" in out.stderr
 
 
-@pytest.mark.parametrize("args", [["sync"], ["run", "--approve", "--decline", "x"], ["approve"], ["no-such-command"]])
+@pytest.mark.parametrize("args", [["sync"], ["run", "--approve", "--decline", "x"], ["run"], ["send", "c"], ["approve"],
+                                  ["no-such-command"]])
 def test_usage_errors_exit_2(env: dict[str, str], args: list[str]) -> None:
     out = cli(env, *args)
     assert out.returncode == 2, out.stderr

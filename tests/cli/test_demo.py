@@ -27,8 +27,11 @@ def test_demo_json_reports_live_turns_approvals_through_convex_and_an_import() -
     assert report["import_result"]["state"] == "synced"
     live, agent, imported = report["conversations"]  # the live one's sub-agent (its AGENT turn) has its own
     assert report["review"]["status"] == "completed" and "notes.md has no heading" in report["review"]["text"]
-    # the review is two turns, as Codex keeps it: its reviewer's, then its own
-    assert live["turns"] == len(LIVE_PROMPTS) + 2 and live["syncState"] == "synced"
+    # a second client's message ran as a turn of the live conversation (the host started it)
+    client = report["client_turn"]
+    assert (client["state"], client["status"]) == ("started", "completed") and client["turnId"]
+    # the review is two turns, as Codex keeps it: its reviewer's, then its own; then the client's
+    assert live["turns"] == len(LIVE_PROMPTS) + 3 and live["syncState"] == "synced"
     assert agent["turns"] == 1 and agent["messages"] == 3  # its task, its command, its answer
     assert imported["turns"] == 3 and imported["syncState"] == "synced"
 

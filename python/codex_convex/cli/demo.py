@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 LOOK_FURTHER = [
     ("codex-convex backend start", "a local backend that keeps running"),
     ('codex-convex run --scripted "hello"', "one live turn"),
+    ("codex-convex run --scripted --serve", "host a conversation: the page and codex-convex send write to it"),
     ("codex-convex approvals", "pending approvals (answer with codex-convex approve ID)"),
     ("codex-convex sync --all", "import your own CODEX_HOME threads"),
     ("codex-convex jobs", "sync jobs"),
@@ -66,7 +67,9 @@ async def _linger(report: DemoReport) -> None:
     """The summary, printed while the deployment and the page still run; then, with a person at the terminal, the
     page stays up until Enter (in CI, or piped, the demo ends at once and opens nothing)."""
     console.print(table("Turns", ["prompt", "status"], [[t["prompt"], t["status"]] for t in report.turns]
-                        + [["/review", report.review.get("status", "-")]]))
+                        + [["/review", report.review.get("status", "-")],
+                           [f"{report.client_turn.get('prompt', '-')} (from a second client)",
+                            report.client_turn.get("status", "-")]]))
     console.print(table("Approvals", ["request", "answered by"],
                         [[a["method"], a["answeredBy"]] for a in report.approvals]))
     console.print(table("In Convex now", ["conversation", "thread", "turns", "messages", "sync", "tokens"], [
