@@ -61,6 +61,16 @@ describe("client messages", () => {
     expect(await t.query(api.clientMessages.listQueued, { actor: alice, conversationId })).toEqual([]);
   });
 
+  it("a sub-agent's conversation takes none: its tasks come from its parent", async () => {
+    const t = initConvexTest();
+    const { sessionId } = await hosted(t);
+    const { conversation } = await t.mutation(api.conversations.syncOpenBinding, { actor: alice, threadId: "agent", hostSessionId: sessionId });
+    await t.mutation(api.ingest.ingestBatch, { actor: alice, conversationId: conversation.conversationId, streamId: "s", seq: 0,
+      events: [{ type: "threadMeta", threadId: "agent", parentThreadId: "th", at: 1 }] });
+    await expect(t.mutation(api.clientMessages.send, { actor: alice, conversationId: conversation.conversationId, text: "hi" })).rejects.toThrow(/E_CLIENT_MESSAGE_TO_AGENT/);
+    expect(await t.query(api.clientMessages.listQueued, { actor: alice, conversationId: conversation.conversationId })).toEqual([]);
+  });
+
   it("still queued when a host binds the conversation: stale, so the new host does not run them", async () => {
     const t = initConvexTest();
     const { conversationId, sessionId } = await hosted(t);

@@ -10,7 +10,7 @@ import type { Doc } from "./_generated/dataModel.js";
 import { mutation, query, type MutationCtx, type QueryCtx } from "./_generated/server.js";
 import { fail } from "./errors.js";
 import { CLIENT_MESSAGE_MAX_CHARS, MAX_QUEUED_CLIENT_MESSAGES, TURN_ERROR_MAX_CHARS } from "./limits.js";
-import { findConversation, loadConversation } from "./scope.js";
+import { findConversation, findThread, loadConversation } from "./scope.js";
 import { vActor } from "./validators.js";
 
 const vHandledState = v.union(v.literal("started"), v.literal("steered"), v.literal("stale"), v.literal("failed"));
@@ -58,6 +58,11 @@ export const send = mutation({
       fail("E_CLIENT_MESSAGE_TOO_LARGE", `the message holds ${text.length} characters, at most ${CLIENT_MESSAGE_MAX_CHARS}`, { length: text.length });
     }
     if (conv.status === "deleting") fail("E_CONVERSATION_DELETING", "the conversation is being deleted", { conversationId });
+    // a sub-agent (linked to its parent's conversation, or not yet: its parent is not here)
+    const thread = conv.threadId === undefined ? null : await findThread(ctx, actor, conv.threadId);
+    if (conv.parentConversationId !== undefined || thread?.parentThreadId !== undefined) {
+      fail("E_CLIENT_MESSAGE_TO_AGENT", "a sub-agent takes its tasks from the conversation that spawned it: write there", { conversationId });
+    }
     const host = conv.hostSessionId === undefined ? null : await ctx.db.get("host_sessions", conv.hostSessionId);
     if (host === null || host.state !== "online") {
       const why = host === null ? "no host has driven this conversation" : `the host driving this conversation is ${host.state === "lost" ? "gone (no heartbeat)" : "stopped"}`;

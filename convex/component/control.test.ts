@@ -45,3 +45,19 @@ describe("goal resume requests", () => {
     await expect(t.mutation(api.control.requestGoalResume, { actor: bob, conversationId })).rejects.toThrow(/E_CONVERSATION_NOT_FOUND/);
   });
 });
+
+describe("a request no host saw", () => {
+  it("is marked stale when a host binds the conversation; one made after the bind is the host's", async () => {
+    const t = initConvexTest();
+    const session = await t.mutation(api.presence.open, { actor: alice, hostId: "h", label: "laptop", version: "1" });
+    const { conversation } = await t.mutation(api.conversations.syncOpenBinding, { actor: alice, threadId: "th" });
+    const conversationId = conversation.conversationId;
+    const early = await t.mutation(api.control.requestInterrupt, { actor: alice, conversationId });
+    await t.mutation(api.conversations.syncOpenBinding, { actor: alice, threadId: "th", hostSessionId: session.sessionId });
+    expect(await t.query(api.control.getInterruptRequest, { actor: alice, conversationId })).toMatchObject({ requestId: early.requestId, outcome: "stale" });
+    const late = await t.mutation(api.control.requestInterrupt, { actor: alice, conversationId });
+    expect(late).toMatchObject({ handledAt: null, outcome: null });
+    await t.mutation(api.conversations.syncOpenBinding, { actor: alice, threadId: "th" }); // a bind without a host: nothing changes
+    expect(await t.query(api.control.getInterruptRequest, { actor: alice, conversationId })).toMatchObject({ requestId: late.requestId, outcome: null });
+  });
+});

@@ -59,6 +59,13 @@ async function request(ctx: MutationCtx, actor: string, conversationId: string, 
   return toRequest((await ctx.db.get("interrupt_requests", id))!);
 }
 
+/** A host binds the conversation: a request still unhandled was made while no host had it open: marked `stale` (the
+ * new host leaves its own work alone); every request after the bind is the bound host's to act on. */
+export async function staleUnhandled(ctx: MutationCtx, conv: Doc<"conversations">) {
+  const last = await newest(ctx, conv);
+  if (last !== null && last.handledAt === undefined) await ctx.db.patch("interrupt_requests", last._id, { outcome: "stale", handledAt: Date.now() });
+}
+
 /** Ask the conversation's host to stop its running turn (and pause an active goal). */
 export const requestInterrupt = mutation({
   args: { actor: vActor, conversationId: v.string() },

@@ -57,6 +57,7 @@ export const ERRORS = {
   E_CLIENT_MESSAGE_EMPTY: c("invalid", "A client's message has no text.", "Send some text."),
   E_CLIENT_MESSAGE_TOO_LARGE: c("limit", "A client's message holds at most CLIENT_MESSAGE_MAX_CHARS characters.", "Send a shorter message, or run the turn on the host (Host.send)."),
   E_CLIENT_MESSAGES_QUEUED: c("limit", "MAX_QUEUED_CLIENT_MESSAGES of the conversation's messages wait for its host already.", "Wait for the host to take them (each is marked started, steered, stale or failed)."),
+  E_CLIENT_MESSAGE_TO_AGENT: c("invalid", "A sub-agent's conversation takes no client messages: its tasks come from the conversation that spawned it.", "Write to the parent conversation (parentConversationId)."),
   E_CLIENT_MESSAGE_NOT_FOUND: c("notFound", "No such client message for this user.", "Pass the messageId sendClientMessage or listQueuedClientMessages gave."),
   E_CLIENT_MESSAGE_BAD_OUTCOME: c("invalid", "A started or steered message names the turn it went to; a failed one says why (≤ TURN_ERROR_MAX_CHARS).", "Pass turnId for started/steered, error for failed."),
   E_INTERRUPT_NOT_FOUND: c("notFound", "No such interrupt request for this user.", "Pass the requestId getInterruptRequest gave."),

@@ -72,8 +72,8 @@ export function ConversationView(props: { conversationId: string }) {
         {c.messages.map((m, i) => <MessageRow key={m.optimistic ? `pending-${i}` : `${m.turnId}/${m.itemId}`} message={m} />)}
       </ol>
       <Plan plan={c.plan} />
-      <Composer conversationId={c.conversation.conversationId} hostOnline={c.host?.online === true} canSend={c.canSend}
-        queued={c.queued} lastSent={c.lastSent} send={c.send} />
+      {c.conversation.parentConversationId !== null ? null : <Composer conversationId={c.conversation.conversationId} hostOnline={c.host?.online === true} canSend={c.canSend}
+        queued={c.queued} lastSent={c.lastSent} send={c.send} />}
     </div>
   );
 }
