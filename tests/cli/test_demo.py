@@ -67,6 +67,17 @@ def test_every_command_the_demo_suggests_runs(tmp_path: Path) -> None:
                 ui.terminate()
                 assert ui.wait(timeout=10) == 0
                 continue
+            if "--serve" in words:  # hosts until stopped: it must bind a conversation, say so, and stop cleanly
+                served = subprocess.Popen([sys.executable, "-m", "codex_convex", *words[1:]], stderr=subprocess.PIPE,
+                                          text=True, env=env, cwd=tmp_path)
+                assert served.stderr is not None
+                said: list[str] = []
+                while not said or not said[-1].startswith("serving "):
+                    said.append(served.stderr.readline())
+                    assert said[-1], said  # ended without serving
+                served.terminate()
+                assert served.wait(timeout=30) == 0
+                continue
             out = subprocess.run([sys.executable, "-m", "codex_convex", *words[1:]], capture_output=True, text=True,
                                  timeout=180, env=env, cwd=tmp_path)
             assert out.returncode == 0, (command, out.stderr[-2000:])

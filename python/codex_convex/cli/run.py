@@ -221,12 +221,13 @@ async def _serve(host: CodexHost, url: str, scripted: bool, json_out: bool) -> N
     """Host the bound conversation until SIGINT or SIGTERM: the host runs what clients send it meanwhile (each
     message starts a turn, or steers the running one), answers their stops and resumes, and replicates it all."""
     state = host.lifecycle_state()
-    if json_out:
-        _line({"event": "serving", "conversationId": state.conversation_id, "threadId": state.thread_id, "url": url})
-    else:
-        info(f"[cyan]serving[/cyan] {state.conversation_id}: messages from any client run here (the page, or "
-             f"codex-convex send {state.conversation_id} \"…\"); Ctrl-C to stop")
-    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:  # before saying so: a stop may follow
+        if json_out:
+            _line({"event": "serving", "conversationId": state.conversation_id, "threadId": state.thread_id,
+                   "url": url})
+        else:
+            info(f"[cyan]serving[/cyan] {state.conversation_id}: messages from any client run here (the page, or "
+                 f"codex-convex send {state.conversation_id} \"…\"); Ctrl-C to stop")
         async for _ in signals:
             break
     if not json_out:
