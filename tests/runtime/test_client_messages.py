@@ -102,3 +102,37 @@ async def test_a_message_no_host_had_open_is_not_run_by_the_next_host(host_confi
         assert (await taken(deployment, sent.message_id)).state == "stale"
         thread = (await host.read_thread())["thread"]
         assert len(thread["turns"]) == 1  # not run
+
+
+async def test_a_message_arriving_as_the_host_starts_its_own_turn_leaves_that_turn_to_the_host(
+        host_config: HostConfig, deployment: Deployment) -> None:
+    """Codex merges a turn/start made while a turn runs into that turn: whichever comes first, the host's own send
+    gets its own turn's result, and the message says where it went (steered into the host's turn, or a turn of its
+    own that ran before the host's)."""
+    async with CodexHost(host_config) as host, ConvexHttp(deployment.url, token=deployment.alice) as http:
+        conversation = await host.new_conversation()
+        for i in range(3):
+            result: dict[str, Any] = {}
+
+            async def own(i: int = i, result: dict[str, Any] = result) -> None:
+                result["turn"] = await host.send(f"SAY own {i}")
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(own)
+                sent = await HostApi(http).send_client_message(conversation_id=conversation, text=f"SAY client {i}")
+            got = await taken(deployment, sent.message_id)
+            mine = result["turn"]
+            assert mine.status == "completed" and mine.text.startswith("echo: SAY ")
+            turns = (await host.read_thread())["thread"]["turns"]
+            said = {t["id"]: [c["text"] for it in t["items"] if it["type"] == "userMessage" for c in it["content"]]
+                    for t in turns}
+            assert f"SAY own {i}" in said[mine.turn_id]
+            assert got.turn_id is not None and f"SAY client {i}" in said[got.turn_id]
+            if got.state == "steered":
+                assert got.turn_id == mine.turn_id
+            else:
+                assert got.state == "started" and got.turn_id != mine.turn_id
+            with anyio.fail_after(30):  # a turn of the client's own ends by itself; the next round starts from idle
+                async for state in host.subscribe_lifecycle():
+                    if state.turn_id is None:
+                        break

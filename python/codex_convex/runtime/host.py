@@ -107,6 +107,10 @@ class CodexHost:
         self._tg: TaskGroup | None = None
         self._settling: set[anyio.Event] = set()  # settles running off the notification path (stop waits for them)
         self._client_turn: anyio.Event | None = None  # set when the turn a client's message started has ended
+        # Starting a turn, one at a time (a client's message, the host's own send or review): Codex merges a turn/start
+        # made while a turn runs into that turn, so who waits for which turn is decided under this lock.
+        self._turn_start = anyio.Lock()
+        self._awaited: set[str] = set()  # turns a caller (send, review, a client's message) waits for
         self.agents = SubAgents(self.bindings, lambda thread_id: self.request(
             "thread/read", {"threadId": thread_id, "includeTurns": False}))
 
@@ -242,23 +246,27 @@ class CodexHost:
         """A client's message steers the running turn, or starts one when Codex is idle (left to run: the turn's end
         is recorded as for :meth:`send`, off the watch, so the next message can steer it)."""
         b = self._active()
-        running = self.lifecycle.state().turn_id
-        if running is not None:
-            try:
-                await self.steer(text, expected_turn_id=running)
-                return "steered", running
-            except JsonRpcError:
-                if await self._turn_running():  # refused for another reason than the turn having just ended
-                    raise
-        await self._refuse_while_syncing(b)
-        if self.api is not None and b.conversation_id is not None:
-            self._optimistic.add(b.conversation_id, text, now_ms())
-        params: JsonObject = {"threadId": b.thread_id, "input": [{"type": "text", "text": text}],
-                              "approvalPolicy": self.config.approval_policy}
-        turn_id = (await self.process.call("turn/start", params, codex.TurnStartResponse)).turn.id
-        assert self._tg is not None
-        self._client_turn = anyio.Event()
-        self._tg.start_soon(self._finish_client_turn, b, turn_id, self._client_turn)
+        async with self._turn_start:
+            running = self.lifecycle.state().turn_id
+            if running is not None:
+                try:
+                    await self.steer(text, expected_turn_id=running)
+                    return "steered", running
+                except JsonRpcError:
+                    if await self._turn_running():  # refused for another reason than the turn having just ended
+                        raise
+            await self._refuse_while_syncing(b)
+            params: JsonObject = {"threadId": b.thread_id, "input": [{"type": "text", "text": text}],
+                                  "approvalPolicy": self.config.approval_policy}
+            turn_id = (await self.process.call("turn/start", params, codex.TurnStartResponse)).turn.id
+            if turn_id in self._awaited:  # a turn had started meanwhile (not yet heard of): Codex added the text to it
+                return "steered", turn_id
+            self._awaited.add(turn_id)
+            if self.api is not None and b.conversation_id is not None:
+                self._optimistic.add(b.conversation_id, text, now_ms())
+            assert self._tg is not None
+            self._client_turn = anyio.Event()
+            self._tg.start_soon(self._finish_client_turn, b, turn_id, self._client_turn)
         return "started", turn_id
 
     async def _finish_client_turn(self, b: Binding, turn_id: str, ended: anyio.Event) -> None:
@@ -489,8 +497,6 @@ class CodexHost:
         await self._ensure_running()
         b = self._active()
         await self._refuse_while_syncing(b)
-        while self._client_turn is not None:  # a turn a client's message started runs: Codex runs one at a time
-            await self._client_turn.wait()
         paths = [str(await anyio.Path(p).resolve()) for p in images]
         missing = [p for p in paths if not await anyio.Path(p).is_file()]
         if missing:
@@ -504,8 +510,7 @@ class CodexHost:
             self._optimistic.add(b.conversation_id, shown["text"] if shown else text, now_ms())
         params: JsonObject = {"threadId": b.thread_id, "input": inputs, "approvalPolicy": self.config.approval_policy,
                               **turn_params}
-        turn_id = (await self.process.call("turn/start", params, codex.TurnStartResponse)).turn.id
-        return await self._finish_turn(b, turn_id)
+        return await self._finish_turn(b, await self._start_turn("turn/start", params))
 
     async def review(self, *, base_branch: str | None = None, commit: str | None = None,
                      instructions: str | None = None) -> TurnResult:
@@ -530,12 +535,36 @@ class CodexHost:
         await self._ensure_running()
         b = self._active()
         await self._refuse_while_syncing(b)
-        started = await self.process.call("review/start", {"threadId": b.thread_id, "target": target,
-                                                           "delivery": "inline"}, codex.ReviewStartResponse)
-        return await self._finish_turn(b, started.turn.id)
+        turn_id = await self._start_turn("review/start", {"threadId": b.thread_id, "target": target,
+                                                           "delivery": "inline"})
+        return await self._finish_turn(b, turn_id)
+
+    async def _start_turn(self, method: Literal["turn/start", "review/start"], params: JsonObject) -> str:
+        """Start a turn this host's caller waits for, once a turn a client's message started has ended (Codex would
+        merge the two), under the turn-start lock (so a client's message arriving meanwhile steers this one)."""
+        while True:
+            if self._client_turn is not None:
+                await self._client_turn.wait()
+                continue
+            async with self._turn_start:
+                if self._client_turn is not None:
+                    continue
+                if method == "review/start":
+                    turn_id = (await self.process.call(method, params, codex.ReviewStartResponse)).turn.id
+                else:
+                    turn_id = (await self.process.call(method, params, codex.TurnStartResponse)).turn.id
+                self._awaited.add(turn_id)
+                return turn_id
 
     async def _finish_turn(self, b: Binding, turn_id: str) -> TurnResult:
         """Wait for a turn this host started, record it as Codex keeps it, and say how it ended."""
+        self._awaited.add(turn_id)
+        try:
+            return await self._wait_and_settle(b, turn_id)
+        finally:
+            self._awaited.discard(turn_id)
+
+    async def _wait_and_settle(self, b: Binding, turn_id: str) -> TurnResult:
         try:
             with anyio.fail_after(self.config.turn_timeout_s):
                 await self.turns.expect(turn_id).wait()
