@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -81,10 +82,12 @@ def test_run_with_a_goal_waits_for_codex_to_reach_it(env: dict[str, str], tmp_pa
     shown = subprocess.run([*CLI, "run", "--scripted", "GOAL tidy the docs"], env=env, cwd=tmp_path,
                            capture_output=True, text=True, timeout=120)
     assert shown.returncode == 0, shown.stderr
-    # the goal's line, the first turn's answer, then the turn Codex ran by itself, which reached the goal
-    assert ("goal (active): tidy the docs\ngoal set: tidy the docs\n"
-            "the goal is active: Codex goes on by itself until it is reached\n"
-            "goal (complete): tidy the docs\ngoal complete: tidy the docs\n") in shown.stderr
+    # the goal's line, the first turn's answer, then the turn Codex ran by itself, which reached the goal (the line
+    # saying Codex goes on shows when the goal is still active as the first turn is recorded: on a busy machine that
+    # continuation may have reached it already)
+    assert re.search(r"goal \(active\): tidy the docs\ngoal set: tidy the docs\n"
+                     r"(the goal is active: Codex goes on by itself until it is reached\n)?"
+                     r"goal \(complete\): tidy the docs\ngoal complete: tidy the docs\n", shown.stderr), shown.stderr
     got = subprocess.run([*CLI, "run", "--scripted", "--json", "GOAL tidy the docs"], env=env, cwd=tmp_path,
                          capture_output=True, text=True, timeout=120)
     assert got.returncode == 0, got.stderr

@@ -50,6 +50,21 @@ def test_a_served_conversation_runs_what_another_terminal_sends(env: dict[str, s
         assert (said["state"], said["taken"], said["text"]) == ("started", True, "SAY from afar")
         turn = next_event(served.stdout)
         assert (turn["event"], turn["turnId"], turn["status"]) == ("turn", said["turnId"], "completed")
+        # --follow: the answer as Convex received it, once the turn has ended
+        followed = subprocess.run([*CLI, "send", conversation, "SAY follow me", "--follow", "--json"], env=env,
+                                  cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert followed.returncode == 0, followed.stderr
+        got = json.loads(followed.stdout)
+        assert got["turn"] == {"turnId": got["turnId"], "status": "completed", "error": None,
+                               "text": "echo: SAY follow me"}
+        assert next_event(served.stdout)["turnId"] == got["turnId"]
+        shown = subprocess.run([*CLI, "send", conversation, "DELTAS 5", "--follow"], env=env, cwd=tmp_path,
+                               capture_output=True, text=True, timeout=120)
+        assert shown.returncode == 0, shown.stderr
+        streamed = next_event(served.stdout)
+        assert streamed["status"] == "completed"
+        assert f"turn {streamed['turnId']} completed" in shown.stderr
+        assert "tok0 tok1 tok2 tok3 tok4" in shown.stderr  # the answer, printed as it came
         served.send_signal(signal.SIGINT)
         assert served.wait(timeout=60) == 0
     finally:
