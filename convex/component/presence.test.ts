@@ -36,6 +36,7 @@ describe("host presence", () => {
   it("a host gone silent past its timeout is lost: its turn interrupted (E_HOST_LOST), the stream closed, the approval expired", async () => {
     const t = initConvexTest();
     const { conversationId } = await hostMidTurn(t);
+    const untaken = await t.mutation(api.clientMessages.send, { actor, conversationId, text: "are you there?" });
     const before = await view(t, conversationId);
     expect(before).toMatchObject({ host: { online: true, label: "laptop" }, messages: [{ status: "streaming" }], pendingRequests: [{ status: "pending" }] });
     await pass(t, 3500);
@@ -49,6 +50,8 @@ describe("host presence", () => {
     expect(JSON.parse(turn.turn.error.detailsJson)).toMatchObject({ code: "E_HOST_LOST" });
     const req = await t.query(api.requests.get, { actor, threadId: "th", turnId: "t1", requestId: "0" });
     expect(req?.status).toBe("expired");
+    // a message it never took says so, instead of waiting for nobody
+    expect(await t.query(api.clientMessages.get, { actor, messageId: untaken.messageId })).toMatchObject({ state: "stale" });
     // idempotent: more checks change nothing
     await pass(t, 10_000);
     expect(await view(t, conversationId)).toEqual(after);

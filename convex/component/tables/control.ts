@@ -31,8 +31,9 @@ export const controlTables = {
     text: v.string(), // ≤ CLIENT_MESSAGE_MAX_CHARS
     sentAt: v.number(),
     // "queued": no host has taken it yet; "started": a turn began with it (turnId); "steered": it went into the
-    // running turn (turnId); "stale": sent while no host had the conversation open, seen by the next one (which does
-    // not act on it); "failed": the host could not give it to Codex (error)
+    // running turn (turnId); "stale": not taken by a host: sent while no host had the conversation open (marked when
+    // the next one binds it, which does not act on it), or its host was lost first (marked by the presence sweep);
+    // "failed": the host could not give it to Codex (error)
     state: v.union(v.literal("queued"), v.literal("started"), v.literal("steered"), v.literal("stale"), v.literal("failed")),
     turnId: v.optional(v.string()),
     error: v.optional(v.string()), // ≤ TURN_ERROR_MAX_CHARS

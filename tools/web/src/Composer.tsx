@@ -40,7 +40,7 @@ export function Composer(props: {
   return (
     <form className="composer" data-testid="composer" onSubmit={submit}>
       {props.queued.map((m) => (
-        <p className="queued" key={m.messageId} data-testid="queued">{m.text} <span className="hint">· sent, waiting for the host</span></p>
+        <p className="queued" key={m.messageId} data-testid="queued">{m.text} <span className="hint">· {props.hostOnline ? "sent, waiting for the host" : "not taken: the host went away before it did"}</span></p>
       ))}
       <div className="composer-row">
         <textarea data-testid="composer-text" rows={2} value={text} placeholder={blocked ?? "Message Codex (Enter sends; while it works, this steers the running turn)"}
