@@ -81,26 +81,35 @@ async def _follow(api: HostApi, subs: HostSubscriptions, conversation: str, turn
     """The turn's answer as Convex receives it (printed as it grows, unless ``json_out``), until the turn ends: its
     status, error and answer (its agent messages, one per line)."""
     from ..host_api.limits import MAX_PAGE_SIZE
-    from ..host_api.models import GetConversationViewFound, GetTurnFound
+    from ..host_api.models import GetConversationViewFound, GetTurnFound, Message, NotFound
 
     printed: dict[str, int] = {}  # characters of each answer printed so far
-    last_item: str | None = None
-    async for view in subs.get_conversation_view(conversation_id=conversation, num_messages=MAX_PAGE_SIZE):
+    last_item: list[str] = []
+
+    def show(view: NotFound | GetConversationViewFound) -> list[Message]:
+        """The turn's messages in ``view``, oldest first, printing what its answers gained."""
         if not isinstance(view, GetConversationViewFound):
             raise CodexConvexError(f"conversation {conversation} is gone", code="E_CONVERSATION_NOT_FOUND")
-        mine = [m for m in reversed(view.messages) if m.turn_id == turn_id]  # oldest first
+        mine = [m for m in reversed(view.messages) if m.turn_id == turn_id]
         for m in mine:
             if m.role != "assistant" or m.kind != "agentMessage" or len(m.text) <= printed.get(m.item_id, 0):
                 continue
             if not json_out:
-                if last_item not in (None, m.item_id):
+                if last_item and last_item[-1] != m.item_id:
                     console.print()
                 console.print(m.text[printed.get(m.item_id, 0):], end="", markup=False, highlight=False)
-            printed[m.item_id], last_item = len(m.text), m.item_id
-        if any(m.status == "streaming" for m in mine):
+            printed[m.item_id] = len(m.text)
+            last_item.append(m.item_id)
+        return mine
+
+    async for view in subs.get_conversation_view(conversation_id=conversation, num_messages=MAX_PAGE_SIZE):
+        mine = show(view)
+        if any(m.status == "streaming" for m in mine) or not isinstance(view, GetConversationViewFound):
             continue
         got = await api.get_turn(thread_id=view.conversation.thread_id or "", turn_id=turn_id)
         if isinstance(got, GetTurnFound) and got.turn.status != "inProgress":
+            # read after the turn's end: it holds every message of the turn (the snapshot may predate some)
+            mine = show(await api.get_conversation_view(conversation_id=conversation, num_messages=MAX_PAGE_SIZE))
             if printed and not json_out:
                 console.print()
             answer = [m.text for m in mine if m.role == "assistant" and m.kind == "agentMessage"]
