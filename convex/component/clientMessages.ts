@@ -10,6 +10,7 @@ import type { Doc } from "./_generated/dataModel.js";
 import { mutation, query, type MutationCtx, type QueryCtx } from "./_generated/server.js";
 import { fail } from "./errors.js";
 import { CLIENT_MESSAGE_MAX_CHARS, MAX_QUEUED_CLIENT_MESSAGES, TURN_ERROR_MAX_CHARS } from "./limits.js";
+import { requireHostOnline } from "./presence.js";
 import { findConversation, findThread, loadConversation } from "./scope.js";
 import { vActor } from "./validators.js";
 
@@ -47,6 +48,13 @@ export async function staleQueued(ctx: MutationCtx, conv: Doc<"conversations">) 
   for (const m of await queued(ctx, conv)) await ctx.db.patch("client_messages", m._id, { state: "stale", handledAt: now });
 }
 
+/** The user's message of that id (null: none, or another user's). */
+async function findMessage(ctx: QueryCtx, actor: string, messageId: string) {
+  const id = ctx.db.normalizeId("client_messages", messageId);
+  const row = id === null ? null : await ctx.db.get("client_messages", id);
+  return row === null || row.actor !== actor ? null : row;
+}
+
 /** Give the conversation's host a message: it starts a turn with it, or steers the running turn with it. */
 export const send = mutation({
   args: { actor: vActor, conversationId: v.string(), text: v.string() },
@@ -63,11 +71,8 @@ export const send = mutation({
     if (conv.parentConversationId !== undefined || thread?.parentThreadId !== undefined) {
       fail("E_CLIENT_MESSAGE_TO_AGENT", "a sub-agent takes its tasks from the conversation that spawned it: write there", { conversationId });
     }
-    const host = conv.hostSessionId === undefined ? null : await ctx.db.get("host_sessions", conv.hostSessionId);
-    if (host === null || host.state !== "online") {
-      const why = host === null ? "no host has driven this conversation" : `the host driving this conversation is ${host.state === "lost" ? "gone (no heartbeat)" : "stopped"}`;
-      fail("E_HOST_OFFLINE", `${why}: nobody can take the message`, host === null ? {} : { hostId: host.hostId });
-    }
+    if (conv.hostSessionId === undefined) fail("E_HOST_OFFLINE", "no host has driven this conversation: nobody can take the message");
+    await requireHostOnline(ctx, conv, "the message");
     if ((await queued(ctx, conv)).length >= MAX_QUEUED_CLIENT_MESSAGES) {
       fail("E_CLIENT_MESSAGES_QUEUED", `${MAX_QUEUED_CLIENT_MESSAGES} messages wait for the host already`, { conversationId });
     }
@@ -92,9 +97,8 @@ export const get = query({
   args: { actor: vActor, messageId: v.string() },
   returns: v.union(vClientMessage, v.null()),
   handler: async (ctx, { actor, messageId }) => {
-    const id = ctx.db.normalizeId("client_messages", messageId);
-    const row = id === null ? null : await ctx.db.get("client_messages", id);
-    return row === null || row.actor !== actor ? null : toMessage(row);
+    const row = await findMessage(ctx, actor, messageId);
+    return row === null ? null : toMessage(row);
   },
 });
 
@@ -103,9 +107,8 @@ export const markHandled = mutation({
   args: { actor: vActor, messageId: v.string(), state: vHandledState, turnId: v.optional(v.string()), error: v.optional(v.string()) },
   returns: vClientMessage,
   handler: async (ctx, { actor, messageId, state, turnId, error }) => {
-    const id = ctx.db.normalizeId("client_messages", messageId);
-    const row = id === null ? null : await ctx.db.get("client_messages", id);
-    if (row === null || row.actor !== actor) fail("E_CLIENT_MESSAGE_NOT_FOUND", "no such client message", { messageId });
+    const row = await findMessage(ctx, actor, messageId);
+    if (row === null) fail("E_CLIENT_MESSAGE_NOT_FOUND", "no such client message", { messageId });
     const ran = state === "started" || state === "steered";
     if ((ran && (turnId === undefined || turnId === "" || turnId.length > 200)) || (state === "failed" && (error === undefined || error.length > TURN_ERROR_MAX_CHARS))) {
       fail("E_CLIENT_MESSAGE_BAD_OUTCOME", `a ${state} message needs ${ran ? "the turn's id" : "an error of at most TURN_ERROR_MAX_CHARS characters"}`, { state });

@@ -49,11 +49,12 @@ export async function hostPresence(ctx: QueryCtx, conv: Doc<"conversations">) {
   return s === null ? null : { hostId: s.hostId, label: s.label, online: s.state === "online", lastSeenAt: s.lastSeenAt };
 }
 
-/** Refuse a write only a live host can act on (an answer to its approval) when the conversation's host is gone. */
-export async function requireHostOnline(ctx: QueryCtx, conv: Doc<"conversations">) {
+/** Refuse a write only a live host can act on (`what`: an answer to its approval, a client's message) when the
+ * conversation's host is gone. */
+export async function requireHostOnline(ctx: QueryCtx, conv: Doc<"conversations">, what = "the answer") {
   const s = await sessionOf(ctx, conv);
   if (s !== null && s.state !== "online") {
-    fail("E_HOST_OFFLINE", `the host driving this conversation is ${s.state === "lost" ? "gone (no heartbeat)" : "stopped"}: nobody can act on the answer`, { hostId: s.hostId });
+    fail("E_HOST_OFFLINE", `the host driving this conversation is ${s.state === "lost" ? "gone (no heartbeat)" : "stopped"}: nobody can act on ${what}`, { hostId: s.hostId });
   }
 }
 

@@ -84,10 +84,11 @@ async def _follow(api: HostApi, subs: HostSubscriptions, conversation: str, turn
     from ..host_api.models import GetConversationViewFound, GetTurnFound, Message, NotFound
 
     printed: dict[str, int] = {}  # characters of each answer printed so far
-    last_item: list[str] = []
+    last_item: str | None = None  # the answer printed last
 
-    def show(view: NotFound | GetConversationViewFound) -> list[Message]:
-        """The turn's messages in ``view``, oldest first, printing what its answers gained."""
+    def show(view: NotFound | GetConversationViewFound) -> tuple[GetConversationViewFound, list[Message]]:
+        """The view and the turn's messages in it, oldest first, printing what its answers gained."""
+        nonlocal last_item
         if not isinstance(view, GetConversationViewFound):
             raise CodexConvexError(f"conversation {conversation} is gone", code="E_CONVERSATION_NOT_FOUND")
         mine = [m for m in reversed(view.messages) if m.turn_id == turn_id]
@@ -95,21 +96,20 @@ async def _follow(api: HostApi, subs: HostSubscriptions, conversation: str, turn
             if m.role != "assistant" or m.kind != "agentMessage" or len(m.text) <= printed.get(m.item_id, 0):
                 continue
             if not json_out:
-                if last_item and last_item[-1] != m.item_id:
+                if last_item not in (None, m.item_id):
                     console.print()
                 console.print(m.text[printed.get(m.item_id, 0):], end="", markup=False, highlight=False)
-            printed[m.item_id] = len(m.text)
-            last_item.append(m.item_id)
-        return mine
+            printed[m.item_id], last_item = len(m.text), m.item_id
+        return view, mine
 
-    async for view in subs.get_conversation_view(conversation_id=conversation, num_messages=MAX_PAGE_SIZE):
-        mine = show(view)
-        if any(m.status == "streaming" for m in mine) or not isinstance(view, GetConversationViewFound):
+    async for update in subs.get_conversation_view(conversation_id=conversation, num_messages=MAX_PAGE_SIZE):
+        view, mine = show(update)
+        if any(m.status == "streaming" for m in mine):
             continue
         got = await api.get_turn(thread_id=view.conversation.thread_id or "", turn_id=turn_id)
         if isinstance(got, GetTurnFound) and got.turn.status != "inProgress":
             # read after the turn's end: it holds every message of the turn (the snapshot may predate some)
-            mine = show(await api.get_conversation_view(conversation_id=conversation, num_messages=MAX_PAGE_SIZE))
+            _, mine = show(await api.get_conversation_view(conversation_id=conversation, num_messages=MAX_PAGE_SIZE))
             if printed and not json_out:
                 console.print()
             answer = [m.text for m in mine if m.role == "assistant" and m.kind == "agentMessage"]

@@ -557,22 +557,19 @@ class CodexHost:
                 return turn_id
 
     async def _finish_turn(self, b: Binding, turn_id: str) -> TurnResult:
-        """Wait for a turn this host started, record it as Codex keeps it, and say how it ended."""
-        self._awaited.add(turn_id)
+        """Wait for a turn this host started (registered as awaited when it started), record it as Codex keeps it,
+        and say how it ended."""
         try:
-            return await self._wait_and_settle(b, turn_id)
+            try:
+                with anyio.fail_after(self.config.turn_timeout_s):
+                    await self.turns.expect(turn_id).wait()
+            except TimeoutError as exc:
+                raise TurnTimeoutError(f"turn {turn_id} did not finish within {self.config.turn_timeout_s:g} s",
+                                       data={"turnId": turn_id}) from exc
+            await self._settle_turn(b, turn_id)
+            await b.flush()
         finally:
             self._awaited.discard(turn_id)
-
-    async def _wait_and_settle(self, b: Binding, turn_id: str) -> TurnResult:
-        try:
-            with anyio.fail_after(self.config.turn_timeout_s):
-                await self.turns.expect(turn_id).wait()
-        except TimeoutError as exc:
-            raise TurnTimeoutError(f"turn {turn_id} did not finish within {self.config.turn_timeout_s:g} s",
-                                   data={"turnId": turn_id}) from exc
-        await self._settle_turn(b, turn_id)
-        await b.flush()
         turn, last_text = self.turns.take(turn_id)
         status = turn.status.value if turn is not None and turn.status is not None else "failed"
         return TurnResult(turn_id, status, turn.error if turn else None, last_text, b.conversation_id, b.thread_id)
