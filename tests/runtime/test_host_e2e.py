@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import json
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from codex_convex.convex_api import ConvexHttp, Subscriber
 from codex_convex.errors import CodexConvexError, PersistenceDisabledError
 from codex_convex.host_api import HostApi
 from codex_convex.host_api.models import GetConversationFound, GetConversationViewFound
+from codex_convex.replication import Coalescing
 from codex_convex.runtime import (
     CodexHost,
     HostConfig,
@@ -59,6 +61,28 @@ async def test_text_turn_persisted_equals_codex(host_config: HostConfig, alice_a
         items = await persisted_items(alice_api, thread["id"], turn["id"])
         assert [i["id"] for i in items] == [i["id"] for i in turn["items"]]
         assert [i["type"] for i in items] == [i["type"] for i in turn["items"]]
+
+
+async def test_a_short_turn_costs_three_writes(host_config: HostConfig, alice_api: HostApi) -> None:
+    """Each write is a billed mutation: a short turn goes in three (was 4-5), its start with the person's message,
+    the answer's first delta at once, then the rest with the turn's end and the host's record of it from Codex (the
+    linger raised so a loaded box's gaps between Codex's events cannot split what the rule joins)."""
+    config = dataclasses.replace(host_config, coalescing=Coalescing(linger_s=0.1))
+    async with CodexHost(config) as host:
+        cid = await host.new_conversation()
+        await host.send("warm up")
+        binding = host.bindings.current
+        assert binding is not None and binding.replicator is not None
+        writes: list[list[str]] = []
+        binding.replicator.on_write = lambda events, _sent, _answered: writes.append([e.type for e in events])
+        result = await host.send("say hi")
+        await binding.replicator.flush()
+    assert result.status == "completed"
+    # three, or two when the answer came while the first write was in flight (what arrives meanwhile goes next)
+    assert len(writes) <= 3 and writes[0][:3] == ["turnStarted", "item", "item"], writes
+    assert writes[-1].count("turnCompleted") == 2 and writes[-1][-1] == "threadJson"  # the live end, Codex's record
+    stored = await persisted_messages(alice_api, cid)
+    assert [m.text for m in stored][-2:] == ["say hi", result.text]
 
 
 async def test_command_approval_answered_from_a_second_client(

@@ -39,3 +39,26 @@ def write(name: str, result: dict[str, Any]) -> Path:
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps({"machine": machine(), **result}, indent=2) + "\n")
     return path
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU time (user + system) so far of this process and of each direct child by its command name (Linux /proc):
+    where a run's processor time went on a shared box. Empty where /proc is not there."""
+    out: dict[str, float] = {}
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return out
+    t = os.times()
+    out["this process"] = t.user + t.system
+    tick = os.sysconf("SC_CLK_TCK")
+    me = os.getpid()
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        comm = text[text.index("(") + 1:text.rindex(")")]
+        fields = text[text.rindex(")") + 2:].split()  # from the state: ppid is fields[1], utime/stime [11]/[12]
+        if int(fields[1]) == me:
+            out[comm] = out.get(comm, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return out

@@ -32,7 +32,7 @@ from codex_convex.replication import Coalescing
 from codex_convex.runtime import CodexHost, HostConfig
 from codex_convex.scripted_model import ScriptedModelServer
 
-from ._common import summary_ms, write
+from ._common import cpu_seconds, summary_ms, write
 from .backend import subscription_latency
 from .timeline import delta_timeline
 
@@ -145,10 +145,12 @@ async def measure(rate: float, deltas: int, per_write: int | None = None, cap: f
                     writes_before, delta_writes_before = rep.writes, rep.delta_writes
                     docs_before = await documents_written(backend.url)
                     reads_before = await view_reads(backend)
+                    cpu_before = cpu_seconds()
                     t0 = time.perf_counter()
                     await host.send(f"DELTAS {deltas} {rate}")
                     with anyio.fail_after(60):
                         await done.wait()
+                    cpu_after = cpu_seconds()
                     writes = rep.writes - writes_before
                     delta_writes = rep.delta_writes - delta_writes_before
                     heartbeats = host.presence.heartbeats
@@ -180,6 +182,9 @@ async def measure(rate: float, deltas: int, per_write: int | None = None, cap: f
         "steady": summary_ms(steady),
         "hops_p50_ms": {k: summary_ms(v)["p50_ms"] for k, v in hops.items() if v},
         **({"timeline": hop_timeline} if timeline else {}),
+        # processor time per 1,000 deltas of each process on the path (this one is the host and the watcher)
+        "cpu_ms_per_1000_deltas": {k: round((cpu_after[k] - cpu_before.get(k, 0.0)) * 1e6 / deltas, 1)
+                                   for k in cpu_after},
         "mutations": writes, "mutations_per_1000_deltas": round(writes * 1000 / deltas, 1),
         "streaming_mutations_per_1000_deltas": round(delta_writes * 1000 / deltas, 1),
         "documents_written_per_1000_deltas": round(docs * 1000 / deltas, 1),
@@ -222,6 +227,9 @@ def main() -> None:
         print(f"{r['rate_per_s']:>7.0f}/s n={r['deltas_per_write']}, p50 per hop: waiting in the host "
               f"{h.get('wait_in_host')} ms, the write "
               f"{h.get('write')} ms, answer to the watcher's view {h.get('answer_to_seen')} ms")
+    for r in runs:
+        cpu = ", ".join(f"{k} {v:g}" for k, v in sorted(r["cpu_ms_per_1000_deltas"].items(), key=lambda kv: -kv[1]))
+        print(f"{r['rate_per_s']:>7.0f}/s CPU ms per 1,000 deltas (this process: the host and the watcher): {cpu}")
     for r in runs:
         if "timeline" in r:
             t = r["timeline"]

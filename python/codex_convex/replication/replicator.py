@@ -4,16 +4,19 @@ No fixed flush timer: each pending event has a time by which it must be written,
 earliest comes, carrying everything pending (bounded by bytes and count); while a write is in flight, events gather
 for the next. The times:
 
-- A turn's start and an approval asked or resolved: at once (a person just sent a message, or waits on an answer).
-- Other turn, item and thread events: at most ``linger_s`` (20 ms) after they arrive. Codex sends them in clusters
-  a few milliseconds apart (a user message's start and end, an agent message's start and its first delta, the
-  turn's token usage and its end), so a short turn costs 4 writes (6 if each went alone; 10 with a few streamed
-  deltas), and none is seen more than 20 ms later.
+- A person's message (its item completed) and an approval asked or resolved: at once (a person just sent it, or
+  waits on an answer), with whatever waits (the turn's start, 10-20 ms before the message).
+- Other turn, item and thread events wait for company: they go once ``linger_s`` (20 ms) passed with no other event,
+  and the oldest never waits more than 3 lingers (60 ms). Codex sends them in clusters 10-16 ms apart (a turn's start
+  and its user message; an agent message's end, the token usage, the thread's status and the turn's end), and a
+  turn's end waits (:meth:`Replicator.hold`, at most 250 ms) for the host's record of it from Codex: a short turn
+  costs 3 writes (its start and message, its answer's first delta, the rest: 10 if each went alone).
 - Message deltas (streaming text, the one thing that can outrun writes) follow a rule by count and age: the first
   delta of a burst (arriving 80 ms, the write cap's spacing, or more after the last write of deltas) at once; after
   it, deltas gather until ``deltas_per_write`` (16) wait, or a delta arrives ``min_write_interval_s`` (100 ms)
   or more after that write, or the oldest has waited that long, whichever comes first; writes carrying deltas alone
-  are never more than ``max_delta_writes_per_s`` (12.5) per stream. Cost is then bounded by deltas, not time
+  are at most ``max_delta_writes_per_s`` (12.5) a second per stream, held as a bucket of 1.25 writes (CAP_BURST):
+  k consecutive writes span at least (k - 1.25) / 12.5 s. Cost is then bounded by deltas, not time
   (≤ 1,000/16 streaming writes per 1,000 deltas when they come fast; fewer still past 200 deltas/s, where the cap
   gathers more per write); a stream slower than the cap (a delta every 80 ms or less often) sends each at once.
 
@@ -59,9 +62,15 @@ MAX_BATCH_BYTES = 4 * 1024 * 1024  # well under Convex's 16 MiB argument limit
 MIN_WRITE_INTERVAL_S = 0.1  # the most a delta waits for company
 DELTAS_PER_WRITE = 16  # a write goes as soon as this many deltas wait: cost ≤ 1,000/16 writes per 1,000 deltas
 MAX_DELTA_WRITES_PER_S = 12.5  # and never more often than this per stream (a 1,000 deltas/s stream: 80 per write)
-LINGER_S = 0.02  # the most a turn, item or thread event waits for company
-# A turn's start (a person just sent a message: views show it began) and approvals (a person waits on them).
-AT_ONCE = (IngestEventTurnStarted, IngestEventServerRequest, IngestEventServerRequestResolved)
+# The cap is a bucket of 1.25 writes, so it holds on average, not between each pair: a write may go up to a quarter
+# spacing (20 ms at 12.5/s) early after one that went late. At 200 deltas/s the count rule's pace (16 deltas = 80 ms)
+# equals the cap's, and a strict spacing made every write wait for the cap's timer, not for its 16th delta: 0-5 ms
+# more for each delta (median +2.5 ms). Any k consecutive writes of deltas still span at least (k - 1.25) spacings.
+CAP_BURST = 1.25
+LINGER_S = 0.02  # turn, item and thread events go once this passed with no other
+MAX_LINGERS = 3  # however many follow, the oldest of them waits at most 3 lingers (60 ms)
+# Approvals (a person waits on them); and a person's message, see _at_once.
+AT_ONCE = (IngestEventServerRequest, IngestEventServerRequestResolved)
 RETRY_BACKOFF_S = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
 
 
@@ -82,6 +91,13 @@ def _size(ev: IngestEvent) -> int:
     return 200
 
 
+def _at_once(ev: IngestEvent) -> bool:
+    """Due at once: approvals, and a person's message once Codex has it (the turn's start waits in the same write)."""
+    if isinstance(ev, IngestEventItem):
+        return ev.item_type == "userMessage" and ev.phase == "completed" and ev.part + 1 == ev.part_count
+    return isinstance(ev, AT_ONCE)
+
+
 class ReplicationError(CodexConvexError):
     code = "E_REPLICATION_FAILED"
 
@@ -91,10 +107,11 @@ class Coalescing:
     """How live events gather into writes (the module's rule): the cost/latency trade-off, per conversation.
 
     :param deltas_per_write: a write goes as soon as this many deltas wait (16: ≤ 1,000/16 writes per 1,000 deltas).
-    :param max_delta_writes_per_s: writes of deltas per second per stream at most (12.5; 0: no cap).
+    :param max_delta_writes_per_s: writes of deltas per second per stream at most, on average (12.5; 0: no cap).
         @convex-dev/agent's default, 4, costs less than half at 200 deltas/s for a p50 of ~140 ms at any rate.
     :param min_write_interval_s: the most a delta waits for company (100 ms).
-    :param linger_s: the most a turn, item or thread event waits for company (20 ms).
+    :param linger_s: a turn, item or thread event goes once this passed with no other (20 ms); the oldest waits at
+        most MAX_LINGERS (3) of it.
     :raises CodexConvexError: ``E_CONFIG_COALESCING`` for a value out of range.
     """
 
@@ -130,9 +147,13 @@ class Replicator:
         self._idle.set()
         self._failed: BaseException | None = None
         self._last_delta_write = -1e9
+        self._cap_tokens = CAP_BURST  # the write cap's bucket: a write of deltas takes one; refilled at the cap's rate
+        self._cap_tokens_at = -1e9
         self._oldest_delta_at: float | None = None  # when the oldest unsent delta was pushed
-        self._oldest_event_at: float | None = None  # when the oldest unsent other event was pushed
+        self._events_due: float | None = None  # when the unsent other events must go (see _push_event)
+        self._events_since: float | None = None  # when the oldest of them was pushed
         self._urgent = False
+        self._holds: list[float] = []  # deadlines of hold()s not yet released
         self.writes = 0
         self.delta_writes = 0  # writes that carried message deltas (the streaming cost)
         self.events_sent = 0
@@ -152,14 +173,23 @@ class Replicator:
         for ev in events:
             if isinstance(ev, IngestEventMessageDelta):
                 self._oldest_delta_at = self._oldest_delta_at or now
-            elif isinstance(ev, AT_ONCE):
-                self._oldest_event_at = -1e9  # due at once
             else:
-                self._oldest_event_at = self._oldest_event_at or now
+                self._push_event(ev, now)
             self._append(ev)
         if self._pending:
             self._idle = anyio.Event() if self._idle.is_set() else self._idle
             self._wake.set()
+
+    def _push_event(self, ev: IngestEvent, now: float) -> None:
+        """A turn, item or thread event: due at once, or once a linger passed with no other (each one that comes
+        meanwhile moves that on), never later than MAX_LINGERS lingers after the oldest."""
+        linger = self.coalescing.linger_s
+        if _at_once(ev):
+            self._events_due, self._events_since = now, self._events_since or now
+        elif self._events_due is None or self._events_since is None:
+            self._events_due, self._events_since = now + linger, now
+        elif self._events_due > now:  # not yet gone: wait for more, within the bound
+            self._events_due = min(now + linger, self._events_since + MAX_LINGERS * linger)
 
     def _append(self, ev: IngestEvent) -> None:
         last = self._pending[-1] if len(self._pending) > self._in_flight else None
@@ -171,6 +201,19 @@ class Replicator:
                                                         "delta_count": last.delta_count + 1})
             return
         self._pending.append(ev)
+
+    def hold(self, timeout_s: float) -> Callable[[], None]:
+        """Hold the pending turn, item and thread events (not deltas, not what is due at once) until the returned
+        function is called or `timeout_s` has passed: the caller is about to push what belongs in the same write (a
+        turn's settled record after its live end). Releasing twice is harmless."""
+        deadline = anyio.current_time() + timeout_s
+        self._holds.append(deadline)
+
+        def release() -> None:
+            if deadline in self._holds:
+                self._holds.remove(deadline)
+                self._wake.set()
+        return release
 
     async def flush(self, timeout_s: float = 60.0) -> None:
         """Wait until every pushed event is acknowledged. :raises ReplicationError: if a batch was refused."""
@@ -198,12 +241,13 @@ class Replicator:
                     self._wake = anyio.Event()
                     continue
                 if any(isinstance(ev, IngestEventMessageDelta) for ev in self._pending):
-                    self._last_delta_write = now
+                    self._cap_tokens = self._tokens(now) - 1
+                    self._cap_tokens_at = self._last_delta_write = now
                     self.delta_writes += 1
-                self._oldest_delta_at = self._oldest_event_at = None
+                self._oldest_delta_at = self._events_due = self._events_since = None
                 held = len(self._pending)
                 if await self._send_once() < held:  # some did not fit one batch: they are due at once
-                    self._oldest_event_at = -1e9
+                    self._events_due = self._events_since = now
             if not self._pending or self._failed is not None:
                 self._urgent = False
                 self._idle.set()
@@ -212,14 +256,17 @@ class Replicator:
         """When the pending events must be written (the earliest of their times; see the module's rule)."""
         due = float("inf")
         if any(not isinstance(ev, IngestEventMessageDelta) for ev in self._pending):
-            due = now if self._oldest_event_at is None else self._oldest_event_at + self.coalescing.linger_s
+            due = now if self._events_due is None else self._events_due
+            if self._holds and not self._at_once_pending():  # held (hold())
+                due = max(due, max(self._holds))
         waiting = sum(int(ev.delta_count) for ev in self._pending if isinstance(ev, IngestEventMessageDelta))
         if waiting:
             oldest = self._oldest_delta_at if self._oldest_delta_at is not None else now
             cap, interval = self.coalescing.max_delta_writes_per_s, self.coalescing.min_write_interval_s
-            spacing = 1.0 / cap if cap > 0 else 0.0  # the cap: never two writes of deltas closer than this
+            spacing = 1.0 / cap if cap > 0 else 0.0  # the cap: a write of deltas per spacing, on average
             burst_gap = min(spacing, interval) if cap > 0 else interval
-            earliest = self._last_delta_write + spacing
+            tokens = self._tokens(now)
+            earliest = now if tokens >= 1 else now + (1 - tokens) * spacing
             if oldest - self._last_delta_write >= burst_gap or now - self._last_delta_write >= interval:
                 # a burst's first delta, or the first to arrive once an interval has passed: at once (cap allowing)
                 return min(due, max(now, earliest))
@@ -227,6 +274,16 @@ class Replicator:
             gather = now if waiting >= self.coalescing.deltas_per_write else oldest + interval
             due = min(due, max(gather, earliest))
         return due
+
+    def _at_once_pending(self) -> bool:
+        return any(_at_once(ev) for ev in self._pending[self._in_flight:])
+
+    def _tokens(self, now: float) -> float:
+        """The write cap's bucket at `now`: refilled at ``max_delta_writes_per_s``, holding at most CAP_BURST."""
+        cap = self.coalescing.max_delta_writes_per_s
+        if cap <= 0:
+            return CAP_BURST
+        return min(CAP_BURST, self._cap_tokens + (now - self._cap_tokens_at) * cap)
 
     async def start(self, tg: TaskGroup) -> None:
         await tg.start(self.run)

@@ -59,6 +59,8 @@ from .watch import ConversationSnapshot, Optimistic, watch_conversation
 __all__ = ["CodexHost", "HostNotRunningError", "NoThreadError", "ThreadInfo", "ThreadListing", "TurnResult"]
 
 log = structlog.get_logger("codex_convex.host")
+# How long a turn's live end waits for its settled record (thread/turns/list, thread/read: a few ms) to share a write.
+SETTLE_HOLD_S = 0.25
 
 
 class NoThreadError(CodexConvexError):
@@ -646,21 +648,25 @@ class CodexHost:
             return  # Codex went away: the turn was ended as failed (_fail_open_turns), nothing more to read
         # a /review's reviewer ran as a turn of its own that only the review's end ends (replication.events)
         reviewer = b.mapper.reviewed.pop(turn_id, None)
-        listed = await self.request("thread/turns/list", {"threadId": b.thread_id, "limit": 1 if reviewer is None
-                                                          else 2, "itemsView": "full"})
+        # the turn's live end waits for this record, so both go in one write (a turn's end costs one write, not two)
+        release = b.replicator.hold(SETTLE_HOLD_S)
         events: list[IngestEvent] = []
-        turns = cast(list[dict[str, Any]], listed.get("data") or [])
-        for turn in sorted(turns, key=lambda t: t.get("id") != reviewer):  # the reviewer's first
-            if turn.get("id") in (turn_id, reviewer) and turn.get("status") in TERMINAL:
-                # `at` stays in ms of this clock (Codex's completedAt is whole seconds: it could precede startedAt)
-                events.append(turn_completed(b.thread_id, turn["id"], turn["status"], turn.get("error"), now_ms(),
-                                             codex_items=[str(i.get("id", "")) for i in turn.get("items") or []],
-                                             json_text=turn_json(turn)))
-        try:  # the turn's end and the thread's JSON go in one write (the turn's end even if the read fails)
+        try:
+            listed = await self.request("thread/turns/list", {"threadId": b.thread_id, "limit": 1 if reviewer is None
+                                                              else 2, "itemsView": "full"})
+            turns = cast(list[dict[str, Any]], listed.get("data") or [])
+            for turn in sorted(turns, key=lambda t: t.get("id") != reviewer):  # the reviewer's first
+                if turn.get("id") in (turn_id, reviewer) and turn.get("status") in TERMINAL:
+                    # `at` stays in ms of this clock (Codex's completedAt is whole seconds: it could precede startedAt)
+                    events.append(turn_completed(b.thread_id, turn["id"], turn["status"], turn.get("error"), now_ms(),
+                                                 codex_items=[str(i.get("id", "")) for i in turn.get("items") or []],
+                                                 json_text=turn_json(turn)))
+            # the turn's end and the thread's JSON go in one write (the turn's end even if the read fails)
             read = await self.request("thread/read", {"threadId": b.thread_id, "includeTurns": False})
             events += thread_json(cast(dict[str, Any], read["thread"]), now_ms())
         finally:
             b.push(events)
+            release()
 
     async def _push_thread_json(self, b: Binding) -> None:
         """Replica mode: Codex's own JSON of the thread as it stands now (its status, times, name, preview…), so

@@ -5,9 +5,12 @@ durable rows when those arrive."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeVar
+
+import anyio
 
 from ..convex_api import Subscriber
 from ..host_api import HostSubscriptions
@@ -63,10 +66,20 @@ class Optimistic:
     """Sends not yet seen as durable rows (kept by the host, keyed by conversation)."""
 
     entries: dict[str, list[OptimisticMessage]] = field(default_factory=dict)
+    _added: anyio.Event | None = field(default=None, repr=False)
 
     def add(self, conversation_id: str, text: str, at_ms: float) -> None:
         self.entries.setdefault(conversation_id, []).extend([
             OptimisticMessage("user", text, at_ms), OptimisticMessage("assistant", "", at_ms)])
+        if self._added is not None:
+            self._added.set()
+            self._added = None
+
+    async def added(self) -> None:
+        """Until the next :meth:`add`."""
+        if self._added is None:
+            self._added = anyio.Event()
+        await self._added.wait()
 
     def reconcile(self, conversation_id: str, durable: list[Message]) -> list[OptimisticMessage]:
         pending = self.entries.get(conversation_id, [])
@@ -98,7 +111,7 @@ async def watch_conversation(subscriber: Subscriber, conversation_id: str, *, pa
     ``getConversationView``). Ends if the conversation disappears (deleted)."""
     views = HostSubscriptions(subscriber).get_conversation_view(conversation_id=conversation_id,
                                                                 num_messages=page_size)
-    async for view in views:
+    async for view in (views if optimistic is None else _again_when_added(views, optimistic)):
         if isinstance(view, NotFound):
             return
         durable = list(reversed(view.messages))
@@ -107,3 +120,34 @@ async def watch_conversation(subscriber: Subscriber, conversation_id: str, *, pa
         yield ConversationSnapshot([*durable, *extra], view.pending_requests, progress,
                                    can_send=progress.sync_state != "syncing", host=view.host, plan=view.plan,
                                    notices=view.notices, goal=view.goal)
+
+
+T = TypeVar("T")
+
+
+async def _again_when_added(views: AsyncIterator[T], optimistic: Optimistic) -> AsyncIterator[T]:
+    """Each new view, and the last one again when an optimistic entry is added, so that a send shows at once (the
+    first write that changes the view may already carry the durable message). The wait for the next view is never
+    cancelled by an add: it goes on across them (a cancelled wait would drop the client's subscription)."""
+    next_view = asyncio.ensure_future(anext(views))
+    last: list[T] = []
+    try:
+        while True:
+            added = asyncio.ensure_future(optimistic.added())
+            try:
+                await asyncio.wait({next_view, added}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                added.cancel()
+            if next_view.done():
+                try:
+                    last[:] = [next_view.result()]
+                except StopAsyncIteration:
+                    return
+                next_view = asyncio.ensure_future(anext(views))
+            if last:
+                yield last[0]
+    finally:
+        next_view.cancel()
+        await asyncio.wait({next_view})
+        if isinstance(views, AsyncGenerator):
+            await views.aclose()
