@@ -29,6 +29,7 @@ from codex_convex.runtime import (
     OptimisticMessage,
     ServerRequestInfo,
 )
+from codex_convex.runtime import host as host_module
 from tests.conftest import Deployment
 from tests.support import codex_messages, conversation_messages, page_opts, persisted_items, persisted_messages
 
@@ -63,10 +64,12 @@ async def test_text_turn_persisted_equals_codex(host_config: HostConfig, alice_a
         assert [i["type"] for i in items] == [i["type"] for i in turn["items"]]
 
 
-async def test_a_short_turn_costs_three_writes(host_config: HostConfig, alice_api: HostApi) -> None:
+async def test_a_short_turn_costs_three_writes(host_config: HostConfig, alice_api: HostApi,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """Each write is a billed mutation: a short turn goes in three (was 4-5), its start with the person's message,
     the answer's first delta at once, then the rest with the turn's end and the host's record of it from Codex (the
-    linger raised so a loaded box's gaps between Codex's events cannot split what the rule joins)."""
+    linger and the turn end's hold raised so a loaded box's gaps cannot split what the rule joins)."""
+    monkeypatch.setattr(host_module, "SETTLE_HOLD_S", 5.0)
     config = dataclasses.replace(host_config, coalescing=Coalescing(linger_s=0.1))
     async with CodexHost(config) as host:
         cid = await host.new_conversation()
