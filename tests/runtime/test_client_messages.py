@@ -13,7 +13,7 @@ import pytest
 from codex_convex.convex_api import ConvexHttp, Subscriber
 from codex_convex.host_api import HostApi, HostSubscriptions
 from codex_convex.host_api.models import ClientMessage
-from codex_convex.runtime import CodexHost, HostConfig
+from codex_convex.runtime import CodexHost, HostConfig, watch_conversation
 from tests.conftest import Deployment
 
 pytestmark = [pytest.mark.anyio, pytest.mark.codex]
@@ -98,7 +98,17 @@ async def test_a_message_no_host_had_open_is_not_run_by_the_next_host(host_confi
         sent = await HostApi(http).send_client_message(conversation_id=first, text="SAY too late")
         with anyio.fail_after(2):
             assert (await HostApi(http).get_client_message(message_id=sent.message_id)).state == "queued"  # type: ignore[union-attr]
-        await host.resume_conversation(first)
+        async with Subscriber(deployment.url, token=deployment.alice) as watcher:
+            snapshots = watch_conversation(watcher, first)
+            with anyio.fail_after(30):
+                snap = await anext(snapshots)  # a Python client's snapshot lists what waits for the host
+                assert [(m.message_id, m.text, m.state) for m in snap.queued] == [(sent.message_id, "SAY too late",
+                                                                                    "queued")]
+                await host.resume_conversation(first)
+                async for snap in snapshots:
+                    if not snap.queued:  # marked stale by the bind: no longer waiting
+                        break
+            await snapshots.aclose()  # type: ignore[attr-defined]
         assert (await taken(deployment, sent.message_id)).state == "stale"
         thread = (await host.read_thread())["thread"]
         assert len(thread["turns"]) == 1  # not run

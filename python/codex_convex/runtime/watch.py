@@ -1,20 +1,21 @@
 """``watch_conversation``: the Python counterpart of upstream's React ``useCodex`` — live snapshots of a
-conversation's messages (with streaming text), pending approvals and sync progress, from one subscription to its
-view. Optimistic entries (a sent user message and an assistant placeholder) show at once and give way to the
-durable rows when those arrive."""
+conversation's messages (with streaming text), pending approvals, sync progress and the messages other clients
+queued for its host, from two subscriptions (its view, its queued client messages). Optimistic entries (a sent
+user message and an assistant placeholder) show at once and give way to the durable rows when those arrive."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
-from typing import Literal, TypeVar
+from typing import Any, Literal
 
 import anyio
 
 from ..convex_api import Subscriber
 from ..host_api import HostSubscriptions
 from ..host_api.models import (
+    ClientMessage,
     Conversation,
     GetConversationViewFoundNotices,
     GetConversationViewFoundPlan,
@@ -59,6 +60,8 @@ class ConversationSnapshot:
     # the newest notices first: Codex's errors (details say whether it retries) and warnings, rebinds
     notices: list[GetConversationViewFoundNotices] = field(default_factory=list)
     goal: ThreadGoal | None = None  # the thread's goal, as Codex last reported it (None: none)
+    # messages sent from any client (sendClientMessage) that the host driving the conversation has not taken yet
+    queued: list[ClientMessage] = field(default_factory=list)
 
 
 @dataclass
@@ -107,11 +110,13 @@ def _progress(conversation: Conversation, job: SyncJob | None) -> SyncProgress:
 
 async def watch_conversation(subscriber: Subscriber, conversation_id: str, *, page_size: int = 50,
                              optimistic: Optimistic | None = None) -> AsyncIterator[ConversationSnapshot]:
-    """Yield a snapshot whenever the conversation's view changes (one subscription to
-    ``getConversationView``). Ends if the conversation disappears (deleted)."""
-    views = HostSubscriptions(subscriber).get_conversation_view(conversation_id=conversation_id,
-                                                                num_messages=page_size)
-    async for view in (views if optimistic is None else _again_when_added(views, optimistic)):
+    """Yield a snapshot whenever the conversation's view (``getConversationView``) or its queued client messages
+    (``listQueuedClientMessages``) change, and when the host adds an optimistic send. Ends if the conversation
+    disappears (deleted)."""
+    subs = HostSubscriptions(subscriber)
+    views = subs.get_conversation_view(conversation_id=conversation_id, num_messages=page_size)
+    queued_messages = subs.list_queued_client_messages(conversation_id=conversation_id)
+    async for view, queued in _latest([views, queued_messages], optimistic):
         if isinstance(view, NotFound):
             return
         durable = list(reversed(view.messages))
@@ -119,35 +124,41 @@ async def watch_conversation(subscriber: Subscriber, conversation_id: str, *, pa
         progress = _progress(view.conversation, view.latest_job)
         yield ConversationSnapshot([*durable, *extra], view.pending_requests, progress,
                                    can_send=progress.sync_state != "syncing", host=view.host, plan=view.plan,
-                                   notices=view.notices, goal=view.goal)
+                                   notices=view.notices, goal=view.goal, queued=queued)
 
 
-T = TypeVar("T")
+_MISSING = object()
 
 
-async def _again_when_added(views: AsyncIterator[T], optimistic: Optimistic) -> AsyncIterator[T]:
-    """Each new view, and the last one again when an optimistic entry is added, so that a send shows at once (the
-    first write that changes the view may already carry the durable message). The wait for the next view is never
-    cancelled by an add: it goes on across them (a cancelled wait would drop the client's subscription)."""
-    next_view = asyncio.ensure_future(anext(views))
-    last: list[T] = []
+async def _latest(sources: list[AsyncIterator[Any]], optimistic: Optimistic | None) -> AsyncIterator[list[Any]]:
+    """The latest value of each source whenever one has a new one (once each has one), and again when an optimistic
+    entry is added, so that a send shows at once (the first write that changes the view may already carry the durable
+    message). A source's wait for its next value goes on across the others' and the adds (cancelling it would drop the
+    client's subscription); the first source to end ends this."""
+    pending = {asyncio.ensure_future(anext(src)): i for i, src in enumerate(sources)}
+    latest: list[Any] = [_MISSING] * len(sources)
     try:
         while True:
-            added = asyncio.ensure_future(optimistic.added())
+            added = asyncio.ensure_future(optimistic.added()) if optimistic is not None else None
             try:
-                await asyncio.wait({next_view, added}, return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait({*pending, *([added] if added else [])}, return_when=asyncio.FIRST_COMPLETED)
             finally:
-                added.cancel()
-            if next_view.done():
+                if added is not None:
+                    added.cancel()
+            for fut in [f for f in pending if f.done()]:
+                i = pending.pop(fut)
                 try:
-                    last[:] = [next_view.result()]
+                    latest[i] = fut.result()
                 except StopAsyncIteration:
                     return
-                next_view = asyncio.ensure_future(anext(views))
-            if last:
-                yield last[0]
+                pending[asyncio.ensure_future(anext(sources[i]))] = i
+            if _MISSING not in latest:
+                yield list(latest)
     finally:
-        next_view.cancel()
-        await asyncio.wait({next_view})
-        if isinstance(views, AsyncGenerator):
-            await views.aclose()
+        for fut in pending:
+            fut.cancel()
+        if pending:
+            await asyncio.wait(pending)
+        for src in sources:
+            if isinstance(src, AsyncGenerator):
+                await src.aclose()
