@@ -105,11 +105,12 @@ async def _client_sends(url: str, token: str, host: CodexHost, conversation_id: 
     host starts a turn with it (Codex is idle). Its status is Codex's own, once the turn has ended."""
     ended = host.turns.ended_count
     async with ConvexHttp(url, token=token) as http:
-        sent = await HostApi(http).send_client_message(conversation_id=conversation_id, text=CLIENT_MESSAGE)
+        client = HostApi(http)
+        sent = await client.send_client_message(conversation_id=conversation_id, text=CLIENT_MESSAGE)
         on_event(f"UI client: sends {CLIENT_MESSAGE!r} → the host runs it")
         with anyio.fail_after(120):
             await host.turns.wait_ended(ended)
-        taken = await HostApi(http).get_client_message(message_id=sent.message_id)
+        taken = await client.get_client_message(message_id=sent.message_id)
     turn_id = taken.turn_id if taken is not None else None
     thread = codex.ThreadReadResponse.model_validate(await host.read_thread()).thread
     status = next((t.status.value for t in thread.turns if t.id == turn_id), None)
