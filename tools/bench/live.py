@@ -80,7 +80,7 @@ class _ModelProcess:
 
 
 async def measure(rate: float, deltas: int, per_write: int | None = None, cap: float | None = None,
-                  timeline: bool = False) -> dict[str, Any]:
+                  timeline: bool = False, view_messages: int = 2, history: int = 0) -> dict[str, Any]:
     with _ModelProcess() as model, tempfile.TemporaryDirectory() as tmp_s:
         tmp = Path(tmp_s)
         home = write_scripted_home(tmp / "home", model.base_url)
@@ -118,12 +118,14 @@ async def measure(rate: float, deltas: int, per_write: int | None = None, cap: f
                 host_started = time.perf_counter()
                 cid = await host.new_conversation()
                 await host.send("warm up")
+                for _ in range(history):  # earlier turns with long answers on the watcher's page
+                    await host.send("BIG 16000")
                 watcher = Subscriber(backend.url, token=token)
                 done = anyio.Event()
 
                 async def watch() -> None:
                     async for view in watcher.watch("chat:getConversationView",
-                                                    {"conversationId": cid, "numMessages": 2}):
+                                                    {"conversationId": cid, "numMessages": view_messages}):
                         now = time.perf_counter()
                         msgs = view["messages"] if view["found"] else []
                         if not msgs or msgs[0]["role"] != "assistant" or "tok" not in msgs[0]["text"]:
@@ -176,6 +178,7 @@ async def measure(rate: float, deltas: int, per_write: int | None = None, cap: f
     steady = lat[10:] if len(lat) > 20 else lat
     return {
         "rate_per_s": rate, "deltas": deltas, "seconds": round(elapsed, 2),
+        "view_messages": view_messages, "history_turns": history,
         "deltas_per_write": rep.coalescing.deltas_per_write,
         "max_delta_writes_per_s": rep.coalescing.max_delta_writes_per_s,
         "first_delta_ms": round(lat[0] * 1000, 2) if lat else None,
@@ -210,8 +213,13 @@ def main() -> None:
     ap.add_argument("--timeline", action="store_true",
                     help="run the backend with --verbose and split each write's path to the watcher into its hops "
                          "(host → backend, before the run, the mutation, queued, the view's re-run, → the watcher)")
+    ap.add_argument("--view-messages", type=int, default=2,
+                    help="the watcher's page of messages (numMessages; clients show 50 by default)")
+    ap.add_argument("--history", type=int, default=0,
+                    help="turns with a 16,000-byte answer before the stream, on the watcher's page")
     args = ap.parse_args()
-    runs = [anyio.run(measure, r, args.deltas, n, args.cap, args.timeline) for r in args.rate for n in args.per_write]
+    runs = [anyio.run(measure, r, args.deltas, n, args.cap, args.timeline, args.view_messages, args.history)
+            for r in args.rate for n in args.per_write]
     bare = anyio.run(subscription_latency, 200)  # the bare round trip, this run: a small mutation → a subscription
     print(f"{'rate/s':>7} {'n':>3} {'first ms':>9} {'p50 ms':>7} {'p99 ms':>7} {'mut/1k':>7} {'stream/1k':>9} "
           f"{'docs/1k':>8} {'vs upstream':>11} {'beats/h':>8} {'view runs/1k':>12} {'view KiB/1k':>11}")
