@@ -153,7 +153,7 @@ class Replicator:
         self._events_due: float | None = None  # when the unsent other events must go (see _push_event)
         self._events_since: float | None = None  # when the oldest of them was pushed
         self._urgent = False
-        self._holds: list[float] = []  # deadlines of hold()s not yet released
+        self._holds: dict[object, float] = {}  # the deadline of each hold() not yet released
         self.writes = 0
         self.delta_writes = 0  # writes that carried message deltas (the streaming cost)
         self.events_sent = 0
@@ -206,12 +206,11 @@ class Replicator:
         """Hold the pending turn, item and thread events (not deltas, not what is due at once) until the returned
         function is called or `timeout_s` has passed: the caller is about to push what belongs in the same write (a
         turn's settled record after its live end). Releasing twice is harmless."""
-        deadline = anyio.current_time() + timeout_s
-        self._holds.append(deadline)
+        key = object()  # not the deadline: two holds may share one
+        self._holds[key] = anyio.current_time() + timeout_s
 
         def release() -> None:
-            if deadline in self._holds:
-                self._holds.remove(deadline)
+            if self._holds.pop(key, None) is not None:
                 self._wake.set()
         return release
 
@@ -258,7 +257,7 @@ class Replicator:
         if any(not isinstance(ev, IngestEventMessageDelta) for ev in self._pending):
             due = now if self._events_due is None else self._events_due
             if self._holds and not self._at_once_pending():  # held (hold())
-                due = max(due, max(self._holds))
+                due = max(due, max(self._holds.values()))
         waiting = sum(int(ev.delta_count) for ev in self._pending if isinstance(ev, IngestEventMessageDelta))
         if waiting:
             oldest = self._oldest_delta_at if self._oldest_delta_at is not None else now
