@@ -767,7 +767,7 @@ export const ingestEvents = mutation({
   },
 });
 
-/** Everything a conversation view shows, in one query: subscribe to it. */
+/** Everything a conversation view shows, in one query: subscribe to it. A streaming message comes without its text (`text` ""): getMessageSegments carries it (useConversation and watch_conversation merge it in), so the view does not re-run at every delta. */
 export const getConversationView = query({
   args: { conversationId: v.string(), numMessages: v.optional(v.number()) },
   returns: v.union(
@@ -916,7 +916,7 @@ export const getConversationView = query({
   },
 });
 
-/** Messages, newest first, a page at a time (each text up to its first 16 Ki characters). */
+/** Messages, newest first, a page at a time (each text up to its first 16 Ki characters; a streaming message's is in getMessageSegments). */
 export const listMessages = query({
   args: {
     conversationId: v.string(),

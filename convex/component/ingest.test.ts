@@ -14,8 +14,14 @@ async function setup() {
   const conversationId = conversation.conversationId;
   const send = (seq: number, events: IngestEvent[], streamId = "host-1") =>
     t.mutation(api.ingest.ingestBatch, { actor, conversationId, streamId, seq, events });
-  const messages = async () => (await t.query(api.messages.list, { actor, conversationId, paginationOpts: page })).page;
-  return { t, conversationId, send, messages };
+  const listed = async () => (await t.query(api.messages.list, { actor, conversationId, paginationOpts: page })).page;
+  // what a client shows: a streaming message's text comes from getMessageSegments (lists carry it once it ends)
+  const messages = async () => Promise.all((await listed()).map(async (m) => {
+    if (m.status !== "streaming") return m;
+    const live = await t.query(api.messages.getMessageSegments, { actor, threadId: m.threadId, turnId: m.turnId, itemId: m.itemId });
+    return { ...m, text: live.found ? live.text : "" };
+  }));
+  return { t, conversationId, send, messages, listed };
 }
 
 const item = (itemId: string, phase: "started" | "completed", json: object, turnId = "t1"): IngestEvent => ({
@@ -175,23 +181,58 @@ describe("messages", () => {
     expect(turn).toMatchObject({ found: true, turn: { status: "failed", error: { message: "model 500", codexErrorInfo: "internalServerError" } } });
   });
 
-  it("long text spans segments: a list shows its beginning and full length, getMessageText pages through it whole", async () => {
-    const { t, send, messages } = await setup();
+  it("long text spans segments: getMessageText pages through it whole while it streams; once it ends a list shows its beginning and full length", async () => {
+    const { t, send, listed } = await setup();
     const big = "x".repeat(40_000) + "🙂" + "y".repeat(30_000);
-    await send(0, [item("msg_1", "started", { type: "agentMessage", id: "msg_1", text: "" }), delta(0, big.slice(0, 20_000)), delta(1, big.slice(20_000))]);
-    const listed = (await messages())[0];
-    expect(listed.textTruncated).toBe(true);
-    expect(listed.textBytes).toBe(new TextEncoder().encode(big).length);
-    expect(big.startsWith(listed.text) && listed.text.length > 0).toBe(true);
-    let text = "";
-    let from: number | null = 0;
-    while (from !== null) {
-      const page: Awaited<ReturnType<typeof t.query<typeof api.messages.getMessageText>>> = await t.query(api.messages.getMessageText, { actor, threadId: "th", turnId: "t1", itemId: "msg_1", fromSegment: from });
-      if (!page.found) throw new Error("message missing");
-      text += page.text;
-      from = page.nextSegment;
-    }
-    expect(text === big).toBe(true);
+    const bytes = new TextEncoder().encode(big).length;
+    await send(0, [{ type: "turnStarted", threadId: "th", turnId: "t1", at }, item("msg_1", "started", { type: "agentMessage", id: "msg_1", text: "" }), delta(0, big.slice(0, 20_000)), delta(1, big.slice(20_000))]);
+    const readAll = async () => {
+      let text = "";
+      let from: number | null = 0;
+      let textBytes = -1;
+      while (from !== null) {
+        const page: Awaited<ReturnType<typeof t.query<typeof api.messages.getMessageText>>> = await t.query(api.messages.getMessageText, { actor, threadId: "th", turnId: "t1", itemId: "msg_1", fromSegment: from });
+        if (!page.found) throw new Error("message missing");
+        text += page.text;
+        from = page.nextSegment;
+        textBytes = page.textBytes;
+      }
+      return { text, textBytes };
+    };
+    let whole = await readAll();
+    expect(whole.text === big && whole.textBytes === bytes).toBe(true);
+    // a streaming message is listed without its text (getMessageSegments carries it), its counts those of its closed segments
+    expect((await listed())[0]).toMatchObject({ status: "streaming", text: "", textTruncated: false });
+    await send(4, [{ type: "turnCompleted", threadId: "th", turnId: "t1", status: "interrupted", at }]);
+    const shown = (await listed())[0];
+    expect(shown).toMatchObject({ status: "interrupted", textTruncated: true, textBytes: bytes, deltaCount: 2 });
+    expect(big.startsWith(shown.text) && shown.text.length > 0).toBe(true);
+    whole = await readAll();
+    expect(whole.text === big && whole.textBytes === bytes).toBe(true);
+  });
+
+  it("a delta writes only the message's segments (a list or view does not re-run), and is counted exactly once across segments", async () => {
+    const { t, send, listed, messages } = await setup();
+    await send(0, [{ type: "turnStarted", threadId: "th", turnId: "t1", at }, item("msg_1", "started", { type: "agentMessage", id: "msg_1", text: "" }), delta(0, "a")]);
+    const row = async () => t.run(async (ctx) => (await ctx.db.query("messages").collect())[0]);
+    const before = await row();
+    await send(3, [delta(1, "a".repeat(SEGMENT_MAX_CHARS - 3)), delta(2, "b")]);
+    expect(await row()).toEqual(before); // the row is written when a segment is added, not at every delta
+    // a batch that fills the last segment and opens two more: the row is written once, counting the closed ones
+    const long = "c".repeat(SEGMENT_MAX_CHARS + 5);
+    await send(5, [delta(3, "d"), delta(4, long, 3)]);
+    const grown = await row();
+    expect(grown).toMatchObject({ segmentCount: 3, deltaCount: 7, textBytes: 2 * SEGMENT_MAX_CHARS });
+    // re-sent deltas are duplicates; a gap names where the message stands (the last segment's count)
+    await send(7, [delta(4, long, 3)]);
+    const gap = send(8, [delta(9, "z")]);
+    await expect(gap).rejects.toThrow(/E_INGEST_DELTA_GAP/);
+    await send(8, [delta(7, "e")]);
+    const text = (await messages())[0].text;
+    expect(text === "a".repeat(SEGMENT_MAX_CHARS - 2) + "b" + "d" + long + "e").toBe(true);
+    expect((await listed())[0].text).toBe("");
+    await send(9, [{ type: "turnCompleted", threadId: "th", turnId: "t1", status: "interrupted", at }]);
+    expect(await row()).toMatchObject({ status: "interrupted", deltaCount: 8, textBytes: text.length });
   });
 });
 

@@ -264,7 +264,7 @@ export async function turnCompleted(ctx: MutationCtx, conv: Conv, e: Ev<"turnCom
       .query("messages")
       .withIndex("actor_threadId_turnId_itemId", (q) => q.eq("actor", conv.actor).eq("threadId", e.threadId).eq("turnId", e.turnId))
       .take(turn.itemCount + 1);
-    for (const m of open) if (m.status === "streaming") await ctx.db.patch("messages", m._id, { status: terminal, updatedAt: e.at });
+    for (const m of open) if (m.status === "streaming") await ctx.db.patch("messages", m._id, { status: terminal, ...(await settleStreamingRow(ctx, m)), updatedAt: e.at });
   }
   if (e.keepItems !== undefined) await keepOnly(ctx, conv, turn, new Set(e.keepItems));
   if (e.codexItems !== undefined) await markLiveOnly(ctx, conv, turn, new Set(e.codexItems));
@@ -407,9 +407,14 @@ async function upsertMessage(ctx: MutationCtx, conv: Conv, turn: Doc<"turns">, i
   // The item's own text is authoritative once it has any (completed items carry the whole text): it replaces
   // what deltas built, so a lost or doubled delta can never survive into the stored message (agent#146).
   const replaceText = view.text.length > 0 || phase === "completed";
+  // a message that ends its streaming: its row counts its deltas again (writeText below counts its bytes)
+  const settled = msg.status === "streaming" && view.status !== "streaming" ? await settleStreamingRow(ctx, msg) : null;
   if (replaceText) await writeText(ctx, msg, view.text);
   if (view.role === "user") await givePreview(ctx, conv, item.threadId, view.text);
-  await ctx.db.patch("messages", msg._id, { role: view.role, status: view.status, summary: view.summary, kind: item.itemType, updatedAt: at });
+  await ctx.db.patch("messages", msg._id, {
+    role: view.role, status: view.status, summary: view.summary, kind: item.itemType, updatedAt: at,
+    ...(settled === null ? {} : replaceText ? { deltaCount: settled.deltaCount } : settled),
+  });
 }
 
 /** The conversation's first user message (of its own thread) as its label (what lists show while it has no title),
@@ -441,7 +446,8 @@ async function upsertViewedMessage(ctx: MutationCtx, conv: Conv, turn: Doc<"turn
     fail("E_INGEST_BAD_VIEW", `a view's summary holds at most ${MESSAGE_SUMMARY_MAX_CHARS} characters: cut it`, { itemId: item.itemId, chars: view.summary.length });
   }
   const msg = (await findMessage(ctx, conv.actor, item.threadId, item.turnId, item.itemId)) ?? (await createMessage(ctx, conv, turn, item, view.role, view.status, view.summary, at));
-  await ctx.db.patch("messages", msg._id, { role: view.role, status: view.status, summary: view.summary, kind: item.itemType, segmentCount: view.segmentCount, textBytes: view.textBytes, updatedAt: at });
+  const deltaCount = msg.status === "streaming" && view.status !== "streaming" ? (await settleStreamingRow(ctx, msg)).deltaCount : msg.deltaCount;
+  await ctx.db.patch("messages", msg._id, { role: view.role, status: view.status, summary: view.summary, kind: item.itemType, segmentCount: view.segmentCount, textBytes: view.textBytes, deltaCount, updatedAt: at });
 }
 
 async function messageText(ctx: MutationCtx, conv: Conv, e: Ev<"messageText">) {
@@ -499,33 +505,52 @@ async function messageDelta(ctx: MutationCtx, conv: Conv, e: Ev<"messageDelta">)
     msg = (await findMessage(ctx, conv.actor, e.threadId, e.turnId, e.itemId))!;
   }
   if (msg.status !== "streaming") return; // the final text already replaced the deltas
-  const applied = msg.deltaCount;
+  const m = msg;
+  const last = await lastSegment(ctx, m);
+  const applied = deltasApplied(m, last);
   if (e.firstDelta + e.deltaCount <= applied) return; // already applied (a re-sent batch)
   if (e.firstDelta !== applied) {
     fail("E_INGEST_DELTA_GAP", "deltas must continue where the message stands", { expected: applied, got: e.firstDelta });
   }
-  const m = msg;
-  const last = m.segmentCount > 0
-    ? await ctx.db
-      .query("message_segments")
-      .withIndex("actor_threadId_turnId_itemId_segment", (q) => q.eq("actor", m.actor).eq("threadId", m.threadId).eq("turnId", m.turnId).eq("itemId", m.itemId).eq("segment", m.segmentCount - 1))
-      .unique()
-    : null;
+  // Only the message's segments are written while it streams (its row when a segment fills, 16 Ki characters): a
+  // reader of the row (a conversation view, a list) does not re-run at every delta; getMessageSegments does.
+  const after = applied + e.deltaCount;
   let rest = e.text;
-  let credited = false; // the batch's deltas are counted on the first segment they touch
-  if (last !== null && last.text.length < SEGMENT_MAX_CHARS) {
+  if (last !== null && (last.text.length < SEGMENT_MAX_CHARS || rest.length === 0)) {
     const head = cutText(rest, SEGMENT_MAX_CHARS - last.text.length); // "" when only half a pair would fit
-    await ctx.db.patch("message_segments", last._id, { text: last.text + head, deltaCount: last.deltaCount + e.deltaCount });
+    await ctx.db.patch("message_segments", last._id, { text: last.text + head, deltaCount: after - last.firstDelta });
     rest = rest.slice(head.length);
-    credited = true;
   }
+  const pieces = rest.length > 0 ? splitText(rest, SEGMENT_MAX_CHARS) : [];
+  if (pieces.length === 0 && last !== null) return;
   let segmentCount = m.segmentCount;
-  for (const piece of rest.length > 0 ? splitText(rest, SEGMENT_MAX_CHARS) : []) {
-    await ctx.db.insert("message_segments", { actor: m.actor, threadId: m.threadId, turnId: m.turnId, itemId: m.itemId, segment: segmentCount, firstDelta: e.firstDelta, deltaCount: credited ? 0 : e.deltaCount, text: piece });
-    credited = true;
+  for (const piece of pieces) {
+    await ctx.db.insert("message_segments", { actor: m.actor, threadId: m.threadId, turnId: m.turnId, itemId: m.itemId, segment: segmentCount, firstDelta: e.firstDelta, deltaCount: e.deltaCount, text: piece });
     segmentCount += 1;
   }
-  await ctx.db.patch("messages", m._id, { deltaCount: applied + e.deltaCount, segmentCount, textBytes: m.textBytes + utf8Bytes(e.text), updatedAt: e.at });
+  // The row counts what its closed segments hold (all but the last): the live tail is the last segment's.
+  const closed = (last === null ? 0 : utf8Bytes(last.text) + utf8Bytes(e.text) - utf8Bytes(rest)) + pieces.slice(0, -1).reduce((n, p) => n + utf8Bytes(p), 0);
+  await ctx.db.patch("messages", m._id, { deltaCount: after, segmentCount, textBytes: m.textBytes + closed, updatedAt: e.at });
+}
+
+async function lastSegment(ctx: MutationCtx, m: Doc<"messages">) {
+  return m.segmentCount === 0 ? null : await ctx.db
+    .query("message_segments")
+    .withIndex("actor_threadId_turnId_itemId_segment", (q) => q.eq("actor", m.actor).eq("threadId", m.threadId).eq("turnId", m.turnId).eq("itemId", m.itemId).eq("segment", m.segmentCount - 1))
+    .unique();
+}
+
+/** A streaming message's deltas applied: a segment's firstDelta + deltaCount is the count when it was last written, so
+ * the last segment's is the message's (the row's counts it as of its last write, when a segment filled). */
+function deltasApplied(m: Doc<"messages">, last: Doc<"message_segments"> | null): number {
+  return last === null ? m.deltaCount : Math.max(m.deltaCount, last.firstDelta + last.deltaCount);
+}
+
+/** A streaming message's row brought up to date (deltas, bytes) as it ends: while it streamed, its row counted only
+ * its closed segments. */
+export async function settleStreamingRow(ctx: MutationCtx, m: Doc<"messages">): Promise<{ deltaCount: number; textBytes: number }> {
+  const last = await lastSegment(ctx, m);
+  return { deltaCount: deltasApplied(m, last), textBytes: m.textBytes + (last === null ? 0 : utf8Bytes(last.text)) };
 }
 
 async function serverRequest(ctx: MutationCtx, conv: Conv, e: Ev<"serverRequest">) {

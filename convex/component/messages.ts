@@ -13,6 +13,7 @@ import schema from "./schema.js";
 import { readVisible, uniqueVisible, visibleFilter } from "./replace.js";
 import { findConversation, checkActor } from "./scope.js";
 import { TURNS_PAGE_MAX } from "./limits.js";
+import { utf8Bytes } from "./text.js";
 import { messageFields, paginated, vActor, vPaginationOpts, vTurnError, vTurnPlan, vTurnStatus, pageSize } from "./validators.js";
 
 export const vMessage = v.object({
@@ -43,12 +44,19 @@ async function segmentRange(ctx: QueryCtx, m: Doc<"messages">, from: number, cou
     .take(count));
 }
 
+/**
+ * A message as lists and views show it. A streaming message comes without its text (`text` "", `textTruncated`
+ * false; `deltaCount`/`textBytes` count its closed segments): its text grows in getMessageSegments, which clients
+ * merge in (React's useConversation, Python's watch_conversation). A delta writes only the message's segments, so a
+ * view or list holding the message does not re-run at every delta (@convex-dev/agent splits its streams the same way).
+ */
 export async function toMessage(ctx: QueryCtx, m: Doc<"messages">) {
-  const segs = m.segmentCount === 0 ? [] : await segmentRange(ctx, m, 0, LIST_TEXT_SEGMENTS);
+  const streaming = m.status === "streaming";
+  const segs = m.segmentCount === 0 || streaming ? [] : await segmentRange(ctx, m, 0, LIST_TEXT_SEGMENTS);
   return {
     threadId: m.threadId, turnId: m.turnId, itemId: m.itemId, turnOrdinal: m.turnOrdinal, itemOrdinal: m.itemOrdinal,
     role: m.role, kind: m.kind, status: m.status, text: segs.map((s) => s.text).join(""), summary: m.summary ?? null,
-    deltaCount: m.deltaCount, textBytes: m.textBytes, textTruncated: m.segmentCount > LIST_TEXT_SEGMENTS,
+    deltaCount: m.deltaCount, textBytes: m.textBytes, textTruncated: !streaming && m.segmentCount > LIST_TEXT_SEGMENTS,
     createdAt: m.createdAt, updatedAt: m.updatedAt,
   };
 }
@@ -74,9 +82,12 @@ export const getMessageText = query({
     const from = Math.max(0, Math.floor(fromSegment ?? 0));
     const segs = await segmentRange(ctx, m, from, TEXT_PAGE_SEGMENTS);
     const next = from + segs.length;
+    // a streaming message's row counts its closed segments: its growing last one is added here
+    const tail = m.status !== "streaming" || m.segmentCount === 0 ? null
+      : segs.find((s) => s.segment === m.segmentCount - 1) ?? (await segmentRange(ctx, m, m.segmentCount - 1, 1))[0] ?? null;
     return {
       found: true as const, text: segs.map((s) => s.text).join(""), nextSegment: next < m.segmentCount && segs.length > 0 ? next : null,
-      segmentCount: m.segmentCount, textBytes: m.textBytes,
+      segmentCount: m.segmentCount, textBytes: m.textBytes + (tail === null ? 0 : utf8Bytes(tail.text)),
     };
   },
 });

@@ -94,6 +94,25 @@ export function syncProgress(conversation: Conversation, job: SyncJob | null): S
 /** One page of a message's live text (getMessageSegments). */
 export type SegmentPage = { found: false } | { found: true; fromSegment: number; text: string; nextSegment: number | null };
 
+/** A message's key among a conversation's (its live text's subscription is named by it). */
+export function messageKey(m: { turnId: string; itemId: string }): string {
+  return `${m.turnId}\u0000${m.itemId}`;
+}
+
+/**
+ * The view's messages with each streaming one's live text: the view carries a streaming message without its text
+ * (so it does not re-run at every delta), and the first page of its getMessageSegments (keyed by `messageKey`) has it.
+ * A page still loading leaves the message as the view has it.
+ */
+export function withStreamingText(messages: readonly Message[], pages: Readonly<Record<string, SegmentPage | undefined | Error>>): Message[] {
+  return messages.map((m) => {
+    if (m.status !== "streaming") return m;
+    const p = pages[messageKey(m)];
+    if (p === undefined || p instanceof Error || !p.found) return m;
+    return { ...m, text: p.text, textTruncated: p.nextSegment !== null };
+  });
+}
+
 /**
  * A long message's text from its live pages, in order: `undefined` pages are still loading, so the text stops
  * before the first of them (never a gap). `next` is the page to subscribe to next (null when the last page is here).

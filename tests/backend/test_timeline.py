@@ -48,9 +48,11 @@ async def test_each_write_splits_into_hops_that_add_up_to_what_the_client_measur
 
         async def watch() -> None:
             nonlocal shown
-            async for view in watcher.watch("chat:getConversationView", {"conversationId": cid, "numMessages": 1}):
+            # a streaming message's text, as clients read it (its view carries it without)
+            async for page in watcher.watch("chat:getMessageSegments", {"threadId": thread, "turnId": turn,
+                                                                       "itemId": item}):
                 at = time.perf_counter()
-                text = view["messages"][0]["text"] if view["found"] and view["messages"] else ""
+                text = page["text"] if page["found"] else ""
                 for i in range(text.count("d")):
                     seen_at.setdefault(i, at)
                 shown.set()

@@ -1,11 +1,12 @@
 """Live replication latency and write cost (DESIGN §6).
 
 The scripted model streams deltas at a steady rate; for each delta we record when Codex's stdout line reached the
-host (the direct-pipe baseline: model → Codex → host) and when a *second client's* subscription to the
-conversation view first showed it. Reports p50/p99 of (subscription − stdout line), the first delta's latency,
-and mutations per 1,000 deltas, beside upstream's published cost (62 per 1,000; p50 > 125 ms), and the bare round
-trip measured in the same run (a small HTTP mutation → another client's subscription). The scripted model runs in a
-process of its own, as the real model is remote: in the host's process its thread would compete for the GIL.
+host (the direct-pipe baseline: model → Codex → host) and when a *second client* (``watch_conversation``: the
+conversation view, and the streaming message's segments) first showed it. Reports p50/p99 of (subscription −
+stdout line), the first delta's latency, and mutations per 1,000 deltas, beside upstream's published cost (62 per
+1,000; p50 > 125 ms), and the bare round trip measured in the same run (a small HTTP mutation → another client's
+subscription). The scripted model runs in a process of its own, as the real model is remote: in the host's process
+its thread would compete for the GIL.
 
     .venv/bin/python -m tools.bench.live [--rate 5 10 50 200 1000] [--deltas 1000]
 
@@ -29,7 +30,7 @@ from codex_convex.codex import write_scripted_home
 from codex_convex.convex_api import Subscriber
 from codex_convex.host_api.models import IngestEventMessageDelta
 from codex_convex.replication import Coalescing
-from codex_convex.runtime import CodexHost, HostConfig
+from codex_convex.runtime import CodexHost, HostConfig, OptimisticMessage, watch_conversation
 from codex_convex.scripted_model import ScriptedModelServer
 
 from ._common import cpu_seconds, summary_ms, write
@@ -45,16 +46,27 @@ async def documents_written(url: str) -> int:
         return int((await client.get(f"{url}/health")).json()["documentsWritten"])
 
 
+WATCHER_QUERIES = ("chat:getConversationView", "chat:getMessageSegments")
+
+
 async def view_reads(backend: LocalBackend) -> dict[str, float]:
-    """What the watcher's subscription (getConversationView) has read so far: runs, bytes, documents."""
+    """What the watcher's subscriptions (its conversation view, a streaming message's segments) have read so far:
+    runs, bytes, documents, in all and of the view alone."""
     assert backend.info is not None
     async with httpx.AsyncClient() as client:
         r = await client.get(f"{backend.url}/api/metrics",
                              headers={"Authorization": f"Convex {backend.info.admin_key}"})
-    m = r.json()["byPath"].get("chat:getConversationView")
-    if m is None:
-        return {"runs": 0, "bytes": 0, "documents": 0}
-    return {"runs": m["calls"], "bytes": m["total"]["bytesRead"], "documents": m["total"]["documentsRead"]}
+    by_path = r.json()["byPath"]
+    out = {"runs": 0.0, "bytes": 0.0, "documents": 0.0, "view_runs": 0.0}
+    for path in WATCHER_QUERIES:
+        m = by_path.get(path)
+        if m is not None:
+            out["runs"] += m["calls"]
+            out["bytes"] += m["total"]["bytesRead"]
+            out["documents"] += m["total"]["documentsRead"]
+            if path == "chat:getConversationView":
+                out["view_runs"] += m["calls"]
+    return out
 
 
 def _serve_model(q: Any) -> None:
@@ -123,14 +135,13 @@ async def measure(rate: float, deltas: int, per_write: int | None = None, cap: f
                 watcher = Subscriber(backend.url, token=token)
                 done = anyio.Event()
 
-                async def watch() -> None:
-                    async for view in watcher.watch("chat:getConversationView",
-                                                    {"conversationId": cid, "numMessages": view_messages}):
+                async def watch() -> None:  # as a client watches: the view, and the streaming message's segments
+                    async for snap in watch_conversation(watcher, cid, page_size=view_messages):
                         now = time.perf_counter()
-                        msgs = view["messages"] if view["found"] else []
-                        if not msgs or msgs[0]["role"] != "assistant" or "tok" not in msgs[0]["text"]:
+                        msgs = [m for m in snap.messages if not isinstance(m, OptimisticMessage)]
+                        if not msgs or msgs[-1].role != "assistant" or "tok" not in msgs[-1].text:
                             continue
-                        count = msgs[0]["text"].count("tok")
+                        count = msgs[-1].text.count("tok")
                         for i in range(count):
                             seen_at.setdefault(i, now)
                         if count >= deltas:
@@ -191,8 +202,10 @@ async def measure(rate: float, deltas: int, per_write: int | None = None, cap: f
         "mutations": writes, "mutations_per_1000_deltas": round(writes * 1000 / deltas, 1),
         "streaming_mutations_per_1000_deltas": round(delta_writes * 1000 / deltas, 1),
         "documents_written_per_1000_deltas": round(docs * 1000 / deltas, 1),
-        # the watcher's view query: re-runs, and what they read, per 1,000 deltas (flat in the message's length)
+        # the watcher's queries (its view, the streaming message's segments): re-runs, and what they read, per 1,000
+        # deltas (flat in the message's length); the view's own re-runs (a delta no longer re-runs it)
         "view_runs_per_1000_deltas": round(reads["runs"] * 1000 / deltas, 1),
+        "conversation_view_runs_per_1000_deltas": round(reads["view_runs"] * 1000 / deltas, 1),
         "view_kib_read_per_1000_deltas": round(reads["bytes"] / 1024 * 1000 / deltas, 1),
         "view_documents_read_per_1000_deltas": round(reads["documents"] * 1000 / deltas, 1),
         "vs_upstream_write_cost": round((writes * 1000 / deltas) / UPSTREAM_MUTATIONS_PER_1000, 3),
@@ -222,14 +235,15 @@ def main() -> None:
             for r in args.rate for n in args.per_write]
     bare = anyio.run(subscription_latency, 200)  # the bare round trip, this run: a small mutation → a subscription
     print(f"{'rate/s':>7} {'n':>3} {'first ms':>9} {'p50 ms':>7} {'p99 ms':>7} {'mut/1k':>7} {'stream/1k':>9} "
-          f"{'docs/1k':>8} {'vs upstream':>11} {'beats/h':>8} {'view runs/1k':>12} {'view KiB/1k':>11}")
+          f"{'docs/1k':>8} {'vs upstream':>11} {'beats/h':>8} {'reads/1k':>8} {'KiB/1k':>7} {'view runs/1k':>12}")
     for r in runs:
         print(f"{r['rate_per_s']:>7.0f} {r['deltas_per_write']:>3} {r['first_delta_ms']:>9}"
               f" {r['steady']['p50_ms']:>7} {r['steady']['p99_ms']:>7}"
               f" {r['mutations_per_1000_deltas']:>7} {r['streaming_mutations_per_1000_deltas']:>9}"
               f" {r['documents_written_per_1000_deltas']:>8}"
               f" {r['vs_upstream_write_cost']:>11} {r['heartbeats_per_hour_measured']:>8}"
-              f" {r['view_runs_per_1000_deltas']:>12} {r['view_kib_read_per_1000_deltas']:>11}")
+              f" {r['view_runs_per_1000_deltas']:>8} {r['view_kib_read_per_1000_deltas']:>7}"
+              f" {r['conversation_view_runs_per_1000_deltas']:>12}")
     for r in runs:
         h = r["hops_p50_ms"]
         print(f"{r['rate_per_s']:>7.0f}/s n={r['deltas_per_write']}, p50 per hop: waiting in the host "

@@ -13,7 +13,8 @@ from ..errors import CodexConvexError
 from ._output import ExitCode, console, emit_json, failure, success
 
 if TYPE_CHECKING:
-    from ..host_api import HostApi, HostSubscriptions
+    from ..convex_api import Subscriber
+    from ..host_api import HostApi
     from ..host_api.models import ClientMessage
 
 SAID = {"started": "a turn started with it", "steered": "it went into the running turn",
@@ -72,26 +73,26 @@ async def _send(conversation: str, text: str, wait_s: float, turn_wait_s: float 
         if done is None or done.turn_id is None or turn_wait_s is None:
             return sent, done, None
         with anyio.fail_after(turn_wait_s):
-            turn = await _follow(api, HostSubscriptions(subscriber), conversation, done.turn_id, json_out)
+            turn = await _follow(api, subscriber, conversation, done.turn_id, json_out)
         return sent, done, turn
 
 
-async def _follow(api: HostApi, subs: HostSubscriptions, conversation: str, turn_id: str,
+async def _follow(api: HostApi, subscriber: Subscriber, conversation: str, turn_id: str,
                   json_out: bool) -> dict[str, Any]:
     """The turn's answer as Convex receives it (printed as it grows, unless ``json_out``), until the turn ends: its
-    status, error and answer (its agent messages, one per line)."""
+    status, error and answer (its agent messages, one per line). Streaming text comes as every client gets it
+    (``watch_conversation``: the view, and each streaming message's segments)."""
     from ..host_api.limits import MAX_PAGE_SIZE
-    from ..host_api.models import GetConversationViewFound, GetTurnFound, Message, NotFound
+    from ..host_api.models import GetTurnFound, Message, NotFound
+    from ..runtime.watch import watch_conversation
 
     printed: dict[str, int] = {}  # characters of each answer printed so far
     last_item: str | None = None  # the answer printed last
 
-    def show(view: NotFound | GetConversationViewFound) -> tuple[GetConversationViewFound, list[Message]]:
-        """The view and the turn's messages in it, oldest first, printing what its answers gained."""
+    def show(messages: list[Any]) -> list[Message]:
+        """The turn's messages, oldest first, printing what its answers gained."""
         nonlocal last_item
-        if not isinstance(view, GetConversationViewFound):
-            raise CodexConvexError(f"conversation {conversation} is gone", code="E_CONVERSATION_NOT_FOUND")
-        mine = [m for m in reversed(view.messages) if m.turn_id == turn_id]
+        mine = [m for m in messages if isinstance(m, Message) and m.turn_id == turn_id]
         for m in mine:
             if m.role != "assistant" or m.kind != "agentMessage" or len(m.text) <= printed.get(m.item_id, 0):
                 continue
@@ -100,19 +101,22 @@ async def _follow(api: HostApi, subs: HostSubscriptions, conversation: str, turn
                     console.print()
                 console.print(m.text[printed.get(m.item_id, 0):], end="", markup=False, highlight=False)
             printed[m.item_id], last_item = len(m.text), m.item_id
-        return view, mine
+        return mine
 
-    async for update in subs.get_conversation_view(conversation_id=conversation, num_messages=MAX_PAGE_SIZE):
-        view, mine = show(update)
+    async for snapshot in watch_conversation(subscriber, conversation, page_size=MAX_PAGE_SIZE):
+        mine = show(snapshot.messages)
         if any(m.status == "streaming" for m in mine):
             continue
-        got = await api.get_turn(thread_id=view.conversation.thread_id or "", turn_id=turn_id)
+        thread_id = next((m.thread_id for m in mine), None)
+        got = await api.get_turn(thread_id=thread_id or "", turn_id=turn_id) if thread_id else None
         if isinstance(got, GetTurnFound) and got.turn.status != "inProgress":
             # read after the turn's end: it holds every message of the turn (the snapshot may predate some)
-            _, mine = show(await api.get_conversation_view(conversation_id=conversation, num_messages=MAX_PAGE_SIZE))
+            final = await api.get_conversation_view(conversation_id=conversation, num_messages=MAX_PAGE_SIZE)
+            if not isinstance(final, NotFound):
+                mine = show(list(reversed(final.messages)))
             if printed and not json_out:
                 console.print()
             answer = [m.text for m in mine if m.role == "assistant" and m.kind == "agentMessage"]
             error = got.turn.error.message if got.turn.error is not None else None
             return {"turnId": turn_id, "status": got.turn.status, "error": error, "text": "\n".join(answer)}
-    raise AssertionError("unreachable: a subscription ends only when cancelled")
+    raise CodexConvexError(f"conversation {conversation} is gone", code="E_CONVERSATION_NOT_FOUND")

@@ -31,8 +31,9 @@ async def all_pages(fetch: Callable[[str | None], Awaitable[Page[T]]]) -> AsyncI
 
 
 async def message_text(api: HostApi, message: Message) -> str:
-    """The whole text of a message from ``listMessages`` or a view (paging through ``getMessageText`` if needed)."""
-    if not message.text_truncated:
+    """The whole text of a message from ``listMessages`` or a view (paging through ``getMessageText`` if needed: a
+    streaming message is listed without its text)."""
+    if not message.text_truncated and message.status != "streaming":
         return message.text
     parts: list[str] = []
     at: Number | None = 0

@@ -51,7 +51,7 @@ from .models import (
     ValidateHostWiringResult,
 )
 
-CONTRACT_VERSION = 11
+CONTRACT_VERSION = 12
 ALLOW_ANONYMOUS = False
 ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
     "validateHostWiring": "query",
@@ -115,7 +115,7 @@ ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
 
 
 class HostApi(HostApiBase):
-    """The 57 endpoints of host contract v11, called once each over HTTP."""
+    """The 57 endpoints of host contract v12, called once each over HTTP."""
 
     async def validate_host_wiring(self, *, conversation_id: str | None = None) -> ValidateHostWiringResult:
         """Check that the shim, auth and the component are wired (call at start-up). (query ``chat:validateHostWiring``)"""
@@ -228,12 +228,12 @@ class HostApi(HostApiBase):
         return result
 
     async def get_conversation_view(self, *, conversation_id: str, num_messages: Number | None = None) -> NotFound | GetConversationViewFound:
-        """Everything a conversation view shows, in one query: subscribe to it. (query ``chat:getConversationView``)"""
+        """Everything a conversation view shows, in one query: subscribe to it. A streaming message comes without its text (`text` ""): getMessageSegments carries it (useConversation and watch_conversation merge it in), so the view does not re-run at every delta. (query ``chat:getConversationView``)"""
         result: NotFound | GetConversationViewFound = await self._call("query", "chat:getConversationView", {"conversationId": conversation_id, "numMessages": num_messages}, NotFound | GetConversationViewFound)
         return result
 
     async def list_messages(self, *, conversation_id: str, pagination_opts: PaginationOpts) -> Page[Message]:
-        """Messages, newest first, a page at a time (each text up to its first 16 Ki characters). (query ``chat:listMessages``)"""
+        """Messages, newest first, a page at a time (each text up to its first 16 Ki characters; a streaming message's is in getMessageSegments). (query ``chat:listMessages``)"""
         result: Page[Message] = await self._call("query", "chat:listMessages", {"conversationId": conversation_id, "paginationOpts": pagination_opts}, Page[Message])
         return result
 
@@ -404,7 +404,7 @@ class HostApi(HostApiBase):
 
 
 class HostSubscriptions(HostSubscriptionsBase):
-    """Every query of host contract v11 as a subscription: each new result, validated, as it changes."""
+    """Every query of host contract v12 as a subscription: each new result, validated, as it changes."""
 
     def validate_host_wiring(self, *, conversation_id: str | None = None) -> AsyncIterator[ValidateHostWiringResult]:
         """Check that the shim, auth and the component are wired (call at start-up). (subscription to ``chat:validateHostWiring``)"""
@@ -447,11 +447,11 @@ class HostSubscriptions(HostSubscriptionsBase):
         return self._watch("chat:listThreadsForConversation", {"conversationId": conversation_id, "includeArchived": include_archived}, list[ThreadSummary])
 
     def get_conversation_view(self, *, conversation_id: str, num_messages: Number | None = None) -> AsyncIterator[NotFound | GetConversationViewFound]:
-        """Everything a conversation view shows, in one query: subscribe to it. (subscription to ``chat:getConversationView``)"""
+        """Everything a conversation view shows, in one query: subscribe to it. A streaming message comes without its text (`text` ""): getMessageSegments carries it (useConversation and watch_conversation merge it in), so the view does not re-run at every delta. (subscription to ``chat:getConversationView``)"""
         return self._watch("chat:getConversationView", {"conversationId": conversation_id, "numMessages": num_messages}, NotFound | GetConversationViewFound)
 
     def list_messages(self, *, conversation_id: str, pagination_opts: PaginationOpts) -> AsyncIterator[Page[Message]]:
-        """Messages, newest first, a page at a time (each text up to its first 16 Ki characters). (subscription to ``chat:listMessages``)"""
+        """Messages, newest first, a page at a time (each text up to its first 16 Ki characters; a streaming message's is in getMessageSegments). (subscription to ``chat:listMessages``)"""
         return self._watch("chat:listMessages", {"conversationId": conversation_id, "paginationOpts": pagination_opts}, Page[Message])
 
     def get_message_text(self, *, thread_id: str, turn_id: str, item_id: str, from_segment: Number | None = None) -> AsyncIterator[NotFound | GetMessageTextFound]:
