@@ -31,6 +31,7 @@ export type HttpDeps = {
   clock: Clock;
   origins: Origins;
   version: string;
+  /** After a client's write: its subscribers' queries start re-running (before its answer is sent). */
   afterWrite: () => void;
   stats: () => object;
   /** Number of commits so far: a batch whose queries saw different counts is re-run. */

@@ -70,22 +70,24 @@ async function main() {
   // AsyncLocalStorage); the refresh must run as a fresh top-level call, so it is scheduled from the root context.
   let pending = false;
   const inRootContext = AsyncResource.bind((fn: () => void) => fn());
+  const publish = () => {
+    pending = false;
+    clock.commit();
+    sync.broadcast(engine.takeWrites());
+  };
   const afterWrite = () => {
     if (pending) return;
     pending = true;
-    inRootContext(() =>
-      setImmediate(() => {
-        pending = false;
-        clock.commit();
-        sync.broadcast(engine.takeWrites());
-      }),
-    );
+    inRootContext(() => setImmediate(publish));
   };
+  // A client's mutation has committed: its subscribers' queries start re-running now, before its answer is written
+  // (the answer then leaves while they run), not after it in a later turn of the event loop.
+  const publishNow = () => inRootContext(publish);
   engine.onWrite(afterWrite);
 
   const origins = new Origins(values["allow-origin"] as string[]);
   const http = new HttpApi({
-    engine, auth, clock, origins, version: VERSION, afterWrite, commits: () => documentsWritten,
+    engine, auth, clock, origins, version: VERSION, afterWrite: publishNow, commits: () => documentsWritten,
     stats: () => ({ engine: engine.name, connections: sync.connectionCount, queryRuns: sync.queryRuns, documentsWritten }),
   });
   const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS }, http.handler());
