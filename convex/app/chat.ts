@@ -767,7 +767,7 @@ export const ingestEvents = mutation({
   },
 });
 
-/** Everything a conversation view shows, in one query: subscribe to it. A streaming message comes without its text (`text` ""): getMessageSegments carries it (useConversation and watch_conversation merge it in), so the view does not re-run at every delta. */
+/** Everything a conversation view shows, in one query: subscribe to it. A streaming message comes without its text (`text` ""): subscribe to listStreamingMessages beside it (useConversation and watch_conversation merge the two), so the view does not re-run at every delta. */
 export const getConversationView = query({
   args: { conversationId: v.string(), numMessages: v.optional(v.number()) },
   returns: v.union(
@@ -916,7 +916,7 @@ export const getConversationView = query({
   },
 });
 
-/** Messages, newest first, a page at a time (each text up to its first 16 Ki characters; a streaming message's is in getMessageSegments). */
+/** Messages, newest first, a page at a time (each text up to its first 16 Ki characters; a streaming message's is in listStreamingMessages). */
 export const listMessages = query({
   args: {
     conversationId: v.string(),
@@ -963,6 +963,24 @@ export const listMessages = query({
   handler: async (ctx, args) => {
     const actor = await requireActor(ctx);
     return await ctx.runQuery(components.codexConvex.messages.list, { ...args, actor });
+  },
+});
+
+/** The live text of each message streaming in the conversation, oldest first (its first 8 segments; `nextSegment`: read on with getMessageSegments): the one subscription that re-runs as text streams. */
+export const listStreamingMessages = query({
+  args: { conversationId: v.string() },
+  returns: v.array(
+    v.object({
+      threadId: v.string(),
+      turnId: v.string(),
+      itemId: v.string(),
+      text: v.string(),
+      nextSegment: v.union(v.number(), v.null()),
+    }),
+  ),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runQuery(components.codexConvex.messages.listStreaming, { ...args, actor });
   },
 });
 

@@ -15,12 +15,14 @@ async function setup() {
   const send = (seq: number, events: IngestEvent[], streamId = "host-1") =>
     t.mutation(api.ingest.ingestBatch, { actor, conversationId, streamId, seq, events });
   const listed = async () => (await t.query(api.messages.list, { actor, conversationId, paginationOpts: page })).page;
-  // what a client shows: a streaming message's text comes from getMessageSegments (lists carry it once it ends)
-  const messages = async () => Promise.all((await listed()).map(async (m) => {
-    if (m.status !== "streaming") return m;
-    const live = await t.query(api.messages.getMessageSegments, { actor, threadId: m.threadId, turnId: m.turnId, itemId: m.itemId });
-    return { ...m, text: live.found ? live.text : "" };
-  }));
+  // what a client shows: a streaming message's text comes from listStreaming (lists carry it once it ends)
+  const messages = async () => {
+    const live = await t.query(api.messages.listStreaming, { actor, conversationId });
+    return (await listed()).map((m) => {
+      const s = live.find((x) => x.turnId === m.turnId && x.itemId === m.itemId);
+      return m.status === "streaming" && s !== undefined ? { ...m, text: s.text } : m;
+    });
+  };
   return { t, conversationId, send, messages, listed };
 }
 
@@ -209,6 +211,27 @@ describe("messages", () => {
     expect(big.startsWith(shown.text) && shown.text.length > 0).toBe(true);
     whole = await readAll();
     expect(whole.text === big && whole.textBytes === bytes).toBe(true);
+  });
+
+  it("listStreaming carries each streaming message's first page of text, oldest first, and drops one once it ends", async () => {
+    const { t, send, conversationId } = await setup();
+    const d = (itemId: string, firstDelta: number, text: string): IngestEvent => ({ ...delta(firstDelta, text), itemId } as IngestEvent);
+    await send(0, [
+      { type: "turnStarted", threadId: "th", turnId: "t1", at },
+      item("a", "started", { type: "agentMessage", id: "a", text: "" }), item("b", "started", { type: "agentMessage", id: "b", text: "" }),
+      item("done", "completed", { type: "agentMessage", id: "done", text: "settled" }),
+      d("a", 0, "alpha "), d("b", 0, "beta"), d("a", 1, "more"),
+    ]);
+    const live = () => t.query(api.messages.listStreaming, { actor, conversationId });
+    expect((await live()).map((m) => [m.itemId, m.text, m.nextSegment])).toEqual([["a", "alpha more", null], ["b", "beta", null]]);
+    // past its first page (8 segments), the rest is read with getMessageSegments from nextSegment
+    const full = "x".repeat(SEGMENT_MAX_CHARS);
+    await send(7, Array.from({ length: 8 }, (_, i) => d("b", 1 + i, full)));
+    const b = (await live())[1];
+    expect([b.nextSegment, b.text.length]).toEqual([8, 8 * SEGMENT_MAX_CHARS]);
+    await send(15, [item("a", "completed", { type: "agentMessage", id: "a", text: "alpha more" })]);
+    expect((await live()).map((m) => m.itemId)).toEqual(["b"]);
+    expect(await t.query(api.messages.listStreaming, { actor: "issuer|mallory", conversationId })).toEqual([]);
   });
 
   it("a delta writes only the message's segments (a list or view does not re-run), and is counted exactly once across segments", async () => {

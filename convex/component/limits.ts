@@ -68,6 +68,11 @@ export const CLIENT_MESSAGE_MAX_CHARS = 32_768;
 export const MAX_QUEUED_CLIENT_MESSAGES = 16;
 /** Characters of an actor (the owner id the shim derives from the caller's identity). */
 export const MAX_ACTOR_LENGTH = 512;
+/** Segments of a message one live page holds (getMessageSegments, listStreamingMessages): ≤ 8 × 48 KiB of UTF-8. */
+export const LIVE_PAGE_SEGMENTS = 8;
+/** Streaming messages one listStreamingMessages answer carries at most (a turn streams one or two at a time): with a
+ * page each, ≤ 8 × 9 × 48 KiB ≈ 3.4 MiB read. */
+export const STREAMING_MESSAGES_MAX = 8;
 
 export const LIMITS = {
   CHUNK_MAX_BYTES,
@@ -98,4 +103,6 @@ export const LIMITS = {
   NOTICE_DETAILS_MAX_CHARS,
   CLIENT_MESSAGE_MAX_CHARS,
   MAX_QUEUED_CLIENT_MESSAGES,
+  LIVE_PAGE_SEGMENTS,
+  STREAMING_MESSAGES_MAX,
 } as const;

@@ -12,7 +12,7 @@ import { query, type QueryCtx } from "./_generated/server.js";
 import schema from "./schema.js";
 import { readVisible, uniqueVisible, visibleFilter } from "./replace.js";
 import { findConversation, checkActor } from "./scope.js";
-import { TURNS_PAGE_MAX } from "./limits.js";
+import { LIVE_PAGE_SEGMENTS, STREAMING_MESSAGES_MAX, TURNS_PAGE_MAX } from "./limits.js";
 import { utf8Bytes } from "./text.js";
 import { messageFields, paginated, vActor, vPaginationOpts, vTurnError, vTurnPlan, vTurnStatus, pageSize } from "./validators.js";
 
@@ -92,8 +92,6 @@ export const getMessageText = query({
   },
 });
 
-/** Segments one live page holds: ≤ 8 × 48 KiB of UTF-8 (a page re-runs only while it holds the growing tail). */
-export const LIVE_PAGE_SEGMENTS = 8;
 
 /**
  * A message's text for a live reader, one page of segments per subscription: `nextSegment` names the next page once
@@ -121,6 +119,34 @@ export const getMessageSegments = query({
       found: true as const, fromSegment: from, text: segs.slice(0, LIVE_PAGE_SEGMENTS).map((s) => s.text).join(""),
       nextSegment: full ? from + LIVE_PAGE_SEGMENTS : null,
     };
+  },
+});
+
+/**
+ * The live text of every message streaming in a conversation (the oldest first), each its first page of segments
+ * (`nextSegment`: getMessageSegments from there). Lists and views carry a streaming message without its text; a client
+ * holds this one subscription beside its view and merges the two. Re-runs when a streaming message's first page grows,
+ * or a message starts or stops streaming, never for the rest of the conversation.
+ */
+export const listStreaming = query({
+  args: { actor: vActor, conversationId: v.string() },
+  returns: v.array(v.object({ threadId: v.string(), turnId: v.string(), itemId: v.string(), text: v.string(), nextSegment: v.union(v.number(), v.null()) })),
+  handler: async (ctx, { actor, conversationId }) => {
+    const conv = await findConversation(ctx, actor, conversationId);
+    if (conv === null) return [];
+    const rows = await readVisible(ctx, actor, conv.threadId, (hide) => hide(ctx.db
+      .query("messages")
+      .withIndex("actor_conversationId_status", (q) => q.eq("actor", actor).eq("conversationId", conv._id).eq("status", "streaming")))
+      .take(STREAMING_MESSAGES_MAX));
+    const out = [];
+    for (const m of rows) {
+      const segs = await segmentRange(ctx, m, 0, LIVE_PAGE_SEGMENTS + 1);
+      out.push({
+        threadId: m.threadId, turnId: m.turnId, itemId: m.itemId, text: segs.slice(0, LIVE_PAGE_SEGMENTS).map((s) => s.text).join(""),
+        nextSegment: segs.length > LIVE_PAGE_SEGMENTS ? LIVE_PAGE_SEGMENTS : null,
+      });
+    }
+    return out;
   },
 });
 

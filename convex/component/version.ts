@@ -19,7 +19,8 @@
 //     (requestGoalResume; control requests carry their `action`, outcomes resumed/noGoal/superseded)
 // 11: client messages (sendClientMessage, listQueuedClientMessages, getClientMessage, markClientMessageHandled: a
 //     client gives the host a message to start a turn with or to steer the running turn with)
-// 12: a streaming message is listed and viewed without its text (it grows in getMessageSegments; clients merge it): a
-//     delta writes only the message's segments, so a conversation view no longer re-runs at every delta
+// 12: a streaming message is listed and viewed without its text (listStreamingMessages carries it, one subscription per
+//     conversation beside its view; clients merge the two): a delta writes only the message's segments, so a
+//     conversation view no longer re-runs at every delta
 export const CONTRACT_VERSION = 12;
 export const COMPONENT_NAME = "codexConvex";

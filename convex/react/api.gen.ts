@@ -32,6 +32,8 @@ export const LIMITS = {
   NOTICE_DETAILS_MAX_CHARS: 32768,
   CLIENT_MESSAGE_MAX_CHARS: 32768,
   MAX_QUEUED_CLIENT_MESSAGES: 16,
+  LIVE_PAGE_SEGMENTS: 8,
+  STREAMING_MESSAGES_MAX: 8,
 } as const;
 
 export type NotFound = { found: false };
@@ -469,7 +471,7 @@ export type CodexChatApi = {
     { conversationId: string; streamId: string; seq: number; events: Array<IngestEvent> },
     IngestResult
   >;
-  /** Everything a conversation view shows, in one query: subscribe to it. A streaming message comes without its text (`text` ""): getMessageSegments carries it (useConversation and watch_conversation merge it in), so the view does not re-run at every delta. */
+  /** Everything a conversation view shows, in one query: subscribe to it. A streaming message comes without its text (`text` ""): subscribe to listStreamingMessages beside it (useConversation and watch_conversation merge the two), so the view does not re-run at every delta. */
   getConversationView: FunctionReference<
     "query",
     "public",
@@ -500,7 +502,7 @@ export type CodexChatApi = {
         goal: ThreadGoal | null;
       }
   >;
-  /** Messages, newest first, a page at a time (each text up to its first 16 Ki characters; a streaming message's is in getMessageSegments). */
+  /** Messages, newest first, a page at a time (each text up to its first 16 Ki characters; a streaming message's is in listStreamingMessages). */
   listMessages: FunctionReference<
     "query",
     "public",
@@ -512,6 +514,13 @@ export type CodexChatApi = {
       splitCursor?: string | null;
       pageStatus?: "SplitRecommended" | "SplitRequired" | null;
     }
+  >;
+  /** The live text of each message streaming in the conversation, oldest first (its first 8 segments; `nextSegment`: read on with getMessageSegments): the one subscription that re-runs as text streams. */
+  listStreamingMessages: FunctionReference<
+    "query",
+    "public",
+    { conversationId: string },
+    Array<{ threadId: string; turnId: string; itemId: string; text: string; nextSegment: number | null }>
   >;
   /** A message's whole text, a page of segments at a time. */
   getMessageText: FunctionReference<

@@ -19,7 +19,7 @@ import { createContext, createElement, useCallback, useContext, useEffect, useMe
 import { useMutation, usePaginatedQuery, useQueries, useQuery } from "convex/react";
 import { LIMITS, type CodexChatApi, type Decision, type DeletionJob, type Message, type ServerRequest } from "./api.gen.js";
 import {
-  deletionProgress, joinSegmentPages, mergeMessages, messageKey, optimisticDeletion, syncProgress, turnStates, withOlder, withStreamingText,
+  deletionProgress, joinSegmentPages, mergeMessages, optimisticDeletion, syncProgress, turnStates, withOlder, withStreamingText,
   type OptimisticMessage, type SegmentPage,
 } from "./merge.js";
 
@@ -43,7 +43,8 @@ export function useCodexApi(): CodexChatApi {
 export const DEFAULT_VIEW_MESSAGES = 50;
 
 /**
- * A conversation, live: one subscription to its view (the newest `numMessages`), one to its token usage. Older
+ * A conversation, live: one subscription to its view (the newest `numMessages`), one to the text of its streaming
+ * messages, one to its token usage. Older
  * messages come a page at a time from `listMessages` once asked for: `loadOlder(n)` (`hasOlderMessages` says whether
  * there are more).
  */
@@ -60,13 +61,8 @@ export function useConversation(conversationId: string | null | undefined, opts:
   }, [olderWanted, older]);
   const args = conversationId ? { conversationId, numMessages: viewSize } : null;
   const view = useQuery(api.getConversationView, args ?? "skip");
-  // a streaming message's text: the first page of its segments, one subscription per streaming message in the view
-  const streamingIds = view?.found ? view.messages.filter((m) => m.status === "streaming").map((m) => [m.threadId, m.turnId, m.itemId]) : [];
-  const streamingKey = JSON.stringify(streamingIds);
-  const streamingQueries = useMemo(() => Object.fromEntries((JSON.parse(streamingKey) as string[][]).map(([threadId, turnId, itemId]) => [
-    messageKey({ turnId, itemId }), { query: api.getMessageSegments, args: { threadId, turnId, itemId } },
-  ])), [streamingKey, api]);
-  const streamingPages = useQueries(streamingQueries) as Record<string, SegmentPage | undefined | Error>;
+  // the text of its streaming messages: one more subscription, the only one that re-runs at every delta
+  const streaming = useQuery(api.listStreamingMessages, conversationId ? { conversationId } : "skip");
   const usage = useQuery(api.getTokenUsage, conversationId ? { conversationId } : "skip");
   const [sends, setSends] = useState<OptimisticMessage[]>([]);
   // Answering hides the request at once; the server's answer (the first answer wins) replaces the guess.
@@ -115,7 +111,7 @@ export function useConversation(conversationId: string | null | undefined, opts:
   return useMemo(() => {
     if (view === undefined) return { status: "loading" as const, respond, addPendingSend, loadOlder };
     if (!view.found) return { status: "notFound" as const, respond, addPendingSend, loadOlder };
-    const recent = mergeMessages(withStreamingText(view.messages, streamingPages), sends);
+    const recent = mergeMessages(withStreamingText(view.messages, streaming), sends);
     const messages = olderWanted > 0 ? withOlder(recent, older.results) : recent;
     const hasOlderMessages = olderWanted > 0 ? older.status !== "Exhausted" : view.hasOlderMessages;
     const progress = syncProgress(view.conversation, view.latestJob);
@@ -146,7 +142,7 @@ export function useConversation(conversationId: string | null | undefined, opts:
       lastSent: lastSent ?? null,
       canSend: progress.syncState !== "syncing", // an import is writing turns: a send now could interleave
     };
-  }, [view, streamingPages, usage, sends, respond, addPendingSend, loadOlder, olderWanted, older.results, older.status, interrupt, resumeGoal, waiting, send, queuedMessages, lastSent]);
+  }, [view, streaming, usage, sends, respond, addPendingSend, loadOlder, olderWanted, older.results, older.status, interrupt, resumeGoal, waiting, send, queuedMessages, lastSent]);
 }
 
 /** The caller's conversations, newest first, a page at a time (`loadMore(n)`). */

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { Conversation, DeletionJob, Message, SyncJob } from "./api.gen.js";
-import { deletionProgress, joinSegmentPages, mergeMessages, messageKey, optimisticDeletion, pendingSends, syncProgress, turnStates, withOlder, withStreamingText, type OptimisticMessage } from "./merge.js";
+import { deletionProgress, joinSegmentPages, mergeMessages, optimisticDeletion, pendingSends, syncProgress, turnStates, withOlder, withStreamingText, type OptimisticMessage } from "./merge.js";
 
 const T0 = 1_700_000_000_000;
 
@@ -118,14 +118,14 @@ describe("withOlder", () => {
 });
 
 describe("withStreamingText", () => {
-  test("a streaming message takes its live text from its first segments page; others and loading pages are left as the view has them", () => {
+  test("a streaming message takes its live text from listStreamingMessages; others, and one not listed yet, are left as the view has them", () => {
     const streaming = msg({ itemId: "a1", role: "assistant", status: "streaming", text: "" });
     const done = msg({ itemId: "a0", role: "assistant", status: "completed", text: "earlier" });
-    const page = { found: true as const, fromSegment: 0, text: "partial answ", nextSegment: null };
-    expect(withStreamingText([streaming, done], { [messageKey(streaming)]: page }).map((m) => [m.text, m.textTruncated]))
+    const live = { threadId: "th", turnId: "t1", itemId: "a1", text: "partial answ", nextSegment: null };
+    expect(withStreamingText([streaming, done], [live, { ...live, itemId: "a0", text: "stale" }]).map((m) => [m.text, m.textTruncated]))
       .toEqual([["partial answ", false], ["earlier", false]]);
-    expect(withStreamingText([streaming], { [messageKey(streaming)]: { ...page, nextSegment: 8 } })[0].textTruncated).toBe(true);
-    expect(withStreamingText([streaming], {})[0].text).toBe("");
-    expect(withStreamingText([streaming], { [messageKey(streaming)]: new Error("gone") })[0].text).toBe("");
+    expect(withStreamingText([streaming], [{ ...live, nextSegment: 8 }])[0].textTruncated).toBe(true);
+    expect(withStreamingText([streaming], [])[0].text).toBe("");
+    expect(withStreamingText([streaming], undefined)[0].text).toBe("");
   });
 });

@@ -94,22 +94,19 @@ export function syncProgress(conversation: Conversation, job: SyncJob | null): S
 /** One page of a message's live text (getMessageSegments). */
 export type SegmentPage = { found: false } | { found: true; fromSegment: number; text: string; nextSegment: number | null };
 
-/** A message's key among a conversation's (its live text's subscription is named by it). */
-export function messageKey(m: { turnId: string; itemId: string }): string {
-  return `${m.turnId}\u0000${m.itemId}`;
-}
+/** A streaming message's live text (listStreamingMessages: its first page of segments). */
+export type StreamingText = { threadId: string; turnId: string; itemId: string; text: string; nextSegment: number | null };
 
 /**
  * The view's messages with each streaming one's live text: the view carries a streaming message without its text
- * (so it does not re-run at every delta), and the first page of its getMessageSegments (keyed by `messageKey`) has it.
- * A page still loading leaves the message as the view has it.
+ * (so it does not re-run at every delta), and listStreamingMessages has it. A message not in it yet (that
+ * subscription's next answer is on its way) is left as the view has it.
  */
-export function withStreamingText(messages: readonly Message[], pages: Readonly<Record<string, SegmentPage | undefined | Error>>): Message[] {
+export function withStreamingText(messages: readonly Message[], streaming: readonly StreamingText[] | undefined): Message[] {
   return messages.map((m) => {
     if (m.status !== "streaming") return m;
-    const p = pages[messageKey(m)];
-    if (p === undefined || p instanceof Error || !p.found) return m;
-    return { ...m, text: p.text, textTruncated: p.nextSegment !== null };
+    const s = streaming?.find((x) => x.turnId === m.turnId && x.itemId === m.itemId);
+    return s === undefined ? m : { ...m, text: s.text, textTruncated: s.nextSegment !== null };
   });
 }
 

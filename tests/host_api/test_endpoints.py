@@ -62,7 +62,10 @@ async def test_ingest_then_read_messages(alice: HostApi) -> None:
     ])
     assert r == IngestResult(status="accepted", next_seq=3, applied=3)
     page = await alice.list_messages(conversation_id=cid, pagination_opts=PAGE)
-    assert [(m.role, m.status, m.text) for m in page.page] == [("assistant", "streaming", "hello there")]
+    # a streaming message is listed without its text; listStreamingMessages carries it
+    assert [(m.role, m.status, m.text) for m in page.page] == [("assistant", "streaming", "")]
+    live = await alice.list_streaming_messages(conversation_id=cid)
+    assert [(s.item_id, s.text, s.next_segment) for s in live] == [("msg_1", "hello there", None)]
     gap = await alice.ingest_events(conversation_id=cid, stream_id="s", seq=9, events=[
         {"type": "turnStarted", "threadId": thread, "turnId": "t2", "at": now}])
     assert gap.status == "gap" and gap.next_seq == 3

@@ -56,8 +56,10 @@ async def measure(n: int) -> dict[str, Any]:
             "subscription_update": await subscription_latency(min(n, 200))}
 
 
-async def subscription_latency(n: int = 200) -> dict[str, float]:
-    """HTTP mutation of a conversation → another client's subscription to it shows the change (n samples)."""
+async def subscription_latency(n: int = 200, pace_s: float = 0.0) -> dict[str, float]:
+    """HTTP mutation of a conversation → another client's subscription to it shows the change (n samples), back to
+    back, or one every `pace_s` (a stream's pace: between writes the processes idle, and on a shared box a path
+    that went idle runs slower)."""
     with tempfile.TemporaryDirectory() as tmp, LocalBackend(Path(tmp) / "b") as backend:
         token = mint_dev_token(backend.data_dir, "bench")
         async with ConvexHttp(backend.url, token=token) as http:
@@ -72,6 +74,8 @@ async def subscription_latency(n: int = 200) -> dict[str, float]:
                         lat.append(time.perf_counter() - sent)
                     if len(lat) >= n:
                         break
+                    if pace_s:
+                        await anyio.sleep(pace_s)
                     sent = time.perf_counter()
                     await api.mark_conversation_sync_progress(conversation_id=cid, sync_state="syncing",
                                                               last_synced_cursor=float(len(lat)))

@@ -38,10 +38,13 @@ from codex_convex.host_api import ENDPOINTS, HostApi
 from codex_convex.host_api.limits import (
     CLIENT_MESSAGE_MAX_CHARS,
     GOAL_OBJECTIVE_MAX_CHARS,
+    LIVE_PAGE_SEGMENTS,
     MAX_QUEUED_CLIENT_MESSAGES,
     PLAN_EXPLANATION_MAX_CHARS,
     PLAN_MAX_STEPS,
     PLAN_STEP_MAX_CHARS,
+    SEGMENT_MAX_CHARS,
+    STREAMING_MESSAGES_MAX,
     TURN_ERROR_MAX_CHARS,
     TURN_JSON_MAX_CHARS,
 )
@@ -147,6 +150,18 @@ async def fill(w: World, scale: dict[str, int], log: Callable[[str], None]) -> N
                                               "tokenBudget": None, "tokensUsed": 1, "timeUsedSeconds": 1,
                                               "createdAt": 1, "updatedAt": 1}, AT).wire()])
     log("outputs, the large message and a goal")
+    # Answers streaming at once, one more than a listStreamingMessages answer carries, each past its first page of
+    # segments in 3-byte characters: the most that subscription reads.
+    await w.conversation("streaming")
+    th = w.ids["streaming.thread"]
+    live: list[dict[str, Any]] = [{"type": "turnStarted", "threadId": th, "turnId": "t-live", "at": AT}]
+    for m in range(STREAMING_MESSAGES_MAX + 1):
+        live += [e.wire() for e in item_events(th, "t-live", {"type": "agentMessage", "id": f"s{m}", "text": ""},
+                                               "started", AT)]
+        live += [{"type": "messageDelta", "threadId": th, "turnId": "t-live", "itemId": f"s{m}", "firstDelta": d,
+                  "deltaCount": 1, "text": "€" * SEGMENT_MAX_CHARS, "at": AT} for d in range(LIVE_PAGE_SEGMENTS + 1)]
+    await w.ingest("streaming", live)
+    log("streaming answers")
     # A thread of many turns, with token usage and a lifecycle event per 100.
     await w.conversation("long")
     th = w.ids["long.thread"]
@@ -274,6 +289,7 @@ def calls() -> dict[str, Call]:
         "listMessages": lambda w: {"conversationId": w.ids["outputs.conversation"], "paginationOpts": PAGE},
         "getMessageText": item("outputs", "t-big", "big"),
         "getMessageSegments": item("outputs", "t-big", "big"),
+        "listStreamingMessages": conv("streaming"),
         "getTurn": lambda w: {"threadId": w.ids["outputs.thread"], "turnId": "t-outputs"},
         "getItemJson": item("outputs", "t-big", "big"),
         "listTurns": lambda w: {"threadId": w.ids["long.thread"], "paginationOpts": PAGE},

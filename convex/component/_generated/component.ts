@@ -843,6 +843,19 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         },
         Name
       >;
+      listStreaming: FunctionReference<
+        "query",
+        "internal",
+        { actor: string; conversationId: string },
+        Array<{
+          threadId: string;
+          turnId: string;
+          itemId: string;
+          text: string;
+          nextSegment: number | null;
+        }>,
+        Name
+      >;
       listTurns: FunctionReference<
         "query",
         "internal",

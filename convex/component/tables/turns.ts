@@ -70,7 +70,9 @@ export const turnTables = {
     ...replaceTags,
   })
     .index("actor_conversationId_turnOrdinal_itemOrdinal", ["actor", "conversationId", "turnOrdinal", "itemOrdinal"])
-    .index("actor_threadId_turnId_itemId", ["actor", "threadId", "turnId", "itemId"]),
+    .index("actor_threadId_turnId_itemId", ["actor", "threadId", "turnId", "itemId"])
+    // a conversation's streaming messages (listStreaming: their live text, one subscription per conversation)
+    .index("actor_conversationId_status", ["actor", "conversationId", "status"]),
 
   // Written by ingest (deltas append to the last segment until it holds SEGMENT_MAX_BYTES); read with their message.
   // A segment is a range of deltas [firstDelta, firstDelta + deltaCount): never one row per delta.

@@ -110,100 +110,70 @@ def _progress(conversation: Conversation, job: SyncJob | None) -> SyncProgress:
 
 async def watch_conversation(subscriber: Subscriber, conversation_id: str, *, page_size: int = 50,
                              optimistic: Optimistic | None = None) -> AsyncIterator[ConversationSnapshot]:
-    """Yield a snapshot whenever the conversation's view (``getConversationView``), its queued client messages
-    (``listQueuedClientMessages``) or the text of a message streaming in it change, and when the host adds an
-    optimistic send. A streaming message's text comes from a subscription of its own (the first page of
-    ``getMessageSegments``, held while it streams): the view carries it without its text, so the view does not re-run
-    at every delta. The two come on subscriptions of their own: as a message ends, its final text (which replaces
-    what streamed) may show a moment before its status does. Ends if the conversation disappears (deleted)."""
+    """Yield a snapshot whenever the conversation's view (``getConversationView``), the text of its streaming
+    messages (``listStreamingMessages``) or its queued client messages (``listQueuedClientMessages``) change, and when
+    the host adds an optimistic send. The view carries a streaming message without its text, so it does not re-run at
+    every delta; only the streaming text's subscription does. The three are subscriptions of their own: as a message
+    ends, its final text (which replaces what streamed) may show a moment before its status does. Ends if the
+    conversation disappears (deleted)."""
     subs = HostSubscriptions(subscriber)
-    live = _Subscriptions(optimistic)
-    live.add("view", subs.get_conversation_view(conversation_id=conversation_id, num_messages=page_size))
-    live.add("queued", subs.list_queued_client_messages(conversation_id=conversation_id))
-    try:
-        async for latest in live.updates(required=("view", "queued")):
-            view, queued = latest["view"], latest["queued"]
-            if isinstance(view, NotFound):
-                return
-            streaming = {(m.thread_id, m.turn_id, m.item_id) for m in view.messages if m.status == "streaming"}
-            for key in streaming - live.keys():
-                thread_id, turn_id, item_id = key
-                live.add(key, subs.get_message_segments(thread_id=thread_id, turn_id=turn_id, item_id=item_id))
-            for key in live.keys() - streaming - {"view", "queued"}:
-                await live.drop(key)
-            durable = [_with_live_text(m, latest.get((m.thread_id, m.turn_id, m.item_id)))
-                       for m in reversed(view.messages)]
-            extra = optimistic.reconcile(conversation_id, durable) if optimistic else []
-            progress = _progress(view.conversation, view.latest_job)
-            yield ConversationSnapshot([*durable, *extra], view.pending_requests, progress,
-                                       can_send=progress.sync_state != "syncing", host=view.host, plan=view.plan,
-                                       notices=view.notices, goal=view.goal, queued=queued)
-    finally:
-        await live.close()
+    views = subs.get_conversation_view(conversation_id=conversation_id, num_messages=page_size)
+    streaming = subs.list_streaming_messages(conversation_id=conversation_id)
+    queued_messages = subs.list_queued_client_messages(conversation_id=conversation_id)
+    async for view, live, queued in _latest([views, streaming, queued_messages], optimistic):
+        if isinstance(view, NotFound):
+            return
+        texts = {(s.turn_id, s.item_id): s for s in live}
+        durable = [_with_live_text(m, texts.get((m.turn_id, m.item_id))) for m in reversed(view.messages)]
+        extra = optimistic.reconcile(conversation_id, durable) if optimistic else []
+        progress = _progress(view.conversation, view.latest_job)
+        yield ConversationSnapshot([*durable, *extra], view.pending_requests, progress,
+                                   can_send=progress.sync_state != "syncing", host=view.host, plan=view.plan,
+                                   notices=view.notices, goal=view.goal, queued=queued)
 
 
-def _with_live_text(m: Message, page: Any) -> Message:
-    """A streaming message with the text of its first segments page (the view carries it without)."""
-    if m.status != "streaming" or page is None or isinstance(page, NotFound):
+def _with_live_text(m: Message, live: Any) -> Message:
+    """A streaming message with its live text (the first page of its segments; the view carries it without)."""
+    if m.status != "streaming" or live is None:
         return m
-    return m.model_copy(update={"text": page.text, "text_truncated": page.next_segment is not None})
+    return m.model_copy(update={"text": live.text, "text_truncated": live.next_segment is not None})
 
 
-class _Subscriptions:
-    """The latest value of each of a set of keyed subscriptions, which may grow and shrink while they run. A
-    subscription's wait for its next value goes on across the others' updates and the optimistic adds (cancelling it
-    would drop the client's subscription); only :meth:`drop` cancels one."""
+_MISSING = object()
 
-    def __init__(self, optimistic: Optimistic | None) -> None:
-        self._optimistic = optimistic
-        self._sources: dict[Any, AsyncIterator[Any]] = {}
-        self._pending: dict[asyncio.Future[Any], Any] = {}
-        self._latest: dict[Any, Any] = {}
 
-    def keys(self) -> set[Any]:
-        return set(self._sources)
-
-    def add(self, key: Any, source: AsyncIterator[Any]) -> None:
-        self._sources[key] = source
-        self._pending[asyncio.ensure_future(anext(source))] = key
-
-    async def drop(self, key: Any) -> None:
-        source = self._sources.pop(key)
-        self._latest.pop(key, None)
-        for fut in [f for f, k in self._pending.items() if k == key]:
-            del self._pending[fut]
-            fut.cancel()
-            await asyncio.wait({fut})
-        if isinstance(source, AsyncGenerator):
-            await source.aclose()
-
-    async def updates(self, required: tuple[Any, ...]) -> AsyncIterator[dict[Any, Any]]:
-        """The latest values whenever one changes (once every `required` one has a value), and again when an
-        optimistic entry is added, so that a send shows at once (the first write that changes the view may already
-        carry the durable message). Ends when a required subscription ends; another that ends is dropped."""
+async def _latest(sources: list[AsyncIterator[Any]], optimistic: Optimistic | None) -> AsyncIterator[list[Any]]:
+    """The latest value of each source whenever one has a new one (once each has one), and again when an optimistic
+    entry is added, so that a send shows at once (the first write that changes the view may already carry the durable
+    message). A source's wait for its next value goes on across the others' and the adds (cancelling it would drop the
+    client's subscription); the first source to end ends this."""
+    pending = {asyncio.ensure_future(anext(src)): i for i, src in enumerate(sources)}
+    latest: list[Any] = [_MISSING] * len(sources)
+    try:
         while True:
-            added = asyncio.ensure_future(self._optimistic.added()) if self._optimistic is not None else None
+            added = asyncio.ensure_future(optimistic.added()) if optimistic is not None else None
             try:
-                await asyncio.wait({*self._pending, *([added] if added else [])}, return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait({*pending, *([added] if added else [])}, return_when=asyncio.FIRST_COMPLETED)
             finally:
                 if added is not None:
                     added.cancel()
             # One commit's results reach each subscription on its own: let those already delivered land first, so a
             # snapshot rarely mixes a message's new text with its old status.
             await asyncio.sleep(0)
-            for fut in [f for f in self._pending if f.done()]:
-                key = self._pending.pop(fut)
+            for fut in [f for f in pending if f.done()]:
+                i = pending.pop(fut)
                 try:
-                    self._latest[key] = fut.result()
+                    latest[i] = fut.result()
                 except StopAsyncIteration:
-                    if key in required:
-                        return
-                    await self.drop(key)
-                    continue
-                self._pending[asyncio.ensure_future(anext(self._sources[key]))] = key
-            if all(k in self._latest for k in required):
-                yield dict(self._latest)
-
-    async def close(self) -> None:
-        for key in list(self._sources):
-            await self.drop(key)
+                    return
+                pending[asyncio.ensure_future(anext(sources[i]))] = i
+            if _MISSING not in latest:
+                yield list(latest)
+    finally:
+        for fut in pending:
+            fut.cancel()
+        if pending:
+            await asyncio.wait(pending)
+        for src in sources:
+            if isinstance(src, AsyncGenerator):
+                await src.aclose()

@@ -33,6 +33,7 @@ from .models import (
     InterruptRequest,
     JobState,
     ListConversationSyncSourceChunksResult,
+    ListStreamingMessagesResult,
     MarkConversationSyncProgressResult,
     Message,
     NotFound,
@@ -78,6 +79,7 @@ ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
     "ingestEvents": "mutation",
     "getConversationView": "query",
     "listMessages": "query",
+    "listStreamingMessages": "query",
     "getMessageText": "query",
     "getMessageSegments": "query",
     "getTurn": "query",
@@ -115,7 +117,7 @@ ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
 
 
 class HostApi(HostApiBase):
-    """The 57 endpoints of host contract v12, called once each over HTTP."""
+    """The 58 endpoints of host contract v12, called once each over HTTP."""
 
     async def validate_host_wiring(self, *, conversation_id: str | None = None) -> ValidateHostWiringResult:
         """Check that the shim, auth and the component are wired (call at start-up). (query ``chat:validateHostWiring``)"""
@@ -228,13 +230,18 @@ class HostApi(HostApiBase):
         return result
 
     async def get_conversation_view(self, *, conversation_id: str, num_messages: Number | None = None) -> NotFound | GetConversationViewFound:
-        """Everything a conversation view shows, in one query: subscribe to it. A streaming message comes without its text (`text` ""): getMessageSegments carries it (useConversation and watch_conversation merge it in), so the view does not re-run at every delta. (query ``chat:getConversationView``)"""
+        """Everything a conversation view shows, in one query: subscribe to it. A streaming message comes without its text (`text` ""): subscribe to listStreamingMessages beside it (useConversation and watch_conversation merge the two), so the view does not re-run at every delta. (query ``chat:getConversationView``)"""
         result: NotFound | GetConversationViewFound = await self._call("query", "chat:getConversationView", {"conversationId": conversation_id, "numMessages": num_messages}, NotFound | GetConversationViewFound)
         return result
 
     async def list_messages(self, *, conversation_id: str, pagination_opts: PaginationOpts) -> Page[Message]:
-        """Messages, newest first, a page at a time (each text up to its first 16 Ki characters; a streaming message's is in getMessageSegments). (query ``chat:listMessages``)"""
+        """Messages, newest first, a page at a time (each text up to its first 16 Ki characters; a streaming message's is in listStreamingMessages). (query ``chat:listMessages``)"""
         result: Page[Message] = await self._call("query", "chat:listMessages", {"conversationId": conversation_id, "paginationOpts": pagination_opts}, Page[Message])
+        return result
+
+    async def list_streaming_messages(self, *, conversation_id: str) -> list[ListStreamingMessagesResult]:
+        """The live text of each message streaming in the conversation, oldest first (its first 8 segments; `nextSegment`: read on with getMessageSegments): the one subscription that re-runs as text streams. (query ``chat:listStreamingMessages``)"""
+        result: list[ListStreamingMessagesResult] = await self._call("query", "chat:listStreamingMessages", {"conversationId": conversation_id}, list[ListStreamingMessagesResult])
         return result
 
     async def get_message_text(self, *, thread_id: str, turn_id: str, item_id: str, from_segment: Number | None = None) -> NotFound | GetMessageTextFound:
@@ -447,12 +454,16 @@ class HostSubscriptions(HostSubscriptionsBase):
         return self._watch("chat:listThreadsForConversation", {"conversationId": conversation_id, "includeArchived": include_archived}, list[ThreadSummary])
 
     def get_conversation_view(self, *, conversation_id: str, num_messages: Number | None = None) -> AsyncIterator[NotFound | GetConversationViewFound]:
-        """Everything a conversation view shows, in one query: subscribe to it. A streaming message comes without its text (`text` ""): getMessageSegments carries it (useConversation and watch_conversation merge it in), so the view does not re-run at every delta. (subscription to ``chat:getConversationView``)"""
+        """Everything a conversation view shows, in one query: subscribe to it. A streaming message comes without its text (`text` ""): subscribe to listStreamingMessages beside it (useConversation and watch_conversation merge the two), so the view does not re-run at every delta. (subscription to ``chat:getConversationView``)"""
         return self._watch("chat:getConversationView", {"conversationId": conversation_id, "numMessages": num_messages}, NotFound | GetConversationViewFound)
 
     def list_messages(self, *, conversation_id: str, pagination_opts: PaginationOpts) -> AsyncIterator[Page[Message]]:
-        """Messages, newest first, a page at a time (each text up to its first 16 Ki characters; a streaming message's is in getMessageSegments). (subscription to ``chat:listMessages``)"""
+        """Messages, newest first, a page at a time (each text up to its first 16 Ki characters; a streaming message's is in listStreamingMessages). (subscription to ``chat:listMessages``)"""
         return self._watch("chat:listMessages", {"conversationId": conversation_id, "paginationOpts": pagination_opts}, Page[Message])
+
+    def list_streaming_messages(self, *, conversation_id: str) -> AsyncIterator[list[ListStreamingMessagesResult]]:
+        """The live text of each message streaming in the conversation, oldest first (its first 8 segments; `nextSegment`: read on with getMessageSegments): the one subscription that re-runs as text streams. (subscription to ``chat:listStreamingMessages``)"""
+        return self._watch("chat:listStreamingMessages", {"conversationId": conversation_id}, list[ListStreamingMessagesResult])
 
     def get_message_text(self, *, thread_id: str, turn_id: str, item_id: str, from_segment: Number | None = None) -> AsyncIterator[NotFound | GetMessageTextFound]:
         """A message's whole text, a page of segments at a time. (subscription to ``chat:getMessageText``)"""

@@ -534,6 +534,14 @@ class GetConversationViewFound(WireModel):
     goal: ThreadGoal | None
 
 
+class ListStreamingMessagesResult(WireModel):
+    thread_id: str = PydanticField(alias="threadId")
+    turn_id: str = PydanticField(alias="turnId")
+    item_id: str = PydanticField(alias="itemId")
+    text: str
+    next_segment: Number | None = PydanticField(alias="nextSegment")
+
+
 class GetMessageTextFound(WireModel):
     found: Literal[True] = PydanticField(default=True)
     text: str
@@ -691,6 +699,7 @@ __all__ = [
     "JobState",
     "ListConversationSyncSourceChunksResult",
     "ListConversationSyncSourceChunksResultChunks",
+    "ListStreamingMessagesResult",
     "MarkConversationSyncProgressResult",
     "Message",
     "MessageStatus",
