@@ -234,6 +234,20 @@ describe("messages", () => {
     expect(await t.query(api.messages.listStreaming, { actor: "issuer|mallory", conversationId })).toEqual([]);
   });
 
+  it("text that replaces a streaming message's (an item update) keeps its deltas counted: the stream goes on from them", async () => {
+    const { t, send, messages } = await setup();
+    await send(0, [{ type: "turnStarted", threadId: "th", turnId: "t1", at }, item("msg_1", "started", { type: "agentMessage", id: "msg_1", text: "" }),
+      delta(0, "a".repeat(SEGMENT_MAX_CHARS)), delta(1, "b".repeat(20), 3), delta(4, "c", 2)]); // two segments, 6 deltas
+    const updated = { ...item("msg_1", "started", { type: "agentMessage", id: "msg_1", text: "short" }), phase: "updated" } as IngestEvent;
+    await send(5, [updated]); // one segment now
+    await send(6, [delta(4, "c", 2)]); // re-sent: a duplicate, not a gap
+    await send(7, [delta(6, "!")]);
+    expect((await messages())[0]).toMatchObject({ status: "streaming", text: "short!" });
+    await send(8, [{ type: "turnCompleted", threadId: "th", turnId: "t1", status: "interrupted", at }]);
+    const row = await t.run(async (ctx) => (await ctx.db.query("messages").collect())[0]);
+    expect(row).toMatchObject({ status: "interrupted", deltaCount: 7, textBytes: 6, segmentCount: 1 });
+  });
+
   it("a delta writes only the message's segments (a list or view does not re-run), and is counted exactly once across segments", async () => {
     const { t, send, listed, messages } = await setup();
     await send(0, [{ type: "turnStarted", threadId: "th", turnId: "t1", at }, item("msg_1", "started", { type: "agentMessage", id: "msg_1", text: "" }), delta(0, "a")]);

@@ -409,7 +409,7 @@ async function upsertMessage(ctx: MutationCtx, conv: Conv, turn: Doc<"turns">, i
   const replaceText = view.text.length > 0 || phase === "completed";
   // a message that ends its streaming: its row counts its deltas again (writeText below counts its bytes)
   const settled = msg.status === "streaming" && view.status !== "streaming" ? await settleStreamingRow(ctx, msg) : null;
-  if (replaceText) await writeText(ctx, msg, view.text);
+  if (replaceText) await writeText(ctx, msg, view.text, view.status === "streaming");
   if (view.role === "user") await givePreview(ctx, conv, item.threadId, view.text);
   await ctx.db.patch("messages", msg._id, {
     role: view.role, status: view.status, summary: view.summary, kind: item.itemType, updatedAt: at,
@@ -477,17 +477,24 @@ async function segmentsOf(ctx: MutationCtx, m: Doc<"messages">) {
     .take(m.segmentCount + 1);
 }
 
-async function writeText(ctx: MutationCtx, m: Doc<"messages">, text: string) {
+/** A message's text replaced whole; `streaming`: it goes on streaming (its row then counts its closed segments only). */
+async function writeText(ctx: MutationCtx, m: Doc<"messages">, text: string, streaming: boolean) {
   const pieces = text.length === 0 ? [] : splitText(text, SEGMENT_MAX_CHARS);
   const existing = await segmentsOf(ctx, m);
+  // the deltas applied so far stay counted (a streaming message goes on from them): on its row, and on its new last segment
+  const applied = deltasApplied(m, m.segmentCount > 0 ? existing[m.segmentCount - 1] ?? null : null);
   for (let i = 0; i < Math.max(pieces.length, existing.length); i++) {
     const seg = existing[i];
+    const counts = i === pieces.length - 1 ? { firstDelta: applied, deltaCount: 0 } : {};
     if (i >= pieces.length) await ctx.db.delete("message_segments", seg._id);
     else if (seg === undefined) {
-      await ctx.db.insert("message_segments", { actor: m.actor, threadId: m.threadId, turnId: m.turnId, itemId: m.itemId, segment: i, firstDelta: m.deltaCount, deltaCount: 0, text: pieces[i] });
-    } else if (seg.text !== pieces[i]) await ctx.db.patch("message_segments", seg._id, { text: pieces[i] });
+      await ctx.db.insert("message_segments", { actor: m.actor, threadId: m.threadId, turnId: m.turnId, itemId: m.itemId, segment: i, firstDelta: applied, deltaCount: 0, text: pieces[i] });
+    } else if (seg.text !== pieces[i] || (i === pieces.length - 1 && seg.firstDelta + seg.deltaCount !== applied)) {
+      await ctx.db.patch("message_segments", seg._id, { text: pieces[i], ...counts });
+    }
   }
-  await ctx.db.patch("messages", m._id, { segmentCount: pieces.length, textBytes: utf8Bytes(text) });
+  const bytes = streaming ? pieces.slice(0, -1).reduce((n, p) => n + utf8Bytes(p), 0) : utf8Bytes(text);
+  await ctx.db.patch("messages", m._id, { segmentCount: pieces.length, textBytes: bytes, deltaCount: applied });
 }
 
 async function messageDelta(ctx: MutationCtx, conv: Conv, e: Ev<"messageDelta">) {
@@ -513,7 +520,7 @@ async function messageDelta(ctx: MutationCtx, conv: Conv, e: Ev<"messageDelta">)
     fail("E_INGEST_DELTA_GAP", "deltas must continue where the message stands", { expected: applied, got: e.firstDelta });
   }
   // Only the message's segments are written while it streams (its row when a segment fills, 16 Ki characters): a
-  // reader of the row (a conversation view, a list) does not re-run at every delta; getMessageSegments does.
+  // reader of the row (a conversation view, a list) does not re-run at every delta; listStreamingMessages does.
   const after = applied + e.deltaCount;
   let rest = e.text;
   if (last !== null && (last.text.length < SEGMENT_MAX_CHARS || rest.length === 0)) {
