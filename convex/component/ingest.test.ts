@@ -248,6 +248,25 @@ describe("messages", () => {
     expect(row).toMatchObject({ status: "interrupted", deltaCount: 7, textBytes: 6, segmentCount: 1 });
   });
 
+  it("a message streaming across an upgrade (its row counted every delta, its segments no bytes) goes on and ends with its exact length", async () => {
+    const { t, send, messages } = await setup();
+    await send(0, [{ type: "turnStarted", threadId: "th", turnId: "t1", at }, item("msg_1", "started", { type: "agentMessage", id: "msg_1", text: "" }),
+      delta(0, "é".repeat(SEGMENT_MAX_CHARS)), delta(1, "ab", 2)]);
+    // as an earlier build left it: the row's counts current, the last segment's credited to the first it touched
+    await t.run(async (ctx) => {
+      const m = (await ctx.db.query("messages").collect())[0];
+      await ctx.db.patch("messages", m._id, { deltaCount: 3, textBytes: 2 * SEGMENT_MAX_CHARS + 2 });
+      for (const seg of await ctx.db.query("message_segments").collect()) {
+        await ctx.db.patch("message_segments", seg._id, { closedBytes: undefined, ...(seg.segment === 1 ? { firstDelta: 1, deltaCount: 0 } : {}) });
+      }
+    });
+    await send(4, [delta(3, "c")]);
+    expect((await messages())[0].text.endsWith("abc")).toBe(true);
+    await send(5, [{ type: "turnCompleted", threadId: "th", turnId: "t1", status: "failed", at }]);
+    const row = await t.run(async (ctx) => (await ctx.db.query("messages").collect())[0]);
+    expect(row).toMatchObject({ status: "failed", deltaCount: 4, textBytes: 2 * SEGMENT_MAX_CHARS + 3 });
+  });
+
   it("a delta writes only the message's segments (a list or view does not re-run), and is counted exactly once across segments", async () => {
     const { t, send, listed, messages } = await setup();
     await send(0, [{ type: "turnStarted", threadId: "th", turnId: "t1", at }, item("msg_1", "started", { type: "agentMessage", id: "msg_1", text: "" }), delta(0, "a")]);
@@ -255,11 +274,11 @@ describe("messages", () => {
     const before = await row();
     await send(3, [delta(1, "a".repeat(SEGMENT_MAX_CHARS - 3)), delta(2, "b")]);
     expect(await row()).toEqual(before); // the row is written when a segment is added, not at every delta
-    // a batch that fills the last segment and opens two more: the row is written once, counting the closed ones
+    // a batch that fills the last segment and opens two more: the row is written once, with the length then
     const long = "c".repeat(SEGMENT_MAX_CHARS + 5);
     await send(5, [delta(3, "d"), delta(4, long, 3)]);
     const grown = await row();
-    expect(grown).toMatchObject({ segmentCount: 3, deltaCount: 7, textBytes: 2 * SEGMENT_MAX_CHARS });
+    expect(grown).toMatchObject({ segmentCount: 3, deltaCount: 7, textBytes: 2 * SEGMENT_MAX_CHARS + 5 });
     // re-sent deltas are duplicates; a gap names where the message stands (the last segment's count)
     await send(7, [delta(4, long, 3)]);
     const gap = send(8, [delta(9, "z")]);

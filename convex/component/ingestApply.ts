@@ -12,6 +12,7 @@ import { type IngestEvent } from "./ingestEvents.js";
 import { GOAL_OBJECTIVE_MAX_CHARS, INLINE_VIEW_PARTS, MAX_RECONCILE_ITEM_ROWS, MAX_RECONCILE_REMOVALS, MAX_THREAD_JSON_PARTS, MESSAGE_SUMMARY_MAX_CHARS, PART_MAX_CHARS, PLAN_EXPLANATION_MAX_CHARS, PLAN_MAX_STEPS, PLAN_STEP_MAX_CHARS, NOTICE_DETAILS_MAX_CHARS, NOTICE_MAX_CHARS, PREVIEW_MAX_CHARS, SEGMENT_MAX_CHARS, SERVER_REQUEST_PARAMS_MAX_CHARS, THREAD_FIELD_MAX_CHARS, TITLE_MAX_CHARS, TURN_ERROR_MAX_CHARS, TURN_JSON_MAX_CHARS } from "./limits.js";
 import { sha256Hex, SHA256_HEX } from "./hashing.js";
 import { messageView } from "./itemMessages.js";
+import { bytesBefore } from "./messages.js";
 import { cutText, splitText, utf8Bytes } from "./text.js";
 
 type Conv = Doc<"conversations">;
@@ -409,7 +410,7 @@ async function upsertMessage(ctx: MutationCtx, conv: Conv, turn: Doc<"turns">, i
   const replaceText = view.text.length > 0 || phase === "completed";
   // a message that ends its streaming: its row counts its deltas again (writeText below counts its bytes)
   const settled = msg.status === "streaming" && view.status !== "streaming" ? await settleStreamingRow(ctx, msg) : null;
-  if (replaceText) await writeText(ctx, msg, view.text, view.status === "streaming");
+  if (replaceText) await writeText(ctx, msg, view.text);
   if (view.role === "user") await givePreview(ctx, conv, item.threadId, view.text);
   await ctx.db.patch("messages", msg._id, {
     role: view.role, status: view.status, summary: view.summary, kind: item.itemType, updatedAt: at,
@@ -477,24 +478,25 @@ async function segmentsOf(ctx: MutationCtx, m: Doc<"messages">) {
     .take(m.segmentCount + 1);
 }
 
-/** A message's text replaced whole; `streaming`: it goes on streaming (its row then counts its closed segments only). */
-async function writeText(ctx: MutationCtx, m: Doc<"messages">, text: string, streaming: boolean) {
+/** A message's text replaced whole. */
+async function writeText(ctx: MutationCtx, m: Doc<"messages">, text: string) {
   const pieces = text.length === 0 ? [] : splitText(text, SEGMENT_MAX_CHARS);
   const existing = await segmentsOf(ctx, m);
-  // the deltas applied so far stay counted (a streaming message goes on from them): on its row, and on its new last segment
+  // the deltas applied so far stay counted (a streaming message goes on from them): on its row, and on its new last
+  // segment, with the bytes before it
   const applied = deltasApplied(m, m.segmentCount > 0 ? existing[m.segmentCount - 1] ?? null : null);
+  const closedBytes = pieces.slice(0, -1).reduce((n, p) => n + utf8Bytes(p), 0);
   for (let i = 0; i < Math.max(pieces.length, existing.length); i++) {
     const seg = existing[i];
-    const counts = i === pieces.length - 1 ? { firstDelta: applied, deltaCount: 0 } : {};
+    const tail = i === pieces.length - 1 ? { firstDelta: applied, deltaCount: 0, closedBytes } : {};
     if (i >= pieces.length) await ctx.db.delete("message_segments", seg._id);
     else if (seg === undefined) {
-      await ctx.db.insert("message_segments", { actor: m.actor, threadId: m.threadId, turnId: m.turnId, itemId: m.itemId, segment: i, firstDelta: applied, deltaCount: 0, text: pieces[i] });
-    } else if (seg.text !== pieces[i] || (i === pieces.length - 1 && seg.firstDelta + seg.deltaCount !== applied)) {
-      await ctx.db.patch("message_segments", seg._id, { text: pieces[i], ...counts });
+      await ctx.db.insert("message_segments", { actor: m.actor, threadId: m.threadId, turnId: m.turnId, itemId: m.itemId, segment: i, firstDelta: applied, deltaCount: 0, text: pieces[i], ...tail });
+    } else if (seg.text !== pieces[i] || (i === pieces.length - 1 && (seg.firstDelta + seg.deltaCount !== applied || seg.closedBytes !== closedBytes))) {
+      await ctx.db.patch("message_segments", seg._id, { text: pieces[i], ...tail });
     }
   }
-  const bytes = streaming ? pieces.slice(0, -1).reduce((n, p) => n + utf8Bytes(p), 0) : utf8Bytes(text);
-  await ctx.db.patch("messages", m._id, { segmentCount: pieces.length, textBytes: bytes, deltaCount: applied });
+  await ctx.db.patch("messages", m._id, { segmentCount: pieces.length, textBytes: utf8Bytes(text), deltaCount: applied });
 }
 
 async function messageDelta(ctx: MutationCtx, conv: Conv, e: Ev<"messageDelta">) {
@@ -523,21 +525,22 @@ async function messageDelta(ctx: MutationCtx, conv: Conv, e: Ev<"messageDelta">)
   // reader of the row (a conversation view, a list) does not re-run at every delta; listStreamingMessages does.
   const after = applied + e.deltaCount;
   let rest = e.text;
+  let closed = last === null ? 0 : bytesBefore(m, last); // bytes of the segments before the one written next
   if (last !== null && (last.text.length < SEGMENT_MAX_CHARS || rest.length === 0)) {
     const head = cutText(rest, SEGMENT_MAX_CHARS - last.text.length); // "" when only half a pair would fit
-    await ctx.db.patch("message_segments", last._id, { text: last.text + head, deltaCount: after - last.firstDelta });
+    await ctx.db.patch("message_segments", last._id, { text: last.text + head, deltaCount: after - last.firstDelta, closedBytes: closed });
     rest = rest.slice(head.length);
   }
   const pieces = rest.length > 0 ? splitText(rest, SEGMENT_MAX_CHARS) : [];
   if (pieces.length === 0 && last !== null) return;
+  if (last !== null) closed += utf8Bytes(last.text) + utf8Bytes(e.text) - utf8Bytes(rest);
   let segmentCount = m.segmentCount;
   for (const piece of pieces) {
-    await ctx.db.insert("message_segments", { actor: m.actor, threadId: m.threadId, turnId: m.turnId, itemId: m.itemId, segment: segmentCount, firstDelta: e.firstDelta, deltaCount: e.deltaCount, text: piece });
+    await ctx.db.insert("message_segments", { actor: m.actor, threadId: m.threadId, turnId: m.turnId, itemId: m.itemId, segment: segmentCount, firstDelta: e.firstDelta, deltaCount: e.deltaCount, text: piece, closedBytes: closed });
+    closed += utf8Bytes(piece);
     segmentCount += 1;
   }
-  // The row counts what its closed segments hold (all but the last): the live tail is the last segment's.
-  const closed = (last === null ? 0 : utf8Bytes(last.text) + utf8Bytes(e.text) - utf8Bytes(rest)) + pieces.slice(0, -1).reduce((n, p) => n + utf8Bytes(p), 0);
-  await ctx.db.patch("messages", m._id, { deltaCount: after, segmentCount, textBytes: m.textBytes + closed, updatedAt: e.at });
+  await ctx.db.patch("messages", m._id, { deltaCount: after, segmentCount, textBytes: closed, updatedAt: e.at });
 }
 
 async function lastSegment(ctx: MutationCtx, m: Doc<"messages">) {
@@ -553,11 +556,11 @@ function deltasApplied(m: Doc<"messages">, last: Doc<"message_segments"> | null)
   return last === null ? m.deltaCount : Math.max(m.deltaCount, last.firstDelta + last.deltaCount);
 }
 
-/** A streaming message's row brought up to date (deltas, bytes) as it ends: while it streamed, its row counted only
- * its closed segments. */
+/** A streaming message's row brought up to date (deltas, bytes) as it ends: while it streamed, its row was written only
+ * when a segment filled. */
 export async function settleStreamingRow(ctx: MutationCtx, m: Doc<"messages">): Promise<{ deltaCount: number; textBytes: number }> {
   const last = await lastSegment(ctx, m);
-  return { deltaCount: deltasApplied(m, last), textBytes: m.textBytes + (last === null ? 0 : utf8Bytes(last.text)) };
+  return { deltaCount: deltasApplied(m, last), textBytes: last === null ? m.textBytes : bytesBefore(m, last) + utf8Bytes(last.text) };
 }
 
 async function serverRequest(ctx: MutationCtx, conv: Conv, e: Ev<"serverRequest">) {

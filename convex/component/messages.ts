@@ -37,6 +37,12 @@ export const LIST_TEXT_SEGMENTS = 1;
 /** Segments getMessageText returns per page: 64 × ≤ 48 KiB ≤ 3 MiB. */
 const TEXT_PAGE_SEGMENTS = 64;
 
+/** UTF-8 bytes of a message's segments before its last one: kept on the last (written before that was kept: the row
+ * counted the whole text then, the last segment's as it stands, as an earlier build updated it at every delta). */
+export function bytesBefore(m: Doc<"messages">, last: Doc<"message_segments">): number {
+  return last.closedBytes ?? Math.max(0, m.textBytes - utf8Bytes(last.text));
+}
+
 async function segmentRange(ctx: QueryCtx, m: Doc<"messages">, from: number, count: number) {
   return await readVisible(ctx, m.actor, m.threadId, (hide) => hide(ctx.db
     .query("message_segments")
@@ -46,7 +52,7 @@ async function segmentRange(ctx: QueryCtx, m: Doc<"messages">, from: number, cou
 
 /**
  * A message as lists and views show it. A streaming message comes without its text (`text` "", `textTruncated`
- * false; `deltaCount`/`textBytes` count its closed segments): its text grows in getMessageSegments, which clients
+ * false; `deltaCount`/`textBytes` as of its row's last write, when a segment filled): its text grows in getMessageSegments, which clients
  * merge in (React's useConversation, Python's watch_conversation). A delta writes only the message's segments, so a
  * view or list holding the message does not re-run at every delta (@convex-dev/agent splits its streams the same way).
  */
@@ -82,12 +88,12 @@ export const getMessageText = query({
     const from = Math.max(0, Math.floor(fromSegment ?? 0));
     const segs = await segmentRange(ctx, m, from, TEXT_PAGE_SEGMENTS);
     const next = from + segs.length;
-    // a streaming message's row counts its closed segments: its growing last one is added here
+    // a streaming message's row is written when a segment fills: its length is its last segment's (bytes before + its own)
     const tail = m.status !== "streaming" || m.segmentCount === 0 ? null
       : segs.find((s) => s.segment === m.segmentCount - 1) ?? (await segmentRange(ctx, m, m.segmentCount - 1, 1))[0] ?? null;
     return {
       found: true as const, text: segs.map((s) => s.text).join(""), nextSegment: next < m.segmentCount && segs.length > 0 ? next : null,
-      segmentCount: m.segmentCount, textBytes: m.textBytes + (tail === null ? 0 : utf8Bytes(tail.text)),
+      segmentCount: m.segmentCount, textBytes: tail === null ? m.textBytes : bytesBefore(m, tail) + utf8Bytes(tail.text),
     };
   },
 });

@@ -82,9 +82,12 @@ export const turnTables = {
     turnId: v.string(),
     itemId: v.string(),
     segment: v.number(),
-    firstDelta: v.number(),
+    firstDelta: v.number(), // with deltaCount: the message's deltas applied when this segment was last written
     deltaCount: v.number(),
     text: v.string(),
+    // UTF-8 bytes of the message's segments before this one, on its last segment: with its own, the message's length
+    // while it streams (its row is written only when a segment fills). Absent on segments written before it was kept.
+    closedBytes: v.optional(v.number()),
     ...replaceTags,
   }).index("actor_threadId_turnId_itemId_segment", ["actor", "threadId", "turnId", "itemId", "segment"]),
 };

@@ -81,7 +81,7 @@ async def _follow(api: HostApi, subscriber: Subscriber, conversation: str, turn_
                   json_out: bool) -> dict[str, Any]:
     """The turn's answer as Convex receives it (printed as it grows, unless ``json_out``), until the turn ends: its
     status, error and answer (its agent messages, one per line). Streaming text comes as every client gets it
-    (``watch_conversation``: the view, and each streaming message's segments)."""
+    (``watch_conversation``: the view, and the text of its streaming messages)."""
     from ..host_api.limits import MAX_PAGE_SIZE
     from ..host_api.models import GetTurnFound, Message, NotFound
     from ..runtime.watch import watch_conversation

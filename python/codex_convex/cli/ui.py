@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -31,8 +31,10 @@ def ui(port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 = any free p
         if token:
             os.environ["CONVEX_TOKEN"] = token
             os.environ.pop("CONVEX_TOKEN_COMMAND", None)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # before the URL is out: a stop right after it is clean
+    # Before the URL is out, so a stop right after it is clean. The handler only records it: one that set a
+    # threading.Event could run while this thread holds that Event's lock (entering its wait) and hang for good.
+    stopped: list[int] = []
+    signal.signal(signal.SIGTERM, lambda signum, _frame: stopped.append(signum))
     dep = resolve_deployment(data)
     subject = os.environ.get("CODEX_CONVEX_SUBJECT", "local-user") if dep.local else None
     server = PageServer(PageConfig(dep.url, dep.tokens, dep.local, subject), port=port)
@@ -44,7 +46,8 @@ def ui(port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 = any free p
         success(f"conversation page at {page}")
         info(f"  deployment {dep.url}{' (embedded local backend)' if dep.local else ''}; Ctrl-C stops it")
     try:
-        stop.wait()
+        while not stopped:
+            time.sleep(0.1)  # a signal cuts it short
     except KeyboardInterrupt:
         pass
     finally:
