@@ -12,7 +12,7 @@ import { type IngestEvent } from "./ingestEvents.js";
 import { GOAL_OBJECTIVE_MAX_CHARS, INLINE_VIEW_PARTS, MAX_RECONCILE_ITEM_ROWS, MAX_RECONCILE_REMOVALS, MAX_THREAD_JSON_PARTS, MESSAGE_SUMMARY_MAX_CHARS, PART_MAX_CHARS, PLAN_EXPLANATION_MAX_CHARS, PLAN_MAX_STEPS, PLAN_STEP_MAX_CHARS, NOTICE_DETAILS_MAX_CHARS, NOTICE_MAX_CHARS, PREVIEW_MAX_CHARS, SEGMENT_MAX_CHARS, SERVER_REQUEST_PARAMS_MAX_CHARS, THREAD_FIELD_MAX_CHARS, TITLE_MAX_CHARS, TURN_ERROR_MAX_CHARS, TURN_JSON_MAX_CHARS } from "./limits.js";
 import { sha256Hex, SHA256_HEX } from "./hashing.js";
 import { messageView } from "./itemMessages.js";
-import { bytesBefore } from "./messages.js";
+import { bytesBefore, streamedBytes } from "./messages.js";
 import { cutText, splitText, utf8Bytes } from "./text.js";
 
 type Conv = Doc<"conversations">;
@@ -408,14 +408,11 @@ async function upsertMessage(ctx: MutationCtx, conv: Conv, turn: Doc<"turns">, i
   // The item's own text is authoritative once it has any (completed items carry the whole text): it replaces
   // what deltas built, so a lost or doubled delta can never survive into the stored message (agent#146).
   const replaceText = view.text.length > 0 || phase === "completed";
-  // a message that ends its streaming: its row counts its deltas again (writeText below counts its bytes)
-  const settled = msg.status === "streaming" && view.status !== "streaming" ? await settleStreamingRow(ctx, msg) : null;
+  // a message that ends its streaming without new text: its row's counts brought up to date (writeText does that)
+  const settled = !replaceText && msg.status === "streaming" && view.status !== "streaming" ? await settleStreamingRow(ctx, msg) : {};
   if (replaceText) await writeText(ctx, msg, view.text);
   if (view.role === "user") await givePreview(ctx, conv, item.threadId, view.text);
-  await ctx.db.patch("messages", msg._id, {
-    role: view.role, status: view.status, summary: view.summary, kind: item.itemType, updatedAt: at,
-    ...(settled === null ? {} : replaceText ? { deltaCount: settled.deltaCount } : settled),
-  });
+  await ctx.db.patch("messages", msg._id, { role: view.role, status: view.status, summary: view.summary, kind: item.itemType, updatedAt: at, ...settled });
 }
 
 /** The conversation's first user message (of its own thread) as its label (what lists show while it has no title),
@@ -560,7 +557,7 @@ function deltasApplied(m: Doc<"messages">, last: Doc<"message_segments"> | null)
  * when a segment filled. */
 export async function settleStreamingRow(ctx: MutationCtx, m: Doc<"messages">): Promise<{ deltaCount: number; textBytes: number }> {
   const last = await lastSegment(ctx, m);
-  return { deltaCount: deltasApplied(m, last), textBytes: last === null ? m.textBytes : bytesBefore(m, last) + utf8Bytes(last.text) };
+  return { deltaCount: deltasApplied(m, last), textBytes: last === null ? m.textBytes : streamedBytes(m, last) };
 }
 
 async function serverRequest(ctx: MutationCtx, conv: Conv, e: Ev<"serverRequest">) {

@@ -43,6 +43,11 @@ export function bytesBefore(m: Doc<"messages">, last: Doc<"message_segments">): 
   return last.closedBytes ?? Math.max(0, m.textBytes - utf8Bytes(last.text));
 }
 
+/** A streaming message's UTF-8 length as it stands, from its last segment (its row is written when a segment fills). */
+export function streamedBytes(m: Doc<"messages">, last: Doc<"message_segments">): number {
+  return bytesBefore(m, last) + utf8Bytes(last.text);
+}
+
 async function segmentRange(ctx: QueryCtx, m: Doc<"messages">, from: number, count: number) {
   return await readVisible(ctx, m.actor, m.threadId, (hide) => hide(ctx.db
     .query("message_segments")
@@ -52,8 +57,8 @@ async function segmentRange(ctx: QueryCtx, m: Doc<"messages">, from: number, cou
 
 /**
  * A message as lists and views show it. A streaming message comes without its text (`text` "", `textTruncated`
- * false; `deltaCount`/`textBytes` as of its row's last write, when a segment filled): its text grows in getMessageSegments, which clients
- * merge in (React's useConversation, Python's watch_conversation). A delta writes only the message's segments, so a
+ * false; `deltaCount`/`textBytes` as of its row's last write, when a segment filled): its text grows in listStreaming
+ * (the app's listStreamingMessages), which clients merge in (React's useConversation, Python's watch_conversation). A delta writes only the message's segments, so a
  * view or list holding the message does not re-run at every delta (@convex-dev/agent splits its streams the same way).
  */
 export async function toMessage(ctx: QueryCtx, m: Doc<"messages">) {
@@ -88,16 +93,14 @@ export const getMessageText = query({
     const from = Math.max(0, Math.floor(fromSegment ?? 0));
     const segs = await segmentRange(ctx, m, from, TEXT_PAGE_SEGMENTS);
     const next = from + segs.length;
-    // a streaming message's row is written when a segment fills: its length is its last segment's (bytes before + its own)
     const tail = m.status !== "streaming" || m.segmentCount === 0 ? null
       : segs.find((s) => s.segment === m.segmentCount - 1) ?? (await segmentRange(ctx, m, m.segmentCount - 1, 1))[0] ?? null;
     return {
       found: true as const, text: segs.map((s) => s.text).join(""), nextSegment: next < m.segmentCount && segs.length > 0 ? next : null,
-      segmentCount: m.segmentCount, textBytes: tail === null ? m.textBytes : bytesBefore(m, tail) + utf8Bytes(tail.text),
+      segmentCount: m.segmentCount, textBytes: tail === null ? m.textBytes : streamedBytes(m, tail),
     };
   },
 });
-
 
 /**
  * A message's text for a live reader, one page of segments per subscription: `nextSegment` names the next page once
