@@ -17,6 +17,7 @@ from ..errors import ConvexApiError, ConvexAuthError, ConvexTransportError
 from .auth import TokenProvider, TokenSource
 from .encoding import from_convex_json, to_convex_json
 from .errors import error_from_data
+from .tls import tls_context
 
 Kind = Literal["query", "mutation", "action"]
 STATUS_UDF_FAILED = 560
@@ -40,7 +41,8 @@ class ConvexHttp:
         self.url = url.rstrip("/")
         self.tokens = token if isinstance(token, TokenProvider) else TokenProvider(token)
         self._admin_key = admin_key
-        self._client = client or httpx.AsyncClient(timeout=timeout_s, limits=httpx.Limits(max_keepalive_connections=8))
+        self._client = client or httpx.AsyncClient(timeout=timeout_s, limits=httpx.Limits(max_keepalive_connections=8),
+                                                   verify=tls_context())
         self.calls = 0  # how many calls reached the server (benchmarks count write cost with it)
 
     def set_auth(self, token: TokenSource | None) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from ..errors import ConvexTransportError
+from .tls import tls_context
 
 __all__ = ["RawResponse", "get", "get_sync", "post", "post_sync", "stream_lines"]
 
@@ -38,7 +39,7 @@ def _raw(r: httpx.Response) -> RawResponse:
 
 async def get(url: str, *, timeout_s: float = 10.0, headers: dict[str, str] | None = None) -> RawResponse:
     try:
-        async with httpx.AsyncClient(timeout=timeout_s) as client:
+        async with httpx.AsyncClient(timeout=timeout_s, verify=tls_context()) as client:
             return _raw(await client.get(url, headers=headers))
     except httpx.HTTPError as exc:
         raise ConvexTransportError(f"{url} did not answer: {exc!r}") from exc
@@ -46,7 +47,7 @@ async def get(url: str, *, timeout_s: float = 10.0, headers: dict[str, str] | No
 
 def get_sync(url: str, *, timeout_s: float = 10.0, headers: dict[str, str] | None = None) -> RawResponse:
     try:
-        return _raw(httpx.get(url, timeout=timeout_s, headers=headers))
+        return _raw(httpx.get(url, timeout=timeout_s, headers=headers, verify=tls_context()))
     except httpx.HTTPError as exc:
         raise ConvexTransportError(f"{url} did not answer: {exc!r}") from exc
 
@@ -54,7 +55,7 @@ def get_sync(url: str, *, timeout_s: float = 10.0, headers: dict[str, str] | Non
 async def post(url: str, body: Any, *, timeout_s: float = 10.0, headers: dict[str, str] | None = None) -> RawResponse:
     """POST ``body`` as JSON."""
     try:
-        async with httpx.AsyncClient(timeout=timeout_s) as client:
+        async with httpx.AsyncClient(timeout=timeout_s, verify=tls_context()) as client:
             return _raw(await client.post(url, json=body, headers=headers))
     except httpx.HTTPError as exc:
         raise ConvexTransportError(f"{url} did not answer: {exc!r}") from exc
