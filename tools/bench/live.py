@@ -141,7 +141,10 @@ async def measure(rate: float, deltas: int, per_write: int | None = None, cap: f
                         msgs = [m for m in snap.messages if not isinstance(m, OptimisticMessage)]
                         if not msgs or msgs[-1].role != "assistant" or "tok" not in msgs[-1].text:
                             continue
-                        count = msgs[-1].text.count("tok")
+                        # a long answer's view carries its first 16 Ki characters once it ended (the rest by
+                        # getMessageText): its end shows every delta
+                        ended = msgs[-1].status != "streaming" and msgs[-1].text_truncated
+                        count = deltas if ended else msgs[-1].text.count("tok")
                         for i in range(count):
                             seen_at.setdefault(i, now)
                         if count >= deltas:
