@@ -114,22 +114,34 @@ async def watch_conversation(subscriber: Subscriber, conversation_id: str, *, pa
     messages (``listStreamingMessages``) or its queued client messages (``listQueuedClientMessages``) change, and when
     the host adds an optimistic send. The view carries a streaming message without its text, so it does not re-run at
     every delta; only the streaming text's subscription does. The three are subscriptions of their own: as a message
-    ends, its final text (which replaces what streamed) may show a moment before its status does. Ends if the
-    conversation disappears (deleted)."""
+    ends, the text's subscription may drop it a moment before the view shows it ended, and it keeps the text it last
+    had meanwhile (never blank). Ends if the conversation disappears (deleted)."""
     subs = HostSubscriptions(subscriber)
     views = subs.get_conversation_view(conversation_id=conversation_id, num_messages=page_size)
     streaming = subs.list_streaming_messages(conversation_id=conversation_id)
     queued_messages = subs.list_queued_client_messages(conversation_id=conversation_id)
+    texts: LiveTexts = {}
     async for view, live, queued in _latest([views, streaming, queued_messages], optimistic):
         if isinstance(view, NotFound):
             return
-        texts = {(s.turn_id, s.item_id): s for s in live}
+        texts = live_texts(view.messages, live, texts)
         durable = [_with_live_text(m, texts.get((m.turn_id, m.item_id))) for m in reversed(view.messages)]
         extra = optimistic.reconcile(conversation_id, durable) if optimistic else []
         progress = _progress(view.conversation, view.latest_job)
         yield ConversationSnapshot([*durable, *extra], view.pending_requests, progress,
                                    can_send=progress.sync_state != "syncing", host=view.host, plan=view.plan,
                                    notices=view.notices, goal=view.goal, queued=queued)
+
+
+LiveTexts = dict[tuple[str, str], Any]  # (turn id, item id) → its live text (a listStreamingMessages entry)
+
+
+def live_texts(messages: list[Message], live: list[Any], before: LiveTexts) -> LiveTexts:
+    """The live text of each message the view shows streaming: from ``listStreamingMessages``, or, for one it no longer
+    lists (it just ended: the view's next result carries its final text and status), the text it had before."""
+    fresh = {(s.turn_id, s.item_id): s for s in live}
+    keys = [(m.turn_id, m.item_id) for m in messages if m.status == "streaming"]
+    return {k: t for k in keys if (t := fresh.get(k, before.get(k))) is not None}
 
 
 def _with_live_text(m: Message, live: Any) -> Message:
