@@ -1,0 +1,141 @@
+"""A lean HTTP/1.1 transport for ``http://`` deployments (the local backend, a self-hosted Convex on 127.0.0.1).
+
+httpx's own transport (httpcore: anyio streams, h11, the pool's locks) costs 1.3-1.7 ms of CPU per request on a
+2-core box, a quarter of a live write's path from the host to a watcher (tools/bench/RESULTS.md, session 21). This one
+keeps httpx's client (retries, errors, auth and tests stay as they are) and does the wire itself on asyncio streams:
+the request in one write, a response read by its ``content-length`` (or chunked, or to the end of a closing
+connection). Keep-alive connections idle longer than IDLE_S are not reused: a server closes them (Node's default
+timeout is 5 s), and a request written into one it just closed fails with no way to know whether it ran.
+``https://`` stays on httpx's transport (TLS, proxies).
+
+Errors are httpx's: ConnectError/ConnectTimeout (nothing was sent), ReadTimeout/WriteTimeout, RemoteProtocolError
+(the server closed or answered something that is not HTTP/1.1).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+import httpx
+
+IDLE_S = 4.0  # below Node's keepAliveTimeout (5 s): a connection idle longer is closed, not reused
+MAX_IDLE = 8  # connections kept per transport (httpx's max_keepalive_connections for ConvexHttp)
+MAX_HEAD_BYTES = 64 * 1024
+
+
+@dataclass
+class _Conn:
+    origin: tuple[str, int]
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    idle_since: float = 0.0
+
+    def usable(self, now: float) -> bool:
+        return now - self.idle_since < IDLE_S and not self.reader.at_eof() and not self.writer.is_closing()
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+def _timeout(request: httpx.Request, kind: str) -> float | None:
+    value = request.extensions.get("timeout", {}).get(kind)
+    return float(value) if value is not None else None
+
+
+class LeanTransport(httpx.AsyncBaseTransport):
+    """Plain-http requests on pooled keep-alive connections (see the module)."""
+
+    def __init__(self) -> None:
+        self._idle: list[_Conn] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        origin = (url.host, url.port or 80)
+        body = await request.aread()
+        head = [f"{request.method} {url.raw_path.decode('ascii')} HTTP/1.1"]
+        for name, value in request.headers.multi_items():
+            if name.lower() not in ("accept-encoding", "content-length", "transfer-encoding"):
+                head.append(f"{name}: {value}")
+        if body or request.method in ("POST", "PUT", "PATCH"):
+            head.append(f"content-length: {len(body)}")
+        wire = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
+        conn = self._take(origin) or await self._connect(origin, _timeout(request, "connect"))
+        try:
+            conn.writer.write(wire)
+            await asyncio.wait_for(conn.writer.drain(), _timeout(request, "write"))
+            status, headers, content, reusable = await asyncio.wait_for(
+                self._read(conn, request.method == "HEAD"), _timeout(request, "read"))
+        except TimeoutError as exc:
+            conn.close()
+            raise httpx.ReadTimeout(f"no answer from {url.host}:{origin[1]} in time", request=request) from exc
+        except (OSError, EOFError, ValueError, asyncio.LimitOverrunError) as exc:
+            conn.close()
+            raise httpx.RemoteProtocolError(f"{url.host}:{origin[1]} closed or answered badly: {exc!r}",
+                                            request=request) from exc
+        except BaseException:  # cancelled mid-request: the connection's state is unknown
+            conn.close()
+            raise
+        if reusable and len(self._idle) < MAX_IDLE:
+            conn.idle_since = time.monotonic()
+            self._idle.append(conn)
+        else:
+            conn.close()
+        return httpx.Response(status, headers=headers, content=content, request=request,
+                              extensions={"http_version": b"HTTP/1.1"})
+
+    def _take(self, origin: tuple[str, int]) -> _Conn | None:
+        now = time.monotonic()
+        while self._idle:
+            conn = self._idle.pop()
+            if conn.origin == origin and conn.usable(now):
+                return conn
+            conn.close()
+        return None
+
+    async def _connect(self, origin: tuple[str, int], within_s: float | None) -> _Conn:
+        try:
+            reader, writer = await asyncio.wait_for(asyncio.open_connection(*origin), within_s)
+        except TimeoutError as exc:
+            raise httpx.ConnectTimeout(f"cannot connect to {origin[0]}:{origin[1]} in time") from exc
+        except OSError as exc:
+            raise httpx.ConnectError(f"cannot connect to {origin[0]}:{origin[1]}: {exc}") from exc
+        return _Conn(origin, reader, writer)
+
+    @staticmethod
+    async def _read(conn: _Conn, head_only: bool) -> tuple[int, list[tuple[str, str]], bytes, bool]:
+        raw = await conn.reader.readuntil(b"\r\n\r\n")
+        if len(raw) > MAX_HEAD_BYTES:
+            raise ValueError("response head too large")
+        lines = raw.decode("latin-1").split("\r\n")
+        version, _, rest = lines[0].partition(" ")
+        if not version.startswith("HTTP/1."):
+            raise ValueError(f"not an HTTP/1.x status line: {lines[0][:80]!r}")
+        status = int(rest[:3])
+        headers = [(k.strip(), v.strip()) for k, _, v in (line.partition(":") for line in lines[1:] if line)]
+        fields = {k.lower(): v.lower() for k, v in headers}
+        reusable = version == "HTTP/1.1" and fields.get("connection") != "close"
+        if head_only or status in (204, 304) or 100 <= status < 200:
+            return status, headers, b"", reusable
+        if "chunked" in fields.get("transfer-encoding", ""):
+            parts = []
+            while True:
+                size = int((await conn.reader.readuntil(b"\r\n")).split(b";")[0], 16)
+                if size == 0:
+                    break
+                parts.append(await conn.reader.readexactly(size + 2))
+            while (await conn.reader.readuntil(b"\r\n")) != b"\r\n":  # trailers, then the empty line
+                pass
+            body = b"".join(p[:-2] for p in parts)
+            headers = [(k, v) for k, v in headers if k.lower() != "transfer-encoding"]
+        elif "content-length" in fields:
+            body = await conn.reader.readexactly(int(fields["content-length"]))
+        else:  # the body ends with the connection
+            body, reusable = await conn.reader.read(), False
+        return status, headers, body, reusable
+
+    async def aclose(self) -> None:
+        idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
