@@ -124,19 +124,20 @@ def test_cli_exit_codes(deployment: Deployment, codex_home: Path) -> None:
 
 
 async def test_auth_not_enforced_is_caught(tmp_path: Path, codex_home: Path) -> None:
-    # A deployment that answers every call (a shim that ignores auth): respx stands in for it.
+    # A deployment that answers every call (a shim that ignores auth): respx stands in for it (on https://: plain
+    # http:// goes through ConvexHttp's own transport, which respx does not patch).
     import httpx
     import respx
 
     with respx.mock(assert_all_called=False) as mock:
         mock.route(host="127.0.0.1").pass_through()  # the scripted model stays real
-        mock.get("http://fake.test/version").mock(return_value=httpx.Response(200, text="1"))
-        mock.post("http://fake.test/api/query").mock(return_value=httpx.Response(
+        mock.get("https://fake.test/version").mock(return_value=httpx.Response(200, text="1"))
+        mock.post("https://fake.test/api/query").mock(return_value=httpx.Response(
             200, json={"status": "success", "value": {"ok": True, "contractVersion": CONTRACT_VERSION,
                                                        "conversationFound": None, "page": [], "isDone": True,
                                                        "continueCursor": ""}}))
-        mock.post("http://fake.test/api/mutation").mock(return_value=httpx.Response(
+        mock.post("https://fake.test/api/mutation").mock(return_value=httpx.Response(
             200, json={"status": "success", "value": None}))
-        checks = await run_doctor(DoctorConfig("http://fake.test", "tok", codex_home))
+        checks = await run_doctor(DoctorConfig("https://fake.test", "tok", codex_home))
     assert codes(checks)["auth: identity required"] == "E_DOCTOR_AUTH_NOT_ENFORCED"
 
