@@ -264,7 +264,8 @@ export const requestInterrupt = mutation({
   returns: v.object({
     requestId: v.string(),
     conversationId: v.string(),
-    action: v.union(v.literal("interrupt"), v.literal("resumeGoal")),
+    action: v.union(v.literal("interrupt"), v.literal("resumeGoal"), v.literal("setGoal")),
+    objective: v.union(v.string(), v.null()),
     requestedAt: v.number(),
     handledAt: v.union(v.number(), v.null()),
     outcome: v.union(
@@ -276,6 +277,7 @@ export const requestInterrupt = mutation({
         v.literal("noGoal"),
         v.literal("superseded"),
         v.literal("failed"),
+        v.literal("goalSet"),
       ),
       v.null(),
     ),
@@ -292,7 +294,8 @@ export const requestGoalResume = mutation({
   returns: v.object({
     requestId: v.string(),
     conversationId: v.string(),
-    action: v.union(v.literal("interrupt"), v.literal("resumeGoal")),
+    action: v.union(v.literal("interrupt"), v.literal("resumeGoal"), v.literal("setGoal")),
+    objective: v.union(v.string(), v.null()),
     requestedAt: v.number(),
     handledAt: v.union(v.number(), v.null()),
     outcome: v.union(
@@ -304,6 +307,7 @@ export const requestGoalResume = mutation({
         v.literal("noGoal"),
         v.literal("superseded"),
         v.literal("failed"),
+        v.literal("goalSet"),
       ),
       v.null(),
     ),
@@ -314,14 +318,45 @@ export const requestGoalResume = mutation({
   },
 });
 
-/** The conversation's newest control request (stop or resume), or null (the host subscribes to it). */
+/** Ask the host driving the conversation to give the thread a new goal, active (Codex then works toward it on its own). */
+export const requestGoal = mutation({
+  args: { conversationId: v.string(), objective: v.string() },
+  returns: v.object({
+    requestId: v.string(),
+    conversationId: v.string(),
+    action: v.union(v.literal("interrupt"), v.literal("resumeGoal"), v.literal("setGoal")),
+    objective: v.union(v.string(), v.null()),
+    requestedAt: v.number(),
+    handledAt: v.union(v.number(), v.null()),
+    outcome: v.union(
+      v.union(
+        v.literal("interrupted"),
+        v.literal("idle"),
+        v.literal("stale"),
+        v.literal("resumed"),
+        v.literal("noGoal"),
+        v.literal("superseded"),
+        v.literal("failed"),
+        v.literal("goalSet"),
+      ),
+      v.null(),
+    ),
+  }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runMutation(components.codexConvex.control.requestGoal, { ...args, actor });
+  },
+});
+
+/** The conversation's newest control request (stop, resume or new goal), or null (the host subscribes to it). */
 export const getInterruptRequest = query({
   args: { conversationId: v.string() },
   returns: v.union(
     v.object({
       requestId: v.string(),
       conversationId: v.string(),
-      action: v.union(v.literal("interrupt"), v.literal("resumeGoal")),
+      action: v.union(v.literal("interrupt"), v.literal("resumeGoal"), v.literal("setGoal")),
+      objective: v.union(v.string(), v.null()),
       requestedAt: v.number(),
       handledAt: v.union(v.number(), v.null()),
       outcome: v.union(
@@ -333,6 +368,7 @@ export const getInterruptRequest = query({
           v.literal("noGoal"),
           v.literal("superseded"),
           v.literal("failed"),
+          v.literal("goalSet"),
         ),
         v.null(),
       ),
@@ -357,12 +393,14 @@ export const markInterruptHandled = mutation({
       v.literal("noGoal"),
       v.literal("superseded"),
       v.literal("failed"),
+      v.literal("goalSet"),
     ),
   },
   returns: v.object({
     requestId: v.string(),
     conversationId: v.string(),
-    action: v.union(v.literal("interrupt"), v.literal("resumeGoal")),
+    action: v.union(v.literal("interrupt"), v.literal("resumeGoal"), v.literal("setGoal")),
+    objective: v.union(v.string(), v.null()),
     requestedAt: v.number(),
     handledAt: v.union(v.number(), v.null()),
     outcome: v.union(
@@ -374,6 +412,7 @@ export const markInterruptHandled = mutation({
         v.literal("noGoal"),
         v.literal("superseded"),
         v.literal("failed"),
+        v.literal("goalSet"),
       ),
       v.null(),
     ),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { api } from "./_generated/api.js";
+import { GOAL_OBJECTIVE_MAX_CHARS } from "./limits.js";
 import { initConvexTest } from "../testing/component.js";
 
 const alice = "issuer|alice";
@@ -43,6 +44,43 @@ describe("goal resume requests", () => {
     expect(marked.outcome).toBe("superseded");
     expect((await t.mutation(api.control.markInterruptHandled, { actor: alice, requestId: resume.requestId, outcome: "resumed" })).outcome).toBe("resumed");
     await expect(t.mutation(api.control.requestGoalResume, { actor: bob, conversationId })).rejects.toThrow(/E_CONVERSATION_NOT_FOUND/);
+  });
+});
+
+describe("new goal requests", () => {
+  it("carry their objective; the same goal pressed twice is one request, another objective supersedes it", async () => {
+    const t = initConvexTest();
+    const { conversation } = await t.mutation(api.conversations.syncOpenBinding, { actor: alice, threadId: "th" });
+    const conversationId = conversation.conversationId;
+    const stop = await t.mutation(api.control.requestInterrupt, { actor: alice, conversationId });
+    expect(stop.objective).toBeNull();
+    const first = await t.mutation(api.control.requestGoal, { actor: alice, conversationId, objective: "ship the parser" });
+    expect(first).toMatchObject({ action: "setGoal", objective: "ship the parser", handledAt: null, outcome: null });
+    expect(await t.mutation(api.control.requestGoal, { actor: alice, conversationId, objective: "ship the parser" })).toEqual(first);
+    const second = await t.mutation(api.control.requestGoal, { actor: alice, conversationId, objective: "ship the lexer" });
+    expect(second.requestId).not.toBe(first.requestId);
+    expect(await t.query(api.control.getInterruptRequest, { actor: alice, conversationId })).toEqual(second);
+    // neither the stop nor the first goal is dropped silently: each says it was superseded
+    for (const r of [stop, first]) {
+      expect((await t.mutation(api.control.markInterruptHandled, { actor: alice, requestId: r.requestId, outcome: "goalSet" })).outcome).toBe("superseded");
+    }
+    expect((await t.mutation(api.control.markInterruptHandled, { actor: alice, requestId: second.requestId, outcome: "goalSet" })).outcome).toBe("goalSet");
+    // a resume after it is a request of its own
+    expect((await t.mutation(api.control.requestGoalResume, { actor: alice, conversationId })).action).toBe("resumeGoal");
+  });
+
+  it("refuse an empty or too long objective, and another user's conversation, leaving the requests as they were", async () => {
+    const t = initConvexTest();
+    const { conversation } = await t.mutation(api.conversations.syncOpenBinding, { actor: alice, threadId: "th" });
+    const conversationId = conversation.conversationId;
+    const asked = await t.mutation(api.control.requestGoal, { actor: alice, conversationId, objective: "keep" });
+    await expect(t.mutation(api.control.requestGoal, { actor: alice, conversationId, objective: " \n " })).rejects.toThrow(/E_GOAL_OBJECTIVE_EMPTY/);
+    await expect(t.mutation(api.control.requestGoal, { actor: alice, conversationId, objective: "x".repeat(GOAL_OBJECTIVE_MAX_CHARS + 1) }))
+      .rejects.toThrow(/E_GOAL_OBJECTIVE_TOO_LARGE/);
+    await expect(t.mutation(api.control.requestGoal, { actor: bob, conversationId, objective: "mine" })).rejects.toThrow(/E_CONVERSATION_NOT_FOUND/);
+    expect(await t.query(api.control.getInterruptRequest, { actor: alice, conversationId })).toEqual(asked);
+    const longest = await t.mutation(api.control.requestGoal, { actor: alice, conversationId, objective: "y".repeat(GOAL_OBJECTIVE_MAX_CHARS) });
+    expect(longest.objective).toHaveLength(GOAL_OBJECTIVE_MAX_CHARS);
   });
 });
 

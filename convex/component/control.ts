@@ -1,26 +1,29 @@
 /**
  * Remote control: any client of the user asks the host driving a conversation to stop Codex's running turn (the
- * page's Stop button) or to resume the thread's goal (its Resume button). The request is a row; the host, subscribed
- * to the conversation's newest one, acts (a stop interrupts the turn and pauses an active goal, so Codex does not go
- * on by itself; a resume sets the goal active, so it does) and records what it did.
+ * page's Stop button), to resume the thread's goal (its Resume button) or to give the thread a new goal (its goal
+ * field). The request is a row; the host, subscribed to the conversation's newest one, acts (a stop interrupts the
+ * turn and pauses an active goal, so Codex does not go on by itself; a resume sets the goal active, so it does; a new
+ * goal replaces the thread's, active, so Codex works toward it) and records what it did.
  */
 import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel.js";
 import { mutation, query, type MutationCtx, type QueryCtx } from "./_generated/server.js";
 import { fail } from "./errors.js";
+import { GOAL_OBJECTIVE_MAX_CHARS } from "./limits.js";
 import { findConversation, loadConversation } from "./scope.js";
 import { vActor } from "./validators.js";
 
 export const vInterruptOutcome = v.union(
   v.literal("interrupted"), v.literal("idle"), v.literal("stale"), v.literal("resumed"), v.literal("noGoal"), v.literal("superseded"),
-  v.literal("failed"),
+  v.literal("failed"), v.literal("goalSet"),
 );
-export const vControlAction = v.union(v.literal("interrupt"), v.literal("resumeGoal"));
-type Action = "interrupt" | "resumeGoal";
+export const vControlAction = v.union(v.literal("interrupt"), v.literal("resumeGoal"), v.literal("setGoal"));
+type Action = { action: "interrupt" } | { action: "resumeGoal" } | { action: "setGoal"; objective: string };
 export const vInterruptRequest = v.object({
   requestId: v.string(),
   conversationId: v.string(),
   action: vControlAction,
+  objective: v.union(v.string(), v.null()), // a setGoal request's goal (null for the others)
   requestedAt: v.number(),
   handledAt: v.union(v.number(), v.null()),
   outcome: v.union(vInterruptOutcome, v.null()),
@@ -28,7 +31,8 @@ export const vInterruptRequest = v.object({
 
 function toRequest(r: Doc<"interrupt_requests">) {
   return {
-    requestId: r._id as string, conversationId: r.conversationId as string, action: r.action ?? ("interrupt" as const), requestedAt: r.requestedAt,
+    requestId: r._id as string, conversationId: r.conversationId as string, action: r.action ?? ("interrupt" as const),
+    objective: r.objective ?? null, requestedAt: r.requestedAt,
     handledAt: r.handledAt ?? null, outcome: r.outcome ?? null,
   };
 }
@@ -42,19 +46,20 @@ async function newest(ctx: QueryCtx, conv: Doc<"conversations">) {
 }
 
 /**
- * A new request of `action`; an unhandled one of the same action is returned as it is (pressed twice), one of the
- * other action is marked `superseded` (the host acts on the newest only).
+ * A new request; an unhandled one asking the same (the same action, and for a goal the same objective) is returned as
+ * it is (pressed twice), any other unhandled one is marked `superseded` (the host acts on the newest only).
  */
-async function request(ctx: MutationCtx, actor: string, conversationId: string, action: Action) {
+async function request(ctx: MutationCtx, actor: string, conversationId: string, asked: Action) {
   const conv = await loadConversation(ctx, actor, conversationId);
   if (conv.status === "deleting") fail("E_CONVERSATION_DELETING", "the conversation is being deleted", { conversationId });
   const last = await newest(ctx, conv);
   if (last !== null && last.handledAt === undefined) {
-    if ((last.action ?? "interrupt") === action) return toRequest(last);
+    const same = (last.action ?? "interrupt") === asked.action && (asked.action !== "setGoal" || last.objective === asked.objective);
+    if (same) return toRequest(last);
     await ctx.db.patch("interrupt_requests", last._id, { outcome: "superseded", handledAt: Date.now() });
   }
   const id = await ctx.db.insert("interrupt_requests", {
-    actor, conversationId: conv._id, requestedAt: Date.now(), ...(action === "resumeGoal" ? { action } : {}),
+    actor, conversationId: conv._id, requestedAt: Date.now(), ...(asked.action === "interrupt" ? {} : asked),
   });
   return toRequest((await ctx.db.get("interrupt_requests", id))!);
 }
@@ -70,17 +75,32 @@ export async function staleUnhandled(ctx: MutationCtx, conv: Doc<"conversations"
 export const requestInterrupt = mutation({
   args: { actor: vActor, conversationId: v.string() },
   returns: vInterruptRequest,
-  handler: async (ctx, { actor, conversationId }) => await request(ctx, actor, conversationId, "interrupt"),
+  handler: async (ctx, { actor, conversationId }) => await request(ctx, actor, conversationId, { action: "interrupt" }),
 });
 
 /** Ask the conversation's host to resume the thread's goal (Codex then goes on by itself until it is reached). */
 export const requestGoalResume = mutation({
   args: { actor: vActor, conversationId: v.string() },
   returns: vInterruptRequest,
-  handler: async (ctx, { actor, conversationId }) => await request(ctx, actor, conversationId, "resumeGoal"),
+  handler: async (ctx, { actor, conversationId }) => await request(ctx, actor, conversationId, { action: "resumeGoal" }),
 });
 
-/** The conversation's newest request, stop or resume (null: none, or no such conversation): the host subscribes to it. */
+/** Ask the conversation's host to give the thread a new goal, active (it replaces the thread's goal; Codex then works
+ * toward it on its own, turn after turn, until it is complete).
+ * :throws E_GOAL_OBJECTIVE_EMPTY / E_GOAL_OBJECTIVE_TOO_LARGE: no objective, or one over GOAL_OBJECTIVE_MAX_CHARS. */
+export const requestGoal = mutation({
+  args: { actor: vActor, conversationId: v.string(), objective: v.string() },
+  returns: vInterruptRequest,
+  handler: async (ctx, { actor, conversationId, objective }) => {
+    if (objective.trim() === "") fail("E_GOAL_OBJECTIVE_EMPTY", "the goal has no objective");
+    if (objective.length > GOAL_OBJECTIVE_MAX_CHARS) {
+      fail("E_GOAL_OBJECTIVE_TOO_LARGE", `the objective holds ${objective.length} characters, at most ${GOAL_OBJECTIVE_MAX_CHARS}`, { length: objective.length });
+    }
+    return await request(ctx, actor, conversationId, { action: "setGoal", objective });
+  },
+});
+
+/** The conversation's newest request, stop, resume or new goal (null: none, or no such conversation): the host subscribes to it. */
 export const getInterruptRequest = query({
   args: { actor: vActor, conversationId: v.string() },
   returns: v.union(vInterruptRequest, v.null()),

@@ -61,6 +61,8 @@ export const ERRORS = {
   E_CLIENT_MESSAGE_NOT_FOUND: c("notFound", "No such client message for this user.", "Pass the messageId sendClientMessage or listQueuedClientMessages gave."),
   E_CLIENT_MESSAGE_BAD_OUTCOME: c("invalid", "A started or steered message names the turn it went to; a failed one says why (≤ TURN_ERROR_MAX_CHARS).", "Pass turnId for started/steered, error for failed."),
   E_INTERRUPT_NOT_FOUND: c("notFound", "No such interrupt request for this user.", "Pass the requestId getInterruptRequest gave."),
+  E_GOAL_OBJECTIVE_EMPTY: c("invalid", "A goal asked of a host (requestGoal) has no objective.", "Say what Codex should work toward."),
+  E_GOAL_OBJECTIVE_TOO_LARGE: c("limit", "A goal asked of a host (requestGoal) holds at most GOAL_OBJECTIVE_MAX_CHARS characters.", "Give a shorter objective (put the details in a file and name it)."),
   E_INGEST_REQUEST_TOO_LARGE: c("limit", "A server request's params JSON holds at most SERVER_REQUEST_PARAMS_MAX_CHARS characters.", "Cut its long strings and set paramsClipped (events.server_request does)."),
   E_INGEST_GOAL_TOO_LARGE: c("limit", "A goal's objective holds at most GOAL_OBJECTIVE_MAX_CHARS characters.", "Clip it (events.goal_event does)."),
   E_INGEST_NOTICE_TOO_LARGE: c("limit", "A notice (lifecycle event) holds a message of at most NOTICE_MAX_CHARS characters and details of at most NOTICE_DETAILS_MAX_CHARS.", "Clip them (events.error_notice and events.warning_notice do)."),

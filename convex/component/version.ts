@@ -22,5 +22,7 @@
 // 12: a streaming message is listed and viewed without its text (listStreamingMessages carries it, one subscription per
 //     conversation beside its view; clients merge the two): a delta writes only the message's segments, so a
 //     conversation view no longer re-runs at every delta
-export const CONTRACT_VERSION = 12;
+// 13: a client gives the thread a new goal (requestGoal: control requests carry their `objective`, action setGoal,
+//     outcome goalSet)
+export const CONTRACT_VERSION = 13;
 export const COMPONENT_NAME = "codexConvex";

@@ -10,6 +10,8 @@
  *   c.goal                the thread's goal (objective, status, tokens used), or null
  *   c.interrupt()         ask the host driving it to stop Codex (c.stopping until the host did)
  *   c.resumeGoal()        ask the host to resume the thread's paused goal (c.resuming until the host did)
+ *   c.setGoal(objective)  ask the host to give the thread a new goal, active (c.settingGoal until the host did;
+ *                         c.control: the newest control request, its outcome once handled)
  *   c.send(text)          give the host a message: a turn starts with it (Codex idle) or it steers the running turn;
  *                         c.queued: messages no host has taken yet; c.lastSent: this client's last, with what the host
  *                         did (started | steered | stale | failed); E_HOST_OFFLINE when no host drives it
@@ -79,8 +81,9 @@ export function useConversation(conversationId: string | null | undefined, opts:
       respondMutation({ threadId: request.threadId, turnId: request.turnId, requestId: request.requestId, decision }),
     [respondMutation],
   );
-  // Stop and resume: requests the host driving the conversation answers (a stop interrupts the turn and pauses an
-  // active goal; a resume sets the goal active, so Codex goes on by itself).
+  // Stop, resume and a new goal: requests the host driving the conversation answers (a stop interrupts the turn and
+  // pauses an active goal; a resume sets the goal active, so Codex goes on by itself; a new goal replaces the thread's,
+  // active, so Codex works toward it).
   const interruptRequest = useQuery(api.getInterruptRequest, conversationId ? { conversationId } : "skip");
   const interruptMutation = useMutation(api.requestInterrupt);
   const interrupt = useCallback(
@@ -91,6 +94,11 @@ export function useConversation(conversationId: string | null | undefined, opts:
   const resumeGoal = useCallback(
     () => (conversationId ? resumeMutation({ conversationId }) : Promise.resolve(null)),
     [resumeMutation, conversationId],
+  );
+  const goalMutation = useMutation(api.requestGoal);
+  const setGoal = useCallback(
+    (objective: string) => (conversationId ? goalMutation({ conversationId, objective }) : Promise.resolve(null)),
+    [goalMutation, conversationId],
   );
   // Messages to the host: it runs each (a turn, or the running one steered) and says what it did.
   const queuedMessages = useQuery(api.listQueuedClientMessages, conversationId ? { conversationId } : "skip");
@@ -137,12 +145,15 @@ export function useConversation(conversationId: string | null | undefined, opts:
       stopping: waiting === "interrupt",
       resumeGoal,
       resuming: waiting === "resumeGoal",
+      setGoal,
+      settingGoal: waiting === "setGoal",
+      control: interruptRequest ?? null, // the newest control request (stop, resume, new goal), its outcome once handled
       send,
       queued: queuedMessages ?? [],
       lastSent: lastSent ?? null,
       canSend: progress.syncState !== "syncing", // an import is writing turns: a send now could interleave
     };
-  }, [view, streaming, usage, sends, respond, addPendingSend, loadOlder, olderWanted, older.results, older.status, interrupt, resumeGoal, waiting, send, queuedMessages, lastSent]);
+  }, [view, streaming, usage, sends, respond, addPendingSend, loadOlder, olderWanted, older.results, older.status, interrupt, resumeGoal, setGoal, interruptRequest, waiting, send, queuedMessages, lastSent]);
 }
 
 /** The caller's conversations, newest first, a page at a time (`loadMore(n)`). */

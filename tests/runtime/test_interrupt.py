@@ -1,7 +1,8 @@
-"""Stop (and resume) from anywhere: a second client of the user asks, through Convex (``requestInterrupt``), the host
-driving a conversation to stop Codex. The host interrupts the running turn, pauses an active goal (else Codex goes on
-by itself) and records what it did; ``requestGoalResume`` sets the goal active again (Codex goes on); a request made
-while no host drove the conversation does not stop the next one's work."""
+"""Stop, resume and a new goal from anywhere: a second client of the user asks, through Convex (``requestInterrupt``),
+the host driving a conversation to stop Codex. The host interrupts the running turn, pauses an active goal (else Codex
+goes on by itself) and records what it did; ``requestGoalResume`` sets the goal active again (Codex goes on);
+``requestGoal`` gives the thread a new goal, active (Codex works toward it); a request made while no host drove the
+conversation does not stop the next one's work."""
 
 from __future__ import annotations
 
@@ -16,11 +17,13 @@ import pytest
 
 from codex_convex.convex_api import ConvexHttp, Subscriber
 from codex_convex.host_api import HostApi, HostSubscriptions
-from codex_convex.host_api.models import InterruptRequest
+from codex_convex.host_api.models import GetConversationViewFound, InterruptRequest
 from codex_convex.runtime import CodexHost, HostConfig
 from tests.conftest import Deployment
 
 pytestmark = [pytest.mark.anyio, pytest.mark.codex]
+
+CODEX_GOAL_MAX_CHARS = 4000  # Codex 0.163 refuses a longer objective ("goal objective must be at most …")
 
 
 async def handled(deployment: Deployment, conversation_id: str) -> InterruptRequest:
@@ -106,6 +109,55 @@ async def test_a_paused_goal_is_resumed_from_another_terminal_and_codex_goes_on(
         assert goal is not None and goal.status.value == "paused"
 
 
+async def test_a_second_client_gives_the_thread_a_goal_and_codex_works_toward_it(host_config: HostConfig,
+                                                                               deployment: Deployment) -> None:
+    env = {**os.environ, "CONVEX_URL": deployment.url, "CONVEX_TOKEN": deployment.alice}
+
+    async def cli(*args: str) -> dict[str, Any]:
+        with anyio.fail_after(60):
+            done = await anyio.run_process([sys.executable, "-m", "codex_convex", *args, "--json"], env=env,
+                                           check=False)
+        out: dict[str, Any] = json.loads(done.stdout)
+        return {**out, "exit": done.returncode}
+
+    async with CodexHost(host_config) as host, ConvexHttp(deployment.url, token=deployment.alice) as http:
+        ui = HostApi(http)
+        conversation = await host.new_conversation()
+        turns_before = host.turns.ended_count
+        asked = await cli("goal", conversation, "keep polishing")  # what the page's goal field asks too
+        assert (asked["outcome"], asked["action"], asked["objective"], asked["exit"]) == (
+            "goalSet", "setGoal", "keep polishing", 0)
+        with anyio.fail_after(30):  # Codex works toward it by itself: a turn nobody sent runs and ends
+            await host.turns.wait_ended(turns_before)
+        goal = await host.get_goal()
+        assert goal is not None and (goal.objective, goal.status.value) == ("keep polishing", "active")
+        # another goal, as long as Codex takes, replaces it; the page sees the thread's goal as Codex has it
+        longest = "polish the docs " + "y" * (CODEX_GOAL_MAX_CHARS - 16)
+        assert (await cli("goal", conversation, longest))["outcome"] == "goalSet"
+        with anyio.fail_after(30):
+            while True:
+                view = await ui.get_conversation_view(conversation_id=conversation)
+                goal_now = view.goal if isinstance(view, GetConversationViewFound) else None
+                if goal_now is not None and goal_now.objective == longest:
+                    break
+                await anyio.sleep(0.1)
+        assert (await cli("stop", conversation))["outcome"] == "interrupted"
+        goal = await host.wait_for_goal()
+        assert goal is not None and (goal.objective, goal.status.value) == (longest, "paused")
+        # a goal Codex refuses is said so (failed, exit 1), and the thread keeps its goal
+        refused = await cli("goal", conversation, "x" * (CODEX_GOAL_MAX_CHARS + 1))
+        assert (refused["outcome"], refused["exit"]) == ("failed", 1)
+        goal = await host.get_goal()
+        assert goal is not None and goal.objective == longest
+        # an empty one never reaches the host
+        with anyio.fail_after(60):
+            empty = await anyio.run_process([sys.executable, "-m", "codex_convex", "goal", conversation, "  ",
+                                             "--json"], env=env, check=False)
+        assert empty.returncode != 0 and json.loads(empty.stdout)["error"]["code"] == "E_GOAL_OBJECTIVE_EMPTY"
+        newest = await ui.get_interrupt_request(conversation_id=conversation)
+        assert newest is not None and newest.outcome == "failed"  # the refused goal is still the newest request
+
+
 async def test_a_request_made_while_no_host_was_there_leaves_the_next_hosts_work_alone(
         host_config: HostConfig, deployment: Deployment) -> None:
     async with CodexHost(host_config) as host:
@@ -148,7 +200,7 @@ async def test_a_request_the_host_could_not_carry_out_says_failed(deployment: De
                 watching.set()
 
     async with Watched(deployment.url, token=deployment.alice) as sub, anyio.create_task_group() as tg:
-        tg.start_soon(watch_interrupts, alice_api, sub, conversation, gone, resumed)
+        tg.start_soon(watch_interrupts, alice_api, sub, conversation, gone, resumed, lambda _objective: gone())
         with anyio.fail_after(30):
             await watching.wait()
         await alice_api.request_interrupt(conversation_id=conversation)

@@ -244,6 +244,37 @@ async def test_a_goal_paused_by_the_pages_stop_is_resumed_by_its_resume_button(b
         assert errors == []
 
 
+async def test_a_goal_set_in_the_page_becomes_the_threads_and_codex_works_toward_it(
+        browser: Any, page_server: PageServer, host_config: HostConfig) -> None:
+    """The page's goal field asks the host driving the conversation to give the thread a new goal: the goal line shows
+    it active and Codex works toward it by itself (a turn nobody sent runs); a goal Codex refuses is said so."""
+    async with CodexHost(host_config) as host:
+        cid = await host.new_conversation()
+        page, errors = await open_page(browser, f"{page_server.url}#/c/{cid}")
+        await page.locator("[data-testid=conversation]").wait_for()
+        ended = host.turns.ended_count
+        field = page.locator("[data-testid=goal-objective]:not([disabled])")
+        await field.fill("keep polishing the docs", timeout=15_000)
+        await page.locator("[data-testid=goal-set]").click()
+        goal_line = page.locator("[data-testid=goal][data-status=active]", has_text="keep polishing the docs")
+        await goal_line.wait_for(timeout=15_000)
+        assert await field.input_value() == ""
+        with anyio.fail_after(30):
+            await host.turns.wait_ended(ended)  # Codex works toward it by itself
+        goal = await host.get_goal()
+        assert goal is not None and goal.objective == "keep polishing the docs"
+        await page.screenshot(path=shot_path("goal-set"))
+        await page.locator("[data-testid=stop]:not([disabled])").click(timeout=15_000)
+        await page.locator("[data-testid=goal][data-status=paused]").wait_for(timeout=15_000)
+        await host.wait_for_goal()
+        # Codex refuses an objective over its own limit: the page says the host could not set it
+        await field.fill("x" * 4001)
+        await page.locator("[data-testid=goal-set]").click()
+        await page.locator("[data-testid=goal-note][data-outcome=failed]").wait_for(timeout=15_000)
+        assert await page.locator("[data-testid=goal]", has_text="keep polishing the docs").count() == 1
+        assert errors == []
+
+
 async def test_the_latest_turns_plan_shows_in_the_page_and_follows_updates(browser: Any, page_server: PageServer,
                                                                             host_config: HostConfig) -> None:
     """The model's plan (Codex's update_plan) shows under the messages, each step marked by its status; the next

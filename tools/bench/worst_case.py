@@ -310,6 +310,8 @@ def calls() -> dict[str, Call]:
         "newConversation": lambda w: {"title": "one more"},
         "requestInterrupt": conv("long"),
         "requestGoalResume": conv("long"),
+        "requestGoal": lambda w: {"conversationId": w.ids["long.conversation"],
+                                  "objective": WIDE * GOAL_OBJECTIVE_MAX_CHARS},
         "markInterruptHandled": lambda w: {"requestId": w.later["interrupt"], "outcome": "idle"},
         "sendClientMessage": lambda w: {"conversationId": w.ids["queue.conversation"],
                                         "text": "€" * CLIENT_MESSAGE_MAX_CHARS},

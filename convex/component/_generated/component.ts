@@ -93,7 +93,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         {
           requestId: string;
           conversationId: string;
-          action: "interrupt" | "resumeGoal";
+          action: "interrupt" | "resumeGoal" | "setGoal";
+          objective: string | null;
           requestedAt: number;
           handledAt: number | null;
           outcome:
@@ -104,6 +105,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             | "noGoal"
             | "superseded"
             | "failed"
+            | "goalSet"
             | null;
         } | null,
         Name
@@ -121,12 +123,14 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             | "resumed"
             | "noGoal"
             | "superseded"
-            | "failed";
+            | "failed"
+            | "goalSet";
         },
         {
           requestId: string;
           conversationId: string;
-          action: "interrupt" | "resumeGoal";
+          action: "interrupt" | "resumeGoal" | "setGoal";
+          objective: string | null;
           requestedAt: number;
           handledAt: number | null;
           outcome:
@@ -137,6 +141,31 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             | "noGoal"
             | "superseded"
             | "failed"
+            | "goalSet"
+            | null;
+        },
+        Name
+      >;
+      requestGoal: FunctionReference<
+        "mutation",
+        "internal",
+        { actor: string; conversationId: string; objective: string },
+        {
+          requestId: string;
+          conversationId: string;
+          action: "interrupt" | "resumeGoal" | "setGoal";
+          objective: string | null;
+          requestedAt: number;
+          handledAt: number | null;
+          outcome:
+            | "interrupted"
+            | "idle"
+            | "stale"
+            | "resumed"
+            | "noGoal"
+            | "superseded"
+            | "failed"
+            | "goalSet"
             | null;
         },
         Name
@@ -148,7 +177,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         {
           requestId: string;
           conversationId: string;
-          action: "interrupt" | "resumeGoal";
+          action: "interrupt" | "resumeGoal" | "setGoal";
+          objective: string | null;
           requestedAt: number;
           handledAt: number | null;
           outcome:
@@ -159,6 +189,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             | "noGoal"
             | "superseded"
             | "failed"
+            | "goalSet"
             | null;
         },
         Name
@@ -170,7 +201,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         {
           requestId: string;
           conversationId: string;
-          action: "interrupt" | "resumeGoal";
+          action: "interrupt" | "resumeGoal" | "setGoal";
+          objective: string | null;
           requestedAt: number;
           handledAt: number | null;
           outcome:
@@ -181,6 +213,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             | "noGoal"
             | "superseded"
             | "failed"
+            | "goalSet"
             | null;
         },
         Name

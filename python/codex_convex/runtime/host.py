@@ -240,7 +240,8 @@ class CodexHost:
         with scope:
             async with anyio.create_task_group() as tg:
                 tg.start_soon(watch, "interrupt", lambda: watch_interrupts(
-                    api, subscriber, conversation_id, self._stop_for_a_client, self._resume_for_a_client))
+                    api, subscriber, conversation_id, self._stop_for_a_client, self._resume_for_a_client,
+                    self._set_goal_for_a_client))
                 tg.start_soon(watch, "client_message", lambda: watch_client_messages(
                     api, subscriber, conversation_id, self._take_client_message))
 
@@ -308,6 +309,14 @@ class CodexHost:
         if goal.status != codex.ThreadGoalStatus.active:
             await self.set_goal(status="active")
         return "resumed"
+
+    async def _set_goal_for_a_client(self, objective: str) -> Literal["goalSet"]:
+        """Give the thread this goal, active (it replaces the thread's goal): Codex then works toward it on its own.
+
+        :raises JsonRpcError: Codex refused it (e.g. an objective over its own limit): the request is marked failed.
+        """
+        await self.set_goal(objective, status="active")
+        return "goalSet"
 
     async def _turn_running(self) -> bool:
         """Whether Codex itself says a turn of the bound thread runs now (its status, not our last notification)."""

@@ -1,18 +1,12 @@
 import { useState, type FormEvent, type KeyboardEvent } from "react";
 import type { ClientMessage } from "../../../convex/react/index.js";
+import { readable } from "./format.js";
 
 // What the host did with the last message sent from here (the turn itself shows in the messages).
 const TAKEN: Record<string, string> = {
   started: "", steered: "", stale: "Not run: no host had this conversation open when it was sent.",
   failed: "The host could not give it to Codex",
 };
-
-/** An error as the user should read it: a coded error's code and message (ConvexError data), else its text. */
-function readable(e: unknown): string {
-  const data = (e as { data?: { code?: unknown; message?: unknown } }).data;
-  if (typeof data?.code === "string") return `${data.code}: ${String(data.message ?? "")}`;
-  return e instanceof Error ? e.message : String(e);
-}
 
 /** Write to Codex from the page: the host driving the conversation starts a turn with the message (Codex idle) or
  * steers the running turn with it. Enter sends, Shift+Enter starts a new line. */

@@ -1,6 +1,7 @@
 import { useConversation, useConversationAgents } from "../../../convex/react/index.js";
 import { Approvals } from "./Approvals.js";
 import { Composer } from "./Composer.js";
+import { GoalForm } from "./GoalForm.js";
 import { MessageRow } from "./MessageRow.js";
 import { Plan } from "./Plan.js";
 import { ProgressBar } from "./ProgressBar.js";
@@ -62,6 +63,9 @@ export function ConversationView(props: { conversationId: string }) {
           ) : null}
         </p>
       ) : null}
+      {c.conversation.parentConversationId !== null ? null : (
+        <GoalForm hostOnline={c.host?.online === true} setting={c.settingGoal} control={c.control} setGoal={c.setGoal} />
+      )}
       <Approvals requests={c.pendingRequests} respond={c.respond} conversationId={c.conversation.conversationId} />
       {c.hasOlderMessages ? (
         <button className="more" data-testid="load-older" disabled={c.loadingOlder} onClick={() => c.loadOlder()}>

@@ -17,3 +17,10 @@ export function parseJson(text: string | null): Record<string, unknown> {
     return {};
   }
 }
+
+/** An error as the user should read it: a coded error's code and message (ConvexError data), else its text. */
+export function readable(e: unknown): string {
+  const data = (e as { data?: { code?: unknown; message?: unknown } }).data;
+  if (typeof data?.code === "string") return `${data.code}: ${String(data.message ?? "")}`;
+  return e instanceof Error ? e.message : String(e);
+}

@@ -52,7 +52,7 @@ from .models import (
     ValidateHostWiringResult,
 )
 
-CONTRACT_VERSION = 12
+CONTRACT_VERSION = 13
 ALLOW_ANONYMOUS = False
 ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
     "validateHostWiring": "query",
@@ -67,6 +67,7 @@ ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
     "listConversationForks": "query",
     "requestInterrupt": "mutation",
     "requestGoalResume": "mutation",
+    "requestGoal": "mutation",
     "getInterruptRequest": "query",
     "markInterruptHandled": "mutation",
     "sendClientMessage": "mutation",
@@ -117,7 +118,7 @@ ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
 
 
 class HostApi(HostApiBase):
-    """The 58 endpoints of host contract v12, called once each over HTTP."""
+    """The 59 endpoints of host contract v13, called once each over HTTP."""
 
     async def validate_host_wiring(self, *, conversation_id: str | None = None) -> ValidateHostWiringResult:
         """Check that the shim, auth and the component are wired (call at start-up). (query ``chat:validateHostWiring``)"""
@@ -179,12 +180,17 @@ class HostApi(HostApiBase):
         result: InterruptRequest = await self._call("mutation", "chat:requestGoalResume", {"conversationId": conversation_id}, InterruptRequest)
         return result
 
+    async def request_goal(self, *, conversation_id: str, objective: str) -> InterruptRequest:
+        """Ask the host driving the conversation to give the thread a new goal, active (Codex then works toward it on its own). (mutation ``chat:requestGoal``)"""
+        result: InterruptRequest = await self._call("mutation", "chat:requestGoal", {"conversationId": conversation_id, "objective": objective}, InterruptRequest)
+        return result
+
     async def get_interrupt_request(self, *, conversation_id: str) -> InterruptRequest | None:
-        """The conversation's newest control request (stop or resume), or null (the host subscribes to it). (query ``chat:getInterruptRequest``)"""
+        """The conversation's newest control request (stop, resume or new goal), or null (the host subscribes to it). (query ``chat:getInterruptRequest``)"""
         result: InterruptRequest | None = await self._call("query", "chat:getInterruptRequest", {"conversationId": conversation_id}, InterruptRequest | None)
         return result
 
-    async def mark_interrupt_handled(self, *, request_id: str, outcome: Literal["interrupted", "idle", "stale", "resumed", "noGoal", "superseded", "failed"]) -> InterruptRequest:
+    async def mark_interrupt_handled(self, *, request_id: str, outcome: Literal["interrupted", "idle", "stale", "resumed", "noGoal", "superseded", "failed", "goalSet"]) -> InterruptRequest:
         """The host records what it did about a control request. (mutation ``chat:markInterruptHandled``)"""
         result: InterruptRequest = await self._call("mutation", "chat:markInterruptHandled", {"requestId": request_id, "outcome": outcome}, InterruptRequest)
         return result
@@ -411,7 +417,7 @@ class HostApi(HostApiBase):
 
 
 class HostSubscriptions(HostSubscriptionsBase):
-    """Every query of host contract v12 as a subscription: each new result, validated, as it changes."""
+    """Every query of host contract v13 as a subscription: each new result, validated, as it changes."""
 
     def validate_host_wiring(self, *, conversation_id: str | None = None) -> AsyncIterator[ValidateHostWiringResult]:
         """Check that the shim, auth and the component are wired (call at start-up). (subscription to ``chat:validateHostWiring``)"""
@@ -430,7 +436,7 @@ class HostSubscriptions(HostSubscriptionsBase):
         return self._watch("chat:listConversationForks", {"conversationId": conversation_id}, list[Conversation])
 
     def get_interrupt_request(self, *, conversation_id: str) -> AsyncIterator[InterruptRequest | None]:
-        """The conversation's newest control request (stop or resume), or null (the host subscribes to it). (subscription to ``chat:getInterruptRequest``)"""
+        """The conversation's newest control request (stop, resume or new goal), or null (the host subscribes to it). (subscription to ``chat:getInterruptRequest``)"""
         return self._watch("chat:getInterruptRequest", {"conversationId": conversation_id}, InterruptRequest | None)
 
     def list_queued_client_messages(self, *, conversation_id: str) -> AsyncIterator[list[ClientMessage]]:

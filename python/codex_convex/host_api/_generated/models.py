@@ -456,10 +456,11 @@ class HostPresence(WireModel):
 class InterruptRequest(WireModel):
     request_id: str = PydanticField(alias="requestId")
     conversation_id: str = PydanticField(alias="conversationId")
-    action: Literal["interrupt", "resumeGoal"]
+    action: Literal["interrupt", "resumeGoal", "setGoal"]
+    objective: str | None
     requested_at: Number = PydanticField(alias="requestedAt")
     handled_at: Number | None = PydanticField(alias="handledAt")
-    outcome: Literal["interrupted", "idle", "stale", "resumed", "noGoal", "superseded", "failed"] | None
+    outcome: Literal["interrupted", "idle", "stale", "resumed", "noGoal", "superseded", "failed", "goalSet"] | None
 
 
 class ClientMessage(WireModel):
