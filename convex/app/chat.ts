@@ -433,6 +433,8 @@ export const sendClientMessage = mutation({
     sentAt: v.number(),
     state: v.union(
       v.literal("queued"),
+      v.literal("taking"),
+      v.literal("unconfirmed"),
       v.union(v.literal("started"), v.literal("steered"), v.literal("stale"), v.literal("failed")),
     ),
     turnId: v.union(v.string(), v.null()),
@@ -456,6 +458,8 @@ export const listQueuedClientMessages = query({
       sentAt: v.number(),
       state: v.union(
         v.literal("queued"),
+        v.literal("taking"),
+        v.literal("unconfirmed"),
         v.union(v.literal("started"), v.literal("steered"), v.literal("stale"), v.literal("failed")),
       ),
       turnId: v.union(v.string(), v.null()),
@@ -480,6 +484,8 @@ export const getClientMessage = query({
       sentAt: v.number(),
       state: v.union(
         v.literal("queued"),
+        v.literal("taking"),
+        v.literal("unconfirmed"),
         v.union(v.literal("started"), v.literal("steered"), v.literal("stale"), v.literal("failed")),
       ),
       turnId: v.union(v.string(), v.null()),
@@ -491,6 +497,30 @@ export const getClientMessage = query({
   handler: async (ctx, args) => {
     const actor = await requireActor(ctx);
     return await ctx.runQuery(components.codexConvex.clientMessages.get, { ...args, actor });
+  },
+});
+
+/** The host takes a queued client message before giving it to Codex (once: E_CLIENT_MESSAGE_NOT_QUEUED after), so a host gone before marking it leaves it unconfirmed, not stale. */
+export const takeClientMessage = mutation({
+  args: { messageId: v.string() },
+  returns: v.object({
+    messageId: v.string(),
+    conversationId: v.string(),
+    text: v.string(),
+    sentAt: v.number(),
+    state: v.union(
+      v.literal("queued"),
+      v.literal("taking"),
+      v.literal("unconfirmed"),
+      v.union(v.literal("started"), v.literal("steered"), v.literal("stale"), v.literal("failed")),
+    ),
+    turnId: v.union(v.string(), v.null()),
+    error: v.union(v.string(), v.null()),
+    handledAt: v.union(v.number(), v.null()),
+  }),
+  handler: async (ctx, args) => {
+    const actor = await requireActor(ctx);
+    return await ctx.runMutation(components.codexConvex.clientMessages.take, { ...args, actor });
   },
 });
 
@@ -509,6 +539,8 @@ export const markClientMessageHandled = mutation({
     sentAt: v.number(),
     state: v.union(
       v.literal("queued"),
+      v.literal("taking"),
+      v.literal("unconfirmed"),
       v.union(v.literal("started"), v.literal("steered"), v.literal("stale"), v.literal("failed")),
     ),
     turnId: v.union(v.string(), v.null()),

@@ -82,6 +82,32 @@ describe("client messages", () => {
     expect((await t.query(api.clientMessages.listQueued, { actor: alice, conversationId })).map((m) => m.messageId)).toEqual([after.messageId]);
   });
 
+  it("a host takes one once before giving it to Codex; another host binding after that leaves it unconfirmed", async () => {
+    const t = initConvexTest();
+    const { conversationId, sessionId } = await hosted(t);
+    const first = await t.mutation(api.clientMessages.send, { actor: alice, conversationId, text: "first" });
+    const second = await t.mutation(api.clientMessages.send, { actor: alice, conversationId, text: "second" });
+    const taken = await t.mutation(api.clientMessages.take, { actor: alice, messageId: first.messageId });
+    expect(taken).toMatchObject({ state: "taking", turnId: null, handledAt: null });
+    expect((await t.query(api.clientMessages.listQueued, { actor: alice, conversationId })).map((m) => m.text)).toEqual(["second"]);
+    await expect(t.mutation(api.clientMessages.take, { actor: alice, messageId: first.messageId })).rejects.toThrow(/E_CLIENT_MESSAGE_NOT_QUEUED/);
+    await expect(t.mutation(api.clientMessages.take, { actor: bob, messageId: second.messageId })).rejects.toThrow(/E_CLIENT_MESSAGE_NOT_FOUND/);
+    // the same host binding again (Codex restarted under it) leaves its own taking alone: it marks it itself
+    await t.mutation(api.conversations.syncOpenBinding, { actor: alice, threadId: "th", hostSessionId: sessionId });
+    expect((await t.query(api.clientMessages.get, { actor: alice, messageId: first.messageId }))?.state).toBe("taking");
+    expect((await t.query(api.clientMessages.get, { actor: alice, messageId: second.messageId }))?.state).toBe("stale");
+    const again = await t.mutation(api.clientMessages.send, { actor: alice, conversationId, text: "again" });
+    await t.mutation(api.clientMessages.take, { actor: alice, messageId: again.messageId });
+    expect((await t.mutation(api.clientMessages.markHandled, { actor: alice, messageId: again.messageId, state: "started", turnId: "t2" })).state).toBe("started");
+    // another host binds it: the one taken and never marked may have run, so it says unconfirmed (not stale)
+    const other = await t.mutation(api.presence.open, { actor: alice, hostId: "laptop-2", label: "desk", version: "1", heartbeatMs: 1000, timeoutMs: 60_000 });
+    await t.mutation(api.conversations.syncOpenBinding, { actor: alice, threadId: "th", hostSessionId: other.sessionId });
+    expect(await t.query(api.clientMessages.get, { actor: alice, messageId: first.messageId })).toMatchObject({ state: "unconfirmed", turnId: null });
+    expect((await t.query(api.clientMessages.get, { actor: alice, messageId: again.messageId }))?.state).toBe("started");
+    // the old host, late, can neither take nor overwrite it
+    expect((await t.mutation(api.clientMessages.markHandled, { actor: alice, messageId: first.messageId, state: "started", turnId: "t9" })).state).toBe("unconfirmed");
+  });
+
   it("go with their conversation when its thread is deleted", async () => {
     const t = initConvexTest();
     const { conversationId } = await hosted(t);

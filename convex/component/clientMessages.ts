@@ -4,9 +4,11 @@
  * with one when Codex is idle or steers the running turn with it (Codex adds it to that turn), and marks each with
  * what it did. Only a live host is given messages (E_HOST_OFFLINE otherwise): nothing waits for a host that may never
  * come, and a message still queued when a host binds the conversation is marked `stale`, not run behind the user's back.
+ * A host takes a message (`taking`, compare-and-set: one host, once) before it gives it to Codex, so a host that is gone
+ * between the two leaves it `unconfirmed` (it may have run), never a `stale` that claims it did not.
  */
 import { v } from "convex/values";
-import type { Doc } from "./_generated/dataModel.js";
+import type { Doc, Id } from "./_generated/dataModel.js";
 import { mutation, query, type MutationCtx, type QueryCtx } from "./_generated/server.js";
 import { fail } from "./errors.js";
 import { CLIENT_MESSAGE_MAX_CHARS, MAX_QUEUED_CLIENT_MESSAGES, TURN_ERROR_MAX_CHARS } from "./limits.js";
@@ -20,7 +22,7 @@ export const vClientMessage = v.object({
   conversationId: v.string(),
   text: v.string(),
   sentAt: v.number(),
-  state: v.union(v.literal("queued"), vHandledState),
+  state: v.union(v.literal("queued"), v.literal("taking"), v.literal("unconfirmed"), vHandledState),
   turnId: v.union(v.string(), v.null()),
   error: v.union(v.string(), v.null()),
   handledAt: v.union(v.number(), v.null()),
@@ -33,19 +35,29 @@ function toMessage(m: Doc<"client_messages">) {
   };
 }
 
-/** The conversation's queued messages, oldest first (≤ MAX_QUEUED_CLIENT_MESSAGES: sending refuses more). */
-async function queued(ctx: QueryCtx, conv: Doc<"conversations">) {
+/** The conversation's messages in `state`, oldest first (≤ MAX_QUEUED_CLIENT_MESSAGES: sending refuses more queued, and
+ * a host takes one at a time from them). */
+async function inState(ctx: QueryCtx, conv: Doc<"conversations">, state: "queued" | "taking") {
   return await ctx.db
     .query("client_messages")
-    .withIndex("actor_conversationId_state_sentAt", (q) => q.eq("actor", conv.actor).eq("conversationId", conv._id).eq("state", "queued"))
+    .withIndex("actor_conversationId_state_sentAt", (q) => q.eq("actor", conv.actor).eq("conversationId", conv._id).eq("state", state))
     .take(MAX_QUEUED_CLIENT_MESSAGES);
 }
 
-/** A host binds the conversation: the messages queued before were sent while no host had it open (the host may have
- * moved on to another conversation, or be gone): marked `stale`, not run by the new host behind the user's back. */
-export async function staleQueued(ctx: MutationCtx, conv: Doc<"conversations">) {
+const queued = (ctx: QueryCtx, conv: Doc<"conversations">) => inState(ctx, conv, "queued");
+
+/**
+ * A host binds the conversation (`hostSessionId`), or the presence sweep found its host lost (none): the messages still
+ * queued were sent while no host had it open (the host may have moved on to another conversation, or be gone): marked
+ * `stale`, not run by the new host behind the user's back. One another host took and never said what it did with is
+ * `unconfirmed`: that host was gone between giving it to Codex and saying so, so it may have run.
+ */
+export async function settleUntaken(ctx: MutationCtx, conv: Doc<"conversations">, hostSessionId?: Id<"host_sessions">) {
   const now = Date.now();
   for (const m of await queued(ctx, conv)) await ctx.db.patch("client_messages", m._id, { state: "stale", handledAt: now });
+  for (const m of await inState(ctx, conv, "taking")) {
+    if (hostSessionId === undefined || m.takenBy !== hostSessionId) await ctx.db.patch("client_messages", m._id, { state: "unconfirmed", handledAt: now });
+  }
 }
 
 /** The user's message of that id (null: none, or another user's). */
@@ -102,7 +114,23 @@ export const get = query({
   },
 });
 
-/** The host says what it did with a message; one handled already keeps its first outcome. */
+/** The host takes a queued message before giving it to Codex (compare-and-set: a message is taken once, by the host
+ * driving the conversation then).
+ * :throws E_CLIENT_MESSAGE_NOT_QUEUED: it was taken or marked already (another host bound the conversation since). */
+export const take = mutation({
+  args: { actor: vActor, messageId: v.string() },
+  returns: vClientMessage,
+  handler: async (ctx, { actor, messageId }) => {
+    const row = await findMessage(ctx, actor, messageId);
+    if (row === null) fail("E_CLIENT_MESSAGE_NOT_FOUND", "no such client message", { messageId });
+    if (row.state !== "queued") fail("E_CLIENT_MESSAGE_NOT_QUEUED", `the message is ${row.state} already`, { messageId, state: row.state });
+    const conv = await ctx.db.get("conversations", row.conversationId);
+    await ctx.db.patch("client_messages", row._id, { state: "taking", ...(conv?.hostSessionId !== undefined ? { takenBy: conv.hostSessionId } : {}) });
+    return toMessage((await ctx.db.get("client_messages", row._id))!);
+  },
+});
+
+/** The host says what it did with a message (queued, or taken by it); one handled already keeps its first outcome. */
 export const markHandled = mutation({
   args: { actor: vActor, messageId: v.string(), state: vHandledState, turnId: v.optional(v.string()), error: v.optional(v.string()) },
   returns: vClientMessage,
@@ -113,7 +141,7 @@ export const markHandled = mutation({
     if ((ran && (turnId === undefined || turnId === "" || turnId.length > 200)) || (state === "failed" && (error === undefined || error.length > TURN_ERROR_MAX_CHARS))) {
       fail("E_CLIENT_MESSAGE_BAD_OUTCOME", `a ${state} message needs ${ran ? "the turn's id" : "an error of at most TURN_ERROR_MAX_CHARS characters"}`, { state });
     }
-    if (row.state === "queued") {
+    if (row.state === "queued" || row.state === "taking") {
       await ctx.db.patch("client_messages", row._id, {
         state, handledAt: Date.now(), ...(ran ? { turnId } : {}), ...(state === "failed" ? { error } : {}),
       });

@@ -8,7 +8,7 @@ import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel.js";
 import { mutation, query, type MutationCtx, type QueryCtx } from "./_generated/server.js";
 import schema from "./schema.js";
-import { staleQueued } from "./clientMessages.js";
+import { settleUntaken } from "./clientMessages.js";
 import { staleUnhandled } from "./control.js";
 import { fail } from "./errors.js";
 import { readVisible } from "./replace.js";
@@ -122,8 +122,9 @@ export const syncOpenBinding = mutation({
       // The host driving the conversation from now on (its presence is what readers see, and what the sweep watches).
       const s = await loadSession(ctx, actor, hostSessionId, true);
       if (r.conversation.hostSessionId !== s._id) await ctx.db.patch("conversations", r.conversation._id, { hostSessionId: s._id });
-      // what clients asked while no host had it open is not this host's to act on: stale
-      await staleQueued(ctx, r.conversation);
+      // what clients asked while no host had it open is not this host's to act on: stale (a message another host took
+      // and never marked: unconfirmed)
+      await settleUntaken(ctx, r.conversation, s._id);
       await staleUnhandled(ctx, r.conversation);
     }
     return { conversation: toConversation(r.conversation), created: r.created };

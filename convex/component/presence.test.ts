@@ -36,6 +36,8 @@ describe("host presence", () => {
   it("a host gone silent past its timeout is lost: its turn interrupted (E_HOST_LOST), the stream closed, the approval expired", async () => {
     const t = initConvexTest();
     const { conversationId } = await hostMidTurn(t);
+    const taken = await t.mutation(api.clientMessages.send, { actor, conversationId, text: "do this" });
+    await t.mutation(api.clientMessages.take, { actor, messageId: taken.messageId }); // and it vanished before marking it
     const untaken = await t.mutation(api.clientMessages.send, { actor, conversationId, text: "are you there?" });
     const before = await view(t, conversationId);
     expect(before).toMatchObject({ host: { online: true, label: "laptop" }, messages: [{ status: "streaming" }], pendingRequests: [{ status: "pending" }] });
@@ -52,6 +54,8 @@ describe("host presence", () => {
     expect(req?.status).toBe("expired");
     // a message it never took says so, instead of waiting for nobody
     expect(await t.query(api.clientMessages.get, { actor, messageId: untaken.messageId })).toMatchObject({ state: "stale" });
+    // one it took and never marked may have run: unconfirmed, not a stale that says it did not
+    expect(await t.query(api.clientMessages.get, { actor, messageId: taken.messageId })).toMatchObject({ state: "unconfirmed" });
     // idempotent: more checks change nothing
     await pass(t, 10_000);
     expect(await view(t, conversationId)).toEqual(after);

@@ -9,7 +9,7 @@
 import { v } from "convex/values";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { internal } from "./_generated/api.js";
-import { staleQueued } from "./clientMessages.js";
+import { settleUntaken } from "./clientMessages.js";
 import { internalMutation, mutation, type MutationCtx, type QueryCtx } from "./_generated/server.js";
 import { fail } from "./errors.js";
 import { turnCompleted } from "./ingestApply.js";
@@ -152,7 +152,7 @@ export const check = internalMutation({
       .paginate({ cursor: s.sweepCursor ?? null, numItems: SWEEP_CONVERSATIONS });
     for (const conv of page.page) {
       await endOpenTurns(ctx, conv, s, now);
-      await staleQueued(ctx, conv); // messages it never took: no host will run them (the next one to bind would not)
+      await settleUntaken(ctx, conv); // messages it never took: stale (nobody runs them); ones it took: unconfirmed
     }
     if (!page.isDone) {
       await ctx.db.patch("host_sessions", s._id, { sweepCursor: page.continueCursor });

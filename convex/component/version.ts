@@ -23,6 +23,7 @@
 //     conversation beside its view; clients merge the two): a delta writes only the message's segments, so a
 //     conversation view no longer re-runs at every delta
 // 13: a client gives the thread a new goal (requestGoal: control requests carry their `objective`, action setGoal,
-//     outcome goalSet)
+//     outcome goalSet); a host takes a client message before giving it to Codex (takeClientMessage: states taking and
+//     unconfirmed, E_CLIENT_MESSAGE_NOT_QUEUED)
 export const CONTRACT_VERSION = 13;
 export const COMPONENT_NAME = "codexConvex";

@@ -91,6 +91,7 @@ export const contract = {
     sendClientMessage: { kind: "mutation", fn: "clientMessages:send", doc: "Give the host driving the conversation a message: it starts a turn with it when Codex is idle, or steers the running turn with it." },
     listQueuedClientMessages: { kind: "query", fn: "clientMessages:listQueued", doc: "The conversation's messages no host has taken yet, oldest first (the host subscribes to it)." },
     getClientMessage: { kind: "query", fn: "clientMessages:get", doc: "One client message and what the host did with it, or null (a sender follows it)." },
+    takeClientMessage: { kind: "mutation", fn: "clientMessages:take", doc: "The host takes a queued client message before giving it to Codex (once: E_CLIENT_MESSAGE_NOT_QUEUED after), so a host gone before marking it leaves it unconfirmed, not stale." },
     markClientMessageHandled: { kind: "mutation", fn: "clientMessages:markHandled", doc: "The host records what it did with a client message (started or steered a turn, stale, failed)." },
     listConversationAgents: { kind: "query", fn: "conversations:listAgents", doc: "The conversations of the sub-agents this one's thread spawned (Codex's spawn_agent), newest first." },
     getConversationSummary: { kind: "query", fn: "conversations:summary", doc: "A conversation with its thread, counts, pending requests and token usage." },

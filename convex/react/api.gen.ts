@@ -349,7 +349,7 @@ export type ClientMessage = {
   conversationId: string;
   text: string;
   sentAt: number;
-  state: "queued" | "started" | "steered" | "stale" | "failed";
+  state: "queued" | "taking" | "unconfirmed" | "started" | "steered" | "stale" | "failed";
   turnId: string | null;
   error: string | null;
   handledAt: number | null;
@@ -437,6 +437,8 @@ export type CodexChatApi = {
   listQueuedClientMessages: FunctionReference<"query", "public", { conversationId: string }, Array<ClientMessage>>;
   /** One client message and what the host did with it, or null (a sender follows it). */
   getClientMessage: FunctionReference<"query", "public", { messageId: string }, ClientMessage | null>;
+  /** The host takes a queued client message before giving it to Codex (once: E_CLIENT_MESSAGE_NOT_QUEUED after), so a host gone before marking it leaves it unconfirmed, not stale. */
+  takeClientMessage: FunctionReference<"mutation", "public", { messageId: string }, ClientMessage>;
   /** The host records what it did with a client message (started or steered a turn, stale, failed). */
   markClientMessageHandled: FunctionReference<
     "mutation",

@@ -1,7 +1,8 @@
 """Send from anywhere: a second client of the user gives, through Convex (``sendClientMessage``), the host driving a
 conversation a message. The host starts a turn with it when Codex is idle, or steers the running turn with it, and
 records which (with the turn's id); another client's subscription sees the turn as for any other. A message sent while
-no host had the conversation open is not run by the next one (``stale``)."""
+no host had the conversation open is not run by the next one (``stale``); one a host took and never said what it did
+with is ``unconfirmed`` once another host binds the conversation (it may have run)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import anyio
 import pytest
 
 from codex_convex.convex_api import ConvexHttp, Subscriber
+from codex_convex.errors import CodexConvexError
 from codex_convex.host_api import HostApi, HostSubscriptions
 from codex_convex.host_api.models import ClientMessage
 from codex_convex.runtime import CodexHost, HostConfig, watch_conversation
@@ -24,7 +26,7 @@ async def taken(deployment: Deployment, message_id: str) -> ClientMessage:
     async with Subscriber(deployment.url, token=deployment.alice) as watcher:
         with anyio.fail_after(30):
             async for m in HostSubscriptions(watcher).get_client_message(message_id=message_id):
-                if m is not None and m.state != "queued":
+                if m is not None and m.state not in ("queued", "taking"):
                     return m
     raise AssertionError("unreachable")
 
@@ -112,6 +114,31 @@ async def test_a_message_no_host_had_open_is_not_run_by_the_next_host(host_confi
         assert (await taken(deployment, sent.message_id)).state == "stale"
         thread = (await host.read_thread())["thread"]
         assert len(thread["turns"]) == 1  # not run
+
+
+async def test_a_message_its_host_took_but_never_marked_is_unconfirmed_not_stale(host_config: HostConfig,
+                                                                                 deployment: Deployment) -> None:
+    """A host that crashes between giving a message to Codex and saying so: the next host to bind the conversation
+    cannot know whether it ran, so the message says ``unconfirmed`` (``stale`` would say it did not run) and is not run
+    again; ``codex-convex send`` would report it as not confirmed."""
+    async with ConvexHttp(deployment.url, token=deployment.alice) as http:
+        api = HostApi(http)
+        async with CodexHost(host_config) as host:
+            first = await host.new_conversation()
+            await host.send("SAY first")
+            await host.new_conversation()  # the host moves on, so the test can take the message as that host would
+            sent = await api.send_client_message(conversation_id=first, text="SAY maybe ran")
+            took = await api.take_client_message(message_id=sent.message_id)  # ... and then it is gone
+            assert took.state == "taking"
+            with pytest.raises(CodexConvexError) as again:
+                await api.take_client_message(message_id=sent.message_id)
+            assert again.value.code == "E_CLIENT_MESSAGE_NOT_QUEUED"  # taken once: no second host runs it
+        async with CodexHost(host_config) as other:  # another host session binds the conversation
+            await other.resume_conversation(first)
+            done = await taken(deployment, sent.message_id)
+            assert (done.state, done.turn_id) == ("unconfirmed", None)
+            thread = (await other.read_thread())["thread"]
+            assert len(thread["turns"]) == 1  # not run again
 
 
 async def test_a_message_arriving_as_the_host_starts_its_own_turn_leaves_that_turn_to_the_host(

@@ -316,6 +316,7 @@ def calls() -> dict[str, Call]:
         "sendClientMessage": lambda w: {"conversationId": w.ids["queue.conversation"],
                                         "text": "€" * CLIENT_MESSAGE_MAX_CHARS},
         "getClientMessage": lambda w: {"messageId": w.later["message"]},
+        "takeClientMessage": lambda w: {"messageId": w.later["message"]},
         "markClientMessageHandled": lambda w: {"messageId": w.later["message"], "state": "failed",
                                                "error": "é" * TURN_ERROR_MAX_CHARS},
         "syncOpenConversationBinding": lambda w: {"threadId": f"fresh-{uuid.uuid4()}"},

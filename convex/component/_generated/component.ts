@@ -23,7 +23,14 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           conversationId: string;
           text: string;
           sentAt: number;
-          state: "queued" | "started" | "steered" | "stale" | "failed";
+          state:
+            | "queued"
+            | "taking"
+            | "unconfirmed"
+            | "started"
+            | "steered"
+            | "stale"
+            | "failed";
           turnId: string | null;
           error: string | null;
           handledAt: number | null;
@@ -39,7 +46,14 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           conversationId: string;
           text: string;
           sentAt: number;
-          state: "queued" | "started" | "steered" | "stale" | "failed";
+          state:
+            | "queued"
+            | "taking"
+            | "unconfirmed"
+            | "started"
+            | "steered"
+            | "stale"
+            | "failed";
           turnId: string | null;
           error: string | null;
           handledAt: number | null;
@@ -61,7 +75,14 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           conversationId: string;
           text: string;
           sentAt: number;
-          state: "queued" | "started" | "steered" | "stale" | "failed";
+          state:
+            | "queued"
+            | "taking"
+            | "unconfirmed"
+            | "started"
+            | "steered"
+            | "stale"
+            | "failed";
           turnId: string | null;
           error: string | null;
           handledAt: number | null;
@@ -77,7 +98,37 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           conversationId: string;
           text: string;
           sentAt: number;
-          state: "queued" | "started" | "steered" | "stale" | "failed";
+          state:
+            | "queued"
+            | "taking"
+            | "unconfirmed"
+            | "started"
+            | "steered"
+            | "stale"
+            | "failed";
+          turnId: string | null;
+          error: string | null;
+          handledAt: number | null;
+        },
+        Name
+      >;
+      take: FunctionReference<
+        "mutation",
+        "internal",
+        { actor: string; messageId: string },
+        {
+          messageId: string;
+          conversationId: string;
+          text: string;
+          sentAt: number;
+          state:
+            | "queued"
+            | "taking"
+            | "unconfirmed"
+            | "started"
+            | "steered"
+            | "stale"
+            | "failed";
           turnId: string | null;
           error: string | null;
           handledAt: number | null;

@@ -32,11 +32,15 @@ export const controlTables = {
     conversationId: v.id("conversations"),
     text: v.string(), // ≤ CLIENT_MESSAGE_MAX_CHARS
     sentAt: v.number(),
-    // "queued": no host has taken it yet; "started": a turn began with it (turnId); "steered": it went into the
-    // running turn (turnId); "stale": not taken by a host: sent while no host had the conversation open (marked when
-    // the next one binds it, which does not act on it), or its host was lost first (marked by the presence sweep);
+    // "queued": no host has taken it yet; "taking": its host took it (takeClientMessage) and is giving it to Codex;
+    // "started": a turn began with it (turnId); "steered": it went into the running turn (turnId); "stale": not taken
+    // by a host: sent while no host had the conversation open (marked when the next one binds it, which does not act
+    // on it), or its host was lost first (marked by the presence sweep); "unconfirmed": its host took it and was gone
+    // before saying what it did (another host bound the conversation, or the sweep found it lost): it may have run;
     // "failed": the host could not give it to Codex (error)
-    state: v.union(v.literal("queued"), v.literal("started"), v.literal("steered"), v.literal("stale"), v.literal("failed")),
+    state: v.union(v.literal("queued"), v.literal("taking"), v.literal("started"), v.literal("steered"), v.literal("stale"),
+      v.literal("unconfirmed"), v.literal("failed")),
+    takenBy: v.optional(v.id("host_sessions")), // the host session that took it (the conversation's when it did)
     turnId: v.optional(v.string()),
     error: v.optional(v.string()), // ≤ TURN_ERROR_MAX_CHARS
     handledAt: v.optional(v.number()),

@@ -19,7 +19,10 @@ if TYPE_CHECKING:
 
 SAID = {"started": "a turn started with it", "steered": "it went into the running turn",
         "stale": "no host had the conversation open when it was sent: not run",
+        "unconfirmed": "its host took it and was gone before saying what it did: it may have run (see the "
+                       "conversation)",
         "failed": "the host could not give it to Codex"}
+NOT_RUN = ("stale", "unconfirmed", "failed")
 
 
 def send(
@@ -43,14 +46,14 @@ def send(
     elif done is None:
         failure(f"the host of {conversation} did not take the message within {wait_s:g} s (it stays queued; a host "
                 "that binds the conversation later marks it stale)")
-    elif done.state in ("stale", "failed"):
+    elif done.state in NOT_RUN:
         failure(f"{conversation}: {SAID[done.state]}{f': {done.error}' if done.error else ''}")
     elif turn is None:
         success(f"{conversation}: {SAID[done.state]} (turn {done.turn_id})")
     else:
         said = f"turn {done.turn_id} {turn['status']}" + (f": {turn['error']}" if turn.get("error") else "")
         (success if turn["status"] == "completed" else failure)(f"{conversation}: {said}")
-    if done is None or done.state in ("stale", "failed") or (follow and (turn or {}).get("status") != "completed"):
+    if done is None or done.state in NOT_RUN or (follow and (turn or {}).get("status") != "completed"):
         raise typer.Exit(ExitCode.FAILED)
 
 
@@ -67,7 +70,7 @@ async def _send(conversation: str, text: str, wait_s: float, turn_wait_s: float 
         done: ClientMessage | None = None
         with anyio.move_on_after(wait_s):
             async for m in HostSubscriptions(subscriber).get_client_message(message_id=sent.message_id):
-                if m is not None and m.state != "queued":
+                if m is not None and m.state not in ("queued", "taking"):
                     done = m
                     break
         if done is None or done.turn_id is None or turn_wait_s is None:

@@ -2,7 +2,9 @@
 host driving a conversation text to run (``sendClientMessage``). The host watches the bound conversation's queued
 messages while it is bound and takes each in the order sent: a turn starts with it when Codex is idle, or it steers
 the running turn (Codex adds it to that turn); it then records what it did (``markClientMessageHandled``: started or
-steered, with the turn's id; failed, with why). Messages still queued when a host binds the conversation were sent
+steered, with the turn's id; failed, with why). It takes each first (``takeClientMessage``: once, while queued), so a
+host gone between giving it to Codex and saying so leaves it ``unconfirmed`` (it may have run), and a host that no
+longer drives the conversation cannot run it. Messages still queued when a host binds the conversation were sent
 while no host had it open: binding marks them ``stale`` (server side, so none sent after the bind is), not run."""
 
 from __future__ import annotations
@@ -34,6 +36,13 @@ async def watch_client_messages(api: HostApi, subscriber: Subscriber, conversati
             if m.message_id in seen:  # marked already; this snapshot was taken before the mark
                 continue
             seen.add(m.message_id)
+            try:
+                await api.take_client_message(message_id=m.message_id)
+            except CodexConvexError as exc:  # marked meanwhile (another host bound the conversation): not ours
+                if exc.code != "E_CLIENT_MESSAGE_NOT_QUEUED":
+                    raise
+                log.info("client_message.not_queued", conversation_id=conversation_id, message_id=m.message_id)
+                continue
             try:
                 state, turn_id = await take(m.text)
             except CodexConvexError as exc:  # Codex refused it or went away: said so, not taken out on the host

@@ -6,6 +6,7 @@ import { readable } from "./format.js";
 const TAKEN: Record<string, string> = {
   started: "", steered: "", stale: "Not run: no host had this conversation open when it was sent.",
   failed: "The host could not give it to Codex",
+  unconfirmed: "Its host took it and was gone before saying what it did: it may have run (see the messages).",
 };
 
 /** Write to Codex from the page: the host driving the conversation starts a turn with the message (Codex idle) or
@@ -30,7 +31,7 @@ export function Composer(props: {
     if (e.key === "Enter" && !e.shiftKey) submit(e);
   };
   const last = props.lastSent;
-  const note = last !== null && (last.state === "stale" || last.state === "failed") ? `${TAKEN[last.state]}${last.error ? `: ${last.error}` : ""}` : null;
+  const note = last !== null && (last.state === "stale" || last.state === "failed" || last.state === "unconfirmed") ? `${TAKEN[last.state]}${last.error ? `: ${last.error}` : ""}` : null;
   return (
     <form className="composer" data-testid="composer" onSubmit={submit}>
       {props.queued.map((m) => (

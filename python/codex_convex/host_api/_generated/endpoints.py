@@ -73,6 +73,7 @@ ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
     "sendClientMessage": "mutation",
     "listQueuedClientMessages": "query",
     "getClientMessage": "query",
+    "takeClientMessage": "mutation",
     "markClientMessageHandled": "mutation",
     "listConversationAgents": "query",
     "getConversationSummary": "query",
@@ -118,7 +119,7 @@ ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
 
 
 class HostApi(HostApiBase):
-    """The 59 endpoints of host contract v13, called once each over HTTP."""
+    """The 60 endpoints of host contract v13, called once each over HTTP."""
 
     async def validate_host_wiring(self, *, conversation_id: str | None = None) -> ValidateHostWiringResult:
         """Check that the shim, auth and the component are wired (call at start-up). (query ``chat:validateHostWiring``)"""
@@ -208,6 +209,11 @@ class HostApi(HostApiBase):
     async def get_client_message(self, *, message_id: str) -> ClientMessage | None:
         """One client message and what the host did with it, or null (a sender follows it). (query ``chat:getClientMessage``)"""
         result: ClientMessage | None = await self._call("query", "chat:getClientMessage", {"messageId": message_id}, ClientMessage | None)
+        return result
+
+    async def take_client_message(self, *, message_id: str) -> ClientMessage:
+        """The host takes a queued client message before giving it to Codex (once: E_CLIENT_MESSAGE_NOT_QUEUED after), so a host gone before marking it leaves it unconfirmed, not stale. (mutation ``chat:takeClientMessage``)"""
+        result: ClientMessage = await self._call("mutation", "chat:takeClientMessage", {"messageId": message_id}, ClientMessage)
         return result
 
     async def mark_client_message_handled(self, *, message_id: str, state: Literal["started", "steered", "stale", "failed"], turn_id: str | None = None, error: str | None = None) -> ClientMessage:

@@ -468,7 +468,7 @@ class ClientMessage(WireModel):
     conversation_id: str = PydanticField(alias="conversationId")
     text: str
     sent_at: Number = PydanticField(alias="sentAt")
-    state: Literal["queued"] | Literal["started", "steered", "stale", "failed"]
+    state: Literal["queued", "taking", "unconfirmed"] | Literal["started", "steered", "stale", "failed"]
     turn_id: str | None = PydanticField(alias="turnId")
     error: str | None
     handled_at: Number | None = PydanticField(alias="handledAt")
