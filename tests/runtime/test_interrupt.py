@@ -6,6 +6,7 @@ conversation does not stop the next one's work."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -24,6 +25,14 @@ from tests.conftest import Deployment
 pytestmark = [pytest.mark.anyio, pytest.mark.codex]
 
 CODEX_GOAL_MAX_CHARS = 4000  # Codex 0.163 refuses a longer objective ("goal objective must be at most …")
+
+
+async def cli_json(env: dict[str, str], *args: str) -> dict[str, Any]:
+    """``codex-convex ARGS --json`` as another terminal runs it: its JSON, with its exit code as ``exit``."""
+    with anyio.fail_after(60):
+        done = await anyio.run_process([sys.executable, "-m", "codex_convex", *args, "--json"], env=env, check=False)
+    out: dict[str, Any] = json.loads(done.stdout)
+    return {**out, "exit": done.returncode}
 
 
 async def handled(deployment: Deployment, conversation_id: str) -> InterruptRequest:
@@ -86,13 +95,7 @@ async def test_stopping_a_goal_pauses_it_so_codex_does_not_go_on(host_config: Ho
 async def test_a_paused_goal_is_resumed_from_another_terminal_and_codex_goes_on(host_config: HostConfig,
                                                                                 deployment: Deployment) -> None:
     env = {**os.environ, "CONVEX_URL": deployment.url, "CONVEX_TOKEN": deployment.alice}
-
-    async def cli(*args: str) -> dict[str, Any]:
-        with anyio.fail_after(60):
-            done = await anyio.run_process([sys.executable, "-m", "codex_convex", *args, "--json"], env=env,
-                                           check=False)
-        out: dict[str, Any] = json.loads(done.stdout)
-        return {**out, "exit": done.returncode}
+    cli = functools.partial(cli_json, env)
 
     async with CodexHost(host_config) as host:
         conversation = await host.new_conversation()
@@ -112,13 +115,7 @@ async def test_a_paused_goal_is_resumed_from_another_terminal_and_codex_goes_on(
 async def test_a_second_client_gives_the_thread_a_goal_and_codex_works_toward_it(host_config: HostConfig,
                                                                                deployment: Deployment) -> None:
     env = {**os.environ, "CONVEX_URL": deployment.url, "CONVEX_TOKEN": deployment.alice}
-
-    async def cli(*args: str) -> dict[str, Any]:
-        with anyio.fail_after(60):
-            done = await anyio.run_process([sys.executable, "-m", "codex_convex", *args, "--json"], env=env,
-                                           check=False)
-        out: dict[str, Any] = json.loads(done.stdout)
-        return {**out, "exit": done.returncode}
+    cli = functools.partial(cli_json, env)
 
     async with CodexHost(host_config) as host, ConvexHttp(deployment.url, token=deployment.alice) as http:
         ui = HostApi(http)
