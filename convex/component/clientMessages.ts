@@ -13,7 +13,7 @@ import { mutation, query, type MutationCtx, type QueryCtx } from "./_generated/s
 import { fail } from "./errors.js";
 import { CLIENT_MESSAGE_MAX_CHARS, MAX_QUEUED_CLIENT_MESSAGES, TURN_ERROR_MAX_CHARS } from "./limits.js";
 import { requireHostOnline } from "./presence.js";
-import { findConversation, findThread, loadConversation } from "./scope.js";
+import { findConversation, isSubAgent, loadConversation } from "./scope.js";
 import { vActor } from "./validators.js";
 
 const vHandledState = v.union(v.literal("started"), v.literal("steered"), v.literal("stale"), v.literal("failed"));
@@ -78,9 +78,7 @@ export const send = mutation({
       fail("E_CLIENT_MESSAGE_TOO_LARGE", `the message holds ${text.length} characters, at most ${CLIENT_MESSAGE_MAX_CHARS}`, { length: text.length });
     }
     if (conv.status === "deleting") fail("E_CONVERSATION_DELETING", "the conversation is being deleted", { conversationId });
-    // a sub-agent (linked to its parent's conversation, or not yet: its parent is not here)
-    const thread = conv.threadId === undefined ? null : await findThread(ctx, actor, conv.threadId);
-    if (conv.parentConversationId !== undefined || thread?.parentThreadId !== undefined) {
+    if (await isSubAgent(ctx, conv)) {
       fail("E_CLIENT_MESSAGE_TO_AGENT", "a sub-agent takes its tasks from the conversation that spawned it: write there", { conversationId });
     }
     if (conv.hostSessionId === undefined) fail("E_HOST_OFFLINE", "no host has driven this conversation: nobody can take the message");

@@ -84,6 +84,20 @@ describe("new goal requests", () => {
   });
 });
 
+describe("a sub-agent's conversation", () => {
+  it("takes no stop, resume or goal request: no host binds it (nothing stored)", async () => {
+    const t = initConvexTest();
+    const { conversation } = await t.mutation(api.conversations.syncOpenBinding, { actor: alice, threadId: "agent" });
+    const conversationId = conversation.conversationId;
+    await t.mutation(api.ingest.ingestBatch, { actor: alice, conversationId, streamId: "s", seq: 0,
+      events: [{ type: "threadMeta", threadId: "agent", parentThreadId: "th", at: 1 }] });
+    await expect(t.mutation(api.control.requestInterrupt, { actor: alice, conversationId })).rejects.toThrow(/E_CONTROL_TO_AGENT/);
+    await expect(t.mutation(api.control.requestGoalResume, { actor: alice, conversationId })).rejects.toThrow(/E_CONTROL_TO_AGENT/);
+    await expect(t.mutation(api.control.requestGoal, { actor: alice, conversationId, objective: "x" })).rejects.toThrow(/E_CONTROL_TO_AGENT/);
+    expect(await t.query(api.control.getInterruptRequest, { actor: alice, conversationId })).toBeNull();
+  });
+});
+
 describe("a request no host saw", () => {
   it("is marked stale when a host binds the conversation; one made after the bind is the host's", async () => {
     const t = initConvexTest();

@@ -10,7 +10,7 @@ import type { Doc } from "./_generated/dataModel.js";
 import { mutation, query, type MutationCtx, type QueryCtx } from "./_generated/server.js";
 import { fail } from "./errors.js";
 import { GOAL_OBJECTIVE_MAX_CHARS } from "./limits.js";
-import { findConversation, loadConversation } from "./scope.js";
+import { findConversation, isSubAgent, loadConversation } from "./scope.js";
 import { vActor } from "./validators.js";
 
 export const vInterruptOutcome = v.union(
@@ -52,6 +52,9 @@ async function newest(ctx: QueryCtx, conv: Doc<"conversations">) {
 async function request(ctx: MutationCtx, actor: string, conversationId: string, asked: Action) {
   const conv = await loadConversation(ctx, actor, conversationId);
   if (conv.status === "deleting") fail("E_CONVERSATION_DELETING", "the conversation is being deleted", { conversationId });
+  if (await isSubAgent(ctx, conv)) {
+    fail("E_CONTROL_TO_AGENT", "a sub-agent runs under the conversation that spawned it: no host takes requests for it", { conversationId });
+  }
   const last = await newest(ctx, conv);
   if (last !== null && last.handledAt === undefined) {
     const same = (last.action ?? "interrupt") === asked.action && (asked.action !== "setGoal" || last.objective === asked.objective);

@@ -61,6 +61,7 @@ export const ERRORS = {
   E_CLIENT_MESSAGE_NOT_FOUND: c("notFound", "No such client message for this user.", "Pass the messageId sendClientMessage or listQueuedClientMessages gave."),
   E_CLIENT_MESSAGE_NOT_QUEUED: c("conflict", "A host takes a client message once, while it is queued: this one was taken or marked already.", "Leave it: the host that took it, or the bind that marked it, said what became of it (getClientMessage)."),
   E_CLIENT_MESSAGE_BAD_OUTCOME: c("invalid", "A started or steered message names the turn it went to; a failed one says why (≤ TURN_ERROR_MAX_CHARS).", "Pass turnId for started/steered, error for failed."),
+  E_CONTROL_TO_AGENT: c("invalid", "A sub-agent's conversation takes no stop, resume or goal requests: no host binds it, it runs under the conversation that spawned it.", "Ask in the parent conversation (parentConversationId)."),
   E_INTERRUPT_NOT_FOUND: c("notFound", "No such interrupt request for this user.", "Pass the requestId getInterruptRequest gave."),
   E_GOAL_OBJECTIVE_EMPTY: c("invalid", "A goal asked of a host (requestGoal) has no objective.", "Say what Codex should work toward."),
   E_GOAL_OBJECTIVE_TOO_LARGE: c("limit", "A goal asked of a host (requestGoal) holds at most GOAL_OBJECTIVE_MAX_CHARS characters.", "Give a shorter objective (put the details in a file and name it)."),

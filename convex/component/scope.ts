@@ -46,3 +46,11 @@ export async function loadWritableConversation(ctx: QueryCtx, actor: string, con
   if (conv.status === "deleting") fail("E_CONVERSATION_DELETING", "the conversation is being deleted", { conversationId });
   return conv;
 }
+
+/** Whether the conversation is a sub-agent's (linked to its parent's conversation, or not yet: its parent is not
+ * here): it takes its tasks from the conversation that spawned it, and no host binds it. */
+export async function isSubAgent(ctx: QueryCtx, conv: Doc<"conversations">): Promise<boolean> {
+  if (conv.parentConversationId !== undefined) return true;
+  const thread = conv.threadId === undefined ? null : await findThread(ctx, conv.actor, conv.threadId);
+  return thread?.parentThreadId !== undefined;
+}
