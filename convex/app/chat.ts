@@ -502,7 +502,7 @@ export const getClientMessage = query({
 
 /** The host takes a queued client message before giving it to Codex (once: E_CLIENT_MESSAGE_NOT_QUEUED after), so a host gone before marking it leaves it unconfirmed, not stale. */
 export const takeClientMessage = mutation({
-  args: { messageId: v.string() },
+  args: { messageId: v.string(), hostSessionId: v.optional(v.string()) },
   returns: v.object({
     messageId: v.string(),
     conversationId: v.string(),

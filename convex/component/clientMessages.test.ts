@@ -91,6 +91,12 @@ describe("client messages", () => {
     expect(taken).toMatchObject({ state: "taking", turnId: null, handledAt: null });
     expect((await t.query(api.clientMessages.listQueued, { actor: alice, conversationId })).map((m) => m.text)).toEqual(["second"]);
     await expect(t.mutation(api.clientMessages.take, { actor: alice, messageId: first.messageId })).rejects.toThrow(/E_CLIENT_MESSAGE_NOT_QUEUED/);
+    // the host that took it, retrying (its answer lost on the way), gets it as it is; any other session does not
+    expect(await t.mutation(api.clientMessages.take, { actor: alice, messageId: first.messageId, hostSessionId: sessionId })).toEqual(taken);
+    const stranger = await t.mutation(api.presence.open, { actor: alice, hostId: "laptop-3", label: "other", version: "1", heartbeatMs: 1000, timeoutMs: 60_000 });
+    await expect(t.mutation(api.clientMessages.take, { actor: alice, messageId: first.messageId, hostSessionId: stranger.sessionId })).rejects.toThrow(/E_HOST_NOT_DRIVING/);
+    await expect(t.mutation(api.clientMessages.take, { actor: alice, messageId: second.messageId, hostSessionId: stranger.sessionId })).rejects.toThrow(/E_HOST_NOT_DRIVING/);
+    expect((await t.query(api.clientMessages.get, { actor: alice, messageId: second.messageId }))?.state).toBe("queued");
     await expect(t.mutation(api.clientMessages.take, { actor: bob, messageId: second.messageId })).rejects.toThrow(/E_CLIENT_MESSAGE_NOT_FOUND/);
     // the same host binding again (Codex restarted under it) leaves its own taking alone: it marks it itself
     await t.mutation(api.conversations.syncOpenBinding, { actor: alice, threadId: "th", hostSessionId: sessionId });

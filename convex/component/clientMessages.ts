@@ -113,16 +113,23 @@ export const get = query({
 });
 
 /** The host takes a queued message before giving it to Codex (compare-and-set: a message is taken once, by the host
- * driving the conversation then).
- * :throws E_CLIENT_MESSAGE_NOT_QUEUED: it was taken or marked already (another host bound the conversation since). */
+ * driving the conversation then). Taking it again with the session that took it (`hostSessionId`: a retry after an
+ * answer lost on the way) returns it as it is; a session that no longer drives the conversation cannot take it.
+ * :throws E_CLIENT_MESSAGE_NOT_QUEUED: it was taken or marked already (another host bound the conversation since).
+ * :throws E_HOST_NOT_DRIVING: `hostSessionId` is not the conversation's host (another bound it since). */
 export const take = mutation({
-  args: { actor: vActor, messageId: v.string() },
+  args: { actor: vActor, messageId: v.string(), hostSessionId: v.optional(v.string()) },
   returns: vClientMessage,
-  handler: async (ctx, { actor, messageId }) => {
+  handler: async (ctx, { actor, messageId, hostSessionId }) => {
     const row = await findMessage(ctx, actor, messageId);
     if (row === null) fail("E_CLIENT_MESSAGE_NOT_FOUND", "no such client message", { messageId });
-    if (row.state !== "queued") fail("E_CLIENT_MESSAGE_NOT_QUEUED", `the message is ${row.state} already`, { messageId, state: row.state });
     const conv = await ctx.db.get("conversations", row.conversationId);
+    const session = hostSessionId === undefined ? undefined : ctx.db.normalizeId("host_sessions", hostSessionId);
+    if (row.state === "taking" && session !== undefined && row.takenBy === session) return toMessage(row);
+    if (session !== undefined && conv?.hostSessionId !== session) {
+      fail("E_HOST_NOT_DRIVING", "another host drives the conversation now: the message is its to take", { messageId });
+    }
+    if (row.state !== "queued") fail("E_CLIENT_MESSAGE_NOT_QUEUED", `the message is ${row.state} already`, { messageId, state: row.state });
     await ctx.db.patch("client_messages", row._id, { state: "taking", ...(conv?.hostSessionId !== undefined ? { takenBy: conv.hostSessionId } : {}) });
     return toMessage((await ctx.db.get("client_messages", row._id))!);
   },

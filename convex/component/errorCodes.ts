@@ -38,6 +38,7 @@ export const ERRORS = {
   E_HOST_LOST: c("failed", "The host driving the turn stopped heartbeating: the sweep ended the turn interrupted (on the turn's error).", "Resume the conversation from a host: it reconciles from Codex."),
   E_HOST_OFFLINE: c("conflict", "The conversation's host is gone or stopped (or, for a message, no host ever drove it): nobody can act on an answer to its request or on a message.", "Start a host that resumes the conversation (codex-convex run --serve --conversation ID), then answer or send again."),
   E_HOST_SESSION_NOT_FOUND: c("notFound", "No such host session for this user.", "Open a session (openHostSession)."),
+  E_HOST_NOT_DRIVING: c("conflict", "This host session no longer drives the conversation: another host bound it since.", "Leave the conversation's messages and requests to the host driving it now."),
   E_HOST_SESSION_ENDED: c("conflict", "The host session was closed.", "Open a new session."),
   E_HOST_BAD_SESSION: c("invalid", "A host session's ids or timing are out of range.", "hostId 1-200 characters; timeout at least two heartbeats, at most an hour."),
   // ----- live ingest -----

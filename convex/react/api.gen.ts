@@ -438,7 +438,12 @@ export type CodexChatApi = {
   /** One client message and what the host did with it, or null (a sender follows it). */
   getClientMessage: FunctionReference<"query", "public", { messageId: string }, ClientMessage | null>;
   /** The host takes a queued client message before giving it to Codex (once: E_CLIENT_MESSAGE_NOT_QUEUED after), so a host gone before marking it leaves it unconfirmed, not stale. */
-  takeClientMessage: FunctionReference<"mutation", "public", { messageId: string }, ClientMessage>;
+  takeClientMessage: FunctionReference<
+    "mutation",
+    "public",
+    { messageId: string; hostSessionId?: string },
+    ClientMessage
+  >;
   /** The host records what it did with a client message (started or steered a turn, stale, failed). */
   markClientMessageHandled: FunctionReference<
     "mutation",

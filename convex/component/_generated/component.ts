@@ -115,7 +115,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
       take: FunctionReference<
         "mutation",
         "internal",
-        { actor: string; messageId: string },
+        { actor: string; messageId: string; hostSessionId?: string },
         {
           messageId: string;
           conversationId: string;

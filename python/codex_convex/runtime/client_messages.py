@@ -9,15 +9,18 @@ while no host had it open: binding marks them ``stale`` (server side, so none se
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from typing import Literal
 
 import structlog
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from ..convex_api import Subscriber
-from ..errors import CodexConvexError
+from ..errors import CodexConvexError, ConvexTransportError
 from ..host_api import HostApi, HostSubscriptions
 from ..host_api.limits import TURN_ERROR_MAX_CHARS
+from ..host_api.models import ClientMessage
 
 __all__ = ["Taken", "watch_client_messages"]
 
@@ -28,8 +31,10 @@ Taken = tuple[Literal["started", "steered"], str]
 
 
 async def watch_client_messages(api: HostApi, subscriber: Subscriber, conversation_id: str,
-                                take: Callable[[str], Awaitable[Taken]]) -> None:
-    """Until cancelled (the binding ends): give each new message of the conversation to ``take``, oldest first."""
+                                take: Callable[[str], Awaitable[Taken]], host_session_id: str | None = None) -> None:
+    """Until cancelled (the binding ends): give each new message of the conversation to ``take``, oldest first. A
+    message this host cannot take (taken or marked already, or the conversation bound by another host since) is left
+    alone; one Codex refused is marked failed; none ends the watch."""
     seen: set[str] = set()
     async for queued in HostSubscriptions(subscriber).list_queued_client_messages(conversation_id=conversation_id):
         for m in queued:
@@ -37,20 +42,40 @@ async def watch_client_messages(api: HostApi, subscriber: Subscriber, conversati
                 continue
             seen.add(m.message_id)
             try:
-                await api.take_client_message(message_id=m.message_id)
-            except CodexConvexError as exc:  # marked meanwhile (another host bound the conversation): not ours
-                if exc.code != "E_CLIENT_MESSAGE_NOT_QUEUED":
-                    raise
-                log.info("client_message.not_queued", conversation_id=conversation_id, message_id=m.message_id)
+                await _again_if_lost(functools.partial(api.take_client_message, message_id=m.message_id,
+                                                       host_session_id=host_session_id))
+            except CodexConvexError as exc:  # not this host's (any more), or Convex unreachable: left as it is
+                log.warning("client_message.not_taken", conversation_id=conversation_id, message_id=m.message_id,
+                            code=exc.code, error=str(exc))
                 continue
             try:
                 state, turn_id = await take(m.text)
             except CodexConvexError as exc:  # Codex refused it or went away: said so, not taken out on the host
                 log.warning("client_message.failed", conversation_id=conversation_id, message_id=m.message_id,
                             error=str(exc))
-                await api.mark_client_message_handled(message_id=m.message_id, state="failed",
-                                                      error=str(exc)[:TURN_ERROR_MAX_CHARS] or exc.code)
+                await _mark(api, m.message_id, "failed", error=str(exc)[:TURN_ERROR_MAX_CHARS] or exc.code)
                 continue
-            await api.mark_client_message_handled(message_id=m.message_id, state=state, turn_id=turn_id)
+            await _mark(api, m.message_id, state, turn_id=turn_id)
             log.info("client_message.taken", conversation_id=conversation_id, message_id=m.message_id, state=state,
                      turn_id=turn_id)
+
+
+async def _again_if_lost(call: Callable[[], Awaitable[ClientMessage]]) -> ClientMessage:
+    """``call`` (a take or a mark: both answer the same when repeated by the same host), again when its answer was
+    lost on the way (ConvexHttp does not repeat a mutation that may have run)."""
+    async for attempt in AsyncRetrying(retry=retry_if_exception_type(ConvexTransportError), stop=stop_after_attempt(4),
+                                       wait=wait_exponential_jitter(multiplier=0.2, max=3.0), reraise=True):
+        with attempt:
+            return await call()
+    raise AssertionError("unreachable: tenacity reraises")
+
+
+async def _mark(api: HostApi, message_id: str, state: Literal["started", "steered", "failed"],
+                turn_id: str | None = None, error: str | None = None) -> None:
+    """Record what the host did; when Convex cannot be reached for good, the message stays taken (the next host to
+    bind the conversation marks it unconfirmed: it may have run) and the watch goes on."""
+    try:
+        await _again_if_lost(functools.partial(api.mark_client_message_handled, message_id=message_id, state=state,
+                                               turn_id=turn_id, error=error))
+    except CodexConvexError as exc:
+        log.error("client_message.unmarked", message_id=message_id, state=state, code=exc.code, error=str(exc))

@@ -243,7 +243,7 @@ class CodexHost:
                     api, subscriber, conversation_id, self._stop_for_a_client, self._resume_for_a_client,
                     self._set_goal_for_a_client))
                 tg.start_soon(watch, "client_message", lambda: watch_client_messages(
-                    api, subscriber, conversation_id, self._take_client_message))
+                    api, subscriber, conversation_id, self._take_client_message, self.bindings.host_session_id))
 
     async def _take_client_message(self, text: str) -> Taken:
         """A client's message steers the running turn, or starts one when Codex is idle (left to run: the turn's end

@@ -211,9 +211,9 @@ class HostApi(HostApiBase):
         result: ClientMessage | None = await self._call("query", "chat:getClientMessage", {"messageId": message_id}, ClientMessage | None)
         return result
 
-    async def take_client_message(self, *, message_id: str) -> ClientMessage:
+    async def take_client_message(self, *, message_id: str, host_session_id: str | None = None) -> ClientMessage:
         """The host takes a queued client message before giving it to Codex (once: E_CLIENT_MESSAGE_NOT_QUEUED after), so a host gone before marking it leaves it unconfirmed, not stale. (mutation ``chat:takeClientMessage``)"""
-        result: ClientMessage = await self._call("mutation", "chat:takeClientMessage", {"messageId": message_id}, ClientMessage)
+        result: ClientMessage = await self._call("mutation", "chat:takeClientMessage", {"messageId": message_id, "hostSessionId": host_session_id}, ClientMessage)
         return result
 
     async def mark_client_message_handled(self, *, message_id: str, state: Literal["started", "steered", "stale", "failed"], turn_id: str | None = None, error: str | None = None) -> ClientMessage:
