@@ -209,3 +209,43 @@ async def test_a_request_the_host_could_not_carry_out_says_failed(deployment: De
                     assert req.outcome == "resumed"
                     break
         tg.cancel_scope.cancel()
+
+
+async def test_a_mark_whose_answer_was_lost_is_repeated_and_the_watch_goes_on(deployment: Deployment,
+                                                                              alice_api: HostApi) -> None:
+    """One layer (the watch against the deployment, Codex stubbed): the host's mark ran but its answer was lost on
+    the way; the watch repeats it (a mark answers the same when repeated) and answers the next request too, instead of
+    ending."""
+    from codex_convex.errors import ConvexTransportError
+    from codex_convex.runtime.interrupts import watch_interrupts
+
+    conversation = (await alice_api.new_conversation()).conversation_id
+    marks: list[str] = []
+
+    class LossyApi(HostApi):  # the first mark runs, then its answer is lost
+        async def mark_interrupt_handled(self, *, request_id: str, outcome: Any) -> InterruptRequest:
+            got = await super().mark_interrupt_handled(request_id=request_id, outcome=outcome)
+            marks.append(outcome)
+            if len(marks) == 1:
+                raise ConvexTransportError("the answer was lost")
+            return got
+
+    async def idle() -> Any:
+        return "idle"
+
+    async def resumed() -> Any:
+        return "resumed"
+
+    async with Subscriber(deployment.url, token=deployment.alice) as sub, anyio.create_task_group() as tg:
+        tg.start_soon(watch_interrupts, LossyApi(alice_api.http), sub, conversation, idle, resumed, lambda _o: idle())
+        await anyio.sleep(0.5)  # the watch has its first answer (no request yet)
+        await alice_api.request_interrupt(conversation_id=conversation)
+        assert (await handled(deployment, conversation)).outcome == "idle"
+        asked = await alice_api.request_goal_resume(conversation_id=conversation)
+        with anyio.fail_after(30):
+            async for req in HostSubscriptions(sub).get_interrupt_request(conversation_id=conversation):
+                if req is not None and req.request_id == asked.request_id and req.handled_at is not None:
+                    assert req.outcome == "resumed"
+                    break
+        tg.cancel_scope.cancel()
+    assert marks == ["idle", "idle", "resumed"]  # the lost one repeated, then the next request

@@ -14,13 +14,12 @@ from collections.abc import Awaitable, Callable
 from typing import Literal
 
 import structlog
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from ..convex_api import Subscriber
-from ..errors import CodexConvexError, ConvexTransportError
+from ..errors import CodexConvexError
 from ..host_api import HostApi, HostSubscriptions
 from ..host_api.limits import TURN_ERROR_MAX_CHARS
-from ..host_api.models import ClientMessage
+from .repeat import repeat_if_lost
 
 __all__ = ["Taken", "watch_client_messages"]
 
@@ -42,7 +41,7 @@ async def watch_client_messages(api: HostApi, subscriber: Subscriber, conversati
                 continue
             seen.add(m.message_id)
             try:
-                await _again_if_lost(functools.partial(api.take_client_message, message_id=m.message_id,
+                await repeat_if_lost(functools.partial(api.take_client_message, message_id=m.message_id,
                                                        host_session_id=host_session_id))
             except CodexConvexError as exc:  # not this host's (any more), or Convex unreachable: left as it is
                 log.warning("client_message.not_taken", conversation_id=conversation_id, message_id=m.message_id,
@@ -60,22 +59,12 @@ async def watch_client_messages(api: HostApi, subscriber: Subscriber, conversati
                      turn_id=turn_id)
 
 
-async def _again_if_lost(call: Callable[[], Awaitable[ClientMessage]]) -> ClientMessage:
-    """``call`` (a take or a mark: both answer the same when repeated by the same host), again when its answer was
-    lost on the way (ConvexHttp does not repeat a mutation that may have run)."""
-    async for attempt in AsyncRetrying(retry=retry_if_exception_type(ConvexTransportError), stop=stop_after_attempt(4),
-                                       wait=wait_exponential_jitter(multiplier=0.2, max=3.0), reraise=True):
-        with attempt:
-            return await call()
-    raise AssertionError("unreachable: tenacity reraises")
-
-
 async def _mark(api: HostApi, message_id: str, state: Literal["started", "steered", "failed"],
                 turn_id: str | None = None, error: str | None = None) -> None:
     """Record what the host did; when Convex cannot be reached for good, the message stays taken (the next host to
     bind the conversation marks it unconfirmed: it may have run) and the watch goes on."""
     try:
-        await _again_if_lost(functools.partial(api.mark_client_message_handled, message_id=message_id, state=state,
+        await repeat_if_lost(functools.partial(api.mark_client_message_handled, message_id=message_id, state=state,
                                                turn_id=turn_id, error=error))
     except CodexConvexError as exc:
         log.error("client_message.unmarked", message_id=message_id, state=state, code=exc.code, error=str(exc))
