@@ -4,6 +4,7 @@ default: with neither, an approval waits (replica mode) or is declined (codex-on
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import cast, get_args
 
@@ -14,6 +15,7 @@ from ..convex_api import Subscriber
 from ..errors import ConflictError
 from ..host_api import HostApi, HostSubscriptions
 from .config import Decision, JsonObject, ServerRequestHandler, ServerRequestInfo
+from .repeat import repeat_if_lost
 
 log = structlog.get_logger("codex_convex.approvals")
 
@@ -51,16 +53,17 @@ async def answer_via_convex(info: ServerRequestInfo, handler: ServerRequestHandl
             if answer is None:
                 return  # no opinion: leave it to Convex
             result = _as_result(info, answer)
-            try:
-                if info.is_approval:
-                    decision = result.get("decision")
-                    if decision not in get_args(Decision):
-                        raise TypeError(f"an approval handler answered {answer!r}: give one of {get_args(Decision)}")
-                    await api.respond_server_request(thread_id=info.thread_id, turn_id=info.turn_id,
-                                                     request_id=info.request_id, decision=cast(Decision, decision))
-                else:
-                    await api.respond_server_request(thread_id=info.thread_id, turn_id=info.turn_id,
-                                                     request_id=info.request_id, response_json=json.dumps(result))
+            respond = functools.partial(api.respond_server_request, thread_id=info.thread_id, turn_id=info.turn_id,
+                                        request_id=info.request_id)
+            if info.is_approval:
+                decision = result.get("decision")
+                if decision not in get_args(Decision):
+                    raise TypeError(f"an approval handler answered {answer!r}: give one of {get_args(Decision)}")
+                respond = functools.partial(respond, decision=cast(Decision, decision))
+            else:
+                respond = functools.partial(respond, response_json=json.dumps(result))
+            try:  # repeated when its answer was lost: a repeat finds it answered (by us, or by a client first)
+                await repeat_if_lost(respond)
             except ConflictError:  # E_REQUEST_ALREADY_ANSWERED
                 return  # another client answered first: its decision (seen by from_convex) stands
 

@@ -1,0 +1,53 @@
+"""An approval answered by the host's own handler is stored in Convex (the record every client sees); when the answer
+to that write is lost on the way, the host repeats it: the repeat finds the request answered and the decision stands
+(one layer: the answering against the deployment, Codex not involved)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import pytest
+
+from codex_convex.convex_api import Subscriber
+from codex_convex.errors import ConvexTransportError
+from codex_convex.host_api import HostApi
+from codex_convex.runtime.approvals import answer_via_convex
+from codex_convex.runtime.config import ServerRequestInfo
+from tests.conftest import Deployment
+
+pytestmark = [pytest.mark.anyio]
+
+
+async def test_a_handlers_answer_whose_write_was_lost_is_repeated_and_stands(deployment: Deployment,
+                                                                           alice_api: HostApi) -> None:
+    conversation = (await alice_api.sync_open_conversation_binding(thread_id="th-ask")).conversation.conversation_id
+    at = 1.0
+    await alice_api.http.mutation("chat:ingestEvents", {"conversationId": conversation, "streamId": "host", "seq": 0,
+                                                        "events": [
+        {"type": "turnStarted", "threadId": "th-ask", "turnId": "t1", "at": at},
+        {"type": "serverRequest", "threadId": "th-ask", "turnId": "t1", "requestId": "7",
+         "method": "item/commandExecution/requestApproval", "paramsJson": "{}", "at": at}]})
+    writes: list[str] = []
+
+    class LossyApi(HostApi):  # the first answer is stored, then the answer to that write is lost
+        async def respond_server_request(self, **kwargs: Any) -> Any:
+            writes.append(kwargs.get("decision", "?"))
+            got = await super().respond_server_request(**kwargs)
+            if len(writes) == 1:
+                raise ConvexTransportError("the answer was lost")
+            return got
+
+    async def handler(info: ServerRequestInfo) -> Any:
+        return "accept"
+
+    info = ServerRequestInfo("7", "item/commandExecution/requestApproval", "th-ask", "t1", None, {}, conversation)
+    async with Subscriber(deployment.url, token=deployment.alice) as sub:
+        with anyio.fail_after(30):
+            stored = await answer_via_convex(info, handler, LossyApi(alice_api.http), sub)
+    assert stored.get("decision") == "accept"
+    # the lost write did not fail the request: the host waited to repeat it, and the stored decision (Convex's record,
+    # seen by the host's subscription meanwhile) or the repeat (finding it answered) settled it
+    assert writes[:1] == ["accept"] and len(writes) <= 2
+    row = await alice_api.get_server_request(thread_id="th-ask", turn_id="t1", request_id="7")
+    assert row is not None and row.decision_json is not None and "accept" in row.decision_json
