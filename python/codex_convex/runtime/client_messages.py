@@ -13,6 +13,7 @@ import functools
 from collections.abc import Awaitable, Callable
 from typing import Literal
 
+import anyio
 import structlog
 
 from ..convex_api import Subscriber
@@ -47,16 +48,21 @@ async def watch_client_messages(api: HostApi, subscriber: Subscriber, conversati
                 log.warning("client_message.not_taken", conversation_id=conversation_id, message_id=m.message_id,
                             code=exc.code, error=str(exc))
                 continue
-            try:
-                state, turn_id = await take(m.text)
-            except CodexConvexError as exc:  # Codex refused it or went away: said so, not taken out on the host
-                log.warning("client_message.failed", conversation_id=conversation_id, message_id=m.message_id,
-                            error=str(exc))
-                await _mark(api, m.message_id, "failed", error=str(exc)[:TURN_ERROR_MAX_CHARS] or exc.code)
-                continue
-            await _mark(api, m.message_id, state, turn_id=turn_id)
-            log.info("client_message.taken", conversation_id=conversation_id, message_id=m.message_id, state=state,
-                     turn_id=turn_id)
+            with anyio.CancelScope(shield=True):  # taken: given to Codex and marked, even if the binding ends now
+                await _run(api, conversation_id, m.message_id, m.text, take)
+
+
+async def _run(api: HostApi, conversation_id: str, message_id: str, text: str,
+               take: Callable[[str], Awaitable[Taken]]) -> None:
+    try:
+        state, turn_id = await take(text)
+    except CodexConvexError as exc:  # Codex refused it or went away: said so, not taken out on the host
+        log.warning("client_message.failed", conversation_id=conversation_id, message_id=message_id, error=str(exc))
+        await _mark(api, message_id, "failed", error=str(exc)[:TURN_ERROR_MAX_CHARS] or exc.code)
+        return
+    await _mark(api, message_id, state, turn_id=turn_id)
+    log.info("client_message.taken", conversation_id=conversation_id, message_id=message_id, state=state,
+             turn_id=turn_id)
 
 
 async def _mark(api: HostApi, message_id: str, state: Literal["started", "steered", "failed"],
