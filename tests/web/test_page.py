@@ -255,6 +255,7 @@ async def test_a_goal_set_in_the_page_becomes_the_threads_and_codex_works_toward
         ended = host.turns.ended_count
         field = page.locator("[data-testid=goal-objective]:not([disabled])")
         await field.fill("keep polishing the docs", timeout=15_000)
+        assert await page.locator("[data-testid=goal-set]").inner_text() == "Set goal"
         await page.locator("[data-testid=goal-set]").click()
         goal_line = page.locator("[data-testid=goal][data-status=active]", has_text="keep polishing the docs")
         await goal_line.wait_for(timeout=15_000)
@@ -267,6 +268,7 @@ async def test_a_goal_set_in_the_page_becomes_the_threads_and_codex_works_toward
         await page.locator("[data-testid=stop]:not([disabled])").click(timeout=15_000)
         await page.locator("[data-testid=goal][data-status=paused]").wait_for(timeout=15_000)
         await host.wait_for_goal()
+        assert await page.locator("[data-testid=goal-set]").inner_text() == "Replace goal"  # there is one to replace
         # Codex refuses an objective over its own limit: the page says the host could not set it
         await field.fill("x" * 4001)
         await page.locator("[data-testid=goal-set]").click()

@@ -64,7 +64,8 @@ export function ConversationView(props: { conversationId: string }) {
         </p>
       ) : null}
       {c.conversation.parentConversationId !== null ? null : (
-        <GoalForm hostOnline={c.host?.online === true} setting={c.settingGoal} control={c.control} setGoal={c.setGoal} />
+        <GoalForm hostOnline={c.host?.online === true} setting={c.settingGoal} control={c.control} setGoal={c.setGoal}
+          replaces={c.goal !== null && c.goal.status !== "complete"} />
       )}
       <Approvals requests={c.pendingRequests} respond={c.respond} conversationId={c.conversation.conversationId} />
       {c.hasOlderMessages ? (

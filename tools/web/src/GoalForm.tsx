@@ -12,7 +12,7 @@ const NOT_SET: Record<string, string> = {
 /** Give the thread a new goal from the page: the host driving the conversation sets it, active (it replaces the
  * thread's goal), and Codex works toward it on its own, turn after turn. */
 export function GoalForm(props: {
-  hostOnline: boolean; setting: boolean; control: InterruptRequest | null;
+  hostOnline: boolean; setting: boolean; control: InterruptRequest | null; replaces: boolean;
   setGoal: (objective: string) => Promise<InterruptRequest | null>;
 }) {
   const [objective, setObjective] = useState("");
@@ -28,10 +28,10 @@ export function GoalForm(props: {
   return (
     <form className="goal-form" data-testid="goal-form" onSubmit={submit}>
       <input data-testid="goal-objective" value={objective} disabled={!props.hostOnline}
-        placeholder={props.hostOnline ? "A goal for Codex to work toward on its own (replaces the thread's goal)" : "No host drives this conversation now"}
+        placeholder={!props.hostOnline ? "No host drives this conversation now" : props.replaces ? "A new goal for Codex (replaces the one above)" : "A goal for Codex to work toward on its own"}
         onChange={(e) => setObjective(e.target.value)} />
       <button type="submit" data-testid="goal-set" disabled={!props.hostOnline || props.setting || objective.trim() === ""}>
-        {props.setting ? "Setting…" : "Set goal"}
+        {props.setting ? "Setting…" : props.replaces ? "Replace goal" : "Set goal"}
       </button>
       {note !== null ? <p className="error" role="status" data-testid="goal-note" data-outcome={last?.outcome}>{note}</p> : null}
       {error !== null ? <p className="error" role="alert" data-testid="goal-error">{error}</p> : null}
