@@ -35,12 +35,13 @@ async def cli_json(env: dict[str, str], *args: str) -> dict[str, Any]:
     return {**out, "exit": done.returncode}
 
 
-async def handled(deployment: Deployment, conversation_id: str) -> InterruptRequest:
-    """The conversation's newest interrupt request once the host has handled it (seen by a subscription)."""
+async def handled(deployment: Deployment, conversation_id: str, request_id: str | None = None) -> InterruptRequest:
+    """The conversation's newest interrupt request (the one of ``request_id``, if given) once the host has handled it
+    (seen by a subscription)."""
     async with Subscriber(deployment.url, token=deployment.alice) as watcher:
         with anyio.fail_after(30):
             async for req in HostSubscriptions(watcher).get_interrupt_request(conversation_id=conversation_id):
-                if req is not None and req.handled_at is not None:
+                if req is not None and req.handled_at is not None and request_id in (None, req.request_id):
                     return req
     raise AssertionError("unreachable")
 
@@ -203,11 +204,7 @@ async def test_a_request_the_host_could_not_carry_out_says_failed(deployment: De
         await alice_api.request_interrupt(conversation_id=conversation)
         assert (await handled(deployment, conversation)).outcome == "failed"
         asked = await alice_api.request_goal_resume(conversation_id=conversation)
-        with anyio.fail_after(30):
-            async for req in HostSubscriptions(sub).get_interrupt_request(conversation_id=conversation):
-                if req is not None and req.request_id == asked.request_id and req.handled_at is not None:
-                    assert req.outcome == "resumed"
-                    break
+        assert (await handled(deployment, conversation, asked.request_id)).outcome == "resumed"
         tg.cancel_scope.cancel()
 
 
@@ -238,14 +235,9 @@ async def test_a_mark_whose_answer_was_lost_is_repeated_and_the_watch_goes_on(de
 
     async with Subscriber(deployment.url, token=deployment.alice) as sub, anyio.create_task_group() as tg:
         tg.start_soon(watch_interrupts, LossyApi(alice_api.http), sub, conversation, idle, resumed, lambda _o: idle())
-        await anyio.sleep(0.5)  # the watch has its first answer (no request yet)
         await alice_api.request_interrupt(conversation_id=conversation)
         assert (await handled(deployment, conversation)).outcome == "idle"
         asked = await alice_api.request_goal_resume(conversation_id=conversation)
-        with anyio.fail_after(30):
-            async for req in HostSubscriptions(sub).get_interrupt_request(conversation_id=conversation):
-                if req is not None and req.request_id == asked.request_id and req.handled_at is not None:
-                    assert req.outcome == "resumed"
-                    break
+        assert (await handled(deployment, conversation, asked.request_id)).outcome == "resumed"
         tg.cancel_scope.cancel()
     assert marks == ["idle", "idle", "resumed"]  # the lost one repeated, then the next request
