@@ -1,5 +1,5 @@
-"""Helpers shared by tests: reading back what was persisted, Codex's own record to compare with, and the sync
-protocol at the frame level."""
+"""Helpers shared by tests: reading back what was persisted, Codex's own record to compare with, the sync
+protocol at the frame level, and answers lost on the way."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ import subprocess
 from typing import Any
 
 import anyio
+import httpx
 
 from codex_convex.backend import LocalBackend
+from codex_convex.convex_api import ConvexHttp
 from codex_convex.host_api import HostApi
 from codex_convex.host_api.models import Message, PaginationOpts
 from codex_convex.host_api.reads import message_text, turn_items
@@ -129,3 +131,37 @@ def first_json_document(proc: subprocess.Popen[str]) -> Any:
 # A 1×1 PNG: an image for the scripted model's VIEW (Codex's view_image reads it from the working folder).
 DOT_PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63fc"
                         "cfc0f01f00050502005fc8f1d20000000049454e44ae426082")
+
+
+class LosingAnswers(httpx.AsyncBaseTransport):
+    """An HTTP transport that delivers every call to the deployment but loses the answers of the first ``lose[path]``
+    calls of each path (``httpx.ReadError`` after the deployment ran them), as a dropped connection does.
+    ``sent`` lists each call that reached the deployment: its path and arguments."""
+
+    def __init__(self, lose: dict[str, int]) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.lose = dict(lose)
+        self.sent: list[tuple[str, dict[str, Any]]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        call = json.loads(request.content)
+        response = await self.inner.handle_async_request(request)
+        await response.aread()
+        self.sent.append((call["path"], call["args"]))
+        if self.lose.get(call["path"], 0) > 0:
+            self.lose[call["path"]] -= 1
+            await response.aclose()
+            raise httpx.ReadError("the answer was lost on the way", request=request)
+        return response
+
+    def args_of(self, path: str) -> list[dict[str, Any]]:
+        return [args for p, args in self.sent if p == path]
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def losing_api(url: str, token: str, lose: dict[str, int]) -> tuple[HostApi, LosingAnswers]:
+    """A HostApi whose answers of the first ``lose[path]`` calls of each path are lost (:class:`LosingAnswers`)."""
+    transport = LosingAnswers(lose)
+    return HostApi(ConvexHttp(url, token=token, client=httpx.AsyncClient(transport=transport))), transport

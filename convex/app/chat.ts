@@ -1343,7 +1343,7 @@ export const getServerRequest = query({
   },
 });
 
-/** Answer a pending request (the first answer wins). */
+/** Answer a pending request (the first answer wins: another is E_REQUEST_ALREADY_ANSWERED; the same one again returns the request). */
 export const respondServerRequest = mutation({
   args: {
     threadId: v.string(),

@@ -81,7 +81,7 @@ export const ERRORS = {
   E_INGEST_THREAD_CONVERSATION_MISMATCH: c("conflict", "The thread belongs to another conversation.", "Replicate into the conversation the thread is bound to."),
   // ----- server requests (approvals) -----
   E_REQUEST_NOT_FOUND: c("notFound", "No such pending request.", "Check the thread, turn and request ids."),
-  E_REQUEST_ALREADY_ANSWERED: c("conflict", "The request is already answered (or expired): the first answer wins.", "Nothing to do; read the stored decision."),
+  E_REQUEST_ALREADY_ANSWERED: c("conflict", "The request is already answered otherwise (or expired): the first answer wins; the same answer again returns the request.", "Nothing to do; read the stored decision."),
   E_REQUEST_BAD_ANSWER: c("invalid", "An answer gives exactly one of decision or responseJson.", "Pass one of them."),
   // ----- sync sources and jobs -----
   E_SYNC_BAD_KEY: c("invalid", "idempotencyKey must be 1-256 characters.", "Use a key made of the thread id and its root hash."),

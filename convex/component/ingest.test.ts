@@ -329,9 +329,14 @@ describe("server requests", () => {
     const r = await t.mutation(api.requests.respond, { actor, threadId: "th", turnId: "t1", requestId: "0", decision: "accept" });
     expect(r).toMatchObject({ decisionJson: JSON.stringify({ decision: "accept" }), answeredBy: actor, status: "pending" });
     await expect(t.mutation(api.requests.respond, { actor, threadId: "th", turnId: "t1", requestId: "0", decision: "decline" })).rejects.toThrow(/E_REQUEST_ALREADY_ANSWERED/);
+    // the same answer again (a client repeating it after a lost answer) answers the same, changing nothing
+    expect(await t.mutation(api.requests.respond, { actor, threadId: "th", turnId: "t1", requestId: "0", decision: "accept" })).toEqual(r);
     await send(2, [{ type: "serverRequestResolved", threadId: "th", turnId: "t1", requestId: "0", at }, { type: "turnCompleted", threadId: "th", turnId: "t1", status: "completed", at }]);
     expect(await t.query(api.requests.listPending, { actor, conversationId })).toEqual([]);
     expect(await t.query(api.requests.get, { actor, threadId: "th", turnId: "t1", requestId: "1" })).toMatchObject({ status: "expired" });
+    // once resolved, a repeat of the answer that was given still answers with the request; an expired one is refused
+    expect(await t.mutation(api.requests.respond, { actor, threadId: "th", turnId: "t1", requestId: "0", decision: "accept" })).toMatchObject({ status: "answered", decisionJson: r.decisionJson });
+    await expect(t.mutation(api.requests.respond, { actor, threadId: "th", turnId: "t1", requestId: "1", decision: "accept" })).rejects.toThrow(/E_REQUEST_ALREADY_ANSWERED/);
   });
 
   it("a turn's end expires its own pending requests only, however many other turns have pending ones", async () => {

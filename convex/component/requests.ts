@@ -106,6 +106,9 @@ export const respond = mutation({
       .withIndex("actor_threadId_turnId_requestId", (q) => q.eq("actor", actor).eq("threadId", threadId).eq("turnId", turnId).eq("requestId", requestId))
       .unique();
     if (r === null) fail("E_REQUEST_NOT_FOUND", "no such request", { requestId });
+    const decisionJson = responseJson ?? JSON.stringify({ decision });
+    // The same answer again (a client repeating it after its answer was lost on the way) answers the same.
+    if (r.decisionJson === decisionJson && r.answeredBy === actor) return toRequest(r);
     const conv = await ctx.db.get("conversations", r.conversationId);
     if (conv !== null) await requireHostOnline(ctx, conv); // an answer nobody can deliver is refused, not stored
     if (r.status !== "pending" || r.decisionJson !== undefined) {
@@ -114,7 +117,6 @@ export const respond = mutation({
     if (decision !== undefined && !r.method.endsWith("/requestApproval")) {
       fail("E_REQUEST_BAD_ANSWER", `${r.method} is not an approval: answer it with responseJson`);
     }
-    const decisionJson = responseJson ?? JSON.stringify({ decision });
     await ctx.db.patch("server_requests", r._id, { decisionJson, answeredBy: actor, answeredAt: Date.now() });
     return toRequest((await ctx.db.get("server_requests", r._id))!);
   },

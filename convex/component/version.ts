@@ -25,5 +25,8 @@
 // 13: a client gives the thread a new goal (requestGoal: control requests carry their `objective`, action setGoal,
 //     outcome goalSet); a host takes a client message before giving it to Codex (takeClientMessage: states taking and
 //     unconfirmed, E_CLIENT_MESSAGE_NOT_QUEUED)
-export const CONTRACT_VERSION = 13;
+// 14: repeatable mutations (the contract marks the ones a client may send again after a lost answer: takeClientMessage,
+//     markClientMessageHandled, markInterruptHandled, respondServerRequest); the same answer to a server request again
+//     returns the request instead of E_REQUEST_ALREADY_ANSWERED
+export const CONTRACT_VERSION = 14;
 export const COMPONENT_NAME = "codexConvex";

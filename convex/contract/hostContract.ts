@@ -26,7 +26,12 @@ import { vDeletionPhase, vDeletionTarget } from "../component/tables/deletion.js
 import { vCodedError, vJobState, vSyncBase } from "../component/tables/sync.js";
 import { vGoalStatus, vMessageStatus, vPaginationOpts, vRequestStatus, vSyncState, vThreadGoal, vTurnError, vTurnStatus } from "../component/validators.js";
 
-export type Endpoint = { kind: "query" | "mutation"; fn: string; doc: string };
+/**
+ * `repeatable`: a mutation whose answer was lost on the way (the connection dropped after it was sent, so it may have
+ * run) can be sent again and answers the same, with its effect once; clients repeat these on any transport error and
+ * other mutations only when nothing was sent. Queries are always repeatable.
+ */
+export type Endpoint = { kind: "query" | "mutation"; fn: string; doc: string; repeatable?: true };
 
 export const contract = {
   version: CONTRACT_VERSION,
@@ -87,12 +92,12 @@ export const contract = {
     requestGoalResume: { kind: "mutation", fn: "control:requestGoalResume", doc: "Ask the host driving the conversation to resume the thread's goal (Codex then goes on by itself)." },
     requestGoal: { kind: "mutation", fn: "control:requestGoal", doc: "Ask the host driving the conversation to give the thread a new goal, active (Codex then works toward it on its own)." },
     getInterruptRequest: { kind: "query", fn: "control:getInterruptRequest", doc: "The conversation's newest control request (stop, resume or new goal), or null (the host subscribes to it)." },
-    markInterruptHandled: { kind: "mutation", fn: "control:markInterruptHandled", doc: "The host records what it did about a control request." },
+    markInterruptHandled: { kind: "mutation", fn: "control:markInterruptHandled", doc: "The host records what it did about a control request.", repeatable: true },
     sendClientMessage: { kind: "mutation", fn: "clientMessages:send", doc: "Give the host driving the conversation a message: it starts a turn with it when Codex is idle, or steers the running turn with it." },
     listQueuedClientMessages: { kind: "query", fn: "clientMessages:listQueued", doc: "The conversation's messages no host has taken yet, oldest first (the host subscribes to it)." },
     getClientMessage: { kind: "query", fn: "clientMessages:get", doc: "One client message and what the host did with it, or null (a sender follows it)." },
-    takeClientMessage: { kind: "mutation", fn: "clientMessages:take", doc: "The host takes a queued client message before giving it to Codex (once: E_CLIENT_MESSAGE_NOT_QUEUED after), so a host gone before marking it leaves it unconfirmed, not stale." },
-    markClientMessageHandled: { kind: "mutation", fn: "clientMessages:markHandled", doc: "The host records what it did with a client message (started or steered a turn, stale, failed)." },
+    takeClientMessage: { kind: "mutation", fn: "clientMessages:take", doc: "The host takes a queued client message before giving it to Codex (once: E_CLIENT_MESSAGE_NOT_QUEUED after), so a host gone before marking it leaves it unconfirmed, not stale.", repeatable: true },
+    markClientMessageHandled: { kind: "mutation", fn: "clientMessages:markHandled", doc: "The host records what it did with a client message (started or steered a turn, stale, failed).", repeatable: true },
     listConversationAgents: { kind: "query", fn: "conversations:listAgents", doc: "The conversations of the sub-agents this one's thread spawned (Codex's spawn_agent), newest first." },
     getConversationSummary: { kind: "query", fn: "conversations:summary", doc: "A conversation with its thread, counts, pending requests and token usage." },
     listThreadsForConversation: { kind: "query", fn: "conversations:listThreads", doc: "The threads a conversation was bound to, newest first." },
@@ -109,7 +114,7 @@ export const contract = {
     getThreadSyncState: { kind: "query", fn: "threadState:getThreadSyncState", doc: "What a sync holds of a thread: its chained turns and their prefix hash (also after `atTurns` turns)." },
     listPendingServerRequests: { kind: "query", fn: "requests:listPending", doc: "Pending approvals and other server requests ([] when the conversation is missing)." },
     getServerRequest: { kind: "query", fn: "requests:get", doc: "One server request, or null." },
-    respondServerRequest: { kind: "mutation", fn: "requests:respond", doc: "Answer a pending request (the first answer wins)." },
+    respondServerRequest: { kind: "mutation", fn: "requests:respond", doc: "Answer a pending request (the first answer wins: another is E_REQUEST_ALREADY_ANSWERED; the same one again returns the request).", repeatable: true },
     getTokenUsage: { kind: "query", fn: "tokenUsage:get", doc: "The latest token usage and the recent turns' reports." },
     startConversationSyncSource: { kind: "mutation", fn: "syncSources:start", doc: "Start (or find, by idempotency key) an import of a local thread." },
     listConversationSyncSourceChunks: { kind: "query", fn: "syncSources:listChunks", doc: "Which chunks of a source the server holds, with their hashes." },

@@ -148,7 +148,7 @@ function renderChat(eps: Resolved[]): string {
 }
 
 function renderJson(eps: Resolved[]): string {
-  const endpoints = Object.fromEntries(eps.map((r) => [r.name, { kind: r.ep.kind, component: r.ep.fn, doc: r.ep.doc, args: r.args, returns: r.returns }]));
+  const endpoints = Object.fromEntries(eps.map((r) => [r.name, { kind: r.ep.kind, component: r.ep.fn, doc: r.ep.doc, repeatable: r.ep.kind === "query" || r.ep.repeatable === true, args: r.args, returns: r.returns }]));
   const models = Object.fromEntries(Object.entries(contract.models).map(([n, val]) => [n, (val as unknown as { json: VJson }).json]));
   return JSON.stringify({ version: contract.version, allowAnonymous: contract.allowAnonymous, limits: contract.limits, models, endpoints }, null, 2) + "\n";
 }

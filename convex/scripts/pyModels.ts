@@ -15,7 +15,7 @@ export type ContractJson = {
   allowAnonymous: boolean;
   models: Record<string, VJson>;
   limits: Record<string, number>;
-  endpoints: Record<string, { kind: "query" | "mutation"; component: string; doc: string; args: Record<string, Field>; returns: VJson }>;
+  endpoints: Record<string, { kind: "query" | "mutation"; component: string; doc: string; repeatable: boolean; args: Record<string, Field>; returns: VJson }>;
 };
 
 const HEADER = (what: string) => [
@@ -155,7 +155,7 @@ export class PyModels {
   }
 }
 
-type Rendered = { name: string; kind: "query" | "mutation"; doc: string; params: string[]; argDict: string; result: string };
+type Rendered = { name: string; kind: "query" | "mutation"; doc: string; repeatable: boolean; params: string[]; argDict: string; result: string };
 
 function resolve(c: ContractJson): { models: PyModels; eps: Rendered[] } {
   const models = new PyModels(c.models);
@@ -169,7 +169,7 @@ function resolve(c: ContractJson): { models: PyModels; eps: Rendered[] } {
       ...args.filter(([, f]) => f.optional).map(([k, f]) => `${snake(k)}: ${typed(k, f)} | None = None`),
     ];
     const argDict = args.map(([k]) => `${JSON.stringify(k)}: ${snake(k)}`).join(", ");
-    eps.push({ name, kind: ep.kind, doc: ep.doc, params, argDict, result: models.typeOf(ep.returns, pascal(name) + "Result") });
+    eps.push({ name, kind: ep.kind, doc: ep.doc, repeatable: ep.repeatable, params, argDict, result: models.typeOf(ep.returns, pascal(name) + "Result") });
   }
   return { models, eps };
 }
@@ -234,8 +234,9 @@ export function renderPythonEndpoints(c: ContractJson): string {
   for (const r of eps) {
     out.push("");
     out.push(`    async def ${snake(r.name)}(${sig(r)}) -> ${r.result}:`);
-    out.push(`        """${r.doc} (${r.kind} \`\`chat:${r.name}\`\`)"""`);
-    out.push(`        result: ${r.result} = await self._call(${JSON.stringify(r.kind)}, ${JSON.stringify(`chat:${r.name}`)}, {${r.argDict}}, ${r.result})`);
+    out.push(`        """${r.doc} (${r.kind} \`\`chat:${r.name}\`\`${r.kind === "mutation" && r.repeatable ? ", repeated after a lost answer" : ""})"""`);
+    const repeat = r.kind === "mutation" && r.repeatable ? ", repeatable=True" : "";
+    out.push(`        result: ${r.result} = await self._call(${JSON.stringify(r.kind)}, ${JSON.stringify(`chat:${r.name}`)}, {${r.argDict}}, ${r.result}${repeat})`);
     out.push("        return result");
   }
   out.push("", "", "class HostSubscriptions(HostSubscriptionsBase):");

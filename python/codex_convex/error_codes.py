@@ -382,7 +382,7 @@ ERRORS: dict[str, ErrorSpec] = {
         "The deployment expects a sequence the host already had acknowledged: it lost data.",
         "Restore the deployment; re-sync the thread."),
     "E_REQUEST_ALREADY_ANSWERED": ErrorSpec("conflict", "component",
-        "The request is already answered (or expired): the first answer wins.",
+        "The request is already answered otherwise (or expired): the first answer wins; the same answer again returns the request.",
         "Nothing to do; read the stored decision."),
     "E_REQUEST_BAD_ANSWER": ErrorSpec("invalid", "component",
         "An answer gives exactly one of decision or responseJson.",

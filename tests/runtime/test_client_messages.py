@@ -17,6 +17,7 @@ from codex_convex.host_api import HostApi, HostSubscriptions
 from codex_convex.host_api.models import ClientMessage
 from codex_convex.runtime import CodexHost, HostConfig, watch_conversation
 from tests.conftest import Deployment
+from tests.support import losing_api
 
 pytestmark = [pytest.mark.anyio, pytest.mark.codex]
 
@@ -178,10 +179,9 @@ async def test_a_message_arriving_as_the_host_starts_its_own_turn_leaves_that_tu
 async def test_a_take_whose_answer_was_lost_is_repeated_and_the_message_still_runs(deployment: Deployment,
                                                                                    alice_api: HostApi) -> None:
     """One layer (the watch against the deployment, Codex stubbed): the take ran but its answer was lost on the way
-    (ConvexHttp does not repeat a mutation that may have run); the watch repeats it with its host session, gets the
-    message it took, runs it and marks it, instead of leaving it taken forever; a session that no longer drives the
-    conversation cannot take one."""
-    from codex_convex.errors import ConvexTransportError
+    (the connection dropped after it ran); ConvexHttp repeats it (repeatable in the contract) with its host session,
+    gets the message it took, runs it and marks it, instead of leaving it taken forever; a session that no longer
+    drives the conversation cannot take one."""
     from codex_convex.runtime.client_messages import watch_client_messages
 
     session = await alice_api.open_host_session(host_id="lossy", label="lossy", version="1")
@@ -189,25 +189,18 @@ async def test_a_take_whose_answer_was_lost_is_repeated_and_the_message_still_ru
         thread_id="th-lossy", host_session_id=session.session_id)).conversation.conversation_id
     ran: list[str] = []
 
-    class LossyApi(HostApi):  # the first take runs, then its answer is lost
-        lost = False
-
-        async def take_client_message(self, *, message_id: str, host_session_id: str | None = None) -> ClientMessage:
-            got = await super().take_client_message(message_id=message_id, host_session_id=host_session_id)
-            if not self.lost:
-                self.lost = True
-                raise ConvexTransportError("the answer was lost")
-            return got
+    lossy, wire = losing_api(deployment.url, deployment.alice, {"chat:takeClientMessage": 1})  # the first take's
 
     async def run(text: str) -> Any:
         ran.append(text)
         return "started", "turn-1"
 
     async with Subscriber(deployment.url, token=deployment.alice) as sub, anyio.create_task_group() as tg:
-        tg.start_soon(watch_client_messages, LossyApi(alice_api.http), sub, conversation, run, session.session_id)
+        tg.start_soon(watch_client_messages, lossy, sub, conversation, run, session.session_id)
         sent = await alice_api.send_client_message(conversation_id=conversation, text="SAY once")
         done = await taken(deployment, sent.message_id)
         assert (done.state, done.turn_id, ran) == ("started", "turn-1", ["SAY once"])
+        assert len(wire.args_of("chat:takeClientMessage")) == 2  # the lost one, sent again (repeatable)
         tg.cancel_scope.cancel()
     other = await alice_api.open_host_session(host_id="elsewhere", label="elsewhere", version="1")
     late = await alice_api.send_client_message(conversation_id=conversation, text="SAY not yours")

@@ -21,6 +21,7 @@ from codex_convex.host_api import HostApi, HostSubscriptions
 from codex_convex.host_api.models import GetConversationViewFound, InterruptRequest
 from codex_convex.runtime import CodexHost, HostConfig
 from tests.conftest import Deployment
+from tests.support import losing_api
 
 pytestmark = [pytest.mark.anyio, pytest.mark.codex]
 
@@ -213,19 +214,10 @@ async def test_a_mark_whose_answer_was_lost_is_repeated_and_the_watch_goes_on(de
     """One layer (the watch against the deployment, Codex stubbed): the host's mark ran but its answer was lost on
     the way; the watch repeats it (a mark answers the same when repeated) and answers the next request too, instead of
     ending."""
-    from codex_convex.errors import ConvexTransportError
     from codex_convex.runtime.interrupts import watch_interrupts
 
     conversation = (await alice_api.new_conversation()).conversation_id
-    marks: list[str] = []
-
-    class LossyApi(HostApi):  # the first mark runs, then its answer is lost
-        async def mark_interrupt_handled(self, *, request_id: str, outcome: Any) -> InterruptRequest:
-            got = await super().mark_interrupt_handled(request_id=request_id, outcome=outcome)
-            marks.append(outcome)
-            if len(marks) == 1:
-                raise ConvexTransportError("the answer was lost")
-            return got
+    lossy, wire = losing_api(deployment.url, deployment.alice, {"chat:markInterruptHandled": 1})  # the first mark's
 
     async def idle() -> Any:
         return "idle"
@@ -234,10 +226,11 @@ async def test_a_mark_whose_answer_was_lost_is_repeated_and_the_watch_goes_on(de
         return "resumed"
 
     async with Subscriber(deployment.url, token=deployment.alice) as sub, anyio.create_task_group() as tg:
-        tg.start_soon(watch_interrupts, LossyApi(alice_api.http), sub, conversation, idle, resumed, lambda _o: idle())
+        tg.start_soon(watch_interrupts, lossy, sub, conversation, idle, resumed, lambda _o: idle())
         await alice_api.request_interrupt(conversation_id=conversation)
         assert (await handled(deployment, conversation)).outcome == "idle"
         asked = await alice_api.request_goal_resume(conversation_id=conversation)
         assert (await handled(deployment, conversation, asked.request_id)).outcome == "resumed"
         tg.cancel_scope.cancel()
-    assert marks == ["idle", "idle", "resumed"]  # the lost one repeated, then the next request
+    # the lost one repeated (repeatable in the contract), then the next request
+    assert [a["outcome"] for a in wire.args_of("chat:markInterruptHandled")] == ["idle", "idle", "resumed"]

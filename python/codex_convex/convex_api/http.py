@@ -1,8 +1,9 @@
 """Mutations, queries and actions over Convex's HTTP API on one ``httpx.AsyncClient`` (DESIGN §1b).
 
 The official ``convex`` client holds the GIL for a whole round trip, so one-shot calls go over HTTP here; only
-subscriptions use it (:mod:`.subscribe`). Transport failures are retried with tenacity: any for queries, only
-"never reached the server" (connect errors) for mutations and actions, which must not run twice by accident.
+subscriptions use it (:mod:`.subscribe`). Transport failures are retried with tenacity: any for queries and for the
+mutations the caller calls ``repeatable`` (the host contract marks those that answer the same when sent again), only
+"never reached the server" (connect errors) for other mutations and actions, which must not run twice by accident.
 """
 
 from __future__ import annotations
@@ -61,25 +62,28 @@ class ConvexHttp:
     async def query(self, path: str, args: dict[str, Any] | None = None) -> Any:
         return await self._call("query", path, args)
 
-    async def mutation(self, path: str, args: dict[str, Any] | None = None) -> Any:
-        return await self._call("mutation", path, args)
+    async def mutation(self, path: str, args: dict[str, Any] | None = None, *, repeatable: bool = False) -> Any:
+        """:param repeatable: the mutation answers the same when sent again, so it is repeated after any transport
+            error, an answer lost on the way included (otherwise only when nothing was sent)."""
+        return await self._call("mutation", path, args, repeatable)
 
     async def action(self, path: str, args: dict[str, Any] | None = None) -> Any:
         return await self._call("action", path, args)
 
-    async def _call(self, kind: Kind, path: str, args: dict[str, Any] | None) -> Any:
+    async def _call(self, kind: Kind, path: str, args: dict[str, Any] | None, repeatable: bool = False) -> Any:
         body = json.dumps({"path": path, "args": to_convex_json(args or {}), "format": "convex_encoded_json"})
         token = await self.tokens.current()
-        resp = await self._post(kind, path, body, token)
+        repeat = kind == "query" or repeatable
+        resp = await self._post(kind, path, body, token, repeat)
         if resp.status_code == 401 and self.tokens.refreshable and not self._admin_key:
             # Refused before anything ran (an expired or revoked token): ask the provider once more and retry.
-            resp = await self._post(kind, path, body, await self.tokens.refresh(stale=token))
+            resp = await self._post(kind, path, body, await self.tokens.refresh(stale=token), repeat)
         self.calls += 1
         return self._decode(kind, path, resp)
 
-    async def _post(self, kind: Kind, path: str, body: str, token: str | None) -> httpx.Response:
+    async def _post(self, kind: Kind, path: str, body: str, token: str | None, repeat: bool) -> httpx.Response:
         retry_on: type[BaseException] | tuple[type[BaseException], ...] = (
-            httpx.TransportError if kind == "query" else (httpx.ConnectError, httpx.ConnectTimeout))
+            httpx.TransportError if repeat else (httpx.ConnectError, httpx.ConnectTimeout))
         try:
             async for attempt in AsyncRetrying(retry=retry_if_exception_type(retry_on),
                                                stop=stop_after_attempt(RETRY_ATTEMPTS),

@@ -41,9 +41,12 @@ class HostApiBase:
     def __init__(self, http: ConvexHttp) -> None:
         self.http = http
 
-    async def _call(self, kind: Literal["query", "mutation"], path: str, args: dict[str, Any], result: Any) -> Any:
+    async def _call(self, kind: Literal["query", "mutation"], path: str, args: dict[str, Any], result: Any,
+                    repeatable: bool = False) -> Any:
+        """``repeatable``: the contract marks the mutation as answering the same when sent again (see ConvexHttp)."""
         clean = wire_args(args)
-        raw = await (self.http.query(path, clean) if kind == "query" else self.http.mutation(path, clean))
+        raw = await (self.http.query(path, clean) if kind == "query"
+                     else self.http.mutation(path, clean, repeatable=repeatable))
         return parse(result, raw)
 
 

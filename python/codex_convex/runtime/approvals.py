@@ -15,7 +15,6 @@ from ..convex_api import Subscriber
 from ..errors import ConflictError
 from ..host_api import HostApi, HostSubscriptions
 from .config import Decision, JsonObject, ServerRequestHandler, ServerRequestInfo
-from .repeat import repeat_if_lost
 
 log = structlog.get_logger("codex_convex.approvals")
 
@@ -62,8 +61,8 @@ async def answer_via_convex(info: ServerRequestInfo, handler: ServerRequestHandl
                 respond = functools.partial(respond, decision=cast(Decision, decision))
             else:
                 respond = functools.partial(respond, response_json=json.dumps(result))
-            try:  # repeated when its answer was lost: a repeat finds it answered (by us, or by a client first)
-                await repeat_if_lost(respond)
+            try:  # repeatable (the contract): repeated when its answer was lost, and answers the same
+                await respond()
             except ConflictError:  # E_REQUEST_ALREADY_ANSWERED
                 return  # another client answered first: its decision (seen by from_convex) stands
 

@@ -9,7 +9,6 @@ while no host had it open: binding marks them ``stale`` (server side, so none se
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Awaitable, Callable
 from typing import Literal
 
@@ -20,7 +19,6 @@ from ..convex_api import Subscriber
 from ..errors import CodexConvexError
 from ..host_api import HostApi, HostSubscriptions
 from ..host_api.limits import TURN_ERROR_MAX_CHARS
-from .repeat import repeat_if_lost
 
 __all__ = ["Taken", "watch_client_messages"]
 
@@ -42,8 +40,7 @@ async def watch_client_messages(api: HostApi, subscriber: Subscriber, conversati
                 continue
             seen.add(m.message_id)
             try:
-                await repeat_if_lost(functools.partial(api.take_client_message, message_id=m.message_id,
-                                                       host_session_id=host_session_id))
+                await api.take_client_message(message_id=m.message_id, host_session_id=host_session_id)
             except CodexConvexError as exc:  # not this host's (any more), or Convex unreachable: left as it is
                 log.warning("client_message.not_taken", conversation_id=conversation_id, message_id=m.message_id,
                             code=exc.code, error=str(exc))
@@ -70,7 +67,6 @@ async def _mark(api: HostApi, message_id: str, state: Literal["started", "steere
     """Record what the host did; when Convex cannot be reached for good, the message stays taken (the next host to
     bind the conversation marks it unconfirmed: it may have run) and the watch goes on."""
     try:
-        await repeat_if_lost(functools.partial(api.mark_client_message_handled, message_id=message_id, state=state,
-                                               turn_id=turn_id, error=error))
+        await api.mark_client_message_handled(message_id=message_id, state=state, turn_id=turn_id, error=error)
     except CodexConvexError as exc:
         log.error("client_message.unmarked", message_id=message_id, state=state, code=exc.code, error=str(exc))

@@ -8,7 +8,6 @@ to no host: binding marks it ``stale`` (server side, so none made after the bind
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Awaitable, Callable
 from typing import Literal
 
@@ -17,7 +16,6 @@ import structlog
 from ..convex_api import Subscriber
 from ..errors import CodexConvexError
 from ..host_api import HostApi, HostSubscriptions
-from .repeat import repeat_if_lost
 
 __all__ = ["watch_interrupts"]
 
@@ -42,9 +40,8 @@ async def watch_interrupts(api: HostApi, subscriber: Subscriber, conversation_id
             except CodexConvexError as exc:  # Codex went away meanwhile: said so, not taken out on the host
                 outcome = "failed"
                 log.warning("interrupt.failed", conversation_id=conversation_id, action=req.action, error=str(exc))
-            try:  # a mark answers the same when repeated: repeated when its answer was lost
-                await repeat_if_lost(functools.partial(api.mark_interrupt_handled, request_id=req.request_id,
-                                                       outcome=outcome))
+            try:  # repeatable (the contract): repeated when its answer was lost
+                await api.mark_interrupt_handled(request_id=req.request_id, outcome=outcome)
             except CodexConvexError as exc:  # Convex unreachable for good: logged, the watch goes on
                 log.error("interrupt.unmarked", conversation_id=conversation_id, request_id=req.request_id,
                           outcome=outcome, code=exc.code, error=str(exc))

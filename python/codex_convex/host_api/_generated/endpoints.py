@@ -52,7 +52,7 @@ from .models import (
     ValidateHostWiringResult,
 )
 
-CONTRACT_VERSION = 13
+CONTRACT_VERSION = 14
 ALLOW_ANONYMOUS = False
 ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
     "validateHostWiring": "query",
@@ -119,7 +119,7 @@ ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
 
 
 class HostApi(HostApiBase):
-    """The 60 endpoints of host contract v13, called once each over HTTP."""
+    """The 60 endpoints of host contract v14, called once each over HTTP."""
 
     async def validate_host_wiring(self, *, conversation_id: str | None = None) -> ValidateHostWiringResult:
         """Check that the shim, auth and the component are wired (call at start-up). (query ``chat:validateHostWiring``)"""
@@ -192,8 +192,8 @@ class HostApi(HostApiBase):
         return result
 
     async def mark_interrupt_handled(self, *, request_id: str, outcome: Literal["interrupted", "idle", "stale", "resumed", "noGoal", "superseded", "failed", "goalSet"]) -> InterruptRequest:
-        """The host records what it did about a control request. (mutation ``chat:markInterruptHandled``)"""
-        result: InterruptRequest = await self._call("mutation", "chat:markInterruptHandled", {"requestId": request_id, "outcome": outcome}, InterruptRequest)
+        """The host records what it did about a control request. (mutation ``chat:markInterruptHandled``, repeated after a lost answer)"""
+        result: InterruptRequest = await self._call("mutation", "chat:markInterruptHandled", {"requestId": request_id, "outcome": outcome}, InterruptRequest, repeatable=True)
         return result
 
     async def send_client_message(self, *, conversation_id: str, text: str) -> ClientMessage:
@@ -212,13 +212,13 @@ class HostApi(HostApiBase):
         return result
 
     async def take_client_message(self, *, message_id: str, host_session_id: str | None = None) -> ClientMessage:
-        """The host takes a queued client message before giving it to Codex (once: E_CLIENT_MESSAGE_NOT_QUEUED after), so a host gone before marking it leaves it unconfirmed, not stale. (mutation ``chat:takeClientMessage``)"""
-        result: ClientMessage = await self._call("mutation", "chat:takeClientMessage", {"messageId": message_id, "hostSessionId": host_session_id}, ClientMessage)
+        """The host takes a queued client message before giving it to Codex (once: E_CLIENT_MESSAGE_NOT_QUEUED after), so a host gone before marking it leaves it unconfirmed, not stale. (mutation ``chat:takeClientMessage``, repeated after a lost answer)"""
+        result: ClientMessage = await self._call("mutation", "chat:takeClientMessage", {"messageId": message_id, "hostSessionId": host_session_id}, ClientMessage, repeatable=True)
         return result
 
     async def mark_client_message_handled(self, *, message_id: str, state: Literal["started", "steered", "stale", "failed"], turn_id: str | None = None, error: str | None = None) -> ClientMessage:
-        """The host records what it did with a client message (started or steered a turn, stale, failed). (mutation ``chat:markClientMessageHandled``)"""
-        result: ClientMessage = await self._call("mutation", "chat:markClientMessageHandled", {"messageId": message_id, "state": state, "turnId": turn_id, "error": error}, ClientMessage)
+        """The host records what it did with a client message (started or steered a turn, stale, failed). (mutation ``chat:markClientMessageHandled``, repeated after a lost answer)"""
+        result: ClientMessage = await self._call("mutation", "chat:markClientMessageHandled", {"messageId": message_id, "state": state, "turnId": turn_id, "error": error}, ClientMessage, repeatable=True)
         return result
 
     async def list_conversation_agents(self, *, conversation_id: str) -> list[Conversation]:
@@ -302,8 +302,8 @@ class HostApi(HostApiBase):
         return result
 
     async def respond_server_request(self, *, thread_id: str, turn_id: str, request_id: str, decision: Decision | None = None, response_json: str | None = None) -> ServerRequest:
-        """Answer a pending request (the first answer wins). (mutation ``chat:respondServerRequest``)"""
-        result: ServerRequest = await self._call("mutation", "chat:respondServerRequest", {"threadId": thread_id, "turnId": turn_id, "requestId": request_id, "decision": decision, "responseJson": response_json}, ServerRequest)
+        """Answer a pending request (the first answer wins: another is E_REQUEST_ALREADY_ANSWERED; the same one again returns the request). (mutation ``chat:respondServerRequest``, repeated after a lost answer)"""
+        result: ServerRequest = await self._call("mutation", "chat:respondServerRequest", {"threadId": thread_id, "turnId": turn_id, "requestId": request_id, "decision": decision, "responseJson": response_json}, ServerRequest, repeatable=True)
         return result
 
     async def get_token_usage(self, *, conversation_id: str) -> GetTokenUsageResult:
@@ -423,7 +423,7 @@ class HostApi(HostApiBase):
 
 
 class HostSubscriptions(HostSubscriptionsBase):
-    """Every query of host contract v13 as a subscription: each new result, validated, as it changes."""
+    """Every query of host contract v14 as a subscription: each new result, validated, as it changes."""
 
     def validate_host_wiring(self, *, conversation_id: str | None = None) -> AsyncIterator[ValidateHostWiringResult]:
         """Check that the shim, auth and the component are wired (call at start-up). (subscription to ``chat:validateHostWiring``)"""
