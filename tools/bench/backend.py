@@ -82,6 +82,50 @@ async def subscription_latency(n: int = 200, pace_s: float = 0.0) -> dict[str, f
     return summary_ms(lat)
 
 
+async def stream_path_latency(n: int = 150, per_write: int = 16, pace_s: float = 0.08) -> dict[str, Any]:
+    """The live path after the host's wait, alone (no Codex, no model): an HTTP write of `per_write` deltas to a
+    streaming message (``ingestEvents``, as the host sends them) → another client's ``listStreamingMessages``
+    subscription shows them, one write every `pace_s` (200 deltas/s at 16 per write). Also the write's own round trip
+    (sent → answered). The p50 at 200 deltas/s cannot be under the host's median wait plus this."""
+    with tempfile.TemporaryDirectory() as tmp, LocalBackend(Path(tmp) / "b") as backend:
+        token = mint_dev_token(backend.data_dir, "bench")
+        async with ConvexHttp(backend.url, token=token) as http:
+            api = HostApi(http)
+            cid = (await api.sync_open_conversation_binding(thread_id="th")).conversation.conversation_id
+            seq = 0
+
+            async def ingest(events: list[dict[str, Any]]) -> None:
+                nonlocal seq
+                await http.mutation("chat:ingestEvents", {"conversationId": cid, "streamId": "bench", "seq": seq,
+                                                          "events": events})
+                seq += len(events)
+
+            await ingest([{"type": "turnStarted", "threadId": "th", "turnId": "t1", "at": 1.0},
+                          {"type": "item", "threadId": "th", "turnId": "t1", "itemId": "m1", "phase": "started",
+                           "itemType": "agentMessage", "part": 0, "partCount": 1, "at": 1.0,
+                           "data": json.dumps({"type": "agentMessage", "id": "m1", "text": ""})}])
+            watcher = Subscriber(backend.url, token=token)
+            writes: list[float] = []
+            seen: list[float] = []
+            sent, deltas = 0.0, 0
+            with anyio.fail_after(300):
+                async for rows in watcher.watch("chat:listStreamingMessages", {"conversationId": cid}):
+                    if sent:
+                        if "".join(r["text"] for r in rows or []).count("tok") < deltas:
+                            continue
+                        seen.append(time.perf_counter() - sent)
+                        if len(seen) >= n:
+                            break
+                    await anyio.sleep(pace_s)
+                    text = "".join(f"tok{deltas + i} " for i in range(per_write))
+                    sent = time.perf_counter()
+                    await ingest([{"type": "messageDelta", "threadId": "th", "turnId": "t1", "itemId": "m1",
+                                   "firstDelta": deltas, "deltaCount": per_write, "text": text, "at": 2.0}])
+                    writes.append(time.perf_counter() - sent)
+                    deltas += per_write
+    return {"write": summary_ms(writes), "seen": summary_ms(seen)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=300)
