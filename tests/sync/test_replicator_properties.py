@@ -254,11 +254,12 @@ async def test_a_stream_slower_than_the_cap_is_written_delta_by_delta_at_once() 
 
 @pytest.mark.anyio
 async def test_the_write_cap_holds_on_average_so_a_write_after_a_late_one_need_not_wait() -> None:
-    """At 200 deltas/s the count rule's 16 deltas take the cap's 80 ms: a cap between each pair of writes made every
-    write wait for its timer (up to a delta's 5 ms) instead of going with its 16th delta. The cap is a bucket: after a
-    write that went late, the next may go up to a quarter spacing (20 ms) early."""
+    """At 200 deltas/s, 16 deltas per write take the cap's 80 ms: a cap between each pair of writes made every write
+    wait for its timer (up to a delta's 5 ms) instead of going with its 16th delta. The cap is a bucket: after a write
+    that went late, the next may go up to a quarter spacing (20 ms) early."""
     rec = Recording()
-    rep = Replicator(rec, "c")  # type: ignore[arg-type]  # 16 per write, at most 12.5 writes/s: 80 ms apart on average
+    # 16 per write, at most 12.5 writes/s (the default cap): 80 ms apart on average
+    rep = Replicator(rec, "c", Coalescing(deltas_per_write=16))  # type: ignore[arg-type]
     async with anyio.create_task_group() as tg:
         await tg.start(rep.run)
         rep.push([_delta(0)])  # a burst's first delta: at once

@@ -21,6 +21,7 @@ from codex_convex import paths
 from codex_convex.backend import LocalBackend, find_node, mint_dev_token
 from codex_convex.convex_api import ConvexHttp, Subscriber
 from codex_convex.host_api import HostApi
+from codex_convex.replication.replicator import DELTAS_PER_WRITE
 
 from ._common import summary_ms, write
 
@@ -82,10 +83,10 @@ async def subscription_latency(n: int = 200, pace_s: float = 0.0) -> dict[str, f
     return summary_ms(lat)
 
 
-async def stream_path_latency(n: int = 150, per_write: int = 16, pace_s: float = 0.08) -> dict[str, Any]:
+async def stream_path_latency(n: int = 150, per_write: int = DELTAS_PER_WRITE, pace_s: float = 0.085) -> dict[str, Any]:
     """The live path after the host's wait, alone (no Codex, no model): an HTTP write of `per_write` deltas to a
     streaming message (``ingestEvents``, as the host sends them) → another client's ``listStreamingMessages``
-    subscription shows them, one write every `pace_s` (200 deltas/s at 16 per write). Also the write's own round trip
+    subscription shows them, one write every `pace_s` (200 deltas/s at 17 per write). Also the write's own round trip
     (sent → answered). The p50 at 200 deltas/s cannot be under the host's median wait plus this."""
     with tempfile.TemporaryDirectory() as tmp, LocalBackend(Path(tmp) / "b") as backend:
         token = mint_dev_token(backend.data_dir, "bench")

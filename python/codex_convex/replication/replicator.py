@@ -13,11 +13,11 @@ for the next. The times:
   costs 3 writes (its start and message, its answer's first delta, the rest: 10 if each went alone).
 - Message deltas (streaming text, the one thing that can outrun writes) follow a rule by count and age: the first
   delta of a burst (arriving 80 ms, the write cap's spacing, or more after the last write of deltas) at once; after
-  it, deltas gather until ``deltas_per_write`` (16) wait, or a delta arrives ``min_write_interval_s`` (100 ms)
+  it, deltas gather until ``deltas_per_write`` (17) wait, or a delta arrives ``min_write_interval_s`` (100 ms)
   or more after that write, or the oldest has waited that long, whichever comes first; writes carrying deltas alone
   are at most ``max_delta_writes_per_s`` (12.5) a second per stream, held as a bucket of 1.25 writes (CAP_BURST):
   k consecutive writes span at least (k - 1.25) / 12.5 s. Cost is then bounded by deltas, not time
-  (≤ 1,000/16 streaming writes per 1,000 deltas when they come fast; fewer still past 200 deltas/s, where the cap
+  (≤ 1,000/17 streaming writes per 1,000 deltas when they come fast; fewer still past 200 deltas/s, where the cap
   gathers more per write); a stream slower than the cap (a delta every 80 ms or less often) sends each at once.
 
 Trade-off: a larger count lowers cost and raises latency (tools/bench/live.py measures both across rates).
@@ -60,12 +60,16 @@ log = structlog.get_logger("codex_convex.replication")
 
 MAX_BATCH_BYTES = 4 * 1024 * 1024  # well under Convex's 16 MiB argument limit
 MIN_WRITE_INTERVAL_S = 0.1  # the most a delta waits for company
-DELTAS_PER_WRITE = 16  # a write goes as soon as this many deltas wait: cost ≤ 1,000/16 writes per 1,000 deltas
+# A write goes as soon as this many deltas wait: ≤ 1,000/17 (59) streaming writes per 1,000 deltas, so a streamed
+# answer with its turn's start and end stays within upstream's 62 writes per 1,000 deltas (DESIGN §6). 16 cannot:
+# 62.5 per 1k in the limit, 63-66 measured with the turn's own writes (tools/bench/RESULTS.md, sessions 21 and 23), for
+# a median 2.5 ms shorter at 200 deltas/s (half an interval between deltas).
+DELTAS_PER_WRITE = 17
 MAX_DELTA_WRITES_PER_S = 12.5  # and never more often than this per stream (a 1,000 deltas/s stream: 80 per write)
 # The cap is a bucket of 1.25 writes, so it holds on average, not between each pair: a write may go up to a quarter
-# spacing (20 ms at 12.5/s) early after one that went late. At 200 deltas/s the count rule's pace (16 deltas = 80 ms)
-# equals the cap's, and a strict spacing made every write wait for the cap's timer, not for its 16th delta: 0-5 ms
-# more for each delta (median +2.5 ms). Any k consecutive writes of deltas still span at least (k - 1.25) spacings.
+# spacing (20 ms at 12.5/s) early after one that went late. At 200 deltas/s the count rule's pace (17 deltas = 85 ms)
+# is near the cap's (80 ms), and a strict spacing made a write that came late wait for the cap's timer, not for its
+# 17th delta, the next time. Any k consecutive writes of deltas still span at least (k - 1.25) spacings.
 CAP_BURST = 1.25
 LINGER_S = 0.02  # turn, item and thread events go once this passed with no other
 MAX_LINGERS = 3  # however many follow, the oldest of them waits at most 3 lingers (60 ms)
@@ -106,7 +110,7 @@ class ReplicationError(CodexConvexError):
 class Coalescing:
     """How live events gather into writes (the module's rule): the cost/latency trade-off, per conversation.
 
-    :param deltas_per_write: a write goes as soon as this many deltas wait (16: ≤ 1,000/16 writes per 1,000 deltas).
+    :param deltas_per_write: a write goes as soon as this many deltas wait (17: ≤ 1,000/17 writes per 1,000 deltas).
     :param max_delta_writes_per_s: writes of deltas per second per stream at most, on average (12.5; 0: no cap).
         @convex-dev/agent's default, 4, costs less than half at 200 deltas/s for a p50 of ~140 ms at any rate.
     :param min_write_interval_s: the most a delta waits for company (100 ms).
