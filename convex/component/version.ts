@@ -26,7 +26,7 @@
 //     outcome goalSet); a host takes a client message before giving it to Codex (takeClientMessage: states taking and
 //     unconfirmed, E_CLIENT_MESSAGE_NOT_QUEUED)
 // 14: repeatable mutations (the contract marks the ones a client may send again after a lost answer: takeClientMessage,
-//     markClientMessageHandled, markInterruptHandled, respondServerRequest); the same answer to a server request again
-//     returns the request instead of E_REQUEST_ALREADY_ANSWERED
+//     markClientMessageHandled, markInterruptHandled, respondServerRequest, and a sync source's start, append and
+//     seal); the same answer to a server request again returns the request instead of E_REQUEST_ALREADY_ANSWERED
 export const CONTRACT_VERSION = 14;
 export const COMPONENT_NAME = "codexConvex";

@@ -28,8 +28,9 @@ import { vGoalStatus, vMessageStatus, vPaginationOpts, vRequestStatus, vSyncStat
 
 /**
  * `repeatable`: a mutation whose answer was lost on the way (the connection dropped after it was sent, so it may have
- * run) can be sent again and answers the same, with its effect once; clients repeat these on any transport error and
- * other mutations only when nothing was sent. Queries are always repeatable.
+ * run) can be sent again with no further effect, and answers with the same outcome (it may say it was done already:
+ * `resumed`, `appended: false`, `scheduled: false`); clients repeat these on any transport error and other mutations
+ * only when nothing was sent. Queries are always repeatable.
  */
 export type Endpoint = { kind: "query" | "mutation"; fn: string; doc: string; repeatable?: true };
 
@@ -116,10 +117,10 @@ export const contract = {
     getServerRequest: { kind: "query", fn: "requests:get", doc: "One server request, or null." },
     respondServerRequest: { kind: "mutation", fn: "requests:respond", doc: "Answer a pending request (the first answer wins: another is E_REQUEST_ALREADY_ANSWERED; the same one again returns the request).", repeatable: true },
     getTokenUsage: { kind: "query", fn: "tokenUsage:get", doc: "The latest token usage and the recent turns' reports." },
-    startConversationSyncSource: { kind: "mutation", fn: "syncSources:start", doc: "Start (or find, by idempotency key) an import of a local thread." },
+    startConversationSyncSource: { kind: "mutation", fn: "syncSources:start", doc: "Start (or find, by idempotency key) an import of a local thread.", repeatable: true },
     listConversationSyncSourceChunks: { kind: "query", fn: "syncSources:listChunks", doc: "Which chunks of a source the server holds, with their hashes." },
-    appendConversationSyncSourceChunk: { kind: "mutation", fn: "syncSources:append", doc: "Add one hashed chunk (same chunk again: no-op; other payload: conflict)." },
-    sealConversationSyncSource: { kind: "mutation", fn: "syncSources:seal", doc: "Check totals and root hash, then queue the import job." },
+    appendConversationSyncSourceChunk: { kind: "mutation", fn: "syncSources:append", doc: "Add one hashed chunk (same chunk again: no-op; other payload: conflict).", repeatable: true },
+    sealConversationSyncSource: { kind: "mutation", fn: "syncSources:seal", doc: "Check totals and root hash, then queue the import job.", repeatable: true },
     cancelConversationSyncJob: { kind: "mutation", fn: "syncJobs:cancel", doc: "Cancel a running import job (the binding becomes drifted)." },
     getConversationSyncJob: { kind: "query", fn: "syncJobs:get", doc: "A sync job by id, or a conversation's latest: subscribe to it." },
     listConversationSyncJobs: { kind: "query", fn: "syncJobs:list", doc: "Sync jobs, newest first, by conversation or state." },

@@ -5,14 +5,19 @@ may have run) and the caller is told (``ConvexTransportError``)."""
 from __future__ import annotations
 
 import json
+import uuid
 from importlib import resources
+from typing import Any
 
 import pytest
 
+from codex_convex.convex_api import Subscriber
 from codex_convex.errors import ConflictError, ConvexTransportError
 from codex_convex.host_api import HostApi
+from codex_convex.sync import import_thread
+from codex_convex.sync.importer import UPLOAD_CONCURRENCY
 from tests.conftest import Deployment
-from tests.support import losing_api, page_opts
+from tests.support import codex_messages, conversation_messages, losing_api, page_opts, persisted_messages
 
 pytestmark = [pytest.mark.anyio]
 
@@ -50,6 +55,33 @@ async def test_another_mutations_lost_answer_is_not_sent_again_and_is_said(deplo
     assert len(wire.args_of("chat:newConversation")) == 1
     after = {c.conversation_id for c in (await alice_api.list_conversations(pagination_opts=page_opts())).page}
     assert len(after - before) == 1  # it ran, once: the caller is told its answer is unknown
+
+
+async def test_a_sync_whose_every_first_answer_is_lost_completes_with_each_chunk_once(deployment: Deployment,
+                                                                                         alice_api: HostApi) -> None:
+    """The source's start, the first chunks' appends and the seal each ran, then lost their answers: the sync goes on
+    (each sent again answers with the same outcome) and the thread reads back whole, once."""
+    tid = f"lossy-sync-{uuid.uuid4()}"
+    turns = [{"id": f"turn-{i}", "status": "completed", "error": None, "items": [
+        {"type": "userMessage", "id": f"u{i}", "content": [{"type": "text", "text": f"question {i}"}]},
+        {"type": "agentMessage", "id": f"m{i}", "text": f"answer {i} " + "x" * 300_000}]} for i in range(6)]
+
+    thread = {"id": tid, "preview": "question 0", "turns": turns}
+
+    async def read(method: str, params: dict[str, Any]) -> Any:
+        return {"thread": thread}
+
+    lossy, wire = losing_api(deployment.url, deployment.alice, {
+        "chat:startConversationSyncSource": 1, "chat:appendConversationSyncSourceChunk": UPLOAD_CONCURRENCY,
+        "chat:sealConversationSyncSource": 1})
+    async with Subscriber(deployment.url, http=alice_api.http) as subscriber:
+        done = await import_thread(read, lossy, subscriber, tid)
+    assert done.state == "synced", done
+    appended = [a["chunkIndex"] for a in wire.args_of("chat:appendConversationSyncSourceChunk")]
+    assert len(appended) > len(set(appended)) > 1  # several chunks, some sent twice
+    assert len(wire.args_of("chat:startConversationSyncSource")) == 2
+    assert len(wire.args_of("chat:sealConversationSyncSource")) == 2
+    assert conversation_messages(await persisted_messages(alice_api, done.conversation_id)) == codex_messages(thread)
 
 
 def test_the_contract_says_which_mutations_are_repeatable() -> None:

@@ -312,8 +312,8 @@ class HostApi(HostApiBase):
         return result
 
     async def start_conversation_sync_source(self, *, thread_id: str, idempotency_key: str, conversation_id: str | None = None, ttl_ms: Number | None = None) -> StartConversationSyncSourceResult:
-        """Start (or find, by idempotency key) an import of a local thread. (mutation ``chat:startConversationSyncSource``)"""
-        result: StartConversationSyncSourceResult = await self._call("mutation", "chat:startConversationSyncSource", {"threadId": thread_id, "idempotencyKey": idempotency_key, "conversationId": conversation_id, "ttlMs": ttl_ms}, StartConversationSyncSourceResult)
+        """Start (or find, by idempotency key) an import of a local thread. (mutation ``chat:startConversationSyncSource``, repeated after a lost answer)"""
+        result: StartConversationSyncSourceResult = await self._call("mutation", "chat:startConversationSyncSource", {"threadId": thread_id, "idempotencyKey": idempotency_key, "conversationId": conversation_id, "ttlMs": ttl_ms}, StartConversationSyncSourceResult, repeatable=True)
         return result
 
     async def list_conversation_sync_source_chunks(self, *, source_id: str, after_index: Number | None = None) -> ListConversationSyncSourceChunksResult:
@@ -322,13 +322,13 @@ class HostApi(HostApiBase):
         return result
 
     async def append_conversation_sync_source_chunk(self, *, source_id: str, chunk_index: Number, payload: str, sha256: str, record_count: Number) -> AppendConversationSyncSourceChunkResult:
-        """Add one hashed chunk (same chunk again: no-op; other payload: conflict). (mutation ``chat:appendConversationSyncSourceChunk``)"""
-        result: AppendConversationSyncSourceChunkResult = await self._call("mutation", "chat:appendConversationSyncSourceChunk", {"sourceId": source_id, "chunkIndex": chunk_index, "payload": payload, "sha256": sha256, "recordCount": record_count}, AppendConversationSyncSourceChunkResult)
+        """Add one hashed chunk (same chunk again: no-op; other payload: conflict). (mutation ``chat:appendConversationSyncSourceChunk``, repeated after a lost answer)"""
+        result: AppendConversationSyncSourceChunkResult = await self._call("mutation", "chat:appendConversationSyncSourceChunk", {"sourceId": source_id, "chunkIndex": chunk_index, "payload": payload, "sha256": sha256, "recordCount": record_count}, AppendConversationSyncSourceChunkResult, repeatable=True)
         return result
 
     async def seal_conversation_sync_source(self, *, source_id: str, total_chunks: Number, total_records: Number, total_bytes: Number, root_hash: str, base: SyncBase | None = None) -> SealConversationSyncSourceResult:
-        """Check totals and root hash, then queue the import job. (mutation ``chat:sealConversationSyncSource``)"""
-        result: SealConversationSyncSourceResult = await self._call("mutation", "chat:sealConversationSyncSource", {"sourceId": source_id, "totalChunks": total_chunks, "totalRecords": total_records, "totalBytes": total_bytes, "rootHash": root_hash, "base": base}, SealConversationSyncSourceResult)
+        """Check totals and root hash, then queue the import job. (mutation ``chat:sealConversationSyncSource``, repeated after a lost answer)"""
+        result: SealConversationSyncSourceResult = await self._call("mutation", "chat:sealConversationSyncSource", {"sourceId": source_id, "totalChunks": total_chunks, "totalRecords": total_records, "totalBytes": total_bytes, "rootHash": root_hash, "base": base}, SealConversationSyncSourceResult, repeatable=True)
         return result
 
     async def cancel_conversation_sync_job(self, *, job_id: str) -> SyncJob:
