@@ -2,8 +2,9 @@
 
 The official ``convex`` client holds the GIL for a whole round trip, so one-shot calls go over HTTP here; only
 subscriptions use it (:mod:`.subscribe`). Transport failures are retried with tenacity: any for queries and for the
-mutations the caller calls ``repeatable`` (the host contract marks those that answer the same when sent again), only
-"never reached the server" (connect errors) for other mutations and actions, which must not run twice by accident.
+mutations the caller calls ``repeatable`` (the host contract marks those that can be sent again with no further
+effect and answer with the same outcome), only "never reached the server" (connect errors) for other mutations and
+actions, which must not run twice by accident.
 """
 
 from __future__ import annotations
@@ -63,8 +64,9 @@ class ConvexHttp:
         return await self._call("query", path, args)
 
     async def mutation(self, path: str, args: dict[str, Any] | None = None, *, repeatable: bool = False) -> Any:
-        """:param repeatable: the mutation answers the same when sent again, so it is repeated after any transport
-            error, an answer lost on the way included (otherwise only when nothing was sent)."""
+        """:param repeatable: sent again, the mutation changes nothing more and answers with the same outcome, so it is
+            repeated after any transport error, an answer lost on the way included (otherwise only when nothing was
+            sent)."""
         return await self._call("mutation", path, args, repeatable)
 
     async def action(self, path: str, args: dict[str, Any] | None = None) -> Any:

@@ -43,7 +43,7 @@ class HostApiBase:
 
     async def _call(self, kind: Literal["query", "mutation"], path: str, args: dict[str, Any], result: Any,
                     repeatable: bool = False) -> Any:
-        """``repeatable``: the contract marks the mutation as answering the same when sent again (see ConvexHttp)."""
+        """``repeatable``: the contract marks the mutation safe to send again after a lost answer (see ConvexHttp)."""
         clean = wire_args(args)
         raw = await (self.http.query(path, clean) if kind == "query"
                      else self.http.mutation(path, clean, repeatable=repeatable))

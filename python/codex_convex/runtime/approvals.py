@@ -61,7 +61,7 @@ async def answer_via_convex(info: ServerRequestInfo, handler: ServerRequestHandl
                 respond = functools.partial(respond, decision=cast(Decision, decision))
             else:
                 respond = functools.partial(respond, response_json=json.dumps(result))
-            try:  # repeatable (the contract): repeated when its answer was lost, and answers the same
+            try:  # repeatable (the contract): repeated when its answer was lost; the same answer again returns it
                 await respond()
             except ConflictError:  # E_REQUEST_ALREADY_ANSWERED
                 return  # another client answered first: its decision (seen by from_convex) stands
