@@ -253,6 +253,39 @@ async def test_a_stream_slower_than_the_cap_is_written_delta_by_delta_at_once() 
 
 
 @pytest.mark.anyio
+async def test_a_turns_end_and_the_deltas_before_it_wait_for_its_record_in_one_write() -> None:
+    """A turn ended with the answer's last deltas not yet written: the host holds the write for the turn's record
+    from Codex, so the deltas' age rule (100 ms) does not send them alone first; deltas with no turn end pending are
+    not held."""
+    from codex_convex.host_api.models import IngestEventTurnCompleted
+
+    def end() -> IngestEventTurnCompleted:
+        return IngestEventTurnCompleted(thread_id="t", turn_id="x", status="completed", at=0)
+
+    rec = Recording()
+    rep = Replicator(rec, "c")  # type: ignore[arg-type]
+    async with anyio.create_task_group() as tg:
+        await tg.start(rep.run)
+        rep.push([_delta(0)])  # a burst's first delta: at once
+        await rec.written(1)
+        rep.push([_delta(1), _delta(2), end()])  # the tail, then the live end
+        release = rep.hold(5.0)
+        await anyio.sleep(0.3)  # three times the deltas' age rule
+        assert len(rec.batches) == 1, rec.batches
+        rep.push([end()])  # the record
+        release()
+        await rec.written(2)
+        rep.push([_delta(3)])  # a delta alone while a hold is taken: its own rules
+        release_again = rep.hold(5.0)
+        with anyio.fail_after(1):
+            await rec.written(3)
+        release_again()
+        tg.cancel_scope.cancel()
+    assert rec.deltas == [1, 2, 1]
+    assert rec.batches[1] == ["messageDelta", "turnCompleted", "turnCompleted"], rec.batches
+
+
+@pytest.mark.anyio
 async def test_the_write_cap_holds_on_average_so_a_write_after_a_late_one_need_not_wait() -> None:
     """At 200 deltas/s, 16 deltas per write take the cap's 80 ms: a cap between each pair of writes made every write
     wait for its timer (up to a delta's 5 ms) instead of going with its 16th delta. The cap is a bucket: after a write

@@ -9,8 +9,9 @@ for the next. The times:
 - Other turn, item and thread events wait for company: they go once ``linger_s`` (20 ms) passed with no other event,
   and the oldest never waits more than 3 lingers (60 ms). Codex sends them in clusters 10-16 ms apart (a turn's start
   and its user message; an agent message's end, the token usage, the thread's status and the turn's end), and a
-  turn's end waits (:meth:`Replicator.hold`, at most 250 ms) for the host's record of it from Codex: a short turn
-  costs 3 writes (its start and message, its answer's first delta, the rest: 10 if each went alone).
+  turn's end (with the answer's last deltas pending before it) waits (:meth:`Replicator.hold`, at most 250 ms) for the
+  host's record of it from Codex: a short turn costs 3 writes (its start and message, its answer's first delta, the
+  rest: 10 if each went alone).
 - Message deltas (streaming text, the one thing that can outrun writes) follow a rule by count and age: the first
   delta of a burst (arriving 80 ms, the write cap's spacing, or more after the last write of deltas) at once; after
   it, deltas gather until ``deltas_per_write`` (17) wait, or a delta arrives ``min_write_interval_s`` (100 ms)
@@ -207,9 +208,10 @@ class Replicator:
         self._pending.append(ev)
 
     def hold(self, timeout_s: float) -> Callable[[], None]:
-        """Hold the pending turn, item and thread events (not deltas, not what is due at once) until the returned
-        function is called or `timeout_s` has passed: the caller is about to push what belongs in the same write (a
-        turn's settled record after its live end). Releasing twice is harmless."""
+        """Hold the pending turn, item and thread events, and the deltas pending with them (a turn's tail), until the
+        returned function is called or `timeout_s` has passed: the caller is about to push what belongs in the same
+        write (a turn's settled record after its live end). Deltas alone, and what is due at once, are not held.
+        Releasing twice is harmless."""
         key = object()  # not the deadline: two holds may share one
         self._holds[key] = anyio.current_time() + timeout_s
 
@@ -258,10 +260,12 @@ class Replicator:
     def _due(self, now: float) -> float:
         """When the pending events must be written (the earliest of their times; see the module's rule)."""
         due = float("inf")
+        held = 0.0  # a hold (hold()) keeps a turn's pending end, and the tail of deltas before it, for its record
         if any(not isinstance(ev, IngestEventMessageDelta) for ev in self._pending):
             due = now if self._events_due is None else self._events_due
-            if self._holds and not self._at_once_pending():  # held (hold())
-                due = max(due, max(self._holds.values()))
+            if self._holds and not self._at_once_pending():
+                held = max(self._holds.values())
+                due = max(due, held)
         waiting = sum(int(ev.delta_count) for ev in self._pending if isinstance(ev, IngestEventMessageDelta))
         if waiting:
             oldest = self._oldest_delta_at if self._oldest_delta_at is not None else now
@@ -272,10 +276,10 @@ class Replicator:
             earliest = now if tokens >= 1 else now + (1 - tokens) * spacing
             if oldest - self._last_delta_write >= burst_gap or now - self._last_delta_write >= interval:
                 # a burst's first delta, or the first to arrive once an interval has passed: at once (cap allowing)
-                return min(due, max(now, earliest))
+                return max(held, min(due, max(now, earliest)))
             # else when deltas_per_write wait or the oldest has waited an interval, never sooner than the cap allows
             gather = now if waiting >= self.coalescing.deltas_per_write else oldest + interval
-            due = min(due, max(gather, earliest))
+            due = max(held, min(due, max(gather, earliest)))
         return due
 
     def _at_once_pending(self) -> bool:
