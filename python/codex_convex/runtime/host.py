@@ -290,15 +290,25 @@ class CodexHost:
         if paused:
             await self.set_goal(status="paused")
         turn_id = self.lifecycle.state().turn_id
-        if turn_id is not None:
+        for attempt in range(3):
+            if turn_id is None:
+                break
             try:
                 await self.interrupt_conversation(turn_id)
                 return "interrupted"
             except JsonRpcError:
                 # the turn ended between our look and the interrupt (a goal's continuation ends when the goal is
-                # paused): nothing runs any more, which is what the client asked for; anything else is a failure
-                if await self._turn_running():
+                # paused): nothing runs any more, which is what the client asked for. When Codex already runs the
+                # next one (it started before the pause took), that one is interrupted once its start reaches us.
+                if not await self._turn_running():
+                    break
+                if attempt == 2:
                     raise
+                with anyio.move_on_after(1.0):
+                    async for state in self.subscribe_lifecycle():
+                        if state.turn_id not in (turn_id, None):
+                            break
+                turn_id = self.lifecycle.state().turn_id
         return "interrupted" if paused else "idle"
 
     async def _resume_for_a_client(self) -> Literal["resumed", "noGoal"]:
