@@ -26,13 +26,54 @@ from codex_convex.replication.replicator import DELTAS_PER_WRITE
 from ._common import summary_ms, write
 
 
-def inprocess(n: int) -> float:
+def in_process(bench: str, n: int) -> dict[str, Any]:
+    """Bundle and run the in-process benchmark tools/bench/<bench>.ts (no network, one process): its JSON line."""
     assert paths.REPO_ROOT is not None
     lb = paths.REPO_ROOT / "tools" / "local-backend"
-    subprocess.run([find_node().path, str(lb / "build.mjs"), "--bench", "inprocess"], check=True, timeout=120)
-    out = subprocess.run([find_node().path, str(lb / "dist" / "bench-inprocess.mjs"), str(n)], capture_output=True,
+    subprocess.run([find_node().path, str(lb / "build.mjs"), "--bench", bench], check=True, timeout=120)
+    out = subprocess.run([find_node().path, str(lb / "dist" / f"bench-{bench}.mjs"), str(n)], capture_output=True,
                          text=True, timeout=600, check=True)
-    return float(json.loads(out.stdout.strip().splitlines()[-1])["mutations_per_s"])
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def inprocess(n: int) -> float:
+    return float(in_process("inprocess", n)["mutations_per_s"])
+
+
+_ECHO = ("const s = require('node:http').createServer((q, r) => { q.resume(); q.on('end', () => "
+         "r.end(JSON.stringify({ status: 'success', value: null }))); });"
+         "s.listen(0, '127.0.0.1', () => console.log(s.address().port));")
+
+
+def loopback_floor(n: int = 200, pace_s: float = 0.085) -> dict[str, Any]:
+    """What this machine charges for one hop of the live path, with no backend work: an HTTP POST (ConvexHttp's
+    transport) to a Node server that answers at once, back to back and one every `pace_s` (the writes' pace at 200
+    deltas/s). A path that idles between writes pays the paced figure at each of its hops (host → backend, backend →
+    the watcher's client, its socket thread → its event loop)."""
+    proc = subprocess.Popen([find_node().path, "-e", _ECHO], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        return anyio.run(_hops, f"http://127.0.0.1:{int(proc.stdout.readline())}", n, pace_s)
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+async def _hops(url: str, n: int, pace_s: float) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    async with ConvexHttp(url) as http:
+        for name, pace in (("back_to_back", 0.0), ("paced", pace_s)):
+            lat: list[float] = []
+            for i in range(n + 10):
+                if pace:
+                    await anyio.sleep(pace)
+                t0 = time.perf_counter()
+                await http.mutation("echo:e", {"i": i})
+                if i >= 10:
+                    lat.append(time.perf_counter() - t0)
+            out[name] = summary_ms(lat)
+    return out
 
 
 async def measure(n: int) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from codex_convex.runtime import CodexHost, HostConfig, OptimisticMessage, watch
 from codex_convex.scripted_model import ScriptedModelServer
 
 from ._common import cpu_seconds, summary_ms, write
-from .backend import stream_path_latency, subscription_latency
+from .backend import in_process, loopback_floor, stream_path_latency, subscription_latency
 from .timeline import delta_timeline
 
 UPSTREAM_MUTATIONS_PER_1000 = 62.0
@@ -242,6 +242,10 @@ def main() -> None:
     bare_paced = anyio.run(subscription_latency, 100, 0.1)
     # the path after the wait alone: a write of 17 deltas every 85 ms → another client's streaming subscription
     path = anyio.run(stream_path_latency)
+    # ... and its parts: the backend's own work for it in one process (tools/bench/streampath.ts: no HTTP, no socket),
+    # and what one hop between processes costs on this box with no work at all
+    engine = in_process("streampath", 1000)
+    floor = loopback_floor()
     print(f"{'rate/s':>7} {'n':>3} {'first ms':>9} {'p50 ms':>7} {'p99 ms':>7} {'mut/1k':>7} {'stream/1k':>9} "
           f"{'docs/1k':>8} {'vs upstream':>11} {'beats/h':>8} {'reads/1k':>8} {'KiB/1k':>7} {'view runs/1k':>12}")
     for r in runs:
@@ -297,9 +301,15 @@ def main() -> None:
     print(f"heartbeat: one write on the host's own row every {HEARTBEAT_S:g} s here (expected "
           f"{3600 / HEARTBEAT_S:.0f}/h, measured in the column above while streaming); at the default 20 s: 180/h "
           "per host, none on a conversation's row")
+    print(f"of which the backend's own work (in one process, no HTTP or socket): the write {engine['write_p50_ms']} "
+          "ms, "
+          f"the view's re-run {engine['rerun_p50_ms']} ms (CPU {engine['cpu_ms_per_write_and_rerun']} ms per both); "
+          "one hop between processes with no work (HTTP POST → a Node server answering at once): "
+          f"{floor['back_to_back']['p50_ms']} ms back to back, {floor['paced']['p50_ms']} ms one every 85 ms")
     upstream = {"mutations_per_1000": 62, "p50_ms": ">125"}
     result = {"runs": runs, "bare_round_trip": bare, "bare_round_trip_every_100_ms": bare_paced,
-              "stream_path": path, "upstream": upstream}
+              "stream_path": path, "stream_path_backend_in_process": engine, "loopback_hop": floor,
+              "upstream": upstream}
     print(f"written to {write('live', result)}")
 
 

@@ -163,7 +163,7 @@ export class ConvexTestEngine implements Engine {
     try {
       const a = decodeArgs(args);
       validateArguments(fn.argsValidator, a as Record<string, Value>);
-      const acc = caller.kind === "user" ? this.t.withIdentity(caller.identity as Identity) : this.t;
+      const acc = caller.kind === "user" ? this.accessor(caller.identity) : this.t;
       const path = { componentPath: "", udfPath: fn.udfPath };
       const reads = fn.kind === "query" ? new ReadSet() : undefined;
       const call = () =>
@@ -192,6 +192,20 @@ export class ConvexTestEngine implements Engine {
       return errorOutcome(e, performance.now() - started);
     }
   }
+
+  /** convex-test's accessor for an identity, made once per identity (it encodes a test JWT each time it is made). */
+  private accessor(identity: Identity): any {
+    const k = JSON.stringify(identity);
+    let acc = this.accessors.get(k);
+    if (acc === undefined) {
+      if (this.accessors.size >= 1024) this.accessors.clear();
+      acc = this.t.withIdentity(identity);
+      this.accessors.set(k, acc);
+    }
+    return acc;
+  }
+
+  private accessors = new Map<string, any>();
 
   takeWrites(): WriteSet {
     return takeWrites();

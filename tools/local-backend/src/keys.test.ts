@@ -81,3 +81,21 @@ describe("index keys", () => {
     expect(rangeOf(fields, [{ type: "Eq", fieldPath: "at", value: 1 }])).toBeNull(); // not a prefix of the index
   });
 });
+
+test("keys are the bytes earlier versions stored (a database written before stays readable)", () => {
+  // Hex written by the encoder as of contract v14, before its ASCII and number fast paths.
+  const vals: Array<Array<Value | undefined>> = [
+    ["conv-1", 0],
+    ["", "a\u0000b", "\u00e9t\u00e9", "\ud83d\ude00", "https://dev.codex-convex.local|bench"],
+    [-0, 1.5, -2.25, 2 ** 53, NaN, Infinity],
+    [5n, -7n, null, undefined, true, false],
+    [[1, "x"], { b: 2, a: "y" }, new Uint8Array([0, 1, 255]).buffer],
+  ];
+  expect(vals.map((v) => encodeKey(v).toString("hex"))).toEqual([
+    "06636f6e762d310001048000000000000000",
+    "060001066100ff62000106c3a974c3a9000106f09f988000010668747470733a2f2f6465762e636f6465782d636f6e7665782e6c6f63616c7c62656e63680001",
+    "047fffffffffffffff04bff8000000000000043ffdffffffffffff04c34000000000000004fff800000000000004fff0000000000000",
+    "038000000000000005037ffffffffffffff9020105010500",
+    "0804bff000000000000006780001000a08066100010679000100080662000104c00000000000000000000700ff01ff0001",
+  ]);
+});

@@ -11,9 +11,14 @@ import type { Value } from "convex/values";
 
 const TAG = { undefined: 1, null: 2, bigint: 3, number: 4, boolean: 5, string: 6, bytes: 7, array: 8, object: 10 } as const;
 const textEncoder = new TextEncoder();
+/** Scratch for a float's bits (keys are built synchronously, one at a time). */
+const scratch = new DataView(new ArrayBuffer(8));
+
+/** Where keys are built (one at a time, synchronously), grown as needed and kept; each key is copied out. */
+let shared = new Uint8Array(1024);
 
 class KeyWriter {
-  private buf = new Uint8Array(64);
+  private buf = shared;
   private n = 0;
 
   private room(k: number) {
@@ -21,6 +26,7 @@ class KeyWriter {
     const next = new Uint8Array(Math.max(this.buf.length * 2, this.n + k));
     next.set(this.buf.subarray(0, this.n));
     this.buf = next;
+    if (next.length <= 1 << 20) shared = next;
   }
 
   byte(b: number) {
@@ -39,12 +45,36 @@ class KeyWriter {
     this.buf[this.n++] = 1;
   }
 
+  /** A string as escaped UTF-8; ASCII (ids, names, most keys) is written as it is read, without encoding it first. */
+  text(s: string) {
+    this.room(s.length * 2 + 2);
+    const start = this.n;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        this.n = start;
+        return this.escaped(textEncoder.encode(s));
+      }
+      this.buf[this.n++] = c;
+      if (c === 0) this.buf[this.n++] = 0xff;
+    }
+    this.buf[this.n++] = 0;
+    this.buf[this.n++] = 1;
+  }
+
   u64(hi: number, lo: number) {
     this.room(8);
-    const v = new DataView(this.buf.buffer, this.buf.byteOffset + this.n, 8);
-    v.setUint32(0, hi >>> 0);
-    v.setUint32(4, lo >>> 0);
-    this.n += 8;
+    const b = this.buf;
+    let n = this.n;
+    b[n++] = hi >>> 24;
+    b[n++] = (hi >>> 16) & 0xff;
+    b[n++] = (hi >>> 8) & 0xff;
+    b[n++] = hi & 0xff;
+    b[n++] = lo >>> 24;
+    b[n++] = (lo >>> 16) & 0xff;
+    b[n++] = (lo >>> 8) & 0xff;
+    b[n++] = lo & 0xff;
+    this.n = n;
   }
 
   value(v: Value | undefined) {
@@ -58,10 +88,9 @@ class KeyWriter {
       }
       case "number": {
         this.byte(TAG.number);
-        const d = new DataView(new ArrayBuffer(8));
-        d.setFloat64(0, v);
-        let hi = d.getUint32(0);
-        let lo = d.getUint32(4);
+        scratch.setFloat64(0, v);
+        let hi = scratch.getUint32(0);
+        let lo = scratch.getUint32(4);
         if (hi & 0x80000000) {
           hi = ~hi; // negative (and -0, and NaNs with the sign bit): every bit flipped
           lo = ~lo;
@@ -73,7 +102,7 @@ class KeyWriter {
         return this.byte(v ? 1 : 0);
       case "string":
         this.byte(TAG.string);
-        return this.escaped(textEncoder.encode(v));
+        return this.text(v);
       default:
         break;
     }

@@ -16,6 +16,10 @@ import { encodeKey, type KeyRange } from "./keys.js";
 export type Doc = Record<string, any> & { _id: string; _creationTime: number };
 /** Parsed documents kept in memory (by their stored JSON size). */
 const CACHE_BYTES = 64 * 1024 * 1024;
+/** Index range batches kept in memory: batches of at most this many rows (a point read, a page of a view)... */
+const RANGE_CACHE_BATCH = 64;
+/** ...and at most this many rows in all (past it the cache starts over). */
+const RANGE_CACHE_ROWS = 100_000;
 export type Row = { key: Buffer; id: string };
 
 /** Only schema indexes carry user fields; every index key ends with `_creationTime` and `_id` (unique keys). */
@@ -225,6 +229,7 @@ export class Store {
         const fields = want.get(`${row.tbl}\u0000${row.name}`);
         if (fields && JSON.stringify(fields) === row.fields) continue;
         this.s.dropEntries.run(row.ix);
+        this.changed(row.ix);
         this.s.dropIndex.run(row.ix);
       }
       this.tableIndexes.clear();
@@ -238,6 +243,7 @@ export class Store {
     if (row) return row.ix;
     const ix = Number(this.s.addIndex.run(comp, table, name, JSON.stringify(fields)).lastInsertRowid);
     for (const doc of this.tableDocuments(comp, table)) this.s.putKey.run(ix, keyOf(doc, fields), doc._id);
+    this.changed(ix);
     return ix;
   }
 
@@ -298,24 +304,59 @@ export class Store {
     }
   }
 
-  /** Entries (key and id) of an index range in order, read in batches of 8, 16, … 512. */
+  /**
+   * Entries (key and id) of an index range in order, read in batches of 8, 16, … 512. Small batches are kept until
+   * an entry of their index is written (`changed`): a commit that rewrites documents without moving their index keys
+   * (a streaming message's segment, a stream's sequence number) leaves every range read over them cached, so the
+   * same point reads at the next write and the view's re-run do not go to SQLite again. Callers must not mutate rows.
+   */
   *entries(ix: number, range: KeyRange, order: "asc" | "desc"): Generator<Row> {
     let lo = range.lo;
     let hi = range.hi;
     for (let batch = 8; ; batch = Math.min(batch * 2, 512)) {
-      const raw = (
-        order === "asc"
-          ? hi === null ? this.s.ascOpen.all(ix, lo, batch) : this.s.ascBounded.all(ix, lo, hi, batch)
-          : hi === null ? this.s.descOpen.all(ix, lo, batch) : this.s.descBounded.all(ix, lo, hi, batch)
-      ) as Array<{ key: Uint8Array; id: string }>;
-      // node:sqlite returns BLOBs as Uint8Array: view them as Buffers (no copy) for the key comparisons upstream.
-      const rows: Row[] = raw.map((r) => ({ key: Buffer.from(r.key.buffer, r.key.byteOffset, r.key.byteLength), id: r.id }));
+      const rows = this.batch(ix, lo, hi, order, batch);
       yield* rows;
       if (rows.length < batch) return;
       const last = rows[rows.length - 1].key;
       if (order === "asc") lo = Buffer.concat([last, Buffer.from([0])]);
       else hi = last;
     }
+  }
+
+  private ranges = new Map<number, Map<string, Row[]>>();
+  private rangeRows = 0;
+
+  private batch(ix: number, lo: Buffer, hi: Buffer | null, order: "asc" | "desc", batch: number): Row[] {
+    const cacheable = batch <= RANGE_CACHE_BATCH;
+    const k = cacheable ? `${order}${batch}|${lo.length}|${lo.toString("latin1")}|${hi === null ? "" : hi.toString("latin1")}` : "";
+    const cached = cacheable ? this.ranges.get(ix)?.get(k) : undefined;
+    if (cached !== undefined) return cached;
+    const raw = (
+      order === "asc"
+        ? hi === null ? this.s.ascOpen.all(ix, lo, batch) : this.s.ascBounded.all(ix, lo, hi, batch)
+        : hi === null ? this.s.descOpen.all(ix, lo, batch) : this.s.descBounded.all(ix, lo, hi, batch)
+    ) as Array<{ key: Uint8Array; id: string }>;
+    // node:sqlite returns BLOBs as Uint8Array: view them as Buffers (no copy) for the key comparisons upstream.
+    const rows: Row[] = raw.map((r) => ({ key: Buffer.from(r.key.buffer, r.key.byteOffset, r.key.byteLength), id: r.id }));
+    if (cacheable) {
+      if (this.rangeRows + rows.length + 1 > RANGE_CACHE_ROWS) {
+        this.ranges.clear();
+        this.rangeRows = 0;
+      }
+      let m = this.ranges.get(ix);
+      if (m === undefined) this.ranges.set(ix, (m = new Map()));
+      m.set(k, rows);
+      this.rangeRows += rows.length + 1;
+    }
+    return rows;
+  }
+
+  /** An entry of index `ix` was added or removed: its cached ranges are dropped. */
+  private changed(ix: number) {
+    const m = this.ranges.get(ix);
+    if (m === undefined) return;
+    for (const rows of m.values()) this.rangeRows -= rows.length + 1;
+    this.ranges.delete(ix);
   }
 
   /** Every document of a table, in id order, in batches. */
@@ -374,6 +415,7 @@ export class Store {
             touched?.(space, after);
             continue;
           }
+          this.changed(ix);
           if (before) {
             this.s.delKey.run(ix, before);
             touched?.(space, before);
