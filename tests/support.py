@@ -165,3 +165,15 @@ def losing_api(url: str, token: str, lose: dict[str, int]) -> tuple[HostApi, Los
     """A HostApi whose answers of the first ``lose[path]`` calls of each path are lost (:class:`LosingAnswers`)."""
     transport = LosingAnswers(lose)
     return HostApi(ConvexHttp(url, token=token, client=httpx.AsyncClient(transport=transport))), transport
+
+
+async def pending_approval(api: HostApi, thread_id: str, turn_id: str = "t1", request_id: str = "7") -> str:
+    """A conversation bound to `thread_id` whose turn waits on a command approval, as the host records one (the turn's
+    start and Codex's server request, ingested): its conversation id."""
+    conversation = (await api.sync_open_conversation_binding(thread_id=thread_id)).conversation.conversation_id
+    await api.http.mutation("chat:ingestEvents", {"conversationId": conversation, "streamId": "host", "seq": 0,
+                                                  "events": [
+        {"type": "turnStarted", "threadId": thread_id, "turnId": turn_id, "at": 1.0},
+        {"type": "serverRequest", "threadId": thread_id, "turnId": turn_id, "requestId": request_id,
+         "method": "item/commandExecution/requestApproval", "paramsJson": "{}", "at": 1.0}]})
+    return conversation

@@ -17,23 +17,21 @@ from codex_convex.host_api import HostApi
 from codex_convex.sync import import_thread
 from codex_convex.sync.importer import UPLOAD_CONCURRENCY
 from tests.conftest import Deployment
-from tests.support import codex_messages, conversation_messages, losing_api, page_opts, persisted_messages
+from tests.support import (
+    codex_messages,
+    conversation_messages,
+    losing_api,
+    page_opts,
+    pending_approval,
+    persisted_messages,
+)
 
 pytestmark = [pytest.mark.anyio]
 
 
-async def _pending_request(api: HostApi, thread_id: str) -> None:
-    conversation = (await api.sync_open_conversation_binding(thread_id=thread_id)).conversation.conversation_id
-    await api.http.mutation("chat:ingestEvents", {"conversationId": conversation, "streamId": "host", "seq": 0,
-                                                  "events": [
-        {"type": "turnStarted", "threadId": thread_id, "turnId": "t1", "at": 1.0},
-        {"type": "serverRequest", "threadId": thread_id, "turnId": "t1", "requestId": "7",
-         "method": "item/commandExecution/requestApproval", "paramsJson": "{}", "at": 1.0}]})
-
-
 async def test_a_repeatable_answer_lost_on_the_way_is_sent_again_and_answers_the_same(deployment: Deployment,
                                                                                       alice_api: HostApi) -> None:
-    await _pending_request(alice_api, "th-repeat")
+    await pending_approval(alice_api, "th-repeat")
     lossy, wire = losing_api(deployment.url, deployment.alice, {"chat:respondServerRequest": 1})
     got = await lossy.respond_server_request(thread_id="th-repeat", turn_id="t1", request_id="7", decision="accept")
     assert len(wire.args_of("chat:respondServerRequest")) == 2  # ran, answer lost, sent again

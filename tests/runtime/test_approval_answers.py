@@ -14,20 +14,14 @@ from codex_convex.host_api import HostApi
 from codex_convex.runtime.approvals import answer_via_convex
 from codex_convex.runtime.config import ServerRequestInfo
 from tests.conftest import Deployment
-from tests.support import losing_api
+from tests.support import losing_api, pending_approval
 
 pytestmark = [pytest.mark.anyio]
 
 
 async def test_a_handlers_answer_whose_write_was_lost_is_repeated_and_stands(deployment: Deployment,
                                                                            alice_api: HostApi) -> None:
-    conversation = (await alice_api.sync_open_conversation_binding(thread_id="th-ask")).conversation.conversation_id
-    at = 1.0
-    await alice_api.http.mutation("chat:ingestEvents", {"conversationId": conversation, "streamId": "host", "seq": 0,
-                                                        "events": [
-        {"type": "turnStarted", "threadId": "th-ask", "turnId": "t1", "at": at},
-        {"type": "serverRequest", "threadId": "th-ask", "turnId": "t1", "requestId": "7",
-         "method": "item/commandExecution/requestApproval", "paramsJson": "{}", "at": at}]})
+    conversation = await pending_approval(alice_api, "th-ask")
     # the first answer is stored, then the answer to that write is lost on the way
     lossy, wire = losing_api(deployment.url, deployment.alice, {"chat:respondServerRequest": 1})
 

@@ -11,6 +11,8 @@ import json
 import subprocess
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -98,73 +100,87 @@ async def measure(n: int) -> dict[str, Any]:
             "subscription_update": await subscription_latency(min(n, 200))}
 
 
+@asynccontextmanager
+async def _writer_and_watcher() -> AsyncIterator[tuple[ConvexHttp, Subscriber]]:
+    """A fresh local backend, one user's HTTP client (the writer) and another client's subscriber (the watcher)."""
+    with tempfile.TemporaryDirectory() as tmp, LocalBackend(Path(tmp) / "b") as backend:
+        token = mint_dev_token(backend.data_dir, "bench")
+        async with ConvexHttp(backend.url, token=token) as http, Subscriber(backend.url, token=token) as watcher:
+            yield http, watcher
+
+
 async def subscription_latency(n: int = 200, pace_s: float = 0.0) -> dict[str, float]:
     """HTTP mutation of a conversation → another client's subscription to it shows the change (n samples), back to
     back, or one every `pace_s` (a stream's pace: between writes the processes idle, and on a shared box a path
     that went idle runs slower)."""
-    with tempfile.TemporaryDirectory() as tmp, LocalBackend(Path(tmp) / "b") as backend:
-        token = mint_dev_token(backend.data_dir, "bench")
-        async with ConvexHttp(backend.url, token=token) as http:
-            api = HostApi(http)
-            cid = (await api.new_conversation()).conversation_id
-            watcher = Subscriber(backend.url, token=token)
-            lat: list[float] = []
-            sent = 0.0
-            with anyio.fail_after(120):
-                async for _conv in watcher.watch("chat:getConversation", {"conversationId": cid}):
-                    if sent:
-                        lat.append(time.perf_counter() - sent)
-                    if len(lat) >= n:
-                        break
-                    if pace_s:
-                        await anyio.sleep(pace_s)
-                    sent = time.perf_counter()
-                    await api.mark_conversation_sync_progress(conversation_id=cid, sync_state="syncing",
-                                                              last_synced_cursor=float(len(lat)))
+    async with _writer_and_watcher() as (http, watcher):
+        api = HostApi(http)
+        cid = (await api.new_conversation()).conversation_id
+        lat: list[float] = []
+        sent = 0.0
+        with anyio.fail_after(120):
+            async for _conv in watcher.watch("chat:getConversation", {"conversationId": cid}):
+                if sent:
+                    lat.append(time.perf_counter() - sent)
+                if len(lat) >= n:
+                    break
+                if pace_s:
+                    await anyio.sleep(pace_s)
+                sent = time.perf_counter()
+                await api.mark_conversation_sync_progress(conversation_id=cid, sync_state="syncing",
+                                                          last_synced_cursor=float(len(lat)))
     return summary_ms(lat)
 
 
 async def stream_path_latency(n: int = 150, per_write: int = DELTAS_PER_WRITE, pace_s: float = 0.085) -> dict[str, Any]:
     """The live path after the host's wait, alone (no Codex, no model): an HTTP write of `per_write` deltas to a
     streaming message (``ingestEvents``, as the host sends them) → another client's ``listStreamingMessages``
-    subscription shows them, one write every `pace_s` (200 deltas/s at 17 per write). Also the write's own round trip
-    (sent → answered). The p50 at 200 deltas/s cannot be under the host's median wait plus this."""
-    with tempfile.TemporaryDirectory() as tmp, LocalBackend(Path(tmp) / "b") as backend:
-        token = mint_dev_token(backend.data_dir, "bench")
-        async with ConvexHttp(backend.url, token=token) as http:
-            api = HostApi(http)
-            cid = (await api.sync_open_conversation_binding(thread_id="th")).conversation.conversation_id
-            seq = 0
+    subscription shows them (watched by a task of its own, so a view arriving before the write's answer is timed when
+    it arrives), one write every `pace_s` (200 deltas/s at 17 per write). Also the write's own round trip (sent →
+    answered). The p50 at 200 deltas/s cannot be under the host's median wait plus this."""
+    async with _writer_and_watcher() as (http, watcher):
+        api = HostApi(http)
+        cid = (await api.sync_open_conversation_binding(thread_id="th")).conversation.conversation_id
+        seq = 0
 
-            async def ingest(events: list[dict[str, Any]]) -> None:
-                nonlocal seq
-                await http.mutation("chat:ingestEvents", {"conversationId": cid, "streamId": "bench", "seq": seq,
-                                                          "events": events})
-                seq += len(events)
+        async def ingest(events: list[dict[str, Any]]) -> None:
+            nonlocal seq
+            await http.mutation("chat:ingestEvents", {"conversationId": cid, "streamId": "bench", "seq": seq,
+                                                      "events": events})
+            seq += len(events)
 
-            await ingest([{"type": "turnStarted", "threadId": "th", "turnId": "t1", "at": 1.0},
-                          {"type": "item", "threadId": "th", "turnId": "t1", "itemId": "m1", "phase": "started",
-                           "itemType": "agentMessage", "part": 0, "partCount": 1, "at": 1.0,
-                           "data": json.dumps({"type": "agentMessage", "id": "m1", "text": ""})}])
-            watcher = Subscriber(backend.url, token=token)
-            writes: list[float] = []
-            seen: list[float] = []
-            sent, deltas = 0.0, 0
-            with anyio.fail_after(300):
-                async for rows in watcher.watch("chat:listStreamingMessages", {"conversationId": cid}):
-                    if sent:
-                        if "".join(r["text"] for r in rows or []).count("tok") < deltas:
-                            continue
-                        seen.append(time.perf_counter() - sent)
-                        if len(seen) >= n:
-                            break
+        await ingest([{"type": "turnStarted", "threadId": "th", "turnId": "t1", "at": 1.0},
+                      {"type": "item", "threadId": "th", "turnId": "t1", "itemId": "m1", "phase": "started",
+                       "itemType": "agentMessage", "part": 0, "partCount": 1, "at": 1.0,
+                       "data": json.dumps({"type": "agentMessage", "id": "m1", "text": ""})}])
+        writes: list[float] = []
+        seen: list[float] = []
+        sent_at: dict[int, float] = {}  # deltas written in all → when the write that brought them there was sent
+        done = anyio.Event()
+
+        async def watch() -> None:
+            async for rows in watcher.watch("chat:listStreamingMessages", {"conversationId": cid}):
+                shown = "".join(r["text"] for r in rows or []).count("tok")
+                if shown in sent_at:
+                    seen.append(time.perf_counter() - sent_at.pop(shown))
+                    if len(seen) >= n:
+                        done.set()
+                        return
+
+        with anyio.fail_after(300):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(watch)
+                deltas = 0
+                while not done.is_set():
                     await anyio.sleep(pace_s)
                     text = "".join(f"tok{deltas + i} " for i in range(per_write))
                     sent = time.perf_counter()
+                    sent_at[deltas + per_write] = sent
                     await ingest([{"type": "messageDelta", "threadId": "th", "turnId": "t1", "itemId": "m1",
                                    "firstDelta": deltas, "deltaCount": per_write, "text": text, "at": 2.0}])
                     writes.append(time.perf_counter() - sent)
                     deltas += per_write
+                tg.cancel_scope.cancel()
     return {"write": summary_ms(writes), "seen": summary_ms(seen)}
 
 
