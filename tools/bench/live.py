@@ -15,15 +15,19 @@ its thread would compete for the GIL.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import dataclasses
 import multiprocessing
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import anyio
+import anyio.to_thread
 import httpx
+from anyio.abc import TaskGroup
 
 from codex_convex.backend import LocalBackend, mint_dev_token
 from codex_convex.codex import write_scripted_home
@@ -92,8 +96,93 @@ class _ModelProcess:
         self.proc.join()
 
 
+async def _watch(url: str, token: str, cid: str, deltas: int, view_messages: int,
+                 ready: Callable[[], None]) -> dict[int, float]:
+    """As a client watches (the conversation's view and its streaming messages' text): when each delta of the
+    streamed answer ("tok0 tok1 …") was first shown (time.perf_counter: CLOCK_MONOTONIC, the same in every process
+    on Linux). `ready` is called once the watch shows the conversation."""
+    seen_at: dict[int, float] = {}
+    async with Subscriber(url, token=token) as subscriber:
+        async for snap in watch_conversation(subscriber, cid, page_size=view_messages):
+            now = time.perf_counter()
+            ready()
+            msgs = [m for m in snap.messages if not isinstance(m, OptimisticMessage)]
+            if not msgs or msgs[-1].role != "assistant" or "tok" not in msgs[-1].text:
+                continue
+            # a long answer's view carries its first 16 Ki characters once it ended (the rest by getMessageText):
+            # its end shows every delta
+            ended = msgs[-1].status != "streaming" and msgs[-1].text_truncated
+            count = deltas if ended else msgs[-1].text.count("tok")
+            for i in range(count):
+                seen_at.setdefault(i, now)
+            if count >= deltas:
+                break
+    return seen_at
+
+
+def _watch_apart(q: Any, url: str, token: str, cid: str, deltas: int, view_messages: int) -> None:
+    try:  # named "watcher" in /proc (cpu_seconds), apart from the model's process
+        ctypes.CDLL(None).prctl(15, b"watcher", 0, 0, 0)  # PR_SET_NAME
+    except (OSError, AttributeError):
+        pass
+    told = False
+
+    def ready() -> None:
+        nonlocal told
+        if not told:
+            told = True
+            q.put("ready")
+
+    q.put(anyio.run(_watch, url, token, cid, deltas, view_messages, ready))
+    time.sleep(600)  # until the bench has read its CPU time and stops it
+
+
+class _Watcher:
+    """The watching client: in a process of its own (another client — a page, another machine — shares nothing
+    with the host), or (`own_process` False) a task of the host's process, sharing its interpreter and loop."""
+
+    def __init__(self, own_process: bool, url: str, token: str, cid: str, deltas: int, view_messages: int) -> None:
+        self.own_process = own_process
+        self.args = (url, token, cid, deltas, view_messages)
+        self._ready = anyio.Event()
+        self._done = anyio.Event()
+        self._result: dict[int, float] = {}
+        self.proc: Any = None
+
+    async def start(self, tg: TaskGroup) -> None:
+        """Returns once the watch shows the conversation."""
+        if not self.own_process:
+            tg.start_soon(self._run_here)
+            await self._ready.wait()
+            return
+        ctx = multiprocessing.get_context("spawn")
+        self.q = ctx.Queue()
+        self.proc = ctx.Process(target=_watch_apart, args=(self.q, *self.args), daemon=True)
+        self.proc.start()
+        got = await anyio.to_thread.run_sync(self.q.get, True, 60)
+        assert got == "ready", got
+
+    async def _run_here(self) -> None:
+        self._result = await _watch(*self.args, ready=self._ready.set)
+        self._done.set()
+
+    async def seen(self) -> dict[int, float]:
+        """When each delta was first shown, once the watch saw the last."""
+        if self.own_process:
+            result: dict[int, float] = await anyio.to_thread.run_sync(self.q.get, True, 120)
+            return result
+        await self._done.wait()
+        return self._result
+
+    def close(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.join()
+
+
 async def measure(rate: float, deltas: int, per_write: int | None = None, cap: float | None = None,
-                  timeline: bool = False, view_messages: int = 2, history: int = 0) -> dict[str, Any]:
+                  timeline: bool = False, view_messages: int = 2, history: int = 0,
+                  own_process: bool = True) -> dict[str, Any]:
     with _ModelProcess() as model, tempfile.TemporaryDirectory() as tmp_s:
         tmp = Path(tmp_s)
         home = write_scripted_home(tmp / "home", model.base_url)
@@ -101,7 +190,6 @@ async def measure(rate: float, deltas: int, per_write: int | None = None, cap: f
         with LocalBackend(tmp / "backend", verbose=timeline) as backend:
             token = mint_dev_token(backend.data_dir, "bench")
             line_at: dict[int, float] = {}
-            seen_at: dict[int, float] = {}
 
             written: list[tuple[float, float, int, int]] = []  # sent, answered, deltas [lo, hi) of the write
 
@@ -133,28 +221,10 @@ async def measure(rate: float, deltas: int, per_write: int | None = None, cap: f
                 await host.send("warm up")
                 for _ in range(history):  # earlier turns with long answers on the watcher's page
                     await host.send("BIG 16000")
-                watcher = Subscriber(backend.url, token=token)
-                done = anyio.Event()
-
-                async def watch() -> None:  # as a client watches: the view, and its streaming messages' text
-                    async for snap in watch_conversation(watcher, cid, page_size=view_messages):
-                        now = time.perf_counter()
-                        msgs = [m for m in snap.messages if not isinstance(m, OptimisticMessage)]
-                        if not msgs or msgs[-1].role != "assistant" or "tok" not in msgs[-1].text:
-                            continue
-                        # a long answer's view carries its first 16 Ki characters once it ended (the rest by
-                        # getMessageText): its end shows every delta
-                        ended = msgs[-1].status != "streaming" and msgs[-1].text_truncated
-                        count = deltas if ended else msgs[-1].text.count("tok")
-                        for i in range(count):
-                            seen_at.setdefault(i, now)
-                        if count >= deltas:
-                            done.set()
-                            return
+                watcher = _Watcher(own_process, backend.url, token, cid, deltas, view_messages)
 
                 async with anyio.create_task_group() as tg:
-                    tg.start_soon(watch)
-                    await anyio.sleep(0.2)
+                    await watcher.start(tg)
                     binding = host.bindings.current
                     assert binding is not None and binding.replicator is not None
                     rep = binding.replicator
@@ -166,7 +236,7 @@ async def measure(rate: float, deltas: int, per_write: int | None = None, cap: f
                     t0 = time.perf_counter()
                     await host.send(f"DELTAS {deltas} {rate}")
                     with anyio.fail_after(60):
-                        await done.wait()
+                        seen_at = await watcher.seen()
                     cpu_after = cpu_seconds()
                     writes = rep.writes - writes_before
                     delta_writes = rep.delta_writes - delta_writes_before
@@ -176,6 +246,7 @@ async def measure(rate: float, deltas: int, per_write: int | None = None, cap: f
                     reads_after = await view_reads(backend)
                     reads = {k: reads_after[k] - reads_before[k] for k in reads_after}
                     tg.cancel_scope.cancel()
+                watcher.close()
                 elapsed = time.perf_counter() - t0
             if timeline:  # the backend's side of each write, from its --verbose log (tools/bench/timeline.py)
                 log_text = await anyio.Path(backend.log_file).read_text(encoding="utf-8")
@@ -194,6 +265,7 @@ async def measure(rate: float, deltas: int, per_write: int | None = None, cap: f
     return {
         "rate_per_s": rate, "deltas": deltas, "seconds": round(elapsed, 2),
         "view_messages": view_messages, "history_turns": history,
+        "watcher": "own process" if own_process else "host's process",
         "deltas_per_write": rep.coalescing.deltas_per_write,
         "max_delta_writes_per_s": rep.coalescing.max_delta_writes_per_s,
         "first_delta_ms": round(lat[0] * 1000, 2) if lat else None,
@@ -232,11 +304,15 @@ def main() -> None:
                          "(host → backend, before the run, the mutation, queued, the view's re-run, → the watcher)")
     ap.add_argument("--view-messages", type=int, default=2,
                     help="the watcher's page of messages (numMessages; clients show 50 by default)")
+    ap.add_argument("--watcher", choices=["apart", "host"], nargs="*", default=["apart"],
+                    help="where the watching client runs: a process of its own (default: another client shares nothing "
+                         "with the host), or a task in the host's process; each rate runs once per value")
     ap.add_argument("--history", type=int, default=0,
                     help="turns with a 16,000-byte answer before the stream, on the watcher's page")
     args = ap.parse_args()
-    runs = [anyio.run(measure, r, args.deltas, n, args.cap, args.timeline, args.view_messages, args.history)
-            for r in args.rate for n in args.per_write]
+    runs = [anyio.run(measure, r, args.deltas, n, args.cap, args.timeline, args.view_messages, args.history,
+                      w == "apart")
+            for r in args.rate for n in args.per_write for w in args.watcher]
     bare = anyio.run(subscription_latency, 200)  # the bare round trip, this run: a small mutation → a subscription
     # the same, one every 100 ms (a 10 deltas/s stream's pace): what idling between writes costs on this box
     bare_paced = anyio.run(subscription_latency, 100, 0.1)
@@ -247,7 +323,8 @@ def main() -> None:
     engine = in_process("streampath", 1000)
     floor = loopback_floor()
     print(f"{'rate/s':>7} {'n':>3} {'first ms':>9} {'p50 ms':>7} {'p99 ms':>7} {'mut/1k':>7} {'stream/1k':>9} "
-          f"{'docs/1k':>8} {'vs upstream':>11} {'beats/h':>8} {'reads/1k':>8} {'KiB/1k':>7} {'view runs/1k':>12}")
+          f"{'docs/1k':>8} {'vs upstream':>11} {'beats/h':>8} {'reads/1k':>8} {'KiB/1k':>7} {'view runs/1k':>12} "
+          "watcher")
     for r in runs:
         print(f"{r['rate_per_s']:>7.0f} {r['deltas_per_write']:>3} {r['first_delta_ms']:>9}"
               f" {r['steady']['p50_ms']:>7} {r['steady']['p99_ms']:>7}"
@@ -255,7 +332,7 @@ def main() -> None:
               f" {r['documents_written_per_1000_deltas']:>8}"
               f" {r['vs_upstream_write_cost']:>11} {r['heartbeats_per_hour_measured']:>8}"
               f" {r['view_runs_per_1000_deltas']:>8} {r['view_kib_read_per_1000_deltas']:>7}"
-              f" {r['conversation_view_runs_per_1000_deltas']:>12}")
+              f" {r['conversation_view_runs_per_1000_deltas']:>12} {r['watcher']}")
     for r in runs:
         h = r["hops_p50_ms"]
         print(f"{r['rate_per_s']:>7.0f}/s n={r['deltas_per_write']}, p50 per hop: waiting in the host "

@@ -67,17 +67,27 @@ const exposeConvexTestInternals = {
   },
 };
 
-/** `convex`'s document size (transaction limits: every read and write is measured) counts a long string's UTF-8
- * bytes by encoding it whole; Buffer.byteLength counts them without a copy (the same count, lone surrogates as 3). */
-const convexSizeSpeedUp = {
-  name: "convex-size-speed-up",
+/**
+ * `convex`'s hot spots under the local backend, same results:
+ *  - a document's size (transaction limits: every read and write is measured) counted a long string's UTF-8 bytes by
+ *    encoding it whole; Buffer.byteLength counts them without a copy (the same count, lone surrogates as 3);
+ *  - an async syscall's answer may come as `{ __json }` (convex-test's reads, patched in speedUps): the Convex JSON
+ *    itself, not its text, so a document read is not stringified and parsed again (the caller still builds its own
+ *    copy with jsonToConvex, as from the text).
+ */
+const convexSpeedUps = {
+  name: "convex-speed-ups",
   setup(b) {
-    b.onLoad({ filter: /convex[\\/]dist[\\/](esm|cjs)[\\/]values[\\/]size\.js$/ }, async (args) => {
+    b.onLoad({ filter: /convex[\\/]dist[\\/](esm|cjs)[\\/](values[\\/]size|server[\\/]impl[\\/]syscall)\.js$/ }, async (args) => {
       const { readFile } = await import("node:fs/promises");
       const text = await readFile(args.path, "utf8");
-      const from = "return new TextEncoder().encode(str).length;";
-      if (!text.includes(from)) throw new Error(`convex changed: cannot apply the local backend's speed-up to ${args.path}`);
-      return { contents: text.replace(from, "return Buffer.byteLength(str, \"utf8\");"), loader: "js" };
+      const [from, to, at] = /size\.js$/.test(args.path)
+        ? ["return new TextEncoder().encode(str).length;", "return Buffer.byteLength(str, \"utf8\");", text.indexOf("return new TextEncoder().encode(str).length;")]
+        : ["return JSON.parse(resultStr);", "return typeof resultStr === \"string\" ? JSON.parse(resultStr) : resultStr.__json;", text.lastIndexOf("return JSON.parse(resultStr);")];
+      if (at < 0 || (!/size\.js$/.test(args.path) && text.indexOf(from) === at)) {
+        throw new Error(`convex changed: cannot apply the local backend's speed-up to ${args.path}`);
+      }
+      return { contents: text.slice(0, at) + to + text.slice(at + from.length), loader: "js" };
     });
   },
 };
@@ -89,6 +99,13 @@ function speedUps(text) {
     ["const returns = JSON.parse(func.exportReturns());\n", ""],
     ["            for (const v of validator.value) {\n                try {\n                    validateValidator(v, value);",
       "            for (const v of validator.value) {\n                if (!__mayMatch(v, value)) continue;\n                try {\n                    validateValidator(v, value);"],
+    // reads and nested calls answer with the Convex JSON itself (convexSpeedUps: performAsyncSyscall takes it as is)
+    ["                return JSON.stringify(convexToJson(doc));", "                return { __json: convexToJson(doc) };"],
+    ["                return JSON.stringify(convexToJson({ value, done }));", "                return { __json: convexToJson({ value, done }) };"],
+    ["                    return JSON.stringify(convexToJson(await withAuth().queryFromPath(functionPath, udfArgs, transactionLimits)));",
+      "                    return { __json: convexToJson(await withAuth().queryFromPath(functionPath, udfArgs, transactionLimits)) };"],
+    ["                    return JSON.stringify(convexToJson(await withAuth().mutationFromPath(functionPath, udfArgs, transactionLimits)));",
+      "                    return { __json: convexToJson(await withAuth().mutationFromPath(functionPath, udfArgs, transactionLimits)) };"],
   ];
   for (const [from, to] of edits) {
     if (!text.includes(from)) throw new Error(`convex-test changed: cannot apply the local backend's speed-up at ${JSON.stringify(from.slice(0, 60))}`);
@@ -114,7 +131,7 @@ if (!process.argv.includes("--modules-only")) {
     external: ["bufferutil", "utf-8-validate"],
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     sourcemap: "inline",
-    plugins: [exposeConvexTestInternals, convexSizeSpeedUp],
+    plugins: [exposeConvexTestInternals, convexSpeedUps],
     logLevel: "warning",
   });
 }
