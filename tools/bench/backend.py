@@ -28,12 +28,14 @@ from codex_convex.replication.replicator import DELTAS_PER_WRITE
 from ._common import summary_ms, write
 
 
-def in_process(bench: str, n: int) -> dict[str, Any]:
-    """Bundle and run the in-process benchmark tools/bench/<bench>.ts (no network, one process): its JSON line."""
+def in_process(bench: str, n: int, *more: str) -> dict[str, Any]:
+    """Bundle and run the in-process benchmark tools/bench/<bench>.ts (no network, one process) with arguments `n`
+    and `more`: its JSON line."""
     assert paths.REPO_ROOT is not None
     lb = paths.REPO_ROOT / "tools" / "local-backend"
     subprocess.run([find_node().path, str(lb / "build.mjs"), "--bench", bench], check=True, timeout=120)
-    out = subprocess.run([find_node().path, str(lb / "dist" / f"bench-{bench}.mjs"), str(n)], capture_output=True,
+    out = subprocess.run([find_node().path, str(lb / "dist" / f"bench-{bench}.mjs"), str(n), *more],
+                         capture_output=True,
                          text=True, timeout=600, check=True)
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result

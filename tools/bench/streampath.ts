@@ -1,7 +1,8 @@
 // The live path's backend work alone, in-process on the durable engine (no HTTP, no sync protocol, no other
 // process): a write of 17 deltas to a streaming message (`chat:ingestEvents`, as the host sends it), then the
 // watcher's `chat:listStreamingMessages` re-run, N times. Bundled by `node tools/local-backend/build.mjs --bench
-// streampath`; run as `node dist/bench-streampath.mjs N`. Prints one JSON line (ms per write, per re-run).
+// streampath`; run as `node dist/bench-streampath.mjs N [PACE_MS]` (PACE_MS between iterations: idle as a live
+// stream leaves the backend between writes). Prints one JSON line (p50 ms per write, per re-run; CPU ms per both).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +10,7 @@ import { ConvexTestEngine } from "../local-backend/src/convexTestEngine.js";
 import type { Caller } from "../local-backend/src/engine.js";
 
 const n = Number(process.argv[2] ?? "500");
+const paceMs = Number(process.argv[3] ?? "0"); // between iterations (0: back to back)
 const dir = mkdtempSync(join(tmpdir(), "bench-streampath-"));
 const engine = new ConvexTestEngine({ dataDir: dir });
 await engine.open();
@@ -55,6 +57,7 @@ for (let i = 0; i < n + 50; i++) {
   deltas += 17;
   shown += text;
   if (i >= 50) { write.push(t1 - t0); rerun.push(t2 - t1); }
+  if (paceMs > 0) await new Promise((r) => setTimeout(r, paceMs));
 }
 const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const cpu = process.cpuUsage(cpu0);

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import convex
 from anyio.abc import TaskGroup
 
@@ -44,8 +45,11 @@ def _convex_args(v: Any) -> Any:
     return v
 
 
-# Official clients of Subscribers collected without `close()`, dropped later on a caller's thread (see close()).
+# Official clients of Subscribers collected without `close()`, or closed while a watch still waited on them, dropped
+# later on a caller's thread (see close()).
 _unclosed: list[Any] = []
+# How long a closing Subscriber lets the waits it cancelled end on the client's runtime before dropping the client.
+WAITS_SETTLE_S = 0.05
 
 
 class Subscriber:
@@ -66,6 +70,8 @@ class Subscriber:
         self._http = http
         self._watches: set[anyio.CancelScope] = set()
         self._auth_failure: ConvexAuthError | None = None
+        self._waits: set[Any] = set()  # the client's futures of watches waiting for their next value
+        self._cut_at = float("-inf")  # when a wait was last cancelled (time.monotonic)
         self._tg: TaskGroup
 
     async def __aenter__(self) -> Subscriber:
@@ -78,15 +84,38 @@ class Subscriber:
     async def __aexit__(self, *exc: object) -> None:
         self._tg.cancel_scope.cancel()
         await self._tg.__aexit__(None, None, None)
+        await self.settle()
         self.close()
 
+    async def settle(self) -> None:
+        """End the waits of watches still open before the client goes: a watch left by ``break`` is closed by the
+        event loop a moment later (let it run), any wait still pending is cancelled, and a cancelled wait is given
+        :data:`WAITS_SETTLE_S` to end on the client's runtime too (its Python side ends at once; the client's wait for
+        a subscription's next value panics in a runtime thread when the client is dropped under it)."""
+        await anyio.lowlevel.checkpoint()
+        self._cut_waits()
+        left = self._cut_at + WAITS_SETTLE_S - time.monotonic()
+        if left > 0:
+            await anyio.sleep(left)
+
+    def _cut_waits(self) -> None:
+        for wait in list(self._waits):
+            wait.cancel()
+        if self._waits:
+            self._cut_at = time.monotonic()
+
     def close(self) -> None:
-        """Drop the official client now, on this thread (``async with`` does it at the end of the block). Left to
-        Python's cycle collector, a client can be dropped on a runtime thread of another client — whichever thread
-        allocates when the collector runs — where its own runtime cannot shut down: the client panics."""
-        client, self._client = self._client, None
-        del client
+        """Drop the official client now, on this thread (``async with`` does it at the end of the block, after
+        :meth:`settle`). Left to Python's cycle collector, a client can be dropped on a runtime thread of another
+        client — whichever thread allocates when the collector runs — where its own runtime cannot shut down: the
+        client panics. While a watch's wait is pending or was cancelled just now, the wait is cancelled and the client
+        is dropped later instead (by the next Subscriber made or closed), once that wait has ended."""
         _unclosed.clear()
+        client, self._client = self._client, None
+        self._cut_waits()
+        if time.monotonic() - self._cut_at < WAITS_SETTLE_S:
+            _unclosed.append(client)
+        del client
 
     def __del__(self) -> None:
         # Collected without close(), perhaps on another client's runtime thread: the client is kept, to be dropped by
@@ -159,7 +188,7 @@ class Subscriber:
                 self._watches.add(scope)
                 try:
                     with scope:
-                        value = _plain(await sub.__anext__())
+                        value = _plain(await self._next(sub))
                     if scope.cancelled_caught:
                         continue
                 except convex.ConvexError as exc:
@@ -180,6 +209,21 @@ class Subscriber:
                 sub.unsubscribe()
             else:
                 sub.invalidated = True
+
+    async def _next(self, sub: Any) -> Any:
+        """The subscription's next value, as its own ``__anext__`` gives it, with the client's wait for it tracked
+        (:meth:`settle`, :meth:`close`)."""
+        wait = sub.safe_inner_sub().anext()
+        self._waits.add(wait)
+        try:
+            result = await wait
+        finally:
+            self._waits.discard(wait)
+            if wait.cancelled():
+                self._cut_at = time.monotonic()
+        if result["type"] == "convexerror":
+            raise convex.ConvexError(result["message"], result["data"])
+        return result["value"]
 
     async def wait_for(self, path: str, args: dict[str, Any] | None, predicate: Callable[[Any], bool], *,
                        timeout_s: float) -> Any:
