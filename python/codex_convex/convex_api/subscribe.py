@@ -84,7 +84,8 @@ class Subscriber:
     async def __aexit__(self, *exc: object) -> None:
         self._tg.cancel_scope.cancel()
         await self._tg.__aexit__(None, None, None)
-        await self.settle()
+        with anyio.CancelScope(shield=True):  # bounded (WAITS_SETTLE_S); a block left by cancellation closes too
+            await self.settle()
         self.close()
 
     async def settle(self) -> None:
