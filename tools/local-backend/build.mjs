@@ -67,6 +67,15 @@ const exposeConvexTestInternals = {
   },
 };
 
+/** `text` with each `[from, to]` of `edits` applied once; `what` changed (a `from` is missing): a clear build error. */
+function applyEdits(text, edits, what) {
+  for (const [from, to] of edits) {
+    if (!text.includes(from)) throw new Error(`${what} changed: cannot apply the local backend's speed-up at ${JSON.stringify(from.slice(0, 60))}`);
+    text = text.replace(from, to);
+  }
+  return text;
+}
+
 /**
  * `convex`'s hot spots under the local backend, same results:
  *  - a document's size (transaction limits: every read and write is measured) counted a long string's UTF-8 bytes by
@@ -75,19 +84,18 @@ const exposeConvexTestInternals = {
  *    itself, not its text, so a document read is not stringified and parsed again (the caller still builds its own
  *    copy with jsonToConvex, as from the text).
  */
+const CONVEX_EDITS = {
+  size: [["return new TextEncoder().encode(str).length;", "return Buffer.byteLength(str, \"utf8\");"]],
+  syscall: [["    resultStr = await Convex.asyncSyscall(op, JSON.stringify(arg));",
+    "    resultStr = await Convex.asyncSyscall(op, JSON.stringify(arg));\n    if (typeof resultStr !== \"string\") return resultStr.__json;"]],
+};
 const convexSpeedUps = {
   name: "convex-speed-ups",
   setup(b) {
     b.onLoad({ filter: /convex[\\/]dist[\\/](esm|cjs)[\\/](values[\\/]size|server[\\/]impl[\\/]syscall)\.js$/ }, async (args) => {
       const { readFile } = await import("node:fs/promises");
-      const text = await readFile(args.path, "utf8");
-      const [from, to, at] = /size\.js$/.test(args.path)
-        ? ["return new TextEncoder().encode(str).length;", "return Buffer.byteLength(str, \"utf8\");", text.indexOf("return new TextEncoder().encode(str).length;")]
-        : ["return JSON.parse(resultStr);", "return typeof resultStr === \"string\" ? JSON.parse(resultStr) : resultStr.__json;", text.lastIndexOf("return JSON.parse(resultStr);")];
-      if (at < 0 || (!/size\.js$/.test(args.path) && text.indexOf(from) === at)) {
-        throw new Error(`convex changed: cannot apply the local backend's speed-up to ${args.path}`);
-      }
-      return { contents: text.slice(0, at) + to + text.slice(at + from.length), loader: "js" };
+      const edits = CONVEX_EDITS[/size\.js$/.test(args.path) ? "size" : "syscall"];
+      return { contents: applyEdits(await readFile(args.path, "utf8"), edits, args.path), loader: "js" };
     });
   },
 };
@@ -107,10 +115,7 @@ function speedUps(text) {
     ["                    return JSON.stringify(convexToJson(await withAuth().mutationFromPath(functionPath, udfArgs, transactionLimits)));",
       "                    return { __json: convexToJson(await withAuth().mutationFromPath(functionPath, udfArgs, transactionLimits)) };"],
   ];
-  for (const [from, to] of edits) {
-    if (!text.includes(from)) throw new Error(`convex-test changed: cannot apply the local backend's speed-up at ${JSON.stringify(from.slice(0, 60))}`);
-    text = text.replace(from, to);
-  }
+  text = applyEdits(text, edits, "convex-test");
   const shortcuts = JSON.stringify(join(here, "src", "validatorShortcuts.ts"));
   return `import { mayMatch as __mayMatch, parsedValidators as __parsedValidators } from ${shortcuts};\n` + text;
 }

@@ -84,7 +84,12 @@ class Subscriber:
     async def __aexit__(self, *exc: object) -> None:
         self._tg.cancel_scope.cancel()
         await self._tg.__aexit__(None, None, None)
-        with anyio.CancelScope(shield=True):  # bounded (WAITS_SETTLE_S); a block left by cancellation closes too
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """:meth:`settle`, then :meth:`close` (shielded and bounded by :data:`WAITS_SETTLE_S`: a block left by
+        cancellation closes too)."""
+        with anyio.CancelScope(shield=True):
             await self.settle()
         self.close()
 

@@ -151,9 +151,7 @@ class CodexHost:
             self._tg.cancel_scope.cancel()
             await self._tg.__aexit__(None, None, None)
             if self._subscriber is not None:
-                with anyio.CancelScope(shield=True):  # the waits of watches left open end before the client goes
-                    await self._subscriber.settle()
-                self._subscriber.close()
+                await self._subscriber.aclose()  # the waits of watches left open end before the client goes
             if self._http is not None:
                 await self._http.aclose()
 
