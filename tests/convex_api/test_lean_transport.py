@@ -5,14 +5,17 @@ errors where a request could not be made (ConvexHttp's retry rules depend on the
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import httpx
 import pytest
 
-from codex_convex.convex_api import transport
+from codex_convex.convex_api import ConvexHttp, transport
+from codex_convex.convex_api.http import RETRY_ATTEMPTS
 from codex_convex.convex_api.transport import LeanTransport
+from codex_convex.errors import ConvexApiError, ConvexTransportError
 
 pytestmark = pytest.mark.anyio
 
@@ -115,3 +118,35 @@ async def test_errors_are_httpx_s_where_nothing_could_be_sent_or_nothing_came_ba
             httpx.AsyncClient(transport=LeanTransport()) as client:
         with pytest.raises(httpx.RemoteProtocolError):
             await client.get(url)
+
+
+async def test_convex_http_on_plain_http_speaks_the_wire_itself_with_its_retry_rules() -> None:
+    """ConvexHttp calls an http:// deployment straight through the lean transport (no httpx client): the request as
+    Convex takes it (its path under the URL's, Host, token, JSON body), the answer decoded; an answer that never came
+    is retried for a repeatable mutation and not for another (it may have run)."""
+    def success(_: bytes) -> bytes:
+        return sized(b'{"status": "success", "value": {"n": 7}}')
+
+    async with server(success) as (url, accepted, seen), ConvexHttp(f"{url}/base/", token="tok") as http:
+        assert http._client is None
+        assert await http.mutation("chat:x", {"a": 1}) == {"n": 7}
+        assert await http.query("chat:y") == {"n": 7}
+        head, _, body = seen[0].partition(b"\r\n\r\n")
+        assert head.startswith(b"POST /base/api/mutation HTTP/1.1\r\n")
+        assert f"Host: {url.removeprefix('http://')}".encode() in head and b"Authorization: Bearer tok" in head
+        assert json.loads(body) == {"path": "chat:x", "args": {"a": 1}, "format": "convex_encoded_json"}
+        assert seen[1].startswith(b"POST /base/api/query ") and len(accepted) == 1
+
+    async with server(lambda _: b"") as (url, _, seen), ConvexHttp(url, timeout_s=0.2) as http:
+        with pytest.raises(ConvexTransportError):
+            await http.mutation("chat:x", {})
+        assert len(seen) == 1  # it may have run: not sent again
+        with pytest.raises(ConvexTransportError):
+            await http.mutation("chat:x", {}, repeatable=True)
+        assert len(seen) == 1 + RETRY_ATTEMPTS
+
+    async with server(lambda _: sized(b'{"code": "BadJson", "message": "no"}').replace(b"200 OK", b"400 Bad")) \
+            as (url, _, _), ConvexHttp(url) as http:
+        with pytest.raises(ConvexApiError, match="BadJson: no") as err:
+            await http.query("chat:y")
+        assert err.value.code == "E_CONVEX_HTTP"

@@ -14,8 +14,9 @@ def _context(http: ConvexHttp) -> ssl.SSLContext:
 
 
 def test_clients_share_one_tls_context_that_verifies_certificates() -> None:
-    a, b = ConvexHttp("https://a.convex.cloud"), ConvexHttp("http://127.0.0.1:3210")
+    a, b = ConvexHttp("https://a.convex.cloud"), ConvexHttp("https://b.convex.cloud")
     assert _context(a) is _context(b) is tls_context()
+    assert ConvexHttp("http://127.0.0.1:3210")._client is None  # plain http: the lean transport, no TLS to build
     ctx = tls_context()
     assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
     assert ctx.cert_store_stats()["x509_ca"] > 0  # a CA bundle is loaded

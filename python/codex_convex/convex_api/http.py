@@ -44,9 +44,17 @@ class ConvexHttp:
         self.url = url.rstrip("/")
         self.tokens = token if isinstance(token, TokenProvider) else TokenProvider(token)
         self._admin_key = admin_key
-        # http:// (the local backend) on a lean transport: httpx's own costs ~1.5 ms of CPU per call (transport.py)
-        self._client = client or httpx.AsyncClient(timeout=timeout_s, limits=httpx.Limits(max_keepalive_connections=8),
-                                                   verify=tls_context(), mounts={"http://": LeanTransport()})
+        self.timeout_s = timeout_s
+        # http:// (the local backend) straight on a lean transport: httpx's client and transport cost ~1.5 ms of CPU
+        # per call (transport.py); https:// (and a client given, as tests do) through httpx.
+        parts = httpx.URL(self.url)
+        lean = client is None and parts.scheme == "http"
+        self._lean = LeanTransport() if lean else None
+        self._origin = (parts.host, parts.port or 80)
+        self._host = f"[{parts.host}]:{self._origin[1]}" if ":" in parts.host else f"{parts.host}:{self._origin[1]}"
+        self._prefix = parts.raw_path.decode("ascii").rstrip("/")
+        self._client = None if lean else client or httpx.AsyncClient(
+            timeout=timeout_s, limits=httpx.Limits(max_keepalive_connections=8), verify=tls_context())
         self.calls = 0  # how many calls reached the server (benchmarks count write cost with it)
 
     def set_auth(self, token: TokenSource | None) -> None:
@@ -76,14 +84,15 @@ class ConvexHttp:
         body = json.dumps({"path": path, "args": to_convex_json(args or {}), "format": "convex_encoded_json"})
         token = await self.tokens.current()
         repeat = kind == "query" or repeatable
-        resp = await self._post(kind, path, body, token, repeat)
-        if resp.status_code == 401 and self.tokens.refreshable and not self._admin_key:
+        status, content = await self._post(kind, path, body, token, repeat)
+        if status == 401 and self.tokens.refreshable and not self._admin_key:
             # Refused before anything ran (an expired or revoked token): ask the provider once more and retry.
-            resp = await self._post(kind, path, body, await self.tokens.refresh(stale=token), repeat)
+            status, content = await self._post(kind, path, body, await self.tokens.refresh(stale=token), repeat)
         self.calls += 1
-        return self._decode(kind, path, resp)
+        return self._decode(kind, path, status, content)
 
-    async def _post(self, kind: Kind, path: str, body: str, token: str | None, repeat: bool) -> httpx.Response:
+    async def _post(self, kind: Kind, path: str, body: str, token: str | None, repeat: bool) -> tuple[int, bytes]:
+        """The answer's status and body; transport failures retried as the module says."""
         retry_on: type[BaseException] | tuple[type[BaseException], ...] = (
             httpx.TransportError if repeat else (httpx.ConnectError, httpx.ConnectTimeout))
         try:
@@ -91,31 +100,47 @@ class ConvexHttp:
                                                stop=stop_after_attempt(RETRY_ATTEMPTS),
                                                wait=wait_exponential_jitter(multiplier=0.05, max=2.0), reraise=True):
                 with attempt:
-                    return await self._client.post(f"{self.url}/api/{kind}", content=body, headers=self._headers(token))
+                    return await self._send(kind, body.encode(), self._headers(token))
         except httpx.TransportError as exc:
             raise ConvexTransportError(f"{kind} {path}: cannot reach {self.url}: {exc!r}") from exc
         raise AssertionError("unreachable: tenacity reraises")
 
+    async def _send(self, kind: Kind, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        if self._lean is None:
+            assert self._client is not None
+            resp = await self._client.post(f"{self.url}/api/{kind}", content=body, headers=headers)
+            return resp.status_code, resp.content
+        status, _, content = await self._lean.exchange(
+            "POST", self._origin, f"{self._prefix}/api/{kind}", [("Host", self._host), *headers.items()], body,
+            connect_s=self.timeout_s, write_s=self.timeout_s, read_s=self.timeout_s)
+        return status, content
+
     @staticmethod
-    def _decode(kind: Kind, path: str, resp: httpx.Response) -> Any:
+    def _decode(kind: Kind, path: str, status: int, content: bytes) -> Any:
         try:
-            payload = resp.json()
+            payload = json.loads(content)
         except ValueError as exc:
-            raise ConvexApiError(f"{kind} {path}: HTTP {resp.status_code} with a non-JSON body",
+            raise ConvexApiError(f"{kind} {path}: HTTP {status} with a non-JSON body",
                                  code="E_CONVEX_BAD_RESPONSE") from exc
-        if resp.status_code == 200 and payload.get("status") == "success":
+        if not isinstance(payload, dict):
+            raise ConvexApiError(f"{kind} {path}: HTTP {status} with a body that is not a JSON object",
+                                 code="E_CONVEX_BAD_RESPONSE")
+        if status == 200 and payload.get("status") == "success":
             return from_convex_json(payload.get("value"))
-        if resp.status_code in (200, STATUS_UDF_FAILED) and payload.get("status") == "error":
+        if status in (200, STATUS_UDF_FAILED) and payload.get("status") == "error":
             data = from_convex_json(payload.get("errorData")) if "errorData" in payload else None
             raise error_from_data(str(payload.get("errorMessage", "")), data)
-        convex_code = str(payload.get("code", f"HTTP {resp.status_code}"))
-        message = f"{kind} {path}: {convex_code}: {payload.get('message', resp.text[:500])}"
-        if resp.status_code == 401:
+        convex_code = str(payload.get("code", f"HTTP {status}"))
+        message = f"{kind} {path}: {convex_code}: {payload.get('message', content[:500].decode(errors='replace'))}"
+        if status == 401:
             raise ConvexAuthError(message, code="E_AUTH_INVALID_TOKEN", data=payload)
         raise ConvexApiError(message, code="E_CONVEX_HTTP", data=payload)
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        if self._lean is not None:
+            await self._lean.aclose()
+        if self._client is not None:
+            await self._client.aclose()
 
     async def __aenter__(self) -> ConvexHttp:
         return self

@@ -1,9 +1,10 @@
 """A lean HTTP/1.1 transport for ``http://`` deployments (the local backend, a self-hosted Convex on 127.0.0.1).
 
-httpx's own transport (httpcore: anyio streams, h11, the pool's locks) costs 1.3-1.7 ms of CPU per request on a
-2-core box, a quarter of a live write's path from the host to a watcher (tools/bench/RESULTS.md, session 21). This one
-keeps httpx's client (retries, errors, auth and tests stay as they are) and does the wire itself on asyncio streams:
-the request in one write, a response read by its ``content-length`` (or chunked, or to the end of a closing
+httpx (its client: request and response models, cookies, redirects; its transport: anyio streams, h11, the pool's
+locks) cost ~1.5 ms of CPU per request on a 2-core box, and twice that when the call comes after an idle spell, as a
+live stream's writes do (tools/bench/RESULTS.md, sessions 21 and 25). ConvexHttp calls :meth:`LeanTransport.exchange`
+directly (no httpx models per call); it is an httpx transport too. It does the wire itself on asyncio streams: the
+request in one write, a response read by its ``content-length`` (or chunked, or to the end of a closing
 connection). Keep-alive connections idle longer than IDLE_S are not reused: a server closes them (Node's default
 timeout is 5 s), and a request written into one it just closed fails with no way to know whether it ran.
 ``https://`` stays on httpx's transport (TLS, proxies).
@@ -52,28 +53,39 @@ class LeanTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
-        origin = (url.host, url.port or 80)
         body = await request.aread()
-        head = [f"{request.method} {url.raw_path.decode('ascii')} HTTP/1.1"]
-        for name, value in request.headers.multi_items():
-            if name.lower() not in ("accept-encoding", "content-length", "transfer-encoding"):
-                head.append(f"{name}: {value}")
-        if body or request.method in ("POST", "PUT", "PATCH"):
+        headers = [(k, v) for k, v in request.headers.multi_items()
+                   if k.lower() not in ("accept-encoding", "content-length", "transfer-encoding")]
+        status, response_headers, content = await self.exchange(
+            request.method, (url.host, url.port or 80), url.raw_path.decode("ascii"), headers, body,
+            connect_s=_timeout(request, "connect"), write_s=_timeout(request, "write"),
+            read_s=_timeout(request, "read"))
+        return httpx.Response(status, headers=response_headers, content=content, request=request,
+                              extensions={"http_version": b"HTTP/1.1"})
+
+    async def exchange(self, method: str, origin: tuple[str, int], target: str, headers: list[tuple[str, str]],
+                       body: bytes, *, connect_s: float | None, write_s: float | None,
+                       read_s: float | None) -> tuple[int, list[tuple[str, str]], bytes]:
+        """One request (`headers` without content-length or transfer-encoding; `body` sent whole), its answer: the
+        status, headers and body. ConvexHttp calls this directly for http:// deployments (no httpx.Request or
+        Response built per call: the live path's host side, tools/bench/RESULTS.md session 25); errors are httpx's."""
+        head = [f"{method} {target} HTTP/1.1", *(f"{k}: {v}" for k, v in headers)]
+        if body or method in ("POST", "PUT", "PATCH"):
             head.append(f"content-length: {len(body)}")
         wire = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
-        conn = self._take(origin) or await self._connect(origin, _timeout(request, "connect"))
+        conn = self._take(origin) or await self._connect(origin, connect_s)
         try:
             conn.writer.write(wire)
-            await asyncio.wait_for(conn.writer.drain(), _timeout(request, "write"))
-            status, headers, content, reusable = await asyncio.wait_for(
-                self._read(conn, request.method == "HEAD"), _timeout(request, "read"))
+            async with asyncio.timeout(write_s):
+                await conn.writer.drain()
+            async with asyncio.timeout(read_s):
+                status, response_headers, content, reusable = await self._read(conn, method == "HEAD")
         except TimeoutError as exc:
             conn.close()
-            raise httpx.ReadTimeout(f"no answer from {url.host}:{origin[1]} in time", request=request) from exc
+            raise httpx.ReadTimeout(f"no answer from {origin[0]}:{origin[1]} in time") from exc
         except (OSError, EOFError, ValueError, asyncio.LimitOverrunError) as exc:
             conn.close()
-            raise httpx.RemoteProtocolError(f"{url.host}:{origin[1]} closed or answered badly: {exc!r}",
-                                            request=request) from exc
+            raise httpx.RemoteProtocolError(f"{origin[0]}:{origin[1]} closed or answered badly: {exc!r}") from exc
         except BaseException:  # cancelled mid-request: the connection's state is unknown
             conn.close()
             raise
@@ -82,8 +94,7 @@ class LeanTransport(httpx.AsyncBaseTransport):
             self._idle.append(conn)
         else:
             conn.close()
-        return httpx.Response(status, headers=headers, content=content, request=request,
-                              extensions={"http_version": b"HTTP/1.1"})
+        return status, response_headers, content
 
     def _take(self, origin: tuple[str, int]) -> _Conn | None:
         now = time.monotonic()
@@ -96,7 +107,8 @@ class LeanTransport(httpx.AsyncBaseTransport):
 
     async def _connect(self, origin: tuple[str, int], within_s: float | None) -> _Conn:
         try:
-            reader, writer = await asyncio.wait_for(asyncio.open_connection(*origin), within_s)
+            async with asyncio.timeout(within_s):
+                reader, writer = await asyncio.open_connection(*origin)
         except TimeoutError as exc:
             raise httpx.ConnectTimeout(f"cannot connect to {origin[0]}:{origin[1]} in time") from exc
         except OSError as exc:
