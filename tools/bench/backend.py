@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import subprocess
 import tempfile
 import time
@@ -111,16 +112,19 @@ async def _writer_and_watcher() -> AsyncIterator[tuple[ConvexHttp, Subscriber]]:
             yield http, watcher
 
 
-async def subscription_latency(n: int = 200, pace_s: float = 0.0) -> dict[str, float]:
+async def subscription_latency(n: int = 200, pace_s: float = 0.0, apart: bool = False) -> dict[str, float]:
     """HTTP mutation of a conversation → another client's subscription to it shows the change (n samples), back to
     back, or one every `pace_s` (a stream's pace: between writes the processes idle, and on a shared box a path
-    that went idle runs slower)."""
+    that went idle runs slower). `apart`: the watching client runs in a process of its own, as `bench live`'s does by
+    default (it tells the writer each change it saw, with when: the next write goes once it did)."""
     async with _writer_and_watcher() as (http, watcher):
         api = HostApi(http)
         cid = (await api.new_conversation()).conversation_id
-        lat: list[float] = []
-        sent = 0.0
         with anyio.fail_after(120):
+            if apart:
+                return await _latency_apart(api, cid, n, pace_s)
+            lat: list[float] = []
+            sent = 0.0
             async for _conv in watcher.watch("chat:getConversation", {"conversationId": cid}):
                 if sent:
                     lat.append(time.perf_counter() - sent)
@@ -129,9 +133,43 @@ async def subscription_latency(n: int = 200, pace_s: float = 0.0) -> dict[str, f
                 if pace_s:
                     await anyio.sleep(pace_s)
                 sent = time.perf_counter()
-                await api.mark_conversation_sync_progress(conversation_id=cid, sync_state="syncing",
-                                                          last_synced_cursor=float(len(lat)))
+                await _touch(api, cid, len(lat))
     return summary_ms(lat)
+
+
+async def _touch(api: HostApi, cid: str, i: int) -> None:
+    await api.mark_conversation_sync_progress(conversation_id=cid, sync_state="syncing", last_synced_cursor=float(i))
+
+
+async def _latency_apart(api: HostApi, cid: str, n: int, pace_s: float) -> dict[str, float]:
+    ctx = multiprocessing.get_context("spawn")
+    theirs, ours = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_watch_changes, args=(api.http.url, api.http.tokens.cached, cid, ours), daemon=True)
+    proc.start()
+    try:
+        await anyio.to_thread.run_sync(theirs.recv)  # the conversation as it stands
+        lat: list[float] = []
+        while len(lat) < n:
+            if pace_s:
+                await anyio.sleep(pace_s)
+            sent = time.perf_counter()
+            await _touch(api, cid, len(lat))
+            lat.append(await anyio.to_thread.run_sync(theirs.recv) - sent)
+    finally:
+        proc.kill()
+        proc.join()
+    return summary_ms(lat)
+
+
+def _watch_changes(url: str, token: str, cid: str, out: Any) -> None:
+    """The watching client of `_latency_apart`, in its own process: when (time.perf_counter, one monotonic clock for
+    every process on Linux) it saw each result of the conversation."""
+    async def run() -> None:
+        async with Subscriber(url, token=token) as watcher:
+            async for _conv in watcher.watch("chat:getConversation", {"conversationId": cid}):
+                out.send(time.perf_counter())
+
+    anyio.run(run)
 
 
 async def stream_path_latency(n: int = 150, per_write: int = DELTAS_PER_WRITE, pace_s: float = 0.085) -> dict[str, Any]:
