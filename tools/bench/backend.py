@@ -146,15 +146,20 @@ async def _latency_apart(api: HostApi, cid: str, n: int, pace_s: float) -> dict[
     theirs, ours = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_watch_changes, args=(api.http.url, api.http.tokens.cached, cid, ours), daemon=True)
     proc.start()
+
+    async def seen() -> float:  # abandoned when the caller's deadline passes (a watcher that died sends nothing)
+        at: float = await anyio.to_thread.run_sync(theirs.recv, abandon_on_cancel=True)
+        return at
+
     try:
-        await anyio.to_thread.run_sync(theirs.recv)  # the conversation as it stands
+        await seen()  # the conversation as it stands
         lat: list[float] = []
         while len(lat) < n:
             if pace_s:
                 await anyio.sleep(pace_s)
             sent = time.perf_counter()
             await _touch(api, cid, len(lat))
-            lat.append(await anyio.to_thread.run_sync(theirs.recv) - sent)
+            lat.append(await seen() - sent)
     finally:
         proc.kill()
         proc.join()

@@ -95,12 +95,13 @@ class ConvexHttp:
         """The answer's status and body; transport failures retried as the module says."""
         retry_on: type[BaseException] | tuple[type[BaseException], ...] = (
             httpx.TransportError if repeat else (httpx.ConnectError, httpx.ConnectTimeout))
+        payload, headers = body.encode(), self._headers(token)
         try:
             async for attempt in AsyncRetrying(retry=retry_if_exception_type(retry_on),
                                                stop=stop_after_attempt(RETRY_ATTEMPTS),
                                                wait=wait_exponential_jitter(multiplier=0.05, max=2.0), reraise=True):
                 with attempt:
-                    return await self._send(kind, body.encode(), self._headers(token))
+                    return await self._send(kind, payload, headers)
         except httpx.TransportError as exc:
             raise ConvexTransportError(f"{kind} {path}: cannot reach {self.url}: {exc!r}") from exc
         raise AssertionError("unreachable: tenacity reraises")
