@@ -10,7 +10,7 @@ import { ArgumentValidationError, validateArguments } from "./argumentValidation
 import { parsedValidators } from "./validatorShortcuts.js";
 import { actionSlots } from "./capacity.js";
 import { asClientCall, installFairness } from "./fairness.js";
-import { closeDurableStorage, exportDocuments, forgetScheduled, importDocuments, installDurableStorage, keepResult, readSets, receiptOf, receipts, takeWrites, unfinishedScheduledFunctions } from "./durable.js";
+import { closeDurableStorage, commitSeq, exportDocuments, forgetScheduled, importDocuments, installDurableStorage, keepResult, readSets, receiptOf, receipts, takeWrites, unfinishedScheduledFunctions, whenDurable } from "./durable.js";
 import type { Receipt } from "./store.js";
 import { ReadSet, type WriteSet } from "./readSet.js";
 import { limitModule, meterSyscall } from "./functionLimits.js";
@@ -68,7 +68,7 @@ export class ConvexTestEngine implements Engine {
 
   constructor(private opts: EngineOptions) {
     enforceDocumentLimits();
-    installFairness(); // client calls before scheduled work
+    installFairness(whenDurable); // client calls (and answers waiting for the disk) before scheduled work
     installDurableStorage(opts.dataDir);
     this.app = memoize(appModules as Record<string, Loader>);
     recordCallMetrics();
@@ -206,6 +206,14 @@ export class ConvexTestEngine implements Engine {
   }
 
   private accessors = new Map<string, any>();
+
+  commitSeq(): number {
+    return commitSeq();
+  }
+
+  whenDurable(seq?: number): Promise<void> | undefined {
+    return whenDurable(seq);
+  }
 
   takeWrites(): WriteSet {
     return takeWrites();

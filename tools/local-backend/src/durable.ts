@@ -6,8 +6,10 @@
  *  - reads go to SQLite: `db.get` by primary key; queries, full table scans and `.paginate()` as key ranges of an
  *    index, streamed in batches and merged with the transaction's own writes (visible.ts), so a query's cost
  *    follows what it reads, not the table size;
- *  - a top-level commit of every component is one SQLite transaction, synced before the mutation returns: a
- *    `kill -9` loses nothing acknowledged and never leaves part of a mutation;
+ *  - a top-level commit of every component is one SQLite transaction: a `kill -9` never leaves part of a mutation,
+ *    and no write is acknowledged (an HTTP answer, a sync-protocol mutation or action answer) before the commits
+ *    made so far are on disk (`whenDurable`; the store syncs its WAL off the main thread; query results do not
+ *    wait: store.ts);
  *  - every query run records the index key ranges it read (ReadSet) and every commit the keys it wrote
  *    (WriteSet), so a subscription re-runs only when a commit wrote into a range it read.
  * Pending writes of the running transaction stay in convex-test's in-memory write levels until the commit.
@@ -131,6 +133,11 @@ function flush() {
 /** Patch convex-test's DatabaseFake (once per process) to keep its data in SQLite under `dir`. */
 export function installDurableStorage(dir: string) {
   store = new Store(dir);
+  store.onSyncFailure = (e) => {
+    // Commits that cannot be made durable must not be acknowledged: stop (clients reconnect and retry).
+    log("durable.sync_failed", { error: e.stack ?? String(e) });
+    process.exit(70);
+  };
   if (store.migratedFrom) log("store.migrated", { fromLayout: store.migratedFrom.layout, ms: store.migratedFrom.ms });
   migrateLegacyLog(dir, store);
   const P = __DatabaseFake.prototype;
@@ -393,6 +400,19 @@ export function receiptOf(r: Receipt): { result: string | null } | null {
 
 export function keepResult(r: Receipt, result: string) {
   S().keepResult(r, result);
+}
+
+/** How many commits were made so far (`whenDurable(seq)` waits for those). */
+export function commitSeq(): number {
+  return store?.commitSeq ?? 0;
+}
+
+/**
+ * Undefined when the commits made so far (or the first `seq`) are on disk, else a promise of it: whatever tells a
+ * client about the database's state waits for it (no durable storage installed: nothing to wait for).
+ */
+export function whenDurable(seq?: number): Promise<void> | undefined {
+  return store?.whenDurable(seq);
 }
 
 export function closeDurableStorage() {

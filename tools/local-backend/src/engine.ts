@@ -42,6 +42,13 @@ export interface Engine {
   onWrite(listener: () => void): void;
   /** Index keys written since the last call. */
   takeWrites(): WriteSet;
+  /** How many commits were made so far. */
+  commitSeq(): number;
+  /**
+   * Undefined when the first `seq` commits (all so far by default) are on disk, else a promise of it: whatever tells
+   * a client its write was made (an answer) waits for it (store.ts: durable answers).
+   */
+  whenDurable(seq?: number): Promise<void> | undefined;
   /** Every user document as `[component, table, doc]` (Convex JSON). */
   exportDocuments(): Iterable<[string, string, JSONValue]>;
   /** Load exported documents into an empty deployment. */

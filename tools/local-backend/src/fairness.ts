@@ -5,8 +5,10 @@
  * sat unread in the socket. Here a background transaction (a scheduled function's) starts only from the event
  * loop's check phase, at most one per loop iteration, and never while a client call waits for the lock: between two
  * background transactions the loop always polls I/O, so a client's request waits for at most the one background
- * transaction running when it arrived. Client calls (HTTP or the sync protocol: `asClientCall`) take the lock as
- * convex-test does.
+ * transaction running when it arrived. Nor does one start while a commit waits for its fsync (store.ts: durable
+ * answers): a client's answer waiting for the disk would otherwise wait behind the whole step, as the answers of an
+ * earlier try at group commit did (tools/bench/RESULTS.md, session 14). Client calls (HTTP or the sync protocol:
+ * `asClientCall`) take the lock as convex-test does.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { __TransactionManager } from "convex-test";
@@ -45,8 +47,15 @@ type Manager = { _waitOnCurrentFunction: Promise<void> | null; begin(isNested: b
 
 const lockOf = (m: Manager): Promise<void> | null => m._waitOnCurrentFunction;
 
-/** Patch convex-test's TransactionManager (its prototype, once) with the two classes of transactions. */
-export function installFairness(): void {
+/** Undefined when every commit so far is on disk, else a promise of it (set by installFairness). */
+let pendingDisk: () => Promise<void> | undefined = () => undefined;
+
+/**
+ * Patch convex-test's TransactionManager (its prototype, once) with the two classes of transactions; background ones
+ * wait for `whenDurable` too.
+ */
+export function installFairness(whenDurable?: () => Promise<void> | undefined): void {
+  if (whenDurable) pendingDisk = whenDurable;
   const proto = __TransactionManager.prototype as Manager & { __fair?: true };
   if (proto.__fair) return;
   const begin = proto.begin;
@@ -62,10 +71,15 @@ export function installFairness(): void {
         waiting -= 1;
       }
     }
-    // Background: from the check phase (after the loop polled I/O), one per iteration, the lock free and no client
-    // waiting for it; then begin takes the lock before anything else runs (its check and its claim are synchronous).
-    do await checkPhase();
-    while (turnTaken || waiting > 0 || this._waitOnCurrentFunction !== null);
+    // Background: from the check phase (after the loop polled I/O), one per iteration, the lock free, no client
+    // waiting for it and no commit waiting for the disk (answers waiting for it leave first); then begin takes the
+    // lock before anything else runs (its checks and its claim are synchronous).
+    for (;;) {
+      await checkPhase();
+      const disk = pendingDisk();
+      if (disk !== undefined) await disk;
+      else if (!(turnTaken || waiting > 0 || this._waitOnCurrentFunction !== null)) break;
+    }
     turnTaken = true;
     setImmediate(() => {
       turnTaken = false;

@@ -142,6 +142,8 @@ export class HttpApi {
       }
       if (res.headersSent) return void res.destroy();
     }
+    // No answer leaves before the commits made so far are on disk (store.ts: durable answers).
+    await this.deps.engine.whenDurable();
     // A request refused before its body was read (too large, over the budget) must not leave the client
     // writing into a socket nobody reads: the response closes the connection.
     const unread = !req.readableEnded;
@@ -186,6 +188,8 @@ export class HttpApi {
         return json(200, { byPath: engine.metrics, fairness });
       case "GET /api/export": {
         await this.requireAdmin(req, "export and import need the admin key");
+        // The snapshot opens at the first row, at once after this: with every commit made so far on disk.
+        for (let d = engine.whenDurable(); d !== undefined; d = engine.whenDurable()) await d;
         res.writeHead(200, { "content-type": "application/x-ndjson" });
         // At the client's pace: a write the socket cannot take yet waits for "drain" (the snapshot is a read
         // transaction of its own, so commits go on meanwhile); before, every row was buffered at once, and a large

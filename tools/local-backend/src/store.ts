@@ -1,11 +1,20 @@
 /**
- * The durable engine's storage: one SQLite database (Node's built-in `node:sqlite`, WAL journal, synchronous=FULL:
- * no native addon, Node ≥ 22.13) holding every
- * component's documents, their index entries (schema indexes plus the system `by_id` and `by_creation_time`),
- * and each component's id counter. A commit is one SQLite transaction, on disk before it returns; index ranges
- * are read in growing batches, so a query that stops after n rows reads about n entries whatever the table size.
+ * The durable engine's storage: one SQLite database (Node's built-in `node:sqlite`, WAL journal: no native addon,
+ * Node ≥ 22.13) holding every component's documents, their index entries (schema indexes plus the system `by_id`
+ * and `by_creation_time`), and each component's id counter. A commit is one SQLite transaction; index ranges are
+ * read in growing batches, so a query that stops after n rows reads about n entries whatever the table size.
+ *
+ * Durable answers: a commit is in the WAL (the OS's page cache: a killed process loses nothing) when it returns, and
+ * on disk once the WAL's fsync, run off the main thread, completes (synchronous=NORMAL, plus that fsync after every
+ * commit; commits made during one fsync share the next). What acknowledges a write waits for `whenDurable`: every
+ * HTTP answer, and a sync-protocol mutation's or action's answer (http.ts, syncProtocol.ts), so nothing acknowledged
+ * is lost even to a power cut. Query results (subscriptions' Transitions) leave at once, without waiting for the
+ * disk: the fsync is off a watcher's path (on this 2-core VM it costs 0.15 ms back to back and up to 2–3 ms after an
+ * idle moment when the host's disk is busy: tools/bench/RESULTS.md, session 26). So a power cut can take back a
+ * commit a watcher saw, never one its writer was told of: the writer had no answer and sends it again (the host's
+ * writes are idempotent), and a write that read it commits after it, so is answered only once both are on disk.
  */
-import { mkdirSync } from "node:fs";
+import { fsync, mkdirSync, openSync, closeSync } from "node:fs";
 import { createRequire } from "node:module";
 import { totalmem } from "node:os";
 import { join } from "node:path";
@@ -117,7 +126,7 @@ export class Store {
     this.path = join(dir, "data.sqlite3");
     this.db = openDatabase(this.path);
     this.db.exec("PRAGMA journal_mode = WAL");
-    this.db.exec("PRAGMA synchronous = FULL");
+    this.db.exec("PRAGMA synchronous = NORMAL"); // and an fsync of the WAL after every commit (the module's note)
     this.db.exec(`PRAGMA cache_size = -${pageCacheKiB()}`);
     this.migrate();
     this.db.exec(SCHEMA);
@@ -150,6 +159,59 @@ export class Store {
       putSchema: p("INSERT OR REPLACE INTO schemas (comp, fingerprint) VALUES (?, ?)"),
     };
     this.s.pruneReceipts.run(Date.now() - RECEIPT_TTL_MS);
+    this.wrote();
+  }
+
+  // ---- durability (durable answers: the module's note) ----
+
+  /** Commits (and single writes) made so far, and how many of them are known to be on disk. */
+  private writtenSeq = 0;
+  private durableSeq = 0;
+  private syncing = false;
+  private waiters: Array<{ seq: number; resolve: () => void }> = [];
+  private walFd: number | null = null;
+  private closed = false;
+  /** How the WAL is synced (tests hold it to see what waits for it). */
+  syncFile: (fd: number, done: (err: NodeJS.ErrnoException | null) => void) => void = fsync;
+  /** Called when the WAL cannot be synced: the commits since the last sync must never be acknowledged. */
+  onSyncFailure: (e: Error) => void = (e) => {
+    throw e;
+  };
+
+  /** How many commits were made so far (pass it to `whenDurable` to wait for those alone). */
+  get commitSeq(): number {
+    return this.writtenSeq;
+  }
+
+  /** Undefined when the first `seq` commits (all so far by default) are on disk; else a promise of it. */
+  whenDurable(seq = this.writtenSeq): Promise<void> | undefined {
+    if (this.durableSeq >= seq) return undefined;
+    return new Promise((resolve) => this.waiters.push({ seq, resolve }));
+  }
+
+  private wrote() {
+    this.writtenSeq++;
+    if (!this.syncing) this.sync();
+  }
+
+  private sync() {
+    const target = this.writtenSeq;
+    this.syncing = true;
+    try {
+      this.walFd ??= openSync(`${this.path}-wal`, "r"); // the same file for as long as this connection is open
+    } catch (e) {
+      return this.onSyncFailure(e as Error);
+    }
+    this.syncFile(this.walFd, (err) => {
+      this.syncing = false;
+      if (this.closed) return; // close() synced everything
+      if (err) return this.onSyncFailure(err);
+      this.durableSeq = target;
+      const ready = this.waiters.filter((w) => w.seq <= target);
+      this.waiters = this.waiters.filter((w) => w.seq > target);
+      for (const w of ready) w.resolve();
+      if (this.writtenSeq > this.durableSeq) this.sync();
+    });
   }
 
   /** The fingerprint of the schema the component's documents were last checked against (null: never). */
@@ -159,6 +221,7 @@ export class Store {
 
   markSchemaChecked(comp: string, fingerprint: string) {
     this.s.putSchema.run(comp, fingerprint);
+    this.wrote();
   }
 
   /** A layout-1 database (documents inline in a `WITHOUT ROWID` key) moves to layout 2, once, in one transaction. */
@@ -188,6 +251,7 @@ export class Store {
 
   keepResult(r: Receipt, result: string) {
     this.s.keepResult.run(result, r.session, r.request);
+    this.wrote();
   }
 
   /** Run `fn` in one SQLite transaction: committed when it returns, rolled back when it throws. */
@@ -197,12 +261,17 @@ export class Store {
       fn();
       this.db.exec("COMMIT");
     } catch (e) {
-      try {
-        this.db.exec("ROLLBACK");
-      } catch {
-        /* SQLite already rolled it back (e.g. a failed COMMIT) */
-      }
+      this.rollback();
       throw e;
+    }
+    this.wrote();
+  }
+
+  private rollback() {
+    try {
+      this.db.exec("ROLLBACK");
+    } catch {
+      /* SQLite already rolled it back (e.g. a failed COMMIT) */
     }
   }
 
@@ -448,6 +517,11 @@ export class Store {
   }
 
   close() {
-    this.db.close();
+    this.db.close(); // checkpoints the WAL into the database file, synced
+    this.closed = true;
+    if (this.walFd !== null) closeSync(this.walFd);
+    this.walFd = null;
+    this.durableSeq = this.writtenSeq;
+    for (const w of this.waiters.splice(0)) w.resolve();
   }
 }

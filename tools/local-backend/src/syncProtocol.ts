@@ -25,8 +25,11 @@ const PING_INTERVAL_MS = 15_000;
 
 type Query = { udfPath: string; args: JSONValue; lastSent?: string; reads?: ReadSet };
 type Version = { querySet: number; identity: number; ts: bigint };
+/** The messages that acknowledge a client's write: sent once the commits made before them are on disk. */
+const ACKS = new Set(["MutationResponse", "ActionResponse"]);
 
-class Connection {
+/** One client's socket (exported for its tests). */
+export class Connection {
   querySet = 0;
   identity = 0;
   caller: Caller = { kind: "anonymous" };
@@ -41,11 +44,17 @@ class Connection {
   private chain: Promise<void> = Promise.resolve();
   private pinger: NodeJS.Timeout;
   expiryTimer: NodeJS.Timeout | undefined;
+  /** Messages waiting, in order, behind an answer that waits for the commits made before it to be on disk:
+   * [commits needed (0: none), text]. */
+  private outbox: Array<[number, string]> = [];
+  /** A close asked for while messages still waited in the outbox: done once they left. */
+  private closeWith: [number, string] | null = null;
 
   constructor(
     readonly ws: WebSocket,
     readonly id: number,
     pingMs: number,
+    private durable: Pick<Engine, "commitSeq" | "whenDurable">,
   ) {
     this.pinger = setInterval(() => this.send({ type: "Ping" }), pingMs);
   }
@@ -61,8 +70,27 @@ class Connection {
     });
   }
 
-  send(msg: object) {
-    if (!this.closed && this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(msg));
+  /**
+   * Send `msg`. An answer that acknowledges a client's write (a mutation's or an action's: `ACKS`) leaves once every
+   * commit made so far is on disk (store.ts: durable answers), and what this connection sends after it waits behind
+   * it, in order; anything else (query results) leaves at once.
+   */
+  send(msg: { type: string; [field: string]: unknown }) {
+    if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
+    const text = JSON.stringify(msg);
+    const need = ACKS.has(msg.type) ? this.durable.commitSeq() : 0;
+    if (this.outbox.length === 0 && this.durable.whenDurable(need) === undefined) return this.ws.send(text);
+    this.outbox.push([need, text]);
+    if (this.outbox.length === 1) void this.drain();
+  }
+
+  private async drain() {
+    while (this.outbox.length > 0) {
+      await this.durable.whenDurable(this.outbox[0][0]);
+      const [, text] = this.outbox.shift()!;
+      if (this.ws.readyState === this.ws.OPEN) this.ws.send(text);
+    }
+    if (this.closeWith !== null) this.closeSocket(...this.closeWith);
   }
 
   fatal(error: string) {
@@ -76,6 +104,11 @@ class Connection {
     this.closed = true;
     clearInterval(this.pinger);
     clearTimeout(this.expiryTimer);
+    if (this.outbox.length > 0) this.closeWith = [code, reason]; // after what waits to be sent (a FatalError)
+    else this.closeSocket(code, reason);
+  }
+
+  private closeSocket(code: number, reason: string) {
     try {
       this.ws.close(code, reason);
     } catch {
@@ -113,7 +146,7 @@ export class SyncServer {
   }
 
   accept(ws: WebSocket) {
-    const c = new Connection(ws, this.nextId++, this.pingMs);
+    const c = new Connection(ws, this.nextId++, this.pingMs, this.engine);
     this.conns.add(c);
     ws.on("message", (raw, isBinary) => {
       let msg: any;
