@@ -408,8 +408,8 @@ export function commitSeq(): number {
 }
 
 /**
- * Undefined when the commits made so far (or the first `seq`) are on disk, else a promise of it: whatever tells a
- * client about the database's state waits for it (no durable storage installed: nothing to wait for).
+ * Undefined when the commits made so far (or the first `seq`) are on disk, else a promise of it: whatever
+ * acknowledges a write waits for it (no durable storage installed: nothing to wait for).
  */
 export function whenDurable(seq?: number): Promise<void> | undefined {
   return store?.whenDurable(seq);
