@@ -54,8 +54,8 @@ let pendingDisk: () => Promise<void> | undefined = () => undefined;
  * Patch convex-test's TransactionManager (its prototype, once) with the two classes of transactions; background ones
  * wait for `whenDurable` too.
  */
-export function installFairness(whenDurable?: () => Promise<void> | undefined): void {
-  if (whenDurable) pendingDisk = whenDurable;
+export function installFairness(whenDurable: () => Promise<void> | undefined): void {
+  pendingDisk = whenDurable;
   const proto = __TransactionManager.prototype as Manager & { __fair?: true };
   if (proto.__fair) return;
   const begin = proto.begin;

@@ -261,18 +261,14 @@ export class Store {
       fn();
       this.db.exec("COMMIT");
     } catch (e) {
-      this.rollback();
+      try {
+        this.db.exec("ROLLBACK");
+      } catch {
+        /* SQLite already rolled it back (e.g. a failed COMMIT) */
+      }
       throw e;
     }
     this.wrote();
-  }
-
-  private rollback() {
-    try {
-      this.db.exec("ROLLBACK");
-    } catch {
-      /* SQLite already rolled it back (e.g. a failed COMMIT) */
-    }
   }
 
   // ---- components and indexes ----
