@@ -17,6 +17,8 @@ function commitOne() {
   const w: Write = { comp: "d", id, before: null, after: { _id: id, _creationTime: next } };
   store.commit([w], new Map());
 }
+/** Until the tasks queued so far ran (the store starts a commit's fsync once the task that committed is done). */
+const nextTask = () => new Promise<void>((resume) => setImmediate(resume));
 const settled = async (p: Promise<void> | undefined) => {
   let done = p === undefined;
   void p?.then(() => (done = true));
@@ -34,10 +36,13 @@ test("a commit is durable once its WAL fsync completes; commits made meanwhile s
     commitOne();
     const first = store.commitSeq;
     const a = store.whenDurable();
+    expect(held).toHaveLength(0); // started once this task is done: what the commit changed is pushed first
+    await nextTask();
     expect(held).toHaveLength(1);
     expect(await settled(a)).toBe(false); // written, not yet on disk: nobody may be told
     commitOne();
     commitOne();
+    await nextTask();
     expect(held).toHaveLength(1); // one fsync at a time
     const c = store.whenDurable();
     held.shift()!(null);
@@ -65,6 +70,7 @@ test("a failed fsync is reported and the commits it held are never called durabl
   store.onSyncFailure = (e) => failures.push(e);
   try {
     commitOne();
+    await nextTask();
     expect(failures.map((e) => e.message)).toEqual(["EIO: i/o error, fsync"]);
     expect(await settled(store.whenDurable())).toBe(false);
   } finally {

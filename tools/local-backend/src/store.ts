@@ -6,7 +6,8 @@
  *
  * Durable answers: a commit is in the WAL (the OS's page cache: a killed process loses nothing) when it returns, and
  * on disk once the WAL's fsync, run off the main thread, completes (synchronous=NORMAL, plus that fsync after every
- * commit; commits made during one fsync share the next). What acknowledges a write waits for `whenDurable`: every
+ * commit, started once the committing task is done so the subscriptions' results leave first; commits made during one
+ * fsync share the next). What acknowledges a write waits for `whenDurable`: every
  * HTTP answer, and a sync-protocol mutation's or action's answer (http.ts, syncProtocol.ts), so nothing acknowledged
  * is lost even to a power cut. Query results (subscriptions' Transitions) leave at once, without waiting for the
  * disk: the fsync is off a watcher's path (on this 2-core VM it costs 0.15 ms back to back and up to 2–3 ms after an
@@ -191,10 +192,15 @@ export class Store {
 
   private wrote() {
     this.writtenSeq++;
-    if (!this.syncing) this.sync();
+    if (this.syncing) return;
+    // Started once this task's work is done: the commit's subscriptions re-run and their results leave first. Handing
+    // the fsync to libuv's pool wakes one of its threads, which on a busy 2-core host can take this core for a while.
+    this.syncing = true;
+    setImmediate(() => this.sync());
   }
 
   private sync() {
+    if (this.closed) return; // close() synced everything
     const target = this.writtenSeq;
     this.syncing = true;
     try {
