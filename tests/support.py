@@ -142,12 +142,15 @@ class LosingAnswers(httpx.AsyncBaseTransport):
         self.inner = httpx.AsyncHTTPTransport()
         self.lose = dict(lose)
         self.sent: list[tuple[str, dict[str, Any]]] = []
+        self._more = anyio.Event()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         call = json.loads(request.content)
         response = await self.inner.handle_async_request(request)
         await response.aread()
         self.sent.append((call["path"], call["args"]))
+        self._more.set()
+        self._more = anyio.Event()
         if self.lose.get(call["path"], 0) > 0:
             self.lose[call["path"]] -= 1
             await response.aclose()
@@ -156,6 +159,12 @@ class LosingAnswers(httpx.AsyncBaseTransport):
 
     def args_of(self, path: str) -> list[dict[str, Any]]:
         return [args for p, args in self.sent if p == path]
+
+    async def sent_at_least(self, path: str, n: int) -> None:
+        """Until `n` calls of `path` reached the deployment and their answers came back (or were lost): a
+        subscription may show a write before its writer has the answer."""
+        while len(self.args_of(path)) < n:
+            await self._more.wait()
 
     async def aclose(self) -> None:
         await self.inner.aclose()

@@ -213,10 +213,9 @@ export function renderPythonEndpoints(c: ContractJson): string {
   const imports = modelNames(models).filter((n) => used.has(n));
   const out = [
     ...HEADER("Typed host endpoints (``chat:*``): one async method each over the HTTP API, one subscription each per query."),
-    "from collections.abc import AsyncIterator",
     "from typing import Literal",
     "",
-    "from ..base import HostApiBase, HostSubscriptionsBase",
+    "from ..base import HostApiBase, HostSubscriptionsBase, Watch",
     "from ..wire import Number, Page",
     `from .models import (${imports.map((n) => `\n    ${n},`).join("")}\n)`,
     "",
@@ -243,7 +242,7 @@ export function renderPythonEndpoints(c: ContractJson): string {
   out.push(`    """Every query of host contract v${c.version} as a subscription: each new result, validated, as it changes."""`);
   for (const r of eps.filter((e) => e.kind === "query")) {
     out.push("");
-    out.push(`    def ${snake(r.name)}(${sig(r)}) -> AsyncIterator[${r.result}]:`);
+    out.push(`    def ${snake(r.name)}(${sig(r)}) -> Watch[${r.result}]:`);
     out.push(`        """${r.doc} (subscription to \`\`chat:${r.name}\`\`)"""`);
     out.push(`        return self._watch(${JSON.stringify(`chat:${r.name}`)}, {${r.argDict}}, ${r.result})`);
   }

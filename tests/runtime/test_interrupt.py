@@ -231,6 +231,8 @@ async def test_a_mark_whose_answer_was_lost_is_repeated_and_the_watch_goes_on(de
         assert (await handled(deployment, conversation)).outcome == "idle"
         asked = await alice_api.request_goal_resume(conversation_id=conversation)
         assert (await handled(deployment, conversation, asked.request_id)).outcome == "resumed"
+        with anyio.fail_after(10):
+            await wire.sent_at_least("chat:markInterruptHandled", 3)
         tg.cancel_scope.cancel()
     # the lost one repeated (repeatable in the contract), then the next request
     assert [a["outcome"] for a in wire.args_of("chat:markInterruptHandled")] == ["idle", "idle", "resumed"]

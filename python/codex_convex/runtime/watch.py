@@ -113,15 +113,16 @@ async def watch_conversation(subscriber: Subscriber, conversation_id: str, *, pa
     """Yield a snapshot whenever the conversation's view (``getConversationView``), the text of its streaming
     messages (``listStreamingMessages``) or its queued client messages (``listQueuedClientMessages``) change, and when
     the host adds an optimistic send. The view carries a streaming message without its text, so it does not re-run at
-    every delta; only the streaming text's subscription does. The three are subscriptions of their own: as a message
-    ends, the text's subscription may drop it a moment before the view shows it ended, and it keeps the text it last
-    had meanwhile (never blank). Ends if the conversation disappears (deleted)."""
+    every delta; only the streaming text's subscription does. The three are watched together, with one wait on the
+    client for each update (``HostSubscriptions.together``). As a message ends, the text's query may drop it a moment
+    before the view shows it ended (two commits): it keeps the text it last had meanwhile (never blank). Ends if the
+    conversation disappears (deleted)."""
     subs = HostSubscriptions(subscriber)
-    views = subs.get_conversation_view(conversation_id=conversation_id, num_messages=page_size)
-    streaming = subs.list_streaming_messages(conversation_id=conversation_id)
-    queued_messages = subs.list_queued_client_messages(conversation_id=conversation_id)
+    results = subs.together(subs.get_conversation_view(conversation_id=conversation_id, num_messages=page_size),
+                            subs.list_streaming_messages(conversation_id=conversation_id),
+                            subs.list_queued_client_messages(conversation_id=conversation_id))
     texts: LiveTexts = {}
-    async for view, live, queued in _latest([views, streaming, queued_messages], optimistic):
+    async for ((view, live, queued),) in _latest([results], optimistic):
         if isinstance(view, NotFound):
             return
         texts = live_texts(view.messages, live, texts)
@@ -159,6 +160,10 @@ async def _latest(sources: list[AsyncIterator[Any]], optimistic: Optimistic | No
     entry is added, so that a send shows at once (the first write that changes the view may already carry the durable
     message). A source's wait for its next value goes on across the others' and the adds (cancelling it would drop the
     client's subscription); the first source to end ends this."""
+    if optimistic is None and len(sources) == 1:  # nothing to merge: each value as it comes
+        async for value in sources[0]:
+            yield [value]
+        return
     pending = {asyncio.ensure_future(anext(src)): i for i, src in enumerate(sources)}
     latest: list[Any] = [_MISSING] * len(sources)
     try:

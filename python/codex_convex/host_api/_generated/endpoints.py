@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Literal
 
-from ..base import HostApiBase, HostSubscriptionsBase
+from ..base import HostApiBase, HostSubscriptionsBase, Watch
 from ..wire import Number, Page
 from .models import (
     AppendConversationSyncSourceChunkResult,
@@ -425,123 +424,123 @@ class HostApi(HostApiBase):
 class HostSubscriptions(HostSubscriptionsBase):
     """Every query of host contract v14 as a subscription: each new result, validated, as it changes."""
 
-    def validate_host_wiring(self, *, conversation_id: str | None = None) -> AsyncIterator[ValidateHostWiringResult]:
+    def validate_host_wiring(self, *, conversation_id: str | None = None) -> Watch[ValidateHostWiringResult]:
         """Check that the shim, auth and the component are wired (call at start-up). (subscription to ``chat:validateHostWiring``)"""
         return self._watch("chat:validateHostWiring", {"conversationId": conversation_id}, ValidateHostWiringResult)
 
-    def list_conversations(self, *, pagination_opts: PaginationOpts, include_archived: bool | None = None) -> AsyncIterator[Page[Conversation]]:
+    def list_conversations(self, *, pagination_opts: PaginationOpts, include_archived: bool | None = None) -> Watch[Page[Conversation]]:
         """The caller's conversations, newest first, a page at a time. (subscription to ``chat:listConversations``)"""
         return self._watch("chat:listConversations", {"includeArchived": include_archived, "paginationOpts": pagination_opts}, Page[Conversation])
 
-    def get_conversation(self, *, conversation_id: str) -> AsyncIterator[NotFound | GetConversationFound]:
+    def get_conversation(self, *, conversation_id: str) -> Watch[NotFound | GetConversationFound]:
         """One conversation, or {found:false}. (subscription to ``chat:getConversation``)"""
         return self._watch("chat:getConversation", {"conversationId": conversation_id}, NotFound | GetConversationFound)
 
-    def list_conversation_forks(self, *, conversation_id: str) -> AsyncIterator[list[Conversation]]:
+    def list_conversation_forks(self, *, conversation_id: str) -> Watch[list[Conversation]]:
         """The conversations forked from this one (Codex forks), newest first. (subscription to ``chat:listConversationForks``)"""
         return self._watch("chat:listConversationForks", {"conversationId": conversation_id}, list[Conversation])
 
-    def get_interrupt_request(self, *, conversation_id: str) -> AsyncIterator[InterruptRequest | None]:
+    def get_interrupt_request(self, *, conversation_id: str) -> Watch[InterruptRequest | None]:
         """The conversation's newest control request (stop, resume or new goal), or null (the host subscribes to it). (subscription to ``chat:getInterruptRequest``)"""
         return self._watch("chat:getInterruptRequest", {"conversationId": conversation_id}, InterruptRequest | None)
 
-    def list_queued_client_messages(self, *, conversation_id: str) -> AsyncIterator[list[ClientMessage]]:
+    def list_queued_client_messages(self, *, conversation_id: str) -> Watch[list[ClientMessage]]:
         """The conversation's messages no host has taken yet, oldest first (the host subscribes to it). (subscription to ``chat:listQueuedClientMessages``)"""
         return self._watch("chat:listQueuedClientMessages", {"conversationId": conversation_id}, list[ClientMessage])
 
-    def get_client_message(self, *, message_id: str) -> AsyncIterator[ClientMessage | None]:
+    def get_client_message(self, *, message_id: str) -> Watch[ClientMessage | None]:
         """One client message and what the host did with it, or null (a sender follows it). (subscription to ``chat:getClientMessage``)"""
         return self._watch("chat:getClientMessage", {"messageId": message_id}, ClientMessage | None)
 
-    def list_conversation_agents(self, *, conversation_id: str) -> AsyncIterator[list[Conversation]]:
+    def list_conversation_agents(self, *, conversation_id: str) -> Watch[list[Conversation]]:
         """The conversations of the sub-agents this one's thread spawned (Codex's spawn_agent), newest first. (subscription to ``chat:listConversationAgents``)"""
         return self._watch("chat:listConversationAgents", {"conversationId": conversation_id}, list[Conversation])
 
-    def get_conversation_summary(self, *, conversation_id: str) -> AsyncIterator[NotFound | GetConversationSummaryFound]:
+    def get_conversation_summary(self, *, conversation_id: str) -> Watch[NotFound | GetConversationSummaryFound]:
         """A conversation with its thread, counts, pending requests and token usage. (subscription to ``chat:getConversationSummary``)"""
         return self._watch("chat:getConversationSummary", {"conversationId": conversation_id}, NotFound | GetConversationSummaryFound)
 
-    def list_threads_for_conversation(self, *, conversation_id: str, include_archived: bool | None = None) -> AsyncIterator[list[ThreadSummary]]:
+    def list_threads_for_conversation(self, *, conversation_id: str, include_archived: bool | None = None) -> Watch[list[ThreadSummary]]:
         """The threads a conversation was bound to, newest first. (subscription to ``chat:listThreadsForConversation``)"""
         return self._watch("chat:listThreadsForConversation", {"conversationId": conversation_id, "includeArchived": include_archived}, list[ThreadSummary])
 
-    def get_conversation_view(self, *, conversation_id: str, num_messages: Number | None = None) -> AsyncIterator[NotFound | GetConversationViewFound]:
+    def get_conversation_view(self, *, conversation_id: str, num_messages: Number | None = None) -> Watch[NotFound | GetConversationViewFound]:
         """Everything a conversation view shows, in one query: subscribe to it. A streaming message comes without its text (`text` ""): subscribe to listStreamingMessages beside it (useConversation and watch_conversation merge the two), so the view does not re-run at every delta. (subscription to ``chat:getConversationView``)"""
         return self._watch("chat:getConversationView", {"conversationId": conversation_id, "numMessages": num_messages}, NotFound | GetConversationViewFound)
 
-    def list_messages(self, *, conversation_id: str, pagination_opts: PaginationOpts) -> AsyncIterator[Page[Message]]:
+    def list_messages(self, *, conversation_id: str, pagination_opts: PaginationOpts) -> Watch[Page[Message]]:
         """Messages, newest first, a page at a time (each text up to its first 16 Ki characters; a streaming message's is in listStreamingMessages). (subscription to ``chat:listMessages``)"""
         return self._watch("chat:listMessages", {"conversationId": conversation_id, "paginationOpts": pagination_opts}, Page[Message])
 
-    def list_streaming_messages(self, *, conversation_id: str) -> AsyncIterator[list[ListStreamingMessagesResult]]:
+    def list_streaming_messages(self, *, conversation_id: str) -> Watch[list[ListStreamingMessagesResult]]:
         """The live text of each message streaming in the conversation, oldest first (its first 8 segments; `nextSegment`: read on with getMessageSegments): the one subscription that re-runs as text streams. (subscription to ``chat:listStreamingMessages``)"""
         return self._watch("chat:listStreamingMessages", {"conversationId": conversation_id}, list[ListStreamingMessagesResult])
 
-    def get_message_text(self, *, thread_id: str, turn_id: str, item_id: str, from_segment: Number | None = None) -> AsyncIterator[NotFound | GetMessageTextFound]:
+    def get_message_text(self, *, thread_id: str, turn_id: str, item_id: str, from_segment: Number | None = None) -> Watch[NotFound | GetMessageTextFound]:
         """A message's whole text, a page of segments at a time. (subscription to ``chat:getMessageText``)"""
         return self._watch("chat:getMessageText", {"threadId": thread_id, "turnId": turn_id, "itemId": item_id, "fromSegment": from_segment}, NotFound | GetMessageTextFound)
 
-    def get_message_segments(self, *, thread_id: str, turn_id: str, item_id: str, from_segment: Number | None = None) -> AsyncIterator[NotFound | GetMessageSegmentsFound]:
+    def get_message_segments(self, *, thread_id: str, turn_id: str, item_id: str, from_segment: Number | None = None) -> Watch[NotFound | GetMessageSegmentsFound]:
         """A message's text for a live reader, 8 segments per page and subscription (`nextSegment`: subscribe to the next page too); only the page holding the growing tail re-runs while it streams. (subscription to ``chat:getMessageSegments``)"""
         return self._watch("chat:getMessageSegments", {"threadId": thread_id, "turnId": turn_id, "itemId": item_id, "fromSegment": from_segment}, NotFound | GetMessageSegmentsFound)
 
-    def get_turn(self, *, thread_id: str, turn_id: str, after_ordinal: Number | None = None) -> AsyncIterator[NotFound | GetTurnFound]:
+    def get_turn(self, *, thread_id: str, turn_id: str, after_ordinal: Number | None = None) -> Watch[NotFound | GetTurnFound]:
         """A turn with its items' Codex JSON, a byte-bounded page at a time. (subscription to ``chat:getTurn``)"""
         return self._watch("chat:getTurn", {"threadId": thread_id, "turnId": turn_id, "afterOrdinal": after_ordinal}, NotFound | GetTurnFound)
 
-    def get_item_json(self, *, thread_id: str, turn_id: str, item_id: str, from_part: Number | None = None) -> AsyncIterator[NotFound | GetItemJsonFound]:
+    def get_item_json(self, *, thread_id: str, turn_id: str, item_id: str, from_part: Number | None = None) -> Watch[NotFound | GetItemJsonFound]:
         """An item's whole Codex JSON, a page of parts at a time. (subscription to ``chat:getItemJson``)"""
         return self._watch("chat:getItemJson", {"threadId": thread_id, "turnId": turn_id, "itemId": item_id, "fromPart": from_part}, NotFound | GetItemJsonFound)
 
-    def list_turns(self, *, thread_id: str, pagination_opts: PaginationOpts) -> AsyncIterator[Page[Turn]]:
+    def list_turns(self, *, thread_id: str, pagination_opts: PaginationOpts) -> Watch[Page[Turn]]:
         """A thread's turns in order, a page at a time. (subscription to ``chat:listTurns``)"""
         return self._watch("chat:listTurns", {"threadId": thread_id, "paginationOpts": pagination_opts}, Page[Turn])
 
-    def get_thread_json(self, *, thread_id: str, from_part: Number | None = None) -> AsyncIterator[NotFound | GetThreadJsonFound]:
+    def get_thread_json(self, *, thread_id: str, from_part: Number | None = None) -> Watch[NotFound | GetThreadJsonFound]:
         """The thread's own Codex JSON (thread/read without turns), a page of parts at a time. (subscription to ``chat:getThreadJson``)"""
         return self._watch("chat:getThreadJson", {"threadId": thread_id, "fromPart": from_part}, NotFound | GetThreadJsonFound)
 
-    def get_thread_sync_state(self, *, thread_id: str, at_turns: Number | None = None) -> AsyncIterator[NotFound | GetThreadSyncStateFound]:
+    def get_thread_sync_state(self, *, thread_id: str, at_turns: Number | None = None) -> Watch[NotFound | GetThreadSyncStateFound]:
         """What a sync holds of a thread: its chained turns and their prefix hash (also after `atTurns` turns). (subscription to ``chat:getThreadSyncState``)"""
         return self._watch("chat:getThreadSyncState", {"threadId": thread_id, "atTurns": at_turns}, NotFound | GetThreadSyncStateFound)
 
-    def list_pending_server_requests(self, *, conversation_id: str) -> AsyncIterator[list[ServerRequest]]:
+    def list_pending_server_requests(self, *, conversation_id: str) -> Watch[list[ServerRequest]]:
         """Pending approvals and other server requests ([] when the conversation is missing). (subscription to ``chat:listPendingServerRequests``)"""
         return self._watch("chat:listPendingServerRequests", {"conversationId": conversation_id}, list[ServerRequest])
 
-    def get_server_request(self, *, thread_id: str, turn_id: str, request_id: str) -> AsyncIterator[ServerRequest | None]:
+    def get_server_request(self, *, thread_id: str, turn_id: str, request_id: str) -> Watch[ServerRequest | None]:
         """One server request, or null. (subscription to ``chat:getServerRequest``)"""
         return self._watch("chat:getServerRequest", {"threadId": thread_id, "turnId": turn_id, "requestId": request_id}, ServerRequest | None)
 
-    def get_token_usage(self, *, conversation_id: str) -> AsyncIterator[GetTokenUsageResult]:
+    def get_token_usage(self, *, conversation_id: str) -> Watch[GetTokenUsageResult]:
         """The latest token usage and the recent turns' reports. (subscription to ``chat:getTokenUsage``)"""
         return self._watch("chat:getTokenUsage", {"conversationId": conversation_id}, GetTokenUsageResult)
 
-    def list_conversation_sync_source_chunks(self, *, source_id: str, after_index: Number | None = None) -> AsyncIterator[ListConversationSyncSourceChunksResult]:
+    def list_conversation_sync_source_chunks(self, *, source_id: str, after_index: Number | None = None) -> Watch[ListConversationSyncSourceChunksResult]:
         """Which chunks of a source the server holds, with their hashes. (subscription to ``chat:listConversationSyncSourceChunks``)"""
         return self._watch("chat:listConversationSyncSourceChunks", {"sourceId": source_id, "afterIndex": after_index}, ListConversationSyncSourceChunksResult)
 
-    def get_conversation_sync_job(self, *, job_id: str | None = None, conversation_id: str | None = None) -> AsyncIterator[NotFound | GetConversationSyncJobFound]:
+    def get_conversation_sync_job(self, *, job_id: str | None = None, conversation_id: str | None = None) -> Watch[NotFound | GetConversationSyncJobFound]:
         """A sync job by id, or a conversation's latest: subscribe to it. (subscription to ``chat:getConversationSyncJob``)"""
         return self._watch("chat:getConversationSyncJob", {"jobId": job_id, "conversationId": conversation_id}, NotFound | GetConversationSyncJobFound)
 
-    def list_conversation_sync_jobs(self, *, pagination_opts: PaginationOpts, conversation_id: str | None = None, state: JobState | None = None) -> AsyncIterator[Page[SyncJob]]:
+    def list_conversation_sync_jobs(self, *, pagination_opts: PaginationOpts, conversation_id: str | None = None, state: JobState | None = None) -> Watch[Page[SyncJob]]:
         """Sync jobs, newest first, by conversation or state. (subscription to ``chat:listConversationSyncJobs``)"""
         return self._watch("chat:listConversationSyncJobs", {"conversationId": conversation_id, "state": state, "paginationOpts": pagination_opts}, Page[SyncJob])
 
-    def preview_deletion(self, *, thread_id: str | None = None, turn_id: str | None = None) -> AsyncIterator[PreviewDeletionResult]:
+    def preview_deletion(self, *, thread_id: str | None = None, turn_id: str | None = None) -> Watch[PreviewDeletionResult]:
         """What a deletion would remove, per table (dry run). (subscription to ``chat:previewDeletion``)"""
         return self._watch("chat:previewDeletion", {"threadId": thread_id, "turnId": turn_id}, PreviewDeletionResult)
 
-    def list_conversation_sync_sources(self, *, pagination_opts: PaginationOpts) -> AsyncIterator[Page[SyncSourceRow]]:
+    def list_conversation_sync_sources(self, *, pagination_opts: PaginationOpts) -> Watch[Page[SyncSourceRow]]:
         """The caller's sync sources, newest first. (subscription to ``chat:listConversationSyncSources``)"""
         return self._watch("chat:listConversationSyncSources", {"paginationOpts": pagination_opts}, Page[SyncSourceRow])
 
-    def list_deletion_jobs(self, *, pagination_opts: PaginationOpts) -> AsyncIterator[Page[DeletionJob]]:
+    def list_deletion_jobs(self, *, pagination_opts: PaginationOpts) -> Watch[Page[DeletionJob]]:
         """The caller's deletion jobs, newest first. (subscription to ``chat:listDeletionJobs``)"""
         return self._watch("chat:listDeletionJobs", {"paginationOpts": pagination_opts}, Page[DeletionJob])
 
-    def get_deletion_status(self, *, job_id: str) -> AsyncIterator[NotFound | GetDeletionStatusFound]:
+    def get_deletion_status(self, *, job_id: str) -> Watch[NotFound | GetDeletionStatusFound]:
         """A deletion job's phase and per-table counts: subscribe to it. (subscription to ``chat:getDeletionStatus``)"""
         return self._watch("chat:getDeletionStatus", {"jobId": job_id}, NotFound | GetDeletionStatusFound)
 
