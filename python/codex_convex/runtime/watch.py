@@ -122,7 +122,7 @@ async def watch_conversation(subscriber: Subscriber, conversation_id: str, *, pa
                             subs.list_streaming_messages(conversation_id=conversation_id),
                             subs.list_queued_client_messages(conversation_id=conversation_id))
     texts: LiveTexts = {}
-    async for ((view, live, queued),) in _latest([results], optimistic):
+    async for view, live, queued in _with_adds(results, optimistic):
         if isinstance(view, NotFound):
             return
         texts = live_texts(view.messages, live, texts)
@@ -155,42 +155,33 @@ def _with_live_text(m: Message, live: Any) -> Message:
 _MISSING = object()
 
 
-async def _latest(sources: list[AsyncIterator[Any]], optimistic: Optimistic | None) -> AsyncIterator[list[Any]]:
-    """The latest value of each source whenever one has a new one (once each has one), and again when an optimistic
-    entry is added, so that a send shows at once (the first write that changes the view may already carry the durable
-    message). A source's wait for its next value goes on across the others' and the adds (cancelling it would drop the
-    client's subscription); the first source to end ends this."""
-    if optimistic is None and len(sources) == 1:  # nothing to merge: each value as it comes
-        async for value in sources[0]:
-            yield [value]
+async def _with_adds(source: AsyncIterator[Any], optimistic: Optimistic | None) -> AsyncIterator[Any]:
+    """Each value of `source`, and its latest again when an optimistic entry is added, so that a send shows at once
+    (the first write that changes the view may already carry the durable message). The source's wait for its next
+    value goes on across the adds (cancelling it would drop the client's subscriptions); its end ends this."""
+    if optimistic is None:
+        async for value in source:
+            yield value
         return
-    pending = {asyncio.ensure_future(anext(src)): i for i, src in enumerate(sources)}
-    latest: list[Any] = [_MISSING] * len(sources)
+    coming = asyncio.ensure_future(anext(source))
+    latest: Any = _MISSING
     try:
         while True:
-            added = asyncio.ensure_future(optimistic.added()) if optimistic is not None else None
+            added = asyncio.ensure_future(optimistic.added())
             try:
-                await asyncio.wait({*pending, *([added] if added else [])}, return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait({coming, added}, return_when=asyncio.FIRST_COMPLETED)
             finally:
-                if added is not None:
-                    added.cancel()
-            # One commit's results reach each subscription on its own: let those already delivered land first, so a
-            # snapshot rarely mixes a message's new text with its old status.
-            await asyncio.sleep(0)
-            for fut in [f for f in pending if f.done()]:
-                i = pending.pop(fut)
+                added.cancel()
+            if coming.done():
                 try:
-                    latest[i] = fut.result()
+                    latest = coming.result()
                 except StopAsyncIteration:
                     return
-                pending[asyncio.ensure_future(anext(sources[i]))] = i
-            if _MISSING not in latest:
-                yield list(latest)
+                coming = asyncio.ensure_future(anext(source))
+            if latest is not _MISSING:
+                yield latest
     finally:
-        for fut in pending:
-            fut.cancel()
-        if pending:
-            await asyncio.wait(pending)
-        for src in sources:
-            if isinstance(src, AsyncGenerator):
-                await src.aclose()
+        coming.cancel()
+        await asyncio.wait({coming})
+        if isinstance(source, AsyncGenerator):
+            await source.aclose()
