@@ -292,6 +292,24 @@ async def measure(rate: float, deltas: int, per_write: int | None = None, cap: f
     }
 
 
+def goals(runs: list[dict[str, Any]], bare_ms: float, bare_paced_ms: float) -> dict[str, Any] | None:
+    """#22's three goals, all in one run: at 200 deltas/s p50 <= 45 ms and <= 62 mutations per 1,000 deltas; at 10
+    deltas/s p50 <= 2x the (back-to-back) bare round trip. None unless the run measured both rates with the default
+    rule. `idle_penalty`: the paced bare round trip over the back-to-back one, what a stream writing once per delta pays
+    on this box before any work of its own (the 10/s ratio cannot be much under it)."""
+    by_rate = {r["rate_per_s"]: r for r in runs if r["deltas_per_write"] == DELTAS_PER_WRITE}
+    if 200.0 not in by_rate or 10.0 not in by_rate:
+        return None
+    fast, slow = by_rate[200.0], by_rate[10.0]
+    return {
+        "p50_200_ms": fast["steady"]["p50_ms"], "p50_200_met": fast["steady"]["p50_ms"] <= 45.0,
+        "mutations_200_per_1000": fast["mutations_per_1000_deltas"],
+        "mutations_200_met": fast["mutations_per_1000_deltas"] <= UPSTREAM_MUTATIONS_PER_1000,
+        "p50_10_vs_bare": slow["p50_vs_bare_round_trip"], "p50_10_met": slow["p50_vs_bare_round_trip"] <= 2.0,
+        "idle_penalty": round(bare_paced_ms / bare_ms, 2),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rate", type=float, nargs="*", default=[50.0, 200.0, 1000.0])
@@ -393,13 +411,20 @@ def main() -> None:
     print(f"heartbeat: one write on the host's own row every {HEARTBEAT_S:g} s here (expected "
           f"{3600 / HEARTBEAT_S:.0f}/h, measured in the column above while streaming); at the default 20 s: 180/h "
           "per host, none on a conversation's row")
+    met = goals(runs, float(bare["p50_ms"]), float(bare_paced["p50_ms"]))
+    if met is not None:
+        mark = {True: "met", False: "NOT met"}
+        print(f"goals in this run (#22): 200/s p50 {met['p50_200_ms']} ms <= 45: {mark[met['p50_200_met']]}; "
+              f"{met['mutations_200_per_1000']:g} mutations per 1,000 deltas <= 62: {mark[met['mutations_200_met']]}; "
+              f"10/s p50 {met['p50_10_vs_bare']}x the bare round trip <= 2: {mark[met['p50_10_met']]} (this box's "
+              f"paced bare round trip is {met['idle_penalty']}x its back-to-back one)")
     upstream = {"mutations_per_1000": 62, "p50_ms": ">125"}
     result = {"runs": runs, "bare_round_trip": bare, "bare_round_trip_every_100_ms": bare_paced,
               "bare_round_trip_by_watcher": {w: {"back_to_back": bares[w], "every_100_ms": bares_paced[w]}
                                              for w in placements},
               "stream_path": path, "stream_path_backend_in_process": engine,
               "stream_path_backend_in_process_every_85_ms": engine_paced, "loopback_hop": floor,
-              "upstream": upstream}
+              "upstream": upstream, **({"goals": met} if met is not None else {})}
     print(f"written to {write('live', result)}")
 
 
