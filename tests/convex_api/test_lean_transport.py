@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -144,6 +145,12 @@ async def test_convex_http_on_plain_http_speaks_the_wire_itself_with_its_retry_r
         with pytest.raises(ConvexTransportError):
             await http.mutation("chat:x", {}, repeatable=True)
         assert len(seen) == 1 + RETRY_ATTEMPTS
+
+    answers = iter([b"", sized(b'{"status": "success", "value": 1}')])  # the first answer lost, then one comes
+    async with server(lambda _: next(answers)) as (url, _, seen), ConvexHttp(url, timeout_s=0.2) as http:
+        started = time.monotonic()
+        assert await http.mutation("chat:x", {}, repeatable=True) == 1
+        assert len(seen) == 2 and time.monotonic() - started >= 0.05  # sent again after the backoff's first wait
 
     async with server(lambda _: sized(b'{"code": "BadJson", "message": "no"}').replace(b"200 OK", b"400 Bad")) \
             as (url, _, _), ConvexHttp(url) as http:
