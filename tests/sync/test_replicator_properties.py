@@ -201,6 +201,39 @@ async def test_a_turns_clustered_events_share_writes_and_approvals_go_at_once() 
 
 
 @pytest.mark.anyio
+async def test_an_event_codex_follows_with_its_sequel_waits_for_it_past_the_linger() -> None:
+    """On a loaded box Codex's gaps widen: an agent message starting waits for its first delta, and its end and the
+    token usage for the turn's end, up to the bound (3 lingers) rather than one linger; an event with no sequel to
+    expect (a command starting) still goes after one linger."""
+    from codex_convex.host_api.models import IngestEventItem, IngestEventTokenUsage, IngestEventTurnCompleted
+
+    def item(phase: str, item_type: str = "agentMessage") -> IngestEventItem:
+        return IngestEventItem(thread_id="t", turn_id="x", item_id="m", phase=phase, item_type=item_type,  # type: ignore[arg-type]
+                               part=0, part_count=1, data="{}", at=0)
+
+    rec = Recording()
+    rep = Replicator(rec, "c", Coalescing(linger_s=0.1))  # type: ignore[arg-type]
+    async with anyio.create_task_group() as tg:
+        await tg.start(rep.run)
+        rep.push([item("started")])
+        await anyio.sleep(0.15)  # past one linger, within the bound (0.3 s)
+        assert rec.batches == []
+        rep.push([_delta(0)])  # the first delta at once, with the item's start
+        await rec.written(1)
+        rep.push([item("completed"), IngestEventTokenUsage(thread_id="t", turn_id="x", total_tokens=1, input_tokens=1,
+                                                           cached_input_tokens=0, output_tokens=0,
+                                                           reasoning_output_tokens=0, last_total_tokens=1, at=0)])
+        await anyio.sleep(0.15)
+        assert len(rec.batches) == 1
+        rep.push([IngestEventTurnCompleted(thread_id="t", turn_id="x", status="completed", at=0)])
+        await rec.written(2)
+        rep.push([item("started", "commandExecution")])
+        await rec.written(3)
+        tg.cancel_scope.cancel()
+    assert rec.batches == [["item", "messageDelta"], ["item", "tokenUsage", "turnCompleted"], ["item"]]
+
+
+@pytest.mark.anyio
 async def test_large_turn_events_split_into_writes_within_the_batch_bound() -> None:
     """Turn ends carrying Codex's JSON of the turn (up to 64 Ki characters each) and errors: every write stays within
     MAX_BATCH_BYTES, whatever the events' count."""

@@ -7,7 +7,9 @@ for the next. The times:
 - A person's message (its item completed) and an approval asked or resolved: at once (a person just sent it, or
   waits on an answer), with whatever waits (the turn's start, 10-20 ms before the message).
 - Other turn, item and thread events wait for company: they go once ``linger_s`` (20 ms) passed with no other event,
-  and the oldest never waits more than 3 lingers (60 ms). Codex sends them in clusters 10-16 ms apart (a turn's start
+  and the oldest never waits more than 3 lingers (60 ms); one Codex follows with its sequel (a turn's start, an agent
+  message or reasoning starting, an agent message's end, the token usage) waits for company up to that bound, so a
+  loaded box's wider gaps do not split it from its sequel. Codex sends them in clusters 10-16 ms apart (a turn's start
   and its user message; an agent message's end, the token usage, the thread's status and the turn's end), and a
   turn's end (with the answer's last deltas pending before it) waits (:meth:`Replicator.hold`, at most 250 ms) for the
   host's record of it from Codex: a short turn costs 3 writes (its start and message, its answer's first delta, the
@@ -51,6 +53,7 @@ from ..host_api.models import (
     IngestEventMessageText,
     IngestEventServerRequest,
     IngestEventServerRequestResolved,
+    IngestEventTokenUsage,
     IngestEventTurnCompleted,
     IngestEventTurnPlan,
     IngestEventTurnStarted,
@@ -94,6 +97,17 @@ def _size(ev: IngestEvent) -> int:
             ids = len(keep or []) + len(kept or [])
             return len(text or "") + (len(error.model_dump_json()) if error else 0) + 40 * ids + 200
     return 200
+
+
+def _leads(ev: IngestEvent) -> bool:
+    """An event Codex follows with its sequel within a few ms: a turn's start (its person's message), an agent
+    message or reasoning starting (their first delta), an agent message ending and the token usage (the turn's
+    end, or the next item). Its wait for company goes to the bound (MAX_LINGERS lingers): on a loaded box the sequel
+    may come more than a linger later, and the two would cost a write each."""
+    if isinstance(ev, IngestEventTurnStarted | IngestEventTokenUsage):
+        return True
+    return isinstance(ev, IngestEventItem) and (
+        ev.item_type == "agentMessage" or (ev.item_type == "reasoning" and ev.phase == "started"))
 
 
 def _at_once(ev: IngestEvent) -> bool:
@@ -192,9 +206,10 @@ class Replicator:
         if _at_once(ev):
             self._events_due, self._events_since = now, self._events_since or now
         elif self._events_due is None or self._events_since is None:
-            self._events_due, self._events_since = now + linger, now
+            self._events_due, self._events_since = now + (MAX_LINGERS if _leads(ev) else 1) * linger, now
         elif self._events_due > now:  # not yet gone: wait for more, within the bound
-            self._events_due = min(now + linger, self._events_since + MAX_LINGERS * linger)
+            bound = self._events_since + MAX_LINGERS * linger
+            self._events_due = bound if _leads(ev) else min(now + linger, bound)
 
     def _append(self, ev: IngestEvent) -> None:
         last = self._pending[-1] if len(self._pending) > self._in_flight else None
