@@ -130,7 +130,7 @@ class Coalescing:
         @convex-dev/agent's default, 4, costs less than half at 200 deltas/s for a p50 of ~140 ms at any rate.
     :param min_write_interval_s: the most a delta waits for company (100 ms).
     :param linger_s: a turn, item or thread event goes once this passed with no other (20 ms); the oldest waits at
-        most MAX_LINGERS (3) of it.
+        most MAX_LINGERS (3) of it, as long as one Codex follows with its sequel (see the module's rule).
     :raises CodexConvexError: ``E_CONFIG_COALESCING`` for a value out of range.
     """
 
