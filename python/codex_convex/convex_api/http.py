@@ -10,12 +10,10 @@ actions, which must not run twice by accident.
 from __future__ import annotations
 
 import json
-import random
 from typing import Any, Literal
 
-import anyio
 import httpx
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from ..errors import ConvexApiError, ConvexAuthError, ConvexTransportError
 from .auth import TokenProvider, TokenSource
@@ -29,12 +27,6 @@ STATUS_UDF_FAILED = 560
 RETRY_ATTEMPTS = 5  # in all, the first included
 
 __all__ = ["ConvexHttp"]
-
-
-def retry_wait_s(failed: int) -> float:
-    """Seconds to wait after the `failed`-th attempt (1-based): 50 ms doubling, plus up to 1 s of jitter, at most
-    2 s (tenacity's ``wait_exponential_jitter(multiplier=0.05, max=2.0)``)."""
-    return min(0.05 * 2.0 ** (failed - 1) + random.uniform(0, 1), 2.0)
 
 
 class ConvexHttp:
@@ -107,15 +99,19 @@ class ConvexHttp:
         retry_on: type[BaseException] | tuple[type[BaseException], ...] = (
             httpx.TransportError if repeat else (httpx.ConnectError, httpx.ConnectTimeout))
         payload, headers = body.encode(), self._headers(token)
+        first: BaseException | None = None
         try:
             try:
                 return await self._send(kind, payload, headers)
-            except retry_on:
-                await anyio.sleep(retry_wait_s(1))
+            except retry_on as exc:
+                first = exc  # tenacity's first attempt, replayed: its backoff and stop count it
             async for attempt in AsyncRetrying(retry=retry_if_exception_type(retry_on),
-                                               stop=stop_after_attempt(RETRY_ATTEMPTS - 1),
-                                               wait=lambda state: retry_wait_s(state.attempt_number + 1), reraise=True):
+                                               stop=stop_after_attempt(RETRY_ATTEMPTS),
+                                               wait=wait_exponential_jitter(multiplier=0.05, max=2.0), reraise=True):
                 with attempt:
+                    if first is not None:
+                        failed, first = first, None
+                        raise failed
                     return await self._send(kind, payload, headers)
         except httpx.TransportError as exc:
             raise ConvexTransportError(f"{kind} {path}: cannot reach {self.url}: {exc!r}") from exc
