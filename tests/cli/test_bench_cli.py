@@ -23,11 +23,18 @@ def bench(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.timeout(300)
 def test_bench_import_with_its_options_compares_against_the_physical_ceiling(tmp_path: Path) -> None:
-    r = bench(tmp_path, "import", "--turns", "12")
+    from codex_convex.sync import chunk_records, thread_records
+    from tools.bench.importing import synthetic_thread
+
+    turns = 300  # two chunks: the import's own count, not the smaller threads the bench replaces afterwards
+    chunks = sum(1 for _ in chunk_records(thread_records(synthetic_thread("import-thread", turns))))
+    assert chunks == 2
+    r = bench(tmp_path, "import", "--turns", str(turns))
     assert r.returncode == 0, r.stderr[-2000:]
     assert "physical ceiling: the " in r.stdout and "writes per final row" in r.stdout, r.stdout
     result = json.loads((tmp_path / "import.json").read_text())
-    assert result["turns"] == 12  # the option reached the benchmark
+    assert result["turns"] == turns  # the option reached the benchmark
+    assert result["chunks"] == chunks and f"in {chunks} chunks" in r.stdout
     assert result["import_vs_physical_ceiling"] > 0 and result["rows_per_record"] >= 1
     assert result["state"] == "synced" and result["delete_phase"] == "completed"
 

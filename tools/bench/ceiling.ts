@@ -2,6 +2,8 @@
 // inserted into a fresh durable engine rooted on the component's schema (same tables, same indexes) through plain
 // inserts in maximal batches — at most half of Convex's per-transaction write limits (8,000 documents, 8 MiB), the
 // bound our own steps keep — with no reads at all: `node dist/bench-ceiling.mjs DOCS.ndjson`. Prints one JSON line.
+// Every insert is checked as the backend checks every write, and as Convex does: the schema's validators, the
+// transaction's limits and each document's own (size, nesting, array length, field names: limits.ts).
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +11,7 @@ import { convexTest } from "convex-test";
 import { jsonToConvex, type JSONValue } from "convex/values";
 import { installDurableStorage, takeWrites } from "../local-backend/src/durable.js";
 import { transactionLimits } from "../local-backend/src/callMetrics.js";
+import { enforceDocumentLimits } from "../local-backend/src/limits.js";
 import { componentModules, componentSchema } from "../local-backend/src/modules.gen.js";
 
 const MAX_DOCS = 8_000;
@@ -23,6 +26,7 @@ const rows = readFileSync(process.argv[2], "utf8").split("\n").filter(Boolean).m
 });
 const dir = mkdtempSync(join(tmpdir(), "bench-ceiling-"));
 installDurableStorage(dir);
+enforceDocumentLimits();
 const t: any = convexTest({ schema: componentSchema, modules: componentModules, transactionLimits: transactionLimits("convex") });
 
 const t0 = performance.now();

@@ -28,7 +28,7 @@ from codex_convex.errors import ConvexApiError
 from codex_convex.host_api import HostApi
 from codex_convex.host_api.models import SyncJob
 from codex_convex.runtime import watch_deletion
-from codex_convex.sync import chunk_records, import_thread, thread_records
+from codex_convex.sync import import_thread, thread_records
 from codex_convex.sync.importer import UploadProgress
 
 from ._common import write
@@ -182,9 +182,9 @@ async def measure(turns: int) -> dict[str, Any]:
                                  "seconds_total": round(time.perf_counter() - t5, 3),
                                  "seal_to_swap_seconds": round(swap_s, 3)})
             ceiling = physical_ceiling(docs_file)  # in-process, while the backend idles
-    chunks = sum(1 for _ in chunk_records(thread_records(thread)))
     return {
-        "turns": turns, "records": result.records, "chunks": chunks, "bytes": result.bytes, "state": result.state,
+        "turns": turns, "records": result.records, "chunks": result.chunks, "bytes": result.bytes,
+        "state": result.state,
         "import_seconds_total": round(total_s, 2), "seal_to_synced_seconds": round(seal_to_synced, 2),
         "import_records_per_s": round(result.records / total_s, 1),
         "ceiling_records_per_s": round(len(events) / ceiling_s, 1),
