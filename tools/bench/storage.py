@@ -1,8 +1,9 @@
 """Storage past the page cache: the durable engine grown from 100 MB to 2 GB of realistic documents (1–8 KB JSON, every
-64th a 256 KB part), in-process (tools/bench/storage.ts). At each size: inserts/s (~2 MiB per transaction), an indexed
-query's p50 and an id lookup's p50 (an id never read before; the lowest of five rounds' medians a second apart, since
-this shared machine has slow spells). Then, where the OS lets root drop its file cache, the same lookups cold (as on a
-machine with less memory than the database). Goal: each within 1.5× of its 100 MB value at 2 GB.
+64th a 256 KB part), in-process (tools/bench/storage.ts). At each size: inserts/s (~2 MiB per transaction), then, the
+file read through once so the OS's cache holds it, an indexed query's p50 and an id lookup's p50 (an id never read
+before; the lowest of five rounds' medians a second apart, since this shared machine has slow spells). Then, where the
+OS lets root drop its file cache, the same lookups cold (as on a machine with less memory than the database). Goal:
+each within 1.5× of its 100 MB value at 2 GB.
 
     .venv/bin/python -m tools.bench.storage [--sizes-mb 100,500,1000,2000]
 """
