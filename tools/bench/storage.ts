@@ -39,7 +39,8 @@ function details(i: number): string {
   return JSON.stringify({ i, words });
 }
 
-const dbBytes = () => ["data.sqlite3", "data.sqlite3-wal"].map((f) => join(dir, f)).filter(existsSync).reduce((a, f) => a + statSync(f).size, 0);
+const dbFiles = () => ["data.sqlite3", "data.sqlite3-wal"].map((f) => join(dir, f)).filter(existsSync);
+const dbBytes = () => dbFiles().reduce((a, f) => a + statSync(f).size, 0);
 const sample: string[] = []; // every 4th id: lookups spread over the whole table
 let inserted = 0;
 
@@ -119,7 +120,7 @@ async function lookupMs(): Promise<number> {
  * would otherwise come from the disk while its newer part, written since, does not). */
 function intoFileCache() {
   const buf = Buffer.allocUnsafe(1 << 20);
-  for (const f of ["data.sqlite3", "data.sqlite3-wal"].map((n) => join(dir, n)).filter(existsSync)) {
+  for (const f of dbFiles()) {
     const fd = openSync(f, "r");
     try {
       while (readSync(fd, buf, 0, buf.length, null) > 0);
