@@ -9,6 +9,7 @@ import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
@@ -16,7 +17,8 @@ import pytest
 from codex_convex.backend import LocalBackend, mint_dev_token
 from codex_convex.convex_api import ConvexHttp, Subscriber
 from codex_convex.host_api import HostApi
-from tools.bench.timeline import HOPS, delta_timeline
+from tools.bench.backend import bare_hops
+from tools.bench.timeline import HOPS, delta_timeline, paced_bound
 
 pytestmark = [pytest.mark.anyio, pytest.mark.backend]
 
@@ -97,3 +99,32 @@ def test_a_log_without_timings_matches_nothing(tmp_path: Path) -> None:
     lines = [json.dumps({"event": "call", "path": "chat:ingestEvents", "ms": 3.1})]
     assert delta_timeline([(1.0, 1.01, 0, 1)], {0: 1.02}, lines) == {
         "writes": 0, "unmatched": 1, "negative_hops": 0, "watcher_connection": None, "hops": {}}
+
+
+async def test_the_bare_round_trip_splits_into_the_same_hops() -> None:
+    """`bench live --timeline` times the bare round trip it compares a stream with hop by hop too (its own backend,
+    its watcher in a process of its own): every round trip is matched in the backend's log and no hop is negative."""
+    t = await bare_hops(8, 0.0)
+    assert t["writes"] + t["unmatched"] == 8 and t["writes"] >= 7 and t["negative_hops"] == 0, t
+    assert set(t["hops"]) == set(HOPS)
+
+
+def _split(**p50_ms: float) -> dict[str, Any]:
+    return {"hops": {h: {"p50_ms": p50_ms[h]} for h in HOPS}}
+
+
+def test_paced_bound_says_whether_a_faster_backend_could_meet_the_ratio() -> None:
+    warm = _split(to_backend=0.1, before_run=0.1, mutation=0.4, queued=0.05, view_rerun=0.2, to_watcher=0.45)
+    # this VM's kind of idle penalty: the hops around a call cost 2.8x warm when paced, so even a backend doing no
+    # work leaves the paced stream over 2x the warm round trip
+    idle = _split(to_backend=0.55, before_run=0.35, mutation=0.9, queued=0.1, view_rerun=0.3, to_watcher=1.0)
+    b = paced_bound(0.2, warm, idle, 2.0)
+    assert b["around_paced_ms"] == 2.0 and b["around_back_to_back_ms"] == 0.7 and b["work_paced_ms"] == 1.2
+    assert b["slack_ms_backend_free"] == pytest.approx(2 * 0.7 - 2.2)
+    assert b["slack_ms_backend_as_now"] == pytest.approx(2 * 1.3 - 3.4)
+    assert b["reachable_by_backend_speed"] is False
+    # a box that idles cheaply: room with the backend as it is
+    mild = _split(to_backend=0.15, before_run=0.12, mutation=0.5, queued=0.06, view_rerun=0.22, to_watcher=0.6)
+    b = paced_bound(0.2, warm, mild, 2.0)
+    assert b["slack_ms_backend_as_now"] == pytest.approx(2 * 1.3 - 1.85) and b["slack_ms_backend_free"] > 0
+    assert b["reachable_by_backend_speed"] is True

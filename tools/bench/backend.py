@@ -27,6 +27,7 @@ from codex_convex.host_api import HostApi
 from codex_convex.replication.replicator import DELTAS_PER_WRITE
 
 from ._common import summary_ms, write
+from .timeline import delta_timeline
 
 
 def in_process(bench: str, n: int, *more: str) -> dict[str, Any]:
@@ -137,11 +138,32 @@ async def subscription_latency(n: int = 200, pace_s: float = 0.0, apart: bool = 
     return summary_ms(lat)
 
 
+_TOUCH = "chat:markConversationSyncProgress"  # the bare round trip's mutation (`_touch`)
+
+
 async def _touch(api: HostApi, cid: str, i: int) -> None:
     await api.mark_conversation_sync_progress(conversation_id=cid, sync_state="syncing", last_synced_cursor=float(i))
 
 
-async def _latency_apart(api: HostApi, cid: str, n: int, pace_s: float) -> dict[str, float]:
+async def bare_hops(n: int, pace_s: float) -> dict[str, Any]:
+    """The bare round trip (its watcher in a process of its own) split into the hops `bench live --timeline` splits a
+    stream's writes into (tools/bench/timeline.py), from a `--verbose` backend's log: n round trips, back to back or
+    one every `pace_s`."""
+    with tempfile.TemporaryDirectory() as tmp, LocalBackend(Path(tmp) / "b", verbose=True) as backend:
+        token = mint_dev_token(backend.data_dir, "bench")
+        rows: list[tuple[float, float, float]] = []
+        async with ConvexHttp(backend.url, token=token) as http:
+            api = HostApi(http)
+            cid = (await api.new_conversation()).conversation_id
+            with anyio.fail_after(120):
+                await _latency_apart(api, cid, n, pace_s, rows)
+        lines = (await anyio.Path(backend.log_file).read_text(encoding="utf-8")).splitlines()
+    writes = [(sent, answered, i, i + 1) for i, (sent, answered, _) in enumerate(rows)]
+    return delta_timeline(writes, {i: seen for i, (_, _, seen) in enumerate(rows)}, lines, path=_TOUCH)
+
+
+async def _latency_apart(api: HostApi, cid: str, n: int, pace_s: float,
+                         rows: list[tuple[float, float, float]] | None = None) -> dict[str, float]:
     ctx = multiprocessing.get_context("spawn")
     theirs, ours = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_watch_changes, args=(api.http.url, api.http.tokens.cached, cid, ours), daemon=True)
@@ -159,7 +181,11 @@ async def _latency_apart(api: HostApi, cid: str, n: int, pace_s: float) -> dict[
                 await anyio.sleep(pace_s)
             sent = time.perf_counter()
             await _touch(api, cid, len(lat))
-            lat.append(await seen() - sent)
+            answered = time.perf_counter()
+            at = await seen()
+            lat.append(at - sent)
+            if rows is not None:  # each round trip's times: sent, answered, seen by the watcher
+                rows.append((sent, answered, at))
     finally:
         proc.kill()
         proc.join()

@@ -39,8 +39,8 @@ from codex_convex.runtime import CodexHost, HostConfig, OptimisticMessage, watch
 from codex_convex.scripted_model import ScriptedModelServer
 
 from ._common import cpu_seconds, summary_ms, write
-from .backend import in_process, loopback_floor, stream_path_latency, subscription_latency
-from .timeline import delta_timeline
+from .backend import bare_hops, in_process, loopback_floor, stream_path_latency, subscription_latency
+from .timeline import delta_timeline, paced_bound
 
 UPSTREAM_MUTATIONS_PER_1000 = 62.0
 GOAL_P50_200_MS = 45.0  # #22: the steady p50 at 200 deltas/s, within UPSTREAM_MUTATIONS_PER_1000
@@ -324,7 +324,9 @@ def main() -> None:
     ap.add_argument("--cap", type=float, default=None, help="writes of deltas per second at most (default 12.5)")
     ap.add_argument("--timeline", action="store_true",
                     help="run the backend with --verbose and split each write's path to the watcher into its hops "
-                         "(host → backend, before the run, the mutation, queued, the view's re-run, → the watcher)")
+                         "(host → backend, before the run, the mutation, queued, the view's re-run, → the watcher); "
+                         "also the bare round trip's, back to back and paced, and with rate 10 whether any speed of "
+                         "the backend could bring the 10/s p50 under 2x the back-to-back bare round trip here")
     ap.add_argument("--view-messages", type=int, default=2,
                     help="the watcher's page of messages (numMessages; clients show 50 by default)")
     ap.add_argument("--watcher", choices=["apart", "host"], nargs="*", default=["apart"],
@@ -376,6 +378,25 @@ def main() -> None:
             print(f"{r['rate_per_s']:>7.0f}/s timeline (p50 ms; {t['writes']} writes, {t['unmatched']} unmatched, "
                   f"{t['negative_hops']} hops ending before they start): "
                   f"{parts}")
+    bare_split = bound = None
+    if args.timeline:  # the bare round trip's own hops, and what they leave a stream writing once per delta
+        bare_split = {"back_to_back": anyio.run(bare_hops, 200, 0.0), "every_100_ms": anyio.run(bare_hops, 100, 0.1)}
+        for pace, t in bare_split.items():
+            parts = ", ".join(f"{h.replace('_', ' ')} {v['p50_ms']}" for h, v in t["hops"].items())
+            print(f"bare round trip's timeline, {pace.replace('_', ' ')} (p50 ms; its watcher in a process of its "
+                  f"own): {parts}")
+        slow = [r for r in runs if r["rate_per_s"] == 10.0 and r["watcher"] == "own process"]
+        if slow:
+            bound = paced_bound(float(slow[0]["hops_p50_ms"]["wait_in_host"]), bare_split["back_to_back"],
+                                bare_split["every_100_ms"], GOAL_P50_10_VS_BARE)
+            print(f"    10/s: the hops around a call (to the backend, before the run, queued, to the watcher) take "
+                  f"{bound['around_paced_ms']} ms paced, {bound['around_back_to_back_ms']} ms back to back "
+                  f"({bound['around_idle_penalty']}x); a trivial call's work {bound['work_paced_ms']} / "
+                  f"{bound['work_back_to_back_ms']} ms: room under {GOAL_P50_10_VS_BARE:g}x the back-to-back bare "
+                  f"round trip with a backend doing no work {bound['slack_ms_backend_free']} ms, as fast as now "
+                  f"{bound['slack_ms_backend_as_now']} ms: "
+                  + ("reachable by a faster backend" if bound["reachable_by_backend_speed"] else
+                     "no speed of the backend brings the 10/s p50 under it on this box"))
     for w in placements:
         where = "in a process of its own" if w == "apart" else "in the writer's process"
         print(f"bare round trip (a small HTTP mutation → another client's subscription, {where}): p50 "
@@ -431,7 +452,9 @@ def main() -> None:
                                              for w in placements},
               "stream_path": path, "stream_path_backend_in_process": engine,
               "stream_path_backend_in_process_every_85_ms": engine_paced, "loopback_hop": floor,
-              "upstream": upstream, **({"goals": met} if met is not None else {})}
+              "upstream": upstream, **({"goals": met} if met is not None else {}),
+              **({"bare_round_trip_timeline": bare_split} if bare_split is not None else {}),
+              **({"paced_bound_10": bound} if bound is not None else {})}
     print(f"written to {write('live', result)}")
 
 

@@ -71,3 +71,33 @@ def delta_timeline(writes: list[tuple[float, float, int, int]], seen_at: dict[in
     # a hop that ends before it starts: the clocks disagree (not one monotonic clock) or a push was misattributed
     return {"writes": matched, "unmatched": unmatched, "negative_hops": negative, "watcher_connection": watcher,
             "hops": {h: summary_ms(v) for h, v in hops.items() if v}}
+
+
+# A call's own work on the backend, and the hops around it that a call of any kind takes (the transports, the
+# backend's loop, the watcher's client).
+WORK = ("mutation", "view_rerun")
+AROUND = ("to_backend", "before_run", "queued", "to_watcher")
+
+
+def paced_bound(host_ms: float, back_to_back: dict[str, Any], paced: dict[str, Any], factor: float) -> dict[str, Any]:
+    """Whether a stream writing once per delta (each write paced, as at 10 deltas/s) could have its p50 within
+    `factor`x the back-to-back bare round trip with the backend's work for a call made faster, from the bare round
+    trip's own hops (`delta_timeline` of the bare round trip, back to back and paced as the stream's writes are) and
+    the host's wait before a write.
+
+    The stream's p50 is about `host_ms` + the paced hops around the call + the paced work; the bare round trip's,
+    back to back, the same hops and work warm. With the work scaled by s (the backend s times as fast as now, from
+    0: free, to 1: as now, for both paths alike, taking the stream's work to cost what a trivial call's does: a lower
+    bound), the condition host + around_p + s * work_p <= factor * (around_b + s * work_b) is linear in s: it holds
+    for some s in [0, 1] iff at an end. Sums of per-hop p50s, not the p50 of sums: an estimate."""
+    def total(split: dict[str, Any], hops: tuple[str, ...]) -> float:
+        return sum(float(split["hops"][h]["p50_ms"]) for h in hops)
+
+    around_p, work_p = total(paced, AROUND), total(paced, WORK)
+    around_b, work_b = total(back_to_back, AROUND), total(back_to_back, WORK)
+    slack = {s: round(factor * (around_b + s * work_b) - (host_ms + around_p + s * work_p), 3) for s in (0.0, 1.0)}
+    return {"around_paced_ms": round(around_p, 3), "around_back_to_back_ms": round(around_b, 3),
+            "work_paced_ms": round(work_p, 3), "work_back_to_back_ms": round(work_b, 3),
+            "around_idle_penalty": round(around_p / around_b, 2) if around_b else None,
+            "slack_ms_backend_free": slack[0.0], "slack_ms_backend_as_now": slack[1.0],
+            "reachable_by_backend_speed": max(slack.values()) >= 0}
