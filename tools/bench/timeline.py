@@ -86,7 +86,7 @@ def paced_bound(host_ms: float, back_to_back: dict[str, Any], paced: dict[str, A
     the host's wait before a write.
 
     The stream's p50 is about `host_ms` + the paced hops around the call + the paced work; the bare round trip's,
-    back to back, the same hops and work warm. With the work scaled by s (the backend s times as fast as now, from
+    back to back, the same hops and work warm. With the work scaled by s (taking s times what it takes now, from
     0: free, to 1: as now, for both paths alike, taking the stream's work to cost what a trivial call's does: a lower
     bound), the condition host + around_p + s * work_p <= factor * (around_b + s * work_b) is linear in s: it holds
     for some s in [0, 1] iff at an end. Sums of per-hop p50s, not the p50 of sums: an estimate."""
