@@ -40,7 +40,7 @@ from codex_convex.scripted_model import ScriptedModelServer
 
 from ._common import cpu_seconds, summary_ms, write
 from .backend import bare_hops, in_process, loopback_floor, stream_path_latency, subscription_latency
-from .timeline import delta_timeline, paced_bound
+from .timeline import delta_timeline, hops_line, paced_bound
 
 UPSTREAM_MUTATIONS_PER_1000 = 62.0
 GOAL_P50_200_MS = 45.0  # #22: the steady p50 at 200 deltas/s, within UPSTREAM_MUTATIONS_PER_1000
@@ -374,17 +374,14 @@ def main() -> None:
     for r in runs:
         if "timeline" in r:
             t = r["timeline"]
-            parts = ", ".join(f"{h.replace('_', ' ')} {v['p50_ms']}" for h, v in t["hops"].items())
             print(f"{r['rate_per_s']:>7.0f}/s timeline (p50 ms; {t['writes']} writes, {t['unmatched']} unmatched, "
-                  f"{t['negative_hops']} hops ending before they start): "
-                  f"{parts}")
+                  f"{t['negative_hops']} hops ending before they start): {hops_line(t)}")
     bare_split = bound = None
     if args.timeline:  # the bare round trip's own hops, and what they leave a stream writing once per delta
         bare_split = {"back_to_back": anyio.run(bare_hops, 200, 0.0), "every_100_ms": anyio.run(bare_hops, 100, 0.1)}
         for pace, t in bare_split.items():
-            parts = ", ".join(f"{h.replace('_', ' ')} {v['p50_ms']}" for h, v in t["hops"].items())
             print(f"bare round trip's timeline, {pace.replace('_', ' ')} (p50 ms; its watcher in a process of its "
-                  f"own): {parts}")
+                  f"own): {hops_line(t)}")
         slow = [r for r in runs if r["rate_per_s"] == 10.0 and r["watcher"] == "own process"]
         if slow:
             bound = paced_bound(float(slow[0]["hops_p50_ms"]["wait_in_host"]), bare_split["back_to_back"],

@@ -73,6 +73,11 @@ def delta_timeline(writes: list[tuple[float, float, int, int]], seen_at: dict[in
             "hops": {h: summary_ms(v) for h, v in hops.items() if v}}
 
 
+def hops_line(t: dict[str, Any]) -> str:
+    """A timeline's hops, p50 each, as one line of text: "to backend 0.5, before run 0.3, …"."""
+    return ", ".join(f"{h.replace('_', ' ')} {v['p50_ms']}" for h, v in t["hops"].items())
+
+
 # A call's own work on the backend, and the hops around it that a call of any kind takes (the transports, the
 # backend's loop, the watcher's client).
 WORK = ("mutation", "view_rerun")
