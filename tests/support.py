@@ -42,7 +42,7 @@ def codex_messages(thread: dict[str, Any]) -> list[tuple[str, str]]:
         for it in turn["items"]:
             if it["type"] == "userMessage":
                 out.append(("user", "\n".join(c.get("text", "") for c in it["content"] if c.get("text"))))
-            elif it["type"] == "agentMessage":
+            elif it["type"] in ("agentMessage", "plan"):  # a plan: plan mode's proposed plan
                 out.append(("assistant", it["text"]))
             elif it["type"] == "reasoning":  # its summary, parts a blank line apart
                 out.append(("assistant", "\n\n".join(it["summary"])))

@@ -166,6 +166,7 @@ export const ERRORS = {
   E_HOST_BAD_THREAD_ID: h("invalid", "resume and fork need a non-empty thread id.", "Pass the thread id."),
   E_HOST_BAD_IMAGE: h("invalid", "An image sent with a message is not a readable file.", "Pass the path of an existing image file."),
   E_HOST_BAD_REVIEW_TARGET: h("invalid", "A review takes at most one of base_branch, commit and instructions, none empty.", "Pass one (or none: the uncommitted changes)."),
+  E_HOST_PLAN_NEEDS_EXPERIMENTAL_API: h("invalid", "Plan mode needs Codex's experimental API, which this host did not opt in to.", "HostConfig(experimental_api=True), or codex-convex run --plan."),
   E_HOST_BAD_ROLLBACK: h("invalid", "A rollback asks for more turns than the thread has (or none).", "Roll back 1 to the thread's turn count."),
   E_HOST_SYNC_IN_PROGRESS: h("conflict", "An import of this conversation is still syncing.", "Wait for it (watch_conversation shows it)."),
   E_HOST_HISTORY_IMPORT_FAILED: h("failed", "Importing a resumed or forked thread's history failed.", "Read the job's error; resume again."),

@@ -311,6 +311,27 @@ describe("items", () => {
       .rejects.toThrow(/E_INGEST_PART_TOO_LARGE/);
   });
 
+  it("a turn's end orders the items Codex kept as Codex lists them, live-only ones staying where they were seen", async () => {
+    const { t, send, listed } = await setup();
+    // plan mode: the answer begins, the plan begins and ends inside it, the answer ends; Codex lists the plan first
+    const answer = { type: "agentMessage", id: "msg_1", text: "Here is the plan.\nSay go." };
+    const plan = { type: "plan", id: "t1-plan", text: "# Plan\n- a\n" };
+    const gone = { type: "commandExecution", id: "call_1", command: "ls", aggregatedOutput: "", status: "declined" };
+    await send(0, [{ type: "turnStarted", threadId: "th", turnId: "t1", at },
+      item("u1", "completed", { type: "userMessage", id: "u1", content: [{ type: "text", text: "plan it" }] }),
+      item("msg_1", "started", { ...answer, text: "" }), item("call_1", "completed", gone),
+      item("t1-plan", "started", { ...plan, text: "" }), item("t1-plan", "completed", plan), item("msg_1", "completed", answer)]);
+    const order = async () => {
+      const turn = await t.query(api.messages.getTurn, { actor, threadId: "th", turnId: "t1" });
+      if (!turn.found) throw new Error("turn missing");
+      return turn.items.map((i) => [i.itemId, i.ordinal, i.liveOnly]);
+    };
+    expect(await order()).toEqual([["u1", 0, false], ["msg_1", 1, false], ["call_1", 2, false], ["t1-plan", 3, false]]);
+    await send(7, [{ type: "turnCompleted", threadId: "th", turnId: "t1", status: "completed", codexItems: ["u1", "t1-plan", "msg_1"], at }]);
+    expect(await order()).toEqual([["u1", 0, false], ["t1-plan", 1, false], ["call_1", 2, true], ["msg_1", 3, false]]);
+    expect((await listed()).map((m) => m.itemId)).toEqual(["msg_1", "call_1", "t1-plan", "u1"]); // newest first
+  });
+
   it("events for a thread not bound to the conversation are refused", async () => {
     const { send } = await setup();
     await expect(send(0, [{ type: "turnStarted", threadId: "other", turnId: "t1", at }])).rejects.toThrow(/E_INGEST_THREAD_NOT_BOUND/);

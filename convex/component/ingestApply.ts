@@ -267,8 +267,11 @@ export async function turnCompleted(ctx: MutationCtx, conv: Conv, e: Ev<"turnCom
       .take(turn.itemCount + 1);
     for (const m of open) if (m.status === "streaming") await ctx.db.patch("messages", m._id, { status: terminal, ...(await settleStreamingRow(ctx, m)), updatedAt: e.at });
   }
-  if (e.keepItems !== undefined) await keepOnly(ctx, conv, turn, new Set(e.keepItems));
-  if (e.codexItems !== undefined) await markLiveOnly(ctx, conv, turn, new Set(e.codexItems));
+  if (e.keepItems !== undefined) {
+    await keepOnly(ctx, conv, turn, new Set(e.keepItems));
+    await matchCodexItems(ctx, conv, turn, e.keepItems);
+  }
+  if (e.codexItems !== undefined) await matchCodexItems(ctx, conv, turn, e.codexItems);
   // The turn's own pending requests (Codex waits on each one, so a turn holds a handful at most).
   const pending = await ctx.db
     .query("server_requests")
@@ -277,15 +280,31 @@ export async function turnCompleted(ctx: MutationCtx, conv: Conv, e: Ev<"turnCom
   for (const r of pending) await ctx.db.patch("server_requests", r._id, { status: "expired", answeredAt: e.at });
 }
 
-/** Mark the turn's items Codex did not keep as `liveOnly` (and those it kept as not). */
-async function markLiveOnly(ctx: MutationCtx, conv: Conv, turn: Doc<"turns">, kept: Set<string>) {
+/**
+ * A live turn's end, against the items Codex kept (its thread/read, in its order): the others, seen live only, are
+ * marked `liveOnly` (and the kept ones not); the kept ones take the places kept items hold, in Codex's order, for an
+ * item can end before one that began earlier and Codex lists items as they end (plan mode's plan ends inside the
+ * answer that began first). Bounded by the turn's items.
+ */
+async function matchCodexItems(ctx: MutationCtx, conv: Conv, turn: Doc<"turns">, codexItems: string[]) {
+  const rank = new Map(codexItems.map((id, i) => [id, i]));
   const items = await ctx.db
     .query("items")
-    .withIndex("actor_threadId_turnId_itemId", (q) => q.eq("actor", conv.actor).eq("threadId", turn.threadId).eq("turnId", turn.turnId))
+    .withIndex("actor_threadId_turnId_ordinal", (q) => q.eq("actor", conv.actor).eq("threadId", turn.threadId).eq("turnId", turn.turnId))
     .take(turn.itemCount + 1);
+  const kept = items.filter((it) => rank.has(it.itemId));
+  const places = kept.map((it) => it.ordinal); // ascending, as the index reads them
+  const ordinalOf = new Map(kept.sort((a, b) => rank.get(a.itemId)! - rank.get(b.itemId)!).map((it, k) => [it._id, places[k]]));
   for (const it of items) {
-    const liveOnly = !kept.has(it.itemId);
-    if ((it.liveOnly ?? false) !== liveOnly) await ctx.db.patch("items", it._id, { liveOnly: liveOnly || undefined });
+    const liveOnly = !rank.has(it.itemId);
+    const ordinal = ordinalOf.get(it._id) ?? it.ordinal;
+    if ((it.liveOnly ?? false) !== liveOnly || ordinal !== it.ordinal) {
+      await ctx.db.patch("items", it._id, { liveOnly: liveOnly || undefined, ordinal });
+    }
+    if (ordinal !== it.ordinal) {
+      const msg = await findMessage(ctx, conv.actor, it.threadId, it.turnId, it.itemId);
+      if (msg !== null) await ctx.db.patch("messages", msg._id, { itemOrdinal: ordinal });
+    }
   }
 }
 

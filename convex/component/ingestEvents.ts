@@ -33,7 +33,8 @@ export const vIngestEvent = v.union(
   // `digest` (an import): SHA-256 of the turn's canonical JSON with its items, as the host read it from Codex; digests
   // chain into the thread's prefix hash, which tells a later sync what the server already holds.
   // `codexItems` (a live host at a turn's end): the items Codex kept (its thread/read); the turn's other items (a
-  // message streamed before an interrupt, a command started then declined) stay, marked `liveOnly`.
+  // message streamed before an interrupt, a command started then declined) stay, marked `liveOnly`. With either list
+  // the turn's kept items are ordered as Codex lists them (as they ended: plan mode's plan before the answer it ends in).
   v.object({ type: v.literal("turnCompleted"), ...where, status: vTurnStatus, error: v.optional(vTurnError), keepItems: v.optional(v.array(v.string())), codexItems: v.optional(v.array(v.string())), json: v.optional(v.string()), digest: v.optional(v.string()), at: v.number() }),
   // One part of an item's JSON (concatenate parts 0..partCount-1). `phase` says which notification it came from.
   // An item of more than INLINE_VIEW_PARTS parts carries, on its last part, the host's `view` of it as a message

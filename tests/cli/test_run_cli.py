@@ -1,6 +1,7 @@
 """``codex-convex run``: one live turn from the terminal, against the test deployment and the scripted model. The
 model's plan prints as it sets it (one line per step, marked by status) and is in the ``--json`` result; a web
-search prints a line of its own. ``codex-convex review`` runs Codex's /review the same way."""
+search prints a line of its own; ``--plan`` runs the turn in Codex's plan mode, its proposed plan streamed.
+``codex-convex review`` runs Codex's /review the same way."""
 
 from __future__ import annotations
 
@@ -60,6 +61,26 @@ def test_run_sends_images_with_the_prompt(env: dict[str, str], tmp_path: Path) -
     bad = subprocess.run([*CLI, "run", "--scripted", "--image", "nope.png", "what is this"], env=env, cwd=tmp_path,
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode != 0 and "E_HOST_BAD_IMAGE" in bad.stderr
+
+
+def test_run_plan_shows_the_proposed_plan_and_the_next_run_is_in_the_default_mode(env: dict[str, str],
+                                                                                    tmp_path: Path) -> None:
+    planned = subprocess.run([*CLI, "run", "--scripted", "--plan", "PROPOSE read the code | write the fix"],
+                             env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert planned.returncode == 0, planned.stderr
+    assert "Here is the plan.\n# Plan\n- read the code\n- write the fix\nSay go." in planned.stderr  # as it streamed
+    conversation = re.search(r"conversation (\S+)", planned.stderr)
+    assert conversation is not None, planned.stderr
+    got = subprocess.run([*CLI, "run", "--scripted", "--json", "--plan", "--conversation", conversation[1],
+                          "PROPOSE read it again"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert got.returncode == 0, got.stderr
+    assert json.loads(got.stdout)["text"] == "Here is the plan.\nSay go."  # the plan is an item of its own
+    # Codex keeps a thread's mode from turn to turn: the next run, without --plan, is in the default mode again
+    after = subprocess.run([*CLI, "run", "--scripted", "--json", "--conversation", conversation[1],
+                            "PROPOSE run the tests"], env=env, cwd=tmp_path, capture_output=True, text=True,
+                           timeout=120)
+    assert after.returncode == 0, after.stderr
+    assert "<proposed_plan>" in json.loads(after.stdout)["text"]
 
 
 def test_review_prints_what_is_reviewed_and_the_review(env: dict[str, str], tmp_path: Path) -> None:

@@ -132,6 +132,47 @@ async def test_a_reasoning_summary_streams_into_the_page_before_the_answer(brows
         assert errors == []
 
 
+async def test_a_proposed_plan_streams_into_the_page_labelled_before_the_answer(browser: Any, page_server: PageServer,
+                                                                              host_config: HostConfig) -> None:
+    """Plan mode (send(..., plan=True)): the proposed plan shows as it streams, labelled, and ends before the answer
+    it was written in, as Codex lists it."""
+    import dataclasses
+
+    async with CodexHost(dataclasses.replace(host_config, experimental_api=True)) as host:
+        cid = await host.new_conversation()
+        page, errors = await open_page(browser, f"{page_server.url}#/c/{cid}")
+        await page.locator("[data-testid=conversation]").wait_for()
+        plan = page.locator("[data-testid=message][data-role=assistant].kind-plan [data-testid=message-text]")
+        seen: list[str] = []  # distinct texts the plan's row showed while it streamed
+        out: dict[str, Any] = {}
+
+        async def run() -> None:
+            out["turn"] = await host.send("PROPOSE read the code | write the fix | run the tests", plan=True)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run)
+            with anyio.fail_after(60):
+                while "turn" not in out:
+                    if await plan.count():
+                        text = await plan.first.inner_text()
+                        if not seen or seen[-1] != text:
+                            seen.append(text)
+                    await anyio.sleep(0.02)
+        assert out["turn"].status == "completed"
+        done = page.locator("[data-testid=message][data-role=assistant].kind-plan[data-status=completed]")
+        await done.wait_for(timeout=15_000)
+        await page.screenshot(path=shot_path("proposed-plan"))
+        assert await page.locator("[data-testid=plan-label]").text_content() == "Proposed plan"
+        shown = (await plan.first.inner_text()).strip()
+        assert shown.endswith("\n# Plan\n- read the code\n- write the fix\n- run the tests"), shown
+        assert len(seen) >= 2, seen  # seen growing, not only whole
+        rows = page.locator("[data-testid=message][data-role=assistant]")
+        await page.locator("[data-testid=message][data-item-id=msg_1][data-status=completed]").wait_for(timeout=15_000)
+        kinds = [await rows.nth(i).get_attribute("class") or "" for i in range(await rows.count())]
+        assert [("kind-plan" in k, "kind-agentMessage" in k) for k in kinds] == [(True, False), (False, True)], kinds
+        assert errors == []
+
+
 async def test_a_goal_shows_in_the_page_while_codex_works_toward_it(browser: Any, page_server: PageServer,
                                                                      host_config: HostConfig) -> None:
     """A goal (Codex's create_goal) shows above the messages with its status, and follows it: reached once Codex,

@@ -48,16 +48,22 @@ def run(
                                           "included.")] = 600.0,
     image: Annotated[list[Path] | None, typer.Option("--image", help="An image file to send with the prompt "
                                                      "(repeat for more).")] = None,
+    plan: Annotated[bool, typer.Option("--plan", help="The turn in Codex's plan mode: it explores without changing "
+                                       "anything and proposes a plan, shown as it streams; without it, the default "
+                                       "mode, even in a conversation planned in before.")] = False,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Run one turn live; with --serve, then host the conversation until interrupted (Ctrl-C), running the messages
     clients send it. Approvals: --approve/--decline, else asked here on a terminal, else answered from Convex
-    (codex-convex approve ID from any terminal)."""
+    (codex-convex approve ID from any terminal). Opts in to Codex's experimental API, so that each turn's mode (plan,
+    or the default) is set: Codex keeps a thread's mode from turn to turn."""
     if prompt is None and not serve:
         raise typer.BadParameter("give a prompt, or --serve to host the conversation for messages from clients")
+    if plan and prompt is None:
+        raise typer.BadParameter("--plan needs a prompt: the turn to plan")
     images = image or []
-    start = None if prompt is None else (lambda host: host.send(prompt, images=images))
-    _turn(start, conversation, approve, decline, scripted, wait_s, json_out, serve)
+    start = None if prompt is None else (lambda host: host.send(prompt, images=images, plan=plan))
+    _turn(start, conversation, approve, decline, scripted, wait_s, json_out, serve, experimental_api=True)
 
 
 def review(
@@ -84,11 +90,11 @@ Start = Callable[["CodexHost"], Awaitable["TurnResult"]] | None  # the first tur
 
 
 def _turn(start: Start, conversation: str | None, approve: bool, decline: bool, scripted: bool, wait_s: float,
-          json_out: bool, serve: bool = False) -> None:
+          json_out: bool, serve: bool = False, *, experimental_api: bool = False) -> None:
     if approve and decline:
         raise typer.BadParameter("give at most one of --approve and --decline")
     policy = "accept" if approve else "decline" if decline else None
-    result = anyio.run(_run, start, conversation, policy, scripted, wait_s, json_out, serve)
+    result = anyio.run(_run, start, conversation, policy, scripted, wait_s, json_out, serve, experimental_api)
     if serve:
         return  # interrupted: every turn was reported as it ended
     if json_out:
@@ -112,7 +118,7 @@ def _line(doc: dict[str, Any]) -> None:
 
 
 async def _run(start: Start, conversation: str | None, policy: str | None, scripted: bool, wait_s: float,
-               json_out: bool, serve: bool) -> dict[str, Any]:
+               json_out: bool, serve: bool, experimental_api: bool) -> dict[str, Any]:
     from ..codex import write_scripted_home
     from ..deployment import codex_home, resolve_deployment
     from ..runtime import CodexHost, HostConfig, ServerRequestInfo
@@ -183,7 +189,8 @@ async def _run(start: Start, conversation: str | None, policy: str | None, scrip
     try:
         home = write_scripted_home(scripted_codex_home(), model.base_url) if model else codex_home()
         cfg = HostConfig(codex_home=home, cwd=Path.cwd(), convex_url=dep.url, token=dep.tokens,
-                         on_server_request=on_request, on_notification=on_note, turn_timeout_s=wait_s)
+                         on_server_request=on_request, on_notification=on_note, turn_timeout_s=wait_s,
+                         experimental_api=experimental_api)
         async with CodexHost(cfg) as host, anyio.create_task_group() as tg:
             tg.start_soon(countdown)
             if conversation:

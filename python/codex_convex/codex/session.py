@@ -30,8 +30,10 @@ class AppServer:
 async def open_app_server(home: Path, *, cwd: Path | None = None, binary: CodexBinary | None = None,
                           on_server_request: RpcRequestHandler | None = None,
                           on_protocol_error: ProtocolErrorHandler | None = None,
-                          env_extra: dict[str, str] | None = None) -> AsyncIterator[AppServer]:
-    """Spawn ``codex app-server`` with ``CODEX_HOME=home`` and initialize it."""
+                          env_extra: dict[str, str] | None = None,
+                          experimental_api: bool = False) -> AsyncIterator[AppServer]:
+    """Spawn ``codex app-server`` with ``CODEX_HOME=home`` and initialize it (``experimental_api``: opted in to
+    Codex's experimental API, ``initialize``'s ``capabilities.experimentalApi``)."""
     binary = binary or find_codex()
     env = codex_env(binary, home, env_extra)
     async with anyio.create_task_group() as tg:
@@ -39,9 +41,10 @@ async def open_app_server(home: Path, *, cwd: Path | None = None, binary: CodexB
         try:
             async with RpcClient(transport, on_server_request=on_server_request,
                                  on_protocol_error=on_protocol_error) as rpc:
-                result = await rpc.request(
-                    "initialize", {"clientInfo": {"name": "codex-convex", "version": __version__}},
-                    timeout_s=INITIALIZE_TIMEOUT_S)
+                params: dict[str, Any] = {"clientInfo": {"name": "codex-convex", "version": __version__}}
+                if experimental_api:
+                    params["capabilities"] = {"experimentalApi": True}
+                result = await rpc.request("initialize", params, timeout_s=INITIALIZE_TIMEOUT_S)
                 await rpc.notify("initialized")
                 yield AppServer(rpc, transport, result)
         finally:

@@ -98,6 +98,9 @@ class EventMapper:
                 return self._item(turn_id, n.raw["item"], phase, at)
             case codex.AgentMessageDeltaNotification(turn_id=turn_id, item_id=item_id, delta=delta):
                 return self._deltas(self._owner(turn_id), item_id, delta, at)
+            case codex.PlanDeltaNotification(turn_id=turn_id, item_id=item_id, delta=delta):
+                # plan mode's proposed plan, streamed as a message of its own (the completed item's text replaces it)
+                return self._deltas(self._owner(turn_id), item_id, delta, at)
             case codex.ReasoningSummaryPartAddedNotification(turn_id=turn_id, item_id=item_id, summary_index=part):
                 return self._summary_part(self._owner(turn_id), item_id, part, at)
             case codex.ReasoningSummaryTextDeltaNotification(turn_id=turn_id, item_id=item_id, summary_index=part,

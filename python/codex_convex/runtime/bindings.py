@@ -27,6 +27,8 @@ class Binding:
     scope: anyio.CancelScope | None
     created_conversation: bool = False  # the binding opened a new conversation (nothing of the thread in Convex)
     watches: anyio.CancelScope | None = None  # the host's watches of the conversation (interrupt requests)
+    model: str | None = None  # the thread's model and reasoning effort as Codex opened it (a turn's collaboration
+    effort: str | None = None  # mode names them: HostConfig.experimental_api)
 
     def push(self, events: list[IngestEvent]) -> None:
         if self.replicator is not None and events:

@@ -66,6 +66,8 @@ class HostConfig:
     :param coalescing: (replica mode) how live events gather into writes: deltas per write, the write cap per
         second (``Coalescing(max_delta_writes_per_s=4)`` is @convex-dev/agent's default: less than half the writes
         for ~140 ms of latency), the longest waits. The default writes a slow stream delta by delta.
+    :param experimental_api: opt in to Codex's experimental API (``initialize``'s ``capabilities.experimentalApi``),
+        which plan mode (``send(..., plan=True)``) needs; Codex may change that surface in any release.
     """
 
     codex_home: Path
@@ -84,3 +86,4 @@ class HostConfig:
     host_timeout_s: float = 90.0
     host_label: str | None = None
     coalescing: Coalescing = field(default_factory=Coalescing)
+    experimental_api: bool = False

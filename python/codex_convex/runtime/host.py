@@ -260,7 +260,7 @@ class CodexHost:
                         raise
             await self._refuse_while_syncing(b)
             params: JsonObject = {"threadId": b.thread_id, "input": [{"type": "text", "text": text}],
-                                  "approvalPolicy": self.config.approval_policy}
+                                  "approvalPolicy": self.config.approval_policy, **self._collaboration(b, False, {})}
             turn_id = (await self.process.call("turn/start", params, codex.TurnStartResponse)).turn.id
             if turn_id in self._awaited:  # a turn had started meanwhile (not yet heard of): Codex added the text to it
                 return "steered", turn_id
@@ -457,19 +457,22 @@ class CodexHost:
         return await self._open(strategy, thread_id, pinned, params)
 
     async def _open(self, strategy: str, thread_id: str | None, pinned: str | None, params: JsonObject) -> str:
-        thread: codex.Thread
+        opened: codex.ThreadStartResponse | codex.ThreadResumeResponse | codex.ThreadForkResponse
         if strategy == "start":
-            thread = (await self.process.call("thread/start", {"cwd": str(self.config.cwd), **params},
-                                              codex.ThreadStartResponse)).thread
+            opened = await self.process.call("thread/start", {"cwd": str(self.config.cwd), **params},
+                                             codex.ThreadStartResponse)
         else:
             if thread_id is None or not thread_id.strip():
                 raise CodexConvexError(f"{strategy} needs a non-empty thread id", code="E_HOST_BAD_THREAD_ID")
             which: JsonObject = {"threadId": thread_id.strip(), **params}
-            thread = ((await self.process.call("thread/resume", which, codex.ThreadResumeResponse)).thread
+            opened = (await self.process.call("thread/resume", which, codex.ThreadResumeResponse)
                       if strategy == "resume" else
-                      (await self.process.call("thread/fork", which, codex.ThreadForkResponse)).thread)
+                      await self.process.call("thread/fork", which, codex.ThreadForkResponse))
+        thread = opened.thread
         assert self._tg is not None
         b = await self.bindings.bind(thread.id, pinned, self._tg)
+        b.model = opened.model
+        b.effort = None if opened.reasoning_effort is None else str(opened.reasoning_effort.root)
         if self.api is not None and self._subscriber is not None and b.conversation_id is not None:
             b.watches = anyio.CancelScope()
             self._tg.start_soon(self._watch_conversation, b.watches, b.conversation_id)
@@ -508,13 +511,20 @@ class CodexHost:
                 raise CodexConvexError(f"Codex restarted but could not resume thread {b.thread_id}: {exc}",
                                        code="E_HOST_RESUME_FAILED") from exc
 
-    async def send(self, text: str, *, images: Sequence[Path | str] = (), **turn_params: JsonValue) -> TurnResult:
+    async def send(self, text: str, *, images: Sequence[Path | str] = (), plan: bool = False,
+                   **turn_params: JsonValue) -> TurnResult:
         """Run one turn and wait for it; its final state is persisted before this returns. ``images``: local image
         files sent with the text (Codex's ``localImage`` input, by absolute path; the stored user message shows each
-        as an ``[image: <path>]`` line).
+        as an ``[image: <path>]`` line). ``plan``: the turn in Codex's plan mode (it explores without changing
+        anything and proposes a plan, streamed live as a message of its own, the turn's ``plan`` item); the next
+        turn without it is in the default mode again. Plan mode needs ``HostConfig(experimental_api=True)``.
 
-        :raises CodexConvexError: ``E_HOST_SYNC_IN_PROGRESS`` while an import of this conversation is syncing.
+        :raises CodexConvexError: ``E_HOST_SYNC_IN_PROGRESS`` while an import of this conversation is syncing;
+            ``E_HOST_PLAN_NEEDS_EXPERIMENTAL_API`` for ``plan`` without the experimental API.
         """
+        if plan and not self.config.experimental_api:
+            raise CodexConvexError("plan mode needs Codex's experimental API: HostConfig(experimental_api=True) "
+                                   "(codex-convex run --plan opts in)", code="E_HOST_PLAN_NEEDS_EXPERIMENTAL_API")
         await self._ensure_running()
         b = self._active()
         await self._refuse_while_syncing(b)
@@ -530,8 +540,20 @@ class CodexHost:
             shown = message_view({"type": "userMessage", "content": inputs}, "completed")
             self._optimistic.add(b.conversation_id, shown["text"] if shown else text, now_ms())
         params: JsonObject = {"threadId": b.thread_id, "input": inputs, "approvalPolicy": self.config.approval_policy,
-                              **turn_params}
+                              **self._collaboration(b, plan, turn_params), **turn_params}
         return await self._finish_turn(b, await self._start_turn("turn/start", params))
+
+    def _collaboration(self, b: Binding, plan: bool, turn_params: JsonObject) -> JsonObject:
+        """A turn's collaboration mode, named on every turn once the experimental API is on (Codex keeps a thread's
+        mode from turn to turn, so a turn after a plan turn would plan again): plan mode, or the default, with the
+        thread's model and reasoning effort (or the turn's own ``model`` and ``effort``)."""
+        if not self.config.experimental_api or "collaborationMode" in turn_params:
+            return {}
+        settings: JsonObject = {"model": turn_params.get("model") or b.model}
+        effort = turn_params.get("effort") or b.effort
+        if effort is not None:
+            settings["reasoning_effort"] = effort
+        return {"collaborationMode": {"mode": "plan" if plan else "default", "settings": settings}}
 
     async def review(self, *, base_branch: str | None = None, commit: str | None = None,
                      instructions: str | None = None) -> TurnResult:

@@ -28,6 +28,7 @@ _KINDS: dict[str, LiveKind] = {
     "item/reasoning/summaryTextDelta": "thinking",
     "item/reasoning/summaryPartAdded": "thinking",
     "item/commandExecution/outputDelta": "output",
+    "item/plan/delta": "plan",  # plan mode's proposed plan (``CodexHost.send(..., plan=True)``)
 }
 
 

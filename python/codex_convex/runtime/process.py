@@ -42,7 +42,8 @@ def real_app_server(config: HostConfig, on_server_request: RpcRequestHandler,
                     on_protocol_error: ProtocolErrorHandler) -> contextlib.AbstractAsyncContextManager[AppServer]:
     """The pinned ``codex app-server`` binary, with the config's ``CODEX_HOME``, working folder and environment."""
     return open_app_server(config.codex_home, cwd=config.cwd, on_server_request=on_server_request,
-                           on_protocol_error=on_protocol_error, env_extra=config.env_extra)
+                           on_protocol_error=on_protocol_error, env_extra=config.env_extra,
+                           experimental_api=config.experimental_api)
 
 
 class CodexProcess:

@@ -44,9 +44,9 @@ MODULES = {
 HOST_NOTIFICATIONS = (
     "thread/started", "thread/name/updated", "thread/archived", "thread/unarchived", "turn/started",
     "turn/completed", "item/started", "item/completed", "item/agentMessage/delta", "item/reasoning/summaryTextDelta",
-    "item/reasoning/summaryPartAdded", "item/commandExecution/outputDelta", "thread/tokenUsage/updated",
-    "error", "warning", "model/rerouted", "serverRequest/resolved", "turn/plan/updated", "thread/goal/updated",
-    "thread/goal/cleared",
+    "item/reasoning/summaryPartAdded", "item/commandExecution/outputDelta", "item/plan/delta",
+    "thread/tokenUsage/updated", "error", "warning", "model/rerouted", "serverRequest/resolved", "turn/plan/updated",
+    "thread/goal/updated", "thread/goal/cleared",
 )
 HOST_RESULTS = (
     "ThreadStartResponse", "ThreadResumeResponse", "ThreadForkResponse", "ThreadReadResponse", "ThreadListResponse",

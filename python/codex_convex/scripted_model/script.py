@@ -13,6 +13,9 @@ Commands (the whole last user message):
 - ``PLAN <step>[=<status>][ | <step>[=<status>]…]``: call ``update_plan`` with those steps (status ``pending``,
   ``in_progress`` or ``completed``; default ``pending``); then say ``planned: <n> steps``. Codex offers the tool only
   with ``[tools.update_plan] enabled = true`` in its config (``write_scripted_home`` sets it).
+- ``PROPOSE <step>[ | <step>…]``: in plan mode, a proposed plan as the plan-mode model writes it: a line, then a
+  ``<proposed_plan>`` block (a ``# Plan`` heading and one ``- <step>`` line per step), then a closing line; streamed
+  word by word, 30 ms apart, so a watcher sees it grow (Codex makes the block a ``plan`` item with its own deltas).
 - ``SEARCH <query>``: a web search (a ``web_search_call`` output item, as the Responses API's hosted tool sends it),
   then say ``searched: <query>``.
 - ``VIEW <path>``: call ``view_image`` with ``path`` (an image in the working folder); then say ``viewed: <path>``.
@@ -223,6 +226,10 @@ def choose_reply(body: dict[str, Any], call_seq: int) -> Reply:
         rate = float(parts[1]) if len(parts) > 1 else 0.0
         gap = 1.0 / rate if rate > 0 else 0.0
         return Reply(deltas=[Delta(f"tok{i} ", gap) for i in range(n)])
+    if head == "PROPOSE":
+        steps = "".join(f"- {p.strip()}\n" for p in rest.split(" | "))
+        return Reply(deltas=_words(f"Here is the plan.\n<proposed_plan>\n# Plan\n{steps}</proposed_plan>\nSay go.",
+                                   THINK_GAP_S))
     if head == "THINK":
         summary = [_words(p.strip(), THINK_GAP_S) for p in rest.split(" | ")]
         return Reply(reasoning=summary, deltas=_words(f"thought: {rest.strip()}"))

@@ -41,7 +41,7 @@ function DurableMessage(props: { message: Message }) {
     </>
   ) : (
     <div className="text" data-testid="message-text">
-      {m.summary ? <span className="label">{m.summary}</span> : null}
+      {m.summary ? <span className="label">{m.summary}</span> : m.kind === "plan" ? <span className="label" data-testid="plan-label">Proposed plan</span> : null}
       {text}{streaming ? <span className="cursor">▍</span> : null}
     </div>
   );

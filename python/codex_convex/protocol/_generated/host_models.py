@@ -599,6 +599,16 @@ class PatchChangeKind(
     root: AddPatchChangeKind | DeletePatchChangeKind | UpdatePatchChangeKind
 
 
+class PlanDeltaNotification(ProtocolModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    delta: str
+    item_id: Annotated[str, Field(alias="itemId")]
+    thread_id: Annotated[str, Field(alias="threadId")]
+    turn_id: Annotated[str, Field(alias="turnId")]
+
+
 class ReasoningEffort(ProtocolRootModel[str]):
     root: Annotated[
         str,
@@ -2568,6 +2578,7 @@ HOST_NOTIFICATIONS: dict[str, type[ProtocolModel]] = {
     "item/reasoning/summaryTextDelta": ReasoningSummaryTextDeltaNotification,
     "item/reasoning/summaryPartAdded": ReasoningSummaryPartAddedNotification,
     "item/commandExecution/outputDelta": CommandExecutionOutputDeltaNotification,
+    "item/plan/delta": PlanDeltaNotification,
     "thread/tokenUsage/updated": ThreadTokenUsageUpdatedNotification,
     "error": ErrorNotification,
     "warning": WarningNotification,
@@ -2591,6 +2602,7 @@ HostNotification = (
     | ReasoningSummaryTextDeltaNotification
     | ReasoningSummaryPartAddedNotification
     | CommandExecutionOutputDeltaNotification
+    | PlanDeltaNotification
     | ThreadTokenUsageUpdatedNotification
     | ErrorNotification
     | WarningNotification
