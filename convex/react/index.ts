@@ -5,7 +5,8 @@
  *
  *   const c = useConversation(conversationId);
  *   c.messages            oldest first, streaming text growing as deltas land; sends not yet durable last
- *   c.pendingRequests     approvals Codex waits on; c.respond(request, "accept")
+ *   c.pendingRequests     approvals Codex waits on; c.respond(request, "accept"); a question (plan mode's
+ *                         item/tool/requestUserInput): c.answer(request, { answers: { [questionId]: { answers: ["B"] } } })
  *   c.plan                the latest turn's plan (steps with their status), or null
  *   c.goal                the thread's goal (objective, status, tokens used), or null
  *   c.interrupt()         ask the host driving it to stop Codex (c.stopping until the host did)
@@ -81,6 +82,12 @@ export function useConversation(conversationId: string | null | undefined, opts:
       respondMutation({ threadId: request.threadId, turnId: request.turnId, requestId: request.requestId, decision }),
     [respondMutation],
   );
+  /** Answer a request that is not an approval with the JSON Codex expects back (for a question: its answers). */
+  const answer = useCallback(
+    (request: ServerRequest, response: Record<string, unknown>) =>
+      respondMutation({ threadId: request.threadId, turnId: request.turnId, requestId: request.requestId, responseJson: JSON.stringify(response) }),
+    [respondMutation],
+  );
   // Stop, resume and a new goal: requests the host driving the conversation answers (a stop interrupts the turn and
   // pauses an active goal; a resume sets the goal active, so Codex goes on by itself; a new goal replaces the thread's,
   // active, so Codex works toward it).
@@ -117,8 +124,8 @@ export function useConversation(conversationId: string | null | undefined, opts:
     setSends((s) => [...s, { optimistic: true, role: "user", text, createdAt: Date.now(), status: "pending" }]);
   }, []);
   return useMemo(() => {
-    if (view === undefined) return { status: "loading" as const, respond, addPendingSend, loadOlder };
-    if (!view.found) return { status: "notFound" as const, respond, addPendingSend, loadOlder };
+    if (view === undefined) return { status: "loading" as const, respond, answer, addPendingSend, loadOlder };
+    if (!view.found) return { status: "notFound" as const, respond, answer, addPendingSend, loadOlder };
     const recent = mergeMessages(withStreamingText(view.messages, streaming), sends);
     const messages = olderWanted > 0 ? withOlder(recent, older.results) : recent;
     const hasOlderMessages = olderWanted > 0 ? older.status !== "Exhausted" : view.hasOlderMessages;
@@ -133,6 +140,7 @@ export function useConversation(conversationId: string | null | undefined, opts:
       turns: turnStates(messages),
       pendingRequests: view.pendingRequests,
       respond,
+      answer,
       addPendingSend,
       tokenUsage: usage ?? null,
       syncProgress: progress,
@@ -153,7 +161,7 @@ export function useConversation(conversationId: string | null | undefined, opts:
       lastSent: lastSent ?? null,
       canSend: progress.syncState !== "syncing", // an import is writing turns: a send now could interleave
     };
-  }, [view, streaming, usage, sends, respond, addPendingSend, loadOlder, olderWanted, older.results, older.status, interrupt, resumeGoal, setGoal, interruptRequest, waiting, send, queuedMessages, lastSent]);
+  }, [view, streaming, usage, sends, respond, answer, addPendingSend, loadOlder, olderWanted, older.results, older.status, interrupt, resumeGoal, setGoal, interruptRequest, waiting, send, queuedMessages, lastSent]);
 }
 
 /** The caller's conversations, newest first, a page at a time (`loadMore(n)`). */

@@ -77,6 +77,41 @@ def test_a_waiting_run_is_answered_by_approve_from_another_process(env: dict[str
     del rest
 
 
+def test_a_question_codex_asks_a_waiting_run_is_answered_from_another_process(env: dict[str, str],
+                                                                             tmp_path: Path) -> None:
+    """Plan mode's model asks (request_user_input): the run says what and how to answer; `approve` refuses a
+    question; `answer ID TEXT` gives the model the answer."""
+    run = subprocess.Popen([*CLI, "run", "--scripted", "--plan", "ASK which database? | sqlite | postgres",
+                            "--wait-s", "120"], env=env, cwd=tmp_path, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert run.stderr is not None
+    try:
+        printed = None
+        seen: list[str] = []
+        deadline = time.monotonic() + 90
+        while printed is None and time.monotonic() < deadline:
+            line = run.stderr.readline()
+            if not line:
+                break
+            seen.append(line)
+            m = re.search(r"which database\?: from any terminal, codex-convex answer (\S+) TEXT", line)
+            if m:
+                printed = m.group(1)
+        assert printed is not None, "".join(seen)
+        wrong = subprocess.run([*CLI, "approve", printed], env=env, capture_output=True, text=True, timeout=60)
+        assert wrong.returncode != 0 and "E_CLI_NOT_AN_APPROVAL" in wrong.stderr, wrong.stderr
+        answered = subprocess.run([*CLI, "answer", printed, "postgres"], env=env, capture_output=True, text=True,
+                                  timeout=60)
+        assert answered.returncode == 0, answered.stderr
+        assert "choice: postgres" in answered.stderr
+        _, rest = run.communicate(timeout=120)
+    finally:
+        run.kill()
+    tail = "".join(seen) + rest
+    assert run.returncode == 0, tail
+    assert "answered: postgres" in tail  # what the model was given
+
+
 def test_the_continue_hint_works_and_a_declined_command_says_so(env: dict[str, str], tmp_path: Path) -> None:
     work = tmp_path / "work"
     work.mkdir()

@@ -1,16 +1,19 @@
 """Codex's plan mode (``send(..., plan=True)``, behind Codex's experimental API): the model explores and proposes a
 plan, which Codex streams as a ``plan`` item of its own (``item/plan/delta``) beside the answer. A second client sees
-the plan grow live and end as the plan Codex keeps; the next turn without ``plan`` is in the default mode again."""
+the plan grow live and end as the plan Codex keeps; the next turn without ``plan`` is in the default mode again. A
+question the model asks (``request_user_input``, plan mode only) waits in Convex for any client's answer."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
+from typing import Any
 
 import anyio
 import pytest
 
 from codex_convex.convex_api import Subscriber
-from codex_convex.errors import CodexConvexError
+from codex_convex.errors import CodexConvexError, ConvexApiError
 from codex_convex.host_api import HostApi
 from codex_convex.host_api.reads import read_codex_thread
 from codex_convex.runtime import CodexHost, HostConfig
@@ -80,3 +83,34 @@ async def test_plan_mode_without_the_experimental_api_is_refused_and_changes_not
         assert "experimental_api=True" in str(refused.value)
         assert len((await host.read_thread())["thread"]["turns"]) == 1  # Codex never saw it
     assert await persisted_messages(alice_api, cid) == before
+
+
+async def test_a_question_asked_in_plan_mode_is_answered_by_another_client(host_config: HostConfig,
+                                                                          alice_api: HostApi) -> None:
+    out: dict[str, Any] = {}
+    async with CodexHost(dataclasses.replace(host_config, experimental_api=True)) as host:
+        cid = await host.new_conversation()
+
+        async def run() -> None:
+            out["turn"] = await host.send("ASK which database? | sqlite | postgres", plan=True)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run)
+            with anyio.fail_after(30):  # a second client (the page, another program) sees the question waiting
+                while True:
+                    view = await alice_api.get_conversation_view(conversation_id=cid, num_messages=5)
+                    if view.found and view.pending_requests:
+                        break
+                    await anyio.sleep(0.05)
+            asked = view.pending_requests[0]
+            assert asked.method == "item/tool/requestUserInput"
+            [question] = json.loads(asked.params_json)["questions"]
+            assert (question["id"], question["question"], [o["label"] for o in question["options"]]) == (
+                "choice", "which database?", ["sqlite", "postgres"])
+            where = {"thread_id": asked.thread_id, "turn_id": asked.turn_id, "request_id": asked.request_id}
+            with pytest.raises(ConvexApiError) as refused:  # a question is not an approval
+                await alice_api.respond_server_request(**where, decision="accept")
+            assert refused.value.code == "E_REQUEST_BAD_ANSWER"
+            await alice_api.respond_server_request(
+                **where, response_json=json.dumps({"answers": {"choice": {"answers": ["postgres"]}}}))
+    assert out["turn"].status == "completed" and out["turn"].text == "answered: postgres"  # the model got it

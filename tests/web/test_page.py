@@ -173,6 +173,41 @@ async def test_a_proposed_plan_streams_into_the_page_labelled_before_the_answer(
         assert errors == []
 
 
+async def test_a_question_codex_asks_in_plan_mode_is_answered_in_the_page(browser: Any, page_server: PageServer,
+                                                                        host_config: HostConfig) -> None:
+    """Plan mode's model asks the user (request_user_input): the page shows the question with its options and free
+    text, and the answer picked there is what the model gets."""
+    import dataclasses
+
+    async with CodexHost(dataclasses.replace(host_config, experimental_api=True)) as host:
+        cid = await host.new_conversation()
+        page, errors = await open_page(browser, f"{page_server.url}#/c/{cid}")
+        await page.locator("[data-testid=conversation]").wait_for()
+        out: dict[str, Any] = {}
+
+        async def run() -> None:
+            out["turn"] = await host.send("ASK which database? | sqlite | postgres", plan=True)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run)
+            question = page.locator("[data-testid=question]")
+            await question.wait_for(timeout=30_000)
+            await page.locator("[data-testid=turn-state]", has_text="waiting for your answer").wait_for(timeout=15_000)
+            assert await question.locator("[data-testid=question-text]").inner_text() == "which database?"
+            options = question.locator("[data-testid=question-option]")
+            assert [await options.nth(i).inner_text() for i in range(await options.count())] == ["sqlite", "postgres"]
+            assert await question.locator("[data-testid=question-input]").count() == 1  # Codex allows another answer
+            send = question.locator("[data-testid=question-send]")
+            assert await send.is_disabled()  # nothing chosen yet
+            await options.nth(1).click()
+            await page.screenshot(path=shot_path("question"))
+            await send.click()
+            await question.wait_for(state="detached", timeout=15_000)
+        assert out["turn"].status == "completed" and out["turn"].text == "answered: postgres"
+        await page.locator("[data-testid=message-text]", has_text="answered: postgres").wait_for(timeout=15_000)
+        assert errors == []
+
+
 async def test_a_goal_shows_in_the_page_while_codex_works_toward_it(browser: Any, page_server: PageServer,
                                                                      host_config: HostConfig) -> None:
     """A goal (Codex's create_goal) shows above the messages with its status, and follows it: reached once Codex,

@@ -1,11 +1,13 @@
 """Approvals from the terminal — the second client of the README story, usable from another terminal or machine:
 ``codex-convex approvals [--conversation ID] [--watch] [--json]`` lists pending requests (live with ``--watch``),
 each with whether the host that asked is still there; ``codex-convex approve|decline ID`` answers one through Convex
-(the first answer from any client wins). ``ID`` is the listing's ``thread/turn/request``, or the bare request id
-when only one pending request has it."""
+(the first answer from any client wins), ``codex-convex answer ID TEXT`` a question Codex asks (plan mode's
+``request_user_input``). ``ID`` is the listing's ``thread/turn/request``, or the bare request id when only one
+pending request has it."""
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Annotated, Any
 
 import anyio
@@ -65,7 +67,8 @@ def _show(rows: list[tuple[ServerRequest, HostPresence | None]], json_out: bool)
     console.print(table("Pending requests", ["id", "conversation", "method", "host"], [
         [request_key(r), r.conversation_id, r.method,
          host_label(h) + ("" if h is None or h.online else ": cannot be answered")] for r, h in rows]))
-    console.print("answer one: codex-convex approve ID   (or: codex-convex decline ID)")
+    console.print("answer one: codex-convex approve ID   (or: codex-convex decline ID; a question: "
+                  "codex-convex answer ID TEXT)")
 
 
 def approvals(conversation: ConversationOpt = None,
@@ -138,11 +141,15 @@ async def _answer(key: str, decision: str, json_out: bool) -> None:
     from ..convex_api import ConvexHttp
     from ..deployment import resolve_deployment
     from ..host_api import HostApi
+    from ..runtime.questions import QUESTION_METHOD
 
     dep = resolve_deployment()
     async with ConvexHttp(dep.url, token=dep.tokens) as http:
         api = HostApi(http)
         r = await _find(api, key)
+        if r.method == QUESTION_METHOD:
+            raise CodexConvexError(f"{key} is a question Codex asks, not an approval: codex-convex answer {key} TEXT",
+                                   code="E_CLI_NOT_AN_APPROVAL")
         stored = await api.respond_server_request(thread_id=r.thread_id, turn_id=r.turn_id, request_id=r.request_id,
                                                   decision="accept" if decision == "approve" else "decline")
     if json_out:
@@ -153,3 +160,44 @@ async def _answer(key: str, decision: str, json_out: bool) -> None:
 
 approve = _answer_command("approve")
 decline = _answer_command("decline")
+
+
+def answer(request: Annotated[str, typer.Argument(help="The question's id from codex-convex approvals.")],
+           given: Annotated[list[str], typer.Argument(
+               metavar="ANSWER...", help="The answer: one of the question's options, or your own words where it allows "
+               "them; with several questions, QUESTION_ID=ANSWER for each.")],
+           json_out: JsonOpt = False) -> None:
+    """Answer a question Codex asks (plan mode's request_user_input; the first answer from any client wins)."""
+    anyio.run(_answer_question, request, given, json_out)
+
+
+async def _answer_question(key: str, given: list[str], json_out: bool) -> None:
+    from ..convex_api import ConvexHttp
+    from ..deployment import resolve_deployment
+    from ..host_api import HostApi
+    from ..runtime.questions import QUESTION_METHOD, answers_response, questions_of
+
+    dep = resolve_deployment()
+    async with ConvexHttp(dep.url, token=dep.tokens) as http:
+        api = HostApi(http)
+        r = await _find(api, key)
+        if r.method != QUESTION_METHOD:
+            raise CodexConvexError(f"{key} is {r.method}, not a question: codex-convex approve {key} (or decline)",
+                                   code="E_CLI_NOT_A_QUESTION")
+        questions = questions_of(json.loads(r.params_json))
+        if len(questions) == 1 and not any(g.startswith(f"{questions[0].id}=") for g in given):
+            by_id = {questions[0].id: " ".join(given)}  # the words of one answer
+        else:
+            pairs = [g.partition("=") for g in given]
+            if any(not sep for _, sep, _ in pairs):
+                raise CodexConvexError(f"{len(questions)} questions: give QUESTION_ID=ANSWER for each "
+                                       f"({', '.join(q.id for q in questions)})", code="E_QUESTION_BAD_ANSWERS")
+            by_id = {qid: text for qid, _, text in pairs}
+        response = answers_response(questions, by_id)
+        stored = await api.respond_server_request(thread_id=r.thread_id, turn_id=r.turn_id, request_id=r.request_id,
+                                                  response_json=json.dumps(response))
+    if json_out:
+        emit_json(stored)
+    else:
+        success(f"{request_key(stored)}: answered "
+                + "; ".join(f"{q.id}: {response['answers'][q.id]['answers'][0]}" for q in questions))

@@ -19,6 +19,7 @@ from ._output import ExitCode, console, emit_json, info
 
 if TYPE_CHECKING:
     from ..runtime import CodexHost, TurnResult
+    from ..runtime.questions import Question
 
 COUNTDOWN_EVERY_S = 15.0
 # How the turn's streamed text prints (runtime.live_text): the answer plain, reasoning and command output dimmed, the
@@ -123,6 +124,7 @@ async def _run(start: Start, conversation: str | None, policy: str | None, scrip
     from ..deployment import codex_home, resolve_deployment
     from ..runtime import CodexHost, HostConfig, ServerRequestInfo
     from ..runtime.live_text import LiveText
+    from ..runtime.questions import QUESTION_METHOD, questions_of
     from ..scripted_model import ScriptedModelServer
     from .approvals import request_key
 
@@ -132,16 +134,22 @@ async def _run(start: Start, conversation: str | None, policy: str | None, scrip
     deadline = time.monotonic() + wait_s
 
     async def on_request(req: ServerRequestInfo) -> Any:
-        if policy is not None:
-            return policy if req.is_approval else None
+        if policy is not None and req.is_approval:
+            return policy
         if interactive and req.is_approval:
             what = req.params.get("command") or req.params.get("reason") or req.method
             ok = await anyio.to_thread.run_sync(lambda: typer.confirm(f"\nAllow: {what}?", default=False))
             return "accept" if ok else "decline"
+        if interactive and req.method == QUESTION_METHOD:
+            return await anyio.to_thread.run_sync(lambda: ask_on_terminal(questions_of(req.params)))
         key = request_key(req)
         waiting.add(key)
-        console.print(f"\n[yellow]waiting for an answer in Convex[/yellow] ({req.method}): from any terminal, "
-                      f"codex-convex approve {key}   (or: codex-convex decline {key}); "
+        if req.method == QUESTION_METHOD:
+            asked = "; ".join(q.text for q in questions_of(req.params))
+            how = f"{asked}: from any terminal, codex-convex answer {key} TEXT"
+        else:
+            how = f"from any terminal, codex-convex approve {key}   (or: codex-convex decline {key})"
+        console.print(f"\n[yellow]waiting for an answer in Convex[/yellow] ({req.method}): {how}; "
                       f"{max(0, deadline - time.monotonic()):.0f} s left")
         return None
 
@@ -239,3 +247,27 @@ async def _serve(host: CodexHost, url: str, scripted: bool, json_out: bool) -> N
             break
     if not json_out:
         info(f"[dim]stopped serving[/dim]  {continue_hint(str(state.conversation_id), scripted)}   # continue it")
+
+
+def ask_on_terminal(questions: list[Question]) -> dict[str, Any]:
+    """Codex's questions asked here, one after the other: an option by its number or its words, or other words where
+    the question allows them; the answers as Codex expects them back."""
+    from ..errors import CodexConvexError
+    from ..runtime.questions import answers_response
+
+    given: dict[str, str] = {}
+    for q in questions:
+        console.print(f"\n[bold]{q.header or 'Codex asks'}[/bold]: {q.text}", highlight=False)
+        for n, option in enumerate(q.options, 1):
+            console.print(f"  {n}. {option}", highlight=False)
+        while True:
+            said = typer.prompt("answer" + (" (a number, or your own words)" if q.options and q.other_allowed
+                                            else " (a number)" if q.options else "")).strip()
+            pick = int(said) - 1 if said.isdigit() and q.options else -1
+            given[q.id] = q.options[pick] if 0 <= pick < len(q.options) else said
+            try:
+                answers_response([q], {q.id: given[q.id]})
+                break
+            except CodexConvexError as exc:
+                console.print(f"[red]{exc}[/red]")
+    return answers_response(questions, given)

@@ -16,6 +16,8 @@ Commands (the whole last user message):
 - ``PROPOSE <step>[ | <step>…]``: in plan mode, a proposed plan as the plan-mode model writes it: a line, then a
   ``<proposed_plan>`` block (a ``# Plan`` heading and one ``- <step>`` line per step), then a closing line; streamed
   word by word, 30 ms apart, so a watcher sees it grow (Codex makes the block a ``plan`` item with its own deltas).
+- ``ASK <question> | <option>[ | <option>…]``: in plan mode, ask the user (Codex's ``request_user_input``) one
+  question, id ``choice``, with those options; after the answer, say ``answered: <the answers, joined by ", ">``.
 - ``SEARCH <query>``: a web search (a ``web_search_call`` output item, as the Responses API's hosted tool sends it),
   then say ``searched: <query>``.
 - ``VIEW <path>``: call ``view_image`` with ``path`` (an image in the working folder); then say ``viewed: <path>``.
@@ -129,6 +131,18 @@ def _agent_step(body: dict[str, Any], task: str, call_seq: int) -> Reply:
     return Reply(deltas=_words(f"agent done: {task}"))
 
 
+def _answers(output: Any) -> str:
+    """The answers in a request_user_input tool's output (Codex's JSON of the user's response), joined by ", "."""
+    try:
+        got = json.loads(str(output))
+    except ValueError:
+        return str(output)
+    answers = got.get("answers") if isinstance(got, dict) else None
+    if not isinstance(answers, dict):
+        return str(output)
+    return ", ".join(a for v in answers.values() if isinstance(v, dict) for a in v.get("answers") or [])
+
+
 def _finding(spec: str) -> dict[str, Any]:
     """A reviewer's finding from ``<title>[ @ <path>[:<line>]]`` (default: ``/src/app.py`` line 1)."""
     title, _, where = (p.strip() for p in spec.partition(" @ "))
@@ -167,6 +181,8 @@ def choose_reply(body: dict[str, Any], call_seq: int) -> Reply:
             return Reply(deltas=_words(f"goal {'complete' if done else 'set'}: {text[5:].strip()}"))
         if text.startswith("AGENT "):
             return _agent_step(body, text[6:].strip(), call_seq)
+        if text.startswith("ASK "):
+            return Reply(deltas=_words(f"answered: {_answers(last.get('output'))}"))
         return Reply(deltas=_words("tool finished"))
     head, _, rest = text.partition(" ")
     if head == "STALL":
@@ -226,6 +242,12 @@ def choose_reply(body: dict[str, Any], call_seq: int) -> Reply:
         rate = float(parts[1]) if len(parts) > 1 else 0.0
         gap = 1.0 / rate if rate > 0 else 0.0
         return Reply(deltas=[Delta(f"tok{i} ", gap) for i in range(n)])
+    if head == "ASK":
+        question, *options = [p.strip() for p in rest.split(" | ")]
+        asked = {"id": "choice", "header": "Choice", "question": question,
+                 "options": [{"label": o, "description": f"choose {o}"} for o in options]}
+        return Reply(tool_call={"type": "function_call", "call_id": f"call_{call_seq}", "name": "request_user_input",
+                                "arguments": json.dumps({"questions": [asked]})})
     if head == "PROPOSE":
         steps = "".join(f"- {p.strip()}\n" for p in rest.split(" | "))
         return Reply(deltas=_words(f"Here is the plan.\n<proposed_plan>\n# Plan\n{steps}</proposed_plan>\nSay go.",

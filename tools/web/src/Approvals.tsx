@@ -10,18 +10,55 @@ function describe(r: ServerRequest): { what: string; detail: string | null } {
   return { what: r.method, detail: str(p.reason) };
 }
 
-/** Pending approvals of the conversation and of its sub-agents: answering one here is what the host, waiting on
- * Convex, acts on. */
-export function Approvals(props: { requests: ServerRequest[]; respond: (r: ServerRequest, d: Decision) => Promise<unknown>; conversationId: string }) {
+type Question = { id: string; header?: string; question: string; options?: { label: string; description?: string }[] | null; isOther?: boolean; isSecret?: boolean };
+const QUESTION = "item/tool/requestUserInput"; // plan mode's model asking the user (Codex's request_user_input)
+
+/** Codex's questions (each with its options, or free text where it allows another answer), answered together. */
+function Questions(props: { request: ServerRequest; answer: (response: Record<string, unknown>) => void }) {
+  const questions = (parseJson(props.request.paramsJson).questions ?? []) as Question[];
+  const [chosen, setChosen] = useState<Record<string, string>>({});
+  const ready = questions.length > 0 && questions.every((q) => (chosen[q.id] ?? "").trim() !== "");
+  const pick = (id: string, value: string) => setChosen((c) => ({ ...c, [id]: value }));
+  return (
+    <div className="approval question" data-testid="question" data-request-id={props.request.requestId}>
+      {questions.map((q) => (
+        <div className="approval-what" key={q.id}>
+          <strong>{q.header || "Codex asks"}</strong>
+          <span data-testid="question-text">{q.question}</span>
+          <div className="approval-actions">
+            {(q.options ?? []).map((o) => (
+              <button key={o.label} className={chosen[q.id] === o.label ? "accept" : ""} title={o.description} data-testid="question-option" onClick={() => pick(q.id, o.label)}>{o.label}</button>
+            ))}
+            {q.isOther || !q.options?.length ? (
+              <input type={q.isSecret ? "password" : "text"} placeholder="Your answer" data-testid="question-input" value={(q.options ?? []).some((o) => o.label === chosen[q.id]) ? "" : (chosen[q.id] ?? "")} onChange={(e) => pick(q.id, e.target.value)} />
+            ) : null}
+          </div>
+        </div>
+      ))}
+      <div className="approval-actions">
+        <button className="accept" disabled={!ready} data-testid="question-send" onClick={() => props.answer({ answers: Object.fromEntries(questions.map((q) => [q.id, { answers: [chosen[q.id].trim()] }])) })}>Answer</button>
+      </div>
+    </div>
+  );
+}
+
+/** Pending approvals and questions of the conversation and of its sub-agents: answering one here is what the host,
+ * waiting on Convex, acts on. */
+export function Approvals(props: {
+  requests: ServerRequest[]; respond: (r: ServerRequest, d: Decision) => Promise<unknown>;
+  answer: (r: ServerRequest, response: Record<string, unknown>) => Promise<unknown>; conversationId: string;
+}) {
   const [error, setError] = useState<string | null>(null);
   if (props.requests.length === 0) return null;
-  const answer = (r: ServerRequest, d: Decision) => {
+  const shown = (p: Promise<unknown>) => {
     setError(null);
-    props.respond(r, d).catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+    p.catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
   };
+  const answer = (r: ServerRequest, d: Decision) => shown(props.respond(r, d));
   return (
     <div className="approvals" data-testid="approvals">
       {props.requests.map((r) => {
+        if (r.method === QUESTION) return <Questions key={`${r.turnId}/${r.requestId}`} request={r} answer={(response) => shown(props.answer(r, response))} />;
         const { what, detail } = describe(r);
         return (
           <div className="approval" key={`${r.turnId}/${r.requestId}`} data-testid="approval" data-request-id={r.requestId}>

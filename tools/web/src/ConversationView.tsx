@@ -19,6 +19,7 @@ export function ConversationView(props: { conversationId: string }) {
   if (c.status === "loading") return <p className="hint">Loading…</p>;
   if (c.status === "notFound") return <p className="hint" data-testid="not-found">This conversation is not there (deleted, or not yours).</p>;
   const running = c.turns.some((t) => t.state === "running");
+  const asking = c.pendingRequests.length > 0;
   const latestTurnId = c.turns.at(-1)?.turnId; // a turn's error shows while it is the latest
   const usage = c.tokenUsage?.latest;
   return (
@@ -26,7 +27,8 @@ export function ConversationView(props: { conversationId: string }) {
       <div className="conv-head">
         <h2>{c.conversation.title ?? c.conversation.preview ?? "Untitled conversation"}</h2>
         <div className="conv-meta">
-          <span className={`badge turn-${running ? "running" : "idle"}`} data-testid="turn-state">{running ? "Codex is working…" : "idle"}</span>
+          {/* Codex waiting on an approval or a question has no message streaming: its turn is running all the same */}
+          <span className={`badge turn-${running || asking ? "running" : "idle"}`} data-testid="turn-state">{running ? "Codex is working…" : asking ? "waiting for your answer" : "idle"}</span>
           {running || c.goal?.status === "active" ? (
             <button className="stop" data-testid="stop" disabled={c.stopping || !c.host?.online} onClick={() => void c.interrupt()}
               title={c.host?.online ? "Ask the host driving this conversation to stop Codex" : "No host drives this conversation now"}>
@@ -67,7 +69,7 @@ export function ConversationView(props: { conversationId: string }) {
         <GoalForm hostOnline={c.host?.online === true} setting={c.settingGoal} control={c.control} setGoal={c.setGoal}
           replaces={c.goal !== null && c.goal.status !== "complete"} />
       )}
-      <Approvals requests={c.pendingRequests} respond={c.respond} conversationId={c.conversation.conversationId} />
+      <Approvals requests={c.pendingRequests} respond={c.respond} answer={c.answer} conversationId={c.conversation.conversationId} />
       {c.hasOlderMessages ? (
         <button className="more" data-testid="load-older" disabled={c.loadingOlder} onClick={() => c.loadOlder()}>
           {c.loadingOlder ? "Loading…" : "Show older messages"}
