@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import json
 import subprocess
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import httpx
 
 from codex_convex.backend import LocalBackend
-from codex_convex.convex_api import ConvexHttp
+from codex_convex.convex_api import ConvexHttp, Subscriber
 from codex_convex.host_api import HostApi
 from codex_convex.host_api.models import Message, PaginationOpts
 from codex_convex.host_api.reads import message_text, turn_items
+from codex_convex.runtime import CodexHost, HostConfig, OptimisticMessage, watch_conversation
+
+if TYPE_CHECKING:
+    from tests.conftest import Deployment
 
 
 def page_opts(cursor: str | None = None, num_items: int = 100) -> PaginationOpts:
@@ -186,3 +190,36 @@ async def pending_approval(api: HostApi, thread_id: str, turn_id: str = "t1", re
         {"type": "serverRequest", "threadId": thread_id, "turnId": turn_id, "requestId": request_id,
          "method": "item/commandExecution/requestApproval", "paramsJson": "{}", "at": 1.0}]})
     return conversation
+
+
+async def send_watched(host_config: HostConfig, deployment: Deployment, prompt: str, kind: str,
+                       **send: Any) -> tuple[str, Any, dict[str, Any], list[tuple[str, str]]]:
+    """Send ``prompt`` (with ``send``'s keywords) in a new conversation while a second client watches its view:
+    (conversation id, the turn's result, Codex's thread, each distinct (status, text) the watcher saw of the message
+    of ``kind`` until it completed)."""
+    states: list[tuple[str, str]] = []
+    watcher = Subscriber(deployment.url, token=deployment.alice)
+    done = anyio.Event()
+    async with CodexHost(host_config) as host:
+        cid = await host.new_conversation()
+
+        async def watch() -> None:  # as a client sees it: the view, and a streaming message's own segments
+            async for snapshot in watch_conversation(watcher, cid, page_size=5):
+                for m in snapshot.messages:
+                    if isinstance(m, OptimisticMessage) or m.kind != kind:
+                        continue
+                    if not states or states[-1] != (m.status, m.text):
+                        states.append((m.status, m.text))
+                if states and states[-1][0] == "completed":
+                    done.set()
+                    return
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(watch)
+            await anyio.sleep(0.3)
+            result = await host.send(prompt, **send)
+            with anyio.fail_after(10):
+                await done.wait()
+        thread = (await host.read_thread())["thread"]
+    watcher.close()
+    return cid, result, thread, states

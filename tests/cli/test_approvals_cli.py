@@ -34,6 +34,23 @@ def env(deployment: Deployment, tmp_path: Path) -> dict[str, str]:
             "CODEX_CONVEX_HOME": str(tmp_path / "state")}
 
 
+def printed_line(run: subprocess.Popen[str], pattern: str, within_s: float = 90) -> tuple[str, list[str]]:
+    """What the first group of ``pattern`` matched in the first line of ``run``'s stderr that has it, and the lines
+    read till then."""
+    assert run.stderr is not None
+    seen: list[str] = []
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        line = run.stderr.readline()
+        if not line:
+            break
+        seen.append(line)
+        m = re.search(pattern, line)
+        if m:
+            return m.group(1), seen
+    raise AssertionError("".join(seen))
+
+
 @pytest.mark.parametrize("prompt", ["RUN echo approved > approved.txt", "AGENT RUN echo approved > approved.txt"],
                          ids=["own", "sub-agent"])
 def test_a_waiting_run_is_answered_by_approve_from_another_process(env: dict[str, str], tmp_path: Path,
@@ -44,20 +61,8 @@ def test_a_waiting_run_is_answered_by_approve_from_another_process(env: dict[str
     run = subprocess.Popen([*CLI, "run", "--scripted", prompt, "--wait-s", "120"],
                            env=env, cwd=work, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True)
-    assert run.stderr is not None
     try:
-        printed = None
-        seen: list[str] = []
-        deadline = time.monotonic() + 90
-        while printed is None and time.monotonic() < deadline:
-            line = run.stderr.readline()
-            if not line:
-                break
-            seen.append(line)
-            m = re.search(r"from any terminal, (codex-convex approve \S+)", line)
-            if m:
-                printed = m.group(1)
-        assert printed is not None, "".join(seen)
+        printed, seen = printed_line(run, r"from any terminal, (codex-convex approve \S+)")
         listed = subprocess.run([*CLI, "approvals", "--json"], env=env, capture_output=True, text=True, timeout=60)
         assert listed.returncode == 0, listed.stderr
         # this run's request (the user may hold others: the deployment is shared by the session's tests)
@@ -84,20 +89,8 @@ def test_a_question_codex_asks_a_waiting_run_is_answered_from_another_process(en
     run = subprocess.Popen([*CLI, "run", "--scripted", "--plan", "ASK which database? | sqlite | postgres",
                             "--wait-s", "120"], env=env, cwd=tmp_path, stdin=subprocess.DEVNULL,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert run.stderr is not None
     try:
-        printed = None
-        seen: list[str] = []
-        deadline = time.monotonic() + 90
-        while printed is None and time.monotonic() < deadline:
-            line = run.stderr.readline()
-            if not line:
-                break
-            seen.append(line)
-            m = re.search(r"which database\?: from any terminal, codex-convex answer (\S+) TEXT", line)
-            if m:
-                printed = m.group(1)
-        assert printed is not None, "".join(seen)
+        printed, seen = printed_line(run, r"which database\?: from any terminal, codex-convex answer (\S+) TEXT")
         wrong = subprocess.run([*CLI, "approve", printed], env=env, capture_output=True, text=True, timeout=60)
         assert wrong.returncode != 0 and "E_CLI_NOT_AN_APPROVAL" in wrong.stderr, wrong.stderr
         answered = subprocess.run([*CLI, "answer", printed, "postgres"], env=env, capture_output=True, text=True,

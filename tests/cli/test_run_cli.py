@@ -74,13 +74,16 @@ def test_run_plan_shows_the_proposed_plan_and_the_next_run_is_in_the_default_mod
     got = subprocess.run([*CLI, "run", "--scripted", "--json", "--plan", "--conversation", conversation[1],
                           "PROPOSE read it again"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert got.returncode == 0, got.stderr
-    assert json.loads(got.stdout)["text"] == "Here is the plan.\nSay go."  # the plan is an item of its own
+    result = json.loads(got.stdout)
+    assert result["text"] == "Here is the plan.\nSay go."  # the plan is an item of its own
+    assert result["proposedPlan"] == "# Plan\n- read it again\n"
     # Codex keeps a thread's mode from turn to turn: the next run, without --plan, is in the default mode again
     after = subprocess.run([*CLI, "run", "--scripted", "--json", "--conversation", conversation[1],
                             "PROPOSE run the tests"], env=env, cwd=tmp_path, capture_output=True, text=True,
                            timeout=120)
     assert after.returncode == 0, after.stderr
-    assert "<proposed_plan>" in json.loads(after.stdout)["text"]
+    default = json.loads(after.stdout)
+    assert "<proposed_plan>" in default["text"] and default["proposedPlan"] is None
 
 
 def test_review_prints_what_is_reviewed_and_the_review(env: dict[str, str], tmp_path: Path) -> None:

@@ -28,11 +28,17 @@ from codex_convex.runtime import (
     LifecycleState,
     OptimisticMessage,
     ServerRequestInfo,
-    watch_conversation,
 )
 from codex_convex.runtime import host as host_module
 from tests.conftest import Deployment
-from tests.support import codex_messages, conversation_messages, page_opts, persisted_items, persisted_messages
+from tests.support import (
+    codex_messages,
+    conversation_messages,
+    page_opts,
+    persisted_items,
+    persisted_messages,
+    send_watched,
+)
 
 pytestmark = [pytest.mark.anyio, pytest.mark.codex]
 
@@ -401,39 +407,6 @@ async def test_archive_state_is_mirrored_both_ways(host_config: HostConfig, alic
         assert thread_id in await host.thread_ids(archived=True)
         await host.unarchive_conversation(cid)
         assert thread_id not in await host.thread_ids(archived=True)
-
-
-async def send_watched(host_config: HostConfig, deployment: Deployment, prompt: str,
-                       kind: str) -> tuple[str, Any, dict[str, Any], list[tuple[str, str]]]:
-    """Send ``prompt`` in a new conversation while a second client watches its view: (conversation id, the turn's
-    result, Codex's thread, each distinct (status, text) the watcher saw of the message of ``kind`` until it
-    completed)."""
-    states: list[tuple[str, str]] = []
-    watcher = Subscriber(deployment.url, token=deployment.alice)
-    done = anyio.Event()
-    async with CodexHost(host_config) as host:
-        cid = await host.new_conversation()
-
-        async def watch() -> None:  # as a client sees it: the view, and a streaming message's own segments
-            async for snapshot in watch_conversation(watcher, cid, page_size=5):
-                for m in snapshot.messages:
-                    if isinstance(m, OptimisticMessage) or m.kind != kind:
-                        continue
-                    if not states or states[-1] != (m.status, m.text):
-                        states.append((m.status, m.text))
-                if states and states[-1][0] == "completed":
-                    done.set()
-                    return
-
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(watch)
-            await anyio.sleep(0.3)
-            result = await host.send(prompt)
-            with anyio.fail_after(10):
-                await done.wait()
-        thread = (await host.read_thread())["thread"]
-    watcher.close()
-    return cid, result, thread, states
 
 
 async def test_a_reasoning_summary_streams_to_a_second_client(host_config: HostConfig, deployment: Deployment,

@@ -12,14 +12,12 @@ from typing import Any
 import anyio
 import pytest
 
-from codex_convex.convex_api import Subscriber
 from codex_convex.errors import CodexConvexError, ConvexApiError
 from codex_convex.host_api import HostApi
 from codex_convex.host_api.reads import read_codex_thread
 from codex_convex.runtime import CodexHost, HostConfig
-from codex_convex.runtime.watch import OptimisticMessage, watch_conversation
 from tests.conftest import Deployment
-from tests.support import assert_same_json, codex_messages, conversation_messages, persisted_messages
+from tests.support import assert_same_json, codex_messages, conversation_messages, persisted_messages, send_watched
 
 pytestmark = [pytest.mark.anyio, pytest.mark.codex]
 
@@ -29,39 +27,19 @@ PLAN = "# Plan\n- read the code\n- write the fix\n"
 async def test_a_proposed_plan_streams_to_a_second_client_and_the_next_turn_is_default(
         host_config: HostConfig, deployment: Deployment, alice_api: HostApi) -> None:
     config = dataclasses.replace(host_config, experimental_api=True)
-    states: list[tuple[str, str]] = []  # each distinct (status, text) the watcher saw of the plan message
-    done = anyio.Event()
-    watcher = Subscriber(deployment.url, token=deployment.alice)
-    async with CodexHost(config) as host:
-        cid = await host.new_conversation()
-
-        async def watch() -> None:
-            async for snapshot in watch_conversation(watcher, cid, page_size=5):
-                for m in snapshot.messages:
-                    if isinstance(m, OptimisticMessage) or m.kind != "plan":
-                        continue
-                    if not states or states[-1] != (m.status, m.text):
-                        states.append((m.status, m.text))
-                if states and states[-1][0] == "completed":
-                    done.set()
-                    return
-
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(watch)
-            await anyio.sleep(0.3)
-            planned = await host.send("PROPOSE read the code | write the fix", plan=True)
-            with anyio.fail_after(10):
-                await done.wait()
-        after = await host.send("PROPOSE run the tests")  # default mode: the same text is no plan now
-        thread = (await host.read_thread())["thread"]
-    watcher.close()
+    cid, planned, thread, states = await send_watched(config, deployment, "PROPOSE read the code | write the fix",
+                                                      "plan", plan=True)
     assert planned.status == "completed" and planned.text == "Here is the plan.\nSay go."  # the plan is not in it
     streaming = [text for status, text in states if status == "streaming" and text]
     assert len(streaming) >= 2 and all(PLAN.startswith(t) for t in streaming), states  # seen growing, not only whole
     assert states[-1] == ("completed", PLAN), states
-    first, second = thread["turns"]
-    assert [i["type"] for i in first["items"]].count("plan") == 1
-    assert "plan" not in [i["type"] for i in second["items"]]
+    assert [i["type"] for i in thread["turns"][0]["items"]].count("plan") == 1
+    # Codex keeps the thread's mode, across a restart too: another host's next turn without plan is in the default one
+    async with CodexHost(config) as host:
+        await host.resume_conversation(cid)
+        after = await host.send("PROPOSE run the tests")
+        thread = (await host.read_thread())["thread"]
+    assert "plan" not in [i["type"] for i in thread["turns"][1]["items"]]
     assert "<proposed_plan>" in after.text  # the default mode leaves the block in the answer
     stored = await persisted_messages(alice_api, cid)
     assert [m.text for m in stored if m.kind == "plan"] == [PLAN]

@@ -155,11 +155,15 @@ async def _run(start: Start, conversation: str | None, policy: str | None, scrip
 
     live = LiveText()
     plan: dict[str, Any] = {}  # the turn's plan as the model last set it
+    proposed: list[str] = []  # plan mode's proposed plans, as Codex kept them (item/completed of a plan item)
 
     def on_note(method: str, params: dict[str, Any]) -> None:
         piece = live.piece(method, params)  # None for a sub-agent's (another thread's) notifications
         if method == "turn/plan/updated" and params.get("threadId") == live.thread_id:
             plan.update(explanation=params.get("explanation"), steps=params.get("plan") or [])
+        item = params.get("item") if method == "item/completed" else None
+        if isinstance(item, dict) and item.get("type") == "plan" and params.get("threadId") == live.thread_id:
+            proposed.append(str(item.get("text") or ""))
         if piece is not None and not json_out:
             kind, text = piece
             console.print(text, end="", markup=False, highlight=False, style=LIVE_STYLES[kind])
@@ -228,7 +232,7 @@ async def _run(start: Start, conversation: str | None, policy: str | None, scrip
     if r is None:
         return {}
     return {"conversationId": r.conversation_id, "threadId": r.thread_id, "turnId": r.turn_id, "status": r.status,
-            "text": r.text, "error": r.error, "plan": plan or None,
+            "text": r.text, "error": r.error, "plan": plan or None, "proposedPlan": proposed[-1] if proposed else None,
             "goal": None if goal is None else goal.model_dump(mode="json", by_alias=True), "url": dep.url}
 
 
