@@ -171,6 +171,30 @@ async def test_a_turn_through_the_facade(tmp_path: Path) -> None:
     assert host.lifecycle_state().phase is HostPhase.STOPPED
 
 
+async def test_with_the_experimental_api_every_turn_names_its_mode_and_the_threads_model(tmp_path: Path) -> None:
+    """Codex keeps a thread's collaboration mode (and a turn's model override) from turn to turn: each turn says its
+    mode, plan or default, with the model the thread has by then; without the experimental API none does."""
+    fake = FakeCodex()
+    async with CodexHost(config(tmp_path, on_server_request=accept, experimental_api=True),
+                         app_server=fake.opener) as host:
+        await host.new_conversation()
+        await host.send("plan it", plan=True)
+        await host.send("go", model="other-model", effort="high")
+        await host.send("and more")
+    modes = [p["collaborationMode"] for m, p in fake.requests if m == "turn/start"]
+    assert modes == [{"mode": "plan", "settings": {"model": "mock-model"}},
+                     {"mode": "default", "settings": {"model": "other-model", "reasoning_effort": "high"}},
+                     {"mode": "default", "settings": {"model": "other-model", "reasoning_effort": "high"}}]
+    plain = FakeCodex()
+    async with CodexHost(config(tmp_path, on_server_request=accept), app_server=plain.opener) as host:
+        await host.new_conversation()
+        await host.send("go")
+        with pytest.raises(CodexConvexError) as refused:
+            await host.send("plan it", plan=True)
+    assert refused.value.code == "E_HOST_PLAN_NEEDS_EXPERIMENTAL_API"
+    assert [p.get("collaborationMode") for m, p in plain.requests if m == "turn/start"] == [None]
+
+
 async def test_codex_dying_mid_turn_fails_the_turn_and_reports_the_exit(tmp_path: Path) -> None:
     fake = FakeCodex(crash_at="item/agentMessage/delta")
     async with CodexHost(config(tmp_path, on_server_request=accept), app_server=fake.opener) as host:

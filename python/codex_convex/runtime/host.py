@@ -546,13 +546,17 @@ class CodexHost:
     def _collaboration(self, b: Binding, plan: bool, turn_params: JsonObject) -> JsonObject:
         """A turn's collaboration mode, named on every turn once the experimental API is on (Codex keeps a thread's
         mode from turn to turn, so a turn after a plan turn would plan again): plan mode, or the default, with the
-        thread's model and reasoning effort (or the turn's own ``model`` and ``effort``)."""
+        thread's model and reasoning effort. A turn's own ``model`` or ``effort`` stays the thread's after it, as
+        Codex keeps them, so the next turn's mode names it too."""
+        if isinstance(turn_params.get("model"), str):
+            b.model = str(turn_params["model"])
+        if isinstance(turn_params.get("effort"), str):
+            b.effort = str(turn_params["effort"])
         if not self.config.experimental_api or "collaborationMode" in turn_params:
             return {}
-        settings: JsonObject = {"model": turn_params.get("model") or b.model}
-        effort = turn_params.get("effort") or b.effort
-        if effort is not None:
-            settings["reasoning_effort"] = effort
+        settings: JsonObject = {"model": b.model}
+        if b.effort is not None:
+            settings["reasoning_effort"] = b.effort
         return {"collaborationMode": {"mode": "plan" if plan else "default", "settings": settings}}
 
     async def review(self, *, base_branch: str | None = None, commit: str | None = None,
