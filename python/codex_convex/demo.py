@@ -4,7 +4,8 @@ On the embedded defaults (the local backend and the scripted model; nothing leav
 ``CONVEX_URL``/``CONVEX_TOKEN`` set, against a real deployment:
 
 1. live turns replicated into Convex: a streamed answer, a command whose approval is answered *through Convex*
-   by a second client (as a web UI would), and a file change;
+   by a second client (as a web UI would), and a file change; then two turns in Codex's plan mode: a question the
+   model asks, answered through Convex the same way, and a proposed plan streamed live;
 2. an existing local thread (made first in codex-only mode) imported through a durable sync source;
 3. what is now in Convex, read back over the same API.
 """
@@ -12,6 +13,8 @@ On the embedded defaults (the local backend and the scripted model; nothing leav
 from __future__ import annotations
 
 import contextlib
+import functools
+import json
 import os
 import tempfile
 from collections.abc import Awaitable, Callable, Iterator
@@ -29,6 +32,7 @@ from .host_api.models import NotFound
 from .protocol import host_models as codex
 from .runtime import CodexHost, Decision, HostConfig, HostMode, ServerRequestInfo
 from .runtime.live_text import LiveText
+from .runtime.questions import QUESTION_METHOD, answers_response, questions_of
 from .scripted_model import ScriptedModelServer
 from .sync.importer import Progress
 
@@ -36,6 +40,8 @@ LIVE_PROMPTS = ["THINK a greeting is asked for | keep it short",
                 "PLAN greet=completed | write demo.txt=in_progress | add notes.md", "SEARCH convex components",
                 "RUN echo hi > demo.txt", "PATCH notes.md written by Codex",
                 "AGENT RUN echo from a sub-agent > agent.txt"]
+# Turns in Codex's plan mode (send(..., plan=True)): a question the second client answers, then a proposed plan.
+PLAN_PROMPTS = ["ASK which file first? | demo.txt | notes.md", "PROPOSE update demo.txt | give notes.md a heading"]
 # A /review of what the turns changed (the scripted model answers as Codex's reviewer does: JSON with a finding).
 REVIEW = "REVIEW demo.txt and notes.md are written as asked | notes.md has no heading @ notes.md:1"
 LOCAL_PROMPTS = ["an older local conversation", "RUN ls", "what did we do?"]
@@ -85,7 +91,8 @@ def _deployment(tmp: Path) -> Iterator[tuple[str, str, bool]]:
 
 async def _approver_ui(url: str, token: str, conversation_id: str, report: DemoReport,
                        on_event: Callable[[str], None]) -> None:
-    """A second client of the same user, like a web UI: sees pending approvals live and accepts them."""
+    """A second client of the same user, like a web UI: sees pending approvals live and accepts them, and answers
+    a question the model asks with its first option."""
     async with ConvexHttp(url, token=token) as http, Subscriber(url, token=token, http=http) as watcher:
         ui = HostApi(http)
         watches = HostSubscriptions(watcher)
@@ -93,9 +100,17 @@ async def _approver_ui(url: str, token: str, conversation_id: str, report: DemoR
             for req in pending:
                 if req.decision_json is None:
                     whose = " (a sub-agent's)" if req.conversation_id != conversation_id else ""
-                    on_event(f"UI client: {req.method}{whose} pending in Convex → accept")
-                    await ui.respond_server_request(thread_id=req.thread_id, turn_id=req.turn_id,
-                                                    request_id=req.request_id, decision="accept")
+                    respond = functools.partial(ui.respond_server_request, thread_id=req.thread_id,
+                                                turn_id=req.turn_id, request_id=req.request_id)
+                    if req.method == QUESTION_METHOD:
+                        questions = questions_of(json.loads(req.params_json))
+                        picked = {q.id: q.options[0] if q.options else "either" for q in questions}
+                        on_event(f"UI client: Codex asks {'; '.join(q.text for q in questions)!r} → "
+                                 f"{', '.join(picked.values())}")
+                        await respond(response_json=json.dumps(answers_response(questions, picked)))
+                    else:
+                        on_event(f"UI client: {req.method}{whose} pending in Convex → accept")
+                        await respond(decision="accept")
                     report.approvals.append({"method": req.method, "answeredBy": "second Convex client"})
 
 
@@ -151,7 +166,8 @@ async def run_demo(on_text: Callable[[str], None] = lambda s: None, on_event: Ca
             on_event(f"made a local thread {local_thread} ({len(LOCAL_PROMPTS)} turns, codex-only)")
 
             # 2. Live turns, replicated as they happen; approvals answered through Convex.
-            cfg = HostConfig(codex_home=home, cwd=work, convex_url=url, token=token, on_notification=note)
+            cfg = HostConfig(codex_home=home, cwd=work, convex_url=url, token=token, on_notification=note,
+                             experimental_api=True)  # plan mode's turns
             async with CodexHost(cfg) as host, anyio.create_task_group() as tg:
                 report.live_conversation = await host.new_conversation()
                 on_event(f"live conversation {report.live_conversation}")
@@ -161,6 +177,11 @@ async def run_demo(on_text: Callable[[str], None] = lambda s: None, on_event: Ca
                     r = await host.send(p)
                     on_text(live.end())
                     report.turns.append({"prompt": p, "status": r.status, "turnId": r.turn_id})
+                for p in PLAN_PROMPTS:
+                    on_event(f"> (plan mode) {p}")
+                    r = await host.send(p, plan=True)
+                    on_text(live.end())
+                    report.turns.append({"prompt": p, "status": r.status, "turnId": r.turn_id, "plan": True})
                 on_event("> /review")
                 r = await host.review(instructions=REVIEW)
                 on_text(live.end())

@@ -19,11 +19,12 @@ def test_demo_json_reports_live_turns_approvals_through_convex_and_an_import() -
                          timeout=180, env={k: v for k, v in os.environ.items() if k != "CONVEX_URL"})
     assert out.returncode == 0, out.stderr[-3000:]
     report = json.loads(out.stdout)
-    from codex_convex.demo import LIVE_PROMPTS
+    from codex_convex.demo import LIVE_PROMPTS, PLAN_PROMPTS
 
-    assert [t["status"] for t in report["turns"]] == ["completed"] * len(LIVE_PROMPTS)
+    assert [t["status"] for t in report["turns"]] == ["completed"] * (len(LIVE_PROMPTS) + len(PLAN_PROMPTS))
     assert {a["method"] for a in report["approvals"]} == {"item/commandExecution/requestApproval",
-                                                          "item/fileChange/requestApproval"}
+                                                          "item/fileChange/requestApproval",
+                                                          "item/tool/requestUserInput"}  # plan mode's question
     assert report["import_result"]["state"] == "synced"
     live, agent, imported = report["conversations"]  # the live one's sub-agent (its AGENT turn) has its own
     assert report["review"]["status"] == "completed" and "notes.md has no heading" in report["review"]["text"]
@@ -31,7 +32,7 @@ def test_demo_json_reports_live_turns_approvals_through_convex_and_an_import() -
     client = report["client_turn"]
     assert (client["state"], client["status"]) == ("started", "completed") and client["turnId"]
     # the review is two turns, as Codex keeps it: its reviewer's, then its own; then the client's
-    assert live["turns"] == len(LIVE_PROMPTS) + 3 and live["syncState"] == "synced"
+    assert live["turns"] == len(LIVE_PROMPTS) + len(PLAN_PROMPTS) + 3 and live["syncState"] == "synced"
     assert agent["turns"] == 1 and agent["messages"] == 3  # its task, its command, its answer
     assert imported["turns"] == 3 and imported["syncState"] == "synced"
 
@@ -45,6 +46,9 @@ def test_demo_prints_the_final_table() -> None:
     assert "plan:\n  ✓ greet\n  → write demo.txt\n  · add notes.md" in out.stderr  # the model's plan, as it set it
     assert "web search convex components\nsearched: convex components" in out.stderr  # a tool's line, then the answer
     assert "review: REVIEW demo.txt" in out.stderr and "notes.md has no heading" in out.stderr
+    # plan mode: the question answered by the second client, then the proposed plan as it streamed
+    assert "UI client: Codex asks 'which file first?' → demo.txt" in out.stderr and "answered: demo.txt" in out.stderr
+    assert "# Plan\n- update demo.txt\n- give notes.md a heading" in out.stderr
 
 
 def test_every_command_the_demo_suggests_runs(tmp_path: Path) -> None:
