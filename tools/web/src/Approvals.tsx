@@ -14,7 +14,7 @@ type Question = { id: string; header?: string; question: string; options?: { lab
 const QUESTION = "item/tool/requestUserInput"; // plan mode's model asking the user (Codex's request_user_input)
 
 /** Codex's questions (each with its options, or free text where it allows another answer), answered together. */
-function Questions(props: { request: ServerRequest; answer: (response: Record<string, unknown>) => void }) {
+function Questions(props: { request: ServerRequest; fromAgent: boolean; answer: (response: Record<string, unknown>) => void }) {
   const questions = (parseJson(props.request.paramsJson).questions ?? []) as Question[];
   const [chosen, setChosen] = useState<Record<string, string>>({});
   const ready = questions.length > 0 && questions.every((q) => (chosen[q.id] ?? "").trim() !== "");
@@ -24,6 +24,7 @@ function Questions(props: { request: ServerRequest; answer: (response: Record<st
       {questions.map((q) => (
         <div className="approval-what" key={q.id}>
           <strong>{q.header || "Codex asks"}</strong>
+          {props.fromAgent ? <a className="from-agent" href={`#/c/${props.request.conversationId}`} data-testid="from-agent">a sub-agent asks</a> : null}
           <span data-testid="question-text">{q.question}</span>
           <div className="approval-actions">
             {(q.options ?? []).map((o) => (
@@ -58,7 +59,9 @@ export function Approvals(props: {
   return (
     <div className="approvals" data-testid="approvals">
       {props.requests.map((r) => {
-        if (r.method === QUESTION) return <Questions key={`${r.turnId}/${r.requestId}`} request={r} answer={(response) => shown(props.answer(r, response))} />;
+        if (r.method === QUESTION) {
+          return <Questions key={`${r.turnId}/${r.requestId}`} request={r} fromAgent={r.conversationId !== props.conversationId} answer={(response) => shown(props.answer(r, response))} />;
+        }
         const { what, detail } = describe(r);
         return (
           <div className="approval" key={`${r.turnId}/${r.requestId}`} data-testid="approval" data-request-id={r.requestId}>
