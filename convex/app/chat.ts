@@ -423,13 +423,14 @@ export const markInterruptHandled = mutation({
   },
 });
 
-/** Give the host driving the conversation a message: it starts a turn with it when Codex is idle, or steers the running turn with it. */
+/** Give the host driving the conversation a message: it starts a turn with it when Codex is idle (in Codex's plan mode with `plan`: a host without the experimental API marks it failed), or steers the running turn with it. */
 export const sendClientMessage = mutation({
-  args: { conversationId: v.string(), text: v.string() },
+  args: { conversationId: v.string(), text: v.string(), plan: v.optional(v.boolean()) },
   returns: v.object({
     messageId: v.string(),
     conversationId: v.string(),
     text: v.string(),
+    plan: v.boolean(),
     sentAt: v.number(),
     state: v.union(
       v.literal("queued"),
@@ -455,6 +456,7 @@ export const listQueuedClientMessages = query({
       messageId: v.string(),
       conversationId: v.string(),
       text: v.string(),
+      plan: v.boolean(),
       sentAt: v.number(),
       state: v.union(
         v.literal("queued"),
@@ -481,6 +483,7 @@ export const getClientMessage = query({
       messageId: v.string(),
       conversationId: v.string(),
       text: v.string(),
+      plan: v.boolean(),
       sentAt: v.number(),
       state: v.union(
         v.literal("queued"),
@@ -507,6 +510,7 @@ export const takeClientMessage = mutation({
     messageId: v.string(),
     conversationId: v.string(),
     text: v.string(),
+    plan: v.boolean(),
     sentAt: v.number(),
     state: v.union(
       v.literal("queued"),
@@ -536,6 +540,7 @@ export const markClientMessageHandled = mutation({
     messageId: v.string(),
     conversationId: v.string(),
     text: v.string(),
+    plan: v.boolean(),
     sentAt: v.number(),
     state: v.union(
       v.literal("queued"),

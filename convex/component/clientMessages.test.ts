@@ -31,6 +31,15 @@ describe("client messages", () => {
     expect(await t.query(api.clientMessages.listQueued, { actor: alice, conversationId })).toEqual([]);
   });
 
+  it("carry whether the sender asked for plan mode, to the host that takes them", async () => {
+    const t = initConvexTest();
+    const { conversationId } = await hosted(t);
+    const plain = await t.mutation(api.clientMessages.send, { actor: alice, conversationId, text: "go" });
+    const planned = await t.mutation(api.clientMessages.send, { actor: alice, conversationId, text: "plan it", plan: true });
+    expect([plain.plan, planned.plan]).toEqual([false, true]);
+    expect((await t.query(api.clientMessages.listQueued, { actor: alice, conversationId })).map((m) => [m.text, m.plan])).toEqual([["go", false], ["plan it", true]]);
+  });
+
   it("refuses bad messages with a coded error and stores nothing", async () => {
     const t = initConvexTest();
     const { conversationId } = await hosted(t);

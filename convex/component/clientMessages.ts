@@ -21,6 +21,7 @@ export const vClientMessage = v.object({
   messageId: v.string(),
   conversationId: v.string(),
   text: v.string(),
+  plan: v.boolean(), // the sender asked for Codex's plan mode
   sentAt: v.number(),
   state: v.union(v.literal("queued"), v.literal("taking"), v.literal("unconfirmed"), vHandledState),
   turnId: v.union(v.string(), v.null()),
@@ -30,7 +31,7 @@ export const vClientMessage = v.object({
 
 function toMessage(m: Doc<"client_messages">) {
   return {
-    messageId: m._id as string, conversationId: m.conversationId as string, text: m.text, sentAt: m.sentAt, state: m.state,
+    messageId: m._id as string, conversationId: m.conversationId as string, text: m.text, plan: m.plan ?? false, sentAt: m.sentAt, state: m.state,
     turnId: m.turnId ?? null, error: m.error ?? null, handledAt: m.handledAt ?? null,
   };
 }
@@ -69,9 +70,9 @@ async function findMessage(ctx: QueryCtx, actor: string, messageId: string) {
 
 /** Give the conversation's host a message: it starts a turn with it, or steers the running turn with it. */
 export const send = mutation({
-  args: { actor: vActor, conversationId: v.string(), text: v.string() },
+  args: { actor: vActor, conversationId: v.string(), text: v.string(), plan: v.optional(v.boolean()) },
   returns: vClientMessage,
-  handler: async (ctx, { actor, conversationId, text }) => {
+  handler: async (ctx, { actor, conversationId, text, plan }) => {
     const conv = await loadConversation(ctx, actor, conversationId);
     if (text.trim() === "") fail("E_CLIENT_MESSAGE_EMPTY", "the message has no text");
     if (text.length > CLIENT_MESSAGE_MAX_CHARS) {
@@ -86,7 +87,7 @@ export const send = mutation({
     if ((await queued(ctx, conv)).length >= MAX_QUEUED_CLIENT_MESSAGES) {
       fail("E_CLIENT_MESSAGES_QUEUED", `${MAX_QUEUED_CLIENT_MESSAGES} messages wait for the host already`, { conversationId });
     }
-    const id = await ctx.db.insert("client_messages", { actor, conversationId: conv._id, text, sentAt: Date.now(), state: "queued" });
+    const id = await ctx.db.insert("client_messages", { actor, conversationId: conv._id, text, ...(plan === true ? { plan } : {}), sentAt: Date.now(), state: "queued" });
     return toMessage((await ctx.db.get("client_messages", id))!);
   },
 });

@@ -28,5 +28,6 @@
 // 14: repeatable mutations (the contract marks the ones a client may send again after a lost answer: takeClientMessage,
 //     markClientMessageHandled, markInterruptHandled, respondServerRequest, and a sync source's start, append and
 //     seal); the same answer to a server request again returns the request instead of E_REQUEST_ALREADY_ANSWERED
-export const CONTRACT_VERSION = 14;
+// 15: a client message may ask for Codex's plan mode (sendClientMessage's `plan`; a client message carries `plan`)
+export const CONTRACT_VERSION = 15;
 export const COMPONENT_NAME = "codexConvex";

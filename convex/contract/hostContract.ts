@@ -94,7 +94,7 @@ export const contract = {
     requestGoal: { kind: "mutation", fn: "control:requestGoal", doc: "Ask the host driving the conversation to give the thread a new goal, active (Codex then works toward it on its own)." },
     getInterruptRequest: { kind: "query", fn: "control:getInterruptRequest", doc: "The conversation's newest control request (stop, resume or new goal), or null (the host subscribes to it)." },
     markInterruptHandled: { kind: "mutation", fn: "control:markInterruptHandled", doc: "The host records what it did about a control request.", repeatable: true },
-    sendClientMessage: { kind: "mutation", fn: "clientMessages:send", doc: "Give the host driving the conversation a message: it starts a turn with it when Codex is idle, or steers the running turn with it." },
+    sendClientMessage: { kind: "mutation", fn: "clientMessages:send", doc: "Give the host driving the conversation a message: it starts a turn with it when Codex is idle (in Codex's plan mode with `plan`: a host without the experimental API marks it failed), or steers the running turn with it." },
     listQueuedClientMessages: { kind: "query", fn: "clientMessages:listQueued", doc: "The conversation's messages no host has taken yet, oldest first (the host subscribes to it)." },
     getClientMessage: { kind: "query", fn: "clientMessages:get", doc: "One client message and what the host did with it, or null (a sender follows it)." },
     takeClientMessage: { kind: "mutation", fn: "clientMessages:take", doc: "The host takes a queued client message before giving it to Codex (once: E_CLIENT_MESSAGE_NOT_QUEUED after), so a host gone before marking it leaves it unconfirmed, not stale.", repeatable: true },

@@ -13,7 +13,8 @@
  *   c.resumeGoal()        ask the host to resume the thread's paused goal (c.resuming until the host did)
  *   c.setGoal(objective)  ask the host to give the thread a new goal, active (c.settingGoal until the host did;
  *                         c.control: the newest control request, its outcome once handled)
- *   c.send(text)          give the host a message: a turn starts with it (Codex idle) or it steers the running turn;
+ *   c.send(text)          give the host a message: a turn starts with it (Codex idle; c.send(text, { plan: true }): in
+ *                         Codex's plan mode) or it steers the running turn;
  *                         c.queued: messages no host has taken yet; c.lastSent: this client's last, with what the host
  *                         did (started | steered | stale | failed); E_HOST_OFFLINE when no host drives it
  *   c.syncProgress.label  "12/20 synced"
@@ -112,9 +113,9 @@ export function useConversation(conversationId: string | null | undefined, opts:
   const [lastSentId, setLastSentId] = useState<string | null>(null);
   const lastSent = useQuery(api.getClientMessage, lastSentId !== null ? { messageId: lastSentId } : "skip");
   const sendMutation = useMutation(api.sendClientMessage);
-  const send = useCallback(async (text: string) => {
+  const send = useCallback(async (text: string, opts: { plan?: boolean } = {}) => {
     if (!conversationId) return null;
-    const sent = await sendMutation({ conversationId, text });
+    const sent = await sendMutation({ conversationId, text, ...(opts.plan === true ? { plan: true } : {}) });
     setLastSentId(sent.messageId);
     return sent;
   }, [sendMutation, conversationId]);

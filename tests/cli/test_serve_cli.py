@@ -65,6 +65,14 @@ def test_a_served_conversation_runs_what_another_terminal_sends(env: dict[str, s
         assert streamed["status"] == "completed"
         assert f"turn {streamed['turnId']} completed" in shown.stderr
         assert "tok0 tok1 tok2 tok3 tok4" in shown.stderr  # the answer, printed as it came
+        # --plan: the turn it starts is in Codex's plan mode (run --serve has the experimental API)
+        planned = subprocess.run([*CLI, "send", conversation, "PROPOSE ship it", "--plan", "--follow", "--json"],
+                                 env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert planned.returncode == 0, planned.stderr
+        got = json.loads(planned.stdout)
+        assert got["plan"] is True and got["turn"]["status"] == "completed"
+        assert got["turn"]["text"] == "Here is the plan.\nSay go."  # the block became the turn's plan item
+        assert next_event(served.stdout)["turnId"] == got["turnId"]
         served.send_signal(signal.SIGINT)
         assert served.wait(timeout=60) == 0
     finally:

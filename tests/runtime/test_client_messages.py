@@ -191,7 +191,7 @@ async def test_a_take_whose_answer_was_lost_is_repeated_and_the_message_still_ru
 
     lossy, wire = losing_api(deployment.url, deployment.alice, {"chat:takeClientMessage": 1})  # the first take's
 
-    async def run(text: str) -> Any:
+    async def run(text: str, plan: bool) -> Any:
         ran.append(text)
         return "started", "turn-1"
 

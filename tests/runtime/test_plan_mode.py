@@ -92,3 +92,27 @@ async def test_a_question_asked_in_plan_mode_is_answered_by_another_client(host_
             await alice_api.respond_server_request(
                 **where, response_json=json.dumps({"answers": {"choice": {"answers": ["postgres"]}}}))
     assert out["turn"].status == "completed" and out["turn"].text == "answered: postgres"  # the model got it
+
+
+async def test_a_client_asks_for_plan_mode_with_its_message(host_config: HostConfig, deployment: Deployment,
+                                                            alice_api: HostApi) -> None:
+    """A client's message with ``plan`` (the page's Plan box, ``codex-convex send --plan``) starts a plan-mode turn
+    on a host with the experimental API; a host without it marks the message failed, saying why, and runs nothing."""
+    from tests.runtime.test_client_messages import taken
+
+    async with CodexHost(dataclasses.replace(host_config, experimental_api=True)) as host:
+        cid = await host.new_conversation()
+        sent = await alice_api.send_client_message(conversation_id=cid, text="PROPOSE read the code", plan=True)
+        assert sent.plan is True
+        got = await taken(deployment, sent.message_id)
+        assert got.state == "started"
+        await host.send("SAY after")  # waits for the client's turn to end first
+        first = (await host.read_thread())["thread"]["turns"][0]
+    assert first["id"] == got.turn_id and "plan" in [i["type"] for i in first["items"]]
+    async with CodexHost(host_config) as host:
+        cid = await host.new_conversation()
+        sent = await alice_api.send_client_message(conversation_id=cid, text="PROPOSE read the code", plan=True)
+        got = await taken(deployment, sent.message_id)
+        assert got.state == "failed" and got.error is not None and "experimental" in got.error
+        assert host.lifecycle_state().turn_id is None
+    assert await persisted_messages(alice_api, cid) == []  # no turn ran

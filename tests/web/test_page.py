@@ -295,6 +295,35 @@ async def test_a_message_written_in_the_page_runs_as_a_turn_on_the_host(browser:
     assert errors == []
 
 
+async def test_the_composers_plan_box_runs_the_message_in_plan_mode(browser: Any, page_server: PageServer,
+                                                                     host_config: HostConfig) -> None:
+    """With Plan ticked, the message the page sends starts a turn in Codex's plan mode (its proposed plan shows,
+    labelled); unticked, the next one runs in the default mode."""
+    import dataclasses
+
+    async with CodexHost(dataclasses.replace(host_config, experimental_api=True)) as host:
+        cid = await host.new_conversation()
+        page, errors = await open_page(browser, f"{page_server.url}#/c/{cid}")
+        await page.locator("[data-testid=conversation]").wait_for()
+        box = page.locator("[data-testid=composer-text]:not([disabled])")
+        plan = page.locator("[data-testid=composer-plan]")
+        await plan.check()
+        await box.fill("PROPOSE read the code | write the fix")
+        await box.press("Enter")
+        proposed = page.locator("[data-testid=message].kind-plan[data-status=completed]")
+        await proposed.wait_for(timeout=30_000)
+        assert "- read the code\n- write the fix" in await proposed.inner_text()
+        await page.locator("[data-testid=message][data-role=assistant][data-status=completed]",
+                           has_text="Say go.").wait_for(timeout=15_000)
+        await plan.uncheck()
+        await box.fill("PROPOSE run the tests")
+        await box.press("Enter")
+        await page.locator("[data-testid=message][data-role=assistant][data-status=completed]",
+                           has_text="<proposed_plan>").wait_for(timeout=30_000)  # default mode: no plan item
+        assert await page.locator("[data-testid=message].kind-plan").count() == 1
+        assert errors == []
+
+
 async def test_a_goal_paused_by_the_pages_stop_is_resumed_by_its_resume_button(browser: Any, page_server: PageServer,
                                                                                host_config: HostConfig) -> None:
     """A goal Codex pursues on its own: Stop pauses it (the goal line says paused and offers Resume); Resume asks the

@@ -22,6 +22,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           messageId: string;
           conversationId: string;
           text: string;
+          plan: boolean;
           sentAt: number;
           state:
             | "queued"
@@ -45,6 +46,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           messageId: string;
           conversationId: string;
           text: string;
+          plan: boolean;
           sentAt: number;
           state:
             | "queued"
@@ -74,6 +76,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           messageId: string;
           conversationId: string;
           text: string;
+          plan: boolean;
           sentAt: number;
           state:
             | "queued"
@@ -92,11 +95,12 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
       send: FunctionReference<
         "mutation",
         "internal",
-        { actor: string; conversationId: string; text: string },
+        { actor: string; conversationId: string; text: string; plan?: boolean },
         {
           messageId: string;
           conversationId: string;
           text: string;
+          plan: boolean;
           sentAt: number;
           state:
             | "queued"
@@ -120,6 +124,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           messageId: string;
           conversationId: string;
           text: string;
+          plan: boolean;
           sentAt: number;
           state:
             | "queued"

@@ -31,6 +31,7 @@ export const controlTables = {
     actor: vActor,
     conversationId: v.id("conversations"),
     text: v.string(), // ≤ CLIENT_MESSAGE_MAX_CHARS
+    plan: v.optional(v.boolean()), // run it in Codex's plan mode (a turn it starts; a steer stays in the turn's mode)
     sentAt: v.number(),
     // "queued": no host has taken it yet; "taking": its host took it (takeClientMessage) and is giving it to Codex;
     // "started": a turn began with it (turnId); "steered": it went into the running turn (turnId); "stale": not taken

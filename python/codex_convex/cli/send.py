@@ -33,13 +33,15 @@ def send(
                                          "until the turn ends.")] = False,
     turn_wait_s: Annotated[float, typer.Option("--turn-wait-s", help="With --follow: how long the turn may "
                                                "take.")] = 600.0,
+    plan: Annotated[bool, typer.Option("--plan", help="A turn it starts runs in Codex's plan mode (the host needs "
+                                       "the experimental API: codex-convex run --serve has it).")] = False,
     json_out: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Send a message to a conversation from any terminal: its host starts a turn with it (Codex idle) or steers the
     running turn with it; --follow then shows the answer as Convex receives it. Exit 1 when the host did neither
     within --wait-s (or, with --follow, the turn did not complete); E_HOST_OFFLINE when no host drives the
     conversation (start one with `codex-convex run --serve --conversation ID`)."""
-    sent, done, turn = anyio.run(_send, conversation, text, wait_s, turn_wait_s if follow else None, json_out)
+    sent, done, turn = anyio.run(_send, conversation, text, wait_s, turn_wait_s if follow else None, json_out, plan)
     if json_out:
         emit_json({**(done or sent).model_dump(mode="json", by_alias=True), "taken": done is not None,
                    **({"turn": turn} if follow else {})})
@@ -57,8 +59,8 @@ def send(
         raise typer.Exit(ExitCode.FAILED)
 
 
-async def _send(conversation: str, text: str, wait_s: float, turn_wait_s: float | None,
-                json_out: bool) -> tuple[ClientMessage, ClientMessage | None, dict[str, Any] | None]:
+async def _send(conversation: str, text: str, wait_s: float, turn_wait_s: float | None, json_out: bool,
+                plan: bool = False) -> tuple[ClientMessage, ClientMessage | None, dict[str, Any] | None]:
     from ..convex_api import ConvexHttp, Subscriber
     from ..deployment import resolve_deployment
     from ..host_api import HostApi, HostSubscriptions
@@ -66,7 +68,7 @@ async def _send(conversation: str, text: str, wait_s: float, turn_wait_s: float 
     dep = resolve_deployment()
     async with ConvexHttp(dep.url, token=dep.tokens) as http, Subscriber(dep.url, http=http) as subscriber:
         api = HostApi(http)
-        sent = await api.send_client_message(conversation_id=conversation, text=text)
+        sent = await api.send_client_message(conversation_id=conversation, text=text, plan=plan or None)
         done: ClientMessage | None = None
         with anyio.move_on_after(wait_s):
             async for m in HostSubscriptions(subscriber).get_client_message(message_id=sent.message_id):

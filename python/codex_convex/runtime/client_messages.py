@@ -29,8 +29,10 @@ Taken = tuple[Literal["started", "steered"], str]
 
 
 async def watch_client_messages(api: HostApi, subscriber: Subscriber, conversation_id: str,
-                                take: Callable[[str], Awaitable[Taken]], host_session_id: str | None = None) -> None:
-    """Until cancelled (the binding ends): give each new message of the conversation to ``take``, oldest first. A
+                                take: Callable[[str, bool], Awaitable[Taken]],
+                                host_session_id: str | None = None) -> None:
+    """Until cancelled (the binding ends): give each new message of the conversation to ``take`` (its text, and
+    whether the sender asked for Codex's plan mode), oldest first. A
     message this host cannot take (taken or marked already, or the conversation bound by another host since) is left
     alone; one Codex refused is marked failed; none ends the watch."""
     seen: set[str] = set()
@@ -46,13 +48,13 @@ async def watch_client_messages(api: HostApi, subscriber: Subscriber, conversati
                             code=exc.code, error=str(exc))
                 continue
             with anyio.CancelScope(shield=True):  # taken: given to Codex and marked, even if the binding ends now
-                await _run(api, conversation_id, m.message_id, m.text, take)
+                await _run(api, conversation_id, m.message_id, m.text, m.plan, take)
 
 
-async def _run(api: HostApi, conversation_id: str, message_id: str, text: str,
-               take: Callable[[str], Awaitable[Taken]]) -> None:
+async def _run(api: HostApi, conversation_id: str, message_id: str, text: str, plan: bool,
+               take: Callable[[str, bool], Awaitable[Taken]]) -> None:
     try:
-        state, turn_id = await take(text)
+        state, turn_id = await take(text, plan)
     except CodexConvexError as exc:  # Codex refused it or went away: said so, not taken out on the host
         log.warning("client_message.failed", conversation_id=conversation_id, message_id=message_id, error=str(exc))
         await _mark(api, message_id, "failed", error=str(exc)[:TURN_ERROR_MAX_CHARS] or exc.code)

@@ -245,9 +245,18 @@ class CodexHost:
                 tg.start_soon(watch, "client_message", lambda: watch_client_messages(
                     api, subscriber, conversation_id, self._take_client_message, self.bindings.host_session_id))
 
-    async def _take_client_message(self, text: str) -> Taken:
-        """A client's message steers the running turn, or starts one when Codex is idle (left to run: the turn's end
-        is recorded as for :meth:`send`, off the watch, so the next message can steer it)."""
+    async def _take_client_message(self, text: str, plan: bool = False) -> Taken:
+        """A client's message steers the running turn (in its mode), or starts one when Codex is idle, in plan mode
+        when the sender asked for it (left to run: the turn's end is recorded as for :meth:`send`, off the watch, so
+        the next message can steer it).
+
+        :raises CodexConvexError: ``E_HOST_PLAN_NEEDS_EXPERIMENTAL_API`` for plan mode without the experimental API
+            (the message is then marked failed, saying so).
+        """
+        if plan and not self.config.experimental_api:
+            raise CodexConvexError("plan mode needs Codex's experimental API, which this host did not opt in to "
+                                   "(HostConfig(experimental_api=True); codex-convex run --serve has it)",
+                                   code="E_HOST_PLAN_NEEDS_EXPERIMENTAL_API")
         b = self._active()
         async with self._turn_start:
             running = self.lifecycle.state().turn_id
@@ -260,7 +269,7 @@ class CodexHost:
                         raise
             await self._refuse_while_syncing(b)
             params: JsonObject = {"threadId": b.thread_id, "input": [{"type": "text", "text": text}],
-                                  "approvalPolicy": self.config.approval_policy, **self._collaboration(b, False, {})}
+                                  "approvalPolicy": self.config.approval_policy, **self._collaboration(b, plan, {})}
             turn_id = (await self.process.call("turn/start", params, codex.TurnStartResponse)).turn.id
             if turn_id in self._awaited:  # a turn had started meanwhile (not yet heard of): Codex added the text to it
                 return "steered", turn_id

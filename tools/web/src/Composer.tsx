@@ -13,9 +13,11 @@ const TAKEN: Record<string, string> = {
  * steers the running turn with it. Enter sends, Shift+Enter starts a new line. */
 export function Composer(props: {
   conversationId: string; hostOnline: boolean; canSend: boolean; queued: ClientMessage[]; lastSent: ClientMessage | null;
-  send: (text: string) => Promise<ClientMessage | null>;
+  send: (text: string, opts: { plan?: boolean }) => Promise<ClientMessage | null>;
 }) {
   const [text, setText] = useState("");
+  const [plan, setPlan] = useState(false); // Codex's plan mode for the turn it starts
+
   const [sending, setSending] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const blocked = !props.hostOnline ? `No host drives this conversation now: run codex-convex run --serve --conversation ${props.conversationId}`
@@ -25,7 +27,7 @@ export function Composer(props: {
     if (text.trim() === "" || sending || blocked !== null) return;
     setSending(true);
     setError(null);
-    props.send(text).then(() => setText(""), (err: unknown) => setError(readable(err))).finally(() => setSending(false));
+    props.send(text, { plan }).then(() => setText(""), (err: unknown) => setError(readable(err))).finally(() => setSending(false));
   };
   const onKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
     if (e.key === "Enter" && !e.shiftKey) submit(e);
@@ -40,6 +42,9 @@ export function Composer(props: {
       <div className="composer-row">
         <textarea data-testid="composer-text" rows={2} value={text} placeholder={blocked ?? "Message Codex (Enter sends; while it works, this steers the running turn)"}
           disabled={blocked !== null} onChange={(e) => setText(e.target.value)} onKeyDown={onKey} />
+        <label className="plan-toggle" title="Codex's plan mode: it explores without changing anything and proposes a plan (a turn it starts; a steer stays in the running turn's mode)">
+          <input type="checkbox" data-testid="composer-plan" checked={plan} disabled={blocked !== null} onChange={(e) => setPlan(e.target.checked)} /> Plan
+        </label>
         <button type="submit" className="send" data-testid="composer-send" disabled={blocked !== null || sending || text.trim() === ""}>
           {sending ? "Sending…" : "Send"}
         </button>

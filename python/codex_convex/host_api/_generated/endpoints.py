@@ -51,7 +51,7 @@ from .models import (
     ValidateHostWiringResult,
 )
 
-CONTRACT_VERSION = 14
+CONTRACT_VERSION = 15
 ALLOW_ANONYMOUS = False
 ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
     "validateHostWiring": "query",
@@ -118,7 +118,7 @@ ENDPOINTS: dict[str, Literal["query", "mutation"]] = {
 
 
 class HostApi(HostApiBase):
-    """The 60 endpoints of host contract v14, called once each over HTTP."""
+    """The 60 endpoints of host contract v15, called once each over HTTP."""
 
     async def validate_host_wiring(self, *, conversation_id: str | None = None) -> ValidateHostWiringResult:
         """Check that the shim, auth and the component are wired (call at start-up). (query ``chat:validateHostWiring``)"""
@@ -195,9 +195,9 @@ class HostApi(HostApiBase):
         result: InterruptRequest = await self._call("mutation", "chat:markInterruptHandled", {"requestId": request_id, "outcome": outcome}, InterruptRequest, repeatable=True)
         return result
 
-    async def send_client_message(self, *, conversation_id: str, text: str) -> ClientMessage:
-        """Give the host driving the conversation a message: it starts a turn with it when Codex is idle, or steers the running turn with it. (mutation ``chat:sendClientMessage``)"""
-        result: ClientMessage = await self._call("mutation", "chat:sendClientMessage", {"conversationId": conversation_id, "text": text}, ClientMessage)
+    async def send_client_message(self, *, conversation_id: str, text: str, plan: bool | None = None) -> ClientMessage:
+        """Give the host driving the conversation a message: it starts a turn with it when Codex is idle (in Codex's plan mode with `plan`: a host without the experimental API marks it failed), or steers the running turn with it. (mutation ``chat:sendClientMessage``)"""
+        result: ClientMessage = await self._call("mutation", "chat:sendClientMessage", {"conversationId": conversation_id, "text": text, "plan": plan}, ClientMessage)
         return result
 
     async def list_queued_client_messages(self, *, conversation_id: str) -> list[ClientMessage]:
@@ -422,7 +422,7 @@ class HostApi(HostApiBase):
 
 
 class HostSubscriptions(HostSubscriptionsBase):
-    """Every query of host contract v14 as a subscription: each new result, validated, as it changes."""
+    """Every query of host contract v15 as a subscription: each new result, validated, as it changes."""
 
     def validate_host_wiring(self, *, conversation_id: str | None = None) -> Watch[ValidateHostWiringResult]:
         """Check that the shim, auth and the component are wired (call at start-up). (subscription to ``chat:validateHostWiring``)"""

@@ -467,6 +467,7 @@ class ClientMessage(WireModel):
     message_id: str = PydanticField(alias="messageId")
     conversation_id: str = PydanticField(alias="conversationId")
     text: str
+    plan: bool
     sent_at: Number = PydanticField(alias="sentAt")
     state: Literal["queued", "taking", "unconfirmed"] | Literal["started", "steered", "stale", "failed"]
     turn_id: str | None = PydanticField(alias="turnId")
