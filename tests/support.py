@@ -12,8 +12,8 @@ import httpx
 
 from codex_convex.backend import LocalBackend
 from codex_convex.convex_api import ConvexHttp, Subscriber
-from codex_convex.host_api import HostApi
-from codex_convex.host_api.models import Message, PaginationOpts
+from codex_convex.host_api import HostApi, HostSubscriptions
+from codex_convex.host_api.models import ClientMessage, Message, PaginationOpts
 from codex_convex.host_api.reads import message_text, turn_items
 from codex_convex.runtime import CodexHost, HostConfig, OptimisticMessage, watch_conversation
 
@@ -223,3 +223,13 @@ async def send_watched(host_config: HostConfig, deployment: Deployment, prompt: 
         thread = (await host.read_thread())["thread"]
     watcher.close()
     return cid, result, thread, states
+
+
+async def taken(deployment: Deployment, message_id: str) -> ClientMessage:
+    """The message once its host has handled it, as another client's subscription sees it."""
+    async with Subscriber(deployment.url, token=deployment.alice) as watcher:
+        with anyio.fail_after(30):
+            async for m in HostSubscriptions(watcher).get_client_message(message_id=message_id):
+                if m is not None and m.state not in ("queued", "taking"):
+                    return m
+    raise AssertionError("unreachable")

@@ -14,22 +14,11 @@ import pytest
 from codex_convex.convex_api import ConvexHttp, Subscriber
 from codex_convex.errors import CodexConvexError
 from codex_convex.host_api import HostApi, HostSubscriptions
-from codex_convex.host_api.models import ClientMessage
 from codex_convex.runtime import CodexHost, HostConfig, watch_conversation
 from tests.conftest import Deployment
-from tests.support import losing_api
+from tests.support import losing_api, taken
 
 pytestmark = [pytest.mark.anyio, pytest.mark.codex]
-
-
-async def taken(deployment: Deployment, message_id: str) -> ClientMessage:
-    """The message once its host has handled it, as another client's subscription sees it."""
-    async with Subscriber(deployment.url, token=deployment.alice) as watcher:
-        with anyio.fail_after(30):
-            async for m in HostSubscriptions(watcher).get_client_message(message_id=message_id):
-                if m is not None and m.state not in ("queued", "taking"):
-                    return m
-    raise AssertionError("unreachable")
 
 
 async def view_until(deployment: Deployment, conversation_id: str, done: Any) -> Any:

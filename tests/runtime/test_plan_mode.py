@@ -17,7 +17,14 @@ from codex_convex.host_api import HostApi
 from codex_convex.host_api.reads import read_codex_thread
 from codex_convex.runtime import CodexHost, HostConfig
 from tests.conftest import Deployment
-from tests.support import assert_same_json, codex_messages, conversation_messages, persisted_messages, send_watched
+from tests.support import (
+    assert_same_json,
+    codex_messages,
+    conversation_messages,
+    persisted_messages,
+    send_watched,
+    taken,
+)
 
 pytestmark = [pytest.mark.anyio, pytest.mark.codex]
 
@@ -98,8 +105,6 @@ async def test_a_client_asks_for_plan_mode_with_its_message(host_config: HostCon
                                                             alice_api: HostApi) -> None:
     """A client's message with ``plan`` (the page's Plan box, ``codex-convex send --plan``) starts a plan-mode turn
     on a host with the experimental API; a host without it marks the message failed, saying why, and runs nothing."""
-    from tests.runtime.test_client_messages import taken
-
     async with CodexHost(dataclasses.replace(host_config, experimental_api=True)) as host:
         cid = await host.new_conversation()
         sent = await alice_api.send_client_message(conversation_id=cid, text="PROPOSE read the code", plan=True)

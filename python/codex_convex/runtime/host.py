@@ -253,10 +253,7 @@ class CodexHost:
         :raises CodexConvexError: ``E_HOST_PLAN_NEEDS_EXPERIMENTAL_API`` for plan mode without the experimental API
             (the message is then marked failed, saying so).
         """
-        if plan and not self.config.experimental_api:
-            raise CodexConvexError("plan mode needs Codex's experimental API, which this host did not opt in to "
-                                   "(HostConfig(experimental_api=True); codex-convex run --serve has it)",
-                                   code="E_HOST_PLAN_NEEDS_EXPERIMENTAL_API")
+        self._refuse_plan_without_experimental_api(plan)
         b = self._active()
         async with self._turn_start:
             running = self.lifecycle.state().turn_id
@@ -531,9 +528,7 @@ class CodexHost:
         :raises CodexConvexError: ``E_HOST_SYNC_IN_PROGRESS`` while an import of this conversation is syncing;
             ``E_HOST_PLAN_NEEDS_EXPERIMENTAL_API`` for ``plan`` without the experimental API.
         """
-        if plan and not self.config.experimental_api:
-            raise CodexConvexError("plan mode needs Codex's experimental API: HostConfig(experimental_api=True) "
-                                   "(codex-convex run --plan opts in)", code="E_HOST_PLAN_NEEDS_EXPERIMENTAL_API")
+        self._refuse_plan_without_experimental_api(plan)
         await self._ensure_running()
         b = self._active()
         await self._refuse_while_syncing(b)
@@ -551,6 +546,13 @@ class CodexHost:
         params: JsonObject = {"threadId": b.thread_id, "input": inputs, "approvalPolicy": self.config.approval_policy,
                               **self._collaboration(b, plan, turn_params), **turn_params}
         return await self._finish_turn(b, await self._start_turn("turn/start", params))
+
+    def _refuse_plan_without_experimental_api(self, plan: bool) -> None:
+        """Plan mode asked of a host that did not opt in to Codex's experimental API: refused before anything runs."""
+        if plan and not self.config.experimental_api:
+            raise CodexConvexError("plan mode needs Codex's experimental API, which this host did not opt in to: "
+                                   "HostConfig(experimental_api=True) (codex-convex run and run --serve have it)",
+                                   code="E_HOST_PLAN_NEEDS_EXPERIMENTAL_API")
 
     def _collaboration(self, b: Binding, plan: bool, turn_params: JsonObject) -> JsonObject:
         """A turn's collaboration mode, named on every turn once the experimental API is on (Codex keeps a thread's

@@ -17,7 +17,6 @@ export function Composer(props: {
 }) {
   const [text, setText] = useState("");
   const [plan, setPlan] = useState(false); // Codex's plan mode for the turn it starts
-
   const [sending, setSending] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const blocked = !props.hostOnline ? `No host drives this conversation now: run codex-convex run --serve --conversation ${props.conversationId}`
